@@ -1,0 +1,22 @@
+"""llmdata — Python binding of libllmdata (pure Python over the shared library, via ctypes).
+
+The library is found through the LLMDATA_LIBRARY environment variable (a path to
+libllmdata.so), else the normal shared-library search.  Errors raise llmdata.LlmdError carrying
+the library's status code and message.
+"""
+from ._lib import LlmdError, version, version_number  # noqa: F401
+from .io import JsonlReader  # noqa: F401
+
+# Capability modules register here as they land (each import is cheap: symbols bind lazily).
+import importlib as _importlib
+
+for _mod in ("text", "dedup", "tokenizer", "pack"):
+    try:
+        _m = _importlib.import_module(f".{_mod}", __name__)
+    except ModuleNotFoundError as _e:
+        if _e.name != f"{__name__}.{_mod}":
+            raise
+        continue
+    for _name in getattr(_m, "__all__", ()):
+        globals()[_name] = getattr(_m, _name)
+del _importlib, _mod

@@ -1,0 +1,67 @@
+/* Shared plumbing of the llmdata CLI: argument helpers and the JSONL streaming loop. Uses only
+ * the public API. */
+#ifndef LLMDATA_CLI_H
+#define LLMDATA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "llmdata.h"
+
+/* Options every JSONL subcommand accepts. */
+typedef struct cli_common {
+    const char *field;        /* --field NAME (default "text") */
+    bool skip_bad;            /* --skip-bad */
+    const char *output;       /* -o/--output FILE (default stdout) */
+    const char **inputs;      /* positional inputs (default "-") */
+    size_t n_inputs;
+    bool quiet;               /* --quiet: no summary, no progress */
+    size_t batch;             /* documents per batch handed to the callback */
+} cli_common;
+
+/* Result of processing one document. */
+enum { CLI_KEEP = 0, CLI_DROP = 1 };
+
+/* Called with a batch of parsed documents; sets verdict[i] to CLI_KEEP or CLI_DROP and may edit
+ * docs[i].  line[i] is the 1-based input line, src[i] the input name.  Returns 0, or non-zero
+ * after printing an error (the run stops with exit status 1). */
+typedef int (*cli_batch_fn)(void *ctx, llmd_json_doc **docs, size_t n, int *verdict,
+                            const uint64_t *line, const char *const *src);
+
+/* Statistics a run accumulates; a command may add its own counters to the summary. */
+typedef struct cli_stats {
+    uint64_t docs_in, docs_out, bad, bytes_in, bytes_out;
+    double seconds;
+    char extra[512];          /* appended to the summary line, e.g. "pii 123" */
+} cli_stats;
+
+/* Parses one common option at argv[*i]; returns 1 if consumed (advancing *i past its value),
+ * 0 if not a common option, -1 on error (message printed). */
+int cli_parse_common(cli_common *c, int argc, char **argv, int *i);
+/* Adds a positional argument as an input. */
+int cli_add_input(cli_common *c, const char *path);
+void cli_common_init(cli_common *c);
+void cli_common_free(cli_common *c);
+
+/* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  Prints
+ * the summary line ("llmdata NAME: ...") on stderr unless quiet, and progress while stderr is a
+ * terminal.  Returns the process exit status (0 ok, 1 error). */
+int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *stats);
+
+/* Prints "llmdata: <what>: <llmd_last_error()>" on stderr; returns 1. */
+int cli_lib_error(const char *what, llmd_status st);
+/* Prints "llmdata NAME: message" on stderr; returns 1 (for usage errors returns 2 via cli_usage). */
+int cli_error(const char *name, const char *fmt, ...);
+int cli_usage(const char *usage);
+
+/* Parses a non-negative integer / a double; returns 0 on success, prints an error otherwise. */
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
+int cli_parse_double(const char *opt, const char *s, double *out);
+/* Fetches the value of option argv[*i] into *val (advancing *i); prints an error if missing. */
+int cli_need_value(int argc, char **argv, int *i, const char **val);
+
+double cli_now(void);
+
+#endif

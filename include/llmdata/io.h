@@ -1,0 +1,101 @@
+/*
+ * llmdata/io.h — corpus input/output: streaming line readers (plain or zstd-compressed) and a JSON
+ * object editor that changes named fields while every other field passes through byte for byte.
+ *
+ * Thread safety: a reader or a JSON document is used by one thread at a time; distinct objects
+ * may be used from different threads at once.
+ */
+#ifndef LLMDATA_IO_H
+#define LLMDATA_IO_H
+
+#include "llmdata/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Line reader ---------------------------------------------------------------------------- */
+
+typedef struct llmd_reader llmd_reader;
+
+typedef struct llmd_reader_options {
+    unsigned version;        /* LLMD_READER_OPTIONS_VERSION */
+    size_t max_line_bytes;   /* a longer line fails with LLMD_ERR_RANGE; 0 = 2 GiB */
+} llmd_reader_options;
+#define LLMD_READER_OPTIONS_VERSION 1
+#define LLMD_READER_OPTIONS_INIT {LLMD_READER_OPTIONS_VERSION, 0}
+
+/* Opens `path` for line reading ("-" = standard input).  Zstandard input (any number of frames)
+ * is recognised by its magic number and decompressed as a stream, whatever the file name.
+ * Errors: LLMD_ERR_NOT_FOUND (no such file), LLMD_ERR_IO, LLMD_ERR_NOMEM, LLMD_ERR_VERSION. */
+LLMD_API llmd_status llmd_reader_open(llmd_reader **out, const char *path,
+                                      const llmd_reader_options *opts);
+
+/* Like llmd_reader_open on an already open file descriptor; `name` is used in messages.  The
+ * reader does not close fd. */
+LLMD_API llmd_status llmd_reader_open_fd(llmd_reader **out, int fd, const char *name,
+                                         const llmd_reader_options *opts);
+
+/* Reads the next line.  On success *line points to its bytes (without "\n" or "\r\n"; embedded NUL
+ * bytes are kept, so use *len) and stays valid until the next call; at end of input *line is NULL
+ * and *len 0.  A last line without a final newline is returned as a line.
+ * Errors: LLMD_ERR_IO, LLMD_ERR_CORRUPT (bad zstd data, truncated frame), LLMD_ERR_RANGE (line over
+ * max_line_bytes), LLMD_ERR_NOMEM. */
+LLMD_API llmd_status llmd_reader_next_line(llmd_reader *r, const char **line, size_t *len);
+
+/* 1-based number of the line last returned (0 before the first). */
+LLMD_API uint64_t llmd_reader_line_number(const llmd_reader *r);
+/* Bytes consumed from the file (compressed bytes for zstd input) and bytes of text produced. */
+LLMD_API uint64_t llmd_reader_bytes_in(const llmd_reader *r);
+LLMD_API uint64_t llmd_reader_bytes_out(const llmd_reader *r);
+/* Size of the underlying file if it is a regular file, else 0 (for progress display). */
+LLMD_API uint64_t llmd_reader_file_size(const llmd_reader *r);
+/* Non-zero when the input is zstd-compressed. */
+LLMD_API int llmd_reader_is_zstd(const llmd_reader *r);
+
+LLMD_API void llmd_reader_free(llmd_reader *r);
+
+/* ---- JSON object documents (one JSONL line) ---------------------------------------------- */
+
+typedef struct llmd_json_doc llmd_json_doc;
+
+LLMD_API llmd_status llmd_json_doc_new(llmd_json_doc **out);
+LLMD_API void llmd_json_doc_free(llmd_json_doc *doc);
+
+/* Parses one JSON text that must be an object (RFC 8259, strict: UTF-8, no trailing commas, no
+ * comments, nesting depth <= 512; surrounding whitespace allowed).  The bytes are copied.  Clears
+ * earlier edits.  Errors: LLMD_ERR_PARSE with the byte offset and what was expected,
+ * LLMD_ERR_UTF8 with the byte offset, LLMD_ERR_SCHEMA if the value is not an object. */
+LLMD_API llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len);
+
+/* Decoded string value of top-level member `key` (the last one if repeated).  *value is owned by
+ * doc, valid until the next parse/free, NUL-terminated, and may contain NUL bytes (use *len).
+ * Unpaired \u surrogate escapes decode to U+FFFD.
+ * Errors: LLMD_ERR_NOT_FOUND (no such member), LLMD_ERR_SCHEMA (not a string). */
+LLMD_API llmd_status llmd_json_doc_get_string(llmd_json_doc *doc, const char *key,
+                                              const char **value, size_t *len);
+
+/* Raw JSON text of member `key`'s value as it stands in the input (not NUL-terminated).
+ * Errors: LLMD_ERR_NOT_FOUND. */
+LLMD_API llmd_status llmd_json_doc_get_raw(const llmd_json_doc *doc, const char *key,
+                                           const char **raw, size_t *len);
+
+/* Sets member `key` to a string (bytes copied; invalid UTF-8 bytes become U+FFFD), or to a raw JSON
+ * value (validated; LLMD_ERR_PARSE if it is not one JSON value).  An existing member keeps its
+ * position; a new one is appended.  Edits show in llmd_json_doc_render(). */
+LLMD_API llmd_status llmd_json_doc_set_string(llmd_json_doc *doc, const char *key,
+                                              const char *value, size_t len);
+LLMD_API llmd_status llmd_json_doc_set_raw(llmd_json_doc *doc, const char *key,
+                                           const char *raw_json, size_t len);
+/* Removes member `key` if present (not an error if absent). */
+LLMD_API llmd_status llmd_json_doc_remove(llmd_json_doc *doc, const char *key);
+
+/* The object with all edits applied: members not edited keep their exact bytes (key and value);
+ * members are separated by "," and the object has no surrounding whitespace or newline.  *out is
+ * owned by doc and valid until the next call on doc. */
+LLMD_API llmd_status llmd_json_doc_render(llmd_json_doc *doc, const char **out, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,416 @@
+/*
+ * JSON object documents: a strict validating scanner that records where each top-level member's
+ * key and value stand, so edits can replace values while everything else keeps its bytes.
+ */
+#include "common/internal.h"
+#include "llmdata/io.h"
+
+#define MAX_DEPTH 512
+
+typedef struct member {
+    size_t key_start, key_end;      /* the quoted key in src (quotes included) */
+    size_t value_start, value_end;  /* the raw value in src */
+    char *key;                      /* decoded key, NUL-terminated */
+    size_t key_len;
+    bool removed;
+    bool edited;
+    size_t edit_start, edit_len;    /* replacement raw JSON, in doc->edits */
+} member;
+
+struct llmd_json_doc {
+    llmd_buf src;
+    member *members;
+    size_t count, cap;
+    llmd_buf edits;      /* raw JSON of edited/added values, concatenated */
+    llmd_buf decoded;    /* last decoded string */
+    llmd_buf rendered;
+    llmd_buf keys;       /* unused; keys are allocated per member */
+};
+
+typedef struct scanner {
+    const unsigned char *s;
+    size_t n, pos;
+    int depth;
+} scanner;
+
+static llmd_status scan_value(scanner *sc);
+
+static void skip_ws(scanner *sc) {
+    while (sc->pos < sc->n) {
+        unsigned char c = sc->s[sc->pos];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        sc->pos++;
+    }
+}
+
+static llmd_status expected(scanner *sc, const char *what) {
+    if (sc->pos >= sc->n)
+        return llmd_fail(LLMD_ERR_PARSE, "JSON: unexpected end of input at byte %zu, expected %s", sc->pos, what);
+    return llmd_fail(LLMD_ERR_PARSE, "JSON: unexpected character '%c' at byte %zu, expected %s",
+                     sc->s[sc->pos] >= 0x20 && sc->s[sc->pos] < 0x7f ? sc->s[sc->pos] : '?', sc->pos, what);
+}
+
+static int hexval(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static bool read_hex4(const unsigned char *p, uint32_t *v) {
+    uint32_t x = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return false;
+        x = x << 4 | (uint32_t)h;
+    }
+    *v = x;
+    return true;
+}
+
+/* Validates a string starting at '"'; leaves pos after the closing quote. */
+static llmd_status scan_string(scanner *sc) {
+    size_t start = sc->pos++;
+    while (sc->pos < sc->n) {
+        unsigned char c = sc->s[sc->pos];
+        if (c == '"') { sc->pos++; return LLMD_OK; }
+        if (c == '\\') {
+            if (sc->pos + 1 >= sc->n) break;
+            unsigned char e = sc->s[sc->pos + 1];
+            if (e == 'u') {
+                uint32_t v;
+                if (sc->pos + 6 > sc->n || !read_hex4(sc->s + sc->pos + 2, &v))
+                    return llmd_fail(LLMD_ERR_PARSE, "JSON: bad \\u escape at byte %zu", sc->pos);
+                sc->pos += 6;
+            } else if (strchr("\"\\/bfnrt", e) && e) {
+                sc->pos += 2;
+            } else {
+                return llmd_fail(LLMD_ERR_PARSE, "JSON: bad escape '\\%c' at byte %zu", e >= 0x20 && e < 0x7f ? e : '?', sc->pos);
+            }
+            continue;
+        }
+        if (c < 0x20)
+            return llmd_fail(LLMD_ERR_PARSE, "JSON: unescaped control character 0x%02x in string at byte %zu", c, sc->pos);
+        if (c < 0x80) { sc->pos++; continue; }
+        uint32_t cp;
+        size_t len = llmd_utf8_decode(sc->s + sc->pos, sc->n - sc->pos, &cp);
+        if (len == 0) return llmd_fail(LLMD_ERR_UTF8, "JSON: invalid UTF-8 at byte %zu", sc->pos);
+        sc->pos += len;
+    }
+    return llmd_fail(LLMD_ERR_PARSE, "JSON: unterminated string starting at byte %zu", start);
+}
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static llmd_status scan_number(scanner *sc) {
+    size_t p = sc->pos;
+    if (p < sc->n && sc->s[p] == '-') p++;
+    if (p >= sc->n || !is_digit(sc->s[p])) { sc->pos = p; return expected(sc, "a digit"); }
+    if (sc->s[p] == '0') p++;
+    else while (p < sc->n && is_digit(sc->s[p])) p++;
+    if (p < sc->n && sc->s[p] == '.') {
+        p++;
+        if (p >= sc->n || !is_digit(sc->s[p])) { sc->pos = p; return expected(sc, "a digit after '.'"); }
+        while (p < sc->n && is_digit(sc->s[p])) p++;
+    }
+    if (p < sc->n && (sc->s[p] == 'e' || sc->s[p] == 'E')) {
+        p++;
+        if (p < sc->n && (sc->s[p] == '+' || sc->s[p] == '-')) p++;
+        if (p >= sc->n || !is_digit(sc->s[p])) { sc->pos = p; return expected(sc, "an exponent digit"); }
+        while (p < sc->n && is_digit(sc->s[p])) p++;
+    }
+    sc->pos = p;
+    return LLMD_OK;
+}
+
+static llmd_status scan_literal(scanner *sc, const char *word) {
+    size_t len = strlen(word);
+    if (sc->n - sc->pos < len || memcmp(sc->s + sc->pos, word, len) != 0) return expected(sc, "a JSON value");
+    sc->pos += len;
+    return LLMD_OK;
+}
+
+static llmd_status scan_container(scanner *sc, char close) {
+    if (++sc->depth > MAX_DEPTH)
+        return llmd_fail(LLMD_ERR_PARSE, "JSON: nesting deeper than %d at byte %zu", MAX_DEPTH, sc->pos);
+    sc->pos++;
+    skip_ws(sc);
+    if (sc->pos < sc->n && sc->s[sc->pos] == close) { sc->pos++; sc->depth--; return LLMD_OK; }
+    for (;;) {
+        llmd_status st;
+        if (close == '}') {
+            if (sc->pos >= sc->n || sc->s[sc->pos] != '"') return expected(sc, "a member name string");
+            if ((st = scan_string(sc)) != LLMD_OK) return st;
+            skip_ws(sc);
+            if (sc->pos >= sc->n || sc->s[sc->pos] != ':') return expected(sc, "':'");
+            sc->pos++;
+            skip_ws(sc);
+        }
+        if ((st = scan_value(sc)) != LLMD_OK) return st;
+        skip_ws(sc);
+        if (sc->pos < sc->n && sc->s[sc->pos] == ',') { sc->pos++; skip_ws(sc); continue; }
+        if (sc->pos < sc->n && sc->s[sc->pos] == close) { sc->pos++; sc->depth--; return LLMD_OK; }
+        return expected(sc, close == '}' ? "',' or '}'" : "',' or ']'");
+    }
+}
+
+static llmd_status scan_value(scanner *sc) {
+    if (sc->pos >= sc->n) return expected(sc, "a JSON value");
+    switch (sc->s[sc->pos]) {
+    case '{': return scan_container(sc, '}');
+    case '[': return scan_container(sc, ']');
+    case '"': return scan_string(sc);
+    case 't': return scan_literal(sc, "true");
+    case 'f': return scan_literal(sc, "false");
+    case 'n': return scan_literal(sc, "null");
+    default: return scan_number(sc);
+    }
+}
+
+/* Decodes the JSON string literal s[0..n) (quotes included, already validated) into out. */
+static llmd_status decode_string(const unsigned char *s, size_t n, llmd_buf *out) {
+    llmd_buf_reset(out);
+    llmd_status st = llmd_buf_reserve(out, n);
+    if (st != LLMD_OK) return st;
+    size_t i = 1, end = n - 1;
+    while (i < end) {
+        size_t run = i;
+        while (run < end && s[run] != '\\') run++;
+        if (run > i) { llmd_buf_append(out, s + i, run - i); i = run; continue; }
+        unsigned char e = s[i + 1];
+        char c;
+        switch (e) {
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+            uint32_t v, lo;
+            read_hex4(s + i + 2, &v);
+            i += 6;
+            if (v >= 0xD800 && v <= 0xDBFF && i + 6 <= end && s[i] == '\\' && s[i + 1] == 'u' &&
+                read_hex4(s + i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            } else if (v >= 0xD800 && v <= 0xDFFF) {
+                v = 0xFFFD;  /* lone surrogate: not representable in UTF-8 */
+            }
+            unsigned char u[4];
+            llmd_buf_append(out, u, llmd_utf8_encode(v, u));
+            continue;
+        }
+        default: c = (char)e; /* " \ / */
+        }
+        llmd_buf_putc(out, c);
+        i += 2;
+    }
+    return LLMD_OK;
+}
+
+llmd_status llmd_json_doc_new(llmd_json_doc **out) {
+    if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_new: out is NULL");
+    *out = llmd_calloc(1, sizeof **out);
+    return *out ? LLMD_OK : llmd_fail_nomem("creating a JSON document");
+}
+
+static void clear_members(llmd_json_doc *doc) {
+    for (size_t i = 0; i < doc->count; i++) llmd_free(doc->members[i].key);
+    doc->count = 0;
+    llmd_buf_reset(&doc->edits);
+}
+
+void llmd_json_doc_free(llmd_json_doc *doc) {
+    if (doc == NULL) return;
+    clear_members(doc);
+    llmd_free(doc->members);
+    llmd_buf_free(&doc->src);
+    llmd_buf_free(&doc->edits);
+    llmd_buf_free(&doc->decoded);
+    llmd_buf_free(&doc->rendered);
+    llmd_buf_free(&doc->keys);
+    llmd_free(doc);
+}
+
+static llmd_status add_member(llmd_json_doc *doc, const member *m) {
+    if (doc->count == doc->cap) {
+        size_t cap = doc->cap ? doc->cap * 2 : 16;
+        member *p = llmd_realloc(doc->members, doc->cap * sizeof *p, cap * sizeof *p);
+        if (p == NULL) return llmd_fail_nomem("parsing JSON");
+        doc->members = p;
+        doc->cap = cap;
+    }
+    doc->members[doc->count++] = *m;
+    return LLMD_OK;
+}
+
+static llmd_status record_member(llmd_json_doc *doc, size_t ks, size_t ke, size_t vs, size_t ve) {
+    const unsigned char *s = (const unsigned char *)doc->src.data;
+    llmd_status st = decode_string(s + ks, ke - ks, &doc->decoded);
+    if (st != LLMD_OK) return st;
+    member m = {.key_start = ks, .key_end = ke, .value_start = vs, .value_end = ve};
+    m.key_len = doc->decoded.len;
+    m.key = llmd_strndup(doc->decoded.data, doc->decoded.len);
+    if (m.key == NULL) return llmd_fail_nomem("parsing JSON");
+    if ((st = add_member(doc, &m)) != LLMD_OK) llmd_free(m.key);
+    return st;
+}
+
+llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len) {
+    if (doc == NULL || (json == NULL && len))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_parse: NULL argument");
+    clear_members(doc);
+    llmd_buf_reset(&doc->src);
+    llmd_status st = llmd_buf_append(&doc->src, json, len);
+    if (st != LLMD_OK) return st;
+    scanner sc = {(const unsigned char *)doc->src.data, len, 0, 1};
+    skip_ws(&sc);
+    if (sc.pos >= sc.n) return llmd_fail(LLMD_ERR_PARSE, "JSON: empty input, expected an object");
+    if (sc.s[sc.pos] != '{') {
+        size_t at = sc.pos;
+        if ((st = scan_value(&sc)) != LLMD_OK) return st;
+        return llmd_fail(LLMD_ERR_SCHEMA, "JSON: expected an object at byte %zu, found another value", at);
+    }
+    /* Walk the top-level object member by member, validating nested values with the scanner. */
+    sc.pos++;
+    skip_ws(&sc);
+    if (sc.pos < sc.n && sc.s[sc.pos] == '}') {
+        sc.pos++;
+    } else {
+        for (;;) {
+            if (sc.pos >= sc.n || sc.s[sc.pos] != '"') return expected(&sc, "a member name string");
+            size_t ks = sc.pos;
+            if ((st = scan_string(&sc)) != LLMD_OK) return st;
+            size_t ke = sc.pos;
+            skip_ws(&sc);
+            if (sc.pos >= sc.n || sc.s[sc.pos] != ':') return expected(&sc, "':'");
+            sc.pos++;
+            skip_ws(&sc);
+            size_t vs = sc.pos;
+            if ((st = scan_value(&sc)) != LLMD_OK) return st;
+            if ((st = record_member(doc, ks, ke, vs, sc.pos)) != LLMD_OK) return st;
+            skip_ws(&sc);
+            if (sc.pos < sc.n && sc.s[sc.pos] == ',') { sc.pos++; skip_ws(&sc); continue; }
+            if (sc.pos < sc.n && sc.s[sc.pos] == '}') { sc.pos++; break; }
+            return expected(&sc, "',' or '}'");
+        }
+    }
+    skip_ws(&sc);
+    if (sc.pos != sc.n) return expected(&sc, "end of input after the object");
+    return LLMD_OK;
+}
+
+static member *find_member(const llmd_json_doc *doc, const char *key) {
+    size_t klen = strlen(key);
+    for (size_t i = doc->count; i-- > 0;) {
+        member *m = &doc->members[i];
+        if (!m->removed && m->key_len == klen && memcmp(m->key, key, klen) == 0) return m;
+    }
+    return NULL;
+}
+
+llmd_status llmd_json_doc_get_string(llmd_json_doc *doc, const char *key, const char **value, size_t *len) {
+    if (doc == NULL || key == NULL || value == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_get_string: NULL argument");
+    member *m = find_member(doc, key);
+    if (m == NULL) return llmd_fail(LLMD_ERR_NOT_FOUND, "JSON: no field \"%s\"", key);
+    const char *raw = m->edited ? doc->edits.data + m->edit_start : doc->src.data + m->value_start;
+    size_t rlen = m->edited ? m->edit_len : m->value_end - m->value_start;
+    if (rlen == 0 || raw[0] != '"') return llmd_fail(LLMD_ERR_SCHEMA, "JSON: field \"%s\" is not a string", key);
+    llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
+    if (st != LLMD_OK) return st;
+    *value = doc->decoded.data ? doc->decoded.data : "";
+    if (len) *len = doc->decoded.len;
+    return LLMD_OK;
+}
+
+llmd_status llmd_json_doc_get_raw(const llmd_json_doc *doc, const char *key, const char **raw, size_t *len) {
+    if (doc == NULL || key == NULL || raw == NULL || len == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_get_raw: NULL argument");
+    member *m = find_member(doc, key);
+    if (m == NULL) return llmd_fail(LLMD_ERR_NOT_FOUND, "JSON: no field \"%s\"", key);
+    *raw = m->edited ? doc->edits.data + m->edit_start : doc->src.data + m->value_start;
+    *len = m->edited ? m->edit_len : m->value_end - m->value_start;
+    return LLMD_OK;
+}
+
+/* Stores raw (already valid) JSON as the new value of key. */
+static llmd_status set_valid_raw(llmd_json_doc *doc, const char *key, const char *raw, size_t len) {
+    size_t at = doc->edits.len;
+    llmd_status st = llmd_buf_append(&doc->edits, raw, len);
+    if (st != LLMD_OK) return st;
+    member *m = find_member(doc, key);
+    if (m == NULL) {
+        member nm = {0};
+        nm.key_len = strlen(key);
+        nm.key = llmd_strdup(key);
+        if (nm.key == NULL) return llmd_fail_nomem("editing JSON");
+        nm.key_start = nm.key_end = nm.value_start = nm.value_end = SIZE_MAX; /* marks "added" */
+        if ((st = add_member(doc, &nm)) != LLMD_OK) { llmd_free(nm.key); return st; }
+        m = &doc->members[doc->count - 1];
+    }
+    m->edited = true;
+    m->edit_start = at;
+    m->edit_len = len;
+    return LLMD_OK;
+}
+
+llmd_status llmd_json_doc_set_raw(llmd_json_doc *doc, const char *key, const char *raw, size_t len) {
+    if (doc == NULL || key == NULL || (raw == NULL && len))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_set_raw: NULL argument");
+    scanner sc = {(const unsigned char *)raw, len, 0, 0};
+    skip_ws(&sc);
+    llmd_status st = scan_value(&sc);
+    if (st == LLMD_OK) {
+        skip_ws(&sc);
+        if (sc.pos != sc.n) st = expected(&sc, "end of the value");
+    }
+    if (st != LLMD_OK) return llmd_error_prefix("llmd_json_doc_set_raw(\"%s\")", key);
+    return set_valid_raw(doc, key, raw, len);
+}
+
+llmd_status llmd_json_doc_set_string(llmd_json_doc *doc, const char *key, const char *value, size_t len) {
+    if (doc == NULL || key == NULL || (value == NULL && len))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_set_string: NULL argument");
+    llmd_buf tmp = LLMD_BUF_INIT;
+    llmd_status st = llmd_buf_put_json_string(&tmp, value ? value : "", len);
+    if (st == LLMD_OK) st = set_valid_raw(doc, key, tmp.data, tmp.len);
+    llmd_buf_free(&tmp);
+    return st;
+}
+
+llmd_status llmd_json_doc_remove(llmd_json_doc *doc, const char *key) {
+    if (doc == NULL || key == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_remove: NULL argument");
+    member *m;
+    while ((m = find_member(doc, key)) != NULL) m->removed = true;
+    return LLMD_OK;
+}
+
+llmd_status llmd_json_doc_render(llmd_json_doc *doc, const char **out, size_t *len) {
+    if (doc == NULL || out == NULL || len == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_render: NULL argument");
+    llmd_buf *b = &doc->rendered;
+    llmd_buf_reset(b);
+    llmd_status st = llmd_buf_putc(b, '{');
+    bool first = true;
+    for (size_t i = 0; i < doc->count && st == LLMD_OK; i++) {
+        const member *m = &doc->members[i];
+        if (m->removed) continue;
+        if (!first) st = llmd_buf_putc(b, ',');
+        first = false;
+        if (m->key_start == SIZE_MAX) {  /* added member */
+            st = llmd_buf_put_json_string(b, m->key, m->key_len);
+            if (st == LLMD_OK) st = llmd_buf_putc(b, ':');
+        } else {  /* original key, colon and spacing */
+            st = llmd_buf_append(b, doc->src.data + m->key_start, m->value_start - m->key_start);
+        }
+        if (st != LLMD_OK) break;
+        if (m->edited) st = llmd_buf_append(b, doc->edits.data + m->edit_start, m->edit_len);
+        else st = llmd_buf_append(b, doc->src.data + m->value_start, m->value_end - m->value_start);
+    }
+    if (st == LLMD_OK) st = llmd_buf_putc(b, '}');
+    if (st != LLMD_OK) return st;
+    *out = b->data;
+    *len = b->len;
+    return LLMD_OK;
+}

@@ -1,0 +1,131 @@
+/* Suite "common": status codes, errors, versions, allocator hooks. */
+#include <pthread.h>
+
+#include "common/internal.h"
+#include "testutil.h"
+
+START_TEST(status_strings) {
+    ck_assert_str_eq(llmd_status_str(LLMD_OK), "LLMD_OK");
+    ck_assert_str_eq(llmd_status_str(LLMD_ERR_PARSE), "LLMD_ERR_PARSE");
+    ck_assert_str_eq(llmd_status_str(LLMD_ERR_INTERNAL), "LLMD_ERR_INTERNAL");
+    ck_assert_str_eq(llmd_status_str((llmd_status)12345), "LLMD_UNKNOWN");
+    for (int s = 0; s >= LLMD_ERR_INTERNAL; s--)
+        ck_assert_str_ne(llmd_status_str((llmd_status)s), "LLMD_UNKNOWN");
+}
+END_TEST
+
+START_TEST(version_agrees) {
+    ck_assert_uint_eq(llmd_version_number(), LLMD_VERSION_NUMBER);
+    ck_assert_str_eq(llmd_version(), LLMD_VERSION_STRING);
+    char expect[32];
+    snprintf(expect, sizeof expect, "%d.%d.%d", LLMD_VERSION_MAJOR, LLMD_VERSION_MINOR, LLMD_VERSION_PATCH);
+    ck_assert_str_eq(llmd_version(), expect);
+}
+END_TEST
+
+static void *set_error_in_thread(void *arg) {
+    (void)arg;
+    llmd_fail(LLMD_ERR_IO, "thread error");
+    return NULL;
+}
+
+START_TEST(last_error_is_thread_local) {
+    llmd_clear_error();
+    ck_assert_str_eq(llmd_last_error(), "");
+    ck_assert_int_eq(llmd_fail(LLMD_ERR_PARSE, "bad thing at byte %d", 42), LLMD_ERR_PARSE);
+    pthread_t t;
+    pthread_create(&t, NULL, set_error_in_thread, NULL);
+    pthread_join(t, NULL);
+    ck_assert_str_eq(llmd_last_error(), "bad thing at byte 42");
+    ck_assert_int_eq(llmd_last_error_status(), LLMD_ERR_PARSE);
+    llmd_error_prefix("file.json");
+    ck_assert_str_eq(llmd_last_error(), "file.json: bad thing at byte 42");
+    llmd_clear_error();
+    ck_assert_int_eq(llmd_last_error_status(), LLMD_OK);
+}
+END_TEST
+
+static size_t g_allocs;
+static void *count_malloc(void *ctx, size_t n) { (void)ctx; g_allocs++; return malloc(n); }
+static void count_free(void *ctx, void *p) { (void)ctx; free(p); }
+
+START_TEST(allocator_hooks) {
+    llmd_allocator bad = {99, count_malloc, NULL, count_free, NULL};
+    ck_fails(llmd_set_allocator(&bad), LLMD_ERR_VERSION, "version");
+    llmd_allocator a = {LLMD_ALLOCATOR_VERSION, count_malloc, NULL, count_free, NULL};
+    ck_ok(llmd_set_allocator(&a));
+    g_allocs = 0;
+    llmd_buf b = LLMD_BUF_INIT;
+    for (int i = 0; i < 1000; i++) ck_ok(llmd_buf_puts(&b, "grow "));
+    ck_assert_uint_eq(b.len, 5000);
+    llmd_buf_free(&b);
+    ck_assert_uint_gt(g_allocs, 0);
+    ck_ok(llmd_set_allocator(NULL));
+}
+END_TEST
+
+START_TEST(json_string_escaping) {
+    llmd_buf b = LLMD_BUF_INIT;
+    const char in[] = "a\"b\\c\n\x01\0z\xff\xc3\xa9";
+    ck_ok(llmd_buf_put_json_string(&b, in, sizeof in - 1));
+    /* Hand-derived: quote, backslash, \n, \u0001, NUL as \u0000, invalid 0xFF -> U+FFFD, é kept. */
+    ck_assert_str_eq(b.data, "\"a\\\"b\\\\c\\n\\u0001\\u0000z\xef\xbf\xbd\xc3\xa9\"");
+    llmd_buf_free(&b);
+}
+END_TEST
+
+START_TEST(utf8_decoding) {
+    uint32_t cp;
+    ck_assert_uint_eq(llmd_utf8_decode((const unsigned char *)"\xe2\x82\xac", 3, &cp), 3);
+    ck_assert_uint_eq(cp, 0x20AC);
+    ck_assert_uint_eq(llmd_utf8_decode((const unsigned char *)"\xc0\x80", 2, &cp), 0);      /* overlong */
+    ck_assert_uint_eq(llmd_utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);  /* surrogate */
+    ck_assert_uint_eq(llmd_utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+    ck_assert_uint_eq(llmd_utf8_decode((const unsigned char *)"\xf0\x9f\x98", 3, &cp), 0);  /* truncated */
+    ck_assert_uint_eq(llmd_utf8_validate((const unsigned char *)"abcdefghij\xff", 11), 10);
+}
+END_TEST
+
+START_TEST(options_versioning) {
+    typedef struct { unsigned version; int a; int b; } opts_v2;
+    static const size_t sizes[] = {sizeof(unsigned) + sizeof(int), sizeof(opts_v2)};
+    opts_v2 dst = {2, 1, 7}, v1 = {1, 5, 0};
+    ck_ok(llmd_options_copy(&dst, &v1, sizes, 2, "test"));
+    ck_assert_int_eq(dst.a, 5);
+    ck_assert_int_eq(dst.b, 7); /* v1 callers keep the default of a field they do not know */
+    opts_v2 future = {3, 0, 0};
+    ck_fails(llmd_options_copy(&dst, &future, sizes, 2, "test"), LLMD_ERR_VERSION, "version 3");
+}
+END_TEST
+
+static llmd_status fail_on_three(void *arg, size_t b, size_t e, unsigned w) {
+    (void)w;
+    int *seen = arg;
+    for (size_t i = b; i < e; i++) {
+        seen[i] = 1;
+        if (i == 3) return llmd_fail(LLMD_ERR_RANGE, "item %zu failed", i);
+    }
+    return LLMD_OK;
+}
+
+START_TEST(parallel_ranges_carry_errors) {
+    int seen[8] = {0};
+    llmd_clear_error();
+    ck_fails(llmd_parallel_ranges(8, 2, fail_on_three, seen), LLMD_ERR_RANGE, "item 3 failed");
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, status_strings);
+    tcase_add_test(tc, version_agrees);
+    tcase_add_test(tc, last_error_is_thread_local);
+    tcase_add_test(tc, allocator_hooks);
+    tcase_add_test(tc, json_string_escaping);
+    tcase_add_test(tc, utf8_decoding);
+    tcase_add_test(tc, options_versioning);
+    tcase_add_test(tc, parallel_ranges_carry_errors);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

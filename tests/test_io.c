@@ -1,0 +1,159 @@
+/* Suite "io": line reader (plain, zstd) and JSON document editing. */
+#include <unistd.h>
+#include <zstd.h>
+
+#include "testutil.h"
+
+static char *write_temp(const void *data, size_t n) {
+    static char path[64];
+    strcpy(path, "/tmp/llmd_io_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((int)write(fd, data, n), (int)n);
+    close(fd);
+    return path;
+}
+
+static void expect_line(llmd_reader *r, const char *want) {
+    const char *line;
+    size_t len;
+    ck_ok(llmd_reader_next_line(r, &line, &len));
+    if (want == NULL) {
+        ck_assert_ptr_null(line);
+        return;
+    }
+    ck_assert_ptr_nonnull(line);
+    ck_assert_uint_eq(len, strlen(want));
+    ck_assert_int_eq(memcmp(line, want, len), 0);
+}
+
+START_TEST(reader_plain_lines) {
+    const char data[] = "one\r\ntwo\n\nlast-without-newline";
+    char *path = write_temp(data, sizeof data - 1);
+    llmd_reader *r;
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    ck_assert_int_eq(llmd_reader_is_zstd(r), 0);
+    expect_line(r, "one");
+    expect_line(r, "two");
+    expect_line(r, "");
+    expect_line(r, "last-without-newline");
+    ck_assert_uint_eq(llmd_reader_line_number(r), 4);
+    expect_line(r, NULL);
+    llmd_reader_free(r);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(reader_zstd_multiframe) {
+    /* Two concatenated frames, as `cat a.zst b.zst` makes; a line crosses the frame boundary. */
+    const char a[] = "{\"text\":\"alpha\"}\n{\"text\":\"be", b[] = "ta\"}\n";
+    size_t cap = ZSTD_compressBound(64) * 2;
+    unsigned char *z = malloc(cap);
+    size_t n1 = ZSTD_compress(z, cap, a, sizeof a - 1, 3);
+    size_t n2 = ZSTD_compress(z + n1, cap - n1, b, sizeof b - 1, 3);
+    char *path = write_temp(z, n1 + n2);
+    llmd_reader *r;
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    ck_assert_int_eq(llmd_reader_is_zstd(r), 1);
+    expect_line(r, "{\"text\":\"alpha\"}");
+    expect_line(r, "{\"text\":\"beta\"}");
+    expect_line(r, NULL);
+    llmd_reader_free(r);
+    unlink(path);
+    /* Truncated: the frame never ends -> LLMD_ERR_CORRUPT, not silent loss. */
+    path = write_temp(z, n1 - 3);
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    const char *line;
+    size_t len;
+    llmd_status st;
+    while ((st = llmd_reader_next_line(r, &line, &len)) == LLMD_OK && line) {}
+    ck_assert_int_eq(st, LLMD_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "truncated"));
+    llmd_reader_free(r);
+    unlink(path);
+    free(z);
+}
+END_TEST
+
+START_TEST(reader_errors) {
+    llmd_reader *r = (llmd_reader *)1;
+    ck_fails(llmd_reader_open(&r, "/nonexistent/file.jsonl", NULL), LLMD_ERR_NOT_FOUND, "/nonexistent/file.jsonl");
+    ck_assert_ptr_null(r);
+    ck_fails(llmd_reader_open(&r, "/tmp", NULL), LLMD_ERR_IO, "directory");
+    llmd_reader_options o = LLMD_READER_OPTIONS_INIT;
+    o.max_line_bytes = 8;
+    char *path = write_temp("short\nthis line is too long\n", 28);
+    ck_ok(llmd_reader_open(&r, path, &o));
+    expect_line(r, "short");
+    const char *line;
+    size_t len;
+    ck_fails(llmd_reader_next_line(r, &line, &len), LLMD_ERR_RANGE, "line 2");
+    llmd_reader_free(r);
+    o.version = 77;
+    ck_fails(llmd_reader_open(&r, path, &o), LLMD_ERR_VERSION, "version 77");
+    unlink(path);
+}
+END_TEST
+
+START_TEST(json_get_and_render_preserve_bytes) {
+    llmd_json_doc *d;
+    ck_ok(llmd_json_doc_new(&d));
+    const char in[] = " {\"id\": 12345678901234567890, \"text\":\"caf\\u00e9 \\ud83d\\ude00 \\u0000x\", \"meta\" : {\"a\":[1.50,2e3]}} ";
+    ck_ok(llmd_json_doc_parse(d, in, sizeof in - 1));
+    const char *v;
+    size_t n;
+    ck_ok(llmd_json_doc_get_string(d, "text", &v, &n));
+    const char want[] = "caf\xc3\xa9 \xf0\x9f\x98\x80 \0x";
+    ck_assert_uint_eq(n, sizeof want - 1);
+    ck_assert_int_eq(memcmp(v, want, n), 0);
+    ck_ok(llmd_json_doc_set_string(d, "text", "new", 3));
+    ck_ok(llmd_json_doc_set_raw(d, "ids", "[1,2,3]", 7));
+    const char *out;
+    ck_ok(llmd_json_doc_render(d, &out, &n));
+    /* Big integer and number spellings survive byte for byte. */
+    ck_assert_str_eq(out, "{\"id\": 12345678901234567890,\"text\":\"new\",\"meta\" : {\"a\":[1.50,2e3]},\"ids\":[1,2,3]}");
+    ck_ok(llmd_json_doc_remove(d, "meta"));
+    ck_ok(llmd_json_doc_render(d, &out, &n));
+    ck_assert_str_eq(out, "{\"id\": 12345678901234567890,\"text\":\"new\",\"ids\":[1,2,3]}");
+    ck_fails(llmd_json_doc_get_string(d, "id", &v, &n), LLMD_ERR_SCHEMA, "not a string");
+    ck_fails(llmd_json_doc_get_string(d, "nope", &v, &n), LLMD_ERR_NOT_FOUND, "nope");
+    ck_fails(llmd_json_doc_set_raw(d, "x", "[1,", 3), LLMD_ERR_PARSE, "end of input");
+    llmd_json_doc_free(d);
+}
+END_TEST
+
+START_TEST(json_errors_name_offsets) {
+    llmd_json_doc *d;
+    ck_ok(llmd_json_doc_new(&d));
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":1,}", 8), LLMD_ERR_PARSE, "byte 7");
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":tru}", 9), LLMD_ERR_PARSE, "byte 5");
+    ck_fails(llmd_json_doc_parse(d, "[1,2]", 5), LLMD_ERR_SCHEMA, "object");
+    ck_fails(llmd_json_doc_parse(d, "", 0), LLMD_ERR_PARSE, "empty");
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":\"\xff\"}", 8), LLMD_ERR_UTF8, "byte 6");
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":\"x\ny\"}", 10), LLMD_ERR_PARSE, "control character");
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":01}", 8), LLMD_ERR_PARSE, "byte 6");
+    ck_fails(llmd_json_doc_parse(d, "{\"a\":1} x", 9), LLMD_ERR_PARSE, "byte 8");
+    char deep[2000];
+    memset(deep, '[', sizeof deep);
+    memcpy(deep, "{\"a\":", 5);
+    ck_fails(llmd_json_doc_parse(d, deep, sizeof deep), LLMD_ERR_PARSE, "nesting");
+    ck_ok(llmd_json_doc_parse(d, "{}", 2));
+    const char *out;
+    size_t n;
+    ck_ok(llmd_json_doc_render(d, &out, &n));
+    ck_assert_str_eq(out, "{}");
+    llmd_json_doc_free(d);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("io");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, reader_plain_lines);
+    tcase_add_test(tc, reader_zstd_multiframe);
+    tcase_add_test(tc, reader_errors);
+    tcase_add_test(tc, json_get_and_render_preserve_bytes);
+    tcase_add_test(tc, json_errors_name_offsets);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
