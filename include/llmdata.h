@@ -12,7 +12,13 @@
 #if __has_include("llmdata/tokenizer.h")
 #include "llmdata/tokenizer.h"
 #endif
+#if __has_include("llmdata/filter.h")
+#include "llmdata/filter.h"
+#endif
 #if __has_include("llmdata/pack.h")
 #include "llmdata/pack.h"
+#endif
+#if __has_include("llmdata/pipeline.h")
+#include "llmdata/pipeline.h"
 #endif
 #endif
