@@ -1,0 +1,559 @@
+/* Text cleaning: UTF-8 repair, HTML stripping + character references, control characters,
+ * Unicode normalisation (utf8proc, ASCII fast path) and whitespace collapsing.  Each step is a
+ * linear pass that is skipped when it cannot change the text. */
+#include <utf8proc.h>
+
+#include "common/internal.h"
+#include "llmdata/text.h"
+#include "text/text_internal.h"
+#include "text/entities.h"
+
+static const size_t clean_sizes[] = {sizeof(llmd_clean_options)};
+
+void llmd_clean_options_init(llmd_clean_options *opts) {
+    if (opts == NULL) return;
+    llmd_clean_options d = LLMD_CLEAN_OPTIONS_INIT;
+    *opts = d;
+}
+
+/* ---- 1. UTF-8 ------------------------------------------------------------------------------- */
+
+/* Length of the maximal subpart of an ill-formed sequence starting at s[0] (Unicode 15 §3.9,
+ * Table 3-8 practice): the longest prefix of a well-formed sequence, at least 1 byte. */
+static size_t utf8_maximal_subpart(const unsigned char *s, size_t n) {
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 1;
+    size_t k = 1;
+    if (k < n && s[k] >= lo && s[k] <= hi) {
+        k++;
+        while (k <= need && k < n && (s[k] & 0xC0) == 0x80) k++;
+    }
+    return k;
+}
+
+static llmd_status fix_utf8(const char *text, size_t len, int mode, llmd_buf *out, bool *changed) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t bad = llmd_utf8_validate(s, len);
+    *changed = false;
+    if (bad == len) return LLMD_OK;
+    if (mode == LLMD_INVALID_UTF8_ERROR)
+        return llmd_fail(LLMD_ERR_UTF8, "invalid UTF-8 at byte offset %zu (byte 0x%02X)", bad, s[bad]);
+    *changed = true;
+    llmd_status st = llmd_buf_reserve(out, len + len / 2 + 4);
+    if (st != LLMD_OK) return st;
+    size_t i = 0;
+    while (i < len) {
+        size_t ok = llmd_utf8_validate(s + i, len - i);
+        if ((st = llmd_buf_append(out, s + i, ok)) != LLMD_OK) return st;
+        i += ok;
+        if (i >= len) break;
+        i += utf8_maximal_subpart(s + i, len - i);
+        if ((st = llmd_buf_append(out, "\xEF\xBF\xBD", 3)) != LLMD_OK) return st;
+    }
+    return LLMD_OK;
+}
+
+/* ---- 2. HTML ------------------------------------------------------------------------------- */
+
+static inline bool is_alpha(unsigned char c) { return (unsigned char)((c | 0x20) - 'a') < 26; }
+static inline bool is_digit(unsigned char c) { return (unsigned char)(c - '0') < 10; }
+static inline bool is_html_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+static inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c | 0x20 : c; }
+
+static bool ieq(const unsigned char *a, const char *b, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (lower(a[i]) != (unsigned char)b[i]) return false;
+    return true;
+}
+
+/* Block-level elements whose tags become a line break (HTML "flow content" that browsers render on
+ * their own lines). */
+static bool is_block_tag(const unsigned char *name, size_t n) {
+    static const char *const blocks[] = {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "div",
+        "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+        "h6", "head", "header", "hr", "html", "li", "main", "nav", "ol", "option", "p", "pre",
+        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul", NULL};
+    if (n > 10) return false;
+    for (const char *const *b = blocks; *b; b++)
+        if (strlen(*b) == n && ieq(name, *b, n)) return true;
+    return false;
+}
+
+static const uint16_t win1252[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+static const llmd_entity *find_entity(const unsigned char *name, size_t n) {
+    size_t lo = 0, hi = LLMD_N_ENTITIES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *e = llmd_entities[mid].name;
+        size_t el = strlen(e);
+        int c = memcmp(name, e, n < el ? n : el);
+        if (c == 0) c = (n < el) ? -1 : (n > el);
+        if (c == 0) return &llmd_entities[mid];
+        if (c < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* Decodes a character reference at s[0]=='&'; returns bytes consumed (0 = not a reference). */
+static size_t decode_ref(const unsigned char *s, size_t n, llmd_buf *out, llmd_status *st) {
+    *st = LLMD_OK;
+    if (n < 3) return 0;
+    if (s[1] == '#') {
+        size_t i = 2;
+        bool hex = false;
+        if (i < n && (s[i] == 'x' || s[i] == 'X')) { hex = true; i++; }
+        size_t d0 = i;
+        uint32_t v = 0;
+        while (i < n) {
+            unsigned char c = s[i];
+            unsigned dv;
+            if (is_digit(c)) dv = c - '0';
+            else if (hex && lower(c) >= 'a' && lower(c) <= 'f') dv = (unsigned)(lower(c) - 'a' + 10);
+            else break;
+            if (v <= 0x10FFFF) v = v * (hex ? 16 : 10) + dv;
+            i++;
+        }
+        if (i == d0) return 0;
+        if (i < n && s[i] == ';') i++;
+        uint32_t cp = v;
+        if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+        else if (cp >= 0x80 && cp <= 0x9F) cp = win1252[cp - 0x80];
+        unsigned char u[4];
+        size_t ul = llmd_utf8_encode(cp, u);
+        *st = llmd_buf_append(out, u, ul);
+        return i;
+    }
+    size_t i = 1;
+    while (i < n && i < 40 && (is_alpha(s[i]) || is_digit(s[i]))) i++;
+    if (i == 1 || i >= n || s[i] != ';') return 0;
+    const llmd_entity *e = find_entity(s + 1, i - 1);
+    if (e == NULL) return 0;
+    *st = llmd_buf_puts(out, e->utf8);
+    return i + 1;
+}
+
+static const unsigned char *find_bytes(const unsigned char *h, size_t hn, const char *needle) {
+    return memmem(h, hn, needle, strlen(needle));
+}
+
+/* Finds "</name" (case-insensitive) followed by space, '/' or '>' in s[0..n); returns its offset
+ * or n. */
+static size_t find_end_tag(const unsigned char *s, size_t n, const unsigned char *name, size_t nl) {
+    size_t i = 0;
+    while (i < n) {
+        const unsigned char *p = memchr(s + i, '<', n - i);
+        if (p == NULL) return n;
+        i = (size_t)(p - s);
+        if (i + 2 + nl <= n && s[i + 1] == '/' && ieq(s + i + 2, (const char *)name, nl)) {
+            size_t k = i + 2 + nl;
+            if (k == n || is_html_space(s[k]) || s[k] == '/' || s[k] == '>') return i;
+        }
+        i++;
+    }
+    return n;
+}
+
+/* Parses a tag at s[0]=='<' (s[1] is a letter or '/'+letter).  Returns bytes consumed, 0 if this
+ * is not a tag.  Sets name/name_len, *end_tag, *self_closing. */
+static size_t parse_tag(const unsigned char *s, size_t n, size_t last_gt, const unsigned char **name,
+                        size_t *name_len, bool *end_tag) {
+    size_t i = 1;
+    *end_tag = false;
+    if (s[i] == '/') { *end_tag = true; i++; }
+    if (i >= n || !is_alpha(s[i])) return 0;
+    size_t ns = i;
+    while (i < n && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == ':' || s[i] == '_')) i++;
+    if (i >= n || !(is_html_space(s[i]) || s[i] == '/' || s[i] == '>')) return 0;
+    if (i > last_gt) return 0;   /* no '>' anywhere after: not a tag */
+    *name = s + ns;
+    *name_len = i - ns;
+    /* Attributes: quoted values (after '=') may contain '>'. */
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '>') return i + 1;
+        if (c == '=') {
+            i++;
+            while (i < n && is_html_space(s[i])) i++;
+            if (i < n && (s[i] == '"' || s[i] == '\'')) {
+                const unsigned char *q = memchr(s + i + 1, s[i], n - i - 1);
+                if (q != NULL) {
+                    i = (size_t)(q - s) + 1;
+                    continue;
+                }
+                /* Unclosed quote: the tag ends at the next '>'. */
+                const unsigned char *g = memchr(s + i, '>', n - i);
+                return g ? (size_t)(g - s) + 1 : 0;
+            }
+            continue;
+        }
+        i++;
+    }
+    return 0;
+}
+
+static llmd_status strip_html(const unsigned char *s, size_t n, llmd_buf *out) {
+    llmd_status st = llmd_buf_reserve(out, n);
+    if (st != LLMD_OK) return st;
+    size_t last_gt = 0;
+    const unsigned char *g = memrchr(s, '>', n);
+    bool have_gt = g != NULL;
+    if (have_gt) last_gt = (size_t)(g - s);
+    size_t i = 0, run = 0;
+#define FLUSH() do { if (i > run && (st = llmd_buf_append(out, s + run, i - run)) != LLMD_OK) return st; } while (0)
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c != '<' && c != '&') { i++; continue; }
+        if (c == '&') {
+            FLUSH();
+            size_t used = decode_ref(s + i, n - i, out, &st);
+            if (st != LLMD_OK) return st;
+            if (used == 0) { run = i; i++; continue; }
+            i += used;
+            run = i;
+            continue;
+        }
+        /* c == '<' */
+        size_t rest = n - i;
+        const unsigned char *p = s + i;
+        if (rest >= 4 && p[1] == '!' && p[2] == '-' && p[3] == '-') {
+            FLUSH();
+            size_t end;
+            if (rest >= 5 && p[4] == '>') end = 5;                                /* <!--> */
+            else if (rest >= 6 && p[4] == '-' && p[5] == '>') end = 6;            /* <!---> */
+            else {
+                const unsigned char *e = find_bytes(p + 4, rest - 4, "-->");
+                end = e ? (size_t)(e - p) + 3 : rest;
+            }
+            i += end;
+            run = i;
+            continue;
+        }
+        if (rest >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+            FLUSH();
+            const unsigned char *e = find_bytes(p + 9, rest - 9, "]]>");
+            size_t body = e ? (size_t)(e - p) - 9 : rest - 9;
+            if ((st = llmd_buf_append(out, p + 9, body)) != LLMD_OK) return st;
+            i += 9 + body + (e ? 3 : 0);
+            run = i;
+            continue;
+        }
+        if (rest >= 2 && ((p[1] == '!' && rest >= 3 && is_alpha(p[2])) || p[1] == '?')) {
+            if (!have_gt || i > last_gt) { i++; continue; }
+            FLUSH();
+            const unsigned char *e = memchr(p, '>', rest);
+            i += (size_t)(e - p) + 1;
+            run = i;
+            continue;
+        }
+        if (rest >= 2 && (is_alpha(p[1]) || p[1] == '/')) {
+            const unsigned char *name = NULL;
+            size_t nl = 0;
+            bool end_tag;
+            size_t used = have_gt ? parse_tag(p, rest, last_gt - i, &name, &nl, &end_tag) : 0;
+            if (used == 0) { i++; continue; }
+            FLUSH();
+            if (is_block_tag(name, nl) && (st = llmd_buf_putc(out, '\n')) != LLMD_OK) return st;
+            i += used;
+            bool self_closing = used >= 2 && p[used - 2] == '/';
+            if (!end_tag && !self_closing && ((nl == 6 && ieq(name, "script", 6)) ||
+                                              (nl == 5 && ieq(name, "style", 5)))) {
+                size_t e = find_end_tag(s + i, n - i, name, nl);
+                i += e;
+                if (i < n) {
+                    const unsigned char *gt = memchr(s + i, '>', n - i);
+                    i = gt ? (size_t)(gt - s) + 1 : n;
+                }
+            }
+            run = i;
+            continue;
+        }
+        i++;
+    }
+    FLUSH();
+#undef FLUSH
+    return LLMD_OK;
+}
+
+/* ---- 3+4. controls and normalisation ------------------------------------------------------- */
+
+static inline bool is_c0_drop(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7F; }
+
+/* Normalises one non-ASCII segment with utf8proc (decompose, then compose). */
+static llmd_status normalize_segment(const unsigned char *seg, size_t n, int form, llmd_buf *out,
+                                     utf8proc_int32_t **cps, size_t *cap) {
+    utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+    if (form == LLMD_NORM_NFKC) o |= UTF8PROC_COMPAT;
+    size_t want = n * 2 + 8;
+    for (;;) {
+        if (*cap < want) {
+            utf8proc_int32_t *p = llmd_realloc(*cps, *cap * sizeof **cps, want * sizeof **cps);
+            if (p == NULL) return llmd_fail_nomem("normalising text");
+            *cps = p;
+            *cap = want;
+        }
+        utf8proc_ssize_t r = utf8proc_decompose(seg, (utf8proc_ssize_t)n, *cps, (utf8proc_ssize_t)*cap, o);
+        if (r < 0)
+            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_decompose: %s", utf8proc_errmsg(r));
+        if ((size_t)r > *cap) { want = (size_t)r; continue; }
+        r = utf8proc_normalize_utf32(*cps, r, o);
+        if (r < 0)
+            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_normalize_utf32: %s", utf8proc_errmsg(r));
+        llmd_status st = llmd_buf_reserve(out, (size_t)r * 4);
+        if (st != LLMD_OK) return st;
+        unsigned char *o8 = (unsigned char *)out->data + out->len;
+        for (utf8proc_ssize_t k = 0; k < r; k++) o8 += llmd_utf8_encode((uint32_t)(*cps)[k], o8);
+        out->len = (size_t)((char *)o8 - out->data);
+        out->data[out->len] = '\0';
+        return LLMD_OK;
+    }
+}
+
+/* Drops controls (if asked) and normalises (if asked).  Input is valid UTF-8. */
+static llmd_status controls_and_normalize(const unsigned char *s, size_t n, bool drop, int form,
+                                          llmd_buf *out) {
+    llmd_status st = llmd_buf_reserve(out, n);
+    if (st != LLMD_OK) return st;
+    utf8proc_int32_t *cps = NULL;
+    size_t cap = 0;
+    llmd_buf seg = LLMD_BUF_INIT, joined = LLMD_BUF_INIT;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII stretch. */
+        size_t a = i;
+        if (drop) {
+            while (i < n && s[i] < 0x80) {
+                if (is_c0_drop(s[i])) {
+                    if ((st = llmd_buf_append(out, s + a, i - a)) != LLMD_OK) goto done;
+                    a = ++i;
+                    continue;
+                }
+                i++;
+            }
+        } else {
+            while (i < n && s[i] < 0x80) i++;
+        }
+        if ((st = llmd_buf_append(out, s + a, i - a)) != LLMD_OK) goto done;
+        if (i >= n) break;
+        /* Non-ASCII stretch: up to the next ASCII byte. */
+        size_t b = i;
+        while (i < n && s[i] >= 0x80) i++;
+        const unsigned char *run = s + b;
+        size_t rl = i - b;
+        if (drop) {
+            /* C1 controls U+0080-U+009F are C2 80 .. C2 9F. */
+            bool has_c1 = false;
+            for (size_t k = 0; k + 1 < rl; k++)
+                if (run[k] == 0xC2 && run[k + 1] < 0xA0) { has_c1 = true; break; }
+            if (has_c1) {
+                llmd_buf_reset(&seg);
+                for (size_t k = 0; k < rl; k++) {
+                    if (run[k] == 0xC2 && k + 1 < rl && run[k + 1] < 0xA0) { k++; continue; }
+                    if ((st = llmd_buf_putc(&seg, (char)run[k])) != LLMD_OK) goto done;
+                }
+                run = (const unsigned char *)seg.data;
+                rl = seg.len;
+            }
+        }
+        if (form == LLMD_NORM_NONE || rl == 0) {
+            if ((st = llmd_buf_append(out, run, rl)) != LLMD_OK) goto done;
+            continue;
+        }
+        /* The ASCII character before the run may compose with a leading combining mark: move it
+         * into the segment (ASCII characters are starters, so nothing earlier can interact). */
+        unsigned char prev = 0;
+        bool take_prev = out->len > 0 && (unsigned char)out->data[out->len - 1] < 0x80;
+        if (take_prev) prev = (unsigned char)out->data[--out->len];
+        if (take_prev) {
+            /* prev + run, contiguous, in the reusable `joined` buffer. */
+            llmd_buf_reset(&joined);
+            if ((st = llmd_buf_putc(&joined, (char)prev)) != LLMD_OK ||
+                (st = llmd_buf_append(&joined, run, rl)) != LLMD_OK) goto done;
+            st = normalize_segment((const unsigned char *)joined.data, joined.len, form, out, &cps, &cap);
+        } else {
+            st = normalize_segment(run, rl, form, out, &cps, &cap);
+        }
+        if (st != LLMD_OK) goto done;
+    }
+done:
+    llmd_free(cps);
+    llmd_buf_free(&seg);
+    llmd_buf_free(&joined);
+    return st;
+}
+
+/* ---- 5. whitespace --------------------------------------------------------------------------- */
+
+/* Length of the white-space character at s[0] (0 if none); *breaks gets its line-break weight. */
+static inline size_t ws_len(const unsigned char *s, size_t n, int *breaks) {
+    unsigned char c = s[0];
+    *breaks = 0;
+    if (c < 0x80) {
+        if (c == ' ' || c == '\t' || c == '\v' || c == '\f') return 1;
+        if (c == '\n') { *breaks = 1; return 1; }
+        if (c == '\r') { *breaks = (n > 1 && s[1] == '\n') ? 0 : 1; return 1; }
+        if (c >= 0x1C && c <= 0x1F) return 1;   /* information separators (Python's \s) */
+        return 0;
+    }
+    if (c == 0xC2 && n > 1 && (s[1] == 0x85 || s[1] == 0xA0)) { *breaks = s[1] == 0x85; return 2; }
+    if (c == 0xE1 && n > 2 && s[1] == 0x9A && s[2] == 0x80) return 3;
+    if (c == 0xE2 && n > 2) {
+        if (s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xAF)) return 3;
+        if (s[1] == 0x80 && s[2] == 0xA8) { *breaks = 1; return 3; }
+        if (s[1] == 0x80 && s[2] == 0xA9) { *breaks = 2; return 3; }
+        if (s[1] == 0x81 && s[2] == 0x9F) return 3;
+        return 0;
+    }
+    if (c == 0xE3 && n > 2 && s[1] == 0x80 && s[2] == 0x80) return 3;
+    return 0;
+}
+
+static const uint8_t ws_first[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, [0x1C] = 1, [0x1D] = 1,
+    [0x1E] = 1, [0x1F] = 1, [0xC2] = 1, [0xE1] = 1, [0xE2] = 1, [0xE3] = 1};
+
+static llmd_status collapse_ws(const unsigned char *s, size_t n, bool paragraphs, llmd_buf *out) {
+    llmd_status st = llmd_buf_reserve(out, n);
+    if (st != LLMD_OK) return st;
+    char *o = out->data + out->len;
+    char *o0 = o;
+    size_t i = 0;
+    bool pending = false;
+    int breaks = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (!ws_first[c]) {
+            if (pending) {
+                if (o != o0) {
+                    if (paragraphs && breaks >= 2) { *o++ = '\n'; *o++ = '\n'; }
+                    else *o++ = ' ';
+                }
+                pending = false;
+                breaks = 0;
+            }
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        int b;
+        size_t l = ws_len(s + i, n - i, &b);
+        if (l == 0) {
+            if (pending) {
+                if (o != o0) {
+                    if (paragraphs && breaks >= 2) { *o++ = '\n'; *o++ = '\n'; }
+                    else *o++ = ' ';
+                }
+                pending = false;
+                breaks = 0;
+            }
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        pending = true;
+        breaks += b;
+        i += l;
+    }
+    /* A run of k >= 1 white-space bytes is replaced by at most 2 bytes only when k >= 2 or the
+     * run is "\n\n"-sized, so the output never exceeds n. */
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return LLMD_OK;
+}
+
+/* ---- the whole pass -------------------------------------------------------------------------- */
+
+static bool has_html_chars(const char *s, size_t n) {
+    return memchr(s, '<', n) != NULL || memchr(s, '&', n) != NULL;
+}
+
+llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o,
+                                llmd_buf *out) {
+    llmd_buf a = LLMD_BUF_INIT, b = LLMD_BUF_INIT;
+    llmd_status st = LLMD_OK;
+    const char *cur = text;
+    size_t cur_len = len;
+    bool changed;
+    /* Two scratch buffers used alternately; `cur` points at the latest stage's output. */
+    llmd_buf *dst = &a;
+#define NEXT_STAGE() do { cur = dst->data; cur_len = dst->len; dst = (dst == &a) ? &b : &a; llmd_buf_reset(dst); } while (0)
+    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, dst, &changed)) != LLMD_OK) goto done;
+    if (changed) NEXT_STAGE();
+    if (o->html && cur_len && has_html_chars(cur, cur_len)) {
+        if ((st = strip_html((const unsigned char *)cur, cur_len, dst)) != LLMD_OK) goto done;
+        NEXT_STAGE();
+    }
+    if (o->drop_controls || o->normalization != LLMD_NORM_NONE) {
+        if (o->whitespace) {
+            if ((st = controls_and_normalize((const unsigned char *)cur, cur_len, o->drop_controls != 0,
+                                             o->normalization, dst)) != LLMD_OK) goto done;
+            NEXT_STAGE();
+        } else {
+            st = controls_and_normalize((const unsigned char *)cur, cur_len, o->drop_controls != 0,
+                                        o->normalization, out);
+            goto done;
+        }
+    }
+    if (o->whitespace) {
+        st = collapse_ws((const unsigned char *)cur, cur_len, o->keep_paragraphs != 0, out);
+        goto done;
+    }
+    st = llmd_buf_append(out, cur, cur_len);
+done:
+#undef NEXT_STAGE
+    llmd_buf_free(&a);
+    llmd_buf_free(&b);
+    return st;
+}
+
+llmd_status llmd_text_clean_opts(llmd_clean_options *dst, const llmd_clean_options *opts) {
+    llmd_clean_options_init(dst);
+    llmd_status st = llmd_options_copy(dst, opts, clean_sizes, LLMD_CLEAN_OPTIONS_VERSION,
+                                       "llmd_clean_options");
+    if (st != LLMD_OK) return st;
+    if (dst->normalization < LLMD_NORM_NFC || dst->normalization > LLMD_NORM_NONE)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_clean_options.normalization: unknown value %d",
+                         dst->normalization);
+    if (dst->invalid_utf8 != LLMD_INVALID_UTF8_REPLACE && dst->invalid_utf8 != LLMD_INVALID_UTF8_ERROR)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_clean_options.invalid_utf8: unknown value %d",
+                         dst->invalid_utf8);
+    return LLMD_OK;
+}
+
+llmd_status llmd_clean_text(const char *text, size_t len, const llmd_clean_options *opts, char **out,
+                            size_t *out_len) {
+    if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_clean_text: out is NULL");
+    *out = NULL;
+    if (out_len) *out_len = 0;
+    if (text == NULL && len > 0) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_clean_text: text is NULL");
+    llmd_clean_options o;
+    llmd_status st = llmd_text_clean_opts(&o, opts);
+    if (st != LLMD_OK) return st;
+    llmd_buf b = LLMD_BUF_INIT;
+    if (text == NULL) text = "";
+    if ((st = llmd_text_clean_buf(text, len, &o, &b)) == LLMD_OK && (st = llmd_buf_reserve(&b, 0)) == LLMD_OK) {
+        *out = llmd_buf_detach(&b, out_len);
+        return LLMD_OK;
+    }
+    llmd_buf_free(&b);
+    return st;
+}

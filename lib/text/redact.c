@@ -1,0 +1,885 @@
+/* PII redaction.  One pass over the bytes finds trigger points ('@' for e-mail, the start of a
+ * number for IPv4/SSN/cards/phones, '+' and '(' for phones, ':' for IPv6, an upper-case pair for
+ * IBANs, well-known prefixes for secrets); each detector then works only around its trigger:
+ * hand-written validators for the fixed shapes and anchored PCRE2 JIT patterns for phones and
+ * IPv6.  Caller rules are unanchored PCRE2 JIT patterns run over the whole text.  Candidates are
+ * resolved by (start, longest, type id). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+
+#include "common/internal.h"
+#include "llmdata/text.h"
+#include "text/text_internal.h"
+
+static const char *const builtin_names[LLMD_PII_BUILTIN_COUNT] = {
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "SECRET"};
+
+typedef struct rule {
+    char *type;
+    pcre2_code *code;
+    bool jit;
+    llmd_pii_validator validator;
+    void *user;
+} rule;
+
+/* A parsed replacement template: literal pieces with "{type}" markers between them. */
+typedef struct tpart {
+    char *lit;      /* literal text (may be empty) */
+    size_t lit_len;
+    bool type;      /* followed by the type name */
+} tpart;
+
+struct llmd_redactor {
+    uint32_t types;
+    pcre2_general_context *gctx;
+    pcre2_code *phone_re, *ipv6_re;
+    bool phone_jit, ipv6_jit;
+    rule *rules;
+    size_t n_rules;
+    tpart *tmpl;
+    size_t n_tmpl;
+};
+
+static const size_t redactor_sizes[] = {sizeof(llmd_redactor_options)};
+
+const char *llmd_pii_type_name(llmd_pii_type type) {
+    if ((unsigned)type >= LLMD_PII_BUILTIN_COUNT) return NULL;
+    return builtin_names[type];
+}
+
+void llmd_redactor_options_init(llmd_redactor_options *opts) {
+    if (opts == NULL) return;
+    llmd_redactor_options d = LLMD_REDACTOR_OPTIONS_INIT;
+    *opts = d;
+}
+
+llmd_status llmd_pii_parse_types(const char *list, uint32_t *mask) {
+    if (list == NULL || mask == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pii_parse_types: NULL argument");
+    uint32_t m = 0;
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        const char *t = e;
+        while (t > p && t[-1] == ' ') t--;
+        size_t n = (size_t)(t - p);
+        if (n == 3 && memcmp(p, "all", 3) == 0) m |= LLMD_PII_ALL;
+        else if (n == 4 && memcmp(p, "none", 4) == 0) { /* nothing */ }
+        else {
+            int found = -1;
+            for (int k = 0; k < LLMD_PII_BUILTIN_COUNT; k++)
+                if (strlen(builtin_names[k]) == n && memcmp(builtin_names[k], p, n) == 0) found = k;
+            if (found < 0)
+                return llmd_fail(LLMD_ERR_NOT_FOUND,
+                                 "unknown PII type '%.*s' (known: EMAIL_ADDRESS, PHONE_NUMBER, IP_ADDRESS, "
+                                 "CREDIT_CARD, IBAN_CODE, US_SSN, SECRET, all, none)", (int)n, p);
+            m |= 1u << found;
+        }
+        p = e;
+    }
+    *mask = m;
+    return LLMD_OK;
+}
+
+/* ---- construction ---------------------------------------------------------------------------- */
+
+static void *gctx_malloc(size_t n, void *u) { (void)u; return llmd_malloc(n); }
+static void gctx_free(void *p, void *u) { (void)u; llmd_free(p); }
+
+/* Phones: international "+CC ..." (validated to 8-15 digits) or NANP with separators.  Anchored at
+ * compile time so the JIT code only tries the trigger position. */
+static const char phone_pattern[] =
+    "(?:"
+    "\\+[1-9][0-9]{0,2}(?:[ .-]?(?:\\([0-9]{1,4}\\)|[0-9]{1,5})){2,7}"
+    "|"
+    "(?:\\+?1[ .-]?)?(?:\\([2-9][0-9]{2}\\)[ .-]?|[2-9][0-9]{2}[ .-]?)[2-9][0-9]{2}[ .-]?[0-9]{4}"
+    ")(?![0-9A-Za-z_@]|[.-][0-9])";
+
+#define H4 "[0-9A-Fa-f]{1,4}"
+#define V4O "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#define V4 V4O "\\." V4O "\\." V4O "\\." V4O
+static const char ipv6_pattern[] =
+    "(?:"
+    "(?:" H4 ":){6}" V4
+    "|::(?:" H4 ":){0,5}" V4
+    "|(?:" H4 ":){1,5}:(?:" H4 ":){0,4}" V4
+    "|(?:" H4 ":){7}" H4
+    "|(?:" H4 ":){1,7}:"
+    "|(?:" H4 ":){1,6}:" H4
+    "|(?:" H4 ":){1,5}(?::" H4 "){1,2}"
+    "|(?:" H4 ":){1,4}(?::" H4 "){1,3}"
+    "|(?:" H4 ":){1,3}(?::" H4 "){1,4}"
+    "|(?:" H4 ":){1,2}(?::" H4 "){1,5}"
+    "|" H4 ":(?::" H4 "){1,6}"
+    "|:(?::" H4 "){1,7}"
+    "|::"
+    ")(?![0-9A-Za-z_:]|\\.[0-9])";
+
+static llmd_status compile(llmd_redactor *r, const char *what, const char *pattern, uint32_t flags,
+                           pcre2_code **code, bool *jit) {
+    int err;
+    PCRE2_SIZE off;
+    pcre2_compile_context *cc = pcre2_compile_context_create(r->gctx);
+    if (cc == NULL) return llmd_fail_nomem("creating a PCRE2 compile context");
+    *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, flags, &err, &off, cc);
+    pcre2_compile_context_free(cc);
+    if (*code == NULL) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(err, msg, sizeof msg);
+        if (err == PCRE2_ERROR_HEAPLIMIT || err == PCRE2_ERROR_NOMEMORY) return llmd_fail_nomem("compiling a pattern");
+        return llmd_fail(LLMD_ERR_PARSE, "rule %s: pattern does not compile at offset %zu: %s", what,
+                         (size_t)off, (const char *)msg);
+    }
+    *jit = pcre2_jit_compile(*code, PCRE2_JIT_COMPLETE) == 0;
+    return LLMD_OK;
+}
+
+static llmd_status parse_template(llmd_redactor *r, const char *t) {
+    /* Worst case one part per character. */
+    size_t n = strlen(t);
+    r->tmpl = llmd_calloc(n + 1, sizeof *r->tmpl);
+    if (r->tmpl == NULL) return llmd_fail_nomem("parsing the replacement template");
+    llmd_buf lit = LLMD_BUF_INIT;
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i <= n; i++) {
+        bool end = i == n;
+        bool marker = !end && strncmp(t + i, "{type}", 6) == 0;
+        if (!end && !marker) {
+            char c = t[i];
+            if ((c == '{' || c == '}') && t[i + 1] == c) i++;
+            else if (c == '{' || c == '}') {
+                st = llmd_fail(LLMD_ERR_INVALID_ARG,
+                               "replacement template \"%s\": stray '%c' at offset %zu (use {type}, or {{ and }} "
+                               "for literal braces)", t, c, i);
+                break;
+            }
+            if ((st = llmd_buf_putc(&lit, c)) != LLMD_OK) break;
+            continue;
+        }
+        tpart *p = &r->tmpl[r->n_tmpl++];
+        if ((st = llmd_buf_reserve(&lit, 0)) != LLMD_OK) break;
+        p->lit = llmd_buf_detach(&lit, &p->lit_len);
+        p->type = marker;
+        if (marker) i += 5;
+    }
+    llmd_buf_free(&lit);
+    return st;
+}
+
+void llmd_redactor_free(llmd_redactor *r) {
+    if (r == NULL) return;
+    pcre2_code_free(r->phone_re);
+    pcre2_code_free(r->ipv6_re);
+    for (size_t i = 0; i < r->n_rules; i++) {
+        llmd_free(r->rules[i].type);
+        pcre2_code_free(r->rules[i].code);
+    }
+    llmd_free(r->rules);
+    for (size_t i = 0; i < r->n_tmpl; i++) llmd_free(r->tmpl[i].lit);
+    llmd_free(r->tmpl);
+    pcre2_general_context_free(r->gctx);
+    llmd_free(r);
+}
+
+llmd_status llmd_redactor_new(llmd_redactor **out, const llmd_redactor_options *opts) {
+    if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_redactor_new: out is NULL");
+    *out = NULL;
+    llmd_redactor_options o;
+    llmd_redactor_options_init(&o);
+    llmd_status st = llmd_options_copy(&o, opts, redactor_sizes, LLMD_REDACTOR_OPTIONS_VERSION,
+                                       "llmd_redactor_options");
+    if (st != LLMD_OK) return st;
+    if (o.types & ~LLMD_PII_ALL)
+        return llmd_fail(LLMD_ERR_RANGE, "llmd_redactor_options.types: unknown type bits 0x%x",
+                         (unsigned)(o.types & ~LLMD_PII_ALL));
+    if (o.n_rules > 0 && o.rules == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_redactor_options: n_rules is %zu but rules is NULL", o.n_rules);
+    llmd_redactor *r = llmd_calloc(1, sizeof *r);
+    if (r == NULL) return llmd_fail_nomem("creating a redactor");
+    r->types = o.types;
+    r->gctx = pcre2_general_context_create(gctx_malloc, gctx_free, NULL);
+    if (r->gctx == NULL) { st = llmd_fail_nomem("creating a PCRE2 context"); goto fail; }
+    if ((st = parse_template(r, o.replacement ? o.replacement : "[{type}]")) != LLMD_OK) goto fail;
+    if ((st = compile(r, "PHONE_NUMBER", phone_pattern, PCRE2_ANCHORED, &r->phone_re, &r->phone_jit)) != LLMD_OK ||
+        (st = compile(r, "IP_ADDRESS", ipv6_pattern, PCRE2_ANCHORED, &r->ipv6_re, &r->ipv6_jit)) != LLMD_OK) {
+        st = llmd_error_prefix("built-in pattern (a bug)");
+        goto fail;
+    }
+    if (o.n_rules) {
+        r->rules = llmd_calloc(o.n_rules, sizeof *r->rules);
+        if (r->rules == NULL) { st = llmd_fail_nomem("copying rules"); goto fail; }
+    }
+    for (size_t i = 0; i < o.n_rules; i++) {
+        const llmd_pii_rule *cr = &o.rules[i];
+        if (cr->type == NULL || cr->type[0] == '\0') {
+            st = llmd_fail(LLMD_ERR_INVALID_ARG, "rule %zu: empty type name", i);
+            goto fail;
+        }
+        if (cr->pattern == NULL) {
+            st = llmd_fail(LLMD_ERR_INVALID_ARG, "rule %zu (%s): pattern is NULL", i, cr->type);
+            goto fail;
+        }
+        rule *ru = &r->rules[r->n_rules++];
+        ru->validator = cr->validator;
+        ru->user = cr->user;
+        if ((ru->type = llmd_strdup(cr->type)) == NULL) { st = llmd_fail_nomem("copying a rule"); goto fail; }
+        if ((st = compile(r, cr->type, cr->pattern, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ru->code, &ru->jit)) != LLMD_OK)
+            goto fail;
+    }
+    *out = r;
+    return LLMD_OK;
+fail:
+    llmd_redactor_free(r);
+    return st;
+}
+
+size_t llmd_redactor_type_count(const llmd_redactor *r) {
+    return r ? LLMD_PII_BUILTIN_COUNT + r->n_rules : 0;
+}
+
+const char *llmd_redactor_type_name(const llmd_redactor *r, uint32_t id) {
+    if (r == NULL) return NULL;
+    if (id < LLMD_PII_BUILTIN_COUNT) return builtin_names[id];
+    if (id - LLMD_PII_BUILTIN_COUNT < r->n_rules) return r->rules[id - LLMD_PII_BUILTIN_COUNT].type;
+    return NULL;
+}
+
+/* ---- character classes ------------------------------------------------------------------------ */
+
+enum {
+    C_WORD = 1,     /* [A-Za-z0-9_] */
+    C_DIGIT = 2,
+    C_UPPER = 4,
+    C_HEX = 8,
+    C_LOCAL = 16,   /* e-mail local part [A-Za-z0-9._%+-] */
+    C_DOMAIN = 32,  /* [A-Za-z0-9-] */
+    C_B64URL = 64,  /* [A-Za-z0-9_-] */
+    C_ALNUM = 128
+};
+static uint8_t cls[256];
+enum { T_NONE = 0, T_DIGIT, T_AT, T_PLUS, T_PAREN, T_COLON, T_UPPER, T_SECRET_LOWER, T_DASH };
+static uint8_t trig[256];
+
+static void init_tables(void) {
+    for (int c = 0; c < 256; c++) {
+        uint8_t v = 0;
+        bool dig = c >= '0' && c <= '9', up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
+        if (dig || up || lo || c == '_') v |= C_WORD;
+        if (dig) v |= C_DIGIT;
+        if (up) v |= C_UPPER;
+        if (dig || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) v |= C_HEX;
+        if (dig || up || lo || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') v |= C_LOCAL;
+        if (dig || up || lo || c == '-') v |= C_DOMAIN;
+        if (dig || up || lo || c == '_' || c == '-') v |= C_B64URL;
+        if (dig || up || lo) v |= C_ALNUM;
+        cls[c] = v;
+        uint8_t t = T_NONE;
+        if (dig) t = T_DIGIT;
+        else if (c == '@') t = T_AT;
+        else if (c == '+') t = T_PLUS;
+        else if (c == '(') t = T_PAREN;
+        else if (c == ':') t = T_COLON;
+        else if (up) t = T_UPPER;
+        else if (c == 'g' || c == 'x' || c == 's' || c == 'r' || c == 'n' || c == 'e') t = T_SECRET_LOWER;
+        else if (c == '-') t = T_DASH;
+        trig[c] = t;
+    }
+}
+
+#include <pthread.h>
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static inline bool is_word(unsigned char c) { return cls[c] & C_WORD; }
+static inline bool is_dig(unsigned char c) { return cls[c] & C_DIGIT; }
+
+/* ---- candidate list ----------------------------------------------------------------------------- */
+
+typedef struct scan {
+    const llmd_redactor *r;
+    const unsigned char *s;
+    size_t n;
+    llmd_pii_span *c;
+    size_t nc, cap;
+    pcre2_match_data *md;
+    size_t pem_no_end_from;   /* no "-----END " at or after this offset (SIZE_MAX = unknown) */
+    size_t ipv6_done;         /* colon runs before this offset were already examined */
+} scan;
+
+static llmd_status emit(scan *sc, uint32_t type, size_t start, size_t end) {
+    if (sc->nc == sc->cap) {
+        size_t ncap = sc->cap ? sc->cap * 2 : 16;
+        llmd_pii_span *p = llmd_realloc(sc->c, sc->cap * sizeof *p, ncap * sizeof *p);
+        if (p == NULL) return llmd_fail_nomem("collecting PII spans");
+        sc->c = p;
+        sc->cap = ncap;
+    }
+    sc->c[sc->nc++] = (llmd_pii_span){.type = NULL, .type_id = type, .start = start, .end = end};
+    return LLMD_OK;
+}
+
+/* Anchored PCRE2 match at `at`; returns the end offset or 0 when no match (or sets *st). */
+static size_t match_at(scan *sc, const pcre2_code *code, bool jit, size_t at, llmd_status *st) {
+    int rc = jit ? pcre2_jit_match(code, sc->s, sc->n, at, 0, sc->md, NULL)
+                 : pcre2_match(code, sc->s, sc->n, at, 0, sc->md, NULL);
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc < 0) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(rc, msg, sizeof msg);
+        *st = rc == PCRE2_ERROR_NOMEMORY ? llmd_fail_nomem("matching a pattern")
+                                        : llmd_fail(LLMD_ERR_INTERNAL, "PCRE2 match error at offset %zu: %s", at,
+                                                    (const char *)msg);
+        return 0;
+    }
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+    return ov[1] > at ? (size_t)ov[1] : 0;
+}
+
+/* ---- detectors ------------------------------------------------------------------------------------ */
+
+/* E-mail around the '@' at `at`.  Local part: [A-Za-z0-9._%+-]{1,64} not starting with '.';
+ * domain: >= 2 labels of [A-Za-z0-9-] (no leading/trailing '-'), alphabetic TLD of >= 2 letters. */
+static llmd_status det_email(scan *sc, size_t at, size_t *end_out) {
+    const unsigned char *s = sc->s;
+    *end_out = 0;
+    size_t b = at;
+    while (b > 0 && at - b < 64 && (cls[s[b - 1]] & C_LOCAL)) b--;
+    if (b > 0 && (cls[s[b - 1]] & C_LOCAL)) return LLMD_OK;   /* local part too long */
+    while (b < at && (s[b] == '.' || s[b] == '-' || s[b] == '+')) b++;
+    if (b == at) return LLMD_OK;
+    size_t i = at + 1, labels = 0, last_label = 0, end = 0;
+    while (i < sc->n && i - at <= 254) {
+        size_t ls = i;
+        while (i < sc->n && (cls[s[i]] & C_DOMAIN) && i - ls < 63) i++;
+        if (i == ls || s[ls] == '-' || s[i - 1] == '-') break;
+        labels++;
+        last_label = ls;
+        end = i;
+        if (i + 1 < sc->n && s[i] == '.' && (cls[s[i + 1]] & C_ALNUM)) { i++; continue; }
+        break;
+    }
+    if (labels < 2) return LLMD_OK;
+    /* The TLD must be alphabetic, 2+ letters. */
+    for (;;) {
+        bool alpha = end - last_label >= 2;
+        for (size_t k = last_label; alpha && k < end; k++)
+            if (!((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')) alpha = false;
+        if (alpha) break;
+        /* Drop the last label and retry with the previous one. */
+        if (labels <= 2) return LLMD_OK;
+        labels--;
+        end = last_label - 1;
+        size_t k = end;
+        while (k > at + 1 && s[k - 1] != '.') k--;
+        last_label = k;
+    }
+    if (end < sc->n && (cls[s[end]] & C_WORD)) return LLMD_OK;
+    *end_out = end;
+    return emit(sc, LLMD_PII_EMAIL_ADDRESS, b, end);
+}
+
+/* IPv4 dotted quad at i: octets 0-255 without leading zeros, not part of a longer dotted number. */
+static size_t det_ipv4(const unsigned char *s, size_t n, size_t i) {
+    size_t k = i;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (k >= n || s[k] != '.') return 0;
+            k++;
+        }
+        size_t d = k;
+        unsigned v = 0;
+        while (k < n && is_dig(s[k]) && k - d < 4) v = v * 10 + (unsigned)(s[k++] - '0');
+        size_t len = k - d;
+        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[d] == '0')) return 0;
+    }
+    if (k < n && (is_word(s[k]) || s[k] == '@')) return 0;
+    if (k + 1 < n && (s[k] == '.' || s[k] == '-') && is_dig(s[k + 1])) return 0;
+    return k;
+}
+
+/* US SSN AAA-GG-SSSS or "AAA GG SSSS" (same separator), SSA rules: area not 000, 666, 900-999;
+ * group not 00; serial not 0000. */
+static size_t det_ssn(const unsigned char *s, size_t n, size_t i) {
+    if (i + 11 > n) return 0;
+    const unsigned char *p = s + i;
+    char sep = (char)p[3];
+    if (sep != '-' && sep != ' ') return 0;
+    if (p[6] != (unsigned char)sep) return 0;
+    static const int digit_pos[9] = {0, 1, 2, 4, 5, 7, 8, 9, 10};
+    for (int k = 0; k < 9; k++)
+        if (!is_dig(p[digit_pos[k]])) return 0;
+    if (i + 11 < n && (is_word(s[i + 11]) || s[i + 11] == '@')) return 0;
+    if (i + 12 < n && (s[i + 11] == '-' || s[i + 11] == '.' || s[i + 11] == sep) && is_dig(s[i + 12])) return 0;
+    int area = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    int group = (p[4] - '0') * 10 + (p[5] - '0');
+    int serial = (p[7] - '0') * 1000 + (p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0');
+    if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) return 0;
+    return i + 11;
+}
+
+/* Luhn check over digits d[0..n). */
+static bool luhn_ok(const unsigned char *d, size_t n) {
+    unsigned sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned v = d[n - 1 - k];
+        if (k & 1) { v *= 2; if (v > 9) v -= 9; }
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+/* Issuer identification number ranges of the major networks (Visa 4; Mastercard 51-55 and
+ * 2221-2720; Amex 34, 37; Discover 6011, 644-649, 65; Diners 300-305, 36, 38-39; JCB 3528-3589;
+ * UnionPay 62; Maestro 50, 56-58, 6304, 67). */
+static bool card_prefix_ok(const unsigned char *d, size_t n) {
+    unsigned p2 = d[0] * 10u + d[1], p3 = p2 * 10 + d[2], p4 = p3 * 10 + d[3];
+    if (d[0] == 4) return n == 13 || n == 16 || n == 19;
+    if (p2 >= 51 && p2 <= 55) return n == 16;
+    if (p4 >= 2221 && p4 <= 2720) return n == 16;
+    if (p2 == 34 || p2 == 37) return n == 15;
+    if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65) return n >= 16;
+    if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14;
+    if (p4 >= 3528 && p4 <= 3589) return n >= 16;
+    if (p2 == 62) return n >= 16;
+    if (p2 == 50 || (p2 >= 56 && p2 <= 58) || p4 == 6304 || p2 == 67) return n >= 12;
+    return false;
+}
+
+/* Card number at i: 13-19 digits, groups separated by one consistent space or dash. */
+static size_t det_card(const unsigned char *s, size_t n, size_t i) {
+    unsigned char d[19];
+    size_t nd = 0, k = i;
+    unsigned char sep = 0;
+    while (k < n) {
+        if (is_dig(s[k])) {
+            if (nd == 19) return 0;
+            d[nd++] = (unsigned char)(s[k++] - '0');
+            continue;
+        }
+        if ((s[k] == ' ' || s[k] == '-') && k + 1 < n && is_dig(s[k + 1]) && (sep == 0 || sep == s[k])) {
+            sep = s[k];
+            k++;
+            continue;
+        }
+        break;
+    }
+    if (nd < 13) return 0;
+    if (k < n && (is_word(s[k]) || s[k] == '@')) return 0;
+    if (k + 1 < n && (s[k] == '.' || s[k] == ',') && is_dig(s[k + 1])) return 0;
+    if (!card_prefix_ok(d, nd) || !luhn_ok(d, nd)) return 0;
+    return k;
+}
+
+/* Digits a phone match must have (the pattern cannot count across groups). */
+static bool phone_ok(const unsigned char *s, size_t b, size_t e) {
+    size_t digits = 0;
+    bool sep = false;
+    for (size_t k = b; k < e; k++) {
+        if (is_dig(s[k])) digits++;
+        else sep = true;
+    }
+    if (s[b] == '+') return digits >= 8 && digits <= 15;
+    return sep && (digits == 10 || digits == 11);
+}
+
+static llmd_status det_phone(scan *sc, size_t i) {
+    /* Cheap pre-check: enough digits nearby. */
+    size_t digits = 0;
+    for (size_t k = i; k < sc->n && k - i < 24; k++) {
+        unsigned char c = sc->s[k];
+        if (is_dig(c)) digits++;
+        else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+')) break;
+    }
+    if (digits < (sc->s[i] == '+' ? 8u : 10u)) return LLMD_OK;
+    llmd_status st = LLMD_OK;
+    size_t e = match_at(sc, sc->r->phone_re, sc->r->phone_jit, i, &st);
+    if (st != LLMD_OK || e == 0 || !phone_ok(sc->s, i, e)) return st;
+    return emit(sc, LLMD_PII_PHONE_NUMBER, i, e);
+}
+
+/* ISO 13616 IBAN lengths by country (SWIFT IBAN registry). */
+static int iban_length(unsigned char a, unsigned char b) {
+    static const struct { char cc[3]; int len; } t[] = {
+        {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+        {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24},
+        {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18},
+        {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27},
+        {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27},
+        {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+        {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
+        {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24}, {"PL", 28},
+        {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33}, {"SA", 24}, {"SC", 31},
+        {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"SO", 23}, {"ST", 25}, {"SV", 28},
+        {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30}};
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (t[k].cc[0] == a && t[k].cc[1] == b) return t[k].len;
+    return 0;
+}
+
+static size_t det_iban(const unsigned char *s, size_t n, size_t i) {
+    if (i + 15 > n || !(cls[s[i + 1]] & C_UPPER) || !is_dig(s[i + 2]) || !is_dig(s[i + 3])) return 0;
+    int len = iban_length(s[i], s[i + 1]);
+    if (len == 0) return 0;
+    unsigned char ch[34];
+    int nc = 0;
+    size_t k = i;
+    while (k < n && nc < len) {
+        unsigned char c = s[k];
+        if (c == ' ' && nc % 4 == 0 && nc > 0 && k + 1 < n && (cls[s[k + 1]] & (C_UPPER | C_DIGIT))) { k++; continue; }
+        if (!(cls[c] & (C_UPPER | C_DIGIT))) break;
+        ch[nc++] = c;
+        k++;
+    }
+    if (nc != len) return 0;
+    if (k < n && is_word(s[k])) return 0;
+    /* mod-97 of BBAN + country + check digits, letters as 10..35. */
+    unsigned rem = 0;
+    for (int m = 0; m < len; m++) {
+        unsigned char c = ch[(m + 4) % len];
+        if (is_dig(c)) rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        else rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+    }
+    return rem == 1 ? k : 0;
+}
+
+static size_t run_of(const unsigned char *s, size_t n, size_t k, uint8_t mask) {
+    size_t b = k;
+    while (k < n && (cls[s[k]] & mask)) k++;
+    return k - b;
+}
+
+static bool starts(const unsigned char *s, size_t n, size_t i, const char *p) {
+    size_t l = strlen(p);
+    return i + l <= n && memcmp(s + i, p, l) == 0;
+}
+
+/* Token of `prefix` + >= min chars of class `mask` (at most max, 0 = no limit), ending at a
+ * boundary. */
+static size_t token(const unsigned char *s, size_t n, size_t i, const char *prefix, uint8_t mask,
+                    size_t min, size_t max) {
+    if (!starts(s, n, i, prefix)) return 0;
+    size_t k = i + strlen(prefix);
+    size_t r = run_of(s, n, k, mask);
+    if (r < min || (max && r > max)) return 0;
+    k += r;
+    if (k < n && is_word(s[k])) return 0;
+    return k;
+}
+
+/* Well-known credential shapes (gitleaks/trufflehog rules): AWS access key ids, Google API keys,
+ * GitHub classic/fine-grained tokens, GitLab PATs, npm tokens, Slack tokens, Stripe keys, JWTs. */
+static size_t det_secret_word(const unsigned char *s, size_t n, size_t i) {
+    size_t e;
+    switch (s[i]) {
+    case 'A':
+        if (i + 4 <= n && (memcmp(s + i, "AKIA", 4) == 0 || memcmp(s + i, "ASIA", 4) == 0 ||
+                           memcmp(s + i, "ABIA", 4) == 0 || memcmp(s + i, "ACCA", 4) == 0) &&
+            (e = token(s, n, i + 4, "", C_UPPER | C_DIGIT, 16, 16)) != 0)
+            return e;
+        if ((e = token(s, n, i, "AIza", C_B64URL, 35, 35)) != 0) return e;
+        return 0;
+    case 'g':
+        if (i + 4 <= n && s[i + 1] == 'h' && s[i + 3] == '_' &&
+            (s[i + 2] == 'p' || s[i + 2] == 'o' || s[i + 2] == 'u' || s[i + 2] == 's' || s[i + 2] == 'r') &&
+            (e = token(s, n, i + 4, "", C_ALNUM, 36, 255)) != 0)
+            return e;
+        if ((e = token(s, n, i, "github_pat_", C_WORD, 22, 255)) != 0) return e;
+        if ((e = token(s, n, i, "glpat-", C_B64URL, 20, 255)) != 0) return e;
+        return 0;
+    case 'n':
+        return token(s, n, i, "npm_", C_ALNUM, 36, 36);
+    case 'x':
+        if (i + 5 <= n && s[i + 1] == 'o' && s[i + 2] == 'x' && s[i + 4] == '-' &&
+            (s[i + 3] == 'a' || s[i + 3] == 'b' || s[i + 3] == 'p' || s[i + 3] == 'r' || s[i + 3] == 's')) {
+            size_t k = i + 5, r = 0;
+            while (k < n && ((cls[s[k]] & C_ALNUM) || s[k] == '-')) { k++; r++; }
+            if (r >= 10 && !(k < n && is_word(s[k]))) return k;
+        }
+        return 0;
+    case 's':
+    case 'r':
+        if ((e = token(s, n, i + 1, "k_live_", C_ALNUM, 24, 255)) != 0) return e;
+        if ((e = token(s, n, i + 1, "k_test_", C_ALNUM, 24, 255)) != 0) return e;
+        return 0;
+    case 'e': {
+        /* JWT: base64url(header '{"...') . base64url(payload '{"...') . signature */
+        if (!starts(s, n, i, "eyJ")) return 0;
+        size_t k = i + run_of(s, n, i, C_B64URL);
+        if (k - i < 10 || k >= n || s[k] != '.') return 0;
+        k++;
+        if (!starts(s, n, k, "eyJ")) return 0;
+        size_t p = run_of(s, n, k, C_B64URL);
+        if (p < 10) return 0;
+        k += p;
+        if (k >= n || s[k] != '.') return 0;
+        k++;
+        k += run_of(s, n, k, C_B64URL);
+        if (k < n && (is_word(s[k]) || s[k] == '.')) return 0;
+        return k;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* PEM private key: "-----BEGIN [...]PRIVATE KEY[ BLOCK]-----" up to the matching "-----END ...-----"
+ * (or the end of the text when the block is cut off). */
+static size_t det_pem(scan *sc, size_t i) {
+    const unsigned char *s = sc->s;
+    size_t n = sc->n;
+    if (!starts(s, n, i, "-----BEGIN ")) return 0;
+    size_t k = i + 11, lim = k + 60;
+    const unsigned char *dash = NULL;
+    for (; k + 5 <= n && k < lim && s[k] != '\n'; k++)
+        if (memcmp(s + k, "-----", 5) == 0) { dash = s + k; break; }
+    if (dash == NULL) return 0;
+    /* The label must end in "PRIVATE KEY" or "PRIVATE KEY BLOCK". */
+    size_t label_end = (size_t)(dash - s);
+    bool priv = (label_end >= i + 11 + 11 && memcmp(s + label_end - 11, "PRIVATE KEY", 11) == 0) ||
+                (label_end >= i + 11 + 17 && memcmp(s + label_end - 17, "PRIVATE KEY BLOCK", 17) == 0);
+    if (!priv) return 0;
+    size_t body = label_end + 5;
+    if (sc->pem_no_end_from != SIZE_MAX && body >= sc->pem_no_end_from) return n;
+    const unsigned char *e = memmem(s + body, n - body, "-----END ", 9);
+    if (e == NULL) {
+        sc->pem_no_end_from = body;
+        return n;
+    }
+    size_t j = (size_t)(e - s) + 9;
+    for (size_t lim2 = j + 60; j + 5 <= n && j < lim2 && s[j] != '\n'; j++)
+        if (memcmp(s + j, "-----", 5) == 0) return j + 5;
+    return (size_t)(e - s) + 9;
+}
+
+static llmd_status det_ipv6(scan *sc, size_t colon) {
+    const unsigned char *s = sc->s;
+    if (colon < sc->ipv6_done) return LLMD_OK;
+    size_t b = colon;
+    while (b > 0 && colon - b < 40 && ((cls[s[b - 1]] & C_HEX) || s[b - 1] == ':' || s[b - 1] == '.')) b--;
+    size_t e = colon;
+    while (e < sc->n && e - b < 64 && ((cls[s[e]] & C_HEX) || s[e] == ':' || s[e] == '.')) e++;
+    sc->ipv6_done = e;
+    if (b > 0 && (is_word(s[b - 1]) || s[b - 1] == ':' || s[b - 1] == '.' || s[b - 1] == '@')) return LLMD_OK;
+    while (b < colon && s[b] == '.') b++;
+    llmd_status st = LLMD_OK;
+    size_t m = match_at(sc, sc->r->ipv6_re, sc->r->ipv6_jit, b, &st);
+    if (st != LLMD_OK || m == 0) return st;
+    /* At least one hex digit ("::" alone is not an address worth redacting) and two groups. */
+    bool hex = false;
+    for (size_t k = b; k < m; k++)
+        if (cls[s[k]] & C_HEX) { hex = true; break; }
+    if (!hex) return LLMD_OK;
+    return emit(sc, LLMD_PII_IP_ADDRESS, b, m);
+}
+
+static llmd_status scan_builtins(scan *sc) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    const uint32_t types = sc->r->types;
+    const bool want_email = types & (1u << LLMD_PII_EMAIL_ADDRESS);
+    const bool want_phone = types & (1u << LLMD_PII_PHONE_NUMBER);
+    const bool want_ip = types & (1u << LLMD_PII_IP_ADDRESS);
+    const bool want_card = types & (1u << LLMD_PII_CREDIT_CARD);
+    const bool want_iban = types & (1u << LLMD_PII_IBAN_CODE);
+    const bool want_ssn = types & (1u << LLMD_PII_US_SSN);
+    const bool want_secret = types & (1u << LLMD_PII_SECRET);
+    const bool want_num = want_phone || want_ip || want_card || want_ssn;
+    llmd_status st = LLMD_OK;
+    size_t e;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char t = trig[s[i]];
+        if (LLMD_LIKELY(t == T_NONE)) continue;
+        unsigned char prev = i ? s[i - 1] : ' ';
+        switch (t) {
+        case T_DIGIT:
+            if (!want_num || is_word(prev) || prev == '.' || prev == '-' || prev == ',' || prev == '@') {
+                /* inside a number/word: skip the rest of the digit run */
+                while (i + 1 < n && is_dig(s[i + 1])) i++;
+                break;
+            }
+            if (want_ip && (e = det_ipv4(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IP_ADDRESS, i, e)) != LLMD_OK) return st;
+            if (want_ssn && (e = det_ssn(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_US_SSN, i, e)) != LLMD_OK) return st;
+            if (want_card && (e = det_card(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_CREDIT_CARD, i, e)) != LLMD_OK) return st;
+            if (want_phone && (st = det_phone(sc, i)) != LLMD_OK) return st;
+            while (i + 1 < n && is_dig(s[i + 1])) i++;
+            break;
+        case T_PLUS:
+        case T_PAREN:
+            if (want_phone && !is_word(prev) && i + 1 < n && is_dig(s[i + 1]) && (st = det_phone(sc, i)) != LLMD_OK)
+                return st;
+            break;
+        case T_AT:
+            if (want_email && (st = det_email(sc, i, &e)) != LLMD_OK) return st;
+            break;
+        case T_COLON:
+            if (want_ip && (st = det_ipv6(sc, i)) != LLMD_OK) return st;
+            break;
+        case T_UPPER:
+            if (is_word(prev)) break;
+            if (want_iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
+            if (want_secret && s[i] == 'A' && (e = det_secret_word(s, n, i)) != 0 &&
+                (st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
+            break;
+        case T_SECRET_LOWER:
+            if (want_secret && !is_word(prev) && (e = det_secret_word(s, n, i)) != 0 &&
+                (st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
+            break;
+        case T_DASH:
+            if (want_secret && prev != '-' && i + 11 <= n && s[i + 1] == '-' && (e = det_pem(sc, i)) != 0) {
+                if ((st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
+                i = e - 1;   /* nothing inside a key block is reported separately */
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return LLMD_OK;
+}
+
+static llmd_status scan_rules(scan *sc) {
+    const llmd_redactor *r = sc->r;
+    for (size_t k = 0; k < r->n_rules; k++) {
+        const rule *ru = &r->rules[k];
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(ru->code, r->gctx);
+        if (md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+        size_t at = 0;
+        llmd_status st = LLMD_OK;
+        while (at <= sc->n) {
+            int rc = ru->jit ? pcre2_jit_match(ru->code, sc->s, sc->n, at, 0, md, NULL)
+                             : pcre2_match(ru->code, sc->s, sc->n, at, 0, md, NULL);
+            if (rc == PCRE2_ERROR_NOMATCH) break;
+            if (rc < 0) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(rc, msg, sizeof msg);
+                st = rc == PCRE2_ERROR_NOMEMORY ? llmd_fail_nomem("matching a rule")
+                                                : llmd_fail(LLMD_ERR_INTERNAL, "rule %s: PCRE2 match error at offset %zu: %s",
+                                                            ru->type, at, (const char *)msg);
+                break;
+            }
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            size_t b = ov[0], e = ov[1];
+            if (e > b && (ru->validator == NULL || ru->validator((const char *)sc->s + b, e - b, ru->user)))
+                if ((st = emit(sc, (uint32_t)(LLMD_PII_BUILTIN_COUNT + k), b, e)) != LLMD_OK) break;
+            /* Advance: past the match, or one character past an empty one. */
+            if (e > at && e > b) at = e;
+            else {
+                at = (e > at ? e : at) + 1;
+                while (at < sc->n && (sc->s[at] & 0xC0) == 0x80) at++;
+            }
+        }
+        pcre2_match_data_free(md);
+        if (st != LLMD_OK) return st;
+    }
+    return LLMD_OK;
+}
+
+static int span_cmp(const void *a, const void *b) {
+    const llmd_pii_span *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    size_t lx = x->end - x->start, ly = y->end - y->start;
+    if (lx != ly) return lx > ly ? -1 : 1;
+    if (x->type_id != y->type_id) return x->type_id < y->type_id ? -1 : 1;
+    return 0;
+}
+
+llmd_status llmd_text_find(const llmd_redactor *r, const char *text, size_t len, llmd_pii_span **spans,
+                           size_t *n, size_t *cap) {
+    pthread_once(&tables_once, init_tables);
+    scan sc = {.r = r, .s = (const unsigned char *)text, .n = len, .c = *spans, .nc = 0, .cap = *cap,
+               .pem_no_end_from = SIZE_MAX, .ipv6_done = 0};
+    llmd_status st = LLMD_OK;
+    if (r->types) {
+        sc.md = pcre2_match_data_create(8, r->gctx);
+        if (sc.md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+        st = scan_builtins(&sc);
+        pcre2_match_data_free(sc.md);
+    }
+    if (st == LLMD_OK) st = scan_rules(&sc);
+    *spans = sc.c;
+    *cap = sc.cap;
+    *n = 0;
+    if (st != LLMD_OK) return st;
+    /* Sort unless already ordered (the common case), then keep non-overlapping spans. */
+    bool sorted = true;
+    for (size_t k = 1; k < sc.nc && sorted; k++)
+        if (span_cmp(&sc.c[k - 1], &sc.c[k]) > 0) sorted = false;
+    if (!sorted) qsort(sc.c, sc.nc, sizeof *sc.c, span_cmp);
+    size_t kept = 0, last_end = 0;
+    for (size_t k = 0; k < sc.nc; k++) {
+        if (kept > 0 && sc.c[k].start < last_end) continue;
+        sc.c[kept] = sc.c[k];
+        sc.c[kept].type = llmd_redactor_type_name(r, sc.c[k].type_id);
+        last_end = sc.c[k].end;
+        kept++;
+    }
+    *n = kept;
+    return LLMD_OK;
+}
+
+llmd_status llmd_text_render(const llmd_redactor *r, const char *text, size_t len, const llmd_pii_span *spans,
+                             size_t n, llmd_buf *out) {
+    llmd_status st = llmd_buf_reserve(out, len);
+    if (st != LLMD_OK) return st;
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        if ((st = llmd_buf_append(out, text + at, spans[k].start - at)) != LLMD_OK) return st;
+        for (size_t p = 0; p < r->n_tmpl; p++) {
+            if ((st = llmd_buf_append(out, r->tmpl[p].lit, r->tmpl[p].lit_len)) != LLMD_OK) return st;
+            if (r->tmpl[p].type && (st = llmd_buf_puts(out, spans[k].type)) != LLMD_OK) return st;
+        }
+        at = spans[k].end;
+    }
+    return llmd_buf_append(out, text + at, len - at);
+}
+
+llmd_status llmd_redactor_find(const llmd_redactor *r, const char *text, size_t len, llmd_pii_span **spans,
+                               size_t *n_spans) {
+    if (spans) *spans = NULL;
+    if (n_spans) *n_spans = 0;
+    if (r == NULL || spans == NULL || n_spans == NULL || (text == NULL && len > 0))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_redactor_find: NULL argument");
+    if (text == NULL) text = "";
+    size_t cap = 0;
+    llmd_pii_span *sp = NULL;
+    llmd_status st = llmd_text_find(r, text, len, &sp, n_spans, &cap);
+    if (st != LLMD_OK || *n_spans == 0) {
+        llmd_free(sp);
+        *n_spans = 0;
+        return st;
+    }
+    *spans = sp;
+    return LLMD_OK;
+}
+
+llmd_status llmd_redactor_redact(const llmd_redactor *r, const char *text, size_t len, char **out,
+                                 size_t *out_len, llmd_pii_span **spans, size_t *n_spans) {
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    if (spans) *spans = NULL;
+    if (n_spans) *n_spans = 0;
+    if (r == NULL || out == NULL || (text == NULL && len > 0) || (spans != NULL && n_spans == NULL))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_redactor_redact: NULL argument");
+    if (text == NULL) text = "";
+    size_t cap = 0, n = 0;
+    llmd_pii_span *sp = NULL;
+    llmd_buf b = LLMD_BUF_INIT;
+    llmd_status st = llmd_text_find(r, text, len, &sp, &n, &cap);
+    if (st == LLMD_OK) st = llmd_text_render(r, text, len, sp, n, &b);
+    if (st == LLMD_OK) st = llmd_buf_reserve(&b, 0);
+    if (st != LLMD_OK) {
+        llmd_free(sp);
+        llmd_buf_free(&b);
+        return st;
+    }
+    *out = llmd_buf_detach(&b, out_len);
+    if (spans && n) {
+        *spans = sp;
+        *n_spans = n;
+    } else {
+        llmd_free(sp);
+    }
+    return LLMD_OK;
+}
