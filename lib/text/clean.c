@@ -184,6 +184,8 @@ static size_t parse_tag(const unsigned char *s, size_t n, size_t last_gt, const 
     size_t ns = i;
     while (i < n && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == ':' || s[i] == '_')) i++;
     if (i >= n || !(is_html_space(s[i]) || s[i] == '/' || s[i] == '>')) return 0;
+    /* "<br/>" is a tag, "<https://x>" is not. */
+    if (s[i] == '/' && !(i + 1 < n && (s[i + 1] == '>' || is_html_space(s[i + 1])))) return 0;
     if (i > last_gt) return 0;   /* no '>' anywhere after: not a tag */
     *name = s + ns;
     *name_len = i - ns;
@@ -275,9 +277,9 @@ static llmd_status strip_html(const unsigned char *s, size_t n, llmd_buf *out) {
             if (is_block_tag(name, nl) && (st = llmd_buf_putc(out, '\n')) != LLMD_OK) return st;
             i += used;
             bool self_closing = used >= 2 && p[used - 2] == '/';
-            if (!end_tag && !self_closing && ((nl == 6 && ieq(name, "script", 6)) ||
-                                              (nl == 5 && ieq(name, "style", 5)))) {
-                size_t e = find_end_tag(s + i, n - i, name, nl);
+            bool script = nl == 6 && ieq(name, "script", 6), style = nl == 5 && ieq(name, "style", 5);
+            if (!end_tag && !self_closing && (script || style)) {
+                size_t e = find_end_tag(s + i, n - i, (const unsigned char *)(script ? "script" : "style"), nl);
                 i += e;
                 if (i < n) {
                     const unsigned char *gt = memchr(s + i, '>', n - i);
