@@ -296,114 +296,7 @@ static llmd_status strip_html(const unsigned char *s, size_t n, llmd_buf *out) {
     return LLMD_OK;
 }
 
-/* ---- 3+4. controls and normalisation ------------------------------------------------------- */
-
-static inline bool is_c0_drop(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7F; }
-
-/* Normalises one non-ASCII segment with utf8proc (decompose, then compose). */
-static llmd_status normalize_segment(const unsigned char *seg, size_t n, int form, llmd_buf *out,
-                                     utf8proc_int32_t **cps, size_t *cap) {
-    utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
-    if (form == LLMD_NORM_NFKC) o |= UTF8PROC_COMPAT;
-    size_t want = n * 2 + 8;
-    for (;;) {
-        if (*cap < want) {
-            utf8proc_int32_t *p = llmd_realloc(*cps, *cap * sizeof **cps, want * sizeof **cps);
-            if (p == NULL) return llmd_fail_nomem("normalising text");
-            *cps = p;
-            *cap = want;
-        }
-        utf8proc_ssize_t r = utf8proc_decompose(seg, (utf8proc_ssize_t)n, *cps, (utf8proc_ssize_t)*cap, o);
-        if (r < 0)
-            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_decompose: %s", utf8proc_errmsg(r));
-        if ((size_t)r > *cap) { want = (size_t)r; continue; }
-        r = utf8proc_normalize_utf32(*cps, r, o);
-        if (r < 0)
-            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_normalize_utf32: %s", utf8proc_errmsg(r));
-        llmd_status st = llmd_buf_reserve(out, (size_t)r * 4);
-        if (st != LLMD_OK) return st;
-        unsigned char *o8 = (unsigned char *)out->data + out->len;
-        for (utf8proc_ssize_t k = 0; k < r; k++) o8 += llmd_utf8_encode((uint32_t)(*cps)[k], o8);
-        out->len = (size_t)((char *)o8 - out->data);
-        out->data[out->len] = '\0';
-        return LLMD_OK;
-    }
-}
-
-/* Drops controls (if asked) and normalises (if asked).  Input is valid UTF-8. */
-static llmd_status controls_and_normalize(const unsigned char *s, size_t n, bool drop, int form,
-                                          llmd_buf *out) {
-    llmd_status st = llmd_buf_reserve(out, n);
-    if (st != LLMD_OK) return st;
-    utf8proc_int32_t *cps = NULL;
-    size_t cap = 0;
-    llmd_buf seg = LLMD_BUF_INIT, joined = LLMD_BUF_INIT;
-    size_t i = 0;
-    while (i < n) {
-        /* ASCII stretch. */
-        size_t a = i;
-        if (drop) {
-            while (i < n && s[i] < 0x80) {
-                if (is_c0_drop(s[i])) {
-                    if ((st = llmd_buf_append(out, s + a, i - a)) != LLMD_OK) goto done;
-                    a = ++i;
-                    continue;
-                }
-                i++;
-            }
-        } else {
-            while (i < n && s[i] < 0x80) i++;
-        }
-        if ((st = llmd_buf_append(out, s + a, i - a)) != LLMD_OK) goto done;
-        if (i >= n) break;
-        /* Non-ASCII stretch: up to the next ASCII byte. */
-        size_t b = i;
-        while (i < n && s[i] >= 0x80) i++;
-        const unsigned char *run = s + b;
-        size_t rl = i - b;
-        if (drop) {
-            /* C1 controls U+0080-U+009F are C2 80 .. C2 9F. */
-            bool has_c1 = false;
-            for (size_t k = 0; k + 1 < rl; k++)
-                if (run[k] == 0xC2 && run[k + 1] < 0xA0) { has_c1 = true; break; }
-            if (has_c1) {
-                llmd_buf_reset(&seg);
-                for (size_t k = 0; k < rl; k++) {
-                    if (run[k] == 0xC2 && k + 1 < rl && run[k + 1] < 0xA0) { k++; continue; }
-                    if ((st = llmd_buf_putc(&seg, (char)run[k])) != LLMD_OK) goto done;
-                }
-                run = (const unsigned char *)seg.data;
-                rl = seg.len;
-            }
-        }
-        if (form == LLMD_NORM_NONE || rl == 0) {
-            if ((st = llmd_buf_append(out, run, rl)) != LLMD_OK) goto done;
-            continue;
-        }
-        /* The ASCII character before the run may compose with a leading combining mark: move it
-         * into the segment (ASCII characters are starters, so nothing earlier can interact). */
-        unsigned char prev = 0;
-        bool take_prev = out->len > 0 && (unsigned char)out->data[out->len - 1] < 0x80;
-        if (take_prev) prev = (unsigned char)out->data[--out->len];
-        if (take_prev) {
-            /* prev + run, contiguous, in the reusable `joined` buffer. */
-            llmd_buf_reset(&joined);
-            if ((st = llmd_buf_putc(&joined, (char)prev)) != LLMD_OK ||
-                (st = llmd_buf_append(&joined, run, rl)) != LLMD_OK) goto done;
-            st = normalize_segment((const unsigned char *)joined.data, joined.len, form, out, &cps, &cap);
-        } else {
-            st = normalize_segment(run, rl, form, out, &cps, &cap);
-        }
-        if (st != LLMD_OK) goto done;
-    }
-done:
-    llmd_free(cps);
-    llmd_buf_free(&seg);
-    llmd_buf_free(&joined);
-    return st;
-}
-
-/* ---- 5. whitespace --------------------------------------------------------------------------- */
+/* ---- 3-5. controls, normalisation and whitespace, fused in one pass -------------------------- */
 
 /* Length of the white-space character at s[0] (0 if none); *breaks gets its line-break weight. */
 static inline size_t ws_len(const unsigned char *s, size_t n, int *breaks) {
@@ -429,64 +322,190 @@ static inline size_t ws_len(const unsigned char *s, size_t n, int *breaks) {
     return 0;
 }
 
-static const uint8_t ws_first[256] = {
-    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, [0x1C] = 1, [0x1D] = 1,
-    [0x1E] = 1, [0x1F] = 1, [0xC2] = 1, [0xE1] = 1, [0xE2] = 1, [0xE3] = 1};
+/* Byte kinds for the fused pass (depend on the options). */
+enum { K_PLAIN = 0, K_WS = 1, K_CTRL = 2, K_HIGH = 3 };
 
-static llmd_status collapse_ws(const unsigned char *s, size_t n, bool paragraphs, llmd_buf *out) {
-    llmd_status st = llmd_buf_reserve(out, n);
-    if (st != LLMD_OK) return st;
-    char *o = out->data + out->len;
-    char *o0 = o;
-    size_t i = 0;
-    bool pending = false;
-    int breaks = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (!ws_first[c]) {
-            if (pending) {
-                if (o != o0) {
-                    if (paragraphs && breaks >= 2) { *o++ = '\n'; *o++ = '\n'; }
-                    else *o++ = ' ';
-                }
-                pending = false;
-                breaks = 0;
-            }
-            *o++ = (char)c;
-            i++;
-            continue;
+typedef struct emitter {
+    llmd_buf *b;
+    size_t base;       /* output offset where this text starts */
+    bool ws, para;     /* collapsing white space; keeping paragraph breaks */
+    bool drop;         /* dropping controls */
+    bool pending;      /* a white-space run waits to be written */
+    int breaks;
+} emitter;
+
+/* Writes the separator for a pending white-space run (none at the start of the text).  The caller
+ * reserved room. */
+static inline void put_sep(emitter *e) {
+    if (e->b->len > e->base) {
+        if (e->para && e->breaks >= 2) {
+            e->b->data[e->b->len++] = '\n';
+            e->b->data[e->b->len++] = '\n';
+        } else {
+            e->b->data[e->b->len++] = ' ';
         }
-        int b;
-        size_t l = ws_len(s + i, n - i, &b);
-        if (l == 0) {
-            if (pending) {
-                if (o != o0) {
-                    if (paragraphs && breaks >= 2) { *o++ = '\n'; *o++ = '\n'; }
-                    else *o++ = ' ';
-                }
-                pending = false;
-                breaks = 0;
-            }
-            *o++ = (char)c;
-            i++;
-            continue;
-        }
-        pending = true;
-        breaks += b;
-        i += l;
     }
-    /* A run of k >= 1 white-space bytes is replaced by at most 2 bytes only when k >= 2 or the
-     * run is "\n\n"-sized, so the output never exceeds n. */
-    out->len = (size_t)(o - out->data);
-    out->data[out->len] = '\0';
+    e->pending = false;
+    e->breaks = 0;
+}
+
+/* Emits already-normalised UTF-8 (a non-ASCII segment) through white-space/C1 handling. */
+static llmd_status emit_segment(emitter *e, const unsigned char *s, size_t n) {
+    llmd_status st = llmd_buf_reserve(e->b, n + 2);
+    if (st != LLMD_OK) return st;
+    size_t i = 0;
+    while (i < n) {
+        int br;
+        size_t l = e->ws ? ws_len(s + i, n - i, &br) : 0;
+        if (l) {
+            e->pending = true;
+            e->breaks += br;
+            i += l;
+            continue;
+        }
+        if (e->drop && s[i] == 0xC2 && i + 1 < n && s[i + 1] < 0xA0) { i += 2; continue; }
+        if (e->drop && s[i] < 0x80 && (s[i] < 0x20 || s[i] == 0x7F) && s[i] != '\t' && s[i] != '\n') { i++; continue; }
+        if (e->pending) put_sep(e);
+        e->b->data[e->b->len++] = (char)s[i++];
+    }
+    e->b->data[e->b->len] = '\0';
     return LLMD_OK;
 }
 
-/* ---- the whole pass -------------------------------------------------------------------------- */
-
-static bool has_html_chars(const char *s, size_t n) {
-    return memchr(s, '<', n) != NULL || memchr(s, '&', n) != NULL;
+/* Normalises one non-ASCII segment with utf8proc (decompose, then compose) into out (replacing
+ * its contents). */
+static llmd_status normalize_segment(const unsigned char *seg, size_t n, int form, llmd_buf *out,
+                                     utf8proc_int32_t **cps, size_t *cap) {
+    utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+    if (form == LLMD_NORM_NFKC) o |= UTF8PROC_COMPAT;
+    size_t want = n * 2 + 8;
+    llmd_buf_reset(out);
+    for (;;) {
+        if (*cap < want) {
+            utf8proc_int32_t *p = llmd_realloc(*cps, *cap * sizeof **cps, want * sizeof **cps);
+            if (p == NULL) return llmd_fail_nomem("normalising text");
+            *cps = p;
+            *cap = want;
+        }
+        utf8proc_ssize_t r = utf8proc_decompose(seg, (utf8proc_ssize_t)n, *cps, (utf8proc_ssize_t)*cap, o);
+        if (r < 0)
+            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_decompose: %s", utf8proc_errmsg(r));
+        if ((size_t)r > *cap) { want = (size_t)r; continue; }
+        r = utf8proc_normalize_utf32(*cps, r, o);
+        if (r < 0)
+            return llmd_fail(LLMD_ERR_INTERNAL, "utf8proc_normalize_utf32: %s", utf8proc_errmsg(r));
+        llmd_status st = llmd_buf_reserve(out, (size_t)r * 4);
+        if (st != LLMD_OK) return st;
+        unsigned char *o8 = (unsigned char *)out->data;
+        for (utf8proc_ssize_t k = 0; k < r; k++) o8 += llmd_utf8_encode((uint32_t)(*cps)[k], o8);
+        out->len = (size_t)((char *)o8 - out->data);
+        out->data[out->len] = '\0';
+        return LLMD_OK;
+    }
 }
+
+/* True when NFC leaves the run unchanged for sure: every character is in U+0080-U+02FF,
+ * U+2010-U+206F or U+20A0-U+20BF.  Those blocks have no NFC_Quick_Check=No/Maybe characters, no
+ * combining marks and nothing that composes with a preceding character, and the run is bounded
+ * by ASCII (starters that compose with nothing before them). */
+static bool nfc_stable_run(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c >= 0xC2 && c <= 0xCB && i + 1 < n) { i += 2; continue; }
+        if (c == 0xE2 && i + 2 < n) {
+            unsigned char c1 = s[i + 1], c2 = s[i + 2];
+            if ((c1 == 0x80 && c2 >= 0x90) || c1 == 0x81 || (c1 == 0x82 && c2 >= 0xA0)) { i += 3; continue; }
+        }
+        return false;
+    }
+    return true;
+}
+
+static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_buf *out) {
+    uint8_t kind[256];
+    bool drop = o->drop_controls != 0, ws = o->whitespace != 0;
+    for (int c = 0; c < 256; c++) {
+        uint8_t k = K_PLAIN;
+        if (c >= 0x80) k = K_HIGH;
+        else if (ws && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+                        (c >= 0x1C && c <= 0x1F && !drop)))
+            k = K_WS;
+        else if (drop && ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)) k = K_CTRL;
+        kind[c] = k;
+    }
+    /* Drop mode: "\r" is a control even when collapsing, so "\r\n" counts as one break. */
+    llmd_status st = llmd_buf_reserve(out, n + 2);
+    if (st != LLMD_OK) return st;
+    emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
+    utf8proc_int32_t *cps = NULL;
+    size_t cap = 0;
+    llmd_buf seg = LLMD_BUF_INIT, norm = LLMD_BUF_INIT;
+    bool last_plain = false;   /* the last byte written is a plain ASCII character */
+    size_t i = 0;
+    while (i < n) {
+        size_t a = i;
+        while (i < n && kind[s[i]] == K_PLAIN) i++;
+        if (i > a) {
+            if (e.pending) put_sep(&e);
+            memcpy(out->data + out->len, s + a, i - a);
+            out->len += i - a;
+            last_plain = true;
+            if (i >= n) break;
+        }
+        unsigned char c = s[i];
+        switch (kind[c]) {
+        case K_WS:
+            e.pending = true;
+            if (c == '\n' || (c == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) e.breaks++;
+            last_plain = false;
+            i++;
+            break;
+        case K_CTRL:
+            i++;
+            break;
+        default: { /* K_HIGH: the run up to the next ASCII byte */
+            size_t b = i;
+            while (i < n && s[i] >= 0x80) i++;
+            const unsigned char *run = s + b;
+            size_t rl = i - b;
+            if (o->normalization == LLMD_NORM_NONE ||
+                (o->normalization == LLMD_NORM_NFC && nfc_stable_run(run, rl))) {
+                out->data[out->len] = '\0';
+                if ((st = emit_segment(&e, run, rl)) != LLMD_OK) goto done;
+            } else {
+                /* The plain ASCII character just written may compose with a leading combining
+                 * mark: normalise it together with the run (ASCII characters are starters, so
+                 * nothing before it can interact). */
+                llmd_buf_reset(&seg);
+                if (last_plain && !e.pending && out->len > e.base) {
+                    if ((st = llmd_buf_putc(&seg, out->data[--out->len])) != LLMD_OK) goto done;
+                }
+                for (size_t k = 0; k < rl; k++) {
+                    /* Controls go before normalisation: C1 (C2 80..C2 9F) never reach utf8proc. */
+                    if (drop && run[k] == 0xC2 && k + 1 < rl && run[k + 1] < 0xA0) { k++; continue; }
+                    if ((st = llmd_buf_putc(&seg, (char)run[k])) != LLMD_OK) goto done;
+                }
+                if ((st = normalize_segment((const unsigned char *)seg.data, seg.len, o->normalization, &norm,
+                                            &cps, &cap)) != LLMD_OK) goto done;
+                if ((st = emit_segment(&e, (const unsigned char *)norm.data, norm.len)) != LLMD_OK) goto done;
+            }
+            last_plain = false;
+            /* Keep room for the rest of the input (+ a separator). */
+            if ((st = llmd_buf_reserve(out, (n - i) + 2)) != LLMD_OK) goto done;
+            break;
+        }
+        }
+    }
+    out->data[out->len] = '\0';
+done:
+    llmd_free(cps);
+    llmd_buf_free(&seg);
+    llmd_buf_free(&norm);
+    return st;
+}
+
+/* ---- the whole pass -------------------------------------------------------------------------- */
 
 llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o,
                                 llmd_buf *out) {
@@ -495,33 +514,21 @@ llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_o
     const char *cur = text;
     size_t cur_len = len;
     bool changed;
-    /* Two scratch buffers used alternately; `cur` points at the latest stage's output. */
-    llmd_buf *dst = &a;
-#define NEXT_STAGE() do { cur = dst->data; cur_len = dst->len; dst = (dst == &a) ? &b : &a; llmd_buf_reset(dst); } while (0)
-    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, dst, &changed)) != LLMD_OK) goto done;
-    if (changed) NEXT_STAGE();
-    if (o->html && cur_len && has_html_chars(cur, cur_len)) {
-        if ((st = strip_html((const unsigned char *)cur, cur_len, dst)) != LLMD_OK) goto done;
-        NEXT_STAGE();
+    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, &a, &changed)) != LLMD_OK) goto done;
+    if (changed) {
+        cur = a.data;
+        cur_len = a.len;
     }
-    if (o->drop_controls || o->normalization != LLMD_NORM_NONE) {
-        if (o->whitespace) {
-            if ((st = controls_and_normalize((const unsigned char *)cur, cur_len, o->drop_controls != 0,
-                                             o->normalization, dst)) != LLMD_OK) goto done;
-            NEXT_STAGE();
-        } else {
-            st = controls_and_normalize((const unsigned char *)cur, cur_len, o->drop_controls != 0,
-                                        o->normalization, out);
-            goto done;
-        }
+    if (o->html && cur_len && (memchr(cur, '<', cur_len) || memchr(cur, '&', cur_len))) {
+        if ((st = strip_html((const unsigned char *)cur, cur_len, &b)) != LLMD_OK) goto done;
+        cur = b.data;
+        cur_len = b.len;
     }
-    if (o->whitespace) {
-        st = collapse_ws((const unsigned char *)cur, cur_len, o->keep_paragraphs != 0, out);
-        goto done;
-    }
-    st = llmd_buf_append(out, cur, cur_len);
+    if (o->drop_controls || o->whitespace || o->normalization != LLMD_NORM_NONE)
+        st = finish_pass((const unsigned char *)cur, cur_len, o, out);
+    else
+        st = llmd_buf_append(out, cur, cur_len);
 done:
-#undef NEXT_STAGE
     llmd_buf_free(&a);
     llmd_buf_free(&b);
     return st;

@@ -674,67 +674,117 @@ static llmd_status det_ipv6(scan *sc, size_t colon) {
     return emit(sc, LLMD_PII_IP_ADDRESS, b, m);
 }
 
+typedef struct wants {
+    bool email, phone, ip, card, iban, ssn, secret, num;
+} wants;
+
+/* Runs the detectors that fire at position i (a trigger byte: a word start or a non-word trigger).
+ * *skip is raised past text that must not be scanned again (a PEM block). */
+static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *skip) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    unsigned char c = s[i];
+    unsigned char prev = i ? s[i - 1] : ' ';
+    llmd_status st = LLMD_OK;
+    size_t e;
+    switch (trig[c]) {
+    case T_DIGIT:
+        if (!w->num || prev == '.' || prev == '-' || prev == ',' || prev == '@') break;
+        if (w->ip && (e = det_ipv4(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IP_ADDRESS, i, e)) != LLMD_OK) return st;
+        if (w->ssn && (e = det_ssn(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_US_SSN, i, e)) != LLMD_OK) return st;
+        if (w->card && (e = det_card(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_CREDIT_CARD, i, e)) != LLMD_OK) return st;
+        if (w->phone) st = det_phone(sc, i);
+        break;
+    case T_UPPER:
+        if (w->iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
+        if (w->secret && c == 'A' && (e = det_secret_word(s, n, i)) != 0) st = emit(sc, LLMD_PII_SECRET, i, e);
+        break;
+    case T_SECRET_LOWER:
+        if (w->secret && (e = det_secret_word(s, n, i)) != 0) st = emit(sc, LLMD_PII_SECRET, i, e);
+        break;
+    case T_PLUS:
+    case T_PAREN:
+        if (w->phone && !is_word(prev) && i + 1 < n && is_dig(s[i + 1])) st = det_phone(sc, i);
+        break;
+    case T_AT:
+        if (w->email) st = det_email(sc, i, &e);
+        break;
+    case T_COLON:
+        if (w->ip) st = det_ipv6(sc, i);
+        break;
+    case T_DASH:
+        if (w->secret && prev != '-' && i + 11 <= n && s[i + 1] == '-' && (e = det_pem(sc, i)) != 0) {
+            st = emit(sc, LLMD_PII_SECRET, i, e);
+            *skip = e;   /* nothing inside a key block is reported separately */
+        }
+        break;
+    default:
+        break;
+    }
+    return st;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* Bit masks over 16 bytes: word characters, word-start triggers (digit, upper case, g x s r n e)
+ * and non-word triggers (@ + ( : -). */
+static inline void block_masks(const unsigned char *p, unsigned *word, unsigned *t1, unsigned *t2) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+#define RANGE(lo, hi) _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)((lo) - 1))), \
+                                    _mm_cmplt_epi8(v, _mm_set1_epi8((char)((hi) + 1))))
+#define EQ(ch) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(ch)))
+    __m128i digit = RANGE('0', '9'), upper = RANGE('A', 'Z'), lowr = RANGE('a', 'z');
+    __m128i wd = _mm_or_si128(_mm_or_si128(digit, upper), _mm_or_si128(lowr, EQ('_')));
+    __m128i sl = _mm_or_si128(_mm_or_si128(EQ('g'), EQ('x')), _mm_or_si128(EQ('s'), EQ('r')));
+    sl = _mm_or_si128(sl, _mm_or_si128(EQ('n'), EQ('e')));
+    __m128i a = _mm_or_si128(_mm_or_si128(digit, upper), sl);
+    __m128i b = _mm_or_si128(_mm_or_si128(EQ('@'), EQ('+')), _mm_or_si128(EQ('('), EQ(':')));
+    b = _mm_or_si128(b, EQ('-'));
+#undef RANGE
+#undef EQ
+    *word = (unsigned)_mm_movemask_epi8(wd);
+    *t1 = (unsigned)_mm_movemask_epi8(a);
+    *t2 = (unsigned)_mm_movemask_epi8(b);
+}
+#endif
+
 static llmd_status scan_builtins(scan *sc) {
     const unsigned char *s = sc->s;
     const size_t n = sc->n;
     const uint32_t types = sc->r->types;
-    const bool want_email = types & (1u << LLMD_PII_EMAIL_ADDRESS);
-    const bool want_phone = types & (1u << LLMD_PII_PHONE_NUMBER);
-    const bool want_ip = types & (1u << LLMD_PII_IP_ADDRESS);
-    const bool want_card = types & (1u << LLMD_PII_CREDIT_CARD);
-    const bool want_iban = types & (1u << LLMD_PII_IBAN_CODE);
-    const bool want_ssn = types & (1u << LLMD_PII_US_SSN);
-    const bool want_secret = types & (1u << LLMD_PII_SECRET);
-    const bool want_num = want_phone || want_ip || want_card || want_ssn;
-    llmd_status st = LLMD_OK;
-    size_t e;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char t = trig[s[i]];
-        if (LLMD_LIKELY(t == T_NONE)) continue;
-        unsigned char prev = i ? s[i - 1] : ' ';
-        switch (t) {
-        case T_DIGIT:
-            if (!want_num || is_word(prev) || prev == '.' || prev == '-' || prev == ',' || prev == '@') {
-                /* inside a number/word: skip the rest of the digit run */
-                while (i + 1 < n && is_dig(s[i + 1])) i++;
-                break;
-            }
-            if (want_ip && (e = det_ipv4(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IP_ADDRESS, i, e)) != LLMD_OK) return st;
-            if (want_ssn && (e = det_ssn(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_US_SSN, i, e)) != LLMD_OK) return st;
-            if (want_card && (e = det_card(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_CREDIT_CARD, i, e)) != LLMD_OK) return st;
-            if (want_phone && (st = det_phone(sc, i)) != LLMD_OK) return st;
-            while (i + 1 < n && is_dig(s[i + 1])) i++;
-            break;
-        case T_PLUS:
-        case T_PAREN:
-            if (want_phone && !is_word(prev) && i + 1 < n && is_dig(s[i + 1]) && (st = det_phone(sc, i)) != LLMD_OK)
-                return st;
-            break;
-        case T_AT:
-            if (want_email && (st = det_email(sc, i, &e)) != LLMD_OK) return st;
-            break;
-        case T_COLON:
-            if (want_ip && (st = det_ipv6(sc, i)) != LLMD_OK) return st;
-            break;
-        case T_UPPER:
-            if (is_word(prev)) break;
-            if (want_iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
-            if (want_secret && s[i] == 'A' && (e = det_secret_word(s, n, i)) != 0 &&
-                (st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
-            break;
-        case T_SECRET_LOWER:
-            if (want_secret && !is_word(prev) && (e = det_secret_word(s, n, i)) != 0 &&
-                (st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
-            break;
-        case T_DASH:
-            if (want_secret && prev != '-' && i + 11 <= n && s[i + 1] == '-' && (e = det_pem(sc, i)) != 0) {
-                if ((st = emit(sc, LLMD_PII_SECRET, i, e)) != LLMD_OK) return st;
-                i = e - 1;   /* nothing inside a key block is reported separately */
-            }
-            break;
-        default:
-            break;
+    wants w = {
+        .email = types & (1u << LLMD_PII_EMAIL_ADDRESS), .phone = types & (1u << LLMD_PII_PHONE_NUMBER),
+        .ip = types & (1u << LLMD_PII_IP_ADDRESS), .card = types & (1u << LLMD_PII_CREDIT_CARD),
+        .iban = types & (1u << LLMD_PII_IBAN_CODE), .ssn = types & (1u << LLMD_PII_US_SSN),
+        .secret = types & (1u << LLMD_PII_SECRET)};
+    w.num = w.phone || w.ip || w.card || w.ssn;
+    llmd_status st;
+    size_t skip = 0, i = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time: candidates are word starts whose first byte may begin a detection, and
+     * the non-word trigger bytes. */
+    unsigned carry = 0;   /* 1 if the byte before the block is a word character */
+    for (; i + 16 <= n; i += 16) {
+        unsigned word, t1, t2;
+        block_masks(s + i, &word, &t1, &t2);
+        unsigned starts = word & ~((word << 1) | carry);
+        carry = (word >> 15) & 1u;
+        unsigned cand = ((starts & t1) | t2) & 0xFFFFu;
+        while (cand) {
+            size_t at = i + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (at < skip) continue;
+            if ((st = handle_at(sc, &w, at, &skip)) != LLMD_OK) return st;
         }
+    }
+#endif
+    /* Scalar: the tail (or everything without SSE2). */
+    for (; i < n; i++) {
+        unsigned char c = s[i];
+        unsigned char t = trig[c];
+        if (t == T_NONE || i < skip) continue;
+        if ((cls[c] & C_WORD) && i > 0 && is_word(s[i - 1])) continue;   /* not a word start */
+        if ((st = handle_at(sc, &w, i, &skip)) != LLMD_OK) return st;
     }
     return LLMD_OK;
 }
