@@ -2,6 +2,9 @@
  * Unicode normalisation (utf8proc, ASCII fast path) and whitespace collapsing.  Each step is a
  * linear pass that is skipped when it cannot change the text. */
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/internal.h"
 #include "llmdata/text.h"
@@ -222,9 +225,22 @@ static llmd_status strip_html(const unsigned char *s, size_t n, llmd_buf *out) {
     if (have_gt) last_gt = (size_t)(g - s);
     size_t i = 0, run = 0;
 #define FLUSH() do { if (i > run && (st = llmd_buf_append(out, s + run, i - run)) != LLMD_OK) return st; } while (0)
+    /* Next '<' and '&' at or after i (n if none), found with memchr. */
+    size_t next_lt = 0, next_amp = 0;
     while (i < n) {
+        if (next_lt < i) next_lt = i;
+        if (next_amp < i) next_amp = i;
+        if (next_lt < n && s[next_lt] != '<') {
+            const unsigned char *q = memchr(s + next_lt, '<', n - next_lt);
+            next_lt = q ? (size_t)(q - s) : n;
+        }
+        if (next_amp < n && s[next_amp] != '&') {
+            const unsigned char *q = memchr(s + next_amp, '&', n - next_amp);
+            next_amp = q ? (size_t)(q - s) : n;
+        }
+        i = next_lt < next_amp ? next_lt : next_amp;
+        if (i >= n) break;
         unsigned char c = s[i];
-        if (c != '<' && c != '&') { i++; continue; }
         if (c == '&') {
             FLUSH();
             size_t used = decode_ref(s + i, n - i, out, &st);
@@ -444,12 +460,41 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     bool last_plain = false;   /* the last byte written is a plain ASCII character */
     size_t i = 0;
     while (i < n) {
-        size_t a = i;
-        while (i < n && kind[s[i]] == K_PLAIN) i++;
-        if (i > a) {
+#if defined(__SSE2__)
+        /* 16 bytes of printable ASCII with at most single spaces between printable characters are
+         * copied as they are. */
+        if (i + 16 < n) {
+            if (e.pending && s[i] > 0x20 && s[i] < 0x7F) {
+                put_sep(&e);
+                last_plain = false;
+            }
+            if (!e.pending) {
+                const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+                __m128i plain = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
+                                              _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F)));
+                unsigned P = (unsigned)_mm_movemask_epi8(plain);
+                unsigned SP = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+                unsigned next_plain = s[i + 16] > 0x20 && s[i + 16] < 0x7F;
+                unsigned ok = SP & ((P << 1) | (unsigned)last_plain) & ((P >> 1) | (next_plain << 15));
+                unsigned bad = ~(P | ok) & 0xFFFFu;
+                unsigned k = bad ? (unsigned)__builtin_ctz(bad) : 16u;
+                if (k > 0) {
+                    /* Stores 16 bytes, keeps k: the output is never longer than the input read so
+                     * far, and room for the whole input was reserved. */
+                    _mm_storeu_si128((__m128i *)(void *)(out->data + out->len), v);
+                    out->len += k;
+                    i += k;
+                    last_plain = (P >> (k - 1)) & 1u;
+                    continue;
+                }
+            }
+        }
+#endif
+        if (kind[s[i]] == K_PLAIN) {
             if (e.pending) put_sep(&e);
-            memcpy(out->data + out->len, s + a, i - a);
-            out->len += i - a;
+            char *op = out->data + out->len;
+            while (i < n && kind[s[i]] == K_PLAIN) *op++ = (char)s[i++];
+            out->len = (size_t)(op - out->data);
             last_plain = true;
             if (i >= n) break;
         }
