@@ -1,0 +1,86 @@
+#!/bin/sh
+# llmdata clean end to end: cleaning, every redaction type, --redact subsets, --spans offsets,
+# --template, usage errors.  Expected outputs are written by hand from the documented rules.
+set -u
+: "${LLMDATA:?set LLMDATA to the llmdata binary}"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "test_clean: $*" >&2; exit 1; }
+expect() {  # expect NAME GOT WANT
+  [ "$2" = "$3" ] || fail "$1: got [$2] want [$3]"
+}
+
+# 1. Cleaning + default redaction (all types), other fields untouched.
+cat > "$T/in.jsonl" <<'J'
+{"id":"a","text":"<p>Hello&nbsp;<b>World</b></p>\n\n<script>x()</script>Caf\u0065\u0301 &amp; co","n":[1, 2]}
+{"id":"b","text":"Mail jane.roe@example.org or (202) 555-0143; card 4242 4242 4242 4242."}
+{"id":"c","text":"IBAN GB82 WEST 1234 5698 7654 32, SSN 536-22-8762, host 192.0.2.10 / 2001:db8::7"}
+{"id":"d","text":"key AKIAIOSFODNN7EXAMPLE and ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"}
+J
+"$LLMDATA" clean -q "$T/in.jsonl" > "$T/out.jsonl" || fail "clean exited $?"
+expect line1 "$(sed -n 1p "$T/out.jsonl")" '{"id":"a","text":"Hello World Café & co","n":[1, 2]}'
+expect line2 "$(sed -n 2p "$T/out.jsonl")" '{"id":"b","text":"Mail [EMAIL_ADDRESS] or [PHONE_NUMBER]; card [CREDIT_CARD]."}'
+expect line3 "$(sed -n 3p "$T/out.jsonl")" '{"id":"c","text":"IBAN [IBAN_CODE], SSN [US_SSN], host [IP_ADDRESS] / [IP_ADDRESS]"}'
+expect line4 "$(sed -n 4p "$T/out.jsonl")" '{"id":"d","text":"key [SECRET] and [SECRET]"}'
+
+# 2. --redact subset, --redact none, --template.
+out=$("$LLMDATA" clean -q --redact EMAIL_ADDRESS,US_SSN "$T/in.jsonl" | sed -n 2,3p | tr '\n' '|')
+expect subset "$out" '{"id":"b","text":"Mail [EMAIL_ADDRESS] or (202) 555-0143; card 4242 4242 4242 4242."}|{"id":"c","text":"IBAN GB82 WEST 1234 5698 7654 32, SSN [US_SSN], host 192.0.2.10 / 2001:db8::7"}|'
+out=$("$LLMDATA" clean -q --redact none "$T/in.jsonl" | sed -n 2p)
+expect none "$out" '{"id":"b","text":"Mail jane.roe@example.org or (202) 555-0143; card 4242 4242 4242 4242."}'
+out=$("$LLMDATA" clean -q --template '<{type}>' "$T/in.jsonl" | sed -n 4p)
+expect template "$out" '{"id":"d","text":"key <SECRET> and <SECRET>"}'
+
+# 3. --spans: offsets into the cleaned text ("Mail " is 5 bytes; "jane.roe@example.org" is 20).
+out=$("$LLMDATA" clean -q --spans --redact EMAIL_ADDRESS "$T/in.jsonl" | sed -n 2p)
+expect spans "$out" '{"id":"b","text":"Mail [EMAIL_ADDRESS] or (202) 555-0143; card 4242 4242 4242 4242.","pii":[{"type":"EMAIL_ADDRESS","start":5,"end":25}]}'
+out=$("$LLMDATA" clean -q --spans --redact none "$T/in.jsonl" | sed -n 1p)
+expect spans_empty "$out" '{"id":"a","text":"Hello World Café & co","n":[1, 2],"pii":[]}'
+
+# 4. Cleaning switches.
+printf '%s\n' '{"text":"<b>x</b>  e\u0301 \ufb01\n\ny\u0001"}' > "$T/sw.jsonl"
+expect no-html "$("$LLMDATA" clean -q --no-html "$T/sw.jsonl")" '{"text":"<b>x</b> é ﬁ y"}'
+expect nfkc "$("$LLMDATA" clean -q --nfkc "$T/sw.jsonl")" '{"text":"x é fi y"}'
+expect no-nfc "$("$LLMDATA" clean -q --no-nfc "$T/sw.jsonl")" "$(printf '{"text":"x e\314\201 \357\254\201 y"}')"
+expect paragraphs "$("$LLMDATA" clean -q --keep-paragraphs "$T/sw.jsonl")" '{"text":"x é ﬁ\n\ny"}'
+expect no-ws "$("$LLMDATA" clean -q --no-whitespace "$T/sw.jsonl")" '{"text":"x  é ﬁ\n\ny"}'
+expect keep-controls "$("$LLMDATA" clean -q --keep-controls --no-whitespace "$T/sw.jsonl")" '{"text":"x  é ﬁ\n\ny\u0001"}'
+
+# 5. Threads give the same bytes as one thread.
+i=0; : > "$T/many.jsonl"
+while [ $i -lt 300 ]; do
+  echo "{\"id\":$i,\"text\":\"doc $i <i>mail</i> u$i@example.com call +44 20 7946 0$((100 + i % 800))\"}" >> "$T/many.jsonl"
+  i=$((i + 1))
+done
+"$LLMDATA" clean -q --spans --threads 1 "$T/many.jsonl" > "$T/t1" || fail "threads 1"
+"$LLMDATA" clean -q --spans --threads 4 "$T/many.jsonl" > "$T/t4" || fail "threads 4"
+cmp -s "$T/t1" "$T/t4" || fail "--threads 4 output differs from --threads 1"
+[ "$(grep -c '\[EMAIL_ADDRESS\] call \[PHONE_NUMBER\]' "$T/t1")" = 300 ] || fail "threads: not every doc redacted"
+
+# 6. Summary line counts types.
+"$LLMDATA" clean "$T/in.jsonl" > /dev/null 2> "$T/err" || fail "summary run"
+grep -q 'docs in 4, out 4' "$T/err" || fail "summary: $(cat "$T/err")"
+grep -q 'pii 9 (EMAIL_ADDRESS 1, PHONE_NUMBER 1, IP_ADDRESS 2, CREDIT_CARD 1, IBAN_CODE 1, US_SSN 1, SECRET 2)' "$T/err" ||
+  fail "summary counts: $(cat "$T/err")"
+
+# 7. Usage errors: unknown type (named), unknown option, bad values -> exit 2.
+"$LLMDATA" clean --redact EMAIL_ADDRESS,PASSPORT "$T/in.jsonl" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] || fail "unknown type: exit $rc, want 2"
+grep -q "PASSPORT" "$T/err" || fail "unknown type not named: $(cat "$T/err")"
+"$LLMDATA" clean --bogus "$T/in.jsonl" > /dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "unknown option: exit $rc"
+"$LLMDATA" clean --invalid-utf8 maybe "$T/in.jsonl" > /dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "bad --invalid-utf8: exit $rc"
+"$LLMDATA" clean --template '{oops' "$T/in.jsonl" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] || fail "bad template: exit $rc"
+grep -q "template" "$T/err" || fail "bad template message: $(cat "$T/err")"
+"$LLMDATA" clean --help | grep -q -- '--redact' || fail "--help"
+
+# 8. Documents without the field: error naming the line, or skipped and counted.
+printf '%s\n' '{"text":"ok"}' '{"title":"no text"}' > "$T/nofield.jsonl"
+"$LLMDATA" clean "$T/nofield.jsonl" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] || fail "missing field: exit $rc"
+grep -q "nofield.jsonl:2" "$T/err" || fail "missing field: line not named: $(cat "$T/err")"
+out=$("$LLMDATA" clean --skip-bad "$T/nofield.jsonl" 2> "$T/err")
+expect skip-missing "$out" '{"text":"ok"}'
+grep -q 'bad 1' "$T/err" || fail "missing field not counted: $(cat "$T/err")"
+exit 0
