@@ -1,0 +1,153 @@
+"""Tests of llmdata.text (clean_text, Redactor).  Expected values come from the specs named in
+tests/test_text.c (WHATWG character references, UAX #15, Stripe test cards, ECBS IBAN examples,
+RFC 5737 addresses, SSA rules) and, for cleaning, from Python's own html/unicodedata modules."""
+import html
+import threading
+import unicodedata
+import unittest
+
+import llmdata
+from llmdata import LlmdError, Redactor, Span, clean_text, clean_texts
+
+
+class CleanTest(unittest.TestCase):
+    def test_html_and_entities(self):
+        self.assertEqual(clean_text("<p>AT&amp;T&nbsp;<b>rocks</b></p><script>x()</script>"), "AT&T rocks")
+        self.assertEqual(clean_text("&#150;&#x1F600;&#0;"), "\u2013\U0001F600\uFFFD")
+        self.assertEqual(clean_text("<b>x</b>", html=False), "<b>x</b>")
+
+    def test_named_entities_match_python_html5_table(self):
+        # Python's html.entities.html5 is an independent copy of the WHATWG table.
+        names = ["amp;", "eacute;", "hellip;", "NotEqualTilde;", "fjlig;", "Aopf;", "zwnj;", "apos;"]
+        for name in names:
+            want = unicodedata.normalize("NFC", html.entities.html5[name])
+            got = clean_text("x&" + name + "x", whitespace=False, drop_controls=False)
+            self.assertEqual(got, "x" + want + "x", name)
+
+    def test_normalization(self):
+        decomposed = "e\u0301 \u212b \ufb01"
+        self.assertEqual(clean_text(decomposed), unicodedata.normalize("NFC", decomposed))
+        self.assertEqual(clean_text(decomposed, normalization="nfkc"), unicodedata.normalize("NFKC", decomposed))
+        self.assertEqual(clean_text(decomposed, normalization=None), decomposed)
+        with self.assertRaises(ValueError):
+            clean_text("x", normalization="nfd")
+
+    def test_whitespace_controls_like_python_split(self):
+        text = " a\u3000b\u00a0c\t\n d\x01e\x7f "
+        # Python: drop controls (except \t\n), then " ".join(str.split()) collapses white space.
+        no_ctrl = "".join(ch for ch in text if not (unicodedata.category(ch) == "Cc" and ch not in "\t\n"))
+        self.assertEqual(clean_text(text), " ".join(no_ctrl.split()))
+        self.assertEqual(clean_text("a\n\n\nb c", keep_paragraphs=True), "a\n\nb c")
+
+    def test_invalid_utf8(self):
+        self.assertEqual(clean_text(b"a\xffb"), "a\ufffdb")
+        with self.assertRaises(LlmdError) as cm:
+            clean_text(b"abc\xff", invalid_utf8="error")
+        self.assertEqual(cm.exception.status_name, "LLMD_ERR_UTF8")
+        self.assertIn("byte offset 3", str(cm.exception))
+        self.assertEqual(clean_text(""), "")
+        self.assertEqual(clean_text("a\x00b"), "ab")
+
+    def test_batch(self):
+        texts = ["<i>%d</i>  x" % i for i in range(500)] + [""]
+        self.assertEqual(clean_texts(texts, threads=4), [clean_text(t) for t in texts])
+
+
+class RedactTest(unittest.TestCase):
+    def setUp(self):
+        self.r = Redactor()
+
+    def tearDown(self):
+        self.r.close()
+
+    def check_one(self, text, typ, what):
+        red, spans = self.r.redact(text)
+        start = text.index(what)
+        self.assertEqual(spans, [Span(typ, start, start + len(what))], text)
+        self.assertEqual(red, text.replace(what, "[" + typ + "]"))
+
+    def test_every_type(self):
+        self.check_one("mail jane.roe@example.org now", "EMAIL_ADDRESS", "jane.roe@example.org")
+        self.check_one("call (202) 555-0143 now", "PHONE_NUMBER", "(202) 555-0143")
+        self.check_one("call +44 20 7946 0958 now", "PHONE_NUMBER", "+44 20 7946 0958")
+        self.check_one("from 198.51.100.7 ok", "IP_ADDRESS", "198.51.100.7")
+        self.check_one("from 2001:db8::8:800:200c:417a ok", "IP_ADDRESS", "2001:db8::8:800:200c:417a")
+        self.check_one("card 5555 5555 5555 4444 ok", "CREDIT_CARD", "5555 5555 5555 4444")
+        self.check_one("iban DE89 3704 0044 0532 0130 00 ok", "IBAN_CODE", "DE89 3704 0044 0532 0130 00")
+        self.check_one("ssn 536-22-8762 ok", "US_SSN", "536-22-8762")
+        self.check_one("key AKIAIOSFODNN7EXAMPLE ok", "SECRET", "AKIAIOSFODNN7EXAMPLE")
+
+    def test_negatives(self):
+        for text in ["2024-01-15", "v1.2.3.4.5", "4242424242424241", "GB82 WEST 1234 5698 7654 33",
+                     "666-12-3456", "256.0.0.1", "isbn 978-3-16-148410-0", "$1,234.56",
+                     "d41d8cd98f00b204e9800998ecf8427e", "ghp_short"]:
+            self.assertEqual(self.r.find(text), [], text)
+
+    def test_character_offsets_for_str_byte_offsets_for_bytes(self):
+        text = "café → jane@example.org"
+        (red, spans) = self.r.redact(text)
+        self.assertEqual(text[spans[0].start:spans[0].end], "jane@example.org")
+        data = text.encode()
+        red_b, spans_b = self.r.redact(data)
+        self.assertEqual(data[spans_b[0].start:spans_b[0].end], b"jane@example.org")
+        self.assertIsInstance(red_b, bytes)
+
+    def test_types_template_rules(self):
+        with Redactor(types=["EMAIL_ADDRESS"], template="<{type}>") as r:
+            self.assertEqual(r.redact("a@example.com 536-22-8762")[0], "<EMAIL_ADDRESS> 536-22-8762")
+        with Redactor(types="none", rules=[("EMP", r"\bE-\d{4}\b", lambda m: m.endswith(b"2"))]) as r:
+            red, spans = r.redact("E-1112 E-1113")
+            self.assertEqual(red, "[EMP] E-1113")
+            self.assertEqual(spans, [Span("EMP", 0, 6)])
+        with self.assertRaises(LlmdError) as cm:
+            Redactor(types="EMAIL_ADDRESS,PASSPORT")
+        self.assertIn("PASSPORT", str(cm.exception))
+        with self.assertRaises(LlmdError) as cm:
+            Redactor(rules=[("BAD", "(unclosed")])
+        self.assertEqual(cm.exception.status_name, "LLMD_ERR_PARSE")
+
+    def test_validator_exception_propagates(self):
+        def boom(_m):
+            raise RuntimeError("validator failed")
+        with Redactor(rules=[("X", "x")]) as ok:
+            self.assertEqual(ok.redact("axb")[0], "a[X]b")
+        with Redactor(rules=[("X", "x", boom)]) as r:
+            with self.assertRaises(RuntimeError):
+                r.redact("axb")
+
+    def test_clean_and_redact_and_batch(self):
+        red, spans = self.r.clean_and_redact("<p>Write&nbsp;to <b>x@example.com</b></p>")
+        self.assertEqual(red, "Write to [EMAIL_ADDRESS]")
+        self.assertEqual(spans, [Span("EMAIL_ADDRESS", 9, 22)])
+        texts = ["u%d@example.com and 192.0.2.%d" % (i, i % 250) for i in range(400)]
+        many = self.r.redact_batch(texts, threads=4)
+        self.assertEqual(many, [self.r.redact(t) for t in texts])
+        cleaned = self.r.redact_batch(["<b>a@example.com</b>  x"], clean=True)
+        self.assertEqual(cleaned, [("[EMAIL_ADDRESS] x", [Span("EMAIL_ADDRESS", 0, 13)])])
+
+    def test_threads_share_one_redactor(self):
+        texts = ["id %d mail u%d@example.com card 4242 4242 4242 4242" % (i, i) for i in range(200)]
+        want = [self.r.redact(t) for t in texts]
+        got, errors = {}, []
+
+        def work(k):
+            try:
+                got[k] = [self.r.redact(t) for t in texts]
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for k in range(6):
+            self.assertEqual(got[k], want)
+
+    def test_exported_names(self):
+        for name in ("clean_text", "clean_texts", "Redactor", "Span", "PII_TYPES"):
+            self.assertTrue(hasattr(llmdata, name), name)
+
+
+if __name__ == "__main__":
+    unittest.main()
