@@ -305,6 +305,11 @@ START_TEST(test_secret) {
                "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx");
     expect_one(r, "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc.", "SECRET", "sk_live_4eC39HqLyjWDarjtT1zdp7dc");
     expect_one(r, "key=AIzaSyA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU_v", "SECRET", "AIzaSyA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU_v");
+    expect_one(r, "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "SECRET",
+               "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    expect_one(r, "AWS_SECRET_ACCESS_KEY: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"", "SECRET",
+               "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    expect_none(r, "aws_secret_access_key = short/key and a secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
     const char *jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
                       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
     char buf[512];

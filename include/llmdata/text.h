@@ -95,8 +95,11 @@ typedef enum llmd_pii_type {
                                    groups of four allowed */
     LLMD_PII_US_SSN = 5,        /* AAA-GG-SSSS or AAA GG SSSS; area 000, 666, 900-999, group 00
                                    and serial 0000 rejected */
-    LLMD_PII_SECRET = 6,        /* AWS key ids, GitHub/GitLab/npm/Slack/Stripe tokens, Google API
-                                   keys, JWTs, PEM private-key blocks */
+    LLMD_PII_SECRET = 6,        /* AWS key ids (AKIA/ASIA...) and secret keys written after
+                                   aws_secret_access_key / AWS_SECRET_ACCESS_KEY, GitHub (ghp_ gho_ ghu_ ghs_ ghr_
+                                   github_pat_), GitLab (glpat-), npm (npm_), Slack (xox[abprs]-),
+                                   Stripe (sk_/rk_ live/test) tokens, Google API keys (AIza), JWTs,
+                                   PEM private-key blocks */
     LLMD_PII_BUILTIN_COUNT = 7
 } llmd_pii_type;
 #define LLMD_PII_ALL 0x7Fu      /* mask of every built-in type */

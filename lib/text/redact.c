@@ -283,7 +283,7 @@ static void init_tables(void) {
         else if (c == '(') t = T_PAREN;
         else if (c == ':') t = T_COLON;
         else if (up) t = T_UPPER;
-        else if (c == 'g' || c == 'x' || c == 's' || c == 'r' || c == 'n' || c == 'e') t = T_SECRET_LOWER;
+        else if (c == 'g' || c == 'x' || c == 's' || c == 'r' || c == 'n' || c == 'e' || c == 'a') t = T_SECRET_LOWER;
         else if (c == '-') t = T_DASH;
         trig[c] = t;
     }
@@ -568,12 +568,35 @@ static size_t token(const unsigned char *s, size_t n, size_t i, const char *pref
     return k;
 }
 
-/* Well-known credential shapes (gitleaks/trufflehog rules): AWS access key ids, Google API keys,
+/* Well-known credential shapes (gitleaks/trufflehog rules): AWS access key ids and secret keys
+ * (after their name), Google API keys,
  * GitHub classic/fine-grained tokens, GitLab PATs, npm tokens, Slack tokens, Stripe keys, JWTs. */
-static size_t det_secret_word(const unsigned char *s, size_t n, size_t i) {
+/* AWS secret access key after its well-known name: aws_secret_access_key or
+ * AWS_SECRET_ACCESS_KEY, '=' or ':' (quotes and spaces around it allowed), 40 base64 characters.
+ * Only the value is the span. */
+static size_t det_aws_secret(const unsigned char *s, size_t n, size_t i, size_t *start) {
+    static const char name[] = "aws_secret_access_key";
+    if (i + 21 > n || (memcmp(s + i, name, 21) != 0 && memcmp(s + i, "AWS_SECRET_ACCESS_KEY", 21) != 0)) return 0;
+    size_t k = i + 21;
+    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '"' || s[k] == '\'')) k++;
+    if (k >= n || (s[k] != '=' && s[k] != ':')) return 0;
+    k++;
+    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '"' || s[k] == '\'')) k++;
+    size_t b = k;
+    while (k < n && ((cls[s[k]] & C_ALNUM) || s[k] == '/' || s[k] == '+')) k++;
+    if (k - b != 40) return 0;
+    *start = b;
+    return k;
+}
+
+static size_t det_secret_word(const unsigned char *s, size_t n, size_t i, size_t *start) {
     size_t e;
+    *start = i;
     switch (s[i]) {
+    case 'a':
+        return det_aws_secret(s, n, i, start);
     case 'A':
+        if ((e = det_aws_secret(s, n, i, start)) != 0) return e;
         if (i + 4 <= n && (memcmp(s + i, "AKIA", 4) == 0 || memcmp(s + i, "ASIA", 4) == 0 ||
                            memcmp(s + i, "ABIA", 4) == 0 || memcmp(s + i, "ACCA", 4) == 0) &&
             (e = token(s, n, i + 4, "", C_UPPER | C_DIGIT, 16, 16)) != 0)
@@ -686,7 +709,7 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
     unsigned char c = s[i];
     unsigned char prev = i ? s[i - 1] : ' ';
     llmd_status st = LLMD_OK;
-    size_t e;
+    size_t e, b;
     switch (trig[c]) {
     case T_DIGIT:
         if (!w->num || prev == '.' || prev == '-' || prev == ',' || prev == '@') break;
@@ -697,10 +720,10 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
         break;
     case T_UPPER:
         if (w->iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
-        if (w->secret && c == 'A' && (e = det_secret_word(s, n, i)) != 0) st = emit(sc, LLMD_PII_SECRET, i, e);
+        if (w->secret && c == 'A' && (e = det_secret_word(s, n, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
         break;
     case T_SECRET_LOWER:
-        if (w->secret && (e = det_secret_word(s, n, i)) != 0) st = emit(sc, LLMD_PII_SECRET, i, e);
+        if (w->secret && (e = det_secret_word(s, n, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
         break;
     case T_PLUS:
     case T_PAREN:
@@ -726,22 +749,34 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-/* Bit masks over 16 bytes: word characters, word-start triggers (digit, upper case, g x s r n e)
- * and non-word triggers (@ + ( : -). */
+/* Bit masks over the 16 bytes at p (p[16] must be readable): word characters, word-start
+ * candidates and non-word triggers (@ + ( : -).  A word-start candidate is a digit, or a byte pair
+ * that can begin a detection: two upper-case letters (IBAN country code, AKIA/ASIA/AIza/AWS_...),
+ * or the first two letters of a lower-case secret prefix (aw ey gh gi gl np rk sk xo). */
 static inline void block_masks(const unsigned char *p, unsigned *word, unsigned *t1, unsigned *t2) {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-#define RANGE(lo, hi) _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)((lo) - 1))), \
-                                    _mm_cmplt_epi8(v, _mm_set1_epi8((char)((hi) + 1))))
-#define EQ(ch) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(ch)))
-    __m128i digit = RANGE('0', '9'), upper = RANGE('A', 'Z'), lowr = RANGE('a', 'z');
-    __m128i wd = _mm_or_si128(_mm_or_si128(digit, upper), _mm_or_si128(lowr, EQ('_')));
-    __m128i sl = _mm_or_si128(_mm_or_si128(EQ('g'), EQ('x')), _mm_or_si128(EQ('s'), EQ('r')));
-    sl = _mm_or_si128(sl, _mm_or_si128(EQ('n'), EQ('e')));
-    __m128i a = _mm_or_si128(_mm_or_si128(digit, upper), sl);
-    __m128i b = _mm_or_si128(_mm_or_si128(EQ('@'), EQ('+')), _mm_or_si128(EQ('('), EQ(':')));
-    b = _mm_or_si128(b, EQ('-'));
+    const __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+#define RANGE(x, lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)((lo) - 1))), \
+                                       _mm_cmplt_epi8(x, _mm_set1_epi8((char)((hi) + 1))))
+#define EQ(x, ch) _mm_cmpeq_epi8(x, _mm_set1_epi8((char)(ch)))
+#define AND _mm_and_si128
+#define OR _mm_or_si128
+    __m128i digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
+    __m128i wd = OR(OR(digit, upper), OR(lowr, EQ(v, '_')));
+    __m128i pairs = AND(upper, RANGE(v1, 'A', 'Z'));
+    pairs = OR(pairs, AND(EQ(v, 'a'), EQ(v1, 'w')));
+    pairs = OR(pairs, AND(EQ(v, 'e'), EQ(v1, 'y')));
+    pairs = OR(pairs, AND(EQ(v, 'g'), OR(OR(EQ(v1, 'h'), EQ(v1, 'i')), EQ(v1, 'l'))));
+    pairs = OR(pairs, AND(EQ(v, 'n'), EQ(v1, 'p')));
+    pairs = OR(pairs, AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')));
+    pairs = OR(pairs, AND(EQ(v, 'x'), EQ(v1, 'o')));
+    __m128i a = OR(digit, pairs);
+    __m128i b = OR(OR(EQ(v, '@'), EQ(v, '+')), OR(EQ(v, '('), EQ(v, ':')));
+    b = OR(b, EQ(v, '-'));
 #undef RANGE
 #undef EQ
+#undef AND
+#undef OR
     *word = (unsigned)_mm_movemask_epi8(wd);
     *t1 = (unsigned)_mm_movemask_epi8(a);
     *t2 = (unsigned)_mm_movemask_epi8(b);
@@ -764,7 +799,7 @@ static llmd_status scan_builtins(scan *sc) {
     /* 16 bytes at a time: candidates are word starts whose first byte may begin a detection, and
      * the non-word trigger bytes. */
     unsigned carry = 0;   /* 1 if the byte before the block is a word character */
-    for (; i + 16 <= n; i += 16) {
+    for (; i + 17 <= n; i += 16) {
         unsigned word, t1, t2;
         block_masks(s + i, &word, &t1, &t2);
         unsigned starts = word & ~((word << 1) | carry);
