@@ -59,7 +59,6 @@ READMES = [
     ("/usr/share/doc/libcjson-dev/README.md.gz", "cJSON README (MIT licence)"),
     ("/usr/share/doc/zstd/README.md.gz", "Zstandard README (BSD-3-Clause licence)"),
     ("/usr/share/doc/libutf8proc2/README.md.gz", "utf8proc README (MIT licence)"),
-    ("/usr/share/doc/libxxhash-dev/xxhash_spec.md.gz", "xxHash specification (BSD-2-Clause licence)"),
 ]
 for path, what in READMES:
     txt = gzip.open(path, "rt", encoding="utf-8").read()
