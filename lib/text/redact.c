@@ -713,10 +713,27 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
     switch (trig[c]) {
     case T_DIGIT:
         if (!w->num || prev == '.' || prev == '-' || prev == ',' || prev == '@') break;
-        if (w->ip && (e = det_ipv4(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IP_ADDRESS, i, e)) != LLMD_OK) return st;
-        if (w->ssn && (e = det_ssn(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_US_SSN, i, e)) != LLMD_OK) return st;
-        if (w->card && (e = det_card(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_CREDIT_CARD, i, e)) != LLMD_OK) return st;
-        if (w->phone) st = det_phone(sc, i);
+        {
+            /* Cheap pre-checks decide which detectors can match here: the first digit run and
+             * what follows it, and the digits among number-like bytes in the next 32. */
+            size_t run = 0;
+            while (i + run < n && run < 4 && is_dig(s[i + run])) run++;
+            unsigned char next = i + run < n ? s[i + run] : 0;
+            if (w->ip && run <= 3 && next == '.' && (e = det_ipv4(s, n, i)) != 0 &&
+                (st = emit(sc, LLMD_PII_IP_ADDRESS, i, e)) != LLMD_OK) return st;
+            if (w->ssn && run == 3 && (next == '-' || next == ' ') && (e = det_ssn(s, n, i)) != 0 &&
+                (st = emit(sc, LLMD_PII_US_SSN, i, e)) != LLMD_OK) return st;
+            if (!w->card && !w->phone) break;
+            size_t digits = 0;
+            for (size_t k = i; k < n && k - i < 32; k++) {
+                unsigned char d = s[k];
+                if (is_dig(d)) digits++;
+                else if (!(d == ' ' || d == '-' || d == '.' || d == '(' || d == ')' || d == '+')) break;
+            }
+            if (w->card && digits >= 13 && (e = det_card(s, n, i)) != 0 &&
+                (st = emit(sc, LLMD_PII_CREDIT_CARD, i, e)) != LLMD_OK) return st;
+            if (w->phone && digits >= 10) st = det_phone(sc, i);
+        }
         break;
     case T_UPPER:
         if (w->iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
