@@ -229,6 +229,10 @@ START_TEST(test_phone) {
     /* Dates, bare 10-digit numbers (timestamps), invalid NANP (area 1xx), short numbers. */
     expect_none(r, "on 2024-01-15, ts 1700000000, 123-456-7890, +12 34, 555-0143, 1999-2016");
     expect_none(r, "version 10.2.3.4567 and 2021.11.22.1234");
+    /* Seen in the Debian documentation corpus: DFARS clause numbers (mixed separators) and
+     * "++<14 digits>" inside version strings. */
+    expect_none(r, "as defined in DFARS 252.227-7013 (c) (1) and llvm (1:14~++20210827020436+15b2a8e7f-1)");
+    expect_one(r, "phone 317-278-4100, fax", "PHONE_NUMBER", "317-278-4100");
     llmd_redactor_free(r);
 }
 END_TEST
@@ -246,6 +250,11 @@ START_TEST(test_ip) {
     expect_one(r, "[2001:db8::1]:80", "IP_ADDRESS", "2001:db8::1");
     /* Out-of-range octets, leading zeros, too few/many parts, times, C++ scopes, bare "::". */
     expect_none(r, "256.1.1.1 192.168.01.1 1.2.3 1.2.3.4.5 10:30:45 std::vector a :: b 1:2:3:4:5:6:7:8:9");
+    /* Version numbers in a version context (Debian changelog headers, "version ..."). */
+    expect_none(r, "dpkg (1.15.5.5) unstable; urgency=low; update standards version to 3.8.3.0 now");
+    expect_one(r, "dpkg (1.15.5.5) unstable from host 192.0.2.1", "IP_ADDRESS", "192.0.2.1");
+    expect_none(r, "Manuals 2.1.2.2, added 2.8.0.3 patch, base-passwd (>= 2.0.3.4), resolver 8.8.8.8");
+    expect_one(r, "private range 10.100.0.7 here", "IP_ADDRESS", "10.100.0.7");
     llmd_redactor_free(r);
 }
 END_TEST

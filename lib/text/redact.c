@@ -7,6 +7,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "common/internal.h"
 #include "llmdata/text.h"
@@ -96,7 +97,7 @@ static const char phone_pattern[] =
     "\\+[1-9][0-9]{0,2}(?:[ .-]?(?:\\([0-9]{1,4}\\)|[0-9]{1,5})){2,7}"
     "|"
     "(?:\\+?1[ .-]?)?(?:\\([2-9][0-9]{2}\\)[ .-]?|[2-9][0-9]{2}[ .-]?)[2-9][0-9]{2}[ .-]?[0-9]{4}"
-    ")(?![0-9A-Za-z_@]|[.-][0-9])";
+    ")(?![0-9A-Za-z_@+]|[.-][0-9])";
 
 #define H4 "[0-9A-Fa-f]{1,4}"
 #define V4O "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -380,9 +381,26 @@ static llmd_status det_email(scan *sc, size_t at, size_t *end_out) {
     return emit(sc, LLMD_PII_EMAIL_ADDRESS, b, end);
 }
 
-/* IPv4 dotted quad at i: octets 0-255 without leading zeros, not part of a longer dotted number. */
+/* Whether the dotted number s[b..e) reads as a version: "(1.4.1.16)" as in Debian changelog
+ * headers, or the word "version"/"release" shortly before it. */
+static bool version_context(const unsigned char *s, size_t n, size_t b, size_t e) {
+    if (b > 0 && s[b - 1] == '(' && e < n && s[e] == ')') return true;
+    size_t from = b > 24 ? b - 24 : 0;
+    for (size_t k = from; k + 7 <= b; k++) {
+        unsigned char c = s[k] | 0x20;
+        if ((c == 'v' && strncasecmp((const char *)s + k, "version", 7) == 0) ||
+            (c == 'r' && strncasecmp((const char *)s + k, "release", 7) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* IPv4 dotted quad at i: octets 0-255 without leading zeros, not part of a longer dotted number,
+ * and not a version number (see the end of the function). */
 static size_t det_ipv4(const unsigned char *s, size_t n, size_t i) {
     size_t k = i;
+    bool all_small = true;
+    unsigned first = 0;
     for (int part = 0; part < 4; part++) {
         if (part) {
             if (k >= n || s[k] != '.') return 0;
@@ -393,9 +411,15 @@ static size_t det_ipv4(const unsigned char *s, size_t n, size_t i) {
         while (k < n && is_dig(s[k]) && k - d < 4) v = v * 10 + (unsigned)(s[k++] - '0');
         size_t len = k - d;
         if (len == 0 || len > 3 || v > 255 || (len > 1 && s[d] == '0')) return 0;
+        if (v >= 100) all_small = false;
+        if (part == 0) first = v;
     }
-    if (k < n && (is_word(s[k]) || s[k] == '@')) return 0;
+    if (k < n && (is_word(s[k]) || s[k] == '@' || s[k] == '+')) return 0;
     if (k + 1 < n && (s[k] == '.' || s[k] == '-') && is_dig(s[k + 1])) return 0;
+    /* Versions: "2.8.0.3", "1.15.8.6" (a one-digit first part, all parts < 100: such addresses are
+     * public resolvers like 8.8.8.8 or documentation placeholders, not personal data), or any
+     * all-small number in a version context. */
+    if (all_small && (first < 10 || version_context(s, n, i, k))) return 0;
     return k;
 }
 
@@ -480,8 +504,23 @@ static bool phone_ok(const unsigned char *s, size_t b, size_t e) {
         if (is_dig(s[k])) digits++;
         else sep = true;
     }
-    if (s[b] == '+') return digits >= 8 && digits <= 15;
-    return sep && (digits == 10 || digits == 11);
+    if (s[b] == '+' && !(e - b > 2 && s[b + 1] == '1' && !is_dig(s[b + 2]))) return digits >= 8 && digits <= 15;
+    if (!sep || (digits != 10 && digits != 11)) return false;
+    /* NANP: without parentheses the two separators must agree ("202-555-0143", "202.555.0143",
+     * not "252.227-7013", a DFARS clause number). */
+    size_t k = b;
+    if (s[k] == '+') k++;
+    if (digits == 11) {
+        k++;                                   /* the leading 1 */
+        if (k < e && !is_dig(s[k]) && s[k] != '(') k++;
+    }
+    if (k < e && s[k] == '(') return true;
+    k += 3;
+    unsigned char sep1 = (k < e && !is_dig(s[k])) ? s[k] : 0;
+    if (sep1) k++;
+    k += 3;
+    unsigned char sep2 = (k < e && !is_dig(s[k])) ? s[k] : 0;
+    return sep1 == sep2;
 }
 
 static llmd_status det_phone(scan *sc, size_t i) {
