@@ -85,10 +85,12 @@ LLMD_API llmd_status llmd_clean_text(const char *text, size_t len, const llmd_cl
 /* Built-in entity types (names as in Microsoft Presidio).  Bit i of a type mask is type i. */
 typedef enum llmd_pii_type {
     LLMD_PII_EMAIL_ADDRESS = 0, /* local@domain.tld (dot-separated labels, alphabetic TLD >= 2) */
-    LLMD_PII_PHONE_NUMBER = 1,  /* NANP (area and exchange 2-9, with separators, parentheses or a
-                                   +1 prefix) and international "+CC ..." with 8-15 digits */
-    LLMD_PII_IP_ADDRESS = 2,    /* IPv4 (octets 0-255, no leading zeros) and IPv6 (RFC 4291 text
-                                   forms incl. "::" and embedded IPv4) */
+    LLMD_PII_PHONE_NUMBER = 1,  /* NANP (area and exchange codes start with 2-9; "(AAA) EEE-LLLL"
+                                   or AAA?EEE?LLLL with the same separator twice, optional 1/+1
+                                   prefix) and international "+CC ..." with 8-15 digits */
+    LLMD_PII_IP_ADDRESS = 2,    /* IPv4 (octets 0-255, no leading zeros; version-like quads such
+                                   as 2.8.0.3 or "(1.15.5.5)" are not addresses) and IPv6 (RFC 4291
+                                   text forms incl. "::" and embedded IPv4) */
     LLMD_PII_CREDIT_CARD = 3,   /* 13-19 digits, single spaces/dashes allowed, known issuer
                                    prefix, Luhn-valid */
     LLMD_PII_IBAN_CODE = 4,     /* ISO 13616: registered country length, mod-97 == 1; spaces in

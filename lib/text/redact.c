@@ -91,10 +91,11 @@ static void *gctx_malloc(size_t n, void *u) { (void)u; return llmd_malloc(n); }
 static void gctx_free(void *p, void *u) { (void)u; llmd_free(p); }
 
 /* Phones: international "+CC ..." (validated to 8-15 digits) or NANP with separators.  Anchored at
- * compile time so the JIT code only tries the trigger position. */
+ * compile time so the JIT code only tries the trigger position; the international groups are
+ * possessive so a failing match cannot backtrack through every way of splitting a digit run. */
 static const char phone_pattern[] =
     "(?:"
-    "\\+[1-9][0-9]{0,2}(?:[ .-]?(?:\\([0-9]{1,4}\\)|[0-9]{1,5})){2,7}"
+    "\\+[1-9][0-9]{0,2}+(?:[ .-]?+(?:\\([0-9]{1,4}+\\)|[0-9]{1,5}+)){2,7}+"
     "|"
     "(?:\\+?1[ .-]?)?(?:\\([2-9][0-9]{2}\\)[ .-]?|[2-9][0-9]{2}[ .-]?)[2-9][0-9]{2}[ .-]?[0-9]{4}"
     ")(?![0-9A-Za-z_@+]|[.-][0-9])";
