@@ -56,8 +56,10 @@ LLMD_API void llmd_clean_options_init(llmd_clean_options *opts);
  *  1. invalid UTF-8 is replaced by U+FFFD or rejected (opts->invalid_utf8);
  *  2. HTML (opts->html; skipped when the text holds no '<' or '&'):
  *     - a tag is '<' + ASCII letter (or "</" + letter) + name chars [A-Za-z0-9:_-] followed by
- *       whitespace, '/' or '>', up to the closing '>' (quoted attribute values may hold '>').
- *       Text such as "<john@example.org>" or "a < b" is therefore kept as text.  Block-level tags
+ *       whitespace, '>' or "/>", up to the closing '>' (quoted attribute values may hold '>'),
+ *       and only if a '>' follows at all.  Text such as "<john@example.org>", "<https://x/>" or
+ *       "a < b" is therefore kept as text (a heuristic for mixed text/HTML corpora; an HTML5
+ *       parser would treat the first two as tags).  Block-level tags
  *       (p, div, br, li, h1-h6, tr, td, table, ...) become "\n", other tags nothing;
  *     - the bodies of <script> and <style> are dropped up to their end tag (or the end of text);
  *     - comments "<!-- ... -->" (unterminated: to the end), "<!DOCTYPE ...>", "<?...>" are dropped;
@@ -82,7 +84,9 @@ LLMD_API llmd_status llmd_clean_text(const char *text, size_t len, const llmd_cl
 
 /* ---- PII redaction ------------------------------------------------------------------------- */
 
-/* Built-in entity types (names as in Microsoft Presidio).  Bit i of a type mask is type i. */
+/* Built-in entity types (names as in Microsoft Presidio).  Bit i of a type mask is type i.
+ * Detections start and end at word boundaries (a match inside a longer word, number or hex digest
+ * is not reported). */
 typedef enum llmd_pii_type {
     LLMD_PII_EMAIL_ADDRESS = 0, /* local@domain.tld (dot-separated labels, alphabetic TLD >= 2) */
     LLMD_PII_PHONE_NUMBER = 1,  /* NANP (area and exchange codes start with 2-9; "(AAA) EEE-LLLL"
@@ -97,11 +101,12 @@ typedef enum llmd_pii_type {
                                    groups of four allowed */
     LLMD_PII_US_SSN = 5,        /* AAA-GG-SSSS or AAA GG SSSS; area 000, 666, 900-999, group 00
                                    and serial 0000 rejected */
-    LLMD_PII_SECRET = 6,        /* AWS key ids (AKIA/ASIA...) and secret keys written after
-                                   aws_secret_access_key / AWS_SECRET_ACCESS_KEY, GitHub (ghp_ gho_ ghu_ ghs_ ghr_
-                                   github_pat_), GitLab (glpat-), npm (npm_), Slack (xox[abprs]-),
-                                   Stripe (sk_/rk_ live/test) tokens, Google API keys (AIza), JWTs,
-                                   PEM private-key blocks */
+    LLMD_PII_SECRET = 6,        /* AWS key ids (AKIA/ASIA/ABIA/ACCA + 16) and secret keys written
+                                   after aws_secret_access_key / AWS_SECRET_ACCESS_KEY; GitHub
+                                   (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_), GitLab (glpat-), npm
+                                   (npm_), Slack (xox[abprs]-) and Stripe (sk_/rk_ live/test)
+                                   tokens; Google API keys (AIza + 35); JWTs (eyJ...eyJ...);
+                                   PEM "PRIVATE KEY" blocks up to their END line */
     LLMD_PII_BUILTIN_COUNT = 7
 } llmd_pii_type;
 #define LLMD_PII_ALL 0x7Fu      /* mask of every built-in type */
