@@ -83,4 +83,20 @@ grep -q "nofield.jsonl:2" "$T/err" || fail "missing field: line not named: $(cat
 out=$("$LLMDATA" clean --skip-bad "$T/nofield.jsonl" 2> "$T/err")
 expect skip-missing "$out" '{"text":"ok"}'
 grep -q 'bad 1' "$T/err" || fail "missing field not counted: $(cat "$T/err")"
+
+# 9. The sample corpus: the planted fake PII, counted by hand from examples/data/make_sample.py
+#    (README.md lists the items): e-mail 8 + 1 in the near-duplicate contact page, phones 8 + 3,
+#    IPs 10, cards 4 (the Luhn-invalid 4242 4242 4242 4241 stays), IBANs 7, SSNs 2, secrets 8
+#    (AWS key id + secret key, GitHub, Slack, Stripe, JWT, Google, PEM block).
+sample="$(cd "$(dirname "$0")/../.." && pwd)/examples/data/sample.jsonl"
+if [ -f "$sample" ]; then
+  "$LLMDATA" clean --redact all --spans "$sample" > "$T/sample.out" 2> "$T/err" || fail "sample: exit $?"
+  grep -q 'docs in 105, out 105, bad 0' "$T/err" || fail "sample summary: $(cat "$T/err")"
+  grep -q 'pii 51 (EMAIL_ADDRESS 9, PHONE_NUMBER 11, IP_ADDRESS 10, CREDIT_CARD 4, IBAN_CODE 7, US_SSN 2, SECRET 8)' "$T/err" ||
+    fail "sample counts: $(cat "$T/err")"
+  grep -q '4242 4242 4242 4241' "$T/sample.out" || fail "sample: Luhn-invalid number was redacted"
+  # Only planted documents and the near duplicate of the contact page carry spans.
+  bad=$(grep -v '"kind": "planted"' "$T/sample.out" | grep -v '"pii":\[\]' | grep -vc 'near duplicate of the contact page')
+  [ "$bad" = 0 ] || fail "sample: $bad real documents with PII spans"
+fi
 exit 0
