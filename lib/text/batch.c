@@ -18,26 +18,26 @@ static void work_free(work *w) {
     llmd_free(w->spans);
 }
 
-/* Cleans (if o) then redacts (if r) into w->out / w->spans. */
+/* Cleans (if o) then redacts (if r), appending the result to `out` (NUL-terminated after) and
+ * leaving the spans in w->spans / w->n_spans. */
 static llmd_status process(const char *text, size_t len, const llmd_clean_options *o, const llmd_redactor *r,
-                           work *w) {
+                           work *w, llmd_buf *out) {
     llmd_status st;
     llmd_buf_reset(&w->clean);
-    llmd_buf_reset(&w->out);
     w->n_spans = 0;
     if (text == NULL) text = "";
     const char *cur = text;
     size_t cur_len = len;
     if (o) {
-        if ((st = llmd_text_clean_buf(text, len, o, r ? &w->clean : &w->out)) != LLMD_OK) return st;
-        if (r == NULL) return llmd_buf_reserve(&w->out, 0);
+        if ((st = llmd_text_clean_buf(text, len, o, r ? &w->clean : out)) != LLMD_OK) return st;
+        if (r == NULL) return llmd_buf_reserve(out, 0);
         cur = w->clean.data ? w->clean.data : "";
         cur_len = w->clean.len;
     }
-    if (r == NULL) return llmd_buf_append(&w->out, cur, cur_len);
+    if (r == NULL) return llmd_buf_append(out, cur, cur_len);
     if ((st = llmd_text_find(r, cur, cur_len, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
-    if ((st = llmd_text_render(r, cur, cur_len, w->spans, w->n_spans, &w->out)) != LLMD_OK) return st;
-    return llmd_buf_reserve(&w->out, 0);
+    if ((st = llmd_text_render(r, cur, cur_len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
+    return llmd_buf_reserve(out, 0);
 }
 
 llmd_status llmd_clean_and_redact(const char *text, size_t len, const llmd_clean_options *copts,
@@ -53,7 +53,7 @@ llmd_status llmd_clean_and_redact(const char *text, size_t len, const llmd_clean
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
     work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
-    if ((st = process(text, len, &o, r, &w)) != LLMD_OK) {
+    if ((st = process(text, len, &o, r, &w, &w.out)) != LLMD_OK) {
         work_free(&w);
         return st;
     }
@@ -67,12 +67,22 @@ llmd_status llmd_clean_and_redact(const char *text, size_t len, const llmd_clean
     return LLMD_OK;
 }
 
+/* Per-item results, relative to the worker that produced them. */
 typedef struct item {
-    char *data;
-    size_t len;
-    llmd_pii_span *spans;
-    size_t n_spans;
+    size_t off, len;       /* in the worker's data buffer */
+    size_t span_off, n_spans;
 } item;
+
+/* One worker's outputs: its items' bytes and spans, back to back. */
+typedef struct slot {
+    llmd_buf data;
+    llmd_pii_span *spans;
+    size_t n_spans, cap;
+    size_t begin, end;
+    bool used;
+} slot;
+
+#define MAX_SLOTS 256   /* llmd_parallel_ranges never uses more workers */
 
 typedef struct job {
     const char *const *texts;
@@ -80,18 +90,29 @@ typedef struct job {
     const llmd_clean_options *o;
     const llmd_redactor *r;
     item *items;
-    size_t failed;   /* lowest failing index */
+    slot *slots;
+    size_t failed;   /* index of a failing text */
 } job;
 
 static llmd_status run_range(void *arg, size_t begin, size_t end, unsigned worker) {
-    (void)worker;
     job *j = arg;
+    if (worker >= MAX_SLOTS) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
+    slot *sl = &j->slots[worker];
+    sl->begin = begin;
+    sl->end = end;
+    sl->used = true;
     work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
     llmd_status st = LLMD_OK;
+    /* Outputs are usually no longer than inputs: reserve that much once. */
+    size_t want = 0;
+    for (size_t i = begin; i < end; i++)
+        if (!llmd_add_ok(want, j->lens[i], &want)) want = 0;
+    if (want && (st = llmd_buf_reserve(&sl->data, want + want / 16)) != LLMD_OK) return st;
     for (size_t i = begin; i < end; i++) {
+        size_t off = sl->data.len;
         if (j->texts[i] == NULL && j->lens[i] > 0) {
             st = llmd_fail(LLMD_ERR_INVALID_ARG, "text %zu: NULL with length %zu", i, j->lens[i]);
-        } else if ((st = process(j->texts[i], j->lens[i], j->o, j->r, &w)) != LLMD_OK) {
+        } else if ((st = process(j->texts[i], j->lens[i], j->o, j->r, &w, &sl->data)) != LLMD_OK) {
             llmd_error_prefix("text %zu", i);
         }
         if (st != LLMD_OK) {
@@ -99,12 +120,21 @@ static llmd_status run_range(void *arg, size_t begin, size_t end, unsigned worke
             break;
         }
         item *it = &j->items[i];
-        it->data = llmd_buf_detach(&w.out, &it->len);
+        it->off = off;
+        it->len = sl->data.len - off;
+        it->span_off = sl->n_spans;
+        it->n_spans = w.n_spans;
         if (w.n_spans) {
-            it->spans = llmd_malloc(w.n_spans * sizeof *it->spans);
-            if (it->spans == NULL) { st = llmd_fail_nomem("collecting batch spans"); break; }
-            memcpy(it->spans, w.spans, w.n_spans * sizeof *it->spans);
-            it->n_spans = w.n_spans;
+            if (sl->n_spans + w.n_spans > sl->cap) {
+                size_t ncap = sl->cap ? sl->cap : 64;
+                while (ncap < sl->n_spans + w.n_spans) ncap *= 2;
+                llmd_pii_span *p = llmd_realloc(sl->spans, sl->cap * sizeof *p, ncap * sizeof *p);
+                if (p == NULL) { st = llmd_fail_nomem("collecting batch spans"); break; }
+                sl->spans = p;
+                sl->cap = ncap;
+            }
+            memcpy(sl->spans + sl->n_spans, w.spans, w.n_spans * sizeof *w.spans);
+            sl->n_spans += w.n_spans;
         }
     }
     work_free(&w);
@@ -132,49 +162,75 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
     item *items = llmd_calloc(n ? n : 1, sizeof *items);
+    slot *slots = llmd_calloc(MAX_SLOTS, sizeof *slots);
     llmd_text_batch *b = llmd_calloc(1, sizeof *b);
-    if (items == NULL || b == NULL) {
+    if (items == NULL || slots == NULL || b == NULL) {
         llmd_free(items);
+        llmd_free(slots);
         llmd_free(b);
         return llmd_fail_nomem("starting a text batch");
     }
-    job j = {texts, lens, do_clean ? &o : NULL, r, items, SIZE_MAX};
+    job j = {texts, lens, do_clean ? &o : NULL, r, items, slots, SIZE_MAX};
     st = llmd_parallel_ranges(n, threads, run_range, &j);
+    if (st != LLMD_OK && failed_index) *failed_index = j.failed;
     size_t total = 0, total_spans = 0;
+    unsigned used = 0;
     if (st == LLMD_OK) {
-        for (size_t i = 0; i < n; i++) {
-            if (!llmd_add_ok(total, items[i].len, &total)) { st = llmd_fail(LLMD_ERR_RANGE, "batch output too large"); break; }
-            total_spans += items[i].n_spans;
+        for (unsigned k = 0; k < MAX_SLOTS; k++) {
+            total += slots[k].data.len;
+            total_spans += slots[k].n_spans;
+            used += slots[k].used;
         }
-    } else if (failed_index) {
-        *failed_index = j.failed;
-    }
-    if (st == LLMD_OK) {
         b->n = n;
-        b->data = llmd_malloc(total + 1);
         b->offsets = llmd_malloc((n + 1) * sizeof *b->offsets);
         b->span_offsets = llmd_malloc((n + 1) * sizeof *b->span_offsets);
-        b->spans = llmd_malloc((total_spans ? total_spans : 1) * sizeof *b->spans);
+        if (used == 1 && slots[0].used) {
+            /* One worker: hand its buffers over instead of copying them. */
+            if (llmd_buf_reserve(&slots[0].data, 0) == LLMD_OK) b->data = llmd_buf_detach(&slots[0].data, NULL);
+            b->spans = slots[0].spans ? slots[0].spans : llmd_malloc(sizeof *b->spans);
+            slots[0].spans = NULL;
+            slots[0].n_spans = 0;
+        } else {
+            b->data = llmd_malloc(total + 1);
+            b->spans = llmd_malloc((total_spans ? total_spans : 1) * sizeof *b->spans);
+        }
         if (!b->data || !b->offsets || !b->span_offsets || !b->spans) st = llmd_fail_nomem("assembling a text batch");
     }
     if (st == LLMD_OK) {
+        /* Workers got contiguous, increasing ranges: concatenating their buffers in range order
+         * gives the outputs in input order. */
         size_t at = 0, sat = 0;
-        for (size_t i = 0; i < n; i++) {
-            b->offsets[i] = at;
-            b->span_offsets[i] = sat;
-            if (items[i].len) memcpy(b->data + at, items[i].data, items[i].len);
-            at += items[i].len;
-            if (items[i].n_spans) memcpy(b->spans + sat, items[i].spans, items[i].n_spans * sizeof *b->spans);
-            sat += items[i].n_spans;
+        size_t next = 0;
+        while (next < n) {
+            unsigned k = 0;
+            while (k < MAX_SLOTS && !(slots[k].used && slots[k].begin == next && slots[k].end > next)) k++;
+            if (k == MAX_SLOTS) {
+                st = llmd_fail(LLMD_ERR_INTERNAL, "text batch: no worker covered text %zu", next);
+                break;
+            }
+            slot *sl = &slots[k];
+            size_t dlen = used == 1 ? total : sl->data.len, slen = used == 1 ? total_spans : sl->n_spans;
+            if (used != 1 && dlen) memcpy(b->data + at, sl->data.data, dlen);
+            if (used != 1 && slen) memcpy(b->spans + sat, sl->spans, slen * sizeof *b->spans);
+            for (size_t i = sl->begin; i < sl->end; i++) {
+                b->offsets[i] = at + items[i].off;
+                b->span_offsets[i] = sat + items[i].span_off;
+            }
+            at += dlen;
+            sat += slen;
+            next = sl->end;
         }
-        b->offsets[n] = at;
-        b->span_offsets[n] = sat;
-        b->data[at] = '\0';
+        if (st == LLMD_OK) {
+            b->offsets[n] = at;
+            b->span_offsets[n] = sat;
+            b->data[at] = '\0';
+        }
     }
-    for (size_t i = 0; i < n; i++) {
-        llmd_free(items[i].data);
-        llmd_free(items[i].spans);
+    for (unsigned k = 0; k < MAX_SLOTS; k++) {
+        llmd_buf_free(&slots[k].data);
+        llmd_free(slots[k].spans);
     }
+    llmd_free(slots);
     llmd_free(items);
     if (st != LLMD_OK) {
         llmd_text_batch_free(b);

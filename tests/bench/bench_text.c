@@ -1,8 +1,9 @@
-/* Throughput of text cleaning and PII redaction, single thread.
- *   bench_text FILE [REPEATS]
+/* Throughput of text cleaning and PII redaction.
+ *   bench_text FILE [REPEATS] [THREADS]
  * FILE is split into documents the way the benchmark corpus is (at blank lines, >= 4 KiB each);
  * prints MB/s (input bytes per second) for clean, redact (on the raw documents) and clean+redact
- * (llmd_clean_and_redact), best of REPEATS (default 3) passes, plus the spans found. */
+ * (llmd_clean_and_redact), single thread, best of REPEATS (default 3) passes, plus the spans
+ * found.  With THREADS > 0 it also times llmd_text_batch_run (clean+redact) on that many threads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
     }
     int reps = argc > 2 ? atoi(argv[2]) : 3;
     if (reps < 1) reps = 1;
+    int threads = argc > 3 ? atoi(argv[3]) : 0;
     size_t len;
     char *data = slurp(argv[1], &len);
     if (data == NULL) {
@@ -109,6 +111,23 @@ int main(int argc, char **argv) {
     for (int mode = 0; mode < 3; mode++)
         printf("%-13s %8.1f MB/s  (%.3f s, %zu spans, %zu bytes out)\n", names[mode],
                (double)len / 1e6 / best[mode], best[mode], spans[mode], out_bytes[mode]);
+    if (threads > 0) {
+        double bt = 1e9;
+        size_t bspans = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            llmd_text_batch *b;
+            double t0 = now_s();
+            if (llmd_text_batch_run(docs, lens, nd, 1, NULL, r, (unsigned)threads, &b, NULL) != LLMD_OK) {
+                fprintf(stderr, "batch: %s\n", llmd_last_error());
+                return 1;
+            }
+            double dt = now_s() - t0;
+            if (dt < bt) bt = dt;
+            bspans = b->span_offsets[nd];
+            llmd_text_batch_free(b);
+        }
+        printf("batch x%-6d %8.1f MB/s  (%.3f s, %zu spans)\n", threads, (double)len / 1e6 / bt, bt, bspans);
+    }
     llmd_redactor_free(r);
     free(docs);
     free(lens);
