@@ -123,7 +123,9 @@ START_TEST(test_clean_entities) {
     CK_CLEAN(NULL, "&#x1F600;", "\xF0\x9F\x98\x80");
     /* &#x81; is unmapped in Windows-1252: it stays U+0081, a C1 control, which cleaning drops. */
     CK_CLEAN(NULL, "a&#x81;b", "ab");
-    CK_CLEAN(NULL, "&bogus; & &; &#; &#x;", "&bogus; & &; &#; &#x;");
+    CK_CLEAN(NULL, "&bogus; & &; &#; &#x; AT&T R&D", "&bogus; & &; &#; &#x; AT&T R&D");
+    /* Legacy references without ';' (WHATWG: "&copy" is in the table, the longest prefix wins). */
+    CK_CLEAN(NULL, "&copy 2024 &amp &notit; &notin;", "\xC2\xA9 2024 & \xC2\xACit; \xE2\x88\x89");
     CK_CLEAN(NULL, "a&nbsp;&nbsp;b", "a b");
     /* Decoded '<' is text, never markup. */
     CK_CLEAN(NULL, "&lt;script&gt;x&lt;/script&gt;", "<script>x</script>");

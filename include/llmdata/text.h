@@ -65,7 +65,8 @@ LLMD_API void llmd_clean_options_init(llmd_clean_options *opts);
  *     - comments "<!-- ... -->" (unterminated: to the end), "<!DOCTYPE ...>", "<?...>" are dropped;
  *     - "<![CDATA[ x ]]>" keeps x as literal text (not entity-decoded);
  *     - character references: all 2,125 HTML5 named references that end in ';' ("&amp;",
- *       "&apos;", "&NotEqualTilde;"...); numeric "&#N;" / "&#xH;" (the ';' may be missing) with
+ *       "&apos;", "&NotEqualTilde;"...), and, as HTML5 does in text, the 106 legacy ones without
+ *       it ("&copy 2024", "&notit;" -> U+00AC "it;"); numeric "&#N;" / "&#xH;" (the ';' may be missing) with
  *       the HTML5 rules: 0, surrogates and > U+10FFFF become U+FFFD, 0x80-0x9F are remapped as
  *       Windows-1252 (&#150; -> U+2013).  Unknown names stay as written.
  *  3. control characters (opts->drop_controls): U+0000-U+001F except \t and \n, U+007F and

@@ -148,11 +148,22 @@ static size_t decode_ref(const unsigned char *s, size_t n, llmd_buf *out, llmd_s
     }
     size_t i = 1;
     while (i < n && i < 40 && (is_alpha(s[i]) || is_digit(s[i]))) i++;
-    if (i == 1 || i >= n || s[i] != ';') return 0;
-    const llmd_entity *e = find_entity(s + 1, i - 1);
-    if (e == NULL) return 0;
+    if (i == 1) return 0;
+    const llmd_entity *e = (i < n && s[i] == ';') ? find_entity(s + 1, i - 1) : NULL;
+    if (e != NULL) {
+        *st = llmd_buf_puts(out, e->utf8);
+        return i + 1;
+    }
+    /* HTML5 also decodes 106 legacy names without ';' in text ("&copy 2024", "&notit;" -> "¬it;"):
+     * the longest legacy name that prefixes the run. */
+    size_t best = 0;
+    for (size_t k = 0; k < LLMD_N_LEGACY; k++) {
+        size_t l = strlen(llmd_legacy_entities[k]);
+        if (l > best && l <= i - 1 && memcmp(s + 1, llmd_legacy_entities[k], l) == 0) best = l;
+    }
+    if (best == 0 || (e = find_entity(s + 1, best)) == NULL) return 0;
     *st = llmd_buf_puts(out, e->utf8);
-    return i + 1;
+    return best + 1;
 }
 
 static const unsigned char *find_bytes(const unsigned char *h, size_t hn, const char *needle) {

@@ -16,3 +16,10 @@ for n in names:
     esc = "".join("\\x%02x" % b for b in v)
     print('    {"%s", "%s"},' % (n, esc))
 print("};")
+# Legacy references that HTML5 also recognises WITHOUT the ';' in text (e.g. "&copy 2024").
+legacy = sorted(k for k in html.entities.html5 if not k.endswith(";"))
+print("#define LLMD_N_LEGACY %d" % len(legacy))
+print("static const char *const llmd_legacy_entities[LLMD_N_LEGACY] = {")
+for n in legacy:
+    print('    "%s",' % n)
+print("};")
