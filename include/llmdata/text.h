@@ -70,7 +70,9 @@ LLMD_API void llmd_clean_options_init(llmd_clean_options *opts);
  *       the HTML5 rules: 0, surrogates and > U+10FFFF become U+FFFD, 0x80-0x9F are remapped as
  *       Windows-1252 (&#150; -> U+2013).  Unknown names stay as written.
  *  3. control characters (opts->drop_controls): U+0000-U+001F except \t and \n, U+007F and
- *     U+0080-U+009F are removed ("\r\n" thus becomes "\n"; NUL bytes are removed);
+ *     U+0080-U+009F are removed ("\r\n" thus becomes "\n"; NUL bytes are removed) — except that
+ *     when white space is collapsed (step 5) \v, \f and \r count as white space, so "a\rb"
+ *     becomes "a b", not "ab";
  *  4. normalisation (opts->normalization) with utf8proc; pure-ASCII stretches are left as they are
  *     (ASCII is NFC and NFKC);
  *  5. whitespace (opts->whitespace): every run of white space (ASCII \t\n\v\f\r and space, and the

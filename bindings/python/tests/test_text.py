@@ -50,6 +50,40 @@ class CleanTest(unittest.TestCase):
         self.assertEqual(clean_text(text), " ".join(no_ctrl.split()))
         self.assertEqual(clean_text("a\n\n\nb c", keep_paragraphs=True), "a\n\nb c")
 
+    def test_against_python_unicodedata(self):
+        # Oracle: drop Cc controls except \t\n, normalise with Python's unicodedata, then
+        # " ".join(str.split()).  Text: the sample corpus (HTML off) plus random strings drawn from
+        # blocks rich in canonical/compatibility mappings, mixed with ASCII letters and spaces so
+        # that combining marks follow ASCII starters (the fast path's edge).
+        import json
+        import os
+        import random
+
+        def ref(t, form):
+            # With white-space collapsing, \v \f \r are white space rather than dropped controls.
+            t = t.translate({0x0B: " ", 0x0C: " ", 0x0D: " "})
+            t = "".join(ch for ch in t if not (unicodedata.category(ch) == "Cc" and ch not in "\t\n"))
+            return " ".join(unicodedata.normalize(form, t).split())
+        texts = []
+        sample = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data", "sample.jsonl")
+        if os.path.exists(sample):
+            with open(sample, encoding="utf-8") as f:
+                texts += [json.loads(line)["text"] for line in f]
+        rnd = random.Random(1234)
+        blocks = [(0x41, 0x7A), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x1100, 0x1175),
+                  (0x11A8, 0x11C2), (0xAC00, 0xAC40), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2100, 0x218F),
+                  (0xFB00, 0xFB06), (0xFF01, 0xFF5E), (0x3000, 0x30FF), (0x20, 0x20), (0x9, 0xD)]
+        for _ in range(300):
+            chars = []
+            for _ in range(rnd.randint(1, 60)):
+                lo, hi = rnd.choice(blocks)
+                chars.append(chr(rnd.randint(lo, hi)))
+            texts.append("".join(chars))
+        for form in ("nfc", "nfkc"):
+            got = clean_texts(texts, html=False, normalization=form)
+            for t, g in zip(texts, got):
+                self.assertEqual(g, ref(t, form.upper()), repr(t))
+
     def test_invalid_utf8(self):
         self.assertEqual(clean_text(b"a\xffb"), "a\ufffdb")
         with self.assertRaises(LlmdError) as cm:
