@@ -122,6 +122,41 @@ class RedactTest(unittest.TestCase):
         self.check_one("ssn 536-22-8762 ok", "US_SSN", "536-22-8762")
         self.check_one("key AKIAIOSFODNN7EXAMPLE ok", "SECRET", "AKIAIOSFODNN7EXAMPLE")
 
+    def test_generated_cards_and_ibans(self):
+        # Independent Python implementations of Luhn (ISO/IEC 7812-1) and ISO 7064 mod 97-10
+        # (ISO 13616) generate valid numbers; any single-digit change breaks both checks.
+        import random
+        rnd = random.Random(7)
+
+        def luhn_digit(body):
+            total = 0
+            for i, ch in enumerate(reversed(body)):
+                d = int(ch) * (2 if i % 2 == 0 else 1)
+                total += d - 9 if d > 9 else d
+            return str((10 - total % 10) % 10)
+
+        def iban(cc, bban):
+            num = "".join(str(int(c, 36)) for c in bban + cc + "00")
+            return cc + "%02d" % (98 - int(num) % 97) + bban
+
+        for _ in range(150):
+            body = "4" + "".join(rnd.choice("0123456789") for _ in range(14))
+            card = body + luhn_digit(body)
+            self.assertEqual(self.r.find("pay " + card + " now"), [Span("CREDIT_CARD", 4, 20)], card)
+            k = rnd.randrange(1, 16)
+            bad = card[:k] + str((int(card[k]) + rnd.randint(1, 9)) % 10) + card[k + 1:]
+            self.assertEqual(self.r.find("pay " + bad + " now"), [], bad)
+        for cc, n in (("GB", 18), ("DE", 18), ("FR", 23), ("NL", 14)):
+            for _ in range(40):
+                bban = "".join(rnd.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") if cc in "GBNL" and i < 4
+                               else rnd.choice("0123456789") for i in range(n))
+                code = iban(cc, bban)
+                self.assertEqual(self.r.find("to " + code + "."), [Span("IBAN_CODE", 3, 3 + len(code))], code)
+                k = rnd.randrange(4, len(code))
+                if code[k].isdigit():
+                    bad = code[:k] + str((int(code[k]) + rnd.randint(1, 9)) % 10) + code[k + 1:]
+                    self.assertEqual(self.r.find("to " + bad + "."), [], bad)
+
     def test_negatives(self):
         for text in ["2024-01-15", "v1.2.3.4.5", "4242424242424241", "GB82 WEST 1234 5698 7654 33",
                      "666-12-3456", "256.0.0.1", "isbn 978-3-16-148410-0", "$1,234.56",
