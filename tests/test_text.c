@@ -648,7 +648,9 @@ END_TEST
 START_TEST(test_pathological) {
     size_t sz = sanitized() ? (1u << 20) : (8u << 20);
     static const char *units[] = {"<a ", "a@", "-----BEGIN RSA PRIVATE KEY-----", "1.", "::", "<!--",
-                                  "&#", "1 ", "<script>", "AKIA", "+1 ", "GB82"};
+                                  "&#", "1 ", "<script>", "AKIA", "+1 ", "GB82", "&notit", "<a x='",
+                                  "+1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 ", "version 1.2.3.4 ", "eyJ", "xoxb-",
+                                  "aws_secret_access_key=", "a:", "e\xCC\x81", "\xC2\xA0", "\xFF"};
     llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
     char *doc = malloc(sz + 1);
     ck_assert_ptr_nonnull(doc);

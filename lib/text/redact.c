@@ -307,6 +307,9 @@ typedef struct scan {
     size_t nc, cap;
     pcre2_match_data *md;
     size_t pem_no_end_from;   /* no "-----END " at or after this offset (SIZE_MAX = unknown) */
+    uint8_t run_mask[2];      /* run_of() cache: class, start and end of the last runs found */
+    size_t run_from[2], run_end[2];
+    int run_next;
     size_t ipv6_done;         /* colon runs before this offset were already examined */
 } scan;
 
@@ -584,10 +587,20 @@ static size_t det_iban(const unsigned char *s, size_t n, size_t i) {
     return rem == 1 ? k : 0;
 }
 
-static size_t run_of(const unsigned char *s, size_t n, size_t k, uint8_t mask) {
-    size_t b = k;
-    while (k < n && (cls[s[k]] & mask)) k++;
-    return k - b;
+/* Length of the run of class `mask` bytes starting at k.  Every position of a run shares its end,
+ * so the last run found per class is cached: overlapping triggers ("eyJ-eyJ-eyJ-...") then cost
+ * O(1) each instead of rescanning the run (which would be quadratic). */
+static size_t run_of(scan *sc, size_t k, uint8_t mask) {
+    for (int c = 0; c < 2; c++)
+        if (sc->run_mask[c] == mask && k >= sc->run_from[c] && k < sc->run_end[c]) return sc->run_end[c] - k;
+    size_t e = k;
+    while (e < sc->n && (cls[sc->s[e]] & mask)) e++;
+    int slot = sc->run_mask[0] == mask ? 0 : (sc->run_mask[1] == mask ? 1 : sc->run_next);
+    if (sc->run_mask[slot] != mask) sc->run_next = !slot;
+    sc->run_mask[slot] = mask;
+    sc->run_from[slot] = k;
+    sc->run_end[slot] = e;
+    return e - k;
 }
 
 static bool starts(const unsigned char *s, size_t n, size_t i, const char *p) {
@@ -597,11 +610,12 @@ static bool starts(const unsigned char *s, size_t n, size_t i, const char *p) {
 
 /* Token of `prefix` + >= min chars of class `mask` (at most max, 0 = no limit), ending at a
  * boundary. */
-static size_t token(const unsigned char *s, size_t n, size_t i, const char *prefix, uint8_t mask,
-                    size_t min, size_t max) {
+static size_t token(scan *sc, size_t i, const char *prefix, uint8_t mask, size_t min, size_t max) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
     if (!starts(s, n, i, prefix)) return 0;
     size_t k = i + strlen(prefix);
-    size_t r = run_of(s, n, k, mask);
+    size_t r = run_of(sc, k, mask);
     if (r < min || (max && r > max)) return 0;
     k += r;
     if (k < n && is_word(s[k])) return 0;
@@ -623,13 +637,15 @@ static size_t det_aws_secret(const unsigned char *s, size_t n, size_t i, size_t 
     k++;
     while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '"' || s[k] == '\'')) k++;
     size_t b = k;
-    while (k < n && ((cls[s[k]] & C_ALNUM) || s[k] == '/' || s[k] == '+')) k++;
+    while (k < n && k - b <= 40 && ((cls[s[k]] & C_ALNUM) || s[k] == '/' || s[k] == '+')) k++;
     if (k - b != 40) return 0;
     *start = b;
     return k;
 }
 
-static size_t det_secret_word(const unsigned char *s, size_t n, size_t i, size_t *start) {
+static size_t det_secret_word(scan *sc, size_t i, size_t *start) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
     size_t e;
     *start = i;
     switch (s[i]) {
@@ -639,46 +655,46 @@ static size_t det_secret_word(const unsigned char *s, size_t n, size_t i, size_t
         if ((e = det_aws_secret(s, n, i, start)) != 0) return e;
         if (i + 4 <= n && (memcmp(s + i, "AKIA", 4) == 0 || memcmp(s + i, "ASIA", 4) == 0 ||
                            memcmp(s + i, "ABIA", 4) == 0 || memcmp(s + i, "ACCA", 4) == 0) &&
-            (e = token(s, n, i + 4, "", C_UPPER | C_DIGIT, 16, 16)) != 0)
+            (e = token(sc, i + 4, "", C_UPPER | C_DIGIT, 16, 16)) != 0)
             return e;
-        if ((e = token(s, n, i, "AIza", C_B64URL, 35, 35)) != 0) return e;
+        if ((e = token(sc, i, "AIza", C_B64URL, 35, 35)) != 0) return e;
         return 0;
     case 'g':
         if (i + 4 <= n && s[i + 1] == 'h' && s[i + 3] == '_' &&
             (s[i + 2] == 'p' || s[i + 2] == 'o' || s[i + 2] == 'u' || s[i + 2] == 's' || s[i + 2] == 'r') &&
-            (e = token(s, n, i + 4, "", C_ALNUM, 36, 255)) != 0)
+            (e = token(sc, i + 4, "", C_ALNUM, 36, 255)) != 0)
             return e;
-        if ((e = token(s, n, i, "github_pat_", C_WORD, 22, 255)) != 0) return e;
-        if ((e = token(s, n, i, "glpat-", C_B64URL, 20, 255)) != 0) return e;
+        if ((e = token(sc, i, "github_pat_", C_WORD, 22, 255)) != 0) return e;
+        if ((e = token(sc, i, "glpat-", C_B64URL, 20, 255)) != 0) return e;
         return 0;
     case 'n':
-        return token(s, n, i, "npm_", C_ALNUM, 36, 36);
+        return token(sc, i, "npm_", C_ALNUM, 36, 36);
     case 'x':
         if (i + 5 <= n && s[i + 1] == 'o' && s[i + 2] == 'x' && s[i + 4] == '-' &&
             (s[i + 3] == 'a' || s[i + 3] == 'b' || s[i + 3] == 'p' || s[i + 3] == 'r' || s[i + 3] == 's')) {
-            size_t k = i + 5, r = 0;
-            while (k < n && ((cls[s[k]] & C_ALNUM) || s[k] == '-')) { k++; r++; }
+            size_t r = run_of(sc, i + 5, C_DOMAIN);   /* [A-Za-z0-9-] */
+            size_t k = i + 5 + r;
             if (r >= 10 && !(k < n && is_word(s[k]))) return k;
         }
         return 0;
     case 's':
     case 'r':
-        if ((e = token(s, n, i + 1, "k_live_", C_ALNUM, 24, 255)) != 0) return e;
-        if ((e = token(s, n, i + 1, "k_test_", C_ALNUM, 24, 255)) != 0) return e;
+        if ((e = token(sc, i + 1, "k_live_", C_ALNUM, 24, 255)) != 0) return e;
+        if ((e = token(sc, i + 1, "k_test_", C_ALNUM, 24, 255)) != 0) return e;
         return 0;
     case 'e': {
         /* JWT: base64url(header '{"...') . base64url(payload '{"...') . signature */
         if (!starts(s, n, i, "eyJ")) return 0;
-        size_t k = i + run_of(s, n, i, C_B64URL);
+        size_t k = i + run_of(sc, i, C_B64URL);
         if (k - i < 10 || k >= n || s[k] != '.') return 0;
         k++;
         if (!starts(s, n, k, "eyJ")) return 0;
-        size_t p = run_of(s, n, k, C_B64URL);
+        size_t p = run_of(sc, k, C_B64URL);
         if (p < 10) return 0;
         k += p;
         if (k >= n || s[k] != '.') return 0;
         k++;
-        k += run_of(s, n, k, C_B64URL);
+        k += run_of(sc, k, C_B64URL);
         if (k < n && (is_word(s[k]) || s[k] == '.')) return 0;
         return k;
     }
@@ -777,10 +793,10 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
         break;
     case T_UPPER:
         if (w->iban && (e = det_iban(s, n, i)) != 0 && (st = emit(sc, LLMD_PII_IBAN_CODE, i, e)) != LLMD_OK) return st;
-        if (w->secret && c == 'A' && (e = det_secret_word(s, n, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
+        if (w->secret && c == 'A' && (e = det_secret_word(sc, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
         break;
     case T_SECRET_LOWER:
-        if (w->secret && (e = det_secret_word(s, n, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
+        if (w->secret && (e = det_secret_word(sc, i, &b)) != 0) st = emit(sc, LLMD_PII_SECRET, b, e);
         break;
     case T_PLUS:
     case T_PAREN:
