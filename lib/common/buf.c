@@ -1,6 +1,7 @@
 /* Growable byte buffer. */
 #include <stdio.h>
 
+#include "common/ascii_scan.h"
 #include "common/internal.h"
 
 llmd_status llmd_buf_reserve(llmd_buf *b, size_t extra) {
@@ -50,50 +51,56 @@ llmd_status llmd_buf_printf(llmd_buf *b, const char *fmt, ...) {
 
 llmd_status llmd_buf_put_json_string(llmd_buf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case: every byte becomes \u00XX (6) or U+FFFD (3) -> 6n + 2. */
-    size_t worst;
-    if (!llmd_mul_ok(n, 6, &worst) || !llmd_add_ok(worst, 2, &worst))
-        return llmd_fail(LLMD_ERR_RANGE, "string too long to escape");
-    llmd_status st = llmd_buf_reserve(b, worst);
+    size_t want;
+    if (!llmd_add_ok(n, 2, &want)) return llmd_fail(LLMD_ERR_RANGE, "string too long to escape");
+    llmd_status st = llmd_buf_reserve(b, want);  /* exact for plain text; grows for escapes */
     if (st != LLMD_OK) return st;
     const unsigned char *p = (const unsigned char *)s;
-    char *o = b->data + b->len;
-    *o++ = '"';
+    b->data[b->len++] = '"';
     size_t i = 0;
     while (i < n) {
+        size_t run = llmd_json_plain_run(p, i, n);
+        if (run > i) {
+            if ((st = llmd_buf_append(b, p + i, run - i)) != LLMD_OK) return st;
+            i = run;
+            if (i >= n) break;
+        }
         unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { *o++ = (char)c; i++; continue; }
+        char esc[8];
+        size_t elen = 0;
         if (c < 0x80) {
-            *o++ = '\\';
+            esc[elen++] = '\\';
             switch (c) {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\r': *o++ = 'r'; break;
-            case '\t': *o++ = 't'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\f': *o++ = 'f'; break;
+            case '"': esc[elen++] = '"'; break;
+            case '\\': esc[elen++] = '\\'; break;
+            case '\n': esc[elen++] = 'n'; break;
+            case '\r': esc[elen++] = 'r'; break;
+            case '\t': esc[elen++] = 't'; break;
+            case '\b': esc[elen++] = 'b'; break;
+            case '\f': esc[elen++] = 'f'; break;
             default:
-                *o++ = 'u'; *o++ = '0'; *o++ = '0'; *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+                esc[elen++] = 'u'; esc[elen++] = '0'; esc[elen++] = '0';
+                esc[elen++] = hex[c >> 4]; esc[elen++] = hex[c & 15];
             }
             i++;
+            if ((st = llmd_buf_append(b, esc, elen)) != LLMD_OK) return st;
             continue;
         }
+        /* A run of valid multi-byte sequences is copied as is; an invalid byte becomes U+FFFD so
+         * the output is always valid JSON. */
+        size_t j = i;
         uint32_t cp;
-        size_t len = llmd_utf8_decode(p + i, n - i, &cp);
-        if (len == 0) { /* invalid byte: U+FFFD keeps the output valid JSON */
-            *o++ = (char)0xEF; *o++ = (char)0xBF; *o++ = (char)0xBD;
+        size_t len;
+        while (j < n && p[j] >= 0x80 && (len = llmd_utf8_decode(p + j, n - j, &cp)) != 0) j += len;
+        if (j > i) {
+            if ((st = llmd_buf_append(b, p + i, j - i)) != LLMD_OK) return st;
+            i = j;
+        } else {
+            if ((st = llmd_buf_append(b, "\xEF\xBF\xBD", 3)) != LLMD_OK) return st;
             i++;
-            continue;
         }
-        memcpy(o, p + i, len);
-        o += len;
-        i += len;
     }
-    *o++ = '"';
-    b->len = (size_t)(o - b->data);
-    b->data[b->len] = '\0';
-    return LLMD_OK;
+    return llmd_buf_append(b, "\"", 1);
 }
 
 void llmd_buf_reset(llmd_buf *b) {

@@ -2,6 +2,7 @@
  * JSON object documents: a strict validating scanner that records where each top-level member's
  * key and value stand, so edits can replace values while everything else keeps its bytes.
  */
+#include "common/ascii_scan.h"
 #include "common/internal.h"
 #include "llmdata/io.h"
 
@@ -72,6 +73,8 @@ static bool read_hex4(const unsigned char *p, uint32_t *v) {
 static llmd_status scan_string(scanner *sc) {
     size_t start = sc->pos++;
     while (sc->pos < sc->n) {
+        sc->pos = llmd_json_plain_run(sc->s, sc->pos, sc->n);
+        if (sc->pos >= sc->n) break;
         unsigned char c = sc->s[sc->pos];
         if (c == '"') { sc->pos++; return LLMD_OK; }
         if (c == '\\') {
@@ -174,8 +177,8 @@ static llmd_status decode_string(const unsigned char *s, size_t n, llmd_buf *out
     if (st != LLMD_OK) return st;
     size_t i = 1, end = n - 1;
     while (i < end) {
-        size_t run = i;
-        while (run < end && s[run] != '\\') run++;
+        const unsigned char *bs = memchr(s + i, '\\', end - i);
+        size_t run = bs ? (size_t)(bs - s) : end;
         if (run > i) { llmd_buf_append(out, s + i, run - i); i = run; continue; }
         unsigned char e = s[i + 1];
         char c;
