@@ -1,0 +1,278 @@
+/*
+ * llmdata/dedup.h — exact dedup (content hashes, a bounded hash set, repeated-line removal),
+ * MinHash signatures, LSH banding and a persistent near-duplicate index with clusters.
+ *
+ * ---- Words (shared by normalised exact hashes and shingles) --------------------------------------
+ * Text is decoded as UTF-8 (an invalid byte counts as a separator).  A WORD is a maximal run of
+ * code points whose Unicode general category (utf8proc) is a letter (L*), a number (N*) or a mark
+ * (M*); everything else (punctuation, symbols, spaces, controls) separates words, so "don't" is the
+ * two words "don" "t".  Each code point of a word is lower-cased with utf8proc's simple mapping
+ * (utf8proc_tolower: one code point to one code point).  The FOLDED TEXT is the words, re-encoded as
+ * UTF-8 and joined by one space (0x20), without leading/trailing space.
+ *
+ * ---- Exact hashes ----------------------------------------------------------------------------------
+ * Raw: XXH3-128 (seed 0) of the document's bytes.  Normalised: XXH3-128 (seed 0) of the folded
+ * text.  Bytes of a hash: low 64 bits little-endian, then high 64 bits little-endian.
+ *
+ * ---- Shingles ----------------------------------------------------------------------------------
+ * Word mode (default, n = 5): shingle k is the folded words k..k+n-1 joined by one space; a
+ * document with 1..n-1 words has ONE shingle (all its words); a document with no word has no
+ * shingle.  Char mode: shingle k is code points k..k+n-1 of the folded text (fewer than n code
+ * points: one shingle of all of them).  A shingle's hash is XXH3-64 of its UTF-8 bytes with the
+ * hasher's seed (default 1).
+ *
+ * ---- MinHash signature --------------------------------------------------------------------------
+ * num_perm (default 128) 32-bit values.  Permutation i has parameters (a_i, b_i): two 64-bit words
+ * drawn in order from splitmix64 with state = seed ^ 0x6C6C6D6448617368 (the ASCII bytes
+ * "llmdHash" read big-endian), i = 0, 1, ...: w1 -> a_i = (uint32)w1 | 1 (odd), w2 -> b_i = (uint32)w2.  For a shingle
+ * hash h (64 bits), x = (uint32)(h ^ (h >> 32)) and
+ *         v_i(x) = (a_i * x + b_i) mod 2^32.
+ * The signature is sig[i] = min over the document's shingles of v_i.  A document with no shingle
+ * has every sig[i] = 0xFFFFFFFF (datasketch's empty MinHash also holds all maximum values) and is
+ * marked EMPTY: the index never reports an empty document as a near duplicate of anything (exact
+ * dedup is the tool for identical empty documents).
+ * Why this family: with a fixed odd a_i, v_i is a bijection of the 32-bit x, and x is the folded
+ * output of XXH3, so for a set of distinct x the v_i are distinct and uniformly placed: each
+ * permutation's argmin is uniform over the union, i.e. Pr[sig_A[i] == sig_B[i]] = J(A, B) up to
+ * x collisions.  Two distinct shingles share x with probability 2^-32, so a document of n
+ * shingles sees a collision with probability about n^2 / 2^33 (1e-2 at n = 10 000 within a pair
+ * of documents' union) and a collision only biases the estimate when it lands on a minimum.  The
+ * permutations are not independent (all are affine in the same x); the correlation this leaves is
+ * measured by the tests (the estimator's spread on pairs of known Jaccard matches the binomial
+ * sqrt(J(1-J)/num_perm) within tolerance) and by the quality test set (tests/dedup_quality).  The
+ * family is chosen because 8 lanes of 32-bit multiply-add-min fit one AVX2 instruction each; an
+ * AVX2 path is chosen at run time (__builtin_cpu_supports) and a portable path gives identical
+ * values.
+ * Byte layout of a signature: sig[0..num_perm) as uint32 little-endian, 4 * num_perm bytes.
+ *
+ * ---- LSH bands -----------------------------------------------------------------------------------
+ * bands b and rows r with b * r <= num_perm: band j covers sig[j*r .. j*r+r).  Chosen (when not set)
+ * as datasketch's _optimal_param: minimise 0.5 * FP + 0.5 * FN where FP = integral over s in
+ * [0, t] of 1-(1-s^r)^b and FN = integral over [t, 1] of (1-s^r)^b (numeric, adaptive Simpson to
+ * 1e-10), b from 1 to num_perm, r from 1 to num_perm / b, first strict minimum wins.
+ * Band key (LLMD_BAND_KEY_SIZE = 12 bytes): uint32 LE band index j, then uint64 LE
+ * XXH3-64 (seed 0) of the band's r values as 4*r little-endian bytes.  Two documents are LSH
+ * candidates iff they share at least one band key.  A Spark/Dask job can groupBy(band_key)
+ * instead of calling the index.
+ *
+ * ---- Thread safety ---------------------------------------------------------------------------------
+ * llmd_minhasher is immutable after construction: any number of threads may use one at once.
+ * llmd_lsh_index and llmd_exact_set and llmd_line_dedup are NOT internally locked: one thread at a
+ * time (a single writer; concurrent read-only calls are not supported either, since lookups use
+ * scratch space in the object).
+ */
+#ifndef LLMDATA_DEDUP_H
+#define LLMDATA_DEDUP_H
+
+#include "llmdata/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================= exact hashes ======================================== */
+
+#define LLMD_EXACT_HASH_SIZE 16
+
+/* Flags of llmd_exact_hash. */
+#define LLMD_EXACT_RAW 0        /* hash the bytes as they are */
+#define LLMD_EXACT_NORMALIZED 1 /* hash the folded text (see "Words" above) */
+
+/* Writes the 16-byte content hash of text[0..len) to out (layout above).  Thread-safe.
+ * Errors: LLMD_ERR_INVALID_ARG (NULL out, NULL text with len > 0, unknown flags),
+ * LLMD_ERR_NOMEM (normalised mode folds into a temporary buffer). */
+LLMD_API llmd_status llmd_exact_hash(uint8_t out[16], const char *text, size_t len, unsigned flags);
+
+/* Writes the folded text of text[0..len) (words joined by one space) to *out (NUL-terminated,
+ * free with llmd_free) and its length to *out_len.  Thread-safe.  Errors: INVALID_ARG, NOMEM. */
+LLMD_API llmd_status llmd_fold_text(char **out, size_t *out_len, const char *text, size_t len);
+
+/* A set of content hashes in one open-addressing table (linear probing, load factor <= 0.7, the
+ * table doubles when full).  Memory: slots * key_bytes, with slots a power of two >= count / 0.7:
+ * 100 M documents need 2^28 slots = 4 GiB with 16-byte keys (2 GiB with 8-byte keys); give
+ * `capacity` up front to avoid the doubling peak (old + new table: 1.5x).  With key_bytes = 8 only
+ * the first 8 bytes of each hash are kept: two different documents are confused with probability
+ * about count / 2^64 per insert (over 100 M inserts, ~ 100M^2 / 2^65 = 2.7e-4 expected false
+ * duplicates in total); with 16 bytes about count^2 / 2^129 (negligible). */
+typedef struct llmd_exact_set llmd_exact_set;
+
+typedef struct llmd_exact_set_options {
+    unsigned version;     /* LLMD_EXACT_SET_OPTIONS_VERSION */
+    uint64_t capacity;    /* expected number of keys (0: start small and grow) */
+    uint64_t max_bytes;   /* cap on the table's memory in bytes (0: no cap); an insert that would
+                             need a larger table fails with LLMD_ERR_RANGE */
+    unsigned key_bytes;   /* 16 (default) or 8 (64-bit prefixes: half the memory) */
+} llmd_exact_set_options;
+#define LLMD_EXACT_SET_OPTIONS_VERSION 1
+#define LLMD_EXACT_SET_OPTIONS_INIT {LLMD_EXACT_SET_OPTIONS_VERSION, 0, 0, 16}
+
+/* Creates an empty set.  Errors: VERSION, INVALID_ARG (key_bytes not 8/16), RANGE (capacity
+ * needs more than max_bytes), NOMEM.  Free with llmd_exact_set_free. */
+LLMD_API llmd_status llmd_exact_set_new(llmd_exact_set **out, const llmd_exact_set_options *opts);
+LLMD_API void llmd_exact_set_free(llmd_exact_set *set);
+
+/* Inserts a 16-byte hash; *was_new (may be NULL) is 1 if it was absent, 0 if already present.
+ * Errors: INVALID_ARG, RANGE (the memory cap would be exceeded: the message says how many keys
+ * fit and how to raise the cap; the set is unchanged and still usable), NOMEM. */
+LLMD_API llmd_status llmd_exact_set_insert(llmd_exact_set *set, const uint8_t hash[16], int *was_new);
+/* 1 if the hash is present, 0 if not (0 for a NULL set). */
+LLMD_API int llmd_exact_set_contains(const llmd_exact_set *set, const uint8_t hash[16]);
+/* Number of keys; bytes of memory the table uses now. */
+LLMD_API uint64_t llmd_exact_set_count(const llmd_exact_set *set);
+LLMD_API uint64_t llmd_exact_set_memory(const llmd_exact_set *set);
+
+/* ---- Repeated lines across a corpus (TWO passes) ----
+ * Pass 1: llmd_line_dedup_count() on every document: each distinct line (bytes between '\n', with
+ * a trailing '\r' and surrounding spaces/tabs ignored; empty lines ignored) is counted once per
+ * document (key: XXH3-64 of the trimmed line, seed 0; memory ~16 bytes per distinct line).
+ * Pass 2: llmd_line_dedup_filter() removes every line whose document count is >= min_docs. */
+typedef struct llmd_line_dedup llmd_line_dedup;
+
+/* Creates a line counter removing lines seen in >= min_docs documents (min_docs >= 2).
+ * Errors: INVALID_ARG (min_docs < 2), NOMEM. */
+LLMD_API llmd_status llmd_line_dedup_new(llmd_line_dedup **out, uint32_t min_docs);
+LLMD_API void llmd_line_dedup_free(llmd_line_dedup *ld);
+/* Pass 1: counts the distinct lines of one document.  Errors: INVALID_ARG, NOMEM, STATE (called
+ * after a filter call). */
+LLMD_API llmd_status llmd_line_dedup_count(llmd_line_dedup *ld, const char *text, size_t len);
+/* Pass 2: writes text without its repeated lines to *out (NUL-terminated, free with llmd_free),
+ * kept lines in order, each with its original line ending; *removed (may be NULL) gets the number
+ * of removed lines.  Errors: INVALID_ARG, NOMEM. */
+LLMD_API llmd_status llmd_line_dedup_filter(llmd_line_dedup *ld, const char *text, size_t len,
+                                            char **out, size_t *out_len, size_t *removed);
+/* Documents counted and distinct lines seen in pass 1. */
+LLMD_API uint64_t llmd_line_dedup_docs(const llmd_line_dedup *ld);
+LLMD_API uint64_t llmd_line_dedup_distinct_lines(const llmd_line_dedup *ld);
+
+/* ========================================== MinHash =========================================== */
+
+typedef enum llmd_shingle_mode {
+    LLMD_SHINGLE_WORDS = 0,   /* word n-grams (default) */
+    LLMD_SHINGLE_CHARS = 1    /* code-point n-grams of the folded text */
+} llmd_shingle_mode;
+
+typedef struct llmd_minhash_options {
+    unsigned version;    /* LLMD_MINHASH_OPTIONS_VERSION */
+    uint32_t num_perm;   /* 1..4096, default 128 */
+    uint32_t ngram;      /* 1..64, default 5 */
+    int shingle_mode;    /* an llmd_shingle_mode, default LLMD_SHINGLE_WORDS */
+    uint64_t seed;       /* default 1 */
+    int force_portable;  /* 1: never use the AVX2 path (same values, for tests and benchmarks) */
+} llmd_minhash_options;
+#define LLMD_MINHASH_OPTIONS_VERSION 1
+#define LLMD_MINHASH_OPTIONS_INIT {LLMD_MINHASH_OPTIONS_VERSION, 128, 5, LLMD_SHINGLE_WORDS, 1, 0}
+
+typedef struct llmd_minhasher llmd_minhasher;
+
+/* Fills *opts with the defaults.  Thread-safe. */
+LLMD_API void llmd_minhash_options_init(llmd_minhash_options *opts);
+/* Builds a hasher (permutation parameters derived from the seed).  Errors: VERSION, INVALID_ARG
+ * (num_perm or ngram out of range, unknown mode), NOMEM.  Free with llmd_minhasher_free.
+ * The hasher is immutable: any number of threads may use it at once. */
+LLMD_API llmd_status llmd_minhasher_new(llmd_minhasher **out, const llmd_minhash_options *opts);
+LLMD_API void llmd_minhasher_free(llmd_minhasher *h);
+/* The hasher's parameters. */
+LLMD_API uint32_t llmd_minhasher_num_perm(const llmd_minhasher *h);
+/* 1 if this hasher uses the AVX2 path on this machine. */
+LLMD_API int llmd_minhasher_uses_simd(const llmd_minhasher *h);
+
+/* Computes the signature of text[0..len) into sig[0..num_perm) (host-order uint32; serialize with
+ * llmd_minhash_to_bytes).  *n_shingles (may be NULL) gets the number of shingles hashed (0: empty
+ * document).  Thread-safe (allocates scratch per call).  Errors: INVALID_ARG, NOMEM. */
+LLMD_API llmd_status llmd_minhash(const llmd_minhasher *h, const char *text, size_t len, uint32_t *sig,
+                                  size_t *n_shingles);
+/* Signatures of n documents into sigs[i*num_perm ..] using `threads` threads (0: one per CPU).
+ * n_shingles may be NULL.  Errors as llmd_minhash (the first failing document is named). */
+LLMD_API llmd_status llmd_minhash_batch(const llmd_minhasher *h, const char *const *texts,
+                                        const size_t *lens, size_t n, unsigned threads, uint32_t *sigs,
+                                        size_t *n_shingles);
+/* Writes sig[0..num_perm) as little-endian bytes to out[0..4*num_perm).  Thread-safe. */
+LLMD_API void llmd_minhash_to_bytes(const uint32_t *sig, uint32_t num_perm, uint8_t *out);
+/* Estimated Jaccard: fraction of equal positions (0 if either signature is all 0xFFFFFFFF). */
+LLMD_API double llmd_minhash_jaccard(const uint32_t *a, const uint32_t *b, uint32_t num_perm);
+
+/* ============================================ LSH ============================================= */
+
+#define LLMD_BAND_KEY_SIZE 12
+
+/* datasketch's optimal (bands, rows) for a Jaccard threshold (see the header comment), weights
+ * 0.5/0.5.  Errors: INVALID_ARG (threshold not in (0, 1), num_perm 0 or > 4096). Thread-safe. */
+LLMD_API llmd_status llmd_lsh_optimal_params(double threshold, uint32_t num_perm, uint32_t *bands,
+                                             uint32_t *rows);
+/* Writes the band keys of a signature: bands * LLMD_BAND_KEY_SIZE bytes to out.
+ * Errors: INVALID_ARG (bands * rows > num_perm, zero values).  Thread-safe. */
+LLMD_API llmd_status llmd_lsh_band_keys(const uint32_t *sig, uint32_t num_perm, uint32_t bands,
+                                        uint32_t rows, uint8_t *out);
+
+typedef struct llmd_lsh_options {
+    unsigned version;    /* LLMD_LSH_OPTIONS_VERSION */
+    double threshold;    /* Jaccard threshold, default 0.8: a candidate is a duplicate when its
+                            estimated Jaccard is >= threshold */
+    uint32_t bands;      /* 0 (default): optimal for threshold; else set with rows */
+    uint32_t rows;
+} llmd_lsh_options;
+#define LLMD_LSH_OPTIONS_VERSION 1
+#define LLMD_LSH_OPTIONS_INIT {LLMD_LSH_OPTIONS_VERSION, 0.8, 0, 0}
+
+/* The near-duplicate index: entries (caller key bytes, signature, priority) in band tables, and a
+ * union-find of the duplicate relation.  One thread at a time (no internal lock). */
+typedef struct llmd_lsh_index llmd_lsh_index;
+
+/* Creates an empty index for signatures of `num_perm` values made by a hasher with the given
+ * options (they are stored in saved files and checked on load).  Errors: VERSION, INVALID_ARG
+ * (threshold not in (0, 1], bands*rows > num_perm, only one of bands/rows set), NOMEM. */
+LLMD_API llmd_status llmd_lsh_index_new(llmd_lsh_index **out, const llmd_minhash_options *mh,
+                                        const llmd_lsh_options *opts);
+LLMD_API void llmd_lsh_index_free(llmd_lsh_index *idx);
+LLMD_API uint32_t llmd_lsh_index_bands(const llmd_lsh_index *idx);
+LLMD_API uint32_t llmd_lsh_index_rows(const llmd_lsh_index *idx);
+LLMD_API uint64_t llmd_lsh_index_count(const llmd_lsh_index *idx);
+
+/* Result of an insert. */
+typedef struct llmd_lsh_match {
+    uint64_t entry;        /* index of the new entry (0, 1, ... in insertion order, across loads) */
+    int duplicate;         /* 1 if the new entry matched an existing entry (estimated J >= threshold) */
+    uint64_t match;        /* the matched entry with the highest estimated Jaccard (if duplicate) */
+    double match_jaccard;  /* its estimated Jaccard */
+    uint64_t representative; /* representative of the new entry's cluster after the insert */
+    uint64_t candidates;   /* distinct LSH candidates examined */
+} llmd_lsh_match;
+
+/* Inserts an entry: key[0..key_len) (any bytes, copied; e.g. a document id) and its signature
+ * (num_perm values).  Candidates sharing a band key are verified by estimated Jaccard; every
+ * verified candidate's cluster is merged with the new entry's.  The representative of a cluster is
+ * the entry with the lowest priority, ties broken by the earliest insert (pass priority = 0 for
+ * "first inserted wins").  An EMPTY signature (all 0xFFFFFFFF) is stored but never matched.
+ * Errors: INVALID_ARG, RANGE (more than 2^32-1 entries), NOMEM (the index is unchanged). */
+LLMD_API llmd_status llmd_lsh_index_insert(llmd_lsh_index *idx, const void *key, size_t key_len,
+                                           const uint32_t *sig, uint64_t priority, llmd_lsh_match *out);
+/* Finds entries whose estimated Jaccard with sig is >= threshold without inserting: up to cap
+ * entry numbers to out (sorted ascending), the total count to *n_found.  Errors: INVALID_ARG, NOMEM. */
+LLMD_API llmd_status llmd_lsh_index_query(llmd_lsh_index *idx, const uint32_t *sig, uint64_t *out,
+                                          size_t cap, size_t *n_found);
+/* Representative (cluster root) of an entry; UINT64_MAX for an entry out of range. */
+LLMD_API uint64_t llmd_lsh_index_representative(llmd_lsh_index *idx, uint64_t entry);
+/* Key bytes of an entry (pointer into the index, valid until the next insert/load/free);
+ * NULL for an entry out of range. */
+LLMD_API const void *llmd_lsh_index_key(const llmd_lsh_index *idx, uint64_t entry, size_t *key_len);
+/* Signature of an entry (num_perm values, valid until the next insert/free); NULL if out of range. */
+LLMD_API const uint32_t *llmd_lsh_index_signature(const llmd_lsh_index *idx, uint64_t entry);
+
+/* Saves the index to path atomically (temp file + rename).  File layout (little-endian):
+ *  "LLMDLSH\0" magic, u32 format version (1), u32 num_perm, u32 ngram, u32 shingle mode,
+ *  u64 seed, u32 bands, u32 rows, f64 threshold (IEEE bits as u64), u64 entry count,
+ *  then per entry: u64 priority, u32 cluster root, u32 key length, key bytes, num_perm u32 values;
+ *  then u64 XXH3-64 (seed 0) of every byte before it.
+ * Errors: INVALID_ARG, NOMEM, IO. */
+LLMD_API llmd_status llmd_lsh_index_save(llmd_lsh_index *idx, const char *path);
+/* Loads an index saved by llmd_lsh_index_save.  If mh is non-NULL, its num_perm/ngram/mode/seed
+ * must equal the file's (else LLMD_ERR_INVALID_ARG naming the differing parameter).
+ * Errors: IO, NOT_FOUND (no such file), CORRUPT (bad magic, truncated, checksum mismatch,
+ * inconsistent fields — the message says which), VERSION (a newer format), NOMEM. */
+LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
+                                         const llmd_minhash_options *mh);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LLMDATA_DEDUP_H */
