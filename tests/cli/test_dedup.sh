@@ -1,0 +1,81 @@
+#!/bin/sh
+# llmdata dedup / minhash end to end.  Expected outputs are written by hand from the documented
+# rules (include/llmdata/dedup.h, the commands' --help); the golden signature prefix comes from
+# tests/dedup_quality/ref_minhash.py (an independent Python implementation of the algorithm).
+set -u
+: "${LLMDATA:?set LLMDATA to the llmdata binary}"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "test_dedup: $*" >&2; exit 1; }
+expect() { [ "$2" = "$3" ] || fail "$1: got [$2] want [$3]"; }
+
+cat > "$T/in.jsonl" <<'J'
+{"id":"a","text":"The quick brown fox jumps over the lazy dog","n":[1, 2]}
+{"id":"b","text":"the QUICK brown fox -- jumps over the lazy dog."}
+{"text":"something else entirely, with more than five words in it"}
+{"id":7,"text":"The quick brown fox jumps over the lazy dog"}
+{"id":"e1","text":""}
+{"id":"e2","text":""}
+J
+# 1. Near duplicates: b (folded identical) and 7 go; empty documents are never near duplicates.
+"$LLMDATA" dedup -q --report "$T/r.jsonl" "$T/in.jsonl" > "$T/out.jsonl" || fail "dedup exited $?"
+expect kept "$(cut -c1-12 "$T/out.jsonl" | tr '\n' '|')" '{"id":"a","t|{"text":"som|{"id":"e1","|{"id":"e2","|'
+expect line1 "$(sed -n 1p "$T/out.jsonl")" '{"id":"a","text":"The quick brown fox jumps over the lazy dog","n":[1, 2]}'
+expect report "$(tr '\n' '|' < "$T/r.jsonl")" '{"id":"b","kept":"a","jaccard":1.0000}|{"id":7,"kept":"a","jaccard":1.0000}|'
+
+# 2. Exact only: raw bytes (b differs), then normalised (b folds to a); e2 is an exact copy of e1.
+"$LLMDATA" dedup -q --exact-only --report "$T/r.jsonl" "$T/in.jsonl" > "$T/out.jsonl" || fail "exact exited $?"
+expect exact "$(wc -l < "$T/out.jsonl" | tr -d ' ')" 4
+expect exact-report "$(tr '\n' '|' < "$T/r.jsonl")" '{"id":7,"kept":"a","jaccard":1}|{"id":"e2","kept":"e1","jaccard":1}|'
+"$LLMDATA" dedup -q --exact-only --normalize --report "$T/r.jsonl" "$T/in.jsonl" > /dev/null || fail "normalize exited $?"
+expect normalized "$(cut -d, -f1 "$T/r.jsonl" | tr '\n' '|')" '{"id":"b"|{"id":7|{"id":"e2"|'
+
+# 3. Line numbers when there is no id; --field.
+printf '%s\n' '{"body":"one two three four five six"}' '{"body":"One two three four five six!"}' > "$T/nf.jsonl"
+"$LLMDATA" dedup -q --field body --report "$T/r.jsonl" "$T/nf.jsonl" > /dev/null || fail "field exited $?"
+expect lineno "$(cat "$T/r.jsonl")" '{"id":2,"kept":1,"jaccard":1.0000}'
+
+# 4. minhash: golden prefix (first 4 values of G1's signature, ref_minhash.py), identical bytes in
+#    two processes, other members kept, band keys (9 of 12 bytes by default).
+"$LLMDATA" minhash -q "$T/in.jsonl" > "$T/m1.jsonl" || fail "minhash exited $?"
+"$LLMDATA" minhash -q "$T/in.jsonl" > "$T/m2.jsonl" || fail "minhash exited $?"
+cmp -s "$T/m1.jsonl" "$T/m2.jsonl" || fail "minhash output differs between two runs"
+first=$(sed -n 1p "$T/m1.jsonl")
+case "$first" in
+  '{"id":"a","text":"The quick brown fox jumps over the lazy dog","n":[1, 2],"minhash":"5c6d9c5ba38555104600621ecc1aa300'*) ;;
+  *) fail "minhash line 1: $first" ;;
+esac
+case "$first" in *'"bands":["00000000d25c200a4aad0b8f","01000000fcc22b9f0e9c466b",'*) ;; *) fail "bands: $first" ;; esac
+nb=$(sed -n 1p "$T/m1.jsonl" | sed 's/.*"bands":\[//' | tr ',' '\n' | wc -l | tr -d ' ')
+expect nbands "$nb" 9
+hexlen=$(sed -n 1p "$T/m1.jsonl" | sed 's/.*"minhash":"\([0-9a-f]*\)".*/\1/' | tr -d '\n' | wc -c | tr -d ' ')
+expect hexlen "$hexlen" 1024
+out=$("$LLMDATA" minhash -q --num-perm 4 --no-bands "$T/in.jsonl" | sed -n 5p)
+expect empty-sig "$out" '{"id":"e1","text":"","minhash":"ffffffffffffffffffffffffffffffff"}'
+
+# 5. Incremental runs with --index.
+head -1 "$T/in.jsonl" > "$T/day1.jsonl"
+sed -n 2,3p "$T/in.jsonl" > "$T/day2.jsonl"
+"$LLMDATA" dedup -q --index "$T/idx" "$T/day1.jsonl" > /dev/null || fail "day1 exited $?"
+[ -s "$T/idx" ] || fail "index not written"
+"$LLMDATA" dedup -q --index "$T/idx" --report "$T/r.jsonl" "$T/day2.jsonl" > "$T/out.jsonl" || fail "day2 exited $?"
+expect day2-out "$(cut -c1-9 "$T/out.jsonl")" '{"text":"'
+expect day2-report "$(cat "$T/r.jsonl")" '{"id":"b","kept":"a","jaccard":1.0000}'
+# A damaged index is refused with a clear message, and left alone.
+printf 'garbage' | dd of="$T/idx" bs=1 seek=40 conv=notrunc 2>/dev/null
+"$LLMDATA" dedup -q --index "$T/idx" "$T/day2.jsonl" > /dev/null 2> "$T/err" && fail "corrupt index accepted"
+grep -q "checksum mismatch" "$T/err" || fail "corrupt index message: $(cat "$T/err")"
+# An index built with other parameters is refused.
+"$LLMDATA" dedup -q --index "$T/idx2" "$T/day1.jsonl" > /dev/null || fail "idx2 exited $?"
+"$LLMDATA" dedup -q --ngram 3 --index "$T/idx2" "$T/day2.jsonl" > /dev/null 2> "$T/err" && fail "ngram mismatch accepted"
+grep -q "different ngram" "$T/err" || fail "mismatch message: $(cat "$T/err")"
+
+# 6. Usage errors.
+"$LLMDATA" dedup --bands 4 "$T/in.jsonl" > /dev/null 2> "$T/err"; expect bands-alone $? 2
+grep -q "set both" "$T/err" || fail "bands message: $(cat "$T/err")"
+"$LLMDATA" dedup --threshold 2 "$T/in.jsonl" > /dev/null 2>&1; expect threshold $? 2
+"$LLMDATA" dedup --bogus "$T/in.jsonl" > /dev/null 2>&1; expect unknown $? 2
+"$LLMDATA" minhash --bands 20 --rows 20 "$T/in.jsonl" > /dev/null 2>&1; expect minhash-bands $? 2
+printf '%s\n' '{"id":1}' > "$T/nofield.jsonl"
+"$LLMDATA" dedup -q "$T/nofield.jsonl" > /dev/null 2> "$T/err"; expect nofield $? 1
+grep -q "nofield.jsonl:1" "$T/err" || fail "missing-field message: $(cat "$T/err")"
+echo "test_dedup: ok"
