@@ -210,6 +210,21 @@ START_TEST(test_simd_equals_portable_and_batch) {
         texts[i] = random_text(&st, (size_t)(i * 37), i % 2);
         lens[i] = strlen(texts[i]);
     }
+    /* Byte soup for the folding paths (32-byte ASCII blocks vs scalar): every ASCII byte value,
+     * UTF-8 letters and invalid bytes, at every alignment. */
+    for (int i = 0; i < 4; i++) {
+        free(texts[i]);
+        size_t n = 1000 + (size_t)i * 13;
+        texts[i] = malloc(n + 1);
+        for (size_t k = 0; k < n; k++) {
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint32_t v = (uint32_t)(st >> 33);
+            texts[i][k] = (char)(v % 97 == 0 ? 0xC3 : v % 89 == 0 ? 0xFF : 1 + v % 127);
+            if ((unsigned char)texts[i][k] == 0xC3 && k + 1 < n) texts[i][++k] = (char)0xA9;
+        }
+        texts[i][n] = '\0';
+        lens[i] = n;
+    }
     for (int pi = 0; pi < 4; pi++) {
         for (int mode = 0; mode <= 1; mode++) {
             llmd_minhash_options o = LLMD_MINHASH_OPTIONS_INIT;

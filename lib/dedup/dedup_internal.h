@@ -12,8 +12,9 @@ typedef struct llmd_dd_words {
     size_t n, cap;
 } llmd_dd_words;
 
-/* Folds text into w (reset first).  Errors: NOMEM, RANGE (folded text over 4 GiB). */
-llmd_status llmd_dd_fold(const char *text, size_t len, llmd_dd_words *w);
+/* Folds text into w (reset first); allow_simd = 0 forces the scalar path (same output).
+ * Errors: NOMEM, RANGE (document over 2 GiB). */
+llmd_status llmd_dd_fold(const char *text, size_t len, llmd_dd_words *w, int allow_simd);
 void llmd_dd_words_free(llmd_dd_words *w);
 
 #endif

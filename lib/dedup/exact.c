@@ -11,7 +11,7 @@ LLMD_API llmd_status llmd_exact_hash(uint8_t out[16], const char *text, size_t l
         return LLMD_OK;
     }
     llmd_dd_words w = {LLMD_BUF_INIT, NULL, NULL, 0, 0};
-    llmd_status st = llmd_dd_fold(text ? text : "", len, &w);
+    llmd_status st = llmd_dd_fold(text ? text : "", len, &w, 1);
     if (st == LLMD_OK) llmd_hash128(w.folded.data ? w.folded.data : "", w.folded.len, 0, out);
     llmd_dd_words_free(&w);
     return st;

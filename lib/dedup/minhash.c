@@ -171,7 +171,7 @@ static inline uint32_t fold32(uint64_t h) { return (uint32_t)(h ^ (h >> 32)); }
 static llmd_status shingle_hashes(const llmd_minhasher *h, const char *text, size_t len, mh_scratch *s,
                                   size_t *nx) {
     *nx = 0;
-    llmd_status st = llmd_dd_fold(text, len, &s->w);
+    llmd_status st = llmd_dd_fold(text, len, &s->w, !h->o.force_portable);
     if (st != LLMD_OK) return st;
     const llmd_dd_words *w = &s->w;
     if (w->n == 0) return LLMD_OK;
