@@ -1,0 +1,34 @@
+#!/bin/sh
+# Full near-duplicate quality measurement (run by hand; the fast version is test_quality_small in
+# tests/test_dedup.c).   tests/dedup_quality/run_full.sh BUILD_DIR [WORKDIR]
+# Builds the test set from the shared corpus (made with ../shared/corpus/make_corpus.sh when
+# /work/corpus is absent; skips cleanly without ../shared), runs `llmdata dedup` at threshold 0.8
+# with the default bands (datasketch optimum 9x13) and with 16x8, and prints precision/recall.
+set -eu
+BUILD=${1:?usage: run_full.sh BUILD_DIR [WORKDIR]}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+W=${2:-$(mktemp -d)}
+mkdir -p "$W"
+CORPUS=/work/corpus/corpus.jsonl
+if [ ! -f "$CORPUS" ]; then
+  maker="$root/../shared/corpus/make_corpus.sh"
+  if [ ! -f "$maker" ]; then echo "run_full: no corpus and no ../shared: skipped"; exit 0; fi
+  cache=${XDG_CACHE_HOME:-$HOME/.cache}/llmdata-corpus
+  [ -f "$cache/corpus.jsonl" ] || bash "$maker" "$cache" >&2
+  CORPUS=$cache/corpus.jsonl
+fi
+/usr/bin/python3 "$here/build_set.py" "$CORPUS" "$W/set.tsv" --bases ${BASES:-300} --copies 5 --unrelated ${UNRELATED:-500} --seed ${SEED:-11}
+/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    f = line.rstrip("\n").split("\t")
+    t = f[4].replace("\\\\", "\x00").replace("\\n", "\n").replace("\\t", "\t").replace("\x00", "\\")
+    print(json.dumps({"id": f[0], "text": t}, ensure_ascii=False))
+' "$W/set.tsv" > "$W/set.jsonl"
+for cfg in "" "--bands 16 --rows 8"; do
+  echo "== llmdata dedup --threshold 0.8 $cfg"
+  # shellcheck disable=SC2086
+  "$BUILD/examples/llmdata/llmdata" dedup --threshold 0.8 $cfg --report "$W/report.jsonl" "$W/set.jsonl" > /dev/null
+  /usr/bin/python3 "$here/measure.py" "$W/set.tsv" "$W/report.jsonl"
+done
