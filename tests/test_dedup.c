@@ -497,6 +497,47 @@ START_TEST(test_save_load) {
 }
 END_TEST
 
+/* Exact verification: hand-computed sets.  "a b c d e f" has the 5-grams {abcde, bcdef}; adding
+ * " g" gives {abcde, bcdef, cdefg}: J = 2/3 exactly; survives save/load. */
+START_TEST(test_verify_exact) {
+    llmd_minhasher *h;
+    ck_ok(llmd_minhasher_new(&h, NULL));
+    llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+    lo.threshold = 0.6;
+    lo.bands = 64;
+    lo.rows = 2;
+    lo.verify_exact = 1;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &lo));
+    uint32_t sig[128];
+    uint64_t *sh;
+    size_t n;
+    llmd_lsh_match m;
+    ck_ok(llmd_minhash_shingles(h, "a b c d e f", 11, sig, &sh, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert(sh[0] < sh[1]);
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "A", 1, sig, sh, n, 0, &m));
+    llmd_free(sh);
+    const char *path = tmpfile_path("exact");
+    ck_ok(llmd_lsh_index_save(idx, path));
+    llmd_lsh_index_free(idx);
+    ck_ok(llmd_lsh_index_load(&idx, path, NULL));
+    ck_ok(llmd_minhash_shingles(h, "A B C D E F G", 13, sig, &sh, &n));
+    ck_assert_uint_eq(n, 3);
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "B", 1, sig, sh, n, 0, &m));
+    ck_assert_int_eq(m.duplicate, 1);
+    ck_assert(m.match_jaccard == 2.0 / 3.0);
+    uint64_t bad[2] = {5, 5};
+    ck_fails(llmd_lsh_index_insert_shingles(idx, "C", 1, sig, bad, 2, 0, &m), LLMD_ERR_INVALID_ARG, "sorted");
+    ck_ok(llmd_minhash_shingles(h, "", 0, sig, &sh, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(sh);
+    unlink(path);
+    llmd_lsh_index_free(idx);
+    llmd_minhasher_free(h);
+}
+END_TEST
+
 /* Priority: the lowest priority becomes the representative. */
 START_TEST(test_priority_clusters) {
     llmd_lsh_index *idx;
@@ -548,7 +589,7 @@ static char *unescape(char *s) {
     return s;
 }
 
-static void run_quality(uint32_t bands, uint32_t rows, double *prec, double *rec) {
+static void run_quality(uint32_t bands, uint32_t rows, int exact, double *prec, double *rec) {
     char path[1024];
     snprintf(path, sizeof path, "%s/data/dedup/quality_small.tsv", test_srcdir());
     FILE *f = fopen(path, "r");
@@ -559,6 +600,7 @@ static void run_quality(uint32_t bands, uint32_t rows, double *prec, double *rec
     llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
     lo.bands = bands;
     lo.rows = rows;
+    lo.verify_exact = exact;
     ck_ok(llmd_lsh_index_new(&idx, NULL, &lo));
     static char line[1 << 20];
     int tp = 0, fp = 0, fn = 0, n = 0;
@@ -573,8 +615,16 @@ static void run_quality(uint32_t bands, uint32_t rows, double *prec, double *rec
         unescape(text);
         uint32_t sig[128];
         llmd_lsh_match m;
-        ck_ok(llmd_minhash(h, text, strlen(text), sig, NULL));
-        ck_ok(llmd_lsh_index_insert(idx, id, strlen(id), sig, 0, &m));
+        if (exact) {
+            uint64_t *sh;
+            size_t nsh;
+            ck_ok(llmd_minhash_shingles(h, text, strlen(text), sig, &sh, &nsh));
+            ck_ok(llmd_lsh_index_insert_shingles(idx, id, strlen(id), sig, sh, nsh, 0, &m));
+            llmd_free(sh);
+        } else {
+            ck_ok(llmd_minhash(h, text, strlen(text), sig, NULL));
+            ck_ok(llmd_lsh_index_insert(idx, id, strlen(id), sig, 0, &m));
+        }
         int truth = strcmp(dup, "-") != 0;
         tp += truth && m.duplicate;
         fp += !truth && m.duplicate;
@@ -591,8 +641,8 @@ static void run_quality(uint32_t bands, uint32_t rows, double *prec, double *rec
     fclose(f);
     ck_assert_int_eq(n, 180);
     double precision = tp + fp ? (double)tp / (tp + fp) : 1.0, recall = tp + fn ? (double)tp / (tp + fn) : 1.0;
-    fprintf(stderr, "quality_small %ux%u: %d docs, tp %d fp %d fn %d, precision %.3f recall %.3f\n",
-            llmd_lsh_index_bands(idx), llmd_lsh_index_rows(idx), n, tp, fp, fn, precision, recall);
+    fprintf(stderr, "quality_small %ux%u%s: %d docs, tp %d fp %d fn %d, precision %.3f recall %.3f\n",
+            llmd_lsh_index_bands(idx), llmd_lsh_index_rows(idx), exact ? " exact" : "", n, tp, fp, fn, precision, recall);
     *prec = precision;
     *rec = recall;
     for (int g = 0; g < ngroups; g++) ck_assert_msg(kept_in_group[g] > 0, "group %s wiped out", groups[g]);
@@ -606,10 +656,14 @@ static void run_quality(uint32_t bands, uint32_t rows, double *prec, double *rec
  * The bounds below leave room for one or two documents of noise, no more. */
 START_TEST(test_quality_small) {
     double p, r;
-    run_quality(16, 8, &p, &r);
+    run_quality(16, 8, 0, &p, &r);
     ck_assert_msg(p >= 0.93 && r >= 0.92, "16x8: precision %.3f recall %.3f", p, r);
-    run_quality(0, 0, &p, &r);
+    run_quality(0, 0, 0, &p, &r);
     ck_assert_msg(p >= 0.93 && r >= 0.75, "9x13: precision %.3f recall %.3f", p, r);
+    /* Exact verification uses the same shingle sets as the truth: precision is 1 unless two
+     * 64-bit shingle hashes collide; recall is the LSH candidate rate. */
+    run_quality(20, 6, 1, &p, &r);
+    ck_assert_msg(p == 1.0 && r >= 0.98, "20x6 exact: precision %.3f recall %.3f", p, r);
 }
 END_TEST
 
@@ -632,6 +686,7 @@ int main(void) {
     tcase_set_timeout(x, 120);
     tcase_add_test(x, test_save_load);
     tcase_add_test(x, test_priority_clusters);
+    tcase_add_test(x, test_verify_exact);
     tcase_add_test(x, test_quality_small);
     suite_add_tcase(s, x);
     return run_suite(s);

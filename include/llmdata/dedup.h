@@ -186,6 +186,12 @@ LLMD_API llmd_status llmd_minhash(const llmd_minhasher *h, const char *text, siz
 LLMD_API llmd_status llmd_minhash_batch(const llmd_minhasher *h, const char *const *texts,
                                         const size_t *lens, size_t n, unsigned threads, uint32_t *sigs,
                                         size_t *n_shingles);
+/* Like llmd_minhash, and also returns the document's shingle set: the sorted, distinct XXH3-64
+ * shingle hashes (before the 32-bit fold), in *shingles (free with llmd_free; NULL when the
+ * document has no shingle) and their count in *n_shingles.  For exact-Jaccard verification
+ * (llmd_lsh_index_insert_shingles).  Thread-safe.  Errors: INVALID_ARG, NOMEM. */
+LLMD_API llmd_status llmd_minhash_shingles(const llmd_minhasher *h, const char *text, size_t len, uint32_t *sig,
+                                           uint64_t **shingles, size_t *n_shingles);
 /* Writes sig[0..num_perm) as little-endian bytes to out[0..4*num_perm).  Thread-safe. */
 LLMD_API void llmd_minhash_to_bytes(const uint32_t *sig, uint32_t num_perm, uint8_t *out);
 /* Estimated Jaccard: fraction of equal positions (0 if either signature is all 0xFFFFFFFF). */
@@ -210,9 +216,15 @@ typedef struct llmd_lsh_options {
                             estimated Jaccard is >= threshold */
     uint32_t bands;      /* 0 (default): optimal for threshold; else set with rows */
     uint32_t rows;
+    int verify_exact;    /* 1: keep each entry's shingle set (inserted with
+                            llmd_lsh_index_insert_shingles) and verify candidates by EXACT Jaccard
+                            of the sets instead of the signature estimate.  Memory: 8 bytes per
+                            distinct shingle per entry (about 1.3x the text size for word 5-grams);
+                            saved in index files.  Entries inserted without a set, or candidates
+                            without one, fall back to the estimate.  Default 0. */
 } llmd_lsh_options;
 #define LLMD_LSH_OPTIONS_VERSION 1
-#define LLMD_LSH_OPTIONS_INIT {LLMD_LSH_OPTIONS_VERSION, 0.8, 0, 0}
+#define LLMD_LSH_OPTIONS_INIT {LLMD_LSH_OPTIONS_VERSION, 0.8, 0, 0, 0}
 
 /* The near-duplicate index: entries (caller key bytes, signature, priority) in band tables, and a
  * union-find of the duplicate relation.  One thread at a time (no internal lock). */
@@ -246,6 +258,13 @@ typedef struct llmd_lsh_match {
  * Errors: INVALID_ARG, RANGE (more than 2^32-1 entries), NOMEM (the index is unchanged). */
 LLMD_API llmd_status llmd_lsh_index_insert(llmd_lsh_index *idx, const void *key, size_t key_len,
                                            const uint32_t *sig, uint64_t priority, llmd_lsh_match *out);
+/* Like llmd_lsh_index_insert, with the entry's shingle set (sorted distinct values, as returned by
+ * llmd_minhash_shingles; copied).  With verify_exact, candidates that have a set are verified by
+ * exact Jaccard |A n B| / |A u B| (match_jaccard is then exact); without verify_exact the set is
+ * ignored.  Errors: as llmd_lsh_index_insert; INVALID_ARG if the set is not sorted and distinct. */
+LLMD_API llmd_status llmd_lsh_index_insert_shingles(llmd_lsh_index *idx, const void *key, size_t key_len,
+                                                    const uint32_t *sig, const uint64_t *shingles,
+                                                    size_t n_shingles, uint64_t priority, llmd_lsh_match *out);
 /* Finds entries whose estimated Jaccard with sig is >= threshold without inserting: up to cap
  * entry numbers to out (sorted ascending), the total count to *n_found.  Errors: INVALID_ARG, NOMEM. */
 LLMD_API llmd_status llmd_lsh_index_query(llmd_lsh_index *idx, const uint32_t *sig, uint64_t *out,
@@ -261,7 +280,9 @@ LLMD_API const uint32_t *llmd_lsh_index_signature(const llmd_lsh_index *idx, uin
 /* Saves the index to path atomically (temp file + rename).  File layout (little-endian):
  *  "LLMDLSH\0" magic, u32 format version (1), u32 num_perm, u32 ngram, u32 shingle mode,
  *  u64 seed, u32 bands, u32 rows, f64 threshold (IEEE bits as u64), u64 entry count,
- *  then per entry: u64 priority, u32 cluster root, u32 key length, key bytes, num_perm u32 values;
+ *  u32 verify_exact,
+ *  then per entry: u64 priority, u32 cluster root, u32 key length, key bytes, num_perm u32 values,
+ *  u32 shingle-set length + 1 (0: no set), the set's u64 values;
  *  then u64 XXH3-64 (seed 0) of every byte before it.
  * Errors: INVALID_ARG, NOMEM, IO. */
 LLMD_API llmd_status llmd_lsh_index_save(llmd_lsh_index *idx, const char *path);

@@ -124,6 +124,11 @@ struct llmd_lsh_index {
     uint64_t tab_n, tab_used;
     uint64_t *found;       /* scratch for matches */
     size_t found_cap;
+    int verify;            /* exact-Jaccard verification */
+    uint64_t *sh_off;      /* cap + 1: entry e's set is sh[sh_off[e] .. sh_off[e+1]) */
+    uint8_t *has_sh;       /* cap */
+    uint64_t *sh;
+    size_t sh_n, sh_cap;
 };
 
 static const size_t lsh_sizes[] = {sizeof(llmd_lsh_options)};
@@ -159,12 +164,14 @@ static llmd_status index_init(llmd_lsh_index **out, const llmd_minhash_options *
     x->P = mh.num_perm;
     x->bands = o.bands;
     x->rows = o.rows;
+    x->verify = o.verify_exact != 0;
     x->need = (uint32_t)ceil(o.threshold * mh.num_perm - 1e-9);
     if (x->need == 0) x->need = 1;
     x->tab_n = 64;
     x->tab = llmd_calloc(64, sizeof *x->tab);
     x->key_off = llmd_calloc(1, sizeof *x->key_off);
-    if (x->tab == NULL || x->key_off == NULL) {
+    x->sh_off = llmd_calloc(1, sizeof *x->sh_off);
+    if (x->tab == NULL || x->key_off == NULL || x->sh_off == NULL) {
         llmd_lsh_index_free(x);
         return llmd_fail_nomem("creating an LSH index");
     }
@@ -190,6 +197,9 @@ LLMD_API void llmd_lsh_index_free(llmd_lsh_index *x) {
     llmd_free(x->next);
     llmd_free(x->tab);
     llmd_free(x->found);
+    llmd_free(x->sh_off);
+    llmd_free(x->has_sh);
+    llmd_free(x->sh);
     llmd_free(x);
 }
 
@@ -245,6 +255,11 @@ static llmd_status reserve_entries(llmd_lsh_index *x, uint64_t need) {
                             ((size_t)cap + 1) * sizeof *x->key_off);
     if (ko == NULL) return llmd_fail_nomem("growing an LSH index");
     x->key_off = ko;
+    void *so = llmd_realloc(x->sh_off, ((size_t)x->cap + 1) * sizeof *x->sh_off,
+                            ((size_t)cap + 1) * sizeof *x->sh_off);
+    if (so == NULL) return llmd_fail_nomem("growing an LSH index");
+    x->sh_off = so;
+    GROW(has_sh, 1);
     void *sp = llmd_realloc(x->stamp, (size_t)x->cap * sizeof *x->stamp, (size_t)cap * sizeof *x->stamp);
     if (sp == NULL) return llmd_fail_nomem("growing an LSH index");
     x->stamp = sp;
@@ -288,10 +303,23 @@ static void next_stamp(llmd_lsh_index *x) {
 }
 
 /* Verified matches of sig among the entries (into x->found[0..*nf)); best match and its count. */
-static llmd_status search(llmd_lsh_index *x, const uint32_t *sig, const uint64_t *bh, size_t *nf,
-                          uint64_t *best, uint32_t *best_eq, uint64_t *n_cand) {
+static double exact_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb) {
+    size_t i = 0, j = 0, inter = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) i++;
+        else if (a[i] > b[j]) j++;
+        else { inter++; i++; j++; }
+    }
+    size_t uni = na + nb - inter;
+    return uni ? (double)inter / (double)uni : 0.0;
+}
+
+/* Verified matches of sig among the entries (into x->found[0..*nf)); the best match and its
+ * Jaccard (exact when both sides have a shingle set and the index verifies exactly). */
+static llmd_status search(llmd_lsh_index *x, const uint32_t *sig, const uint64_t *sh, size_t nsh, int has,
+                          const uint64_t *bh, size_t *nf, uint64_t *best, double *best_j, uint64_t *n_cand) {
     *nf = 0;
-    *best_eq = 0;
+    *best_j = -1.0;
     *n_cand = 0;
     next_stamp(x);
     for (uint32_t j = 0; j < x->bands; j++) {
@@ -301,14 +329,21 @@ static llmd_status search(llmd_lsh_index *x, const uint32_t *sig, const uint64_t
             if (x->stamp[e] == x->cur_stamp) continue;
             x->stamp[e] = x->cur_stamp;
             (*n_cand)++;
-            const uint32_t *o = x->sigs + (size_t)e * x->P;
-            uint32_t eq = 0;
-            for (uint32_t i = 0; i < x->P; i++) eq += o[i] == sig[i];
-            if (eq < x->need) continue;
+            double jac;
+            if (x->verify && has && x->has_sh[e]) {
+                jac = exact_jaccard(sh, nsh, x->sh + x->sh_off[e], (size_t)(x->sh_off[e + 1] - x->sh_off[e]));
+                if (jac < x->threshold - 1e-12) continue;
+            } else {
+                const uint32_t *o = x->sigs + (size_t)e * x->P;
+                uint32_t eq = 0;
+                for (uint32_t i = 0; i < x->P; i++) eq += o[i] == sig[i];
+                if (eq < x->need) continue;
+                jac = (double)eq / x->P;
+            }
             llmd_status st = push_found(x, nf, e);
             if (st != LLMD_OK) return st;
-            if (eq > *best_eq || (eq == *best_eq && e < *best)) {
-                *best_eq = eq;
+            if (jac > *best_j || (jac == *best_j && e < *best)) {
+                *best_j = jac;
                 *best = e;
             }
         }
@@ -323,9 +358,20 @@ static llmd_status band_hashes(const llmd_lsh_index *x, const uint32_t *sig, uin
 
 /* Appends an entry (no matching); links it into the band tables unless empty. */
 static llmd_status append_entry(llmd_lsh_index *x, const void *key, size_t key_len, const uint32_t *sig,
-                                uint64_t prio, uint32_t parent, const uint64_t *bh) {
+                                uint64_t prio, uint32_t parent, const uint64_t *bh, const uint64_t *sh,
+                                size_t nsh, int has) {
     if (x->n >= UINT32_MAX - 1) return llmd_fail(LLMD_ERR_RANGE, "LSH index full: 2^32-2 entries");
     llmd_status st = reserve_entries(x, x->n + 1);
+    if (st == LLMD_OK && has && x->sh_n + nsh > x->sh_cap) {
+        size_t c = x->sh_cap ? x->sh_cap : 1024;
+        while (c < x->sh_n + nsh) c *= 2;
+        uint64_t *n = llmd_realloc(x->sh, x->sh_cap * sizeof *n, c * sizeof *n);
+        if (n == NULL) st = llmd_fail_nomem("storing shingle sets");
+        else {
+            x->sh = n;
+            x->sh_cap = c;
+        }
+    }
     if (st == LLMD_OK) st = reserve_tab(x, x->bands);
     if (st == LLMD_OK) st = llmd_buf_reserve(&x->keys, key_len);
     if (st != LLMD_OK) return st;
@@ -335,6 +381,10 @@ static llmd_status append_entry(llmd_lsh_index *x, const void *key, size_t key_l
     x->parent[e] = parent;
     llmd_buf_append(&x->keys, key, key_len);  /* reserved above: cannot fail */
     x->key_off[e + 1] = x->keys.len;
+    x->has_sh[e] = (uint8_t)(has != 0);
+    if (has && nsh) memcpy(x->sh + x->sh_n, sh, nsh * sizeof *sh);
+    if (has) x->sh_n += nsh;
+    x->sh_off[e + 1] = x->sh_n;
     for (uint32_t j = 0; j < x->bands; j++) x->next[(size_t)e * x->bands + j] = 0;
     if (!is_empty_sig(sig, x->P)) {
         for (uint32_t j = 0; j < x->bands; j++) {
@@ -352,31 +402,49 @@ static llmd_status append_entry(llmd_lsh_index *x, const void *key, size_t key_l
     return LLMD_OK;
 }
 
-LLMD_API llmd_status llmd_lsh_index_insert(llmd_lsh_index *x, const void *key, size_t key_len,
-                                           const uint32_t *sig, uint64_t priority, llmd_lsh_match *out) {
-    if (x == NULL || sig == NULL || (key == NULL && key_len > 0))
+static llmd_status insert_common(llmd_lsh_index *x, const void *key, size_t key_len, const uint32_t *sig,
+                                 const uint64_t *sh, size_t nsh, int has, uint64_t priority,
+                                 llmd_lsh_match *out) {
+    if (x == NULL || sig == NULL || (key == NULL && key_len > 0) || (has && sh == NULL && nsh > 0))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_lsh_index_insert: NULL %s",
-                         x == NULL ? "index" : sig == NULL ? "sig" : "key");
+                         x == NULL ? "index" : sig == NULL ? "sig" : key == NULL && key_len ? "key" : "shingles");
+    for (size_t k = 1; has && k < nsh; k++)
+        if (sh[k] <= sh[k - 1])
+            return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_lsh_index_insert_shingles: shingle set not sorted and "
+                             "distinct at position %zu", k);
+    if (!x->verify) has = 0;
     uint64_t bh[4096];
     llmd_status st = band_hashes(x, sig, bh);
     size_t nf = 0;
     uint64_t best = 0, nc = 0;
-    uint32_t best_eq = 0;
+    double best_j = 0.0;
     int empty = is_empty_sig(sig, x->P);
-    if (!empty && x->n > 0 && (st = search(x, sig, bh, &nf, &best, &best_eq, &nc)) != LLMD_OK) return st;
+    if (!empty && x->n > 0 && (st = search(x, sig, sh, nsh, has, bh, &nf, &best, &best_j, &nc)) != LLMD_OK)
+        return st;
     uint32_t e = (uint32_t)x->n;
-    if ((st = append_entry(x, key ? key : "", key_len, sig, priority, e, bh)) != LLMD_OK) return st;
+    if ((st = append_entry(x, key ? key : "", key_len, sig, priority, e, bh, sh, nsh, has)) != LLMD_OK) return st;
     for (size_t k = 0; k < nf; k++) unite(x, e, (uint32_t)x->found[k]);
     if (out) {
         memset(out, 0, sizeof *out);
         out->entry = e;
         out->duplicate = nf > 0;
         out->match = nf ? best : UINT64_MAX;
-        out->match_jaccard = nf ? (double)best_eq / x->P : 0.0;
+        out->match_jaccard = nf ? best_j : 0.0;
         out->representative = find_root(x, e);
         out->candidates = nc;
     }
     return LLMD_OK;
+}
+
+LLMD_API llmd_status llmd_lsh_index_insert(llmd_lsh_index *x, const void *key, size_t key_len,
+                                           const uint32_t *sig, uint64_t priority, llmd_lsh_match *out) {
+    return insert_common(x, key, key_len, sig, NULL, 0, 0, priority, out);
+}
+
+LLMD_API llmd_status llmd_lsh_index_insert_shingles(llmd_lsh_index *x, const void *key, size_t key_len,
+                                                    const uint32_t *sig, const uint64_t *shingles,
+                                                    size_t n_shingles, uint64_t priority, llmd_lsh_match *out) {
+    return insert_common(x, key, key_len, sig, shingles, n_shingles, 1, priority, out);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -392,10 +460,10 @@ LLMD_API llmd_status llmd_lsh_index_query(llmd_lsh_index *x, const uint32_t *sig
     if (n_found) *n_found = 0;
     if (is_empty_sig(sig, x->P) || x->n == 0) return LLMD_OK;
     uint64_t bh[4096], best = 0, nc;
-    uint32_t beq;
+    double bj;
     size_t nf;
     band_hashes(x, sig, bh);
-    llmd_status st = search(x, sig, bh, &nf, &best, &beq, &nc);
+    llmd_status st = search(x, sig, NULL, 0, 0, bh, &nf, &best, &bj, &nc);
     if (st != LLMD_OK) return st;
     qsort(x->found, nf, sizeof *x->found, cmp_u64);
     for (size_t k = 0; k < nf && k < cap; k++) out[k] = x->found[k];
@@ -421,7 +489,7 @@ LLMD_API const uint32_t *llmd_lsh_index_signature(const llmd_lsh_index *x, uint6
 
 /* ---- files ---- */
 static const char MAGIC[8] = {'L', 'L', 'M', 'D', 'L', 'S', 'H', 0};
-#define HEADER_SIZE (8 + 4 * 4 + 8 + 4 + 4 + 8 + 8)
+#define HEADER_SIZE (8 + 4 * 4 + 8 + 4 + 4 + 8 + 8 + 4)
 
 LLMD_API llmd_status llmd_lsh_index_save(llmd_lsh_index *x, const char *path) {
     if (x == NULL || path == NULL)
@@ -439,9 +507,10 @@ LLMD_API llmd_status llmd_lsh_index_save(llmd_lsh_index *x, const char *path) {
     uint64_t tbits;
     memcpy(&tbits, &x->threshold, 8);
     llmd_store_le64(p, tbits); p += 8;
-    llmd_store_le64(p, x->n);
-    size_t per = 16 + 4 * (size_t)x->P;
-    llmd_status st = llmd_buf_reserve(&b, HEADER_SIZE + (size_t)x->n * per + x->keys.len + 8);
+    llmd_store_le64(p, x->n); p += 8;
+    llmd_store_le32(p, (uint32_t)x->verify);
+    size_t per = 16 + 4 * (size_t)x->P + 4;
+    llmd_status st = llmd_buf_reserve(&b, HEADER_SIZE + (size_t)x->n * per + x->keys.len + 8 * x->sh_n + 8);
     if (st == LLMD_OK) st = llmd_buf_append(&b, h, HEADER_SIZE);
     uint8_t *tmp = llmd_malloc(per);
     if (tmp == NULL && st == LLMD_OK) st = llmd_fail_nomem("saving an LSH index");
@@ -455,6 +524,17 @@ LLMD_API llmd_status llmd_lsh_index_save(llmd_lsh_index *x, const char *path) {
         if (st == LLMD_OK) {
             llmd_minhash_to_bytes(x->sigs + (size_t)e * x->P, x->P, tmp);
             st = llmd_buf_append(&b, tmp, 4 * (size_t)x->P);
+        }
+        uint64_t ns = x->sh_off[e + 1] - x->sh_off[e];
+        if (st == LLMD_OK && ns > UINT32_MAX - 1) st = llmd_fail(LLMD_ERR_RANGE, "entry %llu: shingle set too large",
+                                                                  (unsigned long long)e);
+        if (st == LLMD_OK) {
+            llmd_store_le32(tmp, x->has_sh[e] ? (uint32_t)ns + 1 : 0);
+            st = llmd_buf_append(&b, tmp, 4);
+        }
+        for (uint64_t k = 0; k < ns && st == LLMD_OK; k++) {
+            llmd_store_le64(tmp, x->sh[x->sh_off[e] + k]);
+            st = llmd_buf_append(&b, tmp, 8);
         }
     }
     llmd_free(tmp);
@@ -505,6 +585,9 @@ LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
     uint64_t tbits = llmd_load_le64(d + 40);
     memcpy(&lo.threshold, &tbits, 8);
     uint64_t n = llmd_load_le64(d + 48);
+    uint32_t vflag = llmd_load_le32(d + 56);
+    if (vflag > 1) BAD("LSH index %s: verify flag %u is not 0 or 1", path, vflag);
+    lo.verify_exact = (int)vflag;
     if (mh) {
         llmd_minhash_options c = LLMD_MINHASH_OPTIONS_INIT;
         static const size_t mh_sizes[] = {sizeof(llmd_minhash_options)};
@@ -525,7 +608,9 @@ LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
         goto done;
     }
     size_t at = HEADER_SIZE, end = len - 8, per = 4 * (size_t)x->P;
-    if (n > (end - at) / (16 + per)) BAD("LSH index %s: entry count %llu does not fit the file", path,
+    uint64_t *shv = NULL;
+    size_t shcap = 0;
+    if (n > (end - at) / (16 + per + 4)) BAD("LSH index %s: entry count %llu does not fit the file", path,
                                          (unsigned long long)n);
     if ((st = reserve_entries(x, n ? n : 1)) != LLMD_OK) goto done;
     uint32_t *sig = llmd_malloc(per);
@@ -547,10 +632,29 @@ LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
             break;
         }
         for (uint32_t i = 0; i < x->P; i++) sig[i] = llmd_load_le32(d + at + kl + 4 * (size_t)i);
-        band_hashes(x, sig, bh);
-        if ((st = append_entry(x, d + at, kl, sig, prio, root, bh)) != LLMD_OK) break;
+        const uint8_t *key = d + at;
         at += kl + per;
+        if (end - at < 4) { st = llmd_fail(LLMD_ERR_CORRUPT, "LSH index %s: entry %llu truncated", path, (unsigned long long)e); break; }
+        uint32_t ns1 = llmd_load_le32(d + at);
+        at += 4;
+        size_t ns = ns1 ? ns1 - 1 : 0;
+        if (ns > (end - at) / 8) { st = llmd_fail(LLMD_ERR_CORRUPT, "LSH index %s: entry %llu: shingle set past the end of the file", path, (unsigned long long)e); break; }
+        if (ns > shcap) {
+            uint64_t *nv = llmd_realloc(shv, shcap * sizeof *nv, ns * sizeof *nv);
+            if (nv == NULL) { st = llmd_fail_nomem("loading an LSH index"); break; }
+            shv = nv;
+            shcap = ns;
+        }
+        for (size_t k = 0; k < ns; k++) {
+            shv[k] = llmd_load_le64(d + at + 8 * k);
+            if (k && shv[k] <= shv[k - 1]) { st = llmd_fail(LLMD_ERR_CORRUPT, "LSH index %s: entry %llu: shingle set not sorted", path, (unsigned long long)e); break; }
+        }
+        if (st != LLMD_OK) break;
+        at += 8 * ns;
+        band_hashes(x, sig, bh);
+        if ((st = append_entry(x, key, kl, sig, prio, root, bh, shv, ns, ns1 != 0 && x->verify)) != LLMD_OK) break;
     }
+    llmd_free(shv);
     llmd_free(sig);
     llmd_free(bh);
     if (st == LLMD_OK && at != end) BAD("LSH index %s: %zu unexpected bytes after the last entry", path, end - at);

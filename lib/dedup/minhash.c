@@ -142,6 +142,9 @@ typedef struct mh_scratch {
     llmd_dd_words w;
     uint32_t *x;
     size_t xcap;
+    uint64_t *hv;     /* 64-bit shingle hashes, when want_hv */
+    size_t hvcap;
+    int want_hv;
     uint32_t *sig;   /* padded */
     uint32_t *cp_off; /* char mode: byte offset of each code point of the folded text (+ end) */
     size_t cpcap;
@@ -150,6 +153,7 @@ typedef struct mh_scratch {
 static void scratch_free(mh_scratch *s) {
     llmd_dd_words_free(&s->w);
     llmd_free(s->x);
+    llmd_free(s->hv);
     llmd_free(s->sig);
     llmd_free(s->cp_off);
 }
@@ -167,6 +171,23 @@ static llmd_status grow_u32(uint32_t **p, size_t *cap, size_t need) {
 
 static inline uint32_t fold32(uint64_t h) { return (uint32_t)(h ^ (h >> 32)); }
 
+/* Records the 64-bit hash of shingle k (exact-Jaccard mode) and returns its 32-bit fold. */
+static inline uint32_t keep(mh_scratch *s, size_t k, uint64_t h) {
+    if (s->want_hv) s->hv[k] = h;
+    return fold32(h);
+}
+
+static llmd_status grow_u64(uint64_t **p, size_t *cap, size_t need) {
+    if (need <= *cap) return LLMD_OK;
+    size_t c = *cap ? *cap : 256;
+    while (c < need) c *= 2;
+    uint64_t *n = llmd_realloc(*p, *cap * sizeof **p, c * sizeof **p);
+    if (n == NULL) return llmd_fail_nomem("hashing shingles");
+    *p = n;
+    *cap = c;
+    return LLMD_OK;
+}
+
 /* Shingle hashes of one document into s->x; returns their count in *nx. */
 static llmd_status shingle_hashes(const llmd_minhasher *h, const char *text, size_t len, mh_scratch *s,
                                   size_t *nx) {
@@ -181,12 +202,13 @@ static llmd_status shingle_hashes(const llmd_minhasher *h, const char *text, siz
     if (h->o.shingle_mode == LLMD_SHINGLE_WORDS) {
         size_t count = w->n >= n ? w->n - n + 1 : 1;
         if ((st = grow_u32(&s->x, &s->xcap, count)) != LLMD_OK) return st;
+        if (s->want_hv && (st = grow_u64(&s->hv, &s->hvcap, count)) != LLMD_OK) return st;
         if (w->n < n) {
-            s->x[0] = fold32(llmd_hash64(f, w->folded.len, seed));
+            s->x[0] = keep(s, 0, llmd_hash64(f, w->folded.len, seed));
         } else {
             for (size_t k = 0; k < count; k++) {
                 uint32_t a = w->start[k], e = w->end[k + n - 1];
-                s->x[k] = fold32(llmd_hash64(f + a, e - a, seed));
+                s->x[k] = keep(s, k, llmd_hash64(f + a, e - a, seed));
             }
         }
         *nx = count;
@@ -200,12 +222,13 @@ static llmd_status shingle_hashes(const llmd_minhasher *h, const char *text, siz
     s->cp_off[ncp] = (uint32_t)flen;
     size_t count = ncp >= n ? ncp - n + 1 : 1;
     if ((st = grow_u32(&s->x, &s->xcap, count)) != LLMD_OK) return st;
+    if (s->want_hv && (st = grow_u64(&s->hv, &s->hvcap, count)) != LLMD_OK) return st;
     if (ncp < n) {
-        s->x[0] = fold32(llmd_hash64(f, flen, seed));
+        s->x[0] = keep(s, 0, llmd_hash64(f, flen, seed));
     } else {
         for (size_t k = 0; k < count; k++) {
             uint32_t a = s->cp_off[k], e = s->cp_off[k + n];
-            s->x[k] = fold32(llmd_hash64(f + a, e - a, seed));
+            s->x[k] = keep(s, k, llmd_hash64(f + a, e - a, seed));
         }
     }
     *nx = count;
@@ -240,6 +263,36 @@ LLMD_API llmd_status llmd_minhash(const llmd_minhasher *h, const char *text, siz
     mh_scratch s;
     memset(&s, 0, sizeof s);
     llmd_status st = minhash_one(h, text ? text : "", len, sig, n_shingles, &s);
+    scratch_free(&s);
+    return st;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+LLMD_API llmd_status llmd_minhash_shingles(const llmd_minhasher *h, const char *text, size_t len, uint32_t *sig,
+                                           uint64_t **shingles, size_t *n_shingles) {
+    if (h == NULL || sig == NULL || shingles == NULL || n_shingles == NULL || (text == NULL && len > 0))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_minhash_shingles: NULL %s",
+                         h == NULL ? "hasher" : sig == NULL ? "sig" : text == NULL && len ? "text" : "output");
+    *shingles = NULL;
+    *n_shingles = 0;
+    mh_scratch s;
+    memset(&s, 0, sizeof s);
+    s.want_hv = 1;
+    size_t nx = 0;
+    llmd_status st = minhash_one(h, text ? text : "", len, sig, &nx, &s);
+    if (st == LLMD_OK && nx > 0) {
+        qsort(s.hv, nx, sizeof *s.hv, cmp_u64);
+        size_t u = 1;
+        for (size_t k = 1; k < nx; k++)
+            if (s.hv[k] != s.hv[u - 1]) s.hv[u++] = s.hv[k];
+        *shingles = s.hv;   /* allocated by llmd_realloc: the caller frees it with llmd_free */
+        *n_shingles = u;
+        s.hv = NULL;
+    }
     scratch_free(&s);
     return st;
 }
