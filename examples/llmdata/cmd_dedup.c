@@ -23,10 +23,15 @@ static const char usage_text[] =
     "  --seed S               hash seed (default 1)\n"
     "  --bands B --rows R     LSH bands x rows (default: datasketch's optimum for the threshold;\n"
     "                         0.8/128 -> 9x13; 16x8 trades more candidates for a higher recall)\n"
+    "  --verify MODE          estimate (default): candidates verified by the signatures' estimated\n"
+    "                         Jaccard; exact: by the exact Jaccard of the shingle sets, kept in\n"
+    "                         memory and in --index (8 bytes per shingle; no threads); give the\n"
+    "                         same --verify on every run with one --index\n"
     "  --index FILE           load FILE if it exists, dedup against it, save the updated index\n"
     "  --report FILE          JSONL of removed documents: {\"id\":..,\"kept\":..,\"jaccard\":..}\n"
     "                         (ids: the \"id\" member as written, else the input line number;\n"
-    "                         jaccard: estimated with the cluster's kept document, 1 for exact)\n"
+    "                         jaccard: with the best-matching earlier document, estimated or\n"
+    "                         exact as --verify says; 1 for --exact-only)\n"
     "  --threads N            signature threads per batch (0 = one per CPU, default 1)\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
@@ -37,7 +42,7 @@ typedef struct exact_slot { uint8_t h[16]; char *id; int used; } exact_slot;
 
 typedef struct dd_ctx {
     const char *field;
-    bool skip_bad, exact_only, normalize;
+    bool skip_bad, exact_only, normalize, verify_exact;
     unsigned threads;
     llmd_minhasher *mh;
     llmd_lsh_index *idx;
@@ -168,22 +173,31 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
         update_extra(x);
         return 0;
     }
-    llmd_status st = llmd_minhash_batch(x->mh, x->texts, x->lens, m, x->threads, x->sigs, NULL);
+    llmd_status st = LLMD_OK;
+    if (!x->verify_exact) st = llmd_minhash_batch(x->mh, x->texts, x->lens, m, x->threads, x->sigs, NULL);
     if (st != LLMD_OK) return cli_lib_error("computing signatures", st);
     for (size_t k = 0; k < m; k++) {
         size_t i = x->map[k];
         char *id = doc_id(docs[i], line[i]);
         if (id == NULL) return cli_error("dedup", "out of memory");
         llmd_lsh_match r;
-        st = llmd_lsh_index_insert(x->idx, id, strlen(id), x->sigs + k * x->P, 0, &r);
+        if (x->verify_exact) {
+            uint64_t *sh = NULL;
+            size_t nsh = 0;
+            st = llmd_minhash_shingles(x->mh, x->texts[k], x->lens[k], x->sigs + k * x->P, &sh, &nsh);
+            if (st == LLMD_OK)
+                st = llmd_lsh_index_insert_shingles(x->idx, id, strlen(id), x->sigs + k * x->P, sh, nsh, 0, &r);
+            llmd_free(sh);
+        } else {
+            st = llmd_lsh_index_insert(x->idx, id, strlen(id), x->sigs + k * x->P, 0, &r);
+        }
         if (st != LLMD_OK) {
             free(id);
             return cli_lib_error("inserting into the index", st);
         }
         if (r.duplicate) {
             verdict[i] = CLI_DROP;
-            const uint32_t *ks = llmd_lsh_index_signature(x->idx, r.representative);
-            double jr = llmd_minhash_jaccard(x->sigs + k * x->P, ks, x->P);
+            double jr = r.match_jaccard;
             if (jr == 1.0) x->exact++;
             else x->near++;
             if (x->report) {
@@ -222,7 +236,16 @@ int cmd_dedup(int argc, char **argv) {
         } else if (strcmp(a, "--exact-only") == 0) x.exact_only = true;
         else if (strcmp(a, "--normalize") == 0) x.normalize = true;
         else if (strcmp(a, "--chars") == 0) mo.shingle_mode = LLMD_SHINGLE_CHARS;
-        else if (strcmp(a, "--threshold") == 0) {
+        else if (strcmp(a, "--verify") == 0) {
+            if (cli_need_value(argc, argv, &i, &v)) { rc = 2; goto out; }
+            if (strcmp(v, "exact") == 0) lo.verify_exact = 1;
+            else if (strcmp(v, "estimate") == 0) lo.verify_exact = 0;
+            else {
+                fprintf(stderr, "llmdata dedup: --verify expects 'estimate' or 'exact', got '%s'\n", v);
+                rc = 2;
+                goto out;
+            }
+        } else if (strcmp(a, "--threshold") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || cli_parse_double("--threshold", v, &lo.threshold)) { rc = 2; goto out; }
         } else if (strcmp(a, "--num-perm") == 0 || strcmp(a, "--ngram") == 0 || strcmp(a, "--bands") == 0 ||
                    strcmp(a, "--rows") == 0 || strcmp(a, "--threads") == 0 || strcmp(a, "--seed") == 0) {
@@ -266,6 +289,7 @@ int cmd_dedup(int argc, char **argv) {
         x.P = mo.num_perm;
         st = index_path ? llmd_lsh_index_load(&x.idx, index_path, &mo) : LLMD_ERR_NOT_FOUND;
         if (st == LLMD_ERR_NOT_FOUND) st = llmd_lsh_index_new(&x.idx, &mo, &lo);
+        x.verify_exact = lo.verify_exact != 0;
         if (st != LLMD_OK) {
             fprintf(stderr, "llmdata dedup: %s\n", llmd_last_error());
             rc = st == LLMD_ERR_INVALID_ARG ? 2 : 1;

@@ -69,6 +69,14 @@ grep -q "checksum mismatch" "$T/err" || fail "corrupt index message: $(cat "$T/e
 "$LLMDATA" dedup -q --ngram 3 --index "$T/idx2" "$T/day2.jsonl" > /dev/null 2> "$T/err" && fail "ngram mismatch accepted"
 grep -q "different ngram" "$T/err" || fail "mismatch message: $(cat "$T/err")"
 
+# 5b. --verify exact: "a b c d e f" = {abcde, bcdef}, plus " g" = {abcde, bcdef, cdefg}: J = 2/3
+#     exactly, over a 0.6 threshold; the estimate mode reports a signature estimate instead.
+printf '%s\n' '{"id":"x","text":"a b c d e f"}' '{"id":"y","text":"A b, c d e f g"}' > "$T/ex.jsonl"
+"$LLMDATA" dedup -q --threshold 0.6 --bands 64 --rows 2 --verify exact --report "$T/r.jsonl" "$T/ex.jsonl" > /dev/null \
+  || fail "verify exact exited $?"
+expect verify-exact "$(cat "$T/r.jsonl")" '{"id":"y","kept":"x","jaccard":0.6667}'
+"$LLMDATA" dedup --verify maybe "$T/ex.jsonl" > /dev/null 2>&1; expect verify-bad $? 2
+
 # 6. Usage errors.
 "$LLMDATA" dedup --bands 4 "$T/in.jsonl" > /dev/null 2> "$T/err"; expect bands-alone $? 2
 grep -q "set both" "$T/err" || fail "bands message: $(cat "$T/err")"

@@ -3,7 +3,8 @@
 # tests/test_dedup.c).   tests/dedup_quality/run_full.sh BUILD_DIR [WORKDIR]
 # Builds the test set from the shared corpus (made with ../shared/corpus/make_corpus.sh when
 # /work/corpus is absent; skips cleanly without ../shared), runs `llmdata dedup` at threshold 0.8
-# with the default bands (datasketch optimum 9x13) and with 16x8, and prints precision/recall.
+# with the default bands (datasketch optimum 9x13), with 16x8, and with 20x6 + exact-Jaccard
+# verification, and prints precision/recall.
 set -eu
 BUILD=${1:?usage: run_full.sh BUILD_DIR [WORKDIR]}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     t = f[4].replace("\\\\", "\x00").replace("\\n", "\n").replace("\\t", "\t").replace("\x00", "\\")
     print(json.dumps({"id": f[0], "text": t}, ensure_ascii=False))
 ' "$W/set.tsv" > "$W/set.jsonl"
-for cfg in "" "--bands 16 --rows 8"; do
+for cfg in "" "--bands 16 --rows 8" "--bands 20 --rows 6 --verify exact"; do
   echo "== llmdata dedup --threshold 0.8 $cfg"
   # shellcheck disable=SC2086
   "$BUILD/examples/llmdata/llmdata" dedup --threshold 0.8 $cfg --report "$W/report.jsonl" "$W/set.jsonl" > /dev/null
