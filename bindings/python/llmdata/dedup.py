@@ -40,7 +40,7 @@ class _MinhashOptions(ctypes.Structure):
 
 class _LshOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("threshold", ctypes.c_double), ("bands", ctypes.c_uint32),
-                ("rows", ctypes.c_uint32)]
+                ("rows", ctypes.c_uint32), ("verify_exact", ctypes.c_int)]
 
 
 class _ExactOptions(ctypes.Structure):
@@ -171,6 +171,22 @@ class MinHasher:
                  ctypes.c_uint, _u32p, ctypes.POINTER(_sz))(self._h, ptrs, lens, n, threads, _u32(out), None))
         return out
 
+    def shingles(self, text):
+        """(signature, shingle set): the set is a sorted numpy uint64 array of the distinct
+        XXH3-64 shingle hashes, for LshIndex(verify_exact=True).insert(..., shingles=...)."""
+        b = to_bytes(text)
+        sig = np.empty(self.num_perm, dtype=np.uint32)
+        p = ctypes.POINTER(ctypes.c_uint64)()
+        n = _sz()
+        check(_f("llmd_minhash_shingles", ctypes.c_int, _vp, _cp, _sz, _u32p,
+                 ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
+            self._h, b, len(b), _u32(sig), ctypes.byref(p), ctypes.byref(n)))
+        try:
+            sh = np.ctypeslib.as_array(p, shape=(n.value,)).copy() if n.value else np.empty(0, dtype=np.uint64)
+        finally:
+            _f("llmd_free", None, _vp)(ctypes.cast(p, _vp))
+        return sig, sh
+
     def signature_bytes(self, text):
         """The documented byte layout: num_perm little-endian uint32."""
         return self.signature(text).astype("<u4").tobytes()
@@ -179,14 +195,15 @@ class MinHasher:
 class LshIndex:
     """Near-duplicate index.  Build with a MinHasher (whose parameters are stored), or load()."""
 
-    def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, _handle=None, _num_perm=None):
+    def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, verify_exact=False, _handle=None,
+                 _num_perm=None):
         self._x = _vp()
         if _handle is not None:
             self._x = _handle
             self.num_perm = _num_perm
             return
         hasher = hasher or MinHasher()
-        lo = _LshOptions(1, threshold, bands, rows)
+        lo = _LshOptions(1, threshold, bands, rows, 1 if verify_exact else 0)
         check(_f("llmd_lsh_index_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
                  ctypes.POINTER(_LshOptions))(ctypes.byref(self._x), ctypes.byref(hasher._opts), ctypes.byref(lo)))
         self.num_perm = hasher.num_perm
@@ -220,13 +237,21 @@ class LshIndex:
     def __len__(self):
         return _f("llmd_lsh_index_count", ctypes.c_uint64, _vp)(self._x)
 
-    def insert(self, key, sig, priority=0):
-        """Inserts (key, signature); returns an LshMatch (duplicate, best match, representative)."""
+    def insert(self, key, sig, priority=0, shingles=None):
+        """Inserts (key, signature[, shingle set from MinHasher.shingles]); returns an LshMatch
+        (duplicate, best match and its Jaccard, representative)."""
         k = to_bytes(key)
         s = _sig(sig, self.num_perm)
         m = _Match()
-        check(_f("llmd_lsh_index_insert", ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64,
-                 ctypes.POINTER(_Match))(self._x, k, len(k), _u32(s), priority, ctypes.byref(m)))
+        if shingles is None:
+            check(_f("llmd_lsh_index_insert", ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64,
+                     ctypes.POINTER(_Match))(self._x, k, len(k), _u32(s), priority, ctypes.byref(m)))
+        else:
+            sh = np.ascontiguousarray(shingles, dtype=np.uint64)
+            check(_f("llmd_lsh_index_insert_shingles", ctypes.c_int, _vp, _cp, _sz, _u32p,
+                     ctypes.POINTER(ctypes.c_uint64), _sz, ctypes.c_uint64, ctypes.POINTER(_Match))(
+                self._x, k, len(k), _u32(s), sh.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), sh.shape[0],
+                priority, ctypes.byref(m)))
         return LshMatch(m.entry, bool(m.duplicate), m.match if m.duplicate else None, m.match_jaccard,
                         m.representative, m.candidates)
 

@@ -128,6 +128,23 @@ class TestIndex(unittest.TestCase):
             idx.insert("bad", np.zeros(5, dtype=np.uint32))
 
 
+class TestVerifyExact(unittest.TestCase):
+    def test_exact_jaccard(self):
+        # "a b c d e f" -> {abcde, bcdef}; "+ g" -> {abcde, bcdef, cdefg}: J = 2/3 (by hand)
+        h = llmdata.MinHasher()
+        idx = llmdata.LshIndex(h, threshold=0.6, bands=64, rows=2, verify_exact=True)
+        s1, sh1 = h.shingles("a b c d e f")
+        self.assertEqual(sh1.dtype, np.uint64)
+        self.assertEqual(len(sh1), 2)
+        np.testing.assert_array_equal(s1, h.signature("a b c d e f"))
+        idx.insert("x", s1, shingles=sh1)
+        s2, sh2 = h.shingles("A b, c d e f g")
+        m = idx.insert("y", s2, shingles=sh2)
+        self.assertTrue(m.duplicate)
+        self.assertEqual(m.match_jaccard, 2 / 3)
+        self.assertEqual(len(h.shingles("")[1]), 0)
+
+
 class TestExact(unittest.TestCase):
     def test_hash_and_set(self):
         self.assertEqual(llmdata.exact_hash("Hello,  WORLD!", normalize=True), llmdata.exact_hash("hello world"))
