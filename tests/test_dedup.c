@@ -525,6 +525,7 @@ START_TEST(test_verify_exact) {
     ck_ok(llmd_minhash_shingles(h, "A B C D E F G", 13, sig, &sh, &n));
     ck_assert_uint_eq(n, 3);
     ck_ok(llmd_lsh_index_insert_shingles(idx, "B", 1, sig, sh, n, 0, &m));
+    llmd_free(sh);
     ck_assert_int_eq(m.duplicate, 1);
     ck_assert(m.match_jaccard == 2.0 / 3.0);
     uint64_t bad[2] = {5, 5};
