@@ -28,6 +28,8 @@ static const char usage_text[] =
     "                         memory and in --index (8 bytes per shingle; no threads); give the\n"
     "                         same --verify on every run with one --index\n"
     "  --index FILE           load FILE if it exists, dedup against it, save the updated index\n"
+    "                         (a loaded index keeps the threshold and bands it was built with;\n"
+    "                         --num-perm/--ngram/--chars/--seed must match it)\n"
     "  --report FILE          JSONL of removed documents: {\"id\":..,\"kept\":..,\"jaccard\":..}\n"
     "                         (ids: the \"id\" member as written, else the input line number;\n"
     "                         jaccard: with the best-matching earlier document, estimated or\n"
