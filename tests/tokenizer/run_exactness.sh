@@ -1,0 +1,84 @@
+#!/bin/bash
+# Token-id exactness of `llmdata tokenize` against the real peers (HF tokenizers via npm, npm
+# tiktoken) on real tokenizer files.
+#   run_exactness.sh BUILD_DIR [--quick|--full]
+#     --quick (default): edge set + the first 300 corpus documents
+#     --full: edge set, 1 MB cases (HF files only: tiktoken's own merge is quadratic there), and
+#             every document of the shared corpus
+# Expected ids are cached under tests/tokenizer/cache/, keyed by the hash of tokenizer file, input,
+# mode and peer versions.  Skips (exit 0, says why) when the peers or the CLI are missing.
+# Ends with "tokenizer-exactness: N passed, M failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: run_exactness.sh BUILD_DIR [--quick|--full]}
+mode=${2:---quick}
+cli="$build/examples/llmdata/llmdata"
+files="$here/peer/files"
+cache="$here/cache"; mkdir -p "$cache"
+py=/usr/bin/python3; [ -x $py ] || py=python3
+
+skip() { echo "tokenizer-exactness: skipped: $1"; echo "tokenizer-exactness: 0 passed, 0 failed, 1 skipped"; exit 0; }
+[ -x "$cli" ] || skip "no CLI at $cli"
+"$cli" tokenize --help >/dev/null 2>&1 || [ $? -ne 2 ] || skip "this build has no 'llmdata tokenize'"
+[ -f "$files/gpt2.json" ] && [ -d "$here/peer/node_modules/tokenizers" ] || skip "peers missing: run tests/tokenizer/fetch_peers.sh"
+
+# Inputs.
+inputs=("edge:$here/edge_cases.jsonl")
+if [ "$mode" = --full ]; then
+  [ -f "$cache/edge_big.jsonl" ] || $py "$here/make_edge_set.py" "$cache/edge_big.jsonl" --big 2>/dev/null
+  inputs+=("big:$cache/edge_big.jsonl")
+fi
+corpus=${LLMD_CORPUS_JSONL:-}
+if [ -z "$corpus" ]; then
+  shared="$(cd "$here/../.." && pwd)/../shared"
+  if [ -x "$shared/corpus/make_corpus.sh" ] || [ -f "$shared/corpus/make_corpus.sh" ]; then
+    [ -f "$cache/corpus/corpus.jsonl" ] || bash "$shared/corpus/make_corpus.sh" "$cache/corpus" >/dev/null 2>&1
+    corpus="$cache/corpus/corpus.jsonl"
+  fi
+fi
+if [ -n "$corpus" ] && [ -f "$corpus" ]; then
+  if [ "$mode" = --full ]; then inputs+=("corpus:$corpus")
+  else head -n 300 "$corpus" > "$cache/corpus300.jsonl"; inputs+=("corpus300:$cache/corpus300.jsonl"); fi
+else
+  echo "tokenizer-exactness: no shared corpus (../shared absent): edge set only"
+fi
+
+peer_versions=$(cd "$here/peer" && node -e 'for (const p of ["tokenizers","tiktoken"]) console.log(require(p + "/package.json").version)' 2>/dev/null | tr '\n' ' ')
+pass=0; fail=0
+check() {  # label expected-args -- our-args ; input
+  local label=$1 peer_args=$2 our_args=$3 in=$4
+  local key; key=$( { echo "$peer_args $peer_versions"; sha256sum "$in" | cut -c1-64; } | sha256sum | cut -c1-16)
+  local exp="$cache/exp-$key.jsonl" act; act=$(mktemp)
+  if [ ! -s "$exp" ]; then
+    # shellcheck disable=SC2086
+    node "$here/peer_encode.mjs" $peer_args --in "$in" --out "$exp.tmp" && mv "$exp.tmp" "$exp"
+  fi
+  # shellcheck disable=SC2086
+  if "$cli" tokenize $our_args --quiet < "$in" > "$act" 2> "$act.err" &&
+     $py "$here/compare.py" "$exp" "$act" --label "$label"; then
+    pass=$((pass+1))
+  else
+    fail=$((fail+1)); echo "FAIL $label"; head -5 "$act.err"
+  fi
+  rm -f "$act" "$act.err"
+}
+
+for entry in "${inputs[@]}"; do
+  name=${entry%%:*}; in=${entry#*:}
+  for t in gpt2 llama3 llama2; do
+    check "$t/$name" "--tokenizer $files/$t.json" "--tokenizer $files/$t.json" "$in"
+    check "$t/$name/special" "--tokenizer $files/$t.json --add-special-tokens" \
+          "--tokenizer $files/$t.json --add-special-tokens" "$in"
+  done
+  [ "$name" = big ] && continue
+  for p in cl100k o200k; do
+    check "$p/$name" "--tiktoken ${p}_base" "--tokenizer $files/${p}_base.tiktoken --tiktoken-pattern $p" "$in"
+  done
+  if [ "$name" = edge ]; then
+    for p in r50k p50k; do
+      check "$p/$name" "--tiktoken ${p}_base" "--tokenizer $files/${p}_base.tiktoken --tiktoken-pattern $p" "$in"
+    done
+  fi
+done
+echo "tokenizer-exactness: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
