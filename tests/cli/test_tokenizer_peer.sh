@@ -1,0 +1,6 @@
+#!/bin/sh
+# Quick exactness check of `llmdata tokenize` against HF tokenizers / tiktoken (edge set + 300
+# corpus documents) when the npm peers are installed (tests/tokenizer/fetch_peers.sh); the full
+# corpus comparison runs in .ci/run.  Skips cleanly otherwise.
+build=$(cd "$(dirname "$LLMDATA")/../.." && pwd)
+exec bash "$(dirname "$0")/../tokenizer/run_exactness.sh" "$build" --quick
