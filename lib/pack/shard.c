@@ -287,7 +287,7 @@ static llmd_status build_manifest(llmd_shard_writer *w, const char *extra, llmd_
         st = llmd_json_doc_new(&d);
         if (st == LLMD_OK) st = llmd_json_doc_parse(d, extra, strlen(extra));
         llmd_json_doc_free(d);
-        if (st != LLMD_OK) return llmd_error_prefix("shard manifest extra JSON: ");
+        if (st != LLMD_OK) return llmd_error_prefix("shard manifest extra JSON");
         const char *a = strchr(extra, '{'), *b = strrchr(extra, '}');
         const char *q = a + 1;
         while (q < b && (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')) q++;
