@@ -1,0 +1,153 @@
+/* llmdata pipeline — JSONL → filters → clean + redact → dedup → tokenize → pack → shards + report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: llmdata pipeline --tokenizer FILE --seq-len N --out DIR [--config FILE.json] [options] INPUT...\n"
+    "\n"
+    "Streams JSONL (plain or .zst, '-' = stdin) through quality filters (length, C4, Gopher), cleaning\n"
+    "and PII redaction, exact and near dedup, tokenization and packing, and writes DIR/data.bin +\n"
+    "DIR/data.idx (or DIR/data.npy), DIR/data.boundaries.npy, DIR/data.manifest.json and\n"
+    "DIR/report.json; prints the report on stderr.  Every setting can also be given in the JSON\n"
+    "config (keys: include/llmdata/pipeline.h; \"inputs\": [paths]); command-line options override it.\n"
+    "\n"
+    "  --tokenizer FILE       tokenizer.json / .tiktoken, or 'bytes' (UTF-8 bytes, EOS 256)\n"
+    "  --seq-len N            tokens per window\n"
+    "  --out DIR, -o DIR      output directory (created if missing)\n"
+    "  --config FILE          JSON config applied before the other options\n"
+    "  --strategy S           greedy (default) or best-fit\n"
+    "  --format F             mmidx (default) or npy\n"
+    "  --bos ID / --eos ID / --pad ID   special ids (-1 = none; default EOS: the tokenizer's)\n"
+    "  --threads N            threads for batch stages (default 2, 0 = one per CPU)\n"
+    "  --batch N              documents per batch (default 4096)\n"
+    "  --field NAME           text field (default text)\n"
+    "  --no-filter / --no-c4 / --no-gopher / --no-clean / --no-redact / --no-dedup / --no-near-dedup\n"
+    "  --min-bytes N / --max-bytes N    length filter\n"
+    "  --set KEY=VALUE        any setting by name\n"
+    "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
+    "  -q, --quiet            no progress, no report on stderr\n";
+
+typedef struct prog {
+    double t0, last;
+} prog;
+
+static void progress(void *ctx, uint64_t done, uint64_t total, uint64_t docs, uint64_t tokens) {
+    prog *pg = ctx;
+    double t = cli_now();
+    if (t - pg->last < 0.2) return;
+    pg->last = t;
+    double mb = (double)done / 1e6, secs = t - pg->t0;
+    if (total > 0)
+        fprintf(stderr, "\r  %5.1f%%  %8.1f MB  %10llu docs  %12llu tokens  %6.1f MB/s ", 100.0 * (double)done / (double)total,
+                mb, (unsigned long long)docs, (unsigned long long)tokens, secs > 0 ? mb / secs : 0);
+    else
+        fprintf(stderr, "\r  %8.1f MB  %10llu docs  %12llu tokens ", mb, (unsigned long long)docs,
+                (unsigned long long)tokens);
+    fflush(stderr);
+}
+
+static int set(llmd_pipeline *p, const char *key, const char *value) {
+    llmd_status st = llmd_pipeline_set(p, key, value);
+    if (st != LLMD_OK) {
+        fprintf(stderr, "llmdata pipeline: %s\n", llmd_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_pipeline(int argc, char **argv);
+int cmd_pipeline(int argc, char **argv) {
+    llmd_pipeline *p = NULL;
+    if (llmd_pipeline_new(&p) != LLMD_OK) return cli_lib_error("pipeline", LLMD_ERR_NOMEM);
+    int quiet = 0, rc = 2;
+    /* the config first, so that every other option overrides it */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            llmd_pipeline_free(p);
+            return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) goto usage;
+            llmd_status st = llmd_pipeline_load_config(p, argv[i + 1]);
+            if (st != LLMD_OK) {
+                rc = cli_lib_error("--config", st);
+                goto done;
+            }
+            i++;
+        }
+    }
+    static const struct { const char *opt, *key; } valued[] = {
+        {"--tokenizer", "tokenizer"}, {"--seq-len", "seq_len"}, {"--out", "out"}, {"-o", "out"},
+        {"--strategy", "strategy"}, {"--format", "format"}, {"--bos", "bos_id"}, {"--eos", "eos_id"},
+        {"--pad", "pad_id"}, {"--threads", "threads"}, {"--batch", "batch"}, {"--field", "field"},
+        {"--min-bytes", "min_bytes"}, {"--max-bytes", "max_bytes"}, {"--buffer", "buffer"},
+        {"--bad-words", "bad_words_file"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
+    };
+    static const struct { const char *opt, *key, *value; } flags[] = {
+        {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},
+        {"--no-clean", "clean", "0"}, {"--no-redact", "redact", "0"}, {"--no-dedup", "exact_dedup", "0"},
+        {"--no-dedup", "near_dedup", "0"}, {"--no-near-dedup", "near_dedup", "0"}, {"--skip-bad", "skip_bad", "1"},
+    };
+    size_t n_inputs = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int done_opt = 0;
+        if (strcmp(a, "--config") == 0) { i++; continue; }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !done_opt; k++)
+            if (strcmp(a, valued[k].opt) == 0) {
+                const char *v;
+                if (cli_need_value(argc, argv, &i, &v) || set(p, valued[k].key, v)) goto usage;
+                done_opt = 1;
+            }
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            if (strcmp(a, flags[k].opt) == 0) {
+                if (set(p, flags[k].key, flags[k].value)) goto usage;
+                done_opt = 1;
+            }
+        if (done_opt) continue;
+        if (strcmp(a, "--set") == 0) {
+            const char *v;
+            if (cli_need_value(argc, argv, &i, &v)) goto usage;
+            const char *eq = strchr(v, '=');
+            if (eq == NULL) { cli_error("pipeline", "--set expects KEY=VALUE, got '%s'", v); goto usage; }
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - v), v);
+            if (set(p, key, eq + 1)) goto usage;
+            continue;
+        }
+        if (a[0] == '-' && a[1] != 0) {
+            cli_error("pipeline", "unknown option %s", a);
+            goto usage;
+        }
+        if (llmd_pipeline_add_input(p, a) != LLMD_OK) { rc = cli_lib_error("inputs", LLMD_ERR_NOMEM); goto done; }
+        n_inputs++;
+    }
+    prog pg = {cli_now(), 0};
+    int tty = !quiet && isatty(2);
+    if (tty) llmd_pipeline_set_progress(p, progress, &pg);
+    char *json = NULL, *text = NULL;
+    llmd_status st = llmd_pipeline_run(p, &json, &text);
+    if (tty) fputs("\r\033[K", stderr);
+    if (st != LLMD_OK) {
+        fprintf(stderr, "llmdata pipeline: %s\n", llmd_last_error());
+        rc = 1;
+        goto done;
+    }
+    if (!quiet) fputs(text, stderr);
+    llmd_free(json);
+    llmd_free(text);
+    rc = 0;
+    goto done;
+usage:
+    rc = cli_usage(usage_text);
+done:
+    llmd_pipeline_free(p);
+    (void)n_inputs;
+    return rc;
+}

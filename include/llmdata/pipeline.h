@@ -1,0 +1,87 @@
+/* llmdata/pipeline.h — the whole flow in one call: JSONL(.zst) → quality filters → clean + PII
+ * redaction → exact + near dedup → tokenize → pack → training shards + report.
+ *
+ * A llmd_pipeline holds settings (string key/value pairs, settable one by one or from a JSON config
+ * file) and inputs.  llmd_pipeline_run streams every input in batches of `batch` documents; the
+ * batch stages (filters, cleaning, MinHash, tokenization) use `threads` threads, the stateful
+ * stages (dedup indexes, packer, writer) run on the calling thread.
+ *
+ * Settings (key = value; numbers and booleans as text: "1"/"0", "true"/"false"):
+ *   tokenizer       tokenizer file (HF tokenizer.json, tiktoken) or "bytes" (UTF-8 bytes as ids
+ *                   0..255, EOS 256, vocab 257).  Required.
+ *   out             output directory (created if missing; must be writable).  Required.
+ *   seq_len         tokens per window.  Required.
+ *   field           JSON text field (default "text")
+ *   strategy        greedy | best-fit (default greedy)
+ *   format          mmidx | npy (default mmidx)
+ *   bos_id, eos_id  ids added around each document; eos_id default: the tokenizer's end-of-text
+ *                   token if it has one (GPT-2 "<|endoftext|>"), else none; -1 = none
+ *   pad_id          padding id, -1 = drop the last partial window (default: eos_id for best-fit)
+ *   buffer          best-fit buffer in windows (default 1024)
+ *   threads         threads for batch stages (default 2; 0 = one per CPU)
+ *   batch           documents per batch (default 4096)
+ *   filter          apply quality filters (default 1); c4, gopher (default 1 each);
+ *   min_bytes, max_bytes, bad_words_file   filter settings (filter.h)
+ *   clean           clean text (default 1); redact: PII redaction (default 1);
+ *   pii_types       comma list of PII types (text.h llmd_pii_parse_types; default all)
+ *   exact_dedup     drop exact duplicates of the cleaned text (default 1)
+ *   near_dedup      drop near duplicates, MinHash LSH (default 1); near_threshold (default 0.8)
+ *   skip_bad        skip malformed lines / documents without the field (default 0: fail)
+ * Outputs in `out`: data.bin + data.idx (or data.npy), data.boundaries.npy, data.manifest.json
+ * (pack.h layouts; the manifest carries the tokenizer file's XXH3-128, seq_len, strategy and the
+ * per-stage statistics), report.json (the report below).
+ *
+ * Thread safety: one thread at a time per llmd_pipeline. */
+#ifndef LLMDATA_PIPELINE_H
+#define LLMDATA_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmdata/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmd_pipeline llmd_pipeline;
+
+/* Creates a pipeline with default settings.  Errors: LLMD_ERR_NOMEM.  Free with llmd_pipeline_free. */
+LLMD_API llmd_status llmd_pipeline_new(llmd_pipeline **out);
+LLMD_API void llmd_pipeline_free(llmd_pipeline *p);
+
+/* Sets one setting (value copied).  Errors: LLMD_ERR_NOT_FOUND (unknown key, named),
+ * LLMD_ERR_INVALID_ARG (a value that does not parse or is out of range, named). */
+LLMD_API llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *value);
+
+/* Applies a JSON config file: one object whose members are settings (string, number or boolean
+ * values; "inputs": array of paths adds inputs).  Later calls to llmd_pipeline_set override.
+ * Errors: LLMD_ERR_IO / NOT_FOUND (the file), LLMD_ERR_PARSE (not a JSON object), and those of
+ * llmd_pipeline_set prefixed with the file name. */
+LLMD_API llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path);
+
+/* Adds an input file (JSONL, .zst, or "-" for standard input).  Errors: LLMD_ERR_NOMEM. */
+LLMD_API llmd_status llmd_pipeline_add_input(llmd_pipeline *p, const char *path);
+
+/* Progress: called on the running thread after every batch with bytes of input read so far (of
+ * compressed input for .zst), the total size of the inputs (0 if unknown, e.g. stdin), documents
+ * read and tokens packed. */
+typedef void (*llmd_pipeline_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_total,
+                                          uint64_t docs, uint64_t tokens);
+LLMD_API void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progress_fn fn, void *ctx);
+
+/* Runs the pipeline.  On success *report_json (may be NULL) gets the report as a JSON object text
+ * and *report_text (may be NULL) a readable multi-line rendering; free both with llmd_free.
+ * Report: per stage (read, filter, clean, dedup, tokenize, pack, write) docs/bytes/tokens in and
+ * out, seconds and MB/s of the stage's input; every filter rule's counters; PII counts; packing
+ * statistics and efficiency (real tokens / window tokens); totals.
+ * Errors: LLMD_ERR_INVALID_ARG (a required setting missing), LLMD_ERR_IO (out not writable, write
+ * failed), LLMD_ERR_PARSE (a bad line without skip_bad: "FILE:LINE: ..."), LLMD_ERR_NOT_FOUND
+ * (the field missing without skip_bad), and those of the stages.  After an error no shard file
+ * with a final name is left by this run. */
+LLMD_API llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **report_text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LLMDATA_PIPELINE_H */

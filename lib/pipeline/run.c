@@ -1,0 +1,542 @@
+/* llmd_pipeline_run: the streaming loop and its report. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "llmdata/dedup.h"
+#include "llmdata/filter.h"
+#include "llmdata/io.h"
+#include "llmdata/pack.h"
+#include "llmdata/text.h"
+#include "pipeline_internal.h"
+
+enum { S_READ, S_FILTER, S_CLEAN, S_DEDUP, S_TOKENIZE, S_PACK, S_WRITE, S_N };
+static const char *const stage_names[S_N] = {"read", "filter", "clean", "dedup", "tokenize", "pack", "write"};
+
+typedef struct stage {
+    uint64_t docs_in, docs_out, bytes_in, bytes_out, tokens_in, tokens_out;
+    double secs;
+} stage;
+
+#define MAX_PII 64
+
+typedef struct run {
+    llmd_pipeline *p;
+    llmd_pl_settings *s;
+    llmd_filter *filter;
+    llmd_redactor *red;
+    llmd_exact_set *exact;
+    llmd_minhasher *mh;
+    llmd_lsh_index *lsh;
+    llmd_pl_tok tok;
+    llmd_packer *packer;
+    llmd_shard_writer *writer;
+    llmd_json_doc *doc;
+    stage st[S_N];
+    llmd_filter_counts fc;
+    uint64_t bad_lines, empty_after_clean, exact_dupes, near_dupes, near_key;
+    uint64_t pii[MAX_PII];
+    const char *pii_name[MAX_PII];
+    /* batch */
+    llmd_buf arena;
+    size_t *toffs, n, cap;
+    const char **texts;
+    size_t *lens;
+    llmd_filter_result *fres;
+    uint32_t *sigs;
+    uint32_t *ids;
+    size_t ids_cap, *id_offs;
+    uint64_t bytes_done, bytes_total;
+    double t_start;
+    char *prefix;
+} run;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static llmd_status timed_write(void *ctx, const llmd_pack_window *w) {
+    run *r = ctx;
+    double t = now();
+    llmd_status st = llmd_shard_writer_add(r->writer, w);
+    r->st[S_WRITE].secs += now() - t;
+    r->st[S_WRITE].docs_in++;
+    return st;
+}
+
+static llmd_status ensure_batch(run *r, size_t cap) {
+    if (cap <= r->cap) return LLMD_OK;
+    size_t old = r->cap;
+    r->toffs = llmd_realloc(r->toffs, (old + (old > 0)) * sizeof *r->toffs, (cap + 1) * sizeof *r->toffs);
+    r->texts = llmd_realloc(r->texts, old * sizeof *r->texts, cap * sizeof *r->texts);
+    r->lens = llmd_realloc(r->lens, old * sizeof *r->lens, cap * sizeof *r->lens);
+    r->fres = llmd_realloc(r->fres, old * sizeof *r->fres, cap * sizeof *r->fres);
+    r->id_offs = llmd_realloc(r->id_offs, (old + (old > 0)) * sizeof *r->id_offs, (cap + 1) * sizeof *r->id_offs);
+    if (!r->toffs || !r->texts || !r->lens || !r->fres || !r->id_offs) return llmd_fail_nomem("pipeline batch");
+    if (r->mh != NULL) {
+        uint32_t P = llmd_minhasher_num_perm(r->mh);
+        r->sigs = llmd_realloc(r->sigs, old * P * sizeof *r->sigs, cap * P * sizeof *r->sigs);
+        if (r->sigs == NULL) return llmd_fail_nomem("pipeline signatures");
+    }
+    r->cap = cap;
+    return LLMD_OK;
+}
+
+/* Keeps texts[i] where keep[i] (compacting texts/lens); returns the new count. */
+static size_t compact(run *r, size_t n, const unsigned char *keep) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (keep[i]) {
+            r->texts[k] = r->texts[i];
+            r->lens[k] = r->lens[i];
+            k++;
+        }
+    return k;
+}
+
+static uint64_t sum_lens(const size_t *lens, size_t n) {
+    uint64_t b = 0;
+    for (size_t i = 0; i < n; i++) b += lens[i];
+    return b;
+}
+
+static llmd_status process_batch(run *r) {
+    size_t n = r->n;
+    if (n == 0) return LLMD_OK;
+    llmd_pl_settings *s = r->s;
+    unsigned threads = (unsigned)s->threads;
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < n; i++) {
+        r->texts[i] = r->arena.data + r->toffs[i];
+        r->lens[i] = r->toffs[i + 1] - r->toffs[i];
+    }
+    unsigned char *keep = llmd_malloc(n ? n : 1);
+    if (keep == NULL) return llmd_fail_nomem("pipeline batch");
+    llmd_text_batch *tb = NULL;
+    bool have_fres = false;
+    double t;
+
+    /* filters */
+    if (r->filter != NULL) {
+        t = now();
+        stage *g = &r->st[S_FILTER];
+        g->docs_in += n;
+        g->bytes_in += sum_lens(r->lens, n);
+        st = llmd_filter_batch(r->filter, r->texts, r->lens, n, threads, r->fres);
+        if (st != LLMD_OK) goto out;
+        have_fres = true;
+        for (size_t i = 0; i < n; i++) {
+            llmd_filter_counts_add(&r->fc, &r->fres[i]);
+            keep[i] = (unsigned char)r->fres[i].keep;
+            if (r->fres[i].keep && r->fres[i].text != NULL) {
+                r->texts[i] = r->fres[i].text;
+                r->lens[i] = r->fres[i].len;
+            }
+        }
+        n = compact(r, n, keep);
+        g->docs_out += n;
+        g->bytes_out += sum_lens(r->lens, n);
+        g->secs += now() - t;
+    }
+
+    /* clean + redact */
+    if (s->clean || r->red != NULL) {
+        t = now();
+        stage *g = &r->st[S_CLEAN];
+        g->docs_in += n;
+        g->bytes_in += sum_lens(r->lens, n);
+        size_t failed;
+        st = llmd_text_batch_run(r->texts, r->lens, n, s->clean, NULL, r->red, threads, &tb, &failed);
+        if (st != LLMD_OK) goto out;
+        for (size_t i = 0; i < n; i++) {
+            r->texts[i] = tb->data + tb->offsets[i];
+            r->lens[i] = tb->offsets[i + 1] - tb->offsets[i];
+            keep[i] = r->lens[i] > 0;
+            r->empty_after_clean += r->lens[i] == 0;
+        }
+        for (size_t k = 0; k < (tb->span_offsets ? tb->span_offsets[n] : 0); k++) {
+            uint32_t id = tb->spans[k].type_id;
+            if (id < MAX_PII) {
+                r->pii[id]++;
+                r->pii_name[id] = tb->spans[k].type;
+            }
+        }
+        n = compact(r, n, keep);
+        g->docs_out += n;
+        g->bytes_out += sum_lens(r->lens, n);
+        g->secs += now() - t;
+    }
+
+    /* dedup */
+    if (r->exact != NULL || r->lsh != NULL) {
+        t = now();
+        stage *g = &r->st[S_DEDUP];
+        g->docs_in += n;
+        g->bytes_in += sum_lens(r->lens, n);
+        for (size_t i = 0; i < n; i++) keep[i] = 1;
+        if (r->exact != NULL) {
+            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+                uint8_t h[16];
+                int was_new;
+                st = llmd_exact_hash(h, r->texts[i], r->lens[i], LLMD_EXACT_RAW);
+                if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
+                if (st == LLMD_OK && !was_new) {
+                    keep[i] = 0;
+                    r->exact_dupes++;
+                }
+            }
+            if (st != LLMD_OK) goto out;
+            n = compact(r, n, keep);
+            for (size_t i = 0; i < n; i++) keep[i] = 1;
+        }
+        if (r->lsh != NULL && n > 0) {
+            uint32_t P = llmd_minhasher_num_perm(r->mh);
+            st = llmd_minhash_batch(r->mh, r->texts, r->lens, n, threads, r->sigs, NULL);
+            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+                llmd_lsh_match m;
+                uint64_t key = r->near_key++;
+                st = llmd_lsh_index_insert(r->lsh, &key, sizeof key, r->sigs + i * P, 0, &m);
+                if (st == LLMD_OK && m.duplicate) {
+                    keep[i] = 0;
+                    r->near_dupes++;
+                }
+            }
+            if (st != LLMD_OK) goto out;
+            n = compact(r, n, keep);
+        }
+        g->docs_out += n;
+        g->bytes_out += sum_lens(r->lens, n);
+        g->secs += now() - t;
+    }
+
+    /* tokenize */
+    t = now();
+    stage *g = &r->st[S_TOKENIZE];
+    g->docs_in += n;
+    g->bytes_in += sum_lens(r->lens, n);
+    st = llmd_pl_tok_encode(&r->tok, r->texts, r->lens, n, threads, &r->ids, &r->ids_cap, r->id_offs);
+    if (st != LLMD_OK) goto out;
+    g->docs_out += n;
+    g->tokens_out += n ? r->id_offs[n] : 0;
+    g->secs += now() - t;
+
+    /* pack (+ write, timed separately inside) */
+    t = now();
+    double w0 = r->st[S_WRITE].secs;
+    stage *pk = &r->st[S_PACK];
+    pk->docs_in += n;
+    pk->tokens_in += n ? r->id_offs[n] : 0;
+    for (size_t i = 0; i < n && st == LLMD_OK; i++)
+        st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
+    pk->secs += (now() - t) - (r->st[S_WRITE].secs - w0);
+out:
+    if (have_fres)
+        for (size_t i = 0; i < r->n; i++) llmd_free(r->fres[i].text);
+    llmd_text_batch_free(tb);
+    llmd_free(keep);
+    r->n = 0;
+    llmd_buf_reset(&r->arena);
+    return st;
+}
+
+static llmd_status read_inputs(run *r) {
+    llmd_pl_settings *s = r->s;
+    const char *field = s->field ? s->field : "text";
+    llmd_status st = LLMD_OK;
+    for (size_t f = 0; f < r->p->n_inputs && st == LLMD_OK; f++) {
+        const char *path = r->p->inputs[f];
+        llmd_reader *rd = NULL;
+        double t = now();
+        st = llmd_reader_open(&rd, path, NULL);
+        if (st != LLMD_OK) return st;
+        const char *line;
+        size_t len;
+        while ((st = llmd_reader_next_line(rd, &line, &len)) == LLMD_OK && line != NULL) {
+            if (len == 0) continue;
+            uint64_t ln = llmd_reader_line_number(rd);
+            const char *text;
+            size_t tlen;
+            bool parsed = (st = llmd_json_doc_parse(r->doc, line, len)) == LLMD_OK;
+            if (parsed) st = llmd_json_doc_get_string(r->doc, field, &text, &tlen);
+            if (st != LLMD_OK) {
+                if (s->skip_bad) {
+                    r->bad_lines++;
+                    r->st[S_READ].docs_in++;
+                    st = LLMD_OK;
+                    continue;
+                }
+                if (parsed) llmd_error_prefix("%s:%llu: field \"%s\"", path, (unsigned long long)ln, field);
+                else llmd_error_prefix("%s:%llu", path, (unsigned long long)ln);
+                break;
+            }
+            r->st[S_READ].docs_in++;
+            r->st[S_READ].docs_out++;
+            r->st[S_READ].bytes_out += tlen;
+            r->toffs[r->n] = r->arena.len;
+            if ((st = llmd_buf_append(&r->arena, text, tlen)) != LLMD_OK) break;
+            r->n++;
+            r->toffs[r->n] = r->arena.len;
+            if (r->n == s->batch) {
+                r->st[S_READ].secs += now() - t;
+                st = process_batch(r);
+                if (st != LLMD_OK) break;
+                if (r->p->progress) {
+                    llmd_pack_stats ps;
+                    llmd_packer_stats(r->packer, &ps);
+                    r->p->progress(r->p->progress_ctx, r->bytes_done + llmd_reader_bytes_in(rd), r->bytes_total,
+                                   r->st[S_READ].docs_out, ps.tokens_in);
+                }
+                t = now();
+            }
+        }
+        if (st == LLMD_OK && line == NULL) {
+            r->bytes_done += llmd_reader_bytes_in(rd);
+            r->st[S_READ].bytes_in += llmd_reader_bytes_in(rd);
+        }
+        r->st[S_READ].secs += now() - t;
+        llmd_reader_free(rd);
+    }
+    if (st == LLMD_OK) st = process_batch(r);
+    return st;
+}
+
+static double mbps(uint64_t bytes, double secs) { return secs > 0 ? (double)bytes / 1e6 / secs : 0; }
+
+static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total, llmd_buf *j, llmd_buf *tx) {
+    llmd_pl_settings *s = r->s;
+    llmd_status st = llmd_buf_puts(j, "{\"inputs\":[");
+    for (size_t i = 0; i < r->p->n_inputs && st == LLMD_OK; i++) {
+        if (i) st = llmd_buf_putc(j, ',');
+        if (st == LLMD_OK) st = llmd_buf_put_json_string(j, r->p->inputs[i], strlen(r->p->inputs[i]));
+    }
+    if (st == LLMD_OK) st = llmd_buf_puts(j, "],\"tokenizer\":");
+    if (st == LLMD_OK) st = llmd_buf_put_json_string(j, r->tok.name, strlen(r->tok.name));
+    if (st == LLMD_OK)
+        st = llmd_buf_printf(j,
+                             ",\"tokenizer_xxh3_128\":\"%s\",\"vocab_size\":%llu,\"seq_len\":%u,\"strategy\":\"%s\","
+                             "\"format\":\"%s\",\"threads\":%llu,\"batch\":%llu,\"bos_id\":%lld,\"eos_id\":%lld,"
+                             "\"pad_id\":%lld,\"stages\":{",
+                             r->tok.hash, (unsigned long long)r->tok.vocab, s->seq_len,
+                             llmd_pack_strategy_name(s->strategy), s->format == LLMD_SHARD_NPY ? "npy" : "mmidx",
+                             (unsigned long long)s->threads, (unsigned long long)s->batch, (long long)s->bos,
+                             (long long)s->eos, (long long)s->pad);
+    if (st == LLMD_OK) st = llmd_buf_printf(tx, "llmdata pipeline report (%s, seq_len %u, %s)\n", r->tok.name, s->seq_len,
+                                            llmd_pack_strategy_name(s->strategy));
+    for (int k = 0; k < S_N && st == LLMD_OK; k++) {
+        stage *g = &r->st[k];
+        uint64_t in_bytes = k == S_READ ? g->bytes_in : g->bytes_in;
+        if (k == S_WRITE) {
+            g->docs_out = ps->windows;
+            g->bytes_out = llmd_shard_writer_windows(r->writer) * (uint64_t)s->seq_len *
+                           (r->tok.vocab <= 65536 ? 2 : 4);
+        }
+        if (k == S_PACK) {
+            g->docs_out = ps->windows;
+            g->tokens_out = ps->tokens_out;
+        }
+        st = llmd_buf_printf(j,
+                             "%s\"%s\":{\"docs_in\":%llu,\"docs_out\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                             "\"tokens_in\":%llu,\"tokens_out\":%llu,\"seconds\":%.6f,\"mb_per_s\":%.3f",
+                             k ? "," : "", stage_names[k], (unsigned long long)g->docs_in,
+                             (unsigned long long)g->docs_out, (unsigned long long)g->bytes_in,
+                             (unsigned long long)g->bytes_out, (unsigned long long)g->tokens_in,
+                             (unsigned long long)g->tokens_out, g->secs,
+                             mbps(k == S_WRITE ? g->bytes_out : in_bytes, g->secs));
+        if (st == LLMD_OK)
+            st = llmd_buf_printf(tx, "  %-9s docs %10llu -> %-10llu bytes %12llu -> %-12llu tokens %11llu -> %-11llu "
+                                     "%8.3f s %9.1f MB/s\n",
+                                 stage_names[k], (unsigned long long)g->docs_in, (unsigned long long)g->docs_out,
+                                 (unsigned long long)g->bytes_in, (unsigned long long)g->bytes_out,
+                                 (unsigned long long)g->tokens_in, (unsigned long long)g->tokens_out, g->secs,
+                                 mbps(k == S_WRITE ? g->bytes_out : in_bytes, g->secs));
+        if (st == LLMD_OK && k == S_READ)
+            st = llmd_buf_printf(j, ",\"bad_lines\":%llu", (unsigned long long)r->bad_lines);
+        if (st == LLMD_OK && k == S_FILTER) {
+            st = llmd_buf_printf(j, ",\"enabled\":%d,\"docs_modified\":%llu,\"rules\":{", r->filter != NULL,
+                                 (unsigned long long)r->fc.docs_modified);
+            for (int q = 0; q < LLMD_FRULE_COUNT && st == LLMD_OK; q++) {
+                st = llmd_buf_printf(j, "%s\"%s\":{\"docs_dropped\":%llu,\"lines_removed\":%llu}", q ? "," : "",
+                                     llmd_filter_rule_name(q), (unsigned long long)r->fc.docs_dropped[q],
+                                     (unsigned long long)r->fc.lines_removed[q]);
+                if (st == LLMD_OK && (r->fc.docs_dropped[q] || r->fc.lines_removed[q]))
+                    st = llmd_buf_printf(tx, "            %-20s docs dropped %9llu  lines removed %9llu\n",
+                                         llmd_filter_rule_name(q), (unsigned long long)r->fc.docs_dropped[q],
+                                         (unsigned long long)r->fc.lines_removed[q]);
+            }
+            if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
+        }
+        if (st == LLMD_OK && k == S_CLEAN) {
+            st = llmd_buf_printf(j, ",\"empty_dropped\":%llu,\"pii\":{", (unsigned long long)r->empty_after_clean);
+            int first = 1;
+            for (int q = 0; q < MAX_PII && st == LLMD_OK; q++) {
+                if (r->pii[q] == 0) continue;
+                st = llmd_buf_printf(j, "%s\"%s\":%llu", first ? "" : ",", r->pii_name[q], (unsigned long long)r->pii[q]);
+                if (st == LLMD_OK)
+                    st = llmd_buf_printf(tx, "            pii %-16s %9llu\n", r->pii_name[q], (unsigned long long)r->pii[q]);
+                first = 0;
+            }
+            if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
+        }
+        if (st == LLMD_OK && k == S_DEDUP) {
+            st = llmd_buf_printf(j, ",\"exact_duplicates\":%llu,\"near_duplicates\":%llu",
+                                 (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes);
+            if (st == LLMD_OK)
+                st = llmd_buf_printf(tx, "            exact duplicates %llu, near duplicates %llu\n",
+                                     (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes);
+        }
+        if (st == LLMD_OK && k == S_PACK) {
+            double eff = ps->windows ? (double)ps->tokens_out / ((double)ps->windows * s->seq_len) : 0;
+            st = llmd_buf_printf(j,
+                                 ",\"windows\":%llu,\"pad_tokens\":%llu,\"dropped_tokens\":%llu,\"docs_truncated\":%llu,"
+                                 "\"docs_dropped\":%llu,\"efficiency\":%.6f",
+                                 (unsigned long long)ps->windows, (unsigned long long)ps->pad_tokens,
+                                 (unsigned long long)ps->dropped_tokens, (unsigned long long)ps->docs_truncated,
+                                 (unsigned long long)ps->docs_dropped, eff);
+            if (st == LLMD_OK)
+                st = llmd_buf_printf(tx, "            %llu windows, %llu pad, %llu dropped tokens, %llu docs truncated, "
+                                         "efficiency %.2f%%\n",
+                                     (unsigned long long)ps->windows, (unsigned long long)ps->pad_tokens,
+                                     (unsigned long long)ps->dropped_tokens, (unsigned long long)ps->docs_truncated,
+                                     100 * eff);
+        }
+        if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
+    }
+    if (st == LLMD_OK)
+        st = llmd_buf_printf(j, "},\"total\":{\"seconds\":%.6f,\"bytes_in\":%llu,\"mb_per_s\":%.3f,\"docs_in\":%llu,"
+                                "\"windows\":%llu,\"tokens_out\":%llu}}",
+                             total, (unsigned long long)r->st[S_READ].bytes_in, mbps(r->st[S_READ].bytes_in, total),
+                             (unsigned long long)r->st[S_READ].docs_out, (unsigned long long)ps->windows,
+                             (unsigned long long)ps->tokens_out);
+    if (st == LLMD_OK)
+        st = llmd_buf_printf(tx, "  total     %.3f s, %.1f MB/s of input, %llu docs -> %llu windows (%llu tokens)\n",
+                             total, mbps(r->st[S_READ].bytes_in, total), (unsigned long long)r->st[S_READ].docs_out,
+                             (unsigned long long)ps->windows, (unsigned long long)ps->tokens_out);
+    return st;
+}
+
+static void run_free(run *r) {
+    llmd_filter_free(r->filter);
+    llmd_redactor_free(r->red);
+    llmd_exact_set_free(r->exact);
+    llmd_minhasher_free(r->mh);
+    llmd_lsh_index_free(r->lsh);
+    llmd_pl_tok_close(&r->tok);
+    llmd_packer_free(r->packer);
+    llmd_shard_writer_free(r->writer);
+    llmd_json_doc_free(r->doc);
+    llmd_buf_free(&r->arena);
+    llmd_free(r->toffs);
+    llmd_free(r->texts);
+    llmd_free(r->lens);
+    llmd_free(r->fres);
+    llmd_free(r->sigs);
+    llmd_free(r->ids);
+    llmd_free(r->id_offs);
+    llmd_free(r->prefix);
+}
+
+static llmd_status setup(run *r) {
+    llmd_pl_settings *s = r->s;
+    llmd_status st;
+    if (s->out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline: setting 'out' (output directory) is required");
+    if (s->seq_len == 0) return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline: setting 'seq_len' is required (> 0)");
+    if (r->p->n_inputs == 0) return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline: no inputs");
+    if (s->batch == 0 || s->batch > (1u << 24))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline: batch %llu not in 1..16777216", (unsigned long long)s->batch);
+    if ((st = llmd_pl_tok_open(&r->tok, s->tokenizer)) != LLMD_OK) return st;
+    if (!s->eos_set) s->eos = r->tok.eos;
+    if (!s->pad_set && s->strategy == LLMD_PACK_BEST_FIT) s->pad = s->eos >= 0 ? s->eos : 0;
+    if (mkdir(s->out, 0755) != 0 && errno != EEXIST)
+        return llmd_fail(LLMD_ERR_IO, "pipeline: cannot create output directory %s: %s", s->out, strerror(errno));
+    struct stat sb;
+    if (stat(s->out, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return llmd_fail(LLMD_ERR_IO, "pipeline: output %s is not a directory", s->out);
+    llmd_buf b = LLMD_BUF_INIT;
+    if (llmd_buf_printf(&b, "%s/data", s->out) != LLMD_OK) return LLMD_ERR_NOMEM;
+    r->prefix = llmd_buf_detach(&b, NULL);
+    if (s->filter) {
+        llmd_filter_options fo = LLMD_FILTER_OPTIONS_INIT;
+        fo.c4 = s->c4;
+        fo.gopher = s->gopher;
+        fo.min_bytes = s->min_bytes;
+        fo.max_bytes = s->max_bytes;
+        fo.bad_words_file = s->bad_words_file;
+        if ((st = llmd_filter_new(&r->filter, &fo)) != LLMD_OK) return st;
+    }
+    if (s->redact) {
+        llmd_redactor_options ro = LLMD_REDACTOR_OPTIONS_INIT;
+        if (s->pii_types && (st = llmd_pii_parse_types(s->pii_types, &ro.types)) != LLMD_OK) return st;
+        if ((st = llmd_redactor_new(&r->red, &ro)) != LLMD_OK) return st;
+    }
+    if (s->exact && (st = llmd_exact_set_new(&r->exact, NULL)) != LLMD_OK) return st;
+    if (s->near) {
+        llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+        lo.threshold = s->near_threshold;
+        if ((st = llmd_minhasher_new(&r->mh, NULL)) != LLMD_OK) return st;
+        if ((st = llmd_lsh_index_new(&r->lsh, NULL, &lo)) != LLMD_OK) return st;
+    }
+    if ((st = llmd_json_doc_new(&r->doc)) != LLMD_OK) return st;
+    if ((st = ensure_batch(r, (size_t)s->batch)) != LLMD_OK) return st;
+    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, s->format, s->seq_len, r->tok.vocab)) != LLMD_OK) return st;
+    llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
+    po.seq_len = s->seq_len;
+    po.strategy = s->strategy;
+    po.bos_id = s->bos;
+    po.eos_id = s->eos;
+    po.pad_id = s->pad;
+    po.buffer_windows = s->buffer;
+    po.vocab_size = r->tok.vocab;
+    if ((st = llmd_packer_new(&r->packer, &po, timed_write, r)) != LLMD_OK) return st;
+    for (size_t i = 0; i < r->p->n_inputs; i++) {
+        struct stat fs;
+        if (strcmp(r->p->inputs[i], "-") != 0 && stat(r->p->inputs[i], &fs) == 0) r->bytes_total += (uint64_t)fs.st_size;
+    }
+    return LLMD_OK;
+}
+
+llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **report_text) {
+    if (report_json) *report_json = NULL;
+    if (report_text) *report_text = NULL;
+    if (p == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pipeline_run: pipeline is NULL");
+    run r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    llmd_pl_settings s = p->s; /* defaults resolved per run */
+    r.s = &s;
+    r.t_start = now();
+    llmd_buf j = LLMD_BUF_INIT, tx = LLMD_BUF_INIT, extra = LLMD_BUF_INIT, path = LLMD_BUF_INIT;
+    llmd_status st = setup(&r);
+    if (st == LLMD_OK) st = read_inputs(&r);
+    if (st == LLMD_OK) {
+        double t = now(), w0 = r.st[S_WRITE].secs;
+        st = llmd_packer_finish(r.packer);
+        r.st[S_PACK].secs += (now() - t) - (r.st[S_WRITE].secs - w0);
+    }
+    llmd_pack_stats ps;
+    llmd_packer_stats(r.packer, &ps);
+    if (st == LLMD_OK) st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
+    if (st == LLMD_OK) st = llmd_buf_puts(&extra, "{\"report\":");
+    if (st == LLMD_OK) st = llmd_buf_append(&extra, j.data, j.len);
+    if (st == LLMD_OK) st = llmd_buf_putc(&extra, '}');
+    if (st == LLMD_OK) {
+        double t = now();
+        st = llmd_shard_writer_finish(r.writer, extra.data);
+        r.st[S_WRITE].secs += now() - t;
+    }
+    if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", s.out);
+    if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
+    if (st == LLMD_OK) st = llmd_write_file_atomic(path.data, j.data, j.len);
+    if (st == LLMD_OK) {
+        if (report_json) *report_json = llmd_buf_detach(&j, NULL);
+        if (report_text) *report_text = llmd_buf_detach(&tx, NULL);
+    }
+    llmd_buf_free(&j);
+    llmd_buf_free(&tx);
+    llmd_buf_free(&extra);
+    llmd_buf_free(&path);
+    run_free(&r);
+    return st;
+}

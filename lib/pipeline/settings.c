@@ -1,0 +1,199 @@
+/* Pipeline settings: key/value setters and JSON config files. */
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llmdata/pack.h"
+#include "pipeline_internal.h"
+
+enum { T_STR, T_U64, T_U32, T_I64, T_BOOL, T_DOUBLE, T_STRATEGY, T_FORMAT };
+
+typedef struct key_def {
+    const char *key;
+    int type;
+    size_t off;
+    int *set_flag_off; /* unused placeholder for symmetry */
+} key_def;
+
+#define K(name, type, field) {name, type, offsetof(llmd_pl_settings, field), NULL}
+static const key_def keys[] = {
+    K("tokenizer", T_STR, tokenizer),       K("out", T_STR, out),
+    K("field", T_STR, field),               K("bad_words_file", T_STR, bad_words_file),
+    K("pii_types", T_STR, pii_types),       K("seq_len", T_U32, seq_len),
+    K("buffer", T_U32, buffer),             K("strategy", T_STRATEGY, strategy),
+    K("format", T_FORMAT, format),          K("bos_id", T_I64, bos),
+    K("eos_id", T_I64, eos),                K("pad_id", T_I64, pad),
+    K("threads", T_U64, threads),           K("batch", T_U64, batch),
+    K("min_bytes", T_U64, min_bytes),       K("max_bytes", T_U64, max_bytes),
+    K("filter", T_BOOL, filter),            K("c4", T_BOOL, c4),
+    K("gopher", T_BOOL, gopher),            K("clean", T_BOOL, clean),
+    K("redact", T_BOOL, redact),            K("exact_dedup", T_BOOL, exact),
+    K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
+    K("near_threshold", T_DOUBLE, near_threshold),
+};
+
+llmd_status llmd_pipeline_new(llmd_pipeline **out) {
+    if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pipeline_new: out is NULL");
+    llmd_pipeline *p = llmd_calloc(1, sizeof *p);
+    if (p == NULL) return llmd_fail_nomem("pipeline");
+    llmd_pl_settings *s = &p->s;
+    s->strategy = LLMD_PACK_GREEDY;
+    s->format = LLMD_SHARD_MMIDX;
+    s->bos = -1;
+    s->eos = -1;
+    s->pad = -1;
+    s->buffer = 1024;
+    s->threads = 2;
+    s->batch = 4096;
+    s->filter = s->c4 = s->gopher = s->clean = s->redact = s->exact = s->near = 1;
+    s->near_threshold = 0.8;
+    *out = p;
+    return LLMD_OK;
+}
+
+void llmd_pipeline_free(llmd_pipeline *p) {
+    if (p == NULL) return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].type == T_STR) llmd_free(*(char **)((char *)&p->s + keys[i].off));
+    for (size_t i = 0; i < p->n_inputs; i++) llmd_free(p->inputs[i]);
+    llmd_free(p->inputs);
+    llmd_free(p);
+}
+
+static llmd_status bad_value(const char *key, const char *value, const char *want) {
+    return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline setting %s: '%s' is not %s", key, value, want);
+}
+
+llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *value) {
+    if (p == NULL || key == NULL || value == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pipeline_set: NULL argument");
+    const key_def *k = NULL;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].key, key) == 0) k = &keys[i];
+    if (k == NULL) return llmd_fail(LLMD_ERR_NOT_FOUND, "unknown pipeline setting '%s'", key);
+    void *dst = (char *)&p->s + k->off;
+    char *end;
+    errno = 0;
+    switch (k->type) {
+    case T_STR: {
+        char *c = llmd_strdup(value);
+        if (c == NULL) return llmd_fail_nomem("pipeline setting");
+        llmd_free(*(char **)dst);
+        *(char **)dst = c;
+        break;
+    }
+    case T_U64:
+    case T_U32: {
+        if (value[0] == '-' || value[0] == 0) return bad_value(key, value, "a non-negative integer");
+        unsigned long long v = strtoull(value, &end, 10);
+        if (errno || *end) return bad_value(key, value, "a non-negative integer");
+        if (k->type == T_U32) {
+            if (v > UINT32_MAX) return bad_value(key, value, "an integer below 2^32");
+            *(uint32_t *)dst = (uint32_t)v;
+        } else {
+            *(uint64_t *)dst = v;
+        }
+        break;
+    }
+    case T_I64: {
+        long long v = strtoll(value, &end, 10);
+        if (errno || *end || value[0] == 0 || v < -1 || v > (long long)UINT32_MAX)
+            return bad_value(key, value, "a token id (0..4294967295) or -1");
+        *(int64_t *)dst = v;
+        if (strcmp(key, "eos_id") == 0) p->s.eos_set = 1;
+        if (strcmp(key, "pad_id") == 0) p->s.pad_set = 1;
+        break;
+    }
+    case T_BOOL:
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) *(int *)dst = 1;
+        else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0) *(int *)dst = 0;
+        else return bad_value(key, value, "a boolean (1/0, true/false)");
+        break;
+    case T_DOUBLE: {
+        double v = strtod(value, &end);
+        if (errno || *end || value[0] == 0 || !(v > 0 && v <= 1)) return bad_value(key, value, "a number in (0, 1]");
+        *(double *)dst = v;
+        break;
+    }
+    case T_STRATEGY: {
+        int s;
+        llmd_status st = llmd_pack_strategy_parse(value, &s);
+        if (st != LLMD_OK) return st;
+        *(int *)dst = s;
+        break;
+    }
+    case T_FORMAT:
+        if (strcmp(value, "mmidx") == 0) *(int *)dst = LLMD_SHARD_MMIDX;
+        else if (strcmp(value, "npy") == 0) *(int *)dst = LLMD_SHARD_NPY;
+        else return bad_value(key, value, "a shard format (mmidx, npy)");
+        break;
+    default:
+        return llmd_fail(LLMD_ERR_INTERNAL, "pipeline setting %s: bad type", key);
+    }
+    return LLMD_OK;
+}
+
+llmd_status llmd_pipeline_add_input(llmd_pipeline *p, const char *path) {
+    if (p == NULL || path == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pipeline_add_input: NULL argument");
+    char **ni = llmd_realloc(p->inputs, p->n_inputs * sizeof *ni, (p->n_inputs + 1) * sizeof *ni);
+    if (ni == NULL) return llmd_fail_nomem("pipeline inputs");
+    p->inputs = ni;
+    if ((ni[p->n_inputs] = llmd_strdup(path)) == NULL) return llmd_fail_nomem("pipeline inputs");
+    p->n_inputs++;
+    return LLMD_OK;
+}
+
+void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progress_fn fn, void *ctx) {
+    if (p == NULL) return;
+    p->progress = fn;
+    p->progress_ctx = ctx;
+}
+
+llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
+    if (p == NULL || path == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_pipeline_load_config: NULL argument");
+    char *data;
+    size_t len;
+    llmd_status st = llmd_read_file(path, &data, &len);
+    if (st != LLMD_OK) return llmd_error_prefix("pipeline config");
+    cJSON *root = cJSON_ParseWithLength(data, len);
+    llmd_free(data);
+    if (root == NULL || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return llmd_fail(LLMD_ERR_PARSE, "%s: not a JSON object", path);
+    }
+    for (cJSON *it = root->child; it != NULL && st == LLMD_OK; it = it->next) {
+        char num[64];
+        const char *v = NULL;
+        if (strcmp(it->string, "inputs") == 0) {
+            if (!cJSON_IsArray(it)) {
+                st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"inputs\" must be an array of paths", path);
+                break;
+            }
+            for (cJSON *e = it->child; e != NULL && st == LLMD_OK; e = e->next) {
+                if (!cJSON_IsString(e)) st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"inputs\" holds a non-string", path);
+                else st = llmd_pipeline_add_input(p, e->valuestring);
+            }
+            continue;
+        }
+        if (cJSON_IsString(it)) v = it->valuestring;
+        else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "1" : "0";
+        else if (cJSON_IsNumber(it)) {
+            double d = it->valuedouble;
+            if (d == floor(d) && fabs(d) < 1e18) snprintf(num, sizeof num, "%lld", (long long)d);
+            else snprintf(num, sizeof num, "%.17g", d);
+            v = num;
+        } else {
+            st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: setting \"%s\" must be a string, number or boolean", path,
+                           it->string);
+            break;
+        }
+        st = llmd_pipeline_set(p, it->string, v);
+        if (st != LLMD_OK) llmd_error_prefix("%s", path);
+    }
+    cJSON_Delete(root);
+    return st;
+}
