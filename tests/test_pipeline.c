@@ -1,0 +1,214 @@
+/* Check suite for the pipeline (include/llmdata/pipeline.h), with the byte-level tokenizer so the
+ * expected token stream is the documents' bytes (plus EOS 256) — computable by hand. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* One line, 5 different sentences, 59 words, stop words the/to/with/and/that: passes C4 and Gopher. */
+#define GOOD_HEAD "The quick brown fox jumps over the lazy dog near the river bank. " \
+    "Every morning the farmer walks to the market with fresh eggs. " \
+    "Children played in the park until the sun went down behind hills. " \
+    "Our small town has a library that opens early on weekdays. " \
+    "She wrote a long letter to her brother and mailed it"
+#define GOOD GOOD_HEAD " yesterday."
+#define OTHER "A small cat sat on the warm mat and then it went to sleep."
+#define GOOD2 OTHER " " OTHER " " OTHER " " OTHER " " OTHER
+
+static char dir[256];
+
+static void mk_dir(void) {
+    snprintf(dir, sizeof dir, "/tmp/llmd_pipeline_test_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void rm_dir(void) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_text(const char *name, const char *content) {
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(content, f);
+    fclose(f);
+}
+
+static unsigned char *slurp(const char *name, size_t *n) {
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)sz + 1);
+    *n = fread(b, 1, (size_t)sz, f);
+    b[*n] = 0;
+    fclose(f);
+    return b;
+}
+
+static llmd_pipeline *mk(const char *out_sub) {
+    llmd_pipeline *p;
+    ck_ok(llmd_pipeline_new(&p));
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, out_sub);
+    ck_ok(llmd_pipeline_set(p, "out", path));
+    ck_ok(llmd_pipeline_set(p, "tokenizer", "bytes"));
+    ck_ok(llmd_pipeline_set(p, "seq_len", "64"));
+    ck_ok(llmd_pipeline_set(p, "pad_id", "0"));
+    ck_ok(llmd_pipeline_set(p, "batch", "2")); /* several batches: dedup across batches */
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    ck_ok(llmd_pipeline_add_input(p, path));
+    return p;
+}
+
+START_TEST(test_end_to_end) {
+    mk_dir();
+    /* 1 kept; 2 exact dup of 1; 3 lorem ipsum (C4); 4 kept with an e-mail redacted; 5 near dup of 1
+     * (last word changed: 1 of 55 word 5-shingles differs, Jaccard 54/56 = 0.96 > 0.8); 6 kept */
+    write_text("in.jsonl",
+               "{\"id\":1,\"text\":\"" GOOD "\"}\n"
+               "{\"id\":2,\"text\":\"" GOOD "\"}\n"
+               "{\"id\":3,\"text\":\"" GOOD " Lorem ipsum dolor sit amet.\"}\n"
+               "{\"id\":4,\"text\":\"" GOOD2 " Write to jane.doe@example.com today.\"}\n"
+               "{\"id\":5,\"text\":\"" GOOD_HEAD " today.\"}\n"
+               "\n"
+               "{\"id\":6,\"text\":\"" GOOD2 "\"}\n");
+    llmd_pipeline *p = mk("out");
+    char *json = NULL, *text = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, &text));
+    ck_assert_ptr_nonnull(strstr(json, "\"c4_lorem_ipsum\":{\"docs_dropped\":1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"exact_duplicates\":1,\"near_duplicates\":1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"EMAIL_ADDRESS\":1"));
+    ck_assert_ptr_nonnull(strstr(text, "exact duplicates 1, near duplicates 1"));
+    llmd_free(json);
+    llmd_free(text);
+    llmd_pipeline_free(p);
+    size_t n;
+    unsigned char *rep = slurp("out/report.json", &n);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr((char *)rep, "\"read\":{\"docs_in\":6,\"docs_out\":6"));
+    free(rep);
+    /* the shard: bytes of docs 1, 4 (redacted), 6, each + EOS 256, greedy windows of 64, padded with 0 */
+    unsigned char *bin = slurp("out/data.bin", &n);
+    ck_assert_ptr_nonnull(bin);
+    unsigned char *man = slurp("out/data.manifest.json", &n);
+    ck_assert_ptr_nonnull(man);
+    ck_assert_ptr_nonnull(strstr((char *)man, "\"dtype\":\"uint16\""));
+    ck_assert_ptr_nonnull(strstr((char *)man, "\"tokenizer_xxh3_128\":\"bytes\""));
+    free(man);
+    const char *docs[3] = {GOOD, NULL, GOOD2};
+    char d4[1024];
+    ck_assert_ptr_null(strstr((char *)bin, "jane.doe")); /* bytes are uint16: check via the decoded stream */
+    size_t total = 0;
+    uint16_t stream[4096];
+    for (int d = 0; d < 3; d++) {
+        const char *s = docs[d];
+        if (d == 1) {
+            /* the redactor's default replacement is "[{type}]" (text.h) */
+            snprintf(d4, sizeof d4, "%s Write to [EMAIL_ADDRESS] today.", GOOD2);
+            s = d4;
+        }
+        for (size_t i = 0; s[i]; i++) stream[total++] = (unsigned char)s[i];
+        stream[total++] = 256;
+    }
+    size_t windows = (total + 63) / 64;
+    size_t bn;
+    free(bin);
+    bin = slurp("out/data.bin", &bn);
+    ck_assert_uint_eq(bn, windows * 64 * 2);
+    for (size_t i = 0; i < windows * 64; i++) {
+        uint16_t v = (uint16_t)(bin[2 * i] | bin[2 * i + 1] << 8);
+        ck_assert_uint_eq(v, i < total ? stream[i] : 0);
+    }
+    free(bin);
+    rm_dir();
+}
+END_TEST
+
+START_TEST(test_errors) {
+    mk_dir();
+    write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n{\"text\": oops}\n{\"id\":3}\n");
+    llmd_pipeline *p = mk("out");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_PARSE, "in.jsonl:2");
+    char path[400];
+    snprintf(path, sizeof path, "%s/out/data.bin", dir);
+    ck_assert_int_ne(access(path, F_OK), 0); /* no shard left under a final name */
+    ck_ok(llmd_pipeline_set(p, "skip_bad", "true"));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_ptr_nonnull(strstr(json, "\"bad_lines\":2"));
+    llmd_free(json);
+    llmd_pipeline_free(p);
+
+    write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n{\"id\":3}\n");
+    p = mk("out2");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_NOT_FOUND, "in.jsonl:2: field \"text\"");
+    ck_fails(llmd_pipeline_set(p, "seq_lenn", "4"), LLMD_ERR_NOT_FOUND, "seq_lenn");
+    ck_fails(llmd_pipeline_set(p, "seq_len", "-4"), LLMD_ERR_INVALID_ARG, "seq_len");
+    ck_fails(llmd_pipeline_set(p, "strategy", "worst-fit"), LLMD_ERR_INVALID_ARG, "worst-fit");
+    ck_fails(llmd_pipeline_set(p, "near_dedup", "maybe"), LLMD_ERR_INVALID_ARG, "near_dedup");
+    /* an output "directory" below a regular file */
+    snprintf(path, sizeof path, "%s/in.jsonl/sub", dir);
+    ck_ok(llmd_pipeline_set(p, "out", path));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_IO, "in.jsonl/sub");
+    llmd_pipeline_free(p);
+
+    llmd_pipeline *q;
+    ck_ok(llmd_pipeline_new(&q));
+    ck_fails(llmd_pipeline_run(q, NULL, NULL), LLMD_ERR_INVALID_ARG, "out");
+    write_text("c.json", "{\"seq_len\": 128, \"strategy\": \"best-fit\", \"filter\": false, \"threads\": -3}");
+    snprintf(path, sizeof path, "%s/c.json", dir);
+    ck_fails(llmd_pipeline_load_config(q, path), LLMD_ERR_INVALID_ARG, "c.json");
+    write_text("c.json", "[1, 2]");
+    ck_fails(llmd_pipeline_load_config(q, path), LLMD_ERR_PARSE, "not a JSON object");
+    llmd_pipeline_free(q);
+    rm_dir();
+}
+END_TEST
+
+START_TEST(test_config_bestfit_npy) {
+    mk_dir();
+    write_text("in.jsonl", "{\"body\":\"" GOOD "\"}\n{\"body\":\"" GOOD2 "\"}\n");
+    char cfg[1024], path[400];
+    snprintf(cfg, sizeof cfg,
+             "{\"tokenizer\":\"bytes\",\"seq_len\":100,\"out\":\"%s/o\",\"strategy\":\"best-fit\",\"format\":\"npy\","
+             "\"field\":\"body\",\"near_dedup\":false,\"threads\":2,\"inputs\":[\"%s/in.jsonl\"]}",
+             dir, dir);
+    write_text("c.json", cfg);
+    llmd_pipeline *p;
+    ck_ok(llmd_pipeline_new(&p));
+    snprintf(path, sizeof path, "%s/c.json", dir);
+    ck_ok(llmd_pipeline_load_config(p, path));
+    char *json;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    /* best-fit pads with EOS (256) by default; documents of 315+1 and 294+1 tokens: 3+2 full windows,
+     * remainders 16 and 95 cannot share a window of 100: 7 windows (hand arithmetic, lengths from
+     * Python's len()) */
+    ck_assert_ptr_nonnull(strstr(json, "\"strategy\":\"best-fit\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"pad_id\":256"));
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    size_t n;
+    unsigned char *npy = slurp("o/data.npy", &n);
+    ck_assert_ptr_nonnull(npy);
+    ck_assert_ptr_nonnull(strstr((char *)npy + 10, "'shape': (7, 100)")); /* 3+1 and 3 windows: 626 tokens */
+    free(npy);
+    rm_dir();
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("pipeline");
+    TCase *tc = tcase_create("pipeline");
+    tcase_add_test(tc, test_end_to_end);
+    tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_config_bestfit_npy);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
