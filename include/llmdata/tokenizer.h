@@ -71,7 +71,7 @@ LLMD_API void llmd_tokenizer_options_init(llmd_tokenizer_options *opts);
 /* Loads a tokenizer from a file: a tokenizer.json, or a .tiktoken rank file (recognised by the
  * ".tiktoken" suffix or by content).  opts may be NULL.  On success *out owns the tokenizer
  * (free with llmd_tokenizer_free).
- * Errors: LLMD_ERR_IO (cannot read), LLMD_ERR_PARSE (malformed JSON: byte offset in the message;
+ * Errors: LLMD_ERR_NOT_FOUND / LLMD_ERR_IO (missing / unreadable file), LLMD_ERR_PARSE (malformed JSON: byte offset in the message;
  * malformed rank line: line number), LLMD_ERR_UNSUPPORTED (a component this version lacks, named),
  * LLMD_ERR_INVALID_ARG (NULL path/out, unknown tiktoken pattern), LLMD_ERR_VERSION, NOMEM. */
 LLMD_API llmd_status llmd_tokenizer_load(llmd_tokenizer **out, const char *path,

@@ -280,8 +280,8 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
         }
         tl_free(&list);
     }
-    if (st == LLMD_OK && (st = llmd_buf_reserve(&out, 1)) == LLMD_OK) {
-        if (out.data == NULL) st = llmd_buf_putc(&out, 0), out.len = 0;
+    if (st == LLMD_OK && (st = llmd_buf_putc(&out, 0)) == LLMD_OK) {
+        out.len--; /* keep the terminating NUL outside the length */
         *text = llmd_buf_detach(&out, len);
         return st;
     }

@@ -223,12 +223,12 @@ llmd_status llmd_tokenizer_encode(const llmd_tokenizer *tok, const char *text, s
     if (st == LLMD_OK) {
         *ids = llmd_malloc((c->n_ids ? c->n_ids : 1) * sizeof **ids);
         if (*ids == NULL) st = llmd_fail_nomem("token ids");
-        else memcpy(*ids, c->ids, c->n_ids * sizeof **ids);
+        else if (c->n_ids) memcpy(*ids, c->ids, c->n_ids * sizeof **ids);
     }
     if (st == LLMD_OK && offsets) {
         *offsets = llmd_malloc((c->n_ids ? 2 * c->n_ids : 1) * sizeof **offsets);
         if (*offsets == NULL) st = llmd_fail_nomem("token offsets");
-        else memcpy(*offsets, c->offs, 2 * c->n_ids * sizeof **offsets);
+        else if (c->n_ids) memcpy(*offsets, c->offs, 2 * c->n_ids * sizeof **offsets);
     }
     if (st == LLMD_OK) {
         *n_ids = c->n_ids;
@@ -256,7 +256,7 @@ llmd_status llmd_tokenizer_encode_into(const llmd_tokenizer *tok, const char *te
     st = encode_text(tok, c, text ? text : "", len, flags);
     if (st == LLMD_OK) {
         *n_ids = c->n_ids;
-        memcpy(ids, c->ids, (c->n_ids < cap ? c->n_ids : cap) * sizeof *ids);
+        if (c->n_ids && cap) memcpy(ids, c->ids, (c->n_ids < cap ? c->n_ids : cap) * sizeof *ids);
         if (c->n_ids > cap)
             st = llmd_fail(LLMD_ERR_TRUNCATED, "encode: %zu ids do not fit in a buffer of %zu", c->n_ids, cap);
     }
@@ -312,7 +312,7 @@ static llmd_status encode_block(void *arg, size_t begin, size_t end, unsigned wo
                 o->ids = ni;
                 o->cap = nc;
             }
-            memcpy(o->ids + o->n, c->ids, c->n_ids * sizeof *c->ids);
+            if (c->n_ids) memcpy(o->ids + o->n, c->ids, c->n_ids * sizeof *c->ids);
             o->n += c->n_ids;
             j->counts[t] = c->n_ids;
         }
@@ -350,7 +350,7 @@ llmd_status llmd_tokenizer_encode_batch(const llmd_tokenizer *tok, const char *c
     if (st == LLMD_OK) {
         size_t at = 0;
         for (size_t b = 0; b < blocks; b++) {
-            memcpy(all + at, j.blocks[b].ids, j.blocks[b].n * sizeof *all);
+            if (j.blocks[b].n) memcpy(all + at, j.blocks[b].ids, j.blocks[b].n * sizeof *all);
             at += j.blocks[b].n;
         }
         *ids = all;

@@ -521,8 +521,9 @@ static llmd_status load_model(llmd_tokenizer *tok, const cJSON *model) {
     tok->fuse_unk = jbool(model, "fuse_unk", false);
     const char *pre = jstr(model, "continuing_subword_prefix"), *suf = jstr(model, "end_of_word_suffix");
     llmd_status st;
-    if (pre && (st = dup_str(pre, &tok->prefix, &tok->prefix_len)) != LLMD_OK) return st;
-    if (suf && (st = dup_str(suf, &tok->suffix, &tok->suffix_len)) != LLMD_OK) return st;
+    /* an empty prefix/suffix changes nothing: treat it as absent */
+    if (pre && *pre && (st = dup_str(pre, &tok->prefix, &tok->prefix_len)) != LLMD_OK) return st;
+    if (suf && *suf && (st = dup_str(suf, &tok->suffix, &tok->suffix_len)) != LLMD_OK) return st;
     if ((st = load_vocab(tok, vocab)) != LLMD_OK) return st;
     if ((st = load_merges(tok, merges)) != LLMD_OK) return st;
     const char *unk = jstr(model, "unk_token");

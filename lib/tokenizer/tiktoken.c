@@ -108,6 +108,13 @@ static llmd_status parse_ranks(llmd_tokenizer *tok, const char *data, size_t len
         pos = end + 1;
     }
     if (tok->raw_vocab.n == 0) return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: no tokens");
+    /* tiktoken needs every byte as a token (its merge starts from single bytes) */
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        uint32_t id;
+        if (!llmd_tok_strmap_get(&tok->raw_vocab, (const char *)&c, 1, &id))
+            return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: no single-byte token for byte 0x%02X", b);
+    }
     return LLMD_OK;
 }
 

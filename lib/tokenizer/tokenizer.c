@@ -98,11 +98,24 @@ static llmd_status fill_ids(llmd_tokenizer *tok) {
     if (tok->is_special == NULL) return llmd_fail_nomem("vocabulary");
     for (size_t i = 0; i < tok->n_added; i++) {
         llmd_tok_added *a = &tok->added[i];
-        /* Hugging Face looks an id up in the added tokens first */
-        tok->id_str[a->id] = a->content;
-        tok->id_len[a->id] = (uint32_t)a->len;
-        if (a->special) tok->is_special[a->id] = true;
+        /* Hugging Face looks an id up in the added tokens first, and gives the normalized form
+         * of a normalized token (simple_id_to_token) so that the decoder can invert it */
+        tok->id_str[a->id] = a->norm ? a->norm : a->content;
+        tok->id_len[a->id] = (uint32_t)(a->norm ? a->norm_len : a->len);
     }
+    /* decode's skip_special_tokens drops an id when its token string is a special token's
+     * content (AddedVocabulary::is_special_token) */
+    llmd_tok_strmap specials;
+    llmd_status st = llmd_tok_strmap_init(&specials, tok->n_added);
+    if (st != LLMD_OK) return st;
+    for (size_t i = 0; i < tok->n_added && st == LLMD_OK; i++)
+        if (tok->added[i].special) st = llmd_tok_strmap_put(&specials, tok->added[i].content, tok->added[i].len, 1, NULL);
+    for (size_t i = 0; i < tok->n_added && st == LLMD_OK; i++) {
+        uint32_t id = tok->added[i].id, one;
+        if (llmd_tok_strmap_get(&specials, tok->id_str[id], tok->id_len[id], &one)) tok->is_special[id] = true;
+    }
+    llmd_tok_strmap_free(&specials);
+    if (st != LLMD_OK) return st;
     for (int b = 0; b < 256; b++) {
         uint8_t c = (uint8_t)b;
         if (!tok->raw || !llmd_tok_strmap_get(&tok->raw_vocab, (const char *)&c, 1, &tok->raw_byte_id[b]))
@@ -119,6 +132,10 @@ static llmd_status normalize_added(llmd_tokenizer *tok) {
         if (!a->normalized || tok->normalizer == NULL) continue;
         llmd_status st = llmd_tok_normalize_string(tok, a->content, a->len, &a->norm, &a->norm_len);
         if (st != LLMD_OK) return st;
+        if (a->norm_len == a->len && memcmp(a->norm, a->content, a->len) == 0) {
+            llmd_free(a->norm); /* unchanged by normalization: Hugging Face keeps no normalized form */
+            a->norm = NULL;
+        }
     }
     return LLMD_OK;
 }
@@ -137,8 +154,8 @@ static void find_eos(llmd_tokenizer *tok) {
 llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     llmd_status st;
     if (!tok->tiktoken && (st = prepare_raw_mode(tok)) != LLMD_OK) return st;
-    if ((st = fill_ids(tok)) != LLMD_OK) return st;
     if ((st = normalize_added(tok)) != LLMD_OK) return st;
+    if ((st = fill_ids(tok)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_raw, tok, false)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_norm, tok, true)) != LLMD_OK) return st;
     find_eos(tok);

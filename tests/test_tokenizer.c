@@ -1,0 +1,384 @@
+/* Check suite of the tokenizer module.
+ *
+ * Expected values come from the reference libraries, never from this code:
+ *  - tests/data/tokenizer/cases.jsonl: ids and decoded text from Hugging Face's Rust `tokenizers`
+ *    0.23 (npm), for small tokenizer.json files exercising every implemented component; made by
+ *    tests/tokenizer/make_component_cases.mjs (re-run it to regenerate);
+ *  - GPT-2 ids below: npm `tiktoken` 1.0.22, get_encoding("gpt2").encode_ordinary(text), which
+ *    must agree with the bundled examples/data/gpt2-tokenizer.json (the CLI exactness run checks
+ *    the same on the corpus).
+ * The full-corpus comparison against the peers runs in tests/tokenizer/run_exactness.sh. */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llmdata.h"
+#include "testutil.h"
+
+static char *path_in_src(const char *rel) {
+    static char buf[4][1024];
+    static int k;
+    char *b = buf[k++ & 3];
+    snprintf(b, 1024, "%s/../%s", test_srcdir(), rel);
+    return b;
+}
+
+static llmd_tokenizer *load(const char *rel) {
+    llmd_tokenizer *t = NULL;
+    llmd_status st = llmd_tokenizer_load(&t, path_in_src(rel), NULL);
+    ck_assert_msg(st == LLMD_OK, "load %s: %s", rel, llmd_last_error());
+    return t;
+}
+
+/* ---- reference cases from Hugging Face ----------------------------------------------------------- */
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *d = malloc((size_t)n + 1);
+    ck_assert(fread(d, 1, (size_t)n, f) == (size_t)n);
+    d[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return d;
+}
+
+START_TEST(test_hf_component_cases) {
+    size_t len;
+    char *data = read_all(path_in_src("tests/data/tokenizer/cases.jsonl"), &len);
+    char current[64] = "";
+    llmd_tokenizer *tok = NULL;
+    int cases = 0, names = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *c = cJSON_Parse(line);
+        ck_assert(c != NULL);
+        const char *name = cJSON_GetObjectItem(c, "tokenizer")->valuestring;
+        if (strcmp(name, current) != 0) {
+            llmd_tokenizer_free(tok);
+            char rel[128];
+            snprintf(rel, sizeof rel, "tests/data/tokenizer/%s.json", name);
+            tok = load(rel);
+            snprintf(current, sizeof current, "%s", name);
+            names++;
+        }
+        const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
+        bool add = cJSON_IsTrue(cJSON_GetObjectItem(c, "add_special"));
+        cJSON *exp = cJSON_GetObjectItem(c, "ids");
+        uint32_t *ids;
+        size_t n, *offs;
+        ck_ok(llmd_tokenizer_encode(tok, text, strlen(text), add ? LLMD_TOK_ADD_SPECIAL : 0, &ids, &n, &offs));
+        ck_assert_msg((int)n == cJSON_GetArraySize(exp), "%s %s \"%s\": %zu ids, expected %d", name,
+                      add ? "+special" : "", text, n, cJSON_GetArraySize(exp));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(ids[i] == (uint32_t)cJSON_GetArrayItem(exp, (int)i)->valuedouble,
+                          "%s \"%s\": id %zu is %u, expected %g", name, text, i, ids[i],
+                          cJSON_GetArrayItem(exp, (int)i)->valuedouble);
+        /* offsets lie inside the text and never go backwards in start */
+        for (size_t i = 0; i < n; i++) ck_assert(offs[2 * i] <= offs[2 * i + 1] && offs[2 * i + 1] <= strlen(text));
+        /* the same ids without offsets, and through encode_into */
+        uint32_t *ids2;
+        size_t n2;
+        ck_ok(llmd_tokenizer_encode(tok, text, strlen(text), add ? LLMD_TOK_ADD_SPECIAL : 0, &ids2, &n2, NULL));
+        ck_assert(n2 == n && memcmp(ids, ids2, n * sizeof *ids) == 0);
+        char *dec;
+        size_t dlen;
+        ck_ok(llmd_tokenizer_decode(tok, ids, n, 0, &dec, &dlen));
+        const char *edec = cJSON_GetObjectItem(c, "decoded")->valuestring;
+        ck_assert_msg(strcmp(dec, edec) == 0, "%s decode \"%s\": got \"%s\", expected \"%s\"", name, text, dec, edec);
+        llmd_free(dec);
+        ck_ok(llmd_tokenizer_decode(tok, ids, n, LLMD_TOK_SKIP_SPECIAL, &dec, &dlen));
+        edec = cJSON_GetObjectItem(c, "decoded_skip")->valuestring;
+        ck_assert_msg(strcmp(dec, edec) == 0, "%s decode(skip) \"%s\": got \"%s\", expected \"%s\"", name, text, dec, edec);
+        llmd_free(dec);
+        llmd_free(ids);
+        llmd_free(ids2);
+        llmd_free(offs);
+        cJSON_Delete(c);
+        cases++;
+    }
+    llmd_tokenizer_free(tok);
+    free(data);
+    ck_assert_int_ge(names, 5);
+    ck_assert_int_ge(cases, 200);
+}
+END_TEST
+
+/* ---- GPT-2 (bundled file) against tiktoken ----------------------------------------------------- */
+static void expect_ids(llmd_tokenizer *t, const char *text, unsigned flags, const uint32_t *exp, size_t n_exp) {
+    uint32_t *ids;
+    size_t n;
+    ck_ok(llmd_tokenizer_encode(t, text, strlen(text), flags, &ids, &n, NULL));
+    ck_assert_msg(n == n_exp, "\"%s\": %zu ids, expected %zu", text, n, n_exp);
+    for (size_t i = 0; i < n; i++) ck_assert_msg(ids[i] == exp[i], "\"%s\": id %zu = %u, expected %u", text, i, ids[i], exp[i]);
+    llmd_free(ids);
+}
+
+START_TEST(test_gpt2_known_ids) {
+    llmd_tokenizer *t = load("examples/data/gpt2-tokenizer.json");
+    /* tiktoken gpt2 encode_ordinary */
+    static const uint32_t hello[] = {15496, 995, 0};
+    expect_ids(t, "Hello world!", 0, hello, 3);
+    static const uint32_t contractions[] = {1026, 338, 257, 1332, 13, 775, 821, 994};
+    expect_ids(t, "It's a test. We're here", 0, contractions, 8);
+    static const uint32_t spaces[] = {64, 220, 220, 275};
+    expect_ids(t, "a   b", 0, spaces, 4);
+    /* the special token is matched in text (Hugging Face encode) */
+    static const uint32_t eot[] = {15496, 50256, 6894};
+    expect_ids(t, "Hello<|endoftext|>world", 0, eot, 3);
+    ck_assert_uint_eq(llmd_tokenizer_vocab_size(t), 50257);
+    ck_assert_int_eq(llmd_tokenizer_eos_id(t), 50256);
+    ck_assert(llmd_tokenizer_is_special(t, 50256));
+    ck_assert(!llmd_tokenizer_is_special(t, 15496));
+    uint32_t id;
+    ck_ok(llmd_tokenizer_token_to_id(t, "\xC4\xA0world", 7, &id)); /* "Ġworld" */
+    ck_assert_uint_eq(id, 995);
+    ck_fails(llmd_tokenizer_token_to_id(t, "no-such-token-xyz", 17, &id), LLMD_ERR_NOT_FOUND, "not in the vocabulary");
+    const char *s;
+    size_t len;
+    ck_ok(llmd_tokenizer_id_to_token(t, 15496, &s, &len));
+    ck_assert(len == 5 && memcmp(s, "Hello", 5) == 0);
+    ck_fails(llmd_tokenizer_id_to_token(t, 50257, &s, &len), LLMD_ERR_RANGE, "50257");
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+START_TEST(test_roundtrip_and_offsets) {
+    llmd_tokenizer *t = load("examples/data/gpt2-tokenizer.json");
+    const char *texts[] = {"", "plain ASCII text.", "naïve café 東京 👩‍👩‍👧 \xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
+                           "  \t\r\n mixed   whitespace \n\n", "\xEF\xBB\xBF" "BOM and \xC2\xA0NBSP", "x\0y"};
+    size_t lens[] = {0, 17, 0, 0, 0, 3};
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        size_t len = lens[k] ? lens[k] : strlen(texts[k]);
+        uint32_t *ids;
+        size_t n, *offs;
+        ck_ok(llmd_tokenizer_encode(t, texts[k], len, 0, &ids, &n, &offs));
+        /* byte-level: the byte offsets of consecutive tokens tile the text */
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(offs[2 * i] == at, "text %zu token %zu starts at %zu, expected %zu", k, i, offs[2 * i], at);
+            at = offs[2 * i + 1];
+        }
+        ck_assert_uint_eq(at, len);
+        char *back;
+        size_t blen;
+        ck_ok(llmd_tokenizer_decode(t, ids, n, 0, &back, &blen));
+        ck_assert_uint_eq(blen, len);
+        ck_assert(memcmp(back, texts[k], len) == 0);
+        llmd_free(back);
+        llmd_free(ids);
+        llmd_free(offs);
+    }
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+START_TEST(test_bad_inputs) {
+    llmd_tokenizer *t = NULL;
+    /* malformed JSON names the byte offset */
+    const char *bad = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0,, }}";
+    ck_fails(llmd_tokenizer_from_json(&t, bad, strlen(bad), NULL), LLMD_ERR_PARSE, "malformed JSON at byte offset 4"); /* the second comma: 43/44 */
+    ck_assert(t == NULL);
+    const char *wp = "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}";
+    ck_fails(llmd_tokenizer_from_json(&t, wp, strlen(wp), NULL), LLMD_ERR_UNSUPPORTED, "WordPiece");
+    const char *drop = "{\"model\": {\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {\"a\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, drop, strlen(drop), NULL), LLMD_ERR_UNSUPPORTED, "dropout");
+    const char *unk = "{\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, \"model\": {\"type\": \"BPE\", "
+                      "\"vocab\": {\"a\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, unk, strlen(unk), NULL), LLMD_ERR_UNSUPPORTED, "BertPreTokenizer");
+    const char *mrg = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}";
+    ck_fails(llmd_tokenizer_from_json(&t, mrg, strlen(mrg), NULL), LLMD_ERR_PARSE, "\"ab\" is not in the vocabulary");
+    const char *rx = "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a\"}, \"behavior\": "
+                     "\"Isolated\", \"invert\": false}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, rx, strlen(rx), NULL), LLMD_ERR_PARSE, "pattern");
+    const char *trunc = "{\"truncation\": {\"max_length\": 8}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, trunc, strlen(trunc), NULL), LLMD_ERR_UNSUPPORTED, "truncation");
+    ck_fails(llmd_tokenizer_load(&t, "/nonexistent/tokenizer.json", NULL), LLMD_ERR_NOT_FOUND, "/nonexistent/tokenizer.json");
+    const char *tk = "IQ== 0\nnot base64! 1\n";
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, tk, strlen(tk), "cl100k"), LLMD_ERR_PARSE, "line 2");
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, tk, strlen(tk), "cl999k"), LLMD_ERR_INVALID_ARG, "cl999k");
+
+    t = load("examples/data/gpt2-tokenizer.json");
+    uint32_t *ids;
+    size_t n;
+    ck_fails(llmd_tokenizer_encode(t, "ab\xC3(", 4, 0, &ids, &n, NULL), LLMD_ERR_UTF8, "byte offset 2");
+    uint32_t big[] = {15496, 60000};
+    char *txt;
+    size_t tl;
+    ck_fails(llmd_tokenizer_decode(t, big, 2, 0, &txt, &tl), LLMD_ERR_RANGE, "index 1");
+    uint32_t small[2];
+    ck_fails(llmd_tokenizer_encode_into(t, "Hello world!", 12, 0, small, 2, &n), LLMD_ERR_TRUNCATED, "3 ids");
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(small[0], 15496);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+/* A 1 MB single "word" must encode in linear-ish time (no quadratic merge). */
+START_TEST(test_long_piece) {
+    llmd_tokenizer *t = load("examples/data/gpt2-tokenizer.json");
+    size_t len = 1 << 20;
+    char *s = malloc(len);
+    for (size_t i = 0; i < len; i++) s[i] = "abcdefghij"[(i * 7 + i / 13) % 10];
+    uint32_t *ids;
+    size_t n;
+    ck_ok(llmd_tokenizer_encode(t, s, len, 0, &ids, &n, NULL));
+    ck_assert(n > 1000 && n < len);
+    char *back;
+    size_t blen;
+    ck_ok(llmd_tokenizer_decode(t, ids, n, 0, &back, &blen));
+    ck_assert(blen == len && memcmp(back, s, len) == 0);
+    llmd_free(back);
+    llmd_free(ids);
+    free(s);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+/* Batch encoding gives the same ids as one-by-one, for any thread count; many threads share one
+ * tokenizer. */
+typedef struct thr_arg { llmd_tokenizer *t; char **texts; size_t n; uint32_t *exp; size_t *eoff; int ok; } thr_arg;
+
+static void *thread_main(void *p) {
+    thr_arg *a = p;
+    a->ok = 1;
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < a->n; i++) {
+            uint32_t *ids;
+            size_t n;
+            if (llmd_tokenizer_encode(a->t, a->texts[i], strlen(a->texts[i]), 0, &ids, &n, NULL) != LLMD_OK) a->ok = 0;
+            else if (n != a->eoff[i + 1] - a->eoff[i] || memcmp(ids, a->exp + a->eoff[i], n * sizeof *ids) != 0) a->ok = 0;
+            llmd_free(ids);
+        }
+    return NULL;
+}
+
+START_TEST(test_batch_and_threads) {
+    llmd_tokenizer *t = load("examples/data/gpt2-tokenizer.json");
+    size_t n = 400;
+    char **texts = malloc(n * sizeof *texts);
+    size_t *lens = malloc(n * sizeof *lens);
+    for (size_t i = 0; i < n; i++) {
+        texts[i] = malloc(200);
+        snprintf(texts[i], 200, "Document %zu: the value is %zu, café №%zu — 東京 %s", i, i * 7919 % 1000, i % 13,
+                 i % 3 ? "and more words here" : "");
+        lens[i] = strlen(texts[i]);
+    }
+    uint32_t *ids1, *ids2;
+    size_t *off1, *off2;
+    ck_ok(llmd_tokenizer_encode_batch(t, (const char *const *)texts, lens, n, 0, 1, &ids1, &off1));
+    ck_ok(llmd_tokenizer_encode_batch(t, (const char *const *)texts, lens, n, 0, 3, &ids2, &off2));
+    ck_assert(memcmp(off1, off2, (n + 1) * sizeof *off1) == 0);
+    ck_assert(memcmp(ids1, ids2, off1[n] * sizeof *ids1) == 0);
+    for (size_t i = 0; i < n; i += 37) {
+        uint32_t *ids;
+        size_t k;
+        ck_ok(llmd_tokenizer_encode(t, texts[i], lens[i], 0, &ids, &k, NULL));
+        ck_assert(k == off1[i + 1] - off1[i] && memcmp(ids, ids1 + off1[i], k * sizeof *ids) == 0);
+        llmd_free(ids);
+    }
+    pthread_t th[8];
+    thr_arg args[8];
+    for (int k = 0; k < 8; k++) {
+        args[k] = (thr_arg){t, texts, n, ids1, off1, 0};
+        ck_assert(pthread_create(&th[k], NULL, thread_main, &args[k]) == 0);
+    }
+    for (int k = 0; k < 8; k++) {
+        pthread_join(th[k], NULL);
+        ck_assert(args[k].ok);
+    }
+    /* a bad text in a batch names its index */
+    char bad[] = "ok\xFF";
+    const char *bt[] = {"fine", bad};
+    size_t bl[] = {4, 3};
+    uint32_t *bi;
+    size_t *bo;
+    ck_fails(llmd_tokenizer_encode_batch(t, bt, bl, 2, 0, 2, &bi, &bo), LLMD_ERR_UTF8, "text 1");
+    ck_assert(bi == NULL && bo == NULL);
+    llmd_free(ids1);
+    llmd_free(ids2);
+    llmd_free(off1);
+    llmd_free(off2);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    free(lens);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+/* tiktoken rank files: a small hand-made encoding (all 256 bytes, then ab, bc, abc), expected ids
+ * worked out by hand with tiktoken's rule (merge the adjacent pair whose concatenation has the
+ * lowest rank, leftmost first). */
+static void b64(const uint8_t *in, size_t n, char *out) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+        out[o++] = tab[v >> 18 & 63];
+        out[o++] = tab[v >> 12 & 63];
+        out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    out[o] = 0;
+}
+
+START_TEST(test_tiktoken_small) {
+    char *ranks = malloc(256 * 16 + 64);
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        char e[8];
+        b64(&c, 1, e);
+        at += (size_t)sprintf(ranks + at, "%s %d\n", e, b);
+    }
+    at += (size_t)sprintf(ranks + at, "YWI= 256\nYmM= 257\nYWJj 258\n"); /* ab, bc, abc */
+    llmd_tokenizer *t;
+    ck_ok(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"));
+    static const uint32_t e1[] = {258};               /* whole piece is a token */
+    expect_ids(t, "abc", 0, e1, 1);
+    static const uint32_t e2[] = {258, 'b'};          /* ab(256) first, then ab+c = abc(258) */
+    expect_ids(t, "abcb", 0, e2, 2);
+    static const uint32_t e3[] = {'c', 256};          /* only ab merges */
+    expect_ids(t, "cab", 0, e3, 2);
+    static const uint32_t e4[] = {'b', 257, 'a'};     /* "bbca": bc(257) */
+    expect_ids(t, "bbca", 0, e4, 3);
+    /* special-token text is ordinary text by default for tiktoken (encode_ordinary) ... */
+    static const uint32_t e5[] = {'a', '<', '|', 'e', 'n', 'd', 'o', 'f', 't', 'e', 'x', 't', '|', '>'};
+    expect_ids(t, "a<|endoftext|>", 0, e5, 14);
+    /* ... and the special token with MATCH_SPECIAL (allowed_special="all") */
+    static const uint32_t e6[] = {'a', 50256};
+    expect_ids(t, "a<|endoftext|>", LLMD_TOK_MATCH_SPECIAL, e6, 2);
+    char *dec;
+    size_t dl;
+    ck_ok(llmd_tokenizer_decode(t, e6, 2, 0, &dec, &dl));
+    ck_assert_str_eq(dec, "a<|endoftext|>");
+    llmd_free(dec);
+    ck_ok(llmd_tokenizer_decode(t, e6, 2, LLMD_TOK_SKIP_SPECIAL, &dec, &dl));
+    ck_assert_str_eq(dec, "a");
+    llmd_free(dec);
+    llmd_tokenizer_free(t);
+    /* a rank file without every single byte cannot encode everything: refused */
+    const char *partial = "YQ== 0\nYg== 1\n";
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, partial, strlen(partial), "gpt2"), LLMD_ERR_PARSE, "single-byte");
+    free(ranks);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("tokenizer");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_hf_component_cases);
+    tcase_add_test(tc, test_gpt2_known_ids);
+    tcase_add_test(tc, test_roundtrip_and_offsets);
+    tcase_add_test(tc, test_bad_inputs);
+    tcase_add_test(tc, test_long_piece);
+    tcase_add_test(tc, test_batch_and_threads);
+    tcase_add_test(tc, test_tiktoken_small);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
