@@ -4,6 +4,7 @@
  * for merge lists where several pairs produce one token.  tiktoken files rank a pair by the rank
  * of the concatenated bytes, which this heap handles the same way (O(n log n) per piece, no
  * quadratic worst case). */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "tok_internal.h"
@@ -294,16 +295,14 @@ llmd_status llmd_tok_bpe_piece(const llmd_tokenizer *tok, llmd_tok_ctx *c, const
     size_t len = p->len;
     llmd_status st;
     const llmd_tok_strmap *vocab = tok->raw ? &tok->raw_vocab : &tok->vocab;
-    uint64_t h = 0;
     bool use_cache = !c->want_align && len <= CACHE_MAX_PIECE;
-    if (tok->ignore_merges || use_cache) h = llmd_tok_hash(s, len);
-    if (tok->ignore_merges) {
-        uint32_t id;
-        if (llmd_tok_strmap_get_h(vocab, (const char *)s, len, h, &id)) {
-            if ((st = out_reserve(c, 1)) != LLMD_OK) return st;
-            out_push(c, p, id, 0, len);
-            return LLMD_OK;
-        }
+    uint64_t h = llmd_tok_hash(s, len);
+    /* ignore_merges (and tiktoken): a piece that is a token is that token, by definition */
+    uint32_t id, whole = UINT32_MAX;
+    if (tok->ignore_merges && llmd_tok_strmap_get_h(vocab, (const char *)s, len, h, &id)) {
+        if ((st = out_reserve(c, 1)) != LLMD_OK) return st;
+        out_push(c, p, id, 0, len);
+        return LLMD_OK;
     }
     if (use_cache) {
         const uint32_t *ids;
@@ -314,6 +313,17 @@ llmd_status llmd_tok_bpe_piece(const llmd_tokenizer *tok, llmd_tok_ctx *c, const
             c->n_ids += k;
             return LLMD_OK;
         }
+    }
+    /* otherwise a piece that is a token is taken whole once BPE has shown it merges to itself */
+    if (tok->whole_ok && llmd_tok_strmap_get_h(vocab, (const char *)s, len, h, &id)) {
+        unsigned char known = atomic_load_explicit(&tok->whole_ok[id], memory_order_relaxed);
+        if (known == 1) {
+            if ((st = out_reserve(c, 1)) != LLMD_OK) return st;
+            out_push(c, p, id, 0, len);
+            if (use_cache) cache_put(c, s, len, h, &id, 1);
+            return LLMD_OK;
+        }
+        if (known == 0) whole = id; /* find out below */
     }
     size_t extra = tok->byte_fallback ? 4 * (len + tok->prefix_len + tok->suffix_len) + 8 : len + 2;
     if ((st = syms_reserve(c, extra)) != LLMD_OK) return st;
@@ -329,6 +339,9 @@ llmd_status llmd_tok_bpe_piece(const llmd_tokenizer *tok, llmd_tok_ctx *c, const
         if (y->id == UINT32_MAX && y->len == 0) continue;
         out_push(c, p, y->id, y->start, y->len);
     }
+    if (whole != UINT32_MAX)
+        atomic_store_explicit(&tok->whole_ok[whole], (c->n_ids - first == 1 && c->ids[first] == whole) ? 1 : 2,
+                              memory_order_relaxed);
     if (use_cache) cache_put(c, s, len, h, c->ids + first, c->n_ids - first);
     return LLMD_OK;
 }

@@ -127,8 +127,36 @@ static llmd_status emit_pieces(llmd_tok_ctx *c, const llmd_tok_piece *p, const l
 
 typedef struct span_buf { llmd_tok_span *v; size_t n, cap; } span_buf;
 
+/* Isolated split by a regex (the common case: GPT-2, Llama-3, tiktoken): every match and every gap
+ * is a piece, so the pieces are emitted while matching. */
+static llmd_status split_isolated_regex(llmd_tok_ctx *c, const llmd_tok_piece *p, const llmd_tok_regex *re) {
+    size_t pos = 0, last_end = SIZE_MAX, ms, me, prev = 0;
+    llmd_status st;
+    for (;;) {
+        int r = llmd_tok_regex_next(re, &c->re_state, (const char *)c->bytes + p->off, p->len, &pos, &last_end, &ms, &me);
+        if (r < 0) return (llmd_status)r;
+        if (r == 0) break;
+        if (ms > prev) {
+            llmd_tok_piece q = {p->off + prev, ms - prev, p->orig + prev};
+            if ((st = llmd_tok_push_piece(c, &c->pieces2, &c->n_pieces2, &c->cap_pieces2, q)) != LLMD_OK) return st;
+        }
+        if (me > ms) {
+            llmd_tok_piece q = {p->off + ms, me - ms, p->orig + ms};
+            if ((st = llmd_tok_push_piece(c, &c->pieces2, &c->n_pieces2, &c->cap_pieces2, q)) != LLMD_OK) return st;
+        }
+        prev = me;
+    }
+    if (p->len > prev) {
+        llmd_tok_piece q = {p->off + prev, p->len - prev, p->orig + prev};
+        return llmd_tok_push_piece(c, &c->pieces2, &c->n_pieces2, &c->cap_pieces2, q);
+    }
+    return LLMD_OK;
+}
+
 static llmd_status split_piece(llmd_tok_ctx *c, const llmd_tok_piece *p, const llmd_tok_pattern *pat, int behavior,
                                bool invert, span_buf *sb) {
+    if (behavior == LLMD_TOK_BEH_ISOLATED && pat->kind == LLMD_TOK_PAT_REGEX && p->len > 0)
+        return split_isolated_regex(c, p, pat->re);
     llmd_status st = llmd_tok_find_matches(pat, &c->re_state, c->bytes + p->off, p->len, &sb->v, &sb->n, &sb->cap);
     if (st != LLMD_OK) return st;
     size_t k = apply_behavior(sb->v, sb->n, behavior, invert);

@@ -9,6 +9,7 @@
 #define LLMD_TOKENIZER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,6 +190,11 @@ struct llmd_tokenizer {
     uint32_t *id_len;
     size_t n_ids;              /* vocab_size: 1 + max id */
     bool ignore_merges, byte_fallback, fuse_unk;
+    /* Whole-piece lookup for models without ignore_merges: a piece equal to a vocabulary token is
+     * that one token only if BPE of its string gives back the token, which holds for almost all
+     * tokens but is not guaranteed by the format; learned lazily per id (0 unknown, 1 yes, 2 no;
+     * relaxed atomics, any thread may fill it, every value written is the same). */
+    _Atomic unsigned char *whole_ok;
     bool has_unk;
     uint32_t unk_id;
     char *prefix, *suffix;     /* continuing_subword_prefix / end_of_word_suffix */

@@ -159,6 +159,10 @@ llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     if ((st = llmd_tok_matcher_build(&tok->match_raw, tok, false)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_norm, tok, true)) != LLMD_OK) return st;
     find_eos(tok);
+    if (!tok->ignore_merges && tok->n_ids > 0) {
+        tok->whole_ok = llmd_calloc(tok->n_ids, sizeof *tok->whole_ok);
+        if (tok->whole_ok == NULL) return llmd_fail_nomem("vocabulary");
+    }
     return LLMD_OK;
 }
 
@@ -273,6 +277,7 @@ void llmd_tokenizer_free(llmd_tokenizer *tok) {
     }
     llmd_free(tok->added);
     llmd_free(tok->is_special);
+    llmd_free((void *)tok->whole_ok);
     llmd_tok_matcher_free(&tok->match_raw);
     llmd_tok_matcher_free(&tok->match_norm);
     llmd_free(tok->str_arena);
