@@ -17,6 +17,8 @@
 
 #include "llmdata.h"
 #include "testutil.h"
+#include "tokenizer/fast_split.h"
+#include "tokenizer/regex.h"
 
 static char *path_in_src(const char *rel) {
     static char buf[4][1024];
@@ -368,6 +370,120 @@ START_TEST(test_tiktoken_small) {
 }
 END_TEST
 
+/* ---- hand-written splitters == PCRE2 on the same pattern ----------------------------------------- */
+static const char QWEN_PATTERN[] = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+                                   "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+static int same_matches(llmd_tok_regex *f, llmd_tok_regex *p, const char *s, size_t len, char *why, size_t wl) {
+    llmd_tok_regex_state a = {0}, b = {0};
+    size_t pa = 0, la = SIZE_MAX, pb = 0, lb = SIZE_MAX, s1 = 0, e1 = 0, s2 = 0, e2 = 0;
+    int ok = 1;
+    for (;;) {
+        int r1 = llmd_tok_regex_next(f, &a, s, len, &pa, &la, &s1, &e1);
+        int r2 = llmd_tok_regex_next(p, &b, s, len, &pb, &lb, &s2, &e2);
+        if (r1 != r2 || (r1 == 1 && (s1 != s2 || e1 != e2))) {
+            snprintf(why, wl, "fast [%zu,%zu) vs pcre2 [%zu,%zu) in \"%.*s\"", s1, e1, s2, e2, (int)(len > 80 ? 80 : len), s);
+            ok = 0;
+            break;
+        }
+        if (r1 != 1) break;
+    }
+    llmd_tok_regex_state_free(&a);
+    llmd_tok_regex_state_free(&b);
+    return ok;
+}
+
+START_TEST(test_fast_splitters_match_pcre2) {
+    const char *pats[] = {llmd_tok_tiktoken_pattern("gpt2"), llmd_tok_tiktoken_pattern("cl100k"),
+                          llmd_tok_tiktoken_pattern("o200k"), QWEN_PATTERN};
+    llmd_tok_regex *F[4], *P[4];
+    for (int k = 0; k < 4; k++) {
+        ck_ok(llmd_tok_regex_new(&F[k], pats[k], strlen(pats[k]), 0));
+        ck_ok(llmd_tok_regex_new(&P[k], pats[k], strlen(pats[k]), 1));
+        ck_assert_msg(llmd_tok_regex_fast_name(F[k]) != NULL, "pattern %d has no hand-written splitter", k);
+        ck_assert(llmd_tok_regex_fast_name(P[k]) == NULL);
+    }
+    char why[256];
+    /* the edge set (every script, space and digit kind of make_edge_set.py) */
+    size_t len;
+    char *data = read_all(path_in_src("tests/tokenizer/edge_cases.jsonl"), &len);
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *c = cJSON_Parse(line);
+        const char *t = cJSON_GetObjectItem(c, "text")->valuestring;
+        for (int k = 0; k < 4; k++) ck_assert_msg(same_matches(F[k], P[k], t, strlen(t), why, sizeof why), "%d: %s", k, why);
+        cJSON_Delete(c);
+    }
+    free(data);
+    /* random strings over characters that stress every alternative: contractions in all cases,
+     * long s (folds to s), white space of every kind incl. U+180E (not White_Space), marks,
+     * digits of other scripts, Lt/Lm letters, CJK, Thai, emoji, CR/LF */
+    static const char *const alphabet[] = {
+        "a", "b", "Z", "Q", "s", "S", "t", "T", "r", "e", "v", "m", "l", "L", "d", "D", "'", "'", "0", "7", "9",
+        " ", " ", " ", "  ", "\t", "\n", "\r", "\r\n", ".", ",", "!", "/", "-", "_", "\xC2\xA0", "\xE1\xA0\x8E",
+        "\xE3\x80\x80", "\xE2\x80\x83", "\xC5\xBF", "\xC3\xA9", "\xCC\x81", "\xE4\xB8\xAD", "\xE0\xB8\x81", "\xD8\xB9",
+        "\xE0\xA4\x95", "\xE0\xA5\x8D", "\xF0\x9F\x98\x80", "\xE2\x80\x8D", "\xD9\xA3", "\xE2\x85\xA0", "\xC7\x85",
+        "\xCA\xB0", "\xC2\xB2", "\xEF\xBC\xA1", "\xE2\x80\xA8", "\xC2\x85", "\x0b", "\x0c", "\xD0\x96", "\xD0\xB6",
+        "\xC3\x9F", "'S", "'LL", "'Re", "'vE"};
+    size_t na = sizeof alphabet / sizeof *alphabet;
+    uint64_t x = 12345;
+    char buf[512];
+    for (int it = 0; it < 100000; it++) {
+        size_t n = 0;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int parts = 1 + (int)((x >> 33) % 16);
+        for (int i = 0; i < parts; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *p = alphabet[(x >> 33) % na];
+            size_t pl = strlen(p);
+            memcpy(buf + n, p, pl);
+            n += pl;
+        }
+        for (int k = 0; k < 4; k++) ck_assert_msg(same_matches(F[k], P[k], buf, n, why, sizeof why), "%d: %s", k, why);
+    }
+    for (int k = 0; k < 4; k++) {
+        llmd_tok_regex_free(F[k]);
+        llmd_tok_regex_free(P[k]);
+    }
+}
+END_TEST
+
+/* Oniguruma meanings kept on PCRE2: \s is White_Space (U+180E is not; U+3000 is), \h a hex digit,
+ * empty matches step one character after the previous match (rust-onig find_iter). */
+START_TEST(test_regex_onig_semantics) {
+    llmd_tok_regex *re;
+    llmd_tok_regex_state st = {0};
+    size_t pos = 0, last = SIZE_MAX, a, b;
+    ck_ok(llmd_tok_regex_new(&re, "\\s+", 3, 1));
+    const char *t = "x\xE1\xA0\x8Ey\xE3\x80\x80z";
+    ck_assert_int_eq(llmd_tok_regex_next(re, &st, t, strlen(t), &pos, &last, &a, &b), 1);
+    ck_assert(a == 5 && b == 8); /* only U+3000 */
+    ck_assert_int_eq(llmd_tok_regex_next(re, &st, t, strlen(t), &pos, &last, &a, &b), 0);
+    llmd_tok_regex_free(re);
+    ck_ok(llmd_tok_regex_new(&re, "[\\h]+", 5, 1));
+    pos = 0;
+    last = SIZE_MAX;
+    ck_assert_int_eq(llmd_tok_regex_next(re, &st, "zz 0fA ", 7, &pos, &last, &a, &b), 1);
+    ck_assert(a == 3 && b == 6);
+    llmd_tok_regex_free(re);
+    /* x* over "ab": empty matches at 0, 1, 2 (Oniguruma/rust-onig find_iter) */
+    ck_ok(llmd_tok_regex_new(&re, "x*", 2, 1));
+    pos = 0;
+    last = SIZE_MAX;
+    size_t starts[8], k = 0;
+    while (k < 8 && llmd_tok_regex_next(re, &st, "ab", 2, &pos, &last, &a, &b) == 1) {
+        ck_assert(a == b);
+        starts[k++] = a;
+    }
+    ck_assert_uint_eq(k, 3);
+    ck_assert(starts[0] == 0 && starts[1] == 1 && starts[2] == 2);
+    llmd_tok_regex_free(re);
+    llmd_tok_regex_state_free(&st);
+    ck_fails(llmd_tok_regex_new(&re, "(ab", 3, 1), LLMD_ERR_PARSE, "(ab");
+    ck_assert_str_eq(llmd_tok_tiktoken_pattern("cl100k_base"), llmd_tok_tiktoken_pattern("cl100k"));
+    ck_assert(llmd_tok_tiktoken_pattern("nope") == NULL);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("tokenizer");
     TCase *tc = tcase_create("core");
@@ -379,6 +495,8 @@ int main(void) {
     tcase_add_test(tc, test_long_piece);
     tcase_add_test(tc, test_batch_and_threads);
     tcase_add_test(tc, test_tiktoken_small);
+    tcase_add_test(tc, test_fast_splitters_match_pcre2);
+    tcase_add_test(tc, test_regex_onig_semantics);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
