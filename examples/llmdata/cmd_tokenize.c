@@ -1,0 +1,258 @@
+/* llmdata tokenize — add each document's token ids (and optionally byte offsets). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: llmdata tokenize --tokenizer FILE [options] [INPUT...]\n"
+    "\n"
+    "Adds \"ids\": [...] (the token ids of the text field) to every object; other members are\n"
+    "passed through unchanged.  FILE is a Hugging Face tokenizer.json (BPE) or a tiktoken\n"
+    "rank file (.tiktoken); ids are those the reference libraries give.\n"
+    "\n"
+    "  --tokenizer FILE         tokenizer.json or .tiktoken file (required)\n"
+    "  --tiktoken-pattern NAME  split pattern of a .tiktoken file: gpt2, r50k, p50k, cl100k, o200k\n"
+    "                           (default: guessed from the file name)\n"
+    "  --add-special-tokens     apply the tokenizer's post-processor (BOS/EOS templates)\n"
+    "  --special-as-text        special tokens written in the text are plain text\n"
+    "  --allow-special          special tokens written in the text are recognised (the default\n"
+    "                           for tokenizer.json; tiktoken files treat them as text otherwise)\n"
+    "  --offsets                also add \"offsets\": [[start, end], ...] (UTF-8 byte offsets)\n"
+    "  --ids-field NAME         member to write the ids to (default ids)\n"
+    "  --threads N              threads per batch (0 = one per CPU, default 1)\n"
+    "  --field NAME             text field (default text)\n"
+    "  --skip-bad               skip malformed lines and documents without the field (counted)\n"
+    "  -o, --output FILE        write here instead of standard output\n"
+    "  -q, --quiet              no summary line\n";
+
+typedef struct tok_ctx {
+    const char *field, *ids_field;
+    bool skip_bad, offsets;
+    unsigned threads, flags;
+    llmd_tokenizer *tok;
+    cli_stats *stats;
+    uint64_t tokens;
+    const char **texts;
+    size_t *lens, *map, cap;
+    char *json;
+    size_t json_cap;
+} tok_ctx;
+
+static int reserve_json(tok_ctx *x, size_t need) {
+    if (need <= x->json_cap) return 0;
+    size_t nc = x->json_cap ? x->json_cap : 1 << 16;
+    while (nc < need) nc *= 2;
+    char *nj = realloc(x->json, nc);
+    if (nj == NULL) return 1;
+    x->json = nj;
+    x->json_cap = nc;
+    return 0;
+}
+
+/* "[1,2,3]" */
+static size_t ids_json(char *out, const uint32_t *ids, size_t n) {
+    size_t k = 0;
+    out[k++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i) out[k++] = ',';
+        char tmp[12];
+        int l = 0;
+        uint32_t v = ids[i];
+        do tmp[l++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+        while (l) out[k++] = tmp[--l];
+    }
+    out[k++] = ']';
+    return k;
+}
+
+static int add_offsets(tok_ctx *x, llmd_json_doc *d, const char *text, size_t len, const char *src, uint64_t line) {
+    uint32_t *ids;
+    size_t n, *offs;
+    llmd_status st = llmd_tokenizer_encode(x->tok, text, len, x->flags, &ids, &n, &offs);
+    if (st != LLMD_OK) {
+        fprintf(stderr, "llmdata tokenize: %s:%llu: %s\n", src, (unsigned long long)line, llmd_last_error());
+        return 1;
+    }
+    int rc = reserve_json(x, 48 * n + 8);
+    size_t k = 0;
+    if (rc == 0) {
+        x->json[k++] = '[';
+        for (size_t i = 0; i < n; i++)
+            k += (size_t)snprintf(x->json + k, 48, "%s[%zu,%zu]", i ? "," : "", offs[2 * i], offs[2 * i + 1]);
+        x->json[k++] = ']';
+        if (llmd_json_doc_set_raw(d, "offsets", x->json, k) != LLMD_OK) rc = cli_lib_error("adding \"offsets\"", LLMD_ERR_NOMEM);
+    } else {
+        rc = cli_error("tokenize", "out of memory");
+    }
+    llmd_free(ids);
+    llmd_free(offs);
+    return rc;
+}
+
+static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                     const char *const *src) {
+    tok_ctx *x = ctx;
+    if (n > x->cap) {
+        free(x->texts); free(x->lens); free(x->map);
+        x->texts = malloc(n * sizeof *x->texts);
+        x->lens = malloc(n * sizeof *x->lens);
+        x->map = malloc(n * sizeof *x->map);
+        if (!x->texts || !x->lens || !x->map) return cli_error("tokenize", "out of memory");
+        x->cap = n;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v;
+        size_t len;
+        if (llmd_json_doc_get_string(docs[i], x->field, &v, &len) != LLMD_OK) {
+            if (x->skip_bad) {
+                verdict[i] = CLI_DROP;
+                x->stats->bad++;
+                continue;
+            }
+            fprintf(stderr, "llmdata tokenize: %s:%llu: %s (use --skip-bad to skip such lines)\n", src[i],
+                    (unsigned long long)line[i], llmd_last_error());
+            return 1;
+        }
+        x->texts[m] = v;
+        x->lens[m] = len;
+        x->map[m++] = i;
+    }
+    uint32_t *ids = NULL;
+    size_t *offs = NULL;
+    llmd_status st = llmd_tokenizer_encode_batch(x->tok, x->texts, x->lens, m, x->flags, x->threads, &ids, &offs);
+    if (st != LLMD_OK) {
+        /* find the document for the message (the library names the index within the batch) */
+        for (size_t k = 0; k < m; k++) {
+            uint32_t *one;
+            size_t nn;
+            if (llmd_tokenizer_encode(x->tok, x->texts[k], x->lens[k], x->flags, &one, &nn, NULL) != LLMD_OK) {
+                size_t i = x->map[k];
+                if (x->skip_bad) {
+                    verdict[i] = CLI_DROP;
+                    x->stats->bad++;
+                    continue;
+                }
+                fprintf(stderr, "llmdata tokenize: %s:%llu: %s\n", src[i], (unsigned long long)line[i], llmd_last_error());
+                return 1;
+            }
+            llmd_free(one);
+        }
+        if (!x->skip_bad) return cli_lib_error("tokenizing", st);
+        /* retry the good ones one by one */
+        for (size_t k = 0; k < m; k++) {
+            size_t i = x->map[k];
+            if (verdict[i] == CLI_DROP) continue;
+            uint32_t *one;
+            size_t nn;
+            if (llmd_tokenizer_encode(x->tok, x->texts[k], x->lens[k], x->flags, &one, &nn, NULL) != LLMD_OK)
+                return cli_lib_error("tokenizing", st);
+            if (reserve_json(x, 11 * nn + 8)) {
+                llmd_free(one);
+                return cli_error("tokenize", "out of memory");
+            }
+            size_t jl = ids_json(x->json, one, nn);
+            llmd_free(one);
+            x->tokens += nn;
+            if (llmd_json_doc_set_raw(docs[i], x->ids_field, x->json, jl) != LLMD_OK)
+                return cli_lib_error("adding ids", LLMD_ERR_NOMEM);
+        }
+        return 0;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < m && rc == 0; k++) {
+        size_t i = x->map[k], nn = offs[k + 1] - offs[k];
+        if (reserve_json(x, 11 * nn + 8)) {
+            rc = cli_error("tokenize", "out of memory");
+            break;
+        }
+        size_t jl = ids_json(x->json, ids + offs[k], nn);
+        x->tokens += nn;
+        if ((st = llmd_json_doc_set_raw(docs[i], x->ids_field, x->json, jl)) != LLMD_OK) rc = cli_lib_error("adding ids", st);
+        else if (x->offsets) rc = add_offsets(x, docs[i], x->texts[k], x->lens[k], src[i], line[i]);
+    }
+    llmd_free(ids);
+    llmd_free(offs);
+    snprintf(x->stats->extra, sizeof x->stats->extra, "tokens %llu", (unsigned long long)x->tokens);
+    return rc;
+}
+
+int cmd_tokenize(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    tok_ctx x;
+    memset(&x, 0, sizeof x);
+    x.threads = 1;
+    x.ids_field = "ids";
+    const char *path = NULL;
+    llmd_tokenizer_options to;
+    llmd_tokenizer_options_init(&to);
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        uint64_t u;
+        int r = cli_parse_common(&c, argc, argv, &i);
+        if (r < 0) { rc = 2; goto out; }
+        if (r > 0) continue;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            goto out;
+        } else if (strcmp(a, "--tokenizer") == 0) {
+            if (cli_need_value(argc, argv, &i, &path)) { rc = 2; goto out; }
+        } else if (strcmp(a, "--tiktoken-pattern") == 0) {
+            if (cli_need_value(argc, argv, &i, &to.tiktoken_pattern)) { rc = 2; goto out; }
+        } else if (strcmp(a, "--ids-field") == 0) {
+            if (cli_need_value(argc, argv, &i, &x.ids_field)) { rc = 2; goto out; }
+        } else if (strcmp(a, "--add-special-tokens") == 0) x.flags |= LLMD_TOK_ADD_SPECIAL;
+        else if (strcmp(a, "--special-as-text") == 0) x.flags |= LLMD_TOK_SPECIAL_AS_TEXT;
+        else if (strcmp(a, "--allow-special") == 0) x.flags |= LLMD_TOK_MATCH_SPECIAL;
+        else if (strcmp(a, "--offsets") == 0) x.offsets = true;
+        else if (strcmp(a, "--threads") == 0) {
+            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &u)) { rc = 2; goto out; }
+            if (u > 1024) {
+                fprintf(stderr, "llmdata tokenize: --threads must be at most 1024\n");
+                rc = 2;
+                goto out;
+            }
+            x.threads = (unsigned)u;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "llmdata tokenize: unknown option '%s'\n", a);
+            rc = cli_usage(usage_text);
+            goto out;
+        } else if (cli_add_input(&c, a) != 0) {
+            rc = cli_error("tokenize", "out of memory");
+            goto out;
+        }
+    }
+    if (path == NULL) {
+        fprintf(stderr, "llmdata tokenize: --tokenizer FILE is required\n");
+        rc = cli_usage(usage_text);
+        goto out;
+    }
+    if ((x.flags & LLMD_TOK_SPECIAL_AS_TEXT) && (x.flags & LLMD_TOK_MATCH_SPECIAL)) {
+        fprintf(stderr, "llmdata tokenize: --special-as-text and --allow-special exclude each other\n");
+        rc = 2;
+        goto out;
+    }
+    llmd_status st = llmd_tokenizer_load(&x.tok, path, &to);
+    if (st != LLMD_OK) {
+        fprintf(stderr, "llmdata tokenize: %s\n", llmd_last_error());
+        rc = 1;
+        goto out;
+    }
+    x.field = c.field;
+    x.skip_bad = c.skip_bad;
+    if (x.threads != 1 && c.batch < 4096) c.batch = 4096;
+    cli_stats stats;
+    memset(&stats, 0, sizeof stats);
+    x.stats = &stats;
+    rc = cli_run_jsonl("tokenize", &c, tok_batch, &x, &stats);
+out:
+    llmd_tokenizer_free(x.tok);
+    free(x.texts); free(x.lens); free(x.map); free(x.json);
+    cli_common_free(&c);
+    return rc;
+}
