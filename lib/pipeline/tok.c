@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "llmdata/tokenizer.h"
 #include "pipeline_internal.h"
 
 static void hex16(const uint8_t h[16], char out[33]) {
@@ -35,12 +36,17 @@ llmd_status llmd_pl_tok_open(llmd_pl_tok *t, const char *spec) {
     llmd_hash128(data, len, 0, h);
     hex16(h, t->hash);
     llmd_free(data);
-    return llmd_fail(LLMD_ERR_UNSUPPORTED,
-                     "tokenizer %s: tokenizer files need the tokenizer module, which this build lacks "
-                     "(use tokenizer=bytes)", spec);
+    llmd_tokenizer *tok;
+    if ((st = llmd_tokenizer_load(&tok, spec, NULL)) != LLMD_OK) return st;
+    t->kind = 1;
+    t->impl = tok;
+    t->vocab = llmd_tokenizer_vocab_size(tok);
+    t->eos = llmd_tokenizer_eos_id(tok);
+    return LLMD_OK;
 }
 
 void llmd_pl_tok_close(llmd_pl_tok *t) {
+    if (t->kind == 1) llmd_tokenizer_free(t->impl);
     llmd_free(t->name);
     memset(t, 0, sizeof *t);
 }
@@ -58,7 +64,20 @@ static llmd_status grow(uint32_t **ids, size_t *cap, size_t need) {
 
 llmd_status llmd_pl_tok_encode(llmd_pl_tok *t, const char *const *texts, const size_t *lens, size_t n,
                                unsigned threads, uint32_t **ids, size_t *cap, size_t *offsets) {
-    (void)threads;
+    if (t->kind == 1) {
+        uint32_t *out;
+        size_t *offs;
+        llmd_status st = llmd_tokenizer_encode_batch(t->impl, texts, lens, n, 0, threads, &out, &offs);
+        if (st != LLMD_OK) return st;
+        st = grow(ids, cap, offs[n] + 1);
+        if (st == LLMD_OK) {
+            if (offs[n]) memcpy(*ids, out, offs[n] * sizeof *out);
+            memcpy(offsets, offs, (n + 1) * sizeof *offs);
+        }
+        llmd_free(out);
+        llmd_free(offs);
+        return st;
+    }
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += lens[i];
     llmd_status st = grow(ids, cap, total + 1);
