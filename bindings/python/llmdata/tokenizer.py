@@ -1,0 +1,203 @@
+"""BPE tokenization (llmdata/tokenizer.h) through ctypes: Hugging Face tokenizer.json files as
+they are and tiktoken rank files, with the ids the reference libraries give.
+
+>>> import llmdata
+>>> tok = llmdata.Tokenizer("examples/data/gpt2-tokenizer.json")
+>>> tok.encode("Hello world!")
+[15496, 995, 0]
+>>> tok.decode([15496, 995, 0])
+'Hello world!'
+>>> ids, offsets = tok.encode_batch(["a b", "c"])      # numpy arrays: flat ids, per-text offsets
+
+A Tokenizer is immutable and may be shared by any number of threads (the C calls release the
+GIL).  Errors raise llmdata.LlmdError with the library's message.
+"""
+import ctypes
+
+import numpy as np
+
+from ._lib import check, fn, lib, to_bytes
+
+__all__ = ["Tokenizer", "ADD_SPECIAL", "SPECIAL_AS_TEXT", "MATCH_SPECIAL", "SKIP_SPECIAL"]
+
+ADD_SPECIAL = 1
+SPECIAL_AS_TEXT = 2
+MATCH_SPECIAL = 4
+SKIP_SPECIAL = 8
+
+_sz = ctypes.c_size_t
+_vp = ctypes.c_void_p
+_cp = ctypes.c_char_p
+_u32p = ctypes.POINTER(ctypes.c_uint32)
+_szp = ctypes.POINTER(ctypes.c_size_t)
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("tiktoken_pattern", ctypes.c_char_p), ("force_regex", ctypes.c_int)]
+
+
+_fns = {}
+
+
+def _f(name):
+    if not _fns:
+        _fns.update({
+            "load": fn("llmd_tokenizer_load", ctypes.c_int, ctypes.POINTER(_vp), _cp, ctypes.POINTER(_Options)),
+            "free": fn("llmd_tokenizer_free", None, _vp),
+            "encode": fn("llmd_tokenizer_encode", ctypes.c_int, _vp, _cp, _sz, ctypes.c_uint,
+                         ctypes.POINTER(_u32p), _szp, ctypes.POINTER(_szp)),
+            "batch": fn("llmd_tokenizer_encode_batch", ctypes.c_int, _vp, ctypes.POINTER(_cp), _szp, _sz,
+                        ctypes.c_uint, ctypes.c_uint, ctypes.POINTER(_u32p), ctypes.POINTER(_szp)),
+            "decode": fn("llmd_tokenizer_decode", ctypes.c_int, _vp, _u32p, _sz, ctypes.c_uint,
+                         ctypes.POINTER(ctypes.c_void_p), _szp),
+            "t2i": fn("llmd_tokenizer_token_to_id", ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(ctypes.c_uint32)),
+            "i2t": fn("llmd_tokenizer_id_to_token", ctypes.c_int, _vp, ctypes.c_uint32,
+                      ctypes.POINTER(ctypes.c_void_p), _szp),
+            "vocab": fn("llmd_tokenizer_vocab_size", ctypes.c_uint64, _vp),
+            "special": fn("llmd_tokenizer_is_special", ctypes.c_int, _vp, ctypes.c_uint32),
+            "eos": fn("llmd_tokenizer_eos_id", ctypes.c_int64, _vp),
+        })
+    return _fns[name]
+
+
+def _flags(add_special_tokens, special_as_text, allow_special):
+    f = ADD_SPECIAL if add_special_tokens else 0
+    if special_as_text and allow_special:
+        raise ValueError("special_as_text and allow_special exclude each other")
+    if special_as_text:
+        f |= SPECIAL_AS_TEXT
+    if allow_special:
+        f |= MATCH_SPECIAL
+    return f
+
+
+class Tokenizer:
+    """A loaded tokenizer: Tokenizer(path, tiktoken_pattern=None).
+
+    path: a Hugging Face tokenizer.json (BPE) or a tiktoken rank file (.tiktoken; the pattern
+    name -- gpt2, r50k, p50k, cl100k, o200k -- is guessed from the file name unless given)."""
+
+    def __init__(self, path, tiktoken_pattern=None):
+        self._h = None
+        opts = _Options(1, to_bytes(tiktoken_pattern) if tiktoken_pattern else None, 0)
+        h = _vp()
+        check(_f("load")(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
+        self._h = h
+
+    def close(self):
+        if self._h:
+            _f("free")(self._h)
+            self._h = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not self._h:
+            raise ValueError("tokenizer is closed")
+        return self._h
+
+    @property
+    def vocab_size(self):
+        """1 + the largest id (model vocabulary and added tokens)."""
+        return int(_f("vocab")(self._handle()))
+
+    @property
+    def eos_id(self):
+        """The end-of-text token's id, or None."""
+        v = int(_f("eos")(self._handle()))
+        return None if v < 0 else v
+
+    def is_special(self, token_id):
+        return bool(_f("special")(self._handle(), token_id))
+
+    def encode(self, text, add_special_tokens=False, offsets=False, numpy=False, special_as_text=False,
+               allow_special=False):
+        """Token ids of text (str or UTF-8 bytes): a list of int, or a numpy uint32 array with
+        numpy=True.  With offsets=True returns (ids, offsets): offsets as a list of (start, end)
+        UTF-8 byte offsets, or an (n, 2) uint64 array."""
+        data = to_bytes(text)
+        ids = _u32p()
+        n = _sz()
+        offs = _szp()
+        check(_f("encode")(self._handle(), data, len(data),
+                           _flags(add_special_tokens, special_as_text, allow_special), ctypes.byref(ids),
+                           ctypes.byref(n), ctypes.byref(offs) if offsets else None))
+        try:
+            arr = np.ctypeslib.as_array(ids, shape=(n.value,)).copy() if n.value else np.zeros(0, np.uint32)
+            out = arr if numpy else arr.tolist()
+            if not offsets:
+                return out
+            o = (np.ctypeslib.as_array(offs, shape=(n.value, 2)).astype(np.uint64) if n.value
+                 else np.zeros((0, 2), np.uint64))
+            return out, (o if numpy else [tuple(int(v) for v in row) for row in o])
+        finally:
+            lib().llmd_free(ids)
+            if offsets:
+                lib().llmd_free(offs)
+
+    def encode_batch(self, texts, add_special_tokens=False, threads=0, special_as_text=False, allow_special=False):
+        """Encodes many texts on `threads` threads (0 = one per CPU).  Returns (ids, offsets):
+        ids a flat numpy uint32 array, offsets a numpy uint64 array of len(texts) + 1 so that the
+        ids of text i are ids[offsets[i]:offsets[i+1]]."""
+        datas = [to_bytes(t) for t in texts]
+        n = len(datas)
+        arr = (_cp * max(n, 1))(*datas)
+        lens = (_sz * max(n, 1))(*[len(d) for d in datas])
+        ids = _u32p()
+        offs = _szp()
+        check(_f("batch")(self._handle(), arr, lens, n, _flags(add_special_tokens, special_as_text, allow_special),
+                          threads, ctypes.byref(ids), ctypes.byref(offs)))
+        try:
+            o = np.ctypeslib.as_array(offs, shape=(n + 1,)).astype(np.uint64)
+            total = int(o[-1])
+            i = np.ctypeslib.as_array(ids, shape=(total,)).copy() if total else np.zeros(0, np.uint32)
+            return i, o
+        finally:
+            lib().llmd_free(ids)
+            lib().llmd_free(offs)
+
+    def decode(self, ids, skip_special_tokens=False):
+        """Text of the ids (any iterable of ints or a numpy array), through the tokenizer's decoder."""
+        a = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
+        if a.ndim != 1:
+            raise ValueError("ids must be one-dimensional")
+        if a.size and (a.min() < 0 or a.max() > 0xFFFFFFFF):
+            raise ValueError("ids must be in [0, 2^32)")
+        a = a.astype(np.uint32)
+        out = ctypes.c_void_p()
+        n = _sz()
+        check(_f("decode")(self._handle(), a.ctypes.data_as(_u32p), a.size, SKIP_SPECIAL if skip_special_tokens else 0,
+                           ctypes.byref(out), ctypes.byref(n)))
+        try:
+            return ctypes.string_at(out, n.value).decode("utf-8")
+        finally:
+            lib().llmd_free(out)
+
+    def token_to_id(self, token):
+        """Id of a vocabulary string (byte-level form for byte-level tokenizers), or None."""
+        data = to_bytes(token)
+        v = ctypes.c_uint32()
+        if _f("t2i")(self._handle(), data, len(data), ctypes.byref(v)) != 0:
+            return None
+        return v.value
+
+    def id_to_token(self, token_id):
+        """Vocabulary string of an id (str; bytes when it is not UTF-8, e.g. tiktoken pieces)."""
+        p = ctypes.c_void_p()
+        n = _sz()
+        check(_f("i2t")(self._handle(), token_id, ctypes.byref(p), ctypes.byref(n)))
+        raw = ctypes.string_at(p, n.value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw
