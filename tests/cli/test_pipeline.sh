@@ -83,4 +83,27 @@ grep -q 'llmdata-cannot-write' "$T/e" || fail "/proc message: $(cat "$T/e")"
 printf '{"text":"ok"}\nnot json\n' > "$T/bad.jsonl"
 "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out "$T/d" "$T/bad.jsonl" 2> "$T/e" && fail "bad line accepted"
 grep -q '2' "$T/e" || fail "bad line message: $(cat "$T/e")"
+
+# 5. On the shared benchmark corpus (when ../shared is there): best-fit truncates fewer documents
+#    than greedy, every window exactly seq_len, all tokens accounted for
+corpus=${LLMD_CORPUS_JSONL:-$root/tests/tokenizer/cache/corpus/corpus.jsonl}
+if [ ! -f "$corpus" ] && [ -f "$root/../shared/corpus/make_corpus.sh" ]; then
+  bash "$root/../shared/corpus/make_corpus.sh" "$(dirname "$corpus")" > /dev/null 2>&1 || true
+fi
+if [ -f "$corpus" ]; then
+  for s in greedy best-fit; do
+    "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 2048 --strategy $s --no-filter --no-clean --no-redact \
+      --no-dedup --out "$T/$s" "$corpus" || fail "corpus $s exited $?"
+  done
+  $PY - "$T/greedy/report.json" "$T/best-fit/report.json" <<'P' || fail "corpus packing"
+import json, sys
+g, b = (json.load(open(p))["stages"]["pack"] for p in sys.argv[1:3])
+print("test_pipeline: corpus docs truncated: greedy %d, best-fit %d" % (g["docs_truncated"], b["docs_truncated"]))
+assert b["docs_truncated"] < g["docs_truncated"], (g, b)
+for p in (g, b):
+    assert p["tokens_in"] + p["docs_in"] == p["tokens_out"] + p["dropped_tokens"], p   # ids + one EOS each
+P
+else
+  echo "test_pipeline: shared corpus absent, corpus packing check skipped"
+fi
 exit 0
