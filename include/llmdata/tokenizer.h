@@ -89,12 +89,15 @@ LLMD_API llmd_status llmd_tokenizer_from_tiktoken(llmd_tokenizer **out, const ch
 LLMD_API void llmd_tokenizer_free(llmd_tokenizer *tok);
 
 /* Encodes text[0..len) (valid UTF-8; invalid input is refused with LLMD_ERR_UTF8 naming the byte
- * offset).  On success *ids (n_ids entries) is allocated by the library, free it with llmd_free();
- * when offsets is non-NULL it receives 2 * n_ids entries (start, end byte offsets into text of each
- * token, also freed with llmd_free): tokens made of bytes of one character, and tokens added by the
- * post-processor, get the character's range / an empty range at their position.
+ * offset).  On success *ids (n_ids entries) is allocated by the library, free it with llmd_free().
+ * When offsets is non-NULL it receives 2 * n_ids entries, also freed with llmd_free(): the
+ * [start, end) byte range of text each token stands for.  Byte-level tokens map to exactly their
+ * bytes (so consecutive ranges tile the text); where a normalizer changed the text (Lowercase,
+ * NFC, Replace, ...) a token gets the range of the characters it came from, and after a Unicode
+ * normalization that changed a piece, the range of that whole piece; tokens added by the
+ * post-processor get (0, 0), as in Hugging Face.
  * flags: LLMD_TOK_ADD_SPECIAL, LLMD_TOK_SPECIAL_AS_TEXT, LLMD_TOK_MATCH_SPECIAL.
- * Thread-safe.  Errors: INVALID_ARG, UTF8, NOMEM. */
+ * Thread-safe.  Errors: INVALID_ARG, UTF8, RANGE (text over 1 GiB), NOMEM. */
 LLMD_API llmd_status llmd_tokenizer_encode(const llmd_tokenizer *tok, const char *text, size_t len,
                                            unsigned flags, uint32_t **ids, size_t *n_ids,
                                            size_t **offsets);
