@@ -190,16 +190,9 @@ static size_t ws_linebreak(const uint8_t *s, size_t len, size_t i) {
     return end;
 }
 
-static size_t cl100k_at(const uint8_t *s, size_t len, size_t i, size_t max_digits) {
-    size_t k = contraction(s, len, i, true);
-    if (k) return i + k;
-    size_t l;
-    uint8_t c = cls_at(s, len, i, &l);
-    if (c & C_L) return run(s, len, i, C_L, 0);
-    if (!(c & (C_CRLF | C_N)) && i + l < len) { /* [^\r\n\p{L}\p{N}]?\p{L}+ with the prefix */
-        size_t l2;
-        if (cls_at(s, len, i + l, &l2) & C_L) return run(s, len, i + l, C_L, 0);
-    }
+/* The alternatives cl100k-style patterns share after the letter ones:
+ * \p{N}{1,max} | ' ?[^\s\p{L}\p{N}]+[\r\n]*' (o200k: [\r\n/]*) | \s*[\r\n]+ | \s+(?!\S) | \s+ */
+static size_t digits_other_space(const uint8_t *s, size_t len, size_t i, uint8_t c, size_t max_digits, bool slash) {
     if (c & C_N) {
         size_t e = i;
         for (size_t d = 0; d < max_digits && e < len; d++) {
@@ -221,12 +214,25 @@ static size_t cl100k_at(const uint8_t *s, size_t len, size_t i, size_t max_digit
     }
     if (is_other(co)) {
         size_t e = run_other(s, len, j);
-        while (e < len && (s[e] == '\r' || s[e] == '\n')) e++;
+        while (e < len && (s[e] == '\r' || s[e] == '\n' || (slash && s[e] == '/'))) e++;
         return e;
     }
     size_t e = ws_linebreak(s, len, i);
     if (e) return e;
     return ws_tail(s, len, i);
+}
+
+static size_t cl100k_at(const uint8_t *s, size_t len, size_t i, size_t max_digits) {
+    size_t k = contraction(s, len, i, true);
+    if (k) return i + k;
+    size_t l;
+    uint8_t c = cls_at(s, len, i, &l);
+    if (c & C_L) return run(s, len, i, C_L, 0);
+    if (!(c & (C_CRLF | C_N)) && i + l < len) { /* [^\r\n\p{L}\p{N}]?\p{L}+ with the prefix */
+        size_t l2;
+        if (cls_at(s, len, i + l, &l2) & C_L) return run(s, len, i + l, C_L, 0);
+    }
+    return digits_other_space(s, len, i, c, max_digits, false);
 }
 
 /* ---- o200k ------------------------------------------------------------------------------------- */
@@ -262,32 +268,7 @@ static size_t o200k_at(const uint8_t *s, size_t len, size_t i) {
     if ((e = o200k_body1(s, len, i))) return e;
     if (prefix && i + l < len && (e = o200k_body2(s, len, i + l))) return e;
     if ((e = o200k_body2(s, len, i))) return e;
-    if (c & C_N) {
-        e = i;
-        for (int d = 0; d < 3 && e < len; d++) {
-            size_t l2;
-            if (!(cls_at(s, len, e, &l2) & C_N)) break;
-            e += l2;
-        }
-        return e;
-    }
-    size_t j = i;
-    uint8_t co = c;
-    if (s[i] == ' ' && i + 1 < len) {
-        size_t l2;
-        uint8_t c2 = cls_at(s, len, i + 1, &l2);
-        if (is_other(c2)) {
-            j = i + 1;
-            co = c2;
-        }
-    }
-    if (is_other(co)) {
-        e = run_other(s, len, j);
-        while (e < len && (s[e] == '\r' || s[e] == '\n' || s[e] == '/')) e++;
-        return e;
-    }
-    if ((e = ws_linebreak(s, len, i))) return e;
-    return ws_tail(s, len, i);
+    return digits_other_space(s, len, i, c, 3, true);
 }
 
 int llmd_tok_fast_search(int kind, const uint8_t *s, size_t len, size_t pos, size_t *ms, size_t *me) {

@@ -395,20 +395,8 @@ void llmd_tok_post_free(llmd_tok_post *p) {
 
 /* ---- model ------------------------------------------------------------------------------------ */
 static llmd_status set_id_string(llmd_tokenizer *tok, uint32_t id, const char *s, size_t len) {
-    if (id >= tok->n_ids) {
-        size_t nn = (size_t)id + 1;
-        char **ns = llmd_realloc(tok->id_str, tok->n_ids * sizeof *ns, nn * sizeof *ns);
-        if (ns == NULL) return llmd_fail_nomem("vocabulary");
-        tok->id_str = ns;
-        uint32_t *nl = llmd_realloc(tok->id_len, tok->n_ids * sizeof *nl, nn * sizeof *nl);
-        if (nl == NULL) return llmd_fail_nomem("vocabulary");
-        tok->id_len = nl;
-        for (size_t i = tok->n_ids; i < nn; i++) {
-            ns[i] = NULL;
-            nl[i] = 0;
-        }
-        tok->n_ids = nn;
-    }
+    llmd_status st = llmd_tok_grow_ids(tok, (size_t)id + 1);
+    if (st != LLMD_OK) return st;
     if (tok->id_str[id] == NULL) {
         tok->id_str[id] = (char *)s;
         tok->id_len[id] = (uint32_t)len;

@@ -303,6 +303,7 @@ llmd_status llmd_tok_find_added(const llmd_tokenizer *tok, const llmd_tok_matche
 llmd_status llmd_tok_load_json(llmd_tokenizer *tok, const char *json, size_t len);
 llmd_status llmd_tok_load_tiktoken(llmd_tokenizer *tok, const char *data, size_t len, const char *pattern);
 llmd_status llmd_tok_finish(llmd_tokenizer *tok);
+llmd_status llmd_tok_grow_ids(llmd_tokenizer *tok, size_t n);
 void llmd_tok_pattern_free(llmd_tok_pattern *p);
 void llmd_tok_normalizer_free(llmd_tok_normalizer *n);
 void llmd_tok_pretok_free(llmd_tok_pretok *p);

@@ -30,6 +30,23 @@ static llmd_status new_tokenizer(llmd_tokenizer **out, const llmd_tokenizer_opti
     return LLMD_OK;
 }
 
+/* Grows the id -> string tables to n entries (new entries empty). */
+llmd_status llmd_tok_grow_ids(llmd_tokenizer *tok, size_t n) {
+    if (n <= tok->n_ids) return LLMD_OK;
+    char **ns = llmd_realloc(tok->id_str, tok->n_ids * sizeof *ns, n * sizeof *ns);
+    if (ns == NULL) return llmd_fail_nomem("vocabulary");
+    tok->id_str = ns;
+    uint32_t *nl = llmd_realloc(tok->id_len, tok->n_ids * sizeof *nl, n * sizeof *nl);
+    if (nl == NULL) return llmd_fail_nomem("vocabulary");
+    tok->id_len = nl;
+    for (size_t i = tok->n_ids; i < n; i++) {
+        ns[i] = NULL;
+        nl[i] = 0;
+    }
+    tok->n_ids = n;
+    return LLMD_OK;
+}
+
 /* ---- preparation after loading ---------------------------------------------------------------- */
 static llmd_tok_pretok *last_step(llmd_tok_pretok *p) {
     while (p && p->kind == LLMD_TOK_P_SEQ) p = p->n_items ? &p->items[p->n_items - 1] : NULL;
@@ -74,19 +91,8 @@ static llmd_status fill_ids(llmd_tokenizer *tok) {
             if (tok->raw_vocab.ent[i].value >= n) n = (size_t)tok->raw_vocab.ent[i].value + 1;
     for (size_t i = 0; i < tok->n_added; i++)
         if (tok->added[i].id >= n) n = (size_t)tok->added[i].id + 1;
-    if (n > tok->n_ids) {
-        char **ns = llmd_realloc(tok->id_str, tok->n_ids * sizeof *ns, n * sizeof *ns);
-        if (ns == NULL) return llmd_fail_nomem("vocabulary");
-        tok->id_str = ns;
-        uint32_t *nl = llmd_realloc(tok->id_len, tok->n_ids * sizeof *nl, n * sizeof *nl);
-        if (nl == NULL) return llmd_fail_nomem("vocabulary");
-        tok->id_len = nl;
-        for (size_t i = tok->n_ids; i < n; i++) {
-            ns[i] = NULL;
-            nl[i] = 0;
-        }
-        tok->n_ids = n;
-    }
+    llmd_status st = llmd_tok_grow_ids(tok, n);
+    if (st != LLMD_OK) return st;
     if (tok->tiktoken) {
         for (size_t i = 0; i < tok->raw_vocab.n; i++) {
             const struct llmd_tok_strent *e = &tok->raw_vocab.ent[i];
@@ -106,7 +112,7 @@ static llmd_status fill_ids(llmd_tokenizer *tok) {
     /* decode's skip_special_tokens drops an id when its token string is a special token's
      * content (AddedVocabulary::is_special_token) */
     llmd_tok_strmap specials;
-    llmd_status st = llmd_tok_strmap_init(&specials, tok->n_added);
+    st = llmd_tok_strmap_init(&specials, tok->n_added);
     if (st != LLMD_OK) return st;
     for (size_t i = 0; i < tok->n_added && st == LLMD_OK; i++)
         if (tok->added[i].special) st = llmd_tok_strmap_put(&specials, tok->added[i].content, tok->added[i].len, 1, NULL);

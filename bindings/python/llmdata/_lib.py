@@ -85,3 +85,30 @@ def version():
 
 def version_number():
     return lib().llmd_version_number()
+
+
+class Handle:
+    """Base of the wrappers that own a library handle: close() (idempotent), context manager,
+    and release on garbage collection.  Subclasses set self._h and define _release(handle)."""
+
+    _h = None
+
+    def _release(self, handle):
+        raise NotImplementedError
+
+    def close(self):
+        if self._h:
+            h, self._h = self._h, None
+            self._release(h)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -10,7 +10,7 @@ A QualityFilter is immutable and may be shared by threads.
 import collections
 import ctypes
 
-from ._lib import check, fn, lib, to_bytes
+from ._lib import Handle, check, fn, lib, to_bytes
 
 __all__ = ["QualityFilter", "FilterResult", "filter_rules"]
 
@@ -59,8 +59,11 @@ def filter_rules():
     return list(FILTER_RULES)
 
 
-class QualityFilter:
+class QualityFilter(Handle):
     """QualityFilter(min_bytes=0, max_bytes=0, c4=True, gopher=True, bad_words_file=None)."""
+
+    def _release(self, handle):
+        _f("free")(handle)
 
     def __init__(self, min_bytes=0, max_bytes=0, c4=True, gopher=True, bad_words_file=None):
         global FILTER_RULES
@@ -88,13 +91,3 @@ class QualityFilter:
         removed = {FILTER_RULES[i]: int(r.lines_removed[i]) for i in range(_N_RULES) if r.lines_removed[i]}
         return FilterResult(bool(r.keep), FILTER_RULES[r.reason] if r.reason >= 0 else None, out, removed)
 
-    def close(self):
-        if self._h:
-            _f("free")(self._h)
-            self._h = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

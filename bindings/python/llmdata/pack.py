@@ -17,7 +17,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import check, fn
+from ._lib import Handle, check, fn
 
 __all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents"]
 
@@ -61,9 +61,12 @@ def _f(name):
     return _fns[name]
 
 
-class Packer:
+class Packer(Handle):
     """Packer(seq_len=2048, strategy="greedy"|"best-fit", bos_id=None, eos_id=None, pad_id=None,
     buffer_windows=1024, vocab_size=0).  add(ids) and finish() return the windows completed."""
+
+    def _release(self, handle):
+        _f("free")(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
                  buffer_windows=1024, vocab_size=0):
@@ -107,17 +110,6 @@ class Packer:
         s = _Stats()
         _f("stats")(self._h, ctypes.byref(s))
         return PackStats(*[getattr(s, n) for n, _ in _Stats._fields_])
-
-    def close(self):
-        if self._h:
-            _f("free")(self._h)
-            self._h = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def pack_documents(docs, **options):

@@ -13,7 +13,7 @@ booleans may be given as Python bools.  Errors raise llmdata.LlmdError.
 import ctypes
 import json
 
-from ._lib import check, fn, lib, to_bytes
+from ._lib import Handle, check, fn, lib, to_bytes
 
 __all__ = ["run_pipeline", "Pipeline"]
 
@@ -41,8 +41,11 @@ def _value(v):
     return to_bytes(str(v))
 
 
-class Pipeline:
+class Pipeline(Handle):
     """A configured pipeline run: Pipeline(config=None, **settings); add_input(path); run()."""
+
+    def _release(self, handle):
+        _f("free")(handle)
 
     def __init__(self, config=None, **settings):
         h = _vp()
@@ -72,23 +75,6 @@ class Pipeline:
             lib().llmd_free(js)
             lib().llmd_free(tx)
         return report
-
-    def close(self):
-        if self._h:
-            _f("free")(self._h)
-            self._h = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def run_pipeline(inputs, config=None, **settings):

@@ -16,7 +16,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import check, fn, lib, to_bytes
+from ._lib import Handle, check, fn, lib, to_bytes
 
 __all__ = ["Tokenizer", "ADD_SPECIAL", "SPECIAL_AS_TEXT", "MATCH_SPECIAL", "SKIP_SPECIAL"]
 
@@ -71,11 +71,14 @@ def _flags(add_special_tokens, special_as_text, allow_special):
     return f
 
 
-class Tokenizer:
+class Tokenizer(Handle):
     """A loaded tokenizer: Tokenizer(path, tiktoken_pattern=None).
 
     path: a Hugging Face tokenizer.json (BPE) or a tiktoken rank file (.tiktoken; the pattern
     name -- gpt2, r50k, p50k, cl100k, o200k -- is guessed from the file name unless given)."""
+
+    def _release(self, handle):
+        _f("free")(handle)
 
     def __init__(self, path, tiktoken_pattern=None):
         self._h = None
@@ -83,23 +86,6 @@ class Tokenizer:
         h = _vp()
         check(_f("load")(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
         self._h = h
-
-    def close(self):
-        if self._h:
-            _f("free")(self._h)
-            self._h = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _handle(self):
         if not self._h:
