@@ -245,3 +245,43 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     }
     return rc;
 }
+
+int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t n, const char *field,
+                    bool skip_bad, int *verdict, cli_stats *stats, uint64_t *missing, const uint64_t *line,
+                    const char *const *src) {
+    if (n > t->cap) {
+        cli_texts_free(t);
+        t->texts = malloc(n * sizeof *t->texts);
+        t->lens = malloc(n * sizeof *t->lens);
+        t->map = malloc(n * sizeof *t->map);
+        if (!t->texts || !t->lens || !t->map) return cli_error(name, "out of memory");
+        t->cap = n;
+    }
+    t->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v;
+        size_t len;
+        if (llmd_json_doc_get_string(docs[i], field, &v, &len) != LLMD_OK) {
+            if (skip_bad) {
+                verdict[i] = CLI_DROP;
+                stats->bad++;
+                if (missing) (*missing)++;
+                continue;
+            }
+            fprintf(stderr, "llmdata %s: %s:%llu: %s (use --skip-bad to skip such lines)\n", name, src[i],
+                    (unsigned long long)line[i], llmd_last_error());
+            return 1;
+        }
+        t->texts[t->n] = v;
+        t->lens[t->n] = len;
+        t->map[t->n++] = i;
+    }
+    return 0;
+}
+
+void cli_texts_free(cli_texts *t) {
+    free(t->texts);
+    free(t->lens);
+    free(t->map);
+    memset(t, 0, sizeof *t);
+}

@@ -64,4 +64,18 @@ int cli_need_value(int argc, char **argv, int *i, const char **val);
 
 double cli_now(void);
 
+/* The text field of every document of a batch: texts[k]/lens[k] of document map[k], k < n. */
+typedef struct cli_texts {
+    const char **texts;
+    size_t *lens, *map;
+    size_t n, cap;
+} cli_texts;
+/* Fills t from docs[0..n): a document without a string `field` is dropped (verdict CLI_DROP,
+ * stats->bad and *missing counted) with skip_bad, else reported as "llmdata NAME: SRC:LINE: ..."
+ * (returns 1).  Returns 0 on success. */
+int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t n, const char *field,
+                    bool skip_bad, int *verdict, cli_stats *stats, uint64_t *missing, const uint64_t *line,
+                    const char *const *src);
+void cli_texts_free(cli_texts *t);
+
 #endif

@@ -54,8 +54,8 @@ typedef struct dd_ctx {
     uint64_t near, exact, missing;
     exact_slot *ex;
     size_t ex_n, ex_cap;
-    const char **texts;
-    size_t *lens, *map, cap;
+    cli_texts t;
+    size_t sig_cap;
     uint32_t *sigs;
 } dd_ctx;
 
@@ -122,41 +122,22 @@ static void update_extra(dd_ctx *x) {
 static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
                     const char *const *src) {
     dd_ctx *x = ctx;
-    if (n > x->cap) {
-        free(x->texts); free(x->lens); free(x->map); free(x->sigs);
-        x->texts = malloc(n * sizeof *x->texts);
-        x->lens = malloc(n * sizeof *x->lens);
-        x->map = malloc(n * sizeof *x->map);
+    if (n > x->sig_cap) {
+        free(x->sigs);
         x->sigs = malloc(n * x->P * sizeof *x->sigs);
-        if (!x->texts || !x->lens || !x->map || !x->sigs) return cli_error("dedup", "out of memory");
-        x->cap = n;
+        if (!x->sigs) return cli_error("dedup", "out of memory");
+        x->sig_cap = n;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *v;
-        size_t len;
-        if (llmd_json_doc_get_string(docs[i], x->field, &v, &len) != LLMD_OK) {
-            if (x->skip_bad) {
-                verdict[i] = CLI_DROP;
-                x->stats->bad++;
-                x->missing++;
-                continue;
-            }
-            fprintf(stderr, "llmdata dedup: %s:%llu: %s (use --skip-bad to skip such lines)\n", src[i],
-                    (unsigned long long)line[i], llmd_last_error());
-            return 1;
-        }
-        x->texts[m] = v;
-        x->lens[m] = len;
-        x->map[m++] = i;
-    }
+    if (cli_batch_texts("dedup", &x->t, docs, n, x->field, x->skip_bad, verdict, x->stats, &x->missing, line, src))
+        return 1;
+    size_t m = x->t.n;
     if (x->exact_only) {
         for (size_t k = 0; k < m; k++) {
             uint8_t h[16];
-            llmd_status st = llmd_exact_hash(h, x->texts[k], x->lens[k],
+            llmd_status st = llmd_exact_hash(h, x->t.texts[k], x->t.lens[k],
                                              x->normalize ? LLMD_EXACT_NORMALIZED : LLMD_EXACT_RAW);
             if (st != LLMD_OK) return cli_lib_error("hashing a document", st);
-            size_t i = x->map[k];
+            size_t i = x->t.map[k];
             char *id = doc_id(docs[i], line[i]);
             if (id == NULL) return cli_error("dedup", "out of memory");
             const char *kept;
@@ -176,17 +157,17 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
         return 0;
     }
     llmd_status st = LLMD_OK;
-    if (!x->verify_exact) st = llmd_minhash_batch(x->mh, x->texts, x->lens, m, x->threads, x->sigs, NULL);
+    if (!x->verify_exact) st = llmd_minhash_batch(x->mh, x->t.texts, x->t.lens, m, x->threads, x->sigs, NULL);
     if (st != LLMD_OK) return cli_lib_error("computing signatures", st);
     for (size_t k = 0; k < m; k++) {
-        size_t i = x->map[k];
+        size_t i = x->t.map[k];
         char *id = doc_id(docs[i], line[i]);
         if (id == NULL) return cli_error("dedup", "out of memory");
         llmd_lsh_match r;
         if (x->verify_exact) {
             uint64_t *sh = NULL;
             size_t nsh = 0;
-            st = llmd_minhash_shingles(x->mh, x->texts[k], x->lens[k], x->sigs + k * x->P, &sh, &nsh);
+            st = llmd_minhash_shingles(x->mh, x->t.texts[k], x->t.lens[k], x->sigs + k * x->P, &sh, &nsh);
             if (st == LLMD_OK)
                 st = llmd_lsh_index_insert_shingles(x->idx, id, strlen(id), x->sigs + k * x->P, sh, nsh, 0, &r);
             llmd_free(sh);
@@ -320,7 +301,8 @@ out:
     llmd_lsh_index_free(x.idx);
     for (size_t i = 0; i < x.ex_cap; i++) free(x.ex[i].id);
     free(x.ex);
-    free(x.texts); free(x.lens); free(x.map); free(x.sigs);
+    cli_texts_free(&x.t);
+    free(x.sigs);
     cli_common_free(&c);
     return rc;
 }

@@ -34,8 +34,8 @@ typedef struct mh_ctx {
     uint32_t P, bands, rows;
     llmd_minhasher *mh;
     cli_stats *stats;
-    const char **texts;
-    size_t *lens, *map, cap;
+    cli_texts t;
+    size_t sig_cap;
     uint32_t *sigs;
     char *json;
     uint8_t *bytes;
@@ -52,37 +52,18 @@ static void hex(const uint8_t *b, size_t n, char *out) {
 static int mh_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
                     const char *const *src) {
     mh_ctx *x = ctx;
-    if (n > x->cap) {
-        free(x->texts); free(x->lens); free(x->map); free(x->sigs);
-        x->texts = malloc(n * sizeof *x->texts);
-        x->lens = malloc(n * sizeof *x->lens);
-        x->map = malloc(n * sizeof *x->map);
+    if (n > x->sig_cap) {
+        free(x->sigs);
         x->sigs = malloc(n * x->P * sizeof *x->sigs);
-        if (!x->texts || !x->lens || !x->map || !x->sigs) return cli_error("minhash", "out of memory");
-        x->cap = n;
+        if (!x->sigs) return cli_error("minhash", "out of memory");
+        x->sig_cap = n;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *v;
-        size_t len;
-        if (llmd_json_doc_get_string(docs[i], x->field, &v, &len) != LLMD_OK) {
-            if (x->skip_bad) {
-                verdict[i] = CLI_DROP;
-                x->stats->bad++;
-                continue;
-            }
-            fprintf(stderr, "llmdata minhash: %s:%llu: %s (use --skip-bad to skip such lines)\n", src[i],
-                    (unsigned long long)line[i], llmd_last_error());
-            return 1;
-        }
-        x->texts[m] = v;
-        x->lens[m] = len;
-        x->map[m++] = i;
-    }
-    llmd_status st = llmd_minhash_batch(x->mh, x->texts, x->lens, m, x->threads, x->sigs, NULL);
+    if (cli_batch_texts("minhash", &x->t, docs, n, x->field, x->skip_bad, verdict, x->stats, NULL, line, src)) return 1;
+    size_t m = x->t.n;
+    llmd_status st = llmd_minhash_batch(x->mh, x->t.texts, x->t.lens, m, x->threads, x->sigs, NULL);
     if (st != LLMD_OK) return cli_lib_error("computing signatures", st);
     for (size_t k = 0; k < m; k++) {
-        llmd_json_doc *d = docs[x->map[k]];
+        llmd_json_doc *d = docs[x->t.map[k]];
         const uint32_t *sig = x->sigs + k * x->P;
         llmd_minhash_to_bytes(sig, x->P, x->bytes);
         x->json[0] = '"';
@@ -197,7 +178,8 @@ int cmd_minhash(int argc, char **argv) {
     rc = cli_run_jsonl("minhash", &c, mh_batch, &x, &stats);
 out:
     llmd_minhasher_free(x.mh);
-    free(x.texts); free(x.lens); free(x.map); free(x.sigs);
+    cli_texts_free(&x.t);
+    free(x.sigs);
     free(x.json);
     free(x.bytes);
     cli_common_free(&c);

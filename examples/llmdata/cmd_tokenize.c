@@ -34,8 +34,7 @@ typedef struct tok_ctx {
     llmd_tokenizer *tok;
     cli_stats *stats;
     uint64_t tokens;
-    const char **texts;
-    size_t *lens, *map, cap;
+    cli_texts t;
     char *json;
     size_t json_cap;
 } tok_ctx;
@@ -94,42 +93,20 @@ static int add_offsets(tok_ctx *x, llmd_json_doc *d, const char *text, size_t le
 static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
                      const char *const *src) {
     tok_ctx *x = ctx;
-    if (n > x->cap) {
-        free(x->texts); free(x->lens); free(x->map);
-        x->texts = malloc(n * sizeof *x->texts);
-        x->lens = malloc(n * sizeof *x->lens);
-        x->map = malloc(n * sizeof *x->map);
-        if (!x->texts || !x->lens || !x->map) return cli_error("tokenize", "out of memory");
-        x->cap = n;
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *v;
-        size_t len;
-        if (llmd_json_doc_get_string(docs[i], x->field, &v, &len) != LLMD_OK) {
-            if (x->skip_bad) {
-                verdict[i] = CLI_DROP;
-                x->stats->bad++;
-                continue;
-            }
-            fprintf(stderr, "llmdata tokenize: %s:%llu: %s (use --skip-bad to skip such lines)\n", src[i],
-                    (unsigned long long)line[i], llmd_last_error());
-            return 1;
-        }
-        x->texts[m] = v;
-        x->lens[m] = len;
-        x->map[m++] = i;
-    }
+    if (cli_batch_texts("tokenize", &x->t, docs, n, x->field, x->skip_bad, verdict, x->stats, NULL, line, src)) return 1;
+    size_t m = x->t.n;
+    const char **texts = x->t.texts;
+    const size_t *lens = x->t.lens, *map = x->t.map;
     uint32_t *ids = NULL;
     size_t *offs = NULL;
-    llmd_status st = llmd_tokenizer_encode_batch(x->tok, x->texts, x->lens, m, x->flags, x->threads, &ids, &offs);
+    llmd_status st = llmd_tokenizer_encode_batch(x->tok, texts, lens, m, x->flags, x->threads, &ids, &offs);
     if (st != LLMD_OK) {
         /* find the document for the message (the library names the index within the batch) */
         for (size_t k = 0; k < m; k++) {
             uint32_t *one;
             size_t nn;
-            if (llmd_tokenizer_encode(x->tok, x->texts[k], x->lens[k], x->flags, &one, &nn, NULL) != LLMD_OK) {
-                size_t i = x->map[k];
+            if (llmd_tokenizer_encode(x->tok, texts[k], lens[k], x->flags, &one, &nn, NULL) != LLMD_OK) {
+                size_t i = map[k];
                 if (x->skip_bad) {
                     verdict[i] = CLI_DROP;
                     x->stats->bad++;
@@ -143,11 +120,11 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
         if (!x->skip_bad) return cli_lib_error("tokenizing", st);
         /* retry the good ones one by one */
         for (size_t k = 0; k < m; k++) {
-            size_t i = x->map[k];
+            size_t i = map[k];
             if (verdict[i] == CLI_DROP) continue;
             uint32_t *one;
             size_t nn;
-            if (llmd_tokenizer_encode(x->tok, x->texts[k], x->lens[k], x->flags, &one, &nn, NULL) != LLMD_OK)
+            if (llmd_tokenizer_encode(x->tok, texts[k], lens[k], x->flags, &one, &nn, NULL) != LLMD_OK)
                 return cli_lib_error("tokenizing", st);
             if (reserve_json(x, 11 * nn + 8)) {
                 llmd_free(one);
@@ -163,7 +140,7 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
     }
     int rc = 0;
     for (size_t k = 0; k < m && rc == 0; k++) {
-        size_t i = x->map[k], nn = offs[k + 1] - offs[k];
+        size_t i = map[k], nn = offs[k + 1] - offs[k];
         if (reserve_json(x, 11 * nn + 8)) {
             rc = cli_error("tokenize", "out of memory");
             break;
@@ -171,7 +148,7 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
         size_t jl = ids_json(x->json, ids + offs[k], nn);
         x->tokens += nn;
         if ((st = llmd_json_doc_set_raw(docs[i], x->ids_field, x->json, jl)) != LLMD_OK) rc = cli_lib_error("adding ids", st);
-        else if (x->offsets) rc = add_offsets(x, docs[i], x->texts[k], x->lens[k], src[i], line[i]);
+        else if (x->offsets) rc = add_offsets(x, docs[i], texts[k], lens[k], src[i], line[i]);
     }
     llmd_free(ids);
     llmd_free(offs);
@@ -252,7 +229,8 @@ int cmd_tokenize(int argc, char **argv) {
     rc = cli_run_jsonl("tokenize", &c, tok_batch, &x, &stats);
 out:
     llmd_tokenizer_free(x.tok);
-    free(x.texts); free(x.lens); free(x.map); free(x.json);
+    cli_texts_free(&x.t);
+    free(x.json);
     cli_common_free(&c);
     return rc;
 }
