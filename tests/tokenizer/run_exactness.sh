@@ -45,8 +45,8 @@ fi
 
 peer_versions=$(cd "$here/peer" && node -e 'for (const p of ["tokenizers","tiktoken"]) console.log(require(p + "/package.json").version)' 2>/dev/null | tr '\n' ' ')
 pass=0; fail=0
-check() {  # label expected-args -- our-args ; input
-  local label=$1 peer_args=$2 our_args=$3 in=$4
+check() {  # label peer-args our-args input [roundtrip]
+  local label=$1 peer_args=$2 our_args=$3 in=$4 roundtrip=${5:-}
   local key; key=$( { echo "$peer_args $peer_versions"; sha256sum "$in" | cut -c1-64; } | sha256sum | cut -c1-16)
   local exp="$cache/exp-$key.jsonl" act; act=$(mktemp)
   if [ ! -s "$exp" ]; then
@@ -55,7 +55,8 @@ check() {  # label expected-args -- our-args ; input
   fi
   # shellcheck disable=SC2086
   if "$cli" tokenize $our_args --quiet < "$in" > "$act" 2> "$act.err" &&
-     $py "$here/compare.py" "$exp" "$act" --label "$label"; then
+     $py "$here/compare.py" "$exp" "$act" --label "$label" &&
+     { [ -z "$roundtrip" ] || roundtrip_ok "$label" "$our_args" "$act"; }; then
     pass=$((pass+1))
   else
     fail=$((fail+1)); echo "FAIL $label"; head -5 "$act.err"
@@ -63,16 +64,35 @@ check() {  # label expected-args -- our-args ; input
   rm -f "$act" "$act.err"
 }
 
+# Byte-level tokenizers: detokenize(tokenize(x)) == x for every document.
+roundtrip_ok() {
+  local label=$1 our_args=$2 act=$3
+  # shellcheck disable=SC2086
+  "$cli" detokenize $our_args --field __back --quiet < "$act" > "$act.back" 2>> "$act.err" &&
+  $py -c '
+import json, sys
+bad = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    if d["__back"] != d.get(sys.argv[2], d.get("text")):
+        bad += 1
+        if bad <= 3: print("round trip differs:", d.get("id"), file=sys.stderr)
+print("%s/roundtrip: %s" % (sys.argv[3], "decode(encode(x)) == x" if not bad else "%d documents differ" % bad))
+sys.exit(1 if bad else 0)' "$act.back" text "$label"
+  local rc=$?; rm -f "$act.back"; return $rc
+}
+
 for entry in "${inputs[@]}"; do
   name=${entry%%:*}; in=${entry#*:}
   for t in gpt2 llama3 llama2; do
-    check "$t/$name" "--tokenizer $files/$t.json" "--tokenizer $files/$t.json" "$in"
+    rt=""; [ "$t" != llama2 ] && rt=roundtrip
+    check "$t/$name" "--tokenizer $files/$t.json" "--tokenizer $files/$t.json" "$in" $rt
     check "$t/$name/special" "--tokenizer $files/$t.json --add-special-tokens" \
           "--tokenizer $files/$t.json --add-special-tokens" "$in"
   done
   [ "$name" = big ] && continue
   for p in cl100k o200k; do
-    check "$p/$name" "--tiktoken ${p}_base" "--tokenizer $files/${p}_base.tiktoken --tiktoken-pattern $p" "$in"
+    check "$p/$name" "--tiktoken ${p}_base" "--tokenizer $files/${p}_base.tiktoken --tiktoken-pattern $p" "$in" roundtrip
   done
   if [ "$name" = edge ]; then
     for p in r50k p50k; do
