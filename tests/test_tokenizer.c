@@ -189,9 +189,9 @@ START_TEST(test_bad_inputs) {
     ck_fails(llmd_tokenizer_from_json(&t, wp, strlen(wp), NULL), LLMD_ERR_UNSUPPORTED, "WordPiece");
     const char *drop = "{\"model\": {\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {\"a\": 0}, \"merges\": []}}";
     ck_fails(llmd_tokenizer_from_json(&t, drop, strlen(drop), NULL), LLMD_ERR_UNSUPPORTED, "dropout");
-    const char *unk = "{\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, \"model\": {\"type\": \"BPE\", "
+    const char *unk = "{\"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}, \"model\": {\"type\": \"BPE\", "
                       "\"vocab\": {\"a\": 0}, \"merges\": []}}";
-    ck_fails(llmd_tokenizer_from_json(&t, unk, strlen(unk), NULL), LLMD_ERR_UNSUPPORTED, "BertPreTokenizer");
+    ck_fails(llmd_tokenizer_from_json(&t, unk, strlen(unk), NULL), LLMD_ERR_UNSUPPORTED, "UnicodeScripts");
     const char *mrg = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}";
     ck_fails(llmd_tokenizer_from_json(&t, mrg, strlen(mrg), NULL), LLMD_ERR_PARSE, "\"ab\" is not in the vocabulary");
     const char *rx = "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a\"}, \"behavior\": "

@@ -3,17 +3,19 @@
  *
  * Sources
  *   - Hugging Face `tokenizer.json` with a BPE model.  Components implemented, generically:
- *       normalizers     NFC NFKC NFD NFKD Lowercase Replace Prepend Strip Sequence
+ *       normalizers     NFC NFKC NFD NFKD Lowercase Replace Prepend Strip StripAccents Sequence
  *       pre-tokenizers  Split (Regex/String; Isolated, Removed, MergedWithPrevious,
  *                       MergedWithNext, Contiguous; invert), ByteLevel (add_prefix_space,
  *                       use_regex), Metaspace (replacement, prepend_scheme, split), Digits,
- *                       Whitespace, WhitespaceSplit, Punctuation, Sequence
+ *                       Whitespace, WhitespaceSplit, Punctuation, CharDelimiterSplit,
+ *                       BertPreTokenizer, Sequence
  *       model           BPE: merges as "a b" or ["a","b"], ignore_merges, byte_fallback,
  *                       fuse_unk, unk_token, continuing_subword_prefix, end_of_word_suffix
  *       added tokens    special, normalized, lstrip, rstrip, single_word; matched before
  *                       normalization (leftmost-longest), as Hugging Face does
  *       post-processors ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence
- *       decoders        ByteLevel, ByteFallback, Metaspace, Fuse, Strip, Replace, Sequence
+ *       decoders        ByteLevel, ByteFallback, Metaspace, Fuse, Strip, Replace, BPEDecoder,
+ *                       Sequence
  *     Anything else (another model type, BPE dropout > 0, an unknown component, truncation or
  *     padding settings) is refused with LLMD_ERR_UNSUPPORTED naming it: never a wrong answer.
  *   - tiktoken rank files (`.tiktoken`: "base64-token rank" lines) with one of the named split

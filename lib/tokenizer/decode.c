@@ -219,6 +219,28 @@ static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs
     return st;
 }
 
+/* BPEDecoder: the end-of-word suffix becomes a space, except in the last token where it goes. */
+static llmd_status d_bpe(const llmd_tok_decoder *d, const toklist *in, toklist *out) {
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < in->n && st == LLMD_OK; i++) {
+        const uint8_t *s = tl_str(in, i);
+        size_t n = in->len[i], k = 0;
+        bool last = i + 1 == in->n;
+        st = tl_push(out, NULL, 0);
+        while (k < n && st == LLMD_OK) {
+            if (d->content_len && k + d->content_len <= n && memcmp(s + k, d->content, d->content_len) == 0) {
+                if (!last) st = tl_extend(out, " ", 1);
+                k += d->content_len;
+            } else {
+                st = tl_extend(out, s + k, 1);
+                k++;
+            }
+            s = tl_str(in, i);
+        }
+    }
+    return st;
+}
+
 static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, toklist *list) {
     if (d->kind == LLMD_TOK_D_SEQ) {
         llmd_status st = LLMD_OK;
@@ -234,6 +256,7 @@ static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *
     case LLMD_TOK_D_FUSE: st = d_fuse(list, &out); break;
     case LLMD_TOK_D_STRIP: st = d_strip(d, list, &out); break;
     case LLMD_TOK_D_REPLACE: st = d_replace(d, rs, list, &out); break;
+    case LLMD_TOK_D_BPE: st = d_bpe(d, list, &out); break;
     default: st = llmd_fail(LLMD_ERR_INTERNAL, "unknown decoder %d", d->kind);
     }
     if (st == LLMD_OK) {

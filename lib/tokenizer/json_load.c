@@ -83,6 +83,7 @@ static llmd_status parse_normalizer(const llmd_tokenizer *tok, const cJSON *o, l
     else if (strcmp(t, "NFD") == 0) n->kind = LLMD_TOK_N_NFD;
     else if (strcmp(t, "NFKD") == 0) n->kind = LLMD_TOK_N_NFKD;
     else if (strcmp(t, "Lowercase") == 0) n->kind = LLMD_TOK_N_LOWER;
+    else if (strcmp(t, "StripAccents") == 0) n->kind = LLMD_TOK_N_STRIP_ACCENTS;
     else if (strcmp(t, "Strip") == 0) {
         n->kind = LLMD_TOK_N_STRIP;
         n->strip_left = jbool(o, "strip_left", true);
@@ -187,6 +188,32 @@ static llmd_status parse_pretok(const llmd_tokenizer *tok, const cJSON *o, llmd_
         p->behavior = p->individual_digits ? LLMD_TOK_BEH_ISOLATED : LLMD_TOK_BEH_CONTIGUOUS;
         return LLMD_OK;
     }
+    if (strcmp(t, "CharDelimiterSplit") == 0) {
+        p->kind = LLMD_TOK_P_WSSPLIT; /* a character split, Removed */
+        const char *d = jstr(o, "delimiter");
+        if (d == NULL) return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: CharDelimiterSplit lacks \"delimiter\"");
+        if ((st = first_char(d, "CharDelimiterSplit delimiter", &p->pat.pred_char)) != LLMD_OK) return st;
+        p->pat.kind = LLMD_TOK_PAT_PRED;
+        p->pat.pred = LLMD_TOK_PRED_CHAR;
+        p->behavior = LLMD_TOK_BEH_REMOVED;
+        return LLMD_OK;
+    }
+    if (strcmp(t, "BertPreTokenizer") == 0) {
+        /* white-space split (Removed), then punctuation isolated */
+        p->kind = LLMD_TOK_P_SEQ;
+        p->items = llmd_calloc(2, sizeof *p->items);
+        if (p->items == NULL) return llmd_fail_nomem("pre_tokenizers");
+        p->n_items = 2;
+        p->items[0].kind = LLMD_TOK_P_WSSPLIT;
+        p->items[0].pat.kind = LLMD_TOK_PAT_PRED;
+        p->items[0].pat.pred = LLMD_TOK_PRED_WHITESPACE;
+        p->items[0].behavior = LLMD_TOK_BEH_REMOVED;
+        p->items[1].kind = LLMD_TOK_P_PUNCT;
+        p->items[1].pat.kind = LLMD_TOK_PAT_PRED;
+        p->items[1].pat.pred = LLMD_TOK_PRED_PUNCT;
+        p->items[1].behavior = LLMD_TOK_BEH_ISOLATED;
+        return LLMD_OK;
+    }
     if (strcmp(t, "Whitespace") == 0) {
         p->kind = LLMD_TOK_P_WHITESPACE;
         return LLMD_OK;
@@ -242,6 +269,11 @@ static llmd_status parse_decoder(const llmd_tokenizer *tok, const cJSON *o, llmd
     if (strcmp(t, "ByteLevel") == 0) d->kind = LLMD_TOK_D_BYTELEVEL;
     else if (strcmp(t, "ByteFallback") == 0) d->kind = LLMD_TOK_D_BYTEFALLBACK;
     else if (strcmp(t, "Fuse") == 0) d->kind = LLMD_TOK_D_FUSE;
+    else if (strcmp(t, "BPEDecoder") == 0) {
+        d->kind = LLMD_TOK_D_BPE;
+        const char *suf = jstr(o, "suffix");
+        return dup_str(suf ? suf : "</w>", &d->content, &d->content_len);
+    }
     else if (strcmp(t, "Metaspace") == 0) {
         d->kind = LLMD_TOK_D_METASPACE;
         const char *r = jstr(o, "replacement");

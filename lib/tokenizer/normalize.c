@@ -150,6 +150,31 @@ done:
     return st;
 }
 
+/* StripAccents: drops combining marks (Mn, Mc, Me). */
+static llmd_status strip_accents(llmd_tok_ctx *c, llmd_tok_piece *p) {
+    bool any = false;
+    for (size_t i = 0; i < p->len && !any;) {
+        uint32_t cp;
+        size_t l = llmd_tok_u8(c->bytes + p->off, p->len, i, &cp);
+        any = llmd_tok_is_mark(cp);
+        i += l;
+    }
+    if (!any) return LLMD_OK;
+    llmd_status st = llmd_tok_arena_reserve(c, p->len);
+    if (st != LLMD_OK) return st;
+    llmd_tok_piece out;
+    begin(c, p, &out);
+    for (size_t i = 0; i < p->len;) {
+        uint32_t cp;
+        size_t l = llmd_tok_u8(c->bytes + p->off, p->len, i, &cp);
+        if (!llmd_tok_is_mark(cp)) emit_copy(c, p->off + i, l);
+        i += l;
+    }
+    out.len = c->n_bytes - out.off;
+    *p = out;
+    return LLMD_OK;
+}
+
 static llmd_status prepend(llmd_tok_ctx *c, llmd_tok_piece *p, const char *s, size_t n) {
     if (p->len == 0) return LLMD_OK;
     llmd_status st = llmd_tok_arena_reserve(c, p->len + n);
@@ -278,6 +303,7 @@ llmd_status llmd_tok_normalize(const llmd_tokenizer *tok, const llmd_tok_normali
     case LLMD_TOK_N_REPLACE: return replace(c, p, &n->pat, n->content, n->content_len);
     case LLMD_TOK_N_PREPEND: return prepend(c, p, n->content, n->content_len);
     case LLMD_TOK_N_STRIP: return strip(c, p, n->strip_left, n->strip_right);
+    case LLMD_TOK_N_STRIP_ACCENTS: return strip_accents(c, p);
     case LLMD_TOK_N_SEQ:
         for (size_t i = 0; i < n->n_items && st == LLMD_OK; i++) st = llmd_tok_normalize(tok, &n->items[i], c, p);
         return st;

@@ -20,8 +20,13 @@ struct llmd_tok_regex {
 #define HEX_MEMBERS "0-9a-fA-F"
 
 /* Rewrites the class escapes whose meaning differs (\s \S \w \W \h \H); everything else is
- * copied.  Tracks character classes so that members are inserted without brackets there. */
+ * copied.  Tracks character classes so that members are inserted without brackets there.  A
+ * class nested in a class (Oniguruma: a union, e.g. BLOOM's [^(\s|[.,!?])]+) is flattened into
+ * its parent, which means the same; a negated nested class cannot be and stays as written (PCRE2
+ * then refuses or reads it literally: such patterns are reported by the compile step). */
 static llmd_status translate(const char *p, size_t n, llmd_buf *out) {
+    enum { MAX_DEPTH = 32 };
+    bool flat[MAX_DEPTH];
     int depth = 0; /* nesting of [...] */
     llmd_status st = LLMD_OK;
     for (size_t i = 0; i < n && st == LLMD_OK; i++) {
@@ -52,14 +57,23 @@ static llmd_status translate(const char *p, size_t n, llmd_buf *out) {
                     continue;
                 }
             }
-            depth++;
+            if (depth >= MAX_DEPTH) return llmd_fail(LLMD_ERR_UNSUPPORTED, "regex: character classes nested too deeply");
+            bool nested_union = depth > 0 && !(i + 1 < n && p[i + 1] == '^');
+            flat[depth++] = nested_union;
+            if (nested_union) {
+                /* a ']' right after the nested '[' is a literal member */
+                if (i + 1 < n && p[i + 1] == ']') st = llmd_buf_append(out, "\\]", 2), i++;
+                continue;
+            }
             st = llmd_buf_putc(out, ch);
             /* a ']' right after '[' or '[^' is a literal member */
             if (st == LLMD_OK && i + 1 < n && p[i + 1] == '^') st = llmd_buf_putc(out, p[++i]);
             if (st == LLMD_OK && i + 1 < n && p[i + 1] == ']') st = llmd_buf_putc(out, p[++i]);
             continue;
         }
-        if (ch == ']' && depth > 0) depth--;
+        if (ch == ']' && depth > 0) {
+            if (flat[--depth]) continue;
+        }
         st = llmd_buf_putc(out, ch);
     }
     return st;

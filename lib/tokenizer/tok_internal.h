@@ -93,6 +93,7 @@ enum { LLMD_TOK_BEH_REMOVED, LLMD_TOK_BEH_ISOLATED, LLMD_TOK_BEH_MERGED_PREV, LL
 /* A split pattern: a regex, a literal string, or a character predicate. */
 enum { LLMD_TOK_PAT_REGEX, LLMD_TOK_PAT_STRING, LLMD_TOK_PAT_PRED };
 enum { LLMD_TOK_PRED_NUMERIC, LLMD_TOK_PRED_WHITESPACE, LLMD_TOK_PRED_PUNCT, LLMD_TOK_PRED_CHAR };
+bool llmd_tok_is_mark(uint32_t cp);         /* Mn | Mc | Me */
 typedef struct llmd_tok_pattern {
     int kind;
     llmd_tok_regex *re;
@@ -103,7 +104,7 @@ typedef struct llmd_tok_pattern {
 } llmd_tok_pattern;
 
 enum { LLMD_TOK_N_NFC, LLMD_TOK_N_NFKC, LLMD_TOK_N_NFD, LLMD_TOK_N_NFKD, LLMD_TOK_N_LOWER, LLMD_TOK_N_REPLACE,
-       LLMD_TOK_N_PREPEND, LLMD_TOK_N_STRIP, LLMD_TOK_N_SEQ };
+       LLMD_TOK_N_PREPEND, LLMD_TOK_N_STRIP, LLMD_TOK_N_STRIP_ACCENTS, LLMD_TOK_N_SEQ };
 typedef struct llmd_tok_normalizer {
     int kind;
     llmd_tok_pattern pat;      /* Replace */
@@ -135,7 +136,7 @@ typedef struct llmd_tok_pretok {
 } llmd_tok_pretok;
 
 enum { LLMD_TOK_D_BYTELEVEL, LLMD_TOK_D_BYTEFALLBACK, LLMD_TOK_D_METASPACE, LLMD_TOK_D_FUSE, LLMD_TOK_D_STRIP,
-       LLMD_TOK_D_REPLACE, LLMD_TOK_D_SEQ };
+       LLMD_TOK_D_REPLACE, LLMD_TOK_D_BPE, LLMD_TOK_D_SEQ };
 typedef struct llmd_tok_decoder {
     int kind;
     uint32_t ch;               /* Metaspace replacement / Strip content */

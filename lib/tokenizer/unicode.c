@@ -58,3 +58,9 @@ size_t llmd_tok_lowercase(uint32_t cp, uint32_t out[3]) {
     out[0] = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
     return 1;
 }
+
+bool llmd_tok_is_mark(uint32_t cp) {
+    if (cp < 0x300) return false;
+    utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+    return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}

@@ -171,6 +171,52 @@ const files = {};
   files.split_behaviors = s;
 }
 
+// D: CLIP-style: suffix "</w>" on a byte-level model (so ByteLevel really maps characters),
+//    Split with invert + Removed, StripAccents, BPEDecoder
+{
+  const base = byteChar.slice().concat(byteChar.map((c) => c + "</w>"));
+  const sym = (w) => { const a = Array.from(toByteLevel(w)); a[a.length - 1] += "</w>"; return a; };
+  const t = train(words.map((w) => w.toLowerCase()), sym, (a, b) => a + b, 300, base);
+  files.clip_like = {
+    version: "1.0", truncation: null, padding: null,
+    added_tokens: [
+      { id: 0, content: "<|startoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: true, special: true },
+      { id: 0, content: "<|endoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true } ],
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "NFD" }, { type: "StripAccents" }, { type: "NFC" },
+      { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" } ] },
+    pre_tokenizer: { type: "Sequence", pretokenizers: [
+      { type: "Split", pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
+        behavior: "Removed", invert: true },
+      { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false } ] },
+    post_processor: { type: "RobertaProcessing", sep: ["<|endoftext|>", 0], cls: ["<|startoftext|>", 0],
+      trim_offsets: false, add_prefix_space: false },
+    decoder: { type: "BPEDecoder", suffix: "</w>" },
+    model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: "", end_of_word_suffix: "</w>",
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: t.vocab, merges: t.merges.map(([a, b]) => a + " " + b) },
+  };
+  const v = Object.keys(t.vocab).length;
+  files.clip_like.added_tokens.forEach((a, i) => { a.id = v + i; });
+  files.clip_like.post_processor.cls[1] = v;
+  files.clip_like.post_processor.sep[1] = v + 1;
+}
+
+// E: BLOOM's nested character class regex; CharDelimiterSplit and BertPreTokenizer on the
+//    subword model
+{
+  const b = JSON.parse(JSON.stringify(files.bytelevel_rich));
+  b.normalizer = null;
+  b.pre_tokenizer = { type: "Sequence", pretokenizers: [
+    { type: "Split", pattern: { Regex: " ?[^(\\s|[.,!?…。，、।۔،])]+" }, behavior: "Isolated", invert: false },
+    { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false } ] };
+  files.bloom_like = b;
+  const w = JSON.parse(JSON.stringify(files.subword_affixes));
+  w.normalizer = { type: "Sequence", normalizers: [{ type: "NFD" }, { type: "StripAccents" }, { type: "Lowercase" }] };
+  w.pre_tokenizer = { type: "Sequence", pretokenizers: [
+    { type: "CharDelimiterSplit", delimiter: "-" }, { type: "BertPreTokenizer" } ] };
+  files.bert_pretok = w;
+}
+
 const texts = [
   "", " ", "hello", "Hello world, hello tokenizers!", "The quick brown fox jumps over the lazy dog.",
   "  leading and trailing spaces  ", "numbers 12345 and 3.14159, 2024-01-01", "naïve café résumé Grüße aus Köln",
