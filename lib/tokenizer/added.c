@@ -1,6 +1,7 @@
 /* Added tokens: found in text leftmost-longest (as Hugging Face's Aho-Corasick automaton with
  * MatchKind::LeftmostLongest does), then single_word / lstrip / rstrip applied exactly as
  * AddedVocabulary::find_matches does. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tok_internal.h"
@@ -15,6 +16,19 @@ static const char *pat_of(const llmd_tokenizer *tok, uint32_t i, bool norm, size
     return a->content;
 }
 
+typedef struct sort_key {
+    uint8_t first;
+    size_t len;
+    uint32_t index;
+} sort_key;
+
+static int cmp_keys(const void *x, const void *y) {
+    const sort_key *a = x, *b = y;
+    if (a->first != b->first) return a->first < b->first ? -1 : 1;
+    if (a->len != b->len) return a->len > b->len ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
 llmd_status llmd_tok_matcher_build(llmd_tok_matcher *m, const llmd_tokenizer *tok, bool normalized) {
     memset(m, 0, sizeof *m);
     m->order = llmd_malloc((tok->n_added ? tok->n_added : 1) * sizeof *m->order);
@@ -25,21 +39,18 @@ llmd_status llmd_tok_matcher_build(llmd_tok_matcher *m, const llmd_tokenizer *to
         pat_of(tok, (uint32_t)i, normalized, &len);
         if (tok->added[i].normalized == normalized && len > 0) m->order[m->n++] = (uint32_t)i;
     }
-    /* insertion sort: by first byte, then longest first (so the first match is the longest) */
-    for (size_t i = 1; i < m->n; i++) {
-        uint32_t v = m->order[i];
-        size_t j = i;
-        while (j > 0) {
-            size_t la, lb;
-            const char *pa = pat_of(tok, m->order[j - 1], normalized, &la), *pb = pat_of(tok, v, normalized, &lb);
-            int c = (uint8_t)pa[0] != (uint8_t)pb[0] ? ((uint8_t)pa[0] < (uint8_t)pb[0] ? -1 : 1)
-                    : la != lb ? (la > lb ? -1 : 1) : (m->order[j - 1] < v ? -1 : 1);
-            if (c <= 0) break;
-            m->order[j] = m->order[j - 1];
-            j--;
-        }
-        m->order[j] = v;
+    /* by first byte, then longest first (so the first match found is the longest), then index */
+    sort_key *keys = llmd_malloc((m->n ? m->n : 1) * sizeof *keys);
+    if (keys == NULL) return llmd_fail_nomem("added-token matcher");
+    for (size_t i = 0; i < m->n; i++) {
+        size_t len;
+        keys[i].first = (uint8_t)pat_of(tok, m->order[i], normalized, &len)[0];
+        keys[i].len = len;
+        keys[i].index = m->order[i];
     }
+    qsort(keys, m->n, sizeof *keys, cmp_keys);
+    for (size_t i = 0; i < m->n; i++) m->order[i] = keys[i].index;
+    llmd_free(keys);
     for (size_t i = 0; i < m->n; i++) {
         size_t len;
         uint8_t b = (uint8_t)pat_of(tok, m->order[i], normalized, &len)[0];
