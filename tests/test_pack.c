@@ -350,8 +350,10 @@ START_TEST(test_shard_mmidx) {
     ck_assert_int_eq(memcmp(b, "MMIDIDX\0\0", 9), 0);
     ck_assert_uint_eq(le64(b + 9), 1);
     ck_assert_uint_eq(b[17], 8); /* uint16 */
-    ck_assert_uint_eq(le64(b + 18), 4);
-    ck_assert_uint_eq(le64(b + 26), 4);
+    ck_assert_uint_eq(le64(b + 18), 4); /* sequences */
+    /* "document count" = len(document_indices) = documents + 1, as Megatron-LM's writer
+     * (MMapIndexedDataset.Index.writer: struct.pack('<Q', len(doc_idx)) with doc_idx = [0, ...]) */
+    ck_assert_uint_eq(le64(b + 26), 5);
     ck_assert_uint_eq(b[34], 4);          /* sizes[0] */
     ck_assert_uint_eq(le64(b + 50 + 8), 8); /* pointers[1] = 4 tokens * 2 bytes */
     ck_assert_uint_eq(le64(b + 82 + 32), 4); /* document_indices[4] */

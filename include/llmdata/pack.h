@@ -123,10 +123,11 @@ LLMD_API void llmd_pack_position_ids(const llmd_pack_window *window, uint32_t *o
 /* Formats
  *   LLMD_SHARD_MMIDX  Megatron-LM indexed dataset: PREFIX.bin (token ids, little-endian, dtype as
  *                     below, windows back to back) + PREFIX.idx: magic "MMIDIDX\0\0", <Q version 1,
- *                     <B dtype code (4 int32, 8 uint16), <Q sequence count, <Q document count,
- *                     int32 sizes[seq], int64 pointers[seq] (byte offsets into .bin),
- *                     int64 document_indices[doc+1].  Each packed window is one sequence and one
- *                     document: sizes all seq_len, document_indices = 0, 1, ..., windows.
+ *                     <B dtype code (4 int32, 8 uint16), <Q sequence count S, <Q document-index
+ *                     count D, int32 sizes[S], int64 pointers[S] (byte offsets into .bin),
+ *                     int64 document_indices[D] (0, then the end sequence of each document; as
+ *                     Megatron-LM's writer, D = documents + 1).  Each packed window is one sequence
+ *                     and one document: sizes all seq_len, document_indices = 0, 1, ..., windows.
  *   LLMD_SHARD_NPY    numpy .npy v1.0: PREFIX.npy, C-order 2-D [windows, seq_len], '<u2' or '<u4'.
  * Both formats also write PREFIX.boundaries.npy: 1-D '<i8' array of offsets into the flattened
  * token stream (window w, token t -> w*seq_len + t) where an attention segment starts, plus the

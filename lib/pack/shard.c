@@ -234,8 +234,8 @@ static llmd_status write_idx(llmd_shard_writer *w, outfile *idx) {
     memcpy(h, "MMIDIDX\0\0", 9);
     llmd_store_le64(h + 9, 1);
     h[17] = w->dsize == 2 ? 8 : 4;
-    llmd_store_le64(h + 18, w->windows);
-    llmd_store_le64(h + 26, w->windows);
+    llmd_store_le64(h + 18, w->windows);     /* sequence count */
+    llmd_store_le64(h + 26, w->windows + 1); /* document count = entries of document_indices */
     llmd_status st = of_write(idx, h, sizeof h);
     uint8_t b[8];
     for (uint64_t i = 0; i < w->windows && st == LLMD_OK; i++) {
@@ -333,16 +333,17 @@ llmd_status llmd_shard_writer_finish(llmd_shard_writer *w, const char *extra_jso
     if (st == LLMD_OK && w->format == LLMD_SHARD_MMIDX) st = of_rename(&idx);
     if (st == LLMD_OK) st = llmd_buf_printf(&mpath, "%s.manifest.json", w->prefix);
     if (st == LLMD_OK) st = llmd_write_file_atomic(mpath.data, man.data, man.len);
-    of_discard(&idx);
-    llmd_buf_free(&man);
-    llmd_buf_free(&mpath);
     if (st != LLMD_OK) {
         w->state = 2;
         /* remove what became visible so no partial shard looks complete */
         if (w->data.tmp == NULL && w->data.final) unlink(w->data.final);
         if (w->bounds.tmp == NULL && w->bounds.final) unlink(w->bounds.final);
-        return st;
+        if (idx.tmp == NULL && idx.final) unlink(idx.final);
     }
+    of_discard(&idx);
+    llmd_buf_free(&man);
+    llmd_buf_free(&mpath);
+    if (st != LLMD_OK) return st;
     w->state = 1;
     return LLMD_OK;
 }
