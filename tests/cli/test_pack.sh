@@ -39,6 +39,13 @@ grep -q '2 docs, 4 bad' "$T/err" || fail "skip summary: $(cat "$T/err")"
 grep -q 'nonexistent-dir/sub/x' "$T/err" || fail "unwritable message: $(cat "$T/err")"
 "$LLMDATA" pack -q --seq-len 4 --strategy best-fit -o "$T/x" "$T/h.jsonl" 2> "$T/err" && fail "best-fit without pad accepted"
 grep -q 'pad' "$T/err" || fail "best-fit pad message"
+# a full disk: 16 KiB file-size limit (ulimit -f: 512-byte blocks; SIGXFSZ ignored so write() fails
+# with EFBIG) while the greedy .bin of the fixture is 189 KB: error reported, nothing left behind
+mkdir "$T/full"
+(trap '' XFSZ; ulimit -f 32; exec "$LLMDATA" pack -q --seq-len 512 --eos 0 --vocab-size 50000 -o "$T/full/g" "$D") \
+  2> "$T/err" && fail "write beyond the file-size limit succeeded"
+grep -q 'g.bin.*write failed: File too large' "$T/err" || fail "full disk message: $(cat "$T/err")"
+[ -z "$(ls -A "$T/full")" ] || fail "a failed pack left files: $(ls -A "$T/full")"
 
 # 3. Fixture: best-fit truncates fewer documents than greedy.
 "$LLMDATA" pack -q --seq-len 512 --eos 0 --vocab-size 50000 -o "$T/g" "$D" || fail "greedy"

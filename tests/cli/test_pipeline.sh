@@ -82,7 +82,30 @@ fi
 grep -q 'llmdata-cannot-write' "$T/e" || fail "/proc message: $(cat "$T/e")"
 printf '{"text":"ok"}\nnot json\n' > "$T/bad.jsonl"
 "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out "$T/d" "$T/bad.jsonl" 2> "$T/e" && fail "bad line accepted"
-grep -q '2' "$T/e" || fail "bad line message: $(cat "$T/e")"
+grep -q 'bad.jsonl:2' "$T/e" || fail "bad line message: $(cat "$T/e")"
+[ -e "$T/d/data.bin" ] && fail "failed run left data.bin"
+printf '{"text":"ok"}\n{"body":"no text field"}\n' > "$T/nofield.jsonl"
+"$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out "$T/d" "$T/nofield.jsonl" 2> "$T/e" && fail "missing field accepted"
+grep -q 'nofield.jsonl:2: field "text"' "$T/e" || fail "missing field message: $(cat "$T/e")"
+"$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --skip-bad --no-filter --out "$T/d" "$T/nofield.jsonl" "$T/bad.jsonl" \
+  || fail "--skip-bad run failed"
+grep -q '"bad_lines":2' "$T/d/report.json" || fail "skip-bad count: $(cat "$T/d/report.json")"
+# an id beyond the vocabulary (GPT-2: 50257 ids) as EOS is refused, naming it
+"$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --eos 50257 --out "$T/v" "$T/in.jsonl" 2> "$T/e" && fail "eos beyond vocab accepted"
+grep -q 'eos_id 50257 is not below vocab_size 50257' "$T/e" || fail "vocab message: $(cat "$T/e")"
+
+# 4b. A full disk: a 64 KiB file-size limit (ulimit -f counts 512-byte blocks; SIGXFSZ ignored so
+#     write() fails with EFBIG) makes data.bin overflow: the write error is reported and no shard
+#     file, temporary file, manifest or report is left behind.
+(trap '' XFSZ; ulimit -f 128; exec "$LLMDATA" pipeline -q --tokenizer bytes --seq-len 512 --no-filter --no-dedup \
+  --out "$T/full" "$root/examples/data/sample.jsonl") 2> "$T/e" && fail "write beyond the file-size limit succeeded"
+grep -q 'data.bin.*write failed: File too large' "$T/e" || fail "full disk message: $(cat "$T/e")"
+left=$(ls -A "$T/full")
+[ -z "$left" ] || fail "a failed run left files: $left"
+# the same run without the limit works (so the failure above was the limit)
+"$LLMDATA" pipeline -q --tokenizer bytes --seq-len 512 --no-filter --no-dedup --out "$T/full" \
+  "$root/examples/data/sample.jsonl" || fail "unlimited run failed"
+[ "$(stat -c %s "$T/full/data.bin")" -gt 65536 ] || fail "data.bin too small to test the limit"
 
 # 5. On the shared benchmark corpus (when ../shared is there): best-fit truncates fewer documents
 #    than greedy, every window exactly seq_len, all tokens accounted for
