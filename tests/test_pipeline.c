@@ -159,6 +159,25 @@ START_TEST(test_errors) {
     ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_IO, "in.jsonl/sub");
     llmd_pipeline_free(p);
 
+    /* the last step fails (report.json cannot replace a directory of that name): the shards this run
+     * had already finished are removed again, nothing with a final name is left */
+    write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n");
+    p = mk("out3");
+    snprintf(path, sizeof path, "%s/out3", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/out3/report.json", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_IO, "report.json");
+    static const char *const finals[] = {"data.bin", "data.idx", "data.boundaries.npy", "data.manifest.json"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/out3/%s", dir, finals[i]);
+        ck_assert_msg(access(path, F_OK) != 0, "%s left behind", finals[i]);
+    }
+    /* an EOS id beyond the vocabulary (bytes: 257 ids) */
+    ck_ok(llmd_pipeline_set(p, "eos_id", "257"));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_INVALID_ARG, "eos_id 257 is not below vocab_size 257");
+    llmd_pipeline_free(p);
+
     llmd_pipeline *q;
     ck_ok(llmd_pipeline_new(&q));
     ck_fails(llmd_pipeline_run(q, NULL, NULL), LLMD_ERR_INVALID_ARG, "out");

@@ -73,8 +73,12 @@ LLMD_API void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progres
 /* Runs the pipeline.  On success *report_json (may be NULL) gets the report as a JSON object text
  * and *report_text (may be NULL) a readable multi-line rendering; free both with llmd_free.
  * Report: per stage (read, filter, clean, dedup, tokenize, pack, write) docs/bytes/tokens in and
- * out, seconds and MB/s of the stage's input; every filter rule's counters; PII counts; packing
- * statistics and efficiency (real tokens / window tokens); totals.
+ * out, seconds and MB/s of the stage's input (write: of the shard bytes); every filter rule's
+ * counters; PII counts; packing statistics and efficiency (real tokens / window tokens; the pack
+ * stage's tokens_in counts the BOS/EOS it adds, so tokens_in = tokens_out + dropped_tokens);
+ * totals (seconds, setup_seconds: loading the tokenizer and creating the indexes, MB/s of input).
+ * The copy in the manifest is taken just before the shard files are closed; report.json and the
+ * returned report also count closing them (fsync, rename) in the write stage.
  * Errors: LLMD_ERR_INVALID_ARG (a required setting missing), LLMD_ERR_IO (out not writable, write
  * failed), LLMD_ERR_PARSE (a bad line without skip_bad: "FILE:LINE: ..."), LLMD_ERR_NOT_FOUND
  * (the field missing without skip_bad), and those of the stages.  After an error no shard file

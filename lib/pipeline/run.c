@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "llmdata/dedup.h"
 #include "llmdata/filter.h"
@@ -48,7 +49,7 @@ typedef struct run {
     uint32_t *ids;
     size_t ids_cap, *id_offs;
     uint64_t bytes_done, bytes_total;
-    double t_start;
+    double t_start, setup_secs;
     char *prefix;
 } run;
 
@@ -228,7 +229,6 @@ static llmd_status process_batch(run *r) {
     double w0 = r->st[S_WRITE].secs;
     stage *pk = &r->st[S_PACK];
     pk->docs_in += n;
-    pk->tokens_in += n ? r->id_offs[n] : 0;
     for (size_t i = 0; i < n && st == LLMD_OK; i++)
         st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
     pk->secs += (now() - t) - (r->st[S_WRITE].secs - w0);
@@ -334,6 +334,7 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
                            (r->tok.vocab <= 65536 ? 2 : 4);
         }
         if (k == S_PACK) {
+            g->tokens_in = ps->tokens_in; /* BOS/EOS included: tokens_in = tokens_out + dropped_tokens */
             g->docs_out = ps->windows;
             g->tokens_out = ps->tokens_out;
         }
@@ -405,14 +406,17 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
         if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
     }
     if (st == LLMD_OK)
-        st = llmd_buf_printf(j, "},\"total\":{\"seconds\":%.6f,\"bytes_in\":%llu,\"mb_per_s\":%.3f,\"docs_in\":%llu,"
-                                "\"windows\":%llu,\"tokens_out\":%llu}}",
-                             total, (unsigned long long)r->st[S_READ].bytes_in, mbps(r->st[S_READ].bytes_in, total),
+        st = llmd_buf_printf(j, "},\"total\":{\"seconds\":%.6f,\"setup_seconds\":%.6f,\"bytes_in\":%llu,"
+                                "\"mb_per_s\":%.3f,\"docs_in\":%llu,\"windows\":%llu,\"tokens_out\":%llu}}",
+                             total, r->setup_secs, (unsigned long long)r->st[S_READ].bytes_in,
+                             mbps(r->st[S_READ].bytes_in, total),
                              (unsigned long long)r->st[S_READ].docs_out, (unsigned long long)ps->windows,
                              (unsigned long long)ps->tokens_out);
     if (st == LLMD_OK)
-        st = llmd_buf_printf(tx, "  total     %.3f s, %.1f MB/s of input, %llu docs -> %llu windows (%llu tokens)\n",
-                             total, mbps(r->st[S_READ].bytes_in, total), (unsigned long long)r->st[S_READ].docs_out,
+        st = llmd_buf_printf(tx, "  total     %.3f s (setup %.3f s: tokenizer load, indexes), %.1f MB/s of input, "
+                                 "%llu docs -> %llu windows (%llu tokens)\n",
+                             total, r->setup_secs, mbps(r->st[S_READ].bytes_in, total),
+                             (unsigned long long)r->st[S_READ].docs_out,
                              (unsigned long long)ps->windows, (unsigned long long)ps->tokens_out);
     return st;
 }
@@ -508,7 +512,9 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     r.s = &s;
     r.t_start = now();
     llmd_buf j = LLMD_BUF_INIT, tx = LLMD_BUF_INIT, extra = LLMD_BUF_INIT, path = LLMD_BUF_INIT;
+    bool shards_final = false;
     llmd_status st = setup(&r);
+    r.setup_secs = now() - r.t_start;
     if (st == LLMD_OK) st = read_inputs(&r);
     if (st == LLMD_OK) {
         double t = now(), w0 = r.st[S_WRITE].secs;
@@ -525,10 +531,26 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         double t = now();
         st = llmd_shard_writer_finish(r.writer, extra.data);
         r.st[S_WRITE].secs += now() - t;
+        shards_final = st == LLMD_OK;
+    }
+    /* the manifest's copy was taken before the files were closed; report.json and the returned
+     * report include closing (fsync, rename) in the write stage and total */
+    if (st == LLMD_OK) {
+        llmd_buf_reset(&j);
+        llmd_buf_reset(&tx);
+        st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
     }
     if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", s.out);
     if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
     if (st == LLMD_OK) st = llmd_write_file_atomic(path.data, j.data, j.len);
+    if (st != LLMD_OK && shards_final) {
+        /* this run's shards already carry their final names: remove them (a failed run leaves none) */
+        static const char *const sfx[] = {".manifest.json", ".bin", ".idx", ".npy", ".boundaries.npy"};
+        for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+            llmd_buf_reset(&path);
+            if (llmd_buf_printf(&path, "%s%s", r.prefix, sfx[i]) == LLMD_OK) unlink(path.data);
+        }
+    }
     if (st == LLMD_OK) {
         if (report_json) *report_json = llmd_buf_detach(&j, NULL);
         if (report_text) *report_text = llmd_buf_detach(&tx, NULL);
