@@ -40,12 +40,14 @@ END_TEST
 
 START_TEST(test_c4_lines) {
     llmd_filter *f = mk(1, 1, 0, 0);
-    /* "Home About Contact" has no terminal mark; "Go!" has 1 word; the javascript line ends in '.' */
-    const char *t = "Home About Contact\n" S "\nGo!\n" S "\nPlease enable JavaScript to continue.\n" S "\n   \n" S "\n" S;
+    /* "Home About Contact" has no terminal mark, "Read the rest..." ends in an ellipsis (TFDS: not
+     * an end mark); "Go!" has 1 word; the javascript line ends in '.' */
+    const char *t = "Home About Contact\n" S "\nGo!\n" S "\nPlease enable JavaScript to continue.\n" S
+                    "\nRead the rest...\n   \n" S "\n" S;
     llmd_filter_result r;
     ck_ok(llmd_filter_apply(f, t, strlen(t), &r));
     ck_assert_int_eq(r.keep, 1);
-    ck_assert_uint_eq(r.lines_removed[LLMD_FRULE_C4_LINE_TERMINAL], 1);
+    ck_assert_uint_eq(r.lines_removed[LLMD_FRULE_C4_LINE_TERMINAL], 2);
     ck_assert_uint_eq(r.lines_removed[LLMD_FRULE_C4_LINE_WORDS], 1);
     ck_assert_uint_eq(r.lines_removed[LLMD_FRULE_C4_LINE_JAVASCRIPT], 1);
     ck_assert_ptr_nonnull(r.text);

@@ -4,8 +4,9 @@
  *   length       LEN_MIN / LEN_MAX: document bytes outside [min_bytes, max_bytes].
  *   C4 (Raffel et al. 2020, the TFDS c4 "clean_page" rules), applied line by line (lines split on
  *   '\n', trimmed of ASCII whitespace; empty lines are dropped silently):
- *     C4_LINE_TERMINAL   line removed: does not end in '.', '!', '?' or '"'
- *     C4_LINE_WORDS      line removed: fewer than 3 whitespace-separated words
+ *     C4_LINE_TERMINAL   line removed: does not end in '.', '!', '?' or '"', or ends in "..."
+ *     C4_LINE_WORDS      line removed: fewer than 3 whitespace-separated words (checked after
+ *                        the end mark, as TFDS does, so a line counts under one rule only)
  *     C4_LINE_JAVASCRIPT line removed: contains "javascript" (ASCII case-insensitive)
  *     C4_LOREM_IPSUM     document dropped: contains "lorem ipsum" (case-insensitive)
  *     C4_CURLY_BRACE     document dropped: contains '{'

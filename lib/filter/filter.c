@@ -231,8 +231,10 @@ static llmd_status c4_lines(const char *text, size_t len, llmd_filter_result *re
         }
         int rule = -1;
         char last = a[n - 1];
-        if (words < 3) rule = LLMD_FRULE_C4_LINE_WORDS;
-        else if (last != '.' && last != '!' && last != '?' && last != '"') rule = LLMD_FRULE_C4_LINE_TERMINAL;
+        /* TFDS c4_utils order: end mark (a trailing "..." is not one), then word count */
+        if ((last != '.' && last != '!' && last != '?' && last != '"') || ends_with(a, n, "..."))
+            rule = LLMD_FRULE_C4_LINE_TERMINAL;
+        else if (words < 3) rule = LLMD_FRULE_C4_LINE_WORDS;
         else if (contains_ci(a, n, "javascript")) rule = LLMD_FRULE_C4_LINE_JAVASCRIPT;
         if (rule >= 0) {
             res->lines_removed[rule]++;
