@@ -63,9 +63,9 @@ LLMD_API llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *pat
 /* Adds an input file (JSONL, .zst, or "-" for standard input).  Errors: LLMD_ERR_NOMEM. */
 LLMD_API llmd_status llmd_pipeline_add_input(llmd_pipeline *p, const char *path);
 
-/* Progress: called on the running thread after every batch with bytes of input read so far (of
- * compressed input for .zst), the total size of the inputs (0 if unknown, e.g. stdin), documents
- * read and tokens packed. */
+/* Progress: called on the running thread after every full batch and once more after the last
+ * document, with bytes of input read so far (of compressed input for .zst), the total size of the
+ * inputs (0 if unknown, e.g. stdin), documents read and tokens packed (BOS/EOS included). */
 typedef void (*llmd_pipeline_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_total,
                                           uint64_t docs, uint64_t tokens);
 LLMD_API void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progress_fn fn, void *ctx);

@@ -300,6 +300,11 @@ static llmd_status read_inputs(run *r) {
         llmd_reader_free(rd);
     }
     if (st == LLMD_OK) st = process_batch(r);
+    if (st == LLMD_OK && r->p->progress) { /* a last call when everything is read */
+        llmd_pack_stats ps;
+        llmd_packer_stats(r->packer, &ps);
+        r->p->progress(r->p->progress_ctx, r->bytes_done, r->bytes_total, r->st[S_READ].docs_out, ps.tokens_in);
+    }
     return st;
 }
 

@@ -4,6 +4,7 @@
 >>> f = llmdata.QualityFilter()
 >>> r = f.apply("Some text ...")
 >>> r.keep, r.reason, r.text          # reason: rule name that dropped it; text: with C4 lines removed
+>>> [r.reason for r in f.apply_batch(["...", "..."], threads=2)]
 
 A QualityFilter is immutable and may be shared by threads.
 """
@@ -40,6 +41,8 @@ def _f(name):
             "new": fn("llmd_filter_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_Options)),
             "free": fn("llmd_filter_free", None, _vp),
             "apply": fn("llmd_filter_apply", ctypes.c_int, _vp, ctypes.c_char_p, _sz, ctypes.POINTER(_Result)),
+            "batch": fn("llmd_filter_batch", ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_char_p),
+                        ctypes.POINTER(_sz), _sz, ctypes.c_uint, ctypes.POINTER(_Result)),
         })
     return _fns[name]
 
@@ -82,12 +85,34 @@ class QualityFilter(Handle):
         data = to_bytes(text)
         r = _Result()
         check(_f("apply")(self._h, data, len(data), ctypes.byref(r)))
-        try:
-            out = ctypes.string_at(r.text, r.len).decode("utf-8", "replace") if r.text else (
-                text if isinstance(text, str) else data.decode("utf-8", "replace"))
-        finally:
-            if r.text:
-                lib().llmd_free(r.text)
-        removed = {FILTER_RULES[i]: int(r.lines_removed[i]) for i in range(_N_RULES) if r.lines_removed[i]}
-        return FilterResult(bool(r.keep), FILTER_RULES[r.reason] if r.reason >= 0 else None, out, removed)
+        return _take(r, text, data)
+
+    def apply_batch(self, texts, threads=0):
+        """apply() over a list of texts on `threads` threads (0 = one per CPU); returns a list of
+        FilterResult in input order."""
+        datas = [to_bytes(t) for t in texts]
+        n = len(datas)
+        if n == 0:
+            return []
+        arr = (ctypes.c_char_p * n)(*datas)
+        lens = (_sz * n)(*[len(d) for d in datas])
+        res = (_Result * n)()
+        check(_f("batch")(self._h, arr, lens, n, int(threads), res))
+        out = []
+        for i in range(n):   # _take frees every C-allocated text, even when one decode fails
+            out.append(_take(res[i], texts[i], datas[i]))
+        return out
+
+
+def _take(r, text, data):
+    """Converts (and frees) one C result."""
+    try:
+        out = ctypes.string_at(r.text, r.len).decode("utf-8", "replace") if r.text else (
+            text if isinstance(text, str) else data.decode("utf-8", "replace"))
+    finally:
+        if r.text:
+            lib().llmd_free(r.text)
+            r.text = None
+    removed = {FILTER_RULES[i]: int(r.lines_removed[i]) for i in range(_N_RULES) if r.lines_removed[i]}
+    return FilterResult(bool(r.keep), FILTER_RULES[r.reason] if r.reason >= 0 else None, out, removed)
 

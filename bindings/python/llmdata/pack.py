@@ -10,16 +10,26 @@
 
 Each window is a PackedWindow(tokens: uint32[seq_len], cu_seqlens: uint32[segments + 1],
 position_ids: uint32[seq_len], docs: int64[segments] (document index of each segment)).
-A Packer is used by one thread at a time.
+
+Training shards (Megatron MMIDIDX .bin/.idx or numpy .npy, plus .boundaries.npy and
+.manifest.json; layouts in include/llmdata/pack.h):
+
+>>> stats = llmdata.write_shards(docs, "out/train", seq_len=2048, eos_id=50256, vocab_size=50257)
+>>> tokens, boundaries, manifest = llmdata.load_shard("out/train")    # numpy memmaps
+
+A Packer or ShardWriter is used by one thread at a time.
 """
 import collections
 import ctypes
+import json
+import struct
 
 import numpy as np
 
-from ._lib import Handle, check, fn
+from ._lib import Handle, check, fn, lib, to_bytes
 
-__all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents"]
+__all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents", "ShardWriter", "write_shards",
+           "load_shard"]
 
 _vp = ctypes.c_void_p
 _u32p = ctypes.POINTER(ctypes.c_uint32)
@@ -57,6 +67,12 @@ def _f(name):
             "stats": fn("llmd_packer_stats", None, _vp, ctypes.POINTER(_Stats)),
             "pos": fn("llmd_pack_position_ids", None, ctypes.POINTER(_Window), _u32p),
             "parse": fn("llmd_pack_strategy_parse", ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
+            "w_open": fn("llmd_shard_writer_open", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.c_int,
+                         ctypes.c_uint32, ctypes.c_uint64),
+            "w_add": fn("llmd_shard_writer_add", ctypes.c_int, _vp, ctypes.POINTER(_Window)),
+            "w_finish": fn("llmd_shard_writer_finish", ctypes.c_int, _vp, ctypes.c_char_p),
+            "w_windows": fn("llmd_shard_writer_windows", ctypes.c_uint64, _vp),
+            "w_free": fn("llmd_shard_writer_free", None, _vp),
         })
     return _fns[name]
 
@@ -69,16 +85,20 @@ class Packer(Handle):
         _f("free")(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
-                 buffer_windows=1024, vocab_size=0):
+                 buffer_windows=1024, vocab_size=0, _sink=None):
         self._h = None
         s = ctypes.c_int()
         check(_f("parse")(strategy.encode(), ctypes.byref(s)))
         o = _Options(1, seq_len, s.value, -1 if bos_id is None else bos_id, -1 if eos_id is None else eos_id,
                      -1 if pad_id is None else pad_id, buffer_windows, vocab_size)
         self._out = []
-        self._cb = _CB(self._on_window)   # kept alive as long as the packer
+        if _sink is None:
+            self._cb, ctx = _CB(self._on_window), None   # kept alive as long as the packer
+        else:   # a ShardWriter: windows go straight to llmd_shard_writer_window_fn, no Python per window
+            self._cb = ctypes.cast(ctypes.cast(lib_fn("llmd_shard_writer_window_fn"), _vp), _CB)
+            ctx, self._sink = _sink._h, _sink
         h = _vp()
-        check(_f("new")(ctypes.byref(h), ctypes.byref(o), self._cb, None))
+        check(_f("new")(ctypes.byref(h), ctypes.byref(o), self._cb, ctx))
         self._h = h
 
     def _on_window(self, _ctx, wp):
@@ -110,6 +130,97 @@ class Packer(Handle):
         s = _Stats()
         _f("stats")(self._h, ctypes.byref(s))
         return PackStats(*[getattr(s, n) for n, _ in _Stats._fields_])
+
+
+def lib_fn(name):
+    return getattr(lib(), name)
+
+
+_FORMATS = {"mmidx": 0, "npy": 1}
+
+
+class ShardWriter(Handle):
+    """ShardWriter(prefix, format="mmidx"|"npy", seq_len=2048, vocab_size=0): writes PREFIX.bin +
+    PREFIX.idx (or PREFIX.npy), PREFIX.boundaries.npy and, at finish(extra), PREFIX.manifest.json.
+    Files are written under temporary names and renamed at finish; closing an unfinished writer
+    removes them."""
+
+    def _release(self, handle):
+        _f("w_free")(handle)
+
+    def __init__(self, prefix, format="mmidx", seq_len=2048, vocab_size=0):
+        if format not in _FORMATS:
+            raise ValueError("format must be 'mmidx' or 'npy', got %r" % (format,))
+        self.seq_len = seq_len
+        h = _vp()
+        check(_f("w_open")(ctypes.byref(h), to_bytes(str(prefix)), _FORMATS[format], seq_len, vocab_size))
+        self._h = h
+
+    def add(self, window):
+        """Appends one PackedWindow (as returned by Packer)."""
+        tok = np.ascontiguousarray(window.tokens, dtype=np.uint32)
+        cu = np.ascontiguousarray(window.cu_seqlens, dtype=np.uint32)
+        k = len(cu) - 1
+        docs = np.ascontiguousarray(window.docs, dtype=np.uint64)
+        offs = np.zeros(max(k, 1), np.uint32)
+        w = _Window(tok.ctypes.data_as(_u32p), tok.size, k, cu.ctypes.data_as(_u32p),
+                    docs.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), offs.ctypes.data_as(_u32p))
+        check(_f("w_add")(self._h, ctypes.byref(w)))
+
+    def finish(self, extra=None):
+        """Closes the files under their final names; extra: a dict added to the manifest."""
+        check(_f("w_finish")(self._h, json.dumps(extra).encode() if extra is not None else None))
+
+    @property
+    def windows(self):
+        return int(_f("w_windows")(self._h))
+
+
+def write_shards(docs, prefix, format="mmidx", extra=None, **options):
+    """Packs an iterable of id sequences (Packer options as keywords: seq_len, strategy, bos_id,
+    eos_id, pad_id, buffer_windows, vocab_size) straight into shard files at `prefix`; the windows
+    never cross into Python.  Returns the PackStats; the manifest gets the strategy, the statistics
+    and `extra` (a dict).  On an error no file is left under a final name."""
+    seq_len = options.get("seq_len", 2048)
+    with ShardWriter(prefix, format, seq_len, options.get("vocab_size", 0)) as w:
+        p = Packer(_sink=w, **options)
+        try:
+            for d in docs:
+                p.add(d)
+            p.finish()
+            st = p.stats
+        finally:
+            p.close()
+        man = {"strategy": options.get("strategy", "greedy"), "pack": st._asdict()}
+        man.update(extra or {})
+        w.finish(man)
+    return st
+
+
+_MMIDX_DTYPES = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64, 6: np.float64,
+                 7: np.float32, 8: np.uint16}
+
+
+def load_shard(prefix):
+    """Opens a shard written by llmdata: returns (tokens [windows, seq_len] numpy memmap,
+    boundaries int64 memmap (segment starts in the flattened tokens, total at the end),
+    manifest dict)."""
+    prefix = str(prefix)
+    with open(prefix + ".manifest.json", encoding="utf-8") as f:
+        man = json.load(f)
+    seq_len = man["seq_len"]
+    if man["format"] == "npy":
+        tokens = np.load(prefix + ".npy", mmap_mode="r")
+    else:
+        with open(prefix + ".idx", "rb") as f:
+            head = f.read(34)
+        if head[:9] != b"MMIDIDX\x00\x00":
+            raise ValueError("%s.idx: not a Megatron MMIDIDX index" % prefix)
+        code, nseq = head[17], struct.unpack_from("<Q", head, 18)[0]
+        tokens = np.memmap(prefix + ".bin", dtype=np.dtype(_MMIDX_DTYPES[code]).newbyteorder("<"), mode="r",
+                           shape=(nseq, seq_len)) if nseq else np.zeros((0, seq_len), _MMIDX_DTYPES[code])
+    boundaries = np.load(prefix + ".boundaries.npy", mmap_mode="r")
+    return tokens, boundaries, man
 
 
 def pack_documents(docs, **options):

@@ -20,6 +20,8 @@ __all__ = ["run_pipeline", "Pipeline"]
 _vp = ctypes.c_void_p
 _cp = ctypes.c_char_p
 _fns = {}
+_u64 = ctypes.c_uint64
+_PROGRESS = ctypes.CFUNCTYPE(None, _vp, _u64, _u64, _u64, _u64)
 
 
 def _f(name):
@@ -31,6 +33,7 @@ def _f(name):
             "config": fn("llmd_pipeline_load_config", ctypes.c_int, _vp, _cp),
             "input": fn("llmd_pipeline_add_input", ctypes.c_int, _vp, _cp),
             "run": fn("llmd_pipeline_run", ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(_vp)),
+            "progress": fn("llmd_pipeline_set_progress", None, _vp, _PROGRESS, _vp),
         })
     return _fns[name]
 
@@ -63,11 +66,31 @@ class Pipeline(Handle):
     def add_input(self, path):
         check(_f("input")(self._h, to_bytes(str(path))))
 
-    def run(self):
+    def run(self, progress=None):
         """Runs the pipeline; returns the report as a dict (the readable rendering is kept in
-        self.report_text)."""
+        self.report_text).  progress: None or a callable(bytes_read, bytes_total, docs, tokens)
+        called after every batch on this thread (an exception in it is re-raised after the run)."""
         js, tx = _vp(), _vp()
-        check(_f("run")(self._h, ctypes.byref(js), ctypes.byref(tx)))
+        errors = []
+        cb = None
+        if progress is not None:
+            def _cb(_ctx, done, total, docs, tokens):
+                if not errors:
+                    try:
+                        progress(done, total, docs, tokens)
+                    except BaseException as e:  # noqa: B902 - carried out of the C call
+                        errors.append(e)
+            cb = _PROGRESS(_cb)
+            _f("progress")(self._h, cb, None)
+        try:
+            check(_f("run")(self._h, ctypes.byref(js), ctypes.byref(tx)))
+        finally:
+            if cb is not None:
+                _f("progress")(self._h, _PROGRESS(), None)
+        if errors:
+            lib().llmd_free(js)
+            lib().llmd_free(tx)
+            raise errors[0]
         try:
             report = json.loads(ctypes.string_at(js).decode("utf-8"))
             self.report_text = ctypes.string_at(tx).decode("utf-8")
@@ -77,12 +100,13 @@ class Pipeline(Handle):
         return report
 
 
-def run_pipeline(inputs, config=None, **settings):
-    """Runs the whole pipeline over `inputs` (paths of JSONL or JSONL.zst files) and returns the
-    report dict.  Example settings: tokenizer=..., seq_len=2048, out="dir", strategy="best-fit"."""
+def run_pipeline(inputs, config=None, progress=None, **settings):
+    """Runs the whole pipeline over `inputs` (paths of JSONL or JSONL.zst files; may be empty when
+    the config file lists "inputs") and returns the report dict.  Example settings:
+    tokenizer=..., seq_len=2048, out="dir", strategy="best-fit"."""
     if isinstance(inputs, (str, bytes)):
         inputs = [inputs]
     with Pipeline(config, **settings) as p:
         for path in inputs:
             p.add_input(path)
-        return p.run()
+        return p.run(progress)

@@ -1,7 +1,8 @@
-"""Tests of llmdata.pack, llmdata.filter and llmdata.pipeline.  Expected packing is computed here
-in plain Python from the documented rules (pack.h): greedy = concatenation of ids + [EOS] cut every
-seq_len tokens, remainder dropped; best-fit keeps every token once, splits only documents longer
-than seq_len.  Pipeline ids: npm tiktoken 1.0.22 gpt2 encode_ordinary (pasted)."""
+"""Tests of llmdata.pack.  Expected packing is computed here in plain Python from the documented
+rules (pack.h): greedy = concatenation of ids + [EOS] cut every seq_len tokens, remainder dropped;
+best-fit keeps every token once and splits only documents longer than seq_len.  Shard files are
+read back with tests/shards/mmidx_reader.py (standard library only, written from Megatron-LM's
+MMIDIDX layout) and numpy.load, not with the binding's own loader alone."""
 import json
 import os
 import random
@@ -11,12 +12,11 @@ import unittest
 
 import numpy as np
 
-import llmdata
-from llmdata import LlmdError, Packer, QualityFilter, pack_documents, run_pipeline
+from llmdata import LlmdError, Packer, ShardWriter, load_shard, pack_documents, write_shards
 
 SRC = os.environ.get("LLMD_TEST_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests"))
-ROOT = os.path.abspath(os.path.join(SRC, ".."))
-GPT2 = os.path.join(ROOT, "examples", "data", "gpt2-tokenizer.json")
+sys.path.insert(0, os.path.join(SRC, "shards"))
+import mmidx_reader  # noqa: E402
 
 
 def random_docs(seed, n, max_len):
@@ -24,21 +24,38 @@ def random_docs(seed, n, max_len):
     return [[r.randrange(1, 1000) for _ in range(r.randrange(0, max_len))] for _ in range(n)]
 
 
+def greedy_reference(docs, seq_len, eos):
+    stream = [t for d in docs for t in d + [eos]]
+    full = len(stream) // seq_len
+    return [stream[i * seq_len:(i + 1) * seq_len] for i in range(full)], len(stream) - full * seq_len
+
+
 class PackTest(unittest.TestCase):
     def test_greedy_matches_reference(self):
         docs = random_docs(1, 300, 200)
         arr, wins, st = pack_documents(docs, seq_len=64, eos_id=0)
-        stream = [t for d in docs for t in d + [0]]
-        full = len(stream) // 64
-        self.assertEqual(arr.shape, (full, 64))
-        self.assertEqual(arr.reshape(-1).tolist(), stream[:full * 64])
-        self.assertEqual(st.dropped_tokens, len(stream) - full * 64)
+        want, dropped = greedy_reference(docs, 64, 0)
+        self.assertEqual(arr.shape, (len(want), 64))
+        self.assertEqual(arr.tolist(), want)
+        self.assertEqual(st.dropped_tokens, dropped)
         for w in wins:   # boundaries: segments tile the window, positions restart per segment
             self.assertEqual(int(w.cu_seqlens[0]), 0)
             self.assertEqual(int(w.cu_seqlens[-1]), 64)
             for k in range(len(w.cu_seqlens) - 1):
                 a, b = int(w.cu_seqlens[k]), int(w.cu_seqlens[k + 1])
                 self.assertEqual(w.position_ids[a:b].tolist(), list(range(b - a)))
+
+    def test_greedy_pad_last_window(self):
+        # hand: seq 4, eos 0, pad 9: 1 2 3 0 | 4 0 9 9
+        arr, wins, st = pack_documents([[1, 2, 3], [4]], seq_len=4, eos_id=0, pad_id=9)
+        self.assertEqual(arr.tolist(), [[1, 2, 3, 0], [4, 0, 9, 9]])
+        self.assertEqual(wins[1].cu_seqlens.tolist(), [0, 2])
+        self.assertEqual(wins[1].position_ids.tolist(), [0, 1, 0, 1])   # padding restarts too
+        self.assertEqual((st.pad_tokens, st.dropped_tokens), (2, 0))
+
+    def test_bos(self):
+        arr, _, _ = pack_documents([[5, 6], [7]], seq_len=3, bos_id=1, eos_id=2)
+        self.assertEqual(arr.tolist(), [[1, 5, 6], [2, 1, 7]])            # 1 5 6 2 1 7 2 -> 2 windows
 
     def test_best_fit_keeps_every_token_once(self):
         docs = random_docs(2, 400, 150)
@@ -49,11 +66,13 @@ class PackTest(unittest.TestCase):
             for k, d in enumerate(w.docs.tolist()):
                 a, b = int(w.cu_seqlens[k]), int(w.cu_seqlens[k + 1])
                 got.setdefault(d, []).append(w.tokens[a:b].tolist())
+            self.assertTrue(all(t == 999 for t in w.tokens[int(w.cu_seqlens[-1]):].tolist()))
         for i, d in enumerate(docs):
             pieces = got.get(i, [])
-            self.assertEqual(sorted(t for p in pieces for t in p), sorted(d + [0]), i)
+            self.assertEqual([t for p in pieces for t in p], d + [0], i)   # once, in order
             if len(d) + 1 <= 64:
                 self.assertEqual(pieces, [d + [0]], i)          # short documents are never cut
+        self.assertEqual(st.docs_truncated, sum(1 for d in docs if len(d) + 1 > 64))
         greedy = pack_documents(docs, seq_len=64, eos_id=0)[2]
         self.assertLess(st.docs_truncated, greedy.docs_truncated)
 
@@ -62,43 +81,77 @@ class PackTest(unittest.TestCase):
             Packer(seq_len=0)
         with self.assertRaises(LlmdError):
             Packer(strategy="nope")
+        with self.assertRaises(LlmdError) as cm:
+            Packer(strategy="best-fit")                       # best-fit pads: pad_id required
+        self.assertIn("pad_id", str(cm.exception))
         p = Packer(seq_len=4, vocab_size=10)
         with self.assertRaises(LlmdError) as cm:
             p.add([1, 2, 30])
         self.assertEqual(cm.exception.status_name, "LLMD_ERR_RANGE")
+        self.assertIn("id 30", str(cm.exception))
 
 
-class FilterTest(unittest.TestCase):
-    def test_rules(self):
-        f = QualityFilter()
-        good = ("The committee met on Tuesday to review the budget and the plans for the new library. " * 3 +
-                "\nIt was agreed that the work should start in the spring, and that the town would pay for it.\n") * 4
-        r = f.apply(good)
-        self.assertTrue(r.keep, r)
-        r = f.apply("lorem ipsum dolor sit amet. " * 30)
-        self.assertEqual((r.keep, r.reason), (False, "c4_lorem_ipsum"))
-        self.assertFalse(QualityFilter(min_bytes=10 ** 6).apply(good).keep)
-        self.assertIn("gopher_stop_words", llmdata.filter_rules())
-
-
-class PipelineTest(unittest.TestCase):
-    def test_run(self):
+class ShardTest(unittest.TestCase):
+    def test_write_and_read_mmidx(self):
+        docs = random_docs(3, 200, 300)
         with tempfile.TemporaryDirectory() as d:
-            inp = os.path.join(d, "in.jsonl")
-            with open(inp, "w", encoding="utf-8") as f:
-                for t in ["Hello world! café", "It's 2024, isn't it?", "tab\tand\nnewline", "東京 🇫🇷"]:
-                    f.write(json.dumps({"text": t}) + "\n")
-            rep = run_pipeline([inp], tokenizer=GPT2, seq_len=8, out=os.path.join(d, "o"), filter=False,
-                               clean=False, redact=False, exact_dedup=False, near_dedup=False, format="npy")
-            self.assertEqual(rep["stages"]["pack"]["windows"], 4)
-            a = np.load(os.path.join(d, "o", "data.npy"))
-            self.assertEqual(a.reshape(-1).tolist()[:8], [15496, 995, 0, 40304, 50256, 1026, 338, 48609])
+            prefix = os.path.join(d, "train")
+            st = write_shards(docs, prefix, seq_len=128, eos_id=0, vocab_size=1000, extra={"note": "test"})
+            want, dropped = greedy_reference(docs, 128, 0)
+            self.assertEqual((st.windows, st.dropped_tokens), (len(want), dropped))
+            idx, seqs = mmidx_reader.read_dataset(prefix)      # the independent reader
+            self.assertEqual(idx["dtype_code"], 8)             # uint16: vocabulary 1000 fits
+            self.assertEqual(seqs, want)
+            self.assertEqual(idx["document_indices"], list(range(len(want) + 1)))
+            tokens, bounds, man = load_shard(prefix)
+            self.assertEqual(tokens.dtype, np.uint16)
+            self.assertEqual(tokens.tolist(), want)
+            self.assertEqual((man["note"], man["strategy"], man["windows"]), ("test", "greedy", len(want)))
+            self.assertEqual(man["pack"]["dropped_tokens"], dropped)
+            # boundaries: window starts and document starts in the flattened stream, total at the end
+            starts, pos = {0}, 0
+            for doc in docs:
+                pos += len(doc) + 1
+                starts.add(pos)
+            n = len(want) * 128
+            starts = sorted(s for s in starts | set(range(0, n + 1, 128)) if s <= n)
+            self.assertEqual(bounds.tolist(), starts)
+
+    def test_npy_best_fit_and_writer(self):
+        docs = random_docs(4, 150, 100)
+        with tempfile.TemporaryDirectory() as d:
+            a = os.path.join(d, "a")
+            write_shards(docs, a, format="npy", seq_len=64, eos_id=0, pad_id=1, strategy="best-fit",
+                         vocab_size=70000)
+            arr = np.load(a + ".npy", mmap_mode="r")
+            self.assertEqual(arr.dtype, np.uint32)             # 70000 ids do not fit uint16
+            # the same windows through Packer + ShardWriter.add give the same file bytes
+            b = os.path.join(d, "b")
+            _, wins, _ = pack_documents(docs, seq_len=64, eos_id=0, pad_id=1, strategy="best-fit",
+                                        vocab_size=70000)
+            with ShardWriter(b, "npy", 64, 70000) as w:
+                for win in wins:
+                    w.add(win)
+                self.assertEqual(w.windows, len(wins))
+                w.finish()
+            for suffix in (".npy", ".boundaries.npy"):
+                with open(a + suffix, "rb") as fa, open(b + suffix, "rb") as fb:
+                    self.assertEqual(fa.read(), fb.read(), suffix)
+            with open(a + ".manifest.json") as f:
+                self.assertEqual(json.load(f)["format"], "npy")
+
+    def test_errors_leave_nothing(self):
+        with tempfile.TemporaryDirectory() as d:
             with self.assertRaises(LlmdError) as cm:
-                run_pipeline([inp], tokenizer=GPT2, out=os.path.join(d, "x"))     # no seq_len
-            self.assertIn("seq_len", str(cm.exception))
-            with self.assertRaises(LlmdError) as cm:
-                run_pipeline([inp], tokenizer=GPT2, seq_len=8, out=os.path.join(d, "y"), no_such_setting=1)
-            self.assertIn("no_such_setting", str(cm.exception))
+                write_shards([[1, 2]], os.path.join(d, "missing", "x"), seq_len=4)
+            self.assertEqual(cm.exception.status_name, "LLMD_ERR_IO")
+            self.assertIn("missing", str(cm.exception))
+            with self.assertRaises(LlmdError) as cm:   # an id beyond the vocabulary mid-stream
+                write_shards([[1, 2, 3]] * 50 + [[1, 5000]], os.path.join(d, "v"), seq_len=4, vocab_size=1000)
+            self.assertIn("5000", str(cm.exception))
+            self.assertEqual(os.listdir(d), [])               # no temporary or final file left
+            with self.assertRaises(ValueError):
+                ShardWriter(os.path.join(d, "z"), "parquet")
 
 
 if __name__ == "__main__":
