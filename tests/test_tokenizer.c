@@ -185,6 +185,11 @@ START_TEST(test_bad_inputs) {
     const char *bad = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0,, }}";
     ck_fails(llmd_tokenizer_from_json(&t, bad, strlen(bad), NULL), LLMD_ERR_PARSE, "malformed JSON at byte offset 4"); /* the second comma: 43/44 */
     ck_assert(t == NULL);
+    const char *bad8 = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\xE8\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, bad8, strlen(bad8), NULL), LLMD_ERR_PARSE, "invalid UTF-8 at byte offset 37");
+    const char *tpl = "{\"post_processor\": {\"type\": \"BertProcessing\", \"cls\": [\"x\", 7], \"sep\": [\"y\", 0]}, "
+                      "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, tpl, strlen(tpl), NULL), LLMD_ERR_PARSE, "adds id 7");
     const char *wp = "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}";
     ck_fails(llmd_tokenizer_from_json(&t, wp, strlen(wp), NULL), LLMD_ERR_UNSUPPORTED, "WordPiece");
     const char *drop = "{\"model\": {\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {\"a\": 0}, \"merges\": []}}";

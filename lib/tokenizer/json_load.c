@@ -285,8 +285,9 @@ static llmd_status parse_decoder(const llmd_tokenizer *tok, const cJSON *o, llmd
         if (c == NULL) return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: Strip decoder lacks \"content\"");
         if ((st = first_char(c, "Strip decoder content", &d->ch)) != LLMD_OK) return st;
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "start"), *b = cJSON_GetObjectItemCaseSensitive(o, "stop");
-        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 || b->valuedouble < 0)
-            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: Strip decoder needs non-negative \"start\" and \"stop\"");
+        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || !(a->valuedouble >= 0 && a->valuedouble < 1e9) ||
+            !(b->valuedouble >= 0 && b->valuedouble < 1e9))
+            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: Strip decoder needs \"start\" and \"stop\" in [0, 1e9)");
         d->start = (size_t)a->valuedouble;
         d->stop = (size_t)b->valuedouble;
     } else if (strcmp(t, "Replace") == 0) {
@@ -666,6 +667,10 @@ static llmd_status parse_json_tree(llmd_tokenizer *tok, const cJSON *root) {
 }
 
 llmd_status llmd_tok_load_json(llmd_tokenizer *tok, const char *json, size_t len) {
+    /* JSON text is UTF-8 (RFC 8259; serde_json refuses anything else): checking it here keeps
+     * invalid bytes out of every string the components use */
+    size_t bad = llmd_utf8_validate((const unsigned char *)json, len);
+    if (bad != len) return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: invalid UTF-8 at byte offset %zu", bad);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (root == NULL) {

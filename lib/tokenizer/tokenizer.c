@@ -157,6 +157,22 @@ static void find_eos(llmd_tokenizer *tok) {
             }
 }
 
+/* Ids a post-processor adds must be tokens (Hugging Face does not check; a template naming an id
+ * that no token has is a broken file, and encode would then return ids decode cannot map). */
+static llmd_status check_post_ids(const llmd_tokenizer *tok, const llmd_tok_post *p) {
+    if (p == NULL) return LLMD_OK;
+    for (size_t i = 0; i < p->n_items; i++) {
+        llmd_status st = check_post_ids(tok, &p->items[i]);
+        if (st != LLMD_OK) return st;
+    }
+    for (size_t k = 0; k < p->n_pre + p->n_post; k++) {
+        uint32_t id = k < p->n_pre ? p->pre[k] : p->post[k - p->n_pre];
+        if (id >= tok->n_ids || tok->id_str[id] == NULL)
+            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: post_processor adds id %u, which is not in the vocabulary", id);
+    }
+    return LLMD_OK;
+}
+
 llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     llmd_status st;
     if (!tok->tiktoken && (st = prepare_raw_mode(tok)) != LLMD_OK) return st;
@@ -164,6 +180,7 @@ llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     if ((st = fill_ids(tok)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_raw, tok, false)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_norm, tok, true)) != LLMD_OK) return st;
+    if ((st = check_post_ids(tok, tok->post)) != LLMD_OK) return st;
     find_eos(tok);
     if (!tok->ignore_merges && tok->n_ids > 0) {
         tok->whole_ok = llmd_calloc(tok->n_ids, sizeof *tok->whole_ok);
