@@ -336,7 +336,7 @@ static llmd_status push_id(uint32_t **arr, size_t *n, uint32_t id) {
 
 static llmd_status id_of_pair(const cJSON *pair, const char *what, uint32_t *id) {
     const cJSON *v = cJSON_IsArray(pair) ? cJSON_GetArrayItem(pair, 1) : NULL;
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0)
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= LLMD_TOK_MAX_ID)
         return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: post_processor %s must be [token, id]", what);
     *id = (uint32_t)v->valuedouble;
     return LLMD_OK;
@@ -367,7 +367,7 @@ static llmd_status parse_template(const cJSON *o, llmd_tok_post *p) {
             return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: TemplateProcessing special token \"%s\" is not defined", name);
         const cJSON *idv;
         cJSON_ArrayForEach(idv, ids) {
-            if (!cJSON_IsNumber(idv) || idv->valuedouble < 0 || idv->valuedouble > 4294967295.0)
+            if (!cJSON_IsNumber(idv) || idv->valuedouble < 0 || idv->valuedouble >= LLMD_TOK_MAX_ID)
                 return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: TemplateProcessing special token \"%s\" has a bad id", name);
             llmd_status st = seen_seq ? push_id(&p->post, &p->n_post, (uint32_t)idv->valuedouble)
                                       : push_id(&p->pre, &p->n_pre, (uint32_t)idv->valuedouble);
@@ -445,9 +445,9 @@ static llmd_status load_vocab(llmd_tokenizer *tok, const cJSON *vocab) {
      * pre-size the id table and fill it after all puts. */
     const cJSON *e;
     cJSON_ArrayForEach(e, vocab) {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= 4294967295.0 ||
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= LLMD_TOK_MAX_ID ||
             e->valuedouble != floor(e->valuedouble))
-            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: vocab entry \"%s\" must map to a non-negative integer id",
+            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: vocab entry \"%s\" must map to an integer id in [0, 2^28)",
                              e->string ? e->string : "");
         st = llmd_tok_strmap_put(&tok->vocab, e->string, strlen(e->string), (uint32_t)e->valuedouble, NULL);
         if (st != LLMD_OK) return st;

@@ -99,7 +99,9 @@ static llmd_status parse_ranks(llmd_tokenizer *tok, const char *data, size_t len
                     return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: line %zu: bad rank", line);
                 rank = rank * 10 + (uint64_t)(*r - '0');
             }
-            if (rank >= UINT32_MAX) return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: line %zu: rank too large", line);
+            if (rank >= LLMD_TOK_MAX_ID)
+                return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: line %zu: rank %llu too large (max %u)", line,
+                                 (unsigned long long)rank, (unsigned)LLMD_TOK_MAX_ID - 1);
             bool existed;
             if ((st = llmd_tok_strmap_put(&tok->raw_vocab, (const char *)buf, (size_t)n, (uint32_t)rank, &existed)) != LLMD_OK)
                 return st;

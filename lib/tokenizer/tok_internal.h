@@ -18,6 +18,10 @@
 #include "llmdata/tokenizer.h"
 #include "regex.h"
 
+/* Ids are below 2^28 (268 M tokens): larger ids in a file are refused rather than allocating
+ * id tables of gigabytes. */
+#define LLMD_TOK_MAX_ID (1u << 28)
+
 /* ---- hash maps -------------------------------------------------------------------------------- */
 /* Byte string -> u32.  Keys are copied into the map's own arena. */
 typedef struct llmd_tok_strmap {
