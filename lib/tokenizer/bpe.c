@@ -289,7 +289,31 @@ static void merge_all(const llmd_tokenizer *tok, llmd_tok_ctx *c, const uint8_t 
     }
 }
 
+static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llmd_tok_piece *p);
+
+/* Cuts a long piece before every U+2581 that follows another character (meta_cut). */
+static llmd_status bpe_meta_cut(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llmd_tok_piece *p) {
+    size_t start = 0;
+    for (size_t i = 1; i + 3 <= p->len; i++) {
+        const uint8_t *b = c->bytes + p->off;
+        if (b[i] == 0xE2 && b[i + 1] == 0x96 && b[i + 2] == 0x81 &&
+            !(i >= 3 && b[i - 3] == 0xE2 && b[i - 2] == 0x96 && b[i - 1] == 0x81)) {
+            llmd_tok_piece q = {p->off + start, i - start, p->orig + start};
+            llmd_status st = bpe_one(tok, c, &q);
+            if (st != LLMD_OK) return st;
+            start = i;
+        }
+    }
+    llmd_tok_piece q = {p->off + start, p->len - start, p->orig + start};
+    return bpe_one(tok, c, &q);
+}
+
 llmd_status llmd_tok_bpe_piece(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llmd_tok_piece *p) {
+    if (tok->meta_cut && p->len > CACHE_MAX_PIECE / 2) return bpe_meta_cut(tok, c, p);
+    return bpe_one(tok, c, p);
+}
+
+static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llmd_tok_piece *p) {
     if (p->len == 0) return LLMD_OK;
     const uint8_t *s = c->bytes + p->off;
     size_t len = p->len;

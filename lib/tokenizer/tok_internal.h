@@ -200,6 +200,10 @@ struct llmd_tokenizer {
      * tokens but is not guaranteed by the format; learned lazily per id (0 unknown, 1 yes, 2 no;
      * relaxed atomics, any thread may fill it, every value written is the same). */
     _Atomic unsigned char *whole_ok;
+    /* SentencePiece-style vocabularies (no token has U+2581 right after another character): BPE
+     * can never merge across the point before a U+2581 that follows another character, so long
+     * pieces are cut there first (same ids, word-sized pieces that the cache serves). */
+    bool meta_cut;
     bool has_unk;
     uint32_t unk_id;
     char *prefix, *suffix;     /* continuing_subword_prefix / end_of_word_suffix */

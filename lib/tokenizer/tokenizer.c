@@ -157,6 +157,20 @@ static void find_eos(llmd_tokenizer *tok) {
             }
 }
 
+/* See meta_cut in tok_internal.h. */
+static void detect_meta_cut(llmd_tokenizer *tok) {
+    static const char META[] = "\xE2\x96\x81";
+    uint32_t id;
+    if (tok->raw || tok->prefix || tok->suffix || !llmd_tok_strmap_get(&tok->vocab, META, 3, &id)) return;
+    for (size_t i = 0; i < tok->vocab.n; i++) {
+        const struct llmd_tok_strent *e = &tok->vocab.ent[i];
+        const char *k = tok->vocab.keys + e->off;
+        for (size_t j = 1; j + 3 <= e->len; j++)
+            if (memcmp(k + j, META, 3) == 0 && !(j >= 3 && memcmp(k + j - 3, META, 3) == 0)) return;
+    }
+    tok->meta_cut = true;
+}
+
 /* Ids a post-processor adds must be tokens (Hugging Face does not check; a template naming an id
  * that no token has is a broken file, and encode would then return ids decode cannot map). */
 static llmd_status check_post_ids(const llmd_tokenizer *tok, const llmd_tok_post *p) {
@@ -181,6 +195,7 @@ llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     if ((st = llmd_tok_matcher_build(&tok->match_raw, tok, false)) != LLMD_OK) return st;
     if ((st = llmd_tok_matcher_build(&tok->match_norm, tok, true)) != LLMD_OK) return st;
     if ((st = check_post_ids(tok, tok->post)) != LLMD_OK) return st;
+    if (!tok->tiktoken) detect_meta_cut(tok);
     find_eos(tok);
     if (!tok->ignore_merges && tok->n_ids > 0) {
         tok->whole_ok = llmd_calloc(tok->n_ids, sizeof *tok->whole_ok);
