@@ -1,5 +1,6 @@
 /* Encoding: the Hugging Face flow (added tokens -> normalizer -> normalized added tokens ->
  * pre-tokenizer -> BPE -> post-processor), scratch contexts, batch encoding on threads. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "tok_internal.h"
@@ -270,11 +271,17 @@ typedef struct block_out {
     size_t n, cap;
 } block_out;
 
+/* Texts are grouped into blocks of roughly equal bytes; worker threads take the next block from a
+ * shared counter until none is left (documents vary from bytes to megabytes, so static ranges
+ * would leave a thread idle).  Each block keeps its own ids; they are concatenated in order. */
 typedef struct batch_job {
     const llmd_tokenizer *tok;
     const char *const *texts;
     const size_t *lens;
-    size_t n_texts, block_size;
+    const size_t *bstart;  /* block b holds texts [bstart[b], bstart[b+1]) */
+    size_t n_blocks;
+    _Atomic size_t next;
+    _Atomic bool failed;
     unsigned flags;
     block_out *blocks;
     size_t *counts;        /* ids per text */
@@ -282,14 +289,19 @@ typedef struct batch_job {
 
 static llmd_status encode_block(void *arg, size_t begin, size_t end, unsigned worker) {
     (void)worker;
+    (void)begin;
+    (void)end;
     batch_job *j = arg;
     llmd_tok_ctx *c;
     llmd_status st = llmd_tok_ctx_get(j->tok, &c);
     if (st != LLMD_OK) return st;
     c->want_align = false;
-    for (size_t b = begin; b < end && st == LLMD_OK; b++) {
+    for (;;) {
+        if (st != LLMD_OK || atomic_load(&j->failed)) break;
+        size_t b = atomic_fetch_add(&j->next, 1);
+        if (b >= j->n_blocks) break;
         block_out *o = &j->blocks[b];
-        size_t t0 = b * j->block_size, t1 = t0 + j->block_size < j->n_texts ? t0 + j->block_size : j->n_texts;
+        size_t t0 = j->bstart[b], t1 = j->bstart[b + 1];
         for (size_t t = t0; t < t1; t++) {
             const char *text = j->texts[t];
             if (text == NULL && j->lens[t] > 0) {
@@ -317,6 +329,7 @@ static llmd_status encode_block(void *arg, size_t begin, size_t end, unsigned wo
             j->counts[t] = c->n_ids;
         }
     }
+    if (st != LLMD_OK) atomic_store(&j->failed, true);
     llmd_tok_ctx_put(j->tok, c);
     return st;
 }
@@ -329,17 +342,39 @@ llmd_status llmd_tokenizer_encode_batch(const llmd_tokenizer *tok, const char *c
     if (tok == NULL || ids == NULL || doc_offsets == NULL || (n > 0 && (texts == NULL || lens == NULL)))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_encode_batch: NULL argument");
     if (threads == 0) threads = llmd_cpu_count();
-    batch_job j = {tok, texts, lens, n, 0, flags, NULL, NULL};
-    /* blocks of texts of roughly equal size in count; several per thread for balance */
-    size_t blocks = threads > 1 ? (size_t)threads * 8 : 1;
-    if (blocks > n) blocks = n ? n : 1;
-    j.block_size = n ? (n + blocks - 1) / blocks : 1;
-    blocks = n ? (n + j.block_size - 1) / j.block_size : 0;
-    j.blocks = llmd_calloc(blocks ? blocks : 1, sizeof *j.blocks);
+    batch_job j;
+    memset(&j, 0, sizeof j);
+    j.tok = tok;
+    j.texts = texts;
+    j.lens = lens;
+    j.flags = flags;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.failed, false);
+    size_t total = 0;
+    for (size_t t = 0; t < n; t++) total += lens[t];
+    size_t target = total / ((size_t)threads * 32 + 1);
+    if (target < (64u << 10)) target = 64u << 10;
+    size_t *bstart = llmd_malloc((n + 2) * sizeof *bstart);
+    j.blocks = llmd_calloc(n ? n : 1, sizeof *j.blocks);
     j.counts = llmd_calloc(n ? n : 1, sizeof *j.counts);
     size_t *offs = llmd_malloc((n + 1) * sizeof *offs);
-    llmd_status st = (j.blocks && j.counts && offs) ? LLMD_OK : llmd_fail_nomem("batch encode");
-    if (st == LLMD_OK && blocks > 0) st = llmd_parallel_ranges(blocks, threads, encode_block, &j);
+    llmd_status st = (bstart && j.blocks && j.counts && offs) ? LLMD_OK : llmd_fail_nomem("batch encode");
+    size_t blocks = 0;
+    if (st == LLMD_OK) {
+        size_t acc = 0;
+        bstart[0] = 0;
+        for (size_t t = 0; t < n; t++) {
+            acc += lens[t];
+            if (acc >= target || t + 1 == n) {
+                bstart[++blocks] = t + 1;
+                acc = 0;
+            }
+        }
+        j.bstart = bstart;
+        j.n_blocks = blocks;
+    }
+    unsigned workers = threads < blocks ? threads : (unsigned)blocks;
+    if (st == LLMD_OK && blocks > 0) st = llmd_parallel_ranges(workers, workers, encode_block, &j);
     uint32_t *all = NULL;
     if (st == LLMD_OK) {
         offs[0] = 0;
@@ -362,5 +397,6 @@ llmd_status llmd_tokenizer_encode_batch(const llmd_tokenizer *tok, const char *c
     llmd_free(j.blocks);
     llmd_free(j.counts);
     llmd_free(offs);
+    llmd_free(bstart);
     return st;
 }
