@@ -1,5 +1,8 @@
 /* Suite "common": status codes, errors, versions, allocator hooks. */
+#include <dirent.h>
 #include <pthread.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 #include "common/internal.h"
 #include "testutil.h"
@@ -115,6 +118,115 @@ START_TEST(parallel_ranges_carry_errors) {
 }
 END_TEST
 
+/* ---- publishing files (outfile.c) ---------------------------------------------------------- */
+static char *temp_dir(void) {
+    static char tmpl[64];
+    strcpy(tmpl, "/tmp/llmd_outfile_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpl));
+    return tmpl;
+}
+
+static int count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path, size_t *n) {
+    char *data;
+    ck_ok(llmd_read_file(path, &data, n));
+    return data;
+}
+
+START_TEST(outfile_replace_publishes_whole_file) {
+    char path[256];
+    const char *dir = temp_dir();
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    ck_ok(llmd_write_file_atomic(path, "old", 3));
+    llmd_outfile f;
+    ck_ok(llmd_outfile_open(&f, path));
+    ck_ok(llmd_outfile_write(&f, "hello ", 6));
+    /* Not visible before publish: the old content is still there, beside one temp file. */
+    size_t n;
+    char *seen = slurp(path, &n);
+    ck_assert_mem_eq(seen, "old", 3);
+    llmd_free(seen);
+    ck_assert_int_eq(count_entries(dir), 2);
+    ck_ok(llmd_outfile_write(&f, "world", 5));
+    ck_ok(llmd_outfile_publish(&f, LLMD_PUBLISH_REPLACE));
+    ck_assert_uint_eq(f.bytes, 11);
+    ck_assert_uint_eq(f.checksum, XXH3_64bits("hello world", 11));
+    llmd_outfile_discard(&f);
+    seen = slurp(path, &n);
+    ck_assert_uint_eq(n, 11);
+    ck_assert_mem_eq(seen, "hello world", 11);
+    llmd_free(seen);
+    ck_assert_int_eq(count_entries(dir), 1);   /* no temp left */
+}
+END_TEST
+
+START_TEST(outfile_exclusive_refuses_existing_name) {
+    char path[256];
+    const char *dir = temp_dir();
+    snprintf(path, sizeof path, "%s/00000000000000000001.json", dir);
+    ck_ok(llmd_write_file_exclusive(path, "first", 5));
+    ck_fails(llmd_write_file_exclusive(path, "second", 6), LLMD_ERR_CONFLICT, "already exists");
+    size_t n;
+    char *seen = slurp(path, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_mem_eq(seen, "first", 5);       /* the winner's bytes are untouched */
+    llmd_free(seen);
+    ck_assert_int_eq(count_entries(dir), 1);   /* the loser's temp is gone */
+}
+END_TEST
+
+START_TEST(outfile_discard_and_signal_cleanup_remove_temps) {
+    char path[256];
+    const char *dir = temp_dir();
+    snprintf(path, sizeof path, "%s/a.bin", dir);
+    llmd_outfile f, g;
+    ck_ok(llmd_outfile_open(&f, path));
+    ck_ok(llmd_outfile_write(&f, "x", 1));
+    llmd_outfile_discard(&f);
+    ck_assert_int_eq(count_entries(dir), 0);
+    ck_ok(llmd_outfile_open(&f, path));
+    ck_ok(llmd_outfile_open(&g, path));       /* two writers of one name get two temps */
+    ck_assert_int_eq(count_entries(dir), 2);
+    llmd_remove_temp_files();                 /* what a SIGTERM handler calls */
+    ck_assert_int_eq(count_entries(dir), 0);
+    llmd_outfile_discard(&f);
+    llmd_outfile_discard(&g);
+    ck_assert_int_eq(access(path, F_OK), -1); /* nothing was published */
+}
+END_TEST
+
+START_TEST(outfile_pwrite_recomputes_checksum) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/h.npy", temp_dir());
+    llmd_outfile f;
+    ck_ok(llmd_outfile_open(&f, path));
+    ck_ok(llmd_outfile_write(&f, "HDR:????;body", 13));
+    ck_ok(llmd_outfile_pwrite(&f, 4, "1234", 4));
+    ck_ok(llmd_outfile_publish(&f, LLMD_PUBLISH_REPLACE));
+    ck_assert_uint_eq(f.bytes, 13);
+    ck_assert_uint_eq(f.checksum, XXH3_64bits("HDR:1234;body", 13));
+    llmd_outfile_discard(&f);
+}
+END_TEST
+
+START_TEST(outfile_bad_names_fail_clearly) {
+    llmd_outfile f;
+    ck_fails(llmd_outfile_open(&f, ""), LLMD_ERR_INVALID_ARG, "empty");
+    ck_fails(llmd_outfile_open(&f, "/tmp/some/dir/"), LLMD_ERR_INVALID_ARG, "directory");
+    ck_fails(llmd_outfile_open(&f, "/nonexistent-dir-llmd/x.bin"), LLMD_ERR_IO, "cannot create");
+    llmd_outfile_discard(&f);  /* a failed open leaves nothing to free, and discard is harmless */
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -126,6 +238,11 @@ int main(void) {
     tcase_add_test(tc, utf8_decoding);
     tcase_add_test(tc, options_versioning);
     tcase_add_test(tc, parallel_ranges_carry_errors);
+    tcase_add_test(tc, outfile_replace_publishes_whole_file);
+    tcase_add_test(tc, outfile_exclusive_refuses_existing_name);
+    tcase_add_test(tc, outfile_discard_and_signal_cleanup_remove_temps);
+    tcase_add_test(tc, outfile_pwrite_recomputes_checksum);
+    tcase_add_test(tc, outfile_bad_names_fail_clearly);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -103,6 +103,13 @@ LLMD_API llmd_status llmd_set_allocator(const llmd_allocator *allocator);
  * llmd_free").  Accepts NULL. */
 LLMD_API void llmd_free(void *ptr);
 
+/* Removes every temp file the library is writing at this moment (outputs not yet published:
+ * `<name>.tmp.<pid>.<n>`).  Async-signal-safe: meant for a program's SIGINT/SIGTERM handler, which
+ * then exits (the objects that were writing are not usable afterwards).  Published files and inputs
+ * are never touched.  A program that never calls it loses nothing: temp files are also removed by
+ * every failing or freed writer. */
+LLMD_API void llmd_remove_temp_files(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,8 +80,42 @@ size_t llmd_utf8_validate(const unsigned char *s, size_t n);
 /* ---- files (file.c) -------------------------------------------------------------------------- */
 /* Reads a whole file into memory (NUL-terminated; free with llmd_free). */
 llmd_status llmd_read_file(const char *path, char **out, size_t *out_len);
-/* Writes data to path atomically: a temp file in the same directory, fsync, rename. */
+
+/* ---- publishing files (outfile.c): the one way the library writes a final name --------------- */
+/* Bytes go to `<final>.tmp.<pid>.<n>` in the target's directory (created O_EXCL), are fsynced on
+ * close, and appear under the final name only at publish, then the directory is fsynced.  A running
+ * XXH3-64 checksum and byte count describe the published file (for manifests). */
+typedef enum llmd_publish_mode {
+    LLMD_PUBLISH_REPLACE,    /* rename(2): replaces an existing file atomically */
+    LLMD_PUBLISH_EXCLUSIVE   /* put-if-absent (renameat2 RENAME_NOREPLACE, else link(2)):
+                                LLMD_ERR_CONFLICT when the final name exists */
+} llmd_publish_mode;
+typedef struct llmd_outfile {
+    int fd;                  /* -1 once closed */
+    char *final_path, *tmp_path;  /* tmp_path NULL once published */
+    unsigned char *buf;
+    size_t len;
+    uint64_t bytes;          /* bytes in the file */
+    uint64_t checksum;       /* XXH3-64 (seed 0) of the file's bytes, valid after close/publish */
+    bool rewritten;          /* bytes were overwritten in place: checksum recomputed on close */
+    struct XXH3_state_s *hash;
+} llmd_outfile;
+/* Creates the temp file.  On failure *f needs no discard (it is left cleared). */
+llmd_status llmd_outfile_open(llmd_outfile *f, const char *final_path);
+llmd_status llmd_outfile_write(llmd_outfile *f, const void *data, size_t n);
+/* Overwrites bytes already written (e.g. a header patched at the end). */
+llmd_status llmd_outfile_pwrite(llmd_outfile *f, uint64_t offset, const void *data, size_t n);
+/* Flushes, fsyncs and closes the temp file (not yet visible); sets bytes and checksum. */
+llmd_status llmd_outfile_close(llmd_outfile *f);
+/* Closes (if open) and publishes under the final name; then fsyncs the directory. */
+llmd_status llmd_outfile_publish(llmd_outfile *f, llmd_publish_mode mode);
+/* Removes the temp file if not published and frees everything; safe on a cleared or published f. */
+void llmd_outfile_discard(llmd_outfile *f);
+/* fsync of the directory holding path (a rename is durable only after it). */
+llmd_status llmd_fsync_parent_dir(const char *path);
+/* Whole buffers: replace, or put-if-absent (LLMD_ERR_CONFLICT when path exists). */
 llmd_status llmd_write_file_atomic(const char *path, const void *data, size_t n);
+llmd_status llmd_write_file_exclusive(const char *path, const void *data, size_t n);
 
 /* ---- hashing (hash.c): fixed, documented algorithms so bytes agree across processes ---------- */
 uint64_t llmd_hash64(const void *data, size_t n, uint64_t seed);  /* XXH3-64 with seed */
