@@ -11,50 +11,22 @@ typedef struct command {
     const char *summary;
 } command;
 
-#ifdef LLMD_HAVE_CMD_CLEAN
 int cmd_clean(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_TOKENIZE
 int cmd_tokenize(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_DETOKENIZE
 int cmd_detokenize(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_DEDUP
 int cmd_dedup(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_MINHASH
 int cmd_minhash(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_PACK
 int cmd_pack(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_PIPELINE
 int cmd_pipeline(int argc, char **argv);
-#endif
 
 static const command commands[] = {
-#ifdef LLMD_HAVE_CMD_CLEAN
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
-#endif
-#ifdef LLMD_HAVE_CMD_TOKENIZE
     {"tokenize", cmd_tokenize, "add \"ids\" with a BPE tokenizer (tokenizer.json or .tiktoken)"},
-#endif
-#ifdef LLMD_HAVE_CMD_DETOKENIZE
     {"detokenize", cmd_detokenize, "turn \"ids\" back into text"},
-#endif
-#ifdef LLMD_HAVE_CMD_DEDUP
     {"dedup", cmd_dedup, "drop exact and near-duplicate documents"},
-#endif
-#ifdef LLMD_HAVE_CMD_MINHASH
     {"minhash", cmd_minhash, "write MinHash signatures and LSH band keys"},
-#endif
-#ifdef LLMD_HAVE_CMD_PACK
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
-#endif
-#ifdef LLMD_HAVE_CMD_PIPELINE
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
-#endif
     {NULL, NULL, NULL},
 };
 
