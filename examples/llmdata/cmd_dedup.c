@@ -134,8 +134,8 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
     if (x->exact_only) {
         for (size_t k = 0; k < m; k++) {
             uint8_t h[16];
-            llmd_status st = llmd_exact_hash(h, x->t.texts[k], x->t.lens[k],
-                                             x->normalize ? LLMD_EXACT_NORMALIZED : LLMD_EXACT_RAW);
+            llmd_status st = llmd_exact_hash(x->t.texts[k], x->t.lens[k],
+                                             x->normalize ? LLMD_EXACT_NORMALIZED : LLMD_EXACT_RAW, h);
             if (st != LLMD_OK) return cli_lib_error("hashing a document", st);
             size_t i = x->t.map[k];
             char *id = doc_id(docs[i], line[i]);

@@ -84,11 +84,11 @@ extern "C" {
 /* Writes the 16-byte content hash of text[0..len) to out (layout above).  Thread-safe.
  * Errors: LLMD_ERR_INVALID_ARG (NULL out, NULL text with len > 0, unknown flags),
  * LLMD_ERR_NOMEM (normalised mode folds into a temporary buffer). */
-LLMD_API llmd_status llmd_exact_hash(uint8_t out[16], const char *text, size_t len, unsigned flags);
+LLMD_API llmd_status llmd_exact_hash(const char *text, size_t len, unsigned flags, uint8_t out[16]);
 
 /* Writes the folded text of text[0..len) (words joined by one space) to *out (NUL-terminated,
  * free with llmd_free) and its length to *out_len.  Thread-safe.  Errors: INVALID_ARG, NOMEM. */
-LLMD_API llmd_status llmd_fold_text(char **out, size_t *out_len, const char *text, size_t len);
+LLMD_API llmd_status llmd_fold_text(const char *text, size_t len, char **out, size_t *out_len);
 
 /* A set of content hashes in one open-addressing table (linear probing, load factor <= 0.7, the
  * table doubles when full).  Memory: slots * key_bytes, with slots a power of two >= count / 0.7:

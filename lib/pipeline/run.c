@@ -182,7 +182,7 @@ static llmd_status process_batch(run *r) {
             for (size_t i = 0; i < n && st == LLMD_OK; i++) {
                 uint8_t h[16];
                 int was_new;
-                st = llmd_exact_hash(h, r->texts[i], r->lens[i], LLMD_EXACT_RAW);
+                st = llmd_exact_hash(r->texts[i], r->lens[i], LLMD_EXACT_RAW, h);
                 if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
                 if (st == LLMD_OK && !was_new) {
                     keep[i] = 0;
