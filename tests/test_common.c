@@ -227,6 +227,26 @@ START_TEST(outfile_bad_names_fail_clearly) {
 }
 END_TEST
 
+/* Unicode 15 §3.9, Table 3-8: "61 F1 80 80 E1 80 C2 62 80 63 80 BF 64" decodes with one U+FFFD per
+ * maximal subpart: a FFFD FFFD FFFD b FFFD c FFFD FFFD d. */
+START_TEST(utf8_maximal_subparts_as_unicode_table_3_8) {
+    static const unsigned char in[] = {0x61, 0xF1, 0x80, 0x80, 0xE1, 0x80, 0xC2, 0x62, 0x80, 0x63,
+                                       0x80, 0xBF, 0x64};
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart(in + 1, sizeof in - 1), 3);
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart(in + 4, sizeof in - 4), 2);
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart(in + 6, sizeof in - 6), 1);
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart((const unsigned char *)"\xED\xA0\x80", 3), 1);  /* surrogate */
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart((const unsigned char *)"\xF4\x90", 2), 1);      /* > U+10FFFF */
+    ck_assert_uint_eq(llmd_utf8_maximal_subpart((const unsigned char *)"\xF0\x9F\x98", 3), 3);  /* truncated */
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_utf8_append_lossy(&b, in, sizeof in));
+    const char *want = "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD" "d";
+    ck_assert_uint_eq(b.len, strlen(want));
+    ck_assert_mem_eq(b.data, want, b.len);
+    llmd_buf_free(&b);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -236,6 +256,7 @@ int main(void) {
     tcase_add_test(tc, allocator_hooks);
     tcase_add_test(tc, json_string_escaping);
     tcase_add_test(tc, utf8_decoding);
+    tcase_add_test(tc, utf8_maximal_subparts_as_unicode_table_3_8);
     tcase_add_test(tc, options_versioning);
     tcase_add_test(tc, parallel_ranges_carry_errors);
     tcase_add_test(tc, outfile_replace_publishes_whole_file);

@@ -76,6 +76,11 @@ size_t llmd_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 size_t llmd_utf8_encode(uint32_t cp, unsigned char out[4]);
 /* Offset of the first invalid byte, or n if all of s[0..n) is valid UTF-8. */
 size_t llmd_utf8_validate(const unsigned char *s, size_t n);
+/* Length (>= 1) of the maximal subpart of the ill-formed sequence at s[0..n), n > 0 (Unicode §3.9):
+ * the bytes one U+FFFD replaces. */
+size_t llmd_utf8_maximal_subpart(const unsigned char *s, size_t n);
+/* Appends s[0..n) to out with each maximal ill-formed subpart replaced by U+FFFD. */
+llmd_status llmd_utf8_append_lossy(llmd_buf *out, const unsigned char *s, size_t n);
 
 /* ---- files (file.c) -------------------------------------------------------------------------- */
 /* Reads a whole file into memory (NUL-terminated; free with llmd_free). */
