@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "common/internal.h"
+#include "common/json.h"
 #include "testutil.h"
 
 START_TEST(status_strings) {
@@ -247,6 +248,47 @@ START_TEST(utf8_maximal_subparts_as_unicode_table_3_8) {
 }
 END_TEST
 
+/* ---- reading nested JSON (json.c) ----------------------------------------------------------- */
+START_TEST(json_reader_names_document_field_and_type) {
+    cJSON *root;
+    ck_fails(llmd_json_parse("{\"a\": [1, 2,]}", 14, "cfg.json", &root), LLMD_ERR_PARSE, "cfg.json: invalid JSON at byte 12");
+    ck_fails(llmd_json_parse("{\"a\": 1} x", 10, "cfg.json", &root), LLMD_ERR_PARSE, "after the JSON value at byte 9");
+    ck_fails(llmd_json_parse_object("[1]", 3, "cfg.json", &root), LLMD_ERR_PARSE, "not a JSON object");
+    const char *doc = "{\"name\": \"v\", \"ttl\": 30, \"big\": 9007199254740993, \"frac\": 1.5, \"on\": true,"
+                      " \"list\": [], \"nothing\": null}";
+    ck_ok(llmd_json_parse_object(doc, strlen(doc), "view.json", &root));
+    const char *s = "default";
+    ck_ok(llmd_json_string(root, "missing", "view.json", false, &s));
+    ck_assert_str_eq(s, "default");                       /* optional + absent: untouched */
+    ck_ok(llmd_json_string(root, "nothing", "view.json", false, &s));
+    ck_assert_str_eq(s, "default");                       /* null counts as absent */
+    ck_ok(llmd_json_string(root, "name", "view.json", true, &s));
+    ck_assert_str_eq(s, "v");
+    ck_fails(llmd_json_string(root, "ttl", "view.json", true, &s), LLMD_ERR_PARSE,
+             "view.json: field \"ttl\" must be a string, not a number");
+    ck_fails(llmd_json_string(root, "gone", "view.json", true, &s), LLMD_ERR_PARSE, "field \"gone\" is missing");
+    int64_t i = -1;
+    ck_ok(llmd_json_int(root, "ttl", "view.json", true, 0, 30, &i));
+    ck_assert_int_eq(i, 30);
+    ck_fails(llmd_json_int(root, "ttl", "view.json", true, 0, 29, &i), LLMD_ERR_RANGE, "outside [0, 29]");
+    ck_fails(llmd_json_int(root, "frac", "view.json", true, 0, 10, &i), LLMD_ERR_PARSE, "must be an integer");
+    ck_fails(llmd_json_int(root, "big", "view.json", true, 0, INT64_MAX, &i), LLMD_ERR_PARSE, "2^53");
+    bool on = false;
+    ck_ok(llmd_json_bool(root, "on", "view.json", true, &on));
+    ck_assert(on);
+    const cJSON *arr = NULL;
+    ck_ok(llmd_json_array(root, "list", "view.json", true, &arr));
+    ck_assert_ptr_nonnull(arr);
+    ck_fails(llmd_json_object(root, "list", "view.json", true, &arr), LLMD_ERR_PARSE, "must be an object, not an array");
+    char buf[64];
+    ck_ok(llmd_json_scalar_text(llmd_json_field(root, "ttl"), "view.json", "ttl", buf, sizeof buf, &s));
+    ck_assert_str_eq(s, "30");
+    ck_ok(llmd_json_scalar_text(llmd_json_field(root, "on"), "view.json", "on", buf, sizeof buf, &s));
+    ck_assert_str_eq(s, "1");
+    cJSON_Delete(root);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -264,6 +306,7 @@ int main(void) {
     tcase_add_test(tc, outfile_discard_and_signal_cleanup_remove_temps);
     tcase_add_test(tc, outfile_pwrite_recomputes_checksum);
     tcase_add_test(tc, outfile_bad_names_fail_clearly);
+    tcase_add_test(tc, json_reader_names_document_field_and_type);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
