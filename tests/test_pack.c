@@ -251,7 +251,7 @@ START_TEST(test_bad_args) {
     ck_fails(llmd_packer_add(p, bad, 2), LLMD_ERR_STATE, "finished");
     llmd_packer_free(p);
     llmd_packer_free(NULL);
-    int s;
+    llmd_pack_strategy s;
     ck_ok(llmd_pack_strategy_parse("bfd", &s));
     ck_assert_int_eq(s, LLMD_PACK_BEST_FIT);
     ck_fails(llmd_pack_strategy_parse("first-fit", &s), LLMD_ERR_INVALID_ARG, "first-fit");
@@ -308,7 +308,17 @@ static uint64_t le64(const unsigned char *p) {
     return v;
 }
 
-static void write_hand_shard(const char *prefix, int format, uint64_t vocab) {
+/* The options struct for the common case (no overwrite, names PREFIX.*). */
+static llmd_status open_shard(llmd_shard_writer **w, const char *prefix, llmd_shard_format format, uint32_t seq_len,
+                              uint64_t vocab) {
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = format;
+    so.seq_len = seq_len;
+    so.vocab_size = vocab;
+    return llmd_shard_writer_open(w, prefix, &so);
+}
+
+static void write_hand_shard(const char *prefix, llmd_shard_format format, uint64_t vocab) {
     static const uint32_t d0[] = {1, 2, 3}, d1[] = {4}, d2[] = {5, 6, 7, 8, 10}, d3[] = {11};
     const uint32_t *docs[] = {d0, d1, d2, d3};
     size_t lens[] = {3, 1, 5, 1};
@@ -317,7 +327,7 @@ static void write_hand_shard(const char *prefix, int format, uint64_t vocab) {
     o.eos_id = 0;
     o.pad_id = 9;
     llmd_shard_writer *w;
-    ck_ok(llmd_shard_writer_open(&w, prefix, format, 4, vocab));
+    ck_ok(open_shard(&w, prefix, format, 4, vocab));
     llmd_packer *p;
     ck_ok(llmd_packer_new(&p, &o, llmd_shard_writer_window_fn, w));
     add_docs(p, docs, lens, 4);
@@ -402,14 +412,14 @@ END_TEST
 
 START_TEST(test_shard_errors) {
     llmd_shard_writer *w = NULL;
-    ck_fails(llmd_shard_writer_open(&w, "/nonexistent-dir/x/shard", LLMD_SHARD_NPY, 4, 0), LLMD_ERR_IO,
+    ck_fails(open_shard(&w, "/nonexistent-dir/x/shard", LLMD_SHARD_NPY, 4, 0), LLMD_ERR_IO,
              "/nonexistent-dir/x/shard");
     ck_assert_ptr_null(w);
     make_tmpdir();
     char prefix[300], path[340];
     snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
     /* id beyond uint16 shard */
-    ck_ok(llmd_shard_writer_open(&w, prefix, LLMD_SHARD_MMIDX, 2, 1000));
+    ck_ok(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 2, 1000));
     uint32_t tok[2] = {5, 1000}, cu[2] = {0, 2};
     uint64_t sd[1] = {0};
     uint32_t so[1] = {0};
@@ -431,7 +441,7 @@ START_TEST(test_shard_errors) {
         struct rlimit rl = {1 << 16, 1 << 16};
         if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(3);
         llmd_shard_writer *fw;
-        if (llmd_shard_writer_open(&fw, prefix, LLMD_SHARD_NPY, 1024, 0) != LLMD_OK) _exit(4);
+        if (open_shard(&fw, prefix, LLMD_SHARD_NPY, 1024, 0) != LLMD_OK) _exit(4);
         uint32_t big[1024] = {0}, bcu[2] = {0, 1024};
         llmd_pack_window bw = {big, 1024, 1, bcu, sd, so};
         llmd_status st = LLMD_OK;

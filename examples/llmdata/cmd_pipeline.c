@@ -12,12 +12,16 @@ static const char usage_text[] =
     "Streams JSONL (plain or .zst, '-' = stdin) through quality filters (length, C4, Gopher), cleaning\n"
     "and PII redaction, exact and near dedup, tokenization and packing, and writes DIR/data.bin +\n"
     "DIR/data.idx (or DIR/data.npy), DIR/data.boundaries.npy, DIR/data.manifest.json and\n"
-    "DIR/report.json; prints the report on stderr.  Every setting can also be given in the JSON\n"
+    "DIR/report.json and DIR/_llmdata_run.json (every file with size and XXH3-64); prints the report\n"
+    "on stderr.  The run writes into a staging directory beside DIR and publishes it in one step:\n"
+    "a failed or interrupted run leaves an earlier DIR exactly as it was.  Every setting can also be given in the JSON\n"
     "config (keys: include/llmdata/pipeline.h; \"inputs\": [paths]); command-line options override it.\n"
     "\n"
     "  --tokenizer FILE       tokenizer.json / .tiktoken, or 'bytes' (UTF-8 bytes, EOS 256)\n"
     "  --seq-len N            tokens per window\n"
-    "  --out DIR, -o DIR      output directory (created if missing)\n"
+    "  --out DIR, -o DIR      output directory (created; an existing one must be empty, see --overwrite)\n"
+    "  --overwrite            replace DIR when it holds an earlier llmdata run (only the files that\n"
+    "                         run listed in DIR/_llmdata_run.json; anything else makes it refuse)\n"
     "  --config FILE          JSON config applied before the other options\n"
     "  --strategy S           greedy (default) or best-fit\n"
     "  --format F             mmidx (default) or npy\n"
@@ -59,6 +63,41 @@ static int set(llmd_pipeline *p, const char *key, const char *value) {
     return 0;
 }
 
+/* No input (nor the tokenizer or config file) may live inside the output directory: publishing the
+ * run replaces that directory. */
+static int check_inputs(llmd_pipeline *p, int argc, char **argv) {
+    const char *out = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "-o") == 0) out = argv[i + 1];
+    (void)p;
+    if (out == NULL) return 0;  /* from a config file: the library checks what it replaces */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] != 0) {
+            if (strcmp(a, "--tokenizer") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--bad-words") == 0) {
+                if (i + 1 < argc && cli_inside_dir(argv[i + 1], out))
+                    return cli_error("pipeline", "%s %s lies inside the output directory %s, which the run replaces",
+                                     a, argv[i + 1], out);
+                i++;
+            } else if (i + 1 < argc && strcmp(a, "--set") != 0) {
+                /* options with values: skip the value only for those that take one */
+                static const char *const valued[] = {"--seq-len", "--out", "-o", "--strategy", "--format", "--bos",
+                    "--eos", "--pad", "--threads", "--batch", "--field", "--min-bytes", "--max-bytes", "--buffer",
+                    "--pii-types", "--near-threshold"};
+                for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                    if (strcmp(a, valued[k]) == 0) { i++; break; }
+            } else if (strcmp(a, "--set") == 0) {
+                i++;
+            }
+            continue;
+        }
+        if (cli_inside_dir(a, out))
+            return cli_error("pipeline", "input %s lies inside the output directory %s, which the run replaces: "
+                                         "choose another --out", a, out);
+    }
+    return 0;
+}
+
 int cmd_pipeline(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv) {
     llmd_pipeline *p = NULL;
@@ -92,6 +131,7 @@ int cmd_pipeline(int argc, char **argv) {
         {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},
         {"--no-clean", "clean", "0"}, {"--no-redact", "redact", "0"}, {"--no-dedup", "exact_dedup", "0"},
         {"--no-dedup", "near_dedup", "0"}, {"--no-near-dedup", "near_dedup", "0"}, {"--skip-bad", "skip_bad", "1"},
+        {"--overwrite", "overwrite", "1"},
     };
     size_t n_inputs = 0;
     for (int i = 1; i < argc; i++) {
@@ -127,6 +167,10 @@ int cmd_pipeline(int argc, char **argv) {
         }
         if (llmd_pipeline_add_input(p, a) != LLMD_OK) { rc = cli_lib_error("inputs", LLMD_ERR_NOMEM); goto done; }
         n_inputs++;
+    }
+    if (check_inputs(p, argc, argv) != 0) {
+        rc = 1;
+        goto done;
     }
     prog pg = {cli_now(), 0};
     int tty = !quiet && isatty(2);

@@ -1,5 +1,4 @@
 /* llmd_pipeline_run: the streaming loop and its report. */
-#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +50,7 @@ typedef struct run {
     uint64_t bytes_done, bytes_total;
     double t_start, setup_secs;
     char *prefix;
+    llmd_pl_outdir outdir;
 } run;
 
 static double now(void) {
@@ -458,14 +458,6 @@ static llmd_status setup(run *r) {
     if ((st = llmd_pl_tok_open(&r->tok, s->tokenizer)) != LLMD_OK) return st;
     if (!s->eos_set) s->eos = r->tok.eos;
     if (!s->pad_set && s->strategy == LLMD_PACK_BEST_FIT) s->pad = s->eos >= 0 ? s->eos : 0;
-    if (mkdir(s->out, 0755) != 0 && errno != EEXIST)
-        return llmd_fail(LLMD_ERR_IO, "pipeline: cannot create output directory %s: %s", s->out, strerror(errno));
-    struct stat sb;
-    if (stat(s->out, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return llmd_fail(LLMD_ERR_IO, "pipeline: output %s is not a directory", s->out);
-    llmd_buf b = LLMD_BUF_INIT;
-    if (llmd_buf_printf(&b, "%s/data", s->out) != LLMD_OK) return LLMD_ERR_NOMEM;
-    r->prefix = llmd_buf_detach(&b, NULL);
     if (s->filter) {
         llmd_filter_options fo = LLMD_FILTER_OPTIONS_INIT;
         fo.c4 = s->c4;
@@ -489,7 +481,6 @@ static llmd_status setup(run *r) {
     }
     if ((st = llmd_json_doc_new(&r->doc)) != LLMD_OK) return st;
     if ((st = ensure_batch(r, (size_t)s->batch)) != LLMD_OK) return st;
-    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, s->format, s->seq_len, r->tok.vocab)) != LLMD_OK) return st;
     llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
     po.seq_len = s->seq_len;
     po.strategy = s->strategy;
@@ -499,6 +490,16 @@ static llmd_status setup(run *r) {
     po.buffer_windows = s->buffer;
     po.vocab_size = r->tok.vocab;
     if ((st = llmd_packer_new(&r->packer, &po, timed_write, r)) != LLMD_OK) return st;
+    /* every setting checked: now the output (nothing is created before a usage error) */
+    if ((st = llmd_pl_outdir_open(&r->outdir, s->out, s->overwrite != 0)) != LLMD_OK) return st;
+    llmd_buf b = LLMD_BUF_INIT;
+    if (llmd_buf_printf(&b, "%s/data", r->outdir.stage) != LLMD_OK) return llmd_fail_nomem("the output name");
+    r->prefix = llmd_buf_detach(&b, NULL);
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = s->format;
+    so.seq_len = s->seq_len;
+    so.vocab_size = r->tok.vocab;
+    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, &so)) != LLMD_OK) return st;
     for (size_t i = 0; i < r->p->n_inputs; i++) {
         struct stat fs;
         if (strcmp(r->p->inputs[i], "-") != 0 && stat(r->p->inputs[i], &fs) == 0) r->bytes_total += (uint64_t)fs.st_size;
@@ -517,7 +518,6 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     r.s = &s;
     r.t_start = now();
     llmd_buf j = LLMD_BUF_INIT, tx = LLMD_BUF_INIT, extra = LLMD_BUF_INIT, path = LLMD_BUF_INIT;
-    bool shards_final = false;
     llmd_status st = setup(&r);
     r.setup_secs = now() - r.t_start;
     if (st == LLMD_OK) st = read_inputs(&r);
@@ -536,7 +536,6 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         double t = now();
         st = llmd_shard_writer_finish(r.writer, extra.data);
         r.st[S_WRITE].secs += now() - t;
-        shards_final = st == LLMD_OK;
     }
     /* the manifest's copy was taken before the files were closed; report.json and the returned
      * report include closing (fsync, rename) in the write stage and total */
@@ -545,17 +544,18 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         llmd_buf_reset(&tx);
         st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
     }
-    if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", s.out);
-    if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
-    if (st == LLMD_OK) st = llmd_write_file_atomic(path.data, j.data, j.len);
-    if (st != LLMD_OK && shards_final) {
-        /* this run's shards already carry their final names: remove them (a failed run leaves none) */
-        static const char *const sfx[] = {".manifest.json", ".bin", ".idx", ".npy", ".boundaries.npy"};
-        for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-            llmd_buf_reset(&path);
-            if (llmd_buf_printf(&path, "%s%s", r.prefix, sfx[i]) == LLMD_OK) unlink(path.data);
-        }
+    /* the shard writer says which files it published (the pipeline does not know pack's names) */
+    for (size_t i = 0; st == LLMD_OK && i < llmd_shard_writer_file_count(r.writer); i++) {
+        const char *name;
+        uint64_t bytes, xxh3;
+        st = llmd_shard_writer_file(r.writer, i, &name, &bytes, &xxh3);
+        if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, name, bytes, xxh3);
     }
+    if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
+    if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
+    if (st == LLMD_OK) st = llmd_write_file_exclusive(path.data, j.data, j.len);
+    if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, "report.json", j.len, llmd_hash64(j.data, j.len, 0));
+    if (st == LLMD_OK) st = llmd_pl_outdir_publish(&r.outdir, llmd_shard_writer_run_id(r.writer), s.overwrite != 0);
     if (st == LLMD_OK) {
         if (report_json) *report_json = llmd_buf_detach(&j, NULL);
         if (report_text) *report_text = llmd_buf_detach(&tx, NULL);
@@ -564,6 +564,7 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     llmd_buf_free(&tx);
     llmd_buf_free(&extra);
     llmd_buf_free(&path);
-    run_free(&r);
+    run_free(&r);                    /* discards writers' temp files first ... */
+    llmd_pl_outdir_close(&r.outdir);  /* ... so the staging directory of a failed run is empty */
     return st;
 }
