@@ -300,10 +300,15 @@ void llmd_pl_outdir_close(llmd_pl_outdir *o) {
     if (o->stage != NULL) {
         for (size_t i = 0; i < o->n_tracked; i++) unlink(o->tracked[i]);
         untrack_all(o);
-        if (rmdir(o->stage) != 0 && errno == ENOTEMPTY) {
-            /* temp files of writers not yet discarded are removed by their owners; nothing else is
-             * ever created in the staging directory */
+        /* The staging directory was created empty by this run under a unique name and only this
+         * run writes in it: whatever a failure left there (a file published just before its
+         * directory fsync failed) is ours to remove. */
+        llmd_file_list left;
+        if (list_dir(o->stage, &left) == LLMD_OK) {
+            remove_run_dir(o->stage, &left);
+            llmd_file_list_free(&left);
         }
+        rmdir(o->stage);
         llmd_free(o->stage);
         o->stage = NULL;
     }

@@ -553,8 +553,9 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     }
     if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
     if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
-    if (st == LLMD_OK) st = llmd_write_file_exclusive(path.data, j.data, j.len);
+    /* listed (and tracked for signal cleanup) before it is written */
     if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, "report.json", j.len, llmd_hash64(j.data, j.len, 0));
+    if (st == LLMD_OK) st = llmd_write_file_exclusive(path.data, j.data, j.len);
     if (st == LLMD_OK) st = llmd_pl_outdir_publish(&r.outdir, llmd_shard_writer_run_id(r.writer), s.overwrite != 0);
     if (st == LLMD_OK) {
         if (report_json) *report_json = llmd_buf_detach(&j, NULL);
