@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "testutil.h"
 
 /* ---- collecting callback ---------------------------------------------------------------------- */
@@ -463,6 +465,118 @@ START_TEST(test_shard_errors) {
 }
 END_TEST
 
+static int count_files(void) {
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) files += e->d_name[0] != '.';
+    closedir(d);
+    return files;
+}
+
+START_TEST(test_shard_publish_rules) {
+    make_tmpdir();
+    char prefix[300], path[400];
+    llmd_shard_writer *w = NULL;
+    /* no file name to extend: refused before anything is created */
+    ck_fails(open_shard(&w, "", LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(prefix, sizeof prefix, "%s/", tmpdir);
+    ck_fails(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(prefix, sizeof prefix, "%s/..", tmpdir);
+    ck_fails(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    ck_assert_ptr_null(w);
+    ck_assert_int_eq(count_files(), 0);
+
+    /* the files a finished writer reports are the files on disk: names, sizes, XXH3-64 of the bytes */
+    snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
+    write_hand_shard(prefix, LLMD_SHARD_NPY, 100);
+    ck_ok(llmd_shard_verify(prefix, LLMD_SHARD_VERIFY_CHECKSUMS));
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = LLMD_SHARD_MMIDX;
+    so.seq_len = 2;
+    so.vocab_size = 100;
+    so.run_id = "run-1";
+    /* existing files: refused at open without overwrite, naming one */
+    ck_fails(llmd_shard_writer_open(&w, prefix, &so), LLMD_ERR_CONFLICT, "s.boundaries.npy exists");
+    so.overwrite = 1;
+    ck_ok(llmd_shard_writer_open(&w, prefix, &so));
+    ck_assert_uint_eq(llmd_shard_writer_file_count(w), 0);
+    uint32_t tok[2] = {5, 7}, cu[2] = {0, 2};
+    uint64_t sd[1] = {0};
+    uint32_t so_[1] = {0};
+    llmd_pack_window win = {tok, 2, 1, cu, sd, so_};
+    ck_ok(llmd_shard_writer_add(w, &win));
+    ck_ok(llmd_shard_writer_finish(w, NULL));
+    ck_assert_str_eq(llmd_shard_writer_run_id(w), "run-1");
+    static const char *const want[] = {"s.bin", "s.idx", "s.boundaries.npy", "s.manifest.json"};
+    ck_assert_uint_eq(llmd_shard_writer_file_count(w), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const char *name;
+        uint64_t bytes, h;
+        ck_ok(llmd_shard_writer_file(w, i, &name, &bytes, &h));
+        ck_assert_str_eq(name, want[i]);
+        snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_uint_eq(bytes, n);
+        ck_assert_uint_eq(h, XXH3_64bits(b, n));
+        free(b);
+    }
+    ck_fails(llmd_shard_writer_file(w, 4, NULL, NULL, NULL), LLMD_ERR_RANGE, "file 4 of 4");
+    llmd_shard_writer_free(w);
+    /* the overwrite switched npy -> mmidx: the earlier s.npy is gone, nothing else is left */
+    snprintf(path, sizeof path, "%s/s.npy", tmpdir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(count_files(), 4);
+    snprintf(path, sizeof path, "%s/s.manifest.json", tmpdir);
+    size_t n;
+    unsigned char *m = slurp(path, &n);
+    ck_assert_ptr_nonnull(strstr((char *)m, "\"run_id\":\"run-1\""));
+    ck_assert_ptr_nonnull(strstr((char *)m, "{\"name\":\"s.bin\",\"bytes\":4,\"xxh3\":\""));
+    free(m);
+
+    /* a mix of two runs: the .bin of another shard with the same size but other ids */
+    char other[300];
+    snprintf(other, sizeof other, "%s/t", tmpdir);
+    so.run_id = NULL;
+    so.overwrite = 0;
+    ck_ok(llmd_shard_writer_open(&w, other, &so));
+    tok[0] = 6;
+    ck_ok(llmd_shard_writer_add(w, &win));
+    ck_ok(llmd_shard_writer_finish(w, NULL));
+    ck_assert_uint_eq(strlen(llmd_shard_writer_run_id(w)), 36); /* a UUID */
+    llmd_shard_writer_free(w);
+    char from[400], to[400];
+    snprintf(from, sizeof from, "%s/t.bin", tmpdir);
+    snprintf(to, sizeof to, "%s/s.bin", tmpdir);
+    ck_assert_int_eq(rename(from, to), 0);
+    ck_ok(llmd_shard_verify(prefix, 0)); /* same size: only the checksum tells */
+    ck_fails(llmd_shard_verify(prefix, LLMD_SHARD_VERIFY_CHECKSUMS), LLMD_ERR_CORRUPT, "s.bin: XXH3-64");
+    ck_fails(llmd_shard_verify(other, 0), LLMD_ERR_NOT_FOUND, "t.bin");
+
+    /* unique names: two runs side by side in one directory, each complete */
+    so.unique_names = 1;
+    snprintf(prefix, sizeof prefix, "%s/part-00000", tmpdir);
+    for (int run = 0; run < 2; run++) {
+        ck_ok(llmd_shard_writer_open(&w, prefix, &so));
+        ck_ok(llmd_shard_writer_add(w, &win));
+        ck_ok(llmd_shard_writer_finish(w, NULL));
+        const char *name;
+        ck_ok(llmd_shard_writer_file(w, 0, &name, NULL, NULL));
+        char want_name[128];
+        snprintf(want_name, sizeof want_name, "part-00000-%s.bin", llmd_shard_writer_run_id(w));
+        ck_assert_str_eq(name, want_name);
+        snprintf(path, sizeof path, "%s-%s", prefix, llmd_shard_writer_run_id(w));
+        ck_ok(llmd_shard_verify(path, LLMD_SHARD_VERIFY_CHECKSUMS));
+        llmd_shard_writer_free(w);
+    }
+    so.run_id = "bad/id";
+    ck_fails(llmd_shard_writer_open(&w, prefix, &so), LLMD_ERR_INVALID_ARG, "run id");
+    rm_tmpdir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pack");
     TCase *tc = tcase_create("pack");
@@ -474,6 +588,7 @@ int main(void) {
     tcase_add_test(tc, test_shard_mmidx);
     tcase_add_test(tc, test_shard_npy);
     tcase_add_test(tc, test_shard_errors);
+    tcase_add_test(tc, test_shard_publish_rules);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
