@@ -84,6 +84,9 @@ static llmd_status parse_entry(const cJSON *e, size_t i, const char *what, llmd_
     uint64_t nb, h;
     if (!cJSON_IsObject(e) || !cJSON_IsString(name))
         return llmd_fail(LLMD_ERR_CORRUPT, "%s: files[%zu] has no \"name\" string", what, i);
+    size_t nl = strlen(name->valuestring);
+    if (llmd_utf8_validate((const unsigned char *)name->valuestring, nl) != nl)
+        return llmd_fail(LLMD_ERR_CORRUPT, "%s: files[%zu]: the name is not valid UTF-8", what, i);
     if (!plain_file_name(name->valuestring))
         return llmd_fail(LLMD_ERR_CORRUPT, "%s: files[%zu]: \"%s\" is not a file name in the manifest's directory",
                          what, i, name->valuestring);

@@ -94,6 +94,10 @@ static llmd_status check_prefix(const char *prefix) {
         return llmd_fail(LLMD_ERR_INVALID_ARG,
                          "shard prefix '%s' has no file name to extend (give one, e.g. 'dir/train' for dir/train.bin)",
                          prefix);
+    size_t n = strlen(b);
+    /* the manifest lists names as JSON text: they must survive it unchanged */
+    if (llmd_utf8_validate((const unsigned char *)b, n) != n)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "shard prefix '%s': the file name is not valid UTF-8", prefix);
     return LLMD_OK;
 }
 
