@@ -163,7 +163,8 @@ llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwri
     if (st == LLMD_OK) {
         o->stage = llmd_buf_detach(&b, NULL);
         if (mkdir(o->stage, 0755) != 0) {
-            st = llmd_fail(LLMD_ERR_IO, "pipeline: cannot create output directory %s: %s", o->stage, strerror(errno));
+            st = llmd_fail(LLMD_ERR_IO, "pipeline: cannot create output directory %s (staging as %s): %s", o->out,
+                           o->stage, strerror(errno));
             llmd_free(o->stage);
             o->stage = NULL;
         } else {
