@@ -277,6 +277,16 @@ START_TEST(test_rerun_and_verify) {
     list_names("", names, sizeof names);
     ck_assert_str_eq(names, "in.jsonl o ");
 
+    /* an input inside the directory the run would replace is refused (here: a file of that run) */
+    llmd_pipeline *q = mk("o");
+    ck_ok(llmd_pipeline_set(q, "overwrite", "1"));
+    snprintf(path, sizeof path, "%s/o/report.json", dir);
+    ck_ok(llmd_pipeline_add_input(q, path));
+    ck_fails(llmd_pipeline_run(q, NULL, NULL), LLMD_ERR_CONFLICT, "lies inside the output directory");
+    llmd_pipeline_free(q);
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_ok(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+
     /* files of two runs: a data.bin of another size, then one of the same size but other bytes */
     snprintf(path, sizeof path, "%s/o/data.bin", dir);
     FILE *f = fopen(path, "r+b");

@@ -63,41 +63,6 @@ static int set(llmd_pipeline *p, const char *key, const char *value) {
     return 0;
 }
 
-/* No input (nor the tokenizer or config file) may live inside the output directory: publishing the
- * run replaces that directory. */
-static int check_inputs(llmd_pipeline *p, int argc, char **argv) {
-    const char *out = NULL;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "-o") == 0) out = argv[i + 1];
-    (void)p;
-    if (out == NULL) return 0;  /* from a config file: the library checks what it replaces */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] == '-' && a[1] != 0) {
-            if (strcmp(a, "--tokenizer") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--bad-words") == 0) {
-                if (i + 1 < argc && cli_inside_dir(argv[i + 1], out))
-                    return cli_error("pipeline", "%s %s lies inside the output directory %s, which the run replaces",
-                                     a, argv[i + 1], out);
-                i++;
-            } else if (i + 1 < argc && strcmp(a, "--set") != 0) {
-                /* options with values: skip the value only for those that take one */
-                static const char *const valued[] = {"--seq-len", "--out", "-o", "--strategy", "--format", "--bos",
-                    "--eos", "--pad", "--threads", "--batch", "--field", "--min-bytes", "--max-bytes", "--buffer",
-                    "--pii-types", "--near-threshold"};
-                for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-                    if (strcmp(a, valued[k]) == 0) { i++; break; }
-            } else if (strcmp(a, "--set") == 0) {
-                i++;
-            }
-            continue;
-        }
-        if (cli_inside_dir(a, out))
-            return cli_error("pipeline", "input %s lies inside the output directory %s, which the run replaces: "
-                                         "choose another --out", a, out);
-    }
-    return 0;
-}
-
 int cmd_pipeline(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv) {
     llmd_pipeline *p = NULL;
@@ -167,10 +132,6 @@ int cmd_pipeline(int argc, char **argv) {
         }
         if (llmd_pipeline_add_input(p, a) != LLMD_OK) { rc = cli_lib_error("inputs", LLMD_ERR_NOMEM); goto done; }
         n_inputs++;
-    }
-    if (check_inputs(p, argc, argv) != 0) {
-        rc = 1;
-        goto done;
     }
     prog pg = {cli_now(), 0};
     int tty = !quiet && isatty(2);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -313,6 +314,15 @@ llmd_status llmd_outfile_publish_all(llmd_outfile *const *files, size_t n, llmd_
             llmd_buf_free(&b);
         }
     }
+    /* SIGINT/SIGTERM wait until the group is published or rolled back: a handler that exits in
+     * between would leave new and old files side by side (readers would catch it by the manifest,
+     * but the earlier output would be gone). */
+    sigset_t block, old_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old_mask);
     size_t published = 0;
     while (published < n && st == LLMD_OK) {
         st = llmd_outfile_publish(files[published], mode);
@@ -331,6 +341,7 @@ llmd_status llmd_outfile_publish_all(llmd_outfile *const *files, size_t n, llmd_
         if (backup[i] != NULL) unlink(backup[i]);
         llmd_free(backup[i]);
     }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     llmd_free(backup);
     return st;
 }

@@ -151,10 +151,37 @@ static llmd_status resolve_out(const char *out, char **resolved, bool *exists) {
     return LLMD_OK;
 }
 
-llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwrite) {
+/* LLMD_ERR_CONFLICT when the existing file `path` lies inside o->out, which publishing replaces. */
+static llmd_status check_read(const llmd_pl_outdir *o, const char *path) {
+    struct stat sd, sp;
+    if (!o->out_exists || path == NULL || strcmp(path, "-") == 0 || stat(o->out, &sd) != 0) return LLMD_OK;
+    char *real = realpath(path, NULL);
+    if (real == NULL) return LLMD_OK;  /* not a file (e.g. "bytes"): the stage that opens it reports it */
+    bool inside = false;
+    for (;;) {
+        if (stat(real, &sp) == 0 && sp.st_dev == sd.st_dev && sp.st_ino == sd.st_ino) {
+            inside = true;
+            break;
+        }
+        char *slash = strrchr(real, '/');
+        if (slash == NULL || slash == real) break;
+        *slash = '\0';
+    }
+    free(real);
+    if (inside)
+        return llmd_fail(LLMD_ERR_CONFLICT,
+                         "pipeline: input %s lies inside the output directory %s, which the run replaces: choose "
+                         "another out",
+                         path, o->out);
+    return LLMD_OK;
+}
+
+llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwrite, const char *const *reads,
+                                size_t n) {
     static atomic_uint counter;
     memset(o, 0, sizeof *o);
     llmd_status st = resolve_out(out, &o->out, &o->out_exists);
+    for (size_t i = 0; i < n && st == LLMD_OK; i++) st = check_read(o, reads[i]);
     if (st == LLMD_OK && o->out_exists) st = check_replaceable(o->out, overwrite);
     llmd_buf b = LLMD_BUF_INIT;
     if (st == LLMD_OK &&

@@ -56,9 +56,11 @@ typedef struct llmd_pl_outdir {
     char **tracked;   /* full paths of those files, registered for llmd_remove_temp_files */
     size_t n_tracked;
 } llmd_pl_outdir;
-/* Checks `out` (absent, empty, or with overwrite only files an earlier run listed) and creates the
- * staging directory. */
-llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwrite);
+/* Checks `out` (absent, empty, or with overwrite only files an earlier run listed; none of the n
+ * files in reads[] — inputs, tokenizer; NULL entries skipped — inside it) and creates the staging
+ * directory. */
+llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwrite, const char *const *reads,
+                                size_t n);
 /* Records a file published into the staging directory (name relative to it). */
 llmd_status llmd_pl_outdir_add(llmd_pl_outdir *o, const char *name, uint64_t bytes, uint64_t xxh3);
 /* Writes the run manifest, then replaces `out` with the staging directory in one step

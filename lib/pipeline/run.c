@@ -491,7 +491,15 @@ static llmd_status setup(run *r) {
     po.vocab_size = r->tok.vocab;
     if ((st = llmd_packer_new(&r->packer, &po, timed_write, r)) != LLMD_OK) return st;
     /* every setting checked: now the output (nothing is created before a usage error) */
-    if ((st = llmd_pl_outdir_open(&r->outdir, s->out, s->overwrite != 0)) != LLMD_OK) return st;
+    /* files the run reads must not live inside the directory that publishing replaces */
+    const char **reads = llmd_calloc(r->p->n_inputs + 2, sizeof *reads);
+    if (reads == NULL) return llmd_fail_nomem("the input list");
+    for (size_t i = 0; i < r->p->n_inputs; i++) reads[i] = r->p->inputs[i];
+    reads[r->p->n_inputs] = s->tokenizer;
+    reads[r->p->n_inputs + 1] = s->bad_words_file;
+    st = llmd_pl_outdir_open(&r->outdir, s->out, s->overwrite != 0, reads, r->p->n_inputs + 2);
+    llmd_free(reads);
+    if (st != LLMD_OK) return st;
     llmd_buf b = LLMD_BUF_INIT;
     if (llmd_buf_printf(&b, "%s/data", r->outdir.stage) != LLMD_OK) return llmd_fail_nomem("the output name");
     r->prefix = llmd_buf_detach(&b, NULL);
