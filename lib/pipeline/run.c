@@ -1,4 +1,6 @@
 /* llmd_pipeline_run: the streaming loop and its report. */
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +53,11 @@ typedef struct run {
     double t_start, setup_secs;
     char *prefix;
     llmd_pl_outdir outdir;
+    /* per batch: what the stages allocated */
+    bool have_fres;
+    llmd_text_batch *tb;
+    /* non-NULL when the stage runs (a stage is enabled by a handle or by one of these) */
+    void *clean_on, *dedup_on;
 } run;
 
 static double now(void) {
@@ -104,138 +111,159 @@ static uint64_t sum_lens(const size_t *lens, size_t n) {
     return b;
 }
 
+/* ---- the batch stages ---------------------------------------------------------------------------
+ * Each stage works on r->texts/r->lens[0..*n), may drop documents (compacting, *n shrinks) and keeps
+ * its own counters; run_stage does the counting and timing that every stage shares. */
+typedef llmd_status (*stage_fn)(run *r, size_t *n, unsigned char *keep);
+
+static llmd_status filter_stage(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = llmd_filter_batch(r->filter, r->texts, r->lens, *n, (unsigned)r->s->threads, r->fres);
+    if (st != LLMD_OK) return st;
+    r->have_fres = true;
+    for (size_t i = 0; i < *n; i++) {
+        llmd_filter_counts_add(&r->fc, &r->fres[i]);
+        keep[i] = (unsigned char)r->fres[i].keep;
+        if (r->fres[i].keep && r->fres[i].text != NULL) {
+            r->texts[i] = r->fres[i].text;
+            r->lens[i] = r->fres[i].len;
+        }
+    }
+    *n = compact(r, *n, keep);
+    return LLMD_OK;
+}
+
+static llmd_status clean_stage(run *r, size_t *n, unsigned char *keep) {
+    size_t failed;
+    llmd_status st = llmd_text_batch_run(r->texts, r->lens, *n, r->s->clean, NULL, r->red, (unsigned)r->s->threads,
+                                         &r->tb, &failed);
+    if (st != LLMD_OK) return st;
+    llmd_text_batch *tb = r->tb;
+    for (size_t i = 0; i < *n; i++) {
+        r->texts[i] = tb->data + tb->offsets[i];
+        r->lens[i] = tb->offsets[i + 1] - tb->offsets[i];
+        keep[i] = r->lens[i] > 0;
+        r->empty_after_clean += r->lens[i] == 0;
+    }
+    for (size_t k = 0; k < (tb->span_offsets ? tb->span_offsets[*n] : 0); k++) {
+        uint32_t id = tb->spans[k].type_id;
+        if (id < MAX_PII) {
+            r->pii[id]++;
+            r->pii_name[id] = tb->spans[k].type;
+        }
+    }
+    *n = compact(r, *n, keep);
+    return LLMD_OK;
+}
+
+static llmd_status exact_dedup(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++) {
+        uint8_t h[16];
+        int was_new;
+        keep[i] = 1;
+        st = llmd_exact_hash(h, r->texts[i], r->lens[i], LLMD_EXACT_RAW);
+        if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
+        if (st == LLMD_OK && !was_new) {
+            keep[i] = 0;
+            r->exact_dupes++;
+        }
+    }
+    if (st == LLMD_OK) *n = compact(r, *n, keep);
+    return st;
+}
+
+static llmd_status near_dedup(run *r, size_t *n, unsigned char *keep) {
+    if (*n == 0) return LLMD_OK;
+    uint32_t P = llmd_minhasher_num_perm(r->mh);
+    llmd_status st = llmd_minhash_batch(r->mh, r->texts, r->lens, *n, (unsigned)r->s->threads, r->sigs, NULL);
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++) {
+        llmd_lsh_match m;
+        uint64_t key = r->near_key++;
+        keep[i] = 1;
+        st = llmd_lsh_index_insert(r->lsh, &key, sizeof key, r->sigs + i * P, 0, &m);
+        if (st == LLMD_OK && m.duplicate) {
+            keep[i] = 0;
+            r->near_dupes++;
+        }
+    }
+    if (st == LLMD_OK) *n = compact(r, *n, keep);
+    return st;
+}
+
+static llmd_status dedup_stage(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = r->exact != NULL ? exact_dedup(r, n, keep) : LLMD_OK;
+    if (st == LLMD_OK && r->lsh != NULL) st = near_dedup(r, n, keep);
+    return st;
+}
+
+static llmd_status tokenize_stage(run *r, size_t *n, unsigned char *keep) {
+    (void)keep;
+    llmd_status st = llmd_pl_tok_encode(&r->tok, r->texts, r->lens, *n, (unsigned)r->s->threads, &r->ids,
+                                        &r->ids_cap, r->id_offs);
+    if (st == LLMD_OK) r->st[S_TOKENIZE].tokens_out += *n ? r->id_offs[*n] : 0;
+    return st;
+}
+
+static llmd_status pack_stage(run *r, size_t *n, unsigned char *keep) {
+    (void)keep;
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++)
+        st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
+    return st;
+}
+
+typedef struct stage_def {
+    int id;              /* S_*: its counters and name in the report */
+    size_t on_offset;    /* offsetof(run, the handle that enables it), or SIZE_MAX: always on */
+    stage_fn fn;
+    bool bytes_in, bytes_out, docs_out;  /* which counters run_stage keeps (the rest the stage keeps
+                                          * itself or the report fills in from the packer) */
+} stage_def;
+
+#define ALWAYS SIZE_MAX
+static const stage_def batch_stages[] = {
+    {S_FILTER, offsetof(run, filter), filter_stage, true, true, true},
+    {S_CLEAN, offsetof(run, clean_on), clean_stage, true, true, true},
+    {S_DEDUP, offsetof(run, dedup_on), dedup_stage, true, true, true},
+    {S_TOKENIZE, ALWAYS, tokenize_stage, true, false, true},
+    {S_PACK, ALWAYS, pack_stage, false, false, false},   /* + write, whose time is its own */
+};
+
+static bool stage_on(const run *r, const stage_def *d) {
+    if (d->on_offset == ALWAYS) return true;
+    void *const *handle = (void *const *)((const char *)r + d->on_offset);
+    return *handle != NULL;
+}
+
+static llmd_status run_stage(run *r, const stage_def *d, size_t *n, unsigned char *keep) {
+    stage *g = &r->st[d->id];
+    double t = now(), w0 = r->st[S_WRITE].secs;
+    g->docs_in += *n;
+    if (d->bytes_in) g->bytes_in += sum_lens(r->lens, *n);
+    llmd_status st = d->fn(r, n, keep);
+    if (st != LLMD_OK) return st;
+    if (d->docs_out) g->docs_out += *n;
+    if (d->bytes_out) g->bytes_out += sum_lens(r->lens, *n);
+    g->secs += (now() - t) - (r->st[S_WRITE].secs - w0);  /* windows written inside are timed as write */
+    return LLMD_OK;
+}
+
 static llmd_status process_batch(run *r) {
     size_t n = r->n;
     if (n == 0) return LLMD_OK;
-    llmd_pl_settings *s = r->s;
-    unsigned threads = (unsigned)s->threads;
-    llmd_status st = LLMD_OK;
     for (size_t i = 0; i < n; i++) {
         r->texts[i] = r->arena.data + r->toffs[i];
         r->lens[i] = r->toffs[i + 1] - r->toffs[i];
     }
-    unsigned char *keep = llmd_malloc(n ? n : 1);
-    if (keep == NULL) return llmd_fail_nomem("pipeline batch");
-    llmd_text_batch *tb = NULL;
-    bool have_fres = false;
-    double t;
-
-    /* filters */
-    if (r->filter != NULL) {
-        t = now();
-        stage *g = &r->st[S_FILTER];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        st = llmd_filter_batch(r->filter, r->texts, r->lens, n, threads, r->fres);
-        if (st != LLMD_OK) goto out;
-        have_fres = true;
-        for (size_t i = 0; i < n; i++) {
-            llmd_filter_counts_add(&r->fc, &r->fres[i]);
-            keep[i] = (unsigned char)r->fres[i].keep;
-            if (r->fres[i].keep && r->fres[i].text != NULL) {
-                r->texts[i] = r->fres[i].text;
-                r->lens[i] = r->fres[i].len;
-            }
-        }
-        n = compact(r, n, keep);
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* clean + redact */
-    if (s->clean || r->red != NULL) {
-        t = now();
-        stage *g = &r->st[S_CLEAN];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        size_t failed;
-        st = llmd_text_batch_run(r->texts, r->lens, n, s->clean, NULL, r->red, threads, &tb, &failed);
-        if (st != LLMD_OK) goto out;
-        for (size_t i = 0; i < n; i++) {
-            r->texts[i] = tb->data + tb->offsets[i];
-            r->lens[i] = tb->offsets[i + 1] - tb->offsets[i];
-            keep[i] = r->lens[i] > 0;
-            r->empty_after_clean += r->lens[i] == 0;
-        }
-        for (size_t k = 0; k < (tb->span_offsets ? tb->span_offsets[n] : 0); k++) {
-            uint32_t id = tb->spans[k].type_id;
-            if (id < MAX_PII) {
-                r->pii[id]++;
-                r->pii_name[id] = tb->spans[k].type;
-            }
-        }
-        n = compact(r, n, keep);
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* dedup */
-    if (r->exact != NULL || r->lsh != NULL) {
-        t = now();
-        stage *g = &r->st[S_DEDUP];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        for (size_t i = 0; i < n; i++) keep[i] = 1;
-        if (r->exact != NULL) {
-            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
-                uint8_t h[16];
-                int was_new;
-                st = llmd_exact_hash(h, r->texts[i], r->lens[i], LLMD_EXACT_RAW);
-                if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
-                if (st == LLMD_OK && !was_new) {
-                    keep[i] = 0;
-                    r->exact_dupes++;
-                }
-            }
-            if (st != LLMD_OK) goto out;
-            n = compact(r, n, keep);
-            for (size_t i = 0; i < n; i++) keep[i] = 1;
-        }
-        if (r->lsh != NULL && n > 0) {
-            uint32_t P = llmd_minhasher_num_perm(r->mh);
-            st = llmd_minhash_batch(r->mh, r->texts, r->lens, n, threads, r->sigs, NULL);
-            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
-                llmd_lsh_match m;
-                uint64_t key = r->near_key++;
-                st = llmd_lsh_index_insert(r->lsh, &key, sizeof key, r->sigs + i * P, 0, &m);
-                if (st == LLMD_OK && m.duplicate) {
-                    keep[i] = 0;
-                    r->near_dupes++;
-                }
-            }
-            if (st != LLMD_OK) goto out;
-            n = compact(r, n, keep);
-        }
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* tokenize */
-    t = now();
-    stage *g = &r->st[S_TOKENIZE];
-    g->docs_in += n;
-    g->bytes_in += sum_lens(r->lens, n);
-    st = llmd_pl_tok_encode(&r->tok, r->texts, r->lens, n, threads, &r->ids, &r->ids_cap, r->id_offs);
-    if (st != LLMD_OK) goto out;
-    g->docs_out += n;
-    g->tokens_out += n ? r->id_offs[n] : 0;
-    g->secs += now() - t;
-
-    /* pack (+ write, timed separately inside) */
-    t = now();
-    double w0 = r->st[S_WRITE].secs;
-    stage *pk = &r->st[S_PACK];
-    pk->docs_in += n;
-    for (size_t i = 0; i < n && st == LLMD_OK; i++)
-        st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
-    pk->secs += (now() - t) - (r->st[S_WRITE].secs - w0);
-out:
-    if (have_fres)
+    unsigned char *keep = llmd_malloc(n);
+    llmd_status st = keep != NULL ? LLMD_OK : llmd_fail_nomem("pipeline batch");
+    for (size_t k = 0; k < sizeof batch_stages / sizeof batch_stages[0] && st == LLMD_OK; k++)
+        if (stage_on(r, &batch_stages[k])) st = run_stage(r, &batch_stages[k], &n, keep);
+    if (r->have_fres)
         for (size_t i = 0; i < r->n; i++) llmd_free(r->fres[i].text);
-    llmd_text_batch_free(tb);
+    r->have_fres = false;
+    llmd_text_batch_free(r->tb);
+    r->tb = NULL;
     llmd_free(keep);
     r->n = 0;
     llmd_buf_reset(&r->arena);
@@ -479,6 +507,8 @@ static llmd_status setup(run *r) {
         if ((st = llmd_minhasher_new(&r->mh, NULL)) != LLMD_OK) return st;
         if ((st = llmd_lsh_index_new(&r->lsh, NULL, &lo)) != LLMD_OK) return st;
     }
+    r->clean_on = (s->clean || r->red != NULL) ? r : NULL;
+    r->dedup_on = (r->exact != NULL || r->lsh != NULL) ? r : NULL;
     if ((st = llmd_json_doc_new(&r->doc)) != LLMD_OK) return st;
     if ((st = ensure_batch(r, (size_t)s->batch)) != LLMD_OK) return st;
     llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
