@@ -280,8 +280,27 @@ static llmd_status swap_in(llmd_pl_outdir *o, bool *swapped) {
         *swapped = true;
         return LLMD_OK;
     }
-    return llmd_fail(LLMD_ERR_IO, "pipeline: replacing %s failed (renameat2 RENAME_EXCHANGE: %s); the earlier output is unchanged",
-                     o->out, strerror(errno));
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return llmd_fail(LLMD_ERR_IO, "pipeline: replacing %s failed (renameat2 RENAME_EXCHANGE: %s); the earlier "
+                         "output is unchanged", o->out, strerror(errno));
+    /* A file system without RENAME_EXCHANGE: two renames, the earlier output moved aside first and
+     * moved back if the second fails.  Between them `out` is briefly absent (never mixed). */
+    llmd_buf aside = LLMD_BUF_INIT;
+    if (llmd_buf_printf(&aside, "%s.old", o->stage) != LLMD_OK) return llmd_fail_nomem("naming a directory");
+    llmd_status st = LLMD_OK;
+    if (rename(o->out, aside.data) != 0) {
+        st = llmd_fail(LLMD_ERR_IO, "pipeline: replacing %s failed: %s", o->out, strerror(errno));
+    } else if (rename(o->stage, o->out) != 0) {
+        st = llmd_fail(LLMD_ERR_IO, "pipeline: replacing %s failed: %s", o->out, strerror(errno));
+        rename(aside.data, o->out);
+    } else {
+        /* published: the earlier run goes where an exchange would have put it, for its removal (if
+         * that fails it stays under the .old name: kept, not lost) */
+        rename(aside.data, o->stage);
+    }
+    llmd_buf_free(&aside);
+    if (st == LLMD_OK) *swapped = true;
+    return st;
 }
 
 llmd_status llmd_pl_outdir_publish(llmd_pl_outdir *o, const char *run_id, bool overwrite) {

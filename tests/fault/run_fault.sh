@@ -45,6 +45,7 @@ for job in pipeline pack; do
   fi
   counts=$(tail -1 "$T/counts")
   echo "fault: $job run makes: $counts"
+  [ $job = pipeline ] && cp -a "$T/w/o" "$T/new_o"
   restore
   set -- $counts
   while [ $# -ge 2 ]; do
@@ -66,4 +67,18 @@ for job in pipeline pack; do
     done
   done
 done
+# A file system without renameat2(RENAME_EXCHANGE) (EINVAL on the last renameat2, the swap): the
+# run still publishes, through the two-rename fallback, and leaves nothing else behind.
+restore
+rm -f "$T/counts"
+LD_PRELOAD="$shim" LLMD_FAULT_COUNTS="$T/counts" pl --overwrite --out "$T/w/o" "$T/big.jsonl" || fail "count run"
+last=$(awk '{print $6}' "$T/counts")
+restore
+LD_PRELOAD="$shim" LLMD_FAULT_OP=renameat2 LLMD_FAULT_N=$last LLMD_FAULT_ERRNO=22 \
+  pl --overwrite --out "$T/w/o" "$T/big.jsonl" 2> "$T/e" || fail "no RENAME_EXCHANGE: the fallback failed: $(cat "$T/e")"
+for f in data.bin data.idx data.boundaries.npy; do
+  cmp -s "$T/w/o/$f" "$T/new_o/$f" || fail "no RENAME_EXCHANGE: $f is not the new run's"
+done
+[ "$(ls "$T/w")" = "$(ls "$T/ref")" ] || fail "no RENAME_EXCHANGE: left $(ls "$T/w")"
+no_temps "no RENAME_EXCHANGE"
 echo "fault: $total runs with one injected failure each: earlier output byte-identical, no temp file left"
