@@ -89,22 +89,61 @@ int cli_check_common_outputs(const char *name, const cli_common *c) {
     return 0;
 }
 
-llmd_status cli_output_printf(llmd_output *o, const char *fmt, ...) {
+int cli_out_open(const char *name, cli_out *o, const char *path) {
+    memset(o, 0, sizeof *o);
+    struct stat sb;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->stream = stdout;
+        return 0;
+    }
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        /* a pipe or a device: nothing to replace atomically, write as a stream */
+        o->stream = fopen(path, "wb");
+        if (o->stream == NULL) return cli_error(name, "cannot open output %s: %s", path, strerror(errno));
+        o->own_stream = true;
+        return 0;
+    }
+    if (llmd_output_open(&o->file, path, NULL) != LLMD_OK)
+        return cli_error(name, "cannot open output: %s", llmd_last_error());
+    return 0;
+}
+
+int cli_out_write(const char *name, cli_out *o, const void *data, size_t n) {
+    if (o->file != NULL)
+        return llmd_output_write(o->file, data, n) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
+    if (fwrite(data, 1, n, o->stream) != n) return cli_error(name, "write failed: %s", strerror(errno));
+    return 0;
+}
+
+int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) {
     char small[1024];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0) return LLMD_ERR_INVALID_ARG;
-    if ((size_t)n < sizeof small) return llmd_output_write(o, small, (size_t)n);
+    if (n < 0) return cli_error(name, "formatting output failed");
+    if ((size_t)n < sizeof small) return cli_out_write(name, o, small, (size_t)n);
     char *big = malloc((size_t)n + 1);
-    if (big == NULL) return LLMD_ERR_NOMEM;
+    if (big == NULL) return cli_error(name, "out of memory");
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    llmd_status st = llmd_output_write(o, big, (size_t)n);
+    int rc = cli_out_write(name, o, big, (size_t)n);
     free(big);
-    return st;
+    return rc;
+}
+
+int cli_out_commit(const char *name, cli_out *o) {
+    if (o->file != NULL)
+        return llmd_output_commit(o->file) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
+    if (fflush(o->stream) != 0 || ferror(o->stream)) return cli_error(name, "write failed: %s", strerror(errno));
+    return 0;
+}
+
+void cli_out_close(cli_out *o) {
+    llmd_output_free(o->file);
+    if (o->own_stream) fclose(o->stream);
+    memset(o, 0, sizeof *o);
 }
 
 static void on_terminate(int sig) {
@@ -260,24 +299,7 @@ static void batch_free(batch *b) {
     free(b->src);
 }
 
-/* Where kept documents go: standard output, or an llmd_output published at the end. */
-typedef struct sink {
-    FILE *file;
-    llmd_output *out;
-} sink;
-
-static int sink_line(const char *name, sink *k, const char *json, size_t len) {
-    if (k->out != NULL) {
-        llmd_status st = llmd_output_write(k->out, json, len);
-        if (st == LLMD_OK) st = llmd_output_write(k->out, "\n", 1);
-        return st == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
-    }
-    if (fwrite(json, 1, len, k->file) != len || fputc('\n', k->file) == EOF)
-        return cli_error(name, "write failed: %s", strerror(errno));
-    return 0;
-}
-
-static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, sink *out, cli_stats *s) {
+static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, cli_out *out, cli_stats *s) {
     if (b->n == 0) return 0;
     memset(b->verdict, 0, b->n * sizeof *b->verdict);
     if (fn(ctx, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src) != 0) return 1;
@@ -287,7 +309,7 @@ static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, s
         size_t len;
         llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
         if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (sink_line(name, out, json, len) != 0) return 1;
+        if (cli_out_write(name, out, json, len) != 0 || cli_out_write(name, out, "\n", 1) != 0) return 1;
         s->docs_out++;
         s->bytes_out += len + 1;
     }
@@ -296,7 +318,7 @@ static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, s
 }
 
 static int run_input(const char *name, cli_common *c, const char *path, batch *b, cli_batch_fn fn,
-                     void *ctx, sink *out, cli_stats *s, progress *p) {
+                     void *ctx, cli_out *out, cli_stats *s, progress *p) {
     llmd_reader *r;
     llmd_status st = llmd_reader_open(&r, path, NULL);
     if (st != LLMD_OK) return cli_lib_error("opening input", st);
@@ -337,17 +359,14 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     const char **inputs = c->n_inputs ? c->inputs : stdin_only;
     size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
     if (cli_check_common_outputs(name, c)) return 1;
-    sink out = {stdout, NULL};
-    if (c->output && strcmp(c->output, "-") != 0) {
-        llmd_status st = llmd_output_open(&out.out, c->output, NULL);
-        if (st != LLMD_OK) return cli_error(name, "cannot open output: %s", llmd_last_error());
-    }
+    cli_out out;
+    if (cli_out_open(name, &out, c->output) != 0) return 1;
     static char obuf[1 << 16];
-    if (out.out == NULL) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    if (out.stream == stdout) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     batch b = {0};
     if (batch_init(&b, c->batch ? c->batch : 1) != 0) {
         batch_free(&b);
-        llmd_output_free(out.out);
+        cli_out_close(&out);
         return cli_error(name, "out of memory");
     }
     progress p = {.on = !c->quiet && isatty(2), .start = cli_now()};
@@ -356,13 +375,10 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     int rc = 0;
     for (size_t i = 0; i < n_inputs && rc == 0; i++)
         rc = run_input(name, c, inputs[i], &b, fn, ctx, &out, s, &p);
-    if (out.out == NULL) {
-        if (fflush(stdout) != 0 || ferror(stdout)) rc = rc ? rc : cli_error(name, "write failed: %s", strerror(errno));
-    } else {
-        /* the output appears under its name only after a run without errors */
-        if (rc == 0 && llmd_output_commit(out.out) != LLMD_OK) rc = cli_error(name, "%s", llmd_last_error());
-        llmd_output_free(out.out);
-    }
+    /* a file appears under its name only after a run without errors */
+    if (rc == 0) rc = cli_out_commit(name, &out);
+    else if (out.stream != NULL) fflush(out.stream);
+    cli_out_close(&out);
     s->seconds = cli_now() - t0;
     progress_show(&p, s, true);
     batch_free(&b);

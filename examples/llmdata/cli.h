@@ -81,8 +81,22 @@ int cli_check_outputs(const char *name, const char *const *outs, size_t n_outs, 
 int cli_inside_dir(const char *path, const char *dir);
 /* The checks above for a JSONL command: c->output and c->also_writes against c->inputs and c->reads. */
 int cli_check_common_outputs(const char *name, const cli_common *c);
-/* printf into an llmd_output. */
-llmd_status cli_output_printf(llmd_output *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An output of the CLI.  A regular file is published in one step (llmd_output: nothing appears under
+ * its name until cli_out_commit, an earlier file stays until then); standard output ("-" or NULL)
+ * and an existing non-regular file (a pipe, /dev/stdout, a process substitution) are streams,
+ * written directly. */
+typedef struct cli_out {
+    FILE *stream;
+    llmd_output *file;
+    bool own_stream;
+} cli_out;
+/* Each returns 0, or 1 after printing "llmdata NAME: ..." (the error names the path and errno). */
+int cli_out_open(const char *name, cli_out *o, const char *path);
+int cli_out_write(const char *name, cli_out *o, const void *data, size_t n);
+int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cli_out_commit(const char *name, cli_out *o);
+/* Closes; a file not committed is discarded (its temporary removed). */
+void cli_out_close(cli_out *o);
 /* Installs the CLI's signal handling: SIGXFSZ ignored (a write over `ulimit -f` then fails with
  * EFBIG, reported like any write error), SIGINT/SIGTERM remove the library's temporary files
  * (llmd_remove_temp_files) and exit 130/143. */

@@ -49,8 +49,8 @@ typedef struct dd_ctx {
     llmd_minhasher *mh;
     llmd_lsh_index *idx;
     uint32_t P;
-    llmd_output *report;
-    bool report_failed;
+    cli_out report;
+    bool has_report, report_failed;
     cli_stats *stats;
     uint64_t near, exact, missing;
     exact_slot *ex;
@@ -142,7 +142,7 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
             char *id = doc_id(docs[i], line[i]);
             if (id == NULL) return cli_error("dedup", "out of memory");
             const char *kept;
-            char *id_copy = x->report ? strdup(id) : NULL;
+            char *id_copy = x->has_report ? strdup(id) : NULL;
             if (exact_lookup(x, h, id, &kept) != 0) {
                 free(id_copy);
                 return cli_error("dedup", "out of memory");
@@ -150,7 +150,8 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
             if (kept) {
                 verdict[i] = CLI_DROP;
                 x->exact++;
-                if (x->report && cli_output_printf(x->report, "{\"id\":%s,\"kept\":%s,\"jaccard\":1}\n", id_copy, kept) != LLMD_OK)
+                if (x->has_report && !x->report_failed &&
+                    cli_out_printf("dedup", &x->report, "{\"id\":%s,\"kept\":%s,\"jaccard\":1}\n", id_copy, kept) != 0)
                     x->report_failed = true;
             }
             free(id_copy);
@@ -185,11 +186,11 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
             double jr = r.match_jaccard;
             if (jr == 1.0) x->exact++;
             else x->near++;
-            if (x->report) {
+            if (x->has_report && !x->report_failed) {
                 size_t kl;
                 const char *kid = llmd_lsh_index_key(x->idx, r.representative, &kl);
-                if (cli_output_printf(x->report, "{\"id\":%s,\"kept\":%.*s,\"jaccard\":%.4f}\n", id, (int)kl, kid,
-                                      jr) != LLMD_OK)
+                if (cli_out_printf("dedup", &x->report, "{\"id\":%s,\"kept\":%.*s,\"jaccard\":%.4f}\n", id, (int)kl,
+                                   kid, jr) != 0)
                     x->report_failed = true;
             }
         }
@@ -291,9 +292,12 @@ int cmd_dedup(int argc, char **argv) {
         rc = 1;
         goto out;
     }
-    if (report_path && llmd_output_open(&x.report, report_path, NULL) != LLMD_OK) {
-        rc = cli_error("dedup", "cannot write report: %s", llmd_last_error());
-        goto out;
+    if (report_path) {
+        if (cli_out_open("dedup", &x.report, report_path) != 0) {
+            rc = 1;
+            goto out;
+        }
+        x.has_report = true;
     }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
@@ -305,10 +309,9 @@ int cmd_dedup(int argc, char **argv) {
     rc = cli_run_jsonl("dedup", &c, dd_batch, &x, &stats);
     if (rc == 0 && index_path && (st = llmd_lsh_index_save(x.idx, index_path)) != LLMD_OK)
         rc = cli_lib_error("saving the index", st);
-    if (x.report && rc == 0 && (x.report_failed || llmd_output_commit(x.report) != LLMD_OK))
-        rc = cli_error("dedup", "writing report %s failed: %s", report_path, llmd_last_error());
+    if (x.has_report && rc == 0 && (x.report_failed || cli_out_commit("dedup", &x.report) != 0)) rc = 1;
 out:
-    llmd_output_free(x.report);  /* not committed after an error: removed */
+    if (x.has_report) cli_out_close(&x.report);  /* not committed after an error: removed */
     llmd_minhasher_free(x.mh);
     llmd_lsh_index_free(x.idx);
     for (size_t i = 0; i < x.ex_cap; i++) free(x.ex[i].id);

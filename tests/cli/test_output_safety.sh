@@ -72,6 +72,16 @@ ls "$T" | grep -q '\.tmp\.' && fail "a failed run left a temp file: $(ls "$T")"
 "$LLMDATA" clean -q -o "$T/old.jsonl" "$T/x.jsonl" || fail "clean failed"
 [ "$(wc -l < "$T/old.jsonl")" -eq 20 ] || fail "clean output: $(wc -l < "$T/old.jsonl") lines"
 
+# streams stay streams: -o /dev/stdout and a named pipe are written directly (nothing to publish)
+n=$("$LLMDATA" clean -q -o /dev/stdout "$T/x.jsonl" | wc -l)
+[ "$n" -eq 20 ] || fail "-o /dev/stdout wrote $n lines"
+mkfifo "$T/pipe"
+(cat "$T/pipe" | wc -l > "$T/pipe.count") &
+"$LLMDATA" dedup -q --exact-only -o "$T/pipe" "$T/x.jsonl" || fail "-o FIFO failed"
+wait
+[ "$(cat "$T/pipe.count")" -ge 1 ] || fail "-o FIFO wrote nothing"
+rm -f "$T/pipe" "$T/pipe.count"
+
 # 3. pack: no file name in -o; existing outputs refused unless --overwrite
 printf '%s\n' '{"ids":[1,2,3]}' '{"ids":[4,5,6,7]}' > "$T/ids.jsonl"
 mkdir "$T/pk"
