@@ -91,8 +91,9 @@ LLMD_API void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progres
  * returned report also count closing them (fsync, rename) in the write stage.
  * Errors: LLMD_ERR_INVALID_ARG (a required setting missing), LLMD_ERR_IO (out not writable, write
  * failed), LLMD_ERR_PARSE (a bad line without skip_bad: "FILE:LINE: ..."), LLMD_ERR_NOT_FOUND
- * (the field missing without skip_bad), and those of the stages.  After an error no shard file
- * with a final name is left by this run. */
+ * (the field missing without skip_bad), LLMD_ERR_CONFLICT (`out` not empty without overwrite,
+ * holding files no earlier run listed, an input inside it, or changed by another writer during the
+ * run), and those of the stages.  After an error `out` is exactly as it was before the call. */
 LLMD_API llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **report_text);
 
 /* Checks that directory `dir` holds one complete pipeline output: its _llmdata_run.json parses and
