@@ -85,6 +85,11 @@ LLMD_API llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo);
 /* Views, in file-name order. */
 LLMD_API size_t llmd_feature_repo_view_count(const llmd_feature_repo *repo);
 LLMD_API const char *llmd_feature_repo_view_name(const llmd_feature_repo *repo, size_t i);
+/* Join keys of view i: their count, and the k-th key's name (NULL when out of range). */
+LLMD_API size_t llmd_feature_repo_join_key_count(const llmd_feature_repo *repo, size_t i);
+LLMD_API const char *llmd_feature_repo_join_key(const llmd_feature_repo *repo, size_t i, size_t k);
+/* Index of the view named `name`, or -1. */
+LLMD_API int64_t llmd_feature_repo_find_view(const llmd_feature_repo *repo, const char *name);
 
 /* ---- result tables ------------------------------------------------------------------------ */
 

@@ -252,6 +252,21 @@ const char *llmd_feature_repo_view_name(const llmd_feature_repo *repo, size_t i)
     return repo && i < repo->n_views ? repo->views[i].name : NULL;
 }
 
+size_t llmd_feature_repo_join_key_count(const llmd_feature_repo *repo, size_t i) {
+    return repo && i < repo->n_views ? repo->views[i].n_keys : 0;
+}
+
+const char *llmd_feature_repo_join_key(const llmd_feature_repo *repo, size_t i, size_t k) {
+    return repo && i < repo->n_views && k < repo->views[i].n_keys ? repo->views[i].key_names[k] : NULL;
+}
+
+int64_t llmd_feature_repo_find_view(const llmd_feature_repo *repo, const char *name) {
+    if (repo == NULL || name == NULL) return -1;
+    for (size_t i = 0; i < repo->n_views; i++)
+        if (strcmp(repo->views[i].name, name) == 0) return (int64_t)i;
+    return -1;
+}
+
 const fview *feat_find_view(const llmd_feature_repo *repo, const char *name, size_t len) {
     for (size_t i = 0; i < repo->n_views; i++)
         if (strlen(repo->views[i].name) == len && memcmp(repo->views[i].name, name, len) == 0) return &repo->views[i];
