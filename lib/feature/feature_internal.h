@@ -49,9 +49,10 @@ typedef struct ftable {
     int key_is_string[16];       /* resolved key types */
     /* after ftable_index: rows sorted by (key, ts, created, source order) */
     uint32_t *order;
+    int64_t *sorted_ts;          /* ts[order[i]]: binary searches stay in one contiguous array */
     size_t n_groups;
     uint32_t *group_begin;       /* n_groups + 1 offsets into order */
-    uint64_t *slots;             /* open addressing: group + 1, 0 = empty */
+    struct fslot { uint64_t hash; uint32_t group, key_len; uint64_t key_off; } *slots;  /* group + 1, 0 = empty */
     size_t n_slots;
 } ftable;
 

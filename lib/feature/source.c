@@ -341,6 +341,7 @@ void ftable_free(ftable *t) {
     }
     llmd_free(t->cols);
     llmd_free(t->order);
+    llmd_free(t->sorted_ts);
     llmd_free(t->group_begin);
     llmd_free(t->slots);
     memset(t, 0, sizeof *t);
@@ -375,17 +376,25 @@ llmd_status ftable_index(ftable *t) {
         if (i == 0 || key_cmp(t, t->order[i - 1], t->order[i]) != 0) groups++;
     t->n_groups = groups;
     t->group_begin = llmd_malloc((groups + 1) * sizeof *t->group_begin);
+    t->sorted_ts = llmd_malloc((t->n ? t->n : 1) * sizeof *t->sorted_ts);
     t->n_slots = 16;
     while (t->n_slots < groups * 2) t->n_slots <<= 1;
     t->slots = llmd_calloc(t->n_slots, sizeof *t->slots);
-    if (t->group_begin == NULL || t->slots == NULL) return llmd_fail_nomem("indexing a feature source");
+    if (groups >= UINT32_MAX || t->group_begin == NULL || t->slots == NULL || t->sorted_ts == NULL)
+        return llmd_fail_nomem("indexing a feature source");
     size_t g = 0;
     for (size_t i = 0; i < t->n; i++) {
+        t->sorted_ts[i] = t->ts[t->order[i]];
         if (i == 0 || key_cmp(t, t->order[i - 1], t->order[i]) != 0) {
             t->group_begin[g] = (uint32_t)i;
-            size_t s = t->key_hash[t->order[i]] & (t->n_slots - 1);
-            while (t->slots[s]) s = (s + 1) & (t->n_slots - 1);
-            t->slots[s] = g + 1;
+            uint64_t h = t->key_hash[t->order[i]];
+            size_t s = h & (t->n_slots - 1);
+            while (t->slots[s].group) s = (s + 1) & (t->n_slots - 1);
+            uint32_t row = t->order[i];
+            t->slots[s].hash = h;
+            t->slots[s].group = (uint32_t)(g + 1);
+            t->slots[s].key_off = t->key_off[row];
+            t->slots[s].key_len = (uint32_t)(t->key_off[row + 1] - t->key_off[row]);
             g++;
         }
     }
@@ -396,25 +405,23 @@ llmd_status ftable_index(ftable *t) {
 int64_t ftable_find_group(const ftable *t, const char *key, size_t len, uint64_t hash) {
     if (t->n_groups == 0) return -1;
     for (size_t s = hash & (t->n_slots - 1);; s = (s + 1) & (t->n_slots - 1)) {
-        uint64_t g1 = t->slots[s];
-        if (g1 == 0) return -1;
-        uint32_t row = t->order[t->group_begin[g1 - 1]];
-        size_t rl = t->key_off[row + 1] - t->key_off[row];
-        if (t->key_hash[row] == hash && rl == len && memcmp(t->keys.data + t->key_off[row], key, len) == 0)
-            return (int64_t)(g1 - 1);
+        const struct fslot *sl = &t->slots[s];
+        if (sl->group == 0) return -1;
+        if (sl->hash == hash && sl->key_len == len && memcmp(t->keys.data + sl->key_off, key, len) == 0)
+            return (int64_t)sl->group - 1;
     }
 }
 
 int64_t ftable_latest(const ftable *t, size_t g, int64_t lo, int64_t hi) {
     /* Rows of the group are sorted by (ts, created, source order): the answer is the last row with
      * ts <= hi, if its ts >= lo. */
-    size_t a = t->group_begin[g], b = t->group_begin[g + 1];
+    size_t first = t->group_begin[g], a = first, b = t->group_begin[g + 1];
+    const int64_t *ts = t->sorted_ts;
     while (a < b) {
         size_t m = a + (b - a) / 2;
-        if (t->ts[t->order[m]] <= hi) a = m + 1;
+        if (ts[m] <= hi) a = m + 1;
         else b = m;
     }
-    if (a == t->group_begin[g]) return -1;
-    uint32_t row = t->order[a - 1];
-    return t->ts[row] >= lo ? (int64_t)row : -1;
+    if (a == first || ts[a - 1] < lo) return -1;
+    return (int64_t)t->order[a - 1];
 }
