@@ -18,6 +18,7 @@ int cmd_dedup(int argc, char **argv);
 int cmd_minhash(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv);
+int cmd_feature(int argc, char **argv);
 
 static const command commands[] = {
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
@@ -27,6 +28,7 @@ static const command commands[] = {
     {"minhash", cmd_minhash, "write MinHash signatures and LSH band keys"},
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
+    {"feature", cmd_feature, "feature store: apply, materialize, get-historical (point-in-time), get-online"},
     {NULL, NULL, NULL},
 };
 
