@@ -26,6 +26,13 @@ static const char golden_bands_g1[] =
 static const char golden_chars_g1[] =
     "12cd4c1ac177160b8f5e1700b153a002c14bfe0638828d28d926be0b6f8b3101c6aa91022b4de9054ce59902e9eef0113ad210017133cb02095e6a0111db0b03";
 
+static uint64_t llmd_test_splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 static void to_hex(const uint8_t *b, size_t n, char *out) {
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -960,6 +967,176 @@ START_TEST(test_quality_small) {
 }
 END_TEST
 
+/* ---- whole-corpus clusters on the bundled cluster set (tests/data/dedup/clusters_small.tsv, built
+ * by tests/dedup_quality/build_clusters.py: real base documents, 1-4 edited copies each at exact
+ * Jaccard >= 0.85 to the base (chains copy-base-copy among them), near misses at 0.65-0.78,
+ * unrelated documents <= 0.35; truth = connected components of exact Jaccard >= 0.8, computed by
+ * the script) ---- */
+typedef struct cdoc {
+    char *text;
+    int cluster;   /* index of the true cluster */
+    int size;      /* its size */
+} cdoc;
+
+static int load_cluster_set(cdoc **out) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/dedup/clusters_small.tsv", test_srcdir());
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char line[1 << 20];
+    cdoc *d = NULL;
+    int n = 0;
+    char (*names)[16] = calloc(4096, 16);
+    int nn = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        strtok(line, "\t");
+        char *cl = strtok(NULL, "\t"), *sz = strtok(NULL, "\t"), *text = strtok(NULL, "");
+        ck_assert_ptr_nonnull(text);
+        d = realloc(d, (size_t)(n + 1) * sizeof *d);
+        int k = 0;
+        while (k < nn && strcmp(names[k], cl) != 0) k++;
+        if (k == nn) snprintf(names[nn++], 16, "%s", cl);
+        d[n].text = strdup(unescape(text));
+        d[n].cluster = k;
+        d[n].size = atoi(sz);
+        n++;
+    }
+    fclose(f);
+    free(names);
+    *out = d;
+    return n;
+}
+
+/* Runs the two-pass flow with default options on docs in `order`; kept[i] for document order[i]. */
+static void cluster_flow(const cdoc *d, const int *order, int n, int verify, int *kept) {
+    llmd_minhasher *h;
+    ck_ok(llmd_minhasher_new(&h, NULL));
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.verify = verify;
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, verify < 0 ? NULL : &o));
+    for (int k = 0; k < n; k++) {
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint8_t eh[16];
+        ck_ok(llmd_minhash(h, t, strlen(t), sig, NULL));
+        ck_ok(llmd_exact_hash(t, strlen(t), LLMD_EXACT_RAW, eh));
+        ck_ok(llmd_dedup_clusters_add(c, sig, eh, 0, (uint64_t)order[k], NULL));
+    }
+    ck_ok(llmd_dedup_clusters_candidates(c, NULL));
+    for (int k = 0; k < n; k++) {
+        if (!llmd_dedup_clusters_needs_shingles(c, (uint64_t)k)) continue;
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint64_t *sh;
+        size_t nsh;
+        ck_ok(llmd_minhash_shingles(h, t, strlen(t), sig, &sh, &nsh));
+        ck_ok(llmd_dedup_clusters_set_shingles(c, (uint64_t)k, sh, nsh));
+        llmd_free(sh);
+    }
+    ck_ok(llmd_dedup_clusters_finish(c));
+    for (int k = 0; k < n; k++) {
+        llmd_dedup_verdict v;
+        ck_ok(llmd_dedup_clusters_result(c, (uint64_t)k, &v));
+        ck_assert_uint_eq(v.check, (uint64_t)order[k]);
+        kept[k] = v.keep;
+    }
+    llmd_dedup_clusters_free(c);
+    llmd_minhasher_free(h);
+}
+
+/* Precision and recall of the removed set against the true clusters (as measure_clusters.py). */
+static void score_clusters(const cdoc *d, const int *order, int n, const int *kept, double *p, double *r,
+                           int *wiped, int *removed) {
+    int *kg = calloc((size_t)n, sizeof *kg), *sz = calloc((size_t)n, sizeof *sz);
+    *removed = 0;
+    for (int k = 0; k < n; k++) {
+        kg[d[order[k]].cluster] += kept[k];
+        sz[d[order[k]].cluster] = d[order[k]].size;
+        *removed += !kept[k];
+    }
+    int tp = 0, fp = 0, fn = 0;
+    *wiped = 0;
+    for (int g = 0; g < n; g++) {
+        if (sz[g] == 0) continue;
+        tp += sz[g] - (kg[g] > 1 ? kg[g] : 1);
+        if (kg[g] == 0) { fp++; (*wiped)++; }
+        else fn += kg[g] - 1;
+    }
+    *p = tp + fp ? (double)tp / (tp + fp) : 1.0;
+    *r = tp + fn ? (double)tp / (tp + fn) : 1.0;
+    free(kg);
+    free(sz);
+}
+
+/* One-pass streaming (llmd_lsh_index) with the same bands and exact verification: kept count. */
+static int streaming_kept(const cdoc *d, const int *order, int n) {
+    llmd_minhasher *h;
+    ck_ok(llmd_minhasher_new(&h, NULL));
+    llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+    lo.bands = 16;
+    lo.rows = 8;
+    lo.verify_exact = 1;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &lo));
+    int kept = 0;
+    for (int k = 0; k < n; k++) {
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint64_t *sh;
+        size_t nsh;
+        llmd_lsh_match m;
+        ck_ok(llmd_minhash_shingles(h, t, strlen(t), sig, &sh, &nsh));
+        ck_ok(llmd_lsh_index_insert_shingles(idx, "", 0, sig, sh, nsh, 0, &m));
+        llmd_free(sh);
+        kept += !m.duplicate;
+    }
+    llmd_lsh_index_free(idx);
+    llmd_minhasher_free(h);
+    return kept;
+}
+
+/* Default settings: precision and recall >= 0.95 each, no cluster wiped out, the same number of
+ * removals in 4 orders (as given, reversed, two seeded shuffles), never more kept than streaming.
+ * Measured when written: precision 1.000 recall 1.000 in every order (estimate verification:
+ * 0.987 / 0.987 with 2 near misses merged; streaming with the same 16x8 and exact verification keeps 3-6
+ * more documents: its missed chains). */
+START_TEST(test_clusters_quality) {
+    cdoc *d;
+    int n = load_cluster_set(&d);
+    ck_assert_int_eq(n, 334);
+    int *order = malloc((size_t)n * sizeof *order), *kept = malloc((size_t)n * sizeof *kept);
+    int removed0 = -1;
+    uint64_t state = 14;
+    for (int pass = 0; pass < 4; pass++) {
+        for (int k = 0; k < n; k++) order[k] = pass == 1 ? n - 1 - k : k;
+        if (pass >= 2)
+            for (int k = n - 1; k > 0; k--) {
+                int j = (int)(llmd_test_splitmix(&state) % (uint64_t)(k + 1)), t = order[k];
+                order[k] = order[j];
+                order[j] = t;
+            }
+        cluster_flow(d, order, n, -1, kept);
+        double p, r;
+        int wiped, removed;
+        score_clusters(d, order, n, kept, &p, &r, &wiped, &removed);
+        int sk = streaming_kept(d, order, n);
+        fprintf(stderr, "clusters_small order %d: removed %d, precision %.4f recall %.4f, wiped %d; streaming keeps %d, "
+                "clusters keep %d\n", pass, removed, p, r, wiped, sk, n - removed);
+        ck_assert_msg(p >= 0.95 && r >= 0.95, "order %d: precision %.3f recall %.3f", pass, p, r);
+        ck_assert_int_eq(wiped, 0);
+        if (removed0 < 0) removed0 = removed;
+        ck_assert_int_eq(removed, removed0);
+        ck_assert_int_le(n - removed, sk);
+    }
+    for (int k = 0; k < n; k++) free(d[k].text);
+    free(d);
+    free(order);
+    free(kept);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dedup");
     TCase *c = tcase_create("minhash");
@@ -990,6 +1167,7 @@ int main(void) {
     tcase_add_test(u, test_clusters_chain);
     tcase_add_test(u, test_clusters_order_independent);
     tcase_add_test(u, test_clusters_errors);
+    tcase_add_test(u, test_clusters_quality);
     suite_add_tcase(s, u);
     return run_suite(s);
 }
