@@ -23,8 +23,9 @@ static const char usage_text[] =
     "write the kept documents (and, with --verify exact, once more for the shingle sets of the\n"
     "documents that have candidates).  Input that cannot be read twice (standard input, a pipe)\n"
     "is spooled once to an unlinked temporary zstd file in $TMPDIR (default /tmp) while pass 1\n"
-    "reads it.  Memory: ~550 bytes per document at 128 permutations (signature, priority, link,\n"
-    "union-find), plus the shingle sets (8 bytes per word n-gram) of candidate documents only.\n"
+    "reads it.  Memory: ~200 bytes per document (band keys, priority, link, union-find; +512 with\n"
+    "--verify estimate/none, which keep the signature), plus the shingle sets (8 bytes per word\n"
+    "n-gram) of candidate documents only: ~380 MB per million short documents measured.\n"
     "\n";
 /* (two strings: C11 compilers need only support 4095-byte literals) */
 static const char usage_options[] =

@@ -344,10 +344,14 @@ LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
  * lowest other document number) -- the pair that tied it into its cluster.
  *
  * ---- Memory ----
- * Pass 1, per document: 4 * num_perm (signature) + 8 (priority) + 8 (link) + 4 (union-find) + 8
- * (line check) bytes, plus ~40 bytes per distinct exact hash: ~550 bytes at 128 permutations
- * (~550 MB per million documents).  llmd_dedup_clusters_candidates and _finish add 16 bytes per
- * document while they run; exact verification adds the candidates' shingle sets.
+ * Pass 1, per document: 8 * bands (band key hashes, computed at add: 128 bytes with 16 bands) + 8
+ * (priority) + 8 (check) + 4 (union-find) + 8 (link) + 1 bytes, plus ~40 bytes per distinct exact
+ * hash: ~200 bytes; the signature itself (4 * num_perm) is kept only for ESTIMATE / NONE
+ * verification (+512 bytes at 128 permutations).  Arrays grow by doubling.  _candidates and _finish
+ * add 36 bytes per document while they run; exact verification adds the candidates' shingle sets
+ * (8 bytes per distinct shingle of each CANDIDATE document).  Measured (tests/bench/cluster_bench.sh,
+ * `llmdata dedup` on 200 000 short documents, 12% candidates): 377 MB of RSS per million documents,
+ * against 894 MB for the one-pass llmd_lsh_index.
  *
  * One thread at a time per object; no internal lock. */
 
