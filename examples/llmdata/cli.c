@@ -232,6 +232,11 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
         rc = run_input(name, c, inputs[i], &b, fn, ctx, out, s, &p);
     if (fflush(out) != 0 || ferror(out)) rc = rc ? rc : cli_error(name, "write failed: %s", strerror(errno));
     if (out != stdout && fclose(out) != 0) rc = rc ? rc : cli_error(name, "closing output failed: %s", strerror(errno));
+    /* --skip-bad skips bad lines; a run in which every line was bad produced nothing useful and
+     * must not look like a success. */
+    if (rc == 0 && s->docs_in > 0 && s->bad == s->docs_in)
+        rc = cli_error(name, "all %llu input lines were bad (not JSON objects); nothing was processed",
+                       (unsigned long long)s->docs_in);
     s->seconds = cli_now() - t0;
     progress_show(&p, s, true);
     batch_free(&b);

@@ -1,5 +1,5 @@
 /*
- * llmdata/io.h — corpus input/output: streaming line readers (plain or zstd-compressed) and a JSON
+ * llmdata/io.h — corpus input/output: streaming line readers (plain, zstd- or gzip-compressed) and a JSON
  * object editor that changes named fields while every other field passes through byte for byte.
  *
  * Thread safety: a reader or a JSON document is used by one thread at a time; distinct objects
@@ -26,7 +26,9 @@ typedef struct llmd_reader_options {
 #define LLMD_READER_OPTIONS_INIT {LLMD_READER_OPTIONS_VERSION, 0}
 
 /* Opens `path` for line reading ("-" = standard input).  Zstandard input (any number of frames)
- * is recognised by its magic number and decompressed as a stream, whatever the file name.
+ * and gzip input (any number of members, as `cat a.gz b.gz` makes) are recognised by their magic
+ * numbers and decompressed as a stream, whatever the file name; memory stays bounded by the line
+ * length however well the data compresses.
  * Errors: LLMD_ERR_NOT_FOUND (no such file), LLMD_ERR_IO, LLMD_ERR_NOMEM, LLMD_ERR_VERSION. */
 LLMD_API llmd_status llmd_reader_open(llmd_reader **out, const char *path,
                                       const llmd_reader_options *opts);
@@ -39,7 +41,7 @@ LLMD_API llmd_status llmd_reader_open_fd(llmd_reader **out, int fd, const char *
 /* Reads the next line.  On success *line points to its bytes (without "\n" or "\r\n"; embedded NUL
  * bytes are kept, so use *len) and stays valid until the next call; at end of input *line is NULL
  * and *len 0.  A last line without a final newline is returned as a line.
- * Errors: LLMD_ERR_IO, LLMD_ERR_CORRUPT (bad zstd data, truncated frame), LLMD_ERR_RANGE (line over
+ * Errors: LLMD_ERR_IO, LLMD_ERR_CORRUPT (bad zstd/gzip data, truncated frame or member), LLMD_ERR_RANGE (line over
  * max_line_bytes), LLMD_ERR_NOMEM. */
 LLMD_API llmd_status llmd_reader_next_line(llmd_reader *r, const char **line, size_t *len);
 
@@ -50,8 +52,9 @@ LLMD_API uint64_t llmd_reader_bytes_in(const llmd_reader *r);
 LLMD_API uint64_t llmd_reader_bytes_out(const llmd_reader *r);
 /* Size of the underlying file if it is a regular file, else 0 (for progress display). */
 LLMD_API uint64_t llmd_reader_file_size(const llmd_reader *r);
-/* Non-zero when the input is zstd-compressed. */
+/* Non-zero when the input is zstd-compressed / gzip-compressed. */
 LLMD_API int llmd_reader_is_zstd(const llmd_reader *r);
+LLMD_API int llmd_reader_is_gzip(const llmd_reader *r);
 
 LLMD_API void llmd_reader_free(llmd_reader *r);
 
