@@ -303,13 +303,15 @@ static const char *find_id(const dc_ctx *x, uint64_t doc) {
     return f ? f->id : "null";
 }
 
-static int write_report(dc_ctx *x, FILE *f) {
+static int write_report(dc_ctx *x, cli_out *f) {
     qsort(x->ids, x->ids_n, sizeof *x->ids, cmp_id);
     for (size_t k = 0; k < x->rm_n; k++) {
         llmd_dedup_verdict v;
         if (llmd_dedup_clusters_result(x->job, x->rm[k].doc, &v) != LLMD_OK) return cli_lib_error("report", LLMD_ERR_INTERNAL);
-        fprintf(f, "{\"id\":%s,\"kept\":%s,\"linked\":%s,\"jaccard\":%.4f,\"cluster_size\":%llu}\n", x->rm[k].id,
-                find_id(x, v.representative), find_id(x, v.linked), v.jaccard, (unsigned long long)v.cluster_size);
+        if (cli_out_printf("dedup", f, "{\"id\":%s,\"kept\":%s,\"linked\":%s,\"jaccard\":%.4f,\"cluster_size\":%llu}\n",
+                           x->rm[k].id, find_id(x, v.representative), find_id(x, v.linked), v.jaccard,
+                           (unsigned long long)v.cluster_size) != 0)
+            return 1;
     }
     return 0;
 }
@@ -368,7 +370,8 @@ int dedup_cluster_run(const dedup_cluster_args *a) {
     static const char *stdin_only[] = {"-"};
     const char **paths = c->n_inputs ? c->inputs : stdin_only;
     size_t n_paths = c->n_inputs ? c->n_inputs : 1;
-    FILE *report = NULL;
+    cli_out report_out;
+    cli_out *report = NULL;
     const char **pass3_inputs = NULL;
     int rc = 0;
     llmd_status s;
@@ -393,9 +396,12 @@ int dedup_cluster_run(const dedup_cluster_args *a) {
     for (size_t i = 0; i < n_paths && rc == 0; i++)
         if (!is_rereadable(paths[i])) rc = open_spool(&x.in[i]);
     if (rc) goto out;
-    if (a->report_path && (report = fopen(a->report_path, "w")) == NULL) {
-        rc = cli_error("dedup", "cannot write report %s: %s", a->report_path, strerror(errno));
-        goto out;
+    if (a->report_path) {  /* published only after a run without errors */
+        if (cli_out_open("dedup", &report_out, a->report_path) != 0) {
+            rc = 1;
+            goto out;
+        }
+        report = &report_out;
     }
     /* pass 1 */
     double t0 = cli_now();
@@ -467,12 +473,9 @@ int dedup_cluster_run(const dedup_cluster_args *a) {
         rc = cli_error("dedup", "the input changed between the passes (%llu documents, then %llu)",
                        (unsigned long long)llmd_dedup_clusters_count(x.job), (unsigned long long)x.next_doc);
     if (rc == 0 && report) rc = write_report(&x, report);
-    if (report) {
-        if (fclose(report) != 0 && rc == 0) rc = cli_error("dedup", "writing report %s failed", a->report_path);
-        report = NULL;
-    }
+    if (rc == 0 && report) rc = cli_out_commit("dedup", report);
 out:
-    if (report) fclose(report);
+    if (report) cli_out_close(report);  /* not committed after an error: removed */
     free(pass3_inputs);
     free_ctx(&x);
     return rc;

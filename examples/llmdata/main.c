@@ -41,6 +41,7 @@ static int usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    cli_install_signals();
     if (argc < 2) return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(stdout);
     if (strcmp(argv[1], "--version") == 0) {
