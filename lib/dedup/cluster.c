@@ -568,15 +568,15 @@ static void process_bucket(llmd_dedup_clusters *c, const bitem *it, size_t a, si
         /* Earlier members' distinct roots (refreshed: they may have merged since): when they are all
          * ri already, nothing in this bucket can join anything new to di. */
         size_t w = 0;
-        int other = 0;
-        for (size_t k = 0; k < nr; k++) {
+        int other = nr > LLMD_DEDUP_BUCKET_SCAN;  /* many apart: scan without refreshing (bounded) */
+        for (size_t k = 0; k < nr && !other; k++) {
             uint32_t r = uf_find(c->parent, roots[k]);
             int dup = 0;
             for (size_t q = 0; q < w && q < 8 && !dup; q++) dup = roots[w - 1 - q] == r;
             if (!dup) roots[w++] = r;
             other |= r != ri;
         }
-        nr = w;
+        if (!other) nr = w;
         if (other) {
             size_t lo = i - a > LLMD_DEDUP_BUCKET_SCAN ? i - LLMD_DEDUP_BUCKET_SCAN : a;
             for (size_t k = i; k-- > lo;) {
@@ -591,7 +591,7 @@ static void process_bucket(llmd_dedup_clusters *c, const bitem *it, size_t a, si
                 offer_link(c, dk, di, (float)jac);
             }
         }
-        roots[nr++] = uf_find(c->parent, di);
+        if (nr <= LLMD_DEDUP_BUCKET_SCAN) roots[nr++] = uf_find(c->parent, di);
     }
 }
 
