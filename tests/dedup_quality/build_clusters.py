@@ -2,18 +2,19 @@
 """Near-duplicate CLUSTER test set with known truth (stdlib only), as issue 14 describes.
 
     build_clusters.py CORPUS.jsonl OUT.tsv [--bases N] [--unrelated U] [--seed S]
-                      [--min-words A] [--max-words B] [--min-jaccard J] [--near-miss F]
+                      [--min-words A] [--max-words B] [--min-jaccard J] [--max-jaccard K]
+                      [--near-miss F] [--near-min L] [--near-max M]
 
 Base documents are real corpus documents (their first B words, at least A words), taken in a seeded
 random order, skipping any whose exact word-5-gram Jaccard with a chosen base is > 0.2.  Each base
 gets 1 to 4 edited copies (a cluster of 2 to 5 documents): every word independently, with
 probability p, is substituted (a word from another base), deleted, or followed by an inserted word
 (1/3 each), plus case and white-space noise that the documented folding removes.  A copy is kept
-only if its exact Jaccard with its base is >= J (default 0.85); p is drawn per copy so that most
+only if its exact Jaccard with its base is in [J, K] (default [0.85, 1]); p is drawn per copy so that most
 copies land in [J, J + 0.07], where two copies of one base are often BELOW 0.8 to each other: the
 chains copy - base - copy that one-pass dedup cannot join when the base comes last.  A fraction F
 (default 0.5) of the bases also get a NEAR MISS: an edited copy whose Jaccard with the base is in
-[0.65, 0.78], just under the threshold, where a MinHash estimate errs.  U unrelated
+[L, M] (default [0.65, 0.78]), just under the threshold, where a MinHash estimate errs.  U unrelated
 corpus documents are added; any document whose Jaccard with a document of another cluster is above
 0.35 is dropped (unrelated documents are <= 0.35 to everything).  Documents are shuffled (seeded).
 
@@ -99,6 +100,9 @@ def main():
     ap.add_argument("--max-words", type=int, default=120)
     ap.add_argument("--min-jaccard", type=float, default=0.85)
     ap.add_argument("--near-miss", type=float, default=0.5)
+    ap.add_argument("--max-jaccard", type=float, default=1.0, help="copies above this are redrawn")
+    ap.add_argument("--near-min", type=float, default=0.65)
+    ap.add_argument("--near-max", type=float, default=0.78)
     ap.add_argument("--threshold", type=float, default=0.8)
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -134,14 +138,14 @@ def main():
             t = edit(rng, toks, rng.uniform(0.015, 0.03), vocab)
             s = shingle_set(t)
             j = jaccard(s, base_sets[i])
-            if j >= a.min_jaccard:
+            if a.min_jaccard <= j <= a.max_jaccard:
                 members.append((gid, t, s))
                 copy_j.append(j)
         if rng.random() < a.near_miss:
             for _ in range(400):
                 t = edit(rng, toks, rng.uniform(0.03, 0.07), vocab)
                 s = shingle_set(t)
-                if 0.65 <= jaccard(s, base_sets[i]) <= 0.78:
+                if a.near_min <= jaccard(s, base_sets[i]) <= a.near_max:
                     items.append((gid, t, s))
                     break
         for x in range(1, len(members)):

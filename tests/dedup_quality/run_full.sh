@@ -58,3 +58,21 @@ echo "== llmdata dedup --verify estimate; --streaming; --streaming --bands 16 --
 "$BUILD/examples/llmdata/llmdata" dedup -q --streaming "$W/cl0.jsonl" > "$W/k_str.jsonl"
 "$BUILD/examples/llmdata/llmdata" dedup -q --streaming --bands 16 --rows 8 --verify exact "$W/cl0.jsonl" > "$W/k_strx.jsonl"
 /usr/bin/python3 "$here/measure_clusters.py" "$W/cl.tsv" "$W/k_est.jsonl" "$W/k_str.jsonl" "$W/k_strx.jsonl" || true
+
+# Near the threshold: copies at exact Jaccard 0.80-0.86 to their base, a near miss at 0.74-0.79 for
+# every base.  The 128-permutation estimate (standard error ~0.03) cannot hold precision and recall
+# >= 0.95 here; exact verification (the default) can.
+/usr/bin/python3 "$here/build_clusters.py" "$CORPUS" "$W/hard.tsv" --bases ${CL_BASES:-300} --unrelated 100 \
+  --min-jaccard 0.8 --max-jaccard 0.86 --near-miss 1 --near-min 0.74 --near-max 0.79 --min-words 150 --max-words 300
+/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    f = line.rstrip("\n").split("\t")
+    t = f[3].replace("\\\\", "\x00").replace("\\n", "\n").replace("\\t", "\t").replace("\x00", "\\")
+    print(json.dumps({"id": f[0], "text": t}, ensure_ascii=False))
+' "$W/hard.tsv" > "$W/hard.jsonl"
+echo "== near the threshold: default (exact), --verify estimate, --streaming"
+"$BUILD/examples/llmdata/llmdata" dedup -q "$W/hard.jsonl" > "$W/h_exact.jsonl"
+"$BUILD/examples/llmdata/llmdata" dedup -q --verify estimate "$W/hard.jsonl" > "$W/h_est.jsonl"
+"$BUILD/examples/llmdata/llmdata" dedup -q --streaming "$W/hard.jsonl" > "$W/h_str.jsonl"
+/usr/bin/python3 "$here/measure_clusters.py" "$W/hard.tsv" "$W/h_exact.jsonl" "$W/h_est.jsonl" "$W/h_str.jsonl" || true
