@@ -60,9 +60,9 @@
  *
  * ---- Thread safety ---------------------------------------------------------------------------------
  * llmd_minhasher is immutable after construction: any number of threads may use one at once.
- * llmd_lsh_index and llmd_exact_set and llmd_line_dedup are NOT internally locked: one thread at a
- * time (a single writer; concurrent read-only calls are not supported either, since lookups use
- * scratch space in the object).
+ * llmd_lsh_index, llmd_exact_set, llmd_line_dedup, llmd_union_find and llmd_dedup_clusters are NOT
+ * internally locked: one thread at a time (a single writer; concurrent read-only calls are not
+ * supported either, since lookups use scratch space or compress union-find paths).
  */
 #ifndef LLMDATA_DEDUP_H
 #define LLMDATA_DEDUP_H
