@@ -102,6 +102,8 @@ static int open_spool(dc_input *in) {
 
 /* ---- the read loop of passes 1 and 2 ----------------------------------------------------------- */
 
+static int pass2_doc(dc_ctx *x, size_t input, uint64_t line, const char *text, size_t len);
+
 typedef int (*doc_fn)(dc_ctx *x, size_t input, uint64_t line, const char *text, size_t len);
 
 /* Reads input i (its spool after pass 1), calling fn for each document that has the field; the
@@ -143,6 +145,12 @@ static int read_pass(dc_ctx *x, size_t i, int first, doc_fn fn, cli_stats *st) {
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;
         uint64_t ln = llmd_reader_line_number(r);
+        /* Pass 2 without --skip-bad: every non-blank line is a document (pass 1 refused the run
+         * otherwise), so one that needs no shingle set is counted without being parsed. */
+        if (!first && !c->skip_bad && fn == pass2_doc && !llmd_dedup_clusters_needs_shingles(x->job, x->next_doc)) {
+            x->next_doc++;
+            continue;
+        }
         const char *text;
         size_t tlen;
         if ((s = llmd_json_doc_parse(d, line, len)) != LLMD_OK ||
@@ -205,8 +213,6 @@ static int pass1_doc(dc_ctx *x, size_t input, uint64_t line, const char *text, s
 static int pass2_doc(dc_ctx *x, size_t input, uint64_t line, const char *text, size_t len) {
     uint64_t doc = x->next_doc++;
     if (!llmd_dedup_clusters_needs_shingles(x->job, doc)) return 0;
-    llmd_dedup_verdict v;
-    (void)v;
     uint64_t *sh = NULL;
     size_t n = 0;
     llmd_status s = llmd_minhash_shingles(x->mh, text, len, x->sigs, &sh, &n);

@@ -115,6 +115,13 @@ expect chain-stdin "$(cut -d, -f1 "$T/out.jsonl" | tr '\n' '|')" '{"id":"c1"|{"i
 cat "$T/chain.jsonl" | TMPDIR="$T/tmp" "$LLMDATA" dedup -q > "$T/out.jsonl" || fail "pipe exited $?"
 expect chain-pipe "$(cut -d, -f1 "$T/out.jsonl" | tr '\n' '|')" '{"id":"c1"|{"id":"u"|'
 expect spool-left "$(ls "$T/tmp" | wc -l | tr -d ' ')" 0
+# Bad lines and documents without the field, skipped in every pass (--skip-bad): same clusters.
+{ echo 'not json'; sed -n 1,2p "$T/chain.jsonl"; echo '{"id":"nofield"}'; sed -n 3,4p "$T/chain.jsonl"; } > "$T/bad.jsonl"
+"$LLMDATA" dedup -q --skip-bad --report "$T/r.jsonl" "$T/bad.jsonl" > "$T/out.jsonl" || fail "skip-bad exited $?"
+expect chain-skip-bad "$(cut -d, -f1 "$T/out.jsonl" | tr '\n' '|')" '{"id":"c1"|{"id":"u"|'
+expect chain-skip-bad-report "$(cut -d, -f1-3 "$T/r.jsonl" | tr '\n' '|')" '{"id":"c2","kept":"c1","linked":"b"|{"id":"b","kept":"c1","linked":"c1"|'
+"$LLMDATA" dedup -q "$T/bad.jsonl" > /dev/null 2> "$T/err"; expect chain-bad-line $? 1
+grep -q "bad.jsonl:1" "$T/err" || fail "bad line message: $(cat "$T/err")"
 # --verify none keeps the candidates' clusters without checking; not a streaming mode.
 "$LLMDATA" dedup -q --verify none "$T/chain.jsonl" > "$T/out.jsonl" || fail "verify none exited $?"
 expect verify-none "$(wc -l < "$T/out.jsonl" | tr -d ' ')" 2
