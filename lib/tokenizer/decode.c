@@ -274,10 +274,20 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
     if (tok == NULL || (ids == NULL && n > 0) || text == NULL || len == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_decode: NULL argument");
     bool skip = (flags & LLMD_TOK_SKIP_SPECIAL) != 0;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] >= tok->n_ids || tok->id_str[ids[i]] == NULL)
+    /* ids -> table slots (the ids themselves unless the id space is sparse) */
+    uint32_t *slots = NULL;
+    if (tok->sparse.keys != NULL && n > 0 && (slots = llmd_malloc(n * sizeof *slots)) == NULL)
+        return llmd_fail_nomem("decode");
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = llmd_tok_slot(tok, ids[i]);
+        if (slot == UINT32_MAX) {
+            llmd_free(slots);
             return llmd_fail(LLMD_ERR_RANGE, "decode: id %u at index %zu is not in the vocabulary (size %zu)", ids[i], i,
                              tok->n_ids);
+        }
+        if (slots) slots[i] = slot;
+    }
+    if (slots) ids = slots;
     llmd_status st = LLMD_OK;
     llmd_buf out = {0};
     if (tok->tiktoken) {
@@ -303,6 +313,7 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
         }
         tl_free(&list);
     }
+    llmd_free(slots);
     if (st == LLMD_OK && (st = llmd_buf_putc(&out, 0)) == LLMD_OK) {
         out.len--; /* keep the terminating NUL outside the length */
         *text = llmd_buf_detach(&out, len);
