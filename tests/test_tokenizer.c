@@ -444,6 +444,14 @@ START_TEST(test_tiktoken_duplicate_rank) {
     llmd_tokenizer *t = NULL;
     ck_fails(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"), LLMD_ERR_PARSE, "line 258: rank 97 is already the rank of line 98");
     ck_assert(t == NULL);
+    /* a rank that is a special token's id (gpt2: <|endoftext|> = 50256) would decode ambiguously */
+    at -= strlen("YmM= 97\n");
+    at += (size_t)sprintf(ranks + at, "YmM= 50256\n");
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"), LLMD_ERR_PARSE, "rank 50256 is the id of the special token <|endoftext|>");
+    at -= strlen("YmM= 50256\n");
+    at += (size_t)sprintf(ranks + at, "YmM= 257\n");
+    ck_ok(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"));
+    llmd_tokenizer_free(t);
     free(ranks);
 }
 END_TEST

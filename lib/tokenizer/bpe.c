@@ -334,7 +334,7 @@ static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llm
         size_t k;
         if (cache_get(c, s, len, h, &ids, &k)) {
             if ((st = out_reserve(c, k)) != LLMD_OK) return st;
-            memcpy(c->ids + c->n_ids, ids, k * sizeof *ids);
+            if (k) memcpy(c->ids + c->n_ids, ids, k * sizeof *ids);   /* k = 0: c->ids may be NULL */
             c->n_ids += k;
             return LLMD_OK;
         }
@@ -369,6 +369,7 @@ static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llm
     if (whole != UINT32_MAX)
         atomic_store_explicit(&tok->whole_ok[whole_slot], (c->n_ids - first == 1 && c->ids[first] == whole) ? 1 : 2,
                               memory_order_relaxed);
-    if (use_cache) cache_put(c, s, len, h, c->ids + first, c->n_ids - first);
+    /* no ids (an empty vocabulary): c->ids may still be NULL, and NULL + 0 is undefined too */
+    if (use_cache) cache_put(c, s, len, h, c->n_ids > first ? c->ids + first : NULL, c->n_ids - first);
     return LLMD_OK;
 }

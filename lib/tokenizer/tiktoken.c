@@ -174,6 +174,13 @@ llmd_status llmd_tok_load_tiktoken(llmd_tokenizer *tok, const char *data, size_t
     tok->pretok->behavior = LLMD_TOK_BEH_ISOLATED;
     tok->pretok->pat.kind = LLMD_TOK_PAT_REGEX;
     if ((st = llmd_tok_regex_new(&tok->pretok->pat.re, pat, strlen(pat), tok->force_regex)) != LLMD_OK) return st;
+    /* A rank equal to a special token's id would make that id decode as the special token (or
+     * as the rank's bytes, depending on the reader): refused by name. */
+    for (size_t i = 0; i < tok->raw_vocab.n; i++)
+        for (size_t k = 0; k < enc->n_specials; k++)
+            if (tok->raw_vocab.ent[i].value == enc->specials[k].id)
+                return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: rank %u is the id of the special token %s of "
+                                 "the %s encoding", enc->specials[k].id, enc->specials[k].name, pattern);
     tok->added = llmd_calloc(enc->n_specials, sizeof *tok->added);
     if (tok->added == NULL) return llmd_fail_nomem("special tokens");
     for (size_t i = 0; i < enc->n_specials; i++) {
