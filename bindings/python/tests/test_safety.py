@@ -44,7 +44,10 @@ class CloseWhileInFlightTest(unittest.TestCase):
         th = threading.Thread(target=work)
         th.start()
         started.wait()
-        time.sleep(min(0.3, 0.3 * once * reps))
+        deadline = time.monotonic() + 60
+        while tok.__dict__["_hstate"][1] == 0 and th.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.001)            # until the C call has begun (the texts are converted first)
+        time.sleep(0.1 * once * reps)    # well inside the ~1 s call
         in_flight = tok.__dict__["_hstate"][1] > 0
         tok.close()                      # must not free the tokenizer under the running call
         self.assertTrue(tok.closed)
