@@ -529,6 +529,24 @@ START_TEST(test_normalizer_growth_bounded) {
     ck_ok(llmd_tokenizer_from_json(&t, js, strlen(js), NULL));
     uint32_t *ids;
     size_t n;
+    /* the same expansion as a Replace decoder: decode refuses instead of growing without bound */
+    {
+        char *jd = malloc(big + 1024);
+        sprintf(jd, "{\"decoder\": %s, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": []}}",
+                norm);
+        llmd_tokenizer *td;
+        ck_ok(llmd_tokenizer_from_json(&td, jd, strlen(jd), NULL));
+        uint32_t many[1000] = {0};
+        char *txt;
+        size_t tl;
+        ck_fails(llmd_tokenizer_decode(td, many, 1000, 0, &txt, &tl), LLMD_ERR_RANGE, "Replace decoder");
+        uint32_t bs[3] = {1, 1, 1};   /* no "a": unchanged */
+        ck_ok(llmd_tokenizer_decode(td, bs, 3, 0, &txt, &tl));
+        ck_assert_str_eq(txt, "bbb");
+        llmd_free(txt);
+        llmd_tokenizer_free(td);
+        free(jd);
+    }
     char *doc = malloc(big);
     memset(doc, 'a', big);
     ck_fails(llmd_tokenizer_encode(t, doc, big, 0, &ids, &n, NULL), LLMD_ERR_RANGE, "normalizer");

@@ -130,7 +130,8 @@ LLMD_API llmd_status llmd_tokenizer_encode_batch(const llmd_tokenizer *tok, cons
  * the concatenated token bytes).  flags: LLMD_TOK_SKIP_SPECIAL.  *text is NUL-terminated,
  * *len bytes long, freed with llmd_free().  Byte sequences that are not valid UTF-8 decode to
  * U+FFFD as the reference libraries do.  Thread-safe.
- * Errors: LLMD_ERR_RANGE (an id not in the vocabulary, index named), INVALID_ARG, NOMEM. */
+ * Errors: LLMD_ERR_RANGE (an id not in the vocabulary, index named; or a Replace decoder making
+ * the text longer than 16 times the tokens' bytes + 4096), INVALID_ARG, NOMEM. */
 LLMD_API llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids, size_t n,
                                            unsigned flags, char **text, size_t *len);
 

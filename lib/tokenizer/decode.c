@@ -201,7 +201,10 @@ static llmd_status d_strip(const llmd_tok_decoder *d, const toklist *in, toklist
     return st;
 }
 
-static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, const toklist *in, toklist *out) {
+/* Replace is the one decoder that can grow text; its output is bounded like the normalizers'
+ * (LLMD_TOK_NORM_GROWTH times the decoded tokens' bytes + LLMD_TOK_NORM_SLACK). */
+static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, const toklist *in, toklist *out,
+                             size_t limit) {
     llmd_tok_span *sp = NULL;
     size_t ns = 0, cap = 0;
     llmd_status st = LLMD_OK;
@@ -213,6 +216,9 @@ static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs
             s = tl_str(in, i);
             if (sp[k].match) st = tl_extend(out, d->content, d->content_len);
             else st = tl_extend(out, s + sp[k].start, sp[k].end - sp[k].start);
+            if (st == LLMD_OK && out->buf.len > limit)
+                st = llmd_fail(LLMD_ERR_RANGE, "decode: the Replace decoder would make the text longer than %zu bytes "
+                               "(%ux the tokens' bytes + %u)", limit, LLMD_TOK_NORM_GROWTH, LLMD_TOK_NORM_SLACK);
         }
     }
     llmd_free(sp);
@@ -241,10 +247,10 @@ static llmd_status d_bpe(const llmd_tok_decoder *d, const toklist *in, toklist *
     return st;
 }
 
-static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, toklist *list) {
+static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, toklist *list, size_t limit) {
     if (d->kind == LLMD_TOK_D_SEQ) {
         llmd_status st = LLMD_OK;
-        for (size_t i = 0; i < d->n_items && st == LLMD_OK; i++) st = run_decoder(&d->items[i], rs, list);
+        for (size_t i = 0; i < d->n_items && st == LLMD_OK; i++) st = run_decoder(&d->items[i], rs, list, limit);
         return st;
     }
     toklist out = {0};
@@ -255,7 +261,7 @@ static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *
     case LLMD_TOK_D_METASPACE: st = d_metaspace(d, list, &out); break;
     case LLMD_TOK_D_FUSE: st = d_fuse(list, &out); break;
     case LLMD_TOK_D_STRIP: st = d_strip(d, list, &out); break;
-    case LLMD_TOK_D_REPLACE: st = d_replace(d, rs, list, &out); break;
+    case LLMD_TOK_D_REPLACE: st = d_replace(d, rs, list, &out, limit); break;
     case LLMD_TOK_D_BPE: st = d_bpe(d, list, &out); break;
     default: st = llmd_fail(LLMD_ERR_INTERNAL, "unknown decoder %d", d->kind);
     }
@@ -305,7 +311,11 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
             st = tl_push(&list, tok->id_str[ids[i]], tok->id_len[ids[i]]);
         }
         llmd_tok_regex_state rs = {0};
-        if (st == LLMD_OK && tok->decoder) st = run_decoder(tok->decoder, &rs, &list);
+        size_t in_bytes = list.buf.len;
+        size_t limit = in_bytes > (SIZE_MAX - LLMD_TOK_NORM_SLACK) / LLMD_TOK_NORM_GROWTH
+                           ? SIZE_MAX
+                           : in_bytes * LLMD_TOK_NORM_GROWTH + LLMD_TOK_NORM_SLACK;
+        if (st == LLMD_OK && tok->decoder) st = run_decoder(tok->decoder, &rs, &list, limit);
         llmd_tok_regex_state_free(&rs);
         for (size_t i = 0; i < list.n && st == LLMD_OK; i++) {
             if (i > 0 && tok->decoder == NULL) st = llmd_buf_putc(&out, ' ');
