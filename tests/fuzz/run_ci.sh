@@ -28,6 +28,12 @@ build fuzz_dedup_index tests/fuzz/fuzz_dedup_index.c lib/dedup/[a-z]*.c lib/comm
 # Seeds.
 mkdir -p "$work/corpus-tok" "$work/corpus-tiktoken" "$work/corpus-dedup"
 cp tests/data/tokenizer/*.json "$work/corpus-tok/"
+# Shapes that once crashed or blew up: an empty vocabulary, sparse ids, an expanding normalizer.
+m='"model": {"type": "BPE", "vocab": '
+printf '{%s{}, "merges": []}}\xffhello world' "$m" > "$work/corpus-tok/empty"
+printf '{%s{"a": 0, "b": 268435455, " ": 7}, "merges": []}}\xffab ba' "$m" > "$work/corpus-tok/sparse"
+printf '{"normalizer": {"type": "Replace", "pattern": {"String": "a"}, "content": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}, %s{"a": 0, "b": 1}, "merges": []}}\xffaaaa' \
+  "$m" > "$work/corpus-tok/replace"
 /usr/bin/python3 - "$work/corpus-tiktoken" <<'PY'
 import base64, sys
 d = sys.argv[1]
