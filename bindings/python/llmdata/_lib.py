@@ -186,18 +186,44 @@ def int_array(values, dtype, name, ndim=1):
 
 
 # ---- handles ---------------------------------------------------------------------------------
-class _Use:
-    __slots__ = ("_obj", "_h")
+class _State:
+    """A handle and its in-flight call count; `use` is the (reusable, thread-safe) context
+    manager that counts a call in and out."""
+    __slots__ = ("lock", "busy", "closed", "h", "deps", "owner", "use")
 
-    def __init__(self, obj):
-        self._obj = obj
+    def __init__(self, owner, h, deps):
+        self.lock = threading.Lock()
+        self.busy = 0
+        self.closed = False
+        self.h = h
+        self.deps = deps
+        self.owner = owner
+        self.use = _Use(self)
+
+
+class _Use:
+    __slots__ = ("_st",)
+
+    def __init__(self, st):
+        self._st = st
 
     def __enter__(self):
-        self._h = self._obj._enter()
-        return self._h
+        st = self._st
+        with st.lock:
+            if st.closed:
+                raise ValueError(f"{st.owner._what} is closed")
+            st.busy += 1
+            return st.h
 
     def __exit__(self, *exc):
-        self._obj._leave()
+        st = self._st
+        with st.lock:
+            st.busy -= 1
+            if st.busy or not st.closed or st.h is None:
+                return False
+            h, st.h = st.h, None
+        st.owner._free(h, st)
+        return False
 
 
 class Handle:
@@ -212,6 +238,7 @@ class Handle:
     into a ShardWriter): they are kept open until this handle is freed."""
 
     _what = "object"
+    _hstate = None
 
     def _release(self, handle):
         raise NotImplementedError
@@ -227,13 +254,13 @@ class Handle:
                 d._leave()
             self._release(h)
             raise
-        self.__dict__["_hstate"] = [threading.Lock(), 0, False, h, tuple(pinned)]  # lock, busy, closed, h, deps
+        self._hstate = _State(self, h, tuple(pinned))
 
     @property
     def _h(self):
         """The raw handle (None when closed); prefer _use() for calls."""
-        st = self.__dict__.get("_hstate")
-        return None if st is None or st[2] else st[3]
+        st = self._hstate
+        return None if st is None or st.closed else st.h
 
     @_h.setter
     def _h(self, h):   # older wrappers assign self._h = handle directly
@@ -242,56 +269,54 @@ class Handle:
 
     @property
     def closed(self):
-        st = self.__dict__.get("_hstate")
-        return st is None or st[2]
+        st = self._hstate
+        return st is None or st.closed
 
-    def _enter(self):
-        st = self.__dict__.get("_hstate")
-        if st is None:
-            raise ValueError(f"{self._what} is closed")
-        with st[0]:
-            if st[2]:
-                raise ValueError(f"{self._what} is closed")
-            st[1] += 1
-            return st[3]
+    @property
+    def _calls_in_flight(self):
+        st = self._hstate
+        return 0 if st is None else st.busy
 
-    def _leave(self):
-        st = self.__dict__["_hstate"]
-        with st[0]:
-            st[1] -= 1
-            free = st[1] == 0 and st[2] and st[3] is not None
-            h = st[3]
-            if free:
-                st[3] = None
-        if free:
-            self._free(h, st)
+    @property
+    def _freed(self):
+        st = self._hstate
+        return st is None or st.h is None
 
     def _use(self):
-        return _Use(self)
+        """Context manager of one call: `with self._use() as h:` gives the raw handle."""
+        st = self._hstate
+        if st is None:
+            raise ValueError(f"{self._what} is closed")
+        return st.use
+
+    def _enter(self):
+        return self._use().__enter__()
+
+    def _leave(self):
+        self._hstate.use.__exit__(None, None, None)
 
     def _free(self, h, st):
         try:
             self._release(h)
         finally:
-            deps, st[4] = st[4], ()
+            deps, st.deps = st.deps, ()
             for d in deps:
                 d._leave()
 
     def close(self):
         """Releases the handle (at once, or when the last call in flight returns)."""
-        st = self.__dict__.get("_hstate")
+        st = self._hstate
         if st is None:
             return
-        with st[0]:
-            if st[2]:
+        with st.lock:
+            if st.closed:
                 return
-            st[2] = True
-            h = st[3]
-            free = st[1] == 0 and h is not None
-            if free:
-                st[3] = None
-        if free:
-            self._free(h, st)
+            st.closed = True
+            h = st.h
+            if st.busy or h is None:
+                return
+            st.h = None
+        self._free(h, st)
 
     def __del__(self):
         try:

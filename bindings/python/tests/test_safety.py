@@ -45,10 +45,10 @@ class CloseWhileInFlightTest(unittest.TestCase):
         th.start()
         started.wait()
         deadline = time.monotonic() + 60
-        while tok.__dict__["_hstate"][1] == 0 and th.is_alive() and time.monotonic() < deadline:
+        while tok._calls_in_flight == 0 and th.is_alive() and time.monotonic() < deadline:
             time.sleep(0.001)            # until the C call has begun (the texts are converted first)
         time.sleep(0.1 * once * reps)    # well inside the ~1 s call
-        in_flight = tok.__dict__["_hstate"][1] > 0
+        in_flight = tok._calls_in_flight > 0
         tok.close()                      # must not free the tokenizer under the running call
         self.assertTrue(tok.closed)
         with self.assertRaises(ValueError):
@@ -61,7 +61,7 @@ class CloseWhileInFlightTest(unittest.TestCase):
             a, b = int(offs[k * n]), int(offs[(k + 1) * n])
             np.testing.assert_array_equal(ids[a:b], want_ids)
         self.assertTrue(in_flight, "the call had already returned: the test proved nothing")
-        self.assertIsNone(tok.__dict__["_hstate"][3])   # freed by the call on its way out
+        self.assertTrue(tok._freed)      # freed by the call on its way out
 
     def test_redactor_closed_from_its_own_validator(self):
         calls = []
@@ -97,9 +97,9 @@ class CloseWhileInFlightTest(unittest.TestCase):
             with self.assertRaises(ValueError):
                 w.add(llmdata.PackedWindow(np.zeros(4, np.uint32), np.array([0, 4], np.uint32),
                                            np.arange(4, dtype=np.uint32), np.zeros(1, np.int64)))
-            self.assertIsNotNone(w.__dict__["_hstate"][3])   # pinned by the packer
+            self.assertFalse(w._freed)                       # pinned by the packer
             p.close()
-            self.assertIsNone(w.__dict__["_hstate"][3])      # released with the packer
+            self.assertTrue(w._freed)                        # released with the packer
             self.assertEqual(os.listdir(d), [])              # an unfinished writer leaves no file
 
     def test_every_handle_owner_uses_the_base(self):
