@@ -9,11 +9,12 @@ cli="$b/examples/llmdata/llmdata"
 root=$(cd "$(dirname "$0")/.." && pwd)
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-head -400 "$root/examples/data/sample.jsonl" > "$T/in.jsonl"
+for i in 1 2 3 4; do cat "$root/examples/data/sample.jsonl"; done > "$T/in.jsonl"
 run() {
   echo "tsan: $*"
   "$@" > "$T/log" 2>&1 || { rc=$?; cat "$T/log" >&2; echo "tsan: FAILED ($rc): $*" >&2; exit 1; }
 }
+run "$cli" clean -q --threads 2 --redact all -o "$T/c.jsonl" "$T/in.jsonl"
 run "$cli" minhash -q --threads 2 -o "$T/m.jsonl" "$T/in.jsonl"
 run "$cli" dedup -q --threads 2 -o "$T/d.jsonl" "$T/in.jsonl"
 run "$cli" tokenize -q --threads 2 --tokenizer "$root/examples/data/gpt2-tokenizer.json" -o "$T/t.jsonl" "$T/in.jsonl"
