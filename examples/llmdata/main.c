@@ -75,10 +75,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "llmdata: unknown command '%s'\n", argv[1]);
         return usage(stderr);
     }
-    /* `llmdata COMMAND --version` works for every command. */
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) break;
-        if (strcmp(argv[i], "--version") == 0) return print_version();
-    }
+    /* `llmdata COMMAND --version` works for every command (only as the command's only argument:
+     * `llmdata delta files T --version V` is a table version). */
+    if (argc == 3 && strcmp(argv[2], "--version") == 0) return print_version();
     return c->fn(argc - 1, argv + 1);
 }
