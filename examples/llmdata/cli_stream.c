@@ -9,6 +9,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +275,13 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     engine *ep = calloc(1, sizeof *ep);
     if (ep == NULL) return cli_error(name, "out of memory");
     engine *e = ep;
+#if defined(__GLIBC__)
+    /* Batches allocate and free the same few megabytes over and over: keep freed memory in the
+     * process instead of returning it to the kernel and faulting it back in (page faults were
+     * ~10% of `clean`'s time). */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
     *e = (engine){.name = name, .c = c, .inputs = inputs, .n_inputs = n_inputs, .work = work, .fn = fn,
                   .ctx = ctx, .out = out, .s = s};
     e->workers = work ? cli_worker_count(threads) : 0;
