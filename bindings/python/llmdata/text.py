@@ -13,6 +13,7 @@ be shared by any number of threads (the C calls release the GIL).
 """
 import collections
 import ctypes
+import struct
 import threading
 
 from ._lib import check, fn, lib, to_bytes
@@ -120,25 +121,31 @@ def clean_text(text, **opts):
     return _take(out, n.value).decode("utf-8")
 
 
-def _run_batch(datas, do_clean, copts, redactor, threads):
-    """llmd_text_batch_run over a list of bytes; returns [(bytes, [(type, start, end)])]."""
+# llmd_pii_span as the C compiler lays it out (type pointer, type_id, start, end).
+_SPAN_STRUCT = struct.Struct("@PINN")
+assert _SPAN_STRUCT.size == ctypes.sizeof(_Span)
+
+
+def _run_batch_raw(datas, do_clean, copts, redactor, threads):
+    """llmd_text_batch_run over a list of bytes.  Returns (blob, offsets, span_rows, span_offsets):
+    output i is blob[offsets[i]:offsets[i+1]], its spans span_rows[span_offsets[i]:span_offsets[i+1]]
+    as (type_ptr, type_id, start, end) tuples.  Read in a few bulk copies, not field by field."""
     n = len(datas)
     arr = (ctypes.c_char_p * max(n, 1))(*datas)
-    lens = (ctypes.c_size_t * max(n, 1))(*[len(d) for d in datas])
+    lens = (ctypes.c_size_t * max(n, 1))(*map(len, datas))
     out = ctypes.POINTER(_Batch)()
     failed = ctypes.c_size_t()
     check(_f("llmd_text_batch_run")(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
                                     redactor, int(threads), ctypes.byref(out), ctypes.byref(failed)))
     try:
         b = out.contents
-        total = b.offsets[n]
-        blob = ctypes.string_at(b.data, total) if total else b""
-        res = []
-        for i in range(n):
-            spans = [(b.spans[k].type.decode(), b.spans[k].start, b.spans[k].end)
-                     for k in range(b.span_offsets[i], b.span_offsets[i + 1])]
-            res.append((blob[b.offsets[i]:b.offsets[i + 1]], spans))
-        return res
+        size_arr = ctypes.c_size_t * (n + 1)
+        offsets = ctypes.cast(b.offsets, ctypes.POINTER(size_arr)).contents[:]
+        span_offsets = ctypes.cast(b.span_offsets, ctypes.POINTER(size_arr)).contents[:]
+        blob = ctypes.string_at(b.data, offsets[n]) if offsets[n] else b""
+        ns = span_offsets[n]
+        rows = list(_SPAN_STRUCT.iter_unpack(ctypes.string_at(b.spans, ns * _SPAN_STRUCT.size))) if ns else []
+        return blob, offsets, rows, span_offsets
     finally:
         _f("llmd_text_batch_free")(out)
 
@@ -146,7 +153,8 @@ def _run_batch(datas, do_clean, copts, redactor, threads):
 def clean_texts(texts, threads=0, **opts):
     """Cleans many texts at once (threads: 0 = one per CPU); returns a list of str."""
     datas = [to_bytes(t) for t in texts]
-    return [d.decode("utf-8") for d, _ in _run_batch(datas, True, _clean_options(**opts), None, threads)]
+    blob, offs, _, _ = _run_batch_raw(datas, True, _clean_options(**opts), None, threads)
+    return [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(len(datas))]
 
 
 def _char_spans(data, spans):
@@ -199,6 +207,7 @@ class Redactor:
         o = _RedactorOptions(1, mask.value, tmpl, crules if rules else None, len(rules))
         self._h = ctypes.c_void_p()
         check(_f("llmd_redactor_new")(ctypes.byref(self._h), ctypes.byref(o)))
+        self._type_names = {}   # type id -> name, filled as batches meet them
 
     def _wrap(self, validator):
         def call(ptr, n, _user):
@@ -256,23 +265,45 @@ class Redactor:
         """clean_text(text, **clean_opts) then redact(); spans are offsets into the cleaned text."""
         return self.redact(clean_text(text, **clean_opts))
 
-    def redact_batch(self, texts, threads=0, clean=False, **clean_opts):
-        """Redacts many texts (cleaning them first when clean=True) with `threads` threads
-        (0 = one per CPU).  Returns a list of (redacted, [Span]) like redact()."""
+    def redact_batch(self, texts, threads=0, clean=False, offsets=None, as_bytes=False, **clean_opts):
+        """Redacts many texts (cleaning them first when clean=True: one pass in C, spans are then
+        offsets into the cleaned text) with `threads` threads (0 = one per CPU).  Returns a list of
+        (redacted, [Span]) like redact().
+
+        offsets: None = as redact() (character offsets for str inputs and for clean=True, byte
+        offsets for bytes inputs); "byte" = UTF-8 byte offsets always (no per-document offset
+        work); "char" = character offsets always.  as_bytes=True returns the redacted texts as
+        UTF-8 bytes instead of str (no decoding)."""
+        if offsets not in (None, "byte", "char"):
+            raise ValueError(f"offsets must be None, 'byte' or 'char', not {offsets!r}")
+        texts = list(texts)
         datas = [to_bytes(t) for t in texts]
-        if clean:
-            datas = [d for d, _ in _run_batch(datas, True, _clean_options(**clean_opts), None, threads)]
-            strs = [True] * len(datas)
-        else:
-            strs = [isinstance(t, str) for t in texts]
-        res = _run_batch(datas, False, None, self._handle(), threads)
+        copts = _clean_options(**clean_opts) if clean else None
+        blob, offs, rows, soffs = _run_batch_raw(datas, clean, copts, self._handle(), threads)
         self._raise_cb()
+        names = self._type_names
         out = []
-        for d, (red, spans), is_str in zip(datas, res, strs):
-            if is_str:
-                out.append((red.decode("utf-8"), _char_spans(d, spans)))
-            else:
-                out.append((red, [Span(*s) for s in spans]))
+        for k in range(len(datas)):
+            red = blob[offs[k]:offs[k + 1]]
+            text_out = red if as_bytes else red.decode("utf-8")
+            if soffs[k] == soffs[k + 1]:
+                out.append((text_out, []))
+                continue
+            spans = []
+            builtin_only = True
+            for ptr, tid, st, en in rows[soffs[k]:soffs[k + 1]]:
+                name = names.get(tid)
+                if name is None:
+                    name = names[tid] = ctypes.string_at(ptr).decode()
+                builtin_only = builtin_only and tid < len(PII_TYPES)
+                spans.append(Span(name, st, en))
+            want_char = offsets == "char" or (offsets is None and (clean or isinstance(texts[k], str)))
+            # Built-in detectors match ASCII only, so with an ASCII output and only built-in
+            # spans the text the redactor saw was ASCII: byte offsets are character offsets.
+            if want_char and not (builtin_only and red.isascii()):
+                seen = clean_text(datas[k], **clean_opts).encode("utf-8") if clean else datas[k]
+                spans = _char_spans(seen, spans)
+            out.append((text_out, spans))
         return out
 
     def close(self):
