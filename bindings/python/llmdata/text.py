@@ -126,10 +126,12 @@ _SPAN_STRUCT = struct.Struct("@PINN")
 assert _SPAN_STRUCT.size == ctypes.sizeof(_Span)
 
 
-def _run_batch_raw(datas, do_clean, copts, redactor, threads):
-    """llmd_text_batch_run over a list of bytes.  Returns (blob, offsets, span_rows, span_offsets):
-    output i is blob[offsets[i]:offsets[i+1]], its spans span_rows[span_offsets[i]:span_offsets[i+1]]
-    as (type_ptr, type_id, start, end) tuples.  Read in a few bulk copies, not field by field."""
+def _run_batch_raw(datas, do_clean, copts, redactor, threads, as_bytes=False):
+    """llmd_text_batch_run over a list of bytes.  Returns (outs, span_rows, span_offsets): outs[i]
+    is output i (str; bytes when as_bytes is True or, for a list, as_bytes[i] is true), its spans are span_rows[span_offsets[i]:
+    span_offsets[i+1]] as (type_ptr, type_id, start, end) tuples.  Outputs are decoded straight
+    from the library's buffer (a memoryview, no intermediate copy) and the spans read in one bulk
+    copy, not field by field."""
     n = len(datas)
     arr = (ctypes.c_char_p * max(n, 1))(*datas)
     lens = (ctypes.c_size_t * max(n, 1))(*map(len, datas))
@@ -140,12 +142,24 @@ def _run_batch_raw(datas, do_clean, copts, redactor, threads):
     try:
         b = out.contents
         size_arr = ctypes.c_size_t * (n + 1)
-        offsets = ctypes.cast(b.offsets, ctypes.POINTER(size_arr)).contents[:]
+        offs = ctypes.cast(b.offsets, ctypes.POINTER(size_arr)).contents[:]
         span_offsets = ctypes.cast(b.span_offsets, ctypes.POINTER(size_arr)).contents[:]
-        blob = ctypes.string_at(b.data, offsets[n]) if offsets[n] else b""
+        total = offs[n]
+        if total:
+            mv = memoryview((ctypes.c_char * total).from_address(b.data)).cast("B")
+            if as_bytes is True:
+                outs = [bytes(mv[offs[i]:offs[i + 1]]) for i in range(n)]
+            elif not as_bytes:
+                outs = [str(mv[offs[i]:offs[i + 1]], "utf-8") for i in range(n)]
+            else:   # one flag per output
+                outs = [bytes(mv[offs[i]:offs[i + 1]]) if as_bytes[i] else str(mv[offs[i]:offs[i + 1]], "utf-8")
+                        for i in range(n)]
+            mv.release()
+        else:
+            outs = [b"" if (as_bytes if isinstance(as_bytes, bool) else as_bytes[i]) else "" for i in range(n)]
         ns = span_offsets[n]
         rows = list(_SPAN_STRUCT.iter_unpack(ctypes.string_at(b.spans, ns * _SPAN_STRUCT.size))) if ns else []
-        return blob, offsets, rows, span_offsets
+        return outs, rows, span_offsets
     finally:
         _f("llmd_text_batch_free")(out)
 
@@ -153,8 +167,7 @@ def _run_batch_raw(datas, do_clean, copts, redactor, threads):
 def clean_texts(texts, threads=0, **opts):
     """Cleans many texts at once (threads: 0 = one per CPU); returns a list of str."""
     datas = [to_bytes(t) for t in texts]
-    blob, offs, _, _ = _run_batch_raw(datas, True, _clean_options(**opts), None, threads)
-    return [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(len(datas))]
+    return _run_batch_raw(datas, True, _clean_options(**opts), None, threads)[0]
 
 
 def _char_spans(data, spans):
@@ -265,27 +278,29 @@ class Redactor:
         """clean_text(text, **clean_opts) then redact(); spans are offsets into the cleaned text."""
         return self.redact(clean_text(text, **clean_opts))
 
-    def redact_batch(self, texts, threads=0, clean=False, offsets=None, as_bytes=False, **clean_opts):
+    def redact_batch(self, texts, threads=0, clean=False, offsets=None, as_bytes=None, **clean_opts):
         """Redacts many texts (cleaning them first when clean=True: one pass in C, spans are then
         offsets into the cleaned text) with `threads` threads (0 = one per CPU).  Returns a list of
         (redacted, [Span]) like redact().
 
         offsets: None = as redact() (character offsets for str inputs and for clean=True, byte
         offsets for bytes inputs); "byte" = UTF-8 byte offsets always (no per-document offset
-        work); "char" = character offsets always.  as_bytes=True returns the redacted texts as
-        UTF-8 bytes instead of str (no decoding)."""
+        work); "char" = character offsets always.  as_bytes: None = as redact() (bytes for bytes
+        inputs without clean, else str); True = UTF-8 bytes always (no decoding); False = str."""
         if offsets not in (None, "byte", "char"):
             raise ValueError(f"offsets must be None, 'byte' or 'char', not {offsets!r}")
         texts = list(texts)
         datas = [to_bytes(t) for t in texts]
         copts = _clean_options(**clean_opts) if clean else None
-        blob, offs, rows, soffs = _run_batch_raw(datas, clean, copts, self._handle(), threads)
+        if as_bytes is None:
+            flags = [] if clean else [not isinstance(t, str) for t in texts]
+            as_bytes = flags if any(flags) else False
+        outs, rows, soffs = _run_batch_raw(datas, clean, copts, self._handle(), threads, as_bytes)
         self._raise_cb()
         names = self._type_names
         out = []
         for k in range(len(datas)):
-            red = blob[offs[k]:offs[k + 1]]
-            text_out = red if as_bytes else red.decode("utf-8")
+            text_out = outs[k]
             if soffs[k] == soffs[k + 1]:
                 out.append((text_out, []))
                 continue
@@ -298,9 +313,11 @@ class Redactor:
                 builtin_only = builtin_only and tid < len(PII_TYPES)
                 spans.append(Span(name, st, en))
             want_char = offsets == "char" or (offsets is None and (clean or isinstance(texts[k], str)))
-            # Built-in detectors match ASCII only, so with an ASCII output and only built-in
-            # spans the text the redactor saw was ASCII: byte offsets are character offsets.
-            if want_char and not (builtin_only and red.isascii()):
+            # Byte offsets are character offsets when the text the redactor saw is ASCII: the input
+            # itself, or after cleaning, an ASCII output whose spans are all built-in (built-in
+            # detectors match ASCII only).
+            seen_ascii = (builtin_only and text_out.isascii()) if clean else datas[k].isascii()
+            if want_char and not seen_ascii:
                 seen = clean_text(datas[k], **clean_opts).encode("utf-8") if clean else datas[k]
                 spans = _char_spans(seen, spans)
             out.append((text_out, spans))

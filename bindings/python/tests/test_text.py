@@ -205,6 +205,34 @@ class RedactTest(unittest.TestCase):
         cleaned = self.r.redact_batch(["<b>a@example.com</b>  x"], clean=True)
         self.assertEqual(cleaned, [("[EMAIL_ADDRESS] x", [Span("EMAIL_ADDRESS", 0, 13)])])
 
+    def test_batch_offsets_and_bytes(self):
+        # Non-ASCII before a span: character offsets differ from byte offsets ("Café " is 5
+        # characters, 6 bytes); after cleaning, offsets refer to the cleaned text.
+        texts = ["Café a@example.com", b"Caf\xc3\xa9 a@example.com", "plain b@example.org"]
+        got = self.r.redact_batch(texts)
+        self.assertEqual(got, [self.r.redact(t) for t in texts])
+        self.assertEqual(got[0], ("Café [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 5, 18)]))
+        self.assertEqual(got[1], ("Café [EMAIL_ADDRESS]".encode(), [Span("EMAIL_ADDRESS", 6, 19)]))
+        by = self.r.redact_batch(texts, offsets="byte", as_bytes=True)
+        self.assertEqual(by[0], ("Café [EMAIL_ADDRESS]".encode(), [Span("EMAIL_ADDRESS", 6, 19)]))
+        self.assertEqual(by[2], (b"plain [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 6, 19)]))
+        self.assertEqual(self.r.redact_batch([texts[1]], offsets="char")[0][1], [Span("EMAIL_ADDRESS", 5, 18)])
+        # clean=True: one C pass; offsets into the cleaned text, character-based, also when the
+        # cleaning itself creates the non-ASCII text ("&eacute;" -> "é").
+        raw = ["<b>Caf&eacute;</b>  x@example.com", "<i>ok</i> y@example.com", "no pii", ""]
+        want = [self.r.redact(clean_text(t)) for t in raw]
+        self.assertEqual(self.r.redact_batch(raw, clean=True), want)
+        self.assertEqual(want[0], ("Café [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 5, 18)]))
+        self.assertEqual(self.r.redact_batch(raw, clean=True, offsets="byte")[0][1], [Span("EMAIL_ADDRESS", 6, 19)])
+        self.assertEqual(self.r.redact_batch(raw, clean=True, threads=2, html=False),
+                         [self.r.redact(clean_text(t, html=False)) for t in raw])
+        with self.assertRaises(ValueError):
+            self.r.redact_batch(raw, offsets="chars")
+        # A caller rule may match non-ASCII: its offsets are converted even in ASCII-looking output.
+        with Redactor(types="none", rules=[("WORD", "é+")], template="*") as rr:
+            self.assertEqual(rr.redact_batch(["a éé b"], clean=True), [("a * b", [Span("WORD", 2, 4)])])
+            self.assertEqual(rr.redact_batch(["a éé b"], clean=True, offsets="byte"), [("a * b", [Span("WORD", 2, 6)])])
+
     def test_threads_share_one_redactor(self):
         texts = ["id %d mail u%d@example.com card 4242 4242 4242 4242" % (i, i) for i in range(200)]
         want = [self.r.redact(t) for t in texts]
