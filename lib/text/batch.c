@@ -5,17 +5,18 @@
 #include "llmdata/text.h"
 #include "text/text_internal.h"
 
-/* Work buffers one thread reuses across texts. */
+/* Work state one thread reuses across texts. */
 typedef struct work {
-    llmd_buf clean, out;
+    llmd_buf out;
     llmd_pii_span *spans;
     size_t n_spans, cap;
+    llmd_text_scratch sc;
 } work;
 
 static void work_free(work *w) {
-    llmd_buf_free(&w->clean);
     llmd_buf_free(&w->out);
     llmd_free(w->spans);
+    llmd_text_scratch_free(&w->sc);
 }
 
 /* Cleans (if o) then redacts (if r), appending the result to `out` (NUL-terminated after) and
@@ -23,20 +24,31 @@ static void work_free(work *w) {
 static llmd_status process(const char *text, size_t len, const llmd_clean_options *o, const llmd_redactor *r,
                            work *w, llmd_buf *out) {
     llmd_status st;
-    llmd_buf_reset(&w->clean);
     w->n_spans = 0;
     if (text == NULL) text = "";
-    const char *cur = text;
-    size_t cur_len = len;
-    if (o) {
-        if ((st = llmd_text_clean_buf(text, len, o, r ? &w->clean : out)) != LLMD_OK) return st;
-        if (r == NULL) return llmd_buf_reserve(out, 0);
-        cur = w->clean.data ? w->clean.data : "";
-        cur_len = w->clean.len;
+    if (r == NULL) {
+        st = o ? llmd_text_clean_buf(text, len, o, &w->sc, out) : llmd_buf_append(out, text, len);
+        return st != LLMD_OK ? st : llmd_buf_reserve(out, 0);
     }
-    if (r == NULL) return llmd_buf_append(out, cur, cur_len);
-    if ((st = llmd_text_find(r, cur, cur_len, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
-    if ((st = llmd_text_render(r, cur, cur_len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
+    if (o == NULL) {
+        if ((st = llmd_text_find(r, text, len, &w->sc, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
+        if ((st = llmd_text_render(r, text, len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
+        return llmd_buf_reserve(out, 0);
+    }
+    /* Cleaned straight into the output: most texts have nothing to redact, and then nothing more
+     * is copied.  Otherwise the cleaned text moves aside and the redacted one takes its place. */
+    size_t base = out->len;
+    if ((st = llmd_text_clean_buf(text, len, o, &w->sc, out)) != LLMD_OK) return st;
+    if ((st = llmd_buf_reserve(out, 0)) != LLMD_OK) return st;
+    const char *cleaned = out->data + base;
+    size_t cleaned_len = out->len - base;
+    if ((st = llmd_text_find(r, cleaned, cleaned_len, &w->sc, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
+    if (w->n_spans == 0) return LLMD_OK;
+    llmd_buf *region = &w->sc.region;
+    llmd_buf_reset(region);
+    if ((st = llmd_buf_append(region, cleaned, cleaned_len)) != LLMD_OK) return st;
+    out->len = base;
+    if ((st = llmd_text_render(r, region->data, region->len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
     return llmd_buf_reserve(out, 0);
 }
 
@@ -52,7 +64,7 @@ llmd_status llmd_clean_and_redact(const char *text, size_t len, const llmd_clean
     llmd_clean_options o;
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
-    work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
+    work w = {0};
     if ((st = process(text, len, &o, r, &w, &w.out)) != LLMD_OK) {
         work_free(&w);
         return st;
@@ -101,7 +113,7 @@ static llmd_status run_range(void *arg, size_t begin, size_t end, unsigned worke
     sl->begin = begin;
     sl->end = end;
     sl->used = true;
-    work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
+    work w = {0};
     llmd_status st = LLMD_OK;
     /* Outputs are usually no longer than inputs: reserve that much once. */
     size_t want = 0;

@@ -415,7 +415,8 @@ static bool nfc_stable_run(const unsigned char *s, size_t n) {
     return true;
 }
 
-static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_buf *out) {
+static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_text_scratch *sc,
+                               llmd_buf *out) {
     uint8_t kind[256];
     bool drop = o->drop_controls != 0, ws = o->whitespace != 0;
     for (int c = 0; c < 256; c++) {
@@ -431,9 +432,10 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     llmd_status st = llmd_buf_reserve(out, n + 2);
     if (st != LLMD_OK) return st;
     emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
-    utf8proc_int32_t *cps = NULL;
-    size_t cap = 0;
-    llmd_buf seg = LLMD_BUF_INIT, norm = LLMD_BUF_INIT;
+    /* utf8proc_int32_t is int32_t (utf8proc.h); the scratch keeps the buffers between texts. */
+    utf8proc_int32_t **cps = (utf8proc_int32_t **)&sc->cps;
+    size_t *cap = &sc->cps_cap;
+    llmd_buf *seg = &sc->seg, *norm = &sc->norm;
     bool last_plain = false;   /* the last byte written is a plain ASCII character */
     size_t i = 0;
     while (i < n) {
@@ -499,18 +501,18 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                 /* The plain ASCII character just written may compose with a leading combining
                  * mark: normalise it together with the run (ASCII characters are starters, so
                  * nothing before it can interact). */
-                llmd_buf_reset(&seg);
+                llmd_buf_reset(seg);
                 if (last_plain && !e.pending && out->len > e.base) {
-                    if ((st = llmd_buf_putc(&seg, out->data[--out->len])) != LLMD_OK) goto done;
+                    if ((st = llmd_buf_putc(seg, out->data[--out->len])) != LLMD_OK) goto done;
                 }
                 for (size_t k = 0; k < rl; k++) {
                     /* Controls go before normalisation: C1 (C2 80..C2 9F) never reach utf8proc. */
                     if (drop && run[k] == 0xC2 && k + 1 < rl && run[k + 1] < 0xA0) { k++; continue; }
-                    if ((st = llmd_buf_putc(&seg, (char)run[k])) != LLMD_OK) goto done;
+                    if ((st = llmd_buf_putc(seg, (char)run[k])) != LLMD_OK) goto done;
                 }
-                if ((st = normalize_segment((const unsigned char *)seg.data, seg.len, o->normalization, &norm,
-                                            &cps, &cap)) != LLMD_OK) goto done;
-                if ((st = emit_segment(&e, (const unsigned char *)norm.data, norm.len)) != LLMD_OK) goto done;
+                if ((st = normalize_segment((const unsigned char *)seg->data, seg->len, o->normalization, norm,
+                                            cps, cap)) != LLMD_OK) goto done;
+                if ((st = emit_segment(&e, (const unsigned char *)norm->data, norm->len)) != LLMD_OK) goto done;
             }
             last_plain = false;
             /* Keep room for the rest of the input (+ a separator). */
@@ -521,39 +523,59 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     }
     out->data[out->len] = '\0';
 done:
-    llmd_free(cps);
-    llmd_buf_free(&seg);
-    llmd_buf_free(&norm);
     return st;
 }
 
 /* ---- the whole pass -------------------------------------------------------------------------- */
 
-llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o,
+/* Whether s[0..n) holds '<' or '&' (one pass for both). */
+static bool has_markup(const unsigned char *s, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)))) return true;
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '<' || s[i] == '&') return true;
+    return false;
+}
+
+void llmd_text_scratch_free(llmd_text_scratch *s) {
+    if (s == NULL) return;
+    llmd_buf_free(&s->fix);
+    llmd_buf_free(&s->html);
+    llmd_buf_free(&s->seg);
+    llmd_buf_free(&s->norm);
+    llmd_buf_free(&s->region);
+    llmd_free(s->cps);
+    llmd_text_scratch_release_md(s);
+    memset(s, 0, sizeof *s);
+}
+
+llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o, llmd_text_scratch *sc,
                                 llmd_buf *out) {
-    llmd_buf a = LLMD_BUF_INIT, b = LLMD_BUF_INIT;
     llmd_status st = LLMD_OK;
     const char *cur = text;
     size_t cur_len = len;
     bool changed;
-    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, &a, &changed)) != LLMD_OK) goto done;
+    llmd_buf_reset(&sc->fix);
+    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, &sc->fix, &changed)) != LLMD_OK) return st;
     if (changed) {
-        cur = a.data;
-        cur_len = a.len;
+        cur = sc->fix.data;
+        cur_len = sc->fix.len;
     }
-    if (o->html && cur_len && (memchr(cur, '<', cur_len) || memchr(cur, '&', cur_len))) {
-        if ((st = strip_html((const unsigned char *)cur, cur_len, &b)) != LLMD_OK) goto done;
-        cur = b.data;
-        cur_len = b.len;
+    if (o->html && cur_len && has_markup((const unsigned char *)cur, cur_len)) {
+        llmd_buf_reset(&sc->html);
+        if ((st = strip_html((const unsigned char *)cur, cur_len, &sc->html)) != LLMD_OK) return st;
+        cur = sc->html.data;
+        cur_len = sc->html.len;
     }
     if (o->drop_controls || o->whitespace || o->normalization != LLMD_NORM_NONE)
-        st = finish_pass((const unsigned char *)cur, cur_len, o, out);
-    else
-        st = llmd_buf_append(out, cur, cur_len);
-done:
-    llmd_buf_free(&a);
-    llmd_buf_free(&b);
-    return st;
+        return finish_pass((const unsigned char *)cur, cur_len, o, sc, out);
+    return llmd_buf_append(out, cur, cur_len);
 }
 
 llmd_status llmd_text_clean_opts(llmd_clean_options *dst, const llmd_clean_options *opts) {
@@ -580,11 +602,14 @@ llmd_status llmd_clean_text(const char *text, size_t len, const llmd_clean_optio
     llmd_status st = llmd_text_clean_opts(&o, opts);
     if (st != LLMD_OK) return st;
     llmd_buf b = LLMD_BUF_INIT;
+    llmd_text_scratch sc = {0};
     if (text == NULL) text = "";
-    if ((st = llmd_text_clean_buf(text, len, &o, &b)) == LLMD_OK && (st = llmd_buf_reserve(&b, 0)) == LLMD_OK) {
+    if ((st = llmd_text_clean_buf(text, len, &o, &sc, &b)) == LLMD_OK && (st = llmd_buf_reserve(&b, 0)) == LLMD_OK) {
+        llmd_text_scratch_free(&sc);
         *out = llmd_buf_detach(&b, out_len);
         return LLMD_OK;
     }
+    llmd_text_scratch_free(&sc);
     llmd_buf_free(&b);
     return st;
 }

@@ -662,8 +662,7 @@ static llmd_status scan_rules(scan *sc) {
     const llmd_redactor *r = sc->r;
     for (size_t k = 0; k < r->n_rules; k++) {
         const rule *ru = &r->rules[k];
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(ru->code, r->gctx);
-        if (md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+        pcre2_match_data *md = sc->md;   /* sized for every pattern of the redactor */
         size_t at = 0;
         llmd_status st = LLMD_OK;
         while (at <= sc->n) {
@@ -689,7 +688,6 @@ static llmd_status scan_rules(scan *sc) {
                 while (at < sc->n && (sc->s[at] & 0xC0) == 0x80) at++;
             }
         }
-        pcre2_match_data_free(md);
         if (st != LLMD_OK) return st;
     }
     return LLMD_OK;
@@ -704,18 +702,40 @@ static int span_cmp(const void *a, const void *b) {
     return 0;
 }
 
-llmd_status llmd_text_find(const llmd_redactor *r, const char *text, size_t len, llmd_pii_span **spans,
-                           size_t *n, size_t *cap) {
+void llmd_text_scratch_release_md(llmd_text_scratch *s) {
+    pcre2_match_data_free(s->md);
+    s->md = NULL;
+    s->md_owner = NULL;
+}
+
+/* Match data with room for the captures of every pattern of r (made once per thread and
+ * redactor: PCRE2 match data is the per-thread part of matching). */
+static llmd_status scratch_md(const llmd_redactor *r, llmd_text_scratch *ts) {
+    if (ts->md != NULL && ts->md_owner == r) return LLMD_OK;
+    llmd_text_scratch_release_md(ts);
+    uint32_t pairs = 8;
+    for (size_t k = 0; k < r->n_rules; k++) {
+        uint32_t captures = 0;
+        if (pcre2_pattern_info(r->rules[k].code, PCRE2_INFO_CAPTURECOUNT, &captures) == 0 && captures + 1 > pairs)
+            pairs = captures + 1;
+    }
+    ts->md = pcre2_match_data_create(pairs, r->gctx);
+    if (ts->md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+    ts->md_owner = r;
+    return LLMD_OK;
+}
+
+llmd_status llmd_text_find(const llmd_redactor *r, const char *text, size_t len, llmd_text_scratch *ts,
+                           llmd_pii_span **spans, size_t *n, size_t *cap) {
     pthread_once(&tables_once, init_tables);
     scan sc = {.r = r, .s = (const unsigned char *)text, .n = len, .c = *spans, .nc = 0, .cap = *cap,
                .pem_no_end_from = SIZE_MAX, .ipv6_done = 0};
+    *n = 0;
     llmd_status st = LLMD_OK;
-    if (r->types) {
-        sc.md = pcre2_match_data_create(8, r->gctx);
-        if (sc.md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
-        st = scan_builtins(&sc);
-        pcre2_match_data_free(sc.md);
-    }
+    if (!r->types && r->n_rules == 0) return LLMD_OK;
+    if ((st = scratch_md(r, ts)) != LLMD_OK) return st;
+    sc.md = ts->md;
+    if (r->types) st = scan_builtins(&sc);
     if (st == LLMD_OK) st = scan_rules(&sc);
     *spans = sc.c;
     *cap = sc.cap;
