@@ -57,7 +57,7 @@ cmp -s "$T/t1" "$T/t4" || fail "--threads 4 output differs from --threads 1"
 [ "$(grep -c '\[EMAIL_ADDRESS\] call \[PHONE_NUMBER\]' "$T/t1")" = 300 ] || fail "threads: not every doc redacted"
 
 # 5b. The streaming engine (reader thread, workers, ordered writer) on enough data for many batches
-#     (a batch is cut at 1 MiB of input): the same bytes and the same summary for 1, 2 and 4
+#     (a batch is cut at 64 KiB of input): the same bytes and the same summary for 1, 2 and 4
 #     workers, with bad lines and documents without the field skipped and counted.
 /usr/bin/python3 - "$T/big.jsonl" <<'PY'
 import json, sys

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The CLI's streaming engine (examples/llmdata/cli_stream.c) across commands: on input long enough
-# for many batches (a batch is cut at 256 documents or 1 MiB), tokenize, minhash and dedup write
+# for many batches (a batch is cut at 256 documents or 64 KiB), tokenize, minhash and dedup write
 # the same bytes and the same summary for --threads 1, 2 and 4, with bad lines and documents
 # without the field skipped and counted; each document's ids equal those of tokenizing it alone
 # (a one-document run), so batching and threads cannot shift work between documents.
