@@ -583,13 +583,19 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-/* Bit masks over the 16 bytes at p (p[16] must be readable): word characters, word-start
- * candidates and non-word triggers (@ + ( : -).  A word-start candidate is a digit, or a byte pair
- * that can begin a detection: two upper-case letters (IBAN country code, AKIA/ASIA/AIza/AWS_...),
- * or the first two letters of a lower-case secret prefix (aw ey gh gi gl np rk sk xo). */
+/* Bit masks over the 16 bytes at p (p[16..18] must be readable): word characters, word-start
+ * candidates and non-word triggers.  Each trigger is tested with the bytes after it that every
+ * detection starting there must have, so prose rarely reaches handle_at:
+ *  - a digit (numbers: IPv4, SSN, card, phone);
+ *  - two upper-case letters and a digit (IBAN country code + check digits), or 'A' + upper-case
+ *    (AKIA/ASIA/ABIA/ACCA/AIza/AWS_SECRET_ACCESS_KEY);
+ *  - the first letters of a lower-case secret prefix: aws gh git glp npm rk_ sk_ xox eyJ;
+ *  - '@'; '+' or '(' before a digit (phones); ':' before a hex digit or ':' (every IPv6 address
+ *    has one); "--" (PEM "-----BEGIN"). */
 static inline void block_masks(const unsigned char *p, unsigned *word, unsigned *t1, unsigned *t2) {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     const __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    const __m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
 #define RANGE(x, lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)((lo) - 1))), \
                                        _mm_cmplt_epi8(x, _mm_set1_epi8((char)((hi) + 1))))
 #define EQ(x, ch) _mm_cmpeq_epi8(x, _mm_set1_epi8((char)(ch)))
@@ -597,16 +603,23 @@ static inline void block_masks(const unsigned char *p, unsigned *word, unsigned 
 #define OR _mm_or_si128
     __m128i digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
     __m128i wd = OR(OR(digit, upper), OR(lowr, EQ(v, '_')));
-    __m128i pairs = AND(upper, RANGE(v1, 'A', 'Z'));
-    pairs = OR(pairs, AND(EQ(v, 'a'), EQ(v1, 'w')));
-    pairs = OR(pairs, AND(EQ(v, 'e'), EQ(v1, 'y')));
-    pairs = OR(pairs, AND(EQ(v, 'g'), OR(OR(EQ(v1, 'h'), EQ(v1, 'i')), EQ(v1, 'l'))));
-    pairs = OR(pairs, AND(EQ(v, 'n'), EQ(v1, 'p')));
-    pairs = OR(pairs, AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')));
-    pairs = OR(pairs, AND(EQ(v, 'x'), EQ(v1, 'o')));
-    __m128i a = OR(digit, pairs);
-    __m128i b = OR(OR(EQ(v, '@'), EQ(v, '+')), OR(EQ(v, '('), EQ(v, ':')));
-    b = OR(b, EQ(v, '-'));
+    __m128i up1 = RANGE(v1, 'A', 'Z'), dig1 = RANGE(v1, '0', '9');
+    __m128i a = OR(digit, AND(AND(upper, up1), RANGE(v2, '0', '9')));
+    a = OR(a, AND(EQ(v, 'A'), up1));
+    /* Lower-case prefixes, only where v is a lower-case letter at all (most of prose). */
+    if (_mm_movemask_epi8(lowr)) {
+        __m128i l = AND(AND(EQ(v, 'a'), EQ(v1, 'w')), EQ(v2, 's'));
+        l = OR(l, AND(EQ(v, 'g'), OR(EQ(v1, 'h'), OR(AND(EQ(v1, 'i'), EQ(v2, 't')), AND(EQ(v1, 'l'), EQ(v2, 'p'))))));
+        l = OR(l, AND(AND(EQ(v, 'n'), EQ(v1, 'p')), EQ(v2, 'm')));
+        l = OR(l, AND(AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')), EQ(v2, '_')));
+        l = OR(l, AND(AND(EQ(v, 'x'), EQ(v1, 'o')), EQ(v2, 'x')));
+        l = OR(l, AND(AND(EQ(v, 'e'), EQ(v1, 'y')), EQ(v2, 'J')));
+        a = OR(a, l);
+    }
+    __m128i hex1 = OR(dig1, OR(RANGE(v1, 'a', 'f'), RANGE(v1, 'A', 'F')));
+    __m128i b = OR(EQ(v, '@'), AND(OR(EQ(v, '+'), EQ(v, '(')), dig1));
+    b = OR(b, AND(EQ(v, ':'), OR(hex1, EQ(v1, ':'))));
+    b = OR(b, AND(EQ(v, '-'), EQ(v1, '-')));
 #undef RANGE
 #undef EQ
 #undef AND
@@ -633,7 +646,7 @@ static llmd_status scan_builtins(scan *sc) {
     /* 16 bytes at a time: candidates are word starts whose first byte may begin a detection, and
      * the non-word trigger bytes. */
     unsigned carry = 0;   /* 1 if the byte before the block is a word character */
-    for (; i + 17 <= n; i += 16) {
+    for (; i + 19 <= n; i += 16) {
         unsigned word, t1, t2;
         block_masks(s + i, &word, &t1, &t2);
         unsigned starts = word & ~((word << 1) | carry);
