@@ -164,6 +164,14 @@ static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_byt
             rc = 1;
             break;
         }
+        if (e->work && e->c->field) {
+            /* Decode the text field here, on the reader's core: the document keeps it decoded and
+             * the worker's llmd_json_doc_get_string returns it as is (a missing or non-string
+             * field is reported by the worker, in order). */
+            const char *v;
+            size_t vl;
+            (void)llmd_json_doc_get_string(b->docs[b->n], e->c->field, &v, &vl);
+        }
         b->line[b->n] = line_no;
         b->src[b->n] = path;
         *cur_bytes += len + 1;

@@ -28,6 +28,8 @@ struct llmd_json_doc {
     size_t count, cap;
     llmd_buf edits;      /* raw JSON of edited/added values, concatenated */
     llmd_buf decoded;    /* last decoded string */
+    size_t decoded_member;   /* members[] index `decoded` holds (SIZE_MAX = none): a second
+                                get_string of the same member returns it without decoding again */
     llmd_buf rendered;
     llmd_buf keys;       /* unused; keys are allocated per member */
 };
@@ -242,12 +244,15 @@ static llmd_status decode_string(const unsigned char *s, size_t n, llmd_buf *out
 llmd_status llmd_json_doc_new(llmd_json_doc **out) {
     if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_new: out is NULL");
     *out = llmd_calloc(1, sizeof **out);
-    return *out ? LLMD_OK : llmd_fail_nomem("creating a JSON document");
+    if (*out == NULL) return llmd_fail_nomem("creating a JSON document");
+    (*out)->decoded_member = SIZE_MAX;
+    return LLMD_OK;
 }
 
 static void clear_members(llmd_json_doc *doc) {
     for (size_t i = 0; i < doc->count; i++) llmd_free(doc->members[i].key);
     doc->count = 0;
+    doc->decoded_member = SIZE_MAX;
     llmd_buf_reset(&doc->edits);
 }
 
@@ -277,6 +282,7 @@ static llmd_status add_member(llmd_json_doc *doc, const member *m) {
 
 static llmd_status record_member(llmd_json_doc *doc, size_t ks, size_t ke, size_t vs, size_t ve) {
     const unsigned char *s = (const unsigned char *)doc->src.data;
+    doc->decoded_member = SIZE_MAX;
     llmd_status st = decode_string(s + ks, ke - ks, &doc->decoded);
     if (st != LLMD_OK) return st;
     member m = {.key_start = ks, .key_end = ke, .value_start = vs, .value_end = ve};
@@ -348,8 +354,13 @@ llmd_status llmd_json_doc_get_string(llmd_json_doc *doc, const char *key, const 
     const char *raw = m->edited ? doc->edits.data + m->edit_start : doc->src.data + m->value_start;
     size_t rlen = m->edited ? m->edit_len : m->value_end - m->value_start;
     if (rlen == 0 || raw[0] != '"') return llmd_fail(LLMD_ERR_SCHEMA, "JSON: field \"%s\" is not a string", key);
-    llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
-    if (st != LLMD_OK) return st;
+    size_t index = (size_t)(m - doc->members);
+    if (doc->decoded_member != index) {
+        doc->decoded_member = SIZE_MAX;
+        llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
+        if (st != LLMD_OK) return st;
+        doc->decoded_member = index;
+    }
     *value = doc->decoded.data ? doc->decoded.data : "";
     if (len) *len = doc->decoded.len;
     return LLMD_OK;
@@ -368,6 +379,7 @@ llmd_status llmd_json_doc_get_raw(const llmd_json_doc *doc, const char *key, con
 /* Makes edits[at .. at+len) (valid JSON already there) the new value of key. */
 static llmd_status record_edit(llmd_json_doc *doc, const char *key, size_t at, size_t len) {
     llmd_status st;
+    doc->decoded_member = SIZE_MAX;
     member *m = find_member(doc, key);
     if (m == NULL) {
         member nm = {0};
@@ -421,6 +433,7 @@ llmd_status llmd_json_doc_set_string(llmd_json_doc *doc, const char *key, const 
 llmd_status llmd_json_doc_remove(llmd_json_doc *doc, const char *key) {
     if (doc == NULL || key == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_remove: NULL argument");
     member *m;
+    doc->decoded_member = SIZE_MAX;
     while ((m = find_member(doc, key)) != NULL) m->removed = true;
     return LLMD_OK;
 }
