@@ -598,6 +598,45 @@ START_TEST(test_batch) {
 }
 END_TEST
 
+/* Threads get chunks balanced by bytes: with one document much larger than the rest and empty
+ * ones around it (so some chunks are empty), every thread count gives each text the output and
+ * spans of a single call, in order. */
+START_TEST(test_batch_uneven_sizes) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    enum { N = 9 };
+    static char big[200000];
+    for (size_t i = 0; i < sizeof big - 1; i++) big[i] = "lorem ipsum <b>dolor</b> sit\n"[i % 30];
+    memcpy(big + 1000, " jane@example.org ", 18);
+    memcpy(big + sizeof big - 40, " 192.0.2.44 ", 12);
+    const char *texts[N] = {"", "a@example.com", big, "", "x", "call (202) 555-0143 now", "", "&amp; y", ""};
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++) lens[i] = i == 2 ? sizeof big - 1 : strlen(texts[i]);
+    for (unsigned th = 1; th <= 8; th++) {
+        llmd_text_batch *b;
+        ck_ok(llmd_text_batch_run(texts, lens, N, 1, NULL, r, th, &b, NULL));
+        ck_assert_uint_eq(b->n, N);
+        for (size_t i = 0; i < N; i++) {
+            char *one;
+            size_t n1, ns;
+            llmd_pii_span *sp;
+            ck_ok(llmd_clean_and_redact(texts[i], lens[i], NULL, r, &one, &n1, &sp, &ns));
+            ck_assert_uint_eq(b->offsets[i + 1] - b->offsets[i], n1);
+            ck_assert_mem_eq(b->data + b->offsets[i], one, n1);
+            ck_assert_uint_eq(b->span_offsets[i + 1] - b->span_offsets[i], ns);
+            for (size_t k = 0; k < ns; k++) {
+                ck_assert_uint_eq(b->spans[b->span_offsets[i] + k].start, sp[k].start);
+                ck_assert_uint_eq(b->spans[b->span_offsets[i] + k].end, sp[k].end);
+            }
+            llmd_free(one);
+            llmd_free(sp);
+        }
+        ck_assert_uint_eq(b->span_offsets[N], 4);   /* 2 e-mails, 1 IP, 1 phone */
+        llmd_text_batch_free(b);
+    }
+    llmd_redactor_free(r);
+}
+END_TEST
+
 static int sanitized(void) {
 #if defined(__SANITIZE_ADDRESS__)
     return 1;
@@ -700,6 +739,7 @@ int main(void) {
     tcase_set_timeout(t, 600);
     tcase_add_test(t, test_threads_share_redactor);
     tcase_add_test(t, test_batch);
+    tcase_add_test(t, test_batch_uneven_sizes);
     tcase_add_test(t, test_large_document);
     tcase_add_test(t, test_pathological);
     suite_add_tcase(s, t);

@@ -99,6 +99,7 @@ typedef struct slot {
 typedef struct job {
     const char *const *texts;
     const size_t *lens;
+    const size_t *bounds;    /* worker chunk c covers texts bounds[c] .. bounds[c+1] */
     const llmd_clean_options *o;
     const llmd_redactor *r;
     item *items;
@@ -106,8 +107,9 @@ typedef struct job {
     size_t failed;   /* index of a failing text */
 } job;
 
-static llmd_status run_range(void *arg, size_t begin, size_t end, unsigned worker) {
+static llmd_status run_range(void *arg, size_t chunk_begin, size_t chunk_end, unsigned worker) {
     job *j = arg;
+    size_t begin = j->bounds[chunk_begin], end = j->bounds[chunk_end];
     if (worker >= MAX_SLOTS) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
     slot *sl = &j->slots[worker];
     sl->begin = begin;
@@ -182,8 +184,34 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
         llmd_free(b);
         return llmd_fail_nomem("starting a text batch");
     }
-    job j = {texts, lens, do_clean ? &o : NULL, r, items, slots, SIZE_MAX};
-    st = llmd_parallel_ranges(n, threads, run_range, &j);
+    /* One contiguous chunk per thread, balanced by bytes rather than by count (documents vary
+     * from a line to megabytes). */
+    unsigned chunks = threads ? threads : llmd_cpu_count();
+    if (chunks > n) chunks = n ? (unsigned)n : 1;
+    if (chunks > MAX_SLOTS) chunks = MAX_SLOTS;
+    size_t *bounds = llmd_calloc((size_t)chunks + 1, sizeof *bounds);
+    if (bounds == NULL) {
+        llmd_free(items);
+        llmd_free(slots);
+        llmd_free(b);
+        return llmd_fail_nomem("starting a text batch");
+    }
+    size_t total_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!llmd_add_ok(total_bytes, lens[i], &total_bytes)) total_bytes = SIZE_MAX;
+    {
+        unsigned c = 1;
+        size_t acc = 0;
+        for (size_t i = 0; i < n && c < chunks; i++) {
+            acc = acc + lens[i] < acc ? SIZE_MAX : acc + lens[i];
+            /* Chunk c starts once the bytes so far reach c/chunks of the total. */
+            while (c < chunks && (double)acc >= (double)total_bytes * c / chunks) bounds[c++] = i + 1;
+        }
+        while (c <= chunks) bounds[c++] = n;
+    }
+    job j = {texts, lens, bounds, do_clean ? &o : NULL, r, items, slots, SIZE_MAX};
+    st = llmd_parallel_ranges(chunks, chunks, run_range, &j);
+    llmd_free(bounds);
     if (st != LLMD_OK && failed_index) *failed_index = j.failed;
     size_t total = 0, total_spans = 0;
     unsigned used = 0;
