@@ -175,7 +175,9 @@ static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_byt
         b->line[b->n] = line_no;
         b->src[b->n] = path;
         *cur_bytes += len + 1;
-        if (++b->n == b->cap || *cur_bytes >= BATCH_BYTES) {
+        /* Commands without a parallel part keep batches of c->batch documents (their own
+         * library calls may spread a batch over threads). */
+        if (++b->n == b->cap || (e->work && *cur_bytes >= BATCH_BYTES)) {
             hand_on(e, b);
             *cur = NULL;
             *cur_bytes = 0;
