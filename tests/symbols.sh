@@ -24,5 +24,10 @@ if ! printf '%s\n' "$actual" | diff -u - "$(printf '%s\n' "$listed" > "${TMPDIR:
   exit 1
 fi
 rm -f "${TMPDIR:-/tmp}/llmd_map_syms.$$"
+# Every function a public header declares with LLMD_API is exported (a header without its symbol
+# in the map would link nowhere).
+declared=$(sh "$(dirname "$0")/abi/header_symbols.sh" "$(dirname "$0")/../include")
+missing=$(printf '%s\n' "$declared" | while read -r s; do printf '%s\n' "$actual" | grep -qx "$s" || echo "$s"; done)
+if [ -n "$missing" ]; then echo "declared in the headers but not exported (add to $map):"; echo "$missing"; exit 1; fi
 nodes=$(grep -cE '^LLMDATA_[0-9]+\.[0-9]+' "$map" || true)
 echo "symbols: $(printf '%s\n' "$actual" | wc -l) exported, all in the manifest and listed in $nodes version node(s)"

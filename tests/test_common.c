@@ -1,6 +1,7 @@
 /* Suite "common": status codes, errors, versions, allocator hooks. */
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -289,10 +290,107 @@ START_TEST(json_reader_names_document_field_and_type) {
 }
 END_TEST
 
+static llmd_outfile *open_with(llmd_outfile *f, const char *path, const char *bytes) {
+    ck_ok(llmd_outfile_open(f, path));
+    ck_ok(llmd_outfile_write(f, bytes, strlen(bytes)));
+    return f;
+}
+
+static void expect_content(const char *path, const char *want) {
+    size_t n;
+    char *seen = slurp(path, &n);
+    ck_assert_uint_eq(n, strlen(want));
+    ck_assert_mem_eq(seen, want, n);
+    llmd_free(seen);
+}
+
+START_TEST(outfile_group_publish_rolls_back) {
+    char a[256], b[256], c[256];
+    const char *dir = temp_dir();
+    snprintf(a, sizeof a, "%s/x.bin", dir);
+    snprintf(b, sizeof b, "%s/x.idx", dir);
+    snprintf(c, sizeof c, "%s/x.manifest.json", dir);
+    ck_ok(llmd_write_file_atomic(a, "old-a", 5));
+    ck_ok(llmd_write_file_atomic(b, "old-b", 5));
+    /* REPLACE, the 3rd publish fails (a directory holds its name): the first two files are put
+     * back exactly as they were, and nothing else is left */
+    ck_assert_int_eq(mkdir(c, 0755), 0);
+    llmd_outfile f1, f2, f3;
+    llmd_outfile *all[3] = {open_with(&f1, a, "new-a"), open_with(&f2, b, "new-b"), open_with(&f3, c, "{}")};
+    ck_fails(llmd_outfile_publish_all(all, 3, LLMD_PUBLISH_REPLACE), LLMD_ERR_IO, "x.manifest.json");
+    for (int i = 0; i < 3; i++) llmd_outfile_discard(all[i]);
+    expect_content(a, "old-a");
+    expect_content(b, "old-b");
+    ck_assert_int_eq(count_entries(dir), 3);
+    /* EXCLUSIVE, the 2nd name exists: the 1st (published by this call) is removed again */
+    ck_assert_int_eq(rmdir(c), 0);
+    ck_assert_int_eq(unlink(a), 0);
+    llmd_outfile *two[2] = {open_with(&f1, a, "new-a"), open_with(&f2, b, "new-b")};
+    ck_fails(llmd_outfile_publish_all(two, 2, LLMD_PUBLISH_EXCLUSIVE), LLMD_ERR_CONFLICT, "x.idx");
+    for (int i = 0; i < 2; i++) llmd_outfile_discard(two[i]);
+    ck_assert_int_eq(access(a, F_OK), -1);
+    expect_content(b, "old-b");
+    ck_assert_int_eq(count_entries(dir), 1);
+    /* success: all replaced, no backup left */
+    llmd_outfile *ok[2] = {open_with(&f1, a, "new-a"), open_with(&f2, b, "new-b")};
+    ck_ok(llmd_outfile_publish_all(ok, 2, LLMD_PUBLISH_REPLACE));
+    for (int i = 0; i < 2; i++) llmd_outfile_discard(ok[i]);
+    expect_content(a, "new-a");
+    expect_content(b, "new-b");
+    ck_assert_int_eq(count_entries(dir), 2);
+}
+END_TEST
+
+START_TEST(signal_cleanup_removes_staging_dirs) {
+    char d[256], file[300];
+    snprintf(d, sizeof d, "%s/out.tmp.1.0", temp_dir());
+    ck_assert_int_eq(mkdir(d, 0755), 0);
+    snprintf(file, sizeof file, "%s/data.bin", d);
+    ck_ok(llmd_write_file_atomic(file, "x", 1));
+    llmd_temp_track_file(file);
+    llmd_temp_track_dir(d);
+    llmd_remove_temp_files();
+    ck_assert_int_eq(access(d, F_OK), -1);
+    llmd_temp_untrack_file(file);
+    llmd_temp_untrack_dir(d);
+}
+END_TEST
+
+START_TEST(manifest_parse_rules) {
+    llmd_file_list l;
+    char *id;
+    const char good[] = "{\"run_id\":\"r\",\"files\":[{\"name\":\"a.bin\",\"bytes\":3,\"xxh3\":\"00000000000000ff\"}]}";
+    ck_ok(llmd_manifest_parse(good, strlen(good), "m", &l, &id));
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_str_eq(l.v[0].name, "a.bin");
+    ck_assert_uint_eq(l.v[0].bytes, 3);
+    ck_assert_uint_eq(l.v[0].xxh3, 255);
+    ck_assert_str_eq(id, "r");
+    llmd_free(id);
+    llmd_file_list_free(&l);
+    static const struct { const char *json, *needle; } bad[] = {
+        {"[]", "not a JSON object"},
+        {"{}", "no \"files\" array"},
+        {"{\"files\":[{\"name\":\"../x\",\"bytes\":1,\"xxh3\":\"0000000000000000\"}]}", "not a file name"},
+        {"{\"files\":[{\"name\":\"..\",\"bytes\":1,\"xxh3\":\"0000000000000000\"}]}", "not a file name"},
+        {"{\"files\":[{\"name\":\"a\",\"bytes\":-1,\"xxh3\":\"0000000000000000\"}]}", "byte count"},
+        {"{\"files\":[{\"name\":\"a\",\"bytes\":1.5,\"xxh3\":\"0000000000000000\"}]}", "byte count"},
+        {"{\"files\":[{\"name\":\"a\",\"bytes\":1,\"xxh3\":\"00000000000000FF\"}]}", "hex digits"},
+        {"{\"files\":[{\"name\":\"a\",\"bytes\":1,\"xxh3\":\"0000000000000000\"},"
+         "{\"name\":\"a\",\"bytes\":1,\"xxh3\":\"0000000000000000\"}]}", "twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_fails(llmd_manifest_parse(bad[i].json, strlen(bad[i].json), "m", &l, NULL), LLMD_ERR_CORRUPT, bad[i].needle);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, status_strings);
+    tcase_add_test(tc, outfile_group_publish_rolls_back);
+    tcase_add_test(tc, signal_cleanup_removes_staging_dirs);
+    tcase_add_test(tc, manifest_parse_rules);
     tcase_add_test(tc, version_agrees);
     tcase_add_test(tc, last_error_is_thread_local);
     tcase_add_test(tc, allocator_hooks);
@@ -307,6 +405,9 @@ int main(void) {
     tcase_add_test(tc, outfile_pwrite_recomputes_checksum);
     tcase_add_test(tc, outfile_bad_names_fail_clearly);
     tcase_add_test(tc, json_reader_names_document_field_and_type);
+    tcase_add_test(tc, outfile_group_publish_rolls_back);
+    tcase_add_test(tc, signal_cleanup_removes_staging_dirs);
+    tcase_add_test(tc, manifest_parse_rules);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

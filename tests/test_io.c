@@ -305,10 +305,52 @@ START_TEST(json_errors_name_offsets) {
 }
 END_TEST
 
+START_TEST(output_appears_only_when_committed) {
+    char dir[] = "/tmp/llmd_output_XXXXXX", path[64], probe[80];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/out.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    fputs("earlier\n", f);
+    fclose(f);
+    llmd_output *o;
+    ck_ok(llmd_output_open(&o, path, NULL));
+    ck_ok(llmd_output_write(o, "new\n", 4));
+    llmd_output_free(o);  /* not committed: the earlier file stays, no temp is left */
+    char buf[32] = {0};
+    f = fopen(path, "r");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 8);
+    fclose(f);
+    ck_assert_str_eq(buf, "earlier\n");
+    snprintf(probe, sizeof probe, "ls -A %s | wc -l | grep -qx 1", dir);
+    ck_assert_int_eq(system(probe), 0);
+    ck_ok(llmd_output_open(&o, path, NULL));
+    ck_ok(llmd_output_write(o, "new\n", 4));
+    ck_assert_uint_eq(llmd_output_bytes(o), 4);
+    ck_ok(llmd_output_commit(o));
+    ck_fails(llmd_output_write(o, "x", 1), LLMD_ERR_STATE, "committed");
+    llmd_output_free(o);
+    memset(buf, 0, sizeof buf);
+    f = fopen(path, "r");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 4);
+    fclose(f);
+    ck_assert_str_eq(buf, "new\n");
+    llmd_output_options oo = LLMD_OUTPUT_OPTIONS_INIT;
+    oo.exclusive = 1;
+    ck_ok(llmd_output_open(&o, path, &oo));
+    ck_fails(llmd_output_commit(o), LLMD_ERR_CONFLICT, "already exists");
+    llmd_output_free(o);
+    ck_fails(llmd_output_open(&o, "", NULL), LLMD_ERR_INVALID_ARG, "empty");
+    ck_assert_int_eq(system(probe), 0);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, reader_plain_lines);
+    tcase_add_test(tc, output_appears_only_when_committed);
     tcase_add_test(tc, reader_zstd_multiframe);
     tcase_add_test(tc, reader_gzip_members_truncation_and_bombs);
     tcase_add_test(tc, reader_errors);

@@ -42,7 +42,7 @@ typedef struct engine {
     cli_work_fn work;
     cli_batch_fn fn;
     void *ctx;
-    FILE *out;
+    cli_out *out;
     cli_stats *s;
 
     pthread_mutex_t mu;
@@ -265,8 +265,7 @@ static int write_batch(engine *e, sbatch *b) {
         size_t len;
         llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
         if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (fwrite(json, 1, len, e->out) != len || fputc('\n', e->out) == EOF)
-            return cli_error(e->name, "write failed: %s", strerror(errno));
+        if (cli_out_write(e->name, e->out, json, len) != 0 || cli_out_write(e->name, e->out, "\n", 1) != 0) return 1;
         e->s->docs_out++;
         e->s->bytes_out += len + 1;
     }
@@ -282,7 +281,7 @@ unsigned cli_worker_count(unsigned threads) {
 }
 
 int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_t n_inputs, unsigned threads,
-               cli_work_fn work, cli_batch_fn fn, void *ctx, FILE *out, cli_stats *s) {
+               cli_work_fn work, cli_batch_fn fn, void *ctx, cli_out *out, cli_stats *s) {
     /* On the heap: after an error a reader blocked on a pipe is left behind (see the end). */
     engine *ep = calloc(1, sizeof *ep);
     if (ep == NULL) return cli_error(name, "out of memory");

@@ -246,6 +246,8 @@ LLMD_API llmd_status llmd_lsh_index_new(llmd_lsh_index **out, const llmd_minhash
 LLMD_API void llmd_lsh_index_free(llmd_lsh_index *idx);
 LLMD_API uint32_t llmd_lsh_index_bands(const llmd_lsh_index *idx);
 LLMD_API uint32_t llmd_lsh_index_rows(const llmd_lsh_index *idx);
+/* Signature length (num_perm) the index was made for: every signature given to it has this many values. */
+LLMD_API uint32_t llmd_lsh_index_num_perm(const llmd_lsh_index *idx);
 LLMD_API uint64_t llmd_lsh_index_count(const llmd_lsh_index *idx);
 
 /* Result of an insert. */

@@ -98,6 +98,38 @@ LLMD_API llmd_status llmd_json_doc_remove(llmd_json_doc *doc, const char *key);
  * owned by doc and valid until the next call on doc. */
 LLMD_API llmd_status llmd_json_doc_render(llmd_json_doc *doc, const char **out, size_t *len);
 
+/* ---- Output files published in one step ------------------------------------------------------ */
+
+/* An output file that appears under its name only when complete: bytes go to a temporary file
+ * `PATH.tmp.<pid>.<n>` in the same directory (removed by llmd_remove_temp_files() from a signal
+ * handler, and by llmd_output_free), are fsynced, and llmd_output_commit renames it to PATH (then
+ * fsyncs the directory).  A run that fails or is killed never leaves a half-written PATH, and the
+ * previous content of PATH stays until the commit replaces it whole.  One thread at a time. */
+typedef struct llmd_output llmd_output;
+
+typedef struct llmd_output_options {
+    unsigned version;   /* LLMD_OUTPUT_OPTIONS_VERSION */
+    int exclusive;      /* 1: commit fails with LLMD_ERR_CONFLICT when PATH exists (put-if-absent);
+                         * 0 (default): commit replaces PATH */
+} llmd_output_options;
+#define LLMD_OUTPUT_OPTIONS_VERSION 1
+#define LLMD_OUTPUT_OPTIONS_INIT {LLMD_OUTPUT_OPTIONS_VERSION, 0}
+
+/* Creates the temporary file for PATH.  Errors: LLMD_ERR_INVALID_ARG (empty path, a path ending in
+ * '/'), LLMD_ERR_IO (the directory is missing or not writable, with errno), LLMD_ERR_VERSION,
+ * LLMD_ERR_NOMEM. */
+LLMD_API llmd_status llmd_output_open(llmd_output **out, const char *path, const llmd_output_options *opts);
+/* Appends n bytes (buffered).  Errors: LLMD_ERR_IO (e.g. "File too large" under a file-size limit,
+ * "No space left on device"), LLMD_ERR_STATE after commit. */
+LLMD_API llmd_status llmd_output_write(llmd_output *o, const void *data, size_t n);
+/* Flushes, fsyncs and publishes under PATH.  Errors: LLMD_ERR_IO, LLMD_ERR_CONFLICT (exclusive),
+ * LLMD_ERR_STATE (committed twice).  After an error PATH is unchanged. */
+LLMD_API llmd_status llmd_output_commit(llmd_output *o);
+/* Bytes written so far. */
+LLMD_API uint64_t llmd_output_bytes(const llmd_output *o);
+/* Frees; an output not committed is discarded (its temporary file removed).  NULL ok. */
+LLMD_API void llmd_output_free(llmd_output *o);
+
 #ifdef __cplusplus
 }
 #endif

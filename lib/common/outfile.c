@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,10 +43,42 @@ static void temp_unregister(const char *path) {
     }
 }
 
+/* Staging directories (a pipeline run's output before it is published) and the files already
+ * complete inside them: removed by llmd_remove_temp_files too, files first, then the directory. */
+static _Atomic(char *) staged_slots[TEMP_SLOTS];
+static _Atomic(char *) dir_slots[TEMP_SLOTS / 8];
+
+static void slot_put(_Atomic(char *) *slots, int n, char *path) {
+    for (int i = 0; i < n; i++) {
+        char *expected = NULL;
+        if (atomic_compare_exchange_strong(&slots[i], &expected, path)) return;
+    }
+}
+
+static void slot_take(_Atomic(char *) *slots, int n, const char *path) {
+    for (int i = 0; i < n; i++) {
+        char *expected = (char *)path;
+        if (atomic_compare_exchange_strong(&slots[i], &expected, NULL)) return;
+    }
+}
+
+void llmd_temp_track_file(char *path) { slot_put(staged_slots, TEMP_SLOTS, path); }
+void llmd_temp_untrack_file(const char *path) { slot_take(staged_slots, TEMP_SLOTS, path); }
+void llmd_temp_track_dir(char *path) { slot_put(dir_slots, TEMP_SLOTS / 8, path); }
+void llmd_temp_untrack_dir(const char *path) { slot_take(dir_slots, TEMP_SLOTS / 8, path); }
+
 void llmd_remove_temp_files(void) {
     for (int i = 0; i < TEMP_SLOTS; i++) {
         char *p = atomic_load(&temp_slots[i]);
         if (p != NULL) unlink(p);  /* unlink is async-signal-safe */
+    }
+    for (int i = 0; i < TEMP_SLOTS; i++) {
+        char *p = atomic_load(&staged_slots[i]);
+        if (p != NULL) unlink(p);
+    }
+    for (int i = 0; i < TEMP_SLOTS / 8; i++) {
+        char *p = atomic_load(&dir_slots[i]);
+        if (p != NULL) rmdir(p);  /* rmdir is async-signal-safe; only empty directories go */
     }
 }
 
@@ -244,6 +277,73 @@ llmd_status llmd_outfile_publish(llmd_outfile *f, llmd_publish_mode mode) {
     llmd_free(f->tmp_path);
     f->tmp_path = NULL;
     return llmd_fsync_parent_dir(f->final_path);
+}
+
+/* Restores what publish_all displaced: the backup of an existing final goes back over it, a final
+ * that did not exist before is removed. */
+static void unpublish(llmd_outfile *f, const char *backup) {
+    if (backup != NULL) {
+        if (rename(backup, f->final_path) != 0) unlink(backup);
+    } else {
+        unlink(f->final_path);
+    }
+}
+
+llmd_status llmd_outfile_publish_all(llmd_outfile *const *files, size_t n, llmd_publish_mode mode) {
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < n && st == LLMD_OK; i++)
+        if (files[i]->fd >= 0) st = llmd_outfile_close(files[i]);
+    if (st != LLMD_OK) return st;
+    char **backup = llmd_calloc(n ? n : 1, sizeof *backup);
+    if (backup == NULL) return llmd_fail_nomem("publishing files");
+    /* REPLACE: keep a hard link to every file about to be replaced, so a failure part way through
+     * puts the earlier output back exactly as it was. */
+    for (size_t i = 0; i < n && st == LLMD_OK && mode == LLMD_PUBLISH_REPLACE; i++) {
+        llmd_buf b = LLMD_BUF_INIT;
+        if (llmd_buf_printf(&b, "%s.tmp.%ld.old", files[i]->final_path, (long)getpid()) != LLMD_OK) {
+            st = llmd_fail_nomem("naming a backup");
+            break;
+        }
+        unlink(b.data);  /* a leftover of an earlier process with our pid */
+        if (link(files[i]->final_path, b.data) == 0) {
+            backup[i] = llmd_buf_detach(&b, NULL);
+        } else {
+            if (errno != ENOENT)
+                st = llmd_fail(LLMD_ERR_IO, "%s: cannot keep the earlier file while replacing it: %s",
+                               files[i]->final_path, strerror(errno));
+            llmd_buf_free(&b);
+        }
+    }
+    /* SIGINT/SIGTERM wait until the group is published or rolled back: a handler that exits in
+     * between would leave new and old files side by side (readers would catch it by the manifest,
+     * but the earlier output would be gone). */
+    sigset_t block, old_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+    size_t published = 0;
+    while (published < n && st == LLMD_OK) {
+        st = llmd_outfile_publish(files[published], mode);
+        /* a publish that failed after its rename (the directory fsync) has replaced the name */
+        if (st == LLMD_OK || files[published]->tmp_path == NULL) published++;
+    }
+    if (st != LLMD_OK) {
+        for (size_t i = 0; i < published; i++) {
+            unpublish(files[i], backup[i]);
+            llmd_free(backup[i]);
+            backup[i] = NULL;
+        }
+        if (n > 0) llmd_fsync_parent_dir(files[0]->final_path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (backup[i] != NULL) unlink(backup[i]);
+        llmd_free(backup[i]);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    llmd_free(backup);
+    return st;
 }
 
 void llmd_outfile_discard(llmd_outfile *f) {

@@ -33,7 +33,7 @@ static const key_def keys[] = {
     K("gopher", T_BOOL, gopher),            K("clean", T_BOOL, clean),
     K("redact", T_BOOL, redact),            K("exact_dedup", T_BOOL, exact),
     K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
-    K("near_threshold", T_DOUBLE, near_threshold),
+    K("near_threshold", T_DOUBLE, near_threshold), K("overwrite", T_BOOL, overwrite),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -120,15 +120,15 @@ llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *val
         break;
     }
     case T_STRATEGY: {
-        int s;
+        llmd_pack_strategy s;
         llmd_status st = llmd_pack_strategy_parse(value, &s);
         if (st != LLMD_OK) return st;
-        *(int *)dst = s;
+        *(llmd_pack_strategy *)dst = s;
         break;
     }
     case T_FORMAT:
-        if (strcmp(value, "mmidx") == 0) *(int *)dst = LLMD_SHARD_MMIDX;
-        else if (strcmp(value, "npy") == 0) *(int *)dst = LLMD_SHARD_NPY;
+        if (strcmp(value, "mmidx") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_MMIDX;
+        else if (strcmp(value, "npy") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_NPY;
         else return bad_value(key, value, "a shard format (mmidx, npy)");
         break;
     default:
