@@ -296,8 +296,10 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     *e = (engine){.name = name, .c = c, .inputs = inputs, .n_inputs = n_inputs, .work = work, .fn = fn,
                   .ctx = ctx, .out = out, .s = s};
     e->workers = work ? cli_worker_count(threads) : 0;
-    /* Enough batches that the reader can run ahead while every worker and the writer hold one. */
-    e->n_pool = 2 * (size_t)e->workers + 3;
+    /* Enough batches that the reader runs well ahead: the writer takes batches in order, so while
+     * one worker is descheduled (a busy machine) the others keep going only as long as there are
+     * free batches.  64 KiB batches make this cheap. */
+    e->n_pool = 8 * (size_t)e->workers + 8;
     e->progress_on = !c->quiet && isatty(2);
     e->t_start = e->t_last = cli_now();
     pthread_mutex_init(&e->mu, NULL);

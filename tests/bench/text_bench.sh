@@ -8,8 +8,9 @@
 #   bench_text: per document (llmd_clean_and_redact per call, llmd_text_batch_run threads=1) and
 #     the old one-blob figure (all documents as one text);
 #   the seed (tests/bench/seed_clean.py, /usr/bin/python3), best of 2;
-#   llmdata clean --threads 1 and 2 (whole process, JSONL in, JSONL file out), best of REPEATS,
-#     and a check that both outputs are the same bytes;
+#   llmdata clean --threads 1 and 2 (whole process, JSONL in, JSONL to a file through standard
+#     output -- `-o FILE` adds the fsync of its atomic publish), best of REPEATS, and a check that
+#     both outputs are the same bytes;
 #   the Python binding (text_py_bench.py: redact_batch(threads=1, clean=True) beside the seed in
 #     one process);
 #   a summary of ratios to the seed (goal: >= 30x per document in-process and in the CLI).
@@ -47,14 +48,14 @@ cli_best() {  # threads -> best wall seconds of the whole process
   local th=$1 best="" t0 t1 dt
   for _ in $(seq "$reps"); do
     t0=$EPOCHREALTIME
-    "$cli" clean -q --threads "$th" -o "$out/t$th.jsonl" "$corpus"
+    "$cli" clean -q --threads "$th" "$corpus" > "$out/t$th.jsonl"
     t1=$EPOCHREALTIME
     dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')
     if [ -z "$best" ] || awk -v a="$dt" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$dt; fi
   done
   echo "$best"
 }
-echo "== llmdata clean (whole process, JSONL file out), best of $reps =="
+echo "== llmdata clean (whole process, JSONL in, JSONL out to a file via stdout), best of $reps =="
 cli1=$(cli_best 1); cli2=$(cli_best 2)
 cmp -s "$out/t1.jsonl" "$out/t2.jsonl" || { echo "text_bench: --threads 2 output differs from --threads 1" >&2; exit 1; }
 awk -v mb="$mb" -v a="$cli1" -v b="$cli2" 'BEGIN {
