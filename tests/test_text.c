@@ -598,6 +598,57 @@ START_TEST(test_batch) {
 }
 END_TEST
 
+/* The scan looks at 32, 16 or 1 byte(s) at a time depending on the CPU and on how much text is
+ * left: the same text behind 0..70 spaces must give the same spans, shifted (every detection
+ * straddles block boundaries at some shift, and short texts take the narrow paths). */
+START_TEST(test_scan_shift_invariant) {
+    static const char *const pieces[] = {
+        "a@b.co", "jane.doe+x@mail.example.org", "192.168.1.1", "2001:db8::1", "fe80::1", "4111 1111 1111 1111",
+        "GB82 WEST 1234 5698 7654 32", "536-22-8762", "AKIAIOSFODNN7EXAMPLE", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig_x", "(202) 555-0143", "+44 20 7946 0958",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "sk_live_abcdefghijklmnopqrstuvwx",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "xoxb-1234567890-abc", "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+        "the", "GNU", "GPL", "Note:", "--opt", "x+1", "(see", "caf\xc3\xa9", "\xff", "version 1.2.3.4", "10.0.0.1",
+        "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", "glpat-abcdefghijklmnopqrst", "12:34", "::", "a:b:c"};
+    static const char *const seps[] = {" ", "\n", ", ", "", "-", ":", "  ", ".", "@", "("};
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    char text[2048], shifted[2200];
+    for (int iter = 0; iter < 300; iter++) {
+        size_t len = 0;
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        int np = 1 + (int)((rng >> 33) % 24);
+        for (int k = 0; k < np; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            const char *pc = pieces[(rng >> 33) % (sizeof pieces / sizeof *pieces)];
+            const char *sp = seps[(rng >> 50) % (sizeof seps / sizeof *seps)];
+            if (len + strlen(pc) + strlen(sp) >= sizeof text) break;
+            memcpy(text + len, pc, strlen(pc));
+            len += strlen(pc);
+            memcpy(text + len, sp, strlen(sp));
+            len += strlen(sp);
+        }
+        llmd_pii_span *base, *got;
+        size_t nb, ng;
+        ck_ok(llmd_redactor_find(r, text, len, &base, &nb));
+        for (size_t shift = 1; shift <= 70; shift++) {
+            memset(shifted, ' ', shift);
+            memcpy(shifted + shift, text, len);
+            ck_ok(llmd_redactor_find(r, shifted, len + shift, &got, &ng));
+            ck_assert_uint_eq(ng, nb);
+            for (size_t k = 0; k < nb; k++) {
+                ck_assert_uint_eq(got[k].start, base[k].start + shift);
+                ck_assert_uint_eq(got[k].end, base[k].end + shift);
+                ck_assert_uint_eq(got[k].type_id, base[k].type_id);
+            }
+            llmd_free(got);
+        }
+        llmd_free(base);
+    }
+    llmd_redactor_free(r);
+}
+END_TEST
+
 /* Threads get chunks balanced by bytes: with one document much larger than the rest and empty
  * ones around it (so some chunks are empty), every thread count gives each text the output and
  * spans of a single call, in order. */
@@ -740,6 +791,7 @@ int main(void) {
     tcase_add_test(t, test_threads_share_redactor);
     tcase_add_test(t, test_batch);
     tcase_add_test(t, test_batch_uneven_sizes);
+    tcase_add_test(t, test_scan_shift_invariant);
     tcase_add_test(t, test_large_document);
     tcase_add_test(t, test_pathological);
     suite_add_tcase(s, t);

@@ -27,6 +27,11 @@ static uint8_t cls[256];
 enum { T_NONE = 0, T_DIGIT, T_AT, T_PLUS, T_PAREN, T_COLON, T_UPPER, T_SECRET_LOWER, T_DASH };
 static uint8_t trig[256];
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LLMD_SCAN_AVX2 1
+static bool use_avx2;   /* set once with the tables: the CPU runs the 32-byte scan */
+#endif
+
 static void init_tables(void) {
     for (int c = 0; c < 256; c++) {
         uint8_t v = 0;
@@ -51,6 +56,10 @@ static void init_tables(void) {
         else if (c == '-') t = T_DASH;
         trig[c] = t;
     }
+#if defined(LLMD_SCAN_AVX2)
+    __builtin_cpu_init();
+    use_avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
 }
 
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -630,6 +639,70 @@ static inline void block_masks(const unsigned char *p, unsigned *word, unsigned 
 }
 #endif
 
+#if defined(LLMD_SCAN_AVX2)
+#include <immintrin.h>
+/* block_masks over 32 bytes (p[32..34] must be readable): the same tests, twice as wide. */
+__attribute__((target("avx2"))) static inline void block_masks32(const unsigned char *p, uint32_t *word, uint32_t *t1,
+                                                                 uint32_t *t2) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    const __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 1));
+    const __m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 2));
+#define RANGE(x, lo, hi) _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8((char)((lo) - 1))), \
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8((char)((hi) + 1)), x))
+#define EQ(x, ch) _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)(ch)))
+#define AND _mm256_and_si256
+#define OR _mm256_or_si256
+    __m256i digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
+    __m256i wd = OR(OR(digit, upper), OR(lowr, EQ(v, '_')));
+    __m256i up1 = RANGE(v1, 'A', 'Z'), dig1 = RANGE(v1, '0', '9');
+    __m256i a = OR(digit, AND(AND(upper, up1), RANGE(v2, '0', '9')));
+    a = OR(a, AND(EQ(v, 'A'), up1));
+    if (_mm256_movemask_epi8(lowr)) {
+        __m256i l = AND(AND(EQ(v, 'a'), EQ(v1, 'w')), EQ(v2, 's'));
+        l = OR(l, AND(EQ(v, 'g'), OR(EQ(v1, 'h'), OR(AND(EQ(v1, 'i'), EQ(v2, 't')), AND(EQ(v1, 'l'), EQ(v2, 'p'))))));
+        l = OR(l, AND(AND(EQ(v, 'n'), EQ(v1, 'p')), EQ(v2, 'm')));
+        l = OR(l, AND(AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')), EQ(v2, '_')));
+        l = OR(l, AND(AND(EQ(v, 'x'), EQ(v1, 'o')), EQ(v2, 'x')));
+        l = OR(l, AND(AND(EQ(v, 'e'), EQ(v1, 'y')), EQ(v2, 'J')));
+        a = OR(a, l);
+    }
+    __m256i hex1 = OR(dig1, OR(RANGE(v1, 'a', 'f'), RANGE(v1, 'A', 'F')));
+    __m256i b = OR(EQ(v, '@'), AND(OR(EQ(v, '+'), EQ(v, '(')), dig1));
+    b = OR(b, AND(EQ(v, ':'), OR(hex1, EQ(v1, ':'))));
+    b = OR(b, AND(EQ(v, '-'), EQ(v1, '-')));
+#undef RANGE
+#undef EQ
+#undef AND
+#undef OR
+    *word = (uint32_t)_mm256_movemask_epi8(wd);
+    *t1 = (uint32_t)_mm256_movemask_epi8(a);
+    *t2 = (uint32_t)_mm256_movemask_epi8(b);
+}
+
+/* The candidate loop 32 bytes at a time; returns where it stopped (the caller goes on from there). */
+__attribute__((target("avx2"))) static size_t scan_blocks32(scan *sc, const wants *w, size_t *skip,
+                                                            llmd_status *st) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    size_t i = 0;
+    uint32_t carry = 0;
+    for (; i + 35 <= n; i += 32) {
+        uint32_t word, t1, t2;
+        block_masks32(s + i, &word, &t1, &t2);
+        uint32_t starts = word & ~((word << 1) | carry);
+        carry = word >> 31;
+        uint32_t cand = (starts & t1) | t2;
+        while (cand) {
+            size_t at = i + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (at < *skip) continue;
+            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
+        }
+    }
+    return i;
+}
+#endif
+
 static llmd_status scan_builtins(scan *sc) {
     const unsigned char *s = sc->s;
     const size_t n = sc->n;
@@ -640,12 +713,18 @@ static llmd_status scan_builtins(scan *sc) {
         .iban = types & (1u << LLMD_PII_IBAN_CODE), .ssn = types & (1u << LLMD_PII_US_SSN),
         .secret = types & (1u << LLMD_PII_SECRET)};
     w.num = w.phone || w.ip || w.card || w.ssn;
-    llmd_status st;
+    llmd_status st = LLMD_OK;
     size_t skip = 0, i = 0;
+#if defined(LLMD_SCAN_AVX2)
+    if (use_avx2) {
+        i = scan_blocks32(sc, &w, &skip, &st);
+        if (st != LLMD_OK) return st;
+    }
+#endif
 #if defined(__SSE2__)
     /* 16 bytes at a time: candidates are word starts whose first byte may begin a detection, and
      * the non-word trigger bytes. */
-    unsigned carry = 0;   /* 1 if the byte before the block is a word character */
+    unsigned carry = i > 0 && is_word(s[i - 1]);   /* 1 if the byte before the block is a word character */
     for (; i + 19 <= n; i += 16) {
         unsigned word, t1, t2;
         block_masks(s + i, &word, &t1, &t2);
