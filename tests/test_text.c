@@ -649,6 +649,59 @@ START_TEST(test_scan_shift_invariant) {
 }
 END_TEST
 
+/* Cleaning copies plain text 32, 16 or 1 byte(s) at a time from wherever the plain run starts:
+ * behind k letters and a space, a text must clean to those letters, the separator and the same
+ * bytes for every k (so every byte of the text meets every block position), with every option
+ * set: clean("z"*k + " " + t) == "z"*(k-1) + clean("z " + t). */
+START_TEST(test_clean_shift_invariant) {
+    static const char *const pieces[] = {
+        "The quick brown fox", "jumps", "over", "a", "lazy dog.", "caf\xc3\xa9", "e\xcc\x81", "\xef\xac\x81",
+        "<b>bold</b>", "&amp;", "&copy 2024", "\x01", "\x7f", "\xc2\x85", "\xc2\xa0", "\xe2\x80\x83", "\xff",
+        "\r\n", "x\ty", "0123456789abcdef0123456789abcdef0123456789", "A  B", "p.s."};
+    static const char *const seps[] = {" ", "\n", "\n\n", "\t", "", "  ", " \n ", "\r", "\f"};
+    uint64_t rng = 0xD1B54A32D192ED03ull;
+    char text[2048], shifted[2200];
+    for (int iter = 0; iter < 120; iter++) {
+        size_t len = 0;
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        int np = 1 + (int)((rng >> 33) % 40);
+        for (int k = 0; k < np; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            const char *pc = pieces[(rng >> 33) % (sizeof pieces / sizeof *pieces)];
+            const char *sp = seps[(rng >> 50) % (sizeof seps / sizeof *seps)];
+            if (len + strlen(pc) + strlen(sp) >= sizeof text) break;
+            memcpy(text + len, pc, strlen(pc));
+            len += strlen(pc);
+            memcpy(text + len, sp, strlen(sp));
+            len += strlen(sp);
+        }
+        for (int variant = 0; variant < 6; variant++) {
+            llmd_clean_options o = LLMD_CLEAN_OPTIONS_INIT;
+            o.html = variant != 1;
+            o.normalization = variant == 2 ? LLMD_NORM_NFKC : variant == 3 ? LLMD_NORM_NONE : LLMD_NORM_NFC;
+            o.keep_paragraphs = variant == 4;
+            o.drop_controls = variant != 5;
+            char *base, *got;
+            size_t nb, ng;
+            memcpy(shifted, "z ", 2);
+            memcpy(shifted + 2, text, len);
+            ck_ok(llmd_clean_text(shifted, len + 2, &o, &base, &nb));
+            for (size_t k = 2; k <= 40; k++) {
+                memset(shifted, 'z', k);
+                shifted[k] = ' ';
+                memcpy(shifted + k + 1, text, len);
+                ck_ok(llmd_clean_text(shifted, len + k + 1, &o, &got, &ng));
+                ck_assert_uint_eq(ng, nb + k - 1);
+                for (size_t z = 0; z < k - 1; z++) ck_assert_int_eq(got[z], 'z');
+                ck_assert_mem_eq(got + k - 1, base, nb);
+                llmd_free(got);
+            }
+            llmd_free(base);
+        }
+    }
+}
+END_TEST
+
 /* Threads get chunks balanced by bytes: with one document much larger than the rest and empty
  * ones around it (so some chunks are empty), every thread count gives each text the output and
  * spans of a single call, in order. */
@@ -792,6 +845,7 @@ int main(void) {
     tcase_add_test(t, test_batch);
     tcase_add_test(t, test_batch_uneven_sizes);
     tcase_add_test(t, test_scan_shift_invariant);
+    tcase_add_test(t, test_clean_shift_invariant);
     tcase_add_test(t, test_large_document);
     tcase_add_test(t, test_pathological);
     suite_add_tcase(s, t);

@@ -415,6 +415,39 @@ static bool nfc_stable_run(const unsigned char *s, size_t n) {
     return true;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LLMD_CLEAN_AVX2 1
+#include <immintrin.h>
+/* The fast path of finish_pass 32 bytes at a time: copies printable ASCII with at most single
+ * spaces between printable characters from s[i..] to o while whole blocks qualify, then the
+ * qualifying start of the next block.  s[i + 32] must exist for every block taken (the caller
+ * checks i + 32 < n) and o must have room for 32 bytes past every byte kept.  Returns the bytes
+ * taken; *last_plain tells whether the last one is a printable character. */
+__attribute__((target("avx2"))) static size_t plain_run32(const unsigned char *s, size_t i, size_t n, char *o,
+                                                          bool *last_plain) {
+    const size_t start = i;
+    unsigned lp = *last_plain;
+    while (i + 32 < n) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i plain = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x20)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7F), v));
+        uint32_t P = (uint32_t)_mm256_movemask_epi8(plain);
+        uint32_t SP = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')));
+        uint32_t next_plain = s[i + 32] > 0x20 && s[i + 32] < 0x7F;
+        uint32_t ok = SP & ((P << 1) | lp) & ((P >> 1) | (next_plain << 31));
+        uint32_t bad = ~(P | ok);
+        unsigned k = bad ? (unsigned)__builtin_ctz(bad) : 32u;
+        if (k == 0) break;
+        _mm256_storeu_si256((__m256i *)(void *)(o + (i - start)), v);
+        i += k;
+        lp = (P >> (k - 1)) & 1u;
+        if (k < 32) break;
+    }
+    *last_plain = lp != 0;
+    return i - start;
+}
+#endif
+
 static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_text_scratch *sc,
                                llmd_buf *out) {
     uint8_t kind[256];
@@ -432,6 +465,9 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     llmd_status st = llmd_buf_reserve(out, n + 2);
     if (st != LLMD_OK) return st;
     emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
+#if defined(LLMD_CLEAN_AVX2)
+    const bool avx2 = llmd_cpu_has_avx2();
+#endif
     /* utf8proc_int32_t is int32_t (utf8proc.h); the scratch keeps the buffers between texts. */
     utf8proc_int32_t **cps = (utf8proc_int32_t **)&sc->cps;
     size_t *cap = &sc->cps_cap;
@@ -448,6 +484,18 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                 last_plain = false;
             }
             if (!e.pending) {
+#if defined(LLMD_CLEAN_AVX2)
+                if (avx2 && i + 32 < n) {
+                    /* Room: the output is never longer than the input read so far, and room for
+                     * the rest of the input was reserved (32 < n - i). */
+                    size_t k = plain_run32(s, i, n, out->data + out->len, &last_plain);
+                    if (k > 0) {
+                        out->len += k;
+                        i += k;
+                        continue;
+                    }
+                }
+#endif
                 const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
                 __m128i plain = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
                                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F)));

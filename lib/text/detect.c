@@ -57,8 +57,7 @@ static void init_tables(void) {
         trig[c] = t;
     }
 #if defined(LLMD_SCAN_AVX2)
-    __builtin_cpu_init();
-    use_avx2 = __builtin_cpu_supports("avx2") != 0;
+    use_avx2 = llmd_cpu_has_avx2();
 #endif
 }
 
