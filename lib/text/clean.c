@@ -419,20 +419,29 @@ static bool nfc_stable_run(const unsigned char *s, size_t n) {
 #define LLMD_CLEAN_AVX2 1
 #include <immintrin.h>
 /* The fast path of finish_pass 32 bytes at a time: copies printable ASCII with at most single
- * spaces between printable characters from s[i..] to o while whole blocks qualify, then the
+ * spaces (with ws: single " ", "\n" or "\t", written as " ") between printable characters from
+ * s[i..] to o while whole blocks qualify, then the
  * qualifying start of the next block.  s[i + 32] must exist for every block taken (the caller
  * checks i + 32 < n) and o must have room for 32 bytes past every byte kept.  Returns the bytes
  * taken; *last_plain tells whether the last one is a printable character. */
 __attribute__((target("avx2"))) static size_t plain_run32(const unsigned char *s, size_t i, size_t n, char *o,
-                                                          bool *last_plain) {
+                                                          bool *last_plain, bool ws) {
     const size_t start = i;
     unsigned lp = *last_plain;
     while (i + 32 < n) {
-        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
         __m256i plain = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x20)),
                                          _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7F), v));
         uint32_t P = (uint32_t)_mm256_movemask_epi8(plain);
-        uint32_t SP = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')));
+        __m256i sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '));
+        if (ws) {
+            /* Collapsing white space: a single "\n" or "\t" between printable characters becomes
+             * " " (what the byte-wise path makes of it), so lines of text stay on this path. */
+            sp = _mm256_or_si256(sp, _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+                                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'))));
+            v = _mm256_blendv_epi8(v, _mm256_set1_epi8(' '), sp);
+        }
+        uint32_t SP = (uint32_t)_mm256_movemask_epi8(sp);
         uint32_t next_plain = s[i + 32] > 0x20 && s[i + 32] < 0x7F;
         uint32_t ok = SP & ((P << 1) | lp) & ((P >> 1) | (next_plain << 31));
         uint32_t bad = ~(P | ok);
@@ -488,10 +497,12 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                 if (avx2 && i + 32 < n) {
                     /* Room: the output is never longer than the input read so far, and room for
                      * the rest of the input was reserved (32 < n - i). */
-                    size_t k = plain_run32(s, i, n, out->data + out->len, &last_plain);
+                    size_t k = plain_run32(s, i, n, out->data + out->len, &last_plain, ws);
                     if (k > 0) {
                         out->len += k;
                         i += k;
+                        /* Stopped before the end: s[i] needs the byte-wise path. */
+                        if (i + 32 < n) goto bytewise;
                         continue;
                     }
                 }
@@ -512,10 +523,12 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                     out->len += k;
                     i += k;
                     last_plain = (P >> (k - 1)) & 1u;
+                    if (k < 16) goto bytewise;
                     continue;
                 }
             }
         }
+    bytewise:
 #endif
         if (kind[s[i]] == K_PLAIN) {
             if (e.pending) put_sep(&e);
@@ -528,10 +541,13 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
         unsigned char c = s[i];
         switch (kind[c]) {
         case K_WS:
+            /* The whole run at once. */
             e.pending = true;
-            if (c == '\n' || (c == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) e.breaks++;
             last_plain = false;
-            i++;
+            do {
+                if (c == '\n' || (c == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) e.breaks++;
+                i++;
+            } while (i < n && kind[c = s[i]] == K_WS);
             break;
         case K_CTRL:
             i++;
