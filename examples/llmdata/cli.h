@@ -57,9 +57,10 @@ int cli_add_input(cli_common *c, const char *path);
 void cli_common_init(cli_common *c);
 void cli_common_free(cli_common *c);
 
-/* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  Prints
- * the summary line ("llmdata NAME: ...") on stderr unless quiet, and progress while stderr is a
- * terminal.  Returns the process exit status (0 ok, 1 error). */
+/* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  fn runs
+ * on the calling thread, batch after batch in input order, while a reader thread reads and parses
+ * the next batches.  Prints the summary line ("llmdata NAME: ...") on stderr unless quiet, and
+ * progress while stderr is a terminal.  Returns the process exit status (0 ok, 1 error). */
 int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *stats);
 
 /* As cli_run_jsonl, with the work split over threads: a reader thread reads and parses batches,
