@@ -104,13 +104,14 @@ typedef struct job {
     const llmd_redactor *r;
     item *items;
     slot *slots;
+    unsigned n_slots;
     size_t failed;   /* index of a failing text */
 } job;
 
 static llmd_status run_range(void *arg, size_t chunk_begin, size_t chunk_end, unsigned worker) {
     job *j = arg;
     size_t begin = j->bounds[chunk_begin], end = j->bounds[chunk_end];
-    if (worker >= MAX_SLOTS) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
+    if (worker >= j->n_slots) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
     slot *sl = &j->slots[worker];
     sl->begin = begin;
     sl->end = end;
@@ -175,25 +176,21 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
     llmd_clean_options o;
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
-    item *items = llmd_calloc(n ? n : 1, sizeof *items);
-    slot *slots = llmd_calloc(MAX_SLOTS, sizeof *slots);
-    llmd_text_batch *b = llmd_calloc(1, sizeof *b);
-    if (items == NULL || slots == NULL || b == NULL) {
-        llmd_free(items);
-        llmd_free(slots);
-        llmd_free(b);
-        return llmd_fail_nomem("starting a text batch");
-    }
     /* One contiguous chunk per thread, balanced by bytes rather than by count (documents vary
-     * from a line to megabytes). */
+     * from a line to megabytes); one slot of outputs per chunk. */
     unsigned chunks = threads ? threads : llmd_cpu_count();
     if (chunks > n) chunks = n ? (unsigned)n : 1;
     if (chunks > MAX_SLOTS) chunks = MAX_SLOTS;
+    const unsigned n_slots = chunks;
+    item *items = llmd_calloc(n ? n : 1, sizeof *items);
+    slot *slots = llmd_calloc(n_slots, sizeof *slots);
+    llmd_text_batch *b = llmd_calloc(1, sizeof *b);
     size_t *bounds = llmd_calloc((size_t)chunks + 1, sizeof *bounds);
-    if (bounds == NULL) {
+    if (items == NULL || slots == NULL || b == NULL || bounds == NULL) {
         llmd_free(items);
         llmd_free(slots);
         llmd_free(b);
+        llmd_free(bounds);
         return llmd_fail_nomem("starting a text batch");
     }
     size_t total_bytes = 0;
@@ -209,14 +206,14 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
         }
         while (c <= chunks) bounds[c++] = n;
     }
-    job j = {texts, lens, bounds, do_clean ? &o : NULL, r, items, slots, SIZE_MAX};
+    job j = {texts, lens, bounds, do_clean ? &o : NULL, r, items, slots, n_slots, SIZE_MAX};
     st = llmd_parallel_ranges(chunks, chunks, run_range, &j);
     llmd_free(bounds);
     if (st != LLMD_OK && failed_index) *failed_index = j.failed;
     size_t total = 0, total_spans = 0;
     unsigned used = 0;
     if (st == LLMD_OK) {
-        for (unsigned k = 0; k < MAX_SLOTS; k++) {
+        for (unsigned k = 0; k < n_slots; k++) {
             total += slots[k].data.len;
             total_spans += slots[k].n_spans;
             used += slots[k].used;
@@ -243,8 +240,8 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
         size_t next = 0;
         while (next < n) {
             unsigned k = 0;
-            while (k < MAX_SLOTS && !(slots[k].used && slots[k].begin == next && slots[k].end > next)) k++;
-            if (k == MAX_SLOTS) {
+            while (k < n_slots && !(slots[k].used && slots[k].begin == next && slots[k].end > next)) k++;
+            if (k == n_slots) {
                 st = llmd_fail(LLMD_ERR_INTERNAL, "text batch: no worker covered text %zu", next);
                 break;
             }
@@ -266,7 +263,7 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
             b->data[at] = '\0';
         }
     }
-    for (unsigned k = 0; k < MAX_SLOTS; k++) {
+    for (unsigned k = 0; k < n_slots; k++) {
         llmd_buf_free(&slots[k].data);
         llmd_free(slots[k].spans);
     }
