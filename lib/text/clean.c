@@ -415,6 +415,51 @@ static bool nfc_stable_run(const unsigned char *s, size_t n) {
     return true;
 }
 
+/* Starters (canonical combining class 0) that compose with a starter before them -- NFC_QC=Maybe
+ * among starters, in the BMP: Hangul vowel and trailing jamo, and Indic/Myanmar/Balinese vowel
+ * length marks (derived from UnicodeData.txt: second characters of primary composites). */
+static bool composes_with_previous(uint32_t cp) {
+    static const uint16_t marks[] = {0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5,
+                                     0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF, 0x102E, 0x1B35};
+    if ((cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11A8 && cp <= 0x11C2)) return true;
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++)
+        if (cp == marks[k]) return true;
+    return false;
+}
+
+/* True when NFC leaves a run bounded by ASCII unchanged for sure, for any script: every character
+ * is in the BMP (characters beyond it take the full path, so newer Unicode versions cannot add a
+ * case this misses), has combining class 0, is not NFC_QC=No (a canonical decomposition that is
+ * excluded from composition: singletons such as U+212B, and the composition exclusions), and
+ * cannot compose with the character before it.  Then there is nothing to reorder or compose and
+ * every character is already in its NFC form: CJK, kana without voicing marks, Cyrillic, Greek
+ * and Latin letters, precomposed or not, skip utf8proc's decompose + compose. */
+static bool nfc_quick_yes(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = llmd_utf8_decode(s + i, n - i, &cp);
+        if (l == 0 || cp > 0xFFFF) return false;
+        const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)cp);
+        if (p->combining_class != 0) return false;
+        if (p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0) {
+            /* A canonical decomposition: NFC keeps the character only if composing its
+             * decomposition gives it back (not for singletons such as U+212B or U+1F71, composition
+             * exclusions, non-starter decompositions such as U+0F73).  utf8proc's flags do not
+             * tell all of these apart, so ask it; precomposed letters pay this, nothing else. */
+            utf8proc_int32_t d[8];
+            int bc = 0;
+            utf8proc_ssize_t dl = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8, UTF8PROC_DECOMPOSE, &bc);
+            if (dl < 1 || dl > 8) return false;
+            dl = utf8proc_normalize_utf32(d, dl, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+            if (dl != 1 || d[0] != (utf8proc_int32_t)cp) return false;
+        }
+        if (composes_with_previous(cp)) return false;
+        i += l;
+    }
+    return true;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LLMD_CLEAN_AVX2 1
 #include <immintrin.h>
@@ -558,7 +603,7 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
             const unsigned char *run = s + b;
             size_t rl = i - b;
             if (o->normalization == LLMD_NORM_NONE ||
-                (o->normalization == LLMD_NORM_NFC && nfc_stable_run(run, rl))) {
+                (o->normalization == LLMD_NORM_NFC && (nfc_stable_run(run, rl) || nfc_quick_yes(run, rl)))) {
                 out->data[out->len] = '\0';
                 if ((st = emit_segment(&e, run, rl)) != LLMD_OK) goto done;
             } else {
