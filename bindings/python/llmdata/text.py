@@ -221,6 +221,44 @@ class Redactor:
         self._h = ctypes.c_void_p()
         check(_f("llmd_redactor_new")(ctypes.byref(self._h), ctypes.byref(o)))
         self._type_names = {}   # type id -> name, filled as batches meet them
+        self._template = b"[{type}]" if tmpl is None else tmpl
+        self._replacements = {}  # type name -> (UTF-8 bytes, characters) of its replacement
+
+    def _replacement_size(self, name):
+        """(bytes, characters) of the replacement of a span of type `name`: the template read by the
+        C library's rules ("{type}" is the name, "{{" and "}}" are braces; checked at construction)."""
+        size = self._replacements.get(name)
+        if size is None:
+            t, out, i = self._template, bytearray(), 0
+            while i < len(t):
+                if t.startswith(b"{type}", i):
+                    out += name.encode("utf-8")
+                    i += 6
+                elif t[i:i + 1] in (b"{", b"}") and t[i + 1:i + 2] == t[i:i + 1]:
+                    out += t[i:i + 1]
+                    i += 2
+                else:
+                    out += t[i:i + 1]
+                    i += 1
+            size = (len(out), len(out.decode("utf-8", "replace")))
+            self._replacements[name] = size
+        return size
+
+    def _clean_char_spans(self, text_out, spans):
+        """Character offsets into the CLEANED text of built-in spans (ASCII matches), worked out
+        from the redacted output: between spans it is the cleaned text itself; each span became
+        its replacement."""
+        out_b = text_out.encode("utf-8") if isinstance(text_out, str) else text_out
+        res, chars, ob, prev = [], 0, 0, 0
+        for sp in spans:
+            gap = sp.start - prev
+            chars += len(out_b[ob:ob + gap].decode("utf-8", "surrogateescape"))
+            start = chars
+            chars += sp.end - sp.start          # ASCII: one character per byte
+            res.append(Span(sp.type, start, chars))
+            ob += gap + self._replacement_size(sp.type)[0]
+            prev = sp.end
+        return res
 
     def _wrap(self, validator):
         def call(ptr, n, _user):
@@ -318,8 +356,11 @@ class Redactor:
             # detectors match ASCII only).
             seen_ascii = (builtin_only and text_out.isascii()) if clean else datas[k].isascii()
             if want_char and not seen_ascii:
-                seen = clean_text(datas[k], **clean_opts).encode("utf-8") if clean else datas[k]
-                spans = _char_spans(seen, spans)
+                if clean and builtin_only:
+                    spans = self._clean_char_spans(text_out, spans)
+                else:
+                    seen = clean_text(datas[k], **clean_opts).encode("utf-8") if clean else datas[k]
+                    spans = _char_spans(seen, spans)
             out.append((text_out, spans))
         return out
 

@@ -239,6 +239,16 @@ class RedactTest(unittest.TestCase):
                          [self.r.redact(clean_text(t, html=False)) for t in raw])
         with self.assertRaises(ValueError):
             self.r.redact_batch(raw, offsets="chars")
+        # Character offsets worked out from the output: templates with non-ASCII text and braces,
+        # several spans after non-ASCII text, as_bytes outputs; each equals clean then redact.
+        many = ["<p>Zoë &amp; Åsa: a@example.com, café 192.0.2.7 — b@example.org</p>",
+                "日本 x@example.jp 東京 4111 1111 1111 1111 ü", "ok", "<b>é</b>c@example.com"]
+        for tmpl in (None, "«{type}»", "{{{type}}}", "***", "{type}—{type}"):
+            with Redactor(template=tmpl) as rt:
+                want = [rt.redact(clean_text(t)) for t in many]
+                self.assertEqual(rt.redact_batch(many, clean=True), want, tmpl)
+                got_b = rt.redact_batch(many, clean=True, as_bytes=True)
+                self.assertEqual([(t.decode(), sp) for t, sp in got_b], want, tmpl)
         # A caller rule may match non-ASCII: its offsets are converted even in ASCII-looking output.
         with Redactor(types="none", rules=[("WORD", "é+")], template="*") as rr:
             self.assertEqual(rr.redact_batch(["a éé b"], clean=True), [("a * b", [Span("WORD", 2, 4)])])
