@@ -48,7 +48,7 @@ LLMD_API const char *llmd_langid_default_model_path(void);
  * Every size in the file is checked against the file's length before anything is allocated;
  * a truncated, corrupt or hostile file fails with a message naming the file, the byte offset and
  * the field.  Free the model with llmd_langid_model_free().
- * Errors: INVALID_ARG (out NULL), IO (cannot open/read), PARSE (not a fastText model, or a field
+ * Errors: INVALID_ARG (out NULL), NOT_FOUND (no such file), IO (cannot open/read), PARSE (not a fastText model, or a field
  * out of range; offset in the message), VERSION (file format newer than 12),
  * UNSUPPORTED (not a supervised model, or a loss fastText cannot predict with: negative sampling),
  * NOMEM. */
@@ -77,8 +77,9 @@ typedef struct llmd_langid_model_info {
     int quantized_output; /* 1 when the output matrix is quantized too */
 } llmd_langid_model_info;
 #define LLMD_LANGID_MODEL_INFO_VERSION 1
+#define LLMD_LANGID_MODEL_INFO_INIT {LLMD_LANGID_MODEL_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
-/* Fills *info (info->version must be set).  Thread-safe.  Errors: INVALID_ARG, VERSION. */
+/* Fills *info (initialise it with LLMD_LANGID_MODEL_INFO_INIT).  Thread-safe.  Errors: INVALID_ARG, VERSION. */
 LLMD_API llmd_status llmd_langid_model_get_info(const llmd_langid_model *model,
                                                 llmd_langid_model_info *info);
 
