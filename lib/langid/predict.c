@@ -307,6 +307,7 @@ static void hs_dfs(const llmd_langid_model *m, scratch *s, topk *t, float thresh
 
 /* fastText Loss::sigmoid: the 512-step table over [-8, 8]. */
 static float table_sigmoid(const llmd_langid_model *m, float x) {
+    if (isnan(x)) return x; /* NaN weights: fastText would index the table with garbage */
     if (x < -8) return 0.0f;
     if (x > 8) return 1.0f;
     int64_t i = (int64_t)((x + 8) * 512 / 8 / 2);
@@ -330,9 +331,13 @@ static void compute_output(const llmd_langid_model *m, scratch *s) {
     }
 }
 
+/* Best first; equal scores by label id; NaN scores (a model with NaN weights) last, so that the
+ * order is total whatever the weights. */
 static int cmp_best_first(const void *a, const void *b) {
     const heap_item *x = a, *y = b;
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    int xn = isnan(x->score), yn = isnan(y->score);
+    if (xn != yn) return xn ? 1 : -1;
+    if (!xn && x->score != y->score) return x->score > y->score ? -1 : 1;
     return (x->id > y->id) - (x->id < y->id);
 }
 
