@@ -36,12 +36,18 @@ static inline const float *ft_pq_centroid(const ft_pq *pq, int32_t m, uint8_t i)
     return pq->centroids + ((size_t)m * FT_KSUB + i) * (size_t)pq->dsub;
 }
 
-/* Open-addressing map from a pruned n-gram bucket to its row (fastText's pruneidx_). */
+/* Open-addressing map from a pruned n-gram bucket to its row (fastText's pruneidx_), behind a
+ * one-hash bit filter: most n-grams of a text are not among the kept buckets, and the filter
+ * (16 bits per kept bucket, a few hundred KB) answers those without touching the map. */
 typedef struct ft_prune_map {
     int32_t *keys;    /* -1 = empty */
     int32_t *values;
     uint32_t mask;    /* capacity - 1 (capacity a power of two) */
+    uint64_t *filter; /* 2^filter_bits bits */
+    unsigned filter_shift; /* 32 - filter_bits */
 } ft_prune_map;
+
+static inline uint32_t ft_prune_slot_hash(int32_t key) { return (uint32_t)key * 2654435761u; }
 
 struct llmd_langid_model {
     /* header + args (fastText args.cc order) */
@@ -64,6 +70,7 @@ struct llmd_langid_model {
     const char **labels;     /* nlabels names without the "__label__" prefix (point into strings) */
     ft_prune_map prune;
     int32_t eos_id;          /* id of "</s>" or -1 */
+    uint64_t bucket_magic;   /* for h % bucket without a division (Lemire's fastmod) */
     /* matrices */
     ft_matrix input, output;
     int quant_input, qout;

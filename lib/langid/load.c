@@ -125,6 +125,8 @@ static llmd_status load_args(reader *r, llmd_langid_model *m) {
     /* fastText sets bucket 0 only when no n-gram is used; with n-grams it would divide by zero. */
     if (m->bucket == 0 && (m->maxn > 0 || m->word_ngrams > 1))
         return bad(r, at[8], "bucket", 0, "no hash buckets but the model uses character or word n-grams");
+    /* (wraps to 0 for bucket 1, which then gives h % 1 = 0 as it should) */
+    if (m->bucket > 0) m->bucket_magic = UINT64_MAX / (uint32_t)m->bucket + 1;
     return LLMD_OK;
 }
 
@@ -226,6 +228,11 @@ static llmd_status load_prune_index(reader *r, llmd_langid_model *m) {
     if (!m->prune.keys || !m->prune.values) return llmd_fail_nomem("loading a fastText prune index");
     for (uint32_t i = 0; i < cap; i++) m->prune.keys[i] = -1;
     m->prune.mask = cap - 1;
+    unsigned bits = 6;
+    while (bits < 30 && ((uint64_t)1 << bits) < (uint64_t)n * 16) bits++;
+    m->prune.filter = llmd_calloc((size_t)1 << (bits - 6), sizeof(uint64_t));
+    if (!m->prune.filter) return llmd_fail_nomem("loading a fastText prune index");
+    m->prune.filter_shift = 32 - bits;
     for (size_t i = 0; i < n; i++) {
         size_t at = r->off;
         int32_t first, second;
@@ -235,7 +242,10 @@ static llmd_status load_prune_index(reader *r, llmd_langid_model *m) {
         /* Keys are n-gram buckets; only those in [0, bucket) can ever be looked up, but a key out
          * of range is harmless.  Rows are checked against the input matrix once it is read. */
         if (second < 0) return bad(r, at + 4, "prune index row", second, "negative");
-        uint32_t slot = ((uint32_t)first * 2654435761u) & m->prune.mask;
+        uint32_t fh = ft_prune_slot_hash(first);
+        uint32_t fbit = fh >> m->prune.filter_shift;
+        m->prune.filter[fbit >> 6] |= (uint64_t)1 << (fbit & 63);
+        uint32_t slot = fh & m->prune.mask;
         while (m->prune.keys[slot] != -1 && m->prune.keys[slot] != first) slot = (slot + 1) & m->prune.mask;
         m->prune.keys[slot] = first; /* a repeated key keeps its last row, as std::unordered_map[]= */
         m->prune.values[slot] = second;
@@ -437,6 +447,7 @@ void llmd_langid_model_free(llmd_langid_model *m) {
     llmd_free(m->labels);
     llmd_free(m->prune.keys);
     llmd_free(m->prune.values);
+    llmd_free(m->prune.filter);
     matrix_free(&m->input);
     matrix_free(&m->output);
     llmd_free(m->tree_left);

@@ -27,7 +27,10 @@ llmd_status ft_ids_push(ft_ids *ids, int32_t id) {
 static llmd_status push_bucket(const llmd_langid_model *m, ft_ids *ids, int32_t id) {
     if (m->pruneidx_size == 0 || id < 0) return LLMD_OK;
     if (m->pruneidx_size > 0) {
-        uint32_t slot = ((uint32_t)id * 2654435761u) & m->prune.mask;
+        uint32_t h = ft_prune_slot_hash(id);
+        uint32_t bit = h >> m->prune.filter_shift;
+        if (!(m->prune.filter[bit >> 6] >> (bit & 63) & 1)) return LLMD_OK;
+        uint32_t slot = h & m->prune.mask;
         for (;;) {
             int32_t k = m->prune.keys[slot];
             if (k == -1) return LLMD_OK;
@@ -37,6 +40,14 @@ static llmd_status push_bucket(const llmd_langid_model *m, ft_ids *ids, int32_t 
         id = m->prune.values[slot];
     }
     return ft_ids_push(ids, m->nwords + id);
+}
+
+/* h % d for the model's bucket count d without a division: Lemire, Kaser, Kurz, "Faster
+ * remainder by direct computation" (2019), exact for every 32-bit h and d. */
+__extension__ typedef unsigned __int128 ft_u128;
+static inline uint32_t bucket_of(const llmd_langid_model *m, uint32_t h) {
+    uint64_t low = m->bucket_magic * h;
+    return (uint32_t)(((ft_u128)low * (uint32_t)m->bucket) >> 64);
 }
 
 static inline int is_utf8_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -53,7 +64,7 @@ llmd_status ft_compute_subwords(const llmd_langid_model *m, const char *w, size_
             h = ft_hash_step(h, s[j++]);
             while (j < n && is_utf8_continuation(s[j])) h = ft_hash_step(h, s[j++]);
             if (len >= m->minn && !(len == 1 && (i == 0 || j == n))) {
-                llmd_status st = push_bucket(m, out, (int32_t)(h % (uint32_t)m->bucket));
+                llmd_status st = push_bucket(m, out, (int32_t)bucket_of(m, h));
                 if (st != LLMD_OK) return st;
             }
         }
