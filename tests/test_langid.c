@@ -147,6 +147,11 @@ START_TEST(test_softmax_by_hand) {
     ck_prob(p[0].probability, P_EN);
     ck_ok(llmd_langid_predict(m, "hello\0", 6, NULL, p, 4, &n));
     ck_prob(p[0].probability, P_EN);
+    /* A literal "</s>" ends the line, as fastText's getLine stops at it: "hello </s> bonjour" is
+     * rows hello, </s> (h = (1, 0)), not hello, </s>, bonjour, </s> (a tie). */
+    predict_k(m, "hello </s> bonjour", 1, 0.0f, p, 4, &n);
+    ck_assert_str_eq(p[0].label, "en");
+    ck_prob(p[0].probability, P_EN);
     /* Threshold: fr (0.269) is dropped at 0.3. */
     predict_k(m, "hello", -1, 0.3f, p, 4, &n);
     ck_assert_uint_eq(n, 1);

@@ -68,7 +68,7 @@ static int set_language(li_ctx *x, llmd_json_doc *d, int32_t id, float p) {
     } else {
         const char *label = llmd_langid_label(x->model, id);
         st = llmd_json_doc_set_string(d, "language", label, strlen(label));
-        int n = snprintf(x->json, sizeof x->json, "%.6g", (double)p);
+        int n = snprintf(x->json, sizeof x->json, "%.9g", (double)p);
         if (st == LLMD_OK) st = llmd_json_doc_set_raw(d, "language_score", x->json, (size_t)n);
         x->per_label[id]++;
     }
@@ -113,7 +113,7 @@ static int annotate_all(li_ctx *x, llmd_json_doc *d, const char *text, size_t le
         char *nb = realloc(buf, at + (size_t)(q - lb) + 64 + (n - i) * 64);
         if (nb == NULL) { free(lb); free(buf); return cli_error("langid", "out of memory"); }
         buf = nb;
-        at += (size_t)sprintf(buf + at, "%s,\"score\":%.6g}", lb, (double)x->preds[i].probability);
+        at += (size_t)sprintf(buf + at, "%s,\"score\":%.9g}", lb, (double)x->preds[i].probability);
         free(lb);
     }
     buf[at++] = ']';

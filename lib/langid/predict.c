@@ -173,14 +173,18 @@ static llmd_status collect_rows(const llmd_langid_model *m, scratch *s, const ch
     s->hashes.n = 0;
     llmd_status st = LLMD_OK;
     size_t i = 0;
-    while (i < len && st == LLMD_OK) {
+    int ended = 0;
+    while (i < len && st == LLMD_OK && !ended) {
         while (i < len && is_separator((unsigned char)text[i])) i++;
         size_t start = i;
         while (i < len && !is_separator((unsigned char)text[i])) i++;
-        if (i > start) st = add_token(m, s, text + start, i - start, 0);
+        if (i == start) break;
+        /* A literal "</s>" in the text ends the line for fastText (getLine stops at it). */
+        ended = i - start == 4 && memcmp(text + start, "</s>", 4) == 0;
+        st = add_token(m, s, text + start, i - start, ended);
     }
     /* The "\n" the bindings append ends the line: the end-of-sentence token "</s>". */
-    if (st == LLMD_OK) st = add_token(m, s, "</s>", 4, 1);
+    if (st == LLMD_OK && !ended) st = add_token(m, s, "</s>", 4, 1);
     if (st == LLMD_OK && m->word_ngrams > 1) st = add_word_ngrams(m, s);
     return st;
 }

@@ -5,8 +5,12 @@
 
 Per document: the top label must be identical and its probability within --tol; every further
 label of the peer's top K must be ours too, in the same place, with its probability within --tol,
-except where two of the peer's probabilities are within --tol of each other (a tie: their order
-is the heap's business).  Prints a summary; exits 1 on any difference (the first 10 are shown).
+except where two of the peer's probabilities are within --tol of each other (a tie: which of the
+tied labels fastText keeps and in what order depends on the C++ library's heap algorithm --
+libc++ in the WASM build, libstdc++ in Linux builds -- while llmdata orders ties by label id).
+With K = 1 ties are no excuse: fastText and llmdata both keep the last label reached among equal
+scores, so the label must be identical.  Prints a summary; exits 1 on any difference (the first
+10 are shown).
 """
 import json
 import sys
@@ -47,7 +51,8 @@ def main():
             continue
         d = abs(op[0] - pp[0])
         max_diff = max(max_diff, d)
-        if ol[0] != pl[0] or d > tol:
+        top_tie = len(pp) > 1 and abs(pp[0] - pp[1]) <= tol
+        if (ol[0] != pl[0] and not top_tie) or d > tol:
             bad.append(f"{doc}: top ours {ol[0]} {op[0]} peer {pl[0]} {pp[0]}")
             continue
         top_ok += 1

@@ -7,6 +7,8 @@
 #   - tests/data/langid/catalog_set.jsonl  committed set made by make_set.py (886 texts, 155 locales)
 #   - a set made now by make_set.py from this machine's /usr/share/locale catalogues (when it
 #     has enough of them)
+# with the bundled lid.176.ftz, and the first two with five dense .bin models that the WASM
+# fastText trains and saves here (train_peer_models.mjs), with k = 1 and k = 3.
 #     run_peer.sh LLMDATA_BINARY
 # Without the peer: exit 77 (meson SKIP), or failure under CI=true.
 set -euo pipefail
@@ -31,11 +33,27 @@ sets=("$here/edge_cases.jsonl" "$root/tests/data/langid/catalog_set.jsonl")
 if "$py" "$here/make_set.py" "$T/machine.jsonl"; then sets+=("$T/machine.jsonl")
 else echo "langid peer: this machine has too few message catalogues for a fresh set; using the committed ones"; fi
 
+# Dense .bin models that fastText itself (the WASM build) trains and saves from the committed set:
+# softmax, hierarchical softmax, one-vs-all, negative sampling; char n-grams and word n-grams.
+node "$here/train_peer_models.mjs" "$root/tests/data/langid/catalog_set.jsonl" "$T/models" > "$T/models.txt"
+
+compare_with() {  # compare_with MODEL SET K
+  "$llmdata" langid -q -k "$3" --model "$1" "$2" > "$T/ours.jsonl"
+  node "$here/peer_predict.mjs" --k "$3" --model "$1" < "$2" > "$T/peer.jsonl"
+  printf '%s k=%s: ' "$(basename "$2")" "$3"
+  "$py" "$here/compare.py" "$T/ours.jsonl" "$T/peer.jsonl"
+}
 rc=0
+echo "== lid.176.ftz"
 for s in "${sets[@]}"; do
-  echo "== $(basename "$s")"
-  "$llmdata" langid -q -k 3 --model "$model" "$s" > "$T/ours.jsonl"
-  node "$here/peer_predict.mjs" --k 3 --model "$model" < "$s" > "$T/peer.jsonl"
-  "$py" "$here/compare.py" "$T/ours.jsonl" "$T/peer.jsonl" || rc=1
+  compare_with "$model" "$s" 1 || rc=1
+  compare_with "$model" "$s" 3 || rc=1
 done
+while read -r name; do
+  echo "== $name.bin (trained and saved by fastText)"
+  for s in "$here/edge_cases.jsonl" "$root/tests/data/langid/catalog_set.jsonl"; do
+    compare_with "$T/models/$name.bin" "$s" 1 || rc=1
+    compare_with "$T/models/$name.bin" "$s" 3 || rc=1
+  done
+done < "$T/models.txt"
 exit $rc
