@@ -402,7 +402,7 @@ static llmd_status build_tree(llmd_langid_model *m) {
     }
     for (int32_t i = 0; i < osz; i++) count[i] = m->counts[m->nwords + i];
     /* Leaves are taken from the end (fastText sorted labels by decreasing count); internal nodes
-     * in creation order.  Label counts are bounded at load so the sums cannot overflow. */
+     * in creation order. */
     int32_t leaf = osz - 1, node = osz;
     for (int32_t i = osz; i < (int32_t)nodes; i++) {
         int32_t mini[2];
@@ -418,7 +418,10 @@ static llmd_status build_tree(llmd_langid_model *m) {
         }
         m->tree_left[i] = mini[0];
         m->tree_right[i] = mini[1];
-        count[i] = count[mini[0]] + count[mini[1]];
+        if (__builtin_add_overflow(count[mini[0]], count[mini[1]], &count[i])) {
+            llmd_free(count);
+            return llmd_fail(LLMD_ERR_PARSE, "label counts overflow while building the hierarchical softmax tree");
+        }
     }
     llmd_free(count);
     return LLMD_OK;
@@ -491,7 +494,8 @@ static llmd_status check_output(const reader *r, const llmd_langid_model *m) {
     if (m->loss == FT_LOSS_HS)
         for (int32_t i = 0; i < m->nlabels; i++) {
             int64_t c = m->counts[m->nwords + i];
-            if (c < 0 || c > ((int64_t)1 << 40))
+            /* below fastText's 1e15 sentinel for nodes not built yet, so the tree is fastText's */
+            if (c < 0 || c >= (int64_t)1e15)
                 return llmd_fail(LLMD_ERR_PARSE, "%s: label %d has count %lld, out of range for a "
                                  "hierarchical softmax tree", r->name, i, (long long)c);
         }
