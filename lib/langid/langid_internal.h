@@ -40,8 +40,8 @@ static inline const float *ft_pq_centroid(const ft_pq *pq, int32_t m, uint8_t i)
  * one-hash bit filter: most n-grams of a text are not among the kept buckets, and the filter
  * (16 bits per kept bucket, a few hundred KB) answers those without touching the map. */
 typedef struct ft_prune_map {
-    int32_t *keys;    /* -1 = empty */
-    int32_t *values;
+    int32_t *slots;   /* 2 per slot, key then row, side by side (one cache line per probe);
+                       * key -1 = empty */
     uint32_t mask;    /* capacity - 1 (capacity a power of two) */
     uint64_t *filter; /* 2^filter_bits bits */
     unsigned filter_shift; /* 32 - filter_bits */

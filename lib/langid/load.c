@@ -223,10 +223,9 @@ static llmd_status load_prune_index(reader *r, llmd_langid_model *m) {
     if (m->pruneidx_size <= 0) return LLMD_OK;
     size_t n = (size_t)m->pruneidx_size;
     uint32_t cap = pow2_at_least((uint64_t)n * 2);
-    m->prune.keys = llmd_malloc((size_t)cap * sizeof(int32_t));
-    m->prune.values = llmd_malloc((size_t)cap * sizeof(int32_t));
-    if (!m->prune.keys || !m->prune.values) return llmd_fail_nomem("loading a fastText prune index");
-    for (uint32_t i = 0; i < cap; i++) m->prune.keys[i] = -1;
+    m->prune.slots = llmd_malloc((size_t)cap * 2 * sizeof(int32_t));
+    if (!m->prune.slots) return llmd_fail_nomem("loading a fastText prune index");
+    for (uint32_t i = 0; i < cap; i++) m->prune.slots[2 * i] = -1;
     m->prune.mask = cap - 1;
     unsigned bits = 6;
     while (bits < 30 && ((uint64_t)1 << bits) < (uint64_t)n * 16) bits++;
@@ -246,9 +245,10 @@ static llmd_status load_prune_index(reader *r, llmd_langid_model *m) {
         uint32_t fbit = fh >> m->prune.filter_shift;
         m->prune.filter[fbit >> 6] |= (uint64_t)1 << (fbit & 63);
         uint32_t slot = fh & m->prune.mask;
-        while (m->prune.keys[slot] != -1 && m->prune.keys[slot] != first) slot = (slot + 1) & m->prune.mask;
-        m->prune.keys[slot] = first; /* a repeated key keeps its last row, as std::unordered_map[]= */
-        m->prune.values[slot] = second;
+        while (m->prune.slots[2 * slot] != -1 && m->prune.slots[2 * slot] != first)
+            slot = (slot + 1) & m->prune.mask;
+        m->prune.slots[2 * slot] = first; /* a repeated key keeps its last row, as std::unordered_map[]= */
+        m->prune.slots[2 * slot + 1] = second;
     }
     return LLMD_OK;
 }
@@ -448,8 +448,7 @@ void llmd_langid_model_free(llmd_langid_model *m) {
     llmd_free(m->sub_data);
     llmd_free(m->sub_off);
     llmd_free(m->labels);
-    llmd_free(m->prune.keys);
-    llmd_free(m->prune.values);
+    llmd_free(m->prune.slots);
     llmd_free(m->prune.filter);
     matrix_free(&m->input);
     matrix_free(&m->output);
@@ -476,9 +475,9 @@ static llmd_status check_input_rows(const reader *r, const llmd_langid_model *m)
         return LLMD_OK;
     }
     for (uint32_t s = 0; s <= m->prune.mask; s++)
-        if (m->prune.keys[s] != -1 && (int64_t)m->nwords + m->prune.values[s] >= rows)
+        if (m->prune.slots[2 * s] != -1 && (int64_t)m->nwords + m->prune.slots[2 * s + 1] >= rows)
             return llmd_fail(LLMD_ERR_PARSE, "%s: prune index maps bucket %d to row %d, beyond the input matrix's %lld rows",
-                             r->name, m->prune.keys[s], m->nwords + m->prune.values[s], (long long)rows);
+                             r->name, m->prune.slots[2 * s], m->nwords + m->prune.slots[2 * s + 1], (long long)rows);
     return LLMD_OK;
 }
 

@@ -32,12 +32,12 @@ static llmd_status push_bucket(const llmd_langid_model *m, ft_ids *ids, int32_t 
         if (!(m->prune.filter[bit >> 6] >> (bit & 63) & 1)) return LLMD_OK;
         uint32_t slot = h & m->prune.mask;
         for (;;) {
-            int32_t k = m->prune.keys[slot];
+            int32_t k = m->prune.slots[2 * slot];
             if (k == -1) return LLMD_OK;
             if (k == id) break;
             slot = (slot + 1) & m->prune.mask;
         }
-        id = m->prune.values[slot];
+        id = m->prune.slots[2 * slot + 1];
     }
     return ft_ids_push(ids, m->nwords + id);
 }
