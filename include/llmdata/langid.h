@@ -9,7 +9,12 @@
  * bytes sign-extended), word n-grams go to hashed buckets, the end-of-line token `</s>` is added
  * (fastText's Python and WebAssembly bindings append "\n" to every text), the rows are averaged,
  * and the output layer is a softmax, one-vs-all sigmoids, or a hierarchical softmax over a Huffman
- * tree built exactly as fastText builds it.  Probabilities are fastText's: exp(log(p + 1e-5)).
+ * tree built exactly as fastText builds it.  Probabilities are fastText's: exp(log(p + 1e-5)),
+ * so a certain prediction reads 1.00001 (as fastText's Python package reports it too).  With a
+ * hierarchical softmax fastText stops searching below probability 1e-5 (or the threshold), so
+ * k = -1 may give fewer labels than the model has.  Among labels of exactly equal score, k = 1
+ * keeps the one fastText keeps (the last reached); for k > 1 tied labels are ordered by label id
+ * (fastText leaves that order to its C++ library's heap).
  *
  * As datatrove's LanguageFilter does, every '\n' in the text is read as a space, so a document is
  * one line (fastText itself would stop at the first newline).
