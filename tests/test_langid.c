@@ -395,6 +395,27 @@ static mbuf quant_model(void) {
     return b;
 }
 
+/* File version 11: fastText's old supervised models use no character n-grams (maxn read as 0
+ * whatever the file says).  The subword model saved as version 11 predicts "é" from "</s>"
+ * alone: a tie, where version 12 gives en (test_subword_hash_signed_bytes). */
+START_TEST(test_version11_no_subwords) {
+    mbuf b = subword_model();
+    int32_t v11 = 11;
+    memcpy(b.p + 4, &v11, 4);
+    llmd_langid_model *m = load_mem(&b);
+    llmd_langid_model_info info = LLMD_LANGID_MODEL_INFO_INIT;
+    ck_ok(llmd_langid_model_get_info(m, &info));
+    ck_assert_int_eq(info.file_version, 11);
+    ck_assert_int_eq(info.maxn, 0);
+    llmd_langid_prediction p[2];
+    size_t n;
+    predict_k(m, "é", 1, 0.0f, p, 2, &n);
+    ck_prob(p[0].probability, P_HALF);
+    llmd_langid_model_free(m);
+    free(b.p);
+}
+END_TEST
+
 START_TEST(test_quantized_pruned) {
     mbuf b = quant_model();
     llmd_langid_model *m = load_mem(&b);
@@ -623,6 +644,7 @@ int main(void) {
     tcase_add_test(tc, test_hierarchical_softmax);
     tcase_add_test(tc, test_subword_hash_signed_bytes);
     tcase_add_test(tc, test_word_ngrams);
+    tcase_add_test(tc, test_version11_no_subwords);
     tcase_add_test(tc, test_quantized_pruned);
     tcase_add_test(tc, test_every_truncation_fails_cleanly);
     tcase_add_test(tc, test_bad_fields);

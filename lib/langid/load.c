@@ -182,8 +182,16 @@ static llmd_status load_entries(reader *r, llmd_langid_model *m) {
     m->types = llmd_malloc(n ? n : 1);
     if (!m->word_off || !m->word_len || !m->counts || !m->types)
         return llmd_fail_nomem("loading a fastText dictionary");
-    /* All strings together are shorter than what remains of the file. */
-    m->strings = llmd_malloc(remaining(r) + 1);
+    /* Size the string area with a first pass over the entries (a dense model's file is mostly
+     * matrices: allocating "what remains" would double the peak memory). */
+    size_t total = 0, at = r->off;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *nul = at < r->len ? memchr(r->p + at, 0, r->len - at) : NULL;
+        if (nul == NULL || (size_t)(nul - r->p) + 10 > r->len) break; /* reported by the second pass */
+        total += (size_t)(nul - (r->p + at)) + 1;
+        at = (size_t)(nul - r->p) + 10;
+    }
+    m->strings = llmd_malloc(total + 1);
     if (m->strings == NULL) return llmd_fail_nomem("loading a fastText dictionary");
     size_t sused = 0;
     for (size_t i = 0; i < n; i++) {
@@ -193,6 +201,8 @@ static llmd_status load_entries(reader *r, llmd_langid_model *m) {
             return llmd_fail(LLMD_ERR_PARSE, "%s: offset %zu: dictionary entry %zu has no terminating NUL",
                              r->name, r->off, i);
         size_t wl = (size_t)(nul - s);
+        if (sused + wl + 1 > total) /* the first pass stopped here: the entry is cut short */
+            return short_read(r, "dictionary entry", wl + 10);
         if (sused + wl + 1 > UINT32_MAX)
             return llmd_fail(LLMD_ERR_RANGE, "%s: offset %zu: dictionary strings exceed 4 GiB", r->name, r->off);
         memcpy(m->strings + sused, s, wl + 1);
