@@ -106,7 +106,10 @@ class LanguageId(Handle):
         """fastText's prediction for text (str or UTF-8 bytes).  k=1: (label, probability), or
         (None, 0.0) when fastText gives nothing (no known word or n-gram, or below threshold).
         k > 1 or k = -1 (all): a list of (label, probability), best first, possibly shorter than k
-        (fastText's tree search stops at probabilities below threshold or 1e-5)."""
+        (fastText's tree search stops at probabilities below threshold or 1e-5).  A list or tuple
+        of texts gives a list of those results, one per text."""
+        if isinstance(text, (list, tuple)):
+            return [self.predict(t, k, threshold) for t in text]
         if k == 0 or k < -1:
             raise ValueError("k must be 1 or more, or -1 for all labels")
         data = to_bytes(text)

@@ -74,6 +74,8 @@ class Lid176Test(unittest.TestCase):
         # newlines read as spaces (datatrove): same as the one-line text
         self.assertEqual(self.m.predict("Bonjour tout\nle monde"), self.m.predict("Bonjour tout le monde"))
         self.assertEqual(len(self.m.labels), 176)
+        self.assertEqual(self.m.predict(["Bonjour tout le monde", "Das ist ein Test"]),
+                         [self.m.predict("Bonjour tout le monde"), self.m.predict("Das ist ein Test")])
 
     def test_batch_and_threads(self):
         texts = ["Bonjour tout le monde", "Das ist ein Test", "这是一个测试", "", "Привет мир"] * 20
