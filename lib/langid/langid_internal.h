@@ -101,6 +101,12 @@ int32_t ft_dict_find(const llmd_langid_model *m, const char *w, size_t n, uint32
 typedef struct ft_ids {
     int32_t *v;
     size_t n, cap;
+    /* When sum is set, a pushed row is added to sum[0..dim) from `matrix` instead of being
+     * stored (n still counts it): fastText sums the rows in the order it collects them, so
+     * adding them as they come gives the same floats without holding a row list as long as the
+     * text. */
+    float *sum;
+    const ft_matrix *matrix;
 } ft_ids;
 llmd_status ft_ids_push(ft_ids *ids, int32_t id);
 llmd_status ft_compute_subwords(const llmd_langid_model *m, const char *word, size_t n, ft_ids *out);

@@ -306,7 +306,7 @@ static llmd_status load_dictionary(reader *r, llmd_langid_model *m) {
 static llmd_status init_subwords(llmd_langid_model *m) {
     m->sub_off = llmd_malloc(((size_t)m->nwords + 1) * sizeof *m->sub_off);
     if (m->sub_off == NULL) return llmd_fail_nomem("computing fastText subwords");
-    ft_ids ids = {NULL, 0, 0};
+    ft_ids ids = {NULL, 0, 0, NULL, NULL};
     llmd_buf word = LLMD_BUF_INIT;
     llmd_status st = LLMD_OK;
     for (int32_t i = 0; i < m->nwords && st == LLMD_OK; i++) {

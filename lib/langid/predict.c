@@ -10,7 +10,14 @@
 
 /* ---- growable id list -------------------------------------------------------------------------- */
 
+static void add_row(const ft_matrix *mat, float *x, int64_t row);
+
 llmd_status ft_ids_push(ft_ids *ids, int32_t id) {
+    if (ids->sum != NULL) {
+        add_row(ids->matrix, ids->sum, id);
+        ids->n++;
+        return LLMD_OK;
+    }
     if (ids->n == ids->cap) {
         size_t cap = ids->cap ? ids->cap * 2 : 256;
         int32_t *v = llmd_realloc(ids->v, ids->cap * sizeof *v, cap * sizeof *v);
@@ -80,7 +87,7 @@ typedef struct heap_item {
 } heap_item;
 
 typedef struct scratch {
-    ft_ids rows;         /* input rows of the line */
+    ft_ids rows;         /* input rows of the line, summed into hidden as they come */
     ft_ids hashes;       /* word hashes for word n-grams (as int32, like fastText's vector) */
     llmd_buf word;       /* "<" + token + ">" */
     float *hidden, *output;
@@ -105,6 +112,8 @@ static llmd_status scratch_init(scratch *s, const llmd_langid_model *m) {
     memset(s, 0, sizeof *s);
     size_t nodes = 2 * (size_t)m->nlabels;
     s->hidden = llmd_malloc((size_t)m->dim * sizeof(float));
+    s->rows.sum = s->hidden;
+    s->rows.matrix = &m->input;
     s->output = llmd_malloc((size_t)m->nlabels * sizeof(float));
     s->heap_cap = (size_t)m->nlabels + 1;
     s->heap = llmd_malloc(s->heap_cap * sizeof *s->heap);
@@ -171,6 +180,7 @@ static llmd_status add_word_ngrams(const llmd_langid_model *m, scratch *s) {
 static llmd_status collect_rows(const llmd_langid_model *m, scratch *s, const char *text, size_t len) {
     s->rows.n = 0;
     s->hashes.n = 0;
+    for (int32_t j = 0; j < m->dim; j++) s->hidden[j] = 0.0f;
     llmd_status st = LLMD_OK;
     size_t i = 0;
     int ended = 0;
@@ -235,9 +245,7 @@ static float dot_row(const ft_matrix *mat, const float *x, int64_t row) {
 }
 
 static void compute_hidden(const llmd_langid_model *m, scratch *s) {
-    float *h = s->hidden;
-    for (int32_t j = 0; j < m->dim; j++) h[j] = 0.0f;
-    for (size_t i = 0; i < s->rows.n; i++) add_row(&m->input, h, s->rows.v[i]);
+    float *h = s->hidden; /* the rows' sum, made by collect_rows */
     float scale = (float)(1.0 / (double)s->rows.n);
     for (int32_t j = 0; j < m->dim; j++) h[j] *= scale;
 }
