@@ -3,8 +3,11 @@
  * productquantizer.cc).  Every count read from the file is checked against the bytes that remain
  * before anything is allocated, and every index the predictor will follow (subword rows, pruned
  * rows, product-quantizer codes, tree nodes) is checked here once, so prediction needs no checks. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "langid/langid_internal.h"
@@ -594,6 +597,25 @@ llmd_status llmd_langid_model_load(llmd_langid_model **out, const char *path) {
     if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_langid_model_load: out is NULL");
     *out = NULL;
     if (path == NULL) path = llmd_langid_default_model_path();
+    /* Map the file rather than read it: the loader copies what it keeps, so a large .bin costs
+     * its matrices once, not twice, and a file that is not a model is refused after its header
+     * has been looked at, not after gigabytes have been read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
+            void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (map != MAP_FAILED) {
+                close(fd);
+                llmd_status st = llmd_langid_model_from_memory(out, map, (size_t)sb.st_size, path);
+                munmap(map, (size_t)sb.st_size);
+                return st;
+            }
+        }
+        close(fd);
+    }
+    /* Not mappable (empty, a pipe, mmap refused) or not openable: read it, which also names the
+     * error (missing file, permission, directory). */
     char *data = NULL;
     size_t len = 0;
     llmd_status st = llmd_read_file(path, &data, &len);
