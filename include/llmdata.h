@@ -9,5 +9,6 @@
 #include "llmdata/tokenizer.h"
 #include "llmdata/filter.h"
 #include "llmdata/pack.h"
+#include "llmdata/feature.h"
 #include "llmdata/pipeline.h"
 #endif

@@ -1,5 +1,6 @@
-/* Suite "io": line reader (plain, zstd) and JSON document editing. */
+/* Suite "io": line reader (plain, zstd, gzip) and JSON document editing. */
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "testutil.h"
@@ -75,6 +76,84 @@ START_TEST(reader_zstd_multiframe) {
 }
 END_TEST
 
+/* One gzip member of data[0..n) as the gzip tool writes it (deflate with the gzip wrapper). */
+static size_t gzip_member(const void *data, size_t n, unsigned char *out, size_t cap) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)data;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t got = cap - z.avail_out;
+    deflateEnd(&z);
+    return got;
+}
+
+static llmd_status drain(llmd_reader *r, size_t *lines) {
+    const char *line;
+    size_t len;
+    llmd_status st;
+    *lines = 0;
+    while ((st = llmd_reader_next_line(r, &line, &len)) == LLMD_OK && line) (*lines)++;
+    return st;
+}
+
+START_TEST(reader_gzip_members_truncation_and_bombs) {
+    /* Two members, as `cat a.gz b.gz` makes; a line crosses the member boundary. */
+    const char a[] = "{\"text\":\"alpha\"}\n{\"text\":\"be", b[] = "ta\"}\n";
+    unsigned char z[512];
+    size_t n1 = gzip_member(a, sizeof a - 1, z, sizeof z);
+    size_t n2 = gzip_member(b, sizeof b - 1, z + n1, sizeof z - n1);
+    char *path = write_temp(z, n1 + n2);
+    llmd_reader *r;
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    ck_assert_int_eq(llmd_reader_is_gzip(r), 1);
+    ck_assert_int_eq(llmd_reader_is_zstd(r), 0);
+    expect_line(r, "{\"text\":\"alpha\"}");
+    expect_line(r, "{\"text\":\"beta\"}");
+    expect_line(r, NULL);
+    llmd_reader_free(r);
+    unlink(path);
+    /* Truncated member -> LLMD_ERR_CORRUPT naming it, never a silent short read. */
+    size_t lines;
+    path = write_temp(z, n1 - 5);
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    ck_assert_int_eq(drain(r, &lines), LLMD_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "gzip stream is truncated"));
+    llmd_reader_free(r);
+    unlink(path);
+    /* Corrupt deflate data -> LLMD_ERR_CORRUPT with the offset. */
+    z[12] ^= 0xFF;
+    z[13] ^= 0xFF;
+    path = write_temp(z, n1);
+    ck_ok(llmd_reader_open(&r, path, NULL));
+    ck_assert_int_eq(drain(r, &lines), LLMD_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "gzip"));
+    llmd_reader_free(r);
+    unlink(path);
+    /* A bomb: 64 MB of one line compresses to ~64 KB; with a 1 MB line limit the reader stops at
+     * the limit instead of inflating it all into memory. */
+    size_t big = (size_t)64 << 20;
+    char *zeros = malloc(big);
+    memset(zeros, 'a', big);
+    size_t zcap = big / 100;
+    unsigned char *zb = malloc(zcap);
+    size_t zn = gzip_member(zeros, big, zb, zcap);
+    free(zeros);
+    path = write_temp(zb, zn);
+    free(zb);
+    llmd_reader_options o = LLMD_READER_OPTIONS_INIT;
+    o.max_line_bytes = (size_t)1 << 20;
+    ck_ok(llmd_reader_open(&r, path, &o));
+    ck_assert_int_eq(drain(r, &lines), LLMD_ERR_RANGE);
+    ck_assert_uint_lt(llmd_reader_bytes_out(r) + 0, (uint64_t)8 << 20);
+    llmd_reader_free(r);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(reader_errors) {
     llmd_reader *r = (llmd_reader *)1;
     ck_fails(llmd_reader_open(&r, "/nonexistent/file.jsonl", NULL), LLMD_ERR_NOT_FOUND, "/nonexistent/file.jsonl");
@@ -146,11 +225,54 @@ START_TEST(json_errors_name_offsets) {
 }
 END_TEST
 
+START_TEST(output_appears_only_when_committed) {
+    char dir[] = "/tmp/llmd_output_XXXXXX", path[64], probe[80];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/out.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    fputs("earlier\n", f);
+    fclose(f);
+    llmd_output *o;
+    ck_ok(llmd_output_open(&o, path, NULL));
+    ck_ok(llmd_output_write(o, "new\n", 4));
+    llmd_output_free(o);  /* not committed: the earlier file stays, no temp is left */
+    char buf[32] = {0};
+    f = fopen(path, "r");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 8);
+    fclose(f);
+    ck_assert_str_eq(buf, "earlier\n");
+    snprintf(probe, sizeof probe, "ls -A %s | wc -l | grep -qx 1", dir);
+    ck_assert_int_eq(system(probe), 0);
+    ck_ok(llmd_output_open(&o, path, NULL));
+    ck_ok(llmd_output_write(o, "new\n", 4));
+    ck_assert_uint_eq(llmd_output_bytes(o), 4);
+    ck_ok(llmd_output_commit(o));
+    ck_fails(llmd_output_write(o, "x", 1), LLMD_ERR_STATE, "committed");
+    llmd_output_free(o);
+    memset(buf, 0, sizeof buf);
+    f = fopen(path, "r");
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 4);
+    fclose(f);
+    ck_assert_str_eq(buf, "new\n");
+    llmd_output_options oo = LLMD_OUTPUT_OPTIONS_INIT;
+    oo.exclusive = 1;
+    ck_ok(llmd_output_open(&o, path, &oo));
+    ck_fails(llmd_output_commit(o), LLMD_ERR_CONFLICT, "already exists");
+    llmd_output_free(o);
+    ck_fails(llmd_output_open(&o, "", NULL), LLMD_ERR_INVALID_ARG, "empty");
+    ck_assert_int_eq(system(probe), 0);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, reader_plain_lines);
+    tcase_add_test(tc, output_appears_only_when_committed);
     tcase_add_test(tc, reader_zstd_multiframe);
+    tcase_add_test(tc, reader_gzip_members_truncation_and_bombs);
     tcase_add_test(tc, reader_errors);
     tcase_add_test(tc, json_get_and_render_preserve_bytes);
     tcase_add_test(tc, json_errors_name_offsets);

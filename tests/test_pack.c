@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "testutil.h"
 
 /* ---- collecting callback ---------------------------------------------------------------------- */
@@ -251,7 +253,7 @@ START_TEST(test_bad_args) {
     ck_fails(llmd_packer_add(p, bad, 2), LLMD_ERR_STATE, "finished");
     llmd_packer_free(p);
     llmd_packer_free(NULL);
-    int s;
+    llmd_pack_strategy s;
     ck_ok(llmd_pack_strategy_parse("bfd", &s));
     ck_assert_int_eq(s, LLMD_PACK_BEST_FIT);
     ck_fails(llmd_pack_strategy_parse("first-fit", &s), LLMD_ERR_INVALID_ARG, "first-fit");
@@ -308,7 +310,17 @@ static uint64_t le64(const unsigned char *p) {
     return v;
 }
 
-static void write_hand_shard(const char *prefix, int format, uint64_t vocab) {
+/* The options struct for the common case (no overwrite, names PREFIX.*). */
+static llmd_status open_shard(llmd_shard_writer **w, const char *prefix, llmd_shard_format format, uint32_t seq_len,
+                              uint64_t vocab) {
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = format;
+    so.seq_len = seq_len;
+    so.vocab_size = vocab;
+    return llmd_shard_writer_open(w, prefix, &so);
+}
+
+static void write_hand_shard(const char *prefix, llmd_shard_format format, uint64_t vocab) {
     static const uint32_t d0[] = {1, 2, 3}, d1[] = {4}, d2[] = {5, 6, 7, 8, 10}, d3[] = {11};
     const uint32_t *docs[] = {d0, d1, d2, d3};
     size_t lens[] = {3, 1, 5, 1};
@@ -317,7 +329,7 @@ static void write_hand_shard(const char *prefix, int format, uint64_t vocab) {
     o.eos_id = 0;
     o.pad_id = 9;
     llmd_shard_writer *w;
-    ck_ok(llmd_shard_writer_open(&w, prefix, format, 4, vocab));
+    ck_ok(open_shard(&w, prefix, format, 4, vocab));
     llmd_packer *p;
     ck_ok(llmd_packer_new(&p, &o, llmd_shard_writer_window_fn, w));
     add_docs(p, docs, lens, 4);
@@ -402,14 +414,14 @@ END_TEST
 
 START_TEST(test_shard_errors) {
     llmd_shard_writer *w = NULL;
-    ck_fails(llmd_shard_writer_open(&w, "/nonexistent-dir/x/shard", LLMD_SHARD_NPY, 4, 0), LLMD_ERR_IO,
+    ck_fails(open_shard(&w, "/nonexistent-dir/x/shard", LLMD_SHARD_NPY, 4, 0), LLMD_ERR_IO,
              "/nonexistent-dir/x/shard");
     ck_assert_ptr_null(w);
     make_tmpdir();
     char prefix[300], path[340];
     snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
     /* id beyond uint16 shard */
-    ck_ok(llmd_shard_writer_open(&w, prefix, LLMD_SHARD_MMIDX, 2, 1000));
+    ck_ok(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 2, 1000));
     uint32_t tok[2] = {5, 1000}, cu[2] = {0, 2};
     uint64_t sd[1] = {0};
     uint32_t so[1] = {0};
@@ -431,7 +443,7 @@ START_TEST(test_shard_errors) {
         struct rlimit rl = {1 << 16, 1 << 16};
         if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(3);
         llmd_shard_writer *fw;
-        if (llmd_shard_writer_open(&fw, prefix, LLMD_SHARD_NPY, 1024, 0) != LLMD_OK) _exit(4);
+        if (open_shard(&fw, prefix, LLMD_SHARD_NPY, 1024, 0) != LLMD_OK) _exit(4);
         uint32_t big[1024] = {0}, bcu[2] = {0, 1024};
         llmd_pack_window bw = {big, 1024, 1, bcu, sd, so};
         llmd_status st = LLMD_OK;
@@ -453,6 +465,118 @@ START_TEST(test_shard_errors) {
 }
 END_TEST
 
+static int count_files(void) {
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) files += e->d_name[0] != '.';
+    closedir(d);
+    return files;
+}
+
+START_TEST(test_shard_publish_rules) {
+    make_tmpdir();
+    char prefix[300], path[400];
+    llmd_shard_writer *w = NULL;
+    /* no file name to extend: refused before anything is created */
+    ck_fails(open_shard(&w, "", LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(prefix, sizeof prefix, "%s/", tmpdir);
+    ck_fails(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(prefix, sizeof prefix, "%s/..", tmpdir);
+    ck_fails(open_shard(&w, prefix, LLMD_SHARD_MMIDX, 4, 0), LLMD_ERR_INVALID_ARG, "no file name");
+    ck_assert_ptr_null(w);
+    ck_assert_int_eq(count_files(), 0);
+
+    /* the files a finished writer reports are the files on disk: names, sizes, XXH3-64 of the bytes */
+    snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
+    write_hand_shard(prefix, LLMD_SHARD_NPY, 100);
+    ck_ok(llmd_shard_verify(prefix, LLMD_SHARD_VERIFY_CHECKSUMS));
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = LLMD_SHARD_MMIDX;
+    so.seq_len = 2;
+    so.vocab_size = 100;
+    so.run_id = "run-1";
+    /* existing files: refused at open without overwrite, naming one */
+    ck_fails(llmd_shard_writer_open(&w, prefix, &so), LLMD_ERR_CONFLICT, "s.boundaries.npy exists");
+    so.overwrite = 1;
+    ck_ok(llmd_shard_writer_open(&w, prefix, &so));
+    ck_assert_uint_eq(llmd_shard_writer_file_count(w), 0);
+    uint32_t tok[2] = {5, 7}, cu[2] = {0, 2};
+    uint64_t sd[1] = {0};
+    uint32_t so_[1] = {0};
+    llmd_pack_window win = {tok, 2, 1, cu, sd, so_};
+    ck_ok(llmd_shard_writer_add(w, &win));
+    ck_ok(llmd_shard_writer_finish(w, NULL));
+    ck_assert_str_eq(llmd_shard_writer_run_id(w), "run-1");
+    static const char *const want[] = {"s.bin", "s.idx", "s.boundaries.npy", "s.manifest.json"};
+    ck_assert_uint_eq(llmd_shard_writer_file_count(w), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const char *name;
+        uint64_t bytes, h;
+        ck_ok(llmd_shard_writer_file(w, i, &name, &bytes, &h));
+        ck_assert_str_eq(name, want[i]);
+        snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_uint_eq(bytes, n);
+        ck_assert_uint_eq(h, XXH3_64bits(b, n));
+        free(b);
+    }
+    ck_fails(llmd_shard_writer_file(w, 4, NULL, NULL, NULL), LLMD_ERR_RANGE, "file 4 of 4");
+    llmd_shard_writer_free(w);
+    /* the overwrite switched npy -> mmidx: the earlier s.npy is gone, nothing else is left */
+    snprintf(path, sizeof path, "%s/s.npy", tmpdir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(count_files(), 4);
+    snprintf(path, sizeof path, "%s/s.manifest.json", tmpdir);
+    size_t n;
+    unsigned char *m = slurp(path, &n);
+    ck_assert_ptr_nonnull(strstr((char *)m, "\"run_id\":\"run-1\""));
+    ck_assert_ptr_nonnull(strstr((char *)m, "{\"name\":\"s.bin\",\"bytes\":4,\"xxh3\":\""));
+    free(m);
+
+    /* a mix of two runs: the .bin of another shard with the same size but other ids */
+    char other[300];
+    snprintf(other, sizeof other, "%s/t", tmpdir);
+    so.run_id = NULL;
+    so.overwrite = 0;
+    ck_ok(llmd_shard_writer_open(&w, other, &so));
+    tok[0] = 6;
+    ck_ok(llmd_shard_writer_add(w, &win));
+    ck_ok(llmd_shard_writer_finish(w, NULL));
+    ck_assert_uint_eq(strlen(llmd_shard_writer_run_id(w)), 36); /* a UUID */
+    llmd_shard_writer_free(w);
+    char from[400], to[400];
+    snprintf(from, sizeof from, "%s/t.bin", tmpdir);
+    snprintf(to, sizeof to, "%s/s.bin", tmpdir);
+    ck_assert_int_eq(rename(from, to), 0);
+    ck_ok(llmd_shard_verify(prefix, 0)); /* same size: only the checksum tells */
+    ck_fails(llmd_shard_verify(prefix, LLMD_SHARD_VERIFY_CHECKSUMS), LLMD_ERR_CORRUPT, "s.bin: XXH3-64");
+    ck_fails(llmd_shard_verify(other, 0), LLMD_ERR_NOT_FOUND, "t.bin");
+
+    /* unique names: two runs side by side in one directory, each complete */
+    so.unique_names = 1;
+    snprintf(prefix, sizeof prefix, "%s/part-00000", tmpdir);
+    for (int run = 0; run < 2; run++) {
+        ck_ok(llmd_shard_writer_open(&w, prefix, &so));
+        ck_ok(llmd_shard_writer_add(w, &win));
+        ck_ok(llmd_shard_writer_finish(w, NULL));
+        const char *name;
+        ck_ok(llmd_shard_writer_file(w, 0, &name, NULL, NULL));
+        char want_name[128];
+        snprintf(want_name, sizeof want_name, "part-00000-%s.bin", llmd_shard_writer_run_id(w));
+        ck_assert_str_eq(name, want_name);
+        snprintf(path, sizeof path, "%s-%s", prefix, llmd_shard_writer_run_id(w));
+        ck_ok(llmd_shard_verify(path, LLMD_SHARD_VERIFY_CHECKSUMS));
+        llmd_shard_writer_free(w);
+    }
+    so.run_id = "bad/id";
+    ck_fails(llmd_shard_writer_open(&w, prefix, &so), LLMD_ERR_INVALID_ARG, "run id");
+    rm_tmpdir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pack");
     TCase *tc = tcase_create("pack");
@@ -464,6 +588,7 @@ int main(void) {
     tcase_add_test(tc, test_shard_mmidx);
     tcase_add_test(tc, test_shard_npy);
     tcase_add_test(tc, test_shard_errors);
+    tcase_add_test(tc, test_shard_publish_rules);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -159,20 +159,27 @@ START_TEST(test_errors) {
     ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_IO, "in.jsonl/sub");
     llmd_pipeline_free(p);
 
-    /* the last step fails (report.json cannot replace a directory of that name): the shards this run
-     * had already finished are removed again, nothing with a final name is left */
+    /* an output directory holding something no llmdata run wrote is refused before any work, even
+     * with overwrite, and left as it was */
     write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n");
     p = mk("out3");
     snprintf(path, sizeof path, "%s/out3", dir);
     ck_assert_int_eq(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/out3/report.json", dir);
     ck_assert_int_eq(mkdir(path, 0755), 0);
-    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_IO, "report.json");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_CONFLICT, "not empty (it holds report.json)");
+    ck_ok(llmd_pipeline_set(p, "overwrite", "1"));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_CONFLICT, "holds report.json, which no earlier llmdata run");
+    ck_ok(llmd_pipeline_set(p, "overwrite", "0"));
     static const char *const finals[] = {"data.bin", "data.idx", "data.boundaries.npy", "data.manifest.json"};
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/out3/%s", dir, finals[i]);
         ck_assert_msg(access(path, F_OK) != 0, "%s left behind", finals[i]);
     }
+    snprintf(path, sizeof path, "%s/out3/report.json", dir);
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert(S_ISDIR(sb.st_mode));
     /* an EOS id beyond the vocabulary (bytes: 257 ids) */
     ck_ok(llmd_pipeline_set(p, "eos_id", "257"));
     ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_INVALID_ARG, "eos_id 257 is not below vocab_size 257");
@@ -222,12 +229,112 @@ START_TEST(test_config_bestfit_npy) {
 }
 END_TEST
 
+/* Names in dir (sorted, joined by spaces) — to see exactly what a run left. */
+static void list_names(const char *sub, char *out, size_t cap) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls -A '%s/%s' 2>/dev/null | sort | tr '\\n' ' '", dir, sub);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = 0;
+    pclose(f);
+}
+
+START_TEST(test_rerun_and_verify) {
+    mk_dir();
+    write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n");
+    llmd_pipeline *p = mk("o");
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    ck_ok(llmd_pipeline_set(p, "format", "npy"));
+    ck_ok(llmd_pipeline_run(p, NULL, NULL));
+    char names[1024], path[400];
+    list_names("o", names, sizeof names);
+    ck_assert_str_eq(names, "_llmdata_run.json data.boundaries.npy data.manifest.json data.npy report.json ");
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_ok(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+    size_t n0;
+    unsigned char *npy0 = slurp("o/data.npy", &n0);
+
+    /* a second run into the same directory is refused without overwrite, the first output intact */
+    write_text("in.jsonl", "{\"text\":\"" GOOD "\"}\n{\"text\":\"" GOOD2 "\"}\n");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_CONFLICT, "is not empty");
+    size_t n1;
+    unsigned char *npy1 = slurp("o/data.npy", &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(npy0, npy1, n0), 0);
+    free(npy1);
+    free(npy0);
+
+    /* with overwrite and another format: the directory is replaced whole (no npy left behind) */
+    ck_ok(llmd_pipeline_set(p, "overwrite", "true"));
+    ck_ok(llmd_pipeline_set(p, "format", "mmidx"));
+    ck_ok(llmd_pipeline_run(p, NULL, NULL));
+    list_names("o", names, sizeof names);
+    ck_assert_str_eq(names,
+                     "_llmdata_run.json data.bin data.boundaries.npy data.idx data.manifest.json report.json ");
+    ck_ok(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+    /* no staging directory is left beside it */
+    list_names("", names, sizeof names);
+    ck_assert_str_eq(names, "in.jsonl o ");
+
+    /* an input inside the directory the run would replace is refused (here: a file of that run) */
+    llmd_pipeline *q = mk("o");
+    ck_ok(llmd_pipeline_set(q, "overwrite", "1"));
+    snprintf(path, sizeof path, "%s/o/report.json", dir);
+    ck_ok(llmd_pipeline_add_input(q, path));
+    ck_fails(llmd_pipeline_run(q, NULL, NULL), LLMD_ERR_CONFLICT, "lies inside the output directory");
+    llmd_pipeline_free(q);
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_ok(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+
+    /* files of two runs: a data.bin of another size, then one of the same size but other bytes */
+    snprintf(path, sizeof path, "%s/o/data.bin", dir);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    ck_assert_int_eq(fputc('X', f), 'X');   /* same size, other bytes */
+    fclose(f);
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_ok(llmd_pipeline_verify_output(path, 0));   /* sizes alone cannot see it ... */
+    ck_fails(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS), LLMD_ERR_CORRUPT, "data.bin: XXH3-64");
+    snprintf(path, sizeof path, "%s/o/data", dir);
+    ck_fails(llmd_shard_verify(path, LLMD_SHARD_VERIFY_CHECKSUMS), LLMD_ERR_CORRUPT, "data.bin: XXH3-64");
+    snprintf(path, sizeof path, "%s/o/data.bin", dir);
+    ck_assert_int_eq(truncate(path, size - 2), 0);
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_fails(llmd_pipeline_verify_output(path, 0), LLMD_ERR_CORRUPT, "not one complete output");
+    snprintf(path, sizeof path, "%s/o/data", dir);
+    ck_fails(llmd_shard_verify(path, 0), LLMD_ERR_CORRUPT, "not one complete output");
+
+    /* a user's file inside an earlier run's directory: overwrite refuses and deletes nothing */
+    write_text("o/notes.txt", "mine");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_CONFLICT, "holds notes.txt");
+    list_names("o", names, sizeof names);
+    ck_assert_str_eq(names, "_llmdata_run.json data.bin data.boundaries.npy data.idx data.manifest.json notes.txt "
+                            "report.json ");
+    /* a run manifest naming a path outside its directory is refused, not followed */
+    write_text("o/_llmdata_run.json", "{\"llmdata_run\":1,\"files\":[{\"name\":\"../in.jsonl\",\"bytes\":1,"
+                                      "\"xxh3\":\"0000000000000000\"}]}");
+    snprintf(path, sizeof path, "%s/o", dir);
+    ck_fails(llmd_pipeline_verify_output(path, 0), LLMD_ERR_CORRUPT, "not a file name");
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_CORRUPT, "not a file name");
+    ck_assert_int_eq(access("/dev/null", F_OK), 0);
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    llmd_pipeline_free(p);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("pipeline");
     tcase_add_test(tc, test_end_to_end);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_config_bestfit_npy);
+    tcase_add_test(tc, test_rerun_and_verify);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

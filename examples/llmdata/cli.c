@@ -2,9 +2,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +15,150 @@ double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- output safety -------------------------------------------------------------------------- */
+
+static int stat_path(const char *p, struct stat *sb) {
+    if (strcmp(p, "-") == 0) return fstat(0, sb);
+    return stat(p, sb);
+}
+
+int cli_same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat_path(a, &sa) != 0 || stat_path(b, &sb) != 0) return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_check_outputs(const char *name, const char *const *outs, size_t n_outs, const char *const *ins,
+                      size_t n_ins) {
+    for (size_t o = 0; o < n_outs; o++) {
+        if (outs[o] == NULL || strcmp(outs[o], "-") == 0) continue;  /* stdout: nothing to destroy */
+        for (size_t i = 0; i < n_ins; i++) {
+            if (ins[i] == NULL) continue;
+            if (cli_same_file(outs[o], ins[i]))
+                return cli_error(name, "output %s is the input %s (same file): refusing to overwrite an input; "
+                                       "write to another file", outs[o], ins[i]);
+        }
+        for (size_t k = 0; k < o; k++) {
+            if (outs[k] == NULL || strcmp(outs[k], "-") == 0) continue;
+            if (strcmp(outs[k], outs[o]) == 0 || cli_same_file(outs[k], outs[o]))
+                return cli_error(name, "outputs %s and %s are the same file", outs[k], outs[o]);
+        }
+    }
+    return 0;
+}
+
+int cli_inside_dir(const char *path, const char *dir) {
+    struct stat sd, sp;
+    if (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode)) return 0;
+    char *real = strcmp(path, "-") == 0 ? NULL : realpath(path, NULL);
+    if (real == NULL) return 0;
+    int inside = 0;
+    for (;;) {
+        if (stat(real, &sp) == 0 && sp.st_dev == sd.st_dev && sp.st_ino == sd.st_ino) {
+            inside = 1;
+            break;
+        }
+        char *slash = strrchr(real, '/');
+        if (slash == NULL || slash == real) {
+            inside = stat("/", &sp) == 0 && sp.st_dev == sd.st_dev && sp.st_ino == sd.st_ino;
+            break;
+        }
+        *slash = '\0';
+    }
+    free(real);
+    return inside;
+}
+
+int cli_check_common_outputs(const char *name, const cli_common *c) {
+    const char *outs[1 + 4], *ins[64 + 8];
+    size_t n_outs = 0, n_ins = 0;
+    outs[n_outs++] = c->output;
+    for (size_t i = 0; i < c->n_also_writes; i++) outs[n_outs++] = c->also_writes[i];
+    for (size_t i = 0; i < c->n_reads; i++) ins[n_ins++] = c->reads[i];
+    const char *stdin_only = "-";
+    const char *const *inputs = c->n_inputs ? c->inputs : &stdin_only;
+    size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
+    /* inputs in blocks, so any number of them is checked */
+    for (size_t i = 0; i < n_inputs; i += 64) {
+        size_t m = n_inputs - i < 64 ? n_inputs - i : 64;
+        memcpy(ins + c->n_reads, inputs + i, m * sizeof *ins);
+        if (cli_check_outputs(name, outs, n_outs, ins, c->n_reads + m)) return 1;
+    }
+    return 0;
+}
+
+int cli_out_open(const char *name, cli_out *o, const char *path) {
+    memset(o, 0, sizeof *o);
+    struct stat sb;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->stream = stdout;
+        return 0;
+    }
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        /* a pipe or a device: nothing to replace atomically, write as a stream */
+        o->stream = fopen(path, "wb");
+        if (o->stream == NULL) return cli_error(name, "cannot open output %s: %s", path, strerror(errno));
+        o->own_stream = true;
+        return 0;
+    }
+    if (llmd_output_open(&o->file, path, NULL) != LLMD_OK)
+        return cli_error(name, "cannot open output: %s", llmd_last_error());
+    return 0;
+}
+
+int cli_out_write(const char *name, cli_out *o, const void *data, size_t n) {
+    if (o->file != NULL)
+        return llmd_output_write(o->file, data, n) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
+    if (fwrite(data, 1, n, o->stream) != n) return cli_error(name, "write failed: %s", strerror(errno));
+    return 0;
+}
+
+int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) {
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return cli_error(name, "formatting output failed");
+    if ((size_t)n < sizeof small) return cli_out_write(name, o, small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) return cli_error(name, "out of memory");
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    int rc = cli_out_write(name, o, big, (size_t)n);
+    free(big);
+    return rc;
+}
+
+int cli_out_commit(const char *name, cli_out *o) {
+    if (o->file != NULL)
+        return llmd_output_commit(o->file) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
+    if (fflush(o->stream) != 0 || ferror(o->stream)) return cli_error(name, "write failed: %s", strerror(errno));
+    return 0;
+}
+
+void cli_out_close(cli_out *o) {
+    llmd_output_free(o->file);
+    if (o->own_stream) fclose(o->stream);
+    memset(o, 0, sizeof *o);
+}
+
+static void on_terminate(int sig) {
+    llmd_remove_temp_files();  /* async-signal-safe */
+    _exit(128 + sig);
+}
+
+void cli_install_signals(void) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_terminate;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int cli_lib_error(const char *what, llmd_status st) {
@@ -152,7 +299,7 @@ static void batch_free(batch *b) {
     free(b->src);
 }
 
-static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, FILE *out, cli_stats *s) {
+static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, cli_out *out, cli_stats *s) {
     if (b->n == 0) return 0;
     memset(b->verdict, 0, b->n * sizeof *b->verdict);
     if (fn(ctx, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src) != 0) return 1;
@@ -162,8 +309,7 @@ static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, F
         size_t len;
         llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
         if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (fwrite(json, 1, len, out) != len || fputc('\n', out) == EOF)
-            return cli_error(name, "write failed: %s", strerror(errno));
+        if (cli_out_write(name, out, json, len) != 0 || cli_out_write(name, out, "\n", 1) != 0) return 1;
         s->docs_out++;
         s->bytes_out += len + 1;
     }
@@ -172,7 +318,7 @@ static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, F
 }
 
 static int run_input(const char *name, cli_common *c, const char *path, batch *b, cli_batch_fn fn,
-                     void *ctx, FILE *out, cli_stats *s, progress *p) {
+                     void *ctx, cli_out *out, cli_stats *s, progress *p) {
     llmd_reader *r;
     llmd_status st = llmd_reader_open(&r, path, NULL);
     if (st != LLMD_OK) return cli_lib_error("opening input", st);
@@ -212,16 +358,15 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     static const char *stdin_only[] = {"-"};
     const char **inputs = c->n_inputs ? c->inputs : stdin_only;
     size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
-    FILE *out = stdout;
-    if (c->output && strcmp(c->output, "-") != 0) {
-        out = fopen(c->output, "wb");
-        if (out == NULL) return cli_error(name, "cannot open output %s: %s", c->output, strerror(errno));
-    }
+    if (cli_check_common_outputs(name, c)) return 1;
+    cli_out out;
+    if (cli_out_open(name, &out, c->output) != 0) return 1;
     static char obuf[1 << 16];
-    if (out == stdout) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    if (out.stream == stdout) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     batch b = {0};
     if (batch_init(&b, c->batch ? c->batch : 1) != 0) {
         batch_free(&b);
+        cli_out_close(&out);
         return cli_error(name, "out of memory");
     }
     progress p = {.on = !c->quiet && isatty(2), .start = cli_now()};
@@ -229,9 +374,16 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     double t0 = cli_now();
     int rc = 0;
     for (size_t i = 0; i < n_inputs && rc == 0; i++)
-        rc = run_input(name, c, inputs[i], &b, fn, ctx, out, s, &p);
-    if (fflush(out) != 0 || ferror(out)) rc = rc ? rc : cli_error(name, "write failed: %s", strerror(errno));
-    if (out != stdout && fclose(out) != 0) rc = rc ? rc : cli_error(name, "closing output failed: %s", strerror(errno));
+        rc = run_input(name, c, inputs[i], &b, fn, ctx, &out, s, &p);
+    /* --skip-bad skips bad lines; a run in which every line was bad produced nothing useful and
+     * must not look like a success. */
+    if (rc == 0 && s->docs_in > 0 && s->bad == s->docs_in)
+        rc = cli_error(name, "all %llu input lines were bad (not JSON objects); nothing was processed",
+                       (unsigned long long)s->docs_in);
+    /* a file appears under its name only after a run without errors */
+    if (rc == 0) rc = cli_out_commit(name, &out);
+    else if (out.stream != NULL) fflush(out.stream);
+    cli_out_close(&out);
     s->seconds = cli_now() - t0;
     progress_show(&p, s, true);
     batch_free(&b);

@@ -19,6 +19,10 @@ typedef struct cli_common {
     size_t n_inputs;
     bool quiet;               /* --quiet: no summary, no progress */
     size_t batch;             /* documents per batch handed to the callback */
+    const char *reads[8];     /* other files the command reads (tokenizer, ...): -o must not name them */
+    size_t n_reads;
+    const char *also_writes[4]; /* other outputs of the command (--report): checked against inputs */
+    size_t n_also_writes;
 } cli_common;
 
 /* Result of processing one document. */
@@ -63,6 +67,40 @@ int cli_parse_double(const char *opt, const char *s, double *out);
 int cli_need_value(int argc, char **argv, int *i, const char **val);
 
 double cli_now(void);
+
+/* ---- output safety ----------------------------------------------------------------------------- */
+/* 1 when a and b name the same existing file (device + inode, symlinks followed; "-" is standard
+ * input/output: fstat of fd 0), else 0. */
+int cli_same_file(const char *a, const char *b);
+/* Refuses (message "llmdata NAME: output X is the input Y ...", returns 1) when any of outs[] names
+ * the same file as any of ins[] or as another output; 0 when all are distinct.  Runs before any
+ * output is opened, so nothing is truncated. */
+int cli_check_outputs(const char *name, const char *const *outs, size_t n_outs, const char *const *ins,
+                      size_t n_ins);
+/* 1 when path (existing) lies inside directory dir (existing), at any depth, else 0. */
+int cli_inside_dir(const char *path, const char *dir);
+/* The checks above for a JSONL command: c->output and c->also_writes against c->inputs and c->reads. */
+int cli_check_common_outputs(const char *name, const cli_common *c);
+/* An output of the CLI.  A regular file is published in one step (llmd_output: nothing appears under
+ * its name until cli_out_commit, an earlier file stays until then); standard output ("-" or NULL)
+ * and an existing non-regular file (a pipe, /dev/stdout, a process substitution) are streams,
+ * written directly. */
+typedef struct cli_out {
+    FILE *stream;
+    llmd_output *file;
+    bool own_stream;
+} cli_out;
+/* Each returns 0, or 1 after printing "llmdata NAME: ..." (the error names the path and errno). */
+int cli_out_open(const char *name, cli_out *o, const char *path);
+int cli_out_write(const char *name, cli_out *o, const void *data, size_t n);
+int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cli_out_commit(const char *name, cli_out *o);
+/* Closes; a file not committed is discarded (its temporary removed). */
+void cli_out_close(cli_out *o);
+/* Installs the CLI's signal handling: SIGXFSZ ignored (a write over `ulimit -f` then fails with
+ * EFBIG, reported like any write error), SIGINT/SIGTERM remove the library's temporary files
+ * (llmd_remove_temp_files) and exit 130/143. */
+void cli_install_signals(void);
 
 /* The text field of every document of a batch: texts[k]/lens[k] of document map[k], k < n. */
 typedef struct cli_texts {

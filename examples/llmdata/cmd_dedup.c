@@ -49,7 +49,8 @@ typedef struct dd_ctx {
     llmd_minhasher *mh;
     llmd_lsh_index *idx;
     uint32_t P;
-    FILE *report;
+    cli_out report;
+    bool has_report, report_failed;
     cli_stats *stats;
     uint64_t near, exact, missing;
     exact_slot *ex;
@@ -134,14 +135,14 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
     if (x->exact_only) {
         for (size_t k = 0; k < m; k++) {
             uint8_t h[16];
-            llmd_status st = llmd_exact_hash(h, x->t.texts[k], x->t.lens[k],
-                                             x->normalize ? LLMD_EXACT_NORMALIZED : LLMD_EXACT_RAW);
+            llmd_status st = llmd_exact_hash(x->t.texts[k], x->t.lens[k],
+                                             x->normalize ? LLMD_EXACT_NORMALIZED : LLMD_EXACT_RAW, h);
             if (st != LLMD_OK) return cli_lib_error("hashing a document", st);
             size_t i = x->t.map[k];
             char *id = doc_id(docs[i], line[i]);
             if (id == NULL) return cli_error("dedup", "out of memory");
             const char *kept;
-            char *id_copy = x->report ? strdup(id) : NULL;
+            char *id_copy = x->has_report ? strdup(id) : NULL;
             if (exact_lookup(x, h, id, &kept) != 0) {
                 free(id_copy);
                 return cli_error("dedup", "out of memory");
@@ -149,7 +150,9 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
             if (kept) {
                 verdict[i] = CLI_DROP;
                 x->exact++;
-                if (x->report) fprintf(x->report, "{\"id\":%s,\"kept\":%s,\"jaccard\":1}\n", id_copy, kept);
+                if (x->has_report && !x->report_failed &&
+                    cli_out_printf("dedup", &x->report, "{\"id\":%s,\"kept\":%s,\"jaccard\":1}\n", id_copy, kept) != 0)
+                    x->report_failed = true;
             }
             free(id_copy);
         }
@@ -183,10 +186,12 @@ static int dd_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
             double jr = r.match_jaccard;
             if (jr == 1.0) x->exact++;
             else x->near++;
-            if (x->report) {
+            if (x->has_report && !x->report_failed) {
                 size_t kl;
                 const char *kid = llmd_lsh_index_key(x->idx, r.representative, &kl);
-                fprintf(x->report, "{\"id\":%s,\"kept\":%.*s,\"jaccard\":%.4f}\n", id, (int)kl, kid, jr);
+                if (cli_out_printf("dedup", &x->report, "{\"id\":%s,\"kept\":%.*s,\"jaccard\":%.4f}\n", id, (int)kl,
+                                   kid, jr) != 0)
+                    x->report_failed = true;
             }
         }
         free(id);
@@ -246,8 +251,12 @@ int cmd_dedup(int argc, char **argv) {
             else mo.seed = u;
         } else if (strcmp(a, "--index") == 0) {
             if (cli_need_value(argc, argv, &i, &index_path)) { rc = 2; goto out; }
+            c.n_reads = 0;  /* read and saved again in place (atomically): -o/--report must not name it */
+            c.reads[c.n_reads++] = index_path;
         } else if (strcmp(a, "--report") == 0) {
             if (cli_need_value(argc, argv, &i, &report_path)) { rc = 2; goto out; }
+            c.n_also_writes = 0;
+            c.also_writes[c.n_also_writes++] = report_path;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "llmdata dedup: unknown option '%s'\n", a);
             rc = cli_usage(usage_text);
@@ -279,9 +288,16 @@ int cmd_dedup(int argc, char **argv) {
             goto out;
         }
     }
-    if (report_path && (x.report = fopen(report_path, "w")) == NULL) {
-        rc = cli_error("dedup", "cannot write report %s", report_path);
+    if (cli_check_common_outputs("dedup", &c)) {  /* before the report is created */
+        rc = 1;
         goto out;
+    }
+    if (report_path) {
+        if (cli_out_open("dedup", &x.report, report_path) != 0) {
+            rc = 1;
+            goto out;
+        }
+        x.has_report = true;
     }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
@@ -293,10 +309,9 @@ int cmd_dedup(int argc, char **argv) {
     rc = cli_run_jsonl("dedup", &c, dd_batch, &x, &stats);
     if (rc == 0 && index_path && (st = llmd_lsh_index_save(x.idx, index_path)) != LLMD_OK)
         rc = cli_lib_error("saving the index", st);
-    if (x.report && fclose(x.report) != 0 && rc == 0) rc = cli_error("dedup", "writing report %s failed", report_path);
-    x.report = NULL;
+    if (x.has_report && rc == 0 && (x.report_failed || cli_out_commit("dedup", &x.report) != 0)) rc = 1;
 out:
-    if (x.report) fclose(x.report);
+    if (x.has_report) cli_out_close(&x.report);  /* not committed after an error: removed */
     llmd_minhasher_free(x.mh);
     llmd_lsh_index_free(x.idx);
     for (size_t i = 0; i < x.ex_cap; i++) free(x.ex[i].id);

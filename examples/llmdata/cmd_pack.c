@@ -13,10 +13,13 @@ static const char usage_text[] =
     "Reads JSONL (plain or .zst, '-' = stdin) whose objects hold token ids as a JSON array of\n"
     "non-negative integers (field \"ids\"), packs them into windows of exactly N tokens and writes\n"
     "PREFIX.bin + PREFIX.idx (Megatron MMIDIDX) or PREFIX.npy, plus PREFIX.boundaries.npy and\n"
-    "PREFIX.manifest.json.  Layouts: include/llmdata/pack.h.\n"
+    "PREFIX.manifest.json (written last; it lists every file with its size and XXH3-64, so a reader\n"
+    "can tell a complete shard from a mix of two runs).  Nothing appears under those names unless\n"
+    "the whole run succeeds.  Layouts: include/llmdata/pack.h.\n"
     "\n"
     "  --seq-len N            tokens per window (required)\n"
-    "  -o, --output PREFIX    output path prefix (its directory must exist)\n"
+    "  -o, --output PREFIX    output path prefix ending in a file name (its directory must exist)\n"
+    "  --overwrite            replace an earlier shard at PREFIX (default: refuse existing files)\n"
     "  --format F             mmidx (default) or npy\n"
     "  --strategy S           greedy (default) or best-fit\n"
     "  --bos ID / --eos ID    token added before / after every document (default none)\n"
@@ -75,12 +78,31 @@ static int parse_id_opt(const char *opt, const char *v, int64_t *out) {
     return 0;
 }
 
+/* The files a shard at PREFIX consists of (every format) must not be any input. */
+static int check_outputs(const char *prefix, const char **inputs, size_t n_inputs) {
+    static const char *const suffixes[] = {".bin", ".idx", ".npy", ".boundaries.npy", ".manifest.json"};
+    enum { N = sizeof suffixes / sizeof suffixes[0] };
+    char *names[N];
+    const char *outs[N];
+    int rc = 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t n = strlen(prefix) + strlen(suffixes[i]) + 1;
+        names[i] = malloc(n);
+        if (names[i] != NULL) snprintf(names[i], n, "%s%s", prefix, suffixes[i]);
+        else rc = cli_error("pack", "out of memory");
+        outs[i] = names[i];
+    }
+    if (rc == 0) rc = cli_check_outputs("pack", outs, N, inputs, n_inputs);
+    for (size_t i = 0; i < N; i++) free(names[i]);
+    return rc;
+}
+
 int cmd_pack(int argc, char **argv);
 int cmd_pack(int argc, char **argv) {
     llmd_pack_options o = LLMD_PACK_OPTIONS_INIT;
     o.seq_len = 0;
     const char *out = NULL, *field = "ids", *fmt = "mmidx", *strategy = "greedy";
-    int skip_bad = 0, quiet = 0;
+    int skip_bad = 0, quiet = 0, overwrite = 0;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     size_t n_inputs = 0;
     if (inputs == NULL) return cli_error("pack", "out of memory");
@@ -118,6 +140,8 @@ int cmd_pack(int argc, char **argv) {
             if (cli_need_value(argc, argv, &i, &field)) goto usage;
         } else if (strcmp(a, "--skip-bad") == 0) {
             skip_bad = 1;
+        } else if (strcmp(a, "--overwrite") == 0) {
+            overwrite = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != 0) {
@@ -131,13 +155,17 @@ int cmd_pack(int argc, char **argv) {
         cli_error("pack", "--seq-len and -o PREFIX are required");
         goto usage;
     }
-    int format;
+    llmd_shard_format format;
     if (strcmp(fmt, "mmidx") == 0) format = LLMD_SHARD_MMIDX;
     else if (strcmp(fmt, "npy") == 0) format = LLMD_SHARD_NPY;
     else { cli_error("pack", "unknown --format '%s' (mmidx, npy)", fmt); goto usage; }
     llmd_status st = llmd_pack_strategy_parse(strategy, &o.strategy);
     if (st != LLMD_OK) { cli_lib_error("--strategy", st); goto usage; }
     if (n_inputs == 0) inputs[n_inputs++] = "-";
+    if (check_outputs(out, inputs, n_inputs) != 0) {
+        free(inputs);
+        return 1;
+    }
 
     llmd_shard_writer *w = NULL;
     llmd_packer *p = NULL;
@@ -146,7 +174,12 @@ int cmd_pack(int argc, char **argv) {
     size_t cap = 0;
     uint64_t docs = 0, bad = 0;
     double t0 = cli_now();
-    if ((st = llmd_shard_writer_open(&w, out, format, o.seq_len, o.vocab_size)) != LLMD_OK) {
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = format;
+    so.seq_len = o.seq_len;
+    so.vocab_size = o.vocab_size;
+    so.overwrite = overwrite;
+    if ((st = llmd_shard_writer_open(&w, out, &so)) != LLMD_OK) {
         cli_lib_error("opening the output", st);
         goto done;
     }

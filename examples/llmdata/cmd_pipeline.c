@@ -12,12 +12,16 @@ static const char usage_text[] =
     "Streams JSONL (plain or .zst, '-' = stdin) through quality filters (length, C4, Gopher), cleaning\n"
     "and PII redaction, exact and near dedup, tokenization and packing, and writes DIR/data.bin +\n"
     "DIR/data.idx (or DIR/data.npy), DIR/data.boundaries.npy, DIR/data.manifest.json and\n"
-    "DIR/report.json; prints the report on stderr.  Every setting can also be given in the JSON\n"
+    "DIR/report.json and DIR/_llmdata_run.json (every file with size and XXH3-64); prints the report\n"
+    "on stderr.  The run writes into a staging directory beside DIR and publishes it in one step:\n"
+    "a failed or interrupted run leaves an earlier DIR exactly as it was.  Every setting can also be given in the JSON\n"
     "config (keys: include/llmdata/pipeline.h; \"inputs\": [paths]); command-line options override it.\n"
     "\n"
     "  --tokenizer FILE       tokenizer.json / .tiktoken, or 'bytes' (UTF-8 bytes, EOS 256)\n"
     "  --seq-len N            tokens per window\n"
-    "  --out DIR, -o DIR      output directory (created if missing)\n"
+    "  --out DIR, -o DIR      output directory (created; an existing one must be empty, see --overwrite)\n"
+    "  --overwrite            replace DIR when it holds an earlier llmdata run (only the files that\n"
+    "                         run listed in DIR/_llmdata_run.json; anything else makes it refuse)\n"
     "  --config FILE          JSON config applied before the other options\n"
     "  --strategy S           greedy (default) or best-fit\n"
     "  --format F             mmidx (default) or npy\n"
@@ -92,6 +96,7 @@ int cmd_pipeline(int argc, char **argv) {
         {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},
         {"--no-clean", "clean", "0"}, {"--no-redact", "redact", "0"}, {"--no-dedup", "exact_dedup", "0"},
         {"--no-dedup", "near_dedup", "0"}, {"--no-near-dedup", "near_dedup", "0"}, {"--skip-bad", "skip_bad", "1"},
+        {"--overwrite", "overwrite", "1"},
     };
     size_t n_inputs = 0;
     for (int i = 1; i < argc; i++) {

@@ -179,6 +179,7 @@ int cmd_tokenize(int argc, char **argv) {
             goto out;
         } else if (strcmp(a, "--tokenizer") == 0) {
             if (cli_need_value(argc, argv, &i, &path)) { rc = 2; goto out; }
+            if (c.n_reads < 8) c.reads[c.n_reads++] = path;  /* -o must not name it */
         } else if (strcmp(a, "--tiktoken-pattern") == 0) {
             if (cli_need_value(argc, argv, &i, &to.tiktoken_pattern)) { rc = 2; goto out; }
         } else if (strcmp(a, "--ids-field") == 0) {

@@ -11,56 +11,26 @@ typedef struct command {
     const char *summary;
 } command;
 
-#ifdef LLMD_HAVE_CMD_CLEAN
 int cmd_clean(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_LANGID
 int cmd_langid(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_TOKENIZE
 int cmd_tokenize(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_DETOKENIZE
 int cmd_detokenize(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_DEDUP
 int cmd_dedup(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_MINHASH
 int cmd_minhash(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_PACK
 int cmd_pack(int argc, char **argv);
-#endif
-#ifdef LLMD_HAVE_CMD_PIPELINE
 int cmd_pipeline(int argc, char **argv);
-#endif
+int cmd_feature(int argc, char **argv);
 
 static const command commands[] = {
-#ifdef LLMD_HAVE_CMD_CLEAN
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
-#endif
-#ifdef LLMD_HAVE_CMD_LANGID
     {"langid", cmd_langid, "add \"language\" and \"language_score\" (fastText lid.176)"},
-#endif
-#ifdef LLMD_HAVE_CMD_TOKENIZE
     {"tokenize", cmd_tokenize, "add \"ids\" with a BPE tokenizer (tokenizer.json or .tiktoken)"},
-#endif
-#ifdef LLMD_HAVE_CMD_DETOKENIZE
     {"detokenize", cmd_detokenize, "turn \"ids\" back into text"},
-#endif
-#ifdef LLMD_HAVE_CMD_DEDUP
     {"dedup", cmd_dedup, "drop exact and near-duplicate documents"},
-#endif
-#ifdef LLMD_HAVE_CMD_MINHASH
     {"minhash", cmd_minhash, "write MinHash signatures and LSH band keys"},
-#endif
-#ifdef LLMD_HAVE_CMD_PACK
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
-#endif
-#ifdef LLMD_HAVE_CMD_PIPELINE
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
-#endif
+    {"feature", cmd_feature, "feature store: apply, materialize, get-historical (point-in-time), get-online"},
     {NULL, NULL, NULL},
 };
 
@@ -69,20 +39,48 @@ static int usage(FILE *f) {
     for (const command *c = commands; c->name; c++) fprintf(f, "  %-12s %s\n", c->name, c->summary);
     fprintf(f, "\nJSONL in (files, .zst, or stdin), JSONL out (stdout or -o FILE).\n"
                "Common options: --field NAME (default text), --skip-bad, -o FILE, --quiet.\n"
-               "Run 'llmdata <command> --help' for a command's options. Library %s.\n",
+               "Run 'llmdata help COMMAND' (or 'llmdata COMMAND --help') for a command's options;\n"
+               "'llmdata --version' or 'llmdata COMMAND --version' for the version. Library %s.\n",
             llmd_version());
     return f == stderr ? 2 : 0;
 }
 
+static const command *find_command(const char *name) {
+    for (const command *c = commands; c->name; c++)
+        if (strcmp(name, c->name) == 0) return c;
+    return NULL;
+}
+
+static int print_version(void) {
+    printf("llmdata %s\n", llmd_version());
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    cli_install_signals();
     if (argc < 2) return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(stdout);
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("llmdata %s\n", llmd_version());
-        return 0;
+    if (strcmp(argv[1], "--version") == 0) return print_version();
+    /* `llmdata help [COMMAND]`: the overview, or the command's own --help. */
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) return usage(stdout);
+        const command *c = find_command(argv[2]);
+        if (c == NULL) {
+            fprintf(stderr, "llmdata: unknown command '%s'\n", argv[2]);
+            return usage(stderr);
+        }
+        char *args[] = {argv[2], (char *)"--help", NULL};
+        return c->fn(2, args);
     }
-    for (const command *c = commands; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0) return c->fn(argc - 1, argv + 1);
-    fprintf(stderr, "llmdata: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    const command *c = find_command(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "llmdata: unknown command '%s'\n", argv[1]);
+        return usage(stderr);
+    }
+    /* `llmdata COMMAND --version` works for every command. */
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) break;
+        if (strcmp(argv[i], "--version") == 0) return print_version();
+    }
+    return c->fn(argc - 1, argv + 1);
 }

@@ -6,8 +6,11 @@
  *  - On error, llmd_last_error() returns a message naming the problem (file, line or byte offset,
  *    field).  The message is thread-local: read it on the same OS thread, before the next llmdata
  *    call on that thread.
- *  - Constructors write the new object through an out parameter placed first, and every object
- *    has a matching _free() that accepts NULL.
+ *  - Argument order: constructors write the new object through an out parameter placed first
+ *    (`llmd_x_new(&out, ..., opts)`), and every object has a matching _free() that accepts NULL.
+ *    Every other call takes the object first, then its inputs, then options/flags, and its results
+ *    last (`llmd_tokenizer_encode(tok, text, len, flags, &ids, &n, ...)`,
+ *    `llmd_exact_hash(text, len, flags, out)`).
  *  - Unless a function says otherwise, an object may be used by one thread at a time.
  *  - Options structs start with `unsigned version`; initialise them with the matching _INIT macro
  *    or _options_init() function.  Passing NULL options means defaults.
@@ -102,6 +105,13 @@ LLMD_API llmd_status llmd_set_allocator(const llmd_allocator *allocator);
 /* Frees memory that llmdata allocated and handed to the caller (results documented as "free with
  * llmd_free").  Accepts NULL. */
 LLMD_API void llmd_free(void *ptr);
+
+/* Removes every temp file the library is writing at this moment (outputs not yet published:
+ * `<name>.tmp.<pid>.<n>`).  Async-signal-safe: meant for a program's SIGINT/SIGTERM handler, which
+ * then exits (the objects that were writing are not usable afterwards).  Published files and inputs
+ * are never touched.  A program that never calls it loses nothing: temp files are also removed by
+ * every failing or freed writer. */
+LLMD_API void llmd_remove_temp_files(void);
 
 #ifdef __cplusplus
 }

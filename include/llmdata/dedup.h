@@ -84,11 +84,11 @@ extern "C" {
 /* Writes the 16-byte content hash of text[0..len) to out (layout above).  Thread-safe.
  * Errors: LLMD_ERR_INVALID_ARG (NULL out, NULL text with len > 0, unknown flags),
  * LLMD_ERR_NOMEM (normalised mode folds into a temporary buffer). */
-LLMD_API llmd_status llmd_exact_hash(uint8_t out[16], const char *text, size_t len, unsigned flags);
+LLMD_API llmd_status llmd_exact_hash(const char *text, size_t len, unsigned flags, uint8_t out[16]);
 
 /* Writes the folded text of text[0..len) (words joined by one space) to *out (NUL-terminated,
  * free with llmd_free) and its length to *out_len.  Thread-safe.  Errors: INVALID_ARG, NOMEM. */
-LLMD_API llmd_status llmd_fold_text(char **out, size_t *out_len, const char *text, size_t len);
+LLMD_API llmd_status llmd_fold_text(const char *text, size_t len, char **out, size_t *out_len);
 
 /* A set of content hashes in one open-addressing table (linear probing, load factor <= 0.7, the
  * table doubles when full).  Memory: slots * key_bytes, with slots a power of two >= count / 0.7:
@@ -246,6 +246,8 @@ LLMD_API llmd_status llmd_lsh_index_new(llmd_lsh_index **out, const llmd_minhash
 LLMD_API void llmd_lsh_index_free(llmd_lsh_index *idx);
 LLMD_API uint32_t llmd_lsh_index_bands(const llmd_lsh_index *idx);
 LLMD_API uint32_t llmd_lsh_index_rows(const llmd_lsh_index *idx);
+/* Signature length (num_perm) the index was made for: every signature given to it has this many values. */
+LLMD_API uint32_t llmd_lsh_index_num_perm(const llmd_lsh_index *idx);
 LLMD_API uint64_t llmd_lsh_index_count(const llmd_lsh_index *idx);
 
 /* Result of an insert. */

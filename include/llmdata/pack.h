@@ -46,7 +46,7 @@ typedef enum llmd_pack_strategy {
 typedef struct llmd_pack_options {
     unsigned version;        /* LLMD_PACK_OPTIONS_VERSION */
     uint32_t seq_len;        /* tokens per window, 1 .. 2^24 (default 2048) */
-    int strategy;            /* llmd_pack_strategy (default GREEDY) */
+    llmd_pack_strategy strategy; /* default GREEDY */
     int64_t bos_id;          /* prepended to every document; -1 = none (default) */
     int64_t eos_id;          /* appended to every document; -1 = none (default -1) */
     int64_t pad_id;          /* pad the last (greedy) / non-full (best-fit) windows; -1 = drop */
@@ -61,8 +61,8 @@ LLMD_API void llmd_pack_options_init(llmd_pack_options *opts);
 
 /* Name of a strategy ("greedy", "best-fit") or NULL; and the reverse (also accepts "bfd").
  * llmd_pack_strategy_parse fails with LLMD_ERR_INVALID_ARG naming an unknown name. */
-LLMD_API const char *llmd_pack_strategy_name(int strategy);
-LLMD_API llmd_status llmd_pack_strategy_parse(const char *name, int *strategy);
+LLMD_API const char *llmd_pack_strategy_name(llmd_pack_strategy strategy);
+LLMD_API llmd_status llmd_pack_strategy_parse(const char *name, llmd_pack_strategy *strategy);
 
 /* One finished window, valid only during the callback.  tokens has seq_len entries; cu_seqlens
  * n_segments+1; seg_doc[k] is the 0-based index (order of llmd_packer_add calls) of the document
@@ -133,11 +133,16 @@ LLMD_API void llmd_pack_position_ids(const llmd_pack_window *window, uint32_t *o
  * token stream (window w, token t -> w*seq_len + t) where an attention segment starts, plus the
  * total at the end — every window start, every document-segment start, the start of a window's
  * padding — i.e. cu_seqlens of the whole shard for flash_attn_varlen_func; and PREFIX.manifest.json
- * (format, dtype, seq_len, windows, tokens, pad tokens, file names, plus caller-provided JSON).
+ * (format, dtype, seq_len, windows, tokens, pad tokens, run id, plus caller-provided JSON, and
+ * "files": [{"name", "bytes", "xxh3"}] — every data file with its size and XXH3-64 (seed 0, 16 hex
+ * digits); "manifest_version": 2).
  * dtype: uint16 when vocab_size is in 1..65536, else int32 (MMIDX) / uint32 (NPY); with vocab 0
  * (unknown) ids >= 2^31 fail with LLMD_ERR_RANGE for MMIDX.
- * Durability: everything is written to PATH.tmp.<pid> names and, at finish, fsynced and renamed
- * (manifest last), so a crash or a write error never leaves a complete-looking shard. */
+ * Durability: every file is written under a temporary name (`NAME.tmp.<pid>.<n>`, removed by
+ * llmd_remove_temp_files() from a signal handler) and, at finish, fsynced and published as one unit
+ * with the manifest last: a failure part way through puts back the files that were there before, so
+ * a crash or a write error never leaves a complete-looking shard, and a reader that checks the
+ * manifest (llmd_shard_verify) detects any mix of two runs. */
 typedef enum llmd_shard_format {
     LLMD_SHARD_MMIDX = 0,
     LLMD_SHARD_NPY = 1
@@ -145,11 +150,34 @@ typedef enum llmd_shard_format {
 
 typedef struct llmd_shard_writer llmd_shard_writer;
 
-/* Opens a writer for PREFIX.* (PREFIX's directory must exist and be writable).
- * Errors: LLMD_ERR_INVALID_ARG (unknown format, seq_len 0), LLMD_ERR_IO (cannot create, with the
- * path and errno), LLMD_ERR_NOMEM. */
-LLMD_API llmd_status llmd_shard_writer_open(llmd_shard_writer **out, const char *prefix, int format,
-                                            uint32_t seq_len, uint64_t vocab_size);
+typedef struct llmd_shard_options {
+    unsigned version;            /* LLMD_SHARD_OPTIONS_VERSION */
+    llmd_shard_format format;    /* default LLMD_SHARD_MMIDX */
+    uint32_t seq_len;            /* tokens per window, > 0 (default 2048) */
+    uint64_t vocab_size;         /* chooses the dtype (above); 0 = unknown (default) */
+    int overwrite;               /* 0 (default): an existing output file is an error (LLMD_ERR_CONFLICT,
+                                  * checked at open and again at publish); 1: replace the earlier shard
+                                  * (its files that the new one does not write are removed) */
+    int unique_names;            /* 1: files are named PREFIX-<run id>.bin etc., so one directory
+                                  * can hold the shards of many runs (default 0: PREFIX.bin) */
+    const char *run_id;          /* recorded in the manifest (and in unique names); NULL = a fresh
+                                  * random UUID (default).  Copied at open.  Letters, digits, '-',
+                                  * '_' and '.' only. */
+} llmd_shard_options;
+#define LLMD_SHARD_OPTIONS_VERSION 1
+#define LLMD_SHARD_OPTIONS_INIT {LLMD_SHARD_OPTIONS_VERSION, LLMD_SHARD_MMIDX, 2048, 0, 0, 0, NULL}
+
+/* Fills *opts with the defaults above.  Thread-safe. */
+LLMD_API void llmd_shard_options_init(llmd_shard_options *opts);
+
+/* Opens a writer for PREFIX.* (PREFIX's directory must exist and be writable; PREFIX must end in a
+ * file name: "" or "dir/" are refused).  opts NULL = defaults.
+ * Errors: LLMD_ERR_VERSION, LLMD_ERR_INVALID_ARG (unknown format, seq_len 0, a prefix without a
+ * file name, a run id with other characters), LLMD_ERR_CONFLICT (an output file exists and
+ * overwrite is 0, naming it), LLMD_ERR_IO (cannot create, with the path and errno), LLMD_ERR_NOMEM.
+ * Changed in 0.2: took (prefix, format, seq_len, vocab_size) before. */
+LLMD_API llmd_status llmd_shard_writer_open(llmd_shard_writer **out, const char *prefix,
+                                            const llmd_shard_options *opts);
 
 /* Appends one window (window->seq_len must equal the writer's).  Errors: LLMD_ERR_INVALID_ARG,
  * LLMD_ERR_RANGE (an id that does not fit the dtype), LLMD_ERR_IO (write failed, e.g. disk full). */
@@ -158,17 +186,39 @@ LLMD_API llmd_status llmd_shard_writer_add(llmd_shard_writer *w, const llmd_pack
 /* A llmd_pack_window_fn that forwards to llmd_shard_writer_add (ctx is the writer). */
 LLMD_API llmd_status llmd_shard_writer_window_fn(void *ctx, const llmd_pack_window *window);
 
-/* Finishes: writes headers/index, fsyncs, renames to the final names, writes the manifest.
- * extra_json: NULL or a JSON object text whose members are added to the manifest (e.g.
- * "{\"strategy\":\"greedy\",\"tokenizer_xxh3_128\":\"...\"}"; LLMD_ERR_PARSE if it is not one).
- * After an error the temporary files are removed.  Errors: LLMD_ERR_IO, LLMD_ERR_STATE. */
+/* Finishes: writes headers/index and the manifest, fsyncs, and publishes every file as one unit
+ * (manifest last).  extra_json: NULL or a JSON object text whose members are added to the manifest
+ * (e.g. "{\"strategy\":\"greedy\",\"tokenizer_xxh3_128\":\"...\"}"; LLMD_ERR_PARSE if it is not
+ * one).  After an error the temporary files are removed and the final names hold what they held
+ * before the call.  Errors: LLMD_ERR_IO, LLMD_ERR_CONFLICT (another writer published a name
+ * first), LLMD_ERR_STATE. */
 LLMD_API llmd_status llmd_shard_writer_finish(llmd_shard_writer *w, const char *extra_json);
 
 /* Windows written so far. */
 LLMD_API uint64_t llmd_shard_writer_windows(const llmd_shard_writer *w);
 
+/* The run id recorded in the manifest (owned by w, valid until llmd_shard_writer_free). */
+LLMD_API const char *llmd_shard_writer_run_id(const llmd_shard_writer *w);
+
+/* The files a finished writer published, the manifest last: 0 before a successful finish.  File i's
+ * name (a file name in PREFIX's directory, owned by w, valid until free), size in bytes and XXH3-64
+ * (seed 0) — what a table log (Delta "add" actions) records.  Any output pointer may be NULL.
+ * Errors: LLMD_ERR_RANGE (i >= count), LLMD_ERR_INVALID_ARG (w NULL). */
+LLMD_API size_t llmd_shard_writer_file_count(const llmd_shard_writer *w);
+LLMD_API llmd_status llmd_shard_writer_file(const llmd_shard_writer *w, size_t i, const char **name,
+                                            uint64_t *bytes, uint64_t *xxh3);
+
 /* Frees the writer; if not finished, removes its temporary files.  NULL ok. */
 LLMD_API void llmd_shard_writer_free(llmd_shard_writer *w);
+
+/* Checks that the shard at PREFIX (PREFIX.manifest.json and the files it lists) is one complete
+ * output: every listed file exists with the listed size, and with LLMD_SHARD_VERIFY_CHECKSUMS also
+ * the listed XXH3-64 (reads every byte).  Sizes are cheap (one stat per file).
+ * Errors: LLMD_ERR_NOT_FOUND (no manifest, or a listed file missing), LLMD_ERR_CORRUPT (a size or
+ * checksum differs — e.g. files of two runs — or a malformed manifest, naming the file and both
+ * values), LLMD_ERR_IO.  Thread-safe. */
+#define LLMD_SHARD_VERIFY_CHECKSUMS 1u
+LLMD_API llmd_status llmd_shard_verify(const char *prefix, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -27,9 +27,19 @@
  *   exact_dedup     drop exact duplicates of the cleaned text (default 1)
  *   near_dedup      drop near duplicates, MinHash LSH (default 1); near_threshold (default 0.8)
  *   skip_bad        skip malformed lines / documents without the field (default 0: fail)
+ *   overwrite       replace an existing non-empty `out` (default 0: LLMD_ERR_CONFLICT).  Even then
+ *                   only a directory holding nothing but the files an earlier run listed in its
+ *                   _llmdata_run.json is replaced; anything else is refused (LLMD_ERR_CONFLICT).
  * Outputs in `out`: data.bin + data.idx (or data.npy), data.boundaries.npy, data.manifest.json
  * (pack.h layouts; the manifest carries the tokenizer file's XXH3-128, seq_len, strategy and the
- * per-stage statistics), report.json (the report below).
+ * per-stage statistics), report.json (the report below), and _llmdata_run.json written last:
+ * {"llmdata_run":1, "run_id", "files":[{"name","bytes","xxh3"}]} — every other file with its size
+ * and XXH3-64 (seed 0).
+ * Publishing: the run writes into a staging directory `<out>.tmp.<pid>.<n>` beside `out` and
+ * replaces `out` with it in one step (renameat2 RENAME_EXCHANGE; rename when `out` is absent), then
+ * removes the earlier run's files.  A run that fails, is killed, or whose disk fills leaves an
+ * earlier `out` exactly as it was (llmd_remove_temp_files() removes the staging directory from a
+ * signal handler); files of two runs are never mixed in `out`.
  *
  * Thread safety: one thread at a time per llmd_pipeline. */
 #ifndef LLMDATA_PIPELINE_H
@@ -81,9 +91,18 @@ LLMD_API void llmd_pipeline_set_progress(llmd_pipeline *p, llmd_pipeline_progres
  * returned report also count closing them (fsync, rename) in the write stage.
  * Errors: LLMD_ERR_INVALID_ARG (a required setting missing), LLMD_ERR_IO (out not writable, write
  * failed), LLMD_ERR_PARSE (a bad line without skip_bad: "FILE:LINE: ..."), LLMD_ERR_NOT_FOUND
- * (the field missing without skip_bad), and those of the stages.  After an error no shard file
- * with a final name is left by this run. */
+ * (the field missing without skip_bad), LLMD_ERR_CONFLICT (`out` not empty without overwrite,
+ * holding files no earlier run listed, an input inside it, or changed by another writer during the
+ * run), and those of the stages.  After an error `out` is exactly as it was before the call. */
 LLMD_API llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **report_text);
+
+/* Checks that directory `dir` holds one complete pipeline output: its _llmdata_run.json parses and
+ * every file it lists exists with the listed size and, with LLMD_PIPELINE_VERIFY_CHECKSUMS, the
+ * listed XXH3-64 (reads every byte).  Errors: LLMD_ERR_NOT_FOUND (no run manifest, a listed file
+ * missing), LLMD_ERR_CORRUPT (a size or checksum differs, a malformed manifest; the message names
+ * the file and both values), LLMD_ERR_IO.  Thread-safe. */
+#define LLMD_PIPELINE_VERIFY_CHECKSUMS 1u
+LLMD_API llmd_status llmd_pipeline_verify_output(const char *dir, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* Whole-file reads and atomic writes. */
+/* Whole-file reads (atomic writes live in outfile.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,44 +38,5 @@ llmd_status llmd_read_file(const char *path, char **out, size_t *out_len) {
     data[size] = '\0';
     *out = data;
     if (out_len) *out_len = size;
-    return LLMD_OK;
-}
-
-llmd_status llmd_write_file_atomic(const char *path, const void *data, size_t n) {
-    llmd_buf tmp = LLMD_BUF_INIT;
-    if (llmd_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) != LLMD_OK) return LLMD_ERR_NOMEM;
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        llmd_status st = llmd_fail(LLMD_ERR_IO, "%s: cannot create: %s", tmp.data, strerror(errno));
-        llmd_buf_free(&tmp);
-        return st;
-    }
-    const char *p = data;
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, p + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            llmd_status st = llmd_fail(LLMD_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp.data);
-            llmd_buf_free(&tmp);
-            return st;
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        llmd_status st = llmd_fail(LLMD_ERR_IO, "%s: fsync/close failed: %s", path, strerror(errno));
-        unlink(tmp.data);
-        llmd_buf_free(&tmp);
-        return st;
-    }
-    if (rename(tmp.data, path) != 0) {
-        llmd_status st = llmd_fail(LLMD_ERR_IO, "%s: rename failed: %s", path, strerror(errno));
-        unlink(tmp.data);
-        llmd_buf_free(&tmp);
-        return st;
-    }
-    llmd_buf_free(&tmp);
     return LLMD_OK;
 }

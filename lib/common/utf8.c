@@ -68,3 +68,46 @@ size_t llmd_utf8_validate(const unsigned char *s, size_t n) {
     }
     return n;
 }
+
+/* The longest prefix of a well-formed sequence at s[0] (Unicode 15 §3.9, "U+FFFD substitution of
+ * maximal subparts", Table 3-7 ranges), at least 1 byte: what WHATWG's decoder, Python's and Rust's
+ * lossy decoding each replace by one U+FFFD. */
+size_t llmd_utf8_maximal_subpart(const unsigned char *s, size_t n) {
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 1;
+    }
+    size_t k = 1;
+    while (k <= need && k < n) {
+        unsigned char b = s[k];
+        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
+        k++;
+    }
+    return k;
+}
+
+llmd_status llmd_utf8_append_lossy(llmd_buf *out, const unsigned char *s, size_t n) {
+    size_t i = 0;
+    llmd_status st;
+    while (i < n) {
+        size_t ok = llmd_utf8_validate(s + i, n - i);
+        if (ok > 0 && (st = llmd_buf_append(out, s + i, ok)) != LLMD_OK) return st;
+        i += ok;
+        if (i >= n) break;
+        if ((st = llmd_buf_append(out, "\xEF\xBF\xBD", 3)) != LLMD_OK) return st;
+        i += llmd_utf8_maximal_subpart(s + i, n - i);
+    }
+    return LLMD_OK;
+}

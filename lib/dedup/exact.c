@@ -1,7 +1,7 @@
 /* Exact dedup: content hashes, a bounded open-addressing set of them, repeated-line removal. */
 #include "dedup_internal.h"
 
-LLMD_API llmd_status llmd_exact_hash(uint8_t out[16], const char *text, size_t len, unsigned flags) {
+LLMD_API llmd_status llmd_exact_hash(const char *text, size_t len, unsigned flags, uint8_t out[16]) {
     if (out == NULL || (text == NULL && len > 0))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_exact_hash: NULL %s", out == NULL ? "out" : "text");
     if (flags & ~(unsigned)LLMD_EXACT_NORMALIZED)

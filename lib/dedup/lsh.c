@@ -205,6 +205,7 @@ LLMD_API void llmd_lsh_index_free(llmd_lsh_index *x) {
 
 LLMD_API uint32_t llmd_lsh_index_bands(const llmd_lsh_index *x) { return x ? x->bands : 0; }
 LLMD_API uint32_t llmd_lsh_index_rows(const llmd_lsh_index *x) { return x ? x->rows : 0; }
+LLMD_API uint32_t llmd_lsh_index_num_perm(const llmd_lsh_index *x) { return x ? x->mh.num_perm : 0; }
 LLMD_API uint64_t llmd_lsh_index_count(const llmd_lsh_index *x) { return x ? x->n : 0; }
 
 static int is_empty_sig(const uint32_t *s, uint32_t p) {

@@ -171,7 +171,7 @@ void llmd_dd_words_free(llmd_dd_words *w) {
     memset(w, 0, sizeof *w);
 }
 
-LLMD_API llmd_status llmd_fold_text(char **out, size_t *out_len, const char *text, size_t len) {
+LLMD_API llmd_status llmd_fold_text(const char *text, size_t len, char **out, size_t *out_len) {
     if (out == NULL || (text == NULL && len > 0))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_fold_text: NULL %s", out == NULL ? "out" : "text");
     *out = NULL;

@@ -1,8 +1,9 @@
-/* Streaming line reader over plain or zstd-compressed files. */
+/* Streaming line reader over plain, zstd- or gzip-compressed files (format told by magic bytes). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "common/internal.h"
@@ -14,12 +15,13 @@ struct llmd_reader {
     int fd;
     bool owns_fd;
     bool eof_in;      /* no more bytes from fd */
-    bool zstd;
+    bool zstd, gzip;
     char *name;
     size_t max_line;
     uint64_t line_no, bytes_in, bytes_out, file_size;
     ZSTD_DCtx *dctx;
-    bool frame_open;  /* inside a zstd frame not yet finished */
+    bool frame_open;  /* inside a zstd frame or gzip member not yet finished */
+    z_stream *zs;     /* gzip decoder (members concatenated as `cat a.gz b.gz` makes them) */
     /* raw input bytes (compressed or not) */
     unsigned char *in;
     size_t in_pos, in_len;
@@ -54,6 +56,37 @@ static void compact_text(llmd_reader *r) {
 }
 
 /* Appends more decoded text to r->text; sets *eof when nothing more will come. */
+/* Decodes the next piece of gzip input into r->text (at most one output chunk: memory stays bounded
+ * however well the data compresses). */
+static llmd_status inflate_some(llmd_reader *r) {
+    size_t out_room = IN_CHUNK * 2;
+    llmd_status st = llmd_buf_reserve(&r->text, out_room);
+    if (st != LLMD_OK) return st;
+    z_stream *z = r->zs;
+    if (!r->frame_open) {
+        /* A new member starts here (the first, or one concatenated after a finished member). */
+        if (inflateReset(z) != Z_OK) return llmd_fail(LLMD_ERR_INTERNAL, "%s: gzip decoder reset failed", r->name);
+        r->frame_open = true;
+    }
+    z->next_in = r->in + r->in_pos;
+    z->avail_in = (uInt)(r->in_len - r->in_pos);
+    z->next_out = (Bytef *)r->text.data + r->text.len;
+    z->avail_out = (uInt)out_room;
+    int rc = inflate(z, Z_NO_FLUSH);
+    size_t used = (r->in_len - r->in_pos) - z->avail_in;
+    size_t made = out_room - z->avail_out;
+    if (rc == Z_MEM_ERROR) return llmd_fail_nomem("decompressing gzip input");
+    if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && used == 0 && made == 0))
+        return llmd_fail(LLMD_ERR_CORRUPT, "%s: gzip data is corrupt near compressed byte %llu: %s", r->name,
+                         (unsigned long long)(r->bytes_in - (r->in_len - r->in_pos) + used),
+                         z->msg ? z->msg : "invalid data");
+    if (rc == Z_STREAM_END) r->frame_open = false;
+    r->in_pos += used;
+    r->text.len += made;
+    r->text.data[r->text.len] = '\0';
+    return LLMD_OK;
+}
+
 static llmd_status produce_text(llmd_reader *r, bool *eof) {
     *eof = false;
     llmd_status st = fill_input(r);
@@ -61,9 +94,12 @@ static llmd_status produce_text(llmd_reader *r, bool *eof) {
     if (r->in_len == 0 && r->eof_in) {
         if (r->zstd && r->frame_open)
             return llmd_fail(LLMD_ERR_CORRUPT, "%s: zstd stream is truncated (frame not finished)", r->name);
+        if (r->gzip && r->frame_open)
+            return llmd_fail(LLMD_ERR_CORRUPT, "%s: gzip stream is truncated (member not finished)", r->name);
         *eof = true;
         return LLMD_OK;
     }
+    if (r->gzip) return inflate_some(r);
     if (!r->zstd) {
         st = llmd_buf_append(&r->text, r->in + r->in_pos, r->in_len - r->in_pos);
         r->in_pos = r->in_len;
@@ -93,6 +129,17 @@ static llmd_status detect_format(llmd_reader *r) {
         r->zstd = true;
         r->dctx = ZSTD_createDCtx();
         if (r->dctx == NULL) return llmd_fail_nomem("creating a zstd decoder");
+    }
+    /* A gzip member starts with 1F 8B 08 (deflate); a JSONL file cannot start with 0x1F. */
+    if (r->in_len >= 3 && r->in[0] == 0x1F && r->in[1] == 0x8B && r->in[2] == 0x08) {
+        r->gzip = true;
+        r->zs = llmd_calloc(1, sizeof *r->zs);
+        if (r->zs == NULL) return llmd_fail_nomem("creating a gzip decoder");
+        if (inflateInit2(r->zs, 16 + MAX_WBITS) != Z_OK) {
+            llmd_free(r->zs);
+            r->zs = NULL;
+            return llmd_fail_nomem("creating a gzip decoder");
+        }
     }
     return LLMD_OK;
 }
@@ -197,11 +244,16 @@ uint64_t llmd_reader_bytes_in(const llmd_reader *r) { return r ? r->bytes_in : 0
 uint64_t llmd_reader_bytes_out(const llmd_reader *r) { return r ? r->bytes_out : 0; }
 uint64_t llmd_reader_file_size(const llmd_reader *r) { return r ? r->file_size : 0; }
 int llmd_reader_is_zstd(const llmd_reader *r) { return r ? r->zstd : 0; }
+int llmd_reader_is_gzip(const llmd_reader *r) { return r ? r->gzip : 0; }
 
 void llmd_reader_free(llmd_reader *r) {
     if (r == NULL) return;
     if (r->owns_fd) close(r->fd);
     ZSTD_freeDCtx(r->dctx);
+    if (r->zs != NULL) {
+        inflateEnd(r->zs);
+        llmd_free(r->zs);
+    }
     llmd_buf_free(&r->text);
     llmd_free(r->in);
     llmd_free(r->name);

@@ -120,7 +120,7 @@ void llmd_pack_options_init(llmd_pack_options *opts) {
     *opts = d;
 }
 
-const char *llmd_pack_strategy_name(int strategy) {
+const char *llmd_pack_strategy_name(llmd_pack_strategy strategy) {
     switch (strategy) {
     case LLMD_PACK_GREEDY: return "greedy";
     case LLMD_PACK_BEST_FIT: return "best-fit";
@@ -128,7 +128,7 @@ const char *llmd_pack_strategy_name(int strategy) {
     }
 }
 
-llmd_status llmd_pack_strategy_parse(const char *name, int *strategy) {
+llmd_status llmd_pack_strategy_parse(const char *name, llmd_pack_strategy *strategy) {
     if (name == NULL || strategy == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "pack strategy: NULL argument");
     if (strcmp(name, "greedy") == 0) *strategy = LLMD_PACK_GREEDY;
     else if (strcmp(name, "best-fit") == 0 || strcmp(name, "bfd") == 0 || strcmp(name, "best_fit") == 0)
@@ -174,7 +174,7 @@ llmd_status llmd_packer_new(llmd_packer **out, const llmd_pack_options *opts, ll
     if (o.seq_len == 0 || o.seq_len > PACK_MAX_SEQ_LEN)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "pack options: seq_len %u not in 1..%u", o.seq_len, PACK_MAX_SEQ_LEN);
     if (llmd_pack_strategy_name(o.strategy) == NULL)
-        return llmd_fail(LLMD_ERR_INVALID_ARG, "pack options: unknown strategy %d", o.strategy);
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "pack options: unknown strategy %d", (int)o.strategy);
     if ((st = check_special("bos_id", o.bos_id, o.vocab_size)) != LLMD_OK) return st;
     if ((st = check_special("eos_id", o.eos_id, o.vocab_size)) != LLMD_OK) return st;
     if ((st = check_special("pad_id", o.pad_id, o.vocab_size)) != LLMD_OK) return st;

@@ -5,16 +5,18 @@
 #include <stdint.h>
 
 #include "common/internal.h"
+#include "llmdata/pack.h"
 #include "llmdata/pipeline.h"
 
 typedef struct llmd_pl_settings {
     char *tokenizer, *out, *field, *bad_words_file, *pii_types;
     uint32_t seq_len, buffer;
-    int strategy, format;
+    llmd_pack_strategy strategy;
+    llmd_shard_format format;
     int64_t bos, eos, pad;
     int eos_set, pad_set;
     uint64_t threads, batch, min_bytes, max_bytes;
-    int filter, c4, gopher, clean, redact, exact, near, skip_bad;
+    int filter, c4, gopher, clean, redact, exact, near, skip_bad, overwrite;
     double near_threshold;
 } llmd_pl_settings;
 
@@ -42,5 +44,29 @@ void llmd_pl_tok_close(llmd_pl_tok *t);
  * (llmd_realloc, capacity in *cap entries). */
 llmd_status llmd_pl_tok_encode(llmd_pl_tok *t, const char *const *texts, const size_t *lens, size_t n,
                                unsigned threads, uint32_t **ids, size_t *cap, size_t *offsets);
+
+/* Output directory publishing (outdir.c): a run writes into a fresh staging directory beside `out`
+ * and publishes it as one unit. */
+#define LLMD_RUN_MANIFEST "_llmdata_run.json"
+typedef struct llmd_pl_outdir {
+    char *out;        /* the directory to publish (symlinks resolved) */
+    char *stage;      /* <out>.tmp.<pid>.<n>: this run's files until publish */
+    bool out_exists;
+    llmd_file_list files;   /* published into stage so far (names in stage) */
+    char **tracked;   /* full paths of those files, registered for llmd_remove_temp_files */
+    size_t n_tracked;
+} llmd_pl_outdir;
+/* Checks `out` (absent, empty, or with overwrite only files an earlier run listed; none of the n
+ * files in reads[] — inputs, tokenizer; NULL entries skipped — inside it) and creates the staging
+ * directory. */
+llmd_status llmd_pl_outdir_open(llmd_pl_outdir *o, const char *out, bool overwrite, const char *const *reads,
+                                size_t n);
+/* Records a file published into the staging directory (name relative to it). */
+llmd_status llmd_pl_outdir_add(llmd_pl_outdir *o, const char *name, uint64_t bytes, uint64_t xxh3);
+/* Writes the run manifest, then replaces `out` with the staging directory in one step
+ * (renameat2 RENAME_EXCHANGE, or rename when out is absent) and removes the earlier run's files. */
+llmd_status llmd_pl_outdir_publish(llmd_pl_outdir *o, const char *run_id, bool overwrite);
+/* Removes the staging directory if not published; frees. */
+void llmd_pl_outdir_close(llmd_pl_outdir *o);
 
 #endif

@@ -1,5 +1,6 @@
 /* llmd_pipeline_run: the streaming loop and its report. */
-#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +52,12 @@ typedef struct run {
     uint64_t bytes_done, bytes_total;
     double t_start, setup_secs;
     char *prefix;
+    llmd_pl_outdir outdir;
+    /* per batch: what the stages allocated */
+    bool have_fres;
+    llmd_text_batch *tb;
+    /* non-NULL when the stage runs (a stage is enabled by a handle or by one of these) */
+    void *clean_on, *dedup_on;
 } run;
 
 static double now(void) {
@@ -104,138 +111,159 @@ static uint64_t sum_lens(const size_t *lens, size_t n) {
     return b;
 }
 
+/* ---- the batch stages ---------------------------------------------------------------------------
+ * Each stage works on r->texts/r->lens[0..*n), may drop documents (compacting, *n shrinks) and keeps
+ * its own counters; run_stage does the counting and timing that every stage shares. */
+typedef llmd_status (*stage_fn)(run *r, size_t *n, unsigned char *keep);
+
+static llmd_status filter_stage(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = llmd_filter_batch(r->filter, r->texts, r->lens, *n, (unsigned)r->s->threads, r->fres);
+    if (st != LLMD_OK) return st;
+    r->have_fres = true;
+    for (size_t i = 0; i < *n; i++) {
+        llmd_filter_counts_add(&r->fc, &r->fres[i]);
+        keep[i] = (unsigned char)r->fres[i].keep;
+        if (r->fres[i].keep && r->fres[i].text != NULL) {
+            r->texts[i] = r->fres[i].text;
+            r->lens[i] = r->fres[i].len;
+        }
+    }
+    *n = compact(r, *n, keep);
+    return LLMD_OK;
+}
+
+static llmd_status clean_stage(run *r, size_t *n, unsigned char *keep) {
+    size_t failed;
+    llmd_status st = llmd_text_batch_run(r->texts, r->lens, *n, r->s->clean, NULL, r->red, (unsigned)r->s->threads,
+                                         &r->tb, &failed);
+    if (st != LLMD_OK) return st;
+    llmd_text_batch *tb = r->tb;
+    for (size_t i = 0; i < *n; i++) {
+        r->texts[i] = tb->data + tb->offsets[i];
+        r->lens[i] = tb->offsets[i + 1] - tb->offsets[i];
+        keep[i] = r->lens[i] > 0;
+        r->empty_after_clean += r->lens[i] == 0;
+    }
+    for (size_t k = 0; k < (tb->span_offsets ? tb->span_offsets[*n] : 0); k++) {
+        uint32_t id = tb->spans[k].type_id;
+        if (id < MAX_PII) {
+            r->pii[id]++;
+            r->pii_name[id] = tb->spans[k].type;
+        }
+    }
+    *n = compact(r, *n, keep);
+    return LLMD_OK;
+}
+
+static llmd_status exact_dedup(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++) {
+        uint8_t h[16];
+        int was_new;
+        keep[i] = 1;
+        st = llmd_exact_hash(r->texts[i], r->lens[i], LLMD_EXACT_RAW, h);
+        if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
+        if (st == LLMD_OK && !was_new) {
+            keep[i] = 0;
+            r->exact_dupes++;
+        }
+    }
+    if (st == LLMD_OK) *n = compact(r, *n, keep);
+    return st;
+}
+
+static llmd_status near_dedup(run *r, size_t *n, unsigned char *keep) {
+    if (*n == 0) return LLMD_OK;
+    uint32_t P = llmd_minhasher_num_perm(r->mh);
+    llmd_status st = llmd_minhash_batch(r->mh, r->texts, r->lens, *n, (unsigned)r->s->threads, r->sigs, NULL);
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++) {
+        llmd_lsh_match m;
+        uint64_t key = r->near_key++;
+        keep[i] = 1;
+        st = llmd_lsh_index_insert(r->lsh, &key, sizeof key, r->sigs + i * P, 0, &m);
+        if (st == LLMD_OK && m.duplicate) {
+            keep[i] = 0;
+            r->near_dupes++;
+        }
+    }
+    if (st == LLMD_OK) *n = compact(r, *n, keep);
+    return st;
+}
+
+static llmd_status dedup_stage(run *r, size_t *n, unsigned char *keep) {
+    llmd_status st = r->exact != NULL ? exact_dedup(r, n, keep) : LLMD_OK;
+    if (st == LLMD_OK && r->lsh != NULL) st = near_dedup(r, n, keep);
+    return st;
+}
+
+static llmd_status tokenize_stage(run *r, size_t *n, unsigned char *keep) {
+    (void)keep;
+    llmd_status st = llmd_pl_tok_encode(&r->tok, r->texts, r->lens, *n, (unsigned)r->s->threads, &r->ids,
+                                        &r->ids_cap, r->id_offs);
+    if (st == LLMD_OK) r->st[S_TOKENIZE].tokens_out += *n ? r->id_offs[*n] : 0;
+    return st;
+}
+
+static llmd_status pack_stage(run *r, size_t *n, unsigned char *keep) {
+    (void)keep;
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < *n && st == LLMD_OK; i++)
+        st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
+    return st;
+}
+
+typedef struct stage_def {
+    int id;              /* S_*: its counters and name in the report */
+    size_t on_offset;    /* offsetof(run, the handle that enables it), or SIZE_MAX: always on */
+    stage_fn fn;
+    bool bytes_in, bytes_out, docs_out;  /* which counters run_stage keeps (the rest the stage keeps
+                                          * itself or the report fills in from the packer) */
+} stage_def;
+
+#define ALWAYS SIZE_MAX
+static const stage_def batch_stages[] = {
+    {S_FILTER, offsetof(run, filter), filter_stage, true, true, true},
+    {S_CLEAN, offsetof(run, clean_on), clean_stage, true, true, true},
+    {S_DEDUP, offsetof(run, dedup_on), dedup_stage, true, true, true},
+    {S_TOKENIZE, ALWAYS, tokenize_stage, true, false, true},
+    {S_PACK, ALWAYS, pack_stage, false, false, false},   /* + write, whose time is its own */
+};
+
+static bool stage_on(const run *r, const stage_def *d) {
+    if (d->on_offset == ALWAYS) return true;
+    void *const *handle = (void *const *)((const char *)r + d->on_offset);
+    return *handle != NULL;
+}
+
+static llmd_status run_stage(run *r, const stage_def *d, size_t *n, unsigned char *keep) {
+    stage *g = &r->st[d->id];
+    double t = now(), w0 = r->st[S_WRITE].secs;
+    g->docs_in += *n;
+    if (d->bytes_in) g->bytes_in += sum_lens(r->lens, *n);
+    llmd_status st = d->fn(r, n, keep);
+    if (st != LLMD_OK) return st;
+    if (d->docs_out) g->docs_out += *n;
+    if (d->bytes_out) g->bytes_out += sum_lens(r->lens, *n);
+    g->secs += (now() - t) - (r->st[S_WRITE].secs - w0);  /* windows written inside are timed as write */
+    return LLMD_OK;
+}
+
 static llmd_status process_batch(run *r) {
     size_t n = r->n;
     if (n == 0) return LLMD_OK;
-    llmd_pl_settings *s = r->s;
-    unsigned threads = (unsigned)s->threads;
-    llmd_status st = LLMD_OK;
     for (size_t i = 0; i < n; i++) {
         r->texts[i] = r->arena.data + r->toffs[i];
         r->lens[i] = r->toffs[i + 1] - r->toffs[i];
     }
-    unsigned char *keep = llmd_malloc(n ? n : 1);
-    if (keep == NULL) return llmd_fail_nomem("pipeline batch");
-    llmd_text_batch *tb = NULL;
-    bool have_fres = false;
-    double t;
-
-    /* filters */
-    if (r->filter != NULL) {
-        t = now();
-        stage *g = &r->st[S_FILTER];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        st = llmd_filter_batch(r->filter, r->texts, r->lens, n, threads, r->fres);
-        if (st != LLMD_OK) goto out;
-        have_fres = true;
-        for (size_t i = 0; i < n; i++) {
-            llmd_filter_counts_add(&r->fc, &r->fres[i]);
-            keep[i] = (unsigned char)r->fres[i].keep;
-            if (r->fres[i].keep && r->fres[i].text != NULL) {
-                r->texts[i] = r->fres[i].text;
-                r->lens[i] = r->fres[i].len;
-            }
-        }
-        n = compact(r, n, keep);
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* clean + redact */
-    if (s->clean || r->red != NULL) {
-        t = now();
-        stage *g = &r->st[S_CLEAN];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        size_t failed;
-        st = llmd_text_batch_run(r->texts, r->lens, n, s->clean, NULL, r->red, threads, &tb, &failed);
-        if (st != LLMD_OK) goto out;
-        for (size_t i = 0; i < n; i++) {
-            r->texts[i] = tb->data + tb->offsets[i];
-            r->lens[i] = tb->offsets[i + 1] - tb->offsets[i];
-            keep[i] = r->lens[i] > 0;
-            r->empty_after_clean += r->lens[i] == 0;
-        }
-        for (size_t k = 0; k < (tb->span_offsets ? tb->span_offsets[n] : 0); k++) {
-            uint32_t id = tb->spans[k].type_id;
-            if (id < MAX_PII) {
-                r->pii[id]++;
-                r->pii_name[id] = tb->spans[k].type;
-            }
-        }
-        n = compact(r, n, keep);
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* dedup */
-    if (r->exact != NULL || r->lsh != NULL) {
-        t = now();
-        stage *g = &r->st[S_DEDUP];
-        g->docs_in += n;
-        g->bytes_in += sum_lens(r->lens, n);
-        for (size_t i = 0; i < n; i++) keep[i] = 1;
-        if (r->exact != NULL) {
-            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
-                uint8_t h[16];
-                int was_new;
-                st = llmd_exact_hash(h, r->texts[i], r->lens[i], LLMD_EXACT_RAW);
-                if (st == LLMD_OK) st = llmd_exact_set_insert(r->exact, h, &was_new);
-                if (st == LLMD_OK && !was_new) {
-                    keep[i] = 0;
-                    r->exact_dupes++;
-                }
-            }
-            if (st != LLMD_OK) goto out;
-            n = compact(r, n, keep);
-            for (size_t i = 0; i < n; i++) keep[i] = 1;
-        }
-        if (r->lsh != NULL && n > 0) {
-            uint32_t P = llmd_minhasher_num_perm(r->mh);
-            st = llmd_minhash_batch(r->mh, r->texts, r->lens, n, threads, r->sigs, NULL);
-            for (size_t i = 0; i < n && st == LLMD_OK; i++) {
-                llmd_lsh_match m;
-                uint64_t key = r->near_key++;
-                st = llmd_lsh_index_insert(r->lsh, &key, sizeof key, r->sigs + i * P, 0, &m);
-                if (st == LLMD_OK && m.duplicate) {
-                    keep[i] = 0;
-                    r->near_dupes++;
-                }
-            }
-            if (st != LLMD_OK) goto out;
-            n = compact(r, n, keep);
-        }
-        g->docs_out += n;
-        g->bytes_out += sum_lens(r->lens, n);
-        g->secs += now() - t;
-    }
-
-    /* tokenize */
-    t = now();
-    stage *g = &r->st[S_TOKENIZE];
-    g->docs_in += n;
-    g->bytes_in += sum_lens(r->lens, n);
-    st = llmd_pl_tok_encode(&r->tok, r->texts, r->lens, n, threads, &r->ids, &r->ids_cap, r->id_offs);
-    if (st != LLMD_OK) goto out;
-    g->docs_out += n;
-    g->tokens_out += n ? r->id_offs[n] : 0;
-    g->secs += now() - t;
-
-    /* pack (+ write, timed separately inside) */
-    t = now();
-    double w0 = r->st[S_WRITE].secs;
-    stage *pk = &r->st[S_PACK];
-    pk->docs_in += n;
-    for (size_t i = 0; i < n && st == LLMD_OK; i++)
-        st = llmd_packer_add(r->packer, r->ids + r->id_offs[i], r->id_offs[i + 1] - r->id_offs[i]);
-    pk->secs += (now() - t) - (r->st[S_WRITE].secs - w0);
-out:
-    if (have_fres)
+    unsigned char *keep = llmd_malloc(n);
+    llmd_status st = keep != NULL ? LLMD_OK : llmd_fail_nomem("pipeline batch");
+    for (size_t k = 0; k < sizeof batch_stages / sizeof batch_stages[0] && st == LLMD_OK; k++)
+        if (stage_on(r, &batch_stages[k])) st = run_stage(r, &batch_stages[k], &n, keep);
+    if (r->have_fres)
         for (size_t i = 0; i < r->n; i++) llmd_free(r->fres[i].text);
-    llmd_text_batch_free(tb);
+    r->have_fres = false;
+    llmd_text_batch_free(r->tb);
+    r->tb = NULL;
     llmd_free(keep);
     r->n = 0;
     llmd_buf_reset(&r->arena);
@@ -458,14 +486,6 @@ static llmd_status setup(run *r) {
     if ((st = llmd_pl_tok_open(&r->tok, s->tokenizer)) != LLMD_OK) return st;
     if (!s->eos_set) s->eos = r->tok.eos;
     if (!s->pad_set && s->strategy == LLMD_PACK_BEST_FIT) s->pad = s->eos >= 0 ? s->eos : 0;
-    if (mkdir(s->out, 0755) != 0 && errno != EEXIST)
-        return llmd_fail(LLMD_ERR_IO, "pipeline: cannot create output directory %s: %s", s->out, strerror(errno));
-    struct stat sb;
-    if (stat(s->out, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return llmd_fail(LLMD_ERR_IO, "pipeline: output %s is not a directory", s->out);
-    llmd_buf b = LLMD_BUF_INIT;
-    if (llmd_buf_printf(&b, "%s/data", s->out) != LLMD_OK) return LLMD_ERR_NOMEM;
-    r->prefix = llmd_buf_detach(&b, NULL);
     if (s->filter) {
         llmd_filter_options fo = LLMD_FILTER_OPTIONS_INIT;
         fo.c4 = s->c4;
@@ -487,9 +507,10 @@ static llmd_status setup(run *r) {
         if ((st = llmd_minhasher_new(&r->mh, NULL)) != LLMD_OK) return st;
         if ((st = llmd_lsh_index_new(&r->lsh, NULL, &lo)) != LLMD_OK) return st;
     }
+    r->clean_on = (s->clean || r->red != NULL) ? r : NULL;
+    r->dedup_on = (r->exact != NULL || r->lsh != NULL) ? r : NULL;
     if ((st = llmd_json_doc_new(&r->doc)) != LLMD_OK) return st;
     if ((st = ensure_batch(r, (size_t)s->batch)) != LLMD_OK) return st;
-    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, s->format, s->seq_len, r->tok.vocab)) != LLMD_OK) return st;
     llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
     po.seq_len = s->seq_len;
     po.strategy = s->strategy;
@@ -499,6 +520,24 @@ static llmd_status setup(run *r) {
     po.buffer_windows = s->buffer;
     po.vocab_size = r->tok.vocab;
     if ((st = llmd_packer_new(&r->packer, &po, timed_write, r)) != LLMD_OK) return st;
+    /* every setting checked: now the output (nothing is created before a usage error) */
+    /* files the run reads must not live inside the directory that publishing replaces */
+    const char **reads = llmd_calloc(r->p->n_inputs + 2, sizeof *reads);
+    if (reads == NULL) return llmd_fail_nomem("the input list");
+    for (size_t i = 0; i < r->p->n_inputs; i++) reads[i] = r->p->inputs[i];
+    reads[r->p->n_inputs] = s->tokenizer;
+    reads[r->p->n_inputs + 1] = s->bad_words_file;
+    st = llmd_pl_outdir_open(&r->outdir, s->out, s->overwrite != 0, reads, r->p->n_inputs + 2);
+    llmd_free(reads);
+    if (st != LLMD_OK) return st;
+    llmd_buf b = LLMD_BUF_INIT;
+    if (llmd_buf_printf(&b, "%s/data", r->outdir.stage) != LLMD_OK) return llmd_fail_nomem("the output name");
+    r->prefix = llmd_buf_detach(&b, NULL);
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = s->format;
+    so.seq_len = s->seq_len;
+    so.vocab_size = r->tok.vocab;
+    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, &so)) != LLMD_OK) return st;
     for (size_t i = 0; i < r->p->n_inputs; i++) {
         struct stat fs;
         if (strcmp(r->p->inputs[i], "-") != 0 && stat(r->p->inputs[i], &fs) == 0) r->bytes_total += (uint64_t)fs.st_size;
@@ -517,7 +556,6 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     r.s = &s;
     r.t_start = now();
     llmd_buf j = LLMD_BUF_INIT, tx = LLMD_BUF_INIT, extra = LLMD_BUF_INIT, path = LLMD_BUF_INIT;
-    bool shards_final = false;
     llmd_status st = setup(&r);
     r.setup_secs = now() - r.t_start;
     if (st == LLMD_OK) st = read_inputs(&r);
@@ -536,7 +574,6 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         double t = now();
         st = llmd_shard_writer_finish(r.writer, extra.data);
         r.st[S_WRITE].secs += now() - t;
-        shards_final = st == LLMD_OK;
     }
     /* the manifest's copy was taken before the files were closed; report.json and the returned
      * report include closing (fsync, rename) in the write stage and total */
@@ -545,17 +582,19 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         llmd_buf_reset(&tx);
         st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
     }
-    if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", s.out);
-    if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
-    if (st == LLMD_OK) st = llmd_write_file_atomic(path.data, j.data, j.len);
-    if (st != LLMD_OK && shards_final) {
-        /* this run's shards already carry their final names: remove them (a failed run leaves none) */
-        static const char *const sfx[] = {".manifest.json", ".bin", ".idx", ".npy", ".boundaries.npy"};
-        for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-            llmd_buf_reset(&path);
-            if (llmd_buf_printf(&path, "%s%s", r.prefix, sfx[i]) == LLMD_OK) unlink(path.data);
-        }
+    /* the shard writer says which files it published (the pipeline does not know pack's names) */
+    for (size_t i = 0; st == LLMD_OK && i < llmd_shard_writer_file_count(r.writer); i++) {
+        const char *name;
+        uint64_t bytes, xxh3;
+        st = llmd_shard_writer_file(r.writer, i, &name, &bytes, &xxh3);
+        if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, name, bytes, xxh3);
     }
+    if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
+    if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
+    /* listed (and tracked for signal cleanup) before it is written */
+    if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, "report.json", j.len, llmd_hash64(j.data, j.len, 0));
+    if (st == LLMD_OK) st = llmd_write_file_exclusive(path.data, j.data, j.len);
+    if (st == LLMD_OK) st = llmd_pl_outdir_publish(&r.outdir, llmd_shard_writer_run_id(r.writer), s.overwrite != 0);
     if (st == LLMD_OK) {
         if (report_json) *report_json = llmd_buf_detach(&j, NULL);
         if (report_text) *report_text = llmd_buf_detach(&tx, NULL);
@@ -564,6 +603,7 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     llmd_buf_free(&tx);
     llmd_buf_free(&extra);
     llmd_buf_free(&path);
-    run_free(&r);
+    run_free(&r);                    /* discards writers' temp files first ... */
+    llmd_pl_outdir_close(&r.outdir);  /* ... so the staging directory of a failed run is empty */
     return st;
 }

@@ -1,5 +1,4 @@
 /* Pipeline settings: key/value setters and JSON config files. */
-#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -7,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "llmdata/pack.h"
 #include "pipeline_internal.h"
 
@@ -33,7 +33,7 @@ static const key_def keys[] = {
     K("gopher", T_BOOL, gopher),            K("clean", T_BOOL, clean),
     K("redact", T_BOOL, redact),            K("exact_dedup", T_BOOL, exact),
     K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
-    K("near_threshold", T_DOUBLE, near_threshold),
+    K("near_threshold", T_DOUBLE, near_threshold), K("overwrite", T_BOOL, overwrite),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -120,15 +120,15 @@ llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *val
         break;
     }
     case T_STRATEGY: {
-        int s;
+        llmd_pack_strategy s;
         llmd_status st = llmd_pack_strategy_parse(value, &s);
         if (st != LLMD_OK) return st;
-        *(int *)dst = s;
+        *(llmd_pack_strategy *)dst = s;
         break;
     }
     case T_FORMAT:
-        if (strcmp(value, "mmidx") == 0) *(int *)dst = LLMD_SHARD_MMIDX;
-        else if (strcmp(value, "npy") == 0) *(int *)dst = LLMD_SHARD_NPY;
+        if (strcmp(value, "mmidx") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_MMIDX;
+        else if (strcmp(value, "npy") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_NPY;
         else return bad_value(key, value, "a shard format (mmidx, npy)");
         break;
     default:
@@ -159,15 +159,11 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
     size_t len;
     llmd_status st = llmd_read_file(path, &data, &len);
     if (st != LLMD_OK) return llmd_error_prefix("pipeline config");
-    cJSON *root = cJSON_ParseWithLength(data, len);
+    cJSON *root;
+    st = llmd_json_parse_object(data, len, path, &root);
     llmd_free(data);
-    if (root == NULL || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return llmd_fail(LLMD_ERR_PARSE, "%s: not a JSON object", path);
-    }
+    if (st != LLMD_OK) return st;
     for (cJSON *it = root->child; it != NULL && st == LLMD_OK; it = it->next) {
-        char num[64];
-        const char *v = NULL;
         if (strcmp(it->string, "inputs") == 0) {
             if (!cJSON_IsArray(it)) {
                 st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"inputs\" must be an array of paths", path);
@@ -179,18 +175,10 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
             }
             continue;
         }
-        if (cJSON_IsString(it)) v = it->valuestring;
-        else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "1" : "0";
-        else if (cJSON_IsNumber(it)) {
-            double d = it->valuedouble;
-            if (d == floor(d) && fabs(d) < 1e18) snprintf(num, sizeof num, "%lld", (long long)d);
-            else snprintf(num, sizeof num, "%.17g", d);
-            v = num;
-        } else {
-            st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: setting \"%s\" must be a string, number or boolean", path,
-                           it->string);
-            break;
-        }
+        char num[64];
+        const char *v = NULL;
+        st = llmd_json_scalar_text(it, path, it->string, num, sizeof num, &v);
+        if (st != LLMD_OK) break;
         st = llmd_pipeline_set(p, it->string, v);
         if (st != LLMD_OK) llmd_error_prefix("%s", path);
     }

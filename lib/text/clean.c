@@ -21,31 +21,6 @@ void llmd_clean_options_init(llmd_clean_options *opts) {
 
 /* ---- 1. UTF-8 ------------------------------------------------------------------------------- */
 
-/* Length of the maximal subpart of an ill-formed sequence starting at s[0] (Unicode 15 §3.9,
- * Table 3-8 practice): the longest prefix of a well-formed sequence, at least 1 byte. */
-static size_t utf8_maximal_subpart(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else
-        return 1;
-    size_t k = 1;
-    if (k < n && s[k] >= lo && s[k] <= hi) {
-        k++;
-        while (k <= need && k < n && (s[k] & 0xC0) == 0x80) k++;
-    }
-    return k;
-}
-
 static llmd_status fix_utf8(const char *text, size_t len, int mode, llmd_buf *out, bool *changed) {
     const unsigned char *s = (const unsigned char *)text;
     size_t bad = llmd_utf8_validate(s, len);
@@ -56,16 +31,7 @@ static llmd_status fix_utf8(const char *text, size_t len, int mode, llmd_buf *ou
     *changed = true;
     llmd_status st = llmd_buf_reserve(out, len + len / 2 + 4);
     if (st != LLMD_OK) return st;
-    size_t i = 0;
-    while (i < len) {
-        size_t ok = llmd_utf8_validate(s + i, len - i);
-        if ((st = llmd_buf_append(out, s + i, ok)) != LLMD_OK) return st;
-        i += ok;
-        if (i >= len) break;
-        i += utf8_maximal_subpart(s + i, len - i);
-        if ((st = llmd_buf_append(out, "\xEF\xBF\xBD", 3)) != LLMD_OK) return st;
-    }
-    return LLMD_OK;
+    return llmd_utf8_append_lossy(out, s, len);
 }
 
 /* ---- 2. HTML ------------------------------------------------------------------------------- */

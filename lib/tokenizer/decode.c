@@ -44,44 +44,8 @@ static void tl_free(toklist *t) {
 
 static const uint8_t *tl_str(const toklist *t, size_t i) { return (const uint8_t *)t->buf.data + t->off[i]; }
 
-/* Length of the maximal invalid subpart at s[0..n) (Unicode 3.9, table 3-7). */
-static size_t invalid_subpart(const uint8_t *s, size_t n) {
-    uint8_t c = s[0];
-    size_t need;
-    uint8_t lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 1;
-    }
-    size_t k = 1;
-    while (k <= need && k < n) {
-        uint8_t b = s[k];
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
-        k++;
-    }
-    return k;
-}
-
 static llmd_status lossy_append(llmd_buf *out, const uint8_t *s, size_t n) {
-    size_t i = 0;
-    llmd_status st;
-    while (i < n) {
-        size_t v = llmd_utf8_validate(s + i, n - i);
-        if (v > 0 && (st = llmd_buf_append(out, s + i, v)) != LLMD_OK) return st;
-        i += v;
-        if (i >= n) break;
-        if ((st = llmd_buf_append(out, "\xEF\xBF\xBD", 3)) != LLMD_OK) return st;
-        i += invalid_subpart(s + i, n - i);
-    }
-    return LLMD_OK;
+    return llmd_utf8_append_lossy(out, s, n);
 }
 
 /* ---- decoders ------------------------------------------------------------------------------------ */

@@ -216,7 +216,7 @@ llmd_status llmd_tokenizer_encode(const llmd_tokenizer *tok, const char *text, s
     if (tok == NULL || (text == NULL && len > 0) || ids == NULL || n_ids == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_encode: NULL argument");
     *n_ids = 0;
-    llmd_tok_ctx *c;
+    llmd_tok_ctx *c = NULL;
     llmd_status st = llmd_tok_ctx_get(tok, &c);
     if (st != LLMD_OK) return st;
     c->want_align = offsets != NULL;
@@ -250,7 +250,7 @@ llmd_status llmd_tokenizer_encode_into(const llmd_tokenizer *tok, const char *te
                                        uint32_t *ids, size_t cap, size_t *n_ids) {
     if (tok == NULL || (text == NULL && len > 0) || (ids == NULL && cap > 0) || n_ids == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_encode_into: NULL argument");
-    llmd_tok_ctx *c;
+    llmd_tok_ctx *c = NULL;
     llmd_status st = llmd_tok_ctx_get(tok, &c);
     if (st != LLMD_OK) return st;
     c->want_align = false;
@@ -292,7 +292,7 @@ static llmd_status encode_block(void *arg, size_t begin, size_t end, unsigned wo
     (void)begin;
     (void)end;
     batch_job *j = arg;
-    llmd_tok_ctx *c;
+    llmd_tok_ctx *c = NULL;
     llmd_status st = llmd_tok_ctx_get(j->tok, &c);
     if (st != LLMD_OK) return st;
     c->want_align = false;

@@ -394,7 +394,7 @@ static llmd_status parse_post(const cJSON *o, llmd_tok_post *p) {
     if (strcmp(t, "RobertaProcessing") == 0 || strcmp(t, "BertProcessing") == 0) {
         /* single sequence: cls A sep */
         p->kind = LLMD_TOK_PP_TEMPLATE;
-        uint32_t cls, sep;
+        uint32_t cls = 0, sep = 0;
         if ((st = id_of_pair(cJSON_GetObjectItemCaseSensitive(o, "cls"), "cls", &cls)) != LLMD_OK) return st;
         if ((st = id_of_pair(cJSON_GetObjectItemCaseSensitive(o, "sep"), "sep", &sep)) != LLMD_OK) return st;
         if ((st = push_id(&p->pre, &p->n_pre, cls)) != LLMD_OK) return st;

@@ -35,6 +35,22 @@ printf '%s\n' '{"text":"z1  x"}' '{"text":"z2"}' | zstd -q -c > "$T/in.zst" || f
 out=$(printf '%s\n' '{"text":"s1"}' | "$LLMDATA" clean -q "$T/in.zst" - | tr '\n' '|')
 [ "$out" = '{"text":"z1 x"}|{"text":"z2"}|{"text":"s1"}|' ] || fail "zstd/stdin: $out"
 
+# gzip input (.jsonl.gz, told by its magic bytes whatever the name), members concatenated.
+printf '%s\n' '{"text":"g1  x"}' | gzip -c > "$T/in.jsonl.gz" || fail "gzip"
+printf '%s\n' '{"text":"g2"}' | gzip -c >> "$T/in.jsonl.gz"
+cp "$T/in.jsonl.gz" "$T/noext"
+out=$("$LLMDATA" clean -q "$T/in.jsonl.gz" "$T/noext" | tr '\n' '|')
+[ "$out" = '{"text":"g1 x"}|{"text":"g2"}|{"text":"g1 x"}|{"text":"g2"}|' ] || fail "gzip: $out"
+# A truncated .gz is an error, not a silent short read.
+head -c 20 "$T/in.jsonl.gz" > "$T/trunc.gz"
+"$LLMDATA" clean -q "$T/trunc.gz" > /dev/null 2> "$T/err" && fail "truncated gzip exited 0"
+grep -q "gzip" "$T/err" || fail "truncated gzip message: $(cat "$T/err")"
+
+# --skip-bad where every line is bad (e.g. a compressed file read as text): non-zero exit, said so.
+printf '%s\n' 'not json' 'still not' > "$T/allbad.jsonl"
+"$LLMDATA" clean --skip-bad "$T/allbad.jsonl" > /dev/null 2> "$T/err" && fail "all-bad input exited 0"
+grep -q "all 2 input lines were bad" "$T/err" || fail "all-bad message: $(cat "$T/err")"
+
 # Empty input and blank lines: no output, success.
 : > "$T/empty.jsonl"
 out=$("$LLMDATA" clean "$T/empty.jsonl" 2> "$T/err") || fail "empty input exited $?"

@@ -80,9 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t h1[16], h2[16];
     char *folded;
     size_t fl;
-    if (llmd_exact_hash(h1, (const char *)data, size, LLMD_EXACT_NORMALIZED) != LLMD_OK) abort();
-    if (llmd_fold_text(&folded, &fl, (const char *)data, size) != LLMD_OK) abort();
-    if (llmd_exact_hash(h2, folded, fl, LLMD_EXACT_RAW) != LLMD_OK) abort();
+    if (llmd_exact_hash((const char *)data, size, LLMD_EXACT_NORMALIZED, h1) != LLMD_OK) abort();
+    if (llmd_fold_text((const char *)data, size, &folded, &fl) != LLMD_OK) abort();
+    if (llmd_exact_hash(folded, fl, LLMD_EXACT_RAW, h2) != LLMD_OK) abort();
     if (memcmp(h1, h2, 16) != 0) abort();
     llmd_free(folded);
     return 0;

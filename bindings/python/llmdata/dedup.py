@@ -81,7 +81,7 @@ def exact_hash(text, normalize=False):
     """16-byte content hash: XXH3-128 of the bytes, or of the folded text with normalize=True."""
     out = (ctypes.c_uint8 * 16)()
     b = to_bytes(text)
-    check(_f("llmd_exact_hash", ctypes.c_int, _u8p, _cp, _sz, ctypes.c_uint)(out, b, len(b), 1 if normalize else 0))
+    check(_f("llmd_exact_hash", ctypes.c_int, _cp, _sz, ctypes.c_uint, _u8p)(b, len(b), 1 if normalize else 0, out))
     return bytes(out)
 
 
@@ -90,8 +90,8 @@ def fold_text(text):
     b = to_bytes(text)
     out = _vp()
     n = _sz()
-    check(_f("llmd_fold_text", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_sz), _cp, _sz)(
-        ctypes.byref(out), ctypes.byref(n), b, len(b)))
+    check(_f("llmd_fold_text", ctypes.c_int, _cp, _sz, ctypes.POINTER(_vp), ctypes.POINTER(_sz))(
+        b, len(b), ctypes.byref(out), ctypes.byref(n)))
     try:
         r = ctypes.string_at(out.value, n.value) if n.value else b""
     finally:

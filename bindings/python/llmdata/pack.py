@@ -28,8 +28,8 @@ import numpy as np
 
 from ._lib import Handle, check, fn, lib, to_bytes
 
-__all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents", "ShardWriter", "write_shards",
-           "load_shard"]
+__all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents", "ShardWriter", "ShardFile", "write_shards",
+           "load_shard", "verify_shard"]
 
 _vp = ctypes.c_void_p
 _u32p = ctypes.POINTER(ctypes.c_uint32)
@@ -39,6 +39,12 @@ class _Options(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("seq_len", ctypes.c_uint32), ("strategy", ctypes.c_int),
                 ("bos_id", ctypes.c_int64), ("eos_id", ctypes.c_int64), ("pad_id", ctypes.c_int64),
                 ("buffer_windows", ctypes.c_uint32), ("vocab_size", ctypes.c_uint64)]
+
+
+class _ShardOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("format", ctypes.c_int), ("seq_len", ctypes.c_uint32),
+                ("vocab_size", ctypes.c_uint64), ("overwrite", ctypes.c_int), ("unique_names", ctypes.c_int),
+                ("run_id", ctypes.c_char_p)]
 
 
 class _Window(ctypes.Structure):
@@ -67,8 +73,13 @@ def _f(name):
             "stats": fn("llmd_packer_stats", None, _vp, ctypes.POINTER(_Stats)),
             "pos": fn("llmd_pack_position_ids", None, ctypes.POINTER(_Window), _u32p),
             "parse": fn("llmd_pack_strategy_parse", ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
-            "w_open": fn("llmd_shard_writer_open", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.c_int,
-                         ctypes.c_uint32, ctypes.c_uint64),
+            "w_open": fn("llmd_shard_writer_open", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p,
+                         ctypes.POINTER(_ShardOptions)),
+            "w_run_id": fn("llmd_shard_writer_run_id", ctypes.c_char_p, _vp),
+            "w_nfiles": fn("llmd_shard_writer_file_count", ctypes.c_size_t, _vp),
+            "w_file": fn("llmd_shard_writer_file", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p),
+                         ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
+            "verify": fn("llmd_shard_verify", ctypes.c_int, ctypes.c_char_p, ctypes.c_uint),
             "w_add": fn("llmd_shard_writer_add", ctypes.c_int, _vp, ctypes.POINTER(_Window)),
             "w_finish": fn("llmd_shard_writer_finish", ctypes.c_int, _vp, ctypes.c_char_p),
             "w_windows": fn("llmd_shard_writer_windows", ctypes.c_uint64, _vp),
@@ -139,22 +150,47 @@ def lib_fn(name):
 _FORMATS = {"mmidx": 0, "npy": 1}
 
 
+ShardFile = collections.namedtuple("ShardFile", "name bytes xxh3")
+
+
 class ShardWriter(Handle):
-    """ShardWriter(prefix, format="mmidx"|"npy", seq_len=2048, vocab_size=0): writes PREFIX.bin +
-    PREFIX.idx (or PREFIX.npy), PREFIX.boundaries.npy and, at finish(extra), PREFIX.manifest.json.
-    Files are written under temporary names and renamed at finish; closing an unfinished writer
-    removes them."""
+    """ShardWriter(prefix, format="mmidx"|"npy", seq_len=2048, vocab_size=0, overwrite=False,
+    unique_names=False, run_id=None): writes PREFIX.bin + PREFIX.idx (or PREFIX.npy),
+    PREFIX.boundaries.npy and, at finish(extra), PREFIX.manifest.json listing every file with size
+    and XXH3-64.  Files are written under temporary names and published together at finish
+    (manifest last); closing an unfinished writer removes them.  Existing files at PREFIX are an
+    error (ConflictError status) unless overwrite=True; unique_names=True names the files
+    PREFIX-<run id>.* so one directory can hold many runs.  After finish, `files` lists what was
+    written (name, bytes, xxh3) and `run_id` the manifest's run id."""
 
     def _release(self, handle):
         _f("w_free")(handle)
 
-    def __init__(self, prefix, format="mmidx", seq_len=2048, vocab_size=0):
+    def __init__(self, prefix, format="mmidx", seq_len=2048, vocab_size=0, overwrite=False, unique_names=False,
+                 run_id=None):
+        self._h = None
         if format not in _FORMATS:
             raise ValueError("format must be 'mmidx' or 'npy', got %r" % (format,))
         self.seq_len = seq_len
+        o = _ShardOptions(1, _FORMATS[format], seq_len, vocab_size, int(bool(overwrite)), int(bool(unique_names)),
+                          None if run_id is None else to_bytes(str(run_id)))
         h = _vp()
-        check(_f("w_open")(ctypes.byref(h), to_bytes(str(prefix)), _FORMATS[format], seq_len, vocab_size))
+        check(_f("w_open")(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
         self._h = h
+
+    @property
+    def run_id(self):
+        return _f("w_run_id")(self._h).decode()
+
+    @property
+    def files(self):
+        """[ShardFile(name, bytes, xxh3)] published by finish() (the manifest last); [] before."""
+        out = []
+        for i in range(_f("w_nfiles")(self._h)):
+            name, nb, h = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64()
+            check(_f("w_file")(self._h, i, ctypes.byref(name), ctypes.byref(nb), ctypes.byref(h)))
+            out.append(ShardFile(name.value.decode(), nb.value, h.value))
+        return out
 
     def add(self, window):
         """Appends one PackedWindow (as returned by Packer)."""
@@ -176,13 +212,13 @@ class ShardWriter(Handle):
         return int(_f("w_windows")(self._h))
 
 
-def write_shards(docs, prefix, format="mmidx", extra=None, **options):
+def write_shards(docs, prefix, format="mmidx", extra=None, overwrite=False, **options):
     """Packs an iterable of id sequences (Packer options as keywords: seq_len, strategy, bos_id,
     eos_id, pad_id, buffer_windows, vocab_size) straight into shard files at `prefix`; the windows
     never cross into Python.  Returns the PackStats; the manifest gets the strategy, the statistics
     and `extra` (a dict).  On an error no file is left under a final name."""
     seq_len = options.get("seq_len", 2048)
-    with ShardWriter(prefix, format, seq_len, options.get("vocab_size", 0)) as w:
+    with ShardWriter(prefix, format, seq_len, options.get("vocab_size", 0), overwrite=overwrite) as w:
         p = Packer(_sink=w, **options)
         try:
             for d in docs:
@@ -201,11 +237,20 @@ _MMIDX_DTYPES = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64,
                  7: np.float32, 8: np.uint16}
 
 
-def load_shard(prefix):
+def verify_shard(prefix, checksums=False):
+    """Checks that PREFIX.manifest.json and the files it lists are one complete shard: sizes always,
+    XXH3-64 checksums too with checksums=True.  Raises LlmdError (CORRUPT status, naming the file)
+    on a mix of two runs or a truncated file."""
+    check(_f("verify")(to_bytes(str(prefix)), 1 if checksums else 0))
+
+
+def load_shard(prefix, checksums=False):
     """Opens a shard written by llmdata: returns (tokens [windows, seq_len] numpy memmap,
     boundaries int64 memmap (segment starts in the flattened tokens, total at the end),
-    manifest dict)."""
+    manifest dict).  First checks the files against the manifest (sizes; checksums too with
+    checksums=True) and raises LlmdError on any mismatch, so files of two runs never load."""
     prefix = str(prefix)
+    verify_shard(prefix, checksums)
     with open(prefix + ".manifest.json", encoding="utf-8") as f:
         man = json.load(f)
     seq_len = man["seq_len"]

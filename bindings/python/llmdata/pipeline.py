@@ -7,15 +7,18 @@
 
 Settings are the keys of include/llmdata/pipeline.h (tokenizer, out, seq_len, strategy, format,
 bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, c4, gopher, clean, redact,
-exact_dedup, near_dedup, near_threshold, field, pii_types, bad_words_file, skip_bad, buffer);
-booleans may be given as Python bools.  Errors raise llmdata.LlmdError.
+exact_dedup, near_dedup, near_threshold, field, pii_types, bad_words_file, skip_bad, buffer,
+overwrite); booleans may be given as Python bools.  A non-empty `out` is refused unless overwrite=True
+(and then only when it holds nothing but an earlier run's files); the run is published as one unit
+with out/_llmdata_run.json listing every file (verify_output checks it).
+Errors raise llmdata.LlmdError.
 """
 import ctypes
 import json
 
 from ._lib import Handle, check, fn, lib, to_bytes
 
-__all__ = ["run_pipeline", "Pipeline"]
+__all__ = ["run_pipeline", "Pipeline", "verify_output"]
 
 _vp = ctypes.c_void_p
 _cp = ctypes.c_char_p
@@ -34,6 +37,7 @@ def _f(name):
             "input": fn("llmd_pipeline_add_input", ctypes.c_int, _vp, _cp),
             "run": fn("llmd_pipeline_run", ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(_vp)),
             "progress": fn("llmd_pipeline_set_progress", None, _vp, _PROGRESS, _vp),
+            "verify": fn("llmd_pipeline_verify_output", ctypes.c_int, _cp, ctypes.c_uint),
         })
     return _fns[name]
 
@@ -110,3 +114,10 @@ def run_pipeline(inputs, config=None, progress=None, **settings):
         for path in inputs:
             p.add_input(path)
         return p.run(progress)
+
+
+def verify_output(out, checksums=False):
+    """Checks that directory `out` holds one complete pipeline output (the files its
+    _llmdata_run.json lists, with their sizes; XXH3-64 checksums too with checksums=True).
+    Raises LlmdError (CORRUPT or NOT_FOUND status, naming the file) otherwise."""
+    check(_f("verify")(to_bytes(str(out)), 1 if checksums else 0))

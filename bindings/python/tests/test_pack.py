@@ -153,6 +153,42 @@ class ShardTest(unittest.TestCase):
             with self.assertRaises(ValueError):
                 ShardWriter(os.path.join(d, "z"), "parquet")
 
+    def test_mixed_runs_are_refused_on_load(self):
+        # issue 9 item 2: files of two runs must not load as one shard
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a"), os.path.join(d, "b")
+            write_shards([[1, 2, 3]] * 40, a, seq_len=4, eos_id=0, vocab_size=100)
+            write_shards([[1, 2, 3]] * 80, b, seq_len=4, eos_id=0, vocab_size=100)
+            tokens, _, man = load_shard(a, checksums=True)
+            self.assertEqual(tokens.shape, (40, 4))          # 40 docs * 4 tokens / 4
+            self.assertEqual([f["name"] for f in man["files"]], ["a.bin", "a.idx", "a.boundaries.npy"])
+            # existing outputs: refused unless overwrite=True
+            with self.assertRaises(LlmdError) as cm:
+                write_shards([[1]], a, seq_len=4, vocab_size=100)
+            self.assertEqual(cm.exception.status_name, "LLMD_ERR_CONFLICT")
+            os.replace(b + ".bin", a + ".bin")                # a longer .bin from the other run
+            with self.assertRaises(LlmdError) as cm:
+                load_shard(a)
+            self.assertEqual(cm.exception.status_name, "LLMD_ERR_CORRUPT")
+            self.assertIn("a.bin", str(cm.exception))
+
+    def test_writer_reports_its_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "part-00000")
+            with ShardWriter(p, "mmidx", 4, 100, unique_names=True, run_id="r1") as w:
+                for win in pack_documents([[1, 2, 3]] * 3, seq_len=4, eos_id=0)[1]:
+                    w.add(win)
+                self.assertEqual(w.files, [])
+                w.finish()
+                files = w.files
+                self.assertEqual(w.run_id, "r1")
+            self.assertEqual([f.name for f in files],
+                             ["part-00000-r1.bin", "part-00000-r1.idx", "part-00000-r1.boundaries.npy",
+                              "part-00000-r1.manifest.json"])
+            for f in files:
+                self.assertEqual(os.path.getsize(os.path.join(d, f.name)), f.bytes)
+            self.assertEqual(sorted(os.listdir(d)), sorted(f.name for f in files))
+
 
 if __name__ == "__main__":
     unittest.main()

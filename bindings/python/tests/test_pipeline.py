@@ -79,6 +79,25 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(st["pack"]["tokens_in"], st["pack"]["tokens_out"] + st["pack"]["dropped_tokens"])
         self.assertEqual(st["tokenize"]["docs_in"], st["dedup"]["docs_out"])
 
+    def test_rerun_needs_overwrite_and_verifies(self):
+        from llmdata import verify_output
+        out = os.path.join(self.d, "r")
+        run_pipeline([self.inp], tokenizer=GPT2, seq_len=8, out=out, **OFF)
+        before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+        with self.assertRaises(LlmdError) as cm:
+            run_pipeline([self.inp], tokenizer=GPT2, seq_len=16, out=out, **OFF)
+        self.assertEqual(cm.exception.status_name, "LLMD_ERR_CONFLICT")
+        self.assertEqual(before, {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)})
+        rep = run_pipeline([self.inp], tokenizer=GPT2, seq_len=16, out=out, overwrite=True, **OFF)
+        self.assertEqual(rep["seq_len"], 16)
+        verify_output(out, checksums=True)
+        with open(os.path.join(out, "data.idx"), "ab") as f:    # a file of another length
+            f.write(b"x")
+        with self.assertRaises(LlmdError) as cm:
+            verify_output(out)
+        self.assertEqual(cm.exception.status_name, "LLMD_ERR_CORRUPT")
+        self.assertIn("data.idx", str(cm.exception))
+
     def test_errors(self):
         with self.assertRaises(LlmdError) as cm:
             run_pipeline([self.inp], tokenizer=GPT2, out=os.path.join(self.d, "x"))     # no seq_len

@@ -1,0 +1,3 @@
+module github.com/libllmdata/libllmdata/bindings/go/llmdata
+
+go 1.19

@@ -1,0 +1,129 @@
+/*
+ * C shims for the cgo binding.  llmd_last_error() is thread-local and a goroutine may move to
+ * another OS thread between two cgo calls, so every wrapper here makes the library call AND copies
+ * the error message in the same C call (one cgo call = one OS thread).  Go never calls
+ * llmd_last_error() itself.
+ */
+#ifndef LLMDATA_GO_SHIM_H
+#define LLMDATA_GO_SHIM_H
+#include <stdlib.h>
+#include <string.h>
+
+#include <llmdata.h>
+
+typedef struct llmdgo_err {
+    int status;
+    char msg[1024];
+} llmdgo_err;
+
+static inline int llmdgo_capture(int st, llmdgo_err *e) {
+    e->status = st;
+    if (st != LLMD_OK) {
+        const char *m = llmd_last_error();
+        size_t n = m ? strlen(m) : 0;
+        if (n >= sizeof e->msg) n = sizeof e->msg - 1;
+        if (n) memcpy(e->msg, m, n);
+        e->msg[n] = '\0';
+    }
+    return st;
+}
+
+/* go_<name>(args..., e): calls <name>(args...) and captures its error. */
+#define LLMDGO_WRAP(name, params, args) \
+    static inline int go_##name params { return llmdgo_capture(name args, e); }
+
+/* Batch calls take one buffer holding every text back to back and n+1 offsets (Go memory that
+ * holds no Go pointers, used only during the call), and build the pointer arrays here in C. */
+static inline int llmdgo_texts(const char *buf, const size_t *offs, size_t n, const char ***texts,
+                               size_t **lens, llmdgo_err *e) {
+    *texts = malloc((n ? n : 1) * sizeof **texts);
+    *lens = malloc((n ? n : 1) * sizeof **lens);
+    if (*texts == NULL || *lens == NULL) {
+        free(*texts);
+        free(*lens);
+        e->status = LLMD_ERR_NOMEM;
+        strcpy(e->msg, "out of memory while preparing a batch");
+        return LLMD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        (*texts)[i] = buf + offs[i];
+        (*lens)[i] = offs[i + 1] - offs[i];
+    }
+    return LLMD_OK;
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_clean_text, (const char *t, size_t n, const llmd_clean_options *o, char **out, size_t *out_len,
+                              llmdgo_err *e), (t, n, o, out, out_len))
+LLMDGO_WRAP(llmd_redactor_new, (llmd_redactor **out, const llmd_redactor_options *o, llmdgo_err *e), (out, o))
+LLMDGO_WRAP(llmd_pii_parse_types, (const char *list, uint32_t *mask, llmdgo_err *e), (list, mask))
+LLMDGO_WRAP(llmd_redactor_find, (const llmd_redactor *r, const char *t, size_t n, llmd_pii_span **sp, size_t *ns,
+                                 llmdgo_err *e), (r, t, n, sp, ns))
+LLMDGO_WRAP(llmd_redactor_redact, (const llmd_redactor *r, const char *t, size_t n, char **out, size_t *out_len,
+                                   llmd_pii_span **sp, size_t *ns, llmdgo_err *e), (r, t, n, out, out_len, sp, ns))
+LLMDGO_WRAP(llmd_clean_and_redact, (const char *t, size_t n, const llmd_clean_options *co, const llmd_redactor *r,
+                                    char **out, size_t *out_len, llmd_pii_span **sp, size_t *ns, llmdgo_err *e),
+            (t, n, co, r, out, out_len, sp, ns))
+
+/* ---- dedup --------------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_exact_hash, (const char *t, size_t n, unsigned flags, uint8_t *out, llmdgo_err *e), (t, n, flags, out))
+LLMDGO_WRAP(llmd_fold_text, (const char *t, size_t n, char **out, size_t *out_len, llmdgo_err *e), (t, n, out, out_len))
+LLMDGO_WRAP(llmd_exact_set_new, (llmd_exact_set **out, const llmd_exact_set_options *o, llmdgo_err *e), (out, o))
+LLMDGO_WRAP(llmd_exact_set_insert, (llmd_exact_set *s, const uint8_t *h, int *was_new, llmdgo_err *e), (s, h, was_new))
+LLMDGO_WRAP(llmd_minhasher_new, (llmd_minhasher **out, const llmd_minhash_options *o, llmdgo_err *e), (out, o))
+LLMDGO_WRAP(llmd_minhash, (const llmd_minhasher *h, const char *t, size_t n, uint32_t *sig, size_t *nsh, llmdgo_err *e),
+            (h, t, n, sig, nsh))
+LLMDGO_WRAP(llmd_lsh_optimal_params, (double th, uint32_t np, uint32_t *b, uint32_t *r, llmdgo_err *e), (th, np, b, r))
+LLMDGO_WRAP(llmd_lsh_band_keys, (const uint32_t *sig, uint32_t np, uint32_t b, uint32_t r, uint8_t *out, llmdgo_err *e),
+            (sig, np, b, r, out))
+LLMDGO_WRAP(llmd_lsh_index_new, (llmd_lsh_index **out, const llmd_minhash_options *mh, const llmd_lsh_options *o,
+                                 llmdgo_err *e), (out, mh, o))
+LLMDGO_WRAP(llmd_lsh_index_insert, (llmd_lsh_index *x, const void *k, size_t kl, const uint32_t *sig, uint64_t prio,
+                                    llmd_lsh_match *m, llmdgo_err *e), (x, k, kl, sig, prio, m))
+LLMDGO_WRAP(llmd_lsh_index_query, (llmd_lsh_index *x, const uint32_t *sig, uint64_t *out, size_t cap, size_t *nf,
+                                   llmdgo_err *e), (x, sig, out, cap, nf))
+LLMDGO_WRAP(llmd_lsh_index_save, (llmd_lsh_index *x, const char *path, llmdgo_err *e), (x, path))
+LLMDGO_WRAP(llmd_lsh_index_load, (llmd_lsh_index **out, const char *path, const llmd_minhash_options *mh,
+                                  llmdgo_err *e), (out, path, mh))
+
+static inline int go_llmd_minhash_batch(const llmd_minhasher *h, const char *buf, const size_t *offs, size_t n,
+                                        unsigned threads, uint32_t *sigs, llmdgo_err *e) {
+    const char **texts;
+    size_t *lens;
+    if (llmdgo_texts(buf, offs, n, &texts, &lens, e) != LLMD_OK) return e->status;
+    int st = llmdgo_capture(llmd_minhash_batch(h, texts, lens, n, threads, sigs, NULL), e);
+    free(texts);
+    free(lens);
+    return st;
+}
+
+/* ---- tokenizer ----------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_tokenizer_load, (llmd_tokenizer **out, const char *path, llmdgo_err *e), (out, path, NULL))
+LLMDGO_WRAP(llmd_tokenizer_from_json, (llmd_tokenizer **out, const char *j, size_t n, llmdgo_err *e), (out, j, n, NULL))
+LLMDGO_WRAP(llmd_tokenizer_encode, (const llmd_tokenizer *t, const char *s, size_t n, unsigned flags, uint32_t **ids,
+                                    size_t *nids, size_t **offs, llmdgo_err *e), (t, s, n, flags, ids, nids, offs))
+LLMDGO_WRAP(llmd_tokenizer_decode, (const llmd_tokenizer *t, const uint32_t *ids, size_t n, unsigned flags, char **out,
+                                    size_t *len, llmdgo_err *e), (t, ids, n, flags, out, len))
+LLMDGO_WRAP(llmd_tokenizer_token_to_id, (const llmd_tokenizer *t, const char *s, size_t n, uint32_t *id, llmdgo_err *e),
+            (t, s, n, id))
+
+static inline int go_llmd_tokenizer_encode_batch(const llmd_tokenizer *t, const char *buf, const size_t *offs, size_t n,
+                                                 unsigned flags, unsigned threads, uint32_t **ids, size_t **doc_offs,
+                                                 llmdgo_err *e) {
+    const char **texts;
+    size_t *lens;
+    if (llmdgo_texts(buf, offs, n, &texts, &lens, e) != LLMD_OK) return e->status;
+    int st = llmdgo_capture(llmd_tokenizer_encode_batch(t, texts, lens, n, flags, threads, ids, doc_offs), e);
+    free(texts);
+    free(lens);
+    return st;
+}
+
+/* ---- pipeline ------------------------------------------------------------------------------ */
+LLMDGO_WRAP(llmd_pipeline_new, (llmd_pipeline **out, llmdgo_err *e), (out))
+LLMDGO_WRAP(llmd_pipeline_set, (llmd_pipeline *p, const char *k, const char *v, llmdgo_err *e), (p, k, v))
+LLMDGO_WRAP(llmd_pipeline_load_config, (llmd_pipeline *p, const char *path, llmdgo_err *e), (p, path))
+LLMDGO_WRAP(llmd_pipeline_add_input, (llmd_pipeline *p, const char *path, llmdgo_err *e), (p, path))
+LLMDGO_WRAP(llmd_pipeline_run, (llmd_pipeline *p, char **json, char **text, llmdgo_err *e), (p, json, text))
+
+#endif

@@ -1,0 +1,75 @@
+/* Internals of the feature store (lib/feature): definitions, source tables, key encoding. */
+#ifndef LLMD_FEATURE_INTERNAL_H
+#define LLMD_FEATURE_INTERNAL_H
+#include "common/internal.h"
+#include "llmdata/feature.h"
+
+#define FEAT_NO_TIME INT64_MIN   /* a row without a created timestamp */
+
+typedef struct fview {
+    char *name;
+    char *def_path;              /* the definition file (for messages) */
+    size_t n_keys;
+    char **key_names;
+    int *key_is_string;          /* 1 string, 0 int64, -1 not declared (inferred from the source) */
+    size_t n_feat;
+    char **feat_names;
+    llmd_feature_dtype *dtypes;
+    uint32_t *veclen;
+    int64_t ttl_us;              /* 0 = unlimited */
+    char *source_path;           /* resolved against the definition's directory */
+    char *ts_field, *created_field;  /* created_field NULL when absent */
+} fview;
+
+struct llmd_feature_repo {
+    char *dir;
+    fview *views;
+    size_t n_views;
+};
+
+/* One feature's values over a table's rows. */
+typedef struct fcol {
+    llmd_feature_dtype dtype;
+    uint32_t veclen;
+    uint8_t *valid;              /* 1 = value present */
+    void *vals;                  /* fixed width: rows * width bytes */
+    int64_t *offs;               /* STRING/BYTES: rows + 1 offsets into blob */
+    llmd_buf blob;
+} fcol;
+
+/* A view's source rows, in source order, plus the sorted grouping by key. */
+typedef struct ftable {
+    size_t n, cap;
+    llmd_buf keys;               /* encoded keys back to back */
+    uint64_t *key_off;           /* n + 1 */
+    uint64_t *key_hash;
+    int64_t *ts, *created;
+    fcol *cols;                  /* one per feature of the view */
+    size_t n_cols;
+    int key_is_string[16];       /* resolved key types */
+    /* after ftable_index: rows sorted by (key, ts, created, source order) */
+    uint32_t *order;
+    int64_t *sorted_ts;          /* ts[order[i]]: binary searches stay in one contiguous array */
+    size_t n_groups;
+    uint32_t *group_begin;       /* n_groups + 1 offsets into order */
+    struct fslot { uint64_t hash; uint32_t group, key_len; uint64_t key_off; } *slots;  /* group + 1, 0 = empty */
+    size_t n_slots;
+} ftable;
+
+/* Fixed-width size of a dtype's value (0 for STRING/BYTES). */
+size_t feat_width(llmd_feature_dtype dt, uint32_t veclen);
+const fview *feat_find_view(const llmd_feature_repo *repo, const char *name, size_t len);
+/* Reads a view's source into t (unsorted).  `only_features` NULL = all. */
+llmd_status feat_load_source(const fview *v, ftable *t);
+/* Sorts and builds the key index. */
+llmd_status ftable_index(ftable *t);
+void ftable_free(ftable *t);
+/* Group (distinct key) of an encoded key, or -1. */
+int64_t ftable_find_group(const ftable *t, const char *key, size_t len, uint64_t hash);
+/* Encodes one key part: 'i' + 8 LE bytes, or 's' + u32 LE length + bytes. */
+llmd_status feat_key_put_int(llmd_buf *b, int64_t v);
+llmd_status feat_key_put_str(llmd_buf *b, const char *s, size_t n);
+uint64_t feat_key_hash(const char *key, size_t len);
+/* Latest row of group g with lo <= ts <= hi (sorted position), or -1. */
+int64_t ftable_latest(const ftable *t, size_t g, int64_t lo, int64_t hi);
+#endif

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Feature store benchmark against pandas merge_asof, same data, same run:
+#   point-in-time join of ENTITY_ROWS entity rows with FEATURE_ROWS feature rows (1 view, 4 features;
+#   pandas: merge_asof(by="user_id", tolerance=ttl) including its sort of both frames), then online
+#   materialize + lookups over the feature rows' keys.
+#   tests/bench/feature_bench.sh BUILD [ENTITY_ROWS] [FEATURE_ROWS]   (defaults 10M and 1M)
+set -eu
+build=${1:?build dir}; ne=${2:-10000000}; nf=${3:-1000000}
+bench="$build/tests/bench/bench_feature"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+/usr/bin/python3 - "$T" "$ne" "$nf" <<'PY'
+import json, sys, time
+import numpy as np, pandas as pd
+d, ne, nf = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = np.random.default_rng(7)
+users = max(nf // 10, 1)
+US = 1_000_000
+f_user = rng.integers(0, users, nf)
+f_ts = rng.integers(0, 90 * 86400, nf) * US
+clicks = rng.integers(0, 1000, nf); score = rng.random(nf).astype(np.float32); ratio = rng.random(nf)
+active = rng.integers(0, 2, nf).astype(bool)
+with open(f"{d}/stats.jsonl", "w") as f:
+    for i in range(nf):
+        f.write('{"user_id": %d, "event_timestamp": %d, "clicks": %d, "score": %r, "ratio": %r, "active": %s}\n' % (
+            f_user[i], f_ts[i], clicks[i], float(score[i]), float(ratio[i]), "true" if active[i] else "false"))
+json.dump({"name": "stats", "entities": [{"name": "user", "join_keys": ["user_id"], "value_type": "INT64"}],
+           "ttl_seconds": 7 * 86400,
+           "schema": [{"name": "clicks", "dtype": "Int64"}, {"name": "score", "dtype": "Float32"},
+                      {"name": "ratio", "dtype": "Float64"}, {"name": "active", "dtype": "Bool"}],
+           "source": {"path": "stats.jsonl", "timestamp_field": "event_timestamp"}}, open(f"{d}/stats.json", "w"))
+e_user = rng.integers(0, users, ne).astype(np.int64)
+e_ts = (rng.integers(0, 90 * 86400, ne) * US).astype(np.int64)
+e_user.tofile(f"{d}/keys.i64"); e_ts.tofile(f"{d}/ts.i64")
+feat = pd.DataFrame({"user_id": f_user, "event_timestamp": f_ts, "clicks": clicks, "score": score, "ratio": ratio,
+                     "active": active})
+ent = pd.DataFrame({"user_id": e_user, "event_timestamp": e_ts})
+t0 = time.perf_counter()
+r = pd.merge_asof(ent.sort_values("event_timestamp"), feat.sort_values("event_timestamp"), on="event_timestamp",
+                  by="user_id", direction="backward", tolerance=7 * 86400 * US)
+t = time.perf_counter() - t0
+print(json.dumps({"peer": "pandas %s merge_asof incl. sort" % pd.__version__, "entity_rows": ne, "feature_rows": nf,
+                  "seconds": round(t, 3), "rows_per_s": round(ne / t), "hits": int(r["clicks"].notna().sum()),
+                  "clicks_sum": int(r["clicks"].fillna(0).sum())}))
+open(f"{d}/pandas_s", "w").write(str(t))
+PY
+for th in 1 2; do "$bench" "$T" "$T/keys.i64" "$T/ts.i64" "$th" | tee "$T/ours_$th"; done
+/usr/bin/python3 - "$T" <<'PY'
+import json, sys
+d = sys.argv[1]
+p = float(open(f"{d}/pandas_s").read())
+for th in (1, 2):
+    o = json.loads(open(f"{d}/ours_{th}").read())
+    print(f"point-in-time join, {th} thread(s): join alone {o['join_s']:.3f} s = {p / o['join_s']:.1f}x pandas merge_asof "
+          f"({p:.3f} s); with reading + sorting the JSONL source {o['total_s']:.3f} s = {p / o['total_s']:.1f}x")
+PY
+"$bench" --online "$T" 10000000

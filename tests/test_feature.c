@@ -1,0 +1,354 @@
+/* Suite "feature": definitions, point-in-time joins (every rule of Feast's get_historical_features,
+ * worked by hand), timestamps, the online store (materialize, incremental, lookups, statuses,
+ * corrupted snapshots, readers across a re-materialize). */
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char repo_dir[64];
+
+static void write_file(const char *name, const char *text) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", repo_dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void new_repo(void) {
+    strcpy(repo_dir, "/tmp/llmd_feature_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(repo_dir));
+}
+
+#define US(s) ((int64_t)(s) * 1000000)
+static int64_t ts(const char *iso) {
+    int64_t us;
+    ck_ok(llmd_parse_timestamp(iso, strlen(iso), &us));
+    return us;
+}
+
+/* The seed's example: user features with a created timestamp and a 7-day ttl. */
+static void seed_repo(void) {
+    new_repo();
+    write_file("user_features.json",
+               "{\"name\": \"user_features\", \"entities\": [{\"name\": \"user\", \"join_keys\": [\"user_id\"]}],"
+               " \"ttl_seconds\": 604800,"
+               " \"schema\": [{\"name\": \"total_conversations\", \"dtype\": \"Int64\"},"
+               "            {\"name\": \"avg_response_rating\", \"dtype\": \"Float32\"},"
+               "            {\"name\": \"preferred_language\", \"dtype\": \"String\"},"
+               "            {\"name\": \"user_embedding\", \"dtype\": \"Array(Float32)\", \"length\": 2}],"
+               " \"source\": {\"path\": \"users.jsonl\", \"timestamp_field\": \"event_timestamp\","
+               "            \"created_timestamp_column\": \"created\"}}");
+    write_file("users.jsonl",
+               "{\"user_id\": \"user_001\", \"event_timestamp\": \"2025-01-14T00:00:00Z\", \"created\": \"2025-01-14T01:00:00Z\","
+               " \"total_conversations\": 10, \"avg_response_rating\": 4.5, \"preferred_language\": \"en\", \"user_embedding\": [1, 2]}\n"
+               "{\"user_id\": \"user_001\", \"event_timestamp\": \"2025-02-28T12:00:00Z\", \"created\": \"2025-02-28T13:00:00Z\","
+               " \"total_conversations\": 500, \"avg_response_rating\": 3.25, \"preferred_language\": \"fr\", \"user_embedding\": [3, 4]}\n"
+               "{\"user_id\": \"user_002\", \"event_timestamp\": \"2025-01-15T11:30:00Z\", \"created\": \"2025-01-15T11:30:00Z\","
+               " \"total_conversations\": 7, \"avg_response_rating\": null, \"preferred_language\": \"de\", \"user_embedding\": [5, 6]}\n"
+               /* user_003's only row is 8 days before its event: outside the 7-day ttl */
+               "{\"user_id\": \"user_003\", \"event_timestamp\": \"2025-01-24T09:00:00Z\", \"created\": null,"
+               " \"total_conversations\": 1, \"avg_response_rating\": 1.0, \"preferred_language\": \"es\", \"user_embedding\": [7, 8]}\n");
+}
+
+typedef struct strcol {
+    int64_t offs[16];
+    char bytes[256];
+} strcol;
+
+static llmd_key_column string_keys(const char *name, const char *const *vals, size_t n, strcol *sc) {
+    sc->offs[0] = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(sc->bytes + at, vals[i], strlen(vals[i]));
+        at += strlen(vals[i]);
+        sc->offs[i + 1] = (int64_t)at;
+    }
+    return (llmd_key_column){.name = name, .is_string = 1, .offsets = sc->offs, .bytes = sc->bytes};
+}
+
+static int64_t get_i64(const llmd_feature_column *c, size_t r) { return ((const int64_t *)c->values)[r]; }
+
+START_TEST(seed_example_point_in_time) {
+    seed_repo();
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_assert_uint_eq(llmd_feature_repo_view_count(repo), 1);
+    const char *users[] = {"user_001", "user_002", "user_003", "user_001", "user_404"};
+    strcol sc;
+    llmd_key_column k = string_keys("user_id", users, 5, &sc);
+    int64_t when[5] = {ts("2025-01-15 10:00:00"), ts("2025-01-15 11:30:00"), ts("2025-02-01 09:00:00"),
+                       ts("2025-03-01 14:00:00"), ts("2025-03-01 14:00:00")};
+    const char *feats[] = {"user_features:total_conversations", "user_features:preferred_language",
+                           "user_features:avg_response_rating", "user_features:user_embedding"};
+    llmd_feature_result *res;
+    ck_ok(llmd_feature_historical(repo, feats, 4, &k, 1, when, 5, NULL, &res));
+    ck_assert_uint_eq(llmd_feature_result_rows(res), 5);
+    llmd_feature_column tc, lc, rc, ec;
+    ck_ok(llmd_feature_result_column(res, 0, &tc));
+    ck_ok(llmd_feature_result_column(res, 1, &lc));
+    ck_ok(llmd_feature_result_column(res, 2, &rc));
+    ck_ok(llmd_feature_result_column(res, 3, &ec));
+    ck_assert_str_eq(tc.name, "total_conversations");
+    /* user_001 on Jan 15 sees its Jan 14 row (10); on Mar 01 its Feb 28 row (500). */
+    ck_assert(tc.validity[0] && get_i64(&tc, 0) == 10);
+    ck_assert(tc.validity[3] && get_i64(&tc, 3) == 500);
+    /* user_002: the row at exactly the entity's time qualifies (E <= T). */
+    ck_assert(tc.validity[1] && get_i64(&tc, 1) == 7);
+    /* user_003: 8 days old > 7-day ttl -> null; user_404: no row -> null. */
+    ck_assert(!tc.validity[2] && !tc.validity[4]);
+    ck_assert_int_eq((int)(lc.offsets[1] - lc.offsets[0]), 2);
+    ck_assert_mem_eq((const char *)lc.values + lc.offsets[0], "en", 2);
+    ck_assert_mem_eq((const char *)lc.values + lc.offsets[3], "fr", 2);
+    ck_assert_int_eq((int)(lc.offsets[3] - lc.offsets[2]), 0);   /* null -> empty */
+    /* A null value in the chosen row stays null. */
+    ck_assert(!rc.validity[1] && rc.validity[0] && ((const float *)rc.values)[0] == 4.5f);
+    ck_assert_uint_eq(ec.vector_length, 2);
+    ck_assert(((const float *)ec.values)[3 * 2 + 1] == 4.0f);
+    llmd_feature_result_free(res);
+    /* full_feature_names and errors. */
+    llmd_historical_options o = LLMD_HISTORICAL_OPTIONS_INIT;
+    o.full_feature_names = 1;
+    ck_ok(llmd_feature_historical(repo, feats, 1, &k, 1, when, 5, &o, &res));
+    ck_ok(llmd_feature_result_column(res, 0, &tc));
+    ck_assert_str_eq(tc.name, "user_features__total_conversations");
+    ck_fails(llmd_feature_result_column(res, 1, &tc), LLMD_ERR_RANGE, "column 1");
+    llmd_feature_result_free(res);
+    const char *bad1[] = {"nope:x"}, *bad2[] = {"user_features:nope"}, *bad3[] = {"no_colon"};
+    ck_fails(llmd_feature_historical(repo, bad1, 1, &k, 1, when, 5, NULL, &res), LLMD_ERR_NOT_FOUND, "no view \"nope\"");
+    ck_fails(llmd_feature_historical(repo, bad2, 1, &k, 1, when, 5, NULL, &res), LLMD_ERR_NOT_FOUND, "no feature \"nope\"");
+    ck_fails(llmd_feature_historical(repo, bad3, 1, &k, 1, when, 5, NULL, &res), LLMD_ERR_INVALID_ARG, "view:feature");
+    k.name = "customer_id";
+    ck_fails(llmd_feature_historical(repo, feats, 1, &k, 1, when, 5, NULL, &res), LLMD_ERR_NOT_FOUND, "\"user_id\"");
+    int64_t ints[5] = {1, 2, 3, 4, 5};
+    llmd_key_column ik = {.name = "user_id", .is_string = 0, .ints = ints};
+    ck_fails(llmd_feature_historical(repo, feats, 1, &ik, 1, when, 5, NULL, &res), LLMD_ERR_SCHEMA, "a string in the source");
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
+/* ttl edges, ties on event time with and without created times, composite keys, ttl 0. */
+START_TEST(ttl_edges_ties_and_composite_keys) {
+    new_repo();
+    write_file("a.json", "{\"name\": \"clicks\", \"entities\": [{\"name\": \"u\", \"join_keys\": [\"user\", \"site\"]}],"
+                         " \"ttl_seconds\": 100, \"schema\": [{\"name\": \"n\", \"dtype\": \"Int64\"}],"
+                         " \"source\": {\"path\": \"a.jsonl\", \"timestamp_field\": \"t\", \"created_timestamp_column\": \"c\"}}");
+    /* user 1/site "x": two rows at t=1000 (created 5 and 9: 9 wins), one row at t=900 created 50.
+     * user 1/site "y": two rows at t=1000 without created: the later line wins. */
+    write_file("a.jsonl", "{\"user\": 1, \"site\": \"x\", \"t\": 1000000000, \"c\": 9000000, \"n\": 2}\n"
+                          "{\"user\": 1, \"site\": \"x\", \"t\": 1000000000, \"c\": 5000000, \"n\": 1}\n"
+                          "{\"user\": 1, \"site\": \"x\", \"t\": 900000000, \"c\": 50000000, \"n\": 3}\n"
+                          "{\"user\": 1, \"site\": \"y\", \"t\": 1000000000, \"n\": 10}\n"
+                          "{\"user\": 1, \"site\": \"y\", \"t\": 1000000000, \"n\": 11}\n");
+    write_file("b.json", "{\"name\": \"forever\", \"entities\": [{\"name\": \"user\"}],"
+                         " \"schema\": [{\"name\": \"flag\", \"dtype\": \"Bool\"}],"
+                         " \"source\": {\"path\": \"b.jsonl\", \"timestamp_field\": \"t\"}}");
+    write_file("b.jsonl", "{\"user\": 1, \"t\": \"1970-01-01T00:00:01Z\", \"flag\": true}\n");
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    int64_t users[6] = {1, 1, 1, 1, 1, 2};
+    const char *sites[] = {"x", "x", "x", "y", "x", "x"};
+    strcol sc;
+    llmd_key_column keys[2] = {{.name = "user", .ints = users}, string_keys("site", sites, 6, &sc)};
+    /* T = 1000 s (tie), 1100 s (exactly ttl after), 1100 s + 1 us (outside), 1000 s (source-order tie),
+     * 950 s (only the t=900 row qualifies), user 2 (missing). */
+    int64_t when[6] = {US(1000), US(1100), US(1100) + 1, US(1000), US(950), US(1000)};
+    const char *feats[] = {"clicks:n", "forever:flag"};
+    llmd_feature_result *res;
+    ck_ok(llmd_feature_historical(repo, feats, 2, keys, 2, when, 6, NULL, &res));
+    llmd_feature_column n, flag;
+    ck_ok(llmd_feature_result_column(res, 0, &n));
+    ck_ok(llmd_feature_result_column(res, 1, &flag));
+    ck_assert(n.validity[0] && get_i64(&n, 0) == 2);     /* later created wins the tie */
+    ck_assert(n.validity[1] && get_i64(&n, 1) == 2);     /* T - E == ttl: still inside */
+    ck_assert(!n.validity[2]);                           /* one microsecond later: outside */
+    ck_assert(n.validity[3] && get_i64(&n, 3) == 11);    /* no created: the later source line wins */
+    ck_assert(n.validity[4] && get_i64(&n, 4) == 3);
+    ck_assert(!n.validity[5]);
+    /* ttl absent = unlimited: a 1970 row still qualifies; "site" is not a key of that view. */
+    for (int i = 0; i < 5; i++) ck_assert(flag.validity[i] && ((const uint8_t *)flag.values)[i] == 1);
+    ck_assert(!flag.validity[5]);
+    llmd_feature_result_free(res);
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
+START_TEST(definition_and_source_errors) {
+    new_repo();
+    llmd_feature_repo *repo;
+    ck_fails(llmd_feature_repo_open(&repo, repo_dir), LLMD_ERR_NOT_FOUND, "no *.json definitions");
+    ck_fails(llmd_feature_repo_open(&repo, "/nonexistent/repo"), LLMD_ERR_NOT_FOUND, "/nonexistent/repo");
+    write_file("v.json", "{\"name\": \"v\", \"entities\": [{\"name\": \"k\"}], \"schema\": [{\"name\": \"x\", \"dtype\": \"Int32\"}],"
+                         " \"source\": {\"path\": \"v.jsonl\", \"timestamp_field\": \"t\"}}");
+    ck_fails(llmd_feature_repo_open(&repo, repo_dir), LLMD_ERR_PARSE, "unknown dtype \"Int32\"");
+    write_file("v.json", "{\"name\": \"v\", \"entities\": [{\"name\": \"k\"}], \"schema\": [{\"name\": \"e\", \"dtype\": \"Array(Float32)\"}],"
+                         " \"source\": {\"path\": \"v.jsonl\", \"timestamp_field\": \"t\"}}");
+    ck_fails(llmd_feature_repo_open(&repo, repo_dir), LLMD_ERR_PARSE, "\"length\" is missing");
+    write_file("v.json", "{\"name\": \"v\", \"entities\": [{\"name\": \"k\"}], \"ttl_seconds\": \"1d\","
+                         " \"schema\": [{\"name\": \"x\", \"dtype\": \"Int64\"}], \"source\": {\"path\": \"v.jsonl\", \"timestamp_field\": \"t\"}}");
+    ck_fails(llmd_feature_repo_open(&repo, repo_dir), LLMD_ERR_PARSE, "\"ttl_seconds\" must be an integer");
+    write_file("v.json", "{\"name\": \"v\", \"entities\": [{\"name\": \"k\"}],"
+                         " \"schema\": [{\"name\": \"x\", \"dtype\": \"Int64\"}], \"source\": {\"path\": \"v.jsonl\", \"timestamp_field\": \"t\"}}");
+    write_file("v.jsonl", "{\"k\": \"a\", \"t\": \"2025-01-01T00:00:00Z\", \"x\": 1}\n{\"k\": \"a\", \"t\": \"2025-02-30T00:00:00Z\", \"x\": 2}\n");
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_fails(llmd_feature_repo_apply(repo), LLMD_ERR_PARSE, "v.jsonl:2: field \"t\"");
+    write_file("v.jsonl", "{\"k\": \"a\", \"t\": \"2025-01-01T00:00:00Z\", \"x\": 1.5}\n");
+    ck_fails(llmd_feature_repo_apply(repo), LLMD_ERR_PARSE, "v.jsonl:1: field \"x\" must be an integer");
+    write_file("v.jsonl", "{\"k\": \"a\", \"t\": \"2025-01-01T00:00:00Z\", \"x\": 1}\n{\"k\": 5, \"t\": 0, \"x\": 1}\n");
+    ck_fails(llmd_feature_repo_apply(repo), LLMD_ERR_PARSE, "v.jsonl:2: join key \"k\" must be a string");
+    write_file("v.jsonl", "{\"k\": \"a\", \"t\": \"2025-01-01T00:00:00Z\", \"x\": 1}\n");
+    ck_ok(llmd_feature_repo_apply(repo));
+    char reg[256];
+    snprintf(reg, sizeof reg, "%s/registry.json", repo_dir);
+    ck_assert_int_eq(access(reg, R_OK), 0);
+    llmd_feature_repo_free(repo);
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));        /* registry.json is not a definition */
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
+START_TEST(timestamps_parse_as_iso_8601) {
+    int64_t us;
+    ck_ok(llmd_parse_timestamp("1970-01-01T00:00:00Z", 20, &us));
+    ck_assert_int_eq(us, 0);
+    ck_assert_int_eq(ts("2025-01-15T10:00:00Z"), US(1736935200));
+    ck_assert_int_eq(ts("2025-01-15 10:00:00"), US(1736935200));              /* naive = UTC */
+    ck_assert_int_eq(ts("2025-01-15T12:00:00+02:00"), US(1736935200));
+    ck_assert_int_eq(ts("2025-01-15T05:30:00-0430"), US(1736935200));
+    ck_assert_int_eq(ts("2025-01-15T10:00:00.123456789Z"), US(1736935200) + 123456);
+    ck_assert_int_eq(ts("2024-02-29"), US(1709164800));
+    ck_assert_int_eq(ts("1969-12-31T23:59:59Z"), US(-1));
+    const char *bad[] = {"2023-02-29", "2025-13-01", "2025-01-15T10", "2025-01-15T10:00:00X", "2025/01/15", "", "2025-01-15T10:00:00+"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(llmd_parse_timestamp(bad[i], strlen(bad[i]), &us), LLMD_ERR_PARSE);
+}
+END_TEST
+
+static void snapshot_path(char *out, size_t cap, const char *view) {
+    snprintf(out, cap, "%s/online/%s.snapshot", repo_dir, view);
+}
+
+START_TEST(online_materialize_lookup_incremental) {
+    seed_repo();
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    llmd_online_snapshot *snap;
+    ck_fails(llmd_online_snapshot_open(&snap, repo, "user_features"), LLMD_ERR_NOT_FOUND, "not been materialized");
+    llmd_materialize_stats st;
+    /* Window up to Feb 1: user_001 -> Jan 14 row, user_002, user_003. */
+    ck_ok(llmd_feature_materialize(repo, "user_features", ts("2025-01-01"), ts("2025-02-01"), &st));
+    ck_assert_uint_eq(st.rows_read, 4);
+    ck_assert_uint_eq(st.rows_in_window, 3);
+    ck_assert_uint_eq(st.keys, 3);
+    ck_ok(llmd_online_snapshot_open(&snap, repo, "user_features"));
+    ck_assert_uint_eq(llmd_online_snapshot_keys(snap), 3);
+    const char *who[] = {"user_001", "user_002", "user_003", "nobody"};
+    strcol sc;
+    llmd_key_column k = string_keys("user_id", who, 4, &sc);
+    const char *feats[] = {"total_conversations", "user_features:avg_response_rating"};
+    llmd_feature_result *res;
+    /* now = Jan 31: user_003's row (Jan 24 09:00) is within 7 days; user_001's (Jan 14) and
+     * user_002's (Jan 15) are not. */
+    ck_ok(llmd_online_lookup(snap, &k, 1, 4, feats, 2, ts("2025-01-31"), &res));
+    const uint8_t *status = llmd_feature_result_status(res);
+    ck_assert_int_eq(status[0 * 2 + 0], LLMD_FEATURE_OUTSIDE_TTL);
+    ck_assert_int_eq(status[1 * 2 + 0], LLMD_FEATURE_OUTSIDE_TTL);
+    ck_assert_int_eq(status[2 * 2 + 0], LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(status[3 * 2 + 0], LLMD_FEATURE_MISSING);
+    llmd_feature_column c;
+    ck_ok(llmd_feature_result_column(res, 0, &c));
+    ck_assert(c.validity[2] && get_i64(&c, 2) == 1 && !c.validity[0]);
+    llmd_feature_result_free(res);
+    /* now = 0: no ttl check; user_002's rating is null. */
+    ck_ok(llmd_online_lookup(snap, &k, 1, 4, feats, 2, 0, &res));
+    status = llmd_feature_result_status(res);
+    ck_assert_int_eq(status[0], LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(status[1 * 2 + 1], LLMD_FEATURE_NULL);
+    llmd_feature_result_free(res);
+    /* Single-key fast path. */
+    const char *one[] = {"user_001"};
+    size_t one_len[] = {8};
+    int64_t row = llmd_online_find(snap, NULL, one, one_len);
+    ck_assert_int_ge(row, 0);
+    const void *v;
+    size_t len;
+    int s;
+    ck_ok(llmd_online_value(snap, row, 2, 0, &v, &len, &s));
+    ck_assert_uint_eq(len, 2);
+    ck_assert_mem_eq(v, "en", 2);
+    ck_assert_int_eq(s, LLMD_FEATURE_PRESENT);
+    ck_fails(llmd_online_value(snap, row, 9, 0, &v, &len, &s), LLMD_ERR_RANGE, "out of range");
+    const char *none[] = {"user_999"};
+    size_t none_len[] = {8};
+    ck_assert_int_eq(llmd_online_find(snap, NULL, none, none_len), -1);
+    /* Incremental to Mar 31 merges user_001's Feb 28 row; the open snapshot is unchanged (readers
+     * keep what they opened), a new open sees the merged one. */
+    ck_ok(llmd_feature_materialize_incremental(repo, "user_features", ts("2025-03-31"), &st));
+    ck_assert_uint_eq(st.keys, 3);
+    ck_ok(llmd_online_value(snap, row, 0, 0, &v, &len, &s));
+    ck_assert_int_eq(*(const int64_t *)v, 10);
+    llmd_online_snapshot *snap2;
+    ck_ok(llmd_online_snapshot_open(&snap2, repo, "user_features"));
+    int64_t row2 = llmd_online_find(snap2, NULL, one, one_len);
+    ck_ok(llmd_online_value(snap2, row2, 0, 0, &v, &len, &s));
+    ck_assert_int_eq(*(const int64_t *)v, 500);
+    ck_assert_int_eq(llmd_online_snapshot_end(snap2), ts("2025-03-31"));
+    llmd_online_snapshot_free(snap2);
+    llmd_online_snapshot_free(snap);
+    ck_fails(llmd_online_lookup(NULL, &k, 1, 4, feats, 2, 0, &res), LLMD_ERR_INVALID_ARG, "NULL");
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
+START_TEST(corrupted_snapshots_fail_clearly) {
+    seed_repo();
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_ok(llmd_feature_materialize(repo, "user_features", 0, ts("2026-01-01"), NULL));
+    char path[256], bad[300];
+    snapshot_path(path, sizeof path, "user_features");
+    char *data;
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc(n);
+    ck_assert_uint_eq(fread(data, 1, n, f), n);
+    fclose(f);
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    llmd_online_snapshot *snap;
+    struct { size_t len; size_t flip; const char *msg; } cases[] = {
+        {n - 8, SIZE_MAX, "truncated"}, {40, SIZE_MAX, "truncated"}, {n, 0, "bad magic"},
+        {n, 30, "header checksum"}, {n, n - 3, "data checksum"}, {n, 200, "data checksum"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *o = fopen(bad, "wb");
+        if (cases[i].flip != SIZE_MAX) data[cases[i].flip] ^= 0x5A;
+        fwrite(data, 1, cases[i].len, o);
+        if (cases[i].flip != SIZE_MAX) data[cases[i].flip] ^= 0x5A;
+        fclose(o);
+        ck_fails(llmd_online_snapshot_open_file(&snap, bad), LLMD_ERR_CORRUPT, cases[i].msg);
+    }
+    ck_ok(llmd_online_snapshot_open_file(&snap, path));
+    llmd_online_snapshot_free(snap);
+    free(data);
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("feature");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, seed_example_point_in_time);
+    tcase_add_test(tc, ttl_edges_ties_and_composite_keys);
+    tcase_add_test(tc, definition_and_source_errors);
+    tcase_add_test(tc, timestamps_parse_as_iso_8601);
+    tcase_add_test(tc, online_materialize_lookup_incremental);
+    tcase_add_test(tc, corrupted_snapshots_fail_clearly);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
