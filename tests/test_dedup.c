@@ -26,6 +26,13 @@ static const char golden_bands_g1[] =
 static const char golden_chars_g1[] =
     "12cd4c1ac177160b8f5e1700b153a002c14bfe0638828d28d926be0b6f8b3101c6aa91022b4de9054ce59902e9eef0113ad210017133cb02095e6a0111db0b03";
 
+static uint64_t llmd_test_splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 static void to_hex(const uint8_t *b, size_t n, char *out) {
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -572,6 +579,298 @@ START_TEST(test_priority_clusters) {
 }
 END_TEST
 
+/* ---- union-find, candidate pairs, whole-corpus clusters (hand-worked cases) ---- */
+START_TEST(test_union_find) {
+    llmd_union_find *uf;
+    ck_ok(llmd_union_find_new(&uf, 6));
+    ck_assert_uint_eq(llmd_union_find_size(uf), 6);
+    int m;
+    ck_ok(llmd_union_find_union(uf, 4, 2, &m));
+    ck_assert_int_eq(m, 1);
+    ck_ok(llmd_union_find_union(uf, 5, 4, &m));
+    ck_assert_int_eq(m, 1);
+    ck_assert_uint_eq(llmd_union_find_find(uf, 5), 2);   /* the smallest member is the root */
+    ck_ok(llmd_union_find_union(uf, 2, 5, &m));
+    ck_assert_int_eq(m, 0);                               /* already together */
+    const uint64_t pairs[] = {3, 1, 2, 3};
+    ck_ok(llmd_union_find_union_pairs(uf, pairs, 2));
+    for (uint64_t e = 1; e < 6; e++) ck_assert_uint_eq(llmd_union_find_find(uf, e), 1);
+    ck_assert_uint_eq(llmd_union_find_find(uf, 0), 0);
+    ck_assert_uint_eq(llmd_union_find_find(uf, 6), UINT64_MAX);
+    ck_fails(llmd_union_find_union(uf, 0, 6, NULL), LLMD_ERR_INVALID_ARG, "element 6 out of range");
+    const uint64_t bad[] = {0, 1, 9, 0};
+    ck_fails(llmd_union_find_union_pairs(uf, bad, 2), LLMD_ERR_INVALID_ARG, "pair 1");
+    ck_assert_uint_eq(llmd_union_find_find(uf, 5), 0);   /* the first pair was applied */
+    llmd_union_find_free(uf);
+    llmd_union_find_free(NULL);
+    ck_fails(llmd_union_find_new(&uf, (uint64_t)UINT32_MAX), LLMD_ERR_RANGE, "at most");
+}
+END_TEST
+
+static void put_key(uint8_t *keys, uint32_t bands, uint64_t doc, uint32_t band, uint64_t h) {
+    uint8_t *k = keys + ((size_t)doc * bands + band) * LLMD_BAND_KEY_SIZE;
+    k[0] = (uint8_t)band; k[1] = k[2] = k[3] = 0;
+    for (int i = 0; i < 8; i++) k[4 + i] = (uint8_t)(h >> (8 * i));
+}
+
+START_TEST(test_candidate_pairs) {
+    /* 5 documents, 3 bands.  Band 0: docs 0, 2, 4 share key 7.  Band 1: docs 3, 4 share key 9.
+     * Band 2: docs 0, 4 share key 5 (the pair (0, 4) again).  All other keys distinct.
+     * datatrove's rule: (first, other) per bucket -> (0,2) (0,4) (3,4), each once. */
+    uint8_t keys[5 * 3 * LLMD_BAND_KEY_SIZE];
+    uint64_t uniq = 100;
+    for (uint64_t d = 0; d < 5; d++)
+        for (uint32_t b = 0; b < 3; b++) put_key(keys, 3, d, b, uniq++);
+    put_key(keys, 3, 0, 0, 7); put_key(keys, 3, 2, 0, 7); put_key(keys, 3, 4, 0, 7);
+    put_key(keys, 3, 3, 1, 9); put_key(keys, 3, 4, 1, 9);
+    put_key(keys, 3, 0, 2, 5); put_key(keys, 3, 4, 2, 5);
+    /* the same hash value in two different bands is not a shared key */
+    put_key(keys, 3, 1, 1, 7);
+    uint64_t *pairs;
+    size_t n;
+    ck_ok(llmd_lsh_candidate_pairs(keys, 5, 3, NULL, &pairs, &n));
+    ck_assert_uint_eq(n, 3);
+    const uint64_t want[] = {0, 2, 0, 4, 3, 4};
+    for (int i = 0; i < 6; i++) ck_assert_uint_eq(pairs[i], want[i]);
+    llmd_free(pairs);
+    const uint8_t skip[5] = {0, 0, 1, 0, 0};
+    ck_ok(llmd_lsh_candidate_pairs(keys, 5, 3, skip, &pairs, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(pairs[0], 0); ck_assert_uint_eq(pairs[1], 4);
+    ck_assert_uint_eq(pairs[2], 3); ck_assert_uint_eq(pairs[3], 4);
+    llmd_free(pairs);
+    ck_ok(llmd_lsh_candidate_pairs(keys, 1, 3, NULL, &pairs, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(pairs);
+    ck_fails(llmd_lsh_candidate_pairs(keys, 5, 0, NULL, &pairs, &n), LLMD_ERR_INVALID_ARG, "bands is 0");
+}
+END_TEST
+
+START_TEST(test_default_bands) {
+    uint32_t b, r;
+    /* r = 8: 1-(1-0.85^8)^16 = 0.9938 >= 0.99; r = 9 (14 bands): 1-(1-0.85^9)^14 = 0.975 < 0.99. */
+    ck_ok(llmd_dedup_default_bands(0.8, 128, &b, &r));
+    ck_assert_uint_eq(b, 16);
+    ck_assert_uint_eq(r, 8);
+    /* 0.5 at 128: s = 0.55: r = 3 (42 bands): 1-(1-0.55^3)^42 = 0.9995; r = 4 (32): 0.954. */
+    ck_ok(llmd_dedup_default_bands(0.5, 128, &b, &r));
+    ck_assert_uint_eq(r, 3);
+    ck_assert_uint_eq(b, 42);
+    ck_fails(llmd_dedup_default_bands(0.0, 128, &b, &r), LLMD_ERR_INVALID_ARG, "threshold");
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, NULL));
+    ck_assert_uint_eq(llmd_dedup_clusters_bands(c), 16);
+    ck_assert_uint_eq(llmd_dedup_clusters_rows(c), 8);
+    llmd_dedup_clusters_free(c);
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.bands = 4;
+    ck_fails(llmd_dedup_clusters_new(&c, NULL, &o), LLMD_ERR_INVALID_ARG, "set both or neither");
+    o.rows = 40;
+    ck_fails(llmd_dedup_clusters_new(&c, NULL, &o), LLMD_ERR_INVALID_ARG, "product over num_perm");
+    o.rows = 8;
+    o.verify = 7;
+    ck_fails(llmd_dedup_clusters_new(&c, NULL, &o), LLMD_ERR_INVALID_ARG, "verify mode 7");
+}
+END_TEST
+
+/* The hand-worked chain (signatures and shingle sets written directly):
+ *   C1 = base with positions 0..7 changed (band 0 differs), shingles {1..9, 11}
+ *   C2 = base with positions 8..15 changed (band 1 differs), shingles {2..10, 12}
+ *   B  = base, shingles {1..10}
+ *   J(B, C1) = J(B, C2) = 9/11 = 0.818 >= 0.8;  J(C1, C2) = |{2..9}| / |{1..12}| = 8/12 = 0.667.
+ *   D  unrelated (every position different); E = D with the same exact hash;
+ *   F, G empty signatures (G without an exact hash: never joined);
+ *   H  = B's signature but shingles {100..109}: a candidate whose exact Jaccard with B is 0. */
+enum { CB = 2, CD = 3 };
+static void chain_sig(int which, uint32_t *sig) {
+    for (int i = 0; i < 128; i++) sig[i] = (uint32_t)i * 2654435761u + 12345u;
+    if (which == 0) for (int i = 0; i < 8; i++) sig[i] ^= 0x0f0f0f0fu;
+    if (which == 1) for (int i = 8; i < 16; i++) sig[i] ^= 0x0f0f0f0fu;
+    if (which == CD) for (int i = 0; i < 128; i++) sig[i] = (uint32_t)i * 40503u + 77u;
+    if (which == 5 || which == 6) for (int i = 0; i < 128; i++) sig[i] = UINT32_MAX;
+}
+static size_t chain_set(int which, uint64_t *sh) {
+    size_t n = 0;
+    if (which == 0) { for (uint64_t v = 1; v <= 9; v++) sh[n++] = v; sh[n++] = 11; }
+    if (which == 1) { for (uint64_t v = 2; v <= 10; v++) sh[n++] = v; sh[n++] = 12; }
+    if (which == CB) for (uint64_t v = 1; v <= 10; v++) sh[n++] = v;
+    if (which == 7) for (uint64_t v = 100; v <= 109; v++) sh[n++] = v;
+    return n;
+}
+/* Docs in `order` (kinds 0..7: C1 C2 B D E F G H); returns the job after finish. */
+static llmd_dedup_clusters *run_chain(const int *order, int n, int verify, const uint64_t *prio) {
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.verify = verify;
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, &o));
+    for (int k = 0; k < n; k++) {
+        int w = order[k];
+        uint32_t sig[128];
+        chain_sig(w == 4 ? CD : w == 7 ? CB : w, sig);
+        uint8_t h[16];
+        memset(h, 0, sizeof h);
+        h[0] = (uint8_t)(w == 4 ? CD : w);  /* E shares D's exact hash */
+        uint64_t doc;
+        ck_ok(llmd_dedup_clusters_add(c, sig, w == 6 ? NULL : h, prio ? prio[w] : 0, 1000 + (uint64_t)w, &doc));
+        ck_assert_uint_eq(doc, (uint64_t)k);
+    }
+    uint64_t nc;
+    ck_ok(llmd_dedup_clusters_candidates(c, &nc));
+    ck_assert_uint_eq(nc, 4);   /* C1 C2 B H; E enters the buckets through D, D has no partner */
+    for (int k = 0; k < n; k++) {
+        int w = order[k];
+        int need = w == 0 || w == 1 || w == CB || w == 7;
+        ck_assert_int_eq(llmd_dedup_clusters_needs_shingles(c, (uint64_t)k), verify == LLMD_VERIFY_EXACT && need);
+        uint64_t sh[16];
+        size_t ns = chain_set(w, sh);
+        if (verify == LLMD_VERIFY_EXACT && need)
+            ck_ok(llmd_dedup_clusters_set_shingles(c, (uint64_t)k, sh, ns));
+    }
+    ck_ok(llmd_dedup_clusters_finish(c));
+    return c;
+}
+
+static int pos_of(const int *order, int n, int w) {
+    for (int k = 0; k < n; k++) if (order[k] == w) return k;
+    return -1;
+}
+
+START_TEST(test_clusters_chain) {
+    const int order[8] = {0, 1, CB, CD, 4, 5, 6, 7};   /* C1 C2 B D E F G H */
+    llmd_dedup_clusters *c = run_chain(order, 8, LLMD_VERIFY_EXACT, NULL);
+    llmd_dedup_verdict v;
+    /* C1 kept (first of its cluster); C2 removed, linked to B at 9/11; B removed, linked to C1
+     * (9/11 with both copies; the lower document number wins the tie). */
+    ck_ok(llmd_dedup_clusters_result(c, 0, &v));
+    ck_assert_int_eq(v.keep, 1);
+    ck_assert_uint_eq(v.cluster_size, 3);
+    ck_assert_uint_eq(v.check, 1000);
+    ck_ok(llmd_dedup_clusters_result(c, 1, &v));
+    ck_assert_int_eq(v.keep, 0);
+    ck_assert_uint_eq(v.representative, 0);
+    ck_assert_uint_eq(v.linked, 2);
+    ck_assert(fabs(v.jaccard - 9.0 / 11) < 1e-6);
+    ck_ok(llmd_dedup_clusters_result(c, 2, &v));
+    ck_assert_int_eq(v.keep, 0);
+    ck_assert_uint_eq(v.linked, 0);
+    /* D kept, E removed as its exact copy (J 1) */
+    ck_ok(llmd_dedup_clusters_result(c, 3, &v));
+    ck_assert_int_eq(v.keep, 1);
+    ck_assert_uint_eq(v.cluster_size, 2);
+    ck_ok(llmd_dedup_clusters_result(c, 4, &v));
+    ck_assert_int_eq(v.keep, 0);
+    ck_assert_uint_eq(v.representative, 3);
+    ck_assert_uint_eq(v.linked, 3);
+    ck_assert(v.jaccard == 1.0);
+    /* F, G (empty) and H (rejected by exact verification) stay alone */
+    for (uint64_t d = 5; d < 8; d++) {
+        ck_ok(llmd_dedup_clusters_result(c, d, &v));
+        ck_assert_int_eq(v.keep, 1);
+        ck_assert_uint_eq(v.cluster_size, 1);
+        ck_assert_uint_eq(v.linked, UINT64_MAX);
+    }
+    llmd_dedup_cluster_stats s;
+    ck_ok(llmd_dedup_clusters_stats(c, &s));
+    ck_assert_uint_eq(s.docs, 8);
+    ck_assert_uint_eq(s.clusters, 5);
+    ck_assert_uint_eq(s.removed, 3);
+    ck_assert_uint_eq(s.exact_joined, 1);
+    ck_assert_uint_eq(s.largest, 3);
+    ck_assert_uint_eq(s.size_hist[0], 1);
+    ck_assert_uint_eq(s.size_hist[1], 1);
+    ck_assert_uint_eq(s.candidates, 4);
+    ck_assert_uint_eq(s.shingle_bytes, 8 * 40);
+    ck_fails(llmd_dedup_clusters_result(c, 8, &v), LLMD_ERR_INVALID_ARG, "out of range");
+    ck_fails(llmd_dedup_clusters_finish(c), LLMD_ERR_STATE, "twice");
+    llmd_dedup_clusters_free(c);
+
+    /* Estimated verification: H has B's signature, so it joins (estimate 1): 4 removed. */
+    c = run_chain(order, 8, LLMD_VERIFY_ESTIMATE, NULL);
+    ck_ok(llmd_dedup_clusters_stats(c, &s));
+    ck_assert_uint_eq(s.removed, 4);
+    ck_ok(llmd_dedup_clusters_result(c, 7, &v));
+    ck_assert_int_eq(v.keep, 0);
+    ck_assert_uint_eq(v.representative, 0);
+    llmd_dedup_clusters_free(c);
+
+    /* Priority: B (priority 0) is kept over the copies (priority 1). */
+    const uint64_t prio[8] = {1, 1, 0, 0, 0, 0, 0, 1};
+    c = run_chain(order, 8, LLMD_VERIFY_EXACT, prio);
+    ck_ok(llmd_dedup_clusters_result(c, 0, &v));
+    ck_assert_int_eq(v.keep, 0);
+    ck_assert_uint_eq(v.representative, 2);
+    llmd_dedup_clusters_free(c);
+}
+END_TEST
+
+/* Every order of the chain's three documents (and of the rest): one kept of C1/C2/B, always 3
+ * removed; one-pass streaming (llmd_lsh_index, exact verification) keeps both copies whenever B
+ * comes last. */
+START_TEST(test_clusters_order_independent) {
+    int order[8] = {0, 1, CB, CD, 4, 5, 6, 7};
+    int perms = 0;
+    /* all 8! orders would be slow in Check; Heap's algorithm over the first 5 positions */
+    int cnt[5] = {0}, i = 0;
+    for (;;) {
+        llmd_dedup_clusters *c = run_chain(order, 8, LLMD_VERIFY_EXACT, NULL);
+        llmd_dedup_cluster_stats s;
+        ck_ok(llmd_dedup_clusters_stats(c, &s));
+        ck_assert_uint_eq(s.removed, 3);
+        int kept = 0;
+        for (int w = 0; w < 3; w++) {
+            llmd_dedup_verdict v;
+            ck_ok(llmd_dedup_clusters_result(c, (uint64_t)pos_of(order, 8, w), &v));
+            kept += v.keep;
+        }
+        ck_assert_int_eq(kept, 1);
+        llmd_dedup_clusters_free(c);
+        perms++;
+        while (i < 5 && cnt[i] >= i) cnt[i++] = 0;
+        if (i >= 5) break;
+        int j = i % 2 ? cnt[i] : 0, t = order[j];
+        order[j] = order[i];
+        order[i] = t;
+        cnt[i]++;
+        i = 0;
+    }
+    ck_assert_int_eq(perms, 120);
+}
+END_TEST
+
+START_TEST(test_clusters_errors) {
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, NULL));
+    uint32_t sig[128];
+    chain_sig(0, sig);
+    ck_ok(llmd_dedup_clusters_add(c, sig, NULL, 0, 0, NULL));
+    chain_sig(1, sig);
+    ck_ok(llmd_dedup_clusters_add(c, sig, NULL, 0, 0, NULL));
+    llmd_dedup_verdict v;
+    ck_fails(llmd_dedup_clusters_result(c, 0, &v), LLMD_ERR_STATE, "finish first");
+    ck_fails(llmd_dedup_clusters_set_shingles(c, 0, NULL, 0), LLMD_ERR_STATE, "candidates first");
+    ck_ok(llmd_dedup_clusters_candidates(c, NULL));
+    ck_fails(llmd_dedup_clusters_add(c, sig, NULL, 0, 0, NULL), LLMD_ERR_STATE, "already found");
+    const uint64_t unsorted[] = {5, 3};
+    ck_fails(llmd_dedup_clusters_set_shingles(c, 1, unsorted, 2), LLMD_ERR_INVALID_ARG, "position 1");
+    ck_fails(llmd_dedup_clusters_set_shingles(c, 2, unsorted, 1), LLMD_ERR_INVALID_ARG, "out of range");
+    ck_ok(llmd_dedup_clusters_set_shingles(c, 0, unsorted + 1, 1));
+    ck_fails(llmd_dedup_clusters_finish(c), LLMD_ERR_STATE, "document 1 is a candidate");
+    ck_ok(llmd_dedup_clusters_set_shingles(c, 1, unsorted, 1));
+    ck_ok(llmd_dedup_clusters_finish(c));
+    ck_ok(llmd_dedup_clusters_result(c, 1, &v));
+    ck_assert_int_eq(v.keep, 1);  /* {3} vs {5}: J = 0 */
+    llmd_dedup_clusters_free(c);
+    llmd_dedup_clusters_free(NULL);
+    /* an empty job finishes with nothing in it */
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, NULL));
+    ck_ok(llmd_dedup_clusters_finish(c));
+    llmd_dedup_cluster_stats s;
+    ck_ok(llmd_dedup_clusters_stats(c, &s));
+    ck_assert_uint_eq(s.docs + s.clusters, 0);
+    llmd_dedup_clusters_free(c);
+}
+END_TEST
+
 /* ---- quality on the bundled set (tests/data/dedup/quality_small.tsv, built by
  * tests/dedup_quality/build_set.py from real corpus documents; truth = exact Jaccard computed by
  * that script) ---- */
@@ -668,6 +967,176 @@ START_TEST(test_quality_small) {
 }
 END_TEST
 
+/* ---- whole-corpus clusters on the bundled cluster set (tests/data/dedup/clusters_small.tsv, built
+ * by tests/dedup_quality/build_clusters.py: real base documents, 1-4 edited copies each at exact
+ * Jaccard >= 0.85 to the base (chains copy-base-copy among them), near misses at 0.65-0.78,
+ * unrelated documents <= 0.35; truth = connected components of exact Jaccard >= 0.8, computed by
+ * the script) ---- */
+typedef struct cdoc {
+    char *text;
+    int cluster;   /* index of the true cluster */
+    int size;      /* its size */
+} cdoc;
+
+static int load_cluster_set(cdoc **out) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/dedup/clusters_small.tsv", test_srcdir());
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char line[1 << 20];
+    cdoc *d = NULL;
+    int n = 0;
+    char (*names)[16] = calloc(4096, 16);
+    int nn = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        strtok(line, "\t");
+        char *cl = strtok(NULL, "\t"), *sz = strtok(NULL, "\t"), *text = strtok(NULL, "");
+        ck_assert_ptr_nonnull(text);
+        d = realloc(d, (size_t)(n + 1) * sizeof *d);
+        int k = 0;
+        while (k < nn && strcmp(names[k], cl) != 0) k++;
+        if (k == nn) snprintf(names[nn++], 16, "%s", cl);
+        d[n].text = strdup(unescape(text));
+        d[n].cluster = k;
+        d[n].size = atoi(sz);
+        n++;
+    }
+    fclose(f);
+    free(names);
+    *out = d;
+    return n;
+}
+
+/* Runs the two-pass flow with default options on docs in `order`; kept[i] for document order[i]. */
+static void cluster_flow(const cdoc *d, const int *order, int n, int verify, int *kept) {
+    llmd_minhasher *h;
+    ck_ok(llmd_minhasher_new(&h, NULL));
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.verify = verify;
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, NULL, verify < 0 ? NULL : &o));
+    for (int k = 0; k < n; k++) {
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint8_t eh[16];
+        ck_ok(llmd_minhash(h, t, strlen(t), sig, NULL));
+        ck_ok(llmd_exact_hash(t, strlen(t), LLMD_EXACT_RAW, eh));
+        ck_ok(llmd_dedup_clusters_add(c, sig, eh, 0, (uint64_t)order[k], NULL));
+    }
+    ck_ok(llmd_dedup_clusters_candidates(c, NULL));
+    for (int k = 0; k < n; k++) {
+        if (!llmd_dedup_clusters_needs_shingles(c, (uint64_t)k)) continue;
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint64_t *sh;
+        size_t nsh;
+        ck_ok(llmd_minhash_shingles(h, t, strlen(t), sig, &sh, &nsh));
+        ck_ok(llmd_dedup_clusters_set_shingles(c, (uint64_t)k, sh, nsh));
+        llmd_free(sh);
+    }
+    ck_ok(llmd_dedup_clusters_finish(c));
+    for (int k = 0; k < n; k++) {
+        llmd_dedup_verdict v;
+        ck_ok(llmd_dedup_clusters_result(c, (uint64_t)k, &v));
+        ck_assert_uint_eq(v.check, (uint64_t)order[k]);
+        kept[k] = v.keep;
+    }
+    llmd_dedup_clusters_free(c);
+    llmd_minhasher_free(h);
+}
+
+/* Precision and recall of the removed set against the true clusters (as measure_clusters.py). */
+static void score_clusters(const cdoc *d, const int *order, int n, const int *kept, double *p, double *r,
+                           int *wiped, int *removed) {
+    int *kg = calloc((size_t)n, sizeof *kg), *sz = calloc((size_t)n, sizeof *sz);
+    *removed = 0;
+    for (int k = 0; k < n; k++) {
+        kg[d[order[k]].cluster] += kept[k];
+        sz[d[order[k]].cluster] = d[order[k]].size;
+        *removed += !kept[k];
+    }
+    int tp = 0, fp = 0, fn = 0;
+    *wiped = 0;
+    for (int g = 0; g < n; g++) {
+        if (sz[g] == 0) continue;
+        tp += sz[g] - (kg[g] > 1 ? kg[g] : 1);
+        if (kg[g] == 0) { fp++; (*wiped)++; }
+        else fn += kg[g] - 1;
+    }
+    *p = tp + fp ? (double)tp / (tp + fp) : 1.0;
+    *r = tp + fn ? (double)tp / (tp + fn) : 1.0;
+    free(kg);
+    free(sz);
+}
+
+/* One-pass streaming (llmd_lsh_index) with the same bands and exact verification: kept count. */
+static int streaming_kept(const cdoc *d, const int *order, int n) {
+    llmd_minhasher *h;
+    ck_ok(llmd_minhasher_new(&h, NULL));
+    llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+    lo.bands = 16;
+    lo.rows = 8;
+    lo.verify_exact = 1;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &lo));
+    int kept = 0;
+    for (int k = 0; k < n; k++) {
+        const char *t = d[order[k]].text;
+        uint32_t sig[128];
+        uint64_t *sh;
+        size_t nsh;
+        llmd_lsh_match m;
+        ck_ok(llmd_minhash_shingles(h, t, strlen(t), sig, &sh, &nsh));
+        ck_ok(llmd_lsh_index_insert_shingles(idx, "", 0, sig, sh, nsh, 0, &m));
+        llmd_free(sh);
+        kept += !m.duplicate;
+    }
+    llmd_lsh_index_free(idx);
+    llmd_minhasher_free(h);
+    return kept;
+}
+
+/* Default settings: precision and recall >= 0.95 each, no cluster wiped out, the same number of
+ * removals in 4 orders (as given, reversed, two seeded shuffles), never more kept than streaming.
+ * Measured when written: precision 1.000 recall 1.000 in every order (estimate verification:
+ * 0.987 / 0.987 with 2 near misses merged; streaming with the same 16x8 and exact verification keeps 3-6
+ * more documents: its missed chains). */
+START_TEST(test_clusters_quality) {
+    cdoc *d;
+    int n = load_cluster_set(&d);
+    ck_assert_int_eq(n, 334);
+    int *order = malloc((size_t)n * sizeof *order), *kept = malloc((size_t)n * sizeof *kept);
+    int removed0 = -1;
+    uint64_t state = 14;
+    for (int pass = 0; pass < 4; pass++) {
+        for (int k = 0; k < n; k++) order[k] = pass == 1 ? n - 1 - k : k;
+        if (pass >= 2)
+            for (int k = n - 1; k > 0; k--) {
+                int j = (int)(llmd_test_splitmix(&state) % (uint64_t)(k + 1)), t = order[k];
+                order[k] = order[j];
+                order[j] = t;
+            }
+        cluster_flow(d, order, n, -1, kept);
+        double p, r;
+        int wiped, removed;
+        score_clusters(d, order, n, kept, &p, &r, &wiped, &removed);
+        int sk = streaming_kept(d, order, n);
+        fprintf(stderr, "clusters_small order %d: removed %d, precision %.4f recall %.4f, wiped %d; streaming keeps %d, "
+                "clusters keep %d\n", pass, removed, p, r, wiped, sk, n - removed);
+        ck_assert_msg(p >= 0.95 && r >= 0.95, "order %d: precision %.3f recall %.3f", pass, p, r);
+        ck_assert_int_eq(wiped, 0);
+        if (removed0 < 0) removed0 = removed;
+        ck_assert_int_eq(removed, removed0);
+        ck_assert_int_le(n - removed, sk);
+    }
+    for (int k = 0; k < n; k++) free(d[k].text);
+    free(d);
+    free(order);
+    free(kept);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dedup");
     TCase *c = tcase_create("minhash");
@@ -690,5 +1159,15 @@ int main(void) {
     tcase_add_test(x, test_verify_exact);
     tcase_add_test(x, test_quality_small);
     suite_add_tcase(s, x);
+    TCase *u = tcase_create("clusters");
+    tcase_set_timeout(u, 120);
+    tcase_add_test(u, test_union_find);
+    tcase_add_test(u, test_candidate_pairs);
+    tcase_add_test(u, test_default_bands);
+    tcase_add_test(u, test_clusters_chain);
+    tcase_add_test(u, test_clusters_order_independent);
+    tcase_add_test(u, test_clusters_errors);
+    tcase_add_test(u, test_clusters_quality);
+    suite_add_tcase(s, u);
     return run_suite(s);
 }

@@ -328,6 +328,64 @@ START_TEST(test_rerun_and_verify) {
 }
 END_TEST
 
+/* Near dedup decides on whole-corpus clusters (the default): the hand-worked chain of
+ * tests/cli/test_dedup.sh -- c1 = base with w20 replaced, c2 = base with w1 replaced (each 15/17 =
+ * 0.88 to the base, 14/18 = 0.78 to each other), the base last -- is one cluster: only c1 (first)
+ * and the unrelated document reach the shard, across batches of 2.  near_streaming = 1 is the
+ * one-pass mode, which never removes more. */
+#define CHAIN_W " w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19"
+#define CHAIN_C1 "w1" CHAIN_W " zzz"
+#define CHAIN_U "an unrelated document about something else entirely"
+START_TEST(test_near_clusters) {
+    mk_dir();
+    write_text("in.jsonl",
+               "{\"text\":\"" CHAIN_C1 "\"}\n"
+               "{\"text\":\"yyy" CHAIN_W " w20\"}\n"
+               "{\"text\":\"w1" CHAIN_W " w20\"}\n"
+               "{\"text\":\"" CHAIN_U "\"}\n");
+    llmd_pipeline *p = mk("out");
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_msg(strstr(json, "\"exact_duplicates\":0,\"near_duplicates\":2,\"near_mode\":\"cluster\"") != NULL,
+                  "%s", json);
+    ck_assert_msg(strstr(json, "\"near_clusters\":{\"clusters\":2,\"largest\":3,\"sizes\":{\"2\":0,\"3\":1,") != NULL,
+                  "%s", json);
+    ck_assert_ptr_nonnull(strstr(json, "\"dedup\":{\"docs_in\":4,\"docs_out\":2,"));
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    /* the shard holds c1 and the unrelated document, in input order, each + EOS 256 */
+    size_t n;
+    unsigned char *bin = slurp("out/data.bin", &n);
+    ck_assert_ptr_nonnull(bin);
+    const char *want[2] = {CHAIN_C1, CHAIN_U};
+    size_t at = 0;
+    for (int d = 0; d < 2; d++) {
+        for (size_t i = 0; want[d][i]; i++, at++) ck_assert_uint_eq(bin[2 * at] | bin[2 * at + 1] << 8, (unsigned char)want[d][i]);
+        ck_assert_uint_eq(bin[2 * at] | bin[2 * at + 1] << 8, 256);
+        at++;
+    }
+    ck_assert_uint_eq(n, (at + 63) / 64 * 64 * 2);
+    free(bin);
+    /* nothing but the published files in the output directory (the spool never had a name there) */
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s/out' | grep -v -e '^data\\.' -e '^report\\.json$' -e '^_llmdata_run\\.json$')\"", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* streaming: one pass, removes at most as many */
+    p = mk("out_streaming");
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    ck_ok(llmd_pipeline_set(p, "near_streaming", "1"));
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_ptr_nonnull(strstr(json, "\"near_mode\":\"streaming\""));
+    const char *nd = strstr(json, "\"near_duplicates\":");
+    ck_assert_ptr_nonnull(nd);
+    ck_assert_int_le(atoi(nd + strlen("\"near_duplicates\":")), 2);
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("pipeline");
@@ -335,6 +393,7 @@ int main(void) {
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_config_bestfit_npy);
     tcase_add_test(tc, test_rerun_and_verify);
+    tcase_add_test(tc, test_near_clusters);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,19 +1,40 @@
-/* llmdata dedup — drop exact and near-duplicate JSONL documents (first occurrence kept). */
+/* llmdata dedup — drop exact and near-duplicate JSONL documents.  Cluster mode (the default) lives in
+ * dedup_cluster.c; this file parses the options and runs the one-pass modes (--streaming,
+ * --exact-only, --index). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dedup_cluster.h"
 
 static const char usage_text[] =
     "usage: llmdata dedup [options] [INPUT...]\n"
     "\n"
-    "Keeps the first document of each duplicate cluster and writes kept objects unchanged.\n"
-    "Near duplicates: MinHash of word n-grams (case, punctuation and white space folded) and LSH;\n"
-    "a document whose estimated Jaccard with an earlier document (or one in --index) is >= the\n"
-    "threshold is dropped, and joins that document's cluster.\n"
+    "Removes exact and near-duplicate JSONL documents and writes the kept objects unchanged.\n"
+    "Near duplicates: MinHash of word n-grams (case, punctuation and white space folded) and LSH.\n"
     "\n"
-    "  --exact-only           only exact duplicates (XXH3-128 of the field's bytes)\n"
+    "Cluster mode (the default) decides on whole-corpus clusters, as datatrove's MinhashDedup*\n"
+    "stages and text-dedup do: pass 1 computes every document's signature and exact hash, LSH\n"
+    "candidate pairs (documents sharing a band key) are verified, a union-find over ALL documents\n"
+    "(removed ones included) joins every verified pair, and the output keeps exactly one document\n"
+    "per cluster: the first in input order.  copy1 - base - copy2 is one cluster even when the\n"
+    "copies are not similar enough to each other and come first.  The input is read again to\n"
+    "write the kept documents (and, with --verify exact, once more for the shingle sets of the\n"
+    "documents that have candidates).  Input that cannot be read twice (standard input, a pipe)\n"
+    "is spooled once to an unlinked temporary zstd file in $TMPDIR (default /tmp) while pass 1\n"
+    "reads it.  Memory: ~200 bytes per document (band keys, priority, link, union-find; +512 with\n"
+    "--verify estimate/none, which keep the signature), plus the shingle sets (8 bytes per word\n"
+    "n-gram) of candidate documents only: ~380 MB per million short documents measured.\n"
+    "\n";
+/* (two strings: C11 compilers need only support 4095-byte literals) */
+static const char usage_options[] =
+    "  --streaming            one pass, for unbounded input: each document is compared with the\n"
+    "                         documents KEPT so far and dropped or written at once (the previous\n"
+    "                         default).  Weaker: the result depends on the order, and a chain\n"
+    "                         copy1, copy2, base keeps both copies.  Defaults there: bands from\n"
+    "                         datasketch's optimum (9x13 at 0.8), --verify estimate.\n"
+    "  --exact-only           only exact duplicates (XXH3-128 of the field's bytes; one pass)\n"
     "  --normalize            with --exact-only: hash the folded text (lower case, words joined by\n"
     "                         one space: punctuation and white space differences ignored)\n"
     "  --threshold T          Jaccard threshold in (0, 1] (default 0.8)\n"
@@ -21,24 +42,37 @@ static const char usage_text[] =
     "  --ngram N              words per shingle (default 5)\n"
     "  --chars                character n-grams instead of word n-grams\n"
     "  --seed S               hash seed (default 1)\n"
-    "  --bands B --rows R     LSH bands x rows (default: datasketch's optimum for the threshold;\n"
-    "                         0.8/128 -> 9x13; 16x8 trades more candidates for a higher recall)\n"
-    "  --verify MODE          estimate (default): candidates verified by the signatures' estimated\n"
-    "                         Jaccard; exact: by the exact Jaccard of the shingle sets, kept in\n"
-    "                         memory and in --index (8 bytes per shingle; no threads); give the\n"
-    "                         same --verify on every run with one --index\n"
-    "  --index FILE           load FILE if it exists, dedup against it, save the updated index\n"
-    "                         (a loaded index keeps the threshold and bands it was built with;\n"
-    "                         --num-perm/--ngram/--chars/--seed must match it)\n"
-    "  --report FILE          JSONL of removed documents: {\"id\":..,\"kept\":..,\"jaccard\":..}\n"
-    "                         (ids: the \"id\" member as written, else the input line number;\n"
-    "                         jaccard: with the best-matching earlier document, estimated or\n"
-    "                         exact as --verify says; 1 for --exact-only)\n"
+    "  --bands B --rows R     LSH bands x rows.  Default in cluster mode: the most rows for which\n"
+    "                         a pair at threshold + 0.05 is a candidate with probability >= 0.99;\n"
+    "                         at 0.8 with 128 permutations 16x8, whose S-curve\n"
+    "                         P(candidate) = 1 - (1 - J^8)^16 is:\n"
+    "                           J  0.50   0.60   0.70   0.75   0.80   0.85   0.90   0.95\n"
+    "                           P  0.061  0.237  0.613  0.815  0.947  0.994  1.000  1.000\n"
+    "  --verify MODE          how a candidate pair is confirmed (>= threshold):\n"
+    "                         exact (cluster default): exact Jaccard of the two shingle sets;\n"
+    "                         estimate (streaming default): the signatures' estimated Jaccard\n"
+    "                         (standard error ~0.03 at 0.8 with 128 permutations, so pairs near\n"
+    "                         the threshold go either way); none (cluster mode): every candidate\n"
+    "                         pair is a duplicate (datatrove's rule)\n"
+    "  --index FILE           streaming mode only (implies --streaming): load FILE if it exists,\n"
+    "                         dedup against it, save the updated index (a loaded index keeps the\n"
+    "                         threshold and bands it was built with; --num-perm/--ngram/--chars/\n"
+    "                         --seed must match it)\n"
+    "  --report FILE          JSONL, one line per removed document in input order. Cluster mode:\n"
+    "                         {\"id\":..,\"kept\":..,\"linked\":..,\"jaccard\":..,\"cluster_size\":..}:\n"
+    "                         kept = the cluster's kept document, linked + jaccard = the verified\n"
+    "                         pair with the highest Jaccard that tied this document into its\n"
+    "                         cluster (1 for an exact copy).  Streaming: {\"id\":..,\"kept\":..,\n"
+    "                         \"jaccard\":..} with the best-matching earlier document.  Ids: the\n"
+    "                         \"id\" member as written, else the input line number.\n"
     "  --threads N            signature threads per batch (0 = one per CPU, default 1)\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE      write here instead of standard output\n"
-    "  -q, --quiet            no summary line\n";
+    "  -q, --quiet            no summary line\n"
+    "\n"
+    "The summary line gives the removed documents, the clusters by size (2, 3, 4-5, 6-10, 11-100,\n"
+    ">100 members) and the largest, the candidate pairs verified, and the job's peak memory.\n";
 
 typedef struct exact_slot { uint8_t h[16]; char *id; int used; } exact_slot;
 
@@ -211,7 +245,8 @@ int cmd_dedup(int argc, char **argv) {
     llmd_minhash_options_init(&mo);
     llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
     const char *index_path = NULL, *report_path = NULL;
-    int rc = 0;
+    int rc = 0, verify = -1;
+    bool streaming = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         uint64_t u;
@@ -220,16 +255,19 @@ int cmd_dedup(int argc, char **argv) {
         if (r > 0) continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage_text, stdout);
+            fputs(usage_options, stdout);
             goto out;
         } else if (strcmp(a, "--exact-only") == 0) x.exact_only = true;
+        else if (strcmp(a, "--streaming") == 0) streaming = true;
         else if (strcmp(a, "--normalize") == 0) x.normalize = true;
         else if (strcmp(a, "--chars") == 0) mo.shingle_mode = LLMD_SHINGLE_CHARS;
         else if (strcmp(a, "--verify") == 0) {
             if (cli_need_value(argc, argv, &i, &v)) { rc = 2; goto out; }
-            if (strcmp(v, "exact") == 0) lo.verify_exact = 1;
-            else if (strcmp(v, "estimate") == 0) lo.verify_exact = 0;
+            if (strcmp(v, "exact") == 0) verify = LLMD_VERIFY_EXACT;
+            else if (strcmp(v, "estimate") == 0) verify = LLMD_VERIFY_ESTIMATE;
+            else if (strcmp(v, "none") == 0) verify = LLMD_VERIFY_NONE;
             else {
-                fprintf(stderr, "llmdata dedup: --verify expects 'estimate' or 'exact', got '%s'\n", v);
+                fprintf(stderr, "llmdata dedup: --verify expects 'exact', 'estimate' or 'none', got '%s'\n", v);
                 rc = 2;
                 goto out;
             }
@@ -271,6 +309,33 @@ int cmd_dedup(int argc, char **argv) {
         rc = 2;
         goto out;
     }
+    if (index_path) streaming = true;  /* an index is a one-pass, incremental thing */
+    if (!x.exact_only && !streaming) {
+        if (cli_check_common_outputs("dedup", &c)) {  /* -o/--report never name an input */
+            rc = 1;
+            goto out;
+        }
+        dedup_cluster_args ca;
+        memset(&ca, 0, sizeof ca);
+        ca.common = &c;
+        ca.minhash = mo;
+        llmd_dedup_cluster_options co = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+        co.threshold = lo.threshold;
+        co.bands = lo.bands;
+        co.rows = lo.rows;
+        co.verify = verify < 0 ? LLMD_VERIFY_EXACT : verify;
+        ca.cluster = co;
+        ca.threads = x.threads;
+        ca.report_path = report_path;
+        rc = dedup_cluster_run(&ca);
+        goto out;
+    }
+    if (verify == LLMD_VERIFY_NONE) {
+        fprintf(stderr, "llmdata dedup: --verify none is for cluster mode, not with --streaming/--index\n");
+        rc = 2;
+        goto out;
+    }
+    lo.verify_exact = verify == LLMD_VERIFY_EXACT;
     llmd_status st;
     if (!x.exact_only) {
         if ((st = llmd_minhasher_new(&x.mh, &mo)) != LLMD_OK) {

@@ -25,7 +25,18 @@
  *   clean           clean text (default 1); redact: PII redaction (default 1);
  *   pii_types       comma list of PII types (text.h llmd_pii_parse_types; default all)
  *   exact_dedup     drop exact duplicates of the cleaned text (default 1)
- *   near_dedup      drop near duplicates, MinHash LSH (default 1); near_threshold (default 0.8)
+ *   near_dedup      drop near duplicates, MinHash LSH (default 1); near_threshold (default 0.8).
+ *                   Whole-corpus clusters (dedup.h "Clusters": 16x8 bands, exact verification, one
+ *                   document kept per cluster, the first in input order): the cleaned documents are
+ *                   spooled (zstd level 1, a file in the staging directory unlinked at once, so it
+ *                   never shows and needs no cleanup) while every input is read once through the
+ *                   filter/clean stages; after the last input the clusters are built and the spool
+ *                   is read back (once more for the candidates' shingle sets) into tokenize and pack.
+ *                   Disk: the compressed cleaned text (~1/3 of it); memory ~200 bytes per
+ *                   document; the report's dedup stage gives "near_clusters" (sizes, spool bytes).
+ *   near_streaming  1: one-pass near dedup instead (llmd_lsh_index, datasketch's bands, estimated
+ *                   Jaccard): no spool, but order-dependent -- a copy, copy, base chain keeps both
+ *                   copies (default 0)
  *   skip_bad        skip malformed lines / documents without the field (default 0: fail)
  *   overwrite       replace an existing non-empty `out` (default 0: LLMD_ERR_CONFLICT).  Even then
  *                   only a directory holding nothing but the files an earlier run listed in its

@@ -18,6 +18,7 @@ typedef struct llmd_pl_settings {
     uint64_t threads, batch, min_bytes, max_bytes;
     int filter, c4, gopher, clean, redact, exact, near, skip_bad, overwrite;
     double near_threshold;
+    int near_streaming;   /* 1: one-pass near dedup (llmd_lsh_index); 0 (default): whole-corpus clusters */
 } llmd_pl_settings;
 
 struct llmd_pipeline {
@@ -68,5 +69,21 @@ llmd_status llmd_pl_outdir_add(llmd_pl_outdir *o, const char *name, uint64_t byt
 llmd_status llmd_pl_outdir_publish(llmd_pl_outdir *o, const char *run_id, bool overwrite);
 /* Removes the staging directory if not published; frees. */
 void llmd_pl_outdir_close(llmd_pl_outdir *o);
+
+/* Near dedup in cluster mode (near.c): cleaned documents go to an llmd_dedup_clusters job (defaults:
+ * 16x8 bands, exact verification) and to a zstd spool (a file created in `dir` and unlinked at once);
+ * after the last batch, _finish verifies and builds the clusters (reading the spool once for the
+ * candidates' shingle sets) and _next hands back every spooled document in order with its verdict. */
+typedef struct llmd_pl_near llmd_pl_near;
+struct llmd_dedup_cluster_stats;
+llmd_status llmd_pl_near_open(llmd_pl_near **out, const char *dir, double threshold);
+void llmd_pl_near_close(llmd_pl_near *x);
+llmd_status llmd_pl_near_add(llmd_pl_near *x, const char *const *texts, const size_t *lens, size_t n,
+                             unsigned threads);
+llmd_status llmd_pl_near_finish(llmd_pl_near *x);
+/* The next document (*text NULL at the end; valid until the next call) and whether it is kept. */
+llmd_status llmd_pl_near_next(llmd_pl_near *x, const char **text, size_t *len, int *keep);
+void llmd_pl_near_stats(const llmd_pl_near *x, struct llmd_dedup_cluster_stats *s, uint64_t *spool_bytes,
+                        uint64_t *raw_bytes);
 
 #endif

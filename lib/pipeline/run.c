@@ -31,6 +31,7 @@ typedef struct run {
     llmd_exact_set *exact;
     llmd_minhasher *mh;
     llmd_lsh_index *lsh;
+    llmd_pl_near *near;     /* near dedup in cluster mode (the default) */
     llmd_pl_tok tok;
     llmd_packer *packer;
     llmd_shard_writer *writer;
@@ -174,6 +175,11 @@ static llmd_status exact_dedup(run *r, size_t *n, unsigned char *keep) {
 
 static llmd_status near_dedup(run *r, size_t *n, unsigned char *keep) {
     if (*n == 0) return LLMD_OK;
+    if (r->near != NULL) {  /* cluster mode: held back (spooled) until every document is in */
+        llmd_status st = llmd_pl_near_add(r->near, r->texts, r->lens, *n, (unsigned)r->s->threads);
+        *n = 0;
+        return st;
+    }
     uint32_t P = llmd_minhasher_num_perm(r->mh);
     llmd_status st = llmd_minhash_batch(r->mh, r->texts, r->lens, *n, (unsigned)r->s->threads, r->sigs, NULL);
     for (size_t i = 0; i < *n && st == LLMD_OK; i++) {
@@ -192,7 +198,7 @@ static llmd_status near_dedup(run *r, size_t *n, unsigned char *keep) {
 
 static llmd_status dedup_stage(run *r, size_t *n, unsigned char *keep) {
     llmd_status st = r->exact != NULL ? exact_dedup(r, n, keep) : LLMD_OK;
-    if (st == LLMD_OK && r->lsh != NULL) st = near_dedup(r, n, keep);
+    if (st == LLMD_OK && (r->lsh != NULL || r->near != NULL)) st = near_dedup(r, n, keep);
     return st;
 }
 
@@ -248,7 +254,8 @@ static llmd_status run_stage(run *r, const stage_def *d, size_t *n, unsigned cha
     return LLMD_OK;
 }
 
-static llmd_status process_batch(run *r) {
+/* Runs the batch through the stages from batch_stages[first] on. */
+static llmd_status process_batch_from(run *r, size_t first) {
     size_t n = r->n;
     if (n == 0) return LLMD_OK;
     for (size_t i = 0; i < n; i++) {
@@ -257,7 +264,7 @@ static llmd_status process_batch(run *r) {
     }
     unsigned char *keep = llmd_malloc(n);
     llmd_status st = keep != NULL ? LLMD_OK : llmd_fail_nomem("pipeline batch");
-    for (size_t k = 0; k < sizeof batch_stages / sizeof batch_stages[0] && st == LLMD_OK; k++)
+    for (size_t k = first; k < sizeof batch_stages / sizeof batch_stages[0] && st == LLMD_OK; k++)
         if (stage_on(r, &batch_stages[k])) st = run_stage(r, &batch_stages[k], &n, keep);
     if (r->have_fres)
         for (size_t i = 0; i < r->n; i++) llmd_free(r->fres[i].text);
@@ -267,6 +274,43 @@ static llmd_status process_batch(run *r) {
     llmd_free(keep);
     r->n = 0;
     llmd_buf_reset(&r->arena);
+    return st;
+}
+
+static llmd_status process_batch(run *r) { return process_batch_from(r, 0); }
+
+/* Cluster mode, after the last input: verify and cluster, then the spooled documents again, the
+ * kept ones through the stages after dedup.  The dedup stage's time includes this (not the
+ * tokenize/pack time of the batches it hands on). */
+static llmd_status release_near(run *r) {
+    size_t after = 0;
+    while (batch_stages[after].id != S_DEDUP) after++;
+    after++;
+    stage *g = &r->st[S_DEDUP];
+    double t = now();
+    llmd_status st = llmd_pl_near_finish(r->near);
+    g->secs += now() - t;
+    for (;;) {
+        const char *text;
+        size_t len;
+        int keep;
+        t = now();
+        if (st == LLMD_OK) st = llmd_pl_near_next(r->near, &text, &len, &keep);
+        g->secs += now() - t;
+        if (st != LLMD_OK || text == NULL) break;
+        if (!keep) {
+            r->near_dupes++;
+            continue;
+        }
+        g->docs_out++;
+        g->bytes_out += len;
+        r->toffs[r->n] = r->arena.len;
+        if ((st = llmd_buf_append(&r->arena, text, len)) != LLMD_OK) break;
+        r->n++;
+        r->toffs[r->n] = r->arena.len;
+        if (r->n == r->s->batch && (st = process_batch_from(r, after)) != LLMD_OK) break;
+    }
+    if (st == LLMD_OK) st = process_batch_from(r, after);
     return st;
 }
 
@@ -328,6 +372,7 @@ static llmd_status read_inputs(run *r) {
         llmd_reader_free(rd);
     }
     if (st == LLMD_OK) st = process_batch(r);
+    if (st == LLMD_OK && r->near != NULL) st = release_near(r);
     if (st == LLMD_OK && r->p->progress) { /* a last call when everything is read */
         llmd_pack_stats ps;
         llmd_packer_stats(r->packer, &ps);
@@ -415,11 +460,34 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
             if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
         }
         if (st == LLMD_OK && k == S_DEDUP) {
-            st = llmd_buf_printf(j, ",\"exact_duplicates\":%llu,\"near_duplicates\":%llu",
-                                 (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes);
+            st = llmd_buf_printf(j, ",\"exact_duplicates\":%llu,\"near_duplicates\":%llu,\"near_mode\":\"%s\"",
+                                 (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes,
+                                 r->near != NULL ? "cluster" : r->lsh != NULL ? "streaming" : "off");
             if (st == LLMD_OK)
-                st = llmd_buf_printf(tx, "            exact duplicates %llu, near duplicates %llu\n",
-                                     (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes);
+                st = llmd_buf_printf(tx, "            exact duplicates %llu, near duplicates %llu (%s)\n",
+                                     (unsigned long long)r->exact_dupes, (unsigned long long)r->near_dupes,
+                                     r->near != NULL ? "whole-corpus clusters" : "streaming");
+            if (st == LLMD_OK && r->near != NULL) {
+                llmd_dedup_cluster_stats cs;
+                uint64_t spool, raw;
+                llmd_pl_near_stats(r->near, &cs, &spool, &raw);
+                st = llmd_buf_printf(j, ",\"near_clusters\":{\"clusters\":%llu,\"largest\":%llu,\"sizes\":{\"2\":%llu,"
+                                        "\"3\":%llu,\"4-5\":%llu,\"6-10\":%llu,\"11-100\":%llu,\">100\":%llu},"
+                                        "\"candidates\":%llu,\"pairs_verified\":%llu,\"peak_bytes\":%llu,"
+                                        "\"spool_bytes\":%llu,\"spooled_text_bytes\":%llu}",
+                                     (unsigned long long)cs.clusters, (unsigned long long)cs.largest,
+                                     (unsigned long long)cs.size_hist[0], (unsigned long long)cs.size_hist[1],
+                                     (unsigned long long)cs.size_hist[2], (unsigned long long)cs.size_hist[3],
+                                     (unsigned long long)cs.size_hist[4], (unsigned long long)cs.size_hist[5],
+                                     (unsigned long long)cs.candidates, (unsigned long long)cs.pairs_verified,
+                                     (unsigned long long)cs.peak_bytes, (unsigned long long)spool,
+                                     (unsigned long long)raw);
+                if (st == LLMD_OK)
+                    st = llmd_buf_printf(tx, "            clusters %llu (largest %llu), spool %.1f MB for %.1f MB of "
+                                             "text, job peak %.1f MB\n",
+                                         (unsigned long long)cs.clusters, (unsigned long long)cs.largest,
+                                         (double)spool / 1e6, (double)raw / 1e6, (double)cs.peak_bytes / 1e6);
+            }
         }
         if (st == LLMD_OK && k == S_PACK) {
             double eff = ps->windows ? (double)ps->tokens_out / ((double)ps->windows * s->seq_len) : 0;
@@ -460,6 +528,7 @@ static void run_free(run *r) {
     llmd_exact_set_free(r->exact);
     llmd_minhasher_free(r->mh);
     llmd_lsh_index_free(r->lsh);
+    llmd_pl_near_close(r->near);
     llmd_pl_tok_close(&r->tok);
     llmd_packer_free(r->packer);
     llmd_shard_writer_free(r->writer);
@@ -501,14 +570,14 @@ static llmd_status setup(run *r) {
         if ((st = llmd_redactor_new(&r->red, &ro)) != LLMD_OK) return st;
     }
     if (s->exact && (st = llmd_exact_set_new(&r->exact, NULL)) != LLMD_OK) return st;
-    if (s->near) {
+    if (s->near && s->near_streaming) {
         llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
         lo.threshold = s->near_threshold;
         if ((st = llmd_minhasher_new(&r->mh, NULL)) != LLMD_OK) return st;
         if ((st = llmd_lsh_index_new(&r->lsh, NULL, &lo)) != LLMD_OK) return st;
     }
     r->clean_on = (s->clean || r->red != NULL) ? r : NULL;
-    r->dedup_on = (r->exact != NULL || r->lsh != NULL) ? r : NULL;
+    r->dedup_on = (r->exact != NULL || r->lsh != NULL || (s->near && !s->near_streaming)) ? r : NULL;
     if ((st = llmd_json_doc_new(&r->doc)) != LLMD_OK) return st;
     if ((st = ensure_batch(r, (size_t)s->batch)) != LLMD_OK) return st;
     llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
@@ -530,6 +599,9 @@ static llmd_status setup(run *r) {
     st = llmd_pl_outdir_open(&r->outdir, s->out, s->overwrite != 0, reads, r->p->n_inputs + 2);
     llmd_free(reads);
     if (st != LLMD_OK) return st;
+    /* cluster-mode near dedup spools into the staging directory (the file is unlinked at once) */
+    if (s->near && !s->near_streaming && (st = llmd_pl_near_open(&r->near, r->outdir.stage, s->near_threshold)) != LLMD_OK)
+        return st;
     llmd_buf b = LLMD_BUF_INIT;
     if (llmd_buf_printf(&b, "%s/data", r->outdir.stage) != LLMD_OK) return llmd_fail_nomem("the output name");
     r->prefix = llmd_buf_detach(&b, NULL);

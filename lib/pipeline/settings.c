@@ -34,6 +34,7 @@ static const key_def keys[] = {
     K("redact", T_BOOL, redact),            K("exact_dedup", T_BOOL, exact),
     K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
     K("near_threshold", T_DOUBLE, near_threshold), K("overwrite", T_BOOL, overwrite),
+    K("near_streaming", T_BOOL, near_streaming),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {

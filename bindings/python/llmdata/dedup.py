@@ -1,5 +1,6 @@
 """Dedup (llmdata/dedup.h) through ctypes: exact hashes and set, repeated lines, MinHash
-signatures (numpy uint32 arrays), LSH band keys and the persistent near-duplicate index.
+signatures (numpy uint32 arrays), LSH band keys, the persistent near-duplicate index, and
+whole-corpus clusters (DedupClusters, UnionFind, candidate_pairs, dedup_texts).
 
 >>> import llmdata
 >>> h = llmdata.MinHasher()                      # 128 perms, word 5-grams, seed 1
@@ -20,10 +21,11 @@ import ctypes
 
 import numpy as np
 
-from ._lib import check, fn, to_bytes
+from ._lib import Handle, check, fn, to_bytes
 
 __all__ = ["MinHasher", "LshIndex", "LshMatch", "ExactSet", "LineDedup", "exact_hash", "fold_text",
-           "jaccard", "lsh_optimal_params", "band_keys", "BAND_KEY_SIZE"]
+           "jaccard", "lsh_optimal_params", "band_keys", "BAND_KEY_SIZE", "UnionFind", "candidate_pairs",
+           "dedup_default_bands", "DedupClusters", "DedupVerdict", "dedup_texts"]
 
 BAND_KEY_SIZE = 12
 _u8p = ctypes.POINTER(ctypes.c_uint8)
@@ -353,3 +355,232 @@ class LineDedup:
         finally:
             _f("llmd_free", None, _vp)(out)
         return (r if isinstance(text, (bytes, bytearray, memoryview)) else r.decode("utf-8")), rm.value
+
+
+# ---- whole-corpus clusters (llmd_dedup_clusters, llmd_union_find, llmd_lsh_candidate_pairs) ----
+
+_u64p = ctypes.POINTER(ctypes.c_uint64)
+_VERIFY = {"exact": 0, "estimate": 1, "none": 2}
+
+
+class _ClusterOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("threshold", ctypes.c_double), ("bands", ctypes.c_uint32),
+                ("rows", ctypes.c_uint32), ("verify", ctypes.c_int)]
+
+
+class _Verdict(ctypes.Structure):
+    _fields_ = [("keep", ctypes.c_int), ("representative", ctypes.c_uint64), ("cluster_size", ctypes.c_uint64),
+                ("linked", ctypes.c_uint64), ("jaccard", ctypes.c_double), ("check", ctypes.c_uint64)]
+
+
+class _ClusterStats(ctypes.Structure):
+    _fields_ = [("docs", ctypes.c_uint64), ("clusters", ctypes.c_uint64), ("removed", ctypes.c_uint64),
+                ("exact_joined", ctypes.c_uint64), ("candidates", ctypes.c_uint64),
+                ("pairs_verified", ctypes.c_uint64), ("pairs_passed", ctypes.c_uint64), ("largest", ctypes.c_uint64),
+                ("size_hist", ctypes.c_uint64 * 6), ("peak_bytes", ctypes.c_uint64),
+                ("shingle_bytes", ctypes.c_uint64)]
+
+
+DedupVerdict = collections.namedtuple("DedupVerdict", "keep representative cluster_size linked jaccard check")
+DedupVerdict.__doc__ = """One document's verdict: keep (bool), representative (the cluster's kept document),
+cluster_size, linked (the other document of its highest-Jaccard verified pair, or None), jaccard
+(that pair's Jaccard, 1.0 for an exact copy, 0.0 without a link), check (the value given to add)."""
+
+
+class UnionFind(Handle):
+    """Union-find over 0..n-1; every set's root is its smallest member (whatever the union order)."""
+
+    def __init__(self, n):
+        h = _vp()
+        check(_f("llmd_union_find_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64)(ctypes.byref(h), n))
+        self._h = h
+
+    def _release(self, h):
+        _f("llmd_union_find_free", None, _vp)(h)
+
+    def __len__(self):
+        return _f("llmd_union_find_size", ctypes.c_uint64, _vp)(self._h)
+
+    def union(self, a, b):
+        """Joins a's and b's sets; True if they were apart."""
+        m = ctypes.c_int()
+        check(_f("llmd_union_find_union", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.c_uint64,
+                 ctypes.POINTER(ctypes.c_int))(self._h, a, b, ctypes.byref(m)))
+        return bool(m.value)
+
+    def union_pairs(self, pairs):
+        """Joins every (a, b) row of an (n, 2) array."""
+        p = np.ascontiguousarray(pairs, dtype=np.uint64).reshape(-1, 2)
+        check(_f("llmd_union_find_union_pairs", ctypes.c_int, _vp, _u64p, _sz)(
+            self._h, p.ctypes.data_as(_u64p), p.shape[0]))
+
+    def find(self, a):
+        r = _f("llmd_union_find_find", ctypes.c_uint64, _vp, ctypes.c_uint64)(self._h, a)
+        if r == 2 ** 64 - 1:
+            raise IndexError(f"element {a} out of range")
+        return r
+
+    def roots(self):
+        """numpy uint64 array: the root of every element."""
+        return np.array([self.find(i) for i in range(len(self))], dtype=np.uint64)
+
+
+def candidate_pairs(keys, bands, skip=None):
+    """Candidate pairs from band keys: keys is a bytes-like of n_docs * bands * 12 bytes, document
+    major (each document's band_keys() joined), or a list of such per-document lists.  Returns an
+    (n, 2) uint64 array of (first document of a bucket, other member), sorted and distinct."""
+    if isinstance(keys, (list, tuple)):
+        keys = b"".join(b"".join(k) if isinstance(k, (list, tuple)) else bytes(k) for k in keys)
+    raw = bytes(keys)
+    per = bands * BAND_KEY_SIZE
+    if bands <= 0 or len(raw) % per:
+        raise ValueError(f"keys must be a multiple of bands * {BAND_KEY_SIZE} bytes")
+    n = len(raw) // per
+    sk = None
+    if skip is not None:
+        sk_arr = np.ascontiguousarray(skip, dtype=np.uint8)
+        if sk_arr.shape != (n,):
+            raise ValueError(f"skip must have {n} entries")
+        sk = sk_arr.ctypes.data_as(_u8p)
+    out = ctypes.POINTER(ctypes.c_uint64)()
+    cnt = _sz()
+    buf = (ctypes.c_uint8 * max(len(raw), 1)).from_buffer_copy(raw if raw else b"\0")
+    check(_f("llmd_lsh_candidate_pairs", ctypes.c_int, _u8p, ctypes.c_uint64, ctypes.c_uint32, _u8p,
+             ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
+        buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
+    try:
+        if cnt.value == 0:
+            return np.empty((0, 2), dtype=np.uint64)
+        return np.ctypeslib.as_array(out, shape=(cnt.value * 2,)).copy().reshape(-1, 2)
+    finally:
+        if out:
+            _f("llmd_free", None, _vp)(ctypes.cast(out, _vp))
+
+
+def dedup_default_bands(threshold=0.8, num_perm=128):
+    """The cluster job's default (bands, rows): the most rows for which a pair at threshold + 0.05
+    is a candidate with probability >= 0.99 (16 x 8 at 0.8 / 128)."""
+    b, r = ctypes.c_uint32(), ctypes.c_uint32()
+    check(_f("llmd_dedup_default_bands", ctypes.c_int, ctypes.c_double, ctypes.c_uint32,
+             ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32))(
+        threshold, num_perm, ctypes.byref(b), ctypes.byref(r)))
+    return b.value, r.value
+
+
+class DedupClusters(Handle):
+    """Whole-corpus near-duplicate clusters, the two-pass flow of include/llmdata/dedup.h:
+
+        job = DedupClusters(hasher)                 # threshold 0.8, 16x8, exact verification
+        for text in corpus: job.add(hasher.signature(text), exact_hash(text))   # pass 1
+        job.candidates()
+        for doc, text in enumerate(corpus):                                      # pass 2
+            if job.needs_shingles(doc): job.set_shingles(doc, hasher.shingles(text)[1])
+        job.finish()
+        keep = job.keep_mask()                                                   # pass 3
+
+    verify: "exact" (default; needs pass 2), "estimate" or "none".  Signatures may be computed
+    anywhere (e.g. Dask workers) with a MinHasher of the same parameters; documents are numbered in
+    the order they are added.  One thread at a time."""
+
+    def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, verify="exact"):
+        if verify not in _VERIFY:
+            raise ValueError(f"verify must be one of {sorted(_VERIFY)}, got {verify!r}")
+        hasher = hasher or MinHasher()
+        o = _ClusterOptions(1, threshold, bands, rows, _VERIFY[verify])
+        h = _vp()
+        check(_f("llmd_dedup_clusters_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
+                 ctypes.POINTER(_ClusterOptions))(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
+        self._h = h
+        self.num_perm = hasher.num_perm
+        self.verify = verify
+
+    def _release(self, h):
+        _f("llmd_dedup_clusters_free", None, _vp)(h)
+
+    @property
+    def bands(self):
+        return _f("llmd_dedup_clusters_bands", ctypes.c_uint32, _vp)(self._h)
+
+    @property
+    def rows(self):
+        return _f("llmd_dedup_clusters_rows", ctypes.c_uint32, _vp)(self._h)
+
+    def __len__(self):
+        return _f("llmd_dedup_clusters_count", ctypes.c_uint64, _vp)(self._h)
+
+    def add(self, sig, exact_hash=None, priority=0, check_value=0):
+        """Pass 1: adds a document (signature, optional 16-byte exact hash, priority: lower is kept
+        first); returns its number."""
+        s = _sig(sig, self.num_perm)
+        if exact_hash is not None and len(exact_hash) != 16:
+            raise ValueError("exact_hash must be 16 bytes")
+        d = ctypes.c_uint64()
+        check(_f("llmd_dedup_clusters_add", ctypes.c_int, _vp, _u32p, _cp, ctypes.c_uint64, ctypes.c_uint64,
+                 ctypes.POINTER(ctypes.c_uint64))(self._h, _u32(s), bytes(exact_hash) if exact_hash is not None
+                                                  else None, priority, check_value, ctypes.byref(d)))
+        return d.value
+
+    def add_batch(self, sigs, exact_hashes=None, priorities=None):
+        """Adds the rows of an (n, num_perm) signature array; exact_hashes: n 16-byte values or
+        None; priorities: n integers or None.  Returns the first document number."""
+        a = np.ascontiguousarray(sigs, dtype=np.uint32).reshape(-1, self.num_perm)
+        first = len(self)
+        for i in range(a.shape[0]):
+            self.add(a[i], None if exact_hashes is None else exact_hashes[i],
+                     0 if priorities is None else int(priorities[i]))
+        return first
+
+    def candidates(self):
+        """Ends pass 1; returns the number of documents that share a band key with another."""
+        n = ctypes.c_uint64()
+        check(_f("llmd_dedup_clusters_candidates", ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_uint64))(
+            self._h, ctypes.byref(n)))
+        return n.value
+
+    def needs_shingles(self, doc):
+        return bool(_f("llmd_dedup_clusters_needs_shingles", ctypes.c_int, _vp, ctypes.c_uint64)(self._h, doc))
+
+    def set_shingles(self, doc, shingles):
+        """Pass 2: a candidate's shingle set (MinHasher.shingles(text)[1])."""
+        sh = np.ascontiguousarray(shingles, dtype=np.uint64)
+        check(_f("llmd_dedup_clusters_set_shingles", ctypes.c_int, _vp, ctypes.c_uint64, _u64p, _sz)(
+            self._h, doc, sh.ctypes.data_as(_u64p), sh.shape[0]))
+
+    def finish(self):
+        """Verifies the candidate pairs and builds the clusters."""
+        check(_f("llmd_dedup_clusters_finish", ctypes.c_int, _vp)(self._h))
+
+    def result(self, doc):
+        v = _Verdict()
+        check(_f("llmd_dedup_clusters_result", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.POINTER(_Verdict))(
+            self._h, doc, ctypes.byref(v)))
+        return DedupVerdict(bool(v.keep), v.representative, v.cluster_size,
+                            None if v.linked == 2 ** 64 - 1 else v.linked, v.jaccard, v.check)
+
+    def keep_mask(self):
+        """numpy bool array: True for each cluster's kept document."""
+        return np.array([self.result(d).keep for d in range(len(self))], dtype=bool)
+
+    def stats(self):
+        s = _ClusterStats()
+        check(_f("llmd_dedup_clusters_stats", ctypes.c_int, _vp, ctypes.POINTER(_ClusterStats))(
+            self._h, ctypes.byref(s)))
+        d = {k: getattr(s, k) for k, _ in _ClusterStats._fields_ if k != "size_hist"}
+        d["size_hist"] = dict(zip(("2", "3", "4-5", "6-10", "11-100", ">100"), list(s.size_hist)))
+        return d
+
+
+def dedup_texts(texts, hasher=None, threshold=0.8, verify="exact", priorities=None, threads=0):
+    """Whole-corpus dedup of a list of texts in memory; returns a list of DedupVerdict (one per
+    text, in order).  priorities: lower is kept first (default: the first in the list)."""
+    hasher = hasher or MinHasher()
+    job = DedupClusters(hasher, threshold=threshold, verify=verify)
+    sigs = hasher.signatures(texts, threads=threads)
+    for i, t in enumerate(texts):
+        job.add(sigs[i], exact_hash(t), 0 if priorities is None else int(priorities[i]), i)
+    if job.candidates() and verify == "exact":
+        for i, t in enumerate(texts):
+            if job.needs_shingles(i):
+                job.set_shingles(i, hasher.shingles(t)[1])
+    job.finish()
+    return [job.result(i) for i in range(len(texts))]

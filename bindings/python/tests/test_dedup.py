@@ -171,3 +171,90 @@ class TestExact(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestClusters(unittest.TestCase):
+    """Whole-corpus clusters: hand-worked chain (as tests/cli/test_dedup.sh section 7), union-find,
+    candidate pairs, and the bundled cluster set scored against its truth."""
+
+    def chain(self):
+        w = " ".join("w%d" % i for i in range(1, 20))
+        # c1: w20 replaced (J 15/17 with the base), c2: w1 replaced (15/17), c1 vs c2: 14/18
+        return [w + " zzz", "yyy " + w[3:] + " w20", w + " w20", "an unrelated document about something else entirely"]
+
+    def test_chain_any_order(self):
+        texts = self.chain()
+        v = llmdata.dedup_texts(texts)
+        self.assertEqual([x.keep for x in v], [True, False, False, True])
+        self.assertEqual((v[1].representative, v[1].linked), (0, 2))
+        self.assertAlmostEqual(v[1].jaccard, 15 / 17, places=6)
+        self.assertEqual((v[2].linked, v[2].cluster_size), (0, 3))
+        for order in ([2, 0, 1, 3], [1, 2, 0, 3], [3, 2, 1, 0]):
+            r = llmdata.dedup_texts([texts[i] for i in order])
+            self.assertEqual(sum(x.keep for x in r), 2)
+        # priorities: the base (lowest priority value) is the one kept
+        r = llmdata.dedup_texts(texts, priorities=[5, 5, 1, 0])
+        self.assertEqual([x.keep for x in r], [False, False, True, True])
+
+    def test_job_steps_and_stats(self):
+        h = llmdata.MinHasher()
+        texts = self.chain() + [self.chain()[3]]  # an exact copy of the unrelated text
+        job = llmdata.DedupClusters(h)
+        self.assertEqual((job.bands, job.rows), (16, 8))
+        self.assertEqual(llmdata.dedup_default_bands(0.8, 128), (16, 8))
+        for t in texts:
+            job.add(h.signature(t), llmdata.exact_hash(t))
+        self.assertEqual(job.candidates(), 3)
+        self.assertEqual([job.needs_shingles(d) for d in range(5)], [True, True, True, False, False])
+        with self.assertRaises(llmdata.LlmdError):
+            job.finish()  # candidates without their shingle sets
+        for d in range(3):
+            job.set_shingles(d, h.shingles(texts[d])[1])
+        job.finish()
+        self.assertEqual(list(job.keep_mask()), [True, False, False, True, False])
+        st = job.stats()
+        self.assertEqual((st["docs"], st["clusters"], st["removed"], st["exact_joined"]), (5, 2, 3, 1))
+        self.assertEqual(st["size_hist"]["2"], 1)
+        self.assertEqual(st["size_hist"]["3"], 1)
+        r = job.result(4)
+        self.assertEqual((r.keep, r.representative, r.linked, r.jaccard), (False, 3, 3, 1.0))
+
+    def test_union_find_and_pairs(self):
+        uf = llmdata.UnionFind(6)
+        self.assertTrue(uf.union(4, 2))
+        self.assertTrue(uf.union(5, 4))
+        self.assertFalse(uf.union(2, 5))
+        uf.union_pairs([[3, 1], [2, 3]])
+        self.assertEqual(list(uf.roots()), [0, 1, 1, 1, 1, 1])
+        with self.assertRaises(IndexError):
+            uf.find(6)
+        # hand-made keys: band 0 shared by docs 0, 2, 4; band 1 by 3, 4
+        def key(band, h):
+            return band.to_bytes(4, "little") + h.to_bytes(8, "little")
+        keys = [[key(0, 7), key(1, 100)], [key(0, 101), key(1, 102)], [key(0, 7), key(1, 103)],
+                [key(0, 104), key(1, 9)], [key(0, 7), key(1, 9)]]
+        self.assertEqual(llmdata.candidate_pairs(keys, 2).tolist(), [[0, 2], [0, 4], [3, 4]])
+        self.assertEqual(llmdata.candidate_pairs(keys, 2, skip=[0, 0, 1, 0, 0]).tolist(), [[0, 4], [3, 4]])
+        # from real signatures: the chain's three documents share keys
+        h = llmdata.MinHasher()
+        ks = [llmdata.band_keys(h.signature(t), 16, 8) for t in self.chain()]
+        pairs = llmdata.candidate_pairs(ks, 16)
+        uf = llmdata.UnionFind(4)
+        uf.union_pairs(pairs)
+        self.assertEqual(list(uf.roots()), [0, 0, 0, 3])
+
+    def test_bundled_cluster_set(self):
+        path = os.path.join(HERE, "..", "..", "..", "tests", "data", "dedup", "clusters_small.tsv")
+        texts, clusters = [], []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                i, c, _, t = line.rstrip("\n").split("\t")
+                t = t.replace("\\\\", "\0").replace("\\n", "\n").replace("\\t", "\t").replace("\0", "\\")
+                texts.append(t)
+                clusters.append(c)
+        v = llmdata.dedup_texts(texts)
+        kept = {}
+        for x, c in zip(v, clusters):
+            kept[c] = kept.get(c, 0) + x.keep
+        # every true cluster keeps exactly one document (measured: precision = recall = 1)
+        self.assertEqual(sorted(set(kept.values())), [1])
