@@ -4,6 +4,7 @@
 #include "llmdata/common.h"
 #include "llmdata/io.h"
 #include "llmdata/text.h"
+#include "llmdata/langid.h"
 #include "llmdata/dedup.h"
 #include "llmdata/tokenizer.h"
 #include "llmdata/filter.h"
