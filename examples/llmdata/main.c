@@ -32,6 +32,9 @@ int cmd_pack(int argc, char **argv);
 #ifdef LLMD_HAVE_CMD_PIPELINE
 int cmd_pipeline(int argc, char **argv);
 #endif
+#ifdef LLMD_HAVE_CMD_DELTA
+int cmd_delta(int argc, char **argv);
+#endif
 
 static const command commands[] = {
 #ifdef LLMD_HAVE_CMD_CLEAN
@@ -54,6 +57,9 @@ static const command commands[] = {
 #endif
 #ifdef LLMD_HAVE_CMD_PIPELINE
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
+#endif
+#ifdef LLMD_HAVE_CMD_DELTA
+    {"delta", cmd_delta, "Delta Lake tables: files, create, append, remove, history, restore, vacuum"},
 #endif
     {NULL, NULL, NULL},
 };
