@@ -18,7 +18,8 @@ static const char *const delta_usage =
     "  history TABLE [--limit N]                          commits, newest first\n"
     "  restore TABLE --version V                          new version with the files of V\n"
     "  vacuum TABLE [--retention-hours H] [--dry-run] [--allow-short-retention]\n"
-    "  scan | checkpoint                                  need the Parquet module (not built in yet)\n";
+    "  checkpoint TABLE                                   checkpoint the latest version (V2 JSON tables)\n"
+    "  scan                                               needs the Parquet module (not built in yet)\n";
 
 static int print_owned(char *json) {
     int rc = puts(json) == EOF ? 1 : 0;
@@ -352,7 +353,18 @@ int cmd_delta(int argc, char **argv) {
     if (strcmp(sub, "history") == 0) return cmd_history(n, rest);
     if (strcmp(sub, "restore") == 0) return cmd_restore(n, rest);
     if (strcmp(sub, "vacuum") == 0) return cmd_vacuum(n, rest);
-    if (strcmp(sub, "scan") == 0 || strcmp(sub, "checkpoint") == 0)
+    if (strcmp(sub, "checkpoint") == 0) {
+        if (n != 1) return cli_usage(delta_usage);
+        llmd_delta_table *t;
+        if (open_table(rest[0], &t)) return 1;
+        int64_t v = -1;
+        llmd_status st = llmd_delta_checkpoint(t, &v);
+        llmd_delta_table_free(t);
+        if (st != LLMD_OK) return cli_lib_error(rest[0], st);
+        printf("{\"version\":%lld}\n", (long long)v);
+        return 0;
+    }
+    if (strcmp(sub, "scan") == 0)
         return cli_error("delta", "'%s' needs the Parquet module, which is not built into this llmdata yet", sub);
     return cli_usage(delta_usage);
 }

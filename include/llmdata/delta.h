@@ -245,6 +245,16 @@ LLMD_API llmd_status llmd_delta_txn_commit(llmd_delta_txn *txn, int64_t *version
  * re-adds what was removed; operation RESTORE).  *new_version receives the commit's version. */
 LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version, int64_t *new_version);
 
+/* Writes a checkpoint of the latest version and points `_last_checkpoint` at it; *version (optional)
+ * receives the version.  Tables with the v2Checkpoint feature (created with table property
+ * delta.checkpointPolicy=v2) get a JSON V2 checkpoint (checkpointMetadata, protocol, metaData, txn,
+ * domainMetadata, add with dataChange false, removes newer than delta.deletedFileRetentionDuration);
+ * such tables are also checkpointed automatically after each commit whose version is a multiple of
+ * delta.checkpointInterval (default 10).  Other tables need a classic Parquet checkpoint:
+ * LLMD_ERR_UNSUPPORTED until the Parquet module is linked in.  Checkpoint and _last_checkpoint are
+ * published atomically: a crash leaves the previous state. */
+LLMD_API llmd_status llmd_delta_checkpoint(llmd_delta_table *table, int64_t *version);
+
 typedef struct llmd_delta_vacuum_options {
     unsigned version;            /* LLMD_DELTA_VACUUM_OPTIONS_VERSION */
     double retention_hours;      /* default 168 (7 days); below 168 refused unless allow_short */

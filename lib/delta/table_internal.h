@@ -28,4 +28,8 @@ bool dl_ict_enabled(const cJSON *metadata, int64_t *enablement_version);
 llmd_status dl_commit_timestamps(llmd_delta_table *t, const dl_listing *l, const cJSON *latest_metadata,
                                  const dl_entry ***commits_out, int64_t **ts_out, size_t *n_out);
 
+bool dl_has_feature(const cJSON *protocol, const char *list, const char *feature);
+llmd_status dl_write_v2_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s);
+void dl_random_uuid(char out[37]);
+
 #endif

@@ -29,7 +29,7 @@ struct llmd_delta_txn {
 };
 
 /* ---- helpers --------------------------------------------------------------------------------------- */
-static void random_uuid(char out[37]) {
+void dl_random_uuid(char out[37]) {
     unsigned char b[16];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
@@ -86,7 +86,7 @@ static const char *config_of(const cJSON *metadata, const char *key) {
 static cJSON *commit_info(const char *operation, const cJSON *params, int64_t read_version, bool blind,
                           bool ict, int64_t ict_value, int64_t now) {
     char uuid[37];
-    random_uuid(uuid);
+    dl_random_uuid(uuid);
     cJSON *ci = cJSON_CreateObject();
     bool ok = ci != NULL;
     /* with inCommitTimestamp on, the protocol requires it to be the first field's value source:
@@ -124,17 +124,24 @@ llmd_status llmd_delta_table_create(llmd_delta_table *t, const llmd_delta_create
         ok = o.partition_columns[i] && cJSON_AddItemToArray(parts, cJSON_CreateString(o.partition_columns[i]));
     if (!ok) { st = llmd_fail_nomem("creating a Delta table"); goto done; }
     if ((st = dl_schema_check_partitions(schema, parts)) != LLMD_OK) goto done;
-    bool append_only = false;
+    bool append_only = false, v2_checkpoints = false;
     for (size_t i = 0; ok && i < o.n_config; i++) {
         if (!o.config_keys[i] || !o.config_values[i]) { st = llmd_fail(LLMD_ERR_INVALID_ARG, "table property %zu is NULL", i); goto done; }
         if (strcmp(o.config_keys[i], "delta.appendOnly") == 0) append_only = strcmp(o.config_values[i], "true") == 0;
+        if (strcmp(o.config_keys[i], "delta.checkpointPolicy") == 0) {
+            v2_checkpoints = strcmp(o.config_values[i], "v2") == 0;
+            if (!v2_checkpoints && strcmp(o.config_values[i], "classic") != 0) {
+                st = llmd_fail(LLMD_ERR_INVALID_ARG, "delta.checkpointPolicy must be classic or v2, not '%s'", o.config_values[i]);
+                goto done;
+            }
+        }
         cJSON_DeleteItemFromObjectCaseSensitive(conf, o.config_keys[i]);
         ok = cJSON_AddStringToObject(conf, o.config_keys[i], o.config_values[i]) != NULL;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(conf, "delta.enableInCommitTimestamps");
     ok = ok && cJSON_AddStringToObject(conf, "delta.enableInCommitTimestamps", "true");
     char uuid[37];
-    random_uuid(uuid);
+    dl_random_uuid(uuid);
     int64_t now = dl_now_ms();
     char *schema_str = dl_print(schema);
     ok = ok && schema_str;
@@ -150,9 +157,14 @@ llmd_status llmd_delta_table_create(llmd_delta_table *t, const llmd_delta_create
     ok = ok && cJSON_AddItemToObject(md, "configuration", conf);
     if (ok) conf = NULL;
     ok = ok && cJSON_AddNumberToObject(md, "createdTime", (double)now);
-    ok = ok && cJSON_AddNumberToObject(proto, "minReaderVersion", 1) && cJSON_AddNumberToObject(proto, "minWriterVersion", 7);
+    /* reader version 1 unless V2 checkpoints are asked for (a reader feature: reader version 3) */
+    ok = ok && cJSON_AddNumberToObject(proto, "minReaderVersion", v2_checkpoints ? 3 : 1) &&
+         cJSON_AddNumberToObject(proto, "minWriterVersion", 7);
+    cJSON *rf = ok && v2_checkpoints ? cJSON_AddArrayToObject(proto, "readerFeatures") : NULL;
+    if (ok && v2_checkpoints) ok = rf && cJSON_AddItemToArray(rf, cJSON_CreateString("v2Checkpoint"));
     cJSON *wf = ok ? cJSON_AddArrayToObject(proto, "writerFeatures") : NULL;
     ok = ok && wf && cJSON_AddItemToArray(wf, cJSON_CreateString("inCommitTimestamp"));
+    if (ok && v2_checkpoints) ok = cJSON_AddItemToArray(wf, cJSON_CreateString("v2Checkpoint"));
     if (ok && append_only) ok = cJSON_AddItemToArray(wf, cJSON_CreateString("appendOnly"));
     cJSON *params = ok ? cJSON_CreateObject() : NULL;
     ok = ok && params && cJSON_AddStringToObject(params, "mode", "ErrorIfExists");
@@ -353,7 +365,7 @@ llmd_status llmd_delta_txn_append_file(llmd_delta_txn *x, const llmd_delta_appen
     const char *base = strrchr(a->source, '/');
     base = base ? base + 1 : a->source;
     char uuid[37];
-    random_uuid(uuid);
+    dl_random_uuid(uuid);
     if ((st = llmd_buf_printf(&rel, "part-%s-%s", uuid, base)) != LLMD_OK) { llmd_buf_free(&rel); return st; }
     int fd = open(a->source, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -681,6 +693,20 @@ static llmd_status build_commit(const llmd_delta_txn *x, int64_t ict, llmd_buf *
     return ok ? LLMD_OK : llmd_fail_nomem("writing a Delta commit");
 }
 
+/* After a commit: V2 tables are checkpointed every delta.checkpointInterval versions.  A failed
+ * checkpoint does not fail the commit (the log alone is the truth; the next one retries). */
+static void maybe_checkpoint(llmd_delta_txn *x, int64_t version) {
+    const cJSON *proto = x->new_protocol ? x->new_protocol : x->snap->state.protocol;
+    if (!dl_has_feature(proto, "writerFeatures", "v2Checkpoint")) return;
+    const char *iv = config_of(current_metadata(x), "delta.checkpointInterval");
+    long interval = iv ? strtol(iv, NULL, 10) : 10;
+    if (interval < 1 || version % interval != 0) return;
+    llmd_delta_snapshot *s = NULL;
+    if (llmd_delta_snapshot_at_version(&s, x->table, version) == LLMD_OK) dl_write_v2_checkpoint(x->table, s);
+    llmd_delta_snapshot_free(s);
+    llmd_clear_error();
+}
+
 llmd_status llmd_delta_txn_commit(llmd_delta_txn *x, int64_t *version_out) {
     llmd_status st = txn_usable(x, "llmd_delta_txn_commit");
     if (st != LLMD_OK) return st;
@@ -712,6 +738,7 @@ llmd_status llmd_delta_txn_commit(llmd_delta_txn *x, int64_t *version_out) {
         llmd_buf_free(&b);
         if (st == LLMD_OK) {
             *version_out = version;
+            maybe_checkpoint(x, version);
             return LLMD_OK;
         }
         if (st != LLMD_ERR_CONFLICT) return st;
