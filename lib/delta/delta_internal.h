@@ -85,6 +85,7 @@ typedef struct dl_state {
     dl_map domains;                 /* domain -> cJSON* (domainMetadata body) */
     int64_t version;                /* last applied version, -1 before any */
     cJSON *commit_info;             /* commitInfo of the last applied commit (owned) or NULL */
+    bool has_sidecar;               /* a checkpoint applied here referenced sidecar files */
 } dl_state;
 void dl_state_init(dl_state *s);
 void dl_state_free(dl_state *s);

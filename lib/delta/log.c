@@ -322,7 +322,7 @@ llmd_status dl_file_key(const cJSON *action, const char *where, char **key_out, 
     *key_out = *path_out = NULL;
     const char *raw = dl_get_str(action, "path");
     if (raw == NULL || raw[0] == '\0')
-        return llmd_fail(LLMD_ERR_PARSE, "%s: file action without a path", where);
+        return llmd_fail(LLMD_ERR_PARSE, "%s%sfile action without a path", where ? where : "", where ? ": " : "");
     char *path = dl_path_decode(raw);
     if (path == NULL) return llmd_fail_nomem("decoding a Delta path");
     llmd_buf k = LLMD_BUF_INIT;
@@ -334,8 +334,8 @@ llmd_status dl_file_key(const cJSON *action, const char *where, char **key_out, 
         if (type == NULL || p == NULL) {
             llmd_free(path);
             llmd_buf_free(&k);
-            return llmd_fail(LLMD_ERR_PARSE, "%s: deletionVector of '%s' lacks storageType/pathOrInlineDv",
-                             where, raw);
+            return llmd_fail(LLMD_ERR_PARSE, "%s%sdeletionVector of '%s' lacks storageType/pathOrInlineDv",
+                             where ? where : "", where ? ": " : "", raw);
         }
         st = llmd_buf_printf(&k, "\n%s%s", type, p);
         if (st == LLMD_OK && dl_get_i64(dv, "offset", &off)) st = llmd_buf_printf(&k, "@%lld", (long long)off);
@@ -351,28 +351,28 @@ llmd_status dl_file_key(const cJSON *action, const char *where, char **key_out, 
     return LLMD_OK;
 }
 
-static llmd_status apply_file(dl_state *s, cJSON *body, bool is_add, const char *where, int64_t version) {
+static llmd_status apply_file(dl_state *s, cJSON *body, bool is_add, int64_t version) {
     if (!cJSON_IsObject(body)) {
         cJSON_Delete(body);
-        return llmd_fail(LLMD_ERR_PARSE, "%s: %s is not an object", where, is_add ? "add" : "remove");
+        return llmd_fail(LLMD_ERR_PARSE, "%s is not an object", is_add ? "add" : "remove");
     }
     if (is_add) {
         int64_t size;
         if (!dl_get_i64(body, "size", &size) || size < 0) {
             cJSON_Delete(body);
-            return llmd_fail(LLMD_ERR_PARSE, "%s: add without a valid size", where);
+            return llmd_fail(LLMD_ERR_PARSE, "add without a valid size");
         }
         const cJSON *pv = cJSON_GetObjectItemCaseSensitive(body, "partitionValues");
         if (pv != NULL && !cJSON_IsObject(pv) && !cJSON_IsNull(pv)) {
             cJSON_Delete(body);
-            return llmd_fail(LLMD_ERR_PARSE, "%s: add.partitionValues is not an object", where);
+            return llmd_fail(LLMD_ERR_PARSE, "add.partitionValues is not an object");
         }
     }
     dl_file *f = llmd_calloc(1, sizeof *f);
     if (f == NULL) { cJSON_Delete(body); return llmd_fail_nomem("replaying the Delta log"); }
     f->action = body;
     f->version = version;
-    llmd_status st = dl_file_key(body, where, &f->key, &f->path);
+    llmd_status st = dl_file_key(body, NULL, &f->key, &f->path);
     if (st != LLMD_OK) { file_free(f); return st; }
     void *old = NULL;
     if (is_add) {
@@ -387,16 +387,15 @@ static llmd_status apply_file(dl_state *s, cJSON *body, bool is_add, const char 
     return LLMD_OK;
 }
 
-static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, const char *where,
-                                int64_t version, bool is_checkpoint) {
-    if (strcmp(name, "add") == 0) return apply_file(s, body, true, where, version);
-    if (strcmp(name, "remove") == 0) return apply_file(s, body, false, where, version);
+static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, int64_t version, bool is_checkpoint) {
+    if (strcmp(name, "add") == 0) return apply_file(s, body, true, version);
+    if (strcmp(name, "remove") == 0) return apply_file(s, body, false, version);
     llmd_status st = LLMD_OK;
     if (strcmp(name, "protocol") == 0) {
         int64_t r, w;
         if (!cJSON_IsObject(body) || !dl_get_i64(body, "minReaderVersion", &r) ||
             !dl_get_i64(body, "minWriterVersion", &w) || r < 1 || w < 1) {
-            st = llmd_fail(LLMD_ERR_PARSE, "%s: protocol needs minReaderVersion and minWriterVersion >= 1", where);
+            st = llmd_fail(LLMD_ERR_PARSE, "protocol needs minReaderVersion and minWriterVersion >= 1");
         } else {
             cJSON_Delete(s->protocol);
             s->protocol = body;
@@ -405,7 +404,7 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, cons
         }
     } else if (strcmp(name, "metaData") == 0) {
         if (!cJSON_IsObject(body)) {
-            st = llmd_fail(LLMD_ERR_PARSE, "%s: metaData is not an object", where);
+            st = llmd_fail(LLMD_ERR_PARSE, "metaData is not an object");
         } else {
             cJSON_Delete(s->metadata);
             s->metadata = body;
@@ -418,7 +417,7 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, cons
         if (t == NULL) st = llmd_fail_nomem("replaying the Delta log");
         else if (app == NULL || !dl_get_i64(body, "version", &t->version)) {
             llmd_free(t);
-            st = llmd_fail(LLMD_ERR_PARSE, "%s: txn needs appId and version", where);
+            st = llmd_fail(LLMD_ERR_PARSE, "txn needs appId and version");
         } else {
             if (!dl_get_i64(body, "lastUpdated", &t->last_updated)) t->last_updated = -1;
             void *old = NULL;
@@ -429,7 +428,7 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, cons
     } else if (strcmp(name, "domainMetadata") == 0) {
         const char *domain = cJSON_IsObject(body) ? dl_get_str(body, "domain") : NULL;
         if (domain == NULL) {
-            st = llmd_fail(LLMD_ERR_PARSE, "%s: domainMetadata without a domain", where);
+            st = llmd_fail(LLMD_ERR_PARSE, "domainMetadata without a domain");
         } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "removed"))) {
             cJSON_Delete(dl_map_del(&s->domains, domain));
         } else {
@@ -440,6 +439,8 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, cons
                 return LLMD_OK;
             }
         }
+    } else if (strcmp(name, "sidecar") == 0 && is_checkpoint) {
+        s->has_sidecar = true;
     } else if (strcmp(name, "commitInfo") == 0 && !is_checkpoint) {
         cJSON_Delete(s->commit_info);
         s->commit_info = body;
@@ -452,7 +453,6 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, cons
 
 llmd_status dl_apply_json(dl_state *s, const char *name, int64_t version, const char *data, size_t len,
                           bool is_checkpoint) {
-    char where[512];
     size_t line = 0;
     if (!is_checkpoint) {
         cJSON_Delete(s->commit_info);
@@ -468,30 +468,32 @@ llmd_status dl_apply_json(dl_state *s, const char *name, int64_t version, const 
         size_t k = 0;
         while (k < ln && isspace((unsigned char)ls[k])) k++;
         if (k == ln) continue;
-        snprintf(where, sizeof where, "%s:%zu", name, line);
         const char *parse_end = NULL;
         cJSON *obj = cJSON_ParseWithLengthOpts(ls, ln, &parse_end, false);
         if (obj == NULL || !cJSON_IsObject(obj)) {
             size_t off = parse_end && parse_end >= ls ? (size_t)(parse_end - ls) : 0;
             cJSON_Delete(obj);
             if (obj == NULL && parse_end == NULL) off = 0;
-            return llmd_fail(LLMD_ERR_PARSE, "%s: not a JSON object (truncated or malformed action near byte %zu of the line)",
-                             where, off);
+            return llmd_fail(LLMD_ERR_PARSE, "%s:%zu: not a JSON object (truncated or malformed action near byte %zu of the line)",
+                             name, line, off);
         }
         /* anything but whitespace after the object is a second, glued value: refuse */
         for (const char *p = parse_end; p && p < ls + ln; p++)
             if (!isspace((unsigned char)*p)) {
                 cJSON_Delete(obj);
-                return llmd_fail(LLMD_ERR_PARSE, "%s: trailing bytes after the action", where);
+                return llmd_fail(LLMD_ERR_PARSE, "%s:%zu: trailing bytes after the action", name, line);
             }
         while (obj->child) {
             cJSON *item = obj->child;
             cJSON_DetachItemViaPointer(obj, item);
             char *key = item->string;
             item->string = NULL;
-            llmd_status st = apply_action(s, key ? key : "", item, where, version, is_checkpoint);
+            llmd_status st = apply_action(s, key ? key : "", item, version, is_checkpoint);
             cJSON_free(key);
-            if (st != LLMD_OK) { cJSON_Delete(obj); return st; }
+            if (st != LLMD_OK) {
+                cJSON_Delete(obj);
+                return llmd_error_prefix("%s:%zu", name, line);
+            }
         }
         cJSON_Delete(obj);
     }
@@ -647,22 +649,6 @@ static llmd_status apply_entry(dl_state *s, const dl_entry *e, dl_read_fn read, 
     return st;
 }
 
-/* A JSON V2 checkpoint is usable without Parquet when it references no sidecar. */
-static llmd_status v2_json_usable(const dl_entry *e, dl_read_fn read, void *ctx, bool *usable, char *why,
-                                  size_t why_n) {
-    char *data = NULL;
-    size_t len = 0;
-    *usable = false;
-    llmd_status st = read_entry(e, read, ctx, &data, &len);
-    if (st != LLMD_OK) return st;
-    /* cheap and exact enough: a sidecar action line starts with {"sidecar" */
-    const char *sc = strstr(data, "\"sidecar\"");
-    if (sc) snprintf(why, why_n, "V2 checkpoint %s has Parquet sidecars", e->name);
-    else *usable = true;
-    llmd_free(data);
-    return LLMD_OK;
-}
-
 static llmd_status check_state(dl_state *s, int64_t target) {
     if (s->protocol == NULL)
         return llmd_fail(LLMD_ERR_CORRUPT, "Delta table has no protocol action in versions <= %lld", (long long)target);
@@ -694,26 +680,25 @@ llmd_status dl_replay(const dl_listing *l, int64_t version, dl_read_fn read, voi
         return llmd_fail(LLMD_ERR_NOT_FOUND, "Delta version %lld does not exist (latest is %lld)",
                          (long long)version, (long long)latest);
 
-    /* newest usable checkpoint at or before the target */
-    const dl_entry *ckpt = NULL;
+    /* newest usable checkpoint at or before the target: a JSON V2 checkpoint without sidecars
+     * (Parquet checkpoints and sidecars wait for the Parquet module) */
+    int64_t start = 0;
     char why[600] = "";
-    for (size_t i = l->n; i-- > 0 && ckpt == NULL;) {
+    for (size_t i = l->n; i-- > 0;) {
         const dl_entry *e = &l->e[i];
         if (e->version > version || e->kind == DL_COMMIT) continue;
-        if (e->kind == DL_CKPT_V2_JSON) {
-            bool ok;
-            llmd_status st = v2_json_usable(e, read, ctx, &ok, why, sizeof why);
-            if (st != LLMD_OK) return st;
-            if (ok) ckpt = e;
-        } else if (why[0] == '\0') {
-            snprintf(why, sizeof why, "checkpoint %s is Parquet (needs the Parquet reader)", e->name);
+        if (e->kind != DL_CKPT_V2_JSON) {
+            if (why[0] == '\0') snprintf(why, sizeof why, "checkpoint %s is Parquet (needs the Parquet reader)", e->name);
+            continue;
         }
-    }
-    int64_t start = 0;
-    if (ckpt) {
-        llmd_status st = apply_entry(s, ckpt, read, ctx, true);
+        llmd_status st = apply_entry(s, e, read, ctx, true);
         if (st != LLMD_OK) { dl_state_free(s); return st; }
-        start = ckpt->version + 1;
+        if (!s->has_sidecar) {
+            start = e->version + 1;
+            break;
+        }
+        if (why[0] == '\0') snprintf(why, sizeof why, "V2 checkpoint %s has Parquet sidecars", e->name);
+        dl_state_free(s);
     }
     for (int64_t v = start; v <= version; v++) {
         const dl_entry *c = find_commit(l, v);

@@ -1,5 +1,6 @@
 /* Delta tables on the local file system: listing, snapshots, commit timestamps, history. */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,15 +66,9 @@ llmd_status dl_list_log(const char *log_dir, dl_listing *out) {
         int64_t v;
         uint32_t p, n;
         if (!dl_classify(name, &k, &v, &p, &n)) continue;
-        struct stat sb;
-        if (fstatat(dirfd(d), name, &sb, 0) != 0) {
-            if (errno == ENOENT) continue;   /* vanished (a vacuum or a failed writer's cleanup) */
-            st = llmd_fail(LLMD_ERR_IO, "%s/%s: cannot stat: %s", log_dir, name, strerror(errno));
-            break;
-        }
-        if (!S_ISREG(sb.st_mode)) continue;
-        int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
-        st = dl_listing_add(out, name, (int64_t)sb.st_size, mtime);
+        /* no stat per file: modification times are read only where timestamps need them */
+        if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) continue;
+        st = dl_listing_add(out, name, -1, -1);
     }
     if (st == LLMD_OK && de == NULL && errno != 0)
         st = llmd_fail(LLMD_ERR_IO, "%s: cannot list: %s", log_dir, strerror(errno));
@@ -101,16 +96,49 @@ llmd_status dl_list_log(const char *log_dir, dl_listing *out) {
     return LLMD_OK;
 }
 
+/* The modification time (ms) of a listed log file, read on first use. */
+int64_t dl_entry_mtime(const llmd_delta_table *t, const dl_entry *e) {
+    if (e->mtime_ms >= 0) return e->mtime_ms;
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", t->log_dir, e->name);
+    if (stat(path, &sb) != 0) return 0;
+    ((dl_entry *)e)->mtime_ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+    return e->mtime_ms;
+}
+
 llmd_status dl_fs_read(void *ctx, const char *name, char **data, size_t *len) {
     const llmd_delta_table *t = ctx;
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", t->log_dir, name) >= sizeof path)
         return llmd_fail(LLMD_ERR_RANGE, "path too long: %s/%s", t->log_dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return llmd_fail(errno == ENOENT ? LLMD_ERR_NOT_FOUND : LLMD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    if (stat(path, &sb) == 0 && (uint64_t)sb.st_size > t->opts.max_commit_bytes)
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return llmd_fail(LLMD_ERR_IO, "%s: not a regular file", path);
+    }
+    if ((uint64_t)sb.st_size > t->opts.max_commit_bytes) {
+        close(fd);
         return llmd_fail(LLMD_ERR_RANGE, "%s: %lld bytes, over the limit of %llu for a log file", path,
                          (long long)sb.st_size, (unsigned long long)t->opts.max_commit_bytes);
-    return llmd_read_file(path, data, len);
+    }
+    size_t size = (size_t)sb.st_size, got = 0;
+    char *buf = llmd_malloc(size + 1);
+    if (buf == NULL) { close(fd); return llmd_fail_nomem("reading a Delta log file"); }
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;   /* a file that shrank: parse what is there */
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return LLMD_OK;
 }
 
 /* ---- snapshots -------------------------------------------------------------------------------------- */
@@ -129,6 +157,8 @@ void llmd_delta_snapshot_free(llmd_delta_snapshot *s) {
     }
     llmd_free(s->files);
     llmd_free(s->file_src);
+    llmd_free(s->built);
+    if (s->lock_ready) pthread_mutex_destroy(&s->lock);
     llmd_free(s->protocol_json);
     llmd_free(s->metadata_json);
     llmd_free(s->schema_json);
@@ -169,19 +199,16 @@ static llmd_status snapshot_from_state(llmd_delta_snapshot **out, dl_state *st, 
         o->raw_path = dl_get_str(f->action, "path");
         dl_get_i64(f->action, "size", &o->size);
         dl_get_i64(f->action, "modificationTime", &o->modification_time);
-        const cJSON *pv = cJSON_GetObjectItemCaseSensitive(f->action, "partitionValues");
-        o->partition_values_json = cJSON_IsObject(pv) ? dl_print(pv) : llmd_strdup("{}");
-        const char *stats = dl_get_str(f->action, "stats");
-        if (stats) o->stats_json = llmd_strdup(stats);
-        const cJSON *dv = cJSON_GetObjectItemCaseSensitive(f->action, "deletionVector");
-        if (cJSON_IsObject(dv)) o->deletion_vector_json = dl_print(dv);
-        o->add_json = dl_print(f->action);
-        if (!o->partition_values_json || (stats && !o->stats_json) || (cJSON_IsObject(dv) && !o->deletion_vector_json) ||
-            !o->add_json) {
-            llmd_delta_snapshot_free(s);
-            return llmd_fail_nomem("building a Delta snapshot");
-        }
+        /* the JSON strings are printed on first access (llmd_delta_snapshot_file) */
     }
+    s->built = llmd_calloc(n ? n : 1, 1);
+    if (s->built == NULL || pthread_mutex_init(&s->lock, NULL) != 0) {
+        llmd_free(s->built);
+        s->built = NULL;
+        llmd_delta_snapshot_free(s);
+        return llmd_fail_nomem("building a Delta snapshot");
+    }
+    s->lock_ready = true;
     *out = s;
     return LLMD_OK;
 }
@@ -210,9 +237,11 @@ llmd_status dl_commit_timestamps(llmd_delta_table *t, const dl_listing *l, const
     int64_t ict_from = 0;
     bool ict = latest_metadata && dl_ict_enabled(latest_metadata, &ict_from);
     for (size_t i = 0; i < n; i++) {
-        ts[i] = c[i]->mtime_ms;
-        if (i > 0 && ts[i] <= ts[i - 1]) ts[i] = ts[i - 1] + 1;
-        if (ict && c[i]->version >= ict_from) {
+        if (!(ict && c[i]->version >= ict_from)) {
+            ts[i] = dl_entry_mtime(t, c[i]);
+            if (i > 0 && ts[i] <= ts[i - 1]) ts[i] = ts[i - 1] + 1;
+        } else {
+            ts[i] = i > 0 ? ts[i - 1] + 1 : 0;   /* replaced by inCommitTimestamp below */
             cJSON *ci = NULL;
             llmd_status st = dl_read_commit_info(t, c[i]->name, &ci);
             int64_t v;
@@ -266,7 +295,7 @@ llmd_status dl_load_snapshot(llmd_delta_snapshot **out, llmd_delta_table *t, con
         int64_t prev = INT64_MIN;
         for (size_t i = 0; i < l->n && l->e[i].version <= s->version; i++) {
             if (l->e[i].kind != DL_COMMIT) continue;
-            int64_t ts = l->e[i].mtime_ms;
+            int64_t ts = dl_entry_mtime(t, &l->e[i]);
             if (prev != INT64_MIN && ts <= prev) ts = prev + 1;
             prev = ts;
         }
@@ -356,12 +385,43 @@ const char *llmd_delta_snapshot_property(const llmd_delta_snapshot *s, const cha
     return dl_get_str(cJSON_GetObjectItemCaseSensitive(s->state.metadata, "configuration"), key);
 }
 
-llmd_status llmd_delta_snapshot_file(const llmd_delta_snapshot *s, size_t i, llmd_delta_file *out) {
-    if (s == NULL || out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_snapshot_file: NULL argument");
-    if (i >= s->n_files)
-        return llmd_fail(LLMD_ERR_RANGE, "file %zu of a snapshot with %zu files", i, s->n_files);
-    *out = s->files[i];
+/* Prints file i's JSON strings (under the snapshot's lock: the snapshot stays shareable). */
+static llmd_status build_file_view(llmd_delta_snapshot *s, size_t i) {
+    const dl_file *f = s->file_src[i];
+    llmd_delta_file *o = &s->files[i];
+    const cJSON *pv = cJSON_GetObjectItemCaseSensitive(f->action, "partitionValues");
+    const char *stats = dl_get_str(f->action, "stats");
+    const cJSON *dv = cJSON_GetObjectItemCaseSensitive(f->action, "deletionVector");
+    char *pvj = cJSON_IsObject(pv) ? dl_print(pv) : llmd_strdup("{}");
+    char *sj = stats ? llmd_strdup(stats) : NULL;
+    char *dvj = cJSON_IsObject(dv) ? dl_print(dv) : NULL;
+    char *aj = dl_print(f->action);
+    if (!pvj || (stats && !sj) || (cJSON_IsObject(dv) && !dvj) || !aj) {
+        llmd_free(pvj);
+        llmd_free(sj);
+        llmd_free(dvj);
+        llmd_free(aj);
+        return llmd_fail_nomem("reading a Delta snapshot file");
+    }
+    o->partition_values_json = pvj;
+    o->stats_json = sj;
+    o->deletion_vector_json = dvj;
+    o->add_json = aj;
+    s->built[i] = 1;
     return LLMD_OK;
+}
+
+llmd_status llmd_delta_snapshot_file(const llmd_delta_snapshot *cs, size_t i, llmd_delta_file *out) {
+    if (cs == NULL || out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_snapshot_file: NULL argument");
+    if (i >= cs->n_files)
+        return llmd_fail(LLMD_ERR_RANGE, "file %zu of a snapshot with %zu files", i, cs->n_files);
+    llmd_delta_snapshot *s = (llmd_delta_snapshot *)cs;   /* logically const: a cache */
+    llmd_status st = LLMD_OK;
+    pthread_mutex_lock(&s->lock);
+    if (!s->built[i]) st = build_file_view(s, i);
+    if (st == LLMD_OK) *out = s->files[i];
+    pthread_mutex_unlock(&s->lock);
+    return st;
 }
 
 llmd_status llmd_delta_snapshot_app_version(const llmd_delta_snapshot *s, const char *app_id, int64_t *version) {
@@ -409,7 +469,8 @@ llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *s, char **out
         const cJSON *pv = cJSON_GetObjectItemCaseSensitive(src->action, "partitionValues");
         ok = ok && cJSON_AddItemToObject(o, "partitionValues", cJSON_IsObject(pv) ? cJSON_Duplicate(pv, true)
                                                                                    : cJSON_CreateObject());
-        cJSON *stats = f->stats_json ? cJSON_Parse(f->stats_json) : NULL;
+        const char *stats_str = dl_get_str(src->action, "stats");
+        cJSON *stats = stats_str ? cJSON_Parse(stats_str) : NULL;
         ok = ok && cJSON_AddItemToObject(o, "stats", stats ? stats : cJSON_CreateNull());
         const cJSON *dv = cJSON_GetObjectItemCaseSensitive(src->action, "deletionVector");
         if (ok && cJSON_IsObject(dv)) ok = cJSON_AddItemToObject(o, "deletionVector", cJSON_Duplicate(dv, true));

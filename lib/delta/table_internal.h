@@ -2,6 +2,8 @@
 #ifndef LLMD_DELTA_TABLE_INTERNAL_H
 #define LLMD_DELTA_TABLE_INTERNAL_H
 
+#include <pthread.h>
+
 #include "delta/delta_internal.h"
 
 struct llmd_delta_table {
@@ -19,6 +21,9 @@ struct llmd_delta_snapshot {
     dl_file **file_src;           /* active files sorted by key */
     llmd_delta_file *files;       /* public view of file_src */
     size_t n_files;
+    unsigned char *built;         /* files[i]'s JSON strings printed (lazily, under lock) */
+    pthread_mutex_t lock;
+    bool lock_ready;
 };
 
 llmd_status dl_fs_read(void *ctx, const char *name, char **data, size_t *len);
@@ -31,5 +36,7 @@ llmd_status dl_commit_timestamps(llmd_delta_table *t, const dl_listing *l, const
 bool dl_has_feature(const cJSON *protocol, const char *list, const char *feature);
 llmd_status dl_write_v2_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s);
 void dl_random_uuid(char out[37]);
+
+int64_t dl_entry_mtime(const llmd_delta_table *t, const dl_entry *e);
 
 #endif

@@ -2,7 +2,7 @@
 """Independent Delta log replay, written from delta-io/delta PROTOCOL.md ("Action Reconciliation"),
 used by tests/test_delta.c to check llmdata's replay.  Not derived from the C code.
 
-usage: replay_ref.py TABLE_DIR
+usage: replay_ref.py TABLE_DIR [--latest]   (--latest: only the newest version's entry)
 prints one JSON object: {"versions": {"V": {"files": [[path, dv_id], ...], "protocol": {...},
 "error": null | "text"}, ...}} for every version V that the JSON commits (from version 0) can
 reconstruct.  Only JSON commits are replayed (the protocol makes a checkpoint equal to the replay
@@ -37,6 +37,7 @@ def dv_id(dv):
 
 def main():
     table = sys.argv[1]
+    latest_only = "--latest" in sys.argv[2:]
     log = os.path.join(table, "_delta_log")
     versions = sorted(int(m.group(1)) for m in (COMMIT.match(n) for n in os.listdir(log)) if m)
     out = {}
@@ -77,6 +78,8 @@ def main():
             bad = [f for f in protocol.get("readerFeatures") or [] if f not in supported]
             if bad:
                 error = "reader feature " + bad[0]
+        if latest_only and v != versions[-1]:
+            continue
         out[str(v)] = {
             "files": sorted([k[0], k[1]] for k in active) if error is None else None,
             "error": error,
