@@ -652,10 +652,11 @@ static llmd_status apply_entry(dl_state *s, const dl_entry *e, dl_read_fn read, 
 static llmd_status check_state(dl_state *s, int64_t target) {
     if (s->protocol == NULL)
         return llmd_fail(LLMD_ERR_CORRUPT, "Delta table has no protocol action in versions <= %lld", (long long)target);
-    if (s->metadata == NULL)
-        return llmd_fail(LLMD_ERR_CORRUPT, "Delta table has no metaData action in versions <= %lld", (long long)target);
+    /* an unreadable protocol is the clearest message, so it comes before other problems */
     llmd_status st = dl_check_readable(s->protocol);
     if (st != LLMD_OK) return st;
+    if (s->metadata == NULL)
+        return llmd_fail(LLMD_ERR_CORRUPT, "Delta table has no metaData action in versions <= %lld", (long long)target);
     const char *schema = dl_get_str(s->metadata, "schemaString");
     if (schema == NULL)
         return llmd_fail(LLMD_ERR_CORRUPT, "Delta metaData (version %lld) has no schemaString",

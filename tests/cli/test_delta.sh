@@ -1,0 +1,95 @@
+#!/bin/sh
+# llmdata delta end to end: create, append (copies, Hive directories, txn idempotency), remove,
+# set, history, restore, time travel, vacuum, checkpoint (V2 JSON), refusals.  Expected file lists
+# come from the independent Python replay tests/delta/replay_ref.py (written from PROTOCOL.md) and
+# from the commands' documented behaviour.
+set -u
+: "${LLMDATA:?set LLMDATA to the llmdata binary}"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "test_delta: $*" >&2; exit 1; }
+expect() { [ "$2" = "$3" ] || fail "$1: got [$2] want [$3]"; }
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+PY=/usr/bin/python3
+jq_() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+printf '%s' '{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"day","type":"string","nullable":true,"metadata":{}}]}' > "$T/schema.json"
+# A file with Parquet's magic at both ends (the log layer checks only that).
+printf 'PAR1xxxxxxxxPAR1' > "$T/a.parquet"
+printf 'not parquet' > "$T/bad.parquet"
+
+# 1. create; a second create fails
+expect create "$("$LLMDATA" delta create "$T/t" --schema "$T/schema.json" --partition-by day)" '{"version":0}'
+"$LLMDATA" delta create "$T/t" --schema "$T/schema.json" 2>"$T/err" && fail "second create succeeded"
+grep -q 'already exists' "$T/err" || fail "create error: $(cat "$T/err")"
+
+# 2. append: one version per call, files copied under Hive-style directories
+expect append1 "$("$LLMDATA" delta append "$T/t" "$T/a.parquet" --partition 'day=2024-01-01')" '{"version":1,"committed":true}'
+expect append2 "$("$LLMDATA" delta append "$T/t" "$T/a.parquet" "$T/a.parquet" --partition 'day=a b:c' --txn job:1)" '{"version":2,"committed":true}'
+expect rerun "$("$LLMDATA" delta append "$T/t" "$T/a.parquet" --partition 'day=x' --txn job:1)" '{"version":null,"committed":false}'
+"$LLMDATA" delta append "$T/t" "$T/bad.parquet" --partition day=x 2>"$T/err" && fail "non-Parquet append succeeded"
+grep -q 'not a Parquet file' "$T/err" || fail "bad parquet error: $(cat "$T/err")"
+"$LLMDATA" delta append "$T/t" "$T/a.parquet" 2>"$T/err" && fail "append without partition value succeeded"
+grep -q "partition column 'day'" "$T/err" || fail "partition error: $(cat "$T/err")"
+ls "$T/t/day=a b%3Ac/" | grep -q 'parquet$' || fail "no Hive-escaped directory: $(ls "$T/t")"
+"$LLMDATA" delta files "$T/t" > "$T/f.json" || fail "files exited $?"
+expect nfiles "$(jq_ "len(d['files'])" < "$T/f.json")" 3
+expect version "$(jq_ "d['version']" < "$T/f.json")" 2
+expect partcols "$(jq_ "d['metaData']['partitionColumns']" < "$T/f.json")" "['day']"
+expect pv "$(jq_ "sorted(f['partitionValues']['day'] for f in d['files'])" < "$T/f.json")" "['2024-01-01', 'a b:c', 'a b:c']"
+# the copies exist where the log says (paths are decoded)
+for p in $(jq_ "' '.join(f['path'].replace(' ', '@SP@') for f in d['files'])" < "$T/f.json"); do
+  p=$(printf '%s' "$p" | sed 's/@SP@/ /g'); [ -f "$T/t/$p" ] || fail "missing data file $p"
+done
+
+# 3. remove one file, then history, restore, time travel
+first=$(jq_ "d['files'][0]['path']" < "$T/f.json")
+expect remove "$("$LLMDATA" delta remove "$T/t" "$first")" '{"version":3,"committed":true}'
+"$LLMDATA" delta remove "$T/t" nope.parquet 2>"$T/err" && fail "remove of a missing file succeeded"
+expect after-remove "$("$LLMDATA" delta files "$T/t" | jq_ "len(d['files'])")" 2
+expect at-v2 "$("$LLMDATA" delta files "$T/t" --version 2 | jq_ "len(d['files'])")" 3
+"$LLMDATA" delta history "$T/t" > "$T/h.json" || fail "history exited $?"
+expect history "$(jq_ "[(h['version'], h['commitInfo']['operation']) for h in d]" < "$T/h.json")" \
+  "[(3, 'DELETE'), (2, 'WRITE'), (1, 'WRITE'), (0, 'CREATE TABLE')]"
+ts1=$(jq_ "d[2]['timestamp']" < "$T/h.json")
+expect at-ts "$("$LLMDATA" delta files "$T/t" --timestamp "$ts1" | jq_ "d['version']")" 1
+iso=$("$PY" -c "import datetime; print(datetime.datetime.fromtimestamp($ts1/1000, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z')")
+expect at-iso "$("$LLMDATA" delta files "$T/t" --timestamp "$iso" | jq_ "d['version']")" 1
+"$LLMDATA" delta files "$T/t" --timestamp 2001-01-01 2>"$T/err" && fail "timestamp before the table succeeded"
+grep -q 'before the earliest' "$T/err" || fail "timestamp error: $(cat "$T/err")"
+expect restore "$("$LLMDATA" delta restore "$T/t" --version 1)" '{"version":4,"committed":true}'
+expect restored "$("$LLMDATA" delta files "$T/t" | jq_ "len(d['files'])")" 1
+
+# 4. properties; the independent replay agrees with every version
+expect set "$("$LLMDATA" delta set "$T/t" team=data delta.checkpointInterval=5)" '{"version":5,"committed":true}'
+expect prop "$("$LLMDATA" delta files "$T/t" | jq_ "d['metaData']['configuration']['team']")" data
+"$PY" "$src/delta/replay_ref.py" "$T/t" > "$T/ref.json" || fail "reference replay failed"
+for v in 0 1 2 3 4 5; do
+  ours=$("$LLMDATA" delta files "$T/t" --version $v | jq_ "sorted(f['path'] for f in d['files'])")
+  ref=$(jq_ "sorted(f[0] for f in d['versions']['$v']['files'])" < "$T/ref.json")
+  expect "replay v$v" "$ours" "$ref"
+done
+
+# 5. vacuum: short retention refused; dry run lists the removed file once old enough
+"$LLMDATA" delta vacuum "$T/t" --retention-hours 1 2>"$T/err" && fail "short retention accepted"
+grep -q '168 h' "$T/err" || fail "vacuum error: $(cat "$T/err")"
+expect vacuum "$("$LLMDATA" delta vacuum "$T/t" --dry-run | jq_ "d['count']")" 0
+expect vacuum0 "$("$LLMDATA" delta vacuum "$T/t" --retention-hours 0 --allow-short-retention --dry-run | jq_ "d['count']")" 2
+
+# 6. checkpoints: classic ones need Parquet; V2 tables get JSON checkpoints
+"$LLMDATA" delta checkpoint "$T/t" 2>"$T/err" && fail "classic checkpoint without Parquet succeeded"
+"$LLMDATA" delta create "$T/v2" --schema "$T/schema.json" --property delta.checkpointPolicy=v2 > /dev/null || fail "v2 create"
+"$LLMDATA" delta append "$T/v2" "$T/a.parquet" > /dev/null || fail "v2 append"
+expect ckpt "$("$LLMDATA" delta checkpoint "$T/v2")" '{"version":1}'
+ls "$T/v2/_delta_log/" | grep -q '^00000000000000000001.checkpoint\..*\.json$' || fail "no V2 checkpoint"
+rm "$T/v2/_delta_log/00000000000000000000.json" "$T/v2/_delta_log/00000000000000000001.json"
+expect from-ckpt "$("$LLMDATA" delta files "$T/v2" | jq_ "(d['version'], len(d['files']))")" "(1, 1)"
+
+# 7. tables it must refuse: non-zero exit and a message
+mkdir -p "$T/bad/_delta_log"
+printf '%s\n' '{"protocol":{"minReaderVersion":4,"minWriterVersion":7}}' > "$T/bad/_delta_log/00000000000000000000.json"
+"$LLMDATA" delta files "$T/bad" 2>"$T/err" && fail "reader version 4 accepted"
+grep -q 'reader version 4' "$T/err" || fail "refusal: $(cat "$T/err")"
+"$LLMDATA" delta files "$T/none" 2>"$T/err" && fail "missing table accepted"
+grep -q 'not a Delta table' "$T/err" || fail "missing: $(cat "$T/err")"
+exit 0
