@@ -8,5 +8,6 @@
 #include "llmdata/tokenizer.h"
 #include "llmdata/filter.h"
 #include "llmdata/pack.h"
+#include "llmdata/parquet.h"
 #include "llmdata/pipeline.h"
 #endif
