@@ -8,6 +8,7 @@
 #include "llmdata/tokenizer.h"
 #include "llmdata/filter.h"
 #include "llmdata/pack.h"
+#include "llmdata/parquet.h"
 #include "llmdata/delta.h"
 #include "llmdata/pipeline.h"
 #endif
