@@ -457,9 +457,19 @@ START_TEST(test_replay_pure) {
     ck_assert_ptr_nonnull(dl_map_get(&s.files, "y"));
     ck_assert_ptr_nonnull(dl_map_get(&s.files, "z"));
     dl_state_free(&s);
-    /* a Parquet checkpoint without the commits before it: refused, naming why */
+    /* a broken Parquet checkpoint without the commits before it: its error, naming it */
     const mem_file pq[] = {{"00000000000000000003.checkpoint.parquet", "PAR1"}, {"00000000000000000004.json", ADD("z")}};
-    ck_fails(replay_mem(pq, 2, -1, &s), LLMD_ERR_UNSUPPORTED, "00000000000000000003.checkpoint.parquet");
+    ck_fails(replay_mem(pq, 2, -1, &s), LLMD_ERR_PARSE, "00000000000000000003.checkpoint.parquet");
+    /* ... and with the commits there, the commits rebuild the state */
+    const mem_file pq2[] = {{"00000000000000000000.json", P0 M0 ADD("y")}, {"00000000000000000001.checkpoint.parquet", "PAR1"},
+                            {"00000000000000000001.json", ADD("z")}};
+    ck_ok(replay_mem(pq2, 3, -1, &s));
+    ck_assert_uint_eq(s.files.len, 2);
+    dl_state_free(&s);
+    /* an incomplete multi-part checkpoint is not used */
+    const mem_file mp[] = {{"00000000000000000001.checkpoint.0000000001.0000000002.parquet", "PAR1"},
+                           {"00000000000000000002.json", ADD("z")}};
+    ck_fails(replay_mem(mp, 2, -1, &s), LLMD_ERR_UNSUPPORTED, "incomplete");
 }
 END_TEST
 
@@ -964,7 +974,7 @@ START_TEST(test_hostile_files) {
         snprintf(p, sizeof p, "%s/_delta_log/%020d.json", dir, v);
         unlink(p);
     }
-    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_UNSUPPORTED, "sidecars");
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "_sidecars/missing.parquet");
     llmd_delta_table_free(t);
     rm_rf(g_tmp);
 }

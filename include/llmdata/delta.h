@@ -8,10 +8,12 @@
  * action per line (protocol, metaData, add, remove, commitInfo, txn, domainMetadata, cdc; any
  * other action or field is kept as read and never breaks replay).  Checkpoints
  * (`v.checkpoint.parquet`, `v.checkpoint.P.N.parquet`, V2 `v.checkpoint.UUID.json|parquet` with
- * `_sidecars/`) summarise the log up to v; `_last_checkpoint` points at the newest one.  Until the
- * Parquet reader is linked in, Parquet checkpoints and sidecars are used only when the commits
- * they summarise are missing, and then refused (LLMD_ERR_UNSUPPORTED naming the file); the JSON
- * commits give the same state (the protocol makes a checkpoint equal to the replay of its commits).
+ * `_sidecars/`) summarise the log up to v; `_last_checkpoint` is only a hint (the log is listed).
+ * Replay starts from the newest complete checkpoint (all parts of a multi-part one; a V2 one with
+ * its JSON or Parquet sidecars, read with llmdata/parquet.h); a checkpoint that fails to load is
+ * passed over when an older one or the commits from version 0 rebuild the same state (the
+ * protocol makes a checkpoint equal to the replay of its commits), else its error is returned,
+ * naming the file.
  *
  * ---- Replay (a pure function of the listed files) -------------------------------------------------
  * Commits are applied oldest to newest, action by action: the newest protocol, metaData and txn

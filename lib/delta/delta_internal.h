@@ -86,12 +86,17 @@ typedef struct dl_state {
     int64_t version;                /* last applied version, -1 before any */
     cJSON *commit_info;             /* commitInfo of the last applied commit (owned) or NULL */
     bool has_sidecar;               /* a checkpoint applied here referenced sidecar files */
+    cJSON *sidecars;                /* their sidecar actions (array, owned) or NULL */
 } dl_state;
 void dl_state_init(dl_state *s);
 void dl_state_free(dl_state *s);
 /* Applies one commit/checkpoint file's bytes (JSON lines) at `version`.  `name` names errors. */
 llmd_status dl_apply_json(dl_state *s, const char *name, int64_t version, const char *data, size_t len,
                           bool is_checkpoint);
+/* Applies one action body (taken over) of `version`. */
+llmd_status dl_apply_action(dl_state *s, const char *name, cJSON *body, int64_t version, bool is_checkpoint);
+/* Applies a Parquet checkpoint part or sidecar (values.c). */
+llmd_status dl_apply_parquet(dl_state *s, const char *name, int64_t version, const void *data, size_t len);
 /* Replays the listed files up to `version` (-1 = latest) into *s: a pure function of the listing
  * and the files' bytes.  Checks the result (protocol, metaData, schemaString, reader support). */
 llmd_status dl_replay(const dl_listing *l, int64_t version, dl_read_fn read, void *ctx, dl_state *s);

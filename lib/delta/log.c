@@ -311,6 +311,7 @@ void dl_state_free(dl_state *s) {
     cJSON_Delete(s->protocol);
     cJSON_Delete(s->metadata);
     cJSON_Delete(s->commit_info);
+    cJSON_Delete(s->sidecars);
     dl_map_free(&s->files, file_free);
     dl_map_free(&s->tombstones, file_free);
     dl_map_free(&s->txns, llmd_free);
@@ -387,7 +388,7 @@ static llmd_status apply_file(dl_state *s, cJSON *body, bool is_add, int64_t ver
     return LLMD_OK;
 }
 
-static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, int64_t version, bool is_checkpoint) {
+llmd_status dl_apply_action(dl_state *s, const char *name, cJSON *body, int64_t version, bool is_checkpoint) {
     if (strcmp(name, "add") == 0) return apply_file(s, body, true, version);
     if (strcmp(name, "remove") == 0) return apply_file(s, body, false, version);
     llmd_status st = LLMD_OK;
@@ -441,6 +442,9 @@ static llmd_status apply_action(dl_state *s, const char *name, cJSON *body, int6
         }
     } else if (strcmp(name, "sidecar") == 0 && is_checkpoint) {
         s->has_sidecar = true;
+        if (s->sidecars == NULL && (s->sidecars = cJSON_CreateArray()) == NULL) st = llmd_fail_nomem("reading sidecars");
+        else if (!cJSON_AddItemToArray(s->sidecars, body)) st = llmd_fail_nomem("reading sidecars");
+        else return LLMD_OK;
     } else if (strcmp(name, "commitInfo") == 0 && !is_checkpoint) {
         cJSON_Delete(s->commit_info);
         s->commit_info = body;
@@ -488,7 +492,7 @@ llmd_status dl_apply_json(dl_state *s, const char *name, int64_t version, const 
             cJSON_DetachItemViaPointer(obj, item);
             char *key = item->string;
             item->string = NULL;
-            llmd_status st = apply_action(s, key ? key : "", item, version, is_checkpoint);
+            llmd_status st = dl_apply_action(s, key ? key : "", item, version, is_checkpoint);
             cJSON_free(key);
             if (st != LLMD_OK) {
                 cJSON_Delete(obj);
@@ -649,6 +653,67 @@ static llmd_status apply_entry(dl_state *s, const dl_entry *e, dl_read_fn read, 
     return st;
 }
 
+/* All parts 1..N of the multi-part checkpoint whose entry is at index i are listed (entries are
+ * sorted by version, kind, name, so the parts of one version and part count sit together). */
+static bool parts_complete(const dl_listing *l, size_t i) {
+    const dl_entry *e = &l->e[i];
+    uint32_t seen = 0;
+    for (size_t k = 0; k < l->n; k++)
+        if (l->e[k].version == e->version && l->e[k].kind == DL_CKPT_PART && l->e[k].parts == e->parts) seen++;
+    return seen == e->parts;
+}
+
+static llmd_status apply_parquet_entry(dl_state *s, const char *name, int64_t version, dl_read_fn read, void *ctx) {
+    char *data = NULL;
+    size_t len = 0;
+    llmd_status st = read(ctx, name, &data, &len);
+    if (st != LLMD_OK) return llmd_error_prefix("reading Delta checkpoint %s", name);
+    st = dl_apply_parquet(s, name, version, data, len);
+    llmd_free(data);
+    return st;
+}
+
+/* Loads the checkpoint whose (last) entry is l->e[i]: every part, then its sidecars. */
+static llmd_status load_checkpoint(const dl_listing *l, size_t i, dl_read_fn read, void *ctx, dl_state *s) {
+    const dl_entry *e = &l->e[i];
+    llmd_status st = LLMD_OK;
+    if (e->kind == DL_CKPT_V2_JSON) {
+        st = apply_entry(s, e, read, ctx, true);
+    } else if (e->kind == DL_CKPT_PART) {
+        for (size_t k = 0; st == LLMD_OK && k < l->n; k++)
+            if (l->e[k].version == e->version && l->e[k].kind == DL_CKPT_PART && l->e[k].parts == e->parts)
+                st = apply_parquet_entry(s, l->e[k].name, e->version, read, ctx);
+    } else {
+        st = apply_parquet_entry(s, e->name, e->version, read, ctx);
+    }
+    if (st != LLMD_OK) return st;
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, s->sidecars) {
+        const char *p = dl_get_str(sc, "path");
+        if (p == NULL) return llmd_fail(LLMD_ERR_PARSE, "checkpoint %s: sidecar action without a path", e->name);
+        char *dec = dl_path_decode(p);
+        if (dec == NULL) return llmd_fail_nomem("reading sidecars");
+        char name[4200];
+        /* a relative sidecar path lives in _delta_log/_sidecars/ */
+        if (strchr(dec, '/') == NULL) snprintf(name, sizeof name, "_sidecars/%s", dec);
+        else snprintf(name, sizeof name, "%s", dec);
+        llmd_free(dec);
+        size_t n = strlen(name);
+        if (n > 5 && strcmp(name + n - 5, ".json") == 0) {
+            char *data = NULL;
+            size_t len = 0;
+            st = read(ctx, name, &data, &len);
+            if (st == LLMD_OK) st = dl_apply_json(s, name, e->version, data, len, true);
+            else llmd_error_prefix("checkpoint %s: sidecar", e->name);
+            llmd_free(data);
+        } else {
+            st = apply_parquet_entry(s, name, e->version, read, ctx);
+        }
+        if (st != LLMD_OK) return st;
+    }
+    return st;
+}
+
 static llmd_status check_state(dl_state *s, int64_t target) {
     if (s->protocol == NULL)
         return llmd_fail(LLMD_ERR_CORRUPT, "Delta table has no protocol action in versions <= %lld", (long long)target);
@@ -681,26 +746,34 @@ llmd_status dl_replay(const dl_listing *l, int64_t version, dl_read_fn read, voi
         return llmd_fail(LLMD_ERR_NOT_FOUND, "Delta version %lld does not exist (latest is %lld)",
                          (long long)version, (long long)latest);
 
-    /* newest usable checkpoint at or before the target: a JSON V2 checkpoint without sidecars
-     * (Parquet checkpoints and sidecars wait for the Parquet module) */
+    /* newest complete checkpoint at or before the target; one that fails to load is passed over
+     * when older checkpoints or the commits can still rebuild the state (its error is kept) */
     int64_t start = 0;
     char why[600] = "";
+    llmd_status ck_err = LLMD_OK;
+    char ck_msg[1024] = "";
     for (size_t i = l->n; i-- > 0;) {
         const dl_entry *e = &l->e[i];
         if (e->version > version || e->kind == DL_COMMIT) continue;
-        if (e->kind != DL_CKPT_V2_JSON) {
-            if (why[0] == '\0') snprintf(why, sizeof why, "checkpoint %s is Parquet (needs the Parquet reader)", e->name);
+        if (e->kind == DL_CKPT_PART && !parts_complete(l, i)) {
+            if (why[0] == '\0') snprintf(why, sizeof why, "multi-part checkpoint %s is incomplete", e->name);
             continue;
         }
-        llmd_status st = apply_entry(s, e, read, ctx, true);
-        if (st != LLMD_OK) { dl_state_free(s); return st; }
-        if (!s->has_sidecar) {
+        if (e->kind == DL_CKPT_PART && e->part != e->parts) continue;   /* handled at its last part */
+        llmd_status st = load_checkpoint(l, i, read, ctx, s);
+        if (st == LLMD_OK) {
             start = e->version + 1;
             break;
         }
-        if (why[0] == '\0') snprintf(why, sizeof why, "V2 checkpoint %s has Parquet sidecars", e->name);
+        if (ck_err == LLMD_OK) {
+            ck_err = st;
+            snprintf(ck_msg, sizeof ck_msg, "%s", llmd_last_error());
+        }
+        if (st == LLMD_ERR_NOMEM) return st;
         dl_state_free(s);
     }
+    if (start == 0 && ck_err != LLMD_OK && find_commit(l, 0) == NULL)
+        return llmd_fail(ck_err, "%s", ck_msg);
     for (int64_t v = start; v <= version; v++) {
         const dl_entry *c = find_commit(l, v);
         if (c == NULL) {

@@ -1,0 +1,18 @@
+/* Parquet columns as JSON values (values.c). */
+#ifndef LLMD_DELTA_VALUES_H
+#define LLMD_DELTA_VALUES_H
+
+#include "delta/delta_internal.h"
+#include "llmdata/parquet.h"
+
+enum {
+    DL_JSON_RAW = 0,    /* checkpoint actions: dates/timestamps as numbers, null struct fields omitted */
+    DL_JSON_ROWS = 1    /* scan output: dates "YYYY-MM-DD", timestamps ISO 8601, nulls kept */
+};
+bool dl_col_valid(const llmd_column *c, int64_t i);
+/* Entry i of column c (field `field` of schema sc) as a new cJSON value (NULL when out of memory). */
+cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int64_t i, int mode);
+void dl_date_text(int64_t days, char *out, size_t n);
+void dl_timestamp_text(int64_t v, int unit, bool utc, char *out, size_t n);
+
+#endif
