@@ -19,7 +19,7 @@ static const char *const delta_usage =
     "  restore TABLE --version V                          new version with the files of V\n"
     "  vacuum TABLE [--retention-hours H] [--dry-run] [--allow-short-retention]\n"
     "  checkpoint TABLE                                   checkpoint the latest version (V2 JSON tables)\n"
-    "  scan                                               needs the Parquet module (not built in yet)\n";
+    "  scan TABLE [--version V | --timestamp T] [--columns a,b] -o OUT.jsonl   the snapshot's rows\n";
 
 static int print_owned(char *json) {
     int rc = puts(json) == EOF ? 1 : 0;
@@ -336,6 +336,53 @@ static int cmd_vacuum(int argc, char **argv) {
     return print_owned(json);
 }
 
+static int cmd_scan(int argc, char **argv) {
+    const char *table = NULL, *version = NULL, *ts = NULL, *out = NULL, *cols_arg = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--version") == 0) { if (cli_need_value(argc, argv, &i, &version)) return 2; }
+        else if (strcmp(argv[i], "--timestamp") == 0) { if (cli_need_value(argc, argv, &i, &ts)) return 2; }
+        else if (strcmp(argv[i], "--columns") == 0) { if (cli_need_value(argc, argv, &i, &cols_arg)) return 2; }
+        else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { if (cli_need_value(argc, argv, &i, &out)) return 2; }
+        else if (argv[i][0] == '-' || table) return cli_usage(delta_usage);
+        else table = argv[i];
+    }
+    if (!table || !out || (version && ts)) return cli_usage(delta_usage);
+    size_t ol = strlen(out);
+    if (ol < 6 || strcmp(out + ol - 6, ".jsonl") != 0)
+        return cli_error("delta", "scan writes JSON lines (-o FILE.jsonl); Parquet output is not implemented yet");
+    const char *cols[MAX_ITEMS];
+    size_t nc = 0;
+    char *cols_copy = cols_arg ? strdup(cols_arg) : NULL;
+    if (cols_copy && split_list(cols_copy, cols, MAX_ITEMS, &nc)) { free(cols_copy); return cli_error("delta", "too many columns"); }
+    llmd_delta_table *t;
+    if (open_table(table, &t)) { free(cols_copy); return 1; }
+    llmd_delta_snapshot *s = NULL;
+    llmd_status st = LLMD_OK;
+    if (version) {
+        uint64_t v;
+        if (cli_parse_u64("--version", version, &v)) { free(cols_copy); llmd_delta_table_free(t); return 2; }
+        st = llmd_delta_snapshot_at_version(&s, t, (int64_t)v);
+    } else if (ts) {
+        int64_t ms;
+        if (parse_timestamp(ts, &ms)) { free(cols_copy); llmd_delta_table_free(t); return cli_error("delta", "bad --timestamp '%s'", ts); }
+        st = llmd_delta_snapshot_at_timestamp(&s, t, ms);
+    } else {
+        st = llmd_delta_snapshot_latest(&s, t);
+    }
+    llmd_delta_scan_options o = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    o.columns = cols;
+    o.n_columns = nc;
+    uint64_t rows = 0;
+    if (st == LLMD_OK) st = llmd_delta_scan_jsonl(s, out, &o, &rows);
+    int64_t v = llmd_delta_snapshot_version(s);
+    llmd_delta_snapshot_free(s);
+    llmd_delta_table_free(t);
+    free(cols_copy);
+    if (st != LLMD_OK) return cli_lib_error(table, st);
+    printf("{\"version\":%lld,\"rows\":%llu}\n", (long long)v, (unsigned long long)rows);
+    return 0;
+}
+
 int cmd_delta(int argc, char **argv);
 int cmd_delta(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -364,7 +411,6 @@ int cmd_delta(int argc, char **argv) {
         printf("{\"version\":%lld}\n", (long long)v);
         return 0;
     }
-    if (strcmp(sub, "scan") == 0)
-        return cli_error("delta", "'%s' needs the Parquet module, which is not built into this llmdata yet", sub);
+    if (strcmp(sub, "scan") == 0) return cmd_scan(n, rest);
     return cli_usage(delta_usage);
 }

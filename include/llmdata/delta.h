@@ -28,8 +28,7 @@
  * ---- Reader and writer support --------------------------------------------------------------------
  * Readable: minReaderVersion 1..3; reader features deletionVectors, columnMapping, timestampNtz,
  * v2Checkpoint, vacuumProtocolCheck.  Anything else → LLMD_ERR_UNSUPPORTED naming it.  Snapshots
- * list files with their deletion vector descriptor; applying deletion vectors and column mapping
- * to rows is the scan's work (not yet available: it needs the Parquet reader).
+ * list files with their deletion vector descriptor; scans apply deletion vectors and column mapping.
  * Writable: writer versions 1..7 and the writer features appendOnly, invariants, inCommitTimestamp,
  * timestampNtz, deletionVectors (removes carry the add's descriptor), domainMetadata,
  * vacuumProtocolCheck, v2Checkpoint, checkConstraints/changeDataFeed/generatedColumns/
@@ -169,6 +168,25 @@ LLMD_API llmd_status llmd_delta_snapshot_app_version(const llmd_delta_snapshot *
  * "schema"), files (path, size, modificationTime, partitionValues, stats parsed, deletionVector).
  * *out is NUL-terminated, free with llmd_free. */
 LLMD_API llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *snap, char **out, size_t *out_len);
+
+/* ---- Scans --------------------------------------------------------------------------------------- */
+typedef struct llmd_delta_scan_options {
+    unsigned version;              /* LLMD_DELTA_SCAN_OPTIONS_VERSION */
+    const char *const *columns;    /* output columns by logical name, in this order; NULL = all, */
+    size_t n_columns;              /* in schema order */
+} llmd_delta_scan_options;
+#define LLMD_DELTA_SCAN_OPTIONS_VERSION 1u
+#define LLMD_DELTA_SCAN_OPTIONS_INIT {LLMD_DELTA_SCAN_OPTIONS_VERSION, NULL, 0}
+/* Writes the snapshot's rows to out_path as JSON lines (published atomically): every active file
+ * in path order, read with llmdata/parquet.h one row group at a time; rows deleted by the file's
+ * deletion vector (inline Z85 or a RoaringBitmapArray file) skipped; partition columns filled from
+ * partitionValues and typed by the schema (numbers, booleans; dates/timestamps as serialized);
+ * columns looked up by their physical name under column mapping (top level); a column missing
+ * from a file reads as null.  Values: integers and decimals as JSON numbers, dates "YYYY-MM-DD",
+ * timestamps ISO 8601 with microseconds ("Z" when UTC-adjusted), binary as a string, NaN/Infinity
+ * as strings.  *rows (optional) receives the row count.  Errors name the data file. */
+LLMD_API llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *snap, const char *out_path,
+                                           const llmd_delta_scan_options *opts, uint64_t *rows);
 
 /* ---- History ---------------------------------------------------------------------------------------- */
 /* A JSON array, newest first, of {version, timestamp, commitInfo (as written, or null)} for at most

@@ -1,0 +1,382 @@
+/* Scans: a snapshot's rows — data files read with the Parquet reader, partition values added as
+ * typed columns, deletion vectors applied, column mapping resolved — written as JSON lines,
+ * streamed one row group at a time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delta/delta_internal.h"
+#include "delta/table_internal.h"
+#include "delta/values.h"
+
+/* ---- deletion vectors (PROTOCOL.md "Deletion Vector Format") ---------------------------------------- */
+static const char k_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+/* Z85 text (length a multiple of 5) -> bytes (4 per 5 characters). */
+static llmd_status z85_decode(const char *s, size_t n, uint8_t **out, size_t *out_len) {
+    if (n % 5 != 0) return llmd_fail(LLMD_ERR_PARSE, "deletion vector: Z85 text of %zu characters (not a multiple of 5)", n);
+    uint8_t *b = llmd_malloc(n / 5 * 4 + 1);
+    if (b == NULL) return llmd_fail_nomem("decoding a deletion vector");
+    for (size_t i = 0; i < n; i += 5) {
+        uint64_t v = 0;
+        for (size_t k = 0; k < 5; k++) {
+            const char *p = s[i + k] ? strchr(k_z85, s[i + k]) : NULL;
+            if (p == NULL) { llmd_free(b); return llmd_fail(LLMD_ERR_PARSE, "deletion vector: '%c' is not Z85", s[i + k]); }
+            v = v * 85 + (uint64_t)(p - k_z85);
+        }
+        if (v > UINT32_MAX) { llmd_free(b); return llmd_fail(LLMD_ERR_PARSE, "deletion vector: Z85 group out of range"); }
+        for (int k = 0; k < 4; k++) b[i / 5 * 4 + (size_t)k] = (uint8_t)(v >> (24 - 8 * k));
+    }
+    *out = b;
+    *out_len = n / 5 * 4;
+    return LLMD_OK;
+}
+
+typedef struct dv_set { uint64_t *rows; size_t n, cap; } dv_set;
+
+static llmd_status dv_push(dv_set *d, uint64_t v) {
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 256;
+        uint64_t *p = llmd_realloc(d->rows, d->cap * sizeof *p, nc * sizeof *p);
+        if (p == NULL) return llmd_fail_nomem("reading a deletion vector");
+        d->rows = p;
+        d->cap = nc;
+    }
+    d->rows[d->n++] = v;
+    return LLMD_OK;
+}
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* One portable 32-bit Roaring bitmap (CRoaring's serialization) at p[0..n); rows get `high` << 32. */
+static llmd_status roaring32(const uint8_t *p, size_t n, uint64_t high, dv_set *d, size_t *used) {
+    size_t pos = 0;
+#define NEED(k) do { if (pos + (k) > n) return llmd_fail(LLMD_ERR_CORRUPT, "deletion vector: Roaring bitmap truncated"); } while (0)
+    NEED(4);
+    uint32_t cookie = llmd_load_le32(p);
+    pos = 4;
+    uint32_t size;
+    const uint8_t *runs = NULL;
+    bool has_offsets;
+    if ((cookie & 0xFFFF) == 12347) {
+        size = (cookie >> 16) + 1;
+        NEED((size + 7) / 8);
+        runs = p + pos;
+        pos += (size + 7) / 8;
+        has_offsets = size >= 4;
+    } else if (cookie == 12346) {
+        NEED(4);
+        size = llmd_load_le32(p + pos);
+        pos += 4;
+        has_offsets = true;
+    } else {
+        return llmd_fail(LLMD_ERR_CORRUPT, "deletion vector: bad Roaring cookie %u", cookie);
+    }
+    if (size > 65536) return llmd_fail(LLMD_ERR_CORRUPT, "deletion vector: %u Roaring containers", size);
+    NEED((size_t)size * 4);
+    const uint8_t *hdr = p + pos;
+    pos += (size_t)size * 4;
+    if (has_offsets) { NEED((size_t)size * 4); pos += (size_t)size * 4; }
+    for (uint32_t c = 0; c < size; c++) {
+        uint64_t key = le16(hdr + 4 * c), card = (uint64_t)le16(hdr + 4 * c + 2) + 1;
+        uint64_t base = (high << 32) | (key << 16);
+        llmd_status st = LLMD_OK;
+        if (runs && (runs[c / 8] >> (c % 8) & 1)) {
+            NEED(2);
+            uint16_t nr = le16(p + pos);
+            pos += 2;
+            NEED((size_t)nr * 4);
+            for (uint16_t r = 0; r < nr && st == LLMD_OK; r++) {
+                uint32_t start = le16(p + pos + 4 * r), len = (uint32_t)le16(p + pos + 4 * r + 2) + 1;
+                for (uint32_t k = 0; k < len && st == LLMD_OK; k++) st = dv_push(d, base + start + k);
+            }
+            pos += (size_t)nr * 4;
+        } else if (card <= 4096) {
+            NEED((size_t)card * 2);
+            for (uint64_t k = 0; k < card && st == LLMD_OK; k++) st = dv_push(d, base + le16(p + pos + 2 * k));
+            pos += (size_t)card * 2;
+        } else {
+            NEED(8192);
+            for (uint32_t k = 0; k < 65536 && st == LLMD_OK; k++)
+                if (p[pos + k / 8] >> (k % 8) & 1) st = dv_push(d, base + k);
+            pos += 8192;
+        }
+        if (st != LLMD_OK) return st;
+    }
+#undef NEED
+    *used = pos;
+    return LLMD_OK;
+}
+
+/* magic 1681511377 (LE) + RoaringBitmapArray: uint64 count, then per bitmap uint32 key + bitmap. */
+static llmd_status parse_dv_bytes(const uint8_t *p, size_t n, dv_set *d) {
+    if (n < 12 || llmd_load_le32(p) != 1681511377u)
+        return llmd_fail(LLMD_ERR_CORRUPT, "deletion vector: bad magic");
+    uint64_t count = llmd_load_le64(p + 4);
+    size_t pos = 12;
+    for (uint64_t i = 0; i < count; i++) {
+        if (pos + 4 > n) return llmd_fail(LLMD_ERR_CORRUPT, "deletion vector: truncated bitmap array");
+        uint32_t key = llmd_load_le32(p + pos);
+        size_t used = 0;
+        llmd_status st = roaring32(p + pos + 4, n - pos - 4, key, d, &used);
+        if (st != LLMD_OK) return st;
+        pos += 4 + used;
+    }
+    return LLMD_OK;
+}
+
+static int u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The deleted row indexes of a file (sorted), from its deletionVector descriptor. */
+static llmd_status load_dv(const char *table, const cJSON *dv, dv_set *d) {
+    const char *type = dl_get_str(dv, "storageType"), *pd = dl_get_str(dv, "pathOrInlineDv");
+    int64_t off = 0, size = 0;
+    dl_get_i64(dv, "offset", &off);
+    dl_get_i64(dv, "sizeInBytes", &size);
+    if (!type || !pd) return llmd_fail(LLMD_ERR_PARSE, "deletionVector without storageType/pathOrInlineDv");
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    llmd_status st;
+    if (strcmp(type, "i") == 0) {
+        st = z85_decode(pd, strlen(pd), &bytes, &len);
+        if (st == LLMD_OK && size > 0 && (size_t)size < len) len = (size_t)size;
+        if (st == LLMD_OK) st = parse_dv_bytes(bytes, len, d);
+    } else if (strcmp(type, "u") == 0 || strcmp(type, "p") == 0) {
+        char path[4096];
+        if (type[0] == 'u') {
+            size_t n = strlen(pd);
+            if (n < 20) return llmd_fail(LLMD_ERR_PARSE, "deletionVector path '%s' too short", pd);
+            uint8_t *u = NULL;
+            size_t ul;
+            if ((st = z85_decode(pd + n - 20, 20, &u, &ul)) != LLMD_OK) return st;
+            snprintf(path, sizeof path, "%s/%.*s%sdeletion_vector_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x.bin",
+                     table, (int)(n - 20), pd, n > 20 ? "/" : "", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+                     u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+            llmd_free(u);
+        } else {
+            char *dec = dl_path_decode(pd);
+            if (!dec) return llmd_fail_nomem("deletion vector path");
+            snprintf(path, sizeof path, "%s", dec);
+            llmd_free(dec);
+        }
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return llmd_fail(LLMD_ERR_NOT_FOUND, "deletion vector file %s: %s", path, strerror(errno));
+        uint8_t hdr[4];
+        /* at `offset`: big-endian size of the bitmap data, the data, then its CRC-32 */
+        if (pread(fd, hdr, 4, off) != 4) { close(fd); return llmd_fail(LLMD_ERR_CORRUPT, "%s: truncated at %lld", path, (long long)off); }
+        len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+        if (len > (1u << 30)) { close(fd); return llmd_fail(LLMD_ERR_RANGE, "%s: deletion vector of %zu bytes", path, len); }
+        bytes = llmd_malloc(len + 1);
+        if (!bytes) { close(fd); return llmd_fail_nomem("reading a deletion vector"); }
+        ssize_t got = pread(fd, bytes, len, off + 4);
+        close(fd);
+        st = got == (ssize_t)len ? parse_dv_bytes(bytes, len, d)
+                                 : llmd_fail(LLMD_ERR_CORRUPT, "%s: deletion vector truncated", path);
+    } else {
+        return llmd_fail(LLMD_ERR_UNSUPPORTED, "deletion vector storage type '%s'", type);
+    }
+    llmd_free(bytes);
+    if (st == LLMD_OK && d->n > 1) qsort(d->rows, d->n, sizeof *d->rows, u64_cmp);
+    return st;
+}
+
+/* ---- partition values (PROTOCOL.md "Partition Value Serialization") ---------------------------------- */
+static cJSON *partition_json(const char *type, const char *v) {
+    if (v == NULL) return cJSON_CreateNull();
+    if (!strcmp(type, "byte") || !strcmp(type, "short") || !strcmp(type, "integer") || !strcmp(type, "long")) {
+        char *end;
+        long long x = strtoll(v, &end, 10);
+        if (*v && *end == '\0') {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%lld", x);
+            return cJSON_CreateRaw(buf);
+        }
+    } else if (!strcmp(type, "float") || !strcmp(type, "double")) {
+        char *end;
+        double d = strtod(v, &end);
+        if (*v && *end == '\0') return cJSON_CreateNumber(d);
+    } else if (!strcmp(type, "boolean")) {
+        if (!strcmp(v, "true")) return cJSON_CreateTrue();
+        if (!strcmp(v, "false")) return cJSON_CreateFalse();
+    } else if (!strncmp(type, "decimal", 7)) {
+        /* raw only when it is a plain number: a partition value never injects JSON */
+        char *end;
+        strtod(v, &end);
+        bool plain = *v && *end == '\0';
+        for (const char *p = v; plain && *p; p++) plain = strchr("0123456789+-.eE", *p) != NULL;
+        if (plain) return cJSON_CreateRaw(v);
+    } else if (!strcmp(type, "timestamp") || !strcmp(type, "timestamp_ntz")) {
+        /* "2021-09-08 11:11:11[.ffffff]" (Spark's form) -> the scan's ISO form, as data columns print */
+        int y, mo, d, h, mi, sec, n = 0;
+        if (sscanf(v, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 ||
+            sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6) {
+            long us = 0;
+            int digits = 0;
+            const char *p = v + n;
+            if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                    if (digits < 6) us = us * 10 + (*p - '0');
+            for (; digits < 6; digits++) us *= 10;
+            bool utc = !strcmp(type, "timestamp");
+            if (*p == '\0' || (utc && (!strcmp(p, "Z") || !strcmp(p, "+00:00")))) {
+                char buf[64];
+                snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld%s", y, mo, d, h, mi, sec, us, utc ? "Z" : "");
+                return cJSON_CreateString(buf);
+            }
+        }
+    }
+    return cJSON_CreateString(v);   /* string, date, binary: as serialized */
+}
+
+/* ---- the scan ------------------------------------------------------------------------------------------ */
+typedef struct out_col {
+    const char *name;       /* logical */
+    const char *physical;   /* in the data files */
+    const char *type;       /* Spark type name (primitive) or NULL */
+    bool partition;
+} out_col;
+
+static const size_t scan_sizes[] = {sizeof(llmd_delta_scan_options)};
+
+static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_col *cols, size_t nc, llmd_outfile *of,
+                             uint64_t *rows) {
+    const dl_file *f = s->file_src[fi];
+    char path[8192];
+    if (f->path[0] == '/') snprintf(path, sizeof path, "%s", f->path);
+    else snprintf(path, sizeof path, "%s/%s", s->table_path, f->path);
+    dv_set dv = {0};
+    const cJSON *dvd = cJSON_GetObjectItemCaseSensitive(f->action, "deletionVector");
+    llmd_status st = cJSON_IsObject(dvd) ? load_dv(s->table_path, dvd, &dv) : LLMD_OK;
+    if (st != LLMD_OK) { llmd_free(dv.rows); return llmd_error_prefix("%s", path); }
+    llmd_parquet_reader *r = NULL;
+    st = llmd_parquet_reader_open(&r, path, NULL);
+    if (st != LLMD_OK) { llmd_free(dv.rows); return st; }
+    const llmd_schema *sc = llmd_parquet_reader_schema(r);
+    /* data columns present in the file, in output order; absent ones read as null */
+    const char **sel = llmd_calloc(nc ? nc : 1, sizeof *sel);
+    int *batch_idx = llmd_calloc(nc ? nc : 1, sizeof *batch_idx);
+    size_t nsel = 0;
+    if (!sel || !batch_idx) st = llmd_fail_nomem("scanning");
+    for (size_t k = 0; st == LLMD_OK && k < nc; k++) {
+        batch_idx[k] = -1;
+        if (cols[k].partition || llmd_schema_find(sc, 0, cols[k].physical) < 0) continue;
+        batch_idx[k] = (int)nsel;
+        sel[nsel++] = cols[k].physical;
+    }
+    const cJSON *pv = cJSON_GetObjectItemCaseSensitive(f->action, "partitionValues");
+    if (st == LLMD_OK && nsel > 0) st = llmd_parquet_reader_select(r, sel, nsel);
+    uint64_t base = 0;
+    size_t dvpos = 0;
+    llmd_buf line = LLMD_BUF_INIT;
+    for (int g = 0; st == LLMD_OK && g < llmd_parquet_reader_num_row_groups(r); g++) {
+        int64_t grows = llmd_parquet_reader_row_group_rows(r, g);
+        llmd_parquet_batch *b = NULL;
+        if (nsel > 0 && (st = llmd_parquet_reader_read_row_group(r, g, &b)) != LLMD_OK) break;
+        for (int64_t i = 0; st == LLMD_OK && i < grows; i++) {
+            uint64_t row = base + (uint64_t)i;
+            while (dvpos < dv.n && dv.rows[dvpos] < row) dvpos++;
+            if (dvpos < dv.n && dv.rows[dvpos] == row) continue;   /* deleted */
+            cJSON *o = cJSON_CreateObject();
+            bool ok = o != NULL;
+            for (size_t k = 0; ok && k < nc; k++) {
+                cJSON *v;
+                if (cols[k].partition) {
+                    /* partitionValues are keyed by the physical name under column mapping */
+                    const cJSON *pj = cJSON_GetObjectItemCaseSensitive(pv, cols[k].physical);
+                    if (pj == NULL) pj = cJSON_GetObjectItemCaseSensitive(pv, cols[k].name);
+                    v = partition_json(cols[k].type ? cols[k].type : "string", cJSON_IsString(pj) ? pj->valuestring : NULL);
+                } else if (batch_idx[k] < 0) {
+                    v = cJSON_CreateNull();
+                } else {
+                    int fid = llmd_parquet_batch_field(b, (size_t)batch_idx[k]);
+                    v = dl_value_json(sc, fid, llmd_parquet_batch_column(b, (size_t)batch_idx[k]), i, DL_JSON_ROWS);
+                    /* Delta's `timestamp` is an instant: files with INT96 or non-UTC-flagged
+                     * timestamps hold UTC values too */
+                    if (v && cJSON_IsString(v) && cols[k].type && strcmp(cols[k].type, "timestamp") == 0 &&
+                        llmd_schema_type(sc, fid).id == LLMD_TYPE_TIMESTAMP && !llmd_schema_type(sc, fid).utc) {
+                        char buf[80];
+                        snprintf(buf, sizeof buf, "%sZ", v->valuestring);
+                        cJSON_Delete(v);
+                        v = cJSON_CreateString(buf);
+                    }
+                }
+                ok = v && cJSON_AddItemToObject(o, cols[k].name, v);
+                if (!ok) cJSON_Delete(v);
+            }
+            char *p = ok ? cJSON_PrintUnformatted(o) : NULL;
+            cJSON_Delete(o);
+            if (p == NULL) { st = llmd_fail_nomem("scanning"); break; }
+            llmd_buf_reset(&line);
+            st = llmd_buf_puts(&line, p);
+            cJSON_free(p);
+            if (st == LLMD_OK) st = llmd_buf_putc(&line, '\n');
+            if (st == LLMD_OK) st = llmd_outfile_write(of, line.data, line.len);
+            (*rows)++;
+        }
+        llmd_parquet_batch_free(b);
+        base += (uint64_t)grows;
+    }
+    llmd_buf_free(&line);
+    llmd_free(sel);
+    llmd_free(batch_idx);
+    llmd_free(dv.rows);
+    llmd_parquet_reader_free(r);
+    return st;
+}
+
+llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts_in,
+                                  uint64_t *rows_out) {
+    if (s == NULL || out_path == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_scan_jsonl: NULL argument");
+    llmd_delta_scan_options o = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    llmd_status st = llmd_options_copy(&o, opts_in, scan_sizes, LLMD_DELTA_SCAN_OPTIONS_VERSION, "llmd_delta_scan_options");
+    if (st != LLMD_OK) return st;
+    /* output columns: the schema's, in order (partition columns where the schema has them) */
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(s->schema, "fields");
+    size_t nf = (size_t)cJSON_GetArraySize(fields);
+    out_col *cols = llmd_calloc(nf ? nf : 1, sizeof *cols);
+    if (cols == NULL) return llmd_fail_nomem("scanning");
+    const char *mode = llmd_delta_snapshot_property(s, "delta.columnMapping.mode");
+    bool mapped = mode && strcmp(mode, "none") != 0;
+    size_t nc = 0;
+    const cJSON *pcols = cJSON_GetObjectItemCaseSensitive(s->state.metadata, "partitionColumns");
+    for (size_t i = 0; i < (o.n_columns ? o.n_columns : nf); i++) {
+        const cJSON *f = NULL;
+        if (o.n_columns) {
+            const cJSON *g;
+            cJSON_ArrayForEach(g, fields) {
+                const char *n = dl_get_str(g, "name");
+                if (n && strcmp(n, o.columns[i]) == 0) f = g;
+            }
+            if (f == NULL) {
+                llmd_free(cols);
+                return llmd_fail(LLMD_ERR_NOT_FOUND, "scan: no column '%s' in the table's schema", o.columns[i]);
+            }
+        } else {
+            f = cJSON_GetArrayItem(fields, (int)i);
+        }
+        out_col *c = &cols[nc++];
+        c->name = dl_get_str(f, "name");
+        c->physical = c->name;
+        const char *pn = mapped ? dl_get_str(cJSON_GetObjectItemCaseSensitive(f, "metadata"), "delta.columnMapping.physicalName") : NULL;
+        if (pn) c->physical = pn;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(f, "type");
+        c->type = cJSON_IsString(t) ? t->valuestring : NULL;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, pcols) if (cJSON_IsString(p) && strcmp(p->valuestring, c->name) == 0) c->partition = true;
+    }
+    llmd_outfile of;
+    if ((st = llmd_outfile_open(&of, out_path)) != LLMD_OK) { llmd_free(cols); return st; }
+    uint64_t rows = 0;
+    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) st = scan_file(s, i, cols, nc, &of, &rows);
+    if (st == LLMD_OK) st = llmd_outfile_publish(&of, LLMD_PUBLISH_REPLACE);
+    llmd_outfile_discard(&of);
+    llmd_free(cols);
+    if (st == LLMD_OK && rows_out) *rows_out = rows;
+    return st;
+}
