@@ -1132,6 +1132,104 @@ START_TEST(test_hostile_files) {
 }
 END_TEST
 
+/* Appending real Parquet files: schema enforcement, stats from the footer (values of the fixtures
+ * in tests/data/delta/README.md), merge_schema, scan of what was appended. */
+START_TEST(test_append_parquet) {
+    make_tmp();
+    char dir[600], rowsf[4400], score[4400], out[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    snprintf(rowsf, sizeof rowsf, "%s/data/delta/rows.parquet", test_srcdir());
+    snprintf(score, sizeof score, "%s/data/delta/rows_score.parquet", test_srcdir());
+    char *like = NULL;
+    ck_ok(llmd_delta_schema_from_parquet(rowsf, &like));
+    ck_assert_str_eq(like, "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,"
+                           "\"metadata\":{}},{\"name\":\"text\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}");
+    llmd_free(like);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    /* text NOT NULL: the fixture's null must be refused */
+    o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+                    "{\"name\":\"text\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
+                    "{\"name\":\"p\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]}";
+    const char *parts[] = {"p"};
+    o.partition_columns = parts;
+    o.n_partition_columns = 1;
+    ck_ok(llmd_delta_table_create(t, &o));
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+    const char *pk[] = {"p"}, *pv[] = {"7"};
+    a.source = rowsf;
+    a.partition_keys = pk;
+    a.partition_values = pv;
+    a.n_partitions = 1;
+    ck_fails(llmd_delta_txn_append_file(x, &a, NULL), LLMD_ERR_SCHEMA, "'text' is NOT NULL in the table but has 1 nulls");
+    llmd_delta_txn_free(x);
+    /* relax it (merge may relax nullability), then types must match */
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_set_schema(x, "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+                                       "{\"name\":\"text\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
+                                       "{\"name\":\"p\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]}", true));
+    char *rel = NULL;
+    ck_ok(llmd_delta_txn_append_file(x, &a, &rel));
+    ck_assert_ptr_nonnull(strstr(rel, "p=7/part-"));
+    llmd_free(rel);
+    a.source = score;
+    ck_fails(llmd_delta_txn_append_file(x, &a, NULL), LLMD_ERR_SCHEMA, "'score' is not in the table's schema");
+    a.merge_schema = true;
+    ck_ok(llmd_delta_txn_append_file(x, &a, NULL));
+    int64_t v;
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_ptr_nonnull(strstr(llmd_delta_snapshot_schema_json(s), "\"score\""));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+    bool seen_rows = false;
+    for (size_t i = 0; i < 2; i++) {
+        llmd_delta_file f;
+        ck_ok(llmd_delta_snapshot_file(s, i, &f));
+        if (strstr(f.stats_json, "\"score\"")) continue;
+        seen_rows = true;
+        ck_assert_str_eq(f.stats_json, "{\"numRecords\":3,\"minValues\":{\"id\":1,\"text\":\"hello\"},\"maxValues\":"
+                                       "{\"id\":3,\"text\":\"last!!\"},\"nullCount\":{\"id\":0,\"text\":1}}");
+    }
+    ck_assert(seen_rows);
+    /* scan: 6 rows; the partition value typed as an integer; score null where the file lacks it */
+    snprintf(out, sizeof out, "%s/rows.jsonl", g_tmp);
+    uint64_t n = 0;
+    ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &n));
+    ck_assert_uint_eq(n, 6);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "sort '%s' | head -2", out);
+    char *got = read_cmd(cmd);
+    ck_assert_str_eq(got, "{\"id\":1,\"text\":\"hello\",\"p\":7,\"score\":null}\n"
+                          "{\"id\":10,\"text\":\"hello\",\"p\":7,\"score\":0.5}\n");
+    free(got);
+    llmd_delta_snapshot_free(s);
+    /* a partition column inside the data file is refused */
+    llmd_delta_table *t2 = NULL;
+    char dir2[700];
+    snprintf(dir2, sizeof dir2, "%s/t2", g_tmp);
+    ck_ok(llmd_delta_table_open(&t2, dir2, NULL));
+    o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+                    "{\"name\":\"text\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}";
+    parts[0] = "text";
+    ck_ok(llmd_delta_table_create(t2, &o));
+    ck_ok(llmd_delta_txn_begin(&x, t2));
+    const char *pk2[] = {"text"}, *pv2[] = {"x"};
+    a.source = rowsf;
+    a.partition_keys = pk2;
+    a.partition_values = pv2;
+    ck_fails(llmd_delta_txn_append_file(x, &a, NULL), LLMD_ERR_SCHEMA, "'text' is a partition column");
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t2);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 START_TEST(test_args) {
     llmd_delta_table *t = NULL;
     ck_fails(llmd_delta_table_open(&t, "", NULL), LLMD_ERR_INVALID_ARG, "empty path");
@@ -1188,6 +1286,7 @@ int main(void) {
     tcase_add_test(w, test_crash_safety);
     tcase_add_test(w, test_vacuum);
     tcase_add_test(w, test_hostile_files);
+    tcase_add_test(w, test_append_parquet);
     suite_add_tcase(s, w);
     return run_suite(s);
 }

@@ -11,8 +11,8 @@
 static const char *const delta_usage =
     "usage: llmdata delta COMMAND TABLE [options]\n"
     "  files TABLE [--version V | --timestamp ISO8601]   active files + protocol + metaData (JSON)\n"
-    "  create TABLE --schema SCHEMA.json [--partition-by a,b] [--property k=v]...\n"
-    "  append TABLE FILE.parquet... [--partition col=value]... [--txn APP_ID:VERSION] [--stats JSON]\n"
+    "  create TABLE (--schema SCHEMA.json | --like FILE.parquet) [--partition-by a,b] [--property k=v]...\n"
+    "  append TABLE FILE.parquet... [--partition col=value]... [--txn APP_ID:VERSION] [--merge-schema] [--stats JSON]\n"
     "  remove TABLE (PATH... | --all)                     remove files (a new version)\n"
     "  set TABLE key=value...                             set table properties\n"
     "  history TABLE [--limit N]                          commits, newest first\n"
@@ -111,7 +111,7 @@ static int split_list(char *s, const char **out, size_t max, size_t *n) {
 #define MAX_ITEMS 256
 
 static int cmd_create(int argc, char **argv) {
-    const char *table = NULL, *schema = NULL, *parts_arg = NULL;
+    const char *table = NULL, *schema = NULL, *parts_arg = NULL, *like = NULL;
     const char *keys[MAX_ITEMS], *vals[MAX_ITEMS], *parts[MAX_ITEMS];
     size_t nk = 0, np = 0;
     for (int i = 0; i < argc; i++) {
@@ -126,22 +126,30 @@ static int cmd_create(int argc, char **argv) {
             keys[nk] = v;
             vals[nk++] = eq + 1;
         } else if (strcmp(argv[i], "--like") == 0) {
-            return cli_error("delta", "create --like needs the Parquet module, which is not built in yet; use --schema");
+            if (cli_need_value(argc, argv, &i, &like)) return 2;
         } else if (argv[i][0] == '-' || table) return cli_usage(delta_usage);
         else table = argv[i];
     }
-    if (!table || !schema) return cli_usage(delta_usage);
+    if (!table || (!schema == !like)) return cli_usage(delta_usage);
     char *parts_copy = parts_arg ? strdup(parts_arg) : NULL;
     if (parts_copy && split_list(parts_copy, parts, MAX_ITEMS, &np)) { free(parts_copy); return cli_error("delta", "too many partition columns"); }
     char *schema_json = NULL;
-    size_t len;
-    FILE *f = fopen(schema, "rb");
-    if (f == NULL) { free(parts_copy); return cli_error("delta", "%s: %s", schema, strerror(errno)); }
-    schema_json = malloc(1 << 24);
-    len = schema_json ? fread(schema_json, 1, (1 << 24) - 1, f) : 0;
-    fclose(f);
-    if (schema_json == NULL) { free(parts_copy); return cli_error("delta", "out of memory"); }
-    schema_json[len] = '\0';
+    if (like) {
+        char *lj = NULL;
+        llmd_status lst = llmd_delta_schema_from_parquet(like, &lj);
+        if (lst != LLMD_OK) { free(parts_copy); return cli_lib_error(like, lst); }
+        schema_json = strdup(lj);
+        llmd_free(lj);
+        if (schema_json == NULL) { free(parts_copy); return cli_error("delta", "out of memory"); }
+    } else {
+        FILE *f = fopen(schema, "rb");
+        if (f == NULL) { free(parts_copy); return cli_error("delta", "%s: %s", schema, strerror(errno)); }
+        schema_json = malloc(1 << 24);
+        size_t len = schema_json ? fread(schema_json, 1, (1 << 24) - 1, f) : 0;
+        fclose(f);
+        if (schema_json == NULL) { free(parts_copy); return cli_error("delta", "out of memory"); }
+        schema_json[len] = '\0';
+    }
     llmd_delta_table *t;
     if (open_table(table, &t)) { free(parts_copy); free(schema_json); return 1; }
     llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
@@ -169,6 +177,7 @@ static int report_commit(const char *table, llmd_status st, int64_t version, con
 
 static int cmd_append(int argc, char **argv) {
     const char *table = NULL, *txn = NULL, *stats = NULL;
+    bool merge = false;
     const char *files[MAX_ITEMS], *pk[MAX_ITEMS], *pv[MAX_ITEMS];
     size_t nf = 0, np = 0;
     for (int i = 0; i < argc; i++) {
@@ -182,8 +191,8 @@ static int cmd_append(int argc, char **argv) {
             *eq = '\0';
             pk[np] = v;
             pv[np++] = eq + 1;
-        } else if (strcmp(argv[i], "--like") == 0) {
-            return cli_error("delta", "append --like needs the Parquet module, which is not built in yet");
+        } else if (strcmp(argv[i], "--merge-schema") == 0) {
+            merge = true;
         } else if (argv[i][0] == '-') return cli_usage(delta_usage);
         else if (!table) table = argv[i];
         else if (nf == MAX_ITEMS) return cli_error("delta", "too many files (max %d per call)", MAX_ITEMS);
@@ -217,6 +226,7 @@ static int cmd_append(int argc, char **argv) {
         a.partition_values = pv;
         a.n_partitions = np;
         a.stats_json = stats;
+        a.merge_schema = merge;
         st = llmd_delta_txn_append_file(x, &a, NULL);
     }
     int64_t version = -1;

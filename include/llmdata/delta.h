@@ -225,17 +225,27 @@ typedef struct llmd_delta_append {
     const char *const *partition_keys;  /* as llmd_delta_add: one value per partition column */
     const char *const *partition_values;
     size_t n_partitions;
-    const char *stats_json;             /* optional stats for the add */
+    const char *stats_json;             /* stats for the add; NULL = computed from the footer */
+    bool merge_schema;                  /* top-level columns the table lacks are added (nullable) */
 } llmd_delta_append;
 #define LLMD_DELTA_APPEND_VERSION 1u
-#define LLMD_DELTA_APPEND_INIT {LLMD_DELTA_APPEND_VERSION, NULL, NULL, NULL, 0, NULL}
-/* Copies `source` into the table under a new unique name (`part-<uuid>-<basename>`, inside Hive-style
- * partition directories `col=value/` escaped as Hive does, null as __HIVE_DEFAULT_PARTITION__),
- * published with put-if-absent, and adds it (as llmd_delta_txn_add).  The source must look like
- * Parquet ("PAR1" at both ends: LLMD_ERR_PARSE otherwise).  A copy whose transaction never commits
- * is an unreferenced file that vacuum removes.  *rel_path (optional, free with llmd_free) receives
- * the path inside the table. */
+#define LLMD_DELTA_APPEND_INIT {LLMD_DELTA_APPEND_VERSION, NULL, NULL, NULL, 0, NULL, false}
+/* Copies the Parquet file `source` into the table under a new unique name (`part-<uuid>-<basename>`,
+ * inside Hive-style partition directories `col=value/` escaped as Hive does, null as
+ * __HIVE_DEFAULT_PARTITION__), published with put-if-absent, and adds it (as llmd_delta_txn_add).
+ * Schema enforcement first (LLMD_ERR_SCHEMA naming the file and column): every column of the file
+ * must be in the table with the same type (Parquet types mapped to Spark's: int32 -> integer,
+ * string -> string, timestamp -> timestamp / timestamp_ntz, decimal(p,s), struct/array/map, ...),
+ * unless merge_schema adds it as a nullable column; a NOT NULL table column must be in the file
+ * and hold no null (by the footer's null counts); partition columns must not be in the file.
+ * Stats (numRecords, and per top-level column minValues/maxValues/nullCount from the footer's
+ * statistics: numbers, strings (32-byte prefixes for minimums), dates, timestamps in ms) are
+ * computed unless given.  A copy whose transaction never commits is an unreferenced file that
+ * vacuum removes.  *rel_path (optional, free with llmd_free) receives the path inside the table. */
 LLMD_API llmd_status llmd_delta_txn_append_file(llmd_delta_txn *txn, const llmd_delta_append *a, char **rel_path);
+/* The Spark StructType JSON of a Parquet file's schema (for creating a table like a file).  Free
+ * *schema_json with llmd_free.  LLMD_ERR_SCHEMA for a type Delta lacks (Parquet TIME). */
+LLMD_API llmd_status llmd_delta_schema_from_parquet(const char *path, char **schema_json);
 /* Removes the active file whose (decoded) path is `path` (every deletion-vector variant of it);
  * LLMD_ERR_NOT_FOUND when no such file is active in the read snapshot. */
 LLMD_API llmd_status llmd_delta_txn_remove(llmd_delta_txn *txn, const char *path);
@@ -270,8 +280,8 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
  * delta.checkpointPolicy=v2) get a JSON V2 checkpoint (checkpointMetadata, protocol, metaData, txn,
  * domainMetadata, add with dataChange false, removes newer than delta.deletedFileRetentionDuration);
  * such tables are also checkpointed automatically after each commit whose version is a multiple of
- * delta.checkpointInterval (default 10).  Other tables need a classic Parquet checkpoint:
- * LLMD_ERR_UNSUPPORTED until the Parquet module is linked in.  Checkpoint and _last_checkpoint are
+ * delta.checkpointInterval (default 10).  Other tables need a classic Parquet checkpoint, which
+ * this version does not write yet: LLMD_ERR_UNSUPPORTED (readers do not need checkpoints).  Checkpoint and _last_checkpoint are
  * published atomically: a crash leaves the previous state. */
 LLMD_API llmd_status llmd_delta_checkpoint(llmd_delta_table *table, int64_t *version);
 

@@ -115,8 +115,8 @@ llmd_status llmd_delta_checkpoint(llmd_delta_table *t, int64_t *version) {
     if (st != LLMD_OK) return st;
     if (!dl_has_feature(s->state.protocol, "writerFeatures", "v2Checkpoint")) {
         llmd_delta_snapshot_free(s);
-        return llmd_fail(LLMD_ERR_UNSUPPORTED, "Delta table %s: classic checkpoints are Parquet, which needs the Parquet "
-                         "module (tables created with delta.checkpointPolicy=v2 get JSON V2 checkpoints)", t->path);
+        return llmd_fail(LLMD_ERR_UNSUPPORTED, "Delta table %s: classic (Parquet) checkpoints are not written by this "
+                         "version (tables created with delta.checkpointPolicy=v2 get JSON V2 checkpoints)", t->path);
     }
     st = dl_write_v2_checkpoint(t, s);
     if (st == LLMD_OK && version) *version = s->version;

@@ -10,6 +10,7 @@
 
 #include "delta/delta_internal.h"
 #include "delta/table_internal.h"
+#include "delta/values.h"
 
 #define ENGINE_INFO "libllmdata/" LLMD_VERSION_STRING
 
@@ -333,6 +334,51 @@ static llmd_status copy_into(const char *src, int fd, const char *dst) {
     return st;
 }
 
+/* The file's schema against the table's (merging new columns when asked) and its stats. */
+static llmd_status enforce_schema(llmd_delta_txn *x, const llmd_delta_append *a, char **stats) {
+    llmd_parquet_reader *r = NULL;
+    llmd_status st = llmd_parquet_reader_open(&r, a->source, NULL);
+    if (st != LLMD_OK) return st;
+    const cJSON *md = current_metadata(x);
+    cJSON *schema = cJSON_Parse(dl_get_str(md, "schemaString"));
+    cJSON *added = NULL;
+    if (schema == NULL) st = llmd_fail(LLMD_ERR_CORRUPT, "table schema unreadable");
+    if (st == LLMD_OK)
+        st = dl_check_file_schema(a->source, r, schema, cJSON_GetObjectItemCaseSensitive(md, "partitionColumns"), &added);
+    if (st == LLMD_OK && added) {
+        if (!a->merge_schema) {
+            st = llmd_fail(LLMD_ERR_SCHEMA, "%s: column '%s' is not in the table's schema (append with merge_schema "
+                           "to add it)", a->source, dl_get_str(added->child, "name"));
+        } else {
+            cJSON *fields = cJSON_GetObjectItemCaseSensitive(schema, "fields");
+            while (added->child) cJSON_AddItemToArray(fields, cJSON_DetachItemViaPointer(added, added->child));
+            char *p = dl_print(schema);
+            st = p ? llmd_delta_txn_set_schema(x, p, true) : llmd_fail_nomem("merging a schema");
+            llmd_free(p);
+        }
+    }
+    if (st == LLMD_OK && a->stats_json == NULL) st = dl_file_stats(r, stats);
+    cJSON_Delete(added);
+    cJSON_Delete(schema);
+    llmd_parquet_reader_free(r);
+    return st;
+}
+
+llmd_status llmd_delta_schema_from_parquet(const char *path, char **schema_json) {
+    if (path == NULL || schema_json == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_schema_from_parquet: NULL argument");
+    *schema_json = NULL;
+    llmd_parquet_reader *r = NULL;
+    llmd_status st = llmd_parquet_reader_open(&r, path, NULL);
+    if (st != LLMD_OK) return st;
+    cJSON *s = NULL;
+    st = dl_parquet_schema_json(llmd_parquet_reader_schema(r), &s);
+    llmd_parquet_reader_free(r);
+    if (st != LLMD_OK) return llmd_error_prefix("%s", path);
+    *schema_json = dl_print(s);
+    cJSON_Delete(s);
+    return *schema_json ? LLMD_OK : llmd_fail_nomem("printing a schema");
+}
+
 llmd_status llmd_delta_txn_append_file(llmd_delta_txn *x, const llmd_delta_append *a, char **rel_out) {
     llmd_status st = txn_usable(x, "llmd_delta_txn_append_file");
     if (st != LLMD_OK) return st;
@@ -375,6 +421,8 @@ llmd_status llmd_delta_txn_append_file(llmd_delta_txn *x, const llmd_delta_appen
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) st = llmd_fail(LLMD_ERR_IO, "%s: not a regular file", a->source);
     if (st == LLMD_OK) st = check_parquet_magic(a->source, fd, sb.st_size);
+    char *stats = NULL;
+    if (st == LLMD_OK) st = enforce_schema(x, a, &stats);
     char *dst = NULL, *dir = NULL;
     if (st == LLMD_OK) {
         llmd_buf d = LLMD_BUF_INIT;
@@ -396,12 +444,13 @@ llmd_status llmd_delta_txn_append_file(llmd_delta_txn *x, const llmd_delta_appen
         add.partition_keys = a->partition_keys;
         add.partition_values = a->partition_values;
         add.n_partitions = a->n_partitions;
-        add.stats_json = a->stats_json;
+        add.stats_json = a->stats_json ? a->stats_json : stats;
         st = llmd_delta_txn_add(x, &add);
         if (st != LLMD_OK) unlink(dst);
     }
     llmd_free(dst);
     llmd_free(dir);
+    llmd_free(stats);
     if (st == LLMD_OK && rel_out) *rel_out = llmd_buf_detach(&rel, NULL);
     llmd_buf_free(&rel);
     return st;

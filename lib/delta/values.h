@@ -15,4 +15,11 @@ cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int
 void dl_date_text(int64_t days, char *out, size_t n);
 void dl_timestamp_text(int64_t v, int unit, bool utc, char *out, size_t n);
 
+/* filestats.c: the Spark StructType of a Parquet schema; the file's schema checked against the
+ * table's (new top-level columns returned for merge_schema); add.stats from the footer. */
+llmd_status dl_parquet_schema_json(const llmd_schema *sc, cJSON **out);
+llmd_status dl_check_file_schema(const char *path, const llmd_parquet_reader *r, const cJSON *table_schema,
+                                 const cJSON *partition_columns, cJSON **new_columns);
+llmd_status dl_file_stats(const llmd_parquet_reader *r, char **out);
+
 #endif

@@ -13,9 +13,9 @@ src=$(dirname "$here")
 PY=/usr/bin/python3
 jq_() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-printf '%s' '{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"day","type":"string","nullable":true,"metadata":{}}]}' > "$T/schema.json"
-# A file with Parquet's magic at both ends (the log layer checks only that).
-printf 'PAR1xxxxxxxxPAR1' > "$T/a.parquet"
+printf '%s' '{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"text","type":"string","nullable":true,"metadata":{}},{"name":"day","type":"string","nullable":true,"metadata":{}}]}' > "$T/schema.json"
+# rows.parquet: id {1,2,3}, text {"hello", null, "last!!"}; rows_score.parquet adds score (tests/data/delta/README.md)
+cp "$src/data/delta/rows.parquet" "$T/a.parquet"
 printf 'not parquet' > "$T/bad.parquet"
 
 # 1. create; a second create fails
@@ -29,6 +29,8 @@ expect append2 "$("$LLMDATA" delta append "$T/t" "$T/a.parquet" "$T/a.parquet" -
 expect rerun "$("$LLMDATA" delta append "$T/t" "$T/a.parquet" --partition 'day=x' --txn job:1)" '{"version":null,"committed":false}'
 "$LLMDATA" delta append "$T/t" "$T/bad.parquet" --partition day=x 2>"$T/err" && fail "non-Parquet append succeeded"
 grep -q 'not a Parquet file' "$T/err" || fail "bad parquet error: $(cat "$T/err")"
+"$LLMDATA" delta append "$T/t" "$src/data/delta/rows_score.parquet" --partition day=x 2>"$T/err" && fail "unknown column accepted"
+grep -q "column 'score' is not in the table's schema" "$T/err" || fail "schema error: $(cat "$T/err")"
 "$LLMDATA" delta append "$T/t" "$T/a.parquet" 2>"$T/err" && fail "append without partition value succeeded"
 grep -q "partition column 'day'" "$T/err" || fail "partition error: $(cat "$T/err")"
 ls "$T/t/day=a b%3Ac/" | grep -q 'parquet$' || fail "no Hive-escaped directory: $(ls "$T/t")"
@@ -41,6 +43,14 @@ expect pv "$(jq_ "sorted(f['partitionValues']['day'] for f in d['files'])" < "$T
 for p in $(jq_ "' '.join(f['path'].replace(' ', '@SP@') for f in d['files'])" < "$T/f.json"); do
   p=$(printf '%s' "$p" | sed 's/@SP@/ /g'); [ -f "$T/t/$p" ] || fail "missing data file $p"
 done
+
+# stats from the footer, as the fixture's values give them
+expect stats "$(jq_ "d['files'][0]['stats']" < "$T/f.json")" \
+  "{'numRecords': 3, 'minValues': {'id': 1, 'text': 'hello'}, 'maxValues': {'id': 3, 'text': 'last!!'}, 'nullCount': {'id': 0, 'text': 1}}"
+# scan: 3 files x 3 rows, partition values as columns
+expect scan "$("$LLMDATA" delta scan "$T/t" -o "$T/rows.jsonl")" '{"version":2,"rows":9}'
+expect scanrow "$(sort "$T/rows.jsonl" | head -1)" '{"id":1,"text":"hello","day":"2024-01-01"}'
+expect scancols "$("$LLMDATA" delta scan "$T/t" --columns day,id -o "$T/c.jsonl" >/dev/null; sort "$T/c.jsonl" | sed -n 4p)" '{"day":"a b:c","id":1}'
 
 # 3. remove one file, then history, restore, time travel
 first=$(jq_ "d['files'][0]['path']" < "$T/f.json")
@@ -75,6 +85,11 @@ done
 grep -q '168 h' "$T/err" || fail "vacuum error: $(cat "$T/err")"
 expect vacuum "$("$LLMDATA" delta vacuum "$T/t" --dry-run | jq_ "d['count']")" 0
 expect vacuum0 "$("$LLMDATA" delta vacuum "$T/t" --retention-hours 0 --allow-short-retention --dry-run | jq_ "d['count']")" 2
+
+# 5b. create --like and append --merge-schema
+expect like "$("$LLMDATA" delta create "$T/l" --like "$src/data/delta/rows.parquet")" '{"version":0}'
+expect merge "$("$LLMDATA" delta append "$T/l" "$src/data/delta/rows_score.parquet" --merge-schema)" '{"version":1,"committed":true}'
+expect merged "$("$LLMDATA" delta files "$T/l" | jq_ "[f['name'] for f in d['metaData']['schema']['fields']]")" "['id', 'text', 'score']"
 
 # 6. checkpoints: classic ones need Parquet; V2 tables get JSON checkpoints
 "$LLMDATA" delta checkpoint "$T/t" 2>"$T/err" && fail "classic checkpoint without Parquet succeeded"
