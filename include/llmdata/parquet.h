@@ -31,8 +31,8 @@
  *
  *     llmd_schema *s; int text, ntok;
  *     llmd_schema_new(&s);
- *     llmd_schema_add(s, 0, "text", &(llmd_type){LLMD_TYPE_STRING}, 0, &text);
- *     llmd_schema_add(s, 0, "ntok", &(llmd_type){LLMD_TYPE_INT32}, 1, &ntok);
+ *     llmd_schema_add(s, 0, "text", &(llmd_type){.id = LLMD_TYPE_STRING}, 0, &text);
+ *     llmd_schema_add(s, 0, "ntok", &(llmd_type){.id = LLMD_TYPE_INT32}, 1, &ntok);
  *     llmd_parquet_writer *w;
  *     llmd_parquet_writer_open(&w, "docs.parquet", s, NULL);
  *     int32_t offs[3] = {0, 5, 11}; int32_t counts[2] = {1, 2};
@@ -82,7 +82,8 @@ typedef enum llmd_type_id {
     LLMD_TYPE_DATE = 15,          /* int32 days since 1970-01-01 */
     LLMD_TYPE_TIME = 16,          /* time of day in `unit` (millis: int32, micros/nanos: int64) */
     LLMD_TYPE_TIMESTAMP = 17,     /* int64 `unit`s since the epoch; utc: adjusted to UTC (instant)
-                                   * or not (local date-time).  Parquet INT96 reads as NANOS, utc=0 */
+                                   * or not (local date-time).  Parquet INT96 reads with utc=0 in
+                                   * llmd_parquet_read_options.int96_unit */
     LLMD_TYPE_DECIMAL = 18,       /* precision 1..38, scale 0..precision; 16-byte values */
     LLMD_TYPE_UUID = 19,          /* 16 bytes, big-endian as written in text form */
     LLMD_TYPE_STRUCT = 20,
@@ -233,10 +234,12 @@ typedef struct llmd_parquet_read_options {
     uint64_t max_memory;         /* limit on the memory one column chunk may take while decoded
                                   * (pages, levels, values); a file that needs more fails with
                                   * LLMD_ERR_RANGE before allocating (default 1 GiB) */
-    int verify_crc;              /* reserved, must be 0 */
+    int int96_unit;              /* unit INT96 timestamps (Spark, Impala) are read in: llmd_time_unit,
+                                  * default MICROS (Spark's precision, as DuckDB reads them; NANOS
+                                  * keeps Impala's nanoseconds but overflows past the year 2262) */
 } llmd_parquet_read_options;
 #define LLMD_PARQUET_READ_OPTIONS_VERSION 1
-#define LLMD_PARQUET_READ_OPTIONS_INIT {LLMD_PARQUET_READ_OPTIONS_VERSION, 1ull << 30, 0}
+#define LLMD_PARQUET_READ_OPTIONS_INIT {LLMD_PARQUET_READ_OPTIONS_VERSION, 1ull << 30, LLMD_TIME_MICROS}
 LLMD_API void llmd_parquet_read_options_init(llmd_parquet_read_options *opts);
 
 typedef struct llmd_parquet_reader llmd_parquet_reader;

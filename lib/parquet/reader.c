@@ -246,7 +246,7 @@ static llmd_status primitive_type(const llmd_parquet_reader *r, const pq_schema_
     case PQ_BOOLEAN: t->id = LLMD_TYPE_BOOL; break;
     case PQ_INT32: t->id = LLMD_TYPE_INT32; break;
     case PQ_INT64: t->id = LLMD_TYPE_INT64; break;
-    case PQ_INT96: t->id = LLMD_TYPE_TIMESTAMP; t->unit = LLMD_TIME_NANOS; t->utc = 0; break;
+    case PQ_INT96: t->id = LLMD_TYPE_TIMESTAMP; t->unit = r->o.int96_unit; t->utc = 0; break;
     case PQ_FLOAT: t->id = LLMD_TYPE_FLOAT; break;
     case PQ_DOUBLE: t->id = LLMD_TYPE_DOUBLE; break;
     case PQ_BYTE_ARRAY: t->id = LLMD_TYPE_BINARY; break;
@@ -291,11 +291,12 @@ static llmd_status add_leaf(conv_ctx *c, int field, const pq_schema_el *e, int m
     return LLMD_OK;
 }
 
-static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int rep, int as_required, int top, const char *name_override);
+static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int def_base, int rep, int as_required, int top,
+                             const char *name_override);
 
 /* Converts the children of group element e (at c->pos, already consumed) under llmd field `parent`. */
-static llmd_status conv_children(conv_ctx *c, const pq_schema_el *e, int parent, int d, int rep, int top) {
-    for (int i = 0; i < e->num_children; i++) TRY(conv_node(c, parent, d, rep, 0, top, NULL));
+static llmd_status conv_children(conv_ctx *c, const pq_schema_el *e, int parent, int d_exist, int def_base, int rep, int top) {
+    for (int i = 0; i < e->num_children; i++) TRY(conv_node(c, parent, d_exist, def_base, rep, 0, top, NULL));
     return LLMD_OK;
 }
 
@@ -325,7 +326,7 @@ static llmd_status set_rn(llmd_parquet_reader *r, int id, int d_exist, int def_p
 
 /* Builds the field for the element at c->pos.  as_required: the element is a repeated node whose
  * repetition was already accounted for by an enclosing list (2-level lists). */
-static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int rep, int as_required, int top,
+static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int def_base, int rep, int as_required, int top,
                              const char *name_override) {
     llmd_parquet_reader *r = c->r;
     if (c->pos >= r->f.n_schema) return llmd_fail(LLMD_ERR_PARSE, "%s: schema has fewer elements than its num_children say", r->path);
@@ -344,19 +345,19 @@ static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int rep, int 
         /* a repeated field outside a LIST annotation: a required list of required elements */
         t.id = LLMD_TYPE_LIST;
         TRY(add_field(r->schema, parent, name, &t, 0, &id));
-        TRY(set_rn(r, id, d_exist, d_exist, rep, 0));
+        TRY(set_rn(r, id, d_exist, def_base, rep, 0));
         if (top < 0) top = id;
-        r->rn[id].item_def = d_exist + 1;
+        r->rn[id].item_def = def_base + 1;
         r->rn[id].item_rep = rep + 1;
         c->pos = at;   /* re-read the same element as the list's element */
         c->path.len = saved;
         c->depth--;
-        TRY(conv_node(c, id, d_exist + 1, rep + 1, 1, top, "element"));
+        TRY(conv_node(c, id, def_base + 1, def_base + 1, rep + 1, 1, top, "element"));
         r->rn[id].first_leaf = r->rn[r->schema->f[id].children[0]].first_leaf;
         return LLMD_OK;
     }
     int nullable = repetition == PQ_OPTIONAL;
-    int dp = d_exist + nullable;
+    int dp = def_base + nullable;
     if (!is_group(e)) {
         TRY(primitive_type(r, e, &t));
         TRY(add_field(r->schema, parent, name, &t, nullable, &id));
@@ -391,16 +392,15 @@ static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int rep, int 
              (strlen(rname) == strlen(name) + 6 && strncmp(rname, name, strlen(name)) == 0 && strcmp(rname + strlen(name), "_tuple") == 0));
         if (element_is_repeated) {
             /* 2-level list: the repeated node is the element */
-            TRY(conv_node(c, id, dp + 1, rep + 1, 1, top, "element"));
+            TRY(conv_node(c, id, dp + 1, dp + 1, rep + 1, 1, top, "element"));
         } else {
             size_t saved2;
             c->pos++;   /* the repeated middle group */
             TRY(push_path(c, rname, &saved2));
-            for (int i = 0; i < rep_el->num_children; i++) {
-                if ((size_t)rep_el->num_children > r->f.n_schema - c->pos)
-                    return llmd_fail(LLMD_ERR_PARSE, "%s: group '%s' claims more children than the schema holds", r->path, rname);
-                TRY(conv_node(c, id, dp + 1, rep + 1, 0, top, NULL));
-            }
+            if (rep_el->num_children <= 0 || (size_t)rep_el->num_children > r->f.n_schema - c->pos)
+                return llmd_fail(LLMD_ERR_PARSE, "%s: group '%s' claims %d children, the schema has %zu elements left", r->path,
+                                 rname, rep_el->num_children, r->f.n_schema - c->pos);
+            for (int i = 0; i < rep_el->num_children; i++) TRY(conv_node(c, id, dp + 1, dp + 1, rep + 1, 0, top, NULL));
             c->path.len = saved2;
         }
         if (t.id == LLMD_TYPE_MAP) {
@@ -416,7 +416,7 @@ static llmd_status conv_node(conv_ctx *c, int parent, int d_exist, int rep, int 
     TRY(add_field(r->schema, parent, name, &t, nullable, &id));
     TRY(set_rn(r, id, d_exist, dp, rep, nullable));
     if (top < 0) top = id;
-    TRY(conv_children(c, e, id, dp, rep, top));
+    TRY(conv_children(c, e, id, d_exist, dp, rep, top));
     r->rn[id].first_leaf = r->rn[r->schema->f[id].children[0]].first_leaf;
     c->path.len = saved;
     c->depth--;
@@ -433,7 +433,7 @@ static llmd_status build_schema(llmd_parquet_reader *r) {
         return llmd_fail(LLMD_ERR_PARSE, "%s: schema root claims %d children", r->path, root->num_children);
     conv_ctx c = {r, 1, 0, LLMD_BUF_INIT};
     llmd_status st = LLMD_OK;
-    for (int i = 0; i < root->num_children && !st; i++) st = conv_node(&c, 0, 0, 0, 0, -1, NULL);
+    for (int i = 0; i < root->num_children && !st; i++) st = conv_node(&c, 0, 0, 0, 0, 0, -1, NULL);
     llmd_buf_free(&c.path);
     TRY(st);
     if (c.pos != r->f.n_schema)
@@ -507,6 +507,8 @@ static llmd_status reader_alloc(llmd_parquet_reader **out, const char *path, con
     llmd_parquet_read_options_init(&r->o);
     llmd_status st = llmd_options_copy(&r->o, opts, ropt_sizes, LLMD_PARQUET_READ_OPTIONS_VERSION, "llmd_parquet_read_options");
     if (!st && r->o.max_memory == 0) st = llmd_fail(LLMD_ERR_INVALID_ARG, "parquet: max_memory must be > 0");
+    if (!st && (r->o.int96_unit < LLMD_TIME_MILLIS || r->o.int96_unit > LLMD_TIME_NANOS))
+        st = llmd_fail(LLMD_ERR_INVALID_ARG, "parquet: int96_unit %d is not a time unit", r->o.int96_unit);
     if (!st && !(r->path = llmd_strdup(path))) st = llmd_fail_nomem("opening a Parquet file");
     if (st) {
         llmd_parquet_reader_free(r);
@@ -801,6 +803,7 @@ static llmd_status decode_plain(chunk_data *c, int phys, const uint8_t **pp, con
     size_t bytes;
     if (!llmd_mul_ok(n, (size_t)c->width, &bytes) || bytes > (size_t)(end - p))
         return corrupt(c, "PLAIN values run past the end of the page");
+    if (n == 0) return LLMD_OK;
     TRY(reserve_fixed(c, n));
     memcpy(c->vals + c->nv * (size_t)c->width, p, bytes);
     c->nv += n;
@@ -1380,9 +1383,13 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
             vi++;
             if (L->phys == PQ_INT96) {
                 /* INT96 (Impala/Spark): nanoseconds of the day, then the Julian day */
+                static const int64_t per_day[] = {INT64_C(86400000), INT64_C(86400000000), INT64_C(86400000000000)};
+                static const int64_t div[] = {1000000, 1000, 1};
                 uint64_t nanos = llmd_load_le64(src);
                 int64_t jd = (int32_t)llmd_load_le32(src + 8);
-                llmd_store_le64(dst, (uint64_t)((jd - 2440588) * INT64_C(86400000000000) + (int64_t)nanos));
+                /* wrapping arithmetic: a day number beyond the unit's range cannot crash the reader */
+                uint64_t ts = (uint64_t)(jd - 2440588) * (uint64_t)per_day[t->unit] + (uint64_t)((int64_t)nanos / div[t->unit]);
+                llmd_store_le64(dst, ts);
             } else if (t->id == LLMD_TYPE_DECIMAL) {
                 if (L->phys == PQ_FIXED) be_to_le128(src, iw, dst);
                 else {
