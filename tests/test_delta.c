@@ -462,8 +462,8 @@ START_TEST(test_scan_matches_spark) {
         free(line);
         fclose(f);
         unlink(out);
-        qsort(want.r, want.n, sizeof *want.r, cmp_str);
-        qsort(got.r, got.n, sizeof *got.r, cmp_str);
+        if (want.n) qsort(want.r, want.n, sizeof *want.r, cmp_str);
+        if (got.n) qsort(got.r, got.n, sizeof *got.r, cmp_str);
         bool same = want.n == got.n;
         size_t i = 0;
         for (; same && i < want.n; i++) same = strcmp(want.r[i], got.r[i]) == 0;
@@ -746,9 +746,12 @@ START_TEST(test_create_append_remove_restore) {
             ck_assert_int_eq(llmd_delta_snapshot_version(c), ver - 1);
             llmd_delta_snapshot_free(c);
         }
-        if (ver == 0)
-            ck_fails(llmd_delta_snapshot_at_timestamp(&b, t, llmd_delta_snapshot_timestamp(a) - 1), LLMD_ERR_RANGE,
+        if (ver == 0) {
+            llmd_delta_snapshot *e = NULL;
+            ck_fails(llmd_delta_snapshot_at_timestamp(&e, t, llmd_delta_snapshot_timestamp(a) - 1), LLMD_ERR_RANGE,
                      "before the earliest");
+            ck_assert_ptr_null(e);
+        }
         llmd_delta_snapshot_free(a);
         llmd_delta_snapshot_free(b);
     }
