@@ -26,7 +26,8 @@ class _Add(ctypes.Structure):
 
 class _Append(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("source", _cp), ("partition_keys", ctypes.POINTER(_cp)),
-                ("partition_values", ctypes.POINTER(_cp)), ("n_partitions", ctypes.c_size_t), ("stats_json", _cp)]
+                ("partition_values", ctypes.POINTER(_cp)), ("n_partitions", ctypes.c_size_t), ("stats_json", _cp),
+                ("merge_schema", ctypes.c_bool)]
 
 
 class _VacuumOptions(ctypes.Structure):
@@ -105,8 +106,7 @@ class DeltaTable:
         check(fn("llmd_delta_table_create", ctypes.c_int, _vp, ctypes.POINTER(_CreateOptions))(t._h, ctypes.byref(o)))
         return t
 
-    def snapshot(self, version=None, timestamp_ms=None):
-        """The latest snapshot, or the one at `version`, or the one current at `timestamp_ms`."""
+    def _open_snapshot(self, version, timestamp_ms):
         s = _vp()
         if version is not None and timestamp_ms is not None:
             raise ValueError("give version or timestamp_ms, not both")
@@ -118,6 +118,11 @@ class DeltaTable:
                 ctypes.byref(s), self._h, timestamp_ms))
         else:
             check(fn("llmd_delta_snapshot_latest", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(s), self._h))
+        return s
+
+    def snapshot(self, version=None, timestamp_ms=None):
+        """The latest snapshot, or the one at `version`, or the one current at `timestamp_ms`."""
+        s = self._open_snapshot(version, timestamp_ms)
         try:
             out = _vp()
             check(fn("llmd_delta_snapshot_to_json", ctypes.c_int, _vp, ctypes.POINTER(_vp), _vp)(
@@ -125,6 +130,51 @@ class DeltaTable:
             return DeltaSnapshot(_take_json(out))
         finally:
             fn("llmd_delta_snapshot_free", None, _vp)(s)
+
+    def scan_rows(self, columns=None, version=None, timestamp_ms=None):
+        """The snapshot's rows as a list of dicts (deletion vectors applied, partition values typed;
+        dates and timestamps as ISO strings), through llmd_delta_scan_jsonl."""
+        import os
+        import tempfile
+        s = self._open_snapshot(version, timestamp_ms)
+        fd, path = tempfile.mkstemp(suffix=".jsonl")
+        os.close(fd)
+        try:
+            class _ScanOptions(ctypes.Structure):
+                _fields_ = [("version", ctypes.c_uint), ("columns", ctypes.POINTER(_cp)), ("n_columns", ctypes.c_size_t)]
+            cols = list(columns or [])
+            o = _ScanOptions(1, _strings(cols), len(cols))
+            n = ctypes.c_uint64(0)
+            check(fn("llmd_delta_scan_jsonl", ctypes.c_int, _vp, _cp, ctypes.POINTER(_ScanOptions),
+                     ctypes.POINTER(ctypes.c_uint64))(s, path.encode(), ctypes.byref(o), ctypes.byref(n)))
+            with open(path, "rb") as f:
+                return [json.loads(line) for line in f]
+        finally:
+            os.unlink(path)
+            fn("llmd_delta_snapshot_free", None, _vp)(s)
+
+    def scan(self, columns=None, version=None, timestamp_ms=None):
+        """The snapshot's rows as numpy columns: {name: array}.  Integer columns without nulls are
+        int64, other numeric columns float64 (null = NaN), booleans without nulls bool, the rest
+        object arrays (str, None, lists, dicts)."""
+        import numpy as np
+        rows = self.scan_rows(columns, version, timestamp_ms)
+        names = list(columns) if columns else [f["name"] for f in self.snapshot(version, timestamp_ms).schema["fields"]]
+        out = {}
+        for name in names:
+            vals = [r.get(name) for r in rows]
+            present = [v for v in vals if v is not None]
+            if present and all(isinstance(v, bool) for v in present) and len(present) == len(vals):
+                out[name] = np.array(vals, dtype=bool)
+            elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present) and len(present) == len(vals):
+                out[name] = np.array(vals, dtype=np.int64)
+            elif present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+                out[name] = np.array([np.nan if v is None else v for v in vals], dtype=np.float64)
+            else:
+                arr = np.empty(len(vals), dtype=object)
+                arr[:] = vals
+                out[name] = arr
+        return out
 
     def files(self, version=None):
         """Active files of a version as dicts."""
@@ -139,8 +189,8 @@ class DeltaTable:
     def commit(self, add=(), append=(), remove=(), remove_all=False, properties=None, schema=None,
                merge_schema=True, app_id=None, app_version=None, operation="WRITE", parameters=None):
         """One transaction.  `add`: dicts {path, size, partitionValues, stats, modificationTime,
-        dataChange} of files already in the table; `append`: dicts {source, partitionValues, stats}
-        of Parquet files to copy in; `remove`: paths.  Returns the new version, or None when
+        dataChange} of files already in the table; `append`: dicts {source, partitionValues, stats, mergeSchema}
+        of Parquet files to copy in (schema enforced, stats from the footers); `remove`: paths.  Returns the new version, or None when
         (app_id, app_version) was already committed."""
         x = _vp()
         check(fn("llmd_delta_txn_begin", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(x), self._h))
@@ -168,7 +218,7 @@ class DeltaTable:
             for f in append:
                 pv = f.get("partitionValues", {})
                 a = _Append(1, to_bytes(f["source"]), _strings(list(pv.keys())), _strings(list(pv.values())), len(pv),
-                            None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])))
+                            None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("mergeSchema", False))
                 check(fn("llmd_delta_txn_append_file", ctypes.c_int, _vp, ctypes.POINTER(_Append), _vp)(
                     x, ctypes.byref(a), None))
             v = _i64(-1)

@@ -15,6 +15,7 @@ SHARED = os.environ.get("LLMD_SHARED_DIR", "")
 TABLES = os.path.join(SHARED, "delta-tables")
 SCHEMA = {"type": "struct", "fields": [
     {"name": "id", "type": "long", "nullable": True, "metadata": {}},
+    {"name": "text", "type": "string", "nullable": True, "metadata": {}},
     {"name": "day", "type": "string", "nullable": True, "metadata": {}}]}
 
 
@@ -80,6 +81,35 @@ class DeltaTest(unittest.TestCase):
             with self.assertRaises(llmdata.LlmdError) as cm:
                 llmdata.DeltaTable.create(path, SCHEMA)
             self.assertEqual(cm.exception.status_name, "LLMD_ERR_CONFLICT")
+
+    def test_append_parquet_and_scan_numpy(self):
+        import numpy as np
+        rows_pq = os.path.join(SRC, "data", "delta", "rows.parquet")
+        score_pq = os.path.join(SRC, "data", "delta", "rows_score.parquet")
+        with tempfile.TemporaryDirectory() as d:
+            t = llmdata.DeltaTable.create(os.path.join(d, "t"), SCHEMA, partition_by=["day"])
+            bad = dict(SCHEMA)
+            t.commit(append=[{"source": rows_pq, "partitionValues": {"day": "2024-01-02"}}])
+            with self.assertRaises(llmdata.LlmdError) as cm:
+                t.commit(append=[{"source": score_pq, "partitionValues": {"day": "x"}}])
+            self.assertEqual(cm.exception.status_name, "LLMD_ERR_SCHEMA")
+            self.assertIn("'score'", str(cm.exception))
+            # the fixture's values (tests/data/delta/README.md)
+            stats = t.files()[0]["stats"]
+            self.assertEqual(stats, {"numRecords": 3, "minValues": {"id": 1, "text": "hello"},
+                                     "maxValues": {"id": 3, "text": "last!!"}, "nullCount": {"id": 0, "text": 1}})
+            cols = t.scan()
+            self.assertEqual(cols["id"].dtype, np.int64)
+            self.assertEqual(sorted(cols["id"].tolist()), [1, 2, 3])
+            self.assertEqual(sorted(cols["text"].tolist(), key=str), [None, "hello", "last!!"])
+            self.assertEqual(set(cols["day"].tolist()), {"2024-01-02"})
+            self.assertEqual(t.commit(append=[{"source": score_pq, "partitionValues": {"day": "x"}, "mergeSchema": True}]), 2)
+            cols = t.scan(columns=["id", "score"])
+            self.assertEqual(cols["score"].dtype, np.float64)
+            got = sorted(zip(cols["id"].tolist(), cols["score"].tolist()))
+            self.assertEqual(got[3:], [(10, 0.5), (11, 1.5), (12, -2.0)])
+            self.assertTrue(all(np.isnan(v) for _, v in got[:3]))
+            del bad
 
     @unittest.skipUnless(os.path.isdir(TABLES) or os.environ.get("CI") == "true", "../shared/delta-tables absent")
     def test_real_tables(self):
