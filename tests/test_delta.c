@@ -482,6 +482,72 @@ START_TEST(test_scan_matches_spark) {
 }
 END_TEST
 
+/* Every shared table with a checkpoint, copied with the commits the checkpoint covers deleted:
+ * the state rebuilt from the checkpoint (Parquet classic / multi-part / V2 with sidecars) equals
+ * the independent replay of all the JSON commits of the original. */
+START_TEST(test_checkpoint_equals_commits) {
+    const char *root = shared_tables();
+    ck_assert_msg(root != NULL, "../shared/delta-tables is missing");
+    char **tables;
+    size_t n = list_tables(root, &tables);
+    int used = 0;
+    make_tmp();
+    for (size_t i = 0; i < n; i++) {
+        char cmd[9000];
+        snprintf(cmd, sizeof cmd, "ls '%s/_delta_log' | grep -c '\\.checkpoint\\.' || true", tables[i]);
+        char *cnt = read_cmd(cmd);
+        int has = atoi(cnt);
+        free(cnt);
+        if (!has) { free(tables[i]); continue; }
+        /* the reference replay of the full log, latest version */
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/delta/replay_ref.py' '%s' --latest", test_srcdir(), tables[i]);
+        char *out = read_cmd(cmd);
+        cJSON *ref = cJSON_Parse(out);
+        free(out);
+        const cJSON *last = cJSON_GetObjectItem(ref, "versions")->child;
+        if (last == NULL || !cJSON_IsNull(cJSON_GetObjectItem(last, "error"))) { cJSON_Delete(ref); free(tables[i]); continue; }
+        char copy[1200];
+        snprintf(copy, sizeof copy, "%s/c%zu", g_tmp, i);
+        /* copy, then drop every commit at or before the newest checkpoint */
+        snprintf(cmd, sizeof cmd,
+                 "cp -r '%s' '%s' && chmod -R u+w '%s' && cd '%s/_delta_log' && "
+                 "ck=$(ls | grep '\\.checkpoint\\.' | grep -v '^_' | sort | tail -1 | cut -c1-20) && "
+                 "for f in [0-9]*.json; do case $f in *checkpoint*) continue;; esac; "
+                 "v=$(echo $f | cut -c1-20); if [ \"$v\" \\< \"$ck\" ] || [ \"$v\" = \"$ck\" ]; then rm \"$f\"; fi; done; echo ok",
+                 tables[i], copy, copy, copy);
+        free(read_cmd(cmd));
+        llmd_delta_table *t = NULL;
+        ck_ok(llmd_delta_table_open(&t, copy, NULL));
+        size_t nk = 0;
+        llmd_status st;
+        char **keys = our_keys(t, -1, &nk, &st);
+        ck_assert_msg(st == LLMD_OK, "%s from its checkpoint: %s", tables[i], llmd_last_error());
+        const cJSON *files = cJSON_GetObjectItem(last, "files");
+        ck_assert_msg((size_t)cJSON_GetArraySize(files) == nk, "%s: %zu files from the checkpoint, %d by the commits",
+                      tables[i], nk, cJSON_GetArraySize(files));
+        const cJSON *f;
+        cJSON_ArrayForEach(f, files) {
+            char want[8192];
+            const cJSON *dv = cJSON_GetArrayItem(f, 1);
+            if (cJSON_IsString(dv)) snprintf(want, sizeof want, "%s\n%s", cJSON_GetArrayItem(f, 0)->valuestring, dv->valuestring);
+            else snprintf(want, sizeof want, "%s", cJSON_GetArrayItem(f, 0)->valuestring);
+            bool found = false;
+            for (size_t k = 0; k < nk && !found; k++) found = strcmp(keys[k], want) == 0;
+            ck_assert_msg(found, "%s: '%s' missing from the checkpoint state", tables[i], want);
+        }
+        for (size_t k = 0; k < nk; k++) free(keys[k]);
+        free(keys);
+        llmd_delta_table_free(t);
+        cJSON_Delete(ref);
+        used++;
+        free(tables[i]);
+    }
+    free(tables);
+    rm_rf(g_tmp);
+    ck_assert_msg(used >= 6, "only %d tables with checkpoints checked", used);
+}
+END_TEST
+
 /* delta-rs's tests state these counts (crates/core/tests, table of contents of each table). */
 START_TEST(test_delta_rs_tables) {
     ck_assert_msg(shared_tables() != NULL, "../shared/delta-tables is missing");
@@ -1274,6 +1340,7 @@ int main(void) {
         tcase_add_test(r, test_golden_expectations);
         tcase_add_test(r, test_delta_rs_tables);
         tcase_add_test(r, test_scan_matches_spark);
+        tcase_add_test(r, test_checkpoint_equals_commits);
     } else if (ci_mode()) {
         tcase_add_test(r, test_shared_missing_in_ci);
     } else {

@@ -299,6 +299,11 @@ llmd_status dl_load_snapshot(llmd_delta_snapshot **out, llmd_delta_table *t, con
             if (prev != INT64_MIN && ts <= prev) ts = prev + 1;
             prev = ts;
         }
+        if (prev == INT64_MIN) {
+            /* the commit files up to this version are gone: the checkpoint's own time */
+            for (size_t i = 0; i < l->n; i++)
+                if (l->e[i].version == s->version && l->e[i].kind != DL_COMMIT) prev = dl_entry_mtime(t, &l->e[i]);
+        }
         s->timestamp = prev == INT64_MIN ? 0 : prev;
     }
     *out = s;
