@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "delta/delta_internal.h"
+#include "delta/table_internal.h"
 #include "delta/values.h"
 #include "testutil.h"
 
@@ -1299,6 +1300,101 @@ START_TEST(test_append_parquet) {
 }
 END_TEST
 
+/* Classic Parquet checkpoints we write: automatic every delta.checkpointInterval commits, and the
+ * state read back from the checkpoint alone (commits before it deleted) equals the state from all
+ * commits: files (with partition values, stats), tombstones, txn versions, protocol, metaData. */
+START_TEST(test_classic_checkpoint) {
+    make_tmp();
+    char dir[600], copy[700], cmd[4000];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    snprintf(copy, sizeof copy, "%s/c", g_tmp);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    const char *parts[] = {"part"}, *ck[] = {"delta.checkpointInterval"}, *cv[] = {"4"};
+    o.schema_json = k_schema;
+    o.partition_columns = parts;
+    o.n_partition_columns = 1;
+    o.config_keys = ck;
+    o.config_values = cv;
+    o.n_config = 1;
+    ck_ok(llmd_delta_table_create(t, &o));
+    for (int i = 1; i <= 8; i++) {
+        llmd_delta_txn *x = NULL;
+        int64_t v;
+        char path[64], part[16];
+        snprintf(path, sizeof path, "part=%c/f%d.parquet", 'a' + i % 3, i);
+        snprintf(part, sizeof part, "%c", 'a' + i % 3);
+        ck_ok(llmd_delta_txn_begin(&x, t));
+        ck_ok(llmd_delta_txn_set_app_version(x, i % 2 ? "odd" : "even", i));
+        llmd_delta_add a = LLMD_DELTA_ADD_INIT;
+        const char *k[] = {"part"}, *vv[] = {i == 5 ? NULL : part};
+        a.path = path;
+        a.size = 100 + i;
+        a.partition_keys = k;
+        a.partition_values = vv;
+        a.n_partitions = 1;
+        a.stats_json = "{\"numRecords\":7,\"minValues\":{\"id\":1},\"maxValues\":{\"id\":9},\"nullCount\":{\"id\":0}}";
+        ck_ok(llmd_delta_txn_add(x, &a));
+        if (i == 6) ck_ok(llmd_delta_txn_remove(x, "part=b/f1.parquet"));
+        ck_ok(llmd_delta_txn_commit(x, &v));
+        ck_assert_int_eq(v, i);
+        llmd_delta_txn_free(x);
+    }
+    snprintf(cmd, sizeof cmd, "ls '%s/_delta_log' | grep -c 'checkpoint.parquet$'", dir);
+    char *cnt = read_cmd(cmd);
+    ck_assert_int_eq(atoi(cnt), 2);   /* versions 4 and 8 */
+    free(cnt);
+    /* the copy keeps only the checkpoint of version 8 */
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s' && rm '%s'/_delta_log/*.json && echo ok", dir, copy, copy);
+    free(read_cmd(cmd));
+    llmd_delta_table *c = NULL;
+    ck_ok(llmd_delta_table_open(&c, copy, NULL));
+    llmd_delta_snapshot *a = NULL, *b = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&a, t));
+    ck_ok(llmd_delta_snapshot_latest(&b, c));
+    ck_assert_int_eq(llmd_delta_snapshot_version(b), 8);
+    ck_assert_str_eq(llmd_delta_snapshot_protocol_json(a), llmd_delta_snapshot_protocol_json(b));
+    ck_assert_str_eq(llmd_delta_snapshot_metadata_json(a), llmd_delta_snapshot_metadata_json(b));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(a), 7);
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(b), 7);
+    for (size_t i = 0; i < 7; i++) {
+        llmd_delta_file fa, fb;
+        ck_ok(llmd_delta_snapshot_file(a, i, &fa));
+        ck_ok(llmd_delta_snapshot_file(b, i, &fb));
+        ck_assert_str_eq(fa.path, fb.path);
+        ck_assert_int_eq(fa.size, fb.size);
+        ck_assert_int_eq(fa.modification_time, fb.modification_time);
+        ck_assert_str_eq(fa.partition_values_json, fb.partition_values_json);
+        ck_assert_str_eq(fa.stats_json, fb.stats_json);
+    }
+    int64_t va, vb;
+    ck_ok(llmd_delta_snapshot_app_version(b, "odd", &vb));
+    ck_assert_int_eq(vb, 7);
+    ck_ok(llmd_delta_snapshot_app_version(b, "even", &vb));
+    ck_ok(llmd_delta_snapshot_app_version(a, "even", &va));
+    ck_assert_int_eq(vb, va);
+    /* the tombstone of f1 survives in the checkpoint (younger than the retention) */
+    ck_assert_uint_eq(a->state.tombstones.len, 1);
+    ck_assert_uint_eq(b->state.tombstones.len, 1);
+    ck_assert_ptr_nonnull(dl_map_get(&b->state.tombstones, "part=b/f1.parquet"));
+    llmd_delta_snapshot_free(a);
+    llmd_delta_snapshot_free(b);
+    /* commits after the checkpoint replay on top of it */
+    llmd_delta_txn *x = NULL;
+    int64_t nv;
+    ck_ok(llmd_delta_txn_begin(&x, c));
+    ck_ok(add_path(x, "part=x/late.parquet", "x"));
+    ck_ok(llmd_delta_txn_commit(x, &nv));
+    llmd_delta_txn_free(x);
+    ck_assert_int_eq(nv, 9);
+    ck_assert_uint_eq(file_count_at(c, 9), 8);
+    llmd_delta_table_free(c);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 START_TEST(test_args) {
     llmd_delta_table *t = NULL;
     ck_fails(llmd_delta_table_open(&t, "", NULL), LLMD_ERR_INVALID_ARG, "empty path");
@@ -1357,6 +1453,7 @@ int main(void) {
     tcase_add_test(w, test_vacuum);
     tcase_add_test(w, test_hostile_files);
     tcase_add_test(w, test_append_parquet);
+    tcase_add_test(w, test_classic_checkpoint);
     suite_add_tcase(s, w);
     return run_suite(s);
 }

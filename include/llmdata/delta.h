@@ -277,12 +277,15 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
 
 /* Writes a checkpoint of the latest version and points `_last_checkpoint` at it; *version (optional)
  * receives the version.  Tables with the v2Checkpoint feature (created with table property
- * delta.checkpointPolicy=v2) get a JSON V2 checkpoint (checkpointMetadata, protocol, metaData, txn,
- * domainMetadata, add with dataChange false, removes newer than delta.deletedFileRetentionDuration);
- * such tables are also checkpointed automatically after each commit whose version is a multiple of
- * delta.checkpointInterval (default 10).  Other tables need a classic Parquet checkpoint, which
- * this version does not write yet: LLMD_ERR_UNSUPPORTED (readers do not need checkpoints).  Checkpoint and _last_checkpoint are
- * published atomically: a crash leaves the previous state. */
+ * delta.checkpointPolicy=v2) get a JSON V2 checkpoint; other tables a classic single-file
+ * `v.checkpoint.parquet` (snappy) with PROTOCOL.md's checkpoint schema: columns txn, add (with
+ * partitionValues/tags maps, deletionVector, stats string), remove, metaData, protocol,
+ * domainMetadata, one action per row; adds with dataChange false, removes newer than
+ * delta.deletedFileRetentionDuration (default 1 week) kept as tombstones.  Every table is also
+ * checkpointed automatically after each commit whose version is a multiple of
+ * delta.checkpointInterval (default 10); a failed automatic checkpoint does not fail the commit.
+ * Checkpoint and _last_checkpoint are published atomically (temp file + rename): a crash leaves
+ * the previous state, and readers ignore the temp files (vacuum removes them). */
 LLMD_API llmd_status llmd_delta_checkpoint(llmd_delta_table *table, int64_t *version);
 
 typedef struct llmd_delta_vacuum_options {

@@ -108,17 +108,18 @@ llmd_status dl_write_v2_checkpoint(llmd_delta_table *t, const llmd_delta_snapsho
     return st;
 }
 
+/* V2 JSON for tables with the v2Checkpoint feature, else a classic single-file Parquet one. */
+llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s) {
+    if (dl_has_feature(s->state.protocol, "writerFeatures", "v2Checkpoint")) return dl_write_v2_checkpoint(t, s);
+    return dl_write_classic_checkpoint(t, s, dl_now_ms() - tombstone_retention_ms(s->state.metadata));
+}
+
 llmd_status llmd_delta_checkpoint(llmd_delta_table *t, int64_t *version) {
     if (t == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_checkpoint: NULL table");
     llmd_delta_snapshot *s = NULL;
     llmd_status st = llmd_delta_snapshot_latest(&s, t);
     if (st != LLMD_OK) return st;
-    if (!dl_has_feature(s->state.protocol, "writerFeatures", "v2Checkpoint")) {
-        llmd_delta_snapshot_free(s);
-        return llmd_fail(LLMD_ERR_UNSUPPORTED, "Delta table %s: classic (Parquet) checkpoints are not written by this "
-                         "version (tables created with delta.checkpointPolicy=v2 get JSON V2 checkpoints)", t->path);
-    }
-    st = dl_write_v2_checkpoint(t, s);
+    st = dl_write_checkpoint(t, s);
     if (st == LLMD_OK && version) *version = s->version;
     llmd_delta_snapshot_free(s);
     return st;

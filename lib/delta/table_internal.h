@@ -35,6 +35,8 @@ llmd_status dl_commit_timestamps(llmd_delta_table *t, const dl_listing *l, const
 
 bool dl_has_feature(const cJSON *protocol, const char *list, const char *feature);
 llmd_status dl_write_v2_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s);
+llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s, int64_t tombstone_cutoff);
+llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s);
 void dl_random_uuid(char out[37]);
 
 int64_t dl_entry_mtime(const llmd_delta_table *t, const dl_entry *e);

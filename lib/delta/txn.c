@@ -742,16 +742,14 @@ static llmd_status build_commit(const llmd_delta_txn *x, int64_t ict, llmd_buf *
     return ok ? LLMD_OK : llmd_fail_nomem("writing a Delta commit");
 }
 
-/* After a commit: V2 tables are checkpointed every delta.checkpointInterval versions.  A failed
+/* After a commit: tables are checkpointed every delta.checkpointInterval (default 10) versions.  A failed
  * checkpoint does not fail the commit (the log alone is the truth; the next one retries). */
 static void maybe_checkpoint(llmd_delta_txn *x, int64_t version) {
-    const cJSON *proto = x->new_protocol ? x->new_protocol : x->snap->state.protocol;
-    if (!dl_has_feature(proto, "writerFeatures", "v2Checkpoint")) return;
     const char *iv = config_of(current_metadata(x), "delta.checkpointInterval");
     long interval = iv ? strtol(iv, NULL, 10) : 10;
     if (interval < 1 || version % interval != 0) return;
     llmd_delta_snapshot *s = NULL;
-    if (llmd_delta_snapshot_at_version(&s, x->table, version) == LLMD_OK) dl_write_v2_checkpoint(x->table, s);
+    if (llmd_delta_snapshot_at_version(&s, x->table, version) == LLMD_OK) dl_write_checkpoint(x->table, s);
     llmd_delta_snapshot_free(s);
     llmd_clear_error();
 }
@@ -890,14 +888,15 @@ static llmd_status vacuum_dir(vacuum_ctx *v, const char *rel) {
     return st;
 }
 
-/* Stale temp files a killed writer left in the log (`<name>.tmp.<pid>.<n>`). */
+/* Stale temp files a killed writer left in the log (commits and checkpoints). */
 static llmd_status vacuum_log_temps(vacuum_ctx *v) {
     DIR *d = opendir(v->t->log_dir);
     if (d == NULL) return llmd_fail(LLMD_ERR_IO, "%s: cannot list: %s", v->t->log_dir, strerror(errno));
     llmd_status st = LLMD_OK;
     struct dirent *de;
     while (st == LLMD_OK && (de = readdir(d)) != NULL) {
-        if (strstr(de->d_name, ".tmp.") == NULL) continue;
+        /* llmd_outfile temps (`.tmp.<pid>.<n>`) and the Parquet writer's (`.tmp-XXXXXX`, checkpoints) */
+        if (strstr(de->d_name, ".tmp.") == NULL && strstr(de->d_name, ".tmp-") == NULL) continue;
         struct stat sb;
         if (fstatat(dirfd(d), de->d_name, &sb, 0) != 0 || !S_ISREG(sb.st_mode)) continue;
         int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;

@@ -91,8 +91,14 @@ expect like "$("$LLMDATA" delta create "$T/l" --like "$src/data/delta/rows.parqu
 expect merge "$("$LLMDATA" delta append "$T/l" "$src/data/delta/rows_score.parquet" --merge-schema)" '{"version":1,"committed":true}'
 expect merged "$("$LLMDATA" delta files "$T/l" | jq_ "[f['name'] for f in d['metaData']['schema']['fields']]")" "['id', 'text', 'score']"
 
-# 6. checkpoints: classic ones need Parquet; V2 tables get JSON checkpoints
-"$LLMDATA" delta checkpoint "$T/t" 2>"$T/err" && fail "classic checkpoint without Parquet succeeded"
+# 6. checkpoints: classic Parquet ones (the table reads the same from the checkpoint alone); V2
+#    tables get JSON checkpoints
+before=$("$LLMDATA" delta files "$T/t" | jq_ "sorted(f['path'] for f in d['files'])")
+expect classic "$("$LLMDATA" delta checkpoint "$T/t")" '{"version":5}'
+[ -s "$T/t/_delta_log/00000000000000000005.checkpoint.parquet" ] || fail "no classic checkpoint"
+grep -q '"version":5' "$T/t/_delta_log/_last_checkpoint" || fail "_last_checkpoint: $(cat "$T/t/_delta_log/_last_checkpoint")"
+rm "$T/t/_delta_log/"0000000000000000000[0-5].json
+expect from-classic "$("$LLMDATA" delta files "$T/t" | jq_ "sorted(f['path'] for f in d['files'])")" "$before"
 "$LLMDATA" delta create "$T/v2" --schema "$T/schema.json" --property delta.checkpointPolicy=v2 > /dev/null || fail "v2 create"
 "$LLMDATA" delta append "$T/v2" "$T/a.parquet" > /dev/null || fail "v2 append"
 expect ckpt "$("$LLMDATA" delta checkpoint "$T/v2")" '{"version":1}'
