@@ -106,6 +106,35 @@ ls "$T/v2/_delta_log/" | grep -q '^00000000000000000001.checkpoint\..*\.json$' |
 rm "$T/v2/_delta_log/00000000000000000000.json" "$T/v2/_delta_log/00000000000000000001.json"
 expect from-ckpt "$("$LLMDATA" delta files "$T/v2" | jq_ "(d['version'], len(d['files']))")" "(1, 1)"
 
+# 6b. other readers: DuckDB (npm peer of the Parquet tests) reads our classic checkpoint with the
+#     actions the log replay gives (file paths, protocol, partition columns)
+peer="$src/parquet/peer_dump.mjs"
+if command -v node >/dev/null && [ -d "$src/parquet/peer/node_modules/@duckdb/node-api" ]; then
+  "$LLMDATA" delta create "$T/k" --schema "$T/schema.json" --partition-by day --property delta.checkpointInterval=3 > /dev/null
+  for d in 1 2 3; do "$LLMDATA" delta append "$T/k" "$T/a.parquet" --partition "day=d $d:x" > /dev/null || fail "k append"; done
+  [ -s "$T/k/_delta_log/00000000000000000003.checkpoint.parquet" ] || fail "no automatic checkpoint at version 3"
+  node "$peer" duckdb "$T/k/_delta_log/00000000000000000003.checkpoint.parquet" > "$T/duck.jsonl" || fail "DuckDB could not read our checkpoint"
+  "$LLMDATA" delta files "$T/k" --version 3 > "$T/k3.json"
+  "$PY" - "$T/duck.jsonl" "$T/k3.json" <<'PY' || fail "DuckDB's view of the checkpoint differs"
+import json, sys, urllib.parse
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ours = json.load(open(sys.argv[2]))
+adds = sorted(urllib.parse.unquote(r[1]["path"]) for r in rows if r[1] is not None)
+assert adds == sorted(f["path"] for f in ours["files"]), (adds, ours["files"])
+for r in rows:
+    if r[1] is not None:
+        assert r[1]["dataChange"] is False and dict(r[1]["partitionValues"])["day"].startswith("d "), r[1]
+proto = [r[4] for r in rows if r[4] is not None]
+meta = [r[3] for r in rows if r[3] is not None]
+assert len(proto) == 1 and proto[0]["minWriterVersion"] == 7, proto
+assert len(meta) == 1 and meta[0]["partitionColumns"] == ["day"] and meta[0]["schemaString"] == ours["metaData"]["schemaString"], meta
+PY
+elif [ "${CI:-}" = "true" ]; then
+  fail "CI=true but node / the Parquet npm peers are missing (tests/parquet/fetch_peers.sh)"
+else
+  echo "test_delta: SKIP DuckDB checks (run tests/parquet/fetch_peers.sh)" >&2
+fi
+
 # 7. tables it must refuse: non-zero exit and a message
 mkdir -p "$T/bad/_delta_log"
 printf '%s\n' '{"protocol":{"minReaderVersion":4,"minWriterVersion":7}}' > "$T/bad/_delta_log/00000000000000000000.json"
