@@ -87,173 +87,16 @@ static llmd_status checkpoint_schema(llmd_schema **out) {
     return LLMD_OK;
 }
 
-/* ---- JSON values -> Arrow-layout columns ----------------------------------------------------------------- */
-typedef struct colb {
-    int field;
-    llmd_type type;
-    int64_t len;
-    llmd_buf validity, values, offsets;   /* offsets: int32 */
-    struct colb *children;
-    size_t n_children;
-    llmd_column *kids;                    /* built children columns */
-} colb;
-
-static llmd_status colb_init(colb *c, const llmd_schema *s, int field) {
-    memset(c, 0, sizeof *c);
-    c->field = field;
-    c->type = llmd_schema_type(s, field);
-    int n = llmd_schema_child_count(s, field);
-    if (n > 0) {
-        c->children = llmd_calloc((size_t)n, sizeof *c->children);
-        if (c->children == NULL) return llmd_fail_nomem("building a checkpoint");
-        c->n_children = (size_t)n;
-        for (int k = 0; k < n; k++) {
-            llmd_status st = colb_init(&c->children[k], s, llmd_schema_child(s, field, k));
-            if (st != LLMD_OK) return st;
-        }
-    }
-    if (c->type.id == LLMD_TYPE_STRING || c->type.id == LLMD_TYPE_LIST || c->type.id == LLMD_TYPE_MAP) {
-        int32_t zero = 0;
-        return llmd_buf_append(&c->offsets, &zero, 4);
-    }
-    return LLMD_OK;
-}
-
-static void colb_free(colb *c) {
-    for (size_t k = 0; k < c->n_children; k++) colb_free(&c->children[k]);
-    llmd_free(c->children);
-    llmd_free(c->kids);
-    llmd_buf_free(&c->validity);
-    llmd_buf_free(&c->values);
-    llmd_buf_free(&c->offsets);
-}
-
-static llmd_status set_bit(llmd_buf *b, int64_t i, bool v) {
-    size_t need = (size_t)(i / 8) + 1;
-    while (b->len < need) {
-        llmd_status st = llmd_buf_putc(b, 0);
-        if (st != LLMD_OK) return st;
-    }
-    if (v) b->data[i / 8] = (char)(b->data[i / 8] | (1 << (i % 8)));
-    return LLMD_OK;
-}
-
-static int32_t last_offset(const colb *c) {
-    int32_t v;
-    memcpy(&v, c->offsets.data + c->offsets.len - 4, 4);
-    return v;
-}
-
-static llmd_status colb_append(colb *c, const cJSON *v);
-
-static llmd_status push_offset(colb *c, int32_t v) { return llmd_buf_append(&c->offsets, &v, 4); }
-
-static llmd_status colb_append(colb *c, const cJSON *v) {
-    bool valid = v != NULL && !cJSON_IsNull(v);
-    llmd_status st = set_bit(&c->validity, c->len, valid);
-    if (st != LLMD_OK) return st;
-    int64_t i64 = 0;
-    switch (c->type.id) {
-    case LLMD_TYPE_BOOL:
-        st = set_bit(&c->values, c->len, valid && cJSON_IsTrue(v));
-        break;
-    case LLMD_TYPE_INT32: {
-        int32_t x = valid && cJSON_IsNumber(v) ? (int32_t)v->valuedouble : 0;
-        st = llmd_buf_append(&c->values, &x, 4);
-        break;
-    }
-    case LLMD_TYPE_INT64:
-        if (valid && cJSON_IsNumber(v)) i64 = (int64_t)v->valuedouble;
-        st = llmd_buf_append(&c->values, &i64, 8);
-        break;
-    case LLMD_TYPE_STRING: {
-        const char *s = valid && cJSON_IsString(v) ? v->valuestring : NULL;
-        char *printed = NULL;
-        if (valid && s == NULL) s = printed = cJSON_PrintUnformatted(v);   /* a non-string where one belongs */
-        size_t n = s ? strlen(s) : 0;
-        if (s) st = llmd_buf_append(&c->values, s, n);
-        cJSON_free(printed);
-        if (st == LLMD_OK) st = push_offset(c, last_offset(c) + (int32_t)n);
-        break;
-    }
-    case LLMD_TYPE_LIST: {
-        int32_t n = 0;
-        const cJSON *e;
-        if (valid && cJSON_IsArray(v))
-            cJSON_ArrayForEach(e, v) {
-                if ((st = colb_append(&c->children[0], e)) != LLMD_OK) break;
-                n++;
-            }
-        if (st == LLMD_OK) st = push_offset(c, last_offset(c) + n);
-        break;
-    }
-    case LLMD_TYPE_MAP: {
-        int32_t n = 0;
-        const cJSON *e;
-        if (valid && cJSON_IsObject(v))
-            cJSON_ArrayForEach(e, v) {
-                cJSON *key = cJSON_CreateString(e->string ? e->string : "");
-                if (key == NULL) { st = llmd_fail_nomem("building a checkpoint"); break; }
-                st = colb_append(&c->children[0], key);
-                cJSON_Delete(key);
-                if (st == LLMD_OK) st = colb_append(&c->children[1], e);
-                if (st != LLMD_OK) break;
-                n++;
-            }
-        if (st == LLMD_OK) st = push_offset(c, last_offset(c) + n);
-        break;
-    }
-    default:
-        st = llmd_fail(LLMD_ERR_INTERNAL, "checkpoint builder: unexpected type");
-    }
-    if (st == LLMD_OK) c->len++;
-    return st;
-}
-
-/* Struct rows need the schema's child names: appended here, where the schema is at hand. */
-static llmd_status append_value(colb *c, const llmd_schema *s, const cJSON *v) {
-    if (c->type.id != LLMD_TYPE_STRUCT) return colb_append(c, v);
-    bool valid = v != NULL && cJSON_IsObject(v);
-    llmd_status st = set_bit(&c->validity, c->len, valid);
-    for (size_t k = 0; st == LLMD_OK && k < c->n_children; k++) {
-        const char *name = llmd_schema_name(s, c->children[k].field);
-        const cJSON *cv = valid ? cJSON_GetObjectItemCaseSensitive(v, name) : NULL;
-        st = append_value(&c->children[k], s, cv);
-    }
-    if (st == LLMD_OK) c->len++;
-    return st;
-}
-
-static llmd_status colb_build(colb *c, llmd_column *out) {
-    memset(out, 0, sizeof *out);
-    out->length = c->len;
-    out->validity = (const uint8_t *)c->validity.data;
-    if (c->type.id == LLMD_TYPE_STRING || c->type.id == LLMD_TYPE_LIST || c->type.id == LLMD_TYPE_MAP)
-        out->offsets = c->offsets.data;
-    out->values = c->values.data ? c->values.data : "";
-    if (c->n_children) {
-        c->kids = llmd_calloc(c->n_children, sizeof *c->kids);
-        if (c->kids == NULL) return llmd_fail_nomem("building a checkpoint");
-        for (size_t k = 0; k < c->n_children; k++) {
-            llmd_status st = colb_build(&c->children[k], &c->kids[k]);
-            if (st != LLMD_OK) return st;
-        }
-        out->children = c->kids;
-        out->n_children = c->n_children;
-    }
-    return LLMD_OK;
-}
-
 /* ---- writing ------------------------------------------------------------------------------------------------ */
 typedef struct ckpt_rows {
     const llmd_schema *schema;
-    colb cols[6];   /* txn, add, remove, metaData, protocol, domainMetadata */
+    dl_colb cols[6];   /* txn, add, remove, metaData, protocol, domainMetadata */
     int64_t rows, adds;
 } ckpt_rows;
 
 static llmd_status add_row(ckpt_rows *r, int which, const cJSON *body) {
     for (int k = 0; k < 6; k++) {
-        llmd_status st = append_value(&r->cols[k], r->schema, k == which ? body : NULL);
+        llmd_status st = dl_colb_append(&r->cols[k], k == which ? body : NULL);
         if (st != LLMD_OK) return st;
     }
     r->rows++;
@@ -265,7 +108,7 @@ llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_sn
     llmd_status st = checkpoint_schema(&schema);
     if (st != LLMD_OK) return st;
     ckpt_rows r = {.schema = schema};
-    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = colb_init(&r.cols[k], schema, llmd_schema_child(schema, 0, k));
+    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = dl_colb_init(&r.cols[k], schema, llmd_schema_child(schema, 0, k));
     if (st == LLMD_OK) st = add_row(&r, 4, s->state.protocol);
     if (st == LLMD_OK) st = add_row(&r, 3, s->state.metadata);
     for (size_t i = 0; st == LLMD_OK && i < s->state.txns.cap; i++) {
@@ -300,7 +143,7 @@ llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_sn
         cJSON_Delete(a);
     }
     llmd_column cols[6];
-    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = colb_build(&r.cols[k], &cols[k]);
+    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = dl_colb_build(&r.cols[k], &cols[k]);
     char path[4200];
     snprintf(path, sizeof path, "%s/%020lld.checkpoint.parquet", t->log_dir, (long long)s->version);
     llmd_parquet_writer *w = NULL;
@@ -310,7 +153,7 @@ llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_sn
     if (st == LLMD_OK) st = llmd_parquet_writer_write(w, cols, 6);
     if (st == LLMD_OK) st = llmd_parquet_writer_finish(w);
     llmd_parquet_writer_free(w);
-    for (int k = 0; k < 6; k++) colb_free(&r.cols[k]);
+    for (int k = 0; k < 6; k++) dl_colb_free(&r.cols[k]);
     llmd_schema_free(schema);
     if (st != LLMD_OK) return llmd_error_prefix("writing checkpoint %s", path);
     struct stat sb;

@@ -22,4 +22,24 @@ llmd_status dl_check_file_schema(const char *path, const llmd_parquet_reader *r,
                                  const cJSON *partition_columns, cJSON **new_columns);
 llmd_status dl_file_stats(const llmd_parquet_reader *r, char **out);
 
+/* colbuild.c: JSON values -> Arrow-layout columns for the Parquet writer (one builder per field,
+ * children for nested types).  append(NULL or JSON null) = a null entry; a value that does not fit
+ * the type -> LLMD_ERR_SCHEMA naming the column. */
+typedef struct dl_colb {
+    const llmd_schema *schema;
+    int field;
+    llmd_type type;
+    int64_t len;
+    llmd_buf validity, values, offsets;   /* offsets: int32 */
+    struct dl_colb *children;
+    size_t n_children;
+    llmd_column *kids;                    /* built children */
+} dl_colb;
+llmd_status dl_colb_init(dl_colb *c, const llmd_schema *s, int field);
+llmd_status dl_colb_append(dl_colb *c, const cJSON *v);
+/* Points *out at the builder's buffers (valid until the next append/reset/free). */
+llmd_status dl_colb_build(dl_colb *c, llmd_column *out);
+void dl_colb_reset(dl_colb *c);
+void dl_colb_free(dl_colb *c);
+
 #endif
