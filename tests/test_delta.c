@@ -16,7 +16,11 @@
 #include "delta/values.h"
 #include "testutil.h"
 
-#define SCAN_MIN_MATCH 43  /* of 46 with expected rows; see the report for the 3 others */
+/* Of the 46 kernel-golden tables with Spark's expected rows, two differ for reasons outside the
+ * reader: data-reader-partition-values stores a timestamp partition value in the writer's session
+ * time zone (PST) while the protocol reads it as UTC, and parquet-all-types' expected file holds a
+ * double one ulp away from the data file's. */
+#define SCAN_MIN_MATCH 44
 /* ---- helpers ---------------------------------------------------------------------------------------- */
 static char g_tmp[512];
 
@@ -417,7 +421,7 @@ START_TEST(test_scan_matches_spark) {
     DIR *d = opendir(gold);
     ck_assert_ptr_nonnull(d);
     struct dirent *de;
-    int matched = 0, unreadable = 0, skipped = 0;
+    int matched = 0, unreadable = 0, skipped = 0, matched_pq = 0;
     make_tmp();
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.') continue;
@@ -473,13 +477,43 @@ START_TEST(test_scan_matches_spark) {
                     got.n, want.n, i && i <= got.n ? got.r[i - 1] : "-", i && i <= want.n ? want.r[i - 1] : "-");
         else
             matched++;
+        /* the same scan as Parquet, read back, gives Spark's rows too */
+        if (same) {
+            char pqdir[4500], pq[4600];
+            snprintf(pqdir, sizeof pqdir, "%s/pq-%s", g_tmp, de->d_name);
+            snprintf(pq, sizeof pq, "%s/out.parquet", pqdir);
+            mkdir(pqdir, 0777);
+            llmd_delta_table *t2 = NULL;
+            llmd_delta_snapshot *s2 = NULL;
+            ck_ok(llmd_delta_table_open(&t2, tab, NULL));
+            ck_ok(llmd_delta_snapshot_latest(&s2, t2));
+            uint64_t n2 = 0;
+            llmd_status st2 = llmd_delta_scan_parquet(s2, pq, NULL, &n2);
+            llmd_delta_snapshot_free(s2);
+            llmd_delta_table_free(t2);
+            rows back = {0};
+            if (st2 != LLMD_OK || !expected_rows(pqdir, &back)) {
+                fprintf(stderr, "scan: %s: to Parquet: %s\n", de->d_name, llmd_last_error());
+            } else {
+                if (back.n) qsort(back.r, back.n, sizeof *back.r, cmp_str);
+                bool same2 = back.n == want.n;
+                size_t j = 0;
+                for (; same2 && j < back.n; j++) same2 = strcmp(back.r[j], want.r[j]) == 0;
+                if (same2) matched_pq++;
+                else fprintf(stderr, "scan: %s: Parquet output differs:\n  ours  %s\n  spark %s\n", de->d_name,
+                             j && j <= back.n ? back.r[j - 1] : "-", j && j <= want.n ? want.r[j - 1] : "-");
+            }
+            rows_free(&back);
+        }
         rows_free(&want);
         rows_free(&got);
     }
     closedir(d);
     rm_rf(g_tmp);
-    fprintf(stderr, "scan: %d kernel-golden tables match Spark's rows, %d unreadable\n", matched, unreadable);
+    fprintf(stderr, "scan: %d kernel-golden tables match Spark's rows (%d also through Parquet output), %d unreadable\n",
+            matched, matched_pq, unreadable);
     ck_assert_msg(matched >= SCAN_MIN_MATCH - skipped, "only %d tables match Spark's expected rows (%d skipped)", matched, skipped);
+    ck_assert_msg(matched_pq >= SCAN_MIN_MATCH - skipped, "only %d tables match through Parquet output", matched_pq);
 }
 END_TEST
 

@@ -19,7 +19,7 @@ static const char *const delta_usage =
     "  restore TABLE --version V                          new version with the files of V\n"
     "  vacuum TABLE [--retention-hours H] [--dry-run] [--allow-short-retention]\n"
     "  checkpoint TABLE                                   checkpoint the latest version (V2 JSON tables)\n"
-    "  scan TABLE [--version V | --timestamp T] [--columns a,b] -o OUT.jsonl   the snapshot's rows\n";
+    "  scan TABLE [--version V | --timestamp T] [--columns a,b] -o OUT.parquet|OUT.jsonl\n";
 
 static int print_owned(char *json) {
     int rc = puts(json) == EOF ? 1 : 0;
@@ -358,8 +358,9 @@ static int cmd_scan(int argc, char **argv) {
     }
     if (!table || !out || (version && ts)) return cli_usage(delta_usage);
     size_t ol = strlen(out);
-    if (ol < 6 || strcmp(out + ol - 6, ".jsonl") != 0)
-        return cli_error("delta", "scan writes JSON lines (-o FILE.jsonl); Parquet output is not implemented yet");
+    bool parquet = ol >= 8 && strcmp(out + ol - 8, ".parquet") == 0;
+    if (!parquet && (ol < 6 || strcmp(out + ol - 6, ".jsonl") != 0))
+        return cli_error("delta", "scan writes OUT.parquet or OUT.jsonl, not '%s'", out);
     const char *cols[MAX_ITEMS];
     size_t nc = 0;
     char *cols_copy = cols_arg ? strdup(cols_arg) : NULL;
@@ -383,7 +384,7 @@ static int cmd_scan(int argc, char **argv) {
     o.columns = cols;
     o.n_columns = nc;
     uint64_t rows = 0;
-    if (st == LLMD_OK) st = llmd_delta_scan_jsonl(s, out, &o, &rows);
+    if (st == LLMD_OK) st = parquet ? llmd_delta_scan_parquet(s, out, &o, &rows) : llmd_delta_scan_jsonl(s, out, &o, &rows);
     int64_t v = llmd_delta_snapshot_version(s);
     llmd_delta_snapshot_free(s);
     llmd_delta_table_free(t);

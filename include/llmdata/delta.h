@@ -187,6 +187,12 @@ typedef struct llmd_delta_scan_options {
  * as strings.  *rows (optional) receives the row count.  Errors name the data file. */
 LLMD_API llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *snap, const char *out_path,
                                            const llmd_delta_scan_options *opts, uint64_t *rows);
+/* The same rows as a Parquet file (zstd; published atomically by the Parquet writer): columns
+ * typed from the table's schema (boolean, byte..long, float, double, string, binary, date,
+ * timestamp (micros, UTC) / timestamp_ntz, decimal(p,s), struct, array, map), written in batches
+ * of 65 536 rows.  LLMD_ERR_UNSUPPORTED for a column type Parquet output lacks (void, variant). */
+LLMD_API llmd_status llmd_delta_scan_parquet(const llmd_delta_snapshot *snap, const char *out_path,
+                                             const llmd_delta_scan_options *opts, uint64_t *rows);
 
 /* ---- History ---------------------------------------------------------------------------------------- */
 /* A JSON array, newest first, of {version, timestamp, commitInfo (as written, or null)} for at most

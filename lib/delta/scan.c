@@ -234,17 +234,107 @@ static cJSON *partition_json(const char *type, const char *v) {
     return cJSON_CreateString(v);   /* string, date, binary: as serialized */
 }
 
+/* A copy made with cJSON's allocator (a key cJSON_Delete frees). */
+static char *cJSON_strdup_compat(const char *s) {
+    cJSON *tmp = cJSON_CreateString(s);
+    if (tmp == NULL) return NULL;
+    char *out = tmp->valuestring;
+    tmp->valuestring = NULL;
+    cJSON_Delete(tmp);
+    return out;
+}
+
 /* ---- the scan ------------------------------------------------------------------------------------------ */
 typedef struct out_col {
     const char *name;       /* logical */
     const char *physical;   /* in the data files */
     const char *type;       /* Spark type name (primitive) or NULL */
+    const cJSON *delta_type;/* the schema's type (nested types: for column mapping) */
     bool partition;
+    bool mapped;            /* column mapping on: nested field names are physical in the files */
 } out_col;
+
+/* Column mapping inside nested values: struct keys are the files' physical names; rename them to
+ * the schema's logical names, level by level. */
+static void rename_physical(cJSON *v, const cJSON *type) {
+    if (v == NULL || type == NULL || cJSON_IsString(type)) return;
+    const char *k = dl_get_str(type, "type");
+    if (k == NULL) return;
+    if (!strcmp(k, "struct") && cJSON_IsObject(v)) {
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(type, "fields")) {
+            const char *name = dl_get_str(f, "name");
+            const char *phys = dl_get_str(cJSON_GetObjectItemCaseSensitive(f, "metadata"), "delta.columnMapping.physicalName");
+            cJSON *item = cJSON_GetObjectItemCaseSensitive(v, phys ? phys : name);
+            if (item == NULL) continue;
+            if (phys && name && strcmp(phys, name) != 0) {
+                char *nn = cJSON_strdup_compat(name);
+                if (nn) { cJSON_free(item->string); item->string = nn; }
+            }
+            rename_physical(item, cJSON_GetObjectItemCaseSensitive(f, "type"));
+        }
+    } else if (!strcmp(k, "array") && cJSON_IsArray(v)) {
+        cJSON *e;
+        cJSON_ArrayForEach(e, v) rename_physical(e, cJSON_GetObjectItemCaseSensitive(type, "elementType"));
+    } else if (!strcmp(k, "map") && cJSON_IsObject(v)) {
+        cJSON *e;
+        cJSON_ArrayForEach(e, v) rename_physical(e, cJSON_GetObjectItemCaseSensitive(type, "valueType"));
+    }
+}
 
 static const size_t scan_sizes[] = {sizeof(llmd_delta_scan_options)};
 
-static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_col *cols, size_t nc, llmd_outfile *of,
+/* Where rows go: JSON lines through llmd_outfile, or Parquet through column builders flushed to
+ * the writer every SINK_BATCH rows (memory bounded by one batch). */
+#define SINK_BATCH 65536
+typedef struct sink {
+    bool parquet;
+    llmd_outfile of;
+    bool of_open;
+    llmd_buf line;
+    llmd_schema *schema;
+    llmd_parquet_writer *w;
+    dl_colb *cols;
+    size_t nc;
+    const char **names;
+    int64_t pending;
+} sink;
+
+static llmd_status sink_flush(sink *k) {
+    if (!k->parquet || k->pending == 0) return LLMD_OK;
+    llmd_column *cols = llmd_calloc(k->nc ? k->nc : 1, sizeof *cols);
+    if (cols == NULL) return llmd_fail_nomem("scanning to Parquet");
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; st == LLMD_OK && i < k->nc; i++) st = dl_colb_build(&k->cols[i], &cols[i]);
+    if (st == LLMD_OK) st = llmd_parquet_writer_write(k->w, cols, k->nc);
+    llmd_free(cols);
+    for (size_t i = 0; i < k->nc; i++) dl_colb_reset(&k->cols[i]);
+    k->pending = 0;
+    return st;
+}
+
+/* Takes the row over. */
+static llmd_status sink_row(sink *k, cJSON *o) {
+    llmd_status st = LLMD_OK;
+    if (k->parquet) {
+        for (size_t i = 0; st == LLMD_OK && i < k->nc; i++)
+            st = dl_colb_append(&k->cols[i], cJSON_GetObjectItemCaseSensitive(o, k->names[i]));
+        cJSON_Delete(o);
+        if (st == LLMD_OK && ++k->pending >= SINK_BATCH) st = sink_flush(k);
+        return st;
+    }
+    char *p = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (p == NULL) return llmd_fail_nomem("scanning");
+    llmd_buf_reset(&k->line);
+    st = llmd_buf_puts(&k->line, p);
+    cJSON_free(p);
+    if (st == LLMD_OK) st = llmd_buf_putc(&k->line, '\n');
+    if (st == LLMD_OK) st = llmd_outfile_write(&k->of, k->line.data, k->line.len);
+    return st;
+}
+
+static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_col *cols, size_t nc, sink *of,
                              uint64_t *rows) {
     const dl_file *f = s->file_src[fi];
     char path[8192];
@@ -273,7 +363,6 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
     if (st == LLMD_OK && nsel > 0) st = llmd_parquet_reader_select(r, sel, nsel);
     uint64_t base = 0;
     size_t dvpos = 0;
-    llmd_buf line = LLMD_BUF_INIT;
     for (int g = 0; st == LLMD_OK && g < llmd_parquet_reader_num_row_groups(r); g++) {
         int64_t grows = llmd_parquet_reader_row_group_rows(r, g);
         llmd_parquet_batch *b = NULL;
@@ -296,6 +385,7 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
                 } else {
                     int fid = llmd_parquet_batch_field(b, (size_t)batch_idx[k]);
                     v = dl_value_json(sc, fid, llmd_parquet_batch_column(b, (size_t)batch_idx[k]), i, DL_JSON_ROWS);
+                    if (cols[k].mapped) rename_physical(v, cols[k].delta_type);
                     /* Delta's `timestamp` is an instant: files with INT96 or non-UTC-flagged
                      * timestamps hold UTC values too */
                     if (v && cJSON_IsString(v) && cols[k].type && strcmp(cols[k].type, "timestamp") == 0 &&
@@ -309,20 +399,13 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
                 ok = v && cJSON_AddItemToObject(o, cols[k].name, v);
                 if (!ok) cJSON_Delete(v);
             }
-            char *p = ok ? cJSON_PrintUnformatted(o) : NULL;
-            cJSON_Delete(o);
-            if (p == NULL) { st = llmd_fail_nomem("scanning"); break; }
-            llmd_buf_reset(&line);
-            st = llmd_buf_puts(&line, p);
-            cJSON_free(p);
-            if (st == LLMD_OK) st = llmd_buf_putc(&line, '\n');
-            if (st == LLMD_OK) st = llmd_outfile_write(of, line.data, line.len);
+            if (!ok) { cJSON_Delete(o); st = llmd_fail_nomem("scanning"); break; }
+            st = sink_row(of, o);
             (*rows)++;
         }
         llmd_parquet_batch_free(b);
         base += (uint64_t)grows;
     }
-    llmd_buf_free(&line);
     llmd_free(sel);
     llmd_free(batch_idx);
     llmd_free(dv.rows);
@@ -330,9 +413,78 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
     return st;
 }
 
-llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts_in,
+/* Spark type (JSON) -> Parquet field under `parent` of the output schema. */
+static llmd_status add_spark_field(llmd_schema *sc, int parent, const char *name, const cJSON *type, bool nullable) {
+    llmd_type t = {0, 0, 0, 0, 0, 0};
+    int id;
+    if (cJSON_IsString(type)) {
+        const char *n = type->valuestring;
+        static const struct { const char *n; llmd_type_id id; } prim[] = {
+            {"boolean", LLMD_TYPE_BOOL}, {"byte", LLMD_TYPE_INT8}, {"short", LLMD_TYPE_INT16}, {"integer", LLMD_TYPE_INT32},
+            {"long", LLMD_TYPE_INT64}, {"float", LLMD_TYPE_FLOAT}, {"double", LLMD_TYPE_DOUBLE}, {"string", LLMD_TYPE_STRING},
+            {"binary", LLMD_TYPE_BINARY}, {"date", LLMD_TYPE_DATE}};
+        for (size_t i = 0; i < sizeof prim / sizeof *prim && !t.id; i++)
+            if (!strcmp(n, prim[i].n)) t.id = prim[i].id;
+        if (!strcmp(n, "timestamp") || !strcmp(n, "timestamp_ntz")) {
+            t.id = LLMD_TYPE_TIMESTAMP;
+            t.unit = LLMD_TIME_MICROS;
+            t.utc = !strcmp(n, "timestamp");
+        }
+        int p, q;
+        if (sscanf(n, "decimal(%d,%d)", &p, &q) == 2 || sscanf(n, "decimal(%d, %d)", &p, &q) == 2) {
+            t.id = LLMD_TYPE_DECIMAL;
+            t.precision = p;
+            t.scale = q;
+        }
+        if (!t.id) return llmd_fail(LLMD_ERR_UNSUPPORTED, "scan to Parquet: column '%s' has type '%s'", name, n);
+        return llmd_schema_add(sc, parent, name, &t, nullable, &id);
+    }
+    const char *k = dl_get_str(type, "type");
+    if (k == NULL) return llmd_fail(LLMD_ERR_SCHEMA, "column '%s': no type", name);
+    llmd_status st;
+    if (!strcmp(k, "struct")) {
+        t.id = LLMD_TYPE_STRUCT;
+        if ((st = llmd_schema_add(sc, parent, name, &t, nullable, &id)) != LLMD_OK) return st;
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(type, "fields")) {
+            st = add_spark_field(sc, id, dl_get_str(f, "name"), cJSON_GetObjectItemCaseSensitive(f, "type"),
+                                 !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(f, "nullable")));
+            if (st != LLMD_OK) return st;
+        }
+        return LLMD_OK;
+    }
+    if (!strcmp(k, "array")) {
+        t.id = LLMD_TYPE_LIST;
+        if ((st = llmd_schema_add(sc, parent, name, &t, nullable, &id)) != LLMD_OK) return st;
+        return add_spark_field(sc, id, "element", cJSON_GetObjectItemCaseSensitive(type, "elementType"),
+                               !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(type, "containsNull")));
+    }
+    if (!strcmp(k, "map")) {
+        t.id = LLMD_TYPE_MAP;
+        if ((st = llmd_schema_add(sc, parent, name, &t, nullable, &id)) != LLMD_OK) return st;
+        if ((st = add_spark_field(sc, id, "key", cJSON_GetObjectItemCaseSensitive(type, "keyType"), false)) != LLMD_OK) return st;
+        return add_spark_field(sc, id, "value", cJSON_GetObjectItemCaseSensitive(type, "valueType"),
+                               !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(type, "valueContainsNull")));
+    }
+    return llmd_fail(LLMD_ERR_UNSUPPORTED, "scan to Parquet: column '%s' has type '%s'", name, k);
+}
+
+static llmd_status scan_to(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts_in,
+                           uint64_t *rows_out, bool parquet);
+
+llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts,
                                   uint64_t *rows_out) {
-    if (s == NULL || out_path == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_scan_jsonl: NULL argument");
+    return scan_to(s, out_path, opts, rows_out, false);
+}
+
+llmd_status llmd_delta_scan_parquet(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts,
+                                    uint64_t *rows_out) {
+    return scan_to(s, out_path, opts, rows_out, true);
+}
+
+static llmd_status scan_to(const llmd_delta_snapshot *s, const char *out_path, const llmd_delta_scan_options *opts_in,
+                           uint64_t *rows_out, bool parquet) {
+    if (s == NULL || out_path == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_scan: NULL argument");
     llmd_delta_scan_options o = LLMD_DELTA_SCAN_OPTIONS_INIT;
     llmd_status st = llmd_options_copy(&o, opts_in, scan_sizes, LLMD_DELTA_SCAN_OPTIONS_VERSION, "llmd_delta_scan_options");
     if (st != LLMD_OK) return st;
@@ -367,15 +519,41 @@ llmd_status llmd_delta_scan_jsonl(const llmd_delta_snapshot *s, const char *out_
         if (pn) c->physical = pn;
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(f, "type");
         c->type = cJSON_IsString(t) ? t->valuestring : NULL;
+        c->delta_type = t;
+        c->mapped = mapped;
         const cJSON *p;
         cJSON_ArrayForEach(p, pcols) if (cJSON_IsString(p) && strcmp(p->valuestring, c->name) == 0) c->partition = true;
     }
-    llmd_outfile of;
-    if ((st = llmd_outfile_open(&of, out_path)) != LLMD_OK) { llmd_free(cols); return st; }
+    sink k = {.parquet = parquet, .nc = nc};
+    if (parquet) {
+        k.cols = llmd_calloc(nc ? nc : 1, sizeof *k.cols);
+        k.names = llmd_calloc(nc ? nc : 1, sizeof *k.names);
+        st = k.cols && k.names ? llmd_schema_new(&k.schema) : llmd_fail_nomem("scanning to Parquet");
+        for (size_t i = 0; st == LLMD_OK && i < nc; i++) {
+            const cJSON *f = NULL, *g;
+            cJSON_ArrayForEach(g, fields) if (dl_get_str(g, "name") && !strcmp(dl_get_str(g, "name"), cols[i].name)) f = g;
+            k.names[i] = cols[i].name;
+            st = add_spark_field(k.schema, 0, cols[i].name, cJSON_GetObjectItemCaseSensitive(f, "type"),
+                                 !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(f, "nullable")));
+        }
+        for (size_t i = 0; st == LLMD_OK && i < nc; i++) st = dl_colb_init(&k.cols[i], k.schema, llmd_schema_child(k.schema, 0, (int)i));
+        if (st == LLMD_OK) st = llmd_parquet_writer_open(&k.w, out_path, k.schema, NULL);
+    } else {
+        st = llmd_outfile_open(&k.of, out_path);
+        k.of_open = st == LLMD_OK;
+    }
     uint64_t rows = 0;
-    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) st = scan_file(s, i, cols, nc, &of, &rows);
-    if (st == LLMD_OK) st = llmd_outfile_publish(&of, LLMD_PUBLISH_REPLACE);
-    llmd_outfile_discard(&of);
+    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) st = scan_file(s, i, cols, nc, &k, &rows);
+    if (st == LLMD_OK && parquet) st = sink_flush(&k);
+    if (st == LLMD_OK && parquet) st = llmd_parquet_writer_finish(k.w);
+    if (st == LLMD_OK && !parquet) st = llmd_outfile_publish(&k.of, LLMD_PUBLISH_REPLACE);
+    if (k.of_open) llmd_outfile_discard(&k.of);
+    llmd_parquet_writer_free(k.w);
+    for (size_t i = 0; k.cols && i < nc; i++) dl_colb_free(&k.cols[i]);
+    llmd_free(k.cols);
+    llmd_free(k.names);
+    llmd_schema_free(k.schema);
+    llmd_buf_free(&k.line);
     llmd_free(cols);
     if (st == LLMD_OK && rows_out) *rows_out = rows;
     return st;

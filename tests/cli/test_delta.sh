@@ -129,6 +129,16 @@ meta = [r[3] for r in rows if r[3] is not None]
 assert len(proto) == 1 and proto[0]["minWriterVersion"] == 7, proto
 assert len(meta) == 1 and meta[0]["partitionColumns"] == ["day"] and meta[0]["schemaString"] == ours["metaData"]["schemaString"], meta
 PY
+  # DuckDB reads `delta scan -o OUT.parquet` with the rows `-o OUT.jsonl` gives
+  "$LLMDATA" delta scan "$T/k" -o "$T/k.parquet" > /dev/null || fail "scan to Parquet"
+  "$LLMDATA" delta scan "$T/k" -o "$T/k.jsonl" > /dev/null || fail "scan to JSONL"
+  node "$peer" duckdb "$T/k.parquet" > "$T/kduck.jsonl" || fail "DuckDB could not read our scan"
+  "$PY" - "$T/kduck.jsonl" "$T/k.jsonl" <<'PY' || fail "DuckDB's rows of our Parquet scan differ"
+import json, sys
+duck = sorted(tuple(json.loads(l)) for l in open(sys.argv[1]))
+ours = sorted((r["id"], r["text"], r["day"]) for r in map(json.loads, open(sys.argv[2])))
+assert len(duck) == 9 and duck == ours, (duck, ours)
+PY
 elif [ "${CI:-}" = "true" ]; then
   fail "CI=true but node / the Parquet npm peers are missing (tests/parquet/fetch_peers.sh)"
 else
