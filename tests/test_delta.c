@@ -1311,6 +1311,42 @@ START_TEST(test_append_parquet) {
     ck_assert_str_eq(got, "{\"id\":1,\"text\":\"hello\",\"p\":7,\"score\":null}\n"
                           "{\"id\":10,\"text\":\"hello\",\"p\":7,\"score\":0.5}\n");
     free(got);
+    /* file skipping: partition values and footer stats (ids 1..3 in one file, 10..12 in the other) */
+    int which_rows = -1;
+    for (size_t i = 0; i < 2; i++) {
+        llmd_delta_file f;
+        ck_ok(llmd_delta_snapshot_file(s, i, &f));
+        if (!strstr(f.stats_json, "\"score\"")) which_rows = (int)i;
+    }
+    llmd_delta_predicate ge10 = {"id", LLMD_DELTA_GE, "10"}, lt2 = {"id", LLMD_DELTA_LT, "2"}, p8 = {"p", LLMD_DELTA_EQ, "8"},
+                         p7 = {"p", LLMD_DELTA_EQ, "7"}, idnull = {"id", LLMD_DELTA_IS_NULL, NULL},
+                         txtnull = {"text", LLMD_DELTA_IS_NULL, NULL}, eq5 = {"id", LLMD_DELTA_EQ, "5"};
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, (size_t)which_rows, &ge10, 1), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, (size_t)!which_rows, &ge10, 1), 1);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, (size_t)which_rows, &lt2, 1), 1);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, (size_t)!which_rows, &lt2, 1), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &p8, 1), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &p7, 1), 1);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &idnull, 1), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &txtnull, 1), 1);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &eq5, 1), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 1, &eq5, 1), 0);
+    llmd_delta_predicate bad = {"nope", LLMD_DELTA_EQ, "1"}, badnum = {"id", LLMD_DELTA_EQ, "x"};
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &bad, 1), LLMD_ERR_NOT_FOUND);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, &badnum, 1), LLMD_ERR_INVALID_ARG);
+    /* row filtering: id >= 2 and text is not null -> ids 3, 10, 12; output only id */
+    llmd_delta_predicate both[2] = {{"id", LLMD_DELTA_GE, "2"}, {"text", LLMD_DELTA_NOT_NULL, NULL}};
+    const char *only_id[] = {"id"};
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.columns = only_id;
+    so.n_columns = 1;
+    so.predicates = both;
+    so.n_predicates = 2;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &n));
+    ck_assert_uint_eq(n, 3);
+    got = read_cmd(cmd);   /* sort | head -2 */
+    ck_assert_str_eq(got, "{\"id\":10}\n{\"id\":12}\n");
+    free(got);
     llmd_delta_snapshot_free(s);
     /* a partition column inside the data file is refused */
     llmd_delta_table *t2 = NULL;

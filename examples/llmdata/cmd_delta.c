@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -19,7 +20,7 @@ static const char *const delta_usage =
     "  restore TABLE --version V                          new version with the files of V\n"
     "  vacuum TABLE [--retention-hours H] [--dry-run] [--allow-short-retention]\n"
     "  checkpoint TABLE                                   checkpoint the latest version (V2 JSON tables)\n"
-    "  scan TABLE [--version V | --timestamp T] [--columns a,b] -o OUT.parquet|OUT.jsonl\n";
+    "  scan TABLE [--version V | --timestamp T] [--columns a,b] [--where 'col>=v']... -o OUT.parquet|OUT.jsonl\n";
 
 static int print_owned(char *json) {
     int rc = puts(json) == EOF ? 1 : 0;
@@ -346,9 +347,42 @@ static int cmd_vacuum(int argc, char **argv) {
     return print_owned(json);
 }
 
+/* "col>=v", "col<=v", "col!=v", "col=v", "col<v", "col>v", "col is null", "col is not null" */
+static int parse_where(char *w, llmd_delta_predicate *p) {
+    size_t n = strlen(w);
+    p->value = NULL;
+    if (n > 12 && strcasecmp(w + n - 12, " is not null") == 0) { w[n - 12] = '\0'; p->column = w; p->op = LLMD_DELTA_NOT_NULL; return 0; }
+    if (n > 8 && strcasecmp(w + n - 8, " is null") == 0) { w[n - 8] = '\0'; p->column = w; p->op = LLMD_DELTA_IS_NULL; return 0; }
+    static const struct { const char *s; int op; } ops[] = {{">=", LLMD_DELTA_GE}, {"<=", LLMD_DELTA_LE}, {"!=", LLMD_DELTA_NE},
+                                                            {"=", LLMD_DELTA_EQ}, {"<", LLMD_DELTA_LT}, {">", LLMD_DELTA_GT}};
+    char *best = NULL;
+    int op = 0;
+    size_t oplen = 0;
+    for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+        char *at = strstr(w, ops[k].s);
+        if (at && (!best || at < best || (at == best && strlen(ops[k].s) > oplen))) { best = at; op = ops[k].op; oplen = strlen(ops[k].s); }
+    }
+    if (!best || best == w) return -1;
+    *best = '\0';
+    p->column = w;
+    p->op = op;
+    p->value = best + oplen;
+    return 0;
+}
+
 static int cmd_scan(int argc, char **argv) {
     const char *table = NULL, *version = NULL, *ts = NULL, *out = NULL, *cols_arg = NULL;
+    llmd_delta_predicate preds[64];
+    size_t np = 0;
     for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--where") == 0) {
+            const char *w;
+            if (cli_need_value(argc, argv, &i, &w)) return 2;
+            if (np == 64 || parse_where((char *)w, &preds[np]) != 0)
+                return cli_error("delta", "--where '%s': want COLUMN OP VALUE (=, !=, <, <=, >, >=) or COLUMN is [not] null", w);
+            np++;
+            continue;
+        }
         if (strcmp(argv[i], "--version") == 0) { if (cli_need_value(argc, argv, &i, &version)) return 2; }
         else if (strcmp(argv[i], "--timestamp") == 0) { if (cli_need_value(argc, argv, &i, &ts)) return 2; }
         else if (strcmp(argv[i], "--columns") == 0) { if (cli_need_value(argc, argv, &i, &cols_arg)) return 2; }
@@ -383,6 +417,8 @@ static int cmd_scan(int argc, char **argv) {
     llmd_delta_scan_options o = LLMD_DELTA_SCAN_OPTIONS_INIT;
     o.columns = cols;
     o.n_columns = nc;
+    o.predicates = preds;
+    o.n_predicates = np;
     uint64_t rows = 0;
     if (st == LLMD_OK) st = parquet ? llmd_delta_scan_parquet(s, out, &o, &rows) : llmd_delta_scan_jsonl(s, out, &o, &rows);
     int64_t v = llmd_delta_snapshot_version(s);

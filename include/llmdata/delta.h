@@ -170,13 +170,35 @@ LLMD_API llmd_status llmd_delta_snapshot_app_version(const llmd_delta_snapshot *
 LLMD_API llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *snap, char **out, size_t *out_len);
 
 /* ---- Scans --------------------------------------------------------------------------------------- */
+/* A simple predicate `column OP value` on a top-level column (value as text: a number, a string,
+ * "true"/"false", a date "YYYY-MM-DD" or an ISO 8601 timestamp; unused for IS_NULL/NOT_NULL).
+ * Comparisons with null are false (SQL). */
+typedef enum llmd_delta_op {
+    LLMD_DELTA_EQ = 0, LLMD_DELTA_LT = 1, LLMD_DELTA_LE = 2, LLMD_DELTA_GT = 3, LLMD_DELTA_GE = 4,
+    LLMD_DELTA_IS_NULL = 5, LLMD_DELTA_NOT_NULL = 6, LLMD_DELTA_NE = 7
+} llmd_delta_op;
+typedef struct llmd_delta_predicate {
+    const char *column;
+    int op;                        /* llmd_delta_op */
+    const char *value;
+} llmd_delta_predicate;
+
 typedef struct llmd_delta_scan_options {
     unsigned version;              /* LLMD_DELTA_SCAN_OPTIONS_VERSION */
     const char *const *columns;    /* output columns by logical name, in this order; NULL = all, */
     size_t n_columns;              /* in schema order */
+    const llmd_delta_predicate *predicates;  /* rows where all hold (AND); files whose partition */
+    size_t n_predicates;                     /* values or stats rule them out are not read */
 } llmd_delta_scan_options;
 #define LLMD_DELTA_SCAN_OPTIONS_VERSION 1u
-#define LLMD_DELTA_SCAN_OPTIONS_INIT {LLMD_DELTA_SCAN_OPTIONS_VERSION, NULL, 0}
+#define LLMD_DELTA_SCAN_OPTIONS_INIT {LLMD_DELTA_SCAN_OPTIONS_VERSION, NULL, 0, NULL, 0}
+
+/* Whether active file i may hold a row where every predicate holds: 0 when its partition values
+ * or its stats (minValues, maxValues, nullCount, numRecords) prove none does, 1 otherwise (also
+ * when stats are missing).  Negative status for an unknown column (LLMD_ERR_NOT_FOUND) or a bad
+ * op/value (LLMD_ERR_INVALID_ARG). */
+LLMD_API int llmd_delta_snapshot_file_may_match(const llmd_delta_snapshot *snap, size_t i,
+                                                const llmd_delta_predicate *preds, size_t n);
 /* Writes the snapshot's rows to out_path as JSON lines (published atomically): every active file
  * in path order, read with llmdata/parquet.h one row group at a time; rows deleted by the file's
  * deletion vector (inline Z85 or a RoaringBitmapArray file) skipped; partition columns filled from

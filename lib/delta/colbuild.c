@@ -112,7 +112,7 @@ static bool parse_date(const char *s, int64_t *days) {
 }
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.f][Z|±hh:mm]" or "YYYY-MM-DD HH:MM:SS[.f]" -> units since the epoch */
-static bool parse_ts(const char *s, int unit, int64_t *out) {
+bool dl_parse_ts(const char *s, int unit, int64_t *out) {
     int64_t days;
     if (!parse_date(s, &days)) return false;
     const char *p = strpbrk(s, "T ");
@@ -195,7 +195,7 @@ llmd_status dl_colb_append(dl_colb *c, const cJSON *v) {
         break;
     case LLMD_TYPE_TIMESTAMP:
     case LLMD_TYPE_TIME:
-        if (valid) ok = cJSON_IsString(v) ? parse_ts(v->valuestring, c->type.unit, &i) : int_of(v, &i);
+        if (valid) ok = cJSON_IsString(v) ? dl_parse_ts(v->valuestring, c->type.unit, &i) : int_of(v, &i);
         if (c->type.id == LLMD_TYPE_TIME && c->type.unit == LLMD_TIME_MILLIS) {
             int32_t x = (int32_t)i;
             st = llmd_buf_append(&c->values, &x, 4);

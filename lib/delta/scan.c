@@ -282,7 +282,162 @@ static void rename_physical(cJSON *v, const cJSON *type) {
     }
 }
 
+/* ---- predicates ------------------------------------------------------------------------------------------ */
+typedef struct pred_col {
+    const char *type;        /* Spark primitive type name, or NULL */
+    const char *physical;    /* stats and partitionValues key */
+    bool partition;
+} pred_col;
+
+static bool is_numeric_type(const char *t) {
+    return t && (!strcmp(t, "byte") || !strcmp(t, "short") || !strcmp(t, "integer") || !strcmp(t, "long") ||
+                 !strcmp(t, "float") || !strcmp(t, "double") || !strncmp(t, "decimal", 7));
+}
+
+/* -1/0/1 comparing value v with the literal under the column's type; 2 when v is null or the two
+ * cannot be compared. */
+static int cmp_lit(const cJSON *v, const char *lit, const char *type) {
+    if (v == NULL || cJSON_IsNull(v) || lit == NULL) return 2;
+    if (is_numeric_type(type)) {
+        double a, b;
+        char *e;
+        if (cJSON_IsNumber(v)) a = v->valuedouble;
+        else if (cJSON_IsRaw(v) || cJSON_IsString(v)) { a = strtod(v->valuestring, &e); if (*e) return 2; }
+        else return 2;
+        b = strtod(lit, &e);
+        if (*e) return 2;
+        return a < b ? -1 : a > b;
+    }
+    if (type && !strcmp(type, "boolean")) {
+        if (!cJSON_IsBool(v)) return 2;
+        int a = cJSON_IsTrue(v), b = !strcmp(lit, "true");
+        return a < b ? -1 : a > b;
+    }
+    if (!cJSON_IsString(v)) return 2;
+    if (type && (!strcmp(type, "timestamp") || !strcmp(type, "timestamp_ntz"))) {
+        int64_t a, b;
+        if (!dl_parse_ts(v->valuestring, LLMD_TIME_MICROS, &a) || !dl_parse_ts(lit, LLMD_TIME_MICROS, &b)) return 2;
+        return a < b ? -1 : a > b;
+    }
+    int c = strcmp(v->valuestring, lit);
+    return c < 0 ? -1 : c > 0;
+}
+
+static bool pred_holds(const cJSON *v, const llmd_delta_predicate *p, const char *type) {
+    bool null = v == NULL || cJSON_IsNull(v);
+    if (p->op == LLMD_DELTA_IS_NULL) return null;
+    if (p->op == LLMD_DELTA_NOT_NULL) return !null;
+    int c = cmp_lit(v, p->value, type);
+    if (c == 2) return false;
+    switch (p->op) {
+    case LLMD_DELTA_EQ: return c == 0;
+    case LLMD_DELTA_NE: return c != 0;
+    case LLMD_DELTA_LT: return c < 0;
+    case LLMD_DELTA_LE: return c <= 0;
+    case LLMD_DELTA_GT: return c > 0;
+    case LLMD_DELTA_GE: return c >= 0;
+    }
+    return true;
+}
+
+static llmd_status resolve_pred_col(const llmd_delta_snapshot *s, const llmd_delta_predicate *p, pred_col *out) {
+    if (p->column == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "predicate without a column");
+    if (p->op < LLMD_DELTA_EQ || p->op > LLMD_DELTA_NE)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "predicate on '%s': unknown op %d", p->column, p->op);
+    if (p->op != LLMD_DELTA_IS_NULL && p->op != LLMD_DELTA_NOT_NULL && p->value == NULL)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "predicate on '%s' needs a value", p->column);
+    const cJSON *f, *found = NULL;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(s->schema, "fields")) {
+        const char *n = dl_get_str(f, "name");
+        if (n && !strcmp(n, p->column)) found = f;
+    }
+    if (found == NULL) return llmd_fail(LLMD_ERR_NOT_FOUND, "predicate: no column '%s' in the table's schema", p->column);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(found, "type");
+    out->type = cJSON_IsString(t) ? t->valuestring : NULL;
+    if (out->type == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "predicate: column '%s' is not primitive", p->column);
+    if (is_numeric_type(out->type) && p->value && p->op != LLMD_DELTA_IS_NULL && p->op != LLMD_DELTA_NOT_NULL) {
+        char *e;
+        strtod(p->value, &e);
+        if (*p->value == '\0' || *e) return llmd_fail(LLMD_ERR_INVALID_ARG, "predicate: '%s' is not a number for column '%s'",
+                                                   p->value, p->column);
+    }
+    const char *mode = dl_get_str(cJSON_GetObjectItemCaseSensitive(s->state.metadata, "configuration"), "delta.columnMapping.mode");
+    const char *phys = mode && strcmp(mode, "none") ? dl_get_str(cJSON_GetObjectItemCaseSensitive(found, "metadata"),
+                                                                "delta.columnMapping.physicalName") : NULL;
+    out->physical = phys ? phys : p->column;
+    out->partition = false;
+    const cJSON *pc;
+    cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(s->state.metadata, "partitionColumns"))
+        if (cJSON_IsString(pc) && !strcmp(pc->valuestring, p->column)) out->partition = true;
+    return LLMD_OK;
+}
+
+static cJSON *partition_json(const char *type, const char *v);
+
+/* 0 when partition values or stats prove no row of f satisfies p. */
+static bool file_may_match_one(const dl_file *f, const cJSON *stats, const llmd_delta_predicate *p, const pred_col *c) {
+    if (c->partition) {
+        const cJSON *pv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f->action, "partitionValues"),
+                                                           c->physical);
+        cJSON *v = partition_json(c->type, cJSON_IsString(pv) ? pv->valuestring : NULL);
+        bool ok = v == NULL || pred_holds(v, p, c->type);
+        cJSON_Delete(v);
+        return ok;
+    }
+    if (stats == NULL) return true;
+    int64_t num = -1, nulls = -1;
+    dl_get_i64(stats, "numRecords", &num);
+    dl_get_i64(cJSON_GetObjectItemCaseSensitive(stats, "nullCount"), c->physical, &nulls);
+    if (p->op == LLMD_DELTA_IS_NULL) return !(nulls == 0);
+    bool all_null = num >= 0 && nulls == num;
+    if (all_null) return false;   /* comparisons and NOT_NULL never hold on nulls */
+    if (p->op == LLMD_DELTA_NOT_NULL || p->op == LLMD_DELTA_NE) return true;
+    const cJSON *mn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stats, "minValues"), c->physical);
+    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stats, "maxValues"), c->physical);
+    int cmin = cmp_lit(mn, p->value, c->type), cmax = cmp_lit(mx, p->value, c->type);
+    switch (p->op) {
+    case LLMD_DELTA_EQ: return !((cmin != 2 && cmin > 0) || (cmax != 2 && cmax < 0));
+    case LLMD_DELTA_LT: return !(cmin != 2 && cmin >= 0);
+    case LLMD_DELTA_LE: return !(cmin != 2 && cmin > 0);
+    case LLMD_DELTA_GT: return !(cmax != 2 && cmax <= 0);
+    case LLMD_DELTA_GE: return !(cmax != 2 && cmax < 0);
+    }
+    return true;
+}
+
+static int file_may_match(const llmd_delta_snapshot *s, const dl_file *f, const llmd_delta_predicate *p, const pred_col *cols,
+                          size_t n) {
+    const char *st = dl_get_str(f->action, "stats");
+    cJSON *stats = st ? cJSON_Parse(st) : NULL;
+    (void)s;
+    int ok = 1;
+    for (size_t i = 0; ok && i < n; i++) ok = file_may_match_one(f, stats, &p[i], &cols[i]);
+    cJSON_Delete(stats);
+    return ok;
+}
+
+int llmd_delta_snapshot_file_may_match(const llmd_delta_snapshot *s, size_t i, const llmd_delta_predicate *preds, size_t n) {
+    if (s == NULL || (n && preds == NULL)) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_snapshot_file_may_match: NULL argument");
+    if (i >= s->n_files) return llmd_fail(LLMD_ERR_RANGE, "file %zu of a snapshot with %zu files", i, s->n_files);
+    pred_col *cols = llmd_calloc(n ? n : 1, sizeof *cols);
+    if (cols == NULL) return llmd_fail_nomem("evaluating predicates");
+    llmd_status st = LLMD_OK;
+    for (size_t k = 0; st == LLMD_OK && k < n; k++) st = resolve_pred_col(s, &preds[k], &cols[k]);
+    int r = st == LLMD_OK ? file_may_match(s, s->file_src[i], preds, cols, n) : st;
+    llmd_free(cols);
+    return r;
+}
+
 static const size_t scan_sizes[] = {sizeof(llmd_delta_scan_options)};
+
+/* Row filter: predicates (AND) and how many leading row keys are output (the rest were read for
+ * the predicates only). */
+typedef struct scan_filter {
+    const llmd_delta_predicate *p;
+    size_t n;
+    const struct pred_col *cols;
+    size_t n_out;
+} scan_filter;
 
 /* Where rows go: JSON lines through llmd_outfile, or Parquet through column builders flushed to
  * the writer every SINK_BATCH rows (memory bounded by one batch). */
@@ -298,6 +453,7 @@ typedef struct sink {
     size_t nc;
     const char **names;
     int64_t pending;
+    const struct scan_filter *filter;
 } sink;
 
 static llmd_status sink_flush(sink *k) {
@@ -313,9 +469,22 @@ static llmd_status sink_flush(sink *k) {
     return st;
 }
 
-/* Takes the row over. */
-static llmd_status sink_row(sink *k, cJSON *o) {
+/* Takes the row over; *kept tells whether the predicates let it through. */
+static llmd_status sink_row(sink *k, cJSON *o, bool *kept) {
     llmd_status st = LLMD_OK;
+    *kept = true;
+    if (k->filter && k->filter->n) {
+        for (size_t i = 0; *kept && i < k->filter->n; i++)
+            *kept = pred_holds(cJSON_GetObjectItemCaseSensitive(o, k->filter->p[i].column), &k->filter->p[i],
+                               k->filter->cols[i].type);
+        if (!*kept) { cJSON_Delete(o); return LLMD_OK; }
+        /* drop the columns read only for the predicates */
+        size_t idx = 0;
+        for (cJSON *c = o->child, *next; c; c = next, idx++) {
+            next = c->next;
+            if (idx >= k->filter->n_out) cJSON_Delete(cJSON_DetachItemViaPointer(o, c));
+        }
+    }
     if (k->parquet) {
         for (size_t i = 0; st == LLMD_OK && i < k->nc; i++)
             st = dl_colb_append(&k->cols[i], cJSON_GetObjectItemCaseSensitive(o, k->names[i]));
@@ -400,8 +569,9 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
                 if (!ok) cJSON_Delete(v);
             }
             if (!ok) { cJSON_Delete(o); st = llmd_fail_nomem("scanning"); break; }
-            st = sink_row(of, o);
-            (*rows)++;
+            bool kept;
+            st = sink_row(of, o, &kept);
+            if (kept) (*rows)++;
         }
         llmd_parquet_batch_free(b);
         base += (uint64_t)grows;
@@ -496,7 +666,7 @@ static llmd_status scan_to(const llmd_delta_snapshot *s, const char *out_path, c
     const char *mode = llmd_delta_snapshot_property(s, "delta.columnMapping.mode");
     bool mapped = mode && strcmp(mode, "none") != 0;
     size_t nc = 0;
-    const cJSON *pcols = cJSON_GetObjectItemCaseSensitive(s->state.metadata, "partitionColumns");
+    const cJSON *part_cols = cJSON_GetObjectItemCaseSensitive(s->state.metadata, "partitionColumns");
     for (size_t i = 0; i < (o.n_columns ? o.n_columns : nf); i++) {
         const cJSON *f = NULL;
         if (o.n_columns) {
@@ -522,34 +692,63 @@ static llmd_status scan_to(const llmd_delta_snapshot *s, const char *out_path, c
         c->delta_type = t;
         c->mapped = mapped;
         const cJSON *p;
-        cJSON_ArrayForEach(p, pcols) if (cJSON_IsString(p) && strcmp(p->valuestring, c->name) == 0) c->partition = true;
+        cJSON_ArrayForEach(p, part_cols) if (cJSON_IsString(p) && strcmp(p->valuestring, c->name) == 0) c->partition = true;
     }
-    sink k = {.parquet = parquet, .nc = nc};
+    /* predicate columns not in the output are read too, then dropped from each row */
+    pred_col *pcols = llmd_calloc(o.n_predicates ? o.n_predicates : 1, sizeof *pcols);
+    if (pcols == NULL) { llmd_free(cols); return llmd_fail_nomem("scanning"); }
+    for (size_t i = 0; st == LLMD_OK && i < o.n_predicates; i++) st = resolve_pred_col(s, &o.predicates[i], &pcols[i]);
+    size_t n_out = nc;
+    for (size_t i = 0; st == LLMD_OK && i < o.n_predicates; i++) {
+        bool have = false;
+        for (size_t k = 0; k < nc && !have; k++) have = !strcmp(cols[k].name, o.predicates[i].column);
+        if (have) continue;
+        out_col *grown = llmd_realloc(cols, nc * sizeof *cols, (nc + 1) * sizeof *cols);
+        if (grown == NULL) { st = llmd_fail_nomem("scanning"); break; }
+        cols = grown;
+        const cJSON *f, *found = NULL;
+        cJSON_ArrayForEach(f, fields) if (dl_get_str(f, "name") && !strcmp(dl_get_str(f, "name"), o.predicates[i].column)) found = f;
+        out_col *c = &cols[nc++];
+        memset(c, 0, sizeof *c);
+        c->name = dl_get_str(found, "name");
+        c->physical = pcols[i].physical;
+        c->type = pcols[i].type;
+        c->delta_type = cJSON_GetObjectItemCaseSensitive(found, "type");
+        c->partition = pcols[i].partition;
+        c->mapped = mapped;
+    }
+    if (st != LLMD_OK) { llmd_free(pcols); llmd_free(cols); return st; }
+    scan_filter flt = {o.predicates, o.n_predicates, pcols, n_out};
+    sink k = {.parquet = parquet, .nc = n_out, .filter = &flt};
     if (parquet) {
-        k.cols = llmd_calloc(nc ? nc : 1, sizeof *k.cols);
-        k.names = llmd_calloc(nc ? nc : 1, sizeof *k.names);
+        k.cols = llmd_calloc(n_out ? n_out : 1, sizeof *k.cols);
+        k.names = llmd_calloc(n_out ? n_out : 1, sizeof *k.names);
         st = k.cols && k.names ? llmd_schema_new(&k.schema) : llmd_fail_nomem("scanning to Parquet");
-        for (size_t i = 0; st == LLMD_OK && i < nc; i++) {
+        for (size_t i = 0; st == LLMD_OK && i < n_out; i++) {
             const cJSON *f = NULL, *g;
             cJSON_ArrayForEach(g, fields) if (dl_get_str(g, "name") && !strcmp(dl_get_str(g, "name"), cols[i].name)) f = g;
             k.names[i] = cols[i].name;
             st = add_spark_field(k.schema, 0, cols[i].name, cJSON_GetObjectItemCaseSensitive(f, "type"),
                                  !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(f, "nullable")));
         }
-        for (size_t i = 0; st == LLMD_OK && i < nc; i++) st = dl_colb_init(&k.cols[i], k.schema, llmd_schema_child(k.schema, 0, (int)i));
+        for (size_t i = 0; st == LLMD_OK && i < n_out; i++) st = dl_colb_init(&k.cols[i], k.schema, llmd_schema_child(k.schema, 0, (int)i));
         if (st == LLMD_OK) st = llmd_parquet_writer_open(&k.w, out_path, k.schema, NULL);
     } else {
         st = llmd_outfile_open(&k.of, out_path);
         k.of_open = st == LLMD_OK;
     }
     uint64_t rows = 0;
-    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) st = scan_file(s, i, cols, nc, &k, &rows);
+    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) {
+        if (o.n_predicates && !file_may_match(s, s->file_src[i], o.predicates, pcols, o.n_predicates)) continue;
+        st = scan_file(s, i, cols, nc, &k, &rows);
+    }
     if (st == LLMD_OK && parquet) st = sink_flush(&k);
     if (st == LLMD_OK && parquet) st = llmd_parquet_writer_finish(k.w);
     if (st == LLMD_OK && !parquet) st = llmd_outfile_publish(&k.of, LLMD_PUBLISH_REPLACE);
     if (k.of_open) llmd_outfile_discard(&k.of);
     llmd_parquet_writer_free(k.w);
-    for (size_t i = 0; k.cols && i < nc; i++) dl_colb_free(&k.cols[i]);
+    for (size_t i = 0; k.cols && i < n_out; i++) dl_colb_free(&k.cols[i]);
+    llmd_free(pcols);
     llmd_free(k.cols);
     llmd_free(k.names);
     llmd_schema_free(k.schema);

@@ -41,5 +41,7 @@ llmd_status dl_colb_append(dl_colb *c, const cJSON *v);
 llmd_status dl_colb_build(dl_colb *c, llmd_column *out);
 void dl_colb_reset(dl_colb *c);
 void dl_colb_free(dl_colb *c);
+/* ISO 8601 / "YYYY-MM-DD HH:MM:SS[.f]" / "YYYY-MM-DD" -> `unit`s since the epoch (UTC). */
+bool dl_parse_ts(const char *s, int unit, int64_t *out);
 
 #endif
