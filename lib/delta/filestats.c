@@ -228,7 +228,7 @@ static cJSON *stat_value(llmd_type t, const char *physical, const uint8_t *p, si
         if (t.id == LLMD_TYPE_FLOAT && n == 4) { uint32_t u = llmd_load_le32(p); float f; memcpy(&f, &u, 4); d = f; }
         else if (t.id == LLMD_TYPE_DOUBLE && n == 8) { uint64_t u = llmd_load_le64(p); memcpy(&d, &u, 8); }
         else return NULL;
-        return isfinite(d) ? cJSON_CreateNumber(d) : NULL;
+        return isfinite(d) ? dl_json_double(d, t.id == LLMD_TYPE_FLOAT) : NULL;
     }
     case LLMD_TYPE_STRING: {
         /* Delta writers keep 32-character prefixes; a prefix is a valid min, not a valid max */
@@ -267,8 +267,15 @@ static cJSON *stat_value(llmd_type t, const char *physical, const uint8_t *p, si
     }
 }
 
+static bool json_num(const cJSON *a, double *d) {
+    if (cJSON_IsNumber(a)) { *d = a->valuedouble; return true; }
+    if (cJSON_IsRaw(a)) { char *e; *d = strtod(a->valuestring, &e); return *e == '\0'; }
+    return false;
+}
+
 static int json_cmp(const cJSON *a, const cJSON *b) {
-    if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble < b->valuedouble ? -1 : a->valuedouble > b->valuedouble;
+    double x, y;
+    if (json_num(a, &x) && json_num(b, &y)) return x < y ? -1 : x > y;
     if (cJSON_IsString(a) && cJSON_IsString(b)) return strcmp(a->valuestring, b->valuestring);
     return 0;
 }

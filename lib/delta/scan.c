@@ -200,7 +200,7 @@ static cJSON *partition_json(const char *type, const char *v) {
     } else if (!strcmp(type, "float") || !strcmp(type, "double")) {
         char *end;
         double d = strtod(v, &end);
-        if (*v && *end == '\0') return cJSON_CreateNumber(d);
+        if (*v && *end == '\0') return dl_json_double(d, !strcmp(type, "float"));
     } else if (!strcmp(type, "boolean")) {
         if (!strcmp(v, "true")) return cJSON_CreateTrue();
         if (!strcmp(v, "false")) return cJSON_CreateFalse();

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "delta/delta_internal.h"
@@ -76,6 +77,22 @@ void dl_timestamp_text(int64_t v, int unit, bool utc, char *out, size_t n) {
              (long long)micros, utc ? "Z" : "");
 }
 
+/* cJSON prints doubles through an approximate equality test and can drop the last digit (e.g.
+ * 2342342.3000000003 comes out as 2342342.3, another double): print the shortest text that reads
+ * back as exactly the same double (or float) instead. */
+cJSON *dl_json_double(double d, bool is_float) {
+    char buf[40];
+    if (isnan(d)) return cJSON_CreateString("NaN");
+    if (isinf(d)) return cJSON_CreateString(d > 0 ? "Infinity" : "-Infinity");
+    for (int prec = is_float ? 6 : 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, d);
+        double back = strtod(buf, NULL);
+        if (is_float ? (float)back == (float)d : back == d) break;
+    }
+    /* JSON needs a digit before an exponent and no "inf"; %g gives e.g. "1e+20", valid JSON */
+    return cJSON_CreateRaw(buf);
+}
+
 cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int64_t i, int mode) {
     if (!dl_col_valid(c, i)) return cJSON_CreateNull();
     llmd_type t = llmd_schema_type(sc, field);
@@ -102,13 +119,7 @@ cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int
     case LLMD_TYPE_FLOAT:
     case LLMD_TYPE_DOUBLE: {
         double d = t.id == LLMD_TYPE_FLOAT ? ((const float *)c->values)[slot] : ((const double *)c->values)[slot];
-        if (isnan(d)) return cJSON_CreateString("NaN");
-        if (isinf(d)) return cJSON_CreateString(d > 0 ? "Infinity" : "-Infinity");
-        if (t.id == LLMD_TYPE_FLOAT) {
-            snprintf(buf, sizeof buf, "%.9g", d);   /* shortest exact form of a float */
-            return cJSON_CreateRaw(buf);
-        }
-        return cJSON_CreateNumber(d);
+        return dl_json_double(d, t.id == LLMD_TYPE_FLOAT);
     }
     case LLMD_TYPE_STRING:
     case LLMD_TYPE_BINARY: {

@@ -13,6 +13,8 @@ bool dl_col_valid(const llmd_column *c, int64_t i);
 /* Entry i of column c (field `field` of schema sc) as a new cJSON value (NULL when out of memory). */
 cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int64_t i, int mode);
 void dl_date_text(int64_t days, char *out, size_t n);
+/* A double (or float) as the shortest JSON number that reads back exactly; NaN/Infinity as strings. */
+cJSON *dl_json_double(double d, bool is_float);
 void dl_timestamp_text(int64_t v, int unit, bool utc, char *out, size_t n);
 
 /* filestats.c: the Spark StructType of a Parquet schema; the file's schema checked against the
