@@ -5,6 +5,8 @@
  * (json module; no other Delta reader is installable here) replaying the same no-checkpoint tables
  * to their latest version, timed as a process (interpreter start included, ~20 ms).
  *
+ * Scan throughput is printed without a peer (none is installable as a C library here).
+ *
  * usage: bench_delta [MAX_COMMITS (default 100000)] [SRCDIR for replay_ref.py (default tests)] */
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,11 +141,79 @@ static double python_ms(const char *srcdir, const char *dir) {
     return (now_s() - t0) * 1000;
 }
 
+/* Scan throughput: F Parquet files of R rows (id int64, text ~40 bytes) appended to a table, then
+ * scanned to JSON lines and to Parquet.  MB/s counts the data files' bytes. */
+static void bench_scan(const char *root, int files, int rows) {
+    char dir[600], src[700], out[700];
+    snprintf(dir, sizeof dir, "%s/scan", root);
+    llmd_delta_table *t = NULL;
+    if (llmd_delta_table_open(&t, dir, NULL) != LLMD_OK) die("open");
+    llmd_delta_create_options co = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    co.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+                     "{\"name\":\"text\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}";
+    if (llmd_delta_table_create(t, &co) != LLMD_OK) die("create");
+    int64_t *ids = malloc(sizeof *ids * (size_t)rows);
+    int32_t *offs = malloc(sizeof *offs * ((size_t)rows + 1));
+    char *text = malloc((size_t)rows * 48);
+    uint64_t bytes = 0;
+    llmd_delta_txn *x = NULL;
+    if (llmd_delta_txn_begin(&x, t) != LLMD_OK) die("txn");
+    for (int f = 0; f < files; f++) {
+        size_t pos = 0;
+        offs[0] = 0;
+        for (int i = 0; i < rows; i++) {
+            ids[i] = (int64_t)f * rows + i;
+            pos += (size_t)sprintf(text + pos, "document %d of file %d, some words", i, f);
+            offs[i + 1] = (int32_t)pos;
+        }
+        llmd_schema *sc;
+        int a, b;
+        llmd_schema_new(&sc);
+        llmd_schema_add(sc, 0, "id", &(llmd_type){LLMD_TYPE_INT64, 0, 0, 0, 0, 0}, 1, &a);
+        llmd_schema_add(sc, 0, "text", &(llmd_type){LLMD_TYPE_STRING, 0, 0, 0, 0, 0}, 1, &b);
+        snprintf(src, sizeof src, "%s/src%d.parquet", root, f);
+        llmd_parquet_writer *w;
+        llmd_column cols[2] = {{.length = rows, .values = ids}, {.length = rows, .offsets = offs, .values = text}};
+        if (llmd_parquet_writer_open(&w, src, sc, NULL) != LLMD_OK || llmd_parquet_writer_write(w, cols, 2) != LLMD_OK ||
+            llmd_parquet_writer_finish(w) != LLMD_OK)
+            die("parquet writer");
+        llmd_parquet_writer_free(w);
+        llmd_schema_free(sc);
+        struct stat sb;
+        stat(src, &sb);
+        bytes += (uint64_t)sb.st_size;
+        llmd_delta_append ap = LLMD_DELTA_APPEND_INIT;
+        ap.source = src;
+        if (llmd_delta_txn_append_file(x, &ap, NULL) != LLMD_OK) die("append");
+    }
+    int64_t v;
+    if (llmd_delta_txn_commit(x, &v) != LLMD_OK) die("commit");
+    llmd_delta_txn_free(x);
+    free(ids);
+    free(offs);
+    free(text);
+    llmd_delta_snapshot *s = NULL;
+    if (llmd_delta_snapshot_latest(&s, t) != LLMD_OK) die("snapshot");
+    for (int pq = 0; pq < 2; pq++) {
+        snprintf(out, sizeof out, "%s/out.%s", root, pq ? "parquet" : "jsonl");
+        uint64_t n = 0;
+        double t0 = now_s();
+        llmd_status st = pq ? llmd_delta_scan_parquet(s, out, NULL, &n) : llmd_delta_scan_jsonl(s, out, NULL, &n);
+        double secs = now_s() - t0;
+        if (st != LLMD_OK || n != (uint64_t)files * (uint64_t)rows) die("scan");
+        printf("scan to %-7s: %llu rows, %.1f MB of Parquet in %.2f s = %.1f MB/s, %.2f M rows/s\n", pq ? "Parquet" : "JSONL",
+               (unsigned long long)n, bytes / 1e6, secs, bytes / 1e6 / secs, n / 1e6 / secs);
+    }
+    llmd_delta_snapshot_free(s);
+    llmd_delta_table_free(t);
+}
+
 int main(int argc, char **argv) {
     long max = argc > 1 ? atol(argv[1]) : 100000;
     const char *srcdir = argc > 2 ? argv[2] : "tests";
     char root[] = "/tmp/llmd_bench_delta.XXXXXX";
     if (!mkdtemp(root)) { perror("mkdtemp"); return 1; }
+    bench_scan(root, 8, 200000);
     printf("commits/s, 1 writer : %.0f\n", bench_commits(root, 1, 300));
     printf("commits/s, 4 writers: %.0f (total, processes racing on one table)\n", bench_commits(root, 4, 100));
     printf("%-8s %16s %18s %18s %8s\n", "commits", "load ms (cpu)", "ckpt load ms (cpu)", "python replay ms", "ratio");
