@@ -1,8 +1,8 @@
 /* libFuzzer harness for the Delta log's action parsing and replay (outside input: every commit
  * and checkpoint file of a table someone else wrote).  Build line in tests/fuzz/README.md.
  *
- * The input is split at 0xFF bytes into up to 4 files: commits 0, 1, 2 and a JSON V2 checkpoint of
- * version 1; they are replayed with the pure dl_replay (no file system).  Invariants (abort on
+ * The input is split at its first three 0xFF bytes into up to 4 files: commits 0, 1, 2 and a checkpoint of version 1
+ * (JSON V2, or classic Parquet when the chunk starts with "PAR1"); they are replayed with the pure dl_replay (no file system).  Invariants (abort on
  * violation):
  *  1. Replay returns OK or PARSE/CORRUPT/UNSUPPORTED/NOT_FOUND/SCHEMA/RANGE with a non-empty
  *     message; never crashes, never leaks (ASan).
@@ -73,8 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mem m = {0};
     size_t start = 0;
     for (size_t i = 0; i <= size && m.n < 4; i++) {
-        if (i == size || data[i] == 0xFF) {
+        /* the fourth chunk runs to the end (a Parquet checkpoint holds 0xFF bytes itself) */
+        if (i == size || (data[i] == 0xFF && m.n < 3)) {
             m.name[m.n] = names[m.n];
+            /* a fourth chunk that looks like Parquet is a classic checkpoint (the Parquet reader's
+             * action conversion gets fuzzed too) */
+            if (m.n == 3 && i - start >= 4 && memcmp(data + start, "PAR1", 4) == 0)
+                m.name[m.n] = "00000000000000000001.checkpoint.parquet";
             m.data[m.n] = data + start;
             m.len[m.n] = i - start;
             m.n++;
