@@ -133,6 +133,35 @@ static int u64_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Path of the file holding a deletion vector stored as 'u' (<table>/<prefix>/deletion_vector_<uuid>.bin;
+ * relative to the table when table is NULL) or 'p' (absolute URI); *out = NULL for inline ('i')
+ * vectors.  Free with llmd_free. */
+llmd_status dl_dv_path(const char *table, const cJSON *dv, char **out) {
+    *out = NULL;
+    const char *type = dl_get_str(dv, "storageType"), *pd = dl_get_str(dv, "pathOrInlineDv");
+    if (!type || !pd) return llmd_fail(LLMD_ERR_PARSE, "deletionVector without storageType/pathOrInlineDv");
+    if (strcmp(type, "i") == 0) return LLMD_OK;
+    if (strcmp(type, "p") == 0) {
+        *out = dl_path_decode(pd);
+        return *out ? LLMD_OK : llmd_fail_nomem("deletion vector path");
+    }
+    if (strcmp(type, "u") != 0) return llmd_fail(LLMD_ERR_UNSUPPORTED, "deletion vector storage type '%s'", type);
+    size_t n = strlen(pd);
+    if (n < 20) return llmd_fail(LLMD_ERR_PARSE, "deletionVector path '%s' too short", pd);
+    uint8_t *u = NULL;
+    size_t ul;
+    llmd_status st = z85_decode(pd + n - 20, 20, &u, &ul);
+    if (st != LLMD_OK) return st;
+    llmd_buf b = LLMD_BUF_INIT;
+    st = llmd_buf_printf(&b, "%s%s%.*s%sdeletion_vector_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x.bin",
+                         table ? table : "", table ? "/" : "", (int)(n - 20), pd, n > 20 ? "/" : "", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+                         u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    llmd_free(u);
+    if (st != LLMD_OK) { llmd_buf_free(&b); return st; }
+    *out = llmd_buf_detach(&b, NULL);
+    return LLMD_OK;
+}
+
 /* The deleted row indexes of a file (sorted), from its deletionVector descriptor. */
 static llmd_status load_dv(const char *table, const cJSON *dv, dv_set *d) {
     const char *type = dl_get_str(dv, "storageType"), *pd = dl_get_str(dv, "pathOrInlineDv");
@@ -148,23 +177,11 @@ static llmd_status load_dv(const char *table, const cJSON *dv, dv_set *d) {
         if (st == LLMD_OK && size > 0 && (size_t)size < len) len = (size_t)size;
         if (st == LLMD_OK) st = parse_dv_bytes(bytes, len, d);
     } else if (strcmp(type, "u") == 0 || strcmp(type, "p") == 0) {
+        char *dvp = NULL;
+        if ((st = dl_dv_path(table, dv, &dvp)) != LLMD_OK) return st;
         char path[4096];
-        if (type[0] == 'u') {
-            size_t n = strlen(pd);
-            if (n < 20) return llmd_fail(LLMD_ERR_PARSE, "deletionVector path '%s' too short", pd);
-            uint8_t *u = NULL;
-            size_t ul;
-            if ((st = z85_decode(pd + n - 20, 20, &u, &ul)) != LLMD_OK) return st;
-            snprintf(path, sizeof path, "%s/%.*s%sdeletion_vector_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x.bin",
-                     table, (int)(n - 20), pd, n > 20 ? "/" : "", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
-                     u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-            llmd_free(u);
-        } else {
-            char *dec = dl_path_decode(pd);
-            if (!dec) return llmd_fail_nomem("deletion vector path");
-            snprintf(path, sizeof path, "%s", dec);
-            llmd_free(dec);
-        }
+        snprintf(path, sizeof path, "%s", dvp);
+        llmd_free(dvp);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) return llmd_fail(LLMD_ERR_NOT_FOUND, "deletion vector file %s: %s", path, strerror(errno));
         uint8_t hdr[4];

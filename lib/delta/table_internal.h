@@ -39,6 +39,7 @@ llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_sn
 llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s);
 void dl_random_uuid(char out[37]);
 
+llmd_status dl_dv_path(const char *table, const cJSON *dv, char **out);
 int64_t dl_entry_mtime(const llmd_delta_table *t, const dl_entry *e);
 
 #endif

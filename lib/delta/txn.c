@@ -948,13 +948,28 @@ llmd_status llmd_delta_vacuum(llmd_delta_table *t, const llmd_delta_vacuum_optio
     v.cutoff_ms = now - (int64_t)(o.retention_hours * 3600.0 * 1000.0);
     v.deleted = cJSON_CreateArray();
     if (v.deleted == NULL) st = llmd_fail_nomem("vacuum");
-    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) st = keep_path(&v, t->path, s->files[i].path);
+    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) {
+        st = keep_path(&v, t->path, s->files[i].path);
+        /* deletion vector files of live files are data too */
+        const cJSON *dv = cJSON_GetObjectItemCaseSensitive(s->file_src[i]->action, "deletionVector");
+        char *dvp = NULL;
+        if (st == LLMD_OK && cJSON_IsObject(dv)) st = dl_dv_path(NULL, dv, &dvp);
+        if (st == LLMD_OK && dvp) st = keep_path(&v, t->path, dvp);
+        llmd_free(dvp);
+    }
     /* tombstones newer than the retention still protect their files (time travel, slow readers) */
     for (size_t i = 0; st == LLMD_OK && i < s->state.tombstones.cap; i++) {
         const dl_file *f = s->state.tombstones.slots[i].val;
         if (!s->state.tombstones.slots[i].key) continue;
         int64_t del = 0;
-        if (!dl_get_i64(f->action, "deletionTimestamp", &del) || del >= v.cutoff_ms) st = keep_path(&v, t->path, f->path);
+        if (!dl_get_i64(f->action, "deletionTimestamp", &del) || del >= v.cutoff_ms) {
+            st = keep_path(&v, t->path, f->path);
+            const cJSON *dv = cJSON_GetObjectItemCaseSensitive(f->action, "deletionVector");
+            char *dvp = NULL;
+            if (st == LLMD_OK && cJSON_IsObject(dv)) st = dl_dv_path(NULL, dv, &dvp);
+            if (st == LLMD_OK && dvp) st = keep_path(&v, t->path, dvp);
+            llmd_free(dvp);
+        }
     }
     if (st == LLMD_OK) st = vacuum_dir(&v, "");
     if (st == LLMD_OK) st = vacuum_log_temps(&v);
