@@ -30,6 +30,18 @@ class _Append(ctypes.Structure):
                 ("merge_schema", ctypes.c_bool)]
 
 
+class _Predicate(ctypes.Structure):
+    _fields_ = [("column", _cp), ("op", ctypes.c_int), ("value", _cp)]
+
+
+class _ScanOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("columns", ctypes.POINTER(_cp)), ("n_columns", ctypes.c_size_t),
+                ("predicates", ctypes.POINTER(_Predicate)), ("n_predicates", ctypes.c_size_t)]
+
+
+_OPS = {"=": 0, "==": 0, "<": 1, "<=": 2, ">": 3, ">=": 4, "is null": 5, "is not null": 6, "!=": 7}
+
+
 class _VacuumOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("retention_hours", ctypes.c_double),
                 ("allow_short_retention", ctypes.c_bool), ("dry_run", ctypes.c_bool), ("now_ms", _i64)]
@@ -131,19 +143,25 @@ class DeltaTable:
         finally:
             fn("llmd_delta_snapshot_free", None, _vp)(s)
 
-    def scan_rows(self, columns=None, version=None, timestamp_ms=None):
+    def scan_rows(self, columns=None, version=None, timestamp_ms=None, where=None):
         """The snapshot's rows as a list of dicts (deletion vectors applied, partition values typed;
-        dates and timestamps as ISO strings), through llmd_delta_scan_jsonl."""
+        dates and timestamps as ISO strings), through llmd_delta_scan_jsonl.  `where`: a list of
+        (column, op, value) with op one of = != < <= > >= "is null" "is not null" (AND); files
+        ruled out by partition values or stats are not read."""
         import os
         import tempfile
         s = self._open_snapshot(version, timestamp_ms)
         fd, path = tempfile.mkstemp(suffix=".jsonl")
         os.close(fd)
         try:
-            class _ScanOptions(ctypes.Structure):
-                _fields_ = [("version", ctypes.c_uint), ("columns", ctypes.POINTER(_cp)), ("n_columns", ctypes.c_size_t)]
             cols = list(columns or [])
-            o = _ScanOptions(1, _strings(cols), len(cols))
+            preds = list(where or [])
+            parr = (_Predicate * max(len(preds), 1))()
+            for i, (col, op, val) in enumerate(preds):
+                if op not in _OPS:
+                    raise ValueError(f"unknown operator {op!r} (one of {sorted(_OPS)})")
+                parr[i] = _Predicate(to_bytes(col), _OPS[op], None if val is None else to_bytes(str(val)))
+            o = _ScanOptions(1, _strings(cols), len(cols), parr, len(preds))
             n = ctypes.c_uint64(0)
             check(fn("llmd_delta_scan_jsonl", ctypes.c_int, _vp, _cp, ctypes.POINTER(_ScanOptions),
                      ctypes.POINTER(ctypes.c_uint64))(s, path.encode(), ctypes.byref(o), ctypes.byref(n)))
@@ -153,12 +171,12 @@ class DeltaTable:
             os.unlink(path)
             fn("llmd_delta_snapshot_free", None, _vp)(s)
 
-    def scan(self, columns=None, version=None, timestamp_ms=None):
+    def scan(self, columns=None, version=None, timestamp_ms=None, where=None):
         """The snapshot's rows as numpy columns: {name: array}.  Integer columns without nulls are
         int64, other numeric columns float64 (null = NaN), booleans without nulls bool, the rest
         object arrays (str, None, lists, dicts)."""
         import numpy as np
-        rows = self.scan_rows(columns, version, timestamp_ms)
+        rows = self.scan_rows(columns, version, timestamp_ms, where)
         names = list(columns) if columns else [f["name"] for f in self.snapshot(version, timestamp_ms).schema["fields"]]
         out = {}
         for name in names:

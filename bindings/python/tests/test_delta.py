@@ -109,6 +109,8 @@ class DeltaTest(unittest.TestCase):
             got = sorted(zip(cols["id"].tolist(), cols["score"].tolist()))
             self.assertEqual(got[3:], [(10, 0.5), (11, 1.5), (12, -2.0)])
             self.assertTrue(all(np.isnan(v) for _, v in got[:3]))
+            rows = t.scan_rows(columns=["id"], where=[("score", ">", 0), ("text", "is not null", None)])
+            self.assertEqual(rows, [{"id": 10}])
             del bad
 
     @unittest.skipUnless(os.path.isdir(TABLES) or os.environ.get("CI") == "true", "../shared/delta-tables absent")
