@@ -436,6 +436,10 @@ int cmd_delta(int argc, char **argv) {
         fputs(delta_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("llmdata %s\n", llmd_version());
+        return 0;
+    }
     const char *sub = argv[1];
     int n = argc - 2;
     char **rest = argv + 2;
