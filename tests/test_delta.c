@@ -1155,6 +1155,59 @@ START_TEST(test_crash_safety) {
 }
 END_TEST
 
+/* The file-system states a kill can leave at each commit / checkpoint step, built directly:
+ * a commit's temp file before publish, a half-written temp, a checkpoint's temp, a checkpoint
+ * published without its _last_checkpoint, a _last_checkpoint naming a checkpoint not yet there.
+ * Readers see N (or N+1 once published), the next commit takes the next version, vacuum clears
+ * the temps. */
+START_TEST(test_crash_states) {
+    make_tmp();
+    char dir[600], p[900];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = create_table(dir, false);
+    append_one(t, "a.parquet");
+    /* killed after writing the temp of version 2, before publishing it */
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000002.json.tmp.4242.0", dir);
+    write_text(p, "{\"commitInfo\":{}}\n{\"add\":{\"path\":\"ghost.parquet\",\"size\":1,\"partitionValues\":{}}}\n");
+    /* killed half-way through writing another temp */
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000002.json.tmp.4243.0", dir);
+    write_text(p, "{\"add\":{\"pa");
+    /* killed while the Parquet writer wrote a checkpoint */
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.parquet.tmp-AbC123", dir);
+    write_text(p, "PAR1\x15\x04");
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s), 1);
+    ck_assert(!snapshot_has(s, "ghost.parquet"));
+    llmd_delta_snapshot_free(s);
+    /* the next commit takes version 2 (the temps do not hold the name) */
+    ck_assert_int_eq(append_one(t, "b.parquet"), 2);
+    /* a checkpoint published but _last_checkpoint not yet replaced: found by listing */
+    int64_t cv = -1;
+    ck_ok(llmd_delta_checkpoint(t, &cv));
+    ck_assert_int_eq(cv, 2);
+    snprintf(p, sizeof p, "%s/_delta_log/_last_checkpoint", dir);
+    write_text(p, "{\"version\":0,\"size\":1}");
+    ck_assert_uint_eq(file_count_at(t, 2), 2);
+    /* a _last_checkpoint naming a checkpoint that never got published */
+    write_text(p, "{\"version\":3,\"size\":5}");
+    ck_assert_int_eq(append_one(t, "c.parquet"), 3);
+    ck_assert_uint_eq(file_count_at(t, 3), 3);
+    /* vacuum (far in the future) clears the temps, keeps the table */
+    llmd_delta_vacuum_options vo = LLMD_DELTA_VACUUM_OPTIONS_INIT;
+    vo.now_ms = INT64_C(4102444800000);
+    char *rep = NULL;
+    ck_ok(llmd_delta_vacuum(t, &vo, &rep));
+    ck_assert_ptr_nonnull(strstr(rep, "00000000000000000002.json.tmp.4242.0"));
+    ck_assert_ptr_nonnull(strstr(rep, "00000000000000000001.checkpoint.parquet.tmp-AbC123"));
+    llmd_free(rep);
+    ck_assert_uint_eq(file_count_at(t, 3), 3);
+    ck_assert_int_eq(compare_with_reference(dir), 4);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 START_TEST(test_vacuum) {
     make_tmp();
     char dir[600], p[800];
@@ -1543,6 +1596,7 @@ int main(void) {
     tcase_add_test(w, test_conflict_rules);
     tcase_add_test(w, test_concurrent_writers);
     tcase_add_test(w, test_crash_safety);
+    tcase_add_test(w, test_crash_states);
     tcase_add_test(w, test_vacuum);
     tcase_add_test(w, test_hostile_files);
     tcase_add_test(w, test_append_parquet);
