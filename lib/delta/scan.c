@@ -582,7 +582,8 @@ static llmd_status scan_file(const llmd_delta_snapshot *s, size_t fi, const out_
                         v = cJSON_CreateString(buf);
                     }
                 }
-                ok = v && cJSON_AddItemToObject(o, cols[k].name, v);
+                /* the key is the schema's (outlives the row): no copy */
+                ok = v && cJSON_AddItemToObjectCS(o, cols[k].name, v);
                 if (!ok) cJSON_Delete(v);
             }
             if (!ok) { cJSON_Delete(o); st = llmd_fail_nomem("scanning"); break; }

@@ -93,6 +93,18 @@ cJSON *dl_json_double(double d, bool is_float) {
     return cJSON_CreateRaw(buf);
 }
 
+/* Checkpoint actions (RAW) keep JSON numbers (their readers use valuedouble); scan rows get exact
+ * raw text. */
+static cJSON *int_json(int64_t v, int mode) {
+    if (mode == DL_JSON_RAW && v <= (INT64_C(1) << 53) && v >= -(INT64_C(1) << 53)) return cJSON_CreateNumber((double)v);
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) *--p = '-';
+    return cJSON_CreateRaw(p);
+}
+
 cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int64_t i, int mode) {
     if (!dl_col_valid(c, i)) return cJSON_CreateNull();
     llmd_type t = llmd_schema_type(sc, field);
@@ -100,21 +112,19 @@ cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int
     char buf[96];
     switch (t.id) {
     case LLMD_TYPE_BOOL: return cJSON_CreateBool(bit(c->values, slot));
-    case LLMD_TYPE_INT8: return cJSON_CreateNumber(((const int8_t *)c->values)[slot]);
-    case LLMD_TYPE_INT16: return cJSON_CreateNumber(((const int16_t *)c->values)[slot]);
-    case LLMD_TYPE_INT32: return cJSON_CreateNumber(((const int32_t *)c->values)[slot]);
-    case LLMD_TYPE_UINT8: return cJSON_CreateNumber(((const uint8_t *)c->values)[slot]);
-    case LLMD_TYPE_UINT16: return cJSON_CreateNumber(((const uint16_t *)c->values)[slot]);
-    case LLMD_TYPE_UINT32: return cJSON_CreateNumber(((const uint32_t *)c->values)[slot]);
-    case LLMD_TYPE_INT64:
+    /* integers as exact decimal text (cJSON's number printer goes through %g and sscanf, and
+     * loses digits past 2^53) */
+    case LLMD_TYPE_INT8: return int_json(((const int8_t *)c->values)[slot], mode);
+    case LLMD_TYPE_INT16: return int_json(((const int16_t *)c->values)[slot], mode);
+    case LLMD_TYPE_INT32: return int_json(((const int32_t *)c->values)[slot], mode);
+    case LLMD_TYPE_UINT8: return int_json(((const uint8_t *)c->values)[slot], mode);
+    case LLMD_TYPE_UINT16: return int_json(((const uint16_t *)c->values)[slot], mode);
+    case LLMD_TYPE_UINT32: return int_json(((const uint32_t *)c->values)[slot], mode);
+    case LLMD_TYPE_INT64: return int_json(((const int64_t *)c->values)[slot], mode);
     case LLMD_TYPE_UINT64: {
-        int64_t v = ((const int64_t *)c->values)[slot];
-        /* beyond 2^53 a JSON number loses digits: keep them exact as a raw literal */
-        if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53)) {
-            snprintf(buf, sizeof buf, t.id == LLMD_TYPE_UINT64 ? "%" PRIu64 : "%" PRId64, v);
-            return cJSON_CreateRaw(buf);
-        }
-        return cJSON_CreateNumber((double)v);
+        uint64_t v = ((const uint64_t *)c->values)[slot];
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return cJSON_CreateRaw(buf);
     }
     case LLMD_TYPE_FLOAT:
     case LLMD_TYPE_DOUBLE: {
@@ -172,6 +182,8 @@ cJSON *dl_value_json(const llmd_schema *sc, int field, const llmd_column *c, int
                 continue;
             if (mode == DL_JSON_RAW && !dl_col_valid(&c->children[k], slot)) continue;   /* absent field */
             cJSON *v = dl_value_json(sc, f, &c->children[k], slot, mode);
+            /* keys are copied: checkpoint actions outlive the reader's schema, and scans rename
+             * keys under column mapping */
             if (v == NULL || !cJSON_AddItemToObject(o, name, v)) { cJSON_Delete(v); cJSON_Delete(o); return NULL; }
         }
         return o;
