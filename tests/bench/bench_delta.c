@@ -197,12 +197,13 @@ static void bench_scan(const char *root, int files, int rows) {
     for (int pq = 0; pq < 2; pq++) {
         snprintf(out, sizeof out, "%s/out.%s", root, pq ? "parquet" : "jsonl");
         uint64_t n = 0;
-        double t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         llmd_status st = pq ? llmd_delta_scan_parquet(s, out, NULL, &n) : llmd_delta_scan_jsonl(s, out, NULL, &n);
-        double secs = now_s() - t0;
+        double secs = now_s() - t0, cpu = cpu_s() - c0;
         if (st != LLMD_OK || n != (uint64_t)files * (uint64_t)rows) die("scan");
-        printf("scan to %-7s: %llu rows, %.1f MB of Parquet in %.2f s = %.1f MB/s, %.2f M rows/s\n", pq ? "Parquet" : "JSONL",
-               (unsigned long long)n, bytes / 1e6, secs, bytes / 1e6 / secs, n / 1e6 / secs);
+        printf("scan to %-7s: %llu rows, %.1f MB of Parquet in %.2f s (%.2f s CPU) = %.1f MB/s, %.2f M rows/s (%.2f per CPU s)\n",
+               pq ? "Parquet" : "JSONL", (unsigned long long)n, bytes / 1e6, secs, cpu, bytes / 1e6 / secs, n / 1e6 / secs,
+               n / 1e6 / cpu);
     }
     llmd_delta_snapshot_free(s);
     llmd_delta_table_free(t);
