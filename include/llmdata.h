@@ -10,5 +10,7 @@
 #include "llmdata/filter.h"
 #include "llmdata/pack.h"
 #include "llmdata/feature.h"
+#include "llmdata/parquet.h"
+#include "llmdata/delta.h"
 #include "llmdata/pipeline.h"
 #endif

@@ -20,6 +20,8 @@ int cmd_minhash(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv);
 int cmd_feature(int argc, char **argv);
+int cmd_delta(int argc, char **argv);
+int cmd_parquet(int argc, char **argv);
 
 static const command commands[] = {
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
@@ -31,6 +33,8 @@ static const command commands[] = {
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
     {"feature", cmd_feature, "feature store: apply, materialize, get-historical (point-in-time), get-online"},
+    {"delta", cmd_delta, "Delta Lake tables: files, create, append, remove, history, restore, vacuum"},
+    {"parquet", cmd_parquet, "look into a Parquet file: schema, head, stats"},
     {NULL, NULL, NULL},
 };
 
