@@ -738,8 +738,9 @@ static llmd_status corrupt(chunk_data *c, const char *msg) {
     return llmd_fail(LLMD_ERR_CORRUPT, "parquet: %s: %s", c->what, msg);
 }
 
-/* Appends levels for n entries decoded from an RLE/bit-packed stream (max level `max`). */
-static llmd_status decode_levels(chunk_data *c, uint8_t **arr, const uint8_t *p, const uint8_t *end,
+/* Appends levels for n entries decoded from an RLE/bit-packed stream (max level `max`).  The array
+ * grows with the entries actually decoded, never by the page's claimed count. */
+static llmd_status decode_levels(chunk_data *c, uint8_t **arr, size_t *cap, const uint8_t *p, const uint8_t *end,
                                  int max, size_t n, size_t *nonnull) {
     rle_dec d;
     rle_dec_init(&d, p, end, pq_bit_width((uint64_t)max));
@@ -748,6 +749,7 @@ static llmd_status decode_levels(chunk_data *c, uint8_t **arr, const uint8_t *p,
     while (done < n) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        TRY(grow(c, (void **)arr, cap, c->n + done + k, 1));
         for (size_t i = 0; i < k; i++) {
             if (tmp[i] > (uint32_t)max) return corrupt(c, "level above the column's maximum (level overflow)");
             (*arr)[c->n + done + i] = (uint8_t)tmp[i];
@@ -846,10 +848,10 @@ static llmd_status decode_dict_indices(chunk_data *c, int phys, const uint8_t *p
     rle_dec d;
     rle_dec_init(&d, p, end, bw);
     uint32_t tmp[512];
-    if (phys != PQ_BYTE_ARRAY) TRY(reserve_fixed(c, n));
     for (size_t done = 0; done < n;) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        if (phys != PQ_BYTE_ARRAY) TRY(reserve_fixed(c, k));   /* grows with decoded values only */
         for (size_t i = 0; i < k; i++) {
             if (tmp[i] >= c->dict_n)
                 return llmd_fail(LLMD_ERR_CORRUPT, "parquet: %s: dictionary index %u out of range (dictionary has %zu values)",
@@ -990,11 +992,11 @@ static llmd_status decode_rle_bools(chunk_data *c, const uint8_t *p, const uint8
     if (len > (size_t)(end - p)) return corrupt(c, "RLE boolean data past the page");
     rle_dec d;
     rle_dec_init(&d, p, p + len, 1);
-    TRY(reserve_fixed(c, n));
     uint32_t tmp[512];
     for (size_t done = 0; done < n;) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        TRY(reserve_fixed(c, k));
         for (size_t i = 0; i < k; i++) c->vals[c->nv + i] = (uint8_t)tmp[i];
         c->nv += k;
         done += k;
@@ -1023,8 +1025,6 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
     const uint8_t *p = *pp;
     size_t total;
     if (!llmd_add_ok(c->n, n, &total)) return corrupt(c, "too many level entries");
-    if (L->max_rep) TRY(grow(c, (void **)&c->rep, &c->rep_cap, total, 1));
-    if (L->max_def) TRY(grow(c, (void **)&c->def, &c->def_cap, total, 1));
     *nonnull = 0;
     if (L->max_rep) {
         const uint8_t *s = p, *e;
@@ -1039,7 +1039,7 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
             if (len > (size_t)(end - s)) return corrupt(c, "repetition levels past the page");
             e = s + len;
         }
-        TRY(decode_levels(c, &c->rep, s, e, L->max_rep, n, NULL));
+        TRY(decode_levels(c, &c->rep, &c->rep_cap, s, e, L->max_rep, n, NULL));
         p = e;
     }
     if (L->max_def) {
@@ -1055,7 +1055,7 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
             if (len > (size_t)(end - s)) return corrupt(c, "definition levels past the page");
             e = s + len;
         }
-        TRY(decode_levels(c, &c->def, s, e, L->max_def, n, nonnull));
+        TRY(decode_levels(c, &c->def, &c->def_cap, s, e, L->max_def, n, nonnull));
         p = e;
     } else {
         *nonnull = n;
