@@ -29,6 +29,9 @@ int cmd_minhash(int argc, char **argv);
 #ifdef LLMD_HAVE_CMD_PACK
 int cmd_pack(int argc, char **argv);
 #endif
+#ifdef LLMD_HAVE_CMD_PARQUET
+int cmd_parquet(int argc, char **argv);
+#endif
 #ifdef LLMD_HAVE_CMD_PIPELINE
 int cmd_pipeline(int argc, char **argv);
 #endif
@@ -51,6 +54,9 @@ static const command commands[] = {
 #endif
 #ifdef LLMD_HAVE_CMD_PACK
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
+#endif
+#ifdef LLMD_HAVE_CMD_PARQUET
+    {"parquet", cmd_parquet, "look inside a Parquet file: schema, head, stats (JSON)"},
 #endif
 #ifdef LLMD_HAVE_CMD_PIPELINE
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
