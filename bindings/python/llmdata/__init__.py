@@ -10,7 +10,7 @@ from .io import JsonlReader  # noqa: F401
 # Capability modules register here as they land (each import is cheap: symbols bind lazily).
 import importlib as _importlib
 
-for _mod in ("text", "filter", "dedup", "tokenizer", "pack", "pipeline"):
+for _mod in ("text", "filter", "dedup", "tokenizer", "pack", "parquet", "pipeline"):
     try:
         _m = _importlib.import_module(f".{_mod}", __name__)
     except ModuleNotFoundError as _e:
