@@ -1375,6 +1375,13 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
         if (!v) return llmd_fail_nomem("assembling Parquet columns");
         memset(v, 0, bytes);
         size_t iw = (size_t)c->width;
+        if (ow == iw && L->phys != PQ_INT96 && t->id != LLMD_TYPE_DECIMAL && c->nv == n) {
+            /* every entry holds a value, in order: one copy */
+            memcpy(v, c->vals, n * iw);
+            vi = n;
+            col->values = v;
+            goto done;
+        }
         for (size_t k = 0; k < n; k++) {
             if (!PRESENT(k)) continue;
             if (vi >= c->nv) goto short_values;
