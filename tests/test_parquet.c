@@ -636,6 +636,140 @@ START_TEST(test_hostile_files) {
 }
 END_TEST
 
+/* One v1 data page of an INT32 column with max def 1 and max rep 1: rep levels, def levels, values. */
+static void legacy_page(llmd_buf *f, const uint32_t *rep, const uint32_t *def, size_t n, const int32_t *vals, size_t nv) {
+    llmd_buf body = LLMD_BUF_INIT, lv = LLMD_BUF_INIT, h = LLMD_BUF_INIT;
+    for (int k = 0; k < 2; k++) {
+        llmd_buf_reset(&lv);
+        ck_ok(rle_encode(k == 0 ? rep : def, n, 1, &lv));
+        uint8_t len[4];
+        llmd_store_le32(len, (uint32_t)lv.len);
+        llmd_buf_append(&body, len, 4);
+        llmd_buf_append(&body, lv.data, lv.len);
+    }
+    for (size_t i = 0; i < nv; i++) {
+        uint8_t b[4];
+        llmd_store_le32(b, (uint32_t)vals[i]);
+        llmd_buf_append(&body, b, 4);
+    }
+    tout t;
+    tout_begin(&t, &h);
+    tout_field_i32(&t, 1, PQ_PAGE_DATA);
+    tout_field_i32(&t, 2, (int32_t)body.len);
+    tout_field_i32(&t, 3, (int32_t)body.len);
+    tout_struct_begin(&t, 5);
+    tout_field_i32(&t, 1, (int32_t)n);
+    tout_field_i32(&t, 2, PQ_ENC_PLAIN);
+    tout_field_i32(&t, 3, PQ_ENC_RLE);
+    tout_field_i32(&t, 4, PQ_ENC_RLE);
+    tout_struct_end(&t);
+    tout_end(&t);
+    llmd_buf_append(f, h.data, h.len);
+    llmd_buf_append(f, body.data, body.len);
+    llmd_buf_free(&body);
+    llmd_buf_free(&lv);
+    llmd_buf_free(&h);
+}
+
+static void chunk_meta(tout *t, const char *const *path, size_t np, int64_t off, int64_t len, int64_t nvals) {
+    tout_list_struct_begin(t);
+    tout_field_i64(t, 2, off);
+    tout_struct_begin(t, 3);
+    tout_field_i32(t, 1, PQ_INT32);
+    tout_field_list(t, 2, TT_I32, 1);
+    tout_i32(t, PQ_ENC_PLAIN);
+    tout_field_list(t, 3, TT_BINARY, np);
+    for (size_t i = 0; i < np; i++) tout_binary(t, path[i], strlen(path[i]));
+    tout_field_i32(t, 4, 0);
+    tout_field_i64(t, 5, nvals);
+    tout_field_i64(t, 6, len);
+    tout_field_i64(t, 7, len);
+    tout_field_i64(t, 9, off);
+    tout_struct_end(t);
+    tout_struct_end(t);
+}
+
+START_TEST(test_legacy_two_level_lists) {
+    /* LogicalTypes.md backward compatibility: "required group a (LIST) { repeated int32 array; }"
+     * and a bare "repeated int32 b" are both lists of required int32.  Rows: a=[1,2] b=[5];
+     * a=[] b=[]; a=[3] b=[6,7]. */
+    llmd_buf f = LLMD_BUF_INIT, h = LLMD_BUF_INIT;
+    llmd_buf_append(&f, "PAR1", 4);
+    const uint32_t arep[] = {0, 1, 0, 0}, adef[] = {1, 1, 0, 1}, brep[] = {0, 0, 0, 1}, bdef[] = {1, 0, 1, 1};
+    const int32_t avals[] = {1, 2, 3}, bvals[] = {5, 6, 7};
+    int64_t a_off = (int64_t)f.len;
+    legacy_page(&f, arep, adef, 4, avals, 3);
+    int64_t b_off = (int64_t)f.len;
+    legacy_page(&f, brep, bdef, 4, bvals, 3);
+    int64_t end = (int64_t)f.len;
+    tout t;
+    tout_begin(&t, &h);
+    tout_field_i32(&t, 1, 1);
+    tout_field_list(&t, 2, TT_STRUCT, 4);
+    tout_list_struct_begin(&t);
+    tout_field_binary(&t, 4, "schema", 6);
+    tout_field_i32(&t, 5, 2);
+    tout_struct_end(&t);
+    tout_list_struct_begin(&t);                 /* required group a (LIST) */
+    tout_field_i32(&t, 3, PQ_REQUIRED);
+    tout_field_binary(&t, 4, "a", 1);
+    tout_field_i32(&t, 5, 1);
+    tout_field_i32(&t, 6, CT_LIST);
+    tout_struct_end(&t);
+    tout_list_struct_begin(&t);                 /*   repeated int32 array */
+    tout_field_i32(&t, 1, PQ_INT32);
+    tout_field_i32(&t, 3, PQ_REPEATED);
+    tout_field_binary(&t, 4, "array", 5);
+    tout_struct_end(&t);
+    tout_list_struct_begin(&t);                 /* repeated int32 b */
+    tout_field_i32(&t, 1, PQ_INT32);
+    tout_field_i32(&t, 3, PQ_REPEATED);
+    tout_field_binary(&t, 4, "b", 1);
+    tout_struct_end(&t);
+    tout_field_i64(&t, 3, 3);
+    tout_field_list(&t, 4, TT_STRUCT, 1);
+    tout_list_struct_begin(&t);
+    tout_field_list(&t, 1, TT_STRUCT, 2);
+    const char *pa[] = {"a", "array"}, *pb[] = {"b"};
+    chunk_meta(&t, pa, 2, a_off, b_off - a_off, 4);
+    chunk_meta(&t, pb, 1, b_off, end - b_off, 4);
+    tout_field_i64(&t, 2, end - 4);
+    tout_field_i64(&t, 3, 3);
+    tout_struct_end(&t);
+    tout_end(&t);
+    ck_ok(t.st);
+    uint8_t tail[8];
+    llmd_store_le32(tail, (uint32_t)h.len);
+    memcpy(tail + 4, "PAR1", 4);
+    llmd_buf_append(&f, h.data, h.len);
+    llmd_buf_append(&f, tail, 8);
+
+    llmd_parquet_reader *r;
+    ck_ok(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL));
+    const llmd_schema *s = llmd_parquet_reader_schema(r);
+    int a = llmd_schema_find(s, 0, "a"), b = llmd_schema_find(s, 0, "b");
+    ck_assert_int_eq(llmd_schema_type(s, a).id, LLMD_TYPE_LIST);
+    ck_assert_int_eq(llmd_schema_type(s, b).id, LLMD_TYPE_LIST);
+    ck_assert_int_eq(llmd_schema_type(s, llmd_schema_child(s, a, 0)).id, LLMD_TYPE_INT32);
+    ck_assert_int_eq(llmd_schema_nullable(s, llmd_schema_child(s, b, 0)), 0);
+    llmd_parquet_batch *bt;
+    ck_ok(llmd_parquet_reader_read_row_group(r, 0, &bt));
+    const int32_t want_off[2][4] = {{0, 2, 2, 3}, {0, 1, 1, 3}};
+    const int32_t *want_vals[2] = {avals, bvals};
+    for (int k = 0; k < 2; k++) {
+        const llmd_column *c = llmd_parquet_batch_column(bt, (size_t)k);
+        ck_assert_ptr_null(c->validity);
+        const int32_t *o = c->offsets;
+        for (int i = 0; i < 4; i++) ck_assert_int_eq(o[i], want_off[k][i]);
+        for (int i = 0; i < 3; i++) ck_assert_int_eq(((const int32_t *)c->children[0].values)[i], want_vals[k][i]);
+    }
+    llmd_parquet_batch_free(bt);
+    llmd_parquet_reader_free(r);
+    llmd_buf_free(&f);
+    llmd_buf_free(&h);
+}
+END_TEST
+
 START_TEST(test_not_found_and_empty) {
     llmd_parquet_reader *r;
     ck_fails(llmd_parquet_reader_open(&r, tmp_path("missing.parquet"), NULL), LLMD_ERR_NOT_FOUND, "missing.parquet");
@@ -669,6 +803,7 @@ int main(void) {
     tcase_add_test(tc, test_dictionary_fallback_and_codecs);
     tcase_add_test(tc, test_writer_errors_discard);
     tcase_add_test(tc, test_hostile_files);
+    tcase_add_test(tc, test_legacy_two_level_lists);
     tcase_add_test(tc, test_not_found_and_empty);
     suite_add_tcase(s, tc);
     return run_suite(s);
