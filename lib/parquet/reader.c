@@ -65,7 +65,26 @@ struct llmd_parquet_batch {
     int *fields;
     size_t n;
     arena_block *blocks;
+    void **owned;            /* decoded buffers handed over whole (string bytes), freed with the batch */
+    size_t n_owned, cap_owned;
 };
+
+/* Takes ownership of p (an llmd_malloc'd buffer); on failure p is freed and NULL returned. */
+static void *batch_adopt(llmd_parquet_batch *b, void *p, size_t size) {
+    if (b->n_owned == b->cap_owned) {
+        size_t ncap = b->cap_owned ? b->cap_owned * 2 : 8;
+        void **no = llmd_realloc(b->owned, b->cap_owned * sizeof *no, ncap * sizeof *no);
+        if (!no) {
+            llmd_free(p);
+            return NULL;
+        }
+        b->owned = no;
+        b->cap_owned = ncap;
+    }
+    (void)size;
+    b->owned[b->n_owned++] = p;
+    return p;
+}
 
 static void *arena_alloc(llmd_parquet_batch *b, size_t n) {
     arena_block *blk = llmd_malloc(sizeof(arena_block) + (n ? n : 1));
@@ -77,6 +96,8 @@ static void *arena_alloc(llmd_parquet_batch *b, size_t n) {
 
 void llmd_parquet_batch_free(llmd_parquet_batch *b) {
     if (!b) return;
+    for (size_t i = 0; i < b->n_owned; i++) llmd_free(b->owned[i]);
+    llmd_free(b->owned);
     while (b->blocks) {
         arena_block *n = b->blocks->next;
         llmd_free(b->blocks);
@@ -1328,9 +1349,15 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
         }
         int big = c->vbytes > INT32_MAX;
         void *off = arena_alloc(a->b, (n + 1) * (big ? 8 : 4));
-        uint8_t *bytes = arena_alloc(a->b, c->vbytes + 1);
-        if (!off || !bytes) return llmd_fail_nomem("assembling Parquet columns");
-        if (c->vbytes) memcpy(bytes, c->vals, c->vbytes);
+        if (!off) return llmd_fail_nomem("assembling Parquet columns");
+        /* the decoded bytes move into the batch as they are (no copy) */
+        const uint8_t *bytes = (const uint8_t *)"";
+        if (c->vals) {
+            bytes = batch_adopt(a->b, c->vals, c->vcap);
+            c->vals = NULL;
+            c->vcap = 0;
+            if (!bytes) return llmd_fail_nomem("assembling Parquet columns");
+        }
         int64_t pos = 0;
         for (size_t k = 0; k < n; k++) {
             if (big) ((int64_t *)off)[k] = pos;
