@@ -59,6 +59,20 @@ START_TEST(test_rle_runs_roundtrip) {
     for (int i = 0; i < 300; i++) ck_assert_uint_eq(out[i], v[i]);
     /* reading past the end is an error, not a crash */
     ck_assert_int_eq(rle_dec_get(&d, out, 1), LLMD_ERR_CORRUPT);
+    /* a short bit-packed run at the very end of its buffer (exact-size heap copy, so ASan sees any
+     * read past it): the fast 64-bit path must not run past the run's bytes */
+    for (int bw = 1; bw <= 20; bw++) {
+        uint32_t vals[24];
+        for (int i = 0; i < 24; i++) vals[i] = (uint32_t)(i * 2654435761u) & ((1u << bw) - 1);
+        llmd_buf_reset(&b);
+        ck_ok(rle_encode(vals, 24, bw, &b));
+        uint8_t *exact = malloc(b.len);
+        memcpy(exact, b.data, b.len);
+        rle_dec_init(&d, exact, exact + b.len, bw);
+        ck_ok(rle_dec_get(&d, out, 24));
+        for (int i = 0; i < 24; i++) ck_assert_uint_eq(out[i], vals[i]);
+        free(exact);
+    }
     llmd_buf_free(&b);
 }
 END_TEST
