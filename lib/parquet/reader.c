@@ -1404,7 +1404,7 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
         size_t iw = (size_t)c->width;
         if (ow == iw && L->phys != PQ_INT96 && t->id != LLMD_TYPE_DECIMAL && c->nv == n) {
             /* every entry holds a value, in order: one copy */
-            memcpy(v, c->vals, n * iw);
+            if (n) memcpy(v, c->vals, n * iw);
             vi = n;
             col->values = v;
             goto done;
