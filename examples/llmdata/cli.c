@@ -208,6 +208,61 @@ static int run_input(const char *name, cli_common *c, const char *path, batch *b
     return rc;
 }
 
+/* A .parquet input: every row becomes a JSON object (parquet_json.c forms) and goes through the same
+ * batches as a JSONL line; "line" numbers are 1-based row numbers. */
+static int run_parquet_input(const char *name, cli_common *c, const char *path, batch *b, cli_batch_fn fn,
+                             void *ctx, FILE *out, cli_stats *s, progress *p) {
+    llmd_parquet_reader *r;
+    llmd_status st = llmd_parquet_reader_open(&r, path, NULL);
+    if (st != LLMD_OK) return cli_lib_error("opening input", st);
+    const llmd_schema *schema = llmd_parquet_reader_schema(r);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&buf, &size);
+    if (m == NULL) {
+        llmd_parquet_reader_free(r);
+        return cli_error(name, "out of memory");
+    }
+    int rc = 0;
+    uint64_t row_no = 0;
+    for (int g = 0; g < llmd_parquet_reader_num_row_groups(r) && rc == 0; g++) {
+        llmd_parquet_batch *pb;
+        st = llmd_parquet_reader_read_row_group(r, g, &pb);
+        if (st != LLMD_OK) { rc = cli_lib_error("reading input", st); break; }
+        for (int64_t i = 0; i < llmd_parquet_batch_rows(pb); i++) {
+            row_no++;
+            fseeko(m, 0, SEEK_SET);
+            cli_parquet_row_json(m, schema, pb, i);
+            if (fflush(m) != 0) { rc = cli_error(name, "out of memory"); break; }
+            s->bytes_in += size;
+            s->docs_in++;
+            st = llmd_json_doc_parse(b->docs[b->n], buf, size);
+            if (st != LLMD_OK) {
+                if (c->skip_bad) { s->bad++; continue; }
+                fprintf(stderr, "llmdata %s: %s: row %llu: %s (use --skip-bad to skip such rows)\n", name, path,
+                        (unsigned long long)row_no, llmd_last_error());
+                rc = 1;
+                break;
+            }
+            b->line[b->n] = row_no;
+            b->src[b->n] = path;
+            if (++b->n == b->cap && (rc = flush_batch(name, b, fn, ctx, out, s)) != 0) break;
+            progress_show(p, s, false);
+        }
+        llmd_parquet_batch_free(pb);
+    }
+    if (rc == 0) rc = flush_batch(name, b, fn, ctx, out, s);
+    fclose(m);
+    free(buf);
+    llmd_parquet_reader_free(r);
+    return rc;
+}
+
+static bool is_parquet_path(const char *path) {
+    size_t n = strlen(path);
+    return n > 8 && strcmp(path + n - 8, ".parquet") == 0;
+}
+
 int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *s) {
     static const char *stdin_only[] = {"-"};
     const char **inputs = c->n_inputs ? c->inputs : stdin_only;
@@ -229,7 +284,8 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     double t0 = cli_now();
     int rc = 0;
     for (size_t i = 0; i < n_inputs && rc == 0; i++)
-        rc = run_input(name, c, inputs[i], &b, fn, ctx, out, s, &p);
+        rc = is_parquet_path(inputs[i]) ? run_parquet_input(name, c, inputs[i], &b, fn, ctx, out, s, &p)
+                                        : run_input(name, c, inputs[i], &b, fn, ctx, out, s, &p);
     if (fflush(out) != 0 || ferror(out)) rc = rc ? rc : cli_error(name, "write failed: %s", strerror(errno));
     if (out != stdout && fclose(out) != 0) rc = rc ? rc : cli_error(name, "closing output failed: %s", strerror(errno));
     s->seconds = cli_now() - t0;

@@ -21,26 +21,6 @@ static const char usage_text[] =
     "           strings, binary as hex\n"
     "  stats    per row group and leaf column: values, nulls, min/max, sizes, codec, encodings\n";
 
-static void json_str(FILE *o, const char *s, size_t n) {
-    fputc('"', o);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') fprintf(o, "\\%c", c);
-        else if (c == '\n') fputs("\\n", o);
-        else if (c == '\t') fputs("\\t", o);
-        else if (c == '\r') fputs("\\r", o);
-        else if (c < 0x20) fprintf(o, "\\u%04x", c);
-        else fputc(c, o);
-    }
-    fputc('"', o);
-}
-
-static void hex(FILE *o, const uint8_t *p, size_t n) {
-    fputc('"', o);
-    for (size_t i = 0; i < n; i++) fprintf(o, "%02x", p[i]);
-    fputc('"', o);
-}
-
 static void type_desc(FILE *o, llmd_type t) {
     static const char *const units[] = {"millis", "micros", "nanos"};
     const char *name = llmd_type_name(t.id);
@@ -56,7 +36,7 @@ static void type_desc(FILE *o, llmd_type t) {
 static void schema_field(FILE *o, const llmd_schema *s, int id) {
     fputs("{\"name\":", o);
     const char *nm = llmd_schema_name(s, id);
-    json_str(o, nm, strlen(nm));
+    cli_json_str(o, nm, strlen(nm));
     fputs(",\"type\":", o);
     type_desc(o, llmd_schema_type(s, id));
     fprintf(o, ",\"nullable\":%s", llmd_schema_nullable(s, id) ? "true" : "false");
@@ -78,7 +58,7 @@ static int cmd_schema(llmd_parquet_reader *r) {
     fprintf(o, "{\"num_rows\":%" PRId64 ",\"num_row_groups\":%d,\"created_by\":", llmd_parquet_reader_num_rows(r),
             llmd_parquet_reader_num_row_groups(r));
     const char *cb = llmd_parquet_reader_created_by(r);
-    json_str(o, cb, strlen(cb));
+    cli_json_str(o, cb, strlen(cb));
     fputs(",\"fields\":[", o);
     for (int i = 0; i < llmd_schema_child_count(s, 0); i++) {
         if (i) fputc(',', o);
@@ -89,7 +69,7 @@ static int cmd_schema(llmd_parquet_reader *r) {
         if (l) fputc(',', o);
         const char *p = llmd_parquet_reader_leaf_path(r, l);
         fputs("{\"path\":", o);
-        json_str(o, p, strlen(p));
+        cli_json_str(o, p, strlen(p));
         fprintf(o, ",\"physical\":\"%s\"}", llmd_parquet_reader_leaf_physical(r, l));
     }
     fputs("],\"metadata\":{", o);
@@ -97,177 +77,13 @@ static int cmd_schema(llmd_parquet_reader *r) {
         const char *k, *v;
         llmd_parquet_reader_metadata_at(r, i, &k, &v);
         if (i) fputc(',', o);
-        json_str(o, k, strlen(k));
+        cli_json_str(o, k, strlen(k));
         fputc(':', o);
-        if (v) json_str(o, v, strlen(v));
+        if (v) cli_json_str(o, v, strlen(v));
         else fputs("null", o);
     }
     fputs("}}\n", o);
     return 0;
-}
-
-/* ---- values ------------------------------------------------------------------------------ */
-
-static int valid(const llmd_column *c, int64_t slot) {
-    return !c->validity || (c->validity[slot >> 3] >> (slot & 7) & 1);
-}
-
-static int64_t off(const llmd_column *c, int64_t slot) {
-    return c->offsets64 ? ((const int64_t *)c->offsets)[slot] : ((const int32_t *)c->offsets)[slot];
-}
-
-/* Days since 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's civil_from_days). */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-static void put_time_of_day(FILE *o, int64_t sub, int64_t per_sec, int digits) {
-    int64_t secs = sub / per_sec, frac = sub % per_sec;
-    fprintf(o, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, secs / 3600, secs / 60 % 60, secs % 60);
-    if (frac) fprintf(o, ".%0*" PRId64, digits, frac);
-}
-
-static void put_decimal(FILE *o, const uint8_t *le, int scale) {
-    __extension__ unsigned __int128 u = 0;
-    for (int k = 15; k >= 0; k--) u = u << 8 | le[k];
-    int neg = (le[15] & 0x80) != 0;
-    if (neg) u = ~u + 1;
-    char digits[64];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u);
-    while (n <= scale) digits[n++] = '0';
-    fputc('"', o);
-    if (neg) fputc('-', o);
-    for (int i = n - 1; i >= 0; i--) {
-        fputc(digits[i], o);
-        if (i == scale && scale > 0) fputc('.', o);
-    }
-    fputc('"', o);
-}
-
-static void put_double(FILE *o, double d) {
-    if (isnan(d)) fputs("\"NaN\"", o);
-    else if (isinf(d)) fputs(d > 0 ? "\"Infinity\"" : "\"-Infinity\"", o);
-    else fprintf(o, "%.17g", d);
-}
-
-static void value(FILE *o, const llmd_schema *s, int id, const llmd_column *c, int64_t i) {
-    int64_t slot = c->offset + i;
-    if (!valid(c, slot)) {
-        fputs("null", o);
-        return;
-    }
-    llmd_type t = llmd_schema_type(s, id);
-    static const int64_t per_sec[] = {1000, 1000000, 1000000000};
-    static const int digits[] = {3, 6, 9};
-    switch (t.id) {
-    case LLMD_TYPE_BOOL: fputs(((const uint8_t *)c->values)[slot >> 3] >> (slot & 7) & 1 ? "true" : "false", o); break;
-    case LLMD_TYPE_INT8: fprintf(o, "%d", ((const int8_t *)c->values)[slot]); break;
-    case LLMD_TYPE_INT16: fprintf(o, "%d", ((const int16_t *)c->values)[slot]); break;
-    case LLMD_TYPE_INT32: fprintf(o, "%" PRId32, ((const int32_t *)c->values)[slot]); break;
-    case LLMD_TYPE_INT64: fprintf(o, "%" PRId64, ((const int64_t *)c->values)[slot]); break;
-    case LLMD_TYPE_UINT8: fprintf(o, "%u", ((const uint8_t *)c->values)[slot]); break;
-    case LLMD_TYPE_UINT16: fprintf(o, "%u", ((const uint16_t *)c->values)[slot]); break;
-    case LLMD_TYPE_UINT32: fprintf(o, "%" PRIu32, ((const uint32_t *)c->values)[slot]); break;
-    case LLMD_TYPE_UINT64: fprintf(o, "%" PRIu64, ((const uint64_t *)c->values)[slot]); break;
-    case LLMD_TYPE_FLOAT: put_double(o, ((const float *)c->values)[slot]); break;
-    case LLMD_TYPE_DOUBLE: put_double(o, ((const double *)c->values)[slot]); break;
-    case LLMD_TYPE_DATE: {
-        int64_t y;
-        unsigned m, d;
-        civil(((const int32_t *)c->values)[slot], &y, &m, &d);
-        fprintf(o, "\"%04" PRId64 "-%02u-%02u\"", y, m, d);
-        break;
-    }
-    case LLMD_TYPE_TIME: {
-        int64_t v = t.unit == LLMD_TIME_MILLIS ? ((const int32_t *)c->values)[slot] : ((const int64_t *)c->values)[slot];
-        fputc('"', o);
-        put_time_of_day(o, v, per_sec[t.unit], digits[t.unit]);
-        fputc('"', o);
-        break;
-    }
-    case LLMD_TYPE_TIMESTAMP: {
-        int64_t v = ((const int64_t *)c->values)[slot], ps = per_sec[t.unit];
-        int64_t day_len = 86400 * ps;
-        int64_t days = v / day_len, sub = v % day_len;
-        if (sub < 0) {
-            sub += day_len;
-            days--;
-        }
-        int64_t y;
-        unsigned m, d;
-        civil(days, &y, &m, &d);
-        fprintf(o, "\"%04" PRId64 "-%02u-%02uT", y, m, d);
-        put_time_of_day(o, sub, ps, digits[t.unit]);
-        fputs(t.utc ? "Z\"" : "\"", o);
-        break;
-    }
-    case LLMD_TYPE_DECIMAL: put_decimal(o, (const uint8_t *)c->values + slot * 16, t.scale); break;
-    case LLMD_TYPE_UUID: {
-        const uint8_t *u = (const uint8_t *)c->values + slot * 16;
-        fputc('"', o);
-        for (int k = 0; k < 16; k++) fprintf(o, "%s%02x", k == 4 || k == 6 || k == 8 || k == 10 ? "-" : "", u[k]);
-        fputc('"', o);
-        break;
-    }
-    case LLMD_TYPE_FIXED_BINARY: hex(o, (const uint8_t *)c->values + slot * t.byte_width, (size_t)t.byte_width); break;
-    case LLMD_TYPE_STRING: case LLMD_TYPE_BINARY: {
-        int64_t a = off(c, slot), b = off(c, slot + 1);
-        if (t.id == LLMD_TYPE_STRING) json_str(o, (const char *)c->values + a, (size_t)(b - a));
-        else hex(o, (const uint8_t *)c->values + a, (size_t)(b - a));
-        break;
-    }
-    case LLMD_TYPE_STRUCT:
-        fputc('{', o);
-        for (int k = 0; k < llmd_schema_child_count(s, id); k++) {
-            int ch = llmd_schema_child(s, id, k);
-            if (k) fputc(',', o);
-            json_str(o, llmd_schema_name(s, ch), strlen(llmd_schema_name(s, ch)));
-            fputc(':', o);
-            value(o, s, ch, &c->children[k], slot);
-        }
-        fputc('}', o);
-        break;
-    case LLMD_TYPE_LIST: {
-        int64_t a = off(c, slot), b = off(c, slot + 1);
-        fputc('[', o);
-        for (int64_t k = a; k < b; k++) {
-            if (k > a) fputc(',', o);
-            value(o, s, llmd_schema_child(s, id, 0), &c->children[0], k);
-        }
-        fputc(']', o);
-        break;
-    }
-    case LLMD_TYPE_MAP: {
-        /* a JSON object when keys are strings, else a list of [key, value] pairs */
-        int key = llmd_schema_child(s, id, 0), val = llmd_schema_child(s, id, 1);
-        int obj = llmd_schema_type(s, key).id == LLMD_TYPE_STRING;
-        int64_t a = off(c, slot), b = off(c, slot + 1);
-        fputc(obj ? '{' : '[', o);
-        for (int64_t k = a; k < b; k++) {
-            if (k > a) fputc(',', o);
-            if (!obj) fputc('[', o);
-            value(o, s, key, &c->children[0], k);
-            fputc(obj ? ':' : ',', o);
-            value(o, s, val, &c->children[1], k);
-            if (!obj) fputc(']', o);
-        }
-        fputc(obj ? '}' : ']', o);
-        break;
-    }
-    }
 }
 
 static int cmd_head(llmd_parquet_reader *r, int64_t n) {
@@ -278,15 +94,8 @@ static int cmd_head(llmd_parquet_reader *r, int64_t n) {
         llmd_status st = llmd_parquet_reader_read_row_group(r, g, &b);
         if (st) return cli_lib_error("parquet head", st);
         for (int64_t i = 0; i < llmd_parquet_batch_rows(b) && printed < n; i++, printed++) {
-            fputc('{', stdout);
-            for (size_t k = 0; k < llmd_parquet_batch_num_columns(b); k++) {
-                int id = llmd_parquet_batch_field(b, k);
-                if (k) fputc(',', stdout);
-                json_str(stdout, llmd_schema_name(s, id), strlen(llmd_schema_name(s, id)));
-                fputc(':', stdout);
-                value(stdout, s, id, llmd_parquet_batch_column(b, k), i);
-            }
-            fputs("}\n", stdout);
+            cli_parquet_row_json(stdout, s, b, i);
+            fputc('\n', stdout);
         }
         llmd_parquet_batch_free(b);
     }
@@ -307,7 +116,7 @@ static void stat_value(FILE *o, const char *phys, llmd_type t, const uint8_t *p,
         uint8_t sign = (little ? p[n - 1] : p[0]) & 0x80 ? 0xff : 0;
         memset(le, sign, 16);
         for (size_t k = 0; k < n; k++) le[k] = little ? p[k] : p[n - 1 - k];
-        put_decimal(o, le, t.scale);
+        cli_json_decimal(o, le, t.scale);
     } else if (strcmp(phys, "INT32") == 0 && n == 4) {
         int32_t x;
         memcpy(&x, p, 4);
@@ -320,17 +129,17 @@ static void stat_value(FILE *o, const char *phys, llmd_type t, const uint8_t *p,
     } else if (strcmp(phys, "FLOAT") == 0 && n == 4) {
         float f;
         memcpy(&f, p, 4);
-        put_double(o, f);
+        cli_json_double(o, f);
     } else if (strcmp(phys, "DOUBLE") == 0 && n == 8) {
         double d;
         memcpy(&d, p, 8);
-        put_double(o, d);
+        cli_json_double(o, d);
     } else if (strcmp(phys, "BOOLEAN") == 0 && n == 1) {
         fputs(p[0] ? "true" : "false", o);
     } else if (t.id == LLMD_TYPE_STRING) {
-        json_str(o, (const char *)p, n);
+        cli_json_str(o, (const char *)p, n);
     } else {
-        hex(o, p, n);
+        cli_json_hex(o, p, n);
     }
 }
 
@@ -349,7 +158,7 @@ static int cmd_stats(llmd_parquet_reader *r) {
             llmd_type t = llmd_schema_type(s, llmd_parquet_reader_leaf_field(r, l));
             if (l) fputc(',', o);
             fputs("{\"path\":", o);
-            json_str(o, path, strlen(path));
+            cli_json_str(o, path, strlen(path));
             fprintf(o, ",\"values\":%" PRId64 ",\"nulls\":", ci.num_values);
             if (ci.null_count >= 0) fprintf(o, "%" PRId64, ci.null_count);
             else fputs("null", o);

@@ -35,6 +35,15 @@ grep -q '{"path":"id","values":3,"nulls":0,"min":1,"max":3,' "$tmp/stats" || fai
 grep -q '{"path":"amount","values":3,"nulls":1,"min":"-0.05","max":"12.34",' "$tmp/stats" || fail "stats amount: $(cat "$tmp/stats")"
 grep -q '"codec":"snappy"' "$tmp/stats" || fail "stats codec"
 
+# a .parquet input to a JSONL command: every row becomes a JSON object (other columns pass through);
+# row 2 has a null name, so without --skip-bad it is reported by row number
+"$LLMDATA" clean -q --field name --skip-bad "$f" > "$tmp/clean"
+[ "$(wc -l < "$tmp/clean")" -eq 2 ] || fail "clean over parquet: $(cat "$tmp/clean")"
+head -1 "$tmp/clean" | grep -q '^{"id":1,"name":"alpha","score":"0.50","tags":\["x","y"\],"d":"2024-02-29"' \
+  || fail "clean over parquet row 1: $(head -1 "$tmp/clean")"
+if "$LLMDATA" clean -q --field name "$f" > /dev/null 2> "$tmp/err"; then fail "null text accepted"; fi
+grep -q 'duckdb_small.parquet:2: ' "$tmp/err" || fail "row number missing: $(cat "$tmp/err")"
+
 # errors: not Parquet, missing file, unknown subcommand
 printf 'not parquet at all' > "$tmp/bad.parquet"
 if "$LLMDATA" parquet head "$tmp/bad.parquet" 2> "$tmp/err"; then fail "accepted a non-Parquet file"; fi
