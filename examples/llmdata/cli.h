@@ -142,4 +142,13 @@ int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t
                     const char *const *src);
 void cli_texts_free(cli_texts *t);
 
+/* JSON output helpers (parquet_json.c): a JSON string of n bytes, bytes as a hex string, a 16-byte
+ * little-endian decimal with `scale` as a string, a double (NaN/inf as strings), and one row of a
+ * Parquet batch as an object keyed by column name. */
+void cli_json_str(FILE *o, const char *s, size_t n);
+void cli_json_hex(FILE *o, const uint8_t *p, size_t n);
+void cli_json_decimal(FILE *o, const uint8_t *le, int scale);
+void cli_json_double(FILE *o, double d);
+void cli_parquet_row_json(FILE *o, const llmd_schema *s, const llmd_parquet_batch *b, int64_t row);
+
 #endif

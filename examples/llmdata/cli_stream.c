@@ -135,8 +135,81 @@ static void give_back(engine *e, sbatch *b) {
     pthread_mutex_unlock(&e->mu);
 }
 
+/* Adds one parsed document (text[0..len), a JSONL line or a Parquet row as JSON) to the current
+ * batch.  Returns 0, 1 on error (message printed), -1 when stopping. */
+static int add_document(engine *e, const char *path, uint64_t line_no, const char *what, const char *text,
+                        size_t len, sbatch **cur, size_t *cur_bytes) {
+    e->docs_in++;
+    if (*cur == NULL && (*cur = take_free(e)) == NULL) return -1;
+    sbatch *b = *cur;
+    llmd_status st = llmd_json_doc_parse(b->docs[b->n], text, len);
+    if (st != LLMD_OK) {
+        if (e->c->skip_bad) { e->bad++; return 0; }
+        fprintf(stderr, "llmdata %s: %s:%s%llu: %s (use --skip-bad to skip such lines)\n", e->name, path, what,
+                (unsigned long long)line_no, llmd_last_error());
+        return 1;
+    }
+    if (e->work && e->c->field) {
+        const char *v;
+        size_t vl;
+        (void)llmd_json_doc_get_string(b->docs[b->n], e->c->field, &v, &vl);
+    }
+    b->line[b->n] = line_no;
+    b->src[b->n] = path;
+    *cur_bytes += len + 1;
+    if (++b->n == b->cap || (e->work && *cur_bytes >= BATCH_BYTES)) {
+        hand_on(e, b);
+        *cur = NULL;
+        *cur_bytes = 0;
+    }
+    progress_show(e, false);
+    return 0;
+}
+
+static bool is_parquet_path(const char *path) {
+    size_t n = strlen(path);
+    return n > 8 && strcmp(path + n - 8, ".parquet") == 0;
+}
+
+/* A .parquet input: every row becomes a JSON object (parquet_json.c forms) and goes through the
+ * same batches as a JSONL line; "line" numbers are 1-based row numbers. */
+static int read_parquet_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
+    llmd_parquet_reader *r;
+    llmd_status st = llmd_parquet_reader_open(&r, path, NULL);
+    if (st != LLMD_OK) return cli_lib_error("opening input", st);
+    const llmd_schema *schema = llmd_parquet_reader_schema(r);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&buf, &size);
+    if (m == NULL) {
+        llmd_parquet_reader_free(r);
+        return cli_error(e->name, "out of memory");
+    }
+    int rc = 0;
+    uint64_t row_no = 0;
+    for (int g = 0; g < llmd_parquet_reader_num_row_groups(r) && rc == 0; g++) {
+        llmd_parquet_batch *pb;
+        st = llmd_parquet_reader_read_row_group(r, g, &pb);
+        if (st != LLMD_OK) { rc = cli_lib_error("reading input", st); break; }
+        for (int64_t i = 0; i < llmd_parquet_batch_rows(pb) && rc == 0; i++) {
+            row_no++;
+            fseeko(m, 0, SEEK_SET);
+            cli_parquet_row_json(m, schema, pb, i);
+            if (fflush(m) != 0) { rc = cli_error(e->name, "out of memory"); break; }
+            e->bytes_in += size;
+            rc = add_document(e, path, row_no, "row ", buf, size, cur, cur_bytes);
+        }
+        llmd_parquet_batch_free(pb);
+    }
+    fclose(m);
+    free(buf);
+    llmd_parquet_reader_free(r);
+    return rc;
+}
+
 /* Reads one input into batches.  Returns 0, 1 on error (message printed), -1 when stopping. */
 static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
+    if (is_parquet_path(path)) return read_parquet_input(e, path, cur, cur_bytes);
     llmd_reader *r;
     llmd_status st = llmd_reader_open(&r, path, NULL);
     if (st != LLMD_OK) return cli_lib_error("opening input", st);
@@ -153,36 +226,7 @@ static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_byt
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;
-        e->docs_in++;
-        if (*cur == NULL && (*cur = take_free(e)) == NULL) { rc = -1; break; }
-        sbatch *b = *cur;
-        st = llmd_json_doc_parse(b->docs[b->n], line, len);
-        if (st != LLMD_OK) {
-            if (e->c->skip_bad) { e->bad++; continue; }
-            fprintf(stderr, "llmdata %s: %s:%llu: %s (use --skip-bad to skip such lines)\n", e->name, path,
-                    (unsigned long long)line_no, llmd_last_error());
-            rc = 1;
-            break;
-        }
-        if (e->work && e->c->field) {
-            /* Decode the text field here, on the reader's core: the document keeps it decoded and
-             * the worker's llmd_json_doc_get_string returns it as is (a missing or non-string
-             * field is reported by the worker, in order). */
-            const char *v;
-            size_t vl;
-            (void)llmd_json_doc_get_string(b->docs[b->n], e->c->field, &v, &vl);
-        }
-        b->line[b->n] = line_no;
-        b->src[b->n] = path;
-        *cur_bytes += len + 1;
-        /* Commands without a parallel part keep batches of c->batch documents (their own
-         * library calls may spread a batch over threads). */
-        if (++b->n == b->cap || (e->work && *cur_bytes >= BATCH_BYTES)) {
-            hand_on(e, b);
-            *cur = NULL;
-            *cur_bytes = 0;
-        }
-        progress_show(e, false);
+        if ((rc = add_document(e, path, line_no, "", line, len, cur, cur_bytes)) != 0) break;
     }
     llmd_reader_free(r);
     return rc;

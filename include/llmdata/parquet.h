@@ -25,7 +25,10 @@
  *              which have the same length
  *   STRUCT     children: one column per child field, each of the struct's length
  * `offset` is Arrow's slice offset: entry i of this column is slot offset+i of its validity,
- * values and offsets buffers (children are indexed by the offsets' values, as in Arrow).
+ * values and offsets buffers.  As in Arrow, LIST/MAP children are indexed by the offsets' values and
+ * a STRUCT's children by the struct's slot (offset+i); each child then applies its own offset.
+ * On write, list elements are named "element" and map entries "key_value"/"key"/"value", as
+ * LogicalTypes.md asks, whatever the schema's child names.
  *
  * Example: write a table of documents (text + token count), zstd, 128 MB row groups:
  *
@@ -192,7 +195,8 @@ typedef struct llmd_parquet_writer llmd_parquet_writer;
 
 /* Starts writing `path` with the given schema (copied; the caller keeps its own).  Nothing appears
  * at `path` until llmd_parquet_writer_finish: the data goes to a temporary file in the same
- * directory.  The schema needs at least one column; every STRUCT at least one child; LIST and MAP
+ * directory.  Memory: the current row group's compressed pages (a column chunk must be contiguous
+ * in the file), so about row_group_bytes, plus one page per leaf column.  The schema needs at least one column; every STRUCT at least one child; LIST and MAP
  * their children.  Errors: LLMD_ERR_INVALID_ARG (schema, options), LLMD_ERR_VERSION, LLMD_ERR_IO,
  * LLMD_ERR_NOMEM. */
 LLMD_API llmd_status llmd_parquet_writer_open(llmd_parquet_writer **out, const char *path,

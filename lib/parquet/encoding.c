@@ -172,6 +172,16 @@ llmd_status rle_dec_get(rle_dec *d, uint32_t *out, size_t n) {
             uint64_t pos = d->bp_index * (uint64_t)bw;
             if (bw == 8) {
                 for (uint64_t x = 0; x < k; x++) out[i + x] = d->bp[d->bp_index + x];
+            } else if (bw <= 32 && bw > 0) {
+                /* 64-bit loads while 8 bytes remain in the run's data, the byte loop for the tail */
+                uint64_t avail_bits = (d->bp_index + d->bp_left) * (uint64_t)bw;   /* end of the run's values */
+                uint64_t mask = bw == 32 ? 0xffffffffu : ((UINT64_C(1) << bw) - 1);
+                uint64_t x = 0;
+                for (; x < k && pos + 64 <= avail_bits; x++, pos += (uint64_t)bw) {
+                    uint64_t word = llmd_load_le64(d->bp + (pos >> 3));
+                    out[i + x] = (uint32_t)((word >> (pos & 7)) & mask);
+                }
+                for (; x < k; x++, pos += (uint64_t)bw) out[i + x] = (uint32_t)pq_unpack_bits(d->bp, pos, bw);
             } else {
                 for (uint64_t x = 0; x < k; x++, pos += (uint64_t)bw)
                     out[i + x] = (uint32_t)pq_unpack_bits(d->bp, pos, bw);

@@ -205,6 +205,7 @@ static llmd_status rowgroup_field(tin *t, int id, int type, void *arg) {
         size_t n;
         TRY(tin_list(t, &et, &n));
         if (et != TT_STRUCT && n) return tin_fail(t, "row group columns are not structs");
+        if (g->chunks) return tin_fail(t, "row group lists its columns twice");
         g->chunks = llmd_calloc(n ? n : 1, sizeof *g->chunks);
         if (!g->chunks) return llmd_fail_nomem("reading a Parquet footer");
         g->n_chunks = n;
@@ -243,6 +244,7 @@ static llmd_status footer_field(tin *t, int id, int type, void *arg) {
         TRY(expect(t, type, TT_LIST));
         TRY(tin_list(t, &et, &n));
         if (et != TT_STRUCT && n) return tin_fail(t, "schema elements are not structs");
+        if (f->schema) return tin_fail(t, "schema given twice");
         f->schema = llmd_calloc(n ? n : 1, sizeof *f->schema);
         if (!f->schema) return llmd_fail_nomem("reading a Parquet schema");
         f->n_schema = n;
@@ -259,6 +261,7 @@ static llmd_status footer_field(tin *t, int id, int type, void *arg) {
         TRY(expect(t, type, TT_LIST));
         TRY(tin_list(t, &et, &n));
         if (et != TT_STRUCT && n) return tin_fail(t, "row groups are not structs");
+        if (f->groups) return tin_fail(t, "row groups given twice");
         f->groups = llmd_calloc(n ? n : 1, sizeof *f->groups);
         if (!f->groups) return llmd_fail_nomem("reading Parquet row groups");
         for (size_t i = 0; i < n; i++) {
@@ -270,6 +273,7 @@ static llmd_status footer_field(tin *t, int id, int type, void *arg) {
         TRY(expect(t, type, TT_LIST));
         TRY(tin_list(t, &et, &n));
         if (et != TT_STRUCT && n) return tin_fail(t, "key/value metadata are not structs");
+        if (f->kv) return tin_fail(t, "key/value metadata given twice");
         f->kv = llmd_calloc(n ? n : 1, sizeof *f->kv);
         if (!f->kv) return llmd_fail_nomem("reading Parquet metadata");
         for (size_t i = 0; i < n; i++) {

@@ -65,7 +65,26 @@ struct llmd_parquet_batch {
     int *fields;
     size_t n;
     arena_block *blocks;
+    void **owned;            /* decoded buffers handed over whole (string bytes), freed with the batch */
+    size_t n_owned, cap_owned;
 };
+
+/* Takes ownership of p (an llmd_malloc'd buffer); on failure p is freed and NULL returned. */
+static void *batch_adopt(llmd_parquet_batch *b, void *p, size_t size) {
+    if (b->n_owned == b->cap_owned) {
+        size_t ncap = b->cap_owned ? b->cap_owned * 2 : 8;
+        void **no = llmd_realloc(b->owned, b->cap_owned * sizeof *no, ncap * sizeof *no);
+        if (!no) {
+            llmd_free(p);
+            return NULL;
+        }
+        b->owned = no;
+        b->cap_owned = ncap;
+    }
+    (void)size;
+    b->owned[b->n_owned++] = p;
+    return p;
+}
 
 static void *arena_alloc(llmd_parquet_batch *b, size_t n) {
     arena_block *blk = llmd_malloc(sizeof(arena_block) + (n ? n : 1));
@@ -77,6 +96,8 @@ static void *arena_alloc(llmd_parquet_batch *b, size_t n) {
 
 void llmd_parquet_batch_free(llmd_parquet_batch *b) {
     if (!b) return;
+    for (size_t i = 0; i < b->n_owned; i++) llmd_free(b->owned[i]);
+    llmd_free(b->owned);
     while (b->blocks) {
         arena_block *n = b->blocks->next;
         llmd_free(b->blocks);
@@ -738,8 +759,9 @@ static llmd_status corrupt(chunk_data *c, const char *msg) {
     return llmd_fail(LLMD_ERR_CORRUPT, "parquet: %s: %s", c->what, msg);
 }
 
-/* Appends levels for n entries decoded from an RLE/bit-packed stream (max level `max`). */
-static llmd_status decode_levels(chunk_data *c, uint8_t **arr, const uint8_t *p, const uint8_t *end,
+/* Appends levels for n entries decoded from an RLE/bit-packed stream (max level `max`).  The array
+ * grows with the entries actually decoded, never by the page's claimed count. */
+static llmd_status decode_levels(chunk_data *c, uint8_t **arr, size_t *cap, const uint8_t *p, const uint8_t *end,
                                  int max, size_t n, size_t *nonnull) {
     rle_dec d;
     rle_dec_init(&d, p, end, pq_bit_width((uint64_t)max));
@@ -748,6 +770,7 @@ static llmd_status decode_levels(chunk_data *c, uint8_t **arr, const uint8_t *p,
     while (done < n) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        TRY(grow(c, (void **)arr, cap, c->n + done + k, 1));
         for (size_t i = 0; i < k; i++) {
             if (tmp[i] > (uint32_t)max) return corrupt(c, "level above the column's maximum (level overflow)");
             (*arr)[c->n + done + i] = (uint8_t)tmp[i];
@@ -846,10 +869,10 @@ static llmd_status decode_dict_indices(chunk_data *c, int phys, const uint8_t *p
     rle_dec d;
     rle_dec_init(&d, p, end, bw);
     uint32_t tmp[512];
-    if (phys != PQ_BYTE_ARRAY) TRY(reserve_fixed(c, n));
     for (size_t done = 0; done < n;) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        if (phys != PQ_BYTE_ARRAY) TRY(reserve_fixed(c, k));   /* grows with decoded values only */
         for (size_t i = 0; i < k; i++) {
             if (tmp[i] >= c->dict_n)
                 return llmd_fail(LLMD_ERR_CORRUPT, "parquet: %s: dictionary index %u out of range (dictionary has %zu values)",
@@ -990,11 +1013,11 @@ static llmd_status decode_rle_bools(chunk_data *c, const uint8_t *p, const uint8
     if (len > (size_t)(end - p)) return corrupt(c, "RLE boolean data past the page");
     rle_dec d;
     rle_dec_init(&d, p, p + len, 1);
-    TRY(reserve_fixed(c, n));
     uint32_t tmp[512];
     for (size_t done = 0; done < n;) {
         size_t k = n - done < 512 ? n - done : 512;
         TRY(rle_dec_get(&d, tmp, k));
+        TRY(reserve_fixed(c, k));
         for (size_t i = 0; i < k; i++) c->vals[c->nv + i] = (uint8_t)tmp[i];
         c->nv += k;
         done += k;
@@ -1023,8 +1046,6 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
     const uint8_t *p = *pp;
     size_t total;
     if (!llmd_add_ok(c->n, n, &total)) return corrupt(c, "too many level entries");
-    if (L->max_rep) TRY(grow(c, (void **)&c->rep, &c->rep_cap, total, 1));
-    if (L->max_def) TRY(grow(c, (void **)&c->def, &c->def_cap, total, 1));
     *nonnull = 0;
     if (L->max_rep) {
         const uint8_t *s = p, *e;
@@ -1039,7 +1060,7 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
             if (len > (size_t)(end - s)) return corrupt(c, "repetition levels past the page");
             e = s + len;
         }
-        TRY(decode_levels(c, &c->rep, s, e, L->max_rep, n, NULL));
+        TRY(decode_levels(c, &c->rep, &c->rep_cap, s, e, L->max_rep, n, NULL));
         p = e;
     }
     if (L->max_def) {
@@ -1055,7 +1076,7 @@ static llmd_status page_levels(chunk_data *c, const rleaf *L, int v2, const pq_p
             if (len > (size_t)(end - s)) return corrupt(c, "definition levels past the page");
             e = s + len;
         }
-        TRY(decode_levels(c, &c->def, s, e, L->max_def, n, nonnull));
+        TRY(decode_levels(c, &c->def, &c->def_cap, s, e, L->max_def, n, nonnull));
         p = e;
     } else {
         *nonnull = n;
@@ -1328,9 +1349,15 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
         }
         int big = c->vbytes > INT32_MAX;
         void *off = arena_alloc(a->b, (n + 1) * (big ? 8 : 4));
-        uint8_t *bytes = arena_alloc(a->b, c->vbytes + 1);
-        if (!off || !bytes) return llmd_fail_nomem("assembling Parquet columns");
-        if (c->vbytes) memcpy(bytes, c->vals, c->vbytes);
+        if (!off) return llmd_fail_nomem("assembling Parquet columns");
+        /* the decoded bytes move into the batch as they are (no copy) */
+        const uint8_t *bytes = (const uint8_t *)"";
+        if (c->vals) {
+            bytes = batch_adopt(a->b, c->vals, c->vcap);
+            c->vals = NULL;
+            c->vcap = 0;
+            if (!bytes) return llmd_fail_nomem("assembling Parquet columns");
+        }
         int64_t pos = 0;
         for (size_t k = 0; k < n; k++) {
             if (big) ((int64_t *)off)[k] = pos;
@@ -1375,6 +1402,13 @@ static llmd_status convert_leaf(asm_ctx *a, int id, const int64_t *starts, size_
         if (!v) return llmd_fail_nomem("assembling Parquet columns");
         memset(v, 0, bytes);
         size_t iw = (size_t)c->width;
+        if (ow == iw && L->phys != PQ_INT96 && t->id != LLMD_TYPE_DECIMAL && c->nv == n) {
+            /* every entry holds a value, in order: one copy */
+            if (n) memcpy(v, c->vals, n * iw);
+            vi = n;
+            col->values = v;
+            goto done;
+        }
         for (size_t k = 0; k < n; k++) {
             if (!PRESENT(k)) continue;
             if (vi >= c->nv) goto short_values;

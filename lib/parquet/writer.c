@@ -74,6 +74,13 @@ typedef struct leaf {
     int64_t nulls;
     int has_minmax;
     llmd_buf min, max;
+    /* numeric columns keep min/max as numbers (no per-value byte compares); turned into PLAIN bytes
+     * when the chunk is written */
+    int stat_kind;         /* 0 bytes, 1 signed, 2 unsigned, 3 floating */
+    int has_typed;
+    int64_t smin, smax;
+    uint64_t umin, umax;
+    double dmin, dmax;
 } leaf;
 
 typedef struct chunk_meta {
@@ -225,6 +232,8 @@ static llmd_status add_leaves(llmd_parquet_writer *w, int id, leaf *tmpl) {
         for (int i = 0; i < n; i++)
             if (!(L->pq_path[i] = llmd_strdup(names[i]))) return llmd_fail_nomem("planning Parquet columns");
         L->dict_on = w->o.dictionary_bytes > 0 && L->phys != PQ_BOOLEAN;
+        if (L->phys == PQ_INT32 || L->phys == PQ_INT64) L->stat_kind = L->unsigned_order ? 2 : 1;
+        else if (L->phys == PQ_FLOAT || L->phys == PQ_DOUBLE) L->stat_kind = 3;
         return LLMD_OK;
     }
     for (int i = 0; i < f->n_children; i++) {
@@ -446,7 +455,71 @@ static int value_cmp(const leaf *L, const uint8_t *a, size_t an, const uint8_t *
     }
 }
 
+static inline void update_typed_stats(leaf *L, const uint8_t *v) {
+    switch (L->stat_kind) {
+    case 1: {
+        int64_t x = L->phys == PQ_INT32 ? (int64_t)(int32_t)llmd_load_le32(v) : (int64_t)llmd_load_le64(v);
+        if (!L->has_typed) { L->smin = L->smax = x; L->has_typed = 1; }
+        else if (x < L->smin) L->smin = x;
+        else if (x > L->smax) L->smax = x;
+        return;
+    }
+    case 2: {
+        uint64_t x = L->phys == PQ_INT32 ? (uint64_t)llmd_load_le32(v) : llmd_load_le64(v);
+        if (!L->has_typed) { L->umin = L->umax = x; L->has_typed = 1; }
+        else if (x < L->umin) L->umin = x;
+        else if (x > L->umax) L->umax = x;
+        return;
+    }
+    default: {
+        double x;
+        if (L->phys == PQ_FLOAT) {
+            float f;
+            memcpy(&f, v, 4);
+            x = f;
+        } else {
+            memcpy(&x, v, 8);
+        }
+        if (x != x) return;   /* NaN is left out of min/max */
+        if (!L->has_typed) { L->dmin = L->dmax = x; L->has_typed = 1; }
+        else if (x < L->dmin) L->dmin = x;
+        else if (x > L->dmax) L->dmax = x;
+        return;
+    }
+    }
+}
+
+/* Moves the typed min/max into L->min / L->max as PLAIN bytes. */
+static llmd_status finish_typed_stats(leaf *L) {
+    if (!L->stat_kind || !L->has_typed) return LLMD_OK;
+    uint8_t a[8], b[8];
+    size_t n = L->phys == PQ_INT32 || L->phys == PQ_FLOAT ? 4 : 8;
+    if (L->stat_kind == 1 || L->stat_kind == 2) {
+        uint64_t lo = L->stat_kind == 1 ? (uint64_t)L->smin : L->umin, hi = L->stat_kind == 1 ? (uint64_t)L->smax : L->umax;
+        llmd_store_le64(a, lo);
+        llmd_store_le64(b, hi);
+    } else if (n == 4) {
+        float lo = (float)L->dmin, hi = (float)L->dmax;
+        memcpy(a, &lo, 4);
+        memcpy(b, &hi, 4);
+    } else {
+        memcpy(a, &L->dmin, 8);
+        memcpy(b, &L->dmax, 8);
+    }
+    llmd_buf_reset(&L->min);
+    llmd_buf_reset(&L->max);
+    TRY(llmd_buf_append(&L->min, a, n));
+    TRY(llmd_buf_append(&L->max, b, n));
+    L->has_minmax = 1;
+    L->has_typed = 0;
+    return LLMD_OK;
+}
+
 static llmd_status update_stats(leaf *L, const uint8_t *v, size_t n) {
+    if (L->stat_kind) {
+        update_typed_stats(L, v);
+        return LLMD_OK;
+    }
     if (L->phys == PQ_FLOAT) {
         float x;
         memcpy(&x, v, 4);
@@ -475,13 +548,24 @@ static llmd_status update_stats(leaf *L, const uint8_t *v, size_t n) {
 
 /* ---- dictionary ------------------------------------------------------------------------- */
 
+/* Hash of a dictionary value: a multiplicative hash for 4- and 8-byte values (ints, floats), XXH3
+ * for the rest. */
+static inline size_t dict_hash(const uint8_t *v, size_t n) {
+    if (n == 4) return (size_t)((llmd_load_le32(v) * UINT64_C(0x9E3779B97F4A7C15)) >> 20);
+    if (n == 8) {
+        uint64_t x = llmd_load_le64(v);
+        return (size_t)(((x ^ (x >> 29)) * UINT64_C(0x9E3779B97F4A7C15)) >> 20);
+    }
+    return (size_t)llmd_hash64(v, n, 0);
+}
+
 static llmd_status dict_grow_table(leaf *L) {
     size_t ncap = L->table_cap ? L->table_cap * 2 : 1024;
     uint32_t *nt = llmd_calloc(ncap, sizeof *nt);
     if (!nt) return llmd_fail_nomem("growing a Parquet dictionary");
     for (size_t i = 0; i < L->dict_n; i++) {
         const uint8_t *p = (const uint8_t *)L->dict.data + L->dict_ent[i];
-        size_t h = (size_t)llmd_hash64(p, L->dict_len[i], 0) & (ncap - 1);
+        size_t h = dict_hash(p, L->dict_len[i]) & (ncap - 1);
         while (nt[h]) h = (h + 1) & (ncap - 1);
         nt[h] = (uint32_t)i + 1;
     }
@@ -494,11 +578,13 @@ static llmd_status dict_grow_table(leaf *L) {
 /* Index of value v (PLAIN bytes, without a length prefix) in the dictionary, adding it. */
 static llmd_status dict_index(llmd_parquet_writer *w, leaf *L, const uint8_t *v, size_t n, uint32_t *out) {
     if (L->dict_n * 2 >= L->table_cap) TRY(dict_grow_table(L));
-    size_t h = (size_t)llmd_hash64(v, n, 0) & (L->table_cap - 1);
+    size_t h = dict_hash(v, n) & (L->table_cap - 1);
     for (;;) {
         uint32_t e = L->table[h];
         if (!e) break;
-        if (L->dict_len[e - 1] == n && memcmp(L->dict.data + L->dict_ent[e - 1], v, n) == 0) {
+        const uint8_t *cand = (const uint8_t *)L->dict.data + L->dict_ent[e - 1];
+        if (L->dict_len[e - 1] == n &&
+            (n == 4 ? llmd_load_le32(cand) == llmd_load_le32(v) : memcmp(cand, v, n) == 0)) {
             *out = e - 1;
             return LLMD_OK;
         }
@@ -754,6 +840,71 @@ static llmd_status emit(shred_ctx *c, int def, int rep, const llmd_column *col, 
     return llmd_buf_append(&L->plain, v, n);
 }
 
+static llmd_status u32_reserve(u32vec *a, size_t extra) {
+    if (a->n + extra <= a->cap) return LLMD_OK;
+    size_t ncap = a->cap ? a->cap : 1024;
+    while (ncap < a->n + extra) ncap *= 2;
+    uint32_t *nv = llmd_realloc(a->v, a->cap * sizeof *nv, ncap * sizeof *nv);
+    if (!nv) return llmd_fail_nomem("buffering Parquet levels");
+    a->v = nv;
+    a->cap = ncap;
+    return LLMD_OK;
+}
+
+/* Whether leaf values can be taken straight from the column buffer (no conversion, no checks). */
+static int leaf_is_plain_fixed(const leaf *L) {
+    switch (L->type.id) {
+    case LLMD_TYPE_INT32: case LLMD_TYPE_INT64: case LLMD_TYPE_UINT32: case LLMD_TYPE_UINT64: case LLMD_TYPE_FLOAT:
+    case LLMD_TYPE_DOUBLE: case LLMD_TYPE_DATE: case LLMD_TYPE_TIME: case LLMD_TYPE_TIMESTAMP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The elements [a, b) of a list whose element field is the (required, plain fixed-width) leaf:
+ * levels and values in bulk instead of one walk() per element.  This is the token-window path. */
+static llmd_status emit_required_run(shred_ctx *c, const llmd_column *ch, int64_t a, int64_t b, int def, int rep,
+                                     int rep_rest) {
+    leaf *L = c->L;
+    llmd_parquet_writer *w = c->w;
+    size_t k = (size_t)(b - a);
+    if (ch->validity) {
+        for (int64_t i = a; i < b; i++)
+            if (!col_valid(ch, ch->offset + i))
+                return llmd_fail(LLMD_ERR_SCHEMA, "parquet: row %lld: null in required list element of column %s",
+                                 (long long)c->row, L->pq_path[0]);
+    }
+    if (L->max_def) {
+        TRY(u32_reserve(&L->defs, k));
+        for (size_t i = 0; i < k; i++) L->defs.v[L->defs.n + i] = (uint32_t)def;
+        L->defs.n += k;
+    }
+    if (L->max_rep) {
+        TRY(u32_reserve(&L->reps, k));
+        L->reps.v[L->reps.n] = (uint32_t)rep;
+        for (size_t i = 1; i < k; i++) L->reps.v[L->reps.n + i] = (uint32_t)rep_rest;
+        L->reps.n += k;
+    }
+    L->page_entries += k;
+    L->chunk_values += (int64_t)k;
+    L->page_values += k;
+    size_t width = L->phys == PQ_INT32 || L->phys == PQ_FLOAT ? 4 : 8;
+    const uint8_t *v = (const uint8_t *)ch->values + (size_t)(ch->offset + a) * width;
+    if (w->o.statistics)
+        for (size_t i = 0; i < k; i++) update_typed_stats(L, v + i * width);
+    if (L->dict_on) {
+        TRY(u32_reserve(&L->idx, k));
+        for (size_t i = 0; i < k; i++) {
+            uint32_t idx = 0;
+            TRY(dict_index(w, L, v + i * width, width, &idx));
+            L->idx.v[L->idx.n++] = idx;
+        }
+        return LLMD_OK;
+    }
+    return llmd_buf_append(&L->plain, v, k * width);
+}
+
 static llmd_status walk(shred_ctx *c, int d, const llmd_column *col, int64_t i, int def, int rep) {
     leaf *L = c->L;
     const llmd_field *f = &c->w->schema->f[L->path[d]];
@@ -785,6 +936,8 @@ static llmd_status walk(shred_ctx *c, int d, const llmd_column *col, int64_t i, 
                              (long long)ch->length);
         if (a == b) return emit(c, def, rep, NULL, 0);
         int rl = L->rep_of[d];
+        if (d + 2 == L->depth && !c->w->schema->f[L->path[d + 1]].nullable && leaf_is_plain_fixed(L))
+            return emit_required_run(c, ch, a, b, def + 1, rep, rl);
         for (int64_t k = a; k < b; k++) TRY(walk(c, d + 1, ch, k, def + 1, k == a ? rep : rl));
         return LLMD_OK;
     }
@@ -890,6 +1043,7 @@ static llmd_status write_row_group(llmd_parquet_writer *w) {
         m->num_values = L->chunk_values;
         m->nulls = L->nulls;
         m->encodings = L->encodings;
+        TRY(finish_typed_stats(L));
         m->has_minmax = L->has_minmax && w->o.statistics;
         if (m->has_minmax) {
             TRY(keep_stat(L, &L->min, 0, &m->min, &m->min_len, &m->min_exact));
