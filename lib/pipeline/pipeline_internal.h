@@ -8,14 +8,14 @@
 #include "llmdata/pipeline.h"
 
 typedef struct llmd_pl_settings {
-    char *tokenizer, *out, *field, *bad_words_file, *pii_types;
+    char *tokenizer, *out, *field, *bad_words_file, *pii_types, *filters, *languages;
     uint32_t seq_len, buffer;
     int strategy, format;
     int64_t bos, eos, pad;
     int eos_set, pad_set;
     uint64_t threads, batch, min_bytes, max_bytes;
     int filter, c4, gopher, clean, redact, exact, near, skip_bad;
-    double near_threshold;
+    double near_threshold, language_threshold;
 } llmd_pl_settings;
 
 struct llmd_pipeline {

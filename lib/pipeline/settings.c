@@ -34,6 +34,8 @@ static const key_def keys[] = {
     K("redact", T_BOOL, redact),            K("exact_dedup", T_BOOL, exact),
     K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
     K("near_threshold", T_DOUBLE, near_threshold),
+    K("filters", T_STR, filters),           K("languages", T_STR, languages),
+    K("language_threshold", T_DOUBLE, language_threshold),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -51,6 +53,7 @@ llmd_status llmd_pipeline_new(llmd_pipeline **out) {
     s->batch = 4096;
     s->filter = s->c4 = s->gopher = s->clean = s->redact = s->exact = s->near = 1;
     s->near_threshold = 0.8;
+    s->language_threshold = 0.65;
     *out = p;
     return LLMD_OK;
 }
@@ -179,7 +182,17 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
             }
             continue;
         }
-        if (cJSON_IsString(it)) v = it->valuestring;
+        char *joined = NULL;
+        if (cJSON_IsArray(it)) { /* "filters": ["c4", "gopher"] -> "c4,gopher" */
+            llmd_buf b = LLMD_BUF_INIT;
+            for (cJSON *e = it->child; e != NULL && st == LLMD_OK; e = e->next) {
+                if (!cJSON_IsString(e)) st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"%s\" holds a non-string", path, it->string);
+                else st = llmd_buf_printf(&b, "%s%s", b.len ? "," : "", e->valuestring);
+            }
+            if (st == LLMD_OK && b.data == NULL) st = llmd_buf_reserve(&b, 1);
+            if (st != LLMD_OK) { llmd_buf_free(&b); break; }
+            v = joined = llmd_buf_detach(&b, NULL);
+        } else if (cJSON_IsString(it)) v = it->valuestring;
         else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "1" : "0";
         else if (cJSON_IsNumber(it)) {
             double d = it->valuedouble;
@@ -192,6 +205,7 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
             break;
         }
         st = llmd_pipeline_set(p, it->string, v);
+        llmd_free(joined);
         if (st != LLMD_OK) llmd_error_prefix("%s", path);
     }
     cJSON_Delete(root);

@@ -1,0 +1,806 @@
+/* Punkt sentence splitting (untrained) and NLTK's Treebank-style word tokenizer (see words.h).
+ * Each function names the nltk code it reproduces; comments give the regex it stands for. */
+#include "filter/words.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "filter/uni.h"
+
+typedef const unsigned char uc;
+
+/* ---------------------------------------------------------------- buffers */
+
+void fw_buf_put(fw_buf *b, const void *data, size_t n) {
+    if (b->oom || n == 0) return;
+    if (b->len + n > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->len + n) nc *= 2;
+        char *p = llmd_realloc(b->p, b->cap, nc);
+        if (p == NULL) { b->oom = true; return; }
+        b->p = p;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+void fw_buf_free(fw_buf *b) {
+    llmd_free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+static void spans_push(fw_spans *s, size_t a, size_t e) {
+    if (s->oom) return;
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        fw_span *v = llmd_realloc(s->v, s->cap * sizeof *v, nc * sizeof *v);
+        if (v == NULL) { s->oom = true; return; }
+        s->v = v;
+        s->cap = nc;
+    }
+    s->v[s->n].start = a;
+    s->v[s->n].end = e;
+    s->n++;
+}
+
+void fw_scratch_free(fw_scratch *s) {
+    fw_buf_free(&s->a);
+    fw_buf_free(&s->b);
+    llmd_free(s->spans.v);
+    llmd_free(s->ptoks.v);
+    llmd_free(s->slices.v);
+    memset(s, 0, sizeof *s);
+}
+
+void fw_tokens_reset(fw_tokens *t) {
+    t->buf.len = 0;
+    t->n = 0;
+}
+
+void fw_tokens_free(fw_tokens *t) {
+    fw_buf_free(&t->buf);
+    llmd_free(t->start);
+    llmd_free(t->blen);
+    llmd_free(t->clen);
+    memset(t, 0, sizeof *t);
+}
+
+static void tokens_push(fw_tokens *t, const char *w, size_t n) {
+    if (t->oom) return;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 256;
+        size_t *st = llmd_realloc(t->start, t->cap * sizeof *st, nc * sizeof *st);
+        if (st == NULL) { t->oom = true; return; }
+        t->start = st;
+        uint32_t *bl = llmd_realloc(t->blen, t->cap * sizeof *bl, nc * sizeof *bl);
+        if (bl == NULL) { t->oom = true; return; }
+        t->blen = bl;
+        uint32_t *cl = llmd_realloc(t->clen, t->cap * sizeof *cl, nc * sizeof *cl);
+        if (cl == NULL) { t->oom = true; return; }
+        t->clen = cl;
+        t->cap = nc;
+    }
+    if (t->n > 0) fw_buf_putc(&t->buf, ' ');
+    t->start[t->n] = t->buf.len;
+    fw_buf_put(&t->buf, w, n);
+    t->blen[t->n] = (uint32_t)n;
+    t->clen[t->n] = (uint32_t)uni_len(w, n);
+    t->n++;
+}
+
+/* ---------------------------------------------------------------- character helpers */
+
+static inline size_t cp_at(uc *s, size_t n, size_t i, uint32_t *cp) { return uni_decode(s + i, n - i, cp); }
+
+static inline bool ws_at(uc *s, size_t n, size_t i, size_t *len) { return uni_isspace_at(s + i, n - i, len); }
+
+static inline bool word_at(uc *s, size_t n, size_t i) {
+    uint32_t cp;
+    cp_at(s, n, i, &cp);
+    return uni_isword_cp(cp);
+}
+
+static inline bool word_before(uc *s, size_t i) {
+    if (i == 0) return false;
+    size_t j = uni_prev_start(s, i);
+    uint32_t cp;
+    uni_decode(s + j, i - j, &cp);
+    return uni_isword_cp(cp);
+}
+
+/* ---------------------------------------------------------------- punkt (nltk/tokenize/punkt.py) */
+
+/* PunktLanguageVars._re_non_word_chars: (?:[)\";}\]\*:@\'\({\[?!]) */
+static inline bool pk_nonword(unsigned char c) {
+    return c == ')' || c == '"' || c == ';' || c == '}' || c == ']' || c == '*' || c == ':' || c == '@' ||
+           c == '\'' || c == '(' || c == '{' || c == '[' || c == '?' || c == '!';
+}
+
+/* _re_word_start excludes: ( " ` { [ : ; & # * @ ) } ] - , */
+static inline bool pk_bad_start(unsigned char c) {
+    return c == '(' || c == '"' || c == '`' || c == '{' || c == '[' || c == ':' || c == ';' || c == '&' ||
+           c == '#' || c == '*' || c == '@' || c == ')' || c == '}' || c == ']' || c == '-' || c == ',';
+}
+
+/* Length of _re_multi_char_punct (?:\-{2,}|\.{2,}|(?:\.\s){2,}\.) matched at i, 0 if none. */
+static size_t pk_multichar(uc *s, size_t n, size_t i) {
+    if (i + 1 >= n) return 0;
+    if (s[i] == '-' && s[i + 1] == '-') {
+        size_t j = i;
+        while (j < n && s[j] == '-') j++;
+        return j - i;
+    }
+    if (s[i] != '.') return 0;
+    if (s[i + 1] == '.') {
+        size_t j = i;
+        while (j < n && s[j] == '.') j++;
+        return j - i;
+    }
+    /* (?:\.\s){2,}\. : greedy repetitions, backing off one if no '.' follows the last */
+    size_t j = i, reps = 0, ends[3] = {0, 0, 0};
+    for (;;) {
+        size_t wl;
+        if (j < n && s[j] == '.' && j + 1 < n && ws_at(s, n, j + 1, &wl)) {
+            j += 1 + wl;
+            reps++;
+            ends[0] = ends[1];
+            ends[1] = j;
+        } else {
+            break;
+        }
+    }
+    if (reps >= 2 && j < n && s[j] == '.') return j + 1 - i;
+    if (reps >= 3) return ends[0] + 1 - i; /* ends[0]: end of rep reps-1, where a '.' starts rep reps */
+    return 0;
+}
+
+/* PunktLanguageVars.word_tokenize on one line: appends (start, end) token spans. */
+static void pk_word_tokenize(uc *s, size_t n, size_t base, fw_spans *out) {
+    size_t i = 0;
+    while (i < n) {
+        size_t wl;
+        if (ws_at(s, n, i, &wl)) { i += wl; continue; }
+        size_t m = pk_multichar(s, n, i);
+        if (m) {
+            spans_push(out, base + i, base + i + m);
+            i += m;
+            continue;
+        }
+        uint32_t cp;
+        size_t cl = cp_at(s, n, i, &cp);
+        if (!pk_bad_start(s[i])) {
+            size_t j = i + cl;
+            for (;;) {
+                if (j >= n) break;
+                if (ws_at(s, n, j, &wl)) break;
+                if (pk_nonword(s[j]) || pk_multichar(s, n, j)) break;
+                if (s[j] == ',') {
+                    size_t k = j + 1;
+                    if (k >= n || ws_at(s, n, k, &wl) || pk_nonword(s[k]) || pk_multichar(s, n, k)) break;
+                }
+                j += cp_at(s, n, j, &cp);
+            }
+            spans_push(out, base + i, base + j);
+            i = j;
+            continue;
+        }
+        spans_push(out, base + i, base + i + cl);
+        i += cl;
+    }
+}
+
+/* PunktToken properties used with empty parameters. */
+typedef struct pk_tok {
+    bool period_final, sentbreak, ellipsis, initial, number, punct, first_upper, first_lower;
+} pk_tok;
+
+/* PunktToken._RE_NUMERIC: ^-?[\.,]?\d[\d,\.-]*\.?$ on the lower-cased token */
+static bool pk_is_number(uc *t, size_t n) {
+    size_t i = 0;
+    uint32_t cp;
+    if (i < n && t[i] == '-') i++;
+    if (i < n && (t[i] == '.' || t[i] == ',')) i++;
+    if (i >= n) return false;
+    size_t l = cp_at(t, n, i, &cp);
+    if (!uni_isdigit_cp(cp)) return false;
+    i += l;
+    while (i < n) {
+        l = cp_at(t, n, i, &cp);
+        if (!(uni_isdigit_cp(cp) || cp == ',' || cp == '.' || cp == '-')) break;
+        i += l;
+    }
+    /* [\d,\.-]* is greedy and also takes a final '.', so \.?$ leaves nothing to match */
+    return i == n;
+}
+
+static void pk_make_tok(uc *t, size_t n, pk_tok *k) {
+    memset(k, 0, sizeof *k);
+    k->period_final = n > 0 && t[n - 1] == '.';
+    bool all_dots = n >= 2;
+    for (size_t i = 0; i < n && all_dots; i++) all_dots = t[i] == '.';
+    k->ellipsis = all_dots;
+    uint32_t cp = 0;
+    size_t l = n ? cp_at(t, n, 0, &cp) : 0;
+    /* _RE_INITIAL [^\W\d]\.$ */
+    k->initial = n == l + 1 && t[l] == '.' && uni_isword_cp(cp) && !uni_isdigit_cp(cp);
+    k->number = pk_is_number(t, n);
+    k->punct = n == 1 && (t[0] == ';' || t[0] == ':' || t[0] == ',' || t[0] == '.' || t[0] == '!' || t[0] == '?');
+    k->first_upper = n > 0 && uni_isupper_cp(cp);
+    k->first_lower = n > 0 && uni_islower_cp(cp);
+    /* _first_pass_annotation with no abbreviations */
+    if (n == 1 && (t[0] == '.' || t[0] == '?' || t[0] == '!')) k->sentbreak = true;
+    else if (k->ellipsis) {}
+    else if (k->period_final && !(n >= 2 && t[n - 2] == '.')) k->sentbreak = true;
+}
+
+/* _second_pass_annotation with empty parameters: only the initial / number rules can act. */
+static void pk_second_pass(pk_tok *a, const pk_tok *b) {
+    if (!a->period_final) return;
+    if (a->initial || a->number) {
+        /* _ortho_heuristic with no orthographic context: punctuation or lower-case -> False */
+        int ortho = (b->punct || b->first_lower) ? 0 : 2; /* 0 False, 2 "unknown" */
+        if (ortho == 0) { a->sentbreak = false; return; }
+        if (a->initial && b->first_upper) a->sentbreak = false;
+    }
+}
+
+/* PunktSentenceTokenizer.text_contains_sentbreak(context): a sentence break before the last token. */
+static bool pk_contains_sentbreak(fw_scratch *sc, uc *s, size_t n) {
+    fw_spans *toks = &sc->ptoks;
+    toks->n = 0;
+    size_t p = 0;
+    while (p <= n) {
+        const uc *nl = memchr(s + p, '\n', n - p);
+        size_t e = nl ? (size_t)(nl - s) : n;
+        bool blank = true;
+        for (size_t i = p; i < e && blank;) {
+            size_t wl;
+            if (ws_at(s, e, i, &wl)) i += wl;
+            else blank = false;
+        }
+        if (!blank) pk_word_tokenize(s + p, e - p, p, toks);
+        if (!nl) break;
+        p = e + 1;
+    }
+    if (toks->n < 2) return false;
+    pk_tok cur, next;
+    pk_make_tok(s + toks->v[0].start, toks->v[0].end - toks->v[0].start, &cur);
+    for (size_t i = 0; i + 1 < toks->n; i++) {
+        pk_make_tok(s + toks->v[i + 1].start, toks->v[i + 1].end - toks->v[i + 1].start, &next);
+        pk_second_pass(&cur, &next);
+        if (cur.sentbreak) return true;
+        cur = next;
+    }
+    return false;
+}
+
+static inline bool ascii_ws(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
+
+/* Realignment closers ["\')\]}] */
+static inline bool pk_closer(unsigned char c) { return c == '"' || c == '\'' || c == ')' || c == ']' || c == '}'; }
+
+bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out) {
+    uc *s = (uc *)text;
+    fw_spans *sl = &sc->slices;
+    sl->n = 0;
+    out->n = 0;
+    /* _match_potential_end_contexts + _slices_from_text */
+    size_t last_break = 0;
+    size_t prev_start = 0, prev_stop = 0;        /* previous_slice */
+    bool have_prev = false;
+    size_t pm_pos = 0, pm_after_end = 0, pm_next = 0; /* previous match: position, after_tok end, next_tok start (0 = none) */
+    bool pm_has_next = false;
+    fw_buf ctx = {0};
+    bool ok = true;
+    for (size_t i = 0; i <= n; i++) {
+        bool is_match = false;
+        size_t after_end = 0, next_start = 0;
+        bool has_next = false;
+        if (i < n && (s[i] == '.' || s[i] == '?' || s[i] == '!') && i + 1 < n) {
+            if (pk_nonword(s[i + 1])) {
+                is_match = true;
+                after_end = i + 2;
+            } else {
+                size_t j = i + 1, wl;
+                while (j < n && ws_at(s, n, j, &wl)) j += wl;
+                if (j > i + 1 && j < n) {
+                    size_t k = j;
+                    while (k < n && !ws_at(s, n, k, &wl)) k += wl;
+                    is_match = true;
+                    has_next = true;
+                    next_start = j;
+                    after_end = k;
+                }
+            }
+        }
+        if (!is_match && i < n) continue;
+        size_t ws_start = 0, ws_stop = 0;
+        if (is_match) {
+            /* prev_word_slice: after the last ASCII whitespace of text[previous_slice.stop : match] */
+            size_t idx = 0;
+            for (size_t k = i; k > prev_stop; k--)
+                if (ascii_ws(s[k - 1])) { idx = k - 1 - prev_stop; break; }
+            size_t after_ws = idx ? idx + prev_stop + 1 : prev_start;
+            ws_start = after_ws;
+            ws_stop = i;
+        }
+        bool emit_prev = have_prev && (!is_match || prev_stop <= ws_start);
+        if (emit_prev) {
+            ctx.len = 0;
+            fw_buf_put(&ctx, s + prev_start, prev_stop - prev_start);
+            fw_buf_put(&ctx, s + pm_pos, pm_after_end - pm_pos);
+            if (ctx.oom) { ok = false; break; }
+            if (pk_contains_sentbreak(sc, (uc *)ctx.p, ctx.len)) {
+                spans_push(sl, last_break, pm_pos + 1);
+                last_break = pm_has_next ? pm_next : pm_pos + 1;
+            }
+            if (sc->ptoks.oom) { ok = false; break; }
+        }
+        if (!is_match) break;
+        have_prev = true;
+        pm_pos = i;
+        pm_after_end = after_end;
+        pm_next = next_start;
+        pm_has_next = has_next;
+        prev_start = ws_start;
+        prev_stop = ws_stop;
+    }
+    fw_buf_free(&ctx);
+    if (!ok) return false;
+    /* final slice: up to len(text.rstrip()) */
+    size_t end = n;
+    while (end > 0) {
+        size_t j = uni_prev_start(s, end), wl;
+        if (!ws_at(s, end, j, &wl)) break;
+        end = j;
+    }
+    spans_push(sl, last_break, end);
+    if (sl->oom) return false;
+    /* _realign_boundaries */
+    size_t realign = 0;
+    for (size_t k = 0; k < sl->n; k++) {
+        size_t a = sl->v[k].start + realign, e = sl->v[k].end;
+        if (k + 1 == sl->n) {
+            if (e > a) spans_push(out, a, e);
+            break;
+        }
+        size_t b = sl->v[k + 1].start, be = sl->v[k + 1].end;
+        /* ["\')\]}]+?(?:\s+|(?=--)|$) at text[b:be] (MULTILINE) */
+        size_t mk = 0, mend = 0;
+        for (size_t q = b; q < be && pk_closer(s[q]); q++) {
+            size_t after = q + 1, wl;
+            if (after < be && ws_at(s, be, after, &wl)) {
+                size_t w = after;
+                while (w < be && ws_at(s, be, w, &wl)) w += wl;
+                mk = after - b;
+                mend = w - b;
+                break;
+            }
+            if ((after + 1 < be && s[after] == '-' && s[after + 1] == '-') || after == be) {
+                mk = after - b;
+                mend = mk;
+                break;
+            }
+        }
+        if (mk) {
+            spans_push(out, a, b + mk);
+            realign = mend;
+        } else {
+            realign = 0;
+            if (e > a) spans_push(out, a, e);
+        }
+    }
+    return !out->oom;
+}
+
+/* ---------------------------------------------------------------- NLTKWordTokenizer (nltk/tokenize/destructive.py) */
+
+/* Each pass reads `in` and writes `out`; returns false when nothing changed (out untouched). */
+typedef bool (*tb_pass)(uc *s, size_t n, fw_buf *out);
+
+static void put(fw_buf *o, const void *p, size_t n) { fw_buf_put(o, p, n); }
+
+/* Copies s[*done..upto) to out and starts the output lazily. */
+static inline void flush(fw_buf *o, bool *started, uc *s, size_t *done, size_t upto) {
+    if (!*started) { o->len = 0; *started = true; }
+    put(o, s + *done, upto - *done);
+    *done = upto;
+}
+
+/* ([«“‘„]|[`]+) -> " \1 " */
+static bool tb_open_quotes(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '`') {
+            size_t j = i;
+            while (j < n && s[j] == '`') j++;
+            flush(o, &st, s, &done, i);
+            put(o, " ", 1); put(o, s + i, j - i); put(o, " ", 1);
+            done = i = j;
+            continue;
+        }
+        if (s[i] == 0xC2 && i + 1 < n && s[i + 1] == 0xAB) { /* « */
+            flush(o, &st, s, &done, i);
+            put(o, " \xC2\xAB ", 4);
+            done = i = i + 2;
+            continue;
+        }
+        if (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0x9C || s[i + 2] == 0x98 || s[i + 2] == 0x9E)) {
+            flush(o, &st, s, &done, i); /* “ ‘ „ */
+            put(o, " ", 1); put(o, s + i, 3); put(o, " ", 1);
+            done = i = i + 3;
+            continue;
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* ^\" -> `` */
+static bool tb_start_dquote(uc *s, size_t n, fw_buf *o) {
+    if (n == 0 || s[0] != '"') return false;
+    o->len = 0;
+    put(o, "``", 2);
+    put(o, s + 1, n - 1);
+    return true;
+}
+
+/* Pads every non-overlapping occurrence of the literal `lit` with spaces: " lit ". */
+static bool tb_pad_literal(uc *s, size_t n, fw_buf *o, const char *lit, const char *rep) {
+    size_t m = strlen(lit), rl = strlen(rep);
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + m <= n;) {
+        if (s[i] == (uc)lit[0] && memcmp(s + i, lit, m) == 0) {
+            flush(o, &st, s, &done, i);
+            put(o, rep, rl);
+            done = i = i + m;
+        } else {
+            i++;
+        }
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+static bool tb_pad_backticks(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "``", " `` "); }
+static bool tb_double_dash(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "--", " -- "); }
+static bool tb_two_squotes(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "''", " '' "); }
+static bool tb_dquote_close(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "\"", " '' "); }
+
+/* ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
+static bool tb_open_dquote(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 1 < n;) {
+        unsigned char c = s[i];
+        if (c == ' ' || c == '(' || c == '[' || c == '{' || c == '<') {
+            size_t q = 0;
+            if (s[i + 1] == '"') q = 1;
+            else if (s[i + 1] == '\'' && i + 2 < n && s[i + 2] == '\'') q = 2;
+            if (q) {
+                flush(o, &st, s, &done, i + 1);
+                put(o, " `` ", 4);
+                done = i = i + 1 + q;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2" */
+static bool tb_quote_letter(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '\'') continue;
+        uint32_t cp;
+        size_t l = cp_at(s, n, i + 1, &cp);
+        if (!uni_isword_cp(cp)) continue;
+        uint32_t lc = cp < 0x80 ? (cp | 32) : cp;
+        if (cp < 0x80 && (lc == 'm' || lc == 't' || lc == 's' || lc == 'd' || lc == 'n')) continue;
+        if (i + 1 + l < n && word_at(s, n, i + 1 + l)) continue; /* \b */
+        flush(o, &st, s, &done, i + 1);
+        put(o, " ", 1);
+        i += l;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* The final period: ([^\.])(\.)([CLOSERS]*)\s*$ -> "\1 \2 \3 " (with_space) or "\1 \2\3 ".
+ * closers: ]) } > " ' (and » ” ’ and space for the first form). */
+static size_t closer_len(uc *s, size_t n, size_t i, bool wide) {
+    unsigned char c = s[i];
+    if (c == ']' || c == ')' || c == '}' || c == '>' || c == '"' || c == '\'') return 1;
+    if (!wide) return 0;
+    if (c == ' ') return 1;
+    if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xBB) return 2;                                       /* » */
+    if (c == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0x9D || s[i + 2] == 0x99)) return 3; /* ” ’ */
+    return 0;
+}
+
+static bool tb_final_period(uc *s, size_t n, fw_buf *o, bool wide) {
+    const uc *dot = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '.') { dot = s + i - 1; break; }
+    if (dot == NULL) return false;
+    size_t p = (size_t)(dot - s);
+    if (p == 0 || s[p - 1] == '.') return false;
+    size_t j = p + 1, cl;
+    while (j < n && (cl = closer_len(s, n, j, wide)) > 0) j += cl;
+    size_t cend = j, wl;
+    while (j < n && ws_at(s, n, j, &wl)) j += wl;
+    if (j != n) return false;
+    o->len = 0;
+    put(o, s, p);
+    put(o, wide ? " . " : " .", wide ? 3 : 2);
+    put(o, s + p + 1, cend - p - 1);
+    put(o, " ", 1);
+    return true;
+}
+static bool tb_final_period1(uc *s, size_t n, fw_buf *o) { return tb_final_period(s, n, o, true); }
+static bool tb_final_period2(uc *s, size_t n, fw_buf *o) { return tb_final_period(s, n, o, false); }
+
+/* ([:,])([^\d]) -> " \1 \2" */
+static bool tb_colon_comma(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 1 < n;) {
+        if (s[i] == ':' || s[i] == ',') {
+            uint32_t cp;
+            size_t l = cp_at(s, n, i + 1, &cp);
+            if (!uni_isdigit_cp(cp)) {
+                flush(o, &st, s, &done, i);
+                put(o, " ", 1); put(o, s + i, 1); put(o, " ", 1); put(o, s + i + 1, l);
+                done = i = i + 1 + l;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* ([:,])$ -> " \1 " ($: end, or before a final newline) */
+static bool tb_colon_comma_end(uc *s, size_t n, fw_buf *o) {
+    size_t p;
+    if (n >= 1 && (s[n - 1] == ':' || s[n - 1] == ',')) p = n - 1;
+    else if (n >= 2 && s[n - 1] == '\n' && (s[n - 2] == ':' || s[n - 2] == ',')) p = n - 2;
+    else return false;
+    o->len = 0;
+    put(o, s, p);
+    put(o, " ", 1); put(o, s + p, 1); put(o, " ", 1);
+    put(o, s + p + 1, n - p - 1);
+    return true;
+}
+
+/* \.{2,} -> " \g<0> " */
+static bool tb_dots(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 1 < n;) {
+        if (s[i] == '.' && s[i + 1] == '.') {
+            size_t j = i;
+            while (j < n && s[j] == '.') j++;
+            flush(o, &st, s, &done, i);
+            put(o, " ", 1); put(o, s + i, j - i); put(o, " ", 1);
+            done = i = j;
+            continue;
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* [set] -> " \g<0> " for single ASCII characters of `set`. */
+static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 0x80 || strchr(set, s[i]) == NULL || s[i] == 0) continue;
+        flush(o, &st, s, &done, i);
+        put(o, " ", 1); put(o, s + i, 1); put(o, " ", 1);
+        done = i + 1;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, ";@#$%&"); }
+static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "?!"); }
+static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "*"); }
+static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "][(){}<>"); }
+
+/* ([^'])' -> "\1 ' " */
+static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 2 < n;) {
+        if (s[i] != '\'' && s[i + 1] == '\'' && s[i + 2] == ' ') {
+            flush(o, &st, s, &done, i + 1);
+            put(o, " ' ", 3);
+            done = i = i + 3;
+            continue;
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* ([»”’]) -> " \1 " */
+static bool tb_close_quotes(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 1 < n;) {
+        size_t l = 0;
+        if (s[i] == 0xC2 && s[i + 1] == 0xBB) l = 2;
+        else if (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0x9D || s[i + 2] == 0x99)) l = 3;
+        if (l) {
+            flush(o, &st, s, &done, i);
+            put(o, " ", 1); put(o, s + i, l); put(o, " ", 1);
+            done = i = i + l;
+            continue;
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* ([^' ])('[sS]|'[mM]|'[dD]|') -> "\1 \2 " */
+static bool tb_clitic1(uc *s, size_t n, fw_buf *o) {
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 2 < n;) {
+        if (s[i] != '\'' && s[i] != ' ' && s[i + 1] == '\'') {
+            size_t ql = 0;
+            unsigned char c = s[i + 2];
+            if ((c == 's' || c == 'S' || c == 'm' || c == 'M' || c == 'd' || c == 'D') && i + 3 < n && s[i + 3] == ' ')
+                ql = 2;
+            else if (c == ' ')
+                ql = 1;
+            if (ql) {
+                flush(o, &st, s, &done, i + 1);
+                put(o, " ", 1); put(o, s + i + 1, ql); put(o, " ", 1);
+                done = i = i + 1 + ql + 1;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+/* ([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) -> "\1 \2 " */
+static bool tb_clitic2(uc *s, size_t n, fw_buf *o) {
+    static const char *const alts[] = {"'ll", "'LL", "'re", "'RE", "'ve", "'VE", "n't", "N'T"};
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + 4 < n;) {
+        if (s[i] != '\'' && s[i] != ' ' && s[i + 4] == ' ') {
+            bool hit = false;
+            for (size_t a = 0; a < 8 && !hit; a++) hit = memcmp(s + i + 1, alts[a], 3) == 0;
+            if (hit) {
+                flush(o, &st, s, &done, i + 1);
+                put(o, " ", 1); put(o, s + i + 1, 3); put(o, " ", 1);
+                done = i = i + 5;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+static inline bool ieq(uc *s, const char *w, size_t m) {
+    for (size_t k = 0; k < m; k++) {
+        unsigned char c = s[k], d = (unsigned char)w[k];
+        if (c != d && !((d | 32) >= 'a' && (d | 32) <= 'z' && (c | 32) == (d | 32))) return false;
+    }
+    return true;
+}
+
+/* MacIntyreContractions: (?i)\b(A)(B)\b -> " \1 \2 "; lead_space: " (A)(B)\b" (CONTRACTIONS3);
+ * ws_after: (?=\s) instead of the final \b. */
+static bool tb_contraction(uc *s, size_t n, fw_buf *o, const char *a, const char *b, bool lead_space, bool ws_after) {
+    size_t la = strlen(a), lb = strlen(b), m = la + lb + (lead_space ? 1 : 0);
+    bool st = false;
+    size_t done = 0;
+    for (size_t i = 0; i + m <= n;) {
+        size_t w = i + (lead_space ? 1 : 0);
+        bool ok = lead_space ? s[i] == ' ' : !word_before(s, i);
+        if (ok) ok = ieq(s + w, a, la) && ieq(s + w + la, b, lb);
+        if (ok) {
+            size_t e = w + la + lb, wl;
+            if (ws_after) ok = e < n && ws_at(s, n, e, &wl);
+            else ok = e >= n || !word_at(s, n, e);
+        }
+        if (ok) {
+            flush(o, &st, s, &done, i);
+            put(o, " ", 1); put(o, s + w, la); put(o, " ", 1); put(o, s + w + la, lb); put(o, " ", 1);
+            done = i = i + m;
+            continue;
+        }
+        i++;
+    }
+    if (st) flush(o, &st, s, &done, n);
+    return st;
+}
+
+static bool tb_c_cannot(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "can", "not", false, false); }
+static bool tb_c_dye(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "d", "'ye", false, false); }
+static bool tb_c_gimme(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "gim", "me", false, false); }
+static bool tb_c_gonna(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "gon", "na", false, false); }
+static bool tb_c_gotta(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "got", "ta", false, false); }
+static bool tb_c_lemme(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "lem", "me", false, false); }
+static bool tb_c_moren(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "more", "'n", false, false); }
+static bool tb_c_wanna(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "wan", "na", false, true); }
+static bool tb_c_tis(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "'t", "is", true, false); }
+static bool tb_c_twas(uc *s, size_t n, fw_buf *o) { return tb_contraction(s, n, o, "'t", "was", true, false); }
+
+/* " " + text + " " between the dashes and the ending quotes */
+static bool tb_wrap(uc *s, size_t n, fw_buf *o) {
+    o->len = 0;
+    put(o, " ", 1);
+    put(o, s, n);
+    put(o, " ", 1);
+    return true;
+}
+
+/* NLTKWordTokenizer.tokenize order: STARTING_QUOTES, PUNCTUATION, PARENS_BRACKETS, DOUBLE_DASHES,
+ * padding, ENDING_QUOTES, CONTRACTIONS2, CONTRACTIONS3 (convert_parentheses off). */
+static const tb_pass tb_passes[] = {
+    tb_open_quotes, tb_start_dquote, tb_pad_backticks, tb_open_dquote, tb_quote_letter,
+    tb_final_period1, tb_colon_comma, tb_colon_comma_end, tb_dots, tb_symbols, tb_final_period2, tb_qmark,
+    tb_squote_space, tb_star,
+    tb_brackets, tb_double_dash, tb_wrap,
+    tb_close_quotes, tb_two_squotes, tb_dquote_close, tb_clitic1, tb_clitic2,
+    tb_c_cannot, tb_c_dye, tb_c_gimme, tb_c_gonna, tb_c_gotta, tb_c_lemme, tb_c_moren, tb_c_wanna,
+    tb_c_tis, tb_c_twas,
+};
+
+bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
+    fw_buf *cur = &sc->a, *nxt = &sc->b;
+    cur->len = 0;
+    fw_buf_put(cur, sent, n);
+    if (cur->oom) return false;
+    for (size_t k = 0; k < sizeof tb_passes / sizeof tb_passes[0]; k++) {
+        if (tb_passes[k]((uc *)cur->p, cur->len, nxt)) {
+            if (nxt->oom) return false;
+            fw_buf *t = cur; cur = nxt; nxt = t;
+        }
+    }
+    /* text.split(): runs of Unicode whitespace separate tokens */
+    uc *s = (uc *)cur->p;
+    size_t len = cur->len;
+    for (size_t i = 0; i < len;) {
+        size_t wl;
+        if (ws_at(s, len, i, &wl)) { i += wl; continue; }
+        size_t j = i;
+        while (j < len && !ws_at(s, len, j, &wl)) j += wl;
+        tokens_push(out, (const char *)s + i, j - i);
+        i = j;
+    }
+    return !out->oom && !out->buf.oom;
+}
+
+bool fw_word_tokenize(fw_scratch *sc, const char *text, size_t n, fw_tokens *out) {
+    if (!fw_sentence_spans(sc, text, n, &sc->spans)) return false;
+    for (size_t k = 0; k < sc->spans.n; k++) {
+        fw_span sp = sc->spans.v[k];
+        if (!fw_treebank_tokenize(sc, text + sp.start, sp.end - sp.start, out)) return false;
+    }
+    return true;
+}
