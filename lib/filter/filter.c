@@ -485,6 +485,13 @@ static bool in_sorted(const uint32_t *v, size_t n, uint32_t cp) {
 }
 
 static inline bool is_dt_punct(uint32_t cp) {
+    if (cp < 0x80) {
+        /* ASCII members: controls 0-31 except \t and \n (PUNCTUATION's ranges (0,9), (11,13),
+         * (13,32) skip them), DEL, and !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ */
+        if (cp < 32) return cp != 9 && cp != 10;
+        return cp == 127 || (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
+               (cp >= '{' && cp <= '~');
+    }
     return in_sorted(dt_punctuation_set, sizeof dt_punctuation_set / sizeof dt_punctuation_set[0], cp);
 }
 static inline bool is_dt_terminal(uint32_t cp) {
@@ -642,7 +649,8 @@ static llmd_status rule_badwords(doc_ctx *c, llmd_filter_rule *reason) {
 static bool token_has(const unsigned char *t, size_t n, bool (*pred)(uint32_t), bool negate) {
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        i += uni_decode(t + i, n - i, &cp);
+        if (t[i] < 0x80) cp = t[i++];
+        else i += uni_decode(t + i, n - i, &cp);
         bool p = pred(cp);
         if (negate ? !p : p) return true;
     }
@@ -717,47 +725,62 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 /* ------------------------------------------------------------------------ string multiset */
 
-typedef struct sset_entry { uint64_t hash; size_t off, len; size_t count, first; bool used; } sset_entry;
-typedef struct sset { sset_entry *v; size_t mask, n; } sset;
+/* A string multiset over byte ranges of one base buffer.  Entries carry a generation so one table
+ * serves every count of a document (reset = generation + 1, no clearing). */
+typedef struct sset_entry { uint64_t hash; size_t off, len, count, first; uint32_t gen; } sset_entry;
+typedef struct sset { sset_entry *v; size_t mask, cap_elems; uint32_t gen; } sset;
 
-static bool sset_init(sset *s, size_t expected) {
-    size_t cap = 16;
-    while (cap < expected * 2 + 2) cap *= 2;
-    s->v = llmd_calloc(cap, sizeof *s->v);
-    s->mask = cap - 1;
-    s->n = 0;
-    return s->v != NULL;
+/* Makes s ready for up to `expected` distinct elements (grows, or resets by generation). */
+static bool sset_reset(sset *s, size_t expected) {
+    if (s->v == NULL || expected > s->cap_elems) {
+        size_t cap = 64;
+        while (cap < expected * 2 + 2) cap *= 2;
+        sset_entry *v = llmd_calloc(cap, sizeof *v);
+        if (v == NULL) return false;
+        llmd_free(s->v);
+        s->v = v;
+        s->mask = cap - 1;
+        s->cap_elems = cap / 2 - 1;
+        s->gen = 1;
+        return true;
+    }
+    if (++s->gen == 0) { /* wrapped: clear once */
+        memset(s->v, 0, (s->mask + 1) * sizeof *s->v);
+        s->gen = 1;
+    }
+    return true;
 }
 
-/* Finds or inserts base[off..off+len); returns the entry (count 0 when new). */
-static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
-    uint64_t h = llmd_hash64(base + off, len, 0x5eed);
+/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new). */
+static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
     for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
         sset_entry *e = &s->v[i];
-        if (!e->used) {
-            *e = (sset_entry){h, off, len, 0, index, true};
-            s->n++;
+        if (e->gen != s->gen) {
+            *e = (sset_entry){h, off, len, 0, index, s->gen};
             return e;
         }
         if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
     }
 }
 
+static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
+    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
+}
+
 /* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
 typedef struct range { size_t a, e; } range;
 
-static llmd_status find_duplicates(const char *base, const range *r, size_t n, size_t *dup_elems, size_t *dup_chars) {
-    sset s;
-    if (!sset_init(&s, n)) return llmd_fail_nomem("duplicate counting");
+static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, size_t *dup_elems,
+                                   size_t *dup_chars) {
+    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
     *dup_elems = *dup_chars = 0;
     for (size_t i = 0; i < n; i++) {
-        sset_entry *e = sset_get(&s, base, r[i].a, r[i].e - r[i].a, i);
+        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
         if (e->count++ > 0) {
             (*dup_elems)++;
             *dup_chars += uni_len(base + r[i].a, r[i].e - r[i].a);
         }
     }
-    llmd_free(s.v);
     return LLMD_OK;
 }
 
@@ -796,35 +819,37 @@ static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
 
-/* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen. */
-static llmd_status top_ngram_chars(const fw_tokens *t, const size_t *cpre, size_t n, size_t *out) {
+/* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
+ * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
+ * are, so the n-gram hash combines per-token hashes (th). */
+static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, const size_t *cpre, size_t n,
+                                   size_t *out) {
     size_t m = t->n - n + 1;
-    sset s;
-    if (!sset_init(&s, m)) return llmd_fail_nomem("n-gram counting");
+    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
+    size_t best_count = 0, best_first = 0;
     for (size_t i = 0; i < m; i++) {
+        uint64_t h = 0x243F6A8885A308D3ull;
+        for (size_t k = 0; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
         size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
-        sset_get(&s, t->buf.p, off, end - off, i)->count++;
+        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, h);
+        e->count++;
+        if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
+            best_count = e->count;
+            best_first = e->first;
+        }
     }
-    const sset_entry *best = NULL;
-    for (size_t i = 0; i <= s.mask; i++) {
-        const sset_entry *e = &s.v[i];
-        if (e->count == 0) continue;
-        if (best == NULL || e->count > best->count || (e->count == best->count && e->first < best->first)) best = e;
-    }
-    size_t k = best->first;
-    *out = (cpre[k + n] - cpre[k] + (n - 1)) * best->count;
-    llmd_free(s.v);
+    *out = (cpre[best_first + n] - cpre[best_first] + (n - 1)) * best_count;
     return LLMD_OK;
 }
 
-/* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets). */
-static llmd_status all_dup_chars(const fw_tokens *t, const char *cat, const size_t *coff, const size_t *cpre,
+/* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
+ * so different splits of the same characters are the same n-gram, as in datatrove. */
+static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const size_t *cpre,
                                  size_t n, size_t *out) {
     size_t nw = t->n, idx = 0, rep = 0;
-    sset s;
-    if (!sset_init(&s, nw)) return llmd_fail_nomem("n-gram counting");
+    if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
     while (idx + n <= nw) {
-        sset_entry *e = sset_get(&s, cat, coff[idx], coff[idx + n] - coff[idx], idx);
+        sset_entry *e = sset_get(s, cat, coff[idx], coff[idx + n] - coff[idx], idx);
         if (e->count > 0) {
             rep += cpre[idx + n] - cpre[idx];
             idx += n;
@@ -833,7 +858,6 @@ static llmd_status all_dup_chars(const fw_tokens *t, const char *cat, const size
             idx += 1;
         }
     }
-    llmd_free(s.v);
     *out = rep;
     return LLMD_OK;
 }
@@ -847,16 +871,17 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     size_t n = c->len;
     size_t text_chars = uni_len(c->text, n); /* datatrove divides by len(text); an empty text passes */
     range_vec rv = {0};
+    sset set = {0};
     llmd_status st = LLMD_OK;
     size_t dup_e, dup_c;
     size_t a = 0, e = n;
     py_strip(s, &a, &e);
     if (!split_newline_runs(s, a, e, 2, &rv)) { st = llmd_fail_nomem("paragraphs"); goto done; }
-    if ((st = find_duplicates(c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_para_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_para_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_FRAC; goto done; }
     if (o->rep_dup_para_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_para_char_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_CHAR_FRAC; goto done; }
     if (!split_newline_runs(s, 0, n, 1, &rv)) { st = llmd_fail_nomem("lines"); goto done; }
-    if ((st = find_duplicates(c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_line_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_line_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_FRAC; goto done; }
     if (o->rep_dup_line_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_line_char_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_CHAR_FRAC; goto done; }
     if (f->ntop == 0 && f->ndup == 0) goto done;
@@ -866,9 +891,11 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         size_t nw = t->n;
         size_t *cpre = llmd_calloc(nw + 1, sizeof *cpre);
         size_t *coff = llmd_calloc(nw + 1, sizeof *coff);
-        if (cpre == NULL || coff == NULL) {
+        uint64_t *th = llmd_calloc(nw + 1, sizeof *th);
+        if (cpre == NULL || coff == NULL || th == NULL) {
             llmd_free(cpre);
             llmd_free(coff);
+            llmd_free(th);
             st = llmd_fail_nomem("n-grams");
             goto done;
         }
@@ -876,6 +903,7 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         cat->len = 0;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
+            th[i] = llmd_hash64(t->buf.p + t->start[i], t->blen[i], 0x7e11);
             coff[i] = cat->len;
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
         }
@@ -884,19 +912,21 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
-            if ((st = top_ngram_chars(t, cpre, ng, &chars)) != LLMD_OK) break;
+            if ((st = top_ngram_chars(&set, t, th, cpre, ng, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
             size_t chars = 0;
-            if ((st = all_dup_chars(t, cat->p, coff, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
+            if ((st = all_dup_chars(&set, t, cat->p, coff, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
         llmd_free(cpre);
         llmd_free(coff);
+        llmd_free(th);
     }
 done:
     llmd_free(rv.v);
+    llmd_free(set.v);
     return st;
 }
 
@@ -934,7 +964,10 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; goto done; }
     if ((double)shorts / (double)rv.n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; goto done; }
     size_t dup_e, dup_c;
-    if ((st = find_duplicates(c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    sset set = {0};
+    st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c);
+    llmd_free(set.v);
+    if (st != LLMD_OK) goto done;
     size_t chars_no_nl = uni_len(c->text, n) - nl_count;
     if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; goto done; }
     if ((st = ctx_tokens(c)) != LLMD_OK) goto done;

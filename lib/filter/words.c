@@ -67,7 +67,7 @@ void fw_tokens_free(fw_tokens *t) {
     memset(t, 0, sizeof *t);
 }
 
-static void tokens_push(fw_tokens *t, const char *w, size_t n) {
+static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
     if (t->oom) return;
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 256;
@@ -86,7 +86,7 @@ static void tokens_push(fw_tokens *t, const char *w, size_t n) {
     t->start[t->n] = t->buf.len;
     fw_buf_put(&t->buf, w, n);
     t->blen[t->n] = (uint32_t)n;
-    t->clen[t->n] = (uint32_t)uni_len(w, n);
+    t->clen[t->n] = (uint32_t)chars;
     t->n++;
 }
 
@@ -96,7 +96,14 @@ static inline size_t cp_at(uc *s, size_t n, size_t i, uint32_t *cp) { return uni
 
 static inline bool ws_at(uc *s, size_t n, size_t i, size_t *len) { return uni_isspace_at(s + i, n - i, len); }
 
+static inline bool ascii_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
+
+static inline bool ascii_word(unsigned char c) {
+    return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 static inline bool word_at(uc *s, size_t n, size_t i) {
+    if (s[i] < 0x80) return ascii_word(s[i]);
     uint32_t cp;
     cp_at(s, n, i, &cp);
     return uni_isword_cp(cp);
@@ -104,6 +111,7 @@ static inline bool word_at(uc *s, size_t n, size_t i) {
 
 static inline bool word_before(uc *s, size_t i) {
     if (i == 0) return false;
+    if (s[i - 1] < 0x80) return ascii_word(s[i - 1]);
     size_t j = uni_prev_start(s, i);
     uint32_t cp;
     uni_decode(s + j, i - j, &cp);
@@ -604,10 +612,12 @@ static bool tb_dots(uc *s, size_t n, fw_buf *o) {
 
 /* [set] -> " \g<0> " for single ASCII characters of `set`. */
 static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
+    bool in[128] = {false};
+    for (const char *p = set; *p; p++) in[(unsigned char)*p] = true;
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] >= 0x80 || strchr(set, s[i]) == NULL || s[i] == 0) continue;
+        if (s[i] >= 0x80 || !in[s[i]]) continue;
         flush(o, &st, s, &done, i);
         put(o, " ", 1); put(o, s + i, 1); put(o, " ", 1);
         done = i + 1;
@@ -718,10 +728,12 @@ static bool tb_contraction(uc *s, size_t n, fw_buf *o, const char *a, const char
     size_t la = strlen(a), lb = strlen(b), m = la + lb + (lead_space ? 1 : 0);
     bool st = false;
     size_t done = 0;
+    unsigned char first = (unsigned char)(lead_space ? ' ' : a[0] | 32);
     for (size_t i = 0; i + m <= n;) {
+        if ((lead_space ? s[i] : (s[i] | 32)) != first) { i++; continue; }
         size_t w = i + (lead_space ? 1 : 0);
-        bool ok = lead_space ? s[i] == ' ' : !word_before(s, i);
-        if (ok) ok = ieq(s + w, a, la) && ieq(s + w + la, b, lb);
+        bool ok = ieq(s + w, a, la) && ieq(s + w + la, b, lb);
+        if (ok && !lead_space) ok = !word_before(s, i);
         if (ok) {
             size_t e = w + la + lb, wl;
             if (ws_after) ok = e < n && ws_at(s, n, e, &wl);
@@ -760,15 +772,58 @@ static bool tb_wrap(uc *s, size_t n, fw_buf *o) {
 }
 
 /* NLTKWordTokenizer.tokenize order: STARTING_QUOTES, PUNCTUATION, PARENS_BRACKETS, DOUBLE_DASHES,
- * padding, ENDING_QUOTES, CONTRACTIONS2, CONTRACTIONS3 (convert_parentheses off). */
-static const tb_pass tb_passes[] = {
-    tb_open_quotes, tb_start_dquote, tb_pad_backticks, tb_open_dquote, tb_quote_letter,
-    tb_final_period1, tb_colon_comma, tb_colon_comma_end, tb_dots, tb_symbols, tb_final_period2, tb_qmark,
-    tb_squote_space, tb_star,
-    tb_brackets, tb_double_dash, tb_wrap,
-    tb_close_quotes, tb_two_squotes, tb_dquote_close, tb_clitic1, tb_clitic2,
-    tb_c_cannot, tb_c_dye, tb_c_gimme, tb_c_gonna, tb_c_gotta, tb_c_lemme, tb_c_moren, tb_c_wanna,
-    tb_c_tis, tb_c_twas,
+ * padding, ENDING_QUOTES, CONTRACTIONS2, CONTRACTIONS3 (convert_parentheses off).  Each pass lists
+ * the bytes without which it cannot match (skipped when the sentence has none of them; "" = always
+ * run) and the bytes it may add besides spaces. */
+typedef struct tb_step {
+    tb_pass fn;
+    const char *needs;
+    const char *adds;
+    unsigned word; /* contraction passes: bit of their word in contraction_words() (0 = none) */
+} tb_step;
+
+static inline bool lit_ci(uc *s, size_t n, size_t i, const char *w) {
+    size_t m = strlen(w);
+    return i + m <= n && ieq(s + i, w, m);
+}
+
+/* Which MacIntyre contraction words occur (case-insensitively) in s: one scan instead of ten. */
+static unsigned contraction_words(uc *s, size_t n) {
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i] | 32) {
+        case 'c': if (lit_ci(s, n, i, "cannot")) bits |= 1u << 0; break;
+        case 'd': if (lit_ci(s, n, i, "d'ye")) bits |= 1u << 1; break;
+        case 'g':
+            if (lit_ci(s, n, i, "gimme")) bits |= 1u << 2;
+            if (lit_ci(s, n, i, "gonna")) bits |= 1u << 3;
+            if (lit_ci(s, n, i, "gotta")) bits |= 1u << 4;
+            break;
+        case 'l': if (lit_ci(s, n, i, "lemme")) bits |= 1u << 5; break;
+        case 'm': if (lit_ci(s, n, i, "more'n")) bits |= 1u << 6; break;
+        case 'w': if (lit_ci(s, n, i, "wanna")) bits |= 1u << 7; break;
+        case '\'':
+            if (lit_ci(s, n, i, "'tis")) bits |= 1u << 8;
+            if (lit_ci(s, n, i, "'twas")) bits |= 1u << 9;
+            break;
+        default: break;
+        }
+    }
+    return bits;
+}
+
+static const tb_step tb_steps[] = {
+    {tb_open_quotes, "`\xC2\xE2", "", 0}, {tb_start_dquote, "\"", "`", 0}, {tb_pad_backticks, "`", "", 0},
+    {tb_open_dquote, "\"'", "`", 0}, {tb_quote_letter, "'", "", 0},
+    {tb_final_period1, ".", "", 0}, {tb_colon_comma, ":,", "", 0}, {tb_colon_comma_end, ":,", "", 0}, {tb_dots, ".", "", 0},
+    {tb_symbols, ";@#$%&", "", 0}, {tb_final_period2, ".", "", 0}, {tb_qmark, "?!", "", 0}, {tb_squote_space, "'", "", 0},
+    {tb_star, "*", "", 0}, {tb_brackets, "][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
+    {tb_close_quotes, "\xC2\xE2", "", 0}, {tb_two_squotes, "'", "", 0}, {tb_dquote_close, "\"", "'", 0},
+    {tb_clitic1, "'", "", 0}, {tb_clitic2, "'", "", 0},
+    {tb_c_cannot, "", "", 1u << 0}, {tb_c_dye, "", "", 1u << 1}, {tb_c_gimme, "", "", 1u << 2},
+    {tb_c_gonna, "", "", 1u << 3}, {tb_c_gotta, "", "", 1u << 4}, {tb_c_lemme, "", "", 1u << 5},
+    {tb_c_moren, "", "", 1u << 6}, {tb_c_wanna, "", "", 1u << 7}, {tb_c_tis, "", "", 1u << 8},
+    {tb_c_twas, "", "", 1u << 9},
 };
 
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
@@ -776,10 +831,27 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
     cur->len = 0;
     fw_buf_put(cur, sent, n);
     if (cur->oom) return false;
-    for (size_t k = 0; k < sizeof tb_passes / sizeof tb_passes[0]; k++) {
-        if (tb_passes[k]((uc *)cur->p, cur->len, nxt)) {
+    bool has[256] = {false};
+    for (size_t i = 0; i < n; i++) has[(unsigned char)sent[i]] = true;
+    unsigned words = 0;
+    bool words_known = false;
+    for (size_t k = 0; k < sizeof tb_steps / sizeof tb_steps[0]; k++) {
+        const tb_step *stp = &tb_steps[k];
+        if (stp->word) {
+            /* found once on the text entering CONTRACTIONS2: those passes only add spaces, which
+             * cannot create a contraction word's letters (a pass still checks its boundaries) */
+            if (!words_known) { words = contraction_words((uc *)cur->p, cur->len); words_known = true; }
+            if (!(words & stp->word)) continue;
+        }
+        if (stp->needs[0]) {
+            bool any = false;
+            for (const char *p = stp->needs; *p && !any; p++) any = has[(unsigned char)*p];
+            if (!any) continue;
+        }
+        if (stp->fn((uc *)cur->p, cur->len, nxt)) {
             if (nxt->oom) return false;
             fw_buf *t = cur; cur = nxt; nxt = t;
+            for (const char *p = stp->adds; *p; p++) has[(unsigned char)*p] = true;
         }
     }
     /* text.split(): runs of Unicode whitespace separate tokens */
@@ -787,10 +859,19 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
     size_t len = cur->len;
     for (size_t i = 0; i < len;) {
         size_t wl;
-        if (ws_at(s, len, i, &wl)) { i += wl; continue; }
-        size_t j = i;
-        while (j < len && !ws_at(s, len, j, &wl)) j += wl;
-        tokens_push(out, (const char *)s + i, j - i);
+        if (s[i] < 0x80 ? ascii_space(s[i]) : ws_at(s, len, i, &wl)) { i += s[i] < 0x80 ? 1 : wl; continue; }
+        size_t j = i, chars = 0;
+        while (j < len) {
+            if (s[j] < 0x80) {
+                if (ascii_space(s[j])) break;
+                j++;
+            } else {
+                if (ws_at(s, len, j, &wl)) break;
+                j += wl;
+            }
+            chars++;
+        }
+        tokens_push(out, (const char *)s + i, j - i, chars);
         i = j;
     }
     return !out->oom && !out->buf.oom;
