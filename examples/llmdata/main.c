@@ -14,6 +14,9 @@ typedef struct command {
 #ifdef LLMD_HAVE_CMD_CLEAN
 int cmd_clean(int argc, char **argv);
 #endif
+#ifdef LLMD_HAVE_CMD_FILTER
+int cmd_filter(int argc, char **argv);
+#endif
 #ifdef LLMD_HAVE_CMD_TOKENIZE
 int cmd_tokenize(int argc, char **argv);
 #endif
@@ -36,6 +39,9 @@ int cmd_pipeline(int argc, char **argv);
 static const command commands[] = {
 #ifdef LLMD_HAVE_CMD_CLEAN
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
+#endif
+#ifdef LLMD_HAVE_CMD_FILTER
+    {"filter", cmd_filter, "drop documents with datatrove-compatible quality filters (C4, Gopher, FineWeb...)"},
 #endif
 #ifdef LLMD_HAVE_CMD_TOKENIZE
     {"tokenize", cmd_tokenize, "add \"ids\" with a BPE tokenizer (tokenizer.json or .tiktoken)"},
