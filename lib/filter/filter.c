@@ -124,8 +124,14 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
     bool prev_nonword = true; /* ^ */
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t l = uni_decode(s + i, n - i, &cp);
-        if (m->substring || prev_nonword) {
+        size_t l;
+        if (s[i] < 0x80) {
+            cp = s[i];
+            l = 1;
+        } else {
+            l = uni_decode(s + i, n - i, &cp);
+        }
+        if ((m->substring || prev_nonword) && m->root[s[i]] != 0) {
             uint32_t node = 0;
             for (size_t j = i; j < n; j++) {
                 node = bw_child(m, node, s[j]);
@@ -138,7 +144,8 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
                 }
             }
         }
-        prev_nonword = !uni_isword_cp(cp);
+        if (cp < 0x80) prev_nonword = !(((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9') || cp == '_');
+        else prev_nonword = !uni_isword_cp(cp);
         i += l;
     }
     return false;
@@ -152,8 +159,17 @@ static bool py_lower(const char *text, size_t n, fw_buf *out) {
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
         if (c < 0x80) {
-            fw_buf_putc(out, (char)((c >= 'A' && c <= 'Z') ? c | 32 : c));
-            i++;
+            /* a run of ASCII at once */
+            size_t j = i;
+            while (j < n && s[j] < 0x80) j++;
+            size_t at = out->len;
+            fw_buf_put(out, s + i, j - i);
+            if (out->oom) return false;
+            for (size_t k = at; k < out->len; k++) {
+                unsigned char d = (unsigned char)out->p[k];
+                if (d >= 'A' && d <= 'Z') out->p[k] = (char)(d | 32);
+            }
+            i = j;
             continue;
         }
         uint32_t cp;
@@ -428,11 +444,17 @@ static inline size_t line_break_at(const unsigned char *s, size_t n, size_t i) {
 }
 
 /* Iterates str.splitlines(): *a..*e is the next line; returns false at the end. */
+/* Bytes that can start a line break (ASCII breaks, and the lead bytes of U+0085, U+2028/9). */
+static const unsigned char break_lead[256] = {
+    [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0xC2] = 1, [0xE2] = 1,
+};
+
 static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t *a, size_t *e) {
     if (*pos >= n) return false;
     size_t i = *pos;
     *a = i;
     while (i < n) {
+        if (!break_lead[s[i]]) { i++; continue; }
         size_t bl = line_break_at(s, n, i);
         if (bl) { *e = i; *pos = i + bl; return true; }
         i++;
@@ -455,23 +477,6 @@ static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
 static bool ends_with(const unsigned char *s, size_t n, const char *suf) {
     size_t m = strlen(suf);
     return n >= m && memcmp(s + n - m, suf, m) == 0;
-}
-
-/* `needle` (lower-case ASCII) in line.lower(): ASCII letters fold; U+212A KELVIN SIGN lowers to 'k'. */
-static bool contains_lower(const unsigned char *s, size_t n, const char *needle) {
-    size_t m = strlen(needle);
-    for (size_t i = 0; i < n; i++) {
-        size_t j = i, k = 0;
-        while (k < m && j < n) {
-            unsigned char c = s[j];
-            if (c == 0xE2 && j + 2 < n && s[j + 1] == 0x84 && s[j + 2] == 0xAA && needle[k] == 'k') { j += 3; k++; continue; }
-            if (((c >= 'A' && c <= 'Z') ? (c | 32) : c) != (unsigned char)needle[k]) break;
-            j++;
-            k++;
-        }
-        if (k == m) return true;
-    }
-    return false;
 }
 
 static bool in_sorted(const uint32_t *v, size_t n, uint32_t cp) {
@@ -530,6 +535,43 @@ static void remove_citations(const unsigned char *s, size_t a, size_t e, fw_buf 
 static const char *const policy_substrings[] = {"terms of use", "privacy policy", "cookie policy",
                                                 "uses cookies", "use of cookies", "use cookies"};
 
+/* needle (lower-case ASCII) at s[i] in line.lower(): ASCII letters fold; U+212A KELVIN SIGN is 'k'. */
+static bool folded_at(const unsigned char *s, size_t n, size_t i, const char *needle) {
+    for (const char *p = needle; *p; p++) {
+        if (i >= n) return false;
+        unsigned char c = s[i];
+        if (c == 0xE2 && *p == 'k' && i + 2 < n && s[i + 1] == 0x84 && s[i + 2] == 0xAA) { i += 3; continue; }
+        if (((c >= 'A' && c <= 'Z') ? (c | 32) : c) != (unsigned char)*p) return false;
+        i++;
+    }
+    return true;
+}
+
+enum { HAS_LOREM = 1, HAS_JS = 2, HAS_POLICY = 4 };
+
+/* Which of "lorem ipsum", "javascript" and the policy phrases line.lower() contains, in one scan
+ * (every phrase starts with an ASCII letter, so only ASCII positions can start a match). */
+static unsigned c4_phrases(const unsigned char *s, size_t n) {
+    unsigned f = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c >= 'A' && c <= 'Z') c |= 32;
+        switch (c) {
+        case 'l': if (folded_at(s, n, i, "lorem ipsum")) f |= HAS_LOREM; break;
+        case 'j': if (folded_at(s, n, i, "javascript")) f |= HAS_JS; break;
+        case 't': if (folded_at(s, n, i, policy_substrings[0])) f |= HAS_POLICY; break;
+        case 'p': if (folded_at(s, n, i, policy_substrings[1])) f |= HAS_POLICY; break;
+        case 'c': if (folded_at(s, n, i, policy_substrings[2])) f |= HAS_POLICY; break;
+        case 'u':
+            for (int k = 3; k < 6; k++)
+                if (folded_at(s, n, i, policy_substrings[k])) f |= HAS_POLICY;
+            break;
+        default: break;
+        }
+    }
+    return f;
+}
+
 /* Sentence count of one kept line, as len(split_into_sentences(line)). */
 static llmd_status c4_sentences(doc_ctx *c, const char *line, size_t n, size_t *count) {
     if (!fw_sentence_spans(&c->sc, line, n, &c->spans)) return llmd_fail_nomem("sentence splitting");
@@ -585,14 +627,11 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
             c->lines[LLMD_FRULE_C4_LINE_TOO_FEW_WORDS]++;
             continue;
         }
-        if (o->c4_filter_lorem_ipsum && contains_lower(l, ln, "lorem ipsum")) { *reason = LLMD_FRULE_C4_LOREM_IPSUM; break; }
-        if (o->c4_filter_javascript && contains_lower(l, ln, "javascript")) { c->lines[LLMD_FRULE_C4_LINE_JAVASCRIPT]++; continue; }
+        unsigned ph = c4_phrases(l, ln);
+        if (o->c4_filter_lorem_ipsum && (ph & HAS_LOREM)) { *reason = LLMD_FRULE_C4_LOREM_IPSUM; break; }
+        if (o->c4_filter_javascript && (ph & HAS_JS)) { c->lines[LLMD_FRULE_C4_LINE_JAVASCRIPT]++; continue; }
         if (o->c4_filter_curly_bracket && memchr(l, '{', ln) != NULL) { *reason = LLMD_FRULE_C4_CURLY_BRACKET; break; }
-        if (o->c4_filter_policy) {
-            bool pol = false;
-            for (size_t k = 0; k < 6 && !pol; k++) pol = contains_lower(l, ln, policy_substrings[k]);
-            if (pol) { c->lines[LLMD_FRULE_C4_LINE_POLICY]++; continue; }
-        }
+        if (o->c4_filter_policy && (ph & HAS_POLICY)) { c->lines[LLMD_FRULE_C4_LINE_POLICY]++; continue; }
         if (o->c4_min_num_sentences != -1) {
             size_t k = 0;
             if ((st = c4_sentences(c, (const char *)l, ln, &k)) != LLMD_OK) break;

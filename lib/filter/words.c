@@ -2,6 +2,7 @@
  * Each function names the nltk code it reproduces; comments give the regex it stands for. */
 #include "filter/words.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -303,6 +304,7 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
     fw_buf ctx = {0};
     bool ok = true;
     for (size_t i = 0; i <= n; i++) {
+        while (i < n && s[i] != '.' && s[i] != '?' && s[i] != '!') i++;
         bool is_match = false;
         size_t after_end = 0, next_start = 0;
         bool has_next = false;
@@ -782,13 +784,20 @@ typedef struct tb_step {
     unsigned word; /* contraction passes: bit of their word in contraction_words() (0 = none) */
 } tb_step;
 
-static inline bool lit_ci(uc *s, size_t n, size_t i, const char *w) {
-    size_t m = strlen(w);
-    return i + m <= n && ieq(s + i, w, m);
-}
+#define lit_ci(s, n, i, w) ((i) + sizeof(w) - 1 <= (n) && ieq((s) + (i), (w), sizeof(w) - 1))
 
 /* Which MacIntyre contraction words occur (case-insensitively) in s: one scan instead of ten. */
 static unsigned contraction_words(uc *s, size_t n) {
+    /* every word holds "nno", "nna", "mme", "tta", "'y", "'n" or "'t" (any case): a cheap test first */
+    unsigned char cand = 0;
+    for (size_t i = 0; i + 2 < n; i++) {
+        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32), c = (unsigned char)(s[i + 2] | 32);
+        cand |= (unsigned char)((a == b) & (((a == 'n') & ((c == 'o') | (c == 'a'))) | ((a == 'm') & (c == 'e')) |
+                                            ((a == 't') & (c == 'a'))));
+        cand |= (unsigned char)((s[i] == '\'') & ((b == 'y') | (b == 'n') | (b == 't')));
+    }
+    if (n >= 2 && s[n - 2] == '\'' && (((s[n - 1] | 32) == 'n') | ((s[n - 1] | 32) == 't'))) cand = 1;
+    if (!cand) return 0;
     unsigned bits = 0;
     for (size_t i = 0; i < n; i++) {
         switch (s[i] | 32) {
@@ -826,13 +835,33 @@ static const tb_step tb_steps[] = {
     {tb_c_twas, "", "", 1u << 9},
 };
 
+/* Trigger bytes get one bit each (at most 64 distinct); tb_need / tb_add per step. */
+#define TB_NSTEPS (sizeof tb_steps / sizeof tb_steps[0])
+static uint64_t tb_class[256], tb_need[TB_NSTEPS], tb_add[TB_NSTEPS];
+static pthread_once_t tb_once = PTHREAD_ONCE_INIT;
+
+static uint64_t tb_bit(unsigned char c) {
+    static int next = 0;
+    if (tb_class[c] == 0 && next < 64) tb_class[c] = 1ull << next++;
+    return tb_class[c];
+}
+
+static void tb_init_classes(void) {
+    for (size_t k = 0; k < TB_NSTEPS; k++) {
+        for (const char *p = tb_steps[k].needs; *p; p++) tb_need[k] |= tb_bit((unsigned char)*p);
+        for (const char *p = tb_steps[k].adds; *p; p++) tb_add[k] |= tb_bit((unsigned char)*p);
+    }
+}
+
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
     fw_buf *cur = &sc->a, *nxt = &sc->b;
     cur->len = 0;
     fw_buf_put(cur, sent, n);
     if (cur->oom) return false;
-    bool has[256] = {false};
-    for (size_t i = 0; i < n; i++) has[(unsigned char)sent[i]] = true;
+    /* trigger bytes present in the sentence: one OR per byte into a register */
+    pthread_once(&tb_once, tb_init_classes);
+    uint64_t has = 0;
+    for (size_t i = 0; i < n; i++) has |= tb_class[(uc)sent[i]];
     unsigned words = 0;
     bool words_known = false;
     for (size_t k = 0; k < sizeof tb_steps / sizeof tb_steps[0]; k++) {
@@ -843,15 +872,11 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             if (!words_known) { words = contraction_words((uc *)cur->p, cur->len); words_known = true; }
             if (!(words & stp->word)) continue;
         }
-        if (stp->needs[0]) {
-            bool any = false;
-            for (const char *p = stp->needs; *p && !any; p++) any = has[(unsigned char)*p];
-            if (!any) continue;
-        }
+        if (stp->needs[0] && !(tb_need[k] & has)) continue;
         if (stp->fn((uc *)cur->p, cur->len, nxt)) {
             if (nxt->oom) return false;
             fw_buf *t = cur; cur = nxt; nxt = t;
-            for (const char *p = stp->adds; *p; p++) has[(unsigned char)*p] = true;
+            has |= tb_add[k];
         }
     }
     /* text.split(): runs of Unicode whitespace separate tokens */
