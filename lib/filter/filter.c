@@ -766,14 +766,14 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 /* A string multiset over byte ranges of one base buffer.  Entries carry a generation so one table
  * serves every count of a document (reset = generation + 1, no clearing). */
-typedef struct sset_entry { uint64_t hash; size_t off, len, count, first; uint32_t gen; } sset_entry;
+typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first, gen; } sset_entry; /* 32 bytes */
 typedef struct sset { sset_entry *v; size_t mask, cap_elems; uint32_t gen; } sset;
 
 /* Makes s ready for up to `expected` distinct elements (grows, or resets by generation). */
 static bool sset_reset(sset *s, size_t expected) {
     if (s->v == NULL || expected > s->cap_elems) {
         size_t cap = 64;
-        while (cap < expected * 2 + 2) cap *= 2;
+        while (cap < expected + expected / 2 + 2) cap *= 2;
         sset_entry *v = llmd_calloc(cap, sizeof *v);
         if (v == NULL) return false;
         llmd_free(s->v);
@@ -795,7 +795,7 @@ static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len,
     for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
         sset_entry *e = &s->v[i];
         if (e->gen != s->gen) {
-            *e = (sset_entry){h, off, len, 0, index, s->gen};
+            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index, s->gen};
             return e;
         }
         if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
@@ -881,14 +881,34 @@ static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *
     return LLMD_OK;
 }
 
+/* Polynomial hash of byte strings mod 2^64: ph[i] hashes cat[0..coff[i]), so the hash of the
+ * concatenation of tokens i..j-1 is ph[j] - ph[i] * B^len in O(1), the same for the same characters
+ * whatever the token boundaries (matches are confirmed with memcmp). */
+#define PH_BASE 0x100000001B3ull
+
+static uint64_t ph_pow(uint64_t e) {
+    uint64_t r = 1, b = PH_BASE;
+    while (e) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
 /* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
  * so different splits of the same characters are the same n-gram, as in datatrove. */
-static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const size_t *cpre,
-                                 size_t n, size_t *out) {
+static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
+                                 const uint64_t *pw, size_t npw, const size_t *cpre, size_t n, size_t *out) {
     size_t nw = t->n, idx = 0, rep = 0;
     if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
     while (idx + n <= nw) {
-        sset_entry *e = sset_get(s, cat, coff[idx], coff[idx + n] - coff[idx], idx);
+        size_t len = coff[idx + n] - coff[idx];
+        uint64_t h = ph[idx + n] - ph[idx] * (len < npw ? pw[len] : ph_pow(len));
+        h ^= h >> 29; /* spread the low bits used for the slot */
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 32;
+        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, h);
         if (e->count > 0) {
             rep += cpre[idx + n] - cpre[idx];
             idx += n;
@@ -908,6 +928,8 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     *reason = LLMD_FRULE_NONE;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len;
+    if (n >= UINT32_MAX) /* the duplicate tables hold 32-bit offsets */
+        return llmd_fail(LLMD_ERR_RANGE, "gopher-repetition: document of %zu bytes is over 4 GiB", n);
     size_t text_chars = uni_len(c->text, n); /* datatrove divides by len(text); an empty text passes */
     range_vec rv = {0};
     sset set = {0};
@@ -931,10 +953,12 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         size_t *cpre = llmd_calloc(nw + 1, sizeof *cpre);
         size_t *coff = llmd_calloc(nw + 1, sizeof *coff);
         uint64_t *th = llmd_calloc(nw + 1, sizeof *th);
-        if (cpre == NULL || coff == NULL || th == NULL) {
+        uint64_t *ph = llmd_calloc(nw + 1, sizeof *ph);
+        if (cpre == NULL || coff == NULL || th == NULL || ph == NULL) {
             llmd_free(cpre);
             llmd_free(coff);
             llmd_free(th);
+            llmd_free(ph);
             st = llmd_fail_nomem("n-grams");
             goto done;
         }
@@ -943,11 +967,26 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
             th[i] = llmd_hash64(t->buf.p + t->start[i], t->blen[i], 0x7e11);
+            uint64_t h = ph[i];
+            for (size_t k = 0; k < t->blen[i]; k++) h = h * PH_BASE + (unsigned char)t->buf.p[t->start[i] + k];
+            ph[i + 1] = h;
             coff[i] = cat->len;
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
         }
         coff[nw] = cat->len;
         if (cat->oom) st = llmd_fail_nomem("n-grams");
+        /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
+        size_t maxn = 0, npw = 0;
+        for (size_t k = 0; k < f->ndup; k++) if (f->dup_ngrams[k].n > maxn) maxn = f->dup_ngrams[k].n;
+        for (size_t i = 0; maxn && i + maxn <= nw; i++)
+            if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
+        if (npw > 65536) npw = 65536;
+        uint64_t *pw = npw ? llmd_calloc(npw, sizeof *pw) : NULL;
+        if (npw && pw == NULL) st = llmd_fail_nomem("n-grams");
+        if (pw != NULL) {
+            pw[0] = 1;
+            for (size_t i = 1; i < npw; i++) pw[i] = pw[i - 1] * PH_BASE;
+        }
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
@@ -956,12 +995,14 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         }
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
             size_t chars = 0;
-            if ((st = all_dup_chars(&set, t, cat->p, coff, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
+            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
         llmd_free(cpre);
         llmd_free(coff);
         llmd_free(th);
+        llmd_free(ph);
+        llmd_free(pw);
     }
 done:
     llmd_free(rv.v);
@@ -989,6 +1030,7 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
         start = i + 1;
     }
     if (rv.n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; goto done; }
+    if (n >= UINT32_MAX) { st = llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n); goto done; }
     size_t punct = 0, shorts = 0;
     for (size_t k = 0; k < rv.n; k++) {
         size_t a = rv.v[k].a, e = rv.v[k].e;
