@@ -595,7 +595,11 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         /* words = line.split(); any(len(word) > max_word_length) */
         size_t nwords = 0;
         bool too_long = false;
+        /* only words are needed up to the minimum, unless a word could be over the limit */
+        bool need_long = o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length;
+        size_t enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
         for (size_t i = a; i < e;) {
+            if (!need_long && nwords >= enough) break;
             size_t wl;
             if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
             size_t j = i;
@@ -1021,12 +1025,15 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     range_vec rv = {0};
     llmd_status st = LLMD_OK;
     size_t nl_count = 0, start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '\n') continue;
-        if (i < n) nl_count++;
+    for (;;) { /* text.split("\n"), lines with line.strip() != "" */
+        const unsigned char *nl = start < n ? memchr(s + start, '\n', n - start) : NULL;
+        size_t i = nl ? (size_t)(nl - s) : n;
+        if (nl) nl_count++;
         size_t a = start, e = i;
-        py_strip(s, &a, &e);
+        if (a < e && s[a] > ' ' && s[a] < 0x80) e = a + 1; /* starts with a visible ASCII character */
+        else py_strip(s, &a, &e);
         if (e > a && !rv_push(&rv, start, i)) { st = llmd_fail_nomem("lines"); goto done; }
+        if (!nl) break;
         start = i + 1;
     }
     if (rv.n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; goto done; }
@@ -1038,8 +1045,11 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
         uint32_t cp;
         uni_decode(s + j, e - j, &cp);
         if (is_dt_terminal(cp)) punct++;
-        if (o->fineweb_short_line_length >= 0 && uni_len(c->text + a, e - a) <= (size_t)o->fineweb_short_line_length)
-            shorts++;
+        if (o->fineweb_short_line_length >= 0) {
+            size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
+            /* characters <= bytes <= 4 * characters */
+            if (bytes <= lim || (bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
+        }
     }
     double ratio = (double)punct / (double)rv.n;
     if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; goto done; }

@@ -304,6 +304,15 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
     fw_buf ctx = {0};
     bool ok = true;
     for (size_t i = 0; i <= n; i++) {
+        while (i + 8 <= n) { /* eight bytes at a time: any '.', '?' or '!'? */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t a = w ^ 0x2E2E2E2E2E2E2E2Eull, b = w ^ 0x3F3F3F3F3F3F3F3Full, c = w ^ 0x2121212121212121ull;
+            uint64_t z = ((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b) |
+                         ((c - 0x0101010101010101ull) & ~c);
+            if (z & 0x8080808080808080ull) break;
+            i += 8;
+        }
         while (i < n && s[i] != '.' && s[i] != '?' && s[i] != '!') i++;
         bool is_match = false;
         size_t after_end = 0, next_start = 0;
@@ -788,18 +797,35 @@ typedef struct tb_step {
 
 /* Which MacIntyre contraction words occur (case-insensitively) in s: one scan instead of ten. */
 static unsigned contraction_words(uc *s, size_t n) {
-    /* every word holds "nno", "nna", "mme", "tta", "'y", "'n" or "'t" (any case): a cheap test first */
+    /* every word holds "nno", "nna", "mme", "tta", "'y", "'n" or "'t" (any case): a cheap test first,
+     * eight bytes at a time for the doubled letter, memchr for the apostrophe */
     unsigned char cand = 0;
-    for (size_t i = 0; i + 2 < n; i++) {
-        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32), c = (unsigned char)(s[i + 2] | 32);
-        cand |= (unsigned char)((a == b) & (((a == 'n') & ((c == 'o') | (c == 'a'))) | ((a == 'm') & (c == 'e')) |
-                                            ((a == 't') & (c == 'a'))));
-        cand |= (unsigned char)((s[i] == '\'') & ((b == 'y') | (b == 'n') | (b == 't')));
+    size_t i = 0;
+    for (; i + 9 <= n && !cand; i += 8) {
+        uint64_t w, x;
+        memcpy(&w, s + i, 8);
+        memcpy(&x, s + i + 1, 8);
+        uint64_t d = (w | 0x2020202020202020ull) ^ (x | 0x2020202020202020ull);
+        if (!((d - 0x0101010101010101ull) & ~d & 0x8080808080808080ull)) continue; /* no equal neighbours */
+        for (size_t k = i; k < i + 8 && k + 2 < n; k++) {
+            unsigned char a = (unsigned char)(s[k] | 32), b = (unsigned char)(s[k + 1] | 32), c = (unsigned char)(s[k + 2] | 32);
+            if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
+        }
     }
-    if (n >= 2 && s[n - 2] == '\'' && (((s[n - 1] | 32) == 'n') | ((s[n - 1] | 32) == 't'))) cand = 1;
+    for (; i + 2 < n && !cand; i++) {
+        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32), c = (unsigned char)(s[i + 2] | 32);
+        if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
+    }
+    for (const uc *q = s; !cand && (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
+        if (q + 1 < s + n) {
+            unsigned char b = (unsigned char)(q[1] | 32);
+            if (b == 'y' || b == 'n' || b == 't') cand = 1;
+        }
+        if (q + 1 >= s + n) break;
+    }
     if (!cand) return 0;
     unsigned bits = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         switch (s[i] | 32) {
         case 'c': if (lit_ci(s, n, i, "cannot")) bits |= 1u << 0; break;
         case 'd': if (lit_ci(s, n, i, "d'ye")) bits |= 1u << 1; break;
