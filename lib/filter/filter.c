@@ -724,11 +724,21 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     for (size_t i = 0; i < t->n; i++) {
         const unsigned char *w = tb + t->start[i];
         size_t wl = t->blen[i];
-        if (token_has(w, wl, is_dt_punct, true)) { n_ns++; ns_chars += t->clen[i]; }
-        if (token_has(w, wl, uni_isalpha_cp, false)) n_alpha++;
+        bool non_symbol = false, alpha = false;
+        size_t k = 0;
+        for (; k < wl && w[k] < 0x80; k++) { /* ASCII prefix: table lookups */
+            non_symbol |= !is_dt_punct(w[k]);
+            alpha |= ((w[k] | 32) >= 'a' && (w[k] | 32) <= 'z');
+        }
+        if (k < wl) {
+            non_symbol = non_symbol || token_has(w + k, wl - k, is_dt_punct, true);
+            alpha = alpha || token_has(w + k, wl - k, uni_isalpha_cp, false);
+        }
+        if (non_symbol) { n_ns++; ns_chars += t->clen[i]; }
+        if (alpha) n_alpha++;
         if (wl <= 4)
-            for (unsigned k = 0; k < 8; k++)
-                if (strlen(stop_words[k]) == wl && memcmp(stop_words[k], w, wl) == 0) stop_seen |= 1u << k;
+            for (unsigned q = 0; q < 8; q++)
+                if (strlen(stop_words[q]) == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
     }
     if (o->gopher_min_doc_words && (long long)n_ns < (long long)o->gopher_min_doc_words) { *reason = LLMD_FRULE_GOPHER_SHORT_DOC; return LLMD_OK; }
     if (o->gopher_max_doc_words && (long long)n_ns > (long long)o->gopher_max_doc_words) { *reason = LLMD_FRULE_GOPHER_LONG_DOC; return LLMD_OK; }

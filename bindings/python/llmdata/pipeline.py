@@ -6,7 +6,8 @@
 >>> report["stages"]["pack"]["windows"]
 
 Settings are the keys of include/llmdata/pipeline.h (tokenizer, out, seq_len, strategy, format,
-bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, c4, gopher, clean, redact,
+bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, filters, languages,
+language_threshold, c4, gopher, clean, redact,
 exact_dedup, near_dedup, near_threshold, field, pii_types, bad_words_file, skip_bad, buffer);
 booleans may be given as Python bools.  Errors raise llmdata.LlmdError.
 """
@@ -41,6 +42,8 @@ def _f(name):
 def _value(v):
     if isinstance(v, bool):
         return b"true" if v else b"false"
+    if isinstance(v, (list, tuple)):      # filters=["c4", "gopher"], languages=["en"]
+        return to_bytes(",".join(str(x) for x in v))
     return to_bytes(str(v))
 
 
