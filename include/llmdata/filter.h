@@ -231,8 +231,9 @@ LLMD_API llmd_status llmd_filter_stats_rule(const llmd_filter_stats *s, llmd_fil
 
 /* Applies the filters to one document.  *res is overwritten (its old text is not freed).  When
  * stats is not NULL the document's outcome and removed lines are added to it.  Thread-safe for f;
- * stats belongs to the calling thread.  Errors: LLMD_ERR_INVALID_ARG, LLMD_ERR_NOMEM, or the
- * language predictor's error. */
+ * stats belongs to the calling thread.  Errors: LLMD_ERR_INVALID_ARG, LLMD_ERR_RANGE (a document
+ * of 4 GiB or more), LLMD_ERR_NOMEM, or the language predictor's error (prefixed "language
+ * predictor"). */
 LLMD_API llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len, llmd_filter_result *res,
                                        llmd_filter_stats *stats);
 

@@ -1152,6 +1152,8 @@ llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len
     res->keep = 1;
     res->reason = LLMD_FRULE_NONE;
     if (text == NULL) text = "";
+    if (len >= UINT32_MAX) /* token and line tables hold 32-bit lengths */
+        return llmd_fail(LLMD_ERR_RANGE, "llmd_filter_apply: document of %zu bytes is over the 4 GiB limit", len);
     llmd_filter_rule reason = LLMD_FRULE_NONE;
     if (len < f->o.min_bytes) reason = LLMD_FRULE_LEN_MIN;
     else if (f->o.max_bytes != 0 && len > f->o.max_bytes) reason = LLMD_FRULE_LEN_MAX;

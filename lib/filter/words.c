@@ -566,7 +566,10 @@ static bool tb_final_period(uc *s, size_t n, fw_buf *o, bool wide) {
     return true;
 }
 static bool tb_final_period1(uc *s, size_t n, fw_buf *o) { return tb_final_period(s, n, o, true); }
-static bool tb_final_period2(uc *s, size_t n, fw_buf *o) { return tb_final_period(s, n, o, false); }
+/* NLTK's second final-period rule, ([^\.])(\.)([\]\)}>"\']*)\s*$ -> "\1 \2\3 ", is not run: its
+ * closers are a subset of the first rule's, so it can only match where the first matched (then it
+ * changes white space only) -- the passes between add spaces around [:,;@#$%&] and "..", which
+ * are neither closers nor white space, so they cannot make it match.  Tokens are the same. */
 
 /* ([:,])([^\d]) -> " \1 \2" */
 static bool tb_colon_comma(uc *s, size_t n, fw_buf *o) {
@@ -851,7 +854,7 @@ static const tb_step tb_steps[] = {
     {tb_open_quotes, "`\xC2\xE2", "", 0}, {tb_start_dquote, "\"", "`", 0}, {tb_pad_backticks, "`", "", 0},
     {tb_open_dquote, "\"'", "`", 0}, {tb_quote_letter, "'", "", 0},
     {tb_final_period1, ".", "", 0}, {tb_colon_comma, ":,", "", 0}, {tb_colon_comma_end, ":,", "", 0}, {tb_dots, ".", "", 0},
-    {tb_symbols, ";@#$%&", "", 0}, {tb_final_period2, ".", "", 0}, {tb_qmark, "?!", "", 0}, {tb_squote_space, "'", "", 0},
+    {tb_symbols, ";@#$%&", "", 0}, {tb_qmark, "?!", "", 0}, {tb_squote_space, "'", "", 0},
     {tb_star, "*", "", 0}, {tb_brackets, "][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
     {tb_close_quotes, "\xC2\xE2", "", 0}, {tb_two_squotes, "'", "", 0}, {tb_dquote_close, "\"", "'", 0},
     {tb_clitic1, "'", "", 0}, {tb_clitic2, "'", "", 0},
