@@ -68,19 +68,49 @@ typedef struct bw_node {
     bool terminal;
 } bw_node;
 
+typedef struct bw_edge { uint32_t key, child; } bw_edge; /* key = node * 256 + byte + 1, 0 = empty */
+
 typedef struct bw_matcher {
     char lang[24];
     bool substring;          /* ja, th, zh: no word-boundary condition */
     bw_node *nodes;
     size_t n, cap;
     uint32_t root[256];
+    bw_edge *edges;          /* (node, byte) -> child, built once the trie is complete */
+    uint32_t emask;
 } bw_matcher;
+
+static inline uint32_t bw_slot(uint32_t key, uint32_t mask) { return (key * 0x9E3779B1u) >> 7 & mask; }
 
 static uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
     if (node == 0) return m->root[c];
+    if (m->edges != NULL) {
+        uint32_t key = node * 256u + c + 1u;
+        for (uint32_t i = bw_slot(key, m->emask);; i = (i + 1) & m->emask) {
+            if (m->edges[i].key == key) return m->edges[i].child;
+            if (m->edges[i].key == 0) return 0;
+        }
+    }
     for (uint32_t k = m->nodes[node].child; k; k = m->nodes[k].sibling)
         if (m->nodes[k].byte == c) return k;
     return 0;
+}
+
+/* Builds the edge table (nodes below 2^23 so keys fit 32 bits; else the sibling lists serve). */
+static llmd_status bw_finish(bw_matcher *m) {
+    if (m->n < 2 || m->n >= (1u << 23)) return LLMD_OK;
+    size_t cap = 64;
+    while (cap < m->n * 2) cap *= 2;
+    m->edges = llmd_calloc(cap, sizeof *m->edges);
+    if (m->edges == NULL) return llmd_fail_nomem("bad-words list");
+    m->emask = (uint32_t)(cap - 1);
+    for (uint32_t p = 1; p < m->n; p++)
+        for (uint32_t k = m->nodes[p].child; k; k = m->nodes[k].sibling) {
+            uint32_t key = p * 256u + m->nodes[k].byte + 1u, i = bw_slot(key, m->emask);
+            while (m->edges[i].key != 0) i = (i + 1) & m->emask;
+            m->edges[i] = (bw_edge){key, k};
+        }
+    return LLMD_OK;
 }
 
 static llmd_status bw_add(bw_matcher *m, const char *w, size_t len) {
@@ -151,6 +181,40 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
     return false;
 }
 
+static inline unsigned char ascii_lower(unsigned char b) { return (b >= 'A' && b <= 'Z') ? (unsigned char)(b | 32) : b; }
+static inline bool ascii_is_word(unsigned char b) {
+    return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
+}
+
+/* bw_search for pure-ASCII text, lower-casing on the fly (no copy): the same matches, since ASCII
+ * lower-casing keeps every character's position and word class. */
+static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t n) {
+    if (m->n == 0) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!m->substring && i > 0 && ascii_is_word(s[i - 1])) continue; /* needs \W or ^ before */
+        if (m->root[ascii_lower(s[i])] == 0) continue;
+        uint32_t node = 0;
+        for (size_t j = i; j < n; j++) {
+            node = bw_child(m, node, ascii_lower(s[j]));
+            if (node == 0) break;
+            if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_is_word(s[j + 1]))) return true;
+        }
+    }
+    return false;
+}
+
+static bool all_ascii(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
 /* Python str.lower(): utf8proc's simple lower-case mapping, plus U+0130 -> "i\u0307" (the one
  * unconditional full mapping).  Final-sigma context is not applied (no Greek list exists). */
 static bool py_lower(const char *text, size_t n, fw_buf *out) {
@@ -215,7 +279,10 @@ static const size_t filter_opt_sizes[] = {sizeof(llmd_filter_options), sizeof(ll
 
 void llmd_filter_free(llmd_filter *f) {
     if (f == NULL) return;
-    for (size_t i = 0; i < f->nbw; i++) llmd_free(f->bw[i].nodes);
+    for (size_t i = 0; i < f->nbw; i++) {
+        llmd_free(f->bw[i].nodes);
+        llmd_free(f->bw[i].edges);
+    }
     llmd_free(f->bw);
     for (size_t i = 0; i < f->nlanguages; i++) llmd_free(f->languages[i]);
     llmd_free(f->languages);
@@ -323,7 +390,7 @@ static llmd_status load_badwords(llmd_filter *f) {
         }
         llmd_free(data);
         f->bw_default = 0;
-        return st;
+        return st == LLMD_OK ? bw_finish(&f->bw[0]) : st;
     }
     size_t nl = sizeof bw_lists / sizeof bw_lists[0];
     f->bw = llmd_calloc(nl, sizeof *f->bw);
@@ -336,6 +403,8 @@ static llmd_status load_badwords(llmd_filter *f) {
             llmd_status st = bw_add(&f->bw[i], bw_lists[i].words[k], strlen(bw_lists[i].words[k]));
             if (st != LLMD_OK) return st;
         }
+        llmd_status st = bw_finish(&f->bw[i]);
+        if (st != LLMD_OK) return st;
     }
     f->bw_default = bw_find(f, f->default_language);
     if (f->bw_default < 0)
@@ -682,6 +751,10 @@ static llmd_status rule_badwords(doc_ctx *c, llmd_filter_rule *reason) {
     int idx = f->bw_default;
     if (f->o.bad_words_file == NULL && c->language_ran) idx = bw_find(f, c->language);
     if (idx < 0) return LLMD_OK; /* no list for the language: kept */
+    if (all_ascii((const unsigned char *)c->text, c->len)) {
+        if (bw_search_ascii(&f->bw[idx], (const unsigned char *)c->text, c->len)) *reason = LLMD_FRULE_BADWORDS;
+        return LLMD_OK;
+    }
     if (!py_lower(c->text, c->len, &c->tmp)) return llmd_fail_nomem("lower-casing");
     if (bw_search(&f->bw[idx], (const unsigned char *)c->tmp.p, c->tmp.len)) *reason = LLMD_FRULE_BADWORDS;
     return LLMD_OK;
