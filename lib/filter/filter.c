@@ -523,6 +523,12 @@ static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t
     size_t i = *pos;
     *a = i;
     while (i < n) {
+        if (i + 8 <= n) { /* eight bytes at once when none is a control character or non-ASCII */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t low = (w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull; /* a byte < 0x20 */
+            if (!low && !(w & 0x8080808080808080ull)) { i += 8; continue; }
+        }
         if (!break_lead[s[i]]) { i++; continue; }
         size_t bl = line_break_at(s, n, i);
         if (bl) { *e = i; *pos = i + bl; return true; }
