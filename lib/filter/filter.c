@@ -779,9 +779,13 @@ static bool token_has(const unsigned char *t, size_t n, bool (*pred)(uint32_t), 
     return false;
 }
 
+/* str.count(lit): non-overlapping occurrences, left to right. */
 static size_t count_literal(const unsigned char *s, size_t n, const char *lit) {
     size_t m = strlen(lit), k = 0;
     for (size_t i = 0; i + m <= n;) {
+        const unsigned char *p = memchr(s + i, (unsigned char)lit[0], n - m + 1 - i);
+        if (p == NULL) break;
+        i = (size_t)(p - s);
         if (memcmp(s + i, lit, m) == 0) { k++; i += m; }
         else i++;
     }
@@ -789,6 +793,14 @@ static size_t count_literal(const unsigned char *s, size_t n, const char *lit) {
 }
 
 static const char *const stop_words[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
+static const unsigned char stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
+static unsigned char gopher_ascii_class[128];
+static pthread_once_t gopher_once = PTHREAD_ONCE_INIT;
+
+static void gopher_init(void) {
+    for (unsigned b = 0; b < 128; b++)
+        gopher_ascii_class[b] = (unsigned char)((is_dt_punct(b) ? 0 : 1) | (((b | 32) >= 'a' && (b | 32) <= 'z') ? 2 : 0));
+}
 
 /* datatrove GopherQualityFilter.filter */
 static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
@@ -796,6 +808,7 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     *reason = LLMD_FRULE_NONE;
     llmd_status st = ctx_tokens(c);
     if (st != LLMD_OK) return st;
+    pthread_once(&gopher_once, gopher_init);
     const fw_tokens *t = &c->toks;
     const unsigned char *tb = (const unsigned char *)t->buf.p;
     size_t n_words = t->n, n_ns = 0, ns_chars = 0, n_alpha = 0;
@@ -803,12 +816,12 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     for (size_t i = 0; i < t->n; i++) {
         const unsigned char *w = tb + t->start[i];
         size_t wl = t->blen[i];
-        bool non_symbol = false, alpha = false;
+        /* ASCII bytes by table (bit 0: not in PUNCTUATION_SET, bit 1: a letter), others decoded */
+        unsigned cls = 0;
         size_t k = 0;
-        for (; k < wl && w[k] < 0x80; k++) { /* ASCII prefix: table lookups */
-            non_symbol |= !is_dt_punct(w[k]);
-            alpha |= ((w[k] | 32) >= 'a' && (w[k] | 32) <= 'z');
-        }
+        for (; k < wl && w[k] < 0x80 && cls != 3; k++) cls |= gopher_ascii_class[w[k]];
+        bool non_symbol = cls & 1, alpha = (cls & 2) != 0;
+        for (; k < wl && w[k] < 0x80; k++) {} /* rest of the ASCII prefix adds nothing once cls == 3 */
         if (k < wl) {
             non_symbol = non_symbol || token_has(w + k, wl - k, is_dt_punct, true);
             alpha = alpha || token_has(w + k, wl - k, uni_isalpha_cp, false);
@@ -817,7 +830,7 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
         if (alpha) n_alpha++;
         if (wl <= 4)
             for (unsigned q = 0; q < 8; q++)
-                if (strlen(stop_words[q]) == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
+                if (stop_lens[q] == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
     }
     if (o->gopher_min_doc_words && (long long)n_ns < (long long)o->gopher_min_doc_words) { *reason = LLMD_FRULE_GOPHER_SHORT_DOC; return LLMD_OK; }
     if (o->gopher_max_doc_words && (long long)n_ns > (long long)o->gopher_max_doc_words) { *reason = LLMD_FRULE_GOPHER_LONG_DOC; return LLMD_OK; }

@@ -469,8 +469,7 @@ static bool tb_start_dquote(uc *s, size_t n, fw_buf *o) {
 }
 
 /* Pads every non-overlapping occurrence of the literal `lit` with spaces: " lit ". */
-static bool tb_pad_literal(uc *s, size_t n, fw_buf *o, const char *lit, const char *rep) {
-    size_t m = strlen(lit), rl = strlen(rep);
+static bool tb_pad_literal(uc *s, size_t n, fw_buf *o, const char *lit, size_t m, const char *rep, size_t rl) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i + m <= n;) {
@@ -486,10 +485,10 @@ static bool tb_pad_literal(uc *s, size_t n, fw_buf *o, const char *lit, const ch
     return st;
 }
 
-static bool tb_pad_backticks(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "``", " `` "); }
-static bool tb_double_dash(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "--", " -- "); }
-static bool tb_two_squotes(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "''", " '' "); }
-static bool tb_dquote_close(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "\"", " '' "); }
+static bool tb_pad_backticks(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "``", 2, " `` ", 4); }
+static bool tb_double_dash(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "--", 2, " -- ", 4); }
+static bool tb_two_squotes(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "''", 2, " '' ", 4); }
+static bool tb_dquote_close(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "\"", 1, " '' ", 4); }
 
 /* ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
 static bool tb_open_dquote(uc *s, size_t n, fw_buf *o) {
@@ -571,11 +570,24 @@ static bool tb_final_period1(uc *s, size_t n, fw_buf *o) { return tb_final_perio
  * changes white space only) -- the passes between add spaces around [:,;@#$%&] and "..", which
  * are neither closers nor white space, so they cannot make it match.  Tokens are the same. */
 
+/* Index of the next ':' or ',' at or after i (n if none), eight bytes at a time. */
+static size_t next_colon_comma(uc *s, size_t n, size_t i) {
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t a = w ^ 0x3A3A3A3A3A3A3A3Aull, b = w ^ 0x2C2C2C2C2C2C2C2Cull;
+        if ((((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b)) & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && s[i] != ':' && s[i] != ',') i++;
+    return i;
+}
+
 /* ([:,])([^\d]) -> " \1 \2" */
 static bool tb_colon_comma(uc *s, size_t n, fw_buf *o) {
     bool st = false;
     size_t done = 0;
-    for (size_t i = 0; i + 1 < n;) {
+    for (size_t i = next_colon_comma(s, n, 0); i + 1 < n; i = next_colon_comma(s, n, i)) {
         if (s[i] == ':' || s[i] == ',') {
             uint32_t cp;
             size_t l = cp_at(s, n, i + 1, &cp);
@@ -712,7 +724,7 @@ static bool tb_clitic2(uc *s, size_t n, fw_buf *o) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i + 4 < n;) {
-        if (s[i] != '\'' && s[i] != ' ' && s[i + 4] == ' ') {
+        if (s[i] != '\'' && s[i] != ' ' && s[i + 4] == ' ' && (s[i + 1] == '\'' || (s[i + 1] | 32) == 'n')) {
             bool hit = false;
             for (size_t a = 0; a < 8 && !hit; a++) hit = memcmp(s + i + 1, alts[a], 3) == 0;
             if (hit) {
@@ -916,6 +928,15 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
         if (s[i] < 0x80 ? ascii_space(s[i]) : ws_at(s, len, i, &wl)) { i += s[i] < 0x80 ? 1 : wl; continue; }
         size_t j = i, chars = 0;
         while (j < len) {
+            if (j + 8 <= len) { /* eight printable ASCII bytes: no white space among them */
+                uint64_t w;
+                memcpy(&w, s + j, 8);
+                if (!(((w - 0x2121212121212121ull) & ~w) & 0x8080808080808080ull) && !(w & 0x8080808080808080ull)) {
+                    j += 8;
+                    chars += 8;
+                    continue;
+                }
+            }
             if (s[j] < 0x80) {
                 if (ascii_space(s[j])) break;
                 j++;
