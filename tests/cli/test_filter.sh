@@ -47,4 +47,9 @@ grep -q "unknown filter 'nope'" "$T/e2" || fail "unknown rule message: $(cat "$T
 "$LLMDATA" filter --rules language "$T/in.jsonl" > /dev/null 2> "$T/e3"; rc=$?
 expect rc-language "$rc" 2
 grep -q "predictor" "$T/e3" || fail "language message: $(cat "$T/e3")"
+# 5. The pipeline takes the same ordered list (--filters); its report names it and counts by rule
+"$LLMDATA" pipeline -q --tokenizer bytes --seq-len 64 --filters gopher --no-clean --no-redact --no-dedup \
+  --skip-bad --out "$T/pl" "$T/in.jsonl" || fail "pipeline exited $?"
+grep -q '"filters":"gopher"' "$T/pl/report.json" || fail "report lacks the filter list"
+grep -q '"gopher_short_doc":{"docs_dropped":4,' "$T/pl/report.json" || fail "report: gopher_short_doc should drop all 4 documents"
 echo "test_filter: ok"
