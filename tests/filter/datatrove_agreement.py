@@ -23,6 +23,9 @@ How datatrove is run, and why:
   * C4BadWordsFilter downloads LDNOOBW lists at fixed commits; the script points it at llmdata's
     bundled copies of the same files (lib/filter/badwords/, same commits).
   * LanguageFilter needs the fastText package and lid.176, which are not here: not compared.
+  * When every line of CORPUS has a "language" field, C4BadWordsFilter is also compared with each
+    document's own language list (datatrove reads it from the metadata, llmdata from its language
+    filter fed with that label).
 """
 import argparse
 import importlib.abc
@@ -159,10 +162,12 @@ def main():
     sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
     import llmdata
 
-    texts = []
+    texts, langs = [], []
     with open(a.corpus, encoding="utf-8") as f:
         for line in f:
-            texts.append(json.loads(line)["text"])
+            obj = json.loads(line)
+            texts.append(obj["text"])
+            langs.append(obj.get("language"))
             if a.limit and len(texts) >= a.limit:
                 break
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
@@ -205,7 +210,38 @@ def main():
         print(line)
         for i, what, _, _ in diffs:
             print("    doc %d: %s" % (i, what))
+    if all(lang is not None for lang in langs):
+        worst = min(worst, badwords_by_language(Document, texts, langs, a.show, llmdata))
     return 0 if worst >= 99.0 else 1
+
+
+def badwords_by_language(Document, texts, langs, show, llmdata):
+    """Documents with a "language" field: datatrove's C4BadWordsFilter reads it from the metadata
+    (fail_on_missing_language=False: no list -> kept); llmdata gets it from the language filter,
+    here fed by a predictor that returns the document's own language with score 1."""
+    from datatrove.pipeline.filters.c4_filters import C4BadWordsFilter
+    ref_f = C4BadWordsFilter(fail_on_missing_language=False)
+    current = {}
+    ours_f = llmdata.QualityFilter(filters="language,badwords", language_threshold=0.0,
+                                   language_predict=lambda text, k: [(current["lang"], 1.0)])
+    agree, diffs, dropped = 0, [], 0
+    for i, (t, lang) in enumerate(zip(texts, langs)):
+        d = Document(text=t, id=str(i), metadata={"language": lang})
+        r = ref_f.filter(d)
+        keep = r if not isinstance(r, tuple) else r[0]
+        dropped += not keep
+        current["lang"] = lang
+        o = ours_f.apply(t)
+        if bool(keep) == o.keep:
+            agree += 1
+        elif len(diffs) < show:
+            diffs.append("doc %d (%s): datatrove %s, llmdata %s (%s)" % (i, lang, keep, o.keep, o.reason))
+    pct = 100.0 * agree / max(1, len(texts))
+    print("%-18s keep/drop agreement %6.2f%% (%d/%d; datatrove drops %d; %d languages)" % (
+        "badwords (by lang)", pct, agree, len(texts), dropped, len(set(langs))))
+    for x in diffs:
+        print("    " + x)
+    return pct
 
 
 if __name__ == "__main__":
