@@ -460,7 +460,7 @@ END_TEST
 /* ---------------------------------------------------------------- language */
 
 /* Fake predictor: "fr:" texts are French 0.9 / English 0.1, "mix:" en 0.3 / fr 0.7, "edge:" en 0.65,
- * others English 0.66.  Fails the test if a newline reaches it. */
+ * "raw:" fastText-style "__label__en" 0.9, others English 0.66.  Fails the test if a newline reaches it. */
 static llmd_status fake_lid(void *ctx, const char *text, size_t len, size_t k, llmd_filter_lang_pred *out, size_t *n) {
     (void)ctx;
     ck_assert_ptr_null(memchr(text, '\n', len));
@@ -468,6 +468,7 @@ static llmd_status fake_lid(void *ctx, const char *text, size_t len, size_t k, l
     if (strncmp(text, "fr:", 3) == 0) { p[0] = (llmd_filter_lang_pred){"fr", 0.9}; p[1] = (llmd_filter_lang_pred){"en", 0.1}; }
     if (strncmp(text, "mix:", 4) == 0) { p[0] = (llmd_filter_lang_pred){"fr", 0.7}; p[1] = (llmd_filter_lang_pred){"en", 0.3}; }
     if (strncmp(text, "edge:", 5) == 0) { p[0] = (llmd_filter_lang_pred){"en", 0.65}; p[1] = (llmd_filter_lang_pred){"fr", 0.35}; }
+    if (strncmp(text, "raw:", 4) == 0) { p[0] = (llmd_filter_lang_pred){"__label__en", 0.9}; p[1] = (llmd_filter_lang_pred){"__label__fr", 0.1}; }
     *n = k < 2 ? k : 2;
     memcpy(out, p, *n * sizeof *out);
     return LLMD_OK;
@@ -488,6 +489,9 @@ START_TEST(test_language) {
     ck_assert_int_eq(reason_of(f, "mix: en 0.3"), LLMD_FRULE_LANGUAGE);
     ck_ok(llmd_filter_apply(f, "fr: x", 5, &r, NULL));
     ck_assert_str_eq(r.language, "fr"); /* the best label is reported even when dropped */
+    ck_ok(llmd_filter_apply(f, "raw: x", 6, &r, NULL));
+    ck_assert_int_eq(r.keep, 1);
+    ck_assert_str_eq(r.language, "en"); /* fastText's "__label__" prefix is dropped */
     llmd_filter_free(f);
     /* languages NULL: any language above the threshold */
     o.languages = NULL;

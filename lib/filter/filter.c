@@ -1194,6 +1194,11 @@ static llmd_status rule_language(doc_ctx *c, llmd_filter_rule *reason) {
     llmd_status st = f->o.language_predict(f->o.language_ctx, t->p, t->len - 1, k, preds, &np);
     if (st != LLMD_OK) { llmd_free(preds); return llmd_error_prefix("language predictor"); }
     if (np > k) np = k;
+    for (size_t i = 0; i < np; i++) { /* tolerate fastText's raw "__label__xx" labels */
+        preds[i].label[sizeof preds[i].label - 1] = '\0';
+        if (strncmp(preds[i].label, "__label__", 9) == 0)
+            memmove(preds[i].label, preds[i].label + 9, strlen(preds[i].label + 9) + 1);
+    }
     c->language_ran = true;
     c->language[0] = '\0';
     c->language_score = 0;
