@@ -870,40 +870,52 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 /* ------------------------------------------------------------------------ string multiset */
 
-/* A string multiset over byte ranges of one base buffer.  Entries carry a generation so one table
- * serves every count of a document (reset = generation + 1, no clearing). */
-typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first, gen; } sset_entry; /* 32 bytes */
-typedef struct sset { sset_entry *v; size_t mask, cap_elems; uint32_t gen; } sset;
+/* A string multiset over byte ranges of one base buffer: a small open-addressing table of 32-bit
+ * slots (entry number + 1) in front of a dense entry array, so probing stays in cache. */
+typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
+typedef struct sset { uint32_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
 
-/* Makes s ready for up to `expected` distinct elements (grows, or resets by generation). */
+static void sset_free(sset *s) {
+    llmd_free(s->slots);
+    llmd_free(s->ents);
+    memset(s, 0, sizeof *s);
+}
+
+/* Empties s and makes room for `expected` distinct elements. */
 static bool sset_reset(sset *s, size_t expected) {
-    if (s->v == NULL || expected > s->cap_elems) {
-        size_t cap = 64;
-        while (cap < expected + expected / 2 + 2) cap *= 2;
-        sset_entry *v = llmd_calloc(cap, sizeof *v);
-        if (v == NULL) return false;
-        llmd_free(s->v);
-        s->v = v;
-        s->mask = cap - 1;
-        s->cap_elems = cap / 2 - 1;
-        s->gen = 1;
-        return true;
+    size_t want = 64;
+    while (want < expected + expected / 2 + 2) want *= 2;
+    if (s->slots == NULL || want > s->mask + 1) {
+        uint32_t *sl = llmd_calloc(want, sizeof *sl);
+        if (sl == NULL) return false;
+        llmd_free(s->slots);
+        s->slots = sl;
+        s->mask = want - 1;
+    } else {
+        memset(s->slots, 0, (s->mask + 1) * sizeof *s->slots);
     }
-    if (++s->gen == 0) { /* wrapped: clear once */
-        memset(s->v, 0, (s->mask + 1) * sizeof *s->v);
-        s->gen = 1;
+    if (expected + 1 > s->cap) {
+        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
+        if (e == NULL) return false;
+        s->ents = e;
+        s->cap = expected + 1;
     }
+    s->n = 0;
     return true;
 }
 
-/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new). */
+/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
+ * `expected` (of the last reset) distinct elements may be inserted. */
 static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
-    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
-        sset_entry *e = &s->v[i];
-        if (e->gen != s->gen) {
-            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index, s->gen};
+    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
+        uint32_t k = s->slots[i];
+        if (k == 0) {
+            sset_entry *e = &s->ents[s->n++];
+            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
+            s->slots[i] = (uint32_t)s->n;
             return e;
         }
+        sset_entry *e = &s->ents[k - 1];
         if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
     }
 }
@@ -1112,7 +1124,7 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     }
 done:
     llmd_free(rv.v);
-    llmd_free(set.v);
+    sset_free(&set);
     return st;
 }
 
@@ -1159,7 +1171,7 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     size_t dup_e, dup_c;
     sset set = {0};
     st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c);
-    llmd_free(set.v);
+    sset_free(&set);
     if (st != LLMD_OK) goto done;
     size_t chars_no_nl = uni_len(c->text, n) - nl_count;
     if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; goto done; }
