@@ -477,8 +477,9 @@ static bool tb_pad_literal(uc *s, size_t n, fw_buf *o, const char *lit, size_t m
             flush(o, &st, s, &done, i);
             put(o, rep, rl);
             done = i = i + m;
-        } else {
-            i++;
+        } else { /* next possible start */
+            const uc *q = memchr(s + i + 1, (uc)lit[0], n - i - 1);
+            i = q ? (size_t)(q - s) : n;
         }
     }
     if (st) flush(o, &st, s, &done, n);
@@ -518,7 +519,11 @@ static bool tb_quote_letter(uc *s, size_t n, fw_buf *o) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i + 1 < n; i++) {
-        if (s[i] != '\'') continue;
+        if (s[i] != '\'') {
+            const uc *q = memchr(s + i, '\'', n - 1 - i);
+            if (q == NULL) break;
+            i = (size_t)(q - s);
+        }
         uint32_t cp;
         size_t l = cp_at(s, n, i + 1, &cp);
         if (!uni_isword_cp(cp)) continue;
@@ -630,10 +635,18 @@ static bool tb_dots(uc *s, size_t n, fw_buf *o) {
             done = i = j;
             continue;
         }
-        i++;
+        const uc *q = memchr(s + i + 1, '.', n - i - 1);
+        i = q ? (size_t)(q - s) : n;
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
+}
+
+/* The next i > cur with s[i + 1] == '\'' (n when none): where a pattern "x'" can start. */
+static inline size_t next_before_quote(uc *s, size_t n, size_t cur) {
+    if (cur + 2 >= n) return n;
+    const uc *q = memchr(s + cur + 2, '\'', n - cur - 2);
+    return q ? (size_t)(q - s) - 1 : n;
 }
 
 /* [set] -> " \g<0> " for single ASCII characters of `set`. */
@@ -667,7 +680,7 @@ static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
             done = i = i + 3;
             continue;
         }
-        i++;
+        i = next_before_quote(s, n, i);
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
@@ -712,7 +725,7 @@ static bool tb_clitic1(uc *s, size_t n, fw_buf *o) {
                 continue;
             }
         }
-        i++;
+        i = next_before_quote(s, n, i);
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
@@ -734,7 +747,10 @@ static bool tb_clitic2(uc *s, size_t n, fw_buf *o) {
                 continue;
             }
         }
-        i++;
+        /* a start needs a quote at i + 1 ('ll ...) or i + 2 (n't) */
+        const uc *q = i + 2 < n ? memchr(s + i + 2, '\'', n - i - 2) : NULL;
+        size_t nx = q ? (size_t)(q - s) : n;
+        i = nx >= i + 3 ? nx - 2 : i + 1;
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
