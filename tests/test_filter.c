@@ -188,6 +188,21 @@ START_TEST(test_c4_line_rules) {
     ck_ok(llmd_filter_apply(f, doc, strlen(doc), &r, NULL));
     ck_assert_str_eq(r.text, L5);
     llmd_free(r.text);
+    /* characters, not bytes: 1000 x "é" (2000 bytes) is not too long, 1001 is; a no-break space
+     * (U+00A0, white space for str.split) cuts a 1001-character run into two words */
+    static char big[8192];
+    snprintf(big, sizeof big, "%s is long.\n" L5, rep("", "\xC3\xA9", 1000, ""));
+    ck_ok(llmd_filter_apply(f, big, strlen(big), &r, NULL));
+    ck_assert_ptr_null(r.text);
+    snprintf(big, sizeof big, "%s is long.\n" L5, rep("", "\xC3\xA9", 1001, ""));
+    ck_ok(llmd_filter_apply(f, big, strlen(big), &r, NULL));
+    ck_assert_str_eq(r.text, L5);
+    llmd_free(r.text);
+    snprintf(big, sizeof big, "%s\xC2\xA0%s is long.\n" L5, rep("", "a", 600, ""), "");
+    snprintf(big + strlen(big) - strlen(" is long.\n" L5), sizeof big, "%s is long.\n" L5, rep("", "b", 401, ""));
+    ck_assert_uint_eq(strlen(big), 600 + 2 + 401 + strlen(" is long.\n" L5));
+    ck_ok(llmd_filter_apply(f, big, strlen(big), &r, NULL));
+    ck_assert_ptr_null(r.text);
     /* 3 words at the minimum: kept */
     ck_assert_int_eq(reason_of(f, "Aa bb. Cc dd. Ee ff. Gg hh.\nOne two three."), LLMD_FRULE_NONE);
     /* parameters off: nothing removed, sentence counting still on */

@@ -647,6 +647,29 @@ static unsigned c4_phrases(const unsigned char *s, size_t n) {
     return f;
 }
 
+/* Whether line.split() of s[a..e) has a word of more than `limit` characters.  Words are split by
+ * every Unicode space, so a run between two ASCII spaces (memchr) no longer than `limit` bytes
+ * cannot hold one; only longer runs are split and counted exactly. */
+static bool c4_has_long_word(const unsigned char *s, size_t a, size_t e, size_t limit) {
+    size_t start = a;
+    while (start < e) {
+        const unsigned char *sp = memchr(s + start, ' ', e - start);
+        size_t end = sp ? (size_t)(sp - s) : e;
+        if (end - start > limit) {
+            for (size_t i = start; i < end;) {
+                size_t wl;
+                if (uni_isspace_at(s + i, end - i, &wl)) { i += wl; continue; }
+                size_t j = i;
+                while (j < end && !uni_isspace_at(s + j, end - j, &wl)) j += wl;
+                if (j - i > limit && uni_len((const char *)s + i, j - i) > limit) return true;
+                i = j;
+            }
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
 /* Sentence count of one kept line, as len(split_into_sentences(line)). */
 static llmd_status c4_sentences(doc_ctx *c, const char *line, size_t n, size_t *count) {
     if (!fw_sentence_spans(&c->sc, line, n, &c->spans)) return llmd_fail_nomem("sentence splitting");
@@ -670,19 +693,15 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         /* words = line.split(); any(len(word) > max_word_length) */
         size_t nwords = 0;
         bool too_long = false;
-        /* only words are needed up to the minimum, unless a word could be over the limit */
-        bool need_long = o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length;
         size_t enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
-        for (size_t i = a; i < e;) {
-            if (!need_long && nwords >= enough) break;
+        if (o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length)
+            too_long = c4_has_long_word(s, a, e, (size_t)o->c4_max_word_length);
+        for (size_t i = a; i < e && nwords < enough;) { /* words are needed up to the minimum only */
             size_t wl;
             if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
             size_t j = i;
             while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
             nwords++;
-            if (o->c4_max_word_length != -1 && (size_t)(j - i) > (size_t)o->c4_max_word_length &&
-                uni_len((const char *)s + i, j - i) > (size_t)o->c4_max_word_length)
-                too_long = true;
             i = j;
         }
         if (too_long) { c->lines[LLMD_FRULE_C4_LINE_TOO_LONG_WORD]++; continue; }
