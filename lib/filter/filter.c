@@ -979,7 +979,11 @@ static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_
     out->n = 0;
     size_t start = a;
     for (size_t i = a; i < e;) {
-        if (s[i] != '\n') { i++; continue; }
+        if (s[i] != '\n') {
+            const unsigned char *nl = memchr(s + i, '\n', e - i);
+            if (nl == NULL) break;
+            i = (size_t)(nl - s);
+        }
         size_t j = i;
         while (j < e && s[j] == '\n') j++;
         if (j - i >= min) {
