@@ -13,6 +13,7 @@ typedef struct command {
 
 int cmd_clean(int argc, char **argv);
 int cmd_langid(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_detokenize(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
@@ -26,6 +27,7 @@ int cmd_parquet(int argc, char **argv);
 static const command commands[] = {
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
     {"langid", cmd_langid, "add \"language\" and \"language_score\" (fastText lid.176)"},
+    {"filter", cmd_filter, "drop documents with datatrove-compatible quality filters (C4, Gopher, FineWeb...)"},
     {"tokenize", cmd_tokenize, "add \"ids\" with a BPE tokenizer (tokenizer.json or .tiktoken)"},
     {"detokenize", cmd_detokenize, "turn \"ids\" back into text"},
     {"dedup", cmd_dedup, "drop exact and near-duplicate documents"},
