@@ -519,10 +519,14 @@ START_TEST(test_language) {
     o.language_threshold = 0.65;
     ck_assert_int_eq(run1("language,badwords", &o, "fr: il veut baiser"), LLMD_FRULE_BADWORDS);
     ck_assert_int_eq(run1("language,badwords", &o, "fr: shit"), LLMD_FRULE_NONE);
-    /* no predictor */
+    /* no predictor: the fastText model named by language_model (default: the bundled lid.176.ftz);
+     * one that does not exist is an error naming the file */
     llmd_filter_options n = LLMD_FILTER_OPTIONS_INIT;
     n.filters = "language";
-    ck_fails(llmd_filter_new(&f, &n), LLMD_ERR_INVALID_ARG, "needs a predictor");
+    n.language_model = "/nonexistent/lid.ftz";
+    llmd_status st = llmd_filter_new(&f, &n);
+    ck_assert_int_ne(st, LLMD_OK);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "/nonexistent/lid.ftz"));
 }
 END_TEST
 

@@ -95,8 +95,7 @@ def _times_us(values, name):
     """A column of timestamps as int64 epoch microseconds."""
     a = np.asarray(values)
     if a.dtype.kind == "M":
-        if a.dtype.str.endswith("[ns]") or a.dtype.str.endswith("[us]") or True:
-            return np.ascontiguousarray(a.astype("datetime64[us]").astype(np.int64))
+        return np.ascontiguousarray(a.astype("datetime64[us]").astype(np.int64))
     if a.dtype.kind in "iu":
         return np.ascontiguousarray(a.astype(np.int64))
     out = np.empty(len(a), dtype=np.int64)
@@ -239,9 +238,10 @@ class FeatureRepo(Handle):
         ts = _times_us(cols[timestamp_field], timestamp_field)
         n = len(ts)
         keys = []
+        views = self.views
         for f in feats:
             view = f.split(":", 1)[0]
-            for k in (self.join_keys(view) if ":" in f else []):
+            for k in (self.join_keys(view) if ":" in f and view in views else []):   # else C names the error
                 if k not in keys:
                     keys.append(k)
         kc = _Keys(cols, keys, n)

@@ -88,9 +88,11 @@ class FilterTest(unittest.TestCase):
         self.assertEqual((r.keep, r.reason, r.language), (False, "language", "fr"))
         f = QualityFilter(filters="language,badwords", languages="fr", language_predict=predict)
         self.assertEqual(f.apply("fr: il veut baiser").reason, "badwords")           # French list
-        with self.assertRaises(LlmdError) as cm:
-            QualityFilter(filters="language")
-        self.assertIn("predictor", str(cm.exception))
+        # Without a predictor the bundled fastText model predicts (lib/langid).
+        f = QualityFilter(filters="language", languages="en")
+        r = f.apply("This is an English sentence about the weather, written plainly for everyone to read.")
+        self.assertEqual((r.keep, r.language), (True, "en"))
+        self.assertGreater(r.language_score, 0.65)
 
         def broken(text, k):
             raise RuntimeError("no model")
