@@ -127,3 +127,23 @@ LLMDGO_WRAP(llmd_pipeline_add_input, (llmd_pipeline *p, const char *path, llmdgo
 LLMDGO_WRAP(llmd_pipeline_run, (llmd_pipeline *p, char **json, char **text, llmdgo_err *e), (p, json, text))
 
 #endif
+
+/* ---- filters ------------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_filter_new, (llmd_filter **out, const llmd_filter_options *o, llmdgo_err *e), (out, o))
+LLMDGO_WRAP(llmd_filter_apply, (const llmd_filter *f, const char *t, size_t n, llmd_filter_result *r,
+                                llmd_filter_stats *s, llmdgo_err *e), (f, t, n, r, s))
+LLMDGO_WRAP(llmd_filter_stats_new, (llmd_filter_stats **out, llmdgo_err *e), (out))
+
+/* ---- packing and shards -------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_shard_writer_open, (llmd_shard_writer **out, const char *prefix, const llmd_shard_options *o,
+                                     llmdgo_err *e), (out, prefix, o))
+LLMDGO_WRAP(llmd_shard_writer_finish, (llmd_shard_writer *w, const char *extra, llmdgo_err *e), (w, extra))
+LLMDGO_WRAP(llmd_shard_writer_file, (const llmd_shard_writer *w, size_t i, const char **name, uint64_t *bytes,
+                                     uint64_t *xxh3, llmdgo_err *e), (w, i, name, bytes, xxh3))
+LLMDGO_WRAP(llmd_packer_add, (llmd_packer *p, const uint32_t *ids, size_t n, llmdgo_err *e), (p, ids, n))
+LLMDGO_WRAP(llmd_packer_finish, (llmd_packer *p, llmdgo_err *e), (p))
+/* A packer whose windows go straight into a shard writer (no Go per window). */
+static inline int go_llmd_packer_new_to_shards(llmd_packer **out, const llmd_pack_options *o, llmd_shard_writer *w,
+                                               llmdgo_err *e) {
+    return llmdgo_capture(llmd_packer_new(out, o, llmd_shard_writer_window_fn, w), e);
+}
