@@ -505,3 +505,128 @@ func TestPackerShardsMatchCLI(t *testing.T) {
 		}
 	}
 }
+
+// Delta from Go: create a table like a Parquet file, append it idempotently, and read the same
+// snapshot and rows as `llmdata delta files|scan`.
+func TestDeltaMatchesCLI(t *testing.T) {
+	root := repoRoot(t)
+	fixture := filepath.Join(root, "tests/data/parquet/duckdb_small.parquet")
+	table := filepath.Join(t.TempDir(), "tbl")
+	schema, err := ParquetSchemaJSON(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDeltaTable(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.SnapshotJSON(-1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("snapshot of a table without a log: %v", err)
+	}
+	if err := d.Create(schema); err != nil {
+		t.Fatal(err)
+	}
+	v, err := d.Append([]string{fixture}, "go-test", 1)
+	if err != nil || v != 1 {
+		t.Fatalf("append: version %d, %v", v, err)
+	}
+	if v, err := d.Append([]string{fixture}, "go-test", 1); err != nil || v != -1 {
+		t.Fatalf("idempotent re-append: version %d, %v (want -1)", v, err)
+	}
+	js, err := d.SnapshotJSON(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours, theirs struct {
+		Version int64             `json:"version"`
+		Files   []json.RawMessage `json:"files"`
+	}
+	json.Unmarshal([]byte(js), &ours)
+	out, err := exec.Command(cli(t), "delta", "files", table).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(out, &theirs)
+	if ours.Version != 1 || theirs.Version != 1 || len(ours.Files) != 1 || len(theirs.Files) != 1 {
+		t.Fatalf("snapshot: ours v%d %d files, CLI v%d %d files", ours.Version, len(ours.Files), theirs.Version, len(theirs.Files))
+	}
+	goRows := filepath.Join(t.TempDir(), "go.jsonl")
+	n, err := d.ScanJSONL(-1, goRows)
+	if err != nil || n == 0 {
+		t.Fatalf("scan: %d rows, %v", n, err)
+	}
+	cliRows := filepath.Join(t.TempDir(), "cli.jsonl")
+	if msg, err := exec.Command(cli(t), "delta", "scan", table, "-o", cliRows).CombinedOutput(); err != nil {
+		t.Fatalf("delta scan: %v %s", err, msg)
+	}
+	a, _ := os.ReadFile(goRows)
+	b, _ := os.ReadFile(cliRows)
+	if !bytes.Equal(a, b) {
+		t.Fatal("scan rows differ between Go and the CLI")
+	}
+}
+
+// The feature store from Go gives the CLI's point-in-time values (the seed's example).
+func TestFeatureStoreMatchesCLI(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "uf.json"), []byte(`{"name": "user_features",
+ "entities": [{"name": "user", "join_keys": ["user_id"]}], "ttl_seconds": 604800,
+ "schema": [{"name": "total_conversations", "dtype": "Int64"}, {"name": "lang", "dtype": "String"},
+            {"name": "emb", "dtype": "Array(Float32)", "length": 2}],
+ "source": {"path": "u.jsonl", "timestamp_field": "event_timestamp"}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "u.jsonl"), []byte(
+		`{"user_id": "user_001", "event_timestamp": "2025-01-14T00:00:00Z", "total_conversations": 10, "lang": "en", "emb": [1, 2]}
+{"user_id": "user_001", "event_timestamp": "2025-02-28T12:00:00Z", "total_conversations": 500, "lang": "fr", "emb": [3, 4]}
+`), 0o644)
+	repo, err := OpenFeatureRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	if err := repo.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	times := []string{"2025-01-15T10:00:00Z", "2025-03-01T14:00:00Z", "2025-03-01T14:00:00Z"}
+	users := []string{"user_001", "user_001", "nobody"}
+	us := make([]int64, len(times))
+	for i, s := range times {
+		us[i], _ = ParseTimestamp(s)
+	}
+	res, err := repo.GetHistoricalFeatures([]string{"user_features:total_conversations", "user_features:lang",
+		"user_features:emb"}, []EntityKeys{{Name: "user_id", Strings: users}}, us, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, lang, emb := res["total_conversations"], res["lang"], res["emb"]
+	if !tc[0].Valid || tc[0].Int != 10 || tc[1].Int != 500 || tc[2].Valid || lang[1].String != "fr" ||
+		fmt.Sprint(emb[1].Vector) != "[3 4]" {
+		t.Fatalf("historical: %+v %+v %+v", tc, lang, emb)
+	}
+	var in strings.Builder
+	for i := range users {
+		fmt.Fprintf(&in, `{"user_id": %q, "event_timestamp": %q}`+"\n", users[i], times[i])
+	}
+	docs := runCLI(t, in.String(), "feature", "get-historical", "-q", "--repo", dir, "--features",
+		"user_features:total_conversations")
+	for i, d := range docs {
+		want := "null"
+		if tc[i].Valid {
+			want = fmt.Sprint(tc[i].Int)
+		}
+		if string(d["total_conversations"]) != want {
+			t.Fatalf("row %d: CLI %s, Go %s", i, d["total_conversations"], want)
+		}
+	}
+	if _, err := repo.Materialize("user_features", 0, us[1]); err != nil {
+		t.Fatal(err)
+	}
+	vals, status, err := repo.GetOnlineFeatures("user_features", []EntityKeys{{Name: "user_id",
+		Strings: []string{"user_001", "ghost"}}}, 2, []string{"total_conversations"}, 0)
+	if err != nil || vals["total_conversations"][0].Int != 500 || status[1][0] != 1 {
+		t.Fatalf("online: %+v %v %v", vals, status, err)
+	}
+	if _, err := repo.GetHistoricalFeatures([]string{"nope:x"}, nil, nil, false); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown view: %v", err)
+	}
+}
