@@ -81,7 +81,7 @@ done
 [ -d "$src/../shared" ] && [ ! -e "$work/shared" ] && ln -s "$(cd "$src/../shared" && pwd)" "$work/shared"
 build="$work/build"
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" "$copy" -Dbuildtype=debugoptimized -Dbenchmarks=false >/dev/null || exit 1
+  meson setup "$build" "$copy" -Dbuildtype=debugoptimized -Dbenchmarks=false >/dev/null 2>&1 || exit 1
 fi
 
 run_suites() {  # suites-csv|"" -> runs meson test
