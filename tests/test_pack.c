@@ -772,6 +772,42 @@ START_TEST(test_pack_limits) {
 }
 END_TEST
 
+/* uint16 tokens exactly when every id fits: vocab_size 1..65536 (ids <= 65535); 65537 needs
+ * uint32 (.npy '<u4'; MMIDIDX manifest "int32"). */
+START_TEST(test_shard_dtype_boundary) {
+    static const struct { uint64_t vocab; const char *descr; } cases[] = {
+        {65535, "'<u2'"}, {65536, "'<u2'"}, {65537, "'<u4'"}, {1, "'<u2'"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        make_tmpdir();
+        char prefix[300], path[340];
+        snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
+        llmd_shard_writer *w;
+        ck_ok(open_shard(&w, prefix, LLMD_SHARD_NPY, 2, cases[k].vocab));
+        uint32_t toks[2] = {0, (uint32_t)(cases[k].vocab - 1)};
+        uint32_t cu[2] = {0, 2};
+        uint64_t sd[1] = {0};
+        uint32_t so[1] = {0};
+        llmd_pack_window win = {toks, 2, 1, cu, sd, so};
+        ck_ok(llmd_shard_writer_add(w, &win));
+        ck_ok(llmd_shard_writer_finish(w, NULL));
+        llmd_shard_writer_free(w);
+        snprintf(path, sizeof path, "%s.npy", prefix);
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_msg(strstr((char *)b + 10, cases[k].descr) != NULL, "vocab %llu: header %.60s",
+                      (unsigned long long)cases[k].vocab, (char *)b + 10);
+        size_t width = cases[k].descr[3] == '2' ? 2 : 4;
+        ck_assert_uint_eq(n, 128 + 2 * width);
+        uint32_t last = width == 2 ? (uint32_t)(b[128 + 2] | b[128 + 3] << 8)
+                                   : (uint32_t)(b[132] | b[133] << 8 | b[134] << 16 | (uint32_t)b[135] << 24);
+        ck_assert_uint_eq(last, (uint32_t)(cases[k].vocab - 1));
+        free(b);
+        rm_tmpdir();
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pack");
     TCase *tc = tcase_create("pack");
@@ -786,6 +822,7 @@ int main(void) {
     tcase_add_test(tc, test_shard_publish_rules);
     tcase_add_test(tc, test_pack_boundaries);
     tcase_add_test(tc, test_pack_limits);
+    tcase_add_test(tc, test_shard_dtype_boundary);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
