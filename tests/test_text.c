@@ -745,7 +745,9 @@ START_TEST(test_iban_edges) {
     expect_one(r, "pay NO93 8601 1117 947 now", "IBAN_CODE", "NO93 8601 1117 947");
     expect_one(r, "pay NO9386011117947 now", "IBAN_CODE", "NO9386011117947");
     expect_none(r, "pay NO93 8601 1117 94 now");            /* 14 characters */
-    expect_none(r, "pay NO9386011117948 now");              /* check digits off by one */
+    expect_none(r, "pay NO9386011117948 now");              /* last BBAN digit off by one */
+    expect_none(r, "pay NO9486011117947 now");              /* check digits off by one: mod 97 = 2 */
+    expect_none(r, "pay NO9286011117947 now");              /* mod 97 = 0 */
     expect_one(r, "pay BE68539007547034.", "IBAN_CODE", "BE68539007547034");
     expect_none(r, "pay BE685390075470341 now");            /* 17 for a 16-character country */
     llmd_redactor_free(r);

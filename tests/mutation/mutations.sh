@@ -12,7 +12,7 @@ m utf8_overlong_e0     lib/common/utf8.c common,text 's/if (c == 0xE0 && s\[1\] 
 m utf8_surrogate       lib/common/utf8.c common,text 's/if (c == 0xED && s\[1\] >= 0xA0) return 0;/if (c == 0xED \&\& s[1] >= 0xB0) return 0;/'
 m utf8_above_10ffff    lib/common/utf8.c common,text 's/if (c == 0xF4 && s\[1\] >= 0x90) return 0;/if (c == 0xF4 \&\& s[1] >= 0xA0) return 0;/'
 m subpart_f4_limit     lib/common/utf8.c common,tokenizer 's/if (c == 0xF4) hi = 0x8F;/if (c == 0xF4) hi = 0xBF;/'
-m subpart_length       lib/common/utf8.c common,tokenizer 's/while (k <= need && k < n) {/while (k < need \&\& k < n) {/'
+m subpart_e0_lower     lib/common/utf8.c common,tokenizer 's/if (c == 0xE0) lo = 0xA0;/if (c == 0xE0) lo = 0x80;/'
 m hash128_halves       lib/common/hash.c common,dedup 's/llmd_store_le64(out, h.low64);/llmd_store_le64(out, h.high64);/'
 
 # ---- io ----
