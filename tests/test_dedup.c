@@ -870,6 +870,33 @@ START_TEST(test_exact_set_growth) {
 }
 END_TEST
 
+/* verify_exact at the threshold: exact Jaccard 8/10 = 0.8 is a duplicate at threshold 0.8 (">="),
+ * 7/10 is not.  The signatures are identical so the pair is always an LSH candidate. */
+START_TEST(test_verify_exact_at_threshold) {
+    llmd_lsh_options o = LLMD_LSH_OPTIONS_INIT;
+    o.verify_exact = 1;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &o));
+    uint32_t s[128];
+    for (int i = 0; i < 128; i++) s[i] = (uint32_t)i * 2654435761u + 3;
+    static const uint64_t a[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, b[8] = {1, 2, 3, 4, 5, 6, 7, 8},
+                          c[9] = {1, 2, 3, 4, 5, 6, 7, 20, 21};
+    llmd_lsh_match m;
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "a", 1, s, a, 10, 0, &m));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "b", 1, s, b, 8, 0, &m));   /* J(a, b) = 8/10 */
+    ck_assert_int_eq(m.duplicate, 1);
+    ck_assert_uint_eq(m.match, 0);
+    ck_assert(fabs(m.match_jaccard - 0.8) < 1e-12);
+    llmd_lsh_index_free(idx);
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &o));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "b", 1, s, b, 8, 0, &m));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "c", 1, s, c, 9, 0, &m));   /* J(b, c) = 7/10 */
+    ck_assert_int_eq(m.duplicate, 0);
+    ck_assert_uint_eq(m.candidates, 1);
+    llmd_lsh_index_free(idx);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dedup");
     TCase *c = tcase_create("minhash");
@@ -896,6 +923,7 @@ int main(void) {
     tcase_add_test(x, test_band_keys_wide_rows);
     tcase_add_test(x, test_line_dedup_growth);
     tcase_add_test(x, test_exact_set_growth);
+    tcase_add_test(x, test_verify_exact_at_threshold);
     suite_add_tcase(s, x);
     return run_suite(s);
 }

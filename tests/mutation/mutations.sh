@@ -46,7 +46,7 @@ m lsh_need             lib/dedup/lsh.c dedup 's/if (eq < x->need) continue;/if (
 m lsh_tie_rule         lib/dedup/lsh.c dedup 's/(jac == \*best_j && e < \*best)/(jac == *best_j \&\& e > *best)/'
 m lsh_exact_threshold  lib/dedup/lsh.c dedup 's/if (jac < x->threshold - 1e-12) continue;/if (jac < x->threshold + 1e-3) continue;/'
 m lsh_wide_band_hash   lib/dedup/lsh.c dedup 's/^    if (rows > 64)$/    if (rows > 4096)/' 's/uint64_t h = llmd_hash64(big, 4 \* (size_t)rows, 0);/uint64_t h = llmd_hash64(big, 4 * (size_t)rows, 1);/'
-m lsh_optimal_strict   lib/dedup/lsh.c dedup 's/if (err < best) {/if (err <= best) {/'
+m lsh_optimal_weights  lib/dedup/lsh.c dedup 's/double err = 0.5 \* integrate(&fp, 0.0, threshold) + 0.5 \* integrate(&fn, threshold, 1.0);/double err = 0.5 * integrate(\&fp, 0.0, threshold) + 0.4 * integrate(\&fn, threshold, 1.0);/'
 m line_dedup_grow      lib/dedup/exact.c dedup 's/n\[line_probe(n, ns, ld->slots\[i\].key)\] = ld->slots\[i\];/n[line_probe(n, ld->nslots, ld->slots[i].key)] = ld->slots[i];/'
 m line_dedup_min_docs  lib/dedup/exact.c dedup 's/drop = sl->key == k && sl->count >= ld->min_docs;/drop = sl->key == k \&\& sl->count > ld->min_docs;/'
 m exact_set_grow       lib/dedup/exact.c dedup 's/memcpy(n + probe(n, ns, s->key_bytes, k) \* s->key_bytes, k, s->key_bytes);/memcpy(n + probe(n, s->nslots, s->key_bytes, k) * s->key_bytes, k, s->key_bytes);/'
