@@ -754,6 +754,18 @@ START_TEST(test_iban_edges) {
 }
 END_TEST
 
+/* International numbers hold 8 to 15 digits (E.164 with a country code): 7 is too few even when
+ * more digits follow after a ')' outside the match. */
+START_TEST(test_phone_digit_limits) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    expect_none(r, "call +44 12 345) 67 now");
+    expect_one(r, "call +44 12 3456) 7 now", "PHONE_NUMBER", "+44 12 3456");
+    expect_one(r, "call +49 1234 5678 90123 now", "PHONE_NUMBER", "+49 1234 5678 90123");
+    expect_none(r, "call +49 1234 5678 90123 4 now");   /* 16 digits */
+    llmd_redactor_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("text");
     TCase *c = tcase_create("clean");
@@ -781,6 +793,7 @@ int main(void) {
     tcase_add_test(p, test_ssn_edges);
     tcase_add_test(p, test_ipv4_edges);
     tcase_add_test(p, test_iban_edges);
+    tcase_add_test(p, test_phone_digit_limits);
     suite_add_tcase(s, p);
     TCase *t = tcase_create("scale");
     tcase_set_timeout(t, 600);
