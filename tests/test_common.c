@@ -387,6 +387,66 @@ START_TEST(manifest_parse_rules) {
 }
 END_TEST
 
+/* UTF-8 decoding and maximal subparts against Unicode 15 Table 3-7 (well-formed byte sequences),
+ * written out here as ranges, on every lead byte followed by continuation candidates at each
+ * range edge (issue 19: an overlong E0 9x passed every test). */
+static const struct { uint8_t lead_lo, lead_hi, lo[3], hi[3]; int len; } WF[] = {
+    {0x00, 0x7F, {0}, {0}, 1},
+    {0xC2, 0xDF, {0x80}, {0xBF}, 2},
+    {0xE0, 0xE0, {0xA0, 0x80}, {0xBF, 0xBF}, 3},
+    {0xE1, 0xEC, {0x80, 0x80}, {0xBF, 0xBF}, 3},
+    {0xED, 0xED, {0x80, 0x80}, {0x9F, 0xBF}, 3},
+    {0xEE, 0xEF, {0x80, 0x80}, {0xBF, 0xBF}, 3},
+    {0xF0, 0xF0, {0x90, 0x80, 0x80}, {0xBF, 0xBF, 0xBF}, 4},
+    {0xF1, 0xF3, {0x80, 0x80, 0x80}, {0xBF, 0xBF, 0xBF}, 4},
+    {0xF4, 0xF4, {0x80, 0x80, 0x80}, {0x8F, 0xBF, 0xBF}, 4},
+};
+
+/* Length of the well-formed sequence at s[0..n) (0 if none) and of its longest prefix that starts
+ * a well-formed sequence (the maximal subpart, at least 1). */
+static size_t table_3_7(const uint8_t *s, size_t n, size_t *subpart) {
+    *subpart = 1;
+    for (size_t r = 0; r < sizeof WF / sizeof WF[0]; r++) {
+        if (s[0] < WF[r].lead_lo || s[0] > WF[r].lead_hi) continue;
+        size_t k = 1;
+        while ((int)k < WF[r].len && k < n && s[k] >= WF[r].lo[k - 1] && s[k] <= WF[r].hi[k - 1]) k++;
+        *subpart = k;
+        return (int)k == WF[r].len ? k : 0;
+    }
+    return 0;
+}
+
+START_TEST(utf8_table_3_7_edges) {
+    static const uint8_t cont[] = {0x00, 0x41, 0x7F, 0x80, 0x81, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xF4, 0xFF};
+    const size_t nc = sizeof cont;
+    unsigned long checked = 0;
+    for (unsigned lead = 0; lead < 256; lead++)
+        for (size_t a = 0; a < nc; a++)
+            for (size_t b = 0; b < nc; b++)
+                for (size_t c = 0; c < nc; c++)
+                    for (size_t n = 1; n <= 4; n++) {
+                        const uint8_t s[4] = {(uint8_t)lead, cont[a], cont[b], cont[c]};
+                        size_t sub, want = table_3_7(s, n, &sub);
+                        uint32_t cp = 0;
+                        size_t got = llmd_utf8_decode(s, n, &cp), gsub = 0;
+                        int bad = got != want;
+                        if (!bad && want) {
+                            unsigned char re[4];
+                            bad = llmd_utf8_encode(cp, re) != want || memcmp(re, s, want) != 0;
+                        } else if (!bad) {
+                            gsub = llmd_utf8_maximal_subpart(s, n);
+                            bad = gsub != sub || llmd_utf8_validate(s, n) != 0;
+                        }
+                        /* (assert only on a mismatch: Check's per-assertion bookkeeping is slow) */
+                        if (bad)
+                            ck_abort_msg("%02x %02x %02x %02x (n %zu): decode %zu, subpart %zu; Table 3-7: %zu, "
+                                         "subpart %zu", s[0], s[1], s[2], s[3], n, got, gsub, want, sub);
+                        checked++;
+                    }
+    ck_assert_uint_gt(checked, 2000000);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -400,6 +460,7 @@ int main(void) {
     tcase_add_test(tc, json_string_escaping);
     tcase_add_test(tc, utf8_decoding);
     tcase_add_test(tc, utf8_maximal_subparts_as_unicode_table_3_8);
+    tcase_add_test(tc, utf8_table_3_7_edges);
     tcase_add_test(tc, options_versioning);
     tcase_add_test(tc, parallel_ranges_carry_errors);
     tcase_add_test(tc, outfile_replace_publishes_whole_file);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "testutil.h"
 
@@ -1178,6 +1179,234 @@ START_TEST(test_clusters_quality) {
 }
 END_TEST
 
+/* ---- added by the test-strength pass (issue 19) ---- */
+
+/* MinHash goldens for seeds >= 2^40, where `seed ^ k` and `seed + k` (or a truncated 32-bit seed)
+ * disagree; computed by tests/dedup_quality/ref_minhash.py (independent of lib/dedup):
+ *   signature(G, num_perm=32, n=5, seed=S) and signature(G1, num_perm=16, n=4, seed=S, chars=True). */
+START_TEST(test_golden_large_seeds) {
+    static const struct { uint64_t seed; const char *words_g1, *words_g2, *chars_g1; } gold[] = {
+        {(UINT64_C(1) << 40) + 5,
+         "1fcf6020921ecb0592c402297273821bce07b90ef75ac01eaa221c28885ddd4bf5140632875a7c0c90d43a1e02b35b46e1f74b1450445c415f996c2d7a2df120019437201b01830b18370424b22121227ce1801bddc4e12099a9510c65cb0b43e6ec894b9465bd03ba56984f3b92f9442b21e31ed97ed1259e5962121aedc384",
+         "41abc71713bab80ff575961ba0e0cc98c8a0533f8d79ab703ce821712a5fcc6644e1c47dd91381423f08ea4deb9c903d7c76d00a0e1a3161222691056c0679730349f608e24c1e2207c207132784fc36ce7f356b57113e4b3b105a7b90868c0640d8ef90f250d77120082f80a9b3350b629d4184dccbf613b4edcc1948736d36",
+         "25d8a40293d9560bd484ea04c1dfe60a92efd401b05d73052df75406c7048a0a5fd342089d83d701b3379b08fb0491063372870afbd28c0271306b0319c2d907"},
+        {UINT64_C(0xFEDCBA9876543210),
+         "e7a1e31bfc581a0e6616f820ab831202b9f1dd2393b8893e02d49841d0c1d005370a7f5949cdd12ba612ee5958bbaf0199ea1e14b168f4471bfaaa0664b1950dab42c50b63f71d0cdcbcda3ba2fcd25db8b87f2f04fd1d0dc889880ab55ea31623524014714c6356b8fb850beb62fb3fce86510a686d0b1970457c24eb396b22",
+         "a7dd4db83997b387ca1e1009f5b7be3b3dcfda1100d2fb5858d080100c875a351be7fd093284713583b2c0025406ed2cb51bb507c3a9672ed5b96f57231f6b348c21853d8057749c48f16059db17c73c61f8f9abffdf785911ed1b02c489ec09183b8d154c391fcb0f507c023afb0a382b9a20039ea4378df5a66b3f8f8a4a09",
+         "65a482013e19840593eabb04ce5afc019b2c0107e2937207c8f0fa0186307d10cdbd9d02c15cfc004d21c901258a9000f1a30f0247795d016a968f026ac85e08"}};
+    static char hex[2 * 4 * 4096 + 1];
+    for (size_t g = 0; g < sizeof gold / sizeof gold[0]; g++)
+        for (int portable = 0; portable <= 1; portable++) {
+            llmd_minhash_options o = LLMD_MINHASH_OPTIONS_INIT;
+            o.force_portable = portable;
+            o.num_perm = 32;
+            o.seed = gold[g].seed;
+            llmd_minhasher *h;
+            ck_ok(llmd_minhasher_new(&h, &o));
+            sig_hex(h, G1, hex);
+            ck_assert_msg(strcmp(hex, gold[g].words_g1) == 0, "seed %d G1 portable %d: %.40s", (int)g, portable, hex);
+            sig_hex(h, G2, hex);
+            ck_assert_msg(strcmp(hex, gold[g].words_g2) == 0, "seed %d G2 portable %d: %.40s", (int)g, portable, hex);
+            llmd_minhasher_free(h);
+            o.num_perm = 16;
+            o.ngram = 4;
+            o.shingle_mode = LLMD_SHINGLE_CHARS;
+            ck_ok(llmd_minhasher_new(&h, &o));
+            sig_hex(h, G1, hex);
+            ck_assert_msg(strcmp(hex, gold[g].chars_g1) == 0, "seed %d chars portable %d: %.40s", (int)g, portable, hex);
+            llmd_minhasher_free(h);
+        }
+}
+END_TEST
+
+/* The best-match tie rule documented in dedup.h: the highest Jaccard wins; among equal Jaccards,
+ * the earliest inserted entry (lowest entry number). */
+START_TEST(test_lsh_best_match_ties) {
+    for (int verify = 0; verify <= 1; verify++) {
+        llmd_lsh_options o = LLMD_LSH_OPTIONS_INIT;
+        o.verify_exact = verify;
+        llmd_lsh_index *idx;
+        ck_ok(llmd_lsh_index_new(&idx, NULL, &o));
+        uint32_t s[128], t[128];
+        for (int i = 0; i < 128; i++) s[i] = (uint32_t)i * 2654435761u + 17;
+        memcpy(t, s, sizeof t);
+        for (int i = 0; i < 10; i++) t[i] ^= 0x5a5a5a5au;   /* J(s, t) = 118/128 >= 0.8 */
+        llmd_lsh_match m;
+        ck_ok(llmd_lsh_index_insert(idx, "a", 1, s, 0, &m));   /* entry 0 */
+        ck_assert_int_eq(m.duplicate, 0);
+        ck_assert_uint_eq(m.match, UINT64_MAX);
+        ck_ok(llmd_lsh_index_insert(idx, "b", 1, s, 0, &m));   /* entry 1: matches 0 */
+        ck_assert_uint_eq(m.match, 0);
+        ck_ok(llmd_lsh_index_insert(idx, "c", 1, s, 0, &m));   /* entry 2: ties 0 and 1 at J = 1 */
+        ck_assert_int_eq(m.duplicate, 1);
+        ck_assert_uint_eq(m.match, 0);
+        ck_assert(m.match_jaccard == 1.0);
+        ck_ok(llmd_lsh_index_insert(idx, "d", 1, t, 0, &m));   /* entry 3: 0, 1, 2 tie at 118/128 */
+        ck_assert_uint_eq(m.match, 0);
+        ck_assert(fabs(m.match_jaccard - 118.0 / 128) < 1e-12);
+        ck_ok(llmd_lsh_index_insert(idx, "e", 1, t, 0, &m));   /* entry 4: entry 3 is exact, wins */
+        ck_assert_uint_eq(m.match, 3);
+        ck_assert(m.match_jaccard == 1.0);
+        ck_ok(llmd_lsh_index_insert(idx, "f", 1, s, 0, &m));   /* entries 0..2 exact, 3..4 not */
+        ck_assert_uint_eq(m.match, 0);
+        ck_assert_uint_eq(m.candidates, 5);
+        llmd_lsh_index_free(idx);
+    }
+}
+END_TEST
+
+/* Band keys against the documented formula, computed here with libxxhash directly: key j is
+ * le32(j) then le64(XXH3-64(seed 0) of the band's rows values as little-endian bytes); rows = 64
+ * (the largest band the stack buffer holds) and rows > 64 (either supported, then the same
+ * formula, or refused as UNSUPPORTED — never a wrong key). */
+START_TEST(test_band_keys_wide_rows) {
+    static uint32_t sig[4096];
+    for (int i = 0; i < 4096; i++) sig[i] = (uint32_t)i * 0x9E3779B1u ^ 0xA5A5A5A5u;
+    static const uint32_t shapes[][2] = {{2, 64}, {1, 64}, {3, 65}, {2, 100}, {1, 4096}, {4, 1000}};
+    static uint8_t keys[64 * LLMD_BAND_KEY_SIZE], band[4 * 4096];
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        uint32_t b = shapes[k][0], r = shapes[k][1];
+        llmd_status st = llmd_lsh_band_keys(sig, 4096, b, r, keys);
+        if (r > 64 && st != LLMD_OK) {
+            ck_assert_msg(st == LLMD_ERR_UNSUPPORTED, "rows %u: %s", r, llmd_last_error());
+            continue;
+        }
+        ck_ok(st);
+        for (uint32_t j = 0; j < b; j++) {
+            for (uint32_t i = 0; i < r; i++) {
+                uint32_t v = sig[j * r + i];
+                band[4 * i] = (uint8_t)v;
+                band[4 * i + 1] = (uint8_t)(v >> 8);
+                band[4 * i + 2] = (uint8_t)(v >> 16);
+                band[4 * i + 3] = (uint8_t)(v >> 24);
+            }
+            uint64_t h = XXH3_64bits_withSeed(band, 4 * (size_t)r, 0);
+            const uint8_t *key = keys + (size_t)j * LLMD_BAND_KEY_SIZE;
+            uint32_t kj = (uint32_t)key[0] | (uint32_t)key[1] << 8 | (uint32_t)key[2] << 16 | (uint32_t)key[3] << 24;
+            uint64_t kh = 0;
+            for (int q = 7; q >= 0; q--) kh = kh << 8 | key[4 + q];
+            ck_assert_uint_eq(kj, j);
+            ck_assert_msg(kh == h, "bands %u rows %u band %u: key hash %016llx, expected %016llx", b, r, j,
+                          (unsigned long long)kh, (unsigned long long)h);
+        }
+    }
+    /* b * r over num_perm is an argument error */
+    ck_fails(llmd_lsh_band_keys(sig, 128, 2, 65, keys), LLMD_ERR_INVALID_ARG, "num_perm 128");
+}
+END_TEST
+
+/* The line counter's table starts at 1024 slots and doubles past half full: 4501 distinct lines
+ * force three growths.  Expected counts by construction: "shared header" in every document,
+ * "pair k" in documents 2k and 2k+1, "unique i" in document i only. */
+START_TEST(test_line_dedup_growth) {
+    enum { DOCS = 3000 };
+    llmd_line_dedup *ld;
+    { llmd_line_dedup_options lo = LLMD_LINE_DEDUP_OPTIONS_INIT; lo.min_docs = 2; ck_ok(llmd_line_dedup_new(&ld, &lo)); }
+    char doc[128];
+    for (int i = 0; i < DOCS; i++) {
+        int n = snprintf(doc, sizeof doc, "shared header\npair %d\nunique %d\n", i / 2, i);
+        ck_ok(llmd_line_dedup_count(ld, doc, (size_t)n));
+    }
+    ck_assert_uint_eq(llmd_line_dedup_docs(ld), DOCS);
+    ck_assert_uint_eq(llmd_line_dedup_distinct_lines(ld), 1 + DOCS / 2 + DOCS);
+    for (int i = 0; i < DOCS; i++) {
+        int n = snprintf(doc, sizeof doc, "shared header\npair %d\nunique %d\n", i / 2, i);
+        char *out, want[64];
+        size_t len, rm;
+        ck_ok(llmd_line_dedup_filter(ld, doc, (size_t)n, &out, &len, &rm));
+        snprintf(want, sizeof want, "unique %d\n", i);
+        ck_assert_msg(strcmp(out, want) == 0, "doc %d: got [%s]", i, out);
+        ck_assert_uint_eq(rm, 2);
+        llmd_free(out);
+    }
+    /* a line never counted is kept; min_docs 3 keeps the pairs */
+    char *out;
+    size_t len, rm;
+    ck_ok(llmd_line_dedup_filter(ld, "never seen\n", 11, &out, &len, &rm));
+    ck_assert_str_eq(out, "never seen\n");
+    ck_assert_uint_eq(rm, 0);
+    llmd_free(out);
+    llmd_line_dedup_free(ld);
+    { llmd_line_dedup_options lo = LLMD_LINE_DEDUP_OPTIONS_INIT; lo.min_docs = 3; ck_ok(llmd_line_dedup_new(&ld, &lo)); }
+    for (int i = 0; i < DOCS; i++) {
+        int n = snprintf(doc, sizeof doc, "shared header\npair %d\nunique %d\n", i / 2, i);
+        ck_ok(llmd_line_dedup_count(ld, doc, (size_t)n));
+    }
+    ck_ok(llmd_line_dedup_filter(ld, "shared header\npair 7\nunique 14\n", 31, &out, &len, &rm));
+    ck_assert_str_eq(out, "pair 7\nunique 14\n");
+    ck_assert_uint_eq(rm, 1);
+    llmd_free(out);
+    llmd_line_dedup_free(ld);
+}
+END_TEST
+
+/* The exact set past its initial capacity (capacity 0: 16 slots), against a plain list of what
+ * was inserted: every key found, re-inserts not new, absent keys absent, count exact. */
+START_TEST(test_exact_set_growth) {
+    for (unsigned kb = 8; kb <= 16; kb += 8) {
+        llmd_exact_set_options o = LLMD_EXACT_SET_OPTIONS_INIT;
+        o.key_bytes = kb;
+        o.capacity = 0;
+        llmd_exact_set *set;
+        ck_ok(llmd_exact_set_new(&set, &o));
+        uint64_t mem0 = llmd_exact_set_memory(set);
+        enum { N = 20000 };
+        uint8_t key[16];
+        for (int i = 0; i < N; i++) {
+            char text[32];
+            int n = snprintf(text, sizeof text, "doc %d", i);
+            ck_ok(llmd_exact_hash(text, (size_t)n, 0, key));
+            int was_new;
+            ck_ok(llmd_exact_set_insert(set, key, &was_new));
+            ck_assert_int_eq(was_new, 1);
+        }
+        ck_assert_uint_eq(llmd_exact_set_count(set), N);
+        ck_assert_uint_gt(llmd_exact_set_memory(set), mem0);
+        for (int i = 0; i < N; i++) {
+            char text[32];
+            int n = snprintf(text, sizeof text, "doc %d", i);
+            ck_ok(llmd_exact_hash(text, (size_t)n, 0, key));
+            ck_assert_msg(llmd_exact_set_contains(set, key), "key %d lost after growth (key_bytes %u)", i, kb);
+            int was_new;
+            ck_ok(llmd_exact_set_insert(set, key, &was_new));
+            ck_assert_int_eq(was_new, 0);
+            n = snprintf(text, sizeof text, "absent %d", i);
+            ck_ok(llmd_exact_hash(text, (size_t)n, 0, key));
+            ck_assert(!llmd_exact_set_contains(set, key));
+        }
+        ck_assert_uint_eq(llmd_exact_set_count(set), N);
+        llmd_exact_set_free(set);
+    }
+}
+END_TEST
+
+/* verify_exact at the threshold: exact Jaccard 8/10 = 0.8 is a duplicate at threshold 0.8 (">="),
+ * 7/10 is not.  The signatures are identical so the pair is always an LSH candidate. */
+START_TEST(test_verify_exact_at_threshold) {
+    llmd_lsh_options o = LLMD_LSH_OPTIONS_INIT;
+    o.verify_exact = 1;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &o));
+    uint32_t s[128];
+    for (int i = 0; i < 128; i++) s[i] = (uint32_t)i * 2654435761u + 3;
+    static const uint64_t a[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, b[8] = {1, 2, 3, 4, 5, 6, 7, 8},
+                          c[9] = {1, 2, 3, 4, 5, 6, 7, 20, 21};
+    llmd_lsh_match m;
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "a", 1, s, a, 10, 0, &m));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "b", 1, s, b, 8, 0, &m));   /* J(a, b) = 8/10 */
+    ck_assert_int_eq(m.duplicate, 1);
+    ck_assert_uint_eq(m.match, 0);
+    ck_assert(fabs(m.match_jaccard - 0.8) < 1e-12);
+    llmd_lsh_index_free(idx);
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &o));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "b", 1, s, b, 8, 0, &m));
+    ck_ok(llmd_lsh_index_insert_shingles(idx, "c", 1, s, c, 9, 0, &m));   /* J(b, c) = 7/10 */
+    ck_assert_int_eq(m.duplicate, 0);
+    ck_assert_uint_eq(m.candidates, 1);
+    llmd_lsh_index_free(idx);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dedup");
     TCase *c = tcase_create("minhash");
@@ -1200,6 +1429,12 @@ int main(void) {
     tcase_add_test(x, test_priority_clusters);
     tcase_add_test(x, test_verify_exact);
     tcase_add_test(x, test_quality_small);
+    tcase_add_test(x, test_golden_large_seeds);
+    tcase_add_test(x, test_lsh_best_match_ties);
+    tcase_add_test(x, test_band_keys_wide_rows);
+    tcase_add_test(x, test_line_dedup_growth);
+    tcase_add_test(x, test_exact_set_growth);
+    tcase_add_test(x, test_verify_exact_at_threshold);
     suite_add_tcase(s, x);
     TCase *u = tcase_create("clusters");
     tcase_set_timeout(u, 120);

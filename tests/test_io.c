@@ -346,6 +346,57 @@ START_TEST(output_appears_only_when_committed) {
 }
 END_TEST
 
+/* ---- limits at their boundary (issue 19) ---- */
+START_TEST(reader_max_line_boundary) {
+    llmd_reader_options o = LLMD_READER_OPTIONS_INIT;
+    o.max_line_bytes = 8;
+    /* exactly 8 bytes (also with CRLF: the CR is not part of the line), then 9 */
+    char *path = write_temp("12345678\n12345678\r\n123456789\n", 29);
+    llmd_reader *r;
+    ck_ok(llmd_reader_open(&r, path, &o));
+    expect_line(r, "12345678");
+    expect_line(r, "12345678");
+    const char *line;
+    size_t len;
+    ck_fails(llmd_reader_next_line(r, &line, &len), LLMD_ERR_RANGE, "line 3");
+    llmd_reader_free(r);
+    unlink(path);
+    /* the same without a final newline: the last line is checked too */
+    path = write_temp("12345678\n123456789", 18);
+    ck_ok(llmd_reader_open(&r, path, &o));
+    expect_line(r, "12345678");
+    ck_fails(llmd_reader_next_line(r, &line, &len), LLMD_ERR_RANGE, "line 2");
+    llmd_reader_free(r);
+    unlink(path);
+}
+END_TEST
+
+/* RFC 8259: every control character below U+0020 must be escaped in a string; U+007F need not. */
+START_TEST(json_control_characters) {
+    llmd_json_doc *d;
+    ck_ok(llmd_json_doc_new(&d));
+    for (int c = 0; c < 0x20; c++) {
+        char in[32];
+        int n = snprintf(in, sizeof in, "{\"text\":\"a%cb\"}", c ? c : '?');
+        if (c == 0) in[10] = '\0';   /* a raw NUL byte inside the string */
+        ck_assert_msg(llmd_json_doc_parse(d, in, (size_t)n) == LLMD_ERR_PARSE, "control 0x%02x accepted", c);
+    }
+    const char ok[] = "{\"text\":\"a\x7f" "b \\u001f\"}";
+    ck_ok(llmd_json_doc_parse(d, ok, sizeof ok - 1));
+    const char *v;
+    size_t len;
+    ck_ok(llmd_json_doc_get_string(d, "text", &v, &len));
+    ck_assert_uint_eq(len, 5);
+    ck_assert_int_eq(memcmp(v, "a\x7f" "b \x1f", 5), 0);
+    /* surrogate pairs combine; a lone one becomes U+FFFD */
+    const char sp[] = "{\"text\":\"\\ud834\\udd1e|\\udd1e|\\ud834x\"}";
+    ck_ok(llmd_json_doc_parse(d, sp, sizeof sp - 1));
+    ck_ok(llmd_json_doc_get_string(d, "text", &v, &len));
+    ck_assert_str_eq(v, "\xF0\x9D\x84\x9E|\xEF\xBF\xBD|\xEF\xBF\xBDx");
+    llmd_json_doc_free(d);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
@@ -358,6 +409,8 @@ int main(void) {
     tcase_add_test(tc, json_get_string_sees_every_change);
     tcase_add_test(tc, json_string_round_trip_every_position);
     tcase_add_test(tc, json_errors_name_offsets);
+    tcase_add_test(tc, reader_max_line_boundary);
+    tcase_add_test(tc, json_control_characters);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

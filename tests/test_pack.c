@@ -577,6 +577,237 @@ START_TEST(test_shard_publish_rules) {
 }
 END_TEST
 
+/* ---- packing boundaries (issue 19): exact fit, one over, empty documents, documents longer than
+ * seq_len, vocabulary limits — every expectation written out by hand for L = 4 ---- */
+typedef struct bwin {
+    size_t nwin;
+    uint32_t tok[16][4];
+    uint32_t nseg[16];
+    uint32_t cu[16][6];
+    uint64_t doc[16][5];
+    uint32_t off[16][5];
+} bwin;
+
+static llmd_status bwin_fn(void *ctx, const llmd_pack_window *w) {
+    bwin *b = ctx;
+    ck_assert_uint_eq(w->seq_len, 4);
+    ck_assert_uint_lt(b->nwin, 16);
+    memcpy(b->tok[b->nwin], w->tokens, 4 * sizeof(uint32_t));
+    b->nseg[b->nwin] = w->n_segments;
+    memcpy(b->cu[b->nwin], w->cu_seqlens, (w->n_segments + 1) * sizeof(uint32_t));
+    memcpy(b->doc[b->nwin], w->seg_doc, w->n_segments * sizeof(uint64_t));
+    memcpy(b->off[b->nwin], w->seg_offset, w->n_segments * sizeof(uint32_t));
+    b->nwin++;
+    return LLMD_OK;
+}
+
+/* Packs docs (lens[i] ids each) with L = 4, no BOS/EOS; returns the stats. */
+static llmd_pack_stats pack4(int strategy, int64_t pad, const uint32_t *const *docs, const size_t *lens,
+                             size_t n, bwin *b) {
+    llmd_pack_options o = LLMD_PACK_OPTIONS_INIT;
+    o.seq_len = 4;
+    o.strategy = strategy;
+    o.pad_id = pad;
+    memset(b, 0, sizeof *b);
+    llmd_packer *p;
+    ck_ok(llmd_packer_new(&p, &o, bwin_fn, b));
+    for (size_t i = 0; i < n; i++) ck_ok(llmd_packer_add(p, docs[i], lens[i]));
+    ck_ok(llmd_packer_finish(p));
+    llmd_pack_stats s;
+    llmd_packer_stats(p, &s);
+    llmd_packer_free(p);
+    ck_assert_uint_eq(s.windows, b->nwin);
+    return s;
+}
+
+static void want_window(const bwin *b, size_t w, uint32_t t0, uint32_t t1, uint32_t t2, uint32_t t3) {
+    const uint32_t want[4] = {t0, t1, t2, t3};
+    for (int t = 0; t < 4; t++)
+        ck_assert_msg(b->tok[w][t] == want[t], "window %zu token %d: %u, expected %u", w, t, b->tok[w][t], want[t]);
+}
+
+START_TEST(test_pack_boundaries) {
+    static const uint32_t four[] = {1, 2, 3, 4}, five[] = {1, 2, 3, 4, 5}, ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+                          eight[] = {1, 2, 3, 4, 5, 6, 7, 8}, two_a[] = {1, 2}, two_b[] = {3, 4}, none[] = {0};
+    bwin b;
+    llmd_pack_stats s;
+    for (int strat = 0; strat <= 1; strat++) {
+        int64_t pad = strat == LLMD_PACK_BEST_FIT ? 9 : -1;
+        /* exact fit: one full window, nothing truncated, padded or dropped */
+        const uint32_t *d1[] = {four};
+        size_t l1[] = {4};
+        s = pack4(strat, pad, d1, l1, 1, &b);
+        ck_assert_uint_eq(b.nwin, 1);
+        want_window(&b, 0, 1, 2, 3, 4);
+        ck_assert_uint_eq(b.nseg[0], 1);
+        ck_assert_uint_eq(b.cu[0][1], 4);
+        ck_assert_uint_eq(s.docs_truncated, 0);
+        ck_assert_uint_eq(s.pad_tokens + s.dropped_tokens + s.docs_dropped, 0);
+        /* one over: [1 2 3 4] then 5 alone (dropped by greedy without pad, padded by best-fit) */
+        const uint32_t *d2[] = {five};
+        size_t l2[] = {5};
+        s = pack4(strat, pad, d2, l2, 1, &b);
+        want_window(&b, 0, 1, 2, 3, 4);
+        ck_assert_uint_eq(s.docs_truncated, 1);
+        ck_assert_uint_eq(s.docs_dropped, 0);
+        if (strat == LLMD_PACK_GREEDY) {
+            ck_assert_uint_eq(b.nwin, 1);
+            ck_assert_uint_eq(s.dropped_tokens, 1);
+        } else {
+            ck_assert_uint_eq(b.nwin, 2);
+            want_window(&b, 1, 5, 9, 9, 9);
+            ck_assert_uint_eq(b.cu[1][1], 1);
+            ck_assert_uint_eq(b.off[1][0], 4);
+            ck_assert_uint_eq(s.pad_tokens, 3);
+        }
+        /* empty documents contribute nothing but are counted in and keep their index */
+        const uint32_t *d3[] = {none, two_a, none, two_b};
+        size_t l3[] = {0, 2, 0, 2};
+        s = pack4(strat, pad, d3, l3, 4, &b);
+        ck_assert_uint_eq(s.docs_in, 4);
+        ck_assert_uint_eq(s.tokens_in, 4);
+        ck_assert_uint_eq(s.docs_dropped, 0);
+        ck_assert_uint_eq(s.docs_truncated, 0);
+        ck_assert_uint_eq(b.nwin, 1);
+        ck_assert_uint_eq(b.nseg[0], 2);
+        ck_assert_uint_eq(b.cu[0][1], 2);
+        ck_assert_uint_eq(b.cu[0][2], 4);
+        /* greedy keeps input order; best-fit places equal-length pieces in input order too */
+        ck_assert_uint_eq(b.doc[0][0], 1);
+        ck_assert_uint_eq(b.doc[0][1], 3);
+        want_window(&b, 0, 1, 2, 3, 4);
+        /* exactly two windows long: split at the window boundary, no remainder */
+        const uint32_t *d4[] = {eight};
+        size_t l4[] = {8};
+        s = pack4(strat, pad, d4, l4, 1, &b);
+        ck_assert_uint_eq(b.nwin, 2);
+        want_window(&b, 0, 1, 2, 3, 4);
+        want_window(&b, 1, 5, 6, 7, 8);
+        ck_assert_uint_eq(b.off[1][0], 4);
+        ck_assert_uint_eq(s.docs_truncated, 1);
+        ck_assert_uint_eq(s.pad_tokens + s.dropped_tokens, 0);
+        /* longer than seq_len with a remainder: chunks in order, offsets 0, 4, 8 */
+        const uint32_t *d5[] = {ten};
+        size_t l5[] = {10};
+        s = pack4(strat, pad, d5, l5, 1, &b);
+        want_window(&b, 0, 1, 2, 3, 4);
+        want_window(&b, 1, 5, 6, 7, 8);
+        ck_assert_uint_eq(s.docs_truncated, 1);
+        if (strat == LLMD_PACK_GREEDY) {
+            ck_assert_uint_eq(b.nwin, 2);
+            ck_assert_uint_eq(s.dropped_tokens, 2);
+        } else {
+            ck_assert_uint_eq(b.nwin, 3);
+            want_window(&b, 2, 9, 10, 9, 9);
+            ck_assert_uint_eq(b.off[2][0], 8);
+            ck_assert_uint_eq(s.pad_tokens, 2);
+        }
+    }
+    /* greedy with pad: the last partial window is padded, nothing dropped */
+    const uint32_t *d6[] = {ten};
+    size_t l6[] = {10};
+    s = pack4(LLMD_PACK_GREEDY, 0, d6, l6, 1, &b);
+    ck_assert_uint_eq(b.nwin, 3);
+    want_window(&b, 2, 9, 10, 0, 0);
+    ck_assert_uint_eq(s.dropped_tokens, 0);
+    ck_assert_uint_eq(s.pad_tokens, 2);
+    /* a document dropped whole by greedy (after an exact fit, its 2 tokens are the partial window):
+     * dropped, not truncated (truncated means split over windows or PARTLY dropped) */
+    const uint32_t *d7[] = {four, two_a, none};
+    size_t l7[] = {4, 2, 0};
+    s = pack4(LLMD_PACK_GREEDY, -1, d7, l7, 3, &b);
+    ck_assert_uint_eq(b.nwin, 1);
+    ck_assert_uint_eq(s.docs_dropped, 1);   /* the empty document is not "dropped" */
+    ck_assert_uint_eq(s.docs_truncated, 0);
+    ck_assert_uint_eq(s.dropped_tokens, 2);
+}
+END_TEST
+
+START_TEST(test_pack_limits) {
+    bwin b;
+    llmd_packer *p;
+    llmd_pack_options o = LLMD_PACK_OPTIONS_INIT;
+    /* seq_len 1 .. 2^24 */
+    o.seq_len = 0;
+    ck_fails(llmd_packer_new(&p, &o, bwin_fn, &b), LLMD_ERR_INVALID_ARG, "seq_len");
+    o.seq_len = (1u << 24) + 1;
+    ck_fails(llmd_packer_new(&p, &o, bwin_fn, &b), LLMD_ERR_INVALID_ARG, "seq_len");
+    /* ids: vocab_size - 1 is accepted, vocab_size refused naming the document and position */
+    o.seq_len = 4;
+    o.vocab_size = 100;
+    memset(&b, 0, sizeof b);
+    ck_ok(llmd_packer_new(&p, &o, bwin_fn, &b));
+    static const uint32_t ok[] = {99, 0, 98, 1}, bad[] = {5, 100};
+    ck_ok(llmd_packer_add(p, ok, 4));
+    ck_fails(llmd_packer_add(p, bad, 2), LLMD_ERR_RANGE, "100");
+    llmd_packer_free(p);
+    ck_assert_uint_eq(b.nwin, 1);
+    want_window(&b, 0, 99, 0, 98, 1);
+    /* special ids must be below vocab_size too: 99 accepted, 100 refused */
+    o.eos_id = 99;
+    ck_ok(llmd_packer_new(&p, &o, bwin_fn, &b));
+    llmd_packer_free(p);
+    o.eos_id = 100;
+    ck_fails(llmd_packer_new(&p, &o, bwin_fn, &b), LLMD_ERR_INVALID_ARG, "100");
+    o.eos_id = -1;
+    o.bos_id = 100;
+    ck_fails(llmd_packer_new(&p, &o, bwin_fn, &b), LLMD_ERR_INVALID_ARG, "100");
+    o.bos_id = -1;
+    o.pad_id = 100;
+    ck_fails(llmd_packer_new(&p, &o, bwin_fn, &b), LLMD_ERR_INVALID_ARG, "100");
+    /* seq_len 1 with EOS: every token its own window */
+    llmd_pack_options o1 = LLMD_PACK_OPTIONS_INIT;
+    o1.seq_len = 1;
+    o1.eos_id = 7;
+    collect c = {.L = 1};
+    ck_ok(llmd_packer_new(&p, &o1, collect_fn, &c));
+    static const uint32_t d[] = {3, 4};
+    ck_ok(llmd_packer_add(p, d, 2));
+    ck_ok(llmd_packer_finish(p));
+    llmd_packer_free(p);
+    ck_assert_uint_eq(c.nwin, 3);
+    ck_assert_uint_eq(c.tok[0][0], 3);
+    ck_assert_uint_eq(c.tok[1][0], 4);
+    ck_assert_uint_eq(c.tok[2][0], 7);
+}
+END_TEST
+
+/* uint16 tokens exactly when every id fits: vocab_size 1..65536 (ids <= 65535); 65537 needs
+ * uint32 (.npy '<u4'; MMIDIDX manifest "int32"). */
+START_TEST(test_shard_dtype_boundary) {
+    static const struct { uint64_t vocab; const char *descr; } cases[] = {
+        {65535, "'<u2'"}, {65536, "'<u2'"}, {65537, "'<u4'"}, {1, "'<u2'"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        make_tmpdir();
+        char prefix[300], path[340];
+        snprintf(prefix, sizeof prefix, "%s/s", tmpdir);
+        llmd_shard_writer *w;
+        ck_ok(open_shard(&w, prefix, LLMD_SHARD_NPY, 2, cases[k].vocab));
+        uint32_t toks[2] = {0, (uint32_t)(cases[k].vocab - 1)};
+        uint32_t cu[2] = {0, 2};
+        uint64_t sd[1] = {0};
+        uint32_t so[1] = {0};
+        llmd_pack_window win = {toks, 2, 1, cu, sd, so};
+        ck_ok(llmd_shard_writer_add(w, &win));
+        ck_ok(llmd_shard_writer_finish(w, NULL));
+        llmd_shard_writer_free(w);
+        snprintf(path, sizeof path, "%s.npy", prefix);
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_msg(strstr((char *)b + 10, cases[k].descr) != NULL, "vocab %llu: header %.60s",
+                      (unsigned long long)cases[k].vocab, (char *)b + 10);
+        size_t width = cases[k].descr[3] == '2' ? 2 : 4;
+        ck_assert_uint_eq(n, 128 + 2 * width);
+        uint32_t last = width == 2 ? (uint32_t)(b[128 + 2] | b[128 + 3] << 8)
+                                   : (uint32_t)(b[132] | b[133] << 8 | b[134] << 16 | (uint32_t)b[135] << 24);
+        ck_assert_uint_eq(last, (uint32_t)(cases[k].vocab - 1));
+        free(b);
+        rm_tmpdir();
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pack");
     TCase *tc = tcase_create("pack");
@@ -589,6 +820,9 @@ int main(void) {
     tcase_add_test(tc, test_shard_npy);
     tcase_add_test(tc, test_shard_errors);
     tcase_add_test(tc, test_shard_publish_rules);
+    tcase_add_test(tc, test_pack_boundaries);
+    tcase_add_test(tc, test_pack_limits);
+    tcase_add_test(tc, test_shard_dtype_boundary);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -386,6 +386,28 @@ START_TEST(test_near_clusters) {
 }
 END_TEST
 
+/* Setting values at the edges of their types (issue 19). */
+START_TEST(test_setting_limits) {
+    llmd_pipeline *p;
+    ck_ok(llmd_pipeline_new(&p));
+    ck_ok(llmd_pipeline_set(p, "seq_len", "4294967295"));
+    ck_fails(llmd_pipeline_set(p, "seq_len", "4294967296"), LLMD_ERR_INVALID_ARG, "seq_len");
+    ck_fails(llmd_pipeline_set(p, "buffer", "18446744073709551616"), LLMD_ERR_INVALID_ARG, "buffer");
+    ck_ok(llmd_pipeline_set(p, "near_threshold", "1"));
+    ck_ok(llmd_pipeline_set(p, "near_threshold", "0.000001"));
+    ck_fails(llmd_pipeline_set(p, "near_threshold", "0"), LLMD_ERR_INVALID_ARG, "near_threshold");
+    ck_fails(llmd_pipeline_set(p, "near_threshold", "1.0001"), LLMD_ERR_INVALID_ARG, "near_threshold");
+    ck_ok(llmd_pipeline_set(p, "eos_id", "-1"));
+    ck_ok(llmd_pipeline_set(p, "eos_id", "4294967295"));
+    ck_fails(llmd_pipeline_set(p, "eos_id", "-2"), LLMD_ERR_INVALID_ARG, "eos_id");
+    ck_fails(llmd_pipeline_set(p, "eos_id", "4294967296"), LLMD_ERR_INVALID_ARG, "eos_id");
+    ck_fails(llmd_pipeline_set(p, "threads", "-1"), LLMD_ERR_INVALID_ARG, "threads");
+    ck_fails(llmd_pipeline_set(p, "threads", ""), LLMD_ERR_INVALID_ARG, "threads");
+    ck_fails(llmd_pipeline_set(p, "threads", "3x"), LLMD_ERR_INVALID_ARG, "threads");
+    llmd_pipeline_free(p);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("pipeline");
@@ -394,6 +416,7 @@ int main(void) {
     tcase_add_test(tc, test_config_bestfit_npy);
     tcase_add_test(tc, test_rerun_and_verify);
     tcase_add_test(tc, test_near_clusters);
+    tcase_add_test(tc, test_setting_limits);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

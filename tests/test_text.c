@@ -749,7 +749,9 @@ static int sanitized(void) {
     return 1;
 #  endif
 #endif
-    return getenv("LLMD_SANITIZED") != NULL;
+    /* tests/meson.build always sets LLMD_SANITIZED, to "0" or "1": only "1" means sanitized. */
+    const char *v = getenv("LLMD_SANITIZED");
+    return v != NULL && strcmp(v, "1") == 0;
 }
 
 /* ThreadSanitizer runs this code ~10x slower than a normal build. */
@@ -828,6 +830,101 @@ START_TEST(test_pathological) {
 }
 END_TEST
 
+/* ---- validator edges (issue 19): each rule at, just inside and just outside its limit ---- */
+
+/* Card numbers: issuer ranges and lengths from the networks' published IIN tables (Visa 4: 13, 16,
+ * 19 digits; Mastercard 51-55 and 2221-2720: 16; Amex 34, 37: 15; Discover 6011, 644-649, 65;
+ * Diners 300-305, 36, 38; JCB 3528-3589; UnionPay 62; Maestro 50, 56-58, 6304, 67), each number
+ * made Luhn-valid by its last digit (computed in Python, not by the library). */
+START_TEST(test_card_issuer_edges) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    static const char *good[] = {
+        "4000000000006", "4000000000000002", "4000000000000000006", "5100000000000008", "5500000000000004",
+        "2221000000000009", "2720000000000005", "340000000000009", "370000000000002", "6011000000000004",
+        "6440000000000005", "6490000000000004", "6500000000000002", "30000000000004", "30500000000003",
+        "36000000000008", "38000000000006", "3528000000000007", "3589000000000003", "6200000000000005",
+        "5000000000005", "5800000000008", "6304000000000000", "6700000000009"};
+    static const char *bad[] = {   /* Luhn-valid, but a wrong length or outside every range */
+        "40000000000002", "40000000000000006", "510000000000003", "55000000000000004", "2220000000000000",
+        "2721000000000004", "5900000000000000", "3400000000000000", "37000000000007", "6430000000000007",
+        "30600000000001", "3527000000000008", "3590000000000000", "3500000000000009", "1000000000000008",
+        "7000000000000005", "8000000000000003", "9000000000000001",
+        "500000000009", "560000000003", "670000000000"};   /* 12 digits: below every network's minimum */
+    char buf[128];
+    for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+        snprintf(buf, sizeof buf, "card %s ok", good[k]);
+        expect_one(r, buf, "CREDIT_CARD", good[k]);
+    }
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        snprintf(buf, sizeof buf, "card %s ok", bad[k]);
+        expect_none(r, buf);
+    }
+    /* 12 digits even when more digits follow outside the number (the scan's digit count sees 13) */
+    expect_none(r, "card 500000000009) 1 ok");
+    expect_none(r, "card 560000000003 (1) ok");
+    /* one digit changed breaks the Luhn sum */
+    expect_none(r, "card 4000000000000003 ok");
+    expect_none(r, "card 2720000000000006 ok");
+    llmd_redactor_free(r);
+}
+END_TEST
+
+/* SSA rules: area 001-665, 667-899; group 01-99; serial 0001-9999; one separator throughout. */
+START_TEST(test_ssn_edges) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    static const char *good[] = {"001-01-0001", "665-12-3456", "667-12-3456", "899-99-9999", "123-45-6789",
+                                 "536 22 8762"};
+    char buf[64];
+    for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+        snprintf(buf, sizeof buf, "SSN %s.", good[k]);
+        expect_one(r, buf, "US_SSN", good[k]);
+    }
+    expect_none(r, "SSN 000-01-0001. SSN 666-01-0001. SSN 900-01-0001. SSN 001-00-0001. SSN 001-01-0000.");
+    expect_none(r, "SSN 536-22 8762. SSN 536 22-8762. SSN 536-228-762.");
+    llmd_redactor_free(r);
+}
+END_TEST
+
+/* IPv4: octets 0-255 without leading zeros; all-small dotted numbers with a one-digit first part
+ * are versions. */
+START_TEST(test_ipv4_edges) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    expect_one(r, "host 255.255.255.255 up", "IP_ADDRESS", "255.255.255.255");
+    expect_one(r, "host 10.0.0.1 up", "IP_ADDRESS", "10.0.0.1");
+    expect_one(r, "host 9.100.1.1 up", "IP_ADDRESS", "9.100.1.1");
+    expect_one(r, "host 172.16.0.0 up", "IP_ADDRESS", "172.16.0.0");
+    expect_none(r, "host 255.255.255.256 up, 9.99.1.1, 10.0.0.01, 1000.1.1.1");
+    llmd_redactor_free(r);
+}
+END_TEST
+
+/* IBAN: the registry length of the country, mod-97 == 1; Norway's 15 characters is the shortest. */
+START_TEST(test_iban_edges) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    expect_one(r, "pay NO93 8601 1117 947 now", "IBAN_CODE", "NO93 8601 1117 947");
+    expect_one(r, "pay NO9386011117947 now", "IBAN_CODE", "NO9386011117947");
+    expect_none(r, "pay NO93 8601 1117 94 now");            /* 14 characters */
+    expect_none(r, "pay NO9386011117948 now");              /* last BBAN digit off by one */
+    expect_none(r, "pay NO9486011117947 now");              /* check digits off by one: mod 97 = 2 */
+    expect_none(r, "pay NO9286011117947 now");              /* mod 97 = 0 */
+    expect_one(r, "pay BE68539007547034.", "IBAN_CODE", "BE68539007547034");
+    expect_none(r, "pay BE685390075470341 now");            /* 17 for a 16-character country */
+    llmd_redactor_free(r);
+}
+END_TEST
+
+/* International numbers hold 8 to 15 digits (E.164 with a country code): 7 is too few even when
+ * more digits follow after a ')' outside the match. */
+START_TEST(test_phone_digit_limits) {
+    llmd_redactor *r = new_redactor(LLMD_PII_ALL, NULL);
+    expect_none(r, "call +44 12 345) 67 now");
+    expect_one(r, "call +44 12 3456) 7 now", "PHONE_NUMBER", "+44 12 3456");
+    expect_one(r, "call +49 1234 5678 90123 now", "PHONE_NUMBER", "+49 1234 5678 90123");
+    expect_none(r, "call +49 1234 5678 90123 4 now");   /* 16 digits */
+    llmd_redactor_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("text");
     TCase *c = tcase_create("clean");
@@ -851,6 +948,11 @@ int main(void) {
     tcase_add_test(p, test_templates);
     tcase_add_test(p, test_custom_rules);
     tcase_add_test(p, test_spans_and_offsets);
+    tcase_add_test(p, test_card_issuer_edges);
+    tcase_add_test(p, test_ssn_edges);
+    tcase_add_test(p, test_ipv4_edges);
+    tcase_add_test(p, test_iban_edges);
+    tcase_add_test(p, test_phone_digit_limits);
     suite_add_tcase(s, p);
     TCase *t = tcase_create("scale");
     tcase_set_timeout(t, 600);

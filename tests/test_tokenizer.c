@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "llmdata.h"
 #include "testutil.h"
 #include "tokenizer/fast_split.h"
 #include "tokenizer/regex.h"
+#include "tokenizer/tok_internal.h"
 
 static char *path_in_src(const char *rel) {
     static char buf[4][1024];
@@ -682,6 +685,246 @@ START_TEST(test_regex_onig_semantics) {
 }
 END_TEST
 
+/* ---- added by the test-strength pass (issue 19) ---------------------------------------------- */
+
+/* Equal-rank BPE ties, hand-made vocabulary (no pre-tokenizer, no normalizer): the lowest-rank
+ * pair merges first and, among occurrences of the same pair, the LEFTMOST one (as HF tokenizers
+ * and tiktoken do).  Expected ids derived by hand below; HF tokenizers 0.23 (npm) gives the same.
+ *   merges: "a a"(0) "a b"(1) "aa a"(2) "b a"(3) "b c"(4) "c b"(5)
+ *   aaab : a a a b -> [aa] a b (leftmost a a) -> aa [ab] -> [2, 3]   (rightmost first: a aa b = [0,2,1])
+ *   aaaaa: [aa] a a a -> aa [aa] a -> aa [aaa] -> [2, 4]
+ *   aaaa : [aa] a a -> aa [aa] -> [2, 2]
+ *   baaa : b [aa] a -> (b aa: no merge) b [aaa] -> [1, 4]
+ *   bcb  : b c (rank 4) before c b (rank 5) -> [bc] b -> [7, 1]
+ *   cbc  : c [bc] (rank 4 wins over c b rank 5 although it is right of it) -> [6, 7]
+ *   bcbcb: [bc] b c b -> bc [bc] b -> [7, 7, 1] */
+static const char TIE_JSON[] =
+    "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[],\"normalizer\":null,"
+    "\"pre_tokenizer\":null,\"post_processor\":null,\"decoder\":null,\"model\":{\"type\":\"BPE\",\"dropout\":null,"
+    "\"unk_token\":null,\"continuing_subword_prefix\":null,\"end_of_word_suffix\":null,\"fuse_unk\":false,"
+    "\"byte_fallback\":false,\"ignore_merges\":false,\"vocab\":{\"a\":0,\"b\":1,\"aa\":2,\"ab\":3,\"aaa\":4,"
+    "\"ba\":5,\"c\":6,\"bc\":7,\"cb\":8},\"merges\":[\"a a\",\"a b\",\"aa a\",\"b a\",\"b c\",\"c b\"]}}";
+
+START_TEST(test_bpe_equal_rank_ties) {
+    llmd_tokenizer *t;
+    ck_ok(llmd_tokenizer_from_json(&t, TIE_JSON, strlen(TIE_JSON), NULL));
+    static const uint32_t aaa[] = {4}, aaab[] = {2, 3}, a5[] = {2, 4}, a4[] = {2, 2}, baaa[] = {1, 4},
+                          bcb[] = {7, 1}, cbc[] = {6, 7}, bcbcb[] = {7, 7, 1}, abab[] = {3, 3};
+    expect_ids(t, "aaa", 0, aaa, 1);
+    expect_ids(t, "aaab", 0, aaab, 2);
+    expect_ids(t, "aaaaa", 0, a5, 2);
+    expect_ids(t, "aaaa", 0, a4, 2);
+    expect_ids(t, "baaa", 0, baaa, 2);
+    expect_ids(t, "bcb", 0, bcb, 2);
+    expect_ids(t, "cbc", 0, cbc, 2);
+    expect_ids(t, "bcbcb", 0, bcbcb, 3);
+    expect_ids(t, "abab", 0, abab, 2);
+    llmd_tokenizer_free(t);
+    /* tiktoken, the same leftmost rule on ranks (only "aa" = 256 above the bytes):
+     * aaa -> [aa] a;  aaaaa -> [aa] a a a -> aa [aa] a;  aaab -> [aa] a b */
+    char *ranks = malloc(256 * 16 + 64);
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        char e[8];
+        b64(&c, 1, e);
+        at += (size_t)sprintf(ranks + at, "%s %d\n", e, b);
+    }
+    at += (size_t)sprintf(ranks + at, "YWE= 256\n");  /* "aa" */
+    ck_ok(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"));
+    static const uint32_t k3[] = {256, 'a'}, k5[] = {256, 256, 'a'}, kb[] = {256, 'a', 'b'};
+    expect_ids(t, "aaa", 0, k3, 2);
+    expect_ids(t, "aaaaa", 0, k5, 3);
+    expect_ids(t, "aaab", 0, kb, 3);
+    llmd_tokenizer_free(t);
+    free(ranks);
+}
+END_TEST
+
+/* The vocabulary map from 16 slots up (expected = 0), past many growths of slots, entries and
+ * key arena, against the plain list of what was put: every key found with its last value,
+ * overwrites reported, absent keys absent. */
+START_TEST(test_strmap_growth) {
+    llmd_tok_strmap m;
+    ck_ok(llmd_tok_strmap_init(&m, 0));
+    enum { N = 40000 };
+    char key[64];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(key, sizeof key, "token-%d-%s", i, i % 7 ? "x" : "a longer key to fill the arena");
+        bool existed = true;
+        ck_ok(llmd_tok_strmap_put(&m, key, (size_t)n, (uint32_t)i, &existed));
+        ck_assert(!existed);
+    }
+    for (int i = 0; i < N; i += 3) {   /* overwrite a third */
+        int n = snprintf(key, sizeof key, "token-%d-%s", i, i % 7 ? "x" : "a longer key to fill the arena");
+        bool existed = false;
+        ck_ok(llmd_tok_strmap_put(&m, key, (size_t)n, (uint32_t)(i + N), &existed));
+        ck_assert(existed);
+    }
+    ck_assert_uint_eq(m.n, N);
+    ck_assert_uint_ge(m.mask + 1, 2 * (size_t)N);   /* load stays at most one half */
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(key, sizeof key, "token-%d-%s", i, i % 7 ? "x" : "a longer key to fill the arena");
+        uint32_t v = 0;
+        ck_assert_msg(llmd_tok_strmap_get(&m, key, (size_t)n, &v), "key %d lost", i);
+        ck_assert_uint_eq(v, (uint32_t)(i % 3 ? i : i + N));
+        n = snprintf(key, sizeof key, "absent-%d", i);
+        ck_assert(!llmd_tok_strmap_get(&m, key, (size_t)n, &v));
+    }
+    /* the empty key and keys with NUL bytes are ordinary keys */
+    ck_ok(llmd_tok_strmap_put(&m, "", 0, 7, NULL));
+    ck_ok(llmd_tok_strmap_put(&m, "a\0b", 3, 8, NULL));
+    uint32_t v;
+    ck_assert(llmd_tok_strmap_get(&m, "", 0, &v) && v == 7);
+    ck_assert(llmd_tok_strmap_get(&m, "a\0b", 3, &v) && v == 8);
+    ck_assert(!llmd_tok_strmap_get(&m, "a\0c", 3, &v));
+    llmd_tok_strmap_free(&m);
+}
+END_TEST
+
+/* Decoding bytes that are not UTF-8: one U+FFFD per maximal invalid subpart (Unicode 15 §3.9,
+ * "U+FFFD Substitution of Maximal Subparts", what Rust's from_utf8_lossy and TextDecoder do;
+ * Python's bytes.decode("utf-8", "replace") gives the same expectations below).  Through the
+ * tiktoken path (ids are bytes) and the ByteLevel decoder of the bundled GPT-2 file. */
+#define FFFD "\xEF\xBF\xBD"
+static const struct { const char *bytes; const char *want; } INVALID_UTF8[] = {
+    {"\xE2\x82" "a", FFFD "a"},                        /* truncated 3-byte sequence: one subpart */
+    {"\xF0\x80\x80", FFFD FFFD FFFD},                  /* F0 80: overlong lead, each byte alone */
+    {"\xC0\xAF", FFFD FFFD},                           /* C0 never valid */
+    {"\xED\xA0\x80", FFFD FFFD FFFD},                  /* surrogate */
+    {"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD},         /* above U+10FFFF */
+    {"x\xF1\x80\x80", "x" FFFD},                       /* truncated 4-byte at the end */
+    {"a\xFF" "b", "a" FFFD "b"},
+    {"\xE2\x82\xAC", "\xE2\x82\xAC"},                  /* valid: unchanged */
+    {"\xE2(\xA1", FFFD "(" FFFD},
+    {"\xDF", FFFD},
+    {"\xF0\x9F\x98" "\xF0\x9F\x98\x80", FFFD "\xF0\x9F\x98\x80"},
+};
+
+/* GPT-2's bytes_to_unicode (openai/gpt-2 encoder.py): printable Latin-1 bytes map to themselves,
+ * the others to U+0100 + n in byte order.  Writes the UTF-8 of byte b's character. */
+static size_t gpt2_byte_char(uint8_t b, char out[4]) {
+    uint32_t cp;
+    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174)) cp = b;
+    else {
+        uint32_t n = 0;
+        for (uint32_t x = 0; x < b; x++)
+            if (!((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || x >= 174)) n++;
+        cp = 256 + n;
+    }
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    out[0] = (char)(0xC0 | cp >> 6);
+    out[1] = (char)(0x80 | (cp & 63));
+    return 2;
+}
+
+START_TEST(test_decode_invalid_utf8) {
+    char *ranks = malloc(256 * 16 + 64);
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        char e[8];
+        b64(&c, 1, e);
+        at += (size_t)sprintf(ranks + at, "%s %d\n", e, b);
+    }
+    llmd_tokenizer *tk, *g2 = load("examples/data/gpt2-tokenizer.json");
+    ck_ok(llmd_tokenizer_from_tiktoken(&tk, ranks, at, "gpt2"));
+    for (size_t c = 0; c < sizeof INVALID_UTF8 / sizeof INVALID_UTF8[0]; c++) {
+        const uint8_t *in = (const uint8_t *)INVALID_UTF8[c].bytes;
+        size_t n = strlen(INVALID_UTF8[c].bytes);
+        uint32_t ids[16], gids[16];
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = in[i];
+            char ch[4];
+            size_t cl = gpt2_byte_char(in[i], ch);
+            ck_ok(llmd_tokenizer_token_to_id(g2, ch, cl, &gids[i]));
+        }
+        char *dec;
+        size_t dl;
+        ck_ok(llmd_tokenizer_decode(tk, ids, n, 0, &dec, &dl));
+        ck_assert_msg(dl == strlen(INVALID_UTF8[c].want) && memcmp(dec, INVALID_UTF8[c].want, dl) == 0,
+                      "tiktoken case %zu: got %zu bytes", c, dl);
+        llmd_free(dec);
+        ck_ok(llmd_tokenizer_decode(g2, gids, n, 0, &dec, &dl));
+        ck_assert_msg(dl == strlen(INVALID_UTF8[c].want) && memcmp(dec, INVALID_UTF8[c].want, dl) == 0,
+                      "byte-level case %zu: got %zu bytes", c, dl);
+        llmd_free(dec);
+    }
+    llmd_tokenizer_free(tk);
+    llmd_tokenizer_free(g2);
+    free(ranks);
+}
+END_TEST
+
+/* A .tiktoken file loaded by path alone takes its pattern and special tokens from the file name
+ * (the base name; "p50k_edit" before "p50k").  Ranks: the 256 bytes, "34" 256, "345" 257.
+ * "12345" tells the patterns apart: cl100k/o200k split numbers into runs of at most 3 digits
+ * ("123" "45": no merge applies), gpt2/r50k/p50k keep the run whole ("1" "2" "345"). */
+static void write_file(const char *path, const char *d, size_t n) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "create %s", path);
+    ck_assert_uint_eq(fwrite(d, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_tiktoken_pattern_from_name) {
+    char *ranks = malloc(256 * 16 + 64);
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        char e[8];
+        b64(&c, 1, e);
+        at += (size_t)sprintf(ranks + at, "%s %d\n", e, b);
+    }
+    at += (size_t)sprintf(ranks + at, "MzQ= 256\nMzQ1 257\n");
+    char dir[256], sub[300], path[512];
+    snprintf(dir, sizeof dir, "/tmp/llmd_test_tok_%ld", (long)getpid());
+    snprintf(sub, sizeof sub, "%s/o200k_dir", dir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    static const uint32_t split3[] = {'1', '2', '3', '4', '5'}, whole[] = {'1', '2', 257};
+    static const struct { const char *file; const uint32_t *ids; size_t n; int64_t eos; int fim; } cases[] = {
+        {"cl100k_base.tiktoken", split3, 5, 100257, 1},
+        {"my-o200k_base.tiktoken", split3, 5, 199999, 0},
+        {"r50k_base.tiktoken", whole, 3, 50256, 0},
+        {"gpt2.tiktoken", whole, 3, 50256, 0},
+        {"p50k_base.tiktoken", whole, 3, 50256, 0},
+        {"p50k_edit.tiktoken", whole, 3, 50256, 1},
+        {"o200k_dir/r50k_base.tiktoken", whole, 3, 50256, 0},   /* the directory name does not count */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        snprintf(path, sizeof path, "%s/%s", dir, cases[c].file);
+        write_file(path, ranks, at);
+        llmd_tokenizer *t;
+        ck_ok(llmd_tokenizer_load(&t, path, NULL));
+        expect_ids(t, "12345", 0, cases[c].ids, cases[c].n);
+        ck_assert_msg(llmd_tokenizer_eos_id(t) == cases[c].eos, "%s: eos %lld", cases[c].file,
+                      (long long)llmd_tokenizer_eos_id(t));
+        uint32_t id;
+        llmd_status st = llmd_tokenizer_token_to_id(t, "<|fim_prefix|>", 14, &id);
+        ck_assert_msg((st == LLMD_OK) == cases[c].fim, "%s: <|fim_prefix|> %s", cases[c].file, llmd_status_str(st));
+        if (cases[c].fim) ck_assert_uint_eq(id, cases[c].eos == 100257 ? 100258 : 50281);
+        llmd_tokenizer_free(t);
+        unlink(path);
+    }
+    /* no encoding in the name: refused, saying what is needed */
+    snprintf(path, sizeof path, "%s/cl100k_dir_mystery.tiktoken", sub);
+    write_file(path, ranks, at);
+    llmd_tokenizer *t = NULL;
+    ck_ok(llmd_tokenizer_load(&t, path, NULL));   /* "cl100k" is in the base name: found */
+    llmd_tokenizer_free(t);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/mystery.tiktoken", sub);
+    write_file(path, ranks, at);
+    ck_fails(llmd_tokenizer_load(&t, path, NULL), LLMD_ERR_INVALID_ARG, "pattern name");
+    ck_assert_ptr_null(t);
+    unlink(path);
+    rmdir(sub);
+    rmdir(dir);
+    free(ranks);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("tokenizer");
     TCase *tc = tcase_create("core");
@@ -700,6 +943,10 @@ int main(void) {
     tcase_add_test(tc, test_tiktoken_duplicate_rank);
     tcase_add_test(tc, test_sparse_ids);
     tcase_add_test(tc, test_normalizer_growth_bounded);
+    tcase_add_test(tc, test_bpe_equal_rank_ties);
+    tcase_add_test(tc, test_strmap_growth);
+    tcase_add_test(tc, test_decode_invalid_utf8);
+    tcase_add_test(tc, test_tiktoken_pattern_from_name);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

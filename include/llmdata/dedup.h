@@ -263,7 +263,8 @@ LLMD_API uint64_t llmd_lsh_index_count(const llmd_lsh_index *idx);
 typedef struct llmd_lsh_match {
     uint64_t entry;        /* index of the new entry (0, 1, ... in insertion order, across loads) */
     int duplicate;         /* 1 if the new entry matched an existing entry (estimated J >= threshold) */
-    uint64_t match;        /* the matched entry with the highest estimated Jaccard (if duplicate) */
+    uint64_t match;        /* the matched entry with the highest estimated Jaccard (if duplicate);
+                              among equal Jaccards, the earliest inserted (lowest entry number) */
     double match_jaccard;  /* its estimated Jaccard */
     uint64_t representative; /* representative of the new entry's cluster after the insert */
     uint64_t candidates;   /* distinct LSH candidates examined */

@@ -99,6 +99,10 @@ print("python: greedy %d windows, best-fit %d windows, truncated %d vs %d" % (
     m["pack"]["docs_truncated"]))
 P
 else
+  # numpy is a test dependency (.ci/run installs python3-numpy): missing under CI=true is a failure;
+  # elsewhere the numpy half is reported as SKIP (exit 77), never as a silent pass.
+  [ "${CI:-}" = true ] && fail "numpy not importable by $PY (CI=true: a missing tool is a failure)"
   echo "test_pack: numpy not available, Python checks skipped" >&2
+  exit 77
 fi
 exit 0

@@ -5,7 +5,7 @@
 # MMIDIDX layout, standard library only) and numpy.load.
 set -u
 : "${LLMDATA:?set LLMDATA to the llmdata binary}"
-T=$(mktemp -d); trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "test_pipeline: $*" >&2; exit 1; }
 expect() { [ "$2" = "$3" ] || fail "$1: got [$2] want [$3]"; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,11 +75,13 @@ P
 # 4. Errors name the problem
 "$LLMDATA" pipeline -q --tokenizer "$T/none.json" --seq-len 8 --out "$T/c" "$T/in.jsonl" 2> "$T/e" && fail "missing tokenizer accepted"
 grep -q 'none.json' "$T/e" || fail "tokenizer message: $(cat "$T/e")"
-mkdir "$T/ro"; chmod a-w "$T/ro"
-if [ "$(id -u)" != 0 ]; then
-  "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out "$T/ro/x" "$T/in.jsonl" 2> "$T/e" && fail "unwritable out accepted"
-  grep -q 'ro/x' "$T/e" || fail "out message: $(cat "$T/e")"
-fi
+# An output directory that cannot be created: its parent is a regular file (ENOTDIR), which fails
+# for root too (permission bits would not stop root, and CI runs as root).
+: > "$T/notadir"
+"$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out "$T/notadir/x" "$T/in.jsonl" 2> "$T/e" && fail "out under a file accepted"
+grep -q 'notadir/x' "$T/e" || fail "out message: $(cat "$T/e")"
+grep -qi 'not a directory' "$T/e" || fail "out message lacks the cause: $(cat "$T/e")"
+[ -f "$T/notadir" ] && [ ! -s "$T/notadir" ] || fail "the file in the way was changed"
 "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 8 --out /proc/llmdata-cannot-write "$T/in.jsonl" 2> "$T/e" && fail "/proc out accepted"
 grep -q 'llmdata-cannot-write' "$T/e" || fail "/proc message: $(cat "$T/e")"
 printf '{"text":"ok"}\nnot json\n' > "$T/bad.jsonl"
@@ -109,29 +111,4 @@ left=$(ls -A "$T/full")
   "$root/examples/data/sample.jsonl" || fail "unlimited run failed"
 [ "$(stat -c %s "$T/full/data.bin")" -gt 65536 ] || fail "data.bin too small to test the limit"
 
-# 5. On the shared benchmark corpus (when ../shared is there): best-fit truncates fewer documents
-#    than greedy, every window exactly seq_len, all tokens accounted for
-corpus=${LLMD_CORPUS_JSONL:-$root/tests/tokenizer/cache/corpus/corpus.jsonl}
-if [ "${LLMD_SANITIZED:-0}" != 1 ] && [ ! -f "$corpus" ] && [ -f "$root/../shared/corpus/make_corpus.sh" ]; then
-  bash "$root/../shared/corpus/make_corpus.sh" "$(dirname "$corpus")" > /dev/null 2>&1 || true
-fi
-if [ "${LLMD_SANITIZED:-0}" = 1 ]; then
-  echo "test_pipeline: sanitizer build, corpus packing check left to the normal build"
-elif [ -f "$corpus" ]; then
-  for s in greedy best-fit; do
-    "$LLMDATA" pipeline -q --tokenizer "$G" --seq-len 2048 --strategy $s --no-filter --no-clean --no-redact \
-      --no-dedup --out "$T/$s" "$corpus" || fail "corpus $s exited $?"
-  done
-  $PY - "$T/greedy/report.json" "$T/best-fit/report.json" <<'P' || fail "corpus packing"
-import json, sys
-g, b = (json.load(open(p))["stages"]["pack"] for p in sys.argv[1:3])
-print("test_pipeline: corpus docs truncated: greedy %d, best-fit %d" % (g["docs_truncated"], b["docs_truncated"]))
-assert b["docs_truncated"] < g["docs_truncated"], (g, b)
-for p in (g, b):
-    assert p["tokens_in"] == p["tokens_out"] + p["dropped_tokens"], p   # ids + one EOS each, all accounted for
-    assert p["tokens_out"] + p["pad_tokens"] == p["windows"] * 2048, p
-P
-else
-  echo "test_pipeline: shared corpus absent, corpus packing check skipped"
-fi
 exit 0

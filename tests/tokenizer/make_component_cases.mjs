@@ -217,6 +217,30 @@ const files = {};
   files.bert_pretok = w;
 }
 
+// F: each normalizer ALONE on the byte-level model of A (a chain can hide one normalizer doing the
+//    work of another: NFC implemented as NFD passed while NFC only ran after NFD).  Their cases add
+//    normTexts (decomposed and compatibility characters) to the shared texts.
+const soloNormalizers = {
+  norm_nfc: { type: "NFC" }, norm_nfd: { type: "NFD" }, norm_nfkc: { type: "NFKC" }, norm_nfkd: { type: "NFKD" },
+  norm_lowercase: { type: "Lowercase" },
+  norm_strip: { type: "Strip", strip_left: true, strip_right: true },
+  norm_strip_left: { type: "Strip", strip_left: true, strip_right: false },
+  norm_replace: { type: "Replace", pattern: { String: "o" }, content: "0" },
+  norm_replace_regex: { type: "Replace", pattern: { Regex: "[aeiou]+" }, content: "_" },
+  norm_prepend: { type: "Prepend", prepend: "\u2581" },
+};
+for (const [name, normalizer] of Object.entries(soloNormalizers)) {
+  const f = JSON.parse(JSON.stringify(files.bytelevel_rich));
+  f.normalizer = normalizer;
+  files[name] = f;
+}
+const normTexts = [
+  "Cafe\u0301 Ko\u0308ln na\u0131\u0308ve", "caf\u00e9 K\u00f6ln", "\u212b ohm \u2126 A\u030a \u00c5",
+  "\ufb01 ligature \u00b2 x\u00b3 \u00bd \u2460", "\uff28\uff45\uff4c\uff4c\uff4f", "\u1e9b\u0323 s\u0323\u0307",
+  "\u1100\u1161\u11a8 \uac01", "  padded both  ", "\t\n tabs \n\t", "HELLO Hello hello \u0130I\u03a3",
+  "ooo foo boo", "\u2581already",
+];
+
 const texts = [
   "", " ", "hello", "Hello world, hello tokenizers!", "The quick brown fox jumps over the lazy dog.",
   "  leading and trailing spaces  ", "numbers 12345 and 3.14159, 2024-01-01", "naïve café résumé Grüße aus Köln",
@@ -232,7 +256,7 @@ for (const [name, json] of Object.entries(files)) {
   const file = path.join(outDir, name + ".json");
   fs.writeFileSync(file, JSON.stringify(json));
   const tok = Tokenizer.fromFile(file);
-  for (const text of texts)
+  for (const text of name.startsWith("norm_") ? texts.concat(normTexts) : texts)
     for (const add of [false, true]) {
       const enc = await tok.encode(text, null, { addSpecialTokens: add });
       const ids = enc.getIds();

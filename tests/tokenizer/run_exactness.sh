@@ -7,7 +7,8 @@
 #     --full: edge set, 1 MB cases (HF files only: tiktoken's own merge is quadratic there), and
 #             every document of the shared corpus
 # Expected ids are cached under tests/tokenizer/cache/, keyed by the hash of tokenizer file, input,
-# mode and peer versions.  Skips (exit 0, says why) when the peers or the CLI are missing.
+# mode and peer versions.  When the peers or the CLI are missing: under CI=true that is a failure
+# (exit 1, says why); otherwise a skip (exit 77, meson's SKIP, says why) — never "ok".
 # Ends with "tokenizer-exactness: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +19,13 @@ files="$here/peer/files"
 cache="$here/cache"; mkdir -p "$cache"
 py=/usr/bin/python3; [ -x $py ] || py=python3
 
-skip() { echo "tokenizer-exactness: skipped: $1"; echo "tokenizer-exactness: 0 passed, 0 failed, 1 skipped"; exit 0; }
+skip() {
+  if [ "${CI:-}" = true ]; then
+    echo "tokenizer-exactness: FAILED: $1 (CI=true: a missing peer is a failure)" >&2
+    echo "tokenizer-exactness: 0 passed, 1 failed"; exit 1
+  fi
+  echo "tokenizer-exactness: skipped: $1"; echo "tokenizer-exactness: 0 passed, 0 failed, 1 skipped"; exit 77
+}
 [ -x "$cli" ] || skip "no CLI at $cli"
 "$cli" tokenize --help >/dev/null 2>&1 || [ $? -ne 2 ] || skip "this build has no 'llmdata tokenize'"
 [ -f "$files/gpt2.json" ] && [ -d "$here/peer/node_modules/tokenizers" ] || skip "peers missing: run tests/tokenizer/fetch_peers.sh"

@@ -1,0 +1,81 @@
+# Mutations for tests/mutation/run_mutations.sh (sourced).  One line each:
+#   m NAME FILE SUITES SED-SCRIPT...
+# FILE is relative to the repository root; SUITES (comma-separated meson suites) is what --quick
+# runs; the SED-SCRIPT arguments are passed to `sed -E`-less `sed -e` in order.  Each script matches
+# a whole, stable statement (not a line number), so a mutation keeps applying while the code around
+# it changes; when the statement itself changes the runner reports NOT-APPLIED, and the line here
+# should be updated with it.  Every mutation is a plausible bug: a flipped comparison, an
+# off-by-one, a changed constant or threshold, a dropped check, a wrong variable.
+
+# ---- common ----
+m utf8_overlong_e0     lib/common/utf8.c common,text 's/if (c == 0xE0 && s\[1\] < 0xA0) return 0;/if (c == 0xE0 \&\& s[1] < 0x90) return 0;/'
+m utf8_surrogate       lib/common/utf8.c common,text 's/if (c == 0xED && s\[1\] >= 0xA0) return 0;/if (c == 0xED \&\& s[1] >= 0xB0) return 0;/'
+m utf8_above_10ffff    lib/common/utf8.c common,text 's/if (c == 0xF4 && s\[1\] >= 0x90) return 0;/if (c == 0xF4 \&\& s[1] >= 0xA0) return 0;/'
+m subpart_f4_limit     lib/common/utf8.c common,tokenizer 's/if (c == 0xF4) hi = 0x8F;/if (c == 0xF4) hi = 0xBF;/'
+m subpart_e0_lower     lib/common/utf8.c common,tokenizer 's/if (c == 0xE0) lo = 0xA0;/if (c == 0xE0) lo = 0x80;/'
+m hash128_halves       lib/common/hash.c common,dedup 's/llmd_store_le64(out, h.low64);/llmd_store_le64(out, h.high64);/'
+
+# ---- io ----
+m json_surrogate_pair  lib/io/json_doc.c io,cli 's/v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);/v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC01);/'
+m json_lone_surrogate  lib/io/json_doc.c io,cli 's/v = 0xFFFD;  \/\* lone surrogate/v = 0x3F;  \/* lone surrogate/'
+m json_control_char    lib/io/json_doc.c io,cli 's/^        if (c < 0x20)$/        if (c < 0x1F)/'
+m reader_crlf          lib/io/reader.c io,cli 's/if (end > begin && r->text.data\[end - 1\] == .\\r.) end--;/if (0) end--;/'
+m reader_max_line      lib/io/reader.c io,cli 's/if (end - begin > r->max_line)/if (end - begin > r->max_line + 1)/'
+
+# ---- text (cleaning, PII) ----
+m luhn_double          lib/text/detect.c text 's/if (k & 1) { v \*= 2; if (v > 9) v -= 9; }/if (k \& 1) { v *= 2; if (v > 10) v -= 9; }/'
+m ssn_area_900         lib/text/detect.c text 's/area >= 900/area > 900/'
+m ssn_area_666         lib/text/detect.c text 's/area == 666 || //'
+m ipv4_octet_255       lib/text/detect.c text 's/if (len == 0 || len > 3 || v > 255 ||/if (len == 0 || len > 3 || v > 256 ||/'
+m ipv4_leading_zero    lib/text/detect.c text 's/ || (len > 1 && s\[d\] == .0.)) return 0;/) return 0;/'
+m iban_mod97           lib/text/detect.c text 's/return rem == 1 ? k : 0;/return rem <= 2 \&\& rem > 0 ? k : 0;/'
+m card_min_digits      lib/text/detect.c text 's/if (nd < 13) return 0;/if (nd < 12) return 0;/'
+m card_mastercard_2720 lib/text/detect.c text 's/p4 >= 2221 && p4 <= 2720/p4 >= 2221 \&\& p4 <= 2721/'
+m card_visa_lengths    lib/text/detect.c text 's/if (d\[0\] == 4) return n == 13 || n == 16 || n == 19;/if (d[0] == 4) return n >= 13;/'
+m phone_intl_digits    lib/text/detect.c text 's/return digits >= 8 && digits <= 15;/return digits >= 7 \&\& digits <= 15;/'
+m clean_charref_zero   lib/text/clean.c text 's/if (cp == 0 || cp > 0x10FFFF/if (cp > 0x10FFFF/'
+m clean_del_control    lib/text/clean.c text 's/else if (drop && ((c < 0x20 && c != .\\t. && c != .\\n.) || c == 0x7F)) k = K_CTRL;/else if (drop \&\& (c < 0x20 \&\& c != '"'"'\\t'"'"' \&\& c != '"'"'\\n'"'"')) k = K_CTRL;/'
+
+# ---- dedup ----
+m minhash_seed_xor     lib/dedup/minhash.c dedup 's/uint64_t state = o.seed ^ 0x6C6C6D6448617368ULL;/uint64_t state = o.seed + 0x6C6C6D6448617368ULL;/'
+m minhash_a_odd        lib/dedup/minhash.c dedup 's/h->a\[i\] = (uint32_t)llmd_splitmix64(&state) | 1u;/h->a[i] = (uint32_t)llmd_splitmix64(\&state);/'
+m minhash_fold32       lib/dedup/minhash.c dedup 's/return (uint32_t)(h ^ (h >> 32));/return (uint32_t)h;/'
+m minhash_last_shingle lib/dedup/minhash.c dedup 's/size_t count = w->n >= n ? w->n - n + 1 : 1;/size_t count = w->n > n ? w->n - n : 1;/'
+m words_numbers        lib/dedup/words.c dedup 's/return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;/return c >= UTF8PROC_CATEGORY_LU \&\& c <= UTF8PROC_CATEGORY_ME;/'
+m lsh_need             lib/dedup/lsh.c dedup 's/if (eq < x->need) continue;/if (eq <= x->need) continue;/'
+m lsh_tie_rule         lib/dedup/lsh.c dedup 's/(jac == \*best_j && e < \*best)/(jac == *best_j \&\& e > *best)/'
+m lsh_exact_threshold  lib/dedup/lsh.c dedup 's/if (jac < x->threshold - 1e-12) continue;/if (jac < x->threshold + 1e-3) continue;/'
+m lsh_wide_band_hash   lib/dedup/lsh.c dedup 's/^    if (rows > 64)$/    if (rows > 4096)/' 's/uint64_t h = llmd_hash64(big, 4 \* (size_t)rows, 0);/uint64_t h = llmd_hash64(big, 4 * (size_t)rows, 1);/'
+m lsh_optimal_weights  lib/dedup/lsh.c dedup 's/double err = 0.5 \* integrate(&fp, 0.0, threshold) + 0.5 \* integrate(&fn, threshold, 1.0);/double err = 0.5 * integrate(\&fp, 0.0, threshold) + 0.4 * integrate(\&fn, threshold, 1.0);/'
+m line_dedup_grow      lib/dedup/exact.c dedup 's/n\[line_probe(n, ns, ld->slots\[i\].key)\] = ld->slots\[i\];/n[line_probe(n, ld->nslots, ld->slots[i].key)] = ld->slots[i];/'
+m line_dedup_min_docs  lib/dedup/exact.c dedup 's/drop = sl->key == k && sl->count >= ld->min_docs;/drop = sl->key == k \&\& sl->count > ld->min_docs;/'
+m exact_set_grow       lib/dedup/exact.c dedup 's/memcpy(n + probe(n, ns, s->key_bytes, k) \* s->key_bytes, k, s->key_bytes);/memcpy(n + probe(n, s->nslots, s->key_bytes, k) * s->key_bytes, k, s->key_bytes);/'
+m exact_zero_key       lib/dedup/exact.c dedup 's/if (is_zero(hash, set->key_bytes)) return set->has_zero;/if (is_zero(hash, set->key_bytes)) return 0;/'
+
+# ---- tokenizer ----
+m bpe_tie_leftmost     lib/tokenizer/bpe.c tokenizer,cli 's/return a->rank != b->rank ? a->rank < b->rank : a->pos < b->pos;/return a->rank != b->rank ? a->rank < b->rank : a->pos > b->pos;/'
+m bpe_rank_order       lib/tokenizer/bpe.c tokenizer,cli 's/return a->rank != b->rank ? a->rank < b->rank : a->pos < b->pos;/return a->rank != b->rank ? a->rank > b->rank : a->pos < b->pos;/'
+m nfc_does_nfd         lib/tokenizer/normalize.c tokenizer 's/case LLMD_TOK_N_NFC: opt |= UTF8PROC_COMPOSE; break;/case LLMD_TOK_N_NFC: opt |= UTF8PROC_DECOMPOSE; break;/'
+m nfkc_no_compat       lib/tokenizer/normalize.c tokenizer 's/case LLMD_TOK_N_NFKC: opt |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;/case LLMD_TOK_N_NFKC: opt |= UTF8PROC_COMPOSE; break;/'
+m strmap_grow_mask     lib/tokenizer/tokmap.c tokenizer 's/size_t j = (size_t)m->ent\[i\].hash & (slots - 1);/size_t j = (size_t)m->ent[i].hash \& m->mask;/'
+m strmap_overwrite     lib/tokenizer/tokmap.c tokenizer 's/^            e->value = value;$/            (void)value;/'
+m tiktoken_name_order  lib/tokenizer/tokenizer.c tokenizer 's/{"p50k_edit", "cl100k", "o200k", "r50k", "p50k", "gpt2"}/{"p50k", "cl100k", "o200k", "r50k", "p50k_edit", "gpt2"}/'
+m tiktoken_base_name   lib/tokenizer/tokenizer.c tokenizer 's/^    base = base ? base + 1 : path;$/    base = path;/'
+
+# ---- pack ----
+m greedy_truncated     lib/pack/packer.c pack,cli 's/if (windows_touched > 1) p->st.docs_truncated++;/if (windows_touched > 2) p->st.docs_truncated++;/'
+m bfd_exact_fit_split  lib/pack/packer.c pack 's/^    if (total > L) {$/    if (total >= L) {/'
+m bfd_sort_decreasing  lib/pack/packer.c pack 's/if (pcs\[a\].len != pcs\[b\].len) return pcs\[a\].len > pcs\[b\].len ? -1 : 1;/if (pcs[a].len != pcs[b].len) return pcs[a].len < pcs[b].len ? -1 : 1;/'
+m pack_special_vocab   lib/pack/packer.c pack 's/if (id >= 0 && vocab != 0 && (uint64_t)id >= vocab)/if (id >= 0 \&\& vocab != 0 \&\& (uint64_t)id > vocab)/'
+m shard_uint16_limit   lib/pack/shard.c pack,cli 's/w->dsize = (o.vocab_size >= 1 && o.vocab_size <= 65536) ? 2 : 4;/w->dsize = (o.vocab_size >= 1 \&\& o.vocab_size <= 65537) ? 2 : 4;/'
+
+# ---- filter ----
+m c4_line_words        lib/filter/filter.c filter 's/else if (words < 3) rule = LLMD_FRULE_C4_LINE_WORDS;/else if (words < 2) rule = LLMD_FRULE_C4_LINE_WORDS;/'
+m gopher_word_len_max  lib/filter/filter.c filter 's/if (mean < 3 || mean > 10) return LLMD_FRULE_GOPHER_WORD_LEN;/if (mean < 3 || mean > 11) return LLMD_FRULE_GOPHER_WORD_LEN;/'
+m gopher_stop_words    lib/filter/filter.c filter 's/if (ws.stop_words < 2) return LLMD_FRULE_GOPHER_STOP_WORDS;/if (ws.stop_words < 1) return LLMD_FRULE_GOPHER_STOP_WORDS;/'
+m gopher_min_words     lib/filter/filter.c filter 's/if (ws.words < 50 || ws.words > 100000)/if (ws.words < 49 || ws.words > 100000)/'
+m gopher_bullets       lib/filter/filter.c filter 's/(double)bullets > 0.9 \* (double)lines/(double)bullets > 0.95 * (double)lines/'
+
+# ---- pipeline ----
+m settings_threshold   lib/pipeline/settings.c pipeline,cli 's/!(v > 0 && v <= 1)/!(v >= 0 \&\& v <= 1)/'
+m settings_u32_limit   lib/pipeline/settings.c pipeline,cli 's/if (v > UINT32_MAX) return bad_value/if (v > UINT32_MAX + 1ull) return bad_value/'
