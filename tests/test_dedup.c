@@ -154,7 +154,12 @@ START_TEST(test_args) {
     uint8_t k[16];
     ck_fails(llmd_exact_hash("x", 1, 8, k), LLMD_ERR_INVALID_ARG, "flags");
     llmd_line_dedup *ld;
-    ck_fails(llmd_line_dedup_new(&ld, 1), LLMD_ERR_INVALID_ARG, "min_docs");
+    llmd_line_dedup_options ldo = LLMD_LINE_DEDUP_OPTIONS_INIT;
+    ldo.min_docs = 1;
+    ck_fails(llmd_line_dedup_new(&ld, &ldo), LLMD_ERR_INVALID_ARG, "min_docs");
+    ldo = (llmd_line_dedup_options)LLMD_LINE_DEDUP_OPTIONS_INIT;
+    ldo.version = 99;
+    ck_fails(llmd_line_dedup_new(&ld, &ldo), LLMD_ERR_VERSION, "llmd_line_dedup_options");
     /* NULL frees are no-ops. */
     llmd_minhasher_free(NULL);
     llmd_lsh_index_free(NULL);
@@ -182,6 +187,42 @@ START_TEST(test_optimal_params) {
     ck_assert_uint_eq(llmd_lsh_index_bands(idx), 9);
     ck_assert_uint_eq(llmd_lsh_index_rows(idx), 13);
     llmd_lsh_index_free(idx);
+}
+END_TEST
+
+/* Threshold 1 (allowed: (0, 1]).  datasketch's _optimal_param integrates false negatives over
+ * [1, 1] (zero) and false positives int_0^1 1-(1-s^r)^b ds, smallest at b = 1, r = num_perm
+ * (1/(num_perm+1)); by hand: b=2, r=64 gives 2/65 - 1/129 > 1/129. */
+START_TEST(test_threshold_one) {
+    uint32_t b, r;
+    ck_ok(llmd_lsh_optimal_params(1.0, 128, &b, &r));
+    ck_assert_uint_eq(b, 1);
+    ck_assert_uint_eq(r, 128);
+    ck_ok(llmd_lsh_optimal_params(1.0, 4096, &b, &r));
+    ck_assert_uint_eq(b, 1);
+    ck_assert_uint_eq(r, 4096);
+    llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+    lo.threshold = 1.0;
+    llmd_lsh_index *idx;
+    ck_ok(llmd_lsh_index_new(&idx, NULL, &lo));
+    ck_assert_uint_eq(llmd_lsh_index_bands(idx), 1);
+    ck_assert_uint_eq(llmd_lsh_index_rows(idx), 128);
+    uint32_t sig[128], other[128];
+    for (int i = 0; i < 128; i++) sig[i] = other[i] = (uint32_t)(i * 2654435761u);
+    other[77] ^= 1;   /* estimated Jaccard 127/128 < 1: not a duplicate */
+    llmd_lsh_match m;
+    ck_ok(llmd_lsh_index_insert(idx, "a", 1, sig, 0, &m));
+    ck_assert_int_eq(m.duplicate, 0);
+    ck_ok(llmd_lsh_index_insert(idx, "b", 1, other, 0, &m));
+    ck_assert_int_eq(m.duplicate, 0);
+    ck_ok(llmd_lsh_index_insert(idx, "c", 1, sig, 0, &m));
+    ck_assert_int_eq(m.duplicate, 1);
+    ck_assert_uint_eq(m.match, 0);
+    llmd_lsh_index_free(idx);
+    /* The band key of a 128-row band is XXH3-64 of all 512 signature bytes. */
+    uint8_t keys[LLMD_BAND_KEY_SIZE];
+    ck_ok(llmd_lsh_band_keys(sig, 128, 1, 128, keys));
+    ck_fails(llmd_lsh_band_keys(sig, 8192, 1, 8192, keys), LLMD_ERR_INVALID_ARG, "rows");
 }
 END_TEST
 
@@ -374,7 +415,7 @@ START_TEST(test_line_dedup) {
                            "  Header line  \r\nsomething else\nCopyright (C) Foo",
                            "Header line\nthird\nHeader line\n"};
     llmd_line_dedup *ld;
-    ck_ok(llmd_line_dedup_new(&ld, 3));
+    ck_ok(llmd_line_dedup_new(&ld, NULL));   /* default min_docs: 3 */
     for (int i = 0; i < 3; i++) ck_ok(llmd_line_dedup_count(ld, docs[i], strlen(docs[i])));
     ck_assert_uint_eq(llmd_line_dedup_docs(ld), 3);
     /* distinct trimmed non-empty lines: Header line, unique one, Copyright (C) Foo, something else, third */
@@ -1145,6 +1186,7 @@ int main(void) {
     tcase_add_test(c, test_empty_and_short);
     tcase_add_test(c, test_args);
     tcase_add_test(c, test_optimal_params);
+    tcase_add_test(c, test_threshold_one);
     tcase_add_test(c, test_simd_equals_portable_and_batch);
     tcase_add_test(c, test_estimator_statistics);
     suite_add_tcase(s, c);

@@ -375,6 +375,199 @@ START_TEST(test_tiktoken_small) {
 }
 END_TEST
 
+/* ---- hostile files (issue 9 items 6-8) ------------------------------------------------------------- */
+/* A small BPE file: vocab a..z and ' ' (ids 0..26 unless given), no pre-tokenizer. */
+static llmd_status small_json(llmd_tokenizer **t, const char *vocab, const char *normalizer, const char *added) {
+    char js[2048];
+    snprintf(js, sizeof js,
+             "{\"version\": \"1.0\", \"added_tokens\": %s, \"normalizer\": %s, \"pre_tokenizer\": null, "
+             "\"post_processor\": null, \"decoder\": null, \"model\": {\"type\": \"BPE\", \"vocab\": %s, "
+             "\"merges\": []}}",
+             added ? added : "[]", normalizer ? normalizer : "null", vocab);
+    return llmd_tokenizer_from_json(t, js, strlen(js), NULL);
+}
+
+/* Empty vocabulary: Hugging Face (npm tokenizers 0.23) encodes "hello world" to no ids; the
+ * piece cache used to memcpy from NULL (UBSan, run under the sanitizer build). */
+START_TEST(test_empty_vocabulary) {
+    llmd_tokenizer *t;
+    ck_ok(small_json(&t, "{}", NULL, NULL));
+    for (int k = 0; k < 2; k++) {   /* the second time through the piece cache */
+        uint32_t *ids;
+        size_t n;
+        ck_ok(llmd_tokenizer_encode(t, "hello world", 11, 0, &ids, &n, NULL));
+        ck_assert_uint_eq(n, 0);
+        llmd_free(ids);
+    }
+    ck_assert_uint_eq(llmd_tokenizer_vocab_size(t), 0);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
+/* Files that used to load and give wrong ids.  Hugging Face (npm tokenizers 0.23) refuses a raw
+ * control character in a string, added_tokens as an object and trailing data; it accepts \u0000
+ * in a token, which cJSON would cut: refused here by name. */
+START_TEST(test_hostile_json) {
+    llmd_tokenizer *t = NULL;
+    const char *added_nul = "[{\"id\": 30, \"content\": \"<|end\\u0000oftext|>\", \"special\": true}]";
+    ck_fails(small_json(&t, "{\"a\": 0}", NULL, added_nul), LLMD_ERR_UNSUPPORTED, "\\u0000");
+    ck_fails(small_json(&t, "{\"a\": 0, \"a\\u0000b\": 1}", NULL, NULL), LLMD_ERR_UNSUPPORTED, "NUL");
+    /* an escaped backslash followed by u0000 is plain text, not a NUL */
+    ck_ok(small_json(&t, "{\"a\": 0, \"\\\\u0000\": 1}", NULL, NULL));
+    uint32_t id;
+    ck_ok(llmd_tokenizer_token_to_id(t, "\\u0000", 6, &id));
+    ck_assert_uint_eq(id, 1);
+    llmd_tokenizer_free(t);
+    const char *added_obj = "{\"30\": {\"id\": 30, \"content\": \"<|endoftext|>\", \"special\": true}}";
+    ck_fails(small_json(&t, "{\"a\": 0}", NULL, added_obj), LLMD_ERR_PARSE, "added_tokens");
+    const char *raw_ctl = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\x01\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, raw_ctl, strlen(raw_ctl), NULL), LLMD_ERR_PARSE, "control character 0x01");
+    const char *raw_nul = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\0b\": 0}, \"merges\": []}}";
+    ck_fails(llmd_tokenizer_from_json(&t, raw_nul, 52, NULL), LLMD_ERR_PARSE, "0x00 inside a string at byte offset 38");
+    const char *trail = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}} x";
+    ck_fails(llmd_tokenizer_from_json(&t, trail, strlen(trail), NULL), LLMD_ERR_PARSE, "after the JSON value");
+    ck_assert(t == NULL);
+}
+END_TEST
+
+/* tiktoken refuses a rank given twice (CoreBPE: "Encoder and decoder must be of equal length"). */
+START_TEST(test_tiktoken_duplicate_rank) {
+    char *ranks = malloc(256 * 16 + 64);
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        char e[8];
+        b64(&c, 1, e);
+        at += (size_t)sprintf(ranks + at, "%s %d\n", e, b);
+    }
+    at += (size_t)sprintf(ranks + at, "YWI= 256\nYmM= 97\n");   /* "bc" takes "a"'s rank */
+    llmd_tokenizer *t = NULL;
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"), LLMD_ERR_PARSE, "line 258: rank 97 is already the rank of line 98");
+    ck_assert(t == NULL);
+    /* a rank that is a special token's id (gpt2: <|endoftext|> = 50256) would decode ambiguously */
+    at -= strlen("YmM= 97\n");
+    at += (size_t)sprintf(ranks + at, "YmM= 50256\n");
+    ck_fails(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"), LLMD_ERR_PARSE, "rank 50256 is the id of the special token <|endoftext|>");
+    at -= strlen("YmM= 50256\n");
+    at += (size_t)sprintf(ranks + at, "YmM= 257\n");
+    ck_ok(llmd_tokenizer_from_tiktoken(&t, ranks, at, "gpt2"));
+    llmd_tokenizer_free(t);
+    free(ranks);
+}
+END_TEST
+
+/* Peak single allocation, through the allocator hooks. */
+static size_t biggest_alloc;
+static void *count_malloc(void *ctx, size_t n) {
+    (void)ctx;
+    if (n > biggest_alloc) biggest_alloc = n;
+    return malloc(n);
+}
+static void *count_realloc(void *ctx, void *p, size_t old, size_t n) {
+    (void)ctx;
+    (void)old;
+    if (n > biggest_alloc) biggest_alloc = n;
+    return realloc(p, n);
+}
+static void count_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+
+/* Sparse ids: one id of 2^28 - 1 used to size every id table by it (3.6 GB).  Ids and decoding as
+ * Hugging Face gives them (npm tokenizers 0.23): "ab ba<|x|>" -> [0, 268435455, 7, 268435455, 0, 3]
+ * (an added token not in the vocabulary takes the next id after the model's 3 tokens, whatever
+ * id the file gives it); decode "a b   b a <|x|>", with skip_special_tokens "a b   b a". */
+START_TEST(test_sparse_ids) {
+    llmd_allocator al = {LLMD_ALLOCATOR_VERSION, count_malloc, count_realloc, count_free, NULL};
+    ck_ok(llmd_set_allocator(&al));
+    biggest_alloc = 0;
+    llmd_tokenizer *t;
+    const char *added = "[{\"id\": 200000000, \"content\": \"<|x|>\", \"special\": true}]";
+    ck_ok(small_json(&t, "{\"a\": 0, \"b\": 268435455, \" \": 7}", NULL, added));
+    ck_assert_msg(biggest_alloc < (1u << 20), "an allocation of %zu bytes for 4 tokens", biggest_alloc);
+    ck_assert_uint_eq(llmd_tokenizer_vocab_size(t), 268435456u);
+    static const uint32_t e[] = {0, 268435455, 7, 268435455, 0, 3};
+    expect_ids(t, "ab ba<|x|>", 0, e, 6);
+    char *txt;
+    size_t tl;
+    ck_ok(llmd_tokenizer_decode(t, e, 6, 0, &txt, &tl));
+    ck_assert_str_eq(txt, "a b   b a <|x|>");
+    llmd_free(txt);
+    ck_ok(llmd_tokenizer_decode(t, e, 6, LLMD_TOK_SKIP_SPECIAL, &txt, &tl));
+    ck_assert_str_eq(txt, "a b   b a");
+    llmd_free(txt);
+    ck_assert(llmd_tokenizer_is_special(t, 3));
+    ck_assert(!llmd_tokenizer_is_special(t, 268435455));
+    ck_assert(!llmd_tokenizer_is_special(t, 5));
+    ck_assert(!llmd_tokenizer_is_special(t, 4000000000u));
+    const char *tok;
+    size_t len;
+    ck_ok(llmd_tokenizer_id_to_token(t, 268435455, &tok, &len));
+    ck_assert_uint_eq(len, 1);
+    ck_assert_int_eq(tok[0], 'b');
+    ck_fails(llmd_tokenizer_id_to_token(t, 5, &tok, &len), LLMD_ERR_RANGE, "id 5");
+    uint32_t bad[] = {0, 12345};
+    ck_fails(llmd_tokenizer_decode(t, bad, 2, 0, &txt, &tl), LLMD_ERR_RANGE, "id 12345 at index 1");
+    llmd_tokenizer_free(t);
+    ck_ok(llmd_set_allocator(NULL));
+}
+END_TEST
+
+/* A Replace normalizer expanding "a" to 100 000 characters used to take 9.5 GB on a 100 KB
+ * document: bounded by 16x + 4096 bytes per text, with a clear error. */
+START_TEST(test_normalizer_growth_bounded) {
+    size_t big = 100000;
+    char *norm = malloc(big + 128);
+    int k = sprintf(norm, "{\"type\": \"Replace\", \"pattern\": {\"String\": \"a\"}, \"content\": \"");
+    memset(norm + k, 'b', big);
+    strcpy(norm + k + big, "\"}");
+    char *js = malloc(big + 1024);
+    sprintf(js, "{\"normalizer\": %s, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": []}}",
+            norm);
+    llmd_tokenizer *t;
+    ck_ok(llmd_tokenizer_from_json(&t, js, strlen(js), NULL));
+    uint32_t *ids;
+    size_t n;
+    /* the same expansion as a Replace decoder: decode refuses instead of growing without bound */
+    {
+        char *jd = malloc(big + 1024);
+        sprintf(jd, "{\"decoder\": %s, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": []}}",
+                norm);
+        llmd_tokenizer *td;
+        ck_ok(llmd_tokenizer_from_json(&td, jd, strlen(jd), NULL));
+        uint32_t many[1000] = {0};
+        char *txt;
+        size_t tl;
+        ck_fails(llmd_tokenizer_decode(td, many, 1000, 0, &txt, &tl), LLMD_ERR_RANGE, "Replace decoder");
+        uint32_t bs[3] = {1, 1, 1};   /* no "a": unchanged */
+        ck_ok(llmd_tokenizer_decode(td, bs, 3, 0, &txt, &tl));
+        ck_assert_str_eq(txt, "bbb");
+        llmd_free(txt);
+        llmd_tokenizer_free(td);
+        free(jd);
+    }
+    char *doc = malloc(big);
+    memset(doc, 'a', big);
+    ck_fails(llmd_tokenizer_encode(t, doc, big, 0, &ids, &n, NULL), LLMD_ERR_RANGE, "normalizer");
+    ck_fails(llmd_tokenizer_encode(t, "a", 1, 0, &ids, &n, NULL), LLMD_ERR_RANGE, "longer than 4112 bytes");
+    /* text without an "a" is unaffected */
+    ck_ok(llmd_tokenizer_encode(t, "bb", 2, 0, &ids, &n, NULL));
+    ck_assert_uint_eq(n, 2);
+    llmd_free(ids);
+    llmd_tokenizer_free(t);
+    free(doc);
+    free(norm);
+    free(js);
+    /* ordinary growth passes: "a" -> "bb" doubles the text (Hugging Face: "ab ba" -> b b b ' ' b b b) */
+    ck_ok(small_json(&t, "{\"a\": 0, \"b\": 1, \" \": 2}",
+                     "{\"type\": \"Replace\", \"pattern\": {\"String\": \"a\"}, \"content\": \"bb\"}", NULL));
+    static const uint32_t e[] = {1, 1, 1, 2, 1, 1, 1};
+    expect_ids(t, "ab ba", 0, e, 7);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
 /* ---- hand-written splitters == PCRE2 on the same pattern ----------------------------------------- */
 static const char QWEN_PATTERN[] = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
                                    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -502,6 +695,11 @@ int main(void) {
     tcase_add_test(tc, test_tiktoken_small);
     tcase_add_test(tc, test_fast_splitters_match_pcre2);
     tcase_add_test(tc, test_regex_onig_semantics);
+    tcase_add_test(tc, test_empty_vocabulary);
+    tcase_add_test(tc, test_hostile_json);
+    tcase_add_test(tc, test_tiktoken_duplicate_rank);
+    tcase_add_test(tc, test_sparse_ids);
+    tcase_add_test(tc, test_normalizer_growth_bounded);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

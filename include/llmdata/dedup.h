@@ -135,9 +135,17 @@ LLMD_API uint64_t llmd_exact_set_memory(const llmd_exact_set *set);
  * about distinct^2 / 2^65. */
 typedef struct llmd_line_dedup llmd_line_dedup;
 
-/* Creates a line counter removing lines seen in >= min_docs documents (min_docs >= 2).
- * Errors: INVALID_ARG (min_docs < 2), NOMEM. */
-LLMD_API llmd_status llmd_line_dedup_new(llmd_line_dedup **out, uint32_t min_docs);
+/* Options of a line counter (NULL = defaults). */
+typedef struct llmd_line_dedup_options {
+    unsigned version;    /* LLMD_LINE_DEDUP_OPTIONS_VERSION */
+    uint32_t min_docs;   /* remove lines found in >= min_docs documents; >= 2, default 3 */
+} llmd_line_dedup_options;
+#define LLMD_LINE_DEDUP_OPTIONS_VERSION 1
+#define LLMD_LINE_DEDUP_OPTIONS_INIT {LLMD_LINE_DEDUP_OPTIONS_VERSION, 3}
+
+/* Creates a line counter (*out; free with llmd_line_dedup_free).  opts may be NULL (defaults).
+ * Errors: INVALID_ARG (NULL out, min_docs < 2), VERSION (unknown options version), NOMEM. */
+LLMD_API llmd_status llmd_line_dedup_new(llmd_line_dedup **out, const llmd_line_dedup_options *opts);
 LLMD_API void llmd_line_dedup_free(llmd_line_dedup *ld);
 /* Pass 1: counts the distinct lines of one document.  Errors: INVALID_ARG, NOMEM, STATE (called
  * after a filter call). */
@@ -210,7 +218,8 @@ LLMD_API double llmd_minhash_jaccard(const uint32_t *a, const uint32_t *b, uint3
 #define LLMD_BAND_KEY_SIZE 12
 
 /* datasketch's optimal (bands, rows) for a Jaccard threshold (see the header comment), weights
- * 0.5/0.5.  Errors: INVALID_ARG (threshold not in (0, 1), num_perm 0 or > 4096). Thread-safe. */
+ * 0.5/0.5; threshold 1 gives one band of num_perm rows, as datasketch's _optimal_param does.
+ * Errors: INVALID_ARG (threshold not in (0, 1], num_perm 0 or > 4096). Thread-safe. */
 LLMD_API llmd_status llmd_lsh_optimal_params(double threshold, uint32_t num_perm, uint32_t *bands,
                                              uint32_t *rows);
 /* Writes the band keys of a signature: bands * LLMD_BAND_KEY_SIZE bytes to out.

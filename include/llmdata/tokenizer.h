@@ -74,8 +74,12 @@ LLMD_API void llmd_tokenizer_options_init(llmd_tokenizer_options *opts);
  * ".tiktoken" suffix or by content).  opts may be NULL.  On success *out owns the tokenizer
  * (free with llmd_tokenizer_free).
  * Errors: LLMD_ERR_NOT_FOUND / LLMD_ERR_IO (missing / unreadable file), LLMD_ERR_PARSE (malformed JSON: byte offset in the message;
- * malformed rank line: line number), LLMD_ERR_UNSUPPORTED (a component this version lacks, named),
- * LLMD_ERR_INVALID_ARG (NULL path/out, unknown tiktoken pattern), LLMD_ERR_VERSION, NOMEM. */
+ * malformed rank line: line number; files Hugging Face or tiktoken refuse -- a raw control character
+ * in a JSON string, data after the JSON value, "added_tokens" not an array, a rank given twice or
+ * equal to a special token's id), LLMD_ERR_UNSUPPORTED (a component this version lacks, named; a
+ * token containing NUL, "\u0000"), LLMD_ERR_INVALID_ARG (NULL path/out, unknown tiktoken pattern),
+ * LLMD_ERR_VERSION, NOMEM.  Ids may be sparse (below 2^28): memory follows the number of tokens in
+ * the file, not the largest id. */
 LLMD_API llmd_status llmd_tokenizer_load(llmd_tokenizer **out, const char *path,
                                          const llmd_tokenizer_options *opts);
 
@@ -99,7 +103,9 @@ LLMD_API void llmd_tokenizer_free(llmd_tokenizer *tok);
  * normalization that changed a piece, the range of that whole piece; tokens added by the
  * post-processor get (0, 0), as in Hugging Face.
  * flags: LLMD_TOK_ADD_SPECIAL, LLMD_TOK_SPECIAL_AS_TEXT, LLMD_TOK_MATCH_SPECIAL.
- * Thread-safe.  Errors: INVALID_ARG, UTF8, RANGE (text over 1 GiB), NOMEM. */
+ * Thread-safe.  Errors: INVALID_ARG, UTF8, RANGE (text over 1 GiB; or the tokenizer's normalizers
+ * would make a text longer than 16 times its length + 4096 bytes -- a Replace/Prepend normalizer
+ * expanding text without bound, refused before the memory is taken), NOMEM. */
 LLMD_API llmd_status llmd_tokenizer_encode(const llmd_tokenizer *tok, const char *text, size_t len,
                                            unsigned flags, uint32_t **ids, size_t *n_ids,
                                            size_t **offsets);
@@ -124,7 +130,8 @@ LLMD_API llmd_status llmd_tokenizer_encode_batch(const llmd_tokenizer *tok, cons
  * the concatenated token bytes).  flags: LLMD_TOK_SKIP_SPECIAL.  *text is NUL-terminated,
  * *len bytes long, freed with llmd_free().  Byte sequences that are not valid UTF-8 decode to
  * U+FFFD as the reference libraries do.  Thread-safe.
- * Errors: LLMD_ERR_RANGE (an id not in the vocabulary, index named), INVALID_ARG, NOMEM. */
+ * Errors: LLMD_ERR_RANGE (an id not in the vocabulary, index named; or a Replace decoder making
+ * the text longer than 16 times the tokens' bytes + 4096), INVALID_ARG, NOMEM. */
 LLMD_API llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids, size_t n,
                                            unsigned flags, char **text, size_t *len);
 

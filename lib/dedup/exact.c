@@ -161,9 +161,14 @@ struct llmd_line_dedup {
     int filtering;
 };
 
-LLMD_API llmd_status llmd_line_dedup_new(llmd_line_dedup **out, uint32_t min_docs) {
+LLMD_API llmd_status llmd_line_dedup_new(llmd_line_dedup **out, const llmd_line_dedup_options *opts) {
     if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_line_dedup_new: NULL out");
     *out = NULL;
+    static const size_t sizes[] = {sizeof(llmd_line_dedup_options)};
+    llmd_line_dedup_options o = LLMD_LINE_DEDUP_OPTIONS_INIT;
+    llmd_status st = llmd_options_copy(&o, opts, sizes, LLMD_LINE_DEDUP_OPTIONS_VERSION, "llmd_line_dedup_options");
+    if (st != LLMD_OK) return st;
+    uint32_t min_docs = o.min_docs;
     if (min_docs < 2) return llmd_fail(LLMD_ERR_INVALID_ARG, "line dedup min_docs %u: must be >= 2", min_docs);
     llmd_line_dedup *ld = llmd_calloc(1, sizeof *ld);
     if (ld == NULL || (ld->slots = llmd_calloc(1024, sizeof *ld->slots)) == NULL) {

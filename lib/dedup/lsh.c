@@ -41,8 +41,8 @@ LLMD_API llmd_status llmd_lsh_optimal_params(double threshold, uint32_t num_perm
                                              uint32_t *rows) {
     if (bands == NULL || rows == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_lsh_optimal_params: NULL output");
-    if (!(threshold > 0.0 && threshold < 1.0))
-        return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH threshold %g: must be in (0, 1)", threshold);
+    if (!(threshold > 0.0 && threshold <= 1.0))
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH threshold %g: must be in (0, 1]", threshold);
     if (num_perm == 0 || num_perm > 4096)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH num_perm %u out of range 1..4096", num_perm);
     double best = INFINITY;
@@ -63,27 +63,23 @@ LLMD_API llmd_status llmd_lsh_optimal_params(double threshold, uint32_t num_perm
     return LLMD_OK;
 }
 
+/* The most rows a band may have: num_perm's upper bound, so one band's bytes fit in 16 KiB of
+ * stack (a threshold of 1 gives one band of every row: datasketch's optimum). */
+#define LSH_MAX_ROWS 4096u
+
 static uint64_t band_hash(const uint32_t *sig, uint32_t j, uint32_t rows) {
-    uint8_t tmp[4 * 64];
+    uint8_t tmp[4 * LSH_MAX_ROWS];
     const uint32_t *v = sig + (size_t)j * rows;
-    if (rows <= 64) {
-        for (uint32_t i = 0; i < rows; i++) llmd_store_le32(tmp + 4 * i, v[i]);
-        return llmd_hash64(tmp, 4 * (size_t)rows, 0);
-    }
-    uint8_t *big = llmd_malloc(4 * (size_t)rows);
-    if (big == NULL) return 0;  /* callers with rows > 64 use band_hash_checked */
-    for (uint32_t i = 0; i < rows; i++) llmd_store_le32(big + 4 * i, v[i]);
-    uint64_t h = llmd_hash64(big, 4 * (size_t)rows, 0);
-    llmd_free(big);
-    return h;
+    for (uint32_t i = 0; i < rows; i++) llmd_store_le32(tmp + 4 * i, v[i]);
+    return llmd_hash64(tmp, 4 * (size_t)rows, 0);
 }
 
 static llmd_status check_bands(uint32_t num_perm, uint32_t bands, uint32_t rows) {
     if (bands == 0 || rows == 0 || (uint64_t)bands * rows > num_perm)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH bands %u x rows %u: both must be >= 1 and their "
                          "product <= num_perm %u", bands, rows, num_perm);
-    if (rows > 64)
-        return llmd_fail(LLMD_ERR_UNSUPPORTED, "LSH rows %u: at most 64 rows per band are supported", rows);
+    if (rows > LSH_MAX_ROWS)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH rows %u: at most %u rows per band", rows, LSH_MAX_ROWS);
     return LLMD_OK;
 }
 
@@ -153,8 +149,7 @@ static llmd_status index_init(llmd_lsh_index **out, const llmd_minhash_options *
     if ((o.bands == 0) != (o.rows == 0))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "LSH bands %u / rows %u: set both or neither", o.bands, o.rows);
     if (o.bands == 0) {
-        double t = o.threshold < 1.0 ? o.threshold : 0.999;
-        if ((st = llmd_lsh_optimal_params(t, mh.num_perm, &o.bands, &o.rows)) != LLMD_OK) return st;
+        if ((st = llmd_lsh_optimal_params(o.threshold, mh.num_perm, &o.bands, &o.rows)) != LLMD_OK) return st;
     }
     if ((st = check_bands(mh.num_perm, o.bands, o.rows)) != LLMD_OK) return st;
     llmd_lsh_index *x = llmd_calloc(1, sizeof *x);

@@ -3,20 +3,17 @@
 
 #include "dedup_internal.h"
 
-/* ASCII: 0 separator, else the lower-cased byte of a word character [A-Za-z0-9]. */
-static const unsigned char *ascii_table(void) {
-    static unsigned char t[128];
-    static int ready;
-    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-        unsigned char tmp[128] = {0};
-        for (int c = '0'; c <= '9'; c++) tmp[c] = (unsigned char)c;
-        for (int c = 'a'; c <= 'z'; c++) tmp[c] = (unsigned char)c;
-        for (int c = 'A'; c <= 'Z'; c++) tmp[c] = (unsigned char)(c + 32);
-        memcpy(t, tmp, sizeof t);  /* same bytes from every racing thread */
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
-    return t;
-}
+/* ASCII: 0 separator, else the lower-cased byte of a word character [A-Za-z0-9].  A constant
+ * table: built lazily it was written by every thread racing through the first call (TSan). */
+#define LLMD_W10(c) (c), (c) + 1, (c) + 2, (c) + 3, (c) + 4, (c) + 5, (c) + 6, (c) + 7, (c) + 8, (c) + 9
+static const unsigned char ascii_word_table[128] = {
+    ['0'] = LLMD_W10('0'),
+    ['A'] = LLMD_W10('a'), LLMD_W10('a' + 10), 'a' + 20, 'a' + 21, 'a' + 22, 'a' + 23, 'a' + 24, 'a' + 25,
+    ['a'] = LLMD_W10('a'), LLMD_W10('a' + 10), 'a' + 20, 'a' + 21, 'a' + 22, 'a' + 23, 'a' + 24, 'a' + 25,
+};
+#undef LLMD_W10
+
+static const unsigned char *ascii_table(void) { return ascii_word_table; }
 
 static int is_word_cp(uint32_t cp) {
     utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);

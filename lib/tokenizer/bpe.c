@@ -90,8 +90,9 @@ static void cache_put(llmd_tok_ctx *c, const uint8_t *s, size_t n, uint64_t h, c
     if (k > c->cache_ids_cap || n > c->cache_keys_cap) return;
     size_t i = (size_t)h & c->cache_mask;
     while (c->cache[i].key_len != 0) i = (i + 1) & c->cache_mask;
-    memcpy(c->cache_keys + c->cache_keys_len, s, n);
-    memcpy(c->cache_ids + c->cache_ids_len, ids, k * sizeof *ids);
+    /* Empty pieces / no ids (an empty vocabulary) come with NULL pointers: memcpy may not take them. */
+    if (n) memcpy(c->cache_keys + c->cache_keys_len, s, n);
+    if (k) memcpy(c->cache_ids + c->cache_ids_len, ids, k * sizeof *ids);
     c->cache[i] = (llmd_tok_cache_ent){h, (uint32_t)c->cache_keys_len, (uint32_t)n, (uint32_t)c->cache_ids_len,
                                        (uint32_t)k};
     c->cache_keys_len += n;
@@ -333,14 +334,16 @@ static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llm
         size_t k;
         if (cache_get(c, s, len, h, &ids, &k)) {
             if ((st = out_reserve(c, k)) != LLMD_OK) return st;
-            memcpy(c->ids + c->n_ids, ids, k * sizeof *ids);
+            if (k) memcpy(c->ids + c->n_ids, ids, k * sizeof *ids);   /* k = 0: c->ids may be NULL */
             c->n_ids += k;
             return LLMD_OK;
         }
     }
     /* otherwise a piece that is a token is taken whole once BPE has shown it merges to itself */
+    uint32_t whole_slot = UINT32_MAX;
     if (tok->whole_ok && llmd_tok_strmap_get_h(vocab, (const char *)s, len, h, &id)) {
-        unsigned char known = atomic_load_explicit(&tok->whole_ok[id], memory_order_relaxed);
+        whole_slot = tok->sparse.keys ? llmd_tok_slot(tok, id) : id;
+        unsigned char known = atomic_load_explicit(&tok->whole_ok[whole_slot], memory_order_relaxed);
         if (known == 1) {
             if ((st = out_reserve(c, 1)) != LLMD_OK) return st;
             out_push(c, p, id, 0, len);
@@ -364,8 +367,9 @@ static llmd_status bpe_one(const llmd_tokenizer *tok, llmd_tok_ctx *c, const llm
         out_push(c, p, y->id, y->start, y->len);
     }
     if (whole != UINT32_MAX)
-        atomic_store_explicit(&tok->whole_ok[whole], (c->n_ids - first == 1 && c->ids[first] == whole) ? 1 : 2,
+        atomic_store_explicit(&tok->whole_ok[whole_slot], (c->n_ids - first == 1 && c->ids[first] == whole) ? 1 : 2,
                               memory_order_relaxed);
-    if (use_cache) cache_put(c, s, len, h, c->ids + first, c->n_ids - first);
+    /* no ids (an empty vocabulary): c->ids may still be NULL, and NULL + 0 is undefined too */
+    if (use_cache) cache_put(c, s, len, h, c->n_ids > first ? c->ids + first : NULL, c->n_ids - first);
     return LLMD_OK;
 }

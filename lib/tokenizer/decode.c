@@ -165,7 +165,10 @@ static llmd_status d_strip(const llmd_tok_decoder *d, const toklist *in, toklist
     return st;
 }
 
-static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, const toklist *in, toklist *out) {
+/* Replace is the one decoder that can grow text; its output is bounded like the normalizers'
+ * (LLMD_TOK_NORM_GROWTH times the decoded tokens' bytes + LLMD_TOK_NORM_SLACK). */
+static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, const toklist *in, toklist *out,
+                             size_t limit) {
     llmd_tok_span *sp = NULL;
     size_t ns = 0, cap = 0;
     llmd_status st = LLMD_OK;
@@ -177,6 +180,9 @@ static llmd_status d_replace(const llmd_tok_decoder *d, llmd_tok_regex_state *rs
             s = tl_str(in, i);
             if (sp[k].match) st = tl_extend(out, d->content, d->content_len);
             else st = tl_extend(out, s + sp[k].start, sp[k].end - sp[k].start);
+            if (st == LLMD_OK && out->buf.len > limit)
+                st = llmd_fail(LLMD_ERR_RANGE, "decode: the Replace decoder would make the text longer than %zu bytes "
+                               "(%ux the tokens' bytes + %u)", limit, LLMD_TOK_NORM_GROWTH, LLMD_TOK_NORM_SLACK);
         }
     }
     llmd_free(sp);
@@ -205,10 +211,10 @@ static llmd_status d_bpe(const llmd_tok_decoder *d, const toklist *in, toklist *
     return st;
 }
 
-static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, toklist *list) {
+static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *rs, toklist *list, size_t limit) {
     if (d->kind == LLMD_TOK_D_SEQ) {
         llmd_status st = LLMD_OK;
-        for (size_t i = 0; i < d->n_items && st == LLMD_OK; i++) st = run_decoder(&d->items[i], rs, list);
+        for (size_t i = 0; i < d->n_items && st == LLMD_OK; i++) st = run_decoder(&d->items[i], rs, list, limit);
         return st;
     }
     toklist out = {0};
@@ -219,7 +225,7 @@ static llmd_status run_decoder(const llmd_tok_decoder *d, llmd_tok_regex_state *
     case LLMD_TOK_D_METASPACE: st = d_metaspace(d, list, &out); break;
     case LLMD_TOK_D_FUSE: st = d_fuse(list, &out); break;
     case LLMD_TOK_D_STRIP: st = d_strip(d, list, &out); break;
-    case LLMD_TOK_D_REPLACE: st = d_replace(d, rs, list, &out); break;
+    case LLMD_TOK_D_REPLACE: st = d_replace(d, rs, list, &out, limit); break;
     case LLMD_TOK_D_BPE: st = d_bpe(d, list, &out); break;
     default: st = llmd_fail(LLMD_ERR_INTERNAL, "unknown decoder %d", d->kind);
     }
@@ -238,10 +244,20 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
     if (tok == NULL || (ids == NULL && n > 0) || text == NULL || len == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_decode: NULL argument");
     bool skip = (flags & LLMD_TOK_SKIP_SPECIAL) != 0;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] >= tok->n_ids || tok->id_str[ids[i]] == NULL)
+    /* ids -> table slots (the ids themselves unless the id space is sparse) */
+    uint32_t *slots = NULL;
+    if (tok->sparse.keys != NULL && n > 0 && (slots = llmd_malloc(n * sizeof *slots)) == NULL)
+        return llmd_fail_nomem("decode");
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = llmd_tok_slot(tok, ids[i]);
+        if (slot == UINT32_MAX) {
+            llmd_free(slots);
             return llmd_fail(LLMD_ERR_RANGE, "decode: id %u at index %zu is not in the vocabulary (size %zu)", ids[i], i,
                              tok->n_ids);
+        }
+        if (slots) slots[i] = slot;
+    }
+    if (slots) ids = slots;
     llmd_status st = LLMD_OK;
     llmd_buf out = {0};
     if (tok->tiktoken) {
@@ -259,7 +275,11 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
             st = tl_push(&list, tok->id_str[ids[i]], tok->id_len[ids[i]]);
         }
         llmd_tok_regex_state rs = {0};
-        if (st == LLMD_OK && tok->decoder) st = run_decoder(tok->decoder, &rs, &list);
+        size_t in_bytes = list.buf.len;
+        size_t limit = in_bytes > (SIZE_MAX - LLMD_TOK_NORM_SLACK) / LLMD_TOK_NORM_GROWTH
+                           ? SIZE_MAX
+                           : in_bytes * LLMD_TOK_NORM_GROWTH + LLMD_TOK_NORM_SLACK;
+        if (st == LLMD_OK && tok->decoder) st = run_decoder(tok->decoder, &rs, &list, limit);
         llmd_tok_regex_state_free(&rs);
         for (size_t i = 0; i < list.n && st == LLMD_OK; i++) {
             if (i > 0 && tok->decoder == NULL) st = llmd_buf_putc(&out, ' ');
@@ -267,6 +287,7 @@ llmd_status llmd_tokenizer_decode(const llmd_tokenizer *tok, const uint32_t *ids
         }
         tl_free(&list);
     }
+    llmd_free(slots);
     if (st == LLMD_OK && (st = llmd_buf_putc(&out, 0)) == LLMD_OK) {
         out.len--; /* keep the terminating NUL outside the length */
         *text = llmd_buf_detach(&out, len);

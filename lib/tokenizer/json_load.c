@@ -427,16 +427,6 @@ void llmd_tok_post_free(llmd_tok_post *p) {
 }
 
 /* ---- model ------------------------------------------------------------------------------------ */
-static llmd_status set_id_string(llmd_tokenizer *tok, uint32_t id, const char *s, size_t len) {
-    llmd_status st = llmd_tok_grow_ids(tok, (size_t)id + 1);
-    if (st != LLMD_OK) return st;
-    if (tok->id_str[id] == NULL) {
-        tok->id_str[id] = (char *)s;
-        tok->id_len[id] = (uint32_t)len;
-    }
-    return LLMD_OK;
-}
-
 static llmd_status load_vocab(llmd_tokenizer *tok, const cJSON *vocab) {
     size_t n = (size_t)cJSON_GetArraySize(vocab);
     llmd_status st = llmd_tok_strmap_init(&tok->vocab, n);
@@ -555,11 +545,7 @@ static llmd_status load_model(llmd_tokenizer *tok, const cJSON *model) {
             return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: unk_token \"%s\" is not in the vocabulary", unk);
         tok->has_unk = true;
     }
-    /* id -> string, pointing into the (now final) key arena of the vocabulary map */
-    for (size_t i = 0; i < tok->vocab.n; i++) {
-        const struct llmd_tok_strent *e = &tok->vocab.ent[i];
-        if ((st = set_id_string(tok, e->value, tok->vocab.keys + e->off, e->len)) != LLMD_OK) return st;
-    }
+    /* the id -> string tables are built once loading is done (fill_ids in tokenizer.c) */
     for (int b = 0; b < 256; b++) {
         char code[8];
         snprintf(code, sizeof code, "<0x%02X>", b);
@@ -661,8 +647,39 @@ static llmd_status parse_json_tree(llmd_tokenizer *tok, const cJSON *root) {
         if (tok->decoder == NULL) return llmd_fail_nomem("decoder");
         if ((st = parse_decoder(tok, v, tok->decoder)) != LLMD_OK) return st;
     }
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "added_tokens")) && cJSON_IsArray(v))
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "added_tokens")) != NULL) {
+        /* Hugging Face: "invalid type: map, expected a sequence" -- ignoring it would drop every
+         * special token */
+        if (!cJSON_IsArray(v))
+            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: \"added_tokens\" must be an array of token objects");
         if ((st = load_added(tok, v)) != LLMD_OK) return st;
+    }
+    return LLMD_OK;
+}
+
+/* What cJSON lets through but would give wrong tokens: a raw control character inside a string
+ * (invalid JSON: Hugging Face's serde_json refuses the file) and the escape \u0000 (valid JSON,
+ * accepted by Hugging Face, but cJSON's NUL-terminated strings would cut the token at it). */
+static llmd_status check_json_strings(const char *json, size_t len) {
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)json[i];
+        if (!in_str) {
+            if (ch == '"') in_str = true;
+            continue;
+        }
+        if (ch == '"') {
+            in_str = false;
+        } else if (ch < 0x20) {
+            return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: raw control character 0x%02X inside a string at byte "
+                             "offset %zu (JSON requires it escaped)", ch, i);
+        } else if (ch == '\\' && i + 1 < len) {
+            if (json[i + 1] == 'u' && i + 6 <= len && memcmp(json + i + 2, "0000", 4) == 0)
+                return llmd_fail(LLMD_ERR_UNSUPPORTED, "tokenizer.json: a string holds the NUL character (\\u0000) at "
+                                 "byte offset %zu; tokens containing NUL are not supported", i);
+            i++;   /* the escaped character (a quote or backslash does not end the escape) */
+        }
+    }
     return LLMD_OK;
 }
 
@@ -671,17 +688,26 @@ llmd_status llmd_tok_load_json(llmd_tokenizer *tok, const char *json, size_t len
      * invalid bytes out of every string the components use */
     size_t bad = llmd_utf8_validate((const unsigned char *)json, len);
     if (bad != len) return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: invalid UTF-8 at byte offset %zu", bad);
+    llmd_status st = check_json_strings(json, len);
+    if (st != LLMD_OK) return st;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (root == NULL) {
         size_t off = end && end >= json ? (size_t)(end - json) : 0;
         return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: malformed JSON at byte offset %zu", off);
     }
+    /* serde_json refuses anything but whitespace after the value ("trailing characters") */
+    size_t at = end && end >= json ? (size_t)(end - json) : len;
+    while (at < len && (json[at] == ' ' || json[at] == '\t' || json[at] == '\n' || json[at] == '\r')) at++;
+    if (at < len) {
+        cJSON_Delete(root);
+        return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: data after the JSON value at byte offset %zu", at);
+    }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: the top level is not a JSON object");
     }
-    llmd_status st = parse_json_tree(tok, root);
+    st = parse_json_tree(tok, root);
     cJSON_Delete(root);
     return st;
 }

@@ -175,9 +175,20 @@ static llmd_status strip_accents(llmd_tok_ctx *c, llmd_tok_piece *p) {
     return LLMD_OK;
 }
 
+/* Fails when a normalizer step would make the text longer than the call's limit (see
+ * LLMD_TOK_NORM_GROWTH), before the memory is taken. */
+static llmd_status check_growth(const llmd_tok_ctx *c, size_t new_len) {
+    if (c->norm_limit == 0 || new_len <= c->norm_limit) return LLMD_OK;
+    return llmd_fail(LLMD_ERR_RANGE, "tokenizer: the normalizer would make a text longer than %zu bytes "
+                     "(%ux its length + %u; a Replace or Prepend normalizer of the tokenizer file expands "
+                     "text without bound)", c->norm_limit, LLMD_TOK_NORM_GROWTH, LLMD_TOK_NORM_SLACK);
+}
+
 static llmd_status prepend(llmd_tok_ctx *c, llmd_tok_piece *p, const char *s, size_t n) {
     if (p->len == 0) return LLMD_OK;
-    llmd_status st = llmd_tok_arena_reserve(c, p->len + n);
+    llmd_status st = check_growth(c, p->len + n);
+    if (st != LLMD_OK) return st;
+    st = llmd_tok_arena_reserve(c, p->len + n);
     if (st != LLMD_OK) return st;
     llmd_tok_piece out;
     begin(c, p, &out);
@@ -225,8 +236,14 @@ static llmd_status replace(llmd_tok_ctx *c, llmd_tok_piece *p, const llmd_tok_pa
     bool any = false;
     for (size_t i = 0; i < n; i++) any |= spans[i].match;
     if (!any) goto out;
-    size_t nm = 0;
-    for (size_t i = 0; i < n; i++) nm += spans[i].match;
+    size_t nm = 0, matched = 0;
+    for (size_t i = 0; i < n; i++)
+        if (spans[i].match) {
+            nm++;
+            matched += spans[i].end - spans[i].start;
+        }
+    /* nm * clen cannot overflow: nm <= len + 1 and clen comes from a file in memory */
+    if ((st = check_growth(c, p->len - matched + nm * clen)) != LLMD_OK) goto out;
     if ((st = llmd_tok_arena_reserve(c, p->len + nm * clen)) != LLMD_OK) goto out;
     llmd_tok_piece o;
     begin(c, p, &o);
@@ -293,22 +310,39 @@ llmd_status llmd_tok_metaspace_map(llmd_tok_ctx *c, llmd_tok_piece *p, const llm
     return LLMD_OK;
 }
 
-llmd_status llmd_tok_normalize(const llmd_tokenizer *tok, const llmd_tok_normalizer *n, llmd_tok_ctx *c,
-                               llmd_tok_piece *p) {
+static llmd_status normalize_step(const llmd_tokenizer *tok, const llmd_tok_normalizer *n, llmd_tok_ctx *c,
+                                  llmd_tok_piece *p) {
     llmd_status st = LLMD_OK;
     switch (n->kind) {
     case LLMD_TOK_N_NFC: case LLMD_TOK_N_NFKC: case LLMD_TOK_N_NFD: case LLMD_TOK_N_NFKD:
-        return unicode_normalize(c, p, n->kind);
-    case LLMD_TOK_N_LOWER: return lowercase(c, p);
+        st = unicode_normalize(c, p, n->kind);
+        break;
+    case LLMD_TOK_N_LOWER: st = lowercase(c, p); break;
     case LLMD_TOK_N_REPLACE: return replace(c, p, &n->pat, n->content, n->content_len);
     case LLMD_TOK_N_PREPEND: return prepend(c, p, n->content, n->content_len);
     case LLMD_TOK_N_STRIP: return strip(c, p, n->strip_left, n->strip_right);
     case LLMD_TOK_N_STRIP_ACCENTS: return strip_accents(c, p);
     case LLMD_TOK_N_SEQ:
-        for (size_t i = 0; i < n->n_items && st == LLMD_OK; i++) st = llmd_tok_normalize(tok, &n->items[i], c, p);
+        for (size_t i = 0; i < n->n_items && st == LLMD_OK; i++) st = normalize_step(tok, &n->items[i], c, p);
         return st;
     default: return llmd_fail(LLMD_ERR_INTERNAL, "unknown normalizer %d", n->kind);
     }
+    /* Unicode forms and lower-casing grow text by a bounded factor; a Sequence of many of them
+     * still may not pass the limit */
+    return st == LLMD_OK ? check_growth(c, p->len) : st;
+}
+
+/* Every normalizer step's output is bounded by the text's length (LLMD_TOK_NORM_GROWTH): the
+ * arena of one call then stays proportional to the document whatever the file says. */
+llmd_status llmd_tok_normalize(const llmd_tokenizer *tok, const llmd_tok_normalizer *n, llmd_tok_ctx *c,
+                               llmd_tok_piece *p) {
+    size_t limit = p->len > (SIZE_MAX - LLMD_TOK_NORM_SLACK) / LLMD_TOK_NORM_GROWTH
+                       ? SIZE_MAX
+                       : p->len * LLMD_TOK_NORM_GROWTH + LLMD_TOK_NORM_SLACK;
+    c->norm_limit = limit;
+    llmd_status st = normalize_step(tok, n, c, p);
+    c->norm_limit = 0;
+    return st;
 }
 
 

@@ -1,5 +1,6 @@
 /* tiktoken rank files: one "base64(token bytes) rank" pair per line.  The rank is the id and the
  * merge priority; the split pattern and special tokens come from the named encoding. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tok_internal.h"
@@ -70,11 +71,42 @@ static long b64decode(const char *s, size_t n, uint8_t *out) {
     return o;
 }
 
+typedef struct rank_line { uint32_t rank, line; } rank_line;
+static llmd_status parse_lines(llmd_tokenizer *tok, const char *data, size_t len, rank_line *rl, size_t *n_rl);
+
+static int cmp_rank_line(const void *a, const void *b) {
+    const rank_line *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* tiktoken refuses a rank given to two tokens ("Encoder and decoder must be of equal length"):
+ * decoding one of them would give the other's bytes. */
+static llmd_status check_distinct_ranks(rank_line *rl, size_t n) {
+    qsort(rl, n, sizeof *rl, cmp_rank_line);
+    for (size_t i = 1; i < n; i++)
+        if (rl[i].rank == rl[i - 1].rank)
+            return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: line %u: rank %u is already the rank of line %u",
+                             rl[i].line, rl[i].rank, rl[i - 1].line);
+    return LLMD_OK;
+}
+
 static llmd_status parse_ranks(llmd_tokenizer *tok, const char *data, size_t len) {
     size_t lines = 0;
     for (size_t i = 0; i < len; i++) lines += data[i] == '\n';
     llmd_status st = llmd_tok_strmap_init(&tok->raw_vocab, lines + 1);
     if (st != LLMD_OK) return st;
+    rank_line *rl = llmd_malloc((lines + 1) * sizeof *rl);
+    if (rl == NULL) return llmd_fail_nomem("tiktoken ranks");
+    size_t n_rl = 0;
+    st = parse_lines(tok, data, len, rl, &n_rl);
+    if (st == LLMD_OK) st = check_distinct_ranks(rl, n_rl);
+    llmd_free(rl);
+    return st;
+}
+
+static llmd_status parse_lines(llmd_tokenizer *tok, const char *data, size_t len, rank_line *rl, size_t *n_rl) {
+    llmd_status st;
     uint8_t buf[1024];
     size_t line = 0, pos = 0;
     while (pos < len) {
@@ -106,6 +138,7 @@ static llmd_status parse_ranks(llmd_tokenizer *tok, const char *data, size_t len
             if ((st = llmd_tok_strmap_put(&tok->raw_vocab, (const char *)buf, (size_t)n, (uint32_t)rank, &existed)) != LLMD_OK)
                 return st;
             if (existed) return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: line %zu: token listed twice", line);
+            rl[(*n_rl)++] = (rank_line){(uint32_t)rank, (uint32_t)(line > UINT32_MAX ? UINT32_MAX : line)};
         }
         pos = end + 1;
     }
@@ -141,6 +174,13 @@ llmd_status llmd_tok_load_tiktoken(llmd_tokenizer *tok, const char *data, size_t
     tok->pretok->behavior = LLMD_TOK_BEH_ISOLATED;
     tok->pretok->pat.kind = LLMD_TOK_PAT_REGEX;
     if ((st = llmd_tok_regex_new(&tok->pretok->pat.re, pat, strlen(pat), tok->force_regex)) != LLMD_OK) return st;
+    /* A rank equal to a special token's id would make that id decode as the special token (or
+     * as the rank's bytes, depending on the reader): refused by name. */
+    for (size_t i = 0; i < tok->raw_vocab.n; i++)
+        for (size_t k = 0; k < enc->n_specials; k++)
+            if (tok->raw_vocab.ent[i].value == enc->specials[k].id)
+                return llmd_fail(LLMD_ERR_PARSE, "tiktoken file: rank %u is the id of the special token %s of "
+                                 "the %s encoding", enc->specials[k].id, enc->specials[k].name, pattern);
     tok->added = llmd_calloc(enc->n_specials, sizeof *tok->added);
     if (tok->added == NULL) return llmd_fail_nomem("special tokens");
     for (size_t i = 0; i < enc->n_specials; i++) {

@@ -18,9 +18,23 @@
 #include "llmdata/tokenizer.h"
 #include "regex.h"
 
-/* Ids are below 2^28 (268 M tokens): larger ids in a file are refused rather than allocating
- * id tables of gigabytes. */
+/* Ids are below 2^28 (268 M tokens); larger ids in a file are refused.  Ids may be sparse: the
+ * id tables are sized by the number of tokens in the file, not by the largest id (see
+ * llmd_tok_slot), so one huge id costs no more than a small one. */
 #define LLMD_TOK_MAX_ID (1u << 28)
+
+/* Normalizers may not make a text longer than LLMD_TOK_NORM_GROWTH times its length plus
+ * LLMD_TOK_NORM_SLACK bytes (NFKD, the largest legitimate growth, is below 12x); a file whose
+ * Replace/Prepend normalizers go beyond fails the call with LLMD_ERR_RANGE instead of taking
+ * gigabytes. */
+#define LLMD_TOK_NORM_GROWTH 16u
+#define LLMD_TOK_NORM_SLACK 4096u
+
+/* Id -> table slot for a sparse id space: open addressing, keys are id + 1 (0 = empty). */
+typedef struct llmd_tok_idmap {
+    uint32_t *keys, *slots;
+    size_t mask;
+} llmd_tok_idmap;
 
 /* ---- hash maps -------------------------------------------------------------------------------- */
 /* Byte string -> u32.  Keys are copied into the map's own arena. */
@@ -191,9 +205,13 @@ struct llmd_tokenizer {
     llmd_tok_strmap vocab;     /* vocabulary string -> id (tokenizer.json form) */
     llmd_tok_strmap raw_vocab; /* raw bytes -> id, when raw */
     llmd_tok_pairmap merges;
-    char **id_str;             /* id -> vocabulary string (NULL for holes); strings in str_arena */
+    /* Per-id tables (id_str, id_len, is_special, whole_ok) are indexed by llmd_tok_slot(id):
+     * the id itself when ids are dense, else a slot from `sparse` (n_slots = number of ids). */
+    char **id_str;             /* slot -> vocabulary string (NULL for holes); strings in str_arena */
     uint32_t *id_len;
     size_t n_ids;              /* vocab_size: 1 + max id */
+    size_t n_slots;            /* entries in the per-id tables */
+    llmd_tok_idmap sparse;     /* keys == NULL: dense (slot = id) */
     bool ignore_merges, byte_fallback, fuse_unk;
     /* Whole-piece lookup for models without ignore_merges: a piece equal to a vocabulary token is
      * that one token only if BPE of its string gives back the token, which holds for almost all
@@ -217,7 +235,7 @@ struct llmd_tokenizer {
     llmd_tok_decoder *decoder;
     llmd_tok_added *added;
     size_t n_added;
-    bool *is_special;          /* per id */
+    bool *is_special;          /* per slot */
     llmd_tok_matcher match_raw;   /* non-normalized added tokens */
     llmd_tok_matcher match_norm;  /* normalized added tokens (their normalized form) */
     bool special_as_text_default; /* tiktoken: specials are text unless MATCH_SPECIAL */
@@ -266,10 +284,24 @@ struct llmd_tok_ctx {
     uint32_t *cache_ids;
     size_t cache_ids_len, cache_ids_cap;
     llmd_tok_regex_state re_state;
+    size_t norm_limit;         /* while normalizing: the longest text allowed (0 = no limit) */
     llmd_buf tmp;
     struct llmd_tok_seg *segs1, *segs2;
     size_t cap_segs1, cap_segs2;
 };
+
+/* The table slot of an id, or UINT32_MAX when no token has it. */
+static inline uint32_t llmd_tok_slot(const llmd_tokenizer *tok, uint32_t id) {
+    if (id >= tok->n_ids) return UINT32_MAX;
+    if (tok->sparse.keys == NULL) return tok->id_str[id] ? id : UINT32_MAX;
+    size_t i = (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & tok->sparse.mask;
+    for (;;) {
+        uint32_t k = tok->sparse.keys[i];
+        if (k == id + 1) return tok->sparse.slots[i];
+        if (k == 0) return UINT32_MAX;
+        i = (i + 1) & tok->sparse.mask;
+    }
+}
 
 /* Scratch contexts (encode.c). */
 llmd_status llmd_tok_ctx_get(const llmd_tokenizer *tok, llmd_tok_ctx **out);
@@ -312,7 +344,6 @@ llmd_status llmd_tok_find_added(const llmd_tokenizer *tok, const llmd_tok_matche
 llmd_status llmd_tok_load_json(llmd_tokenizer *tok, const char *json, size_t len);
 llmd_status llmd_tok_load_tiktoken(llmd_tokenizer *tok, const char *data, size_t len, const char *pattern);
 llmd_status llmd_tok_finish(llmd_tokenizer *tok);
-llmd_status llmd_tok_grow_ids(llmd_tokenizer *tok, size_t n);
 void llmd_tok_pattern_free(llmd_tok_pattern *p);
 void llmd_tok_normalizer_free(llmd_tok_normalizer *n);
 void llmd_tok_pretok_free(llmd_tok_pretok *p);

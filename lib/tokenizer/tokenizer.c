@@ -30,23 +30,6 @@ static llmd_status new_tokenizer(llmd_tokenizer **out, const llmd_tokenizer_opti
     return LLMD_OK;
 }
 
-/* Grows the id -> string tables to n entries (new entries empty). */
-llmd_status llmd_tok_grow_ids(llmd_tokenizer *tok, size_t n) {
-    if (n <= tok->n_ids) return LLMD_OK;
-    char **ns = llmd_realloc(tok->id_str, tok->n_ids * sizeof *ns, n * sizeof *ns);
-    if (ns == NULL) return llmd_fail_nomem("vocabulary");
-    tok->id_str = ns;
-    uint32_t *nl = llmd_realloc(tok->id_len, tok->n_ids * sizeof *nl, n * sizeof *nl);
-    if (nl == NULL) return llmd_fail_nomem("vocabulary");
-    tok->id_len = nl;
-    for (size_t i = tok->n_ids; i < n; i++) {
-        ns[i] = NULL;
-        nl[i] = 0;
-    }
-    tok->n_ids = n;
-    return LLMD_OK;
-}
-
 /* ---- preparation after loading ---------------------------------------------------------------- */
 static llmd_tok_pretok *last_step(llmd_tok_pretok *p) {
     while (p && p->kind == LLMD_TOK_P_SEQ) p = p->n_items ? &p->items[p->n_items - 1] : NULL;
@@ -84,30 +67,77 @@ static llmd_status prepare_raw_mode(llmd_tokenizer *tok) {
     return LLMD_OK;
 }
 
-static llmd_status fill_ids(llmd_tokenizer *tok) {
-    size_t n = tok->n_ids;
-    if (tok->tiktoken)
-        for (size_t i = 0; i < tok->raw_vocab.n; i++)
-            if (tok->raw_vocab.ent[i].value >= n) n = (size_t)tok->raw_vocab.ent[i].value + 1;
+/* ---- id tables ------------------------------------------------------------------------------- */
+/* Inserts id into the sparse map (if absent) with the next free slot. */
+static void idmap_add(llmd_tok_idmap *m, uint32_t id, size_t *n_slots) {
+    size_t i = (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & m->mask;
+    while (m->keys[i] != 0) {
+        if (m->keys[i] == id + 1) return;
+        i = (i + 1) & m->mask;
+    }
+    m->keys[i] = id + 1;
+    m->slots[i] = (uint32_t)(*n_slots)++;
+}
+
+/* Sizes the per-id tables.  Ids are dense in every real vocabulary; a file whose largest id is
+ * far beyond its token count (legal: Hugging Face keeps ids in hash maps) gets a sparse map, so
+ * memory follows the file's size, never its largest id. */
+static llmd_status alloc_id_tables(llmd_tokenizer *tok, const llmd_tok_strmap *model) {
+    size_t count = model->n + tok->n_added;   /* >= the number of distinct ids */
+    size_t n_ids = 0;
+    for (size_t i = 0; i < model->n; i++)
+        if (model->ent[i].value >= n_ids) n_ids = (size_t)model->ent[i].value + 1;
     for (size_t i = 0; i < tok->n_added; i++)
-        if (tok->added[i].id >= n) n = (size_t)tok->added[i].id + 1;
-    llmd_status st = llmd_tok_grow_ids(tok, n);
+        if (tok->added[i].id >= n_ids) n_ids = (size_t)tok->added[i].id + 1;
+    tok->n_ids = n_ids;
+    tok->n_slots = n_ids;
+    if (n_ids > 2 * count + 1024) {
+        size_t cap = 16;
+        while (cap < 2 * count) cap *= 2;
+        tok->sparse.keys = llmd_calloc(cap, sizeof *tok->sparse.keys);
+        tok->sparse.slots = llmd_calloc(cap, sizeof *tok->sparse.slots);
+        if (tok->sparse.keys == NULL || tok->sparse.slots == NULL) return llmd_fail_nomem("vocabulary id map");
+        tok->sparse.mask = cap - 1;
+        size_t n = 0;
+        for (size_t i = 0; i < model->n; i++) idmap_add(&tok->sparse, model->ent[i].value, &n);
+        for (size_t i = 0; i < tok->n_added; i++) idmap_add(&tok->sparse, tok->added[i].id, &n);
+        tok->n_slots = n;
+    }
+    size_t k = tok->n_slots ? tok->n_slots : 1;
+    tok->id_str = llmd_calloc(k, sizeof *tok->id_str);
+    tok->id_len = llmd_calloc(k, sizeof *tok->id_len);
+    tok->is_special = llmd_calloc(k, sizeof *tok->is_special);
+    if (tok->id_str == NULL || tok->id_len == NULL || tok->is_special == NULL) return llmd_fail_nomem("vocabulary");
+    return LLMD_OK;
+}
+
+/* The slot of an id known to the tables (dense: the id itself, holes included). */
+static uint32_t slot_of(const llmd_tokenizer *tok, uint32_t id) {
+    if (tok->sparse.keys == NULL) return id;
+    return llmd_tok_slot(tok, id);
+}
+
+static llmd_status fill_ids(llmd_tokenizer *tok) {
+    const llmd_tok_strmap *model = tok->tiktoken ? &tok->raw_vocab : &tok->vocab;
+    llmd_status st = alloc_id_tables(tok, model);
     if (st != LLMD_OK) return st;
-    if (tok->tiktoken) {
-        for (size_t i = 0; i < tok->raw_vocab.n; i++) {
-            const struct llmd_tok_strent *e = &tok->raw_vocab.ent[i];
-            tok->id_str[e->value] = tok->raw_vocab.keys + e->off;
-            tok->id_len[e->value] = e->len;
+    /* Model tokens: strings in the (final) key arena of the map; the first token listed with an
+     * id names it when a tokenizer.json gives two tokens one id. */
+    for (size_t i = 0; i < model->n; i++) {
+        const struct llmd_tok_strent *e = &model->ent[i];
+        uint32_t slot = slot_of(tok, e->value);
+        if (tok->id_str[slot] == NULL) {
+            tok->id_str[slot] = model->keys + e->off;
+            tok->id_len[slot] = e->len;
         }
     }
-    tok->is_special = llmd_calloc(n ? n : 1, sizeof *tok->is_special);
-    if (tok->is_special == NULL) return llmd_fail_nomem("vocabulary");
     for (size_t i = 0; i < tok->n_added; i++) {
         llmd_tok_added *a = &tok->added[i];
         /* Hugging Face looks an id up in the added tokens first, and gives the normalized form
          * of a normalized token (simple_id_to_token) so that the decoder can invert it */
-        tok->id_str[a->id] = a->norm ? a->norm : a->content;
-        tok->id_len[a->id] = (uint32_t)(a->norm ? a->norm_len : a->len);
+        uint32_t slot = slot_of(tok, a->id);
+        tok->id_str[slot] = a->norm ? a->norm : a->content;
+        tok->id_len[slot] = (uint32_t)(a->norm ? a->norm_len : a->len);
     }
     /* decode's skip_special_tokens drops an id when its token string is a special token's
      * content (AddedVocabulary::is_special_token) */
@@ -117,8 +147,8 @@ static llmd_status fill_ids(llmd_tokenizer *tok) {
     for (size_t i = 0; i < tok->n_added && st == LLMD_OK; i++)
         if (tok->added[i].special) st = llmd_tok_strmap_put(&specials, tok->added[i].content, tok->added[i].len, 1, NULL);
     for (size_t i = 0; i < tok->n_added && st == LLMD_OK; i++) {
-        uint32_t id = tok->added[i].id, one;
-        if (llmd_tok_strmap_get(&specials, tok->id_str[id], tok->id_len[id], &one)) tok->is_special[id] = true;
+        uint32_t slot = slot_of(tok, tok->added[i].id), one;
+        if (llmd_tok_strmap_get(&specials, tok->id_str[slot], tok->id_len[slot], &one)) tok->is_special[slot] = true;
     }
     llmd_tok_strmap_free(&specials);
     if (st != LLMD_OK) return st;
@@ -181,7 +211,7 @@ static llmd_status check_post_ids(const llmd_tokenizer *tok, const llmd_tok_post
     }
     for (size_t k = 0; k < p->n_pre + p->n_post; k++) {
         uint32_t id = k < p->n_pre ? p->pre[k] : p->post[k - p->n_pre];
-        if (id >= tok->n_ids || tok->id_str[id] == NULL)
+        if (llmd_tok_slot(tok, id) == UINT32_MAX)
             return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: post_processor adds id %u, which is not in the vocabulary", id);
     }
     return LLMD_OK;
@@ -197,8 +227,8 @@ llmd_status llmd_tok_finish(llmd_tokenizer *tok) {
     if ((st = check_post_ids(tok, tok->post)) != LLMD_OK) return st;
     if (!tok->tiktoken) detect_meta_cut(tok);
     find_eos(tok);
-    if (!tok->ignore_merges && tok->n_ids > 0) {
-        tok->whole_ok = llmd_calloc(tok->n_ids, sizeof *tok->whole_ok);
+    if (!tok->ignore_merges && tok->n_slots > 0) {
+        tok->whole_ok = llmd_calloc(tok->n_slots, sizeof *tok->whole_ok);
         if (tok->whole_ok == NULL) return llmd_fail_nomem("vocabulary");
     }
     return LLMD_OK;
@@ -299,6 +329,8 @@ void llmd_tokenizer_free(llmd_tokenizer *tok) {
     llmd_tok_pairmap_free(&tok->merges);
     llmd_free(tok->id_str);
     llmd_free(tok->id_len);
+    llmd_free(tok->sparse.keys);
+    llmd_free(tok->sparse.slots);
     llmd_free(tok->prefix);
     llmd_free(tok->suffix);
     llmd_tok_normalizer_free(tok->normalizer);
@@ -339,17 +371,20 @@ llmd_status llmd_tokenizer_token_to_id(const llmd_tokenizer *tok, const char *to
 llmd_status llmd_tokenizer_id_to_token(const llmd_tokenizer *tok, uint32_t id, const char **token, size_t *len) {
     if (tok == NULL || token == NULL || len == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_tokenizer_id_to_token: NULL argument");
-    if (id >= tok->n_ids || tok->id_str[id] == NULL)
+    uint32_t slot = llmd_tok_slot(tok, id);
+    if (slot == UINT32_MAX)
         return llmd_fail(LLMD_ERR_RANGE, "id %u is not in the vocabulary (size %zu)", id, tok->n_ids);
-    *token = tok->id_str[id];
-    *len = tok->id_len[id];
+    *token = tok->id_str[slot];
+    *len = tok->id_len[slot];
     return LLMD_OK;
 }
 
 uint64_t llmd_tokenizer_vocab_size(const llmd_tokenizer *tok) { return tok ? tok->n_ids : 0; }
 
 int llmd_tokenizer_is_special(const llmd_tokenizer *tok, uint32_t id) {
-    return tok != NULL && id < tok->n_ids && tok->is_special[id];
+    if (tok == NULL) return 0;
+    uint32_t slot = llmd_tok_slot(tok, id);
+    return slot != UINT32_MAX && tok->is_special[slot];
 }
 
 int64_t llmd_tokenizer_eos_id(const llmd_tokenizer *tok) { return tok ? tok->eos : -1; }

@@ -1,28 +1,24 @@
-"""Loading libllmdata and turning its status codes into exceptions (ctypes, no build step)."""
+"""Loading libllmdata, declaring its functions, checking values at the boundary and turning status
+codes into exceptions (ctypes, no build step).
+
+Every wrapper module follows the same three rules:
+  * C functions are declared once, in a table given to `Api` ({name: (restype, *argtypes)});
+  * every integer that crosses into C goes through `c_int` / `int_array` (TypeError for a
+    non-integer, OverflowError outside the C type's range: ctypes itself would wrap silently);
+  * every object owning a library handle derives from `Handle` and makes its calls inside
+    `with self._use() as h:` so that close() from another thread cannot free the handle under a
+    running call.
+"""
 import ctypes
 import ctypes.util
+import operator
 import os
 import threading
 
+import numpy as np
+
 _lock = threading.Lock()
 _lib = None
-
-STATUS_NAMES = {
-    0: "LLMD_OK", -1: "LLMD_ERR_INVALID_ARG", -2: "LLMD_ERR_NOMEM", -3: "LLMD_ERR_IO",
-    -4: "LLMD_ERR_PARSE", -5: "LLMD_ERR_UTF8", -6: "LLMD_ERR_UNSUPPORTED", -7: "LLMD_ERR_NOT_FOUND",
-    -8: "LLMD_ERR_RANGE", -9: "LLMD_ERR_CORRUPT", -10: "LLMD_ERR_STATE", -11: "LLMD_ERR_CONFLICT",
-    -12: "LLMD_ERR_SCHEMA", -13: "LLMD_ERR_VERSION", -14: "LLMD_ERR_TRUNCATED", -15: "LLMD_ERR_INTERNAL",
-}
-
-
-class LlmdError(Exception):
-    """An llmdata call failed.  `status` is the llmd_status code, `status_name` its name and the
-    message is llmd_last_error() read on the same thread right after the failing call."""
-
-    def __init__(self, status, message):
-        self.status = status
-        self.status_name = STATUS_NAMES.get(status, "LLMD_UNKNOWN")
-        super().__init__(f"{message} ({self.status_name})")
 
 
 def _find_library():
@@ -40,26 +36,65 @@ def lib():
         with _lock:
             if _lib is None:
                 handle = ctypes.CDLL(_find_library())
-                handle.llmd_last_error.restype = ctypes.c_char_p
-                handle.llmd_last_error.argtypes = []
-                handle.llmd_status_str.restype = ctypes.c_char_p
-                handle.llmd_status_str.argtypes = [ctypes.c_int]
-                handle.llmd_version.restype = ctypes.c_char_p
-                handle.llmd_version.argtypes = []
-                handle.llmd_version_number.restype = ctypes.c_uint
-                handle.llmd_version_number.argtypes = []
-                handle.llmd_free.restype = None
-                handle.llmd_free.argtypes = [ctypes.c_void_p]
+                for name, (res, *args) in _COMMON.items():
+                    f = getattr(handle, name)
+                    f.restype = res
+                    f.argtypes = args
                 _lib = handle
     return _lib
 
 
+_COMMON = {
+    "llmd_last_error": (ctypes.c_char_p,),
+    "llmd_status_str": (ctypes.c_char_p, ctypes.c_int),
+    "llmd_version": (ctypes.c_char_p,),
+    "llmd_version_number": (ctypes.c_uint,),
+    "llmd_free": (None, ctypes.c_void_p),
+}
+
+
 def fn(name, restype, *argtypes):
-    """Declares and returns a library function (ctypes releases the GIL during the call)."""
+    """Declares and returns one library function (ctypes releases the GIL during the call)."""
     f = getattr(lib(), name)
     f.restype = restype
     f.argtypes = list(argtypes)
     return f
+
+
+class Api:
+    """The library functions of one module, declared from a table {C name: (restype, *argtypes)}
+    and bound on first use: `_api.llmd_tokenizer_free(h)`."""
+
+    def __init__(self, table):
+        self._table = dict(table)
+        self._bind_lock = threading.Lock()
+
+    def __getattr__(self, name):
+        try:
+            sig = self._table[name]
+        except KeyError:
+            raise AttributeError(f"{name} is not declared") from None
+        with self._bind_lock:
+            f = self.__dict__.get(name)
+            if f is None:
+                f = fn(name, sig[0], *sig[1:])
+                self.__dict__[name] = f
+        return f
+
+
+def status_name(status):
+    """The library's name for a status code (llmd_status_str)."""
+    return lib().llmd_status_str(int(status)).decode()
+
+
+class LlmdError(Exception):
+    """An llmdata call failed.  `status` is the llmd_status code, `status_name` its name (from the
+    library) and the message is llmd_last_error() read on the same thread right after the call."""
+
+    def __init__(self, status, message):
+        self.status = status
+        self.status_name = status_name(status)
+        super().__init__(f"{message} ({self.status_name})")
 
 
 def check(status):
@@ -87,19 +122,201 @@ def version_number():
     return lib().llmd_version_number()
 
 
-class Handle:
-    """Base of the wrappers that own a library handle: close() (idempotent), context manager,
-    and release on garbage collection.  Subclasses set self._h and define _release(handle)."""
+# ---- integers crossing into C ----------------------------------------------------------------
+_RANGES = {}
 
-    _h = None
+
+def c_range(ctype):
+    """(lowest, highest) value of a ctypes integer type."""
+    r = _RANGES.get(ctype)
+    if r is None:
+        bits = 8 * ctypes.sizeof(ctype)
+        if ctype(-1).value == -1:
+            r = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+        else:
+            r = (0, (1 << bits) - 1)
+        _RANGES[ctype] = r
+    return r
+
+
+def c_int(value, ctype, name, lo=None, hi=None):
+    """value as an int that fits ctype (and [lo, hi] when given).  TypeError for anything but an
+    integer (float, bool, str; numpy integers are accepted), OverflowError outside the range --
+    ctypes would otherwise wrap 2**32 + 5 to 5 and -1 to 4294967295 without a word."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, not bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    clo, chi = c_range(ctype)
+    lo = clo if lo is None else max(lo, clo)
+    hi = chi if hi is None else min(hi, chi)
+    if not lo <= v <= hi:
+        raise OverflowError(f"{name} = {v} is out of range [{lo}, {hi}]")
+    return v
+
+
+_NP_CTYPES = {np.dtype(np.uint32): ctypes.c_uint32, np.dtype(np.uint64): ctypes.c_uint64,
+              np.dtype(np.int64): ctypes.c_int64, np.dtype(np.int32): ctypes.c_int32}
+
+
+def int_array(values, dtype, name, ndim=1):
+    """values (a sequence or array of integers) as a C-contiguous numpy array of dtype, checked
+    the same way as c_int: TypeError for floats, bools or other non-integers, OverflowError for a
+    value outside dtype's range (numpy's astype would wrap it)."""
+    dtype = np.dtype(dtype)
+    lo, hi = c_range(_NP_CTYPES[dtype])
+    a = values if isinstance(values, np.ndarray) else np.asarray(values)
+    if a.size == 0:
+        return np.zeros(a.shape if a.ndim == ndim else (0,) * ndim, dtype)
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
+    if a.dtype == object:   # Python ints beyond 64 bits, or mixed objects
+        flat = [c_int(v, _NP_CTYPES[dtype], name) for v in a.reshape(-1)]
+        return np.ascontiguousarray(np.array(flat, dtype=dtype).reshape(a.shape))
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, not {a.dtype}")
+    if a.dtype != dtype:
+        mn, mx = int(a.min()), int(a.max())
+        if mn < lo or mx > hi:
+            bad = mn if mn < lo else mx
+            raise OverflowError(f"{name} holds {bad}, out of range [{lo}, {hi}]")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+# ---- handles ---------------------------------------------------------------------------------
+class _State:
+    """A handle and its in-flight call count; `use` is the (reusable, thread-safe) context
+    manager that counts a call in and out."""
+    __slots__ = ("lock", "busy", "closed", "h", "deps", "owner", "use")
+
+    def __init__(self, owner, h, deps):
+        self.lock = threading.Lock()
+        self.busy = 0
+        self.closed = False
+        self.h = h
+        self.deps = deps
+        self.owner = owner
+        self.use = _Use(self)
+
+
+class _Use:
+    __slots__ = ("_st",)
+
+    def __init__(self, st):
+        self._st = st
+
+    def __enter__(self):
+        st = self._st
+        with st.lock:
+            if st.closed:
+                raise ValueError(f"{st.owner._what} is closed")
+            st.busy += 1
+            return st.h
+
+    def __exit__(self, *exc):
+        st = self._st
+        with st.lock:
+            st.busy -= 1
+            if st.busy or not st.closed or st.h is None:
+                return False
+            h, st.h = st.h, None
+        st.owner._free(h, st)
+        return False
+
+
+class Handle:
+    """Base of every wrapper owning a library handle: close() (idempotent), context manager, and
+    release on garbage collection.
+
+    Subclasses store the handle with `self._set_handle(h, *deps)` and define _release(handle).
+    Calls run inside `with self._use() as h:`; while any call is in flight the handle stays
+    alive: close() marks the object closed at once (new calls raise ValueError) and the last call
+    to return frees the handle, so closing from another thread (or from a callback) never frees
+    memory a running call uses.  `deps` are Handle objects this one uses from C (a Packer writing
+    into a ShardWriter): they are kept open until this handle is freed."""
+
+    _what = "object"
+    _hstate = None
 
     def _release(self, handle):
         raise NotImplementedError
 
-    def close(self):
-        if self._h:
-            h, self._h = self._h, None
+    def _set_handle(self, h, *deps):
+        pinned = []
+        try:
+            for d in deps:
+                d._enter()
+                pinned.append(d)
+        except BaseException:
+            for d in pinned:
+                d._leave()
             self._release(h)
+            raise
+        self._hstate = _State(self, h, tuple(pinned))
+
+    @property
+    def _h(self):
+        """The raw handle (None when closed); prefer _use() for calls."""
+        st = self._hstate
+        return None if st is None or st.closed else st.h
+
+    @_h.setter
+    def _h(self, h):   # older wrappers assign self._h = handle directly
+        if h:
+            self._set_handle(h)
+
+    @property
+    def closed(self):
+        st = self._hstate
+        return st is None or st.closed
+
+    @property
+    def _calls_in_flight(self):
+        st = self._hstate
+        return 0 if st is None else st.busy
+
+    @property
+    def _freed(self):
+        st = self._hstate
+        return st is None or st.h is None
+
+    def _use(self):
+        """Context manager of one call: `with self._use() as h:` gives the raw handle."""
+        st = self._hstate
+        if st is None:
+            raise ValueError(f"{self._what} is closed")
+        return st.use
+
+    def _enter(self):
+        return self._use().__enter__()
+
+    def _leave(self):
+        self._hstate.use.__exit__(None, None, None)
+
+    def _free(self, h, st):
+        try:
+            self._release(h)
+        finally:
+            deps, st.deps = st.deps, ()
+            for d in deps:
+                d._leave()
+
+    def close(self):
+        """Releases the handle (at once, or when the last call in flight returns)."""
+        st = self._hstate
+        if st is None:
+            return
+        with st.lock:
+            if st.closed:
+                return
+            st.closed = True
+            h = st.h
+            if st.busy or h is None:
+                return
+            st.h = None
+        self._free(h, st)
 
     def __del__(self):
         try:

@@ -14,14 +14,16 @@ whole-corpus clusters (DedupClusters, UnionFind, candidate_pairs, dedup_texts).
 
 Signatures are numpy arrays of uint32 (``sig.astype('<u4').tobytes()`` is the documented byte
 layout).  A MinHasher is immutable and may be shared by threads (the C calls release the GIL);
-an LshIndex, ExactSet or LineDedup is used by one thread at a time.
+an LshIndex, ExactSet or LineDedup is used by one thread at a time.  Integers are checked before
+they reach C (TypeError / OverflowError), and close() is safe while another thread is inside a
+call (the handle is freed when the call returns).
 """
 import collections
 import ctypes
 
 import numpy as np
 
-from ._lib import Handle, check, fn, to_bytes
+from ._lib import Api, Handle, c_int, check, int_array, lib, to_bytes
 
 __all__ = ["MinHasher", "LshIndex", "LshMatch", "ExactSet", "LineDedup", "exact_hash", "fold_text",
            "jaccard", "lsh_optimal_params", "band_keys", "BAND_KEY_SIZE", "UnionFind", "candidate_pairs",
@@ -30,9 +32,11 @@ __all__ = ["MinHasher", "LshIndex", "LshMatch", "ExactSet", "LineDedup", "exact_
 BAND_KEY_SIZE = 12
 _u8p = ctypes.POINTER(ctypes.c_uint8)
 _u32p = ctypes.POINTER(ctypes.c_uint32)
+_u64p = ctypes.POINTER(ctypes.c_uint64)
 _sz = ctypes.c_size_t
 _vp = ctypes.c_void_p
 _cp = ctypes.c_char_p
+_P = ctypes.POINTER
 
 
 class _MinhashOptions(ctypes.Structure):
@@ -50,6 +54,10 @@ class _ExactOptions(ctypes.Structure):
                 ("key_bytes", ctypes.c_uint)]
 
 
+class _LineDedupOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("min_docs", ctypes.c_uint32)]
+
+
 class _Match(ctypes.Structure):
     _fields_ = [("entry", ctypes.c_uint64), ("duplicate", ctypes.c_int), ("match", ctypes.c_uint64),
                 ("match_jaccard", ctypes.c_double), ("representative", ctypes.c_uint64),
@@ -58,14 +66,44 @@ class _Match(ctypes.Structure):
 
 LshMatch = collections.namedtuple("LshMatch", "entry duplicate match match_jaccard representative candidates")
 
-_fns = {}
-
-
-def _f(name, restype, *args):
-    f = _fns.get(name)
-    if f is None:
-        f = _fns[name] = fn(name, restype, *args)
-    return f
+_api = Api({
+    "llmd_exact_hash": (ctypes.c_int, _cp, _sz, ctypes.c_uint, _u8p),
+    "llmd_fold_text": (ctypes.c_int, _cp, _sz, _P(_vp), _P(_sz)),
+    "llmd_minhash_jaccard": (ctypes.c_double, _u32p, _u32p, ctypes.c_uint32),
+    "llmd_lsh_optimal_params": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, _P(ctypes.c_uint32),
+                                _P(ctypes.c_uint32)),
+    "llmd_lsh_band_keys": (ctypes.c_int, _u32p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _u8p),
+    "llmd_minhasher_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions)),
+    "llmd_minhasher_free": (None, _vp),
+    "llmd_minhasher_uses_simd": (ctypes.c_int, _vp),
+    "llmd_minhash": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_sz)),
+    "llmd_minhash_batch": (ctypes.c_int, _vp, _P(_cp), _P(_sz), _sz, ctypes.c_uint, _u32p, _P(_sz)),
+    "llmd_minhash_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_u64p), _P(_sz)),
+    "llmd_lsh_index_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions), _P(_LshOptions)),
+    "llmd_lsh_index_load": (ctypes.c_int, _P(_vp), _cp, _P(_MinhashOptions)),
+    "llmd_lsh_index_free": (None, _vp),
+    "llmd_lsh_index_bands": (ctypes.c_uint32, _vp),
+    "llmd_lsh_index_rows": (ctypes.c_uint32, _vp),
+    "llmd_lsh_index_count": (ctypes.c_uint64, _vp),
+    "llmd_lsh_index_insert": (ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64, _P(_Match)),
+    "llmd_lsh_index_insert_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _u64p, _sz, ctypes.c_uint64,
+                                       _P(_Match)),
+    "llmd_lsh_index_query": (ctypes.c_int, _vp, _u32p, _u64p, _sz, _P(_sz)),
+    "llmd_lsh_index_representative": (ctypes.c_uint64, _vp, ctypes.c_uint64),
+    "llmd_lsh_index_key": (_vp, _vp, ctypes.c_uint64, _P(_sz)),
+    "llmd_lsh_index_signature": (_u32p, _vp, ctypes.c_uint64),
+    "llmd_lsh_index_save": (ctypes.c_int, _vp, _cp),
+    "llmd_exact_set_new": (ctypes.c_int, _P(_vp), _P(_ExactOptions)),
+    "llmd_exact_set_free": (None, _vp),
+    "llmd_exact_set_insert": (ctypes.c_int, _vp, _cp, _P(ctypes.c_int)),
+    "llmd_exact_set_contains": (ctypes.c_int, _vp, _cp),
+    "llmd_exact_set_count": (ctypes.c_uint64, _vp),
+    "llmd_exact_set_memory": (ctypes.c_uint64, _vp),
+    "llmd_line_dedup_new": (ctypes.c_int, _P(_vp), _P(_LineDedupOptions)),
+    "llmd_line_dedup_free": (None, _vp),
+    "llmd_line_dedup_count": (ctypes.c_int, _vp, _cp, _sz),
+    "llmd_line_dedup_filter": (ctypes.c_int, _vp, _cp, _sz, _P(_vp), _P(_sz), _P(_sz)),
+})
 
 
 def _u32(arr):
@@ -73,17 +111,23 @@ def _u32(arr):
 
 
 def _sig(sig, num_perm):
-    a = np.ascontiguousarray(sig, dtype=np.uint32)
-    if a.ndim != 1 or a.shape[0] != num_perm:
+    a = int_array(sig, np.uint32, "signature")
+    if a.shape[0] != num_perm:
         raise ValueError(f"signature must be a 1-d array of {num_perm} values, got shape {a.shape}")
     return a
+
+
+def _threshold(t):
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)):
+        raise TypeError(f"threshold must be a number, not {type(t).__name__}")
+    return float(t)
 
 
 def exact_hash(text, normalize=False):
     """16-byte content hash: XXH3-128 of the bytes, or of the folded text with normalize=True."""
     out = (ctypes.c_uint8 * 16)()
     b = to_bytes(text)
-    check(_f("llmd_exact_hash", ctypes.c_int, _cp, _sz, ctypes.c_uint, _u8p)(b, len(b), 1 if normalize else 0, out))
+    check(_api.llmd_exact_hash(b, len(b), 1 if normalize else 0, out))
     return bytes(out)
 
 
@@ -92,76 +136,81 @@ def fold_text(text):
     b = to_bytes(text)
     out = _vp()
     n = _sz()
-    check(_f("llmd_fold_text", ctypes.c_int, _cp, _sz, ctypes.POINTER(_vp), ctypes.POINTER(_sz))(
-        b, len(b), ctypes.byref(out), ctypes.byref(n)))
+    check(_api.llmd_fold_text(b, len(b), ctypes.byref(out), ctypes.byref(n)))
     try:
         r = ctypes.string_at(out.value, n.value) if n.value else b""
     finally:
-        _f("llmd_free", None, _vp)(out)
+        lib().llmd_free(out)
     return r if isinstance(text, (bytes, bytearray, memoryview)) else r.decode("utf-8")
 
 
 def jaccard(a, b):
     """Estimated Jaccard of two signatures (0.0 if either is empty: all 0xFFFFFFFF)."""
-    a = np.ascontiguousarray(a, dtype=np.uint32)
+    a = int_array(a, np.uint32, "signature")
     b = _sig(b, a.shape[0])
-    return _f("llmd_minhash_jaccard", ctypes.c_double, _u32p, _u32p, ctypes.c_uint32)(_u32(a), _u32(b), a.shape[0])
+    return _api.llmd_minhash_jaccard(_u32(a), _u32(b), a.shape[0])
 
 
 def lsh_optimal_params(threshold, num_perm=128):
-    """datasketch's optimal (bands, rows) for a threshold (weights 0.5/0.5)."""
+    """datasketch's optimal (bands, rows) for a threshold in (0, 1] (weights 0.5/0.5)."""
+    num_perm = c_int(num_perm, ctypes.c_uint32, "num_perm")
     b, r = ctypes.c_uint32(), ctypes.c_uint32()
-    check(_f("llmd_lsh_optimal_params", ctypes.c_int, ctypes.c_double, ctypes.c_uint32,
-             ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32))(
-        threshold, num_perm, ctypes.byref(b), ctypes.byref(r)))
+    check(_api.llmd_lsh_optimal_params(_threshold(threshold), num_perm, ctypes.byref(b), ctypes.byref(r)))
     return b.value, r.value
 
 
 def band_keys(sig, bands, rows):
     """The band keys of a signature: a list of `bands` 12-byte bytes objects."""
-    a = np.ascontiguousarray(sig, dtype=np.uint32)
-    out = (ctypes.c_uint8 * (bands * BAND_KEY_SIZE))()
-    check(_f("llmd_lsh_band_keys", ctypes.c_int, _u32p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _u8p)(
-        _u32(a), a.shape[0], bands, rows, out))
+    a = int_array(sig, np.uint32, "signature")
+    bands = c_int(bands, ctypes.c_uint32, "bands")
+    rows = c_int(rows, ctypes.c_uint32, "rows")
+    if bands * rows > a.shape[0]:
+        raise ValueError(f"bands {bands} x rows {rows} exceed the signature's {a.shape[0]} values")
+    out = (ctypes.c_uint8 * max(bands * BAND_KEY_SIZE, 1))()
+    check(_api.llmd_lsh_band_keys(_u32(a), a.shape[0], bands, rows, out))
     raw = bytes(out)
     return [raw[i * BAND_KEY_SIZE:(i + 1) * BAND_KEY_SIZE] for i in range(bands)]
 
 
-class MinHasher:
+class MinHasher(Handle):
     """MinHash signatures.  mode: "words" (default) or "chars"."""
+
+    _what = "MinHasher"
+
+    def _release(self, handle):
+        _api.llmd_minhasher_free(handle)
 
     def __init__(self, num_perm=128, ngram=5, mode="words", seed=1, force_portable=False):
         if mode not in ("words", "chars"):
             raise ValueError(f"mode must be 'words' or 'chars', got {mode!r}")
+        num_perm = c_int(num_perm, ctypes.c_uint32, "num_perm")
+        ngram = c_int(ngram, ctypes.c_uint32, "ngram")
+        seed = c_int(seed, ctypes.c_uint64, "seed")
         self._opts = _MinhashOptions(1, num_perm, ngram, 0 if mode == "words" else 1, seed, 1 if force_portable else 0)
-        self._h = _vp()
-        check(_f("llmd_minhasher_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions))(
-            ctypes.byref(self._h), ctypes.byref(self._opts)))
+        h = _vp()
+        check(_api.llmd_minhasher_new(ctypes.byref(h), ctypes.byref(self._opts)))
+        self._set_handle(h)
         self.num_perm = num_perm
         self.ngram = ngram
         self.mode = mode
         self.seed = seed
 
-    def __del__(self):
-        h = getattr(self, "_h", None)
-        if h:
-            _f("llmd_minhasher_free", None, _vp)(h)
-            self._h = None
-
     @property
     def uses_simd(self):
-        return bool(_f("llmd_minhasher_uses_simd", ctypes.c_int, _vp)(self._h))
+        with self._use() as h:
+            return bool(_api.llmd_minhasher_uses_simd(h))
 
     def signature(self, text):
         """numpy uint32 array of num_perm values."""
         b = to_bytes(text)
         out = np.empty(self.num_perm, dtype=np.uint32)
-        check(_f("llmd_minhash", ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.POINTER(_sz))(
-            self._h, b, len(b), _u32(out), None))
+        with self._use() as h:
+            check(_api.llmd_minhash(h, b, len(b), _u32(out), None))
         return out
 
     def signatures(self, texts, threads=0):
         """numpy uint32 array of shape (len(texts), num_perm), computed on `threads` threads."""
+        threads = c_int(threads, ctypes.c_uint, "threads")
         bs = [to_bytes(t) for t in texts]
         n = len(bs)
         out = np.empty((n, self.num_perm), dtype=np.uint32)
@@ -169,8 +218,8 @@ class MinHasher:
             return out
         ptrs = (_cp * n)(*bs)
         lens = (_sz * n)(*[len(b) for b in bs])
-        check(_f("llmd_minhash_batch", ctypes.c_int, _vp, ctypes.POINTER(_cp), ctypes.POINTER(_sz), _sz,
-                 ctypes.c_uint, _u32p, ctypes.POINTER(_sz))(self._h, ptrs, lens, n, threads, _u32(out), None))
+        with self._use() as h:
+            check(_api.llmd_minhash_batch(h, ptrs, lens, n, threads, _u32(out), None))
         return out
 
     def shingles(self, text):
@@ -178,15 +227,14 @@ class MinHasher:
         XXH3-64 shingle hashes, for LshIndex(verify_exact=True).insert(..., shingles=...)."""
         b = to_bytes(text)
         sig = np.empty(self.num_perm, dtype=np.uint32)
-        p = ctypes.POINTER(ctypes.c_uint64)()
+        p = _u64p()
         n = _sz()
-        check(_f("llmd_minhash_shingles", ctypes.c_int, _vp, _cp, _sz, _u32p,
-                 ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
-            self._h, b, len(b), _u32(sig), ctypes.byref(p), ctypes.byref(n)))
+        with self._use() as h:
+            check(_api.llmd_minhash_shingles(h, b, len(b), _u32(sig), ctypes.byref(p), ctypes.byref(n)))
         try:
             sh = np.ctypeslib.as_array(p, shape=(n.value,)).copy() if n.value else np.empty(0, dtype=np.uint64)
         finally:
-            _f("llmd_free", None, _vp)(ctypes.cast(p, _vp))
+            lib().llmd_free(ctypes.cast(p, _vp))
         return sig, sh
 
     def signature_bytes(self, text):
@@ -194,172 +242,192 @@ class MinHasher:
         return self.signature(text).astype("<u4").tobytes()
 
 
-class LshIndex:
-    """Near-duplicate index.  Build with a MinHasher (whose parameters are stored), or load()."""
+class LshIndex(Handle):
+    """Near-duplicate index.  Build with a MinHasher (whose parameters are stored), or load().
+    threshold in (0, 1]; 1 keeps only identical signatures (one band of num_perm rows)."""
+
+    _what = "LshIndex"
+
+    def _release(self, handle):
+        _api.llmd_lsh_index_free(handle)
 
     def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, verify_exact=False, _handle=None,
                  _num_perm=None):
-        self._x = _vp()
         if _handle is not None:
-            self._x = _handle
+            self._set_handle(_handle)
             self.num_perm = _num_perm
             return
         hasher = hasher or MinHasher()
-        lo = _LshOptions(1, threshold, bands, rows, 1 if verify_exact else 0)
-        check(_f("llmd_lsh_index_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
-                 ctypes.POINTER(_LshOptions))(ctypes.byref(self._x), ctypes.byref(hasher._opts), ctypes.byref(lo)))
+        lo = _LshOptions(1, _threshold(threshold), c_int(bands, ctypes.c_uint32, "bands"),
+                         c_int(rows, ctypes.c_uint32, "rows"), 1 if verify_exact else 0)
+        x = _vp()
+        check(_api.llmd_lsh_index_new(ctypes.byref(x), ctypes.byref(hasher._opts), ctypes.byref(lo)))
+        self._set_handle(x)
         self.num_perm = hasher.num_perm
 
     @classmethod
     def load(cls, path, hasher=None):
         """Loads a saved index; with a hasher, its parameters must match the file's."""
         x = _vp()
-        check(_f("llmd_lsh_index_load", ctypes.c_int, ctypes.POINTER(_vp), _cp, ctypes.POINTER(_MinhashOptions))(
-            ctypes.byref(x), to_bytes(str(path)), ctypes.byref(hasher._opts) if hasher else None))
+        check(_api.llmd_lsh_index_load(ctypes.byref(x), to_bytes(str(path)),
+                                       ctypes.byref(hasher._opts) if hasher else None))
         obj = cls(_handle=x, _num_perm=0)
         # num_perm: the header field at byte 12 (the file was just validated by the library)
         with open(path, "rb") as f:
             obj.num_perm = int.from_bytes(f.read(16)[12:16], "little")
         return obj
 
-    def __del__(self):
-        x = getattr(self, "_x", None)
-        if x:
-            _f("llmd_lsh_index_free", None, _vp)(x)
-            self._x = None
-
     @property
     def bands(self):
-        return _f("llmd_lsh_index_bands", ctypes.c_uint32, _vp)(self._x)
+        with self._use() as h:
+            return _api.llmd_lsh_index_bands(h)
 
     @property
     def rows(self):
-        return _f("llmd_lsh_index_rows", ctypes.c_uint32, _vp)(self._x)
+        with self._use() as h:
+            return _api.llmd_lsh_index_rows(h)
 
     def __len__(self):
-        return _f("llmd_lsh_index_count", ctypes.c_uint64, _vp)(self._x)
+        with self._use() as h:
+            return _api.llmd_lsh_index_count(h)
 
     def insert(self, key, sig, priority=0, shingles=None):
         """Inserts (key, signature[, shingle set from MinHasher.shingles]); returns an LshMatch
         (duplicate, best match and its Jaccard, representative)."""
         k = to_bytes(key)
         s = _sig(sig, self.num_perm)
+        priority = c_int(priority, ctypes.c_uint64, "priority")
         m = _Match()
         if shingles is None:
-            check(_f("llmd_lsh_index_insert", ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64,
-                     ctypes.POINTER(_Match))(self._x, k, len(k), _u32(s), priority, ctypes.byref(m)))
+            with self._use() as h:
+                check(_api.llmd_lsh_index_insert(h, k, len(k), _u32(s), priority, ctypes.byref(m)))
         else:
-            sh = np.ascontiguousarray(shingles, dtype=np.uint64)
-            check(_f("llmd_lsh_index_insert_shingles", ctypes.c_int, _vp, _cp, _sz, _u32p,
-                     ctypes.POINTER(ctypes.c_uint64), _sz, ctypes.c_uint64, ctypes.POINTER(_Match))(
-                self._x, k, len(k), _u32(s), sh.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), sh.shape[0],
-                priority, ctypes.byref(m)))
+            sh = int_array(shingles, np.uint64, "shingles")
+            with self._use() as h:
+                check(_api.llmd_lsh_index_insert_shingles(h, k, len(k), _u32(s), sh.ctypes.data_as(_u64p),
+                                                          sh.shape[0], priority, ctypes.byref(m)))
         return LshMatch(m.entry, bool(m.duplicate), m.match if m.duplicate else None, m.match_jaccard,
                         m.representative, m.candidates)
 
     def query(self, sig):
         """Entries whose estimated Jaccard with sig is >= the threshold (sorted list)."""
         s = _sig(sig, self.num_perm)
-        q = _f("llmd_lsh_index_query", ctypes.c_int, _vp, _u32p, ctypes.POINTER(ctypes.c_uint64), _sz,
-               ctypes.POINTER(_sz))
         n = _sz()
-        check(q(self._x, _u32(s), None, 0, ctypes.byref(n)))
-        out = (ctypes.c_uint64 * max(n.value, 1))()
-        check(q(self._x, _u32(s), out, n.value, ctypes.byref(n)))
+        with self._use() as h:
+            check(_api.llmd_lsh_index_query(h, _u32(s), None, 0, ctypes.byref(n)))
+            out = (ctypes.c_uint64 * max(n.value, 1))()
+            check(_api.llmd_lsh_index_query(h, _u32(s), out, n.value, ctypes.byref(n)))
         return list(out[:n.value])
 
     def representative(self, entry):
-        r = _f("llmd_lsh_index_representative", ctypes.c_uint64, _vp, ctypes.c_uint64)(self._x, entry)
+        entry = c_int(entry, ctypes.c_uint64, "entry")
+        with self._use() as h:
+            r = _api.llmd_lsh_index_representative(h, entry)
         if r == 2 ** 64 - 1:
             raise IndexError(f"entry {entry} out of range")
         return r
 
     def key(self, entry):
+        entry = c_int(entry, ctypes.c_uint64, "entry")
         n = _sz()
-        p = _f("llmd_lsh_index_key", _vp, _vp, ctypes.c_uint64, ctypes.POINTER(_sz))(self._x, entry, ctypes.byref(n))
-        if not p:
-            raise IndexError(f"entry {entry} out of range")
-        return ctypes.string_at(p, n.value)
+        with self._use() as h:
+            p = _api.llmd_lsh_index_key(h, entry, ctypes.byref(n))
+            if not p:
+                raise IndexError(f"entry {entry} out of range")
+            return ctypes.string_at(p, n.value)
 
     def signature(self, entry):
-        p = _f("llmd_lsh_index_signature", _u32p, _vp, ctypes.c_uint64)(self._x, entry)
-        if not p:
-            raise IndexError(f"entry {entry} out of range")
-        return np.ctypeslib.as_array(p, shape=(self.num_perm,)).copy()
+        entry = c_int(entry, ctypes.c_uint64, "entry")
+        with self._use() as h:
+            p = _api.llmd_lsh_index_signature(h, entry)
+            if not p:
+                raise IndexError(f"entry {entry} out of range")
+            return np.ctypeslib.as_array(p, shape=(self.num_perm,)).copy()
 
     def save(self, path):
-        check(_f("llmd_lsh_index_save", ctypes.c_int, _vp, _cp)(self._x, to_bytes(str(path))))
+        with self._use() as h:
+            check(_api.llmd_lsh_index_save(h, to_bytes(str(path))))
 
 
-class ExactSet:
+class ExactSet(Handle):
     """A bounded set of 16-byte content hashes (key_bytes=8 keeps 64-bit prefixes)."""
 
-    def __init__(self, capacity=0, max_bytes=0, key_bytes=16):
-        self._s = _vp()
-        o = _ExactOptions(1, capacity, max_bytes, key_bytes)
-        check(_f("llmd_exact_set_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_ExactOptions))(
-            ctypes.byref(self._s), ctypes.byref(o)))
+    _what = "ExactSet"
 
-    def __del__(self):
-        s = getattr(self, "_s", None)
-        if s:
-            _f("llmd_exact_set_free", None, _vp)(s)
-            self._s = None
+    def _release(self, handle):
+        _api.llmd_exact_set_free(handle)
+
+    def __init__(self, capacity=0, max_bytes=0, key_bytes=16):
+        o = _ExactOptions(1, c_int(capacity, ctypes.c_uint64, "capacity"),
+                          c_int(max_bytes, ctypes.c_uint64, "max_bytes"), c_int(key_bytes, ctypes.c_uint, "key_bytes"))
+        s = _vp()
+        check(_api.llmd_exact_set_new(ctypes.byref(s), ctypes.byref(o)))
+        self._set_handle(s)
+
+    @staticmethod
+    def _hash(h):
+        b = to_bytes(h)
+        if len(b) != 16:
+            raise ValueError("hash must be 16 bytes")
+        return b
 
     def add(self, h):
         """Inserts a 16-byte hash; True if it was new."""
-        if len(h) != 16:
-            raise ValueError("hash must be 16 bytes")
+        b = self._hash(h)
         new = ctypes.c_int()
-        check(_f("llmd_exact_set_insert", ctypes.c_int, _vp, _cp, ctypes.POINTER(ctypes.c_int))(
-            self._s, bytes(h), ctypes.byref(new)))
+        with self._use() as s:
+            check(_api.llmd_exact_set_insert(s, b, ctypes.byref(new)))
         return bool(new.value)
 
     def __contains__(self, h):
-        return bool(_f("llmd_exact_set_contains", ctypes.c_int, _vp, _cp)(self._s, bytes(h)))
+        b = self._hash(h)
+        with self._use() as s:
+            return bool(_api.llmd_exact_set_contains(s, b))
 
     def __len__(self):
-        return _f("llmd_exact_set_count", ctypes.c_uint64, _vp)(self._s)
+        with self._use() as s:
+            return _api.llmd_exact_set_count(s)
 
     @property
     def memory(self):
-        return _f("llmd_exact_set_memory", ctypes.c_uint64, _vp)(self._s)
+        with self._use() as s:
+            return _api.llmd_exact_set_memory(s)
 
 
-class LineDedup:
-    """Two-pass removal of lines found in >= min_docs documents: count() every document, then
-    filter() each one.  filter() returns (text, removed_lines)."""
+class LineDedup(Handle):
+    """Two-pass removal of lines found in >= min_docs documents (min_docs >= 2): count() every
+    document, then filter() each one.  filter() returns (text, removed_lines)."""
 
-    def __init__(self, min_docs):
-        self._d = _vp()
-        check(_f("llmd_line_dedup_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint32)(
-            ctypes.byref(self._d), min_docs))
+    _what = "LineDedup"
 
-    def __del__(self):
-        d = getattr(self, "_d", None)
-        if d:
-            _f("llmd_line_dedup_free", None, _vp)(d)
-            self._d = None
+    def _release(self, handle):
+        _api.llmd_line_dedup_free(handle)
+
+    def __init__(self, min_docs=3):
+        o = _LineDedupOptions(1, c_int(min_docs, ctypes.c_uint32, "min_docs"))
+        d = _vp()
+        check(_api.llmd_line_dedup_new(ctypes.byref(d), ctypes.byref(o)))
+        self._set_handle(d)
 
     def count(self, text):
         b = to_bytes(text)
-        check(_f("llmd_line_dedup_count", ctypes.c_int, _vp, _cp, _sz)(self._d, b, len(b)))
+        with self._use() as d:
+            check(_api.llmd_line_dedup_count(d, b, len(b)))
 
     def filter(self, text):
         b = to_bytes(text)
         out, n, rm = _vp(), _sz(), _sz()
-        check(_f("llmd_line_dedup_filter", ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(_vp), ctypes.POINTER(_sz),
-                 ctypes.POINTER(_sz))(self._d, b, len(b), ctypes.byref(out), ctypes.byref(n), ctypes.byref(rm)))
+        with self._use() as d:
+            check(_api.llmd_line_dedup_filter(d, b, len(b), ctypes.byref(out), ctypes.byref(n), ctypes.byref(rm)))
         try:
             r = ctypes.string_at(out.value, n.value) if n.value else b""
         finally:
-            _f("llmd_free", None, _vp)(out)
+            lib().llmd_free(out)
         return (r if isinstance(text, (bytes, bytearray, memoryview)) else r.decode("utf-8")), rm.value
 
 
 # ---- whole-corpus clusters (llmd_dedup_clusters, llmd_union_find, llmd_lsh_candidate_pairs) ----
 
-_u64p = ctypes.POINTER(ctypes.c_uint64)
 _VERIFY = {"exact": 0, "estimate": 1, "none": 2}
 
 
@@ -381,6 +449,32 @@ class _ClusterStats(ctypes.Structure):
                 ("shingle_bytes", ctypes.c_uint64)]
 
 
+_u64 = ctypes.c_uint64
+_capi = Api({
+    "llmd_union_find_new": (ctypes.c_int, _P(_vp), _u64),
+    "llmd_union_find_free": (None, _vp),
+    "llmd_union_find_size": (_u64, _vp),
+    "llmd_union_find_union": (ctypes.c_int, _vp, _u64, _u64, _P(ctypes.c_int)),
+    "llmd_union_find_union_pairs": (ctypes.c_int, _vp, _u64p, _sz),
+    "llmd_union_find_find": (_u64, _vp, _u64),
+    "llmd_lsh_candidate_pairs": (ctypes.c_int, _u8p, _u64, ctypes.c_uint32, _u8p, _P(_u64p), _P(_sz)),
+    "llmd_dedup_default_bands": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, _P(ctypes.c_uint32),
+                                 _P(ctypes.c_uint32)),
+    "llmd_dedup_clusters_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions), _P(_ClusterOptions)),
+    "llmd_dedup_clusters_free": (None, _vp),
+    "llmd_dedup_clusters_bands": (ctypes.c_uint32, _vp),
+    "llmd_dedup_clusters_rows": (ctypes.c_uint32, _vp),
+    "llmd_dedup_clusters_count": (_u64, _vp),
+    "llmd_dedup_clusters_add": (ctypes.c_int, _vp, _u32p, _cp, _u64, _u64, _P(_u64)),
+    "llmd_dedup_clusters_candidates": (ctypes.c_int, _vp, _P(_u64)),
+    "llmd_dedup_clusters_needs_shingles": (ctypes.c_int, _vp, _u64),
+    "llmd_dedup_clusters_set_shingles": (ctypes.c_int, _vp, _u64, _u64p, _sz),
+    "llmd_dedup_clusters_finish": (ctypes.c_int, _vp),
+    "llmd_dedup_clusters_result": (ctypes.c_int, _vp, _u64, _P(_Verdict)),
+    "llmd_dedup_clusters_stats": (ctypes.c_int, _vp, _P(_ClusterStats)),
+})
+
+
 DedupVerdict = collections.namedtuple("DedupVerdict", "keep representative cluster_size linked jaccard check")
 DedupVerdict.__doc__ = """One document's verdict: keep (bool), representative (the cluster's kept document),
 cluster_size, linked (the other document of its highest-Jaccard verified pair, or None), jaccard
@@ -390,32 +484,38 @@ cluster_size, linked (the other document of its highest-Jaccard verified pair, o
 class UnionFind(Handle):
     """Union-find over 0..n-1; every set's root is its smallest member (whatever the union order)."""
 
+    _what = "UnionFind"
+
     def __init__(self, n):
         h = _vp()
-        check(_f("llmd_union_find_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64)(ctypes.byref(h), n))
-        self._h = h
+        check(_capi.llmd_union_find_new(ctypes.byref(h), c_int(n, _u64, "n")))
+        self._set_handle(h)
 
     def _release(self, h):
-        _f("llmd_union_find_free", None, _vp)(h)
+        _capi.llmd_union_find_free(h)
 
     def __len__(self):
-        return _f("llmd_union_find_size", ctypes.c_uint64, _vp)(self._h)
+        with self._use() as h:
+            return _capi.llmd_union_find_size(h)
 
     def union(self, a, b):
         """Joins a's and b's sets; True if they were apart."""
         m = ctypes.c_int()
-        check(_f("llmd_union_find_union", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.c_uint64,
-                 ctypes.POINTER(ctypes.c_int))(self._h, a, b, ctypes.byref(m)))
+        with self._use() as h:
+            check(_capi.llmd_union_find_union(h, c_int(a, _u64, "a"), c_int(b, _u64, "b"), ctypes.byref(m)))
         return bool(m.value)
 
     def union_pairs(self, pairs):
         """Joins every (a, b) row of an (n, 2) array."""
-        p = np.ascontiguousarray(pairs, dtype=np.uint64).reshape(-1, 2)
-        check(_f("llmd_union_find_union_pairs", ctypes.c_int, _vp, _u64p, _sz)(
-            self._h, p.ctypes.data_as(_u64p), p.shape[0]))
+        p = int_array(pairs, np.uint64, "pairs", ndim=2) if np.ndim(pairs) == 2 else \
+            int_array(pairs, np.uint64, "pairs").reshape(-1, 2)
+        p = np.ascontiguousarray(p.reshape(-1, 2))
+        with self._use() as h:
+            check(_capi.llmd_union_find_union_pairs(h, p.ctypes.data_as(_u64p), p.shape[0]))
 
     def find(self, a):
-        r = _f("llmd_union_find_find", ctypes.c_uint64, _vp, ctypes.c_uint64)(self._h, a)
+        with self._use() as h:
+            r = _capi.llmd_union_find_find(h, c_int(a, _u64, "element"))
         if r == 2 ** 64 - 1:
             raise IndexError(f"element {a} out of range")
         return r
@@ -432,6 +532,7 @@ def candidate_pairs(keys, bands, skip=None):
     if isinstance(keys, (list, tuple)):
         keys = b"".join(b"".join(k) if isinstance(k, (list, tuple)) else bytes(k) for k in keys)
     raw = bytes(keys)
+    bands = c_int(bands, ctypes.c_uint32, "bands")
     per = bands * BAND_KEY_SIZE
     if bands <= 0 or len(raw) % per:
         raise ValueError(f"keys must be a multiple of bands * {BAND_KEY_SIZE} bytes")
@@ -442,28 +543,25 @@ def candidate_pairs(keys, bands, skip=None):
         if sk_arr.shape != (n,):
             raise ValueError(f"skip must have {n} entries")
         sk = sk_arr.ctypes.data_as(_u8p)
-    out = ctypes.POINTER(ctypes.c_uint64)()
+    out = _u64p()
     cnt = _sz()
     buf = (ctypes.c_uint8 * max(len(raw), 1)).from_buffer_copy(raw if raw else b"\0")
-    check(_f("llmd_lsh_candidate_pairs", ctypes.c_int, _u8p, ctypes.c_uint64, ctypes.c_uint32, _u8p,
-             ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
-        buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
+    check(_capi.llmd_lsh_candidate_pairs(buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
     try:
         if cnt.value == 0:
             return np.empty((0, 2), dtype=np.uint64)
         return np.ctypeslib.as_array(out, shape=(cnt.value * 2,)).copy().reshape(-1, 2)
     finally:
         if out:
-            _f("llmd_free", None, _vp)(ctypes.cast(out, _vp))
+            lib().llmd_free(ctypes.cast(out, _vp))
 
 
 def dedup_default_bands(threshold=0.8, num_perm=128):
     """The cluster job's default (bands, rows): the most rows for which a pair at threshold + 0.05
     is a candidate with probability >= 0.99 (16 x 8 at 0.8 / 128)."""
     b, r = ctypes.c_uint32(), ctypes.c_uint32()
-    check(_f("llmd_dedup_default_bands", ctypes.c_int, ctypes.c_double, ctypes.c_uint32,
-             ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32))(
-        threshold, num_perm, ctypes.byref(b), ctypes.byref(r)))
+    check(_capi.llmd_dedup_default_bands(_threshold(threshold), c_int(num_perm, ctypes.c_uint32, "num_perm"),
+                                         ctypes.byref(b), ctypes.byref(r)))
     return b.value, r.value
 
 
@@ -482,31 +580,36 @@ class DedupClusters(Handle):
     anywhere (e.g. Dask workers) with a MinHasher of the same parameters; documents are numbered in
     the order they are added.  One thread at a time."""
 
+    _what = "DedupClusters"
+
     def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, verify="exact"):
         if verify not in _VERIFY:
             raise ValueError(f"verify must be one of {sorted(_VERIFY)}, got {verify!r}")
         hasher = hasher or MinHasher()
-        o = _ClusterOptions(1, threshold, bands, rows, _VERIFY[verify])
+        o = _ClusterOptions(1, _threshold(threshold), c_int(bands, ctypes.c_uint32, "bands"),
+                            c_int(rows, ctypes.c_uint32, "rows"), _VERIFY[verify])
         h = _vp()
-        check(_f("llmd_dedup_clusters_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
-                 ctypes.POINTER(_ClusterOptions))(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
-        self._h = h
+        check(_capi.llmd_dedup_clusters_new(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
+        self._set_handle(h)
         self.num_perm = hasher.num_perm
         self.verify = verify
 
     def _release(self, h):
-        _f("llmd_dedup_clusters_free", None, _vp)(h)
+        _capi.llmd_dedup_clusters_free(h)
 
     @property
     def bands(self):
-        return _f("llmd_dedup_clusters_bands", ctypes.c_uint32, _vp)(self._h)
+        with self._use() as h:
+            return _capi.llmd_dedup_clusters_bands(h)
 
     @property
     def rows(self):
-        return _f("llmd_dedup_clusters_rows", ctypes.c_uint32, _vp)(self._h)
+        with self._use() as h:
+            return _capi.llmd_dedup_clusters_rows(h)
 
     def __len__(self):
-        return _f("llmd_dedup_clusters_count", ctypes.c_uint64, _vp)(self._h)
+        with self._use() as h:
+            return _capi.llmd_dedup_clusters_count(h)
 
     def add(self, sig, exact_hash=None, priority=0, check_value=0):
         """Pass 1: adds a document (signature, optional 16-byte exact hash, priority: lower is kept
@@ -515,15 +618,17 @@ class DedupClusters(Handle):
         if exact_hash is not None and len(exact_hash) != 16:
             raise ValueError("exact_hash must be 16 bytes")
         d = ctypes.c_uint64()
-        check(_f("llmd_dedup_clusters_add", ctypes.c_int, _vp, _u32p, _cp, ctypes.c_uint64, ctypes.c_uint64,
-                 ctypes.POINTER(ctypes.c_uint64))(self._h, _u32(s), bytes(exact_hash) if exact_hash is not None
-                                                  else None, priority, check_value, ctypes.byref(d)))
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_add(h, _u32(s), bytes(exact_hash) if exact_hash is not None else None,
+                                                c_int(priority, _u64, "priority"),
+                                                c_int(check_value, _u64, "check_value"), ctypes.byref(d)))
         return d.value
 
     def add_batch(self, sigs, exact_hashes=None, priorities=None):
         """Adds the rows of an (n, num_perm) signature array; exact_hashes: n 16-byte values or
         None; priorities: n integers or None.  Returns the first document number."""
-        a = np.ascontiguousarray(sigs, dtype=np.uint32).reshape(-1, self.num_perm)
+        a = int_array(sigs, np.uint32, "signatures", ndim=2) if np.ndim(sigs) == 2 else \
+            int_array(sigs, np.uint32, "signatures").reshape(-1, self.num_perm)
         first = len(self)
         for i in range(a.shape[0]):
             self.add(a[i], None if exact_hashes is None else exact_hashes[i],
@@ -533,27 +638,30 @@ class DedupClusters(Handle):
     def candidates(self):
         """Ends pass 1; returns the number of documents that share a band key with another."""
         n = ctypes.c_uint64()
-        check(_f("llmd_dedup_clusters_candidates", ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_uint64))(
-            self._h, ctypes.byref(n)))
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_candidates(h, ctypes.byref(n)))
         return n.value
 
     def needs_shingles(self, doc):
-        return bool(_f("llmd_dedup_clusters_needs_shingles", ctypes.c_int, _vp, ctypes.c_uint64)(self._h, doc))
+        with self._use() as h:
+            return bool(_capi.llmd_dedup_clusters_needs_shingles(h, c_int(doc, _u64, "doc")))
 
     def set_shingles(self, doc, shingles):
         """Pass 2: a candidate's shingle set (MinHasher.shingles(text)[1])."""
-        sh = np.ascontiguousarray(shingles, dtype=np.uint64)
-        check(_f("llmd_dedup_clusters_set_shingles", ctypes.c_int, _vp, ctypes.c_uint64, _u64p, _sz)(
-            self._h, doc, sh.ctypes.data_as(_u64p), sh.shape[0]))
+        sh = int_array(shingles, np.uint64, "shingles")
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_set_shingles(h, c_int(doc, _u64, "doc"), sh.ctypes.data_as(_u64p),
+                                                         sh.shape[0]))
 
     def finish(self):
         """Verifies the candidate pairs and builds the clusters."""
-        check(_f("llmd_dedup_clusters_finish", ctypes.c_int, _vp)(self._h))
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_finish(h))
 
     def result(self, doc):
         v = _Verdict()
-        check(_f("llmd_dedup_clusters_result", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.POINTER(_Verdict))(
-            self._h, doc, ctypes.byref(v)))
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_result(h, c_int(doc, _u64, "doc"), ctypes.byref(v)))
         return DedupVerdict(bool(v.keep), v.representative, v.cluster_size,
                             None if v.linked == 2 ** 64 - 1 else v.linked, v.jaccard, v.check)
 
@@ -563,8 +671,8 @@ class DedupClusters(Handle):
 
     def stats(self):
         s = _ClusterStats()
-        check(_f("llmd_dedup_clusters_stats", ctypes.c_int, _vp, ctypes.POINTER(_ClusterStats))(
-            self._h, ctypes.byref(s)))
+        with self._use() as h:
+            check(_capi.llmd_dedup_clusters_stats(h, ctypes.byref(s)))
         d = {k: getattr(s, k) for k, _ in _ClusterStats._fields_ if k != "size_hist"}
         d["size_hist"] = dict(zip(("2", "3", "4-5", "6-10", "11-100", ">100"), list(s.size_hist)))
         return d

@@ -17,7 +17,9 @@ Training shards (Megatron MMIDIDX .bin/.idx or numpy .npy, plus .boundaries.npy 
 >>> stats = llmdata.write_shards(docs, "out/train", seq_len=2048, eos_id=50256, vocab_size=50257)
 >>> tokens, boundaries, manifest = llmdata.load_shard("out/train")    # numpy memmaps
 
-A Packer or ShardWriter is used by one thread at a time.
+A Packer or ShardWriter is used by one thread at a time; ids and options are checked before they
+reach C (TypeError for a non-integer, OverflowError outside uint32).  A Packer writing into a
+ShardWriter keeps the writer's handle alive until the packer is closed.
 """
 import collections
 import ctypes
@@ -26,7 +28,7 @@ import struct
 
 import numpy as np
 
-from ._lib import Handle, check, fn, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, int_array, lib, to_bytes
 
 __all__ = ["Packer", "PackedWindow", "PackStats", "pack_documents", "ShardWriter", "ShardFile", "write_shards",
            "load_shard", "verify_shard"]
@@ -60,57 +62,64 @@ class _Stats(ctypes.Structure):
 _CB = ctypes.CFUNCTYPE(ctypes.c_int, _vp, ctypes.POINTER(_Window))
 PackedWindow = collections.namedtuple("PackedWindow", "tokens cu_seqlens position_ids docs")
 PackStats = collections.namedtuple("PackStats", [n for n, _ in _Stats._fields_])
-_fns = {}
+_api = Api({
+    "llmd_packer_new": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_Options), _CB, _vp),
+    "llmd_packer_free": (None, _vp),
+    "llmd_packer_add": (ctypes.c_int, _vp, _u32p, ctypes.c_size_t),
+    "llmd_packer_finish": (ctypes.c_int, _vp),
+    "llmd_packer_stats": (None, _vp, ctypes.POINTER(_Stats)),
+    "llmd_pack_position_ids": (None, ctypes.POINTER(_Window), _u32p),
+    "llmd_pack_strategy_parse": (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
+    "llmd_shard_writer_open": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.POINTER(_ShardOptions)),
+    "llmd_shard_writer_run_id": (ctypes.c_char_p, _vp),
+    "llmd_shard_writer_file_count": (ctypes.c_size_t, _vp),
+    "llmd_shard_writer_file": (ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p),
+                               ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_shard_verify": (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint),
+    "llmd_shard_writer_add": (ctypes.c_int, _vp, ctypes.POINTER(_Window)),
+    "llmd_shard_writer_finish": (ctypes.c_int, _vp, ctypes.c_char_p),
+    "llmd_shard_writer_windows": (ctypes.c_uint64, _vp),
+    "llmd_shard_writer_free": (None, _vp),
+})
 
 
-def _f(name):
-    if not _fns:
-        _fns.update({
-            "new": fn("llmd_packer_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_Options), _CB, _vp),
-            "free": fn("llmd_packer_free", None, _vp),
-            "add": fn("llmd_packer_add", ctypes.c_int, _vp, _u32p, ctypes.c_size_t),
-            "finish": fn("llmd_packer_finish", ctypes.c_int, _vp),
-            "stats": fn("llmd_packer_stats", None, _vp, ctypes.POINTER(_Stats)),
-            "pos": fn("llmd_pack_position_ids", None, ctypes.POINTER(_Window), _u32p),
-            "parse": fn("llmd_pack_strategy_parse", ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
-            "w_open": fn("llmd_shard_writer_open", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p,
-                         ctypes.POINTER(_ShardOptions)),
-            "w_run_id": fn("llmd_shard_writer_run_id", ctypes.c_char_p, _vp),
-            "w_nfiles": fn("llmd_shard_writer_file_count", ctypes.c_size_t, _vp),
-            "w_file": fn("llmd_shard_writer_file", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p),
-                         ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
-            "verify": fn("llmd_shard_verify", ctypes.c_int, ctypes.c_char_p, ctypes.c_uint),
-            "w_add": fn("llmd_shard_writer_add", ctypes.c_int, _vp, ctypes.POINTER(_Window)),
-            "w_finish": fn("llmd_shard_writer_finish", ctypes.c_int, _vp, ctypes.c_char_p),
-            "w_windows": fn("llmd_shard_writer_windows", ctypes.c_uint64, _vp),
-            "w_free": fn("llmd_shard_writer_free", None, _vp),
-        })
-    return _fns[name]
+def _opt_id(v, name):
+    """An optional token id: None -> -1 (the C API's "none"), else an int in [0, 2^32)."""
+    return -1 if v is None else c_int(v, ctypes.c_uint32, name)
 
 
 class Packer(Handle):
     """Packer(seq_len=2048, strategy="greedy"|"best-fit", bos_id=None, eos_id=None, pad_id=None,
     buffer_windows=1024, vocab_size=0).  add(ids) and finish() return the windows completed."""
 
+    _what = "Packer"
+
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_packer_free(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
                  buffer_windows=1024, vocab_size=0, _sink=None):
-        self._h = None
         s = ctypes.c_int()
-        check(_f("parse")(strategy.encode(), ctypes.byref(s)))
-        o = _Options(1, seq_len, s.value, -1 if bos_id is None else bos_id, -1 if eos_id is None else eos_id,
-                     -1 if pad_id is None else pad_id, buffer_windows, vocab_size)
+        check(_api.llmd_pack_strategy_parse(to_bytes(strategy), ctypes.byref(s)))
+        o = _Options(1, c_int(seq_len, ctypes.c_uint32, "seq_len"), s.value, _opt_id(bos_id, "bos_id"),
+                     _opt_id(eos_id, "eos_id"), _opt_id(pad_id, "pad_id"),
+                     c_int(buffer_windows, ctypes.c_uint32, "buffer_windows"),
+                     c_int(vocab_size, ctypes.c_uint64, "vocab_size"))
         self._out = []
-        if _sink is None:
-            self._cb, ctx = _CB(self._on_window), None   # kept alive as long as the packer
-        else:   # a ShardWriter: windows go straight to llmd_shard_writer_window_fn, no Python per window
-            self._cb = ctypes.cast(ctypes.cast(lib_fn("llmd_shard_writer_window_fn"), _vp), _CB)
-            ctx, self._sink = _sink._h, _sink
+        self._sink = _sink
         h = _vp()
-        check(_f("new")(ctypes.byref(h), ctypes.byref(o), self._cb, ctx))
-        self._h = h
+        if _sink is None:
+            self._cb = _CB(self._on_window)   # kept alive as long as the packer
+            check(_api.llmd_packer_new(ctypes.byref(h), ctypes.byref(o), self._cb, None))
+            self._set_handle(h)
+            return
+        # A ShardWriter: windows go straight to llmd_shard_writer_window_fn, no Python per window.
+        # The writer's handle is pinned until this packer is freed (closing the writer first must
+        # not free what the packer writes into).
+        self._cb = ctypes.cast(ctypes.cast(lib_fn("llmd_shard_writer_window_fn"), _vp), _CB)
+        with _sink._use() as ctx:
+            check(_api.llmd_packer_new(ctypes.byref(h), ctypes.byref(o), self._cb, ctx))
+            self._set_handle(h, _sink)
 
     def _on_window(self, _ctx, wp):
         w = wp.contents
@@ -119,7 +128,7 @@ class Packer(Handle):
         cu = np.ctypeslib.as_array(w.cu_seqlens, shape=(k + 1,)).copy()
         docs = np.ctypeslib.as_array(w.seg_doc, shape=(k,)).astype(np.int64) if k else np.zeros(0, np.int64)
         pos = np.zeros(n, np.uint32)
-        _f("pos")(wp, pos.ctypes.data_as(_u32p))
+        _api.llmd_pack_position_ids(wp, pos.ctypes.data_as(_u32p))
         self._out.append(PackedWindow(tokens, cu, pos, docs))
         return 0
 
@@ -127,19 +136,29 @@ class Packer(Handle):
         out, self._out = self._out, []
         return out
 
+    def _check_sink(self):
+        if self._sink is not None and self._sink.closed:
+            raise ValueError("the ShardWriter this Packer writes into is closed")
+
     def add(self, ids):
-        a = np.ascontiguousarray(np.asarray(ids, dtype=np.uint32))
-        check(_f("add")(self._h, a.ctypes.data_as(_u32p), a.size))
+        """Adds one document's ids (integers in [0, 2^32)); returns the windows completed."""
+        a = int_array(ids, np.uint32, "ids")
+        self._check_sink()
+        with self._use() as h:
+            check(_api.llmd_packer_add(h, a.ctypes.data_as(_u32p), a.size))
         return self._take()
 
     def finish(self):
-        check(_f("finish")(self._h))
+        self._check_sink()
+        with self._use() as h:
+            check(_api.llmd_packer_finish(h))
         return self._take()
 
     @property
     def stats(self):
         s = _Stats()
-        _f("stats")(self._h, ctypes.byref(s))
+        with self._use() as h:
+            _api.llmd_packer_stats(h, ctypes.byref(s))
         return PackStats(*[getattr(s, n) for n, _ in _Stats._fields_])
 
 
@@ -163,53 +182,64 @@ class ShardWriter(Handle):
     PREFIX-<run id>.* so one directory can hold many runs.  After finish, `files` lists what was
     written (name, bytes, xxh3) and `run_id` the manifest's run id."""
 
+    _what = "ShardWriter"
+
     def _release(self, handle):
-        _f("w_free")(handle)
+        _api.llmd_shard_writer_free(handle)
 
     def __init__(self, prefix, format="mmidx", seq_len=2048, vocab_size=0, overwrite=False, unique_names=False,
                  run_id=None):
-        self._h = None
         if format not in _FORMATS:
             raise ValueError("format must be 'mmidx' or 'npy', got %r" % (format,))
-        self.seq_len = seq_len
-        o = _ShardOptions(1, _FORMATS[format], seq_len, vocab_size, int(bool(overwrite)), int(bool(unique_names)),
+        self.seq_len = c_int(seq_len, ctypes.c_uint32, "seq_len")
+        o = _ShardOptions(1, _FORMATS[format], self.seq_len, c_int(vocab_size, ctypes.c_uint64, "vocab_size"),
+                          int(bool(overwrite)), int(bool(unique_names)),
                           None if run_id is None else to_bytes(str(run_id)))
         h = _vp()
-        check(_f("w_open")(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
-        self._h = h
+        check(_api.llmd_shard_writer_open(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
+        self._set_handle(h)
 
     @property
     def run_id(self):
-        return _f("w_run_id")(self._h).decode()
+        with self._use() as h:
+            return _api.llmd_shard_writer_run_id(h).decode()
 
     @property
     def files(self):
         """[ShardFile(name, bytes, xxh3)] published by finish() (the manifest last); [] before."""
         out = []
-        for i in range(_f("w_nfiles")(self._h)):
-            name, nb, h = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64()
-            check(_f("w_file")(self._h, i, ctypes.byref(name), ctypes.byref(nb), ctypes.byref(h)))
-            out.append(ShardFile(name.value.decode(), nb.value, h.value))
+        with self._use() as h:
+            for i in range(_api.llmd_shard_writer_file_count(h)):
+                name, nb, x = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64()
+                check(_api.llmd_shard_writer_file(h, i, ctypes.byref(name), ctypes.byref(nb), ctypes.byref(x)))
+                out.append(ShardFile(name.value.decode(), nb.value, x.value))
         return out
 
     def add(self, window):
         """Appends one PackedWindow (as returned by Packer)."""
-        tok = np.ascontiguousarray(window.tokens, dtype=np.uint32)
-        cu = np.ascontiguousarray(window.cu_seqlens, dtype=np.uint32)
+        tok = int_array(window.tokens, np.uint32, "tokens")
+        cu = int_array(window.cu_seqlens, np.uint32, "cu_seqlens")
         k = len(cu) - 1
-        docs = np.ascontiguousarray(window.docs, dtype=np.uint64)
+        if k < 0:
+            raise ValueError("cu_seqlens must hold at least one value")
+        docs = int_array(window.docs, np.uint64, "docs")
+        if docs.size != k:
+            raise ValueError(f"docs holds {docs.size} values for {k} segments")
         offs = np.zeros(max(k, 1), np.uint32)
         w = _Window(tok.ctypes.data_as(_u32p), tok.size, k, cu.ctypes.data_as(_u32p),
                     docs.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), offs.ctypes.data_as(_u32p))
-        check(_f("w_add")(self._h, ctypes.byref(w)))
+        with self._use() as h:
+            check(_api.llmd_shard_writer_add(h, ctypes.byref(w)))
 
     def finish(self, extra=None):
         """Closes the files under their final names; extra: a dict added to the manifest."""
-        check(_f("w_finish")(self._h, json.dumps(extra).encode() if extra is not None else None))
+        with self._use() as h:
+            check(_api.llmd_shard_writer_finish(h, json.dumps(extra).encode() if extra is not None else None))
 
     @property
     def windows(self):
-        return int(_f("w_windows")(self._h))
+        with self._use() as h:
+            return int(_api.llmd_shard_writer_windows(h))
 
 
 def write_shards(docs, prefix, format="mmidx", extra=None, overwrite=False, **options):
@@ -241,7 +271,7 @@ def verify_shard(prefix, checksums=False):
     """Checks that PREFIX.manifest.json and the files it lists are one complete shard: sizes always,
     XXH3-64 checksums too with checksums=True.  Raises LlmdError (CORRUPT status, naming the file)
     on a mix of two runs or a truncated file."""
-    check(_f("verify")(to_bytes(str(prefix)), 1 if checksums else 0))
+    check(_api.llmd_shard_verify(to_bytes(str(prefix)), 1 if checksums else 0))
 
 
 def load_shard(prefix, checksums=False):

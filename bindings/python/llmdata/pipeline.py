@@ -16,30 +16,24 @@ Errors raise llmdata.LlmdError.
 import ctypes
 import json
 
-from ._lib import Handle, check, fn, lib, to_bytes
+from ._lib import Api, Handle, check, lib, to_bytes
 
 __all__ = ["run_pipeline", "Pipeline", "verify_output"]
 
 _vp = ctypes.c_void_p
 _cp = ctypes.c_char_p
-_fns = {}
 _u64 = ctypes.c_uint64
 _PROGRESS = ctypes.CFUNCTYPE(None, _vp, _u64, _u64, _u64, _u64)
-
-
-def _f(name):
-    if not _fns:
-        _fns.update({
-            "new": fn("llmd_pipeline_new", ctypes.c_int, ctypes.POINTER(_vp)),
-            "free": fn("llmd_pipeline_free", None, _vp),
-            "set": fn("llmd_pipeline_set", ctypes.c_int, _vp, _cp, _cp),
-            "config": fn("llmd_pipeline_load_config", ctypes.c_int, _vp, _cp),
-            "input": fn("llmd_pipeline_add_input", ctypes.c_int, _vp, _cp),
-            "run": fn("llmd_pipeline_run", ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(_vp)),
-            "progress": fn("llmd_pipeline_set_progress", None, _vp, _PROGRESS, _vp),
-            "verify": fn("llmd_pipeline_verify_output", ctypes.c_int, _cp, ctypes.c_uint),
-        })
-    return _fns[name]
+_api = Api({
+    "llmd_pipeline_new": (ctypes.c_int, ctypes.POINTER(_vp)),
+    "llmd_pipeline_free": (None, _vp),
+    "llmd_pipeline_set": (ctypes.c_int, _vp, _cp, _cp),
+    "llmd_pipeline_load_config": (ctypes.c_int, _vp, _cp),
+    "llmd_pipeline_add_input": (ctypes.c_int, _vp, _cp),
+    "llmd_pipeline_run": (ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(_vp)),
+    "llmd_pipeline_set_progress": (None, _vp, _PROGRESS, _vp),
+    "llmd_pipeline_verify_output": (ctypes.c_int, _cp, ctypes.c_uint),
+})
 
 
 def _value(v):
@@ -51,24 +45,29 @@ def _value(v):
 class Pipeline(Handle):
     """A configured pipeline run: Pipeline(config=None, **settings); add_input(path); run()."""
 
+    _what = "Pipeline"
+
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_pipeline_free(handle)
 
     def __init__(self, config=None, **settings):
         h = _vp()
-        check(_f("new")(ctypes.byref(h)))
-        self._h = h
+        check(_api.llmd_pipeline_new(ctypes.byref(h)))
+        self._set_handle(h)
         self.report_text = None
         if config is not None:
-            check(_f("config")(self._h, to_bytes(str(config))))
+            with self._use() as p:
+                check(_api.llmd_pipeline_load_config(p, to_bytes(str(config))))
         for k, v in settings.items():
             self.set(k, v)
 
     def set(self, key, value):
-        check(_f("set")(self._h, to_bytes(key), _value(value)))
+        with self._use() as p:
+            check(_api.llmd_pipeline_set(p, to_bytes(key), _value(value)))
 
     def add_input(self, path):
-        check(_f("input")(self._h, to_bytes(str(path))))
+        with self._use() as p:
+            check(_api.llmd_pipeline_add_input(p, to_bytes(str(path))))
 
     def run(self, progress=None):
         """Runs the pipeline; returns the report as a dict (the readable rendering is kept in
@@ -85,12 +84,14 @@ class Pipeline(Handle):
                     except BaseException as e:  # noqa: B902 - carried out of the C call
                         errors.append(e)
             cb = _PROGRESS(_cb)
-            _f("progress")(self._h, cb, None)
-        try:
-            check(_f("run")(self._h, ctypes.byref(js), ctypes.byref(tx)))
-        finally:
+        with self._use() as p:
             if cb is not None:
-                _f("progress")(self._h, _PROGRESS(), None)
+                _api.llmd_pipeline_set_progress(p, cb, None)
+            try:
+                check(_api.llmd_pipeline_run(p, ctypes.byref(js), ctypes.byref(tx)))
+            finally:
+                if cb is not None:
+                    _api.llmd_pipeline_set_progress(p, _PROGRESS(), None)
         if errors:
             lib().llmd_free(js)
             lib().llmd_free(tx)
@@ -120,4 +121,4 @@ def verify_output(out, checksums=False):
     """Checks that directory `out` holds one complete pipeline output (the files its
     _llmdata_run.json lists, with their sizes; XXH3-64 checksums too with checksums=True).
     Raises LlmdError (CORRUPT or NOT_FOUND status, naming the file) otherwise."""
-    check(_f("verify")(to_bytes(str(out)), 1 if checksums else 0))
+    check(_api.llmd_pipeline_verify_output(to_bytes(str(out)), 1 if checksums else 0))

@@ -13,9 +13,7 @@ be shared by any number of threads (the C calls release the GIL).
 """
 import collections
 import ctypes
-import threading
-
-from ._lib import check, fn, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, lib, to_bytes
 
 __all__ = ["clean_text", "clean_texts", "Redactor", "Span", "PII_TYPES"]
 
@@ -57,32 +55,21 @@ class _Batch(ctypes.Structure):
                 ("spans", ctypes.POINTER(_Span)), ("span_offsets", ctypes.POINTER(ctypes.c_size_t))]
 
 
-_fns = {}
-_fns_lock = threading.Lock()
-
-
-def _f(name):
-    with _fns_lock:
-        if name not in _fns:
-            P = ctypes.POINTER
-            sig = {
-                "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, P(_CleanOptions),
-                                    P(ctypes.c_void_p), P(ctypes.c_size_t)),
-                "llmd_redactor_new": (ctypes.c_int, P(ctypes.c_void_p), P(_RedactorOptions)),
-                "llmd_redactor_free": (None, ctypes.c_void_p),
-                "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
-                                         P(ctypes.c_void_p), P(ctypes.c_size_t), P(P(_Span)),
-                                         P(ctypes.c_size_t)),
-                "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
-                                       P(P(_Span)), P(ctypes.c_size_t)),
-                "llmd_text_batch_run": (ctypes.c_int, P(ctypes.c_char_p), P(ctypes.c_size_t), ctypes.c_size_t,
-                                        ctypes.c_int, P(_CleanOptions), ctypes.c_void_p, ctypes.c_uint,
-                                        P(P(_Batch)), P(ctypes.c_size_t)),
-                "llmd_text_batch_free": (None, P(_Batch)),
-                "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, P(ctypes.c_uint32)),
-            }[name]
-            _fns[name] = fn(name, sig[0], *sig[1:])
-        return _fns[name]
+_P = ctypes.POINTER
+_api = Api({
+    "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, _P(_CleanOptions), _P(ctypes.c_void_p),
+                        _P(ctypes.c_size_t)),
+    "llmd_redactor_new": (ctypes.c_int, _P(ctypes.c_void_p), _P(_RedactorOptions)),
+    "llmd_redactor_free": (None, ctypes.c_void_p),
+    "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, _P(ctypes.c_void_p),
+                             _P(ctypes.c_size_t), _P(_P(_Span)), _P(ctypes.c_size_t)),
+    "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, _P(_P(_Span)),
+                           _P(ctypes.c_size_t)),
+    "llmd_text_batch_run": (ctypes.c_int, _P(ctypes.c_char_p), _P(ctypes.c_size_t), ctypes.c_size_t, ctypes.c_int,
+                            _P(_CleanOptions), ctypes.c_void_p, ctypes.c_uint, _P(_P(_Batch)), _P(ctypes.c_size_t)),
+    "llmd_text_batch_free": (None, _P(_Batch)),
+    "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, _P(ctypes.c_uint32)),
+})
 
 
 def _clean_options(html=True, normalization="nfc", drop_controls=True, whitespace=True,
@@ -116,19 +103,30 @@ def clean_text(text, **opts):
     o = _clean_options(**opts)
     data = to_bytes(text)
     out, n = ctypes.c_void_p(), ctypes.c_size_t()
-    check(_f("llmd_clean_text")(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
+    check(_api.llmd_clean_text(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
     return _take(out, n.value).decode("utf-8")
 
 
 def _run_batch(datas, do_clean, copts, redactor, threads):
     """llmd_text_batch_run over a list of bytes; returns [(bytes, [(type, start, end)])]."""
+    threads = c_int(threads, ctypes.c_uint, "threads")
     n = len(datas)
     arr = (ctypes.c_char_p * max(n, 1))(*datas)
     lens = (ctypes.c_size_t * max(n, 1))(*[len(d) for d in datas])
     out = ctypes.POINTER(_Batch)()
     failed = ctypes.c_size_t()
-    check(_f("llmd_text_batch_run")(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
-                                    redactor, int(threads), ctypes.byref(out), ctypes.byref(failed)))
+    if redactor is None:
+        check(_api.llmd_text_batch_run(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
+                                       None, threads, ctypes.byref(out), ctypes.byref(failed)))
+        return _batch_results(out, n)
+    with redactor._use() as h:   # span type names point into the redactor: read them while it lives
+        check(_api.llmd_text_batch_run(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
+                                       h, threads, ctypes.byref(out), ctypes.byref(failed)))
+        return _batch_results(out, n)
+
+
+def _batch_results(out, n):
+    """Copies (and frees) an llmd_text_batch: [(bytes, [(type, start, end)])]."""
     try:
         b = out.contents
         total = b.offsets[n]
@@ -140,7 +138,7 @@ def _run_batch(datas, do_clean, copts, redactor, threads):
             res.append((blob[b.offsets[i]:b.offsets[i + 1]], spans))
         return res
     finally:
-        _f("llmd_text_batch_free")(out)
+        _api.llmd_text_batch_free(out)
 
 
 def clean_texts(texts, threads=0, **opts):
@@ -163,7 +161,7 @@ def _char_spans(data, spans):
     return out
 
 
-class Redactor:
+class Redactor(Handle):
     """A compiled PII redactor.
 
     types: None or "all" (every built-in type), "none", a comma string or a list of names from
@@ -172,8 +170,14 @@ class Redactor:
     (type, pcre2_pattern, validator) where validator(match: bytes) -> bool.
 
     Overlaps resolve as in the C library: earliest start, then longest, then built-ins before
-    rules (rules in the given order).
+    rules (rules in the given order).  close() while other threads are redacting is safe: the
+    redactor is freed when they return.
     """
+
+    _what = "Redactor"
+
+    def _release(self, handle):
+        _api.llmd_redactor_free(handle)
 
     def __init__(self, types=None, template=None, rules=()):
         if types is None:
@@ -181,7 +185,7 @@ class Redactor:
         if not isinstance(types, str):
             types = ",".join(types) if types else "none"
         mask = ctypes.c_uint32()
-        check(_f("llmd_pii_parse_types")(types.encode(), ctypes.byref(mask)))
+        check(_api.llmd_pii_parse_types(types.encode(), ctypes.byref(mask)))
         self._cb_errors = []   # exceptions raised by validators (any thread)
         self._keep = []
         crules = (_Rule * max(len(rules), 1))()
@@ -197,8 +201,9 @@ class Redactor:
         tmpl = None if template is None else to_bytes(template)
         self._keep += [tmpl, crules]
         o = _RedactorOptions(1, mask.value, tmpl, crules if rules else None, len(rules))
-        self._h = ctypes.c_void_p()
-        check(_f("llmd_redactor_new")(ctypes.byref(self._h), ctypes.byref(o)))
+        h = ctypes.c_void_p()
+        check(_api.llmd_redactor_new(ctypes.byref(h), ctypes.byref(o)))
+        self._set_handle(h)
 
     def _wrap(self, validator):
         def call(ptr, n, _user):
@@ -215,26 +220,27 @@ class Redactor:
             self._cb_errors.clear()
             raise e
 
-    def _handle(self):
-        if not self._h:
-            raise ValueError("Redactor is closed")
-        return self._h
-
     def redact(self, text):
         """Returns (redacted, [Span]); str in -> str out with character offsets, bytes in ->
         bytes out with byte offsets."""
         data = to_bytes(text)
         out, n = ctypes.c_void_p(), ctypes.c_size_t()
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
-        st = _f("llmd_redactor_redact")(self._handle(), data, len(data), ctypes.byref(out), ctypes.byref(n),
-                                        ctypes.byref(sp), ctypes.byref(ns))
-        self._raise_cb()
-        check(st)
-        red = _take(out, n.value)
-        try:
-            spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
-        finally:
-            lib().llmd_free(sp)
+        with self._use() as h:   # span type names point into the redactor: read them while it lives
+            st = _api.llmd_redactor_redact(h, data, len(data), ctypes.byref(out), ctypes.byref(n),
+                                           ctypes.byref(sp), ctypes.byref(ns))
+            try:
+                self._raise_cb()
+                check(st)
+            except BaseException:   # outputs of a call whose validator raised are still ours to free
+                lib().llmd_free(out)
+                lib().llmd_free(sp)
+                raise
+            red = _take(out, n.value)
+            try:
+                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
+            finally:
+                lib().llmd_free(sp)
         if isinstance(text, str):
             return red.decode("utf-8"), _char_spans(data, spans)
         return red, [Span(*s) for s in spans]
@@ -243,13 +249,18 @@ class Redactor:
         """The spans only (same offsets rule as redact)."""
         data = to_bytes(text)
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
-        st = _f("llmd_redactor_find")(self._handle(), data, len(data), ctypes.byref(sp), ctypes.byref(ns))
-        self._raise_cb()
-        check(st)
-        try:
-            spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
-        finally:
-            lib().llmd_free(sp)
+        with self._use() as h:
+            st = _api.llmd_redactor_find(h, data, len(data), ctypes.byref(sp), ctypes.byref(ns))
+            try:
+                self._raise_cb()
+                check(st)
+            except BaseException:
+                lib().llmd_free(sp)
+                raise
+            try:
+                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
+            finally:
+                lib().llmd_free(sp)
         return _char_spans(data, spans) if isinstance(text, str) else [Span(*s) for s in spans]
 
     def clean_and_redact(self, text, **clean_opts):
@@ -265,7 +276,7 @@ class Redactor:
             strs = [True] * len(datas)
         else:
             strs = [isinstance(t, str) for t in texts]
-        res = _run_batch(datas, False, None, self._handle(), threads)
+        res = _run_batch(datas, False, None, self, threads)
         self._raise_cb()
         out = []
         for d, (red, spans), is_str in zip(datas, res, strs):
@@ -274,20 +285,3 @@ class Redactor:
             else:
                 out.append((red, [Span(*s) for s in spans]))
         return out
-
-    def close(self):
-        if getattr(self, "_h", None):
-            _f("llmd_redactor_free")(self._h)
-            self._h = ctypes.c_void_p()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -16,7 +16,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import Handle, check, fn, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, int_array, lib, to_bytes
 
 __all__ = ["Tokenizer", "ADD_SPECIAL", "SPECIAL_AS_TEXT", "MATCH_SPECIAL", "SKIP_SPECIAL"]
 
@@ -36,28 +36,20 @@ class _Options(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("tiktoken_pattern", ctypes.c_char_p), ("force_regex", ctypes.c_int)]
 
 
-_fns = {}
-
-
-def _f(name):
-    if not _fns:
-        _fns.update({
-            "load": fn("llmd_tokenizer_load", ctypes.c_int, ctypes.POINTER(_vp), _cp, ctypes.POINTER(_Options)),
-            "free": fn("llmd_tokenizer_free", None, _vp),
-            "encode": fn("llmd_tokenizer_encode", ctypes.c_int, _vp, _cp, _sz, ctypes.c_uint,
-                         ctypes.POINTER(_u32p), _szp, ctypes.POINTER(_szp)),
-            "batch": fn("llmd_tokenizer_encode_batch", ctypes.c_int, _vp, ctypes.POINTER(_cp), _szp, _sz,
-                        ctypes.c_uint, ctypes.c_uint, ctypes.POINTER(_u32p), ctypes.POINTER(_szp)),
-            "decode": fn("llmd_tokenizer_decode", ctypes.c_int, _vp, _u32p, _sz, ctypes.c_uint,
-                         ctypes.POINTER(ctypes.c_void_p), _szp),
-            "t2i": fn("llmd_tokenizer_token_to_id", ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(ctypes.c_uint32)),
-            "i2t": fn("llmd_tokenizer_id_to_token", ctypes.c_int, _vp, ctypes.c_uint32,
-                      ctypes.POINTER(ctypes.c_void_p), _szp),
-            "vocab": fn("llmd_tokenizer_vocab_size", ctypes.c_uint64, _vp),
-            "special": fn("llmd_tokenizer_is_special", ctypes.c_int, _vp, ctypes.c_uint32),
-            "eos": fn("llmd_tokenizer_eos_id", ctypes.c_int64, _vp),
-        })
-    return _fns[name]
+_api = Api({
+    "llmd_tokenizer_load": (ctypes.c_int, ctypes.POINTER(_vp), _cp, ctypes.POINTER(_Options)),
+    "llmd_tokenizer_free": (None, _vp),
+    "llmd_tokenizer_encode": (ctypes.c_int, _vp, _cp, _sz, ctypes.c_uint, ctypes.POINTER(_u32p), _szp,
+                              ctypes.POINTER(_szp)),
+    "llmd_tokenizer_encode_batch": (ctypes.c_int, _vp, ctypes.POINTER(_cp), _szp, _sz, ctypes.c_uint, ctypes.c_uint,
+                                    ctypes.POINTER(_u32p), ctypes.POINTER(_szp)),
+    "llmd_tokenizer_decode": (ctypes.c_int, _vp, _u32p, _sz, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p), _szp),
+    "llmd_tokenizer_token_to_id": (ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(ctypes.c_uint32)),
+    "llmd_tokenizer_id_to_token": (ctypes.c_int, _vp, ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p), _szp),
+    "llmd_tokenizer_vocab_size": (ctypes.c_uint64, _vp),
+    "llmd_tokenizer_is_special": (ctypes.c_int, _vp, ctypes.c_uint32),
+    "llmd_tokenizer_eos_id": (ctypes.c_int64, _vp),
+})
 
 
 def _flags(add_special_tokens, special_as_text, allow_special):
@@ -75,36 +67,38 @@ class Tokenizer(Handle):
     """A loaded tokenizer: Tokenizer(path, tiktoken_pattern=None).
 
     path: a Hugging Face tokenizer.json (BPE) or a tiktoken rank file (.tiktoken; the pattern
-    name -- gpt2, r50k, p50k, cl100k, o200k -- is guessed from the file name unless given)."""
+    name -- gpt2, r50k, p50k, cl100k, o200k -- is guessed from the file name unless given).
+    close() while other threads are encoding is safe: the tokenizer is freed when they return."""
+
+    _what = "tokenizer"
 
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_tokenizer_free(handle)
 
     def __init__(self, path, tiktoken_pattern=None):
-        self._h = None
         opts = _Options(1, to_bytes(tiktoken_pattern) if tiktoken_pattern else None, 0)
         h = _vp()
-        check(_f("load")(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
-        self._h = h
-
-    def _handle(self):
-        if not self._h:
-            raise ValueError("tokenizer is closed")
-        return self._h
+        check(_api.llmd_tokenizer_load(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
+        self._set_handle(h)
 
     @property
     def vocab_size(self):
         """1 + the largest id (model vocabulary and added tokens)."""
-        return int(_f("vocab")(self._handle()))
+        with self._use() as h:
+            return int(_api.llmd_tokenizer_vocab_size(h))
 
     @property
     def eos_id(self):
         """The end-of-text token's id, or None."""
-        v = int(_f("eos")(self._handle()))
+        with self._use() as h:
+            v = int(_api.llmd_tokenizer_eos_id(h))
         return None if v < 0 else v
 
     def is_special(self, token_id):
-        return bool(_f("special")(self._handle(), token_id))
+        """True if token_id is a special added token (an int in [0, 2^32))."""
+        token_id = c_int(token_id, ctypes.c_uint32, "token_id")
+        with self._use() as h:
+            return bool(_api.llmd_tokenizer_is_special(h, token_id))
 
     def encode(self, text, add_special_tokens=False, offsets=False, numpy=False, special_as_text=False,
                allow_special=False):
@@ -115,9 +109,10 @@ class Tokenizer(Handle):
         ids = _u32p()
         n = _sz()
         offs = _szp()
-        check(_f("encode")(self._handle(), data, len(data),
-                           _flags(add_special_tokens, special_as_text, allow_special), ctypes.byref(ids),
-                           ctypes.byref(n), ctypes.byref(offs) if offsets else None))
+        flags = _flags(add_special_tokens, special_as_text, allow_special)
+        with self._use() as h:
+            check(_api.llmd_tokenizer_encode(h, data, len(data), flags, ctypes.byref(ids), ctypes.byref(n),
+                                             ctypes.byref(offs) if offsets else None))
         try:
             arr = np.ctypeslib.as_array(ids, shape=(n.value,)).copy() if n.value else np.zeros(0, np.uint32)
             out = arr if numpy else arr.tolist()
@@ -135,14 +130,17 @@ class Tokenizer(Handle):
         """Encodes many texts on `threads` threads (0 = one per CPU).  Returns (ids, offsets):
         ids a flat numpy uint32 array, offsets a numpy uint64 array of len(texts) + 1 so that the
         ids of text i are ids[offsets[i]:offsets[i+1]]."""
+        threads = c_int(threads, ctypes.c_uint, "threads")
         datas = [to_bytes(t) for t in texts]
         n = len(datas)
         arr = (_cp * max(n, 1))(*datas)
         lens = (_sz * max(n, 1))(*[len(d) for d in datas])
         ids = _u32p()
         offs = _szp()
-        check(_f("batch")(self._handle(), arr, lens, n, _flags(add_special_tokens, special_as_text, allow_special),
-                          threads, ctypes.byref(ids), ctypes.byref(offs)))
+        flags = _flags(add_special_tokens, special_as_text, allow_special)
+        with self._use() as h:
+            check(_api.llmd_tokenizer_encode_batch(h, arr, lens, n, flags, threads, ctypes.byref(ids),
+                                                   ctypes.byref(offs)))
         try:
             o = np.ctypeslib.as_array(offs, shape=(n + 1,)).astype(np.uint64)
             total = int(o[-1])
@@ -154,16 +152,13 @@ class Tokenizer(Handle):
 
     def decode(self, ids, skip_special_tokens=False):
         """Text of the ids (any iterable of ints or a numpy array), through the tokenizer's decoder."""
-        a = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
-        if a.ndim != 1:
-            raise ValueError("ids must be one-dimensional")
-        if a.size and (a.min() < 0 or a.max() > 0xFFFFFFFF):
-            raise ValueError("ids must be in [0, 2^32)")
-        a = a.astype(np.uint32)
+        a = int_array(ids if isinstance(ids, np.ndarray) else list(ids), np.uint32, "ids")
         out = ctypes.c_void_p()
         n = _sz()
-        check(_f("decode")(self._handle(), a.ctypes.data_as(_u32p), a.size, SKIP_SPECIAL if skip_special_tokens else 0,
-                           ctypes.byref(out), ctypes.byref(n)))
+        with self._use() as h:
+            check(_api.llmd_tokenizer_decode(h, a.ctypes.data_as(_u32p), a.size,
+                                             SKIP_SPECIAL if skip_special_tokens else 0, ctypes.byref(out),
+                                             ctypes.byref(n)))
         try:
             return ctypes.string_at(out, n.value).decode("utf-8")
         finally:
@@ -173,16 +168,19 @@ class Tokenizer(Handle):
         """Id of a vocabulary string (byte-level form for byte-level tokenizers), or None."""
         data = to_bytes(token)
         v = ctypes.c_uint32()
-        if _f("t2i")(self._handle(), data, len(data), ctypes.byref(v)) != 0:
-            return None
+        with self._use() as h:
+            if _api.llmd_tokenizer_token_to_id(h, data, len(data), ctypes.byref(v)) != 0:
+                return None
         return v.value
 
     def id_to_token(self, token_id):
         """Vocabulary string of an id (str; bytes when it is not UTF-8, e.g. tiktoken pieces)."""
+        token_id = c_int(token_id, ctypes.c_uint32, "token_id")
         p = ctypes.c_void_p()
         n = _sz()
-        check(_f("i2t")(self._handle(), token_id, ctypes.byref(p), ctypes.byref(n)))
-        raw = ctypes.string_at(p, n.value)
+        with self._use() as h:
+            check(_api.llmd_tokenizer_id_to_token(h, token_id, ctypes.byref(p), ctypes.byref(n)))
+            raw = ctypes.string_at(p, n.value)   # points into the tokenizer: copy while it is alive
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -64,7 +64,7 @@ class GPT2Test(unittest.TestCase):
             self.tok.decode([50257])
         self.assertIn("not in the vocabulary", str(cm.exception))
         self.assertEqual(cm.exception.status_name, "LLMD_ERR_RANGE")
-        with self.assertRaises(ValueError):
+        with self.assertRaises(OverflowError):
             self.tok.decode([-1])
         with self.assertRaises(LlmdError) as cm:
             self.tok.encode(b"ok\xff")
