@@ -72,12 +72,17 @@ class QualityFilter(Handle):
         global FILTER_RULES
         if FILTER_RULES is None:
             FILTER_RULES = _rules()
+        self._args = (min_bytes, max_bytes, c4, gopher, None if bad_words_file is None else str(bad_words_file))
         self._h = None
         o = _Options(1, min_bytes, max_bytes, int(bool(c4)), int(bool(gopher)),
                      to_bytes(str(bad_words_file)) if bad_words_file else None)
         h = _vp()
         check(_f("new")(ctypes.byref(h), ctypes.byref(o)))
         self._h = h
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (the bad-words file by path)."""
+        return (type(self), self._args)
 
     def apply(self, text):
         """FilterResult(keep, reason (rule name or None), text (str, lines removed by C4 rules

@@ -107,6 +107,8 @@ class Packer(Handle):
                      c_int(vocab_size, ctypes.c_uint64, "vocab_size"))
         self._out = []
         self._sink = _sink
+        self._kwargs = dict(seq_len=seq_len, strategy=strategy, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id,
+                            buffer_windows=buffer_windows, vocab_size=vocab_size)
         h = _vp()
         if _sink is None:
             self._cb = _CB(self._on_window)   # kept alive as long as the packer
@@ -139,6 +141,15 @@ class Packer(Handle):
     def _check_sink(self):
         if self._sink is not None and self._sink.closed:
             raise ValueError("the ShardWriter this Packer writes into is closed")
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments before the first document; a packer holding
+        documents, or writing into a ShardWriter, refuses (TypeError) rather than lose them."""
+        if self._sink is not None:
+            raise TypeError("a Packer writing into a ShardWriter cannot be pickled")
+        if self.stats.docs_in:
+            raise TypeError("a Packer holding documents cannot be pickled (only a new one)")
+        return (_rebuild_packer, (self._kwargs,))
 
     def add(self, ids):
         """Adds one document's ids (integers in [0, 2^32)); returns the windows completed."""
@@ -198,6 +209,16 @@ class ShardWriter(Handle):
         h = _vp()
         check(_api.llmd_shard_writer_open(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
         self._set_handle(h)
+        self._args = (str(prefix), format, seq_len, vocab_size, overwrite, unique_names, run_id)
+        self._finished = False
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments while no window was added: the unpickled writer
+        opens its own temporary files at the same prefix.  A writer holding windows (or finished)
+        refuses (TypeError): its files cannot move to another process."""
+        if self._finished or (not self.closed and self.windows):
+            raise TypeError("a ShardWriter holding windows cannot be pickled (only a new one)")
+        return (type(self), self._args)
 
     @property
     def run_id(self):
@@ -235,11 +256,16 @@ class ShardWriter(Handle):
         """Closes the files under their final names; extra: a dict added to the manifest."""
         with self._use() as h:
             check(_api.llmd_shard_writer_finish(h, json.dumps(extra).encode() if extra is not None else None))
+        self._finished = True
 
     @property
     def windows(self):
         with self._use() as h:
             return int(_api.llmd_shard_writer_windows(h))
+
+
+def _rebuild_packer(kwargs):
+    return Packer(**kwargs)
 
 
 def write_shards(docs, prefix, format="mmidx", extra=None, overwrite=False, **options):

@@ -180,6 +180,7 @@ class Redactor(Handle):
         _api.llmd_redactor_free(handle)
 
     def __init__(self, types=None, template=None, rules=()):
+        self._args = (types, template, tuple(tuple(r) for r in rules))
         if types is None:
             types = "all"
         if not isinstance(types, str):
@@ -204,6 +205,11 @@ class Redactor(Handle):
         h = ctypes.c_void_p()
         check(_api.llmd_redactor_new(ctypes.byref(h), ctypes.byref(o)))
         self._set_handle(h)
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (types, template, rules; a rule's validator must
+        itself pickle, e.g. a module-level function) and is compiled again on unpickling."""
+        return (type(self), self._args)
 
     def _wrap(self, validator):
         def call(ptr, n, _user):
