@@ -363,11 +363,13 @@ def tokenize(p, offset, dropped, tok):
 def run(s, inputs, workers, block, client=None):
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
-    t0 = time.perf_counter()
     own = client is None
     if own:
+        tc = time.perf_counter()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
+        _log("cluster of %d workers started in %.2f s" % (workers, time.perf_counter() - tc))
+    t0 = time.perf_counter()
     try:
         return _run(s, inputs, client, block, t0, dd)
     finally:
@@ -391,12 +393,14 @@ def _run(s, inputs, client, block, t0, dd):
     red = llmdata.Redactor(types=s["pii_types"] or "all") if s["redact"] else None
     out = llmdata.PipelineOutput(s["out"], overwrite=s["overwrite"])   # checks `out` before any work
     setup = time.perf_counter() - t0
+    phases = {"setup": setup}
     try:
         parts = make_partitions(inputs, block)
         # Handles travel to the workers by pickling (each rebuilt from its constructor arguments).
         futs = [client.submit(prepare, part, s, filt, red, pure=False) for part in parts]
         _log("stage 2: %d partitions" % len(parts))
         sums = client.gather([client.submit(summary, f) for f in futs])
+        phases["read_filter_clean_wall"] = time.perf_counter() - t0 - setup
         counts = [n for *_, n in sums]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         n_docs = int(offsets[-1])
@@ -419,7 +423,9 @@ def _run(s, inputs, client, block, t0, dd):
             near_removed, near_stats = near_dedup(s, client, futs, offsets, n_docs, exact_removed, exact_copy_of, dd)
         dedup_secs = dedup_secs_workers + (time.perf_counter() - dedup_t)
         _log("near dedup done")
+        phases["dedup_wall"] = time.perf_counter() - dedup_t
         dropped = exact_removed | near_removed
+        t_tok = time.perf_counter()
         dropped_f = _broadcast(client, dropped) if dropped else set()
         tfuts = [client.submit(tokenize, f, int(offsets[i]), dropped_f, tok, pure=False) for i, f in enumerate(futs)]
         # pack + write on the driver, in document order
@@ -448,6 +454,7 @@ def _run(s, inputs, client, block, t0, dd):
         ps = packer.stats
         packer.close()
         sizes = dict(read_bytes_in=sum(os.path.getsize(p) for p in inputs))
+        phases["tokenize_pack_wall"] = time.perf_counter() - t_tok
         report = build_report(s, inputs, tok_spec, vocab, eos, pad, sums, n_docs, exact_removed, near_removed,
                               near_stats, tk, ps, pack_secs, sizes, setup, t0)
         t = time.perf_counter()
@@ -462,6 +469,8 @@ def _run(s, inputs, client, block, t0, dd):
         for name in files + ["report.json"]:
             out.add_file(name)
         out.publish(run_id)
+        phases["total_wall"] = time.perf_counter() - t0
+        report["distributed"]["phases_seconds"] = {k: round(v, 3) for k, v in phases.items()}
         return report
     finally:
         out.close()
