@@ -457,6 +457,7 @@ def _run(s, inputs, client, block, t0, dd):
         phases["tokenize_pack_wall"] = time.perf_counter() - t_tok
         report = build_report(s, inputs, tok_spec, vocab, eos, pad, sums, n_docs, exact_removed, near_removed,
                               near_stats, tk, ps, pack_secs, sizes, setup, t0)
+        report["stages"]["dedup"]["seconds"] = round(dedup_secs, 6)   # hashing (workers) + shuffles (wall)
         t = time.perf_counter()
         writer.finish({"report": report})
         report["stages"]["write"]["seconds"] = round(time.perf_counter() - t, 6)
@@ -464,13 +465,13 @@ def _run(s, inputs, client, block, t0, dd):
         run_id = writer.run_id
         writer.close()
         report["total"]["seconds"] = round(time.perf_counter() - t0, 6)
+        phases["total_wall"] = time.perf_counter() - t0     # up to the publish (fsync, rename)
+        report["distributed"]["phases_seconds"] = {k: round(v, 3) for k, v in phases.items()}
         with open(os.path.join(stage_dir, "report.json"), "w", encoding="utf-8") as f:
             f.write(json.dumps(report, separators=(",", ":")) + "\n")
         for name in files + ["report.json"]:
             out.add_file(name)
         out.publish(run_id)
-        phases["total_wall"] = time.perf_counter() - t0
-        report["distributed"]["phases_seconds"] = {k: round(v, 3) for k, v in phases.items()}
         return report
     finally:
         out.close()
