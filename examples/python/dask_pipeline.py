@@ -122,6 +122,8 @@ def load_settings(args):
     for k in ("eos_id", "pad_id"):   # explicitly set (even to -1) vs default
         s[k + "_set"] = (args.config and k in cfg) or k in overrides
     inputs += args.inputs
+    if "-" in inputs:
+        raise SystemExit("dask_pipeline: standard input ('-') cannot be split across workers: give files")
     if s["near_dedup"] and s["near_streaming"]:
         raise SystemExit("dask_pipeline: near_streaming (the order-dependent one-pass index) has no distributed "
                          "form; use the default cluster mode")
@@ -178,7 +180,10 @@ def _read_lines(path, start, end, whole):
 def _line_number(path, start, k):
     """1-based number of the k-th line (0-based) starting at or after byte `start` (for errors)."""
     with open(path, "rb") as f:
-        n = f.read(start).count(b"\n") if start else 0
+        before = f.read(start) if start else b""
+    n = before.count(b"\n")
+    if before and not before.endswith(b"\n"):
+        n += 1      # the line cut at `start` belongs to the previous partition
     return n + k + 1
 
 
@@ -421,6 +426,11 @@ def _run(s, inputs, client, block, t0, dd):
         near_removed, near_stats = set(), None
         if s["near_dedup"] and n_docs:
             near_removed, near_stats = near_dedup(s, client, futs, offsets, n_docs, exact_removed, exact_copy_of, dd)
+        elif s["near_dedup"]:
+            near_stats = {"clusters": 0, "largest": 0,
+                          "sizes": dict.fromkeys(("2", "3", "4-5", "6-10", "11-100", ">100"), 0),
+                          "candidates": 0, "pairs_verified": 0, "peak_bytes": 0, "spool_bytes": 0,
+                          "spooled_text_bytes": 0}
         dedup_secs = dedup_secs_workers + (time.perf_counter() - dedup_t)
         _log("near dedup done")
         phases["dedup_wall"] = time.perf_counter() - dedup_t

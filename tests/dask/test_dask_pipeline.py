@@ -77,11 +77,14 @@ def make_inputs(tmp):
         f.write("\n".join(rows[:third]))                              # no final newline
     subprocess.run(["zstd", "-q", "-f", src, "-o", zst], check=True)
     os.unlink(src)
-    return sample, [zst, gz, plain, sample]
+    bad = os.path.join(tmp, "bad.jsonl")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("\n".join(rows[:40]) + '\n{"text": oops}\n{"id":"no text"}\n' + "\n".join(rows[40:80]) + "\n")
+    return sample, [zst, gz, plain, sample], bad
 
 
 def cases(tmp):
-    sample, clusters = make_inputs(tmp)
+    sample, clusters, bad = make_inputs(tmp)
     gpt2 = os.path.join(ROOT, "examples", "data", "gpt2-tokenizer.json")
     cfg = os.path.join(tmp, "config.json")
     with open(cfg, "w") as f:
@@ -94,6 +97,7 @@ def cases(tmp):
                                       "near_threshold": "0.7"}, clusters),
         ("bos-pad-greedy", None, {"tokenizer": gpt2, "seq_len": "64", "bos_id": "50256", "pad_id": "0",
                                   "eos_id": "-1", "redact": "0", "filter": "0"}, [sample] + clusters[:2]),
+        ("skip-bad", None, {"tokenizer": "bytes", "seq_len": "300", "skip_bad": "1", "clean": "0"}, [bad, sample]),
     ]
 
 
@@ -111,6 +115,39 @@ def shard_files(out):
         man = json.load(f)
     names = sorted(n for n in os.listdir(out) if n.startswith("data.") and n != "data.manifest.json")
     return man, names
+
+
+def command_line(cli, tmp, refs):
+    """The script as users run it: the same bytes through its command line, and a bad line
+    without skip_bad fails like the CLI (exit status, FILE:LINE in the message)."""
+    fails = []
+    script = os.path.join(ROOT, "examples", "python", "dask_pipeline.py")
+    name, _cfg, settings, inputs = cases(tmp)[1]
+    out = os.path.join(tmp, "cmdline")
+    p = subprocess.run([sys.executable, script, "--workers", "2", "--tokenizer", settings["tokenizer"], "--seq-len",
+                        settings["seq_len"], "--set", "filter=0", "--out", out, "-q"] + inputs,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return [f"command line: exit {p.returncode}: {p.stderr[-2000:]}"]
+    for n in shard_files(refs[name][0])[1]:
+        with open(os.path.join(refs[name][0], n), "rb") as a, open(os.path.join(out, n), "rb") as b:
+            if a.read() != b.read():
+                fails.append(f"command line: {n} differs")
+    bad = os.path.join(tmp, "bad.jsonl")
+    ref = subprocess.run([cli, "pipeline", "-q", "--tokenizer", "bytes", "--seq-len", "64", "--out",
+                          os.path.join(tmp, "bad-ref"), bad], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, script, "--workers", "1", "--tokenizer", "bytes", "--seq-len", "64",
+                        "--partition-bytes", "5000", "--out", os.path.join(tmp, "bad-dask"), bad],
+                       capture_output=True, text=True)
+    if ref.returncode == 0 or p.returncode == 0:
+        fails.append(f"bad line: exit {ref.returncode} (cli) / {p.returncode} (dask), want failures")
+    if f"{bad}:41" not in ref.stderr or f"{bad}:41" not in p.stderr:
+        fails.append(f"bad line: messages lack {bad}:41: cli {ref.stderr.strip()!r}, dask {p.stderr.strip()[-300:]!r}")
+    if os.path.exists(os.path.join(tmp, "bad-dask")):
+        fails.append("bad line: the failed Dask run left its output directory")
+    if not fails:
+        print(f"ok   command line: same bytes; bad line reported as {bad}:41 by both", flush=True)
+    return fails
 
 
 def main():
@@ -169,6 +206,7 @@ def main():
             finally:
                 client.close()
                 cluster.close()
+        failures += command_line(cli, tmp, refs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:

@@ -36,7 +36,7 @@ class PickleTest(unittest.TestCase):
     def test_tokenizer(self):
         tok = llmdata.Tokenizer(GPT2)
         t2 = rt(tok)
-        self.assertEqual([list(np.asarray(tok.encode(t))) for t in TEXTS], [list(np.asarray(t2.encode(t))) for t in TEXTS])
+        self.assertEqual([list(tok.encode(t)) for t in TEXTS], [list(t2.encode(t)) for t in TEXTS])
         self.assertEqual(t2.eos_id, 50256)
         self.assertEqual(t2.vocab_size, tok.vocab_size)
 
