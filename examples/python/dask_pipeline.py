@@ -444,7 +444,7 @@ def _run(s, inputs, client, block, t0, dd):
                                      vocab_size=vocab)
         packer = llmdata.Packer(seq_len=s["seq_len"], strategy=s["strategy"], bos_id=None if s["bos_id"] < 0 else
                                 s["bos_id"], eos_id=None if eos < 0 else eos, pad_id=None if pad < 0 else pad,
-                                buffer_windows=s["buffer"], vocab_size=vocab, _sink=writer)
+                                buffer_windows=s["buffer"], vocab_size=vocab, sink=writer)
         tk = {"docs": 0, "bytes": 0, "tokens": 0, "secs": 0.0}
         pack_secs = 0.0
         for tf in tfuts:

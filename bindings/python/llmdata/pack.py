@@ -90,7 +90,11 @@ def _opt_id(v, name):
 
 class Packer(Handle):
     """Packer(seq_len=2048, strategy="greedy"|"best-fit", bos_id=None, eos_id=None, pad_id=None,
-    buffer_windows=1024, vocab_size=0).  add(ids) and finish() return the windows completed."""
+    buffer_windows=1024, vocab_size=0, sink=None).  add(ids) and finish() return the windows
+    completed; with sink=ShardWriter(...) the windows go straight into the writer in C (add and
+    finish return [] and no window crosses into Python).  The packing of a given ordered stream of
+    documents is deterministic: the same stream gives the same windows and shard bytes wherever
+    the ids were computed."""
 
     _what = "Packer"
 
@@ -98,7 +102,8 @@ class Packer(Handle):
         _api.llmd_packer_free(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
-                 buffer_windows=1024, vocab_size=0, _sink=None):
+                 buffer_windows=1024, vocab_size=0, sink=None, _sink=None):
+        _sink = sink if sink is not None else _sink   # sink: a ShardWriter that receives the windows
         s = ctypes.c_int()
         check(_api.llmd_pack_strategy_parse(to_bytes(strategy), ctypes.byref(s)))
         o = _Options(1, c_int(seq_len, ctypes.c_uint32, "seq_len"), s.value, _opt_id(bos_id, "bos_id"),

@@ -121,7 +121,7 @@ class PickleTest(unittest.TestCase):
             w = llmdata.ShardWriter(os.path.join(d, "a"), seq_len=4, vocab_size=10)
             w2 = rt(w)     # a new writer at the same prefix (its own temporary files)
             w.close()
-            p = llmdata.Packer(seq_len=4, eos_id=0, _sink=w2)
+            p = llmdata.Packer(seq_len=4, eos_id=0, sink=w2)
             p.add([1, 2, 3])
             p.finish()
             p.close()
