@@ -20,7 +20,7 @@ echo "-- out:"; "$llmdata" clean -q --redact all --spans build/demo-doc.jsonl | 
 echo
 
 echo "== 2. the whole pipeline: llmdata pipeline --config examples/pipeline.json =="
-echo "   JSONL -> quality filters (length, C4, Gopher) -> clean + PII redaction -> exact + near dedup"
+echo "   JSONL -> quality filters (length, C4, bad words, Gopher repetition) -> clean + PII redaction -> exact + near dedup"
 echo "   -> GPT-2 tokenizer -> best-fit packing into windows of 1024 -> Megatron .bin/.idx shards"
 echo "   (examples/data/gpt2-tokenizer.json: GPT-2's vocabulary and merges, (c) OpenAI, MIT-style"
 echo "    licence in examples/data/GPT2-LICENSE.txt)"

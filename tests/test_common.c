@@ -25,6 +25,9 @@ START_TEST(version_agrees) {
     char expect[32];
     snprintf(expect, sizeof expect, "%d.%d.%d", LLMD_VERSION_MAJOR, LLMD_VERSION_MINOR, LLMD_VERSION_PATCH);
     ck_assert_str_eq(llmd_version(), expect);
+    /* The header's version is the release in meson.build (the release step updates both). */
+    const char *project = getenv("LLMD_PROJECT_VERSION");
+    if (project != NULL) ck_assert_str_eq(LLMD_VERSION_STRING, project);
 }
 END_TEST
 

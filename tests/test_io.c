@@ -201,6 +201,86 @@ START_TEST(json_get_and_render_preserve_bytes) {
 }
 END_TEST
 
+/* Escaping and decoding copy 16 bytes at a time between the bytes that need care: texts of every
+ * length 0..80 with quotes, backslashes, controls, DEL and multi-byte characters at every position
+ * survive set_string -> render -> parse -> get_string unchanged, and one is checked against its
+ * escaping written by hand (RFC 8259: \" \\ \n \u001f; DEL and UTF-8 as they are). */
+START_TEST(json_string_round_trip_every_position) {
+    static const char *const pieces[] = {"\"", "\\", "\n", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                         "\t", "/"};
+    llmd_json_doc *d;
+    ck_ok(llmd_json_doc_new(&d));
+    char text[128], line[1024];
+    for (size_t len = 0; len <= 80; len++) {
+        for (size_t p = 0; p < sizeof pieces / sizeof *pieces; p++) {
+            size_t k = 0;
+            while (k < len) text[k] = (char)('a' + (k * 7) % 26), k++;
+            size_t at = len / 2, pl = strlen(pieces[p]);
+            memcpy(text + at, pieces[p], pl);   /* may run past len: the text is then longer */
+            size_t tl = at + pl > len ? at + pl : len;
+            ck_ok(llmd_json_doc_parse(d, "{\"t\":\"\"}", 8));
+            ck_ok(llmd_json_doc_set_string(d, "t", text, tl));
+            const char *out, *v;
+            size_t on, vn;
+            ck_ok(llmd_json_doc_render(d, &out, &on));
+            ck_assert_uint_lt(on, sizeof line);
+            memcpy(line, out, on);
+            ck_ok(llmd_json_doc_parse(d, line, on));
+            ck_ok(llmd_json_doc_get_string(d, "t", &v, &vn));
+            ck_assert_uint_eq(vn, tl);
+            ck_assert_int_eq(memcmp(v, text, tl), 0);
+        }
+    }
+    const char hand[] = "0123456789abcdef\"\\\n\x1f\x7f\xc3\xa9 tail";
+    ck_ok(llmd_json_doc_parse(d, "{}", 2));
+    ck_ok(llmd_json_doc_set_string(d, "t", hand, sizeof hand - 1));
+    const char *out;
+    size_t on;
+    ck_ok(llmd_json_doc_render(d, &out, &on));
+    ck_assert_str_eq(out, "{\"t\":\"0123456789abcdef\\\"\\\\\\n\\u001f\x7f\xc3\xa9 tail\"}");
+    llmd_json_doc_free(d);
+}
+END_TEST
+
+/* A decoded string is kept for a second look-up of the same member (the CLI's reader decodes the
+ * text field ahead of the workers): every edit, removal and new parse must show through. */
+START_TEST(json_get_string_sees_every_change) {
+    llmd_json_doc *d;
+    ck_ok(llmd_json_doc_new(&d));
+    const char a[] = "{\"t\":\"one\\n\",\"u\":\"two\",\"t2\":\"x\"}";
+    ck_ok(llmd_json_doc_parse(d, a, sizeof a - 1));
+    const char *v;
+    size_t n;
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_uint_eq(n, 4);
+    ck_assert_int_eq(memcmp(v, "one\n", 4), 0);
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_int_eq(memcmp(v, "one\n", 4), 0);
+    ck_ok(llmd_json_doc_get_string(d, "u", &v, &n));
+    ck_assert_str_eq(v, "two");
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_int_eq(memcmp(v, "one\n", 4), 0);
+    ck_ok(llmd_json_doc_set_string(d, "t", "three \"3\"", 9));
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_str_eq(v, "three \"3\"");
+    ck_ok(llmd_json_doc_set_raw(d, "t", "\"four\"", 6));
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_str_eq(v, "four");
+    ck_ok(llmd_json_doc_remove(d, "t"));
+    ck_fails(llmd_json_doc_get_string(d, "t", &v, &n), LLMD_ERR_NOT_FOUND, "t");
+    const char b[] = "{\"t\":\"five\"}";
+    ck_ok(llmd_json_doc_parse(d, b, sizeof b - 1));
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_str_eq(v, "five");
+    /* The same member index in a new document with a longer, escaped value. */
+    const char c[] = "{\"t\":\"s\\u00e9ven \\\"q\\\" and a long tail past sixteen bytes\"}";
+    ck_ok(llmd_json_doc_parse(d, c, sizeof c - 1));
+    ck_ok(llmd_json_doc_get_string(d, "t", &v, &n));
+    ck_assert_str_eq(v, "s\xc3\xa9ven \"q\" and a long tail past sixteen bytes");
+    llmd_json_doc_free(d);
+}
+END_TEST
+
 START_TEST(json_errors_name_offsets) {
     llmd_json_doc *d;
     ck_ok(llmd_json_doc_new(&d));
@@ -275,6 +355,8 @@ int main(void) {
     tcase_add_test(tc, reader_gzip_members_truncation_and_bombs);
     tcase_add_test(tc, reader_errors);
     tcase_add_test(tc, json_get_and_render_preserve_bytes);
+    tcase_add_test(tc, json_get_string_sees_every_change);
+    tcase_add_test(tc, json_string_round_trip_every_position);
     tcase_add_test(tc, json_errors_name_offsets);
     suite_add_tcase(s, tc);
     return run_suite(s);

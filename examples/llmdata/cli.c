@@ -247,114 +247,12 @@ int cli_parse_common(cli_common *c, int argc, char **argv, int *i) {
     return 0;
 }
 
-/* ---- progress --------------------------------------------------------------------------- */
-
-typedef struct progress {
-    bool on;
-    double start, last;
-} progress;
-
-static void progress_show(progress *p, const cli_stats *s, bool final) {
-    if (!p->on) return;
-    double now = cli_now();
-    if (!final && now - p->last < 0.25) return;
-    p->last = now;
-    double secs = now - p->start;
-    double mb = (double)s->bytes_in / 1e6;
-    fprintf(stderr, "\r\033[K%llu docs, %.1f MB, %.1f MB/s", (unsigned long long)s->docs_in, mb,
-            secs > 0 ? mb / secs : 0.0);
-    if (final) fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
-/* ---- the loop ---------------------------------------------------------------------------- */
-
-typedef struct batch {
-    llmd_json_doc **docs;
-    int *verdict;
-    uint64_t *line;
-    const char **src;
-    size_t n, cap;
-} batch;
-
-static int batch_init(batch *b, size_t cap) {
-    b->cap = cap;
-    b->n = 0;
-    b->docs = calloc(cap, sizeof *b->docs);
-    b->verdict = calloc(cap, sizeof *b->verdict);
-    b->line = calloc(cap, sizeof *b->line);
-    b->src = calloc(cap, sizeof *b->src);
-    if (!b->docs || !b->verdict || !b->line || !b->src) return -1;
-    for (size_t i = 0; i < cap; i++)
-        if (llmd_json_doc_new(&b->docs[i]) != LLMD_OK) return -1;
-    return 0;
-}
-
-static void batch_free(batch *b) {
-    if (b->docs)
-        for (size_t i = 0; i < b->cap; i++) llmd_json_doc_free(b->docs[i]);
-    free(b->docs);
-    free(b->verdict);
-    free(b->line);
-    free(b->src);
-}
-
-static int flush_batch(const char *name, batch *b, cli_batch_fn fn, void *ctx, cli_out *out, cli_stats *s) {
-    if (b->n == 0) return 0;
-    memset(b->verdict, 0, b->n * sizeof *b->verdict);
-    if (fn(ctx, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src) != 0) return 1;
-    for (size_t i = 0; i < b->n; i++) {
-        if (b->verdict[i] != CLI_KEEP) continue;
-        const char *json;
-        size_t len;
-        llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
-        if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (cli_out_write(name, out, json, len) != 0 || cli_out_write(name, out, "\n", 1) != 0) return 1;
-        s->docs_out++;
-        s->bytes_out += len + 1;
-    }
-    b->n = 0;
-    return 0;
-}
-
-static int run_input(const char *name, cli_common *c, const char *path, batch *b, cli_batch_fn fn,
-                     void *ctx, cli_out *out, cli_stats *s, progress *p) {
-    llmd_reader *r;
-    llmd_status st = llmd_reader_open(&r, path, NULL);
-    if (st != LLMD_OK) return cli_lib_error("opening input", st);
-    int rc = 0;
-    for (;;) {
-        const char *line;
-        size_t len;
-        st = llmd_reader_next_line(r, &line, &len);
-        if (st != LLMD_OK) { rc = cli_lib_error("reading input", st); break; }
-        if (line == NULL) break;
-        uint64_t line_no = llmd_reader_line_number(r);
-        s->bytes_in += len + 1;
-        /* Blank lines carry no document: skip them silently, as JSONL readers do. */
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
-        if (k == len) continue;
-        s->docs_in++;
-        st = llmd_json_doc_parse(b->docs[b->n], line, len);
-        if (st != LLMD_OK) {
-            if (c->skip_bad) { s->bad++; continue; }
-            fprintf(stderr, "llmdata %s: %s:%llu: %s (use --skip-bad to skip such lines)\n", name, path,
-                    (unsigned long long)line_no, llmd_last_error());
-            rc = 1;
-            break;
-        }
-        b->line[b->n] = line_no;
-        b->src[b->n] = path;
-        if (++b->n == b->cap && (rc = flush_batch(name, b, fn, ctx, out, s)) != 0) break;
-        progress_show(p, s, false);
-    }
-    if (rc == 0) rc = flush_batch(name, b, fn, ctx, out, s);
-    llmd_reader_free(r);
-    return rc;
-}
-
 int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *s) {
+    return cli_run_jsonl_parallel(name, c, 1, NULL, fn, ctx, s);
+}
+
+int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cli_work_fn work, cli_batch_fn fn,
+                           void *ctx, cli_stats *s) {
     static const char *stdin_only[] = {"-"};
     const char **inputs = c->n_inputs ? c->inputs : stdin_only;
     size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
@@ -363,18 +261,8 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     if (cli_out_open(name, &out, c->output) != 0) return 1;
     static char obuf[1 << 16];
     if (out.stream == stdout) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    batch b = {0};
-    if (batch_init(&b, c->batch ? c->batch : 1) != 0) {
-        batch_free(&b);
-        cli_out_close(&out);
-        return cli_error(name, "out of memory");
-    }
-    progress p = {.on = !c->quiet && isatty(2), .start = cli_now()};
-    p.last = p.start;
     double t0 = cli_now();
-    int rc = 0;
-    for (size_t i = 0; i < n_inputs && rc == 0; i++)
-        rc = run_input(name, c, inputs[i], &b, fn, ctx, &out, s, &p);
+    int rc = cli_stream(name, c, inputs, n_inputs, threads, work, fn, ctx, &out, s);
     /* --skip-bad skips bad lines; a run in which every line was bad produced nothing useful and
      * must not look like a success. */
     if (rc == 0 && s->docs_in > 0 && s->bad == s->docs_in)
@@ -385,8 +273,6 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
     else if (out.stream != NULL) fflush(out.stream);
     cli_out_close(&out);
     s->seconds = cli_now() - t0;
-    progress_show(&p, s, true);
-    batch_free(&b);
     if (!c->quiet) {
         double mb = (double)s->bytes_in / 1e6;
         fprintf(stderr, "llmdata %s: docs in %llu, out %llu, bad %llu, bytes in %llu, out %llu, %.3f s, %.1f MB/s%s%s\n",

@@ -41,6 +41,14 @@ typedef struct cli_stats {
     char extra[512];          /* appended to the summary line, e.g. "pii 123" */
 } cli_stats;
 
+/* The parallel part of a command: called on worker threads, several at once, each call with a
+ * whole batch (the same arguments as cli_batch_fn).  `worker` (0 .. cli_worker_count()-1) tells
+ * which worker calls, so a command keeps per-worker scratch; anything shared must be atomic.  It
+ * may edit the batch's documents and set verdicts.  Returns 0, or non-zero after printing an
+ * error. */
+typedef int (*cli_work_fn)(void *ctx, unsigned worker, llmd_json_doc **docs, size_t n, int *verdict,
+                           const uint64_t *line, const char *const *src);
+
 /* Parses one common option at argv[*i]; returns 1 if consumed (advancing *i past its value),
  * 0 if not a common option, -1 on error (message printed). */
 int cli_parse_common(cli_common *c, int argc, char **argv, int *i);
@@ -49,10 +57,28 @@ int cli_add_input(cli_common *c, const char *path);
 void cli_common_init(cli_common *c);
 void cli_common_free(cli_common *c);
 
-/* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  Prints
- * the summary line ("llmdata NAME: ...") on stderr unless quiet, and progress while stderr is a
- * terminal.  Returns the process exit status (0 ok, 1 error). */
+/* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  fn runs
+ * on the calling thread, batch after batch in input order, while a reader thread reads and parses
+ * the next batches.  Prints the summary line ("llmdata NAME: ...") on stderr unless quiet, and
+ * progress while stderr is a terminal.  Returns the process exit status (0 ok, 1 error). */
 int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *stats);
+
+/* As cli_run_jsonl, with the work split over threads: a reader thread reads and parses batches,
+ * `threads` workers (0 = one per CPU) run `work` on whole batches, and the writer (the calling
+ * thread) takes the batches in input order, runs `fn` on each (NULL = nothing; this is the place
+ * for order-dependent work and for counters) and writes the kept documents.  The reader also
+ * decodes each document's c->field string, so the workers' llmd_json_doc_get_string finds it
+ * decoded.  The output is the same for every thread count.  With work NULL, fn does everything, in order, on one thread while
+ * reading overlaps with it. */
+int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cli_work_fn work, cli_batch_fn fn,
+                           void *ctx, cli_stats *stats);
+/* Number of workers cli_run_jsonl_parallel starts for `threads` (0 = the CPUs online; at most 256). */
+unsigned cli_worker_count(unsigned threads);
+/* The streaming engine behind cli_run_jsonl_parallel (cli_stream.c): reads every input, writes
+ * to out, counts into stats.  Returns the exit status. */
+struct cli_out;
+int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_t n_inputs, unsigned threads,
+               cli_work_fn work, cli_batch_fn fn, void *ctx, struct cli_out *out, cli_stats *stats);
 
 /* Prints "llmdata: <what>: <llmd_last_error()>" on stderr; returns 1. */
 int cli_lib_error(const char *what, llmd_status st);
@@ -115,5 +141,14 @@ int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t
                     bool skip_bad, int *verdict, cli_stats *stats, uint64_t *missing, const uint64_t *line,
                     const char *const *src);
 void cli_texts_free(cli_texts *t);
+
+/* JSON output helpers (parquet_json.c): a JSON string of n bytes, bytes as a hex string, a 16-byte
+ * little-endian decimal with `scale` as a string, a double (NaN/inf as strings), and one row of a
+ * Parquet batch as an object keyed by column name. */
+void cli_json_str(FILE *o, const char *s, size_t n);
+void cli_json_hex(FILE *o, const uint8_t *p, size_t n);
+void cli_json_decimal(FILE *o, const uint8_t *le, int scale);
+void cli_json_double(FILE *o, double d);
+void cli_parquet_row_json(FILE *o, const llmd_schema *s, const llmd_parquet_batch *b, int64_t row);
 
 #endif

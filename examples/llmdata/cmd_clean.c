@@ -23,11 +23,21 @@ static const char usage_text[] =
     "  --template STR         replacement, \"{type}\" is the type name (default \"[{type}]\")\n"
     "  --spans                add \"pii\": [{\"type\", \"start\", \"end\"}] to every object: UTF-8 byte\n"
     "                         offsets into the CLEANED text (before redaction)\n"
-    "  --threads N            worker threads per batch (0 = one per CPU, default 1)\n"
+    "  --threads N            worker threads (0 = one per CPU, default 1); reading and writing run\n"
+    "                         on threads of their own, the output is the same for any N\n"
     "  --field NAME           field to clean (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE      write here instead of standard output\n"
     "  -q, --quiet            no summary line\n";
+
+/* One worker's scratch (workers run clean_work on whole batches at once). */
+typedef struct clean_scratch {
+    const char **texts;
+    size_t *lens, *idx;
+    size_t cap;
+    char *json;          /* the "pii" array being built */
+    size_t json_cap;
+} clean_scratch;
 
 typedef struct clean_ctx {
     const char *field;
@@ -37,17 +47,15 @@ typedef struct clean_ctx {
     llmd_redactor *r;
     unsigned threads;
     cli_stats *stats;
+    /* Counters the workers add to (atomically; sums do not depend on the order). */
     uint64_t per_type[64];
-    uint64_t missing;
-    const char **texts;
-    size_t *lens;
-    size_t cap;
-    char *json;          /* scratch for the "pii" array */
-    size_t json_cap;
+    uint64_t missing, bad;
+    clean_scratch *scratch;   /* one per worker */
+    unsigned n_scratch;
 } clean_ctx;
 
-/* Appends to ctx->json (grown as needed); returns 0 or -1 when out of memory. */
-static int json_put(clean_ctx *x, size_t *len, const char *s, size_t n) {
+/* Appends to sc->json (grown as needed); returns 0 or -1 when out of memory. */
+static int json_put(clean_scratch *x, size_t *len, const char *s, size_t n) {
     if (*len + n + 1 > x->json_cap) {
         size_t cap = x->json_cap ? x->json_cap : 256;
         while (cap < *len + n + 1) cap *= 2;
@@ -62,20 +70,31 @@ static int json_put(clean_ctx *x, size_t *len, const char *s, size_t n) {
     return 0;
 }
 
+static void scratch_free(clean_scratch *sc) {
+    free(sc->texts);
+    free(sc->lens);
+    free(sc->idx);
+    free(sc->json);
+}
+
+static uint64_t counter(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
+static void count(uint64_t *c, uint64_t by) { __atomic_fetch_add(c, by, __ATOMIC_RELAXED); }
+
 /* Summary counters: "pii N (TYPE k, ...)" and documents without the field. */
 static void update_extra(clean_ctx *x) {
     char *e = x->stats->extra;
     size_t cap = sizeof x->stats->extra, at = 0;
     uint64_t total = 0;
     size_t nt = llmd_redactor_type_count(x->r);
-    for (size_t t = 0; t < nt && t < 64; t++) total += x->per_type[t];
+    for (size_t t = 0; t < nt && t < 64; t++) total += counter(&x->per_type[t]);
     int w = snprintf(e, cap, "pii %llu", (unsigned long long)total);
     at = w > 0 ? (size_t)w : 0;
     const char *sep = " (";
     for (size_t t = 0; t < nt && t < 64 && at < cap; t++) {
-        if (x->per_type[t] == 0) continue;
+        uint64_t k = counter(&x->per_type[t]);
+        if (k == 0) continue;
         w = snprintf(e + at, cap - at, "%s%s %llu", sep, llmd_redactor_type_name(x->r, (uint32_t)t),
-                     (unsigned long long)x->per_type[t]);
+                     (unsigned long long)k);
         if (w > 0) at += (size_t)w;
         sep = ", ";
     }
@@ -83,26 +102,30 @@ static void update_extra(clean_ctx *x) {
         w = snprintf(e + at, cap - at, ")");
         if (w > 0) at += (size_t)w;
     }
-    if (x->missing && at < cap)
-        snprintf(e + at, cap - at, ", without \"%s\" %llu", x->field, (unsigned long long)x->missing);
+    uint64_t missing = counter(&x->missing);
+    if (missing && at < cap)
+        snprintf(e + at, cap - at, ", without \"%s\" %llu", x->field, (unsigned long long)missing);
 }
 
-static int clean_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
-                       const char *const *src) {
+/* The parallel part: clean + redact one batch (on worker `worker`), set the field and "pii". */
+static int clean_work(void *ctx, unsigned worker, llmd_json_doc **docs, size_t n, int *verdict,
+                      const uint64_t *line, const char *const *src) {
     clean_ctx *x = ctx;
-    if (n > x->cap) {
-        const char **t = realloc(x->texts, n * sizeof *t);
-        if (t == NULL) return cli_error("clean", "out of memory");
-        x->texts = t;
-        size_t *l = realloc(x->lens, n * sizeof *l);
-        if (l == NULL) return cli_error("clean", "out of memory");
-        x->lens = l;
-        x->cap = n;
+    if (worker >= x->n_scratch) return cli_error("clean", "worker %u has no scratch", worker);
+    clean_scratch *sc = &x->scratch[worker];
+    if (n > sc->cap) {
+        free(sc->texts);
+        free(sc->lens);
+        free(sc->idx);
+        sc->texts = malloc(n * sizeof *sc->texts);
+        sc->lens = malloc(n * sizeof *sc->lens);
+        sc->idx = malloc(n * sizeof *sc->idx);
+        sc->cap = sc->texts && sc->lens && sc->idx ? n : 0;
+        if (sc->cap == 0) return cli_error("clean", "out of memory");
     }
     /* Gather the field of every document; documents without it are errors (or skipped). */
     size_t m = 0;
-    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-    if (idx == NULL) return cli_error("clean", "out of memory");
+    size_t *idx = sc->idx;
     for (size_t i = 0; i < n; i++) {
         const char *v;
         size_t len;
@@ -110,30 +133,28 @@ static int clean_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, 
         if (st != LLMD_OK) {
             if (x->skip_bad) {
                 verdict[i] = CLI_DROP;
-                x->stats->bad++;
-                x->missing++;
+                count(&x->bad, 1);
+                count(&x->missing, 1);
                 continue;
             }
             fprintf(stderr, "llmdata clean: %s:%llu: %s (use --skip-bad to skip such lines)\n", src[i],
                     (unsigned long long)line[i], llmd_last_error());
-            free(idx);
             return 1;
         }
-        x->texts[m] = v;
-        x->lens[m] = len;
+        sc->texts[m] = v;
+        sc->lens[m] = len;
         idx[m++] = i;
     }
     llmd_text_batch *b = NULL;
     size_t failed = SIZE_MAX;
-    llmd_status st = llmd_text_batch_run(x->texts, x->lens, m, x->do_clean, &x->copts, x->r, x->threads, &b,
-                                         &failed);
+    /* One thread per batch: the workers share the batches out between them. */
+    llmd_status st = llmd_text_batch_run(sc->texts, sc->lens, m, x->do_clean, &x->copts, x->r, 1, &b, &failed);
     if (st != LLMD_OK) {
         if (failed != SIZE_MAX)
             fprintf(stderr, "llmdata clean: %s:%llu: field \"%s\": %s\n", src[idx[failed]],
                     (unsigned long long)line[idx[failed]], x->field, llmd_last_error());
         else
             cli_lib_error("cleaning a batch", st);
-        free(idx);
         return 1;
     }
     int rc = 0;
@@ -145,29 +166,36 @@ static int clean_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, 
             break;
         }
         for (size_t s = b->span_offsets[k]; s < b->span_offsets[k + 1]; s++)
-            if (b->spans[s].type_id < 64) x->per_type[b->spans[s].type_id]++;
+            if (b->spans[s].type_id < 64) count(&x->per_type[b->spans[s].type_id], 1);
         if (!x->spans) continue;
         size_t jl = 0;
-        if (json_put(x, &jl, "[", 1)) { rc = cli_error("clean", "out of memory"); break; }
+        if (json_put(sc, &jl, "[", 1)) { rc = cli_error("clean", "out of memory"); break; }
         for (size_t s = b->span_offsets[k]; s < b->span_offsets[k + 1]; s++) {
             char item[256];
             /* Type names are built-in identifiers (no characters that need JSON escaping). */
             int il = snprintf(item, sizeof item, "%s{\"type\":\"%s\",\"start\":%zu,\"end\":%zu}",
                               s > b->span_offsets[k] ? "," : "", b->spans[s].type, b->spans[s].start,
                               b->spans[s].end);
-            if (il < 0 || (size_t)il >= sizeof item || json_put(x, &jl, item, (size_t)il)) {
+            if (il < 0 || (size_t)il >= sizeof item || json_put(sc, &jl, item, (size_t)il)) {
                 rc = cli_error("clean", "out of memory");
                 break;
             }
         }
-        if (rc == 0 && json_put(x, &jl, "]", 1)) rc = cli_error("clean", "out of memory");
-        if (rc == 0 && (st = llmd_json_doc_set_raw(d, "pii", x->json, jl)) != LLMD_OK)
+        if (rc == 0 && json_put(sc, &jl, "]", 1)) rc = cli_error("clean", "out of memory");
+        if (rc == 0 && (st = llmd_json_doc_set_raw(d, "pii", sc->json, jl)) != LLMD_OK)
             rc = cli_lib_error("adding pii spans", st);
     }
     llmd_text_batch_free(b);
-    free(idx);
-    update_extra(x);
     return rc;
+}
+
+/* The ordered part (writer thread): the summary counters. */
+static int clean_tally(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                       const char *const *src) {
+    clean_ctx *x = ctx;
+    x->stats->bad += __atomic_exchange_n(&x->bad, 0, __ATOMIC_RELAXED);
+    update_extra(x);
+    return 0;
 }
 
 int cmd_clean(int argc, char **argv);
@@ -244,17 +272,21 @@ int cmd_clean(int argc, char **argv) {
     }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
-    if (x.threads != 1 && c.batch < 4096) c.batch = 4096;   /* enough work per batch to share */
+    x.n_scratch = cli_worker_count(x.threads);
+    x.scratch = calloc(x.n_scratch, sizeof *x.scratch);
+    if (x.scratch == NULL) {
+        rc = cli_error("clean", "out of memory");
+        goto out;
+    }
     cli_stats stats;
     memset(&stats, 0, sizeof stats);
     x.stats = &stats;
     /* cli_run_jsonl prints stats.extra in its summary; clean_batch keeps it current. */
-    rc = cli_run_jsonl("clean", &c, clean_batch, &x, &stats);
+    rc = cli_run_jsonl_parallel("clean", &c, x.threads, clean_work, clean_tally, &x, &stats);
 out:
     llmd_redactor_free(x.r);
-    free(x.texts);
-    free(x.lens);
-    free(x.json);
+    for (unsigned w = 0; x.scratch && w < x.n_scratch; w++) scratch_free(&x.scratch[w]);
+    free(x.scratch);
     cli_common_free(&c);
     return rc;
 }

@@ -21,11 +21,22 @@ static const char usage_text[] =
     "  --threshold T          choose bands x rows for this Jaccard threshold (default 0.8)\n"
     "  --bands B --rows R     explicit bands x rows\n"
     "  --no-bands             omit \"bands\"\n"
-    "  --threads N            threads per batch (0 = one per CPU, default 1)\n"
+    "  --threads N            worker threads (0 = one per CPU, default 1); reading and writing run\n"
+    "                         on threads of their own, the output is the same for any N\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE      write here instead of standard output\n"
     "  -q, --quiet            no summary line\n";
+
+/* One worker's scratch (workers run mh_work on whole batches at once). */
+typedef struct mh_scratch {
+    cli_texts t;
+    size_t sig_cap;
+    uint32_t *sigs;
+    char *json;
+    uint8_t *bytes;
+    cli_stats counts;    /* cli_batch_texts counts skipped documents here */
+} mh_scratch;
 
 typedef struct mh_ctx {
     const char *field;
@@ -34,11 +45,9 @@ typedef struct mh_ctx {
     uint32_t P, bands, rows;
     llmd_minhasher *mh;
     cli_stats *stats;
-    cli_texts t;
-    size_t sig_cap;
-    uint32_t *sigs;
-    char *json;
-    uint8_t *bytes;
+    uint64_t bad;              /* added to by the workers (atomically) */
+    mh_scratch *scratch;       /* one per worker */
+    unsigned n_scratch;
 } mh_ctx;
 
 static void hex(const uint8_t *b, size_t n, char *out) {
@@ -49,35 +58,42 @@ static void hex(const uint8_t *b, size_t n, char *out) {
     }
 }
 
-static int mh_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
-                    const char *const *src) {
-    mh_ctx *x = ctx;
+/* The parallel part: signatures (and band keys) of one batch on worker `worker`. */
+static int mh_work(void *ctx, unsigned worker, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                   const char *const *src) {
+    mh_ctx *x0 = ctx;
+    if (worker >= x0->n_scratch) return cli_error("minhash", "worker %u has no scratch", worker);
+    mh_scratch *x = &x0->scratch[worker];
+    const uint32_t P = x0->P;
     if (n > x->sig_cap) {
         free(x->sigs);
-        x->sigs = malloc(n * x->P * sizeof *x->sigs);
+        x->sigs = malloc(n * P * sizeof *x->sigs);
         if (!x->sigs) return cli_error("minhash", "out of memory");
         x->sig_cap = n;
     }
-    if (cli_batch_texts("minhash", &x->t, docs, n, x->field, x->skip_bad, verdict, x->stats, NULL, line, src)) return 1;
+    int brc = cli_batch_texts("minhash", &x->t, docs, n, x0->field, x0->skip_bad, verdict, &x->counts, NULL, line, src);
+    __atomic_fetch_add(&x0->bad, x->counts.bad, __ATOMIC_RELAXED);
+    x->counts.bad = 0;
+    if (brc) return 1;
     size_t m = x->t.n;
-    llmd_status st = llmd_minhash_batch(x->mh, x->t.texts, x->t.lens, m, x->threads, x->sigs, NULL);
+    llmd_status st = llmd_minhash_batch(x0->mh, x->t.texts, x->t.lens, m, 1, x->sigs, NULL);
     if (st != LLMD_OK) return cli_lib_error("computing signatures", st);
     for (size_t k = 0; k < m; k++) {
         llmd_json_doc *d = docs[x->t.map[k]];
-        const uint32_t *sig = x->sigs + k * x->P;
-        llmd_minhash_to_bytes(sig, x->P, x->bytes);
+        const uint32_t *sig = x->sigs + k * P;
+        llmd_minhash_to_bytes(sig, P, x->bytes);
         x->json[0] = '"';
-        hex(x->bytes, 4 * (size_t)x->P, x->json + 1);
-        size_t jl = 1 + 8 * (size_t)x->P;
+        hex(x->bytes, 4 * (size_t)P, x->json + 1);
+        size_t jl = 1 + 8 * (size_t)P;
         x->json[jl++] = '"';
         if ((st = llmd_json_doc_set_raw(d, "minhash", x->json, jl)) != LLMD_OK)
             return cli_lib_error("adding \"minhash\"", st);
-        if (x->no_bands) continue;
-        if ((st = llmd_lsh_band_keys(sig, x->P, x->bands, x->rows, x->bytes)) != LLMD_OK)
+        if (x0->no_bands) continue;
+        if ((st = llmd_lsh_band_keys(sig, P, x0->bands, x0->rows, x->bytes)) != LLMD_OK)
             return cli_lib_error("computing band keys", st);
         jl = 0;
         x->json[jl++] = '[';
-        for (uint32_t b = 0; b < x->bands; b++) {
+        for (uint32_t b = 0; b < x0->bands; b++) {
             if (b) x->json[jl++] = ',';
             x->json[jl++] = '"';
             hex(x->bytes + (size_t)b * LLMD_BAND_KEY_SIZE, LLMD_BAND_KEY_SIZE, x->json + jl);
@@ -88,6 +104,14 @@ static int mh_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, con
         if ((st = llmd_json_doc_set_raw(d, "bands", x->json, jl)) != LLMD_OK)
             return cli_lib_error("adding \"bands\"", st);
     }
+    return 0;
+}
+
+/* The ordered part (writer thread): documents skipped by the workers. */
+static int mh_tally(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                    const char *const *src) {
+    mh_ctx *x = ctx;
+    x->stats->bad += __atomic_exchange_n(&x->bad, 0, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -163,25 +187,35 @@ int cmd_minhash(int argc, char **argv) {
     x.rows = (uint32_t)rows;
     size_t jcap = 8 * (size_t)x.P + 16;
     if (jcap < (size_t)x.bands * (2 * LLMD_BAND_KEY_SIZE + 3) + 4) jcap = (size_t)x.bands * (2 * LLMD_BAND_KEY_SIZE + 3) + 4;
-    x.json = malloc(jcap);
-    x.bytes = malloc(4 * (size_t)x.P + (size_t)x.bands * LLMD_BAND_KEY_SIZE);
-    if (x.json == NULL || x.bytes == NULL) {
+    x.n_scratch = cli_worker_count(x.threads);
+    x.scratch = calloc(x.n_scratch, sizeof *x.scratch);
+    if (x.scratch == NULL) {
         rc = cli_error("minhash", "out of memory");
         goto out;
     }
+    for (unsigned w = 0; w < x.n_scratch; w++) {
+        x.scratch[w].json = malloc(jcap);
+        x.scratch[w].bytes = malloc(4 * (size_t)x.P + (size_t)x.bands * LLMD_BAND_KEY_SIZE);
+        if (x.scratch[w].json == NULL || x.scratch[w].bytes == NULL) {
+            rc = cli_error("minhash", "out of memory");
+            goto out;
+        }
+    }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
-    if (x.threads != 1 && c.batch < 4096) c.batch = 4096;
     cli_stats stats;
     memset(&stats, 0, sizeof stats);
     x.stats = &stats;
-    rc = cli_run_jsonl("minhash", &c, mh_batch, &x, &stats);
+    rc = cli_run_jsonl_parallel("minhash", &c, x.threads, mh_work, mh_tally, &x, &stats);
 out:
     llmd_minhasher_free(x.mh);
-    cli_texts_free(&x.t);
-    free(x.sigs);
-    free(x.json);
-    free(x.bytes);
+    for (unsigned w = 0; x.scratch && w < x.n_scratch; w++) {
+        cli_texts_free(&x.scratch[w].t);
+        free(x.scratch[w].sigs);
+        free(x.scratch[w].json);
+        free(x.scratch[w].bytes);
+    }
+    free(x.scratch);
     cli_common_free(&c);
     return rc;
 }

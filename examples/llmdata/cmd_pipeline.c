@@ -9,7 +9,7 @@
 static const char usage_text[] =
     "usage: llmdata pipeline --tokenizer FILE --seq-len N --out DIR [--config FILE.json] [options] INPUT...\n"
     "\n"
-    "Streams JSONL (plain or .zst, '-' = stdin) through quality filters (length, C4, Gopher), cleaning\n"
+    "Streams JSONL (plain or .zst, '-' = stdin) through quality filters (length, then --filters), cleaning\n"
     "and PII redaction, exact and near dedup, tokenization and packing, and writes DIR/data.bin +\n"
     "DIR/data.idx (or DIR/data.npy), DIR/data.boundaries.npy, DIR/data.manifest.json and\n"
     "DIR/report.json and DIR/_llmdata_run.json (every file with size and XXH3-64); prints the report\n"
@@ -30,6 +30,8 @@ static const char usage_text[] =
     "  --batch N              documents per batch (default 4096)\n"
     "  --field NAME           text field (default text)\n"
     "  --no-filter / --no-c4 / --no-gopher / --no-clean / --no-redact / --no-dedup / --no-near-dedup\n"
+    "  --filters LIST         ordered quality filters (c4, badwords, gopher, gopher-repetition, fineweb,\n"
+    "                         language; default c4,badwords,gopher; see llmdata filter --help)\n"
     "  --min-bytes N / --max-bytes N    length filter\n"
     "  --set KEY=VALUE        any setting by name\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
@@ -91,6 +93,7 @@ int cmd_pipeline(int argc, char **argv) {
         {"--pad", "pad_id"}, {"--threads", "threads"}, {"--batch", "batch"}, {"--field", "field"},
         {"--min-bytes", "min_bytes"}, {"--max-bytes", "max_bytes"}, {"--buffer", "buffer"},
         {"--bad-words", "bad_words_file"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
+        {"--filters", "filters"},
     };
     static const struct { const char *opt, *key, *value; } flags[] = {
         {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},

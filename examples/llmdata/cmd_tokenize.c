@@ -21,11 +21,20 @@ static const char usage_text[] =
     "                           for tokenizer.json; tiktoken files treat them as text otherwise)\n"
     "  --offsets                also add \"offsets\": [[start, end], ...] (UTF-8 byte offsets)\n"
     "  --ids-field NAME         member to write the ids to (default ids)\n"
-    "  --threads N              threads per batch (0 = one per CPU, default 1)\n"
+    "  --threads N              worker threads (0 = one per CPU, default 1); reading and writing\n"
+    "                           run on threads of their own, the output is the same for any N\n"
     "  --field NAME             text field (default text)\n"
     "  --skip-bad               skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE        write here instead of standard output\n"
     "  -q, --quiet              no summary line\n";
+
+/* One worker's scratch (workers run tok_work on whole batches at once). */
+typedef struct tok_scratch {
+    cli_texts t;
+    char *json;
+    size_t json_cap;
+    cli_stats counts;    /* cli_batch_texts counts skipped documents here */
+} tok_scratch;
 
 typedef struct tok_ctx {
     const char *field, *ids_field;
@@ -33,13 +42,14 @@ typedef struct tok_ctx {
     unsigned threads, flags;
     llmd_tokenizer *tok;
     cli_stats *stats;
-    uint64_t tokens;
-    cli_texts t;
-    char *json;
-    size_t json_cap;
+    uint64_t tokens, bad;      /* added to by the workers (atomically) */
+    tok_scratch *scratch;      /* one per worker */
+    unsigned n_scratch;
 } tok_ctx;
 
-static int reserve_json(tok_ctx *x, size_t need) {
+static void count(uint64_t *c, uint64_t by) { __atomic_fetch_add(c, by, __ATOMIC_RELAXED); }
+
+static int reserve_json(tok_scratch *x, size_t need) {
     if (need <= x->json_cap) return 0;
     size_t nc = x->json_cap ? x->json_cap : 1 << 16;
     while (nc < need) nc *= 2;
@@ -66,7 +76,8 @@ static size_t ids_json(char *out, const uint32_t *ids, size_t n) {
     return k;
 }
 
-static int add_offsets(tok_ctx *x, llmd_json_doc *d, const char *text, size_t len, const char *src, uint64_t line) {
+static int add_offsets(tok_ctx *x, tok_scratch *sc, llmd_json_doc *d, const char *text, size_t len, const char *src,
+                       uint64_t line) {
     uint32_t *ids;
     size_t n, *offs;
     llmd_status st = llmd_tokenizer_encode(x->tok, text, len, x->flags, &ids, &n, &offs);
@@ -74,14 +85,14 @@ static int add_offsets(tok_ctx *x, llmd_json_doc *d, const char *text, size_t le
         fprintf(stderr, "llmdata tokenize: %s:%llu: %s\n", src, (unsigned long long)line, llmd_last_error());
         return 1;
     }
-    int rc = reserve_json(x, 48 * n + 8);
+    int rc = reserve_json(sc, 48 * n + 8);
     size_t k = 0;
     if (rc == 0) {
-        x->json[k++] = '[';
+        sc->json[k++] = '[';
         for (size_t i = 0; i < n; i++)
-            k += (size_t)snprintf(x->json + k, 48, "%s[%zu,%zu]", i ? "," : "", offs[2 * i], offs[2 * i + 1]);
-        x->json[k++] = ']';
-        if (llmd_json_doc_set_raw(d, "offsets", x->json, k) != LLMD_OK) rc = cli_lib_error("adding \"offsets\"", LLMD_ERR_NOMEM);
+            k += (size_t)snprintf(sc->json + k, 48, "%s[%zu,%zu]", i ? "," : "", offs[2 * i], offs[2 * i + 1]);
+        sc->json[k++] = ']';
+        if (llmd_json_doc_set_raw(d, "offsets", sc->json, k) != LLMD_OK) rc = cli_lib_error("adding \"offsets\"", LLMD_ERR_NOMEM);
     } else {
         rc = cli_error("tokenize", "out of memory");
     }
@@ -90,16 +101,22 @@ static int add_offsets(tok_ctx *x, llmd_json_doc *d, const char *text, size_t le
     return rc;
 }
 
-static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
-                     const char *const *src) {
+/* The parallel part: tokenize one batch on worker `worker` and add the ids (and offsets). */
+static int tok_work(void *ctx, unsigned worker, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                    const char *const *src) {
     tok_ctx *x = ctx;
-    if (cli_batch_texts("tokenize", &x->t, docs, n, x->field, x->skip_bad, verdict, x->stats, NULL, line, src)) return 1;
-    size_t m = x->t.n;
-    const char **texts = x->t.texts;
-    const size_t *lens = x->t.lens, *map = x->t.map;
+    if (worker >= x->n_scratch) return cli_error("tokenize", "worker %u has no scratch", worker);
+    tok_scratch *sc = &x->scratch[worker];
+    int brc = cli_batch_texts("tokenize", &sc->t, docs, n, x->field, x->skip_bad, verdict, &sc->counts, NULL, line, src);
+    count(&x->bad, sc->counts.bad);
+    sc->counts.bad = 0;
+    if (brc) return 1;
+    size_t m = sc->t.n;
+    const char **texts = sc->t.texts;
+    const size_t *lens = sc->t.lens, *map = sc->t.map;
     uint32_t *ids = NULL;
     size_t *offs = NULL;
-    llmd_status st = llmd_tokenizer_encode_batch(x->tok, texts, lens, m, x->flags, x->threads, &ids, &offs);
+    llmd_status st = llmd_tokenizer_encode_batch(x->tok, texts, lens, m, x->flags, 1, &ids, &offs);
     if (st != LLMD_OK) {
         /* find the document for the message (the library names the index within the batch) */
         for (size_t k = 0; k < m; k++) {
@@ -109,7 +126,7 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
                 size_t i = map[k];
                 if (x->skip_bad) {
                     verdict[i] = CLI_DROP;
-                    x->stats->bad++;
+                    count(&x->bad, 1);
                     continue;
                 }
                 fprintf(stderr, "llmdata tokenize: %s:%llu: %s\n", src[i], (unsigned long long)line[i], llmd_last_error());
@@ -126,14 +143,14 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
             size_t nn;
             if (llmd_tokenizer_encode(x->tok, texts[k], lens[k], x->flags, &one, &nn, NULL) != LLMD_OK)
                 return cli_lib_error("tokenizing", st);
-            if (reserve_json(x, 11 * nn + 8)) {
+            if (reserve_json(sc, 11 * nn + 8)) {
                 llmd_free(one);
                 return cli_error("tokenize", "out of memory");
             }
-            size_t jl = ids_json(x->json, one, nn);
+            size_t jl = ids_json(sc->json, one, nn);
             llmd_free(one);
-            x->tokens += nn;
-            if (llmd_json_doc_set_raw(docs[i], x->ids_field, x->json, jl) != LLMD_OK)
+            count(&x->tokens, nn);
+            if (llmd_json_doc_set_raw(docs[i], x->ids_field, sc->json, jl) != LLMD_OK)
                 return cli_lib_error("adding ids", LLMD_ERR_NOMEM);
         }
         return 0;
@@ -141,19 +158,28 @@ static int tok_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, co
     int rc = 0;
     for (size_t k = 0; k < m && rc == 0; k++) {
         size_t i = map[k], nn = offs[k + 1] - offs[k];
-        if (reserve_json(x, 11 * nn + 8)) {
+        if (reserve_json(sc, 11 * nn + 8)) {
             rc = cli_error("tokenize", "out of memory");
             break;
         }
-        size_t jl = ids_json(x->json, ids + offs[k], nn);
-        x->tokens += nn;
-        if ((st = llmd_json_doc_set_raw(docs[i], x->ids_field, x->json, jl)) != LLMD_OK) rc = cli_lib_error("adding ids", st);
-        else if (x->offsets) rc = add_offsets(x, docs[i], texts[k], lens[k], src[i], line[i]);
+        size_t jl = ids_json(sc->json, ids + offs[k], nn);
+        count(&x->tokens, nn);
+        if ((st = llmd_json_doc_set_raw(docs[i], x->ids_field, sc->json, jl)) != LLMD_OK) rc = cli_lib_error("adding ids", st);
+        else if (x->offsets) rc = add_offsets(x, sc, docs[i], texts[k], lens[k], src[i], line[i]);
     }
     llmd_free(ids);
     llmd_free(offs);
-    snprintf(x->stats->extra, sizeof x->stats->extra, "tokens %llu", (unsigned long long)x->tokens);
     return rc;
+}
+
+/* The ordered part (writer thread): the summary counters. */
+static int tok_tally(void *ctx, llmd_json_doc **docs, size_t n, int *verdict, const uint64_t *line,
+                     const char *const *src) {
+    tok_ctx *x = ctx;
+    x->stats->bad += __atomic_exchange_n(&x->bad, 0, __ATOMIC_RELAXED);
+    snprintf(x->stats->extra, sizeof x->stats->extra, "tokens %llu",
+             (unsigned long long)__atomic_load_n(&x->tokens, __ATOMIC_RELAXED));
+    return 0;
 }
 
 int cmd_tokenize(int argc, char **argv);
@@ -223,15 +249,23 @@ int cmd_tokenize(int argc, char **argv) {
     }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
-    if (x.threads != 1 && c.batch < 4096) c.batch = 4096;
+    x.n_scratch = cli_worker_count(x.threads);
+    x.scratch = calloc(x.n_scratch, sizeof *x.scratch);
+    if (x.scratch == NULL) {
+        rc = cli_error("tokenize", "out of memory");
+        goto out;
+    }
     cli_stats stats;
     memset(&stats, 0, sizeof stats);
     x.stats = &stats;
-    rc = cli_run_jsonl("tokenize", &c, tok_batch, &x, &stats);
+    rc = cli_run_jsonl_parallel("tokenize", &c, x.threads, tok_work, tok_tally, &x, &stats);
 out:
     llmd_tokenizer_free(x.tok);
-    cli_texts_free(&x.t);
-    free(x.json);
+    for (unsigned w = 0; x.scratch && w < x.n_scratch; w++) {
+        cli_texts_free(&x.scratch[w].t);
+        free(x.scratch[w].json);
+    }
+    free(x.scratch);
     cli_common_free(&c);
     return rc;
 }

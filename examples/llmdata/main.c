@@ -12,6 +12,8 @@ typedef struct command {
 } command;
 
 int cmd_clean(int argc, char **argv);
+int cmd_langid(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_detokenize(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
@@ -19,9 +21,13 @@ int cmd_minhash(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv);
 int cmd_feature(int argc, char **argv);
+int cmd_delta(int argc, char **argv);
+int cmd_parquet(int argc, char **argv);
 
 static const command commands[] = {
     {"clean", cmd_clean, "clean text (HTML, NFC, whitespace) and redact PII"},
+    {"langid", cmd_langid, "add \"language\" and \"language_score\" (fastText lid.176)"},
+    {"filter", cmd_filter, "drop documents with datatrove-compatible quality filters (C4, Gopher, FineWeb...)"},
     {"tokenize", cmd_tokenize, "add \"ids\" with a BPE tokenizer (tokenizer.json or .tiktoken)"},
     {"detokenize", cmd_detokenize, "turn \"ids\" back into text"},
     {"dedup", cmd_dedup, "drop exact and near-duplicate documents"},
@@ -29,6 +35,8 @@ static const command commands[] = {
     {"pack", cmd_pack, "pack token ids into fixed-length training windows"},
     {"pipeline", cmd_pipeline, "run the whole flow: filter, clean, dedup, tokenize, pack, shards"},
     {"feature", cmd_feature, "feature store: apply, materialize, get-historical (point-in-time), get-online"},
+    {"delta", cmd_delta, "Delta Lake tables: files, create, append, remove, history, restore, vacuum"},
+    {"parquet", cmd_parquet, "look into a Parquet file: schema, head, stats"},
     {NULL, NULL, NULL},
 };
 
@@ -75,10 +83,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "llmdata: unknown command '%s'\n", argv[1]);
         return usage(stderr);
     }
-    /* `llmdata COMMAND --version` works for every command. */
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) break;
-        if (strcmp(argv[i], "--version") == 0) return print_version();
-    }
+    /* `llmdata COMMAND --version` works for every command (only as the command's only argument:
+     * `llmdata delta files T --version V` is a table version). */
+    if (argc == 3 && strcmp(argv[2], "--version") == 0) return print_version();
     return c->fn(argc - 1, argv + 1);
 }

@@ -74,7 +74,8 @@ DEFAULTS = {"field": "text", "strategy": "greedy", "format": "mmidx", "bos_id": 
             "buffer": 1024, "threads": 2, "batch": 4096, "filter": True, "c4": True, "gopher": True, "clean": True,
             "redact": True, "exact_dedup": True, "near_dedup": True, "near_threshold": 0.8, "near_streaming": False,
             "skip_bad": False, "overwrite": False, "min_bytes": 0, "max_bytes": 0, "bad_words_file": None,
-            "pii_types": None, "tokenizer": None, "out": None, "seq_len": 0}
+            "pii_types": None, "tokenizer": None, "out": None, "seq_len": 0, "filters": None, "languages": None,
+            "language_threshold": 0.65, "language_model": None}
 BOOLS = {"filter", "c4", "gopher", "clean", "redact", "exact_dedup", "near_dedup", "near_streaming", "skip_bad",
          "overwrite"}
 INTS = {"seq_len", "buffer", "bos_id", "eos_id", "pad_id", "threads", "batch", "min_bytes", "max_bytes"}
@@ -89,8 +90,10 @@ def _setting(key, v):
         return str(v) in ("1", "true", "yes")
     if key in INTS:
         return int(v)
-    if key == "near_threshold":
+    if key in ("near_threshold", "language_threshold"):
         return float(v)
+    if isinstance(v, (list, tuple)):       # "filters": ["c4", "gopher"] in a JSON config
+        return ",".join(str(x) for x in v)
     return None if v is None else str(v)
 
 
@@ -127,6 +130,14 @@ def load_settings(args):
     if s["near_dedup"] and s["near_streaming"]:
         raise SystemExit("dask_pipeline: near_streaming (the order-dependent one-pass index) has no distributed "
                          "form; use the default cluster mode")
+    if s["language_model"]:
+        raise SystemExit("dask_pipeline: language_model is not offered by the Python QualityFilter; the language "
+                         "filter uses the library's bundled model")
+    for path in inputs:
+        if path != "-" and os.path.exists(path):
+            with open(path, "rb") as f:
+                if f.read(4) == b"PAR1":
+                    raise SystemExit(f"dask_pipeline: {path}: Parquet inputs are not partitioned by this example yet")
     if not s["tokenizer"] or not s["out"] or not s["seq_len"] or not inputs:
         raise SystemExit("dask_pipeline: --tokenizer, --seq-len, --out and at least one INPUT are required")
     return s, inputs
@@ -230,19 +241,19 @@ def prepare(part, s, filt, red):
     c["secs_read"] = time.perf_counter() - t
     if filt is not None and texts:
         t = time.perf_counter()
+        rebuild, args = filt.__reduce__()
+        filt = rebuild(*args)       # a fresh copy: this partition's own statistics
         c["filter_in"] = len(texts)
         c["filter_bytes_in"] = sum(map(len, texts))
         kept = []
         for text, r in zip(texts, filt.apply_batch(texts, threads=1)):
-            for rule, n in r.lines_removed.items():
-                p.rules.setdefault(rule, [0, 0])[1] += n
-            if not r.keep:
-                if r.reason is not None:
-                    p.rules.setdefault(r.reason, [0, 0])[0] += 1
-                continue
-            out = r.text.encode("utf-8")
-            c["modified"] += out != text
-            kept.append(out)
+            if r.keep:
+                kept.append(r.text.encode("utf-8"))
+        fs = filt.stats()
+        c["modified"] = fs["docs_modified"]
+        for rule, v in fs["rules"].items():
+            p.rules[rule] = [v["docs_dropped"], v["lines_removed"]]
+        filt.close()
         texts = kept
         c["filter_out"] = len(texts)
         c["filter_bytes_out"] = sum(map(len, texts))
@@ -393,7 +404,12 @@ def _run(s, inputs, client, block, t0, dd):
     pad = s["pad_id"] if s["pad_id_set"] else -1
     if not s["pad_id_set"] and s["strategy"] == "best-fit":
         pad = eos if eos >= 0 else 0
-    filt = llmdata.QualityFilter(min_bytes=s["min_bytes"], max_bytes=s["max_bytes"], c4=s["c4"], gopher=s["gopher"],
+    # the pipeline's rule: "filters" (ordered list) wins, else the c4 / gopher switches pick from the
+    # default list c4,badwords,gopher
+    s["filter_list"] = (s["filters"] if s["filters"] is not None else ",".join(
+        (["c4", "badwords"] if s["c4"] else []) + (["gopher"] if s["gopher"] else []))) if s["filter"] else ""
+    filt = llmdata.QualityFilter(filters=s["filter_list"], min_bytes=s["min_bytes"], max_bytes=s["max_bytes"],
+                                 languages=s["languages"], language_threshold=s["language_threshold"],
                                  bad_words_file=s["bad_words_file"]) if s["filter"] else None
     red = llmdata.Redactor(types=s["pii_types"] or "all") if s["redact"] else None
     out = llmdata.PipelineOutput(s["out"], overwrite=s["overwrite"])   # checks `out` before any work
@@ -577,7 +593,8 @@ def build_report(s, inputs, tok_spec, vocab, eos, pad, sums, n_docs, exact_remov
     st["read"] = dict(_stage(tot["read_in"], tot["read_out"], sizes["read_bytes_in"], tot["read_bytes_out"],
                              secs=tot["secs_read"]), bad_lines=tot["bad"])
     st["filter"] = dict(_stage(tot["filter_in"], tot["filter_out"], tot["filter_bytes_in"], tot["filter_bytes_out"],
-                               secs=tot["secs_filter"]), enabled=int(bool(s["filter"])), docs_modified=tot["modified"],
+                               secs=tot["secs_filter"]), enabled=int(bool(s["filter"])), filters=s["filter_list"],
+                        docs_modified=tot["modified"],
                         rules={name: {"docs_dropped": rules.get(name, [0, 0])[0],
                                       "lines_removed": rules.get(name, [0, 0])[1]} for name in llmdata.filter_rules()})
     st["clean"] = dict(_stage(tot["clean_in"], tot["clean_out"], tot["clean_bytes_in"], tot["clean_bytes_out"],

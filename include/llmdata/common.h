@@ -46,10 +46,10 @@ extern "C" {
 /* Version of the headers.  Compare with llmd_version_number() to check that the headers and the
  * linked library agree. */
 #define LLMD_VERSION_MAJOR 0
-#define LLMD_VERSION_MINOR 1
+#define LLMD_VERSION_MINOR 2
 #define LLMD_VERSION_PATCH 0
 #define LLMD_VERSION_NUMBER (LLMD_VERSION_MAJOR * 10000 + LLMD_VERSION_MINOR * 100 + LLMD_VERSION_PATCH)
-#define LLMD_VERSION_STRING "0.1.0"
+#define LLMD_VERSION_STRING "0.2.0"
 
 /* Status codes.  Values are stable ABI: never renumbered. */
 typedef enum llmd_status {

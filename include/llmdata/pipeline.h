@@ -20,7 +20,13 @@
  *   buffer          best-fit buffer in windows (default 1024)
  *   threads         threads for batch stages (default 2; 0 = one per CPU)
  *   batch           documents per batch (default 4096)
- *   filter          apply quality filters (default 1); c4, gopher (default 1 each);
+ *   filter          apply quality filters (default 1)
+ *   filters         ordered filter list (filter.h names: c4, badwords, gopher, gopher-repetition,
+ *                   fineweb, language), a comma string or, in a JSON config, an array of names;
+ *                   default "c4,badwords,gopher" (C4 line/document rules, the LDNOOBW list of the
+ *                   document's language, Gopher quality).  When unset, the older switches c4 (C4 +
+ *                   bad words) and gopher (default 1 each) pick from that default list.
+ *   languages, language_threshold   language filter settings (default any language, 0.65)
  *   min_bytes, max_bytes, bad_words_file   filter settings (filter.h)
  *   clean           clean text (default 1); redact: PII redaction (default 1);
  *   pii_types       comma list of PII types (text.h llmd_pii_parse_types; default all)

@@ -4,9 +4,10 @@
  *
  * Cleaning is a pure function of (text, options).  Redaction uses a redactor compiled once from
  * its options (built-in detectors + caller rules as PCRE2 JIT code); a redactor is immutable after
- * construction and ANY NUMBER OF THREADS MAY USE ONE REDACTOR AT ONCE: every call allocates its own
- * PCRE2 match data, so nothing mutable is shared.  Caller validators must be thread-safe if the
- * redactor is used from several threads (the batch functions do that).
+ * construction and ANY NUMBER OF THREADS MAY USE ONE REDACTOR AT ONCE: every single-text call
+ * allocates its own PCRE2 match data and work buffers, and each thread of a batch call keeps its
+ * own for all its texts, so nothing mutable is shared.  Caller validators must be thread-safe if
+ * the redactor is used from several threads (the batch functions do that).
  *
  * Byte offsets are UTF-8 byte offsets.  Every output buffer handed to the caller is NUL-terminated
  * (the NUL is not counted in lengths) and freed with llmd_free() unless stated otherwise.

@@ -59,12 +59,33 @@ llmd_status llmd_buf_put_json_string(llmd_buf *b, const char *s, size_t n) {
     b->data[b->len++] = '"';
     size_t i = 0;
     while (i < n) {
+#if defined(__SSE2__)
+        /* Plain text is copied 16 bytes at a time while looking for the next byte that needs
+         * care (the stores may run 16 bytes past the kept part: room is reserved for that). */
+        if (n - i >= 16 && (st = llmd_buf_reserve(b, (n - i) + 16 + 2)) != LLMD_OK) return st;
+        while (i + 16 <= n) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            _mm_storeu_si128((__m128i *)(void *)(b->data + b->len), v);
+            __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
+            unsigned mask = (unsigned)(_mm_movemask_epi8(m) | _mm_movemask_epi8(v));
+            if (mask) {
+                unsigned k = (unsigned)__builtin_ctz(mask);
+                b->len += k;
+                i += k;
+                break;
+            }
+            b->len += 16;
+            i += 16;
+        }
+        b->data[b->len] = '\0';
+#endif
         size_t run = llmd_json_plain_run(p, i, n);
         if (run > i) {
             if ((st = llmd_buf_append(b, p + i, run - i)) != LLMD_OK) return st;
             i = run;
-            if (i >= n) break;
         }
+        if (i >= n) break;
         unsigned char c = p[i];
         char esc[8];
         size_t elen = 0;

@@ -205,5 +205,7 @@ llmd_status llmd_options_copy(void *dst, const void *src, const size_t *sizes, u
 typedef llmd_status (*llmd_range_fn)(void *arg, size_t begin, size_t end, unsigned worker);
 llmd_status llmd_parallel_ranges(size_t n, unsigned threads, llmd_range_fn fn, void *arg);
 unsigned llmd_cpu_count(void);
+/* Whether the CPU runs AVX2 code (x86-64 with GCC/clang; false elsewhere).  Thread-safe. */
+bool llmd_cpu_has_avx2(void);
 
 #endif

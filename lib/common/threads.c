@@ -10,6 +10,21 @@ unsigned llmd_cpu_count(void) {
     return n > 0 ? (unsigned)n : 1;
 }
 
+bool llmd_cpu_has_avx2(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int known = -1;   /* -1 unknown, else 0/1; racing first calls store the same value */
+    int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx2") != 0;
+        __atomic_store_n(&known, v, __ATOMIC_RELAXED);
+    }
+    return v != 0;
+#else
+    return false;
+#endif
+}
+
 typedef struct range_job {
     llmd_range_fn fn;
     void *arg;

@@ -1,30 +1,57 @@
-/* Quality filters: length, C4, Gopher (see include/llmdata/filter.h). */
+/* Quality filters with datatrove's semantics (see include/llmdata/filter.h).  Each rule function
+ * names the datatrove class it follows; the order of checks is datatrove's. */
+#include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "common/internal.h"
+#include "filter/uni.h"
+#include "filter/words.h"
 #include "llmdata/filter.h"
-#include "badwords_en.h"
+#include "llmdata/langid.h"
+#include "badwords_data.h"
+#include "punct_data.h"
 
-struct llmd_filter {
-    llmd_filter_options o;
-    char **words;       /* bad words, lower-case */
-    size_t nwords;
-    uint32_t *table;    /* open addressing: index+1 into words, 0 = empty */
-    size_t mask;
-    char *file_data;
+#define FRULE_COUNT ((int)LLMD_FRULE_LANGUAGE + 1)
+
+static const char *const rule_names[FRULE_COUNT] = {
+    "len_min", "len_max",
+    "c4_line_too_long_word", "c4_line_no_terminal_punct", "c4_line_too_few_words", "c4_line_javascript",
+    "c4_line_policy", "c4_lorem_ipsum", "c4_curly_bracket", "c4_too_few_sentences",
+    "badwords",
+    "gopher_short_doc", "gopher_long_doc", "gopher_below_avg_word_length", "gopher_above_avg_word_length",
+    "gopher_too_many_hashes", "gopher_too_many_ellipsis", "gopher_too_many_bullets",
+    "gopher_too_many_end_ellipsis", "gopher_below_alpha_threshold", "gopher_enough_stop_words",
+    "gopher_rep_dup_para_frac", "gopher_rep_dup_para_char_frac", "gopher_rep_dup_line_frac",
+    "gopher_rep_dup_line_char_frac", "gopher_rep_top_ngram", "gopher_rep_dup_ngram",
+    "fineweb_empty", "fineweb_line_punct_ratio", "fineweb_short_line_ratio", "fineweb_char_dup_ratio",
+    "fineweb_list_ratio",
+    "language",
 };
 
-static const char *const rule_names[LLMD_FRULE_COUNT] = {
-    "len_min", "len_max", "c4_line_terminal", "c4_line_words", "c4_line_javascript", "c4_lorem_ipsum",
-    "c4_curly_brace", "c4_bad_words", "c4_sentences", "c4_empty", "gopher_words", "gopher_word_len",
-    "gopher_symbols", "gopher_bullets", "gopher_ellipsis", "gopher_stop_words", "gopher_alpha",
-};
+typedef enum filter_kind { FK_C4, FK_BADWORDS, FK_GOPHER, FK_REPETITION, FK_FINEWEB, FK_LANGUAGE, FK_COUNT } filter_kind;
+static const char *const kind_names[FK_COUNT] = {"c4", "badwords", "gopher", "gopher-repetition", "fineweb", "language"};
 
-static const size_t filter_opt_sizes[] = {sizeof(llmd_filter_options)};
+int llmd_filter_rule_count(void) { return FRULE_COUNT; }
 
-const char *llmd_filter_rule_name(int rule) {
-    return rule >= 0 && rule < LLMD_FRULE_COUNT ? rule_names[rule] : NULL;
+const char *llmd_filter_rule_name(llmd_filter_rule rule) {
+    return (int)rule >= 0 && (int)rule < FRULE_COUNT ? rule_names[rule] : NULL;
+}
+
+const char *llmd_filter_rule_filter(llmd_filter_rule rule) {
+    int r = (int)rule;
+    if (r < 0 || r >= FRULE_COUNT) return NULL;
+    if (r <= LLMD_FRULE_LEN_MAX) return "length";
+    if (r <= LLMD_FRULE_C4_TOO_FEW_SENTENCES) return kind_names[FK_C4];
+    if (r == LLMD_FRULE_BADWORDS) return kind_names[FK_BADWORDS];
+    if (r <= LLMD_FRULE_GOPHER_ENOUGH_STOP_WORDS) return kind_names[FK_GOPHER];
+    if (r <= LLMD_FRULE_REP_DUP_NGRAM) return kind_names[FK_REPETITION];
+    if (r <= LLMD_FRULE_FINEWEB_LIST_RATIO) return kind_names[FK_FINEWEB];
+    return kind_names[FK_LANGUAGE];
 }
 
 void llmd_filter_options_init(llmd_filter_options *opts) {
@@ -33,55 +60,394 @@ void llmd_filter_options_init(llmd_filter_options *opts) {
     *opts = d;
 }
 
-static inline bool is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-static inline bool is_punct(unsigned char c) { return c < 0x80 && c > ' ' && c != 0x7f && !((c | 32) >= 'a' && (c | 32) <= 'z') && !(c >= '0' && c <= '9'); }
-static inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 32) : c; }
+/* ======================================================================== bad-words matcher */
 
-static uint64_t word_hash(const char *w, size_t n) {
-    char buf[64];
-    if (n > sizeof buf) return llmd_hash64(w, n, 0x9e37); /* long words: never on the list */
-    for (size_t i = 0; i < n; i++) buf[i] = (char)lower((unsigned char)w[i]);
-    return llmd_hash64(buf, n, 0x9e37);
-}
+/* A byte trie of list entries; root children in a direct table. */
+typedef struct bw_node {
+    uint32_t child, sibling; /* 0 = none */
+    unsigned char byte;
+    bool terminal;
+} bw_node;
 
-static bool is_bad_word(const llmd_filter *f, const char *w, size_t n) {
-    if (f->table == NULL || n == 0 || n > 64) return false;
-    uint64_t h = word_hash(w, n);
-    for (size_t i = h & f->mask;; i = (i + 1) & f->mask) {
-        uint32_t e = f->table[i];
-        if (e == 0) return false;
-        const char *c = f->words[e - 1];
-        if (strlen(c) == n) {
-            size_t k = 0;
-            while (k < n && lower((unsigned char)w[k]) == (unsigned char)c[k]) k++;
-            if (k == n) return true;
+typedef struct bw_edge { uint32_t key, child; } bw_edge; /* key = node * 256 + byte + 1, 0 = empty */
+
+typedef struct bw_matcher {
+    char lang[24];
+    bool substring;          /* ja, th, zh: no word-boundary condition */
+    bw_node *nodes;
+    size_t n, cap;
+    uint32_t root[256];
+    bw_edge *edges;          /* (node, byte) -> child, built once the trie is complete */
+    uint32_t emask;
+} bw_matcher;
+
+static inline uint32_t bw_slot(uint32_t key, uint32_t mask) { return (key * 0x9E3779B1u) >> 7 & mask; }
+
+static uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
+    if (node == 0) return m->root[c];
+    if (m->edges != NULL) {
+        uint32_t key = node * 256u + c + 1u;
+        for (uint32_t i = bw_slot(key, m->emask);; i = (i + 1) & m->emask) {
+            if (m->edges[i].key == key) return m->edges[i].child;
+            if (m->edges[i].key == 0) return 0;
         }
     }
+    for (uint32_t k = m->nodes[node].child; k; k = m->nodes[k].sibling)
+        if (m->nodes[k].byte == c) return k;
+    return 0;
 }
+
+/* Builds the edge table (nodes below 2^23 so keys fit 32 bits; else the sibling lists serve). */
+static llmd_status bw_finish(bw_matcher *m) {
+    if (m->n < 2 || m->n >= (1u << 23)) return LLMD_OK;
+    size_t cap = 64;
+    while (cap < m->n * 2) cap *= 2;
+    m->edges = llmd_calloc(cap, sizeof *m->edges);
+    if (m->edges == NULL) return llmd_fail_nomem("bad-words list");
+    m->emask = (uint32_t)(cap - 1);
+    for (uint32_t p = 1; p < m->n; p++)
+        for (uint32_t k = m->nodes[p].child; k; k = m->nodes[k].sibling) {
+            uint32_t key = p * 256u + m->nodes[k].byte + 1u, i = bw_slot(key, m->emask);
+            while (m->edges[i].key != 0) i = (i + 1) & m->emask;
+            m->edges[i] = (bw_edge){key, k};
+        }
+    return LLMD_OK;
+}
+
+static llmd_status bw_add(bw_matcher *m, const char *w, size_t len) {
+    if (len == 0) return LLMD_OK; /* an empty entry would match between any two non-word chars; lists have none */
+    uint32_t node = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)w[i];
+        uint32_t k = bw_child(m, node, c);
+        if (k == 0) {
+            if (m->n == m->cap) {
+                size_t nc = m->cap ? m->cap * 2 : 1024;
+                bw_node *v = llmd_realloc(m->nodes, m->cap * sizeof *v, nc * sizeof *v);
+                if (v == NULL) return llmd_fail_nomem("bad-words list");
+                m->nodes = v;
+                m->cap = nc;
+                if (m->n == 0) { memset(&m->nodes[0], 0, sizeof m->nodes[0]); m->n = 1; } /* 0 = root */
+            }
+            k = (uint32_t)m->n++;
+            m->nodes[k] = (bw_node){0, 0, c, false};
+            if (node == 0) m->root[c] = k;
+            else {
+                m->nodes[k].sibling = m->nodes[node].child;
+                m->nodes[node].child = k;
+            }
+        }
+        node = k;
+    }
+    m->nodes[node].terminal = true;
+    return LLMD_OK;
+}
+
+static bool cp_is_word_at(const unsigned char *s, size_t n, size_t i) {
+    uint32_t cp;
+    uni_decode(s + i, n - i, &cp);
+    return uni_isword_cp(cp);
+}
+
+/* datatrove: re.search(r"(?:\W|^)(e1|e2|...)(?:\W|$)", text.lower()) (or without the flanks). */
+static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
+    if (m->n == 0) return false;
+    bool prev_nonword = true; /* ^ */
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l;
+        if (s[i] < 0x80) {
+            cp = s[i];
+            l = 1;
+        } else {
+            l = uni_decode(s + i, n - i, &cp);
+        }
+        if ((m->substring || prev_nonword) && m->root[s[i]] != 0) {
+            uint32_t node = 0;
+            for (size_t j = i; j < n; j++) {
+                node = bw_child(m, node, s[j]);
+                if (node == 0) break;
+                if (m->nodes[node].terminal) {
+                    size_t e = j + 1;
+                    /* the entry must end on a character boundary, then \W or $ */
+                    if (e < n && (s[e] & 0xC0) == 0x80) continue;
+                    if (m->substring || e >= n || !cp_is_word_at(s, n, e)) return true;
+                }
+            }
+        }
+        if (cp < 0x80) prev_nonword = !(((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9') || cp == '_');
+        else prev_nonword = !uni_isword_cp(cp);
+        i += l;
+    }
+    return false;
+}
+
+static inline unsigned char ascii_lower(unsigned char b) { return (b >= 'A' && b <= 'Z') ? (unsigned char)(b | 32) : b; }
+static inline bool ascii_is_word(unsigned char b) {
+    return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
+}
+
+/* bw_search for pure-ASCII text, lower-casing on the fly (no copy): the same matches, since ASCII
+ * lower-casing keeps every character's position and word class. */
+static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t n) {
+    if (m->n == 0) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!m->substring && i > 0 && ascii_is_word(s[i - 1])) continue; /* needs \W or ^ before */
+        if (m->root[ascii_lower(s[i])] == 0) continue;
+        uint32_t node = 0;
+        for (size_t j = i; j < n; j++) {
+            node = bw_child(m, node, ascii_lower(s[j]));
+            if (node == 0) break;
+            if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_is_word(s[j + 1]))) return true;
+        }
+    }
+    return false;
+}
+
+static bool all_ascii(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* Python str.lower(): utf8proc's simple lower-case mapping, plus U+0130 -> "i\u0307" (the one
+ * unconditional full mapping).  Final-sigma context is not applied (no Greek list exists). */
+static bool py_lower(const char *text, size_t n, fw_buf *out) {
+    const unsigned char *s = (const unsigned char *)text;
+    out->len = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            /* a run of ASCII at once */
+            size_t j = i;
+            while (j < n && s[j] < 0x80) j++;
+            size_t at = out->len;
+            fw_buf_put(out, s + i, j - i);
+            if (out->oom) return false;
+            for (size_t k = at; k < out->len; k++) {
+                unsigned char d = (unsigned char)out->p[k];
+                if (d >= 'A' && d <= 'Z') out->p[k] = (char)(d | 32);
+            }
+            i = j;
+            continue;
+        }
+        uint32_t cp;
+        size_t l = uni_decode(s + i, n - i, &cp);
+        if (cp == 0xFFFD && l == 1) { fw_buf_put(out, s + i, 1); i++; continue; }
+        if (cp == 0x130) { fw_buf_put(out, "i\xCC\x87", 3); i += l; continue; }
+        uint32_t lc = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+        unsigned char enc[4];
+        size_t el = llmd_utf8_encode(lc, enc);
+        fw_buf_put(out, enc, el);
+        i += l;
+    }
+    return !out->oom;
+}
+
+/* ======================================================================== the filter */
+
+struct llmd_filter {
+    llmd_filter_options o;
+    llmd_langid_model *lid;      /* the fastText model the language filter loaded itself, or NULL */
+    filter_kind order[16];
+    size_t norder;
+    bool has_language;
+    llmd_filter_ngram_limit *top_ngrams, *dup_ngrams;
+    size_t ntop, ndup;
+    char **languages;
+    size_t nlanguages;
+    bw_matcher *bw;          /* one per bundled language (or one for bad_words_file) */
+    size_t nbw;
+    int bw_default;          /* index into bw, -1 = none */
+    char *default_language;
+};
+
+struct llmd_filter_stats {
+    uint64_t docs_in, docs_kept, docs_modified;
+    uint64_t dropped[FRULE_COUNT];
+    uint64_t lines[FRULE_COUNT];
+};
+
+static const llmd_filter_ngram_limit default_top[] = {{2, 0.2}, {3, 0.18}, {4, 0.16}};
+static const llmd_filter_ngram_limit default_dup[] = {{5, 0.15}, {6, 0.14}, {7, 0.13}, {8, 0.12}, {9, 0.11}, {10, 0.10}};
+
+static const size_t filter_opt_sizes[] = {offsetof(llmd_filter_options, language_model),
+                                          offsetof(llmd_filter_options, language_model),
+                                          sizeof(llmd_filter_options)};
 
 void llmd_filter_free(llmd_filter *f) {
     if (f == NULL) return;
-    if (f->words)
-        for (size_t i = 0; i < f->nwords; i++) llmd_free(f->words[i]);
-    llmd_free(f->words);
-    llmd_free(f->table);
-    llmd_free(f->file_data);
+    for (size_t i = 0; i < f->nbw; i++) {
+        llmd_free(f->bw[i].nodes);
+        llmd_free(f->bw[i].edges);
+    }
+    llmd_free(f->bw);
+    for (size_t i = 0; i < f->nlanguages; i++) llmd_free(f->languages[i]);
+    llmd_free(f->languages);
+    llmd_free(f->top_ngrams);
+    llmd_free(f->dup_ngrams);
+    llmd_free(f->default_language);
+    llmd_langid_model_free(f->lid);
     llmd_free(f);
 }
 
-static llmd_status add_word(llmd_filter *f, const char *w, size_t n, size_t cap) {
-    while (n > 0 && is_ws((unsigned char)w[n - 1])) n--;
-    while (n > 0 && is_ws((unsigned char)*w)) { w++; n--; }
-    if (n == 0 || n > 64 || f->nwords >= cap) return LLMD_OK;
-    char *c = llmd_strndup(w, n);
-    if (c == NULL) return llmd_fail_nomem("bad-words list");
-    for (size_t i = 0; i < n; i++) c[i] = (char)lower((unsigned char)c[i]);
-    if (is_bad_word(f, c, n)) { llmd_free(c); return LLMD_OK; }
-    f->words[f->nwords++] = c;
-    uint64_t h = word_hash(c, n);
-    size_t i = h & f->mask;
-    while (f->table[i] != 0) i = (i + 1) & f->mask;
-    f->table[i] = (uint32_t)f->nwords;
+static llmd_status parse_filters(llmd_filter *f, const char *list) {
+    const char *p = list;
+    f->norder = 0;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        size_t n = (size_t)(e - p);
+        while (n > 0 && p[n - 1] == ' ') n--;
+        int k = -1;
+        for (int i = 0; i < FK_COUNT; i++)
+            if (strlen(kind_names[i]) == n && memcmp(kind_names[i], p, n) == 0) k = i;
+        if (k < 0)
+            return llmd_fail(LLMD_ERR_INVALID_ARG,
+                             "filter options: unknown filter '%.*s' in filters (known: c4, badwords, gopher, "
+                             "gopher-repetition, fineweb, language)", (int)n, p);
+        for (size_t i = 0; i < f->norder; i++)
+            if (f->order[i] == (filter_kind)k)
+                return llmd_fail(LLMD_ERR_INVALID_ARG, "filter options: filter '%s' listed twice", kind_names[k]);
+        f->order[f->norder++] = (filter_kind)k;
+        p = e;
+    }
+    return LLMD_OK;
+}
+
+static llmd_status copy_ngrams(const llmd_filter_ngram_limit *src, size_t n, const llmd_filter_ngram_limit *def,
+                               size_t ndef, llmd_filter_ngram_limit **out, size_t *nout, const char *what) {
+    if (src == NULL) { src = def; n = ndef; }
+    *out = NULL;
+    *nout = 0;
+    if (n == 0) return LLMD_OK;
+    for (size_t i = 0; i < n; i++)
+        if (src[i].n == 0 || src[i].n > 1000)
+            return llmd_fail(LLMD_ERR_INVALID_ARG, "filter options: %s[%zu].n = %u (must be 1..1000)", what, i, src[i].n);
+    *out = llmd_calloc(n, sizeof **out);
+    if (*out == NULL) return llmd_fail_nomem("filter n-gram limits");
+    memcpy(*out, src, n * sizeof **out);
+    *nout = n;
+    return LLMD_OK;
+}
+
+static llmd_status parse_languages(llmd_filter *f, const char *list) {
+    size_t cap = 1;
+    for (const char *p = list; *p; p++) cap += *p == ',';
+    f->languages = llmd_calloc(cap, sizeof *f->languages);
+    if (f->languages == NULL) return llmd_fail_nomem("filter languages");
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        size_t n = (size_t)(e - p);
+        while (n > 0 && p[n - 1] == ' ') n--;
+        if (n >= 32) return llmd_fail(LLMD_ERR_INVALID_ARG, "filter options: language '%.*s' is too long", (int)n, p);
+        char *c = llmd_strndup(p, n);
+        if (c == NULL) return llmd_fail_nomem("filter languages");
+        f->languages[f->nlanguages++] = c;
+        p = e;
+    }
+    if (f->nlanguages == 0) return llmd_fail(LLMD_ERR_INVALID_ARG, "filter options: languages is empty");
+    return LLMD_OK;
+}
+
+static int bw_find(const llmd_filter *f, const char *lang) {
+    for (size_t i = 0; i < f->nbw; i++)
+        if (strcmp(f->bw[i].lang, lang) == 0) return (int)i;
+    return -1;
+}
+
+static llmd_status load_badwords(llmd_filter *f) {
+    if (f->o.bad_words_file != NULL) {
+        char *data = NULL;
+        size_t len = 0;
+        if (llmd_read_file(f->o.bad_words_file, &data, &len) != LLMD_OK) return llmd_error_prefix("bad-words file");
+        f->bw = llmd_calloc(1, sizeof *f->bw);
+        if (f->bw == NULL) { llmd_free(data); return llmd_fail_nomem("bad-words list"); }
+        f->nbw = 1;
+        snprintf(f->bw[0].lang, sizeof f->bw[0].lang, "*");
+        llmd_status st = LLMD_OK;
+        const char *p = data, *end = data + len;
+        while (p < end && st == LLMD_OK) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *e = nl ? nl : end;
+            const unsigned char *a = (const unsigned char *)p, *b = (const unsigned char *)e;
+            size_t wl;
+            while (a < b && uni_isspace_at(a, (size_t)(b - a), &wl)) a += wl;
+            while (b > a) {
+                size_t j = uni_prev_start(a, (size_t)(b - a));
+                if (!uni_isspace_at(a + j, (size_t)(b - a) - j, &wl)) break;
+                b = a + j;
+            }
+            st = bw_add(&f->bw[0], (const char *)a, (size_t)(b - a));
+            p = nl ? nl + 1 : end;
+        }
+        llmd_free(data);
+        f->bw_default = 0;
+        return st == LLMD_OK ? bw_finish(&f->bw[0]) : st;
+    }
+    size_t nl = sizeof bw_lists / sizeof bw_lists[0];
+    f->bw = llmd_calloc(nl, sizeof *f->bw);
+    if (f->bw == NULL) return llmd_fail_nomem("bad-words lists");
+    f->nbw = nl;
+    for (size_t i = 0; i < nl; i++) {
+        snprintf(f->bw[i].lang, sizeof f->bw[i].lang, "%s", bw_lists[i].lang);
+        f->bw[i].substring = bw_lists[i].substring != 0;
+        for (size_t k = 0; k < bw_lists[i].n; k++) {
+            llmd_status st = bw_add(&f->bw[i], bw_lists[i].words[k], strlen(bw_lists[i].words[k]));
+            if (st != LLMD_OK) return st;
+        }
+        llmd_status st = bw_finish(&f->bw[i]);
+        if (st != LLMD_OK) return st;
+    }
+    f->bw_default = bw_find(f, f->default_language);
+    if (f->bw_default < 0)
+        return llmd_fail(LLMD_ERR_INVALID_ARG,
+                         "filter options: no bad-words list for badwords_default_language '%s'", f->default_language);
+    return LLMD_OK;
+}
+
+/* The language filter's default predictor: fastText through lib/langid (labels reach the filter
+ * with their "__label__" prefix, which it strips). */
+static llmd_status langid_predict(void *ctx, const char *text, size_t len, size_t k, llmd_filter_lang_pred *out,
+                                  size_t *n_out) {
+    llmd_langid_predict_options po = LLMD_LANGID_PREDICT_OPTIONS_INIT;
+    po.k = k > 4096 ? 4096 : (int32_t)k;
+    llmd_langid_prediction *p = llmd_calloc(k ? k : 1, sizeof *p);
+    if (p == NULL) return llmd_fail_nomem("language predictions");
+    size_t n = 0;
+    llmd_status st = llmd_langid_predict(ctx, text, len, &po, p, k, &n);
+    if (st == LLMD_ERR_TRUNCATED) st = LLMD_OK;
+    if (n > k) n = k;
+    for (size_t i = 0; st == LLMD_OK && i < n; i++) {
+        snprintf(out[i].label, sizeof out[i].label, "%s", p[i].label ? p[i].label : "");
+        out[i].score = p[i].probability;
+    }
+    *n_out = st == LLMD_OK ? n : 0;
+    llmd_free(p);
+    return st;
+}
+
+static llmd_status load_language_model(llmd_filter *f, const char *path) {
+    if (path == NULL) path = llmd_langid_default_model_path();
+    if (path == NULL)
+        return llmd_fail(LLMD_ERR_NOT_FOUND, "filter options: the language filter needs a fastText model "
+                         "(language_model) and no default lid.176.ftz was found");
+    llmd_status st = llmd_langid_model_load(&f->lid, path);
+    if (st != LLMD_OK) return llmd_error_prefix("language filter model");
+    f->o.language_predict = langid_predict;
+    f->o.language_ctx = f->lid;
     return LLMD_OK;
 }
 
@@ -98,252 +464,893 @@ llmd_status llmd_filter_new(llmd_filter **out, const llmd_filter_options *opts) 
     llmd_filter *f = llmd_calloc(1, sizeof *f);
     if (f == NULL) return llmd_fail_nomem("filter");
     f->o = o;
+    f->bw_default = -1;
+    st = parse_filters(f, o.filters ? o.filters : "c4,badwords,gopher");
+    if (st == LLMD_OK)
+        st = copy_ngrams(o.rep_top_n_grams, o.rep_n_top_n_grams, default_top, 3, &f->top_ngrams, &f->ntop,
+                         "rep_top_n_grams");
+    if (st == LLMD_OK)
+        st = copy_ngrams(o.rep_dup_n_grams, o.rep_n_dup_n_grams, default_dup, 6, &f->dup_ngrams, &f->ndup,
+                         "rep_dup_n_grams");
+    bool want_bw = false;
+    for (size_t i = 0; i < f->norder; i++) {
+        if (f->order[i] == FK_LANGUAGE) f->has_language = true;
+        if (f->order[i] == FK_BADWORDS) want_bw = true;
+    }
+    if (st == LLMD_OK && f->has_language && o.language_predict == NULL) st = load_language_model(f, o.language_model);
+    if (st == LLMD_OK && !(o.language_threshold >= 0 && o.language_threshold <= 1))
+        st = llmd_fail(LLMD_ERR_INVALID_ARG, "filter options: language_threshold %g is outside [0, 1]", o.language_threshold);
+    if (st == LLMD_OK && o.languages != NULL) st = parse_languages(f, o.languages);
+    if (st == LLMD_OK) {
+        f->default_language = llmd_strdup(o.badwords_default_language ? o.badwords_default_language : "en");
+        if (f->default_language == NULL) st = llmd_fail_nomem("filter");
+    }
+    if (st == LLMD_OK && want_bw) st = load_badwords(f);
+    f->o.filters = NULL;
+    f->o.languages = NULL;
     f->o.bad_words_file = NULL;
-    if (o.c4) {
-        size_t flen = 0, cap;
-        if (o.bad_words_file != NULL) {
-            st = llmd_read_file(o.bad_words_file, &f->file_data, &flen);
-            if (st != LLMD_OK) {
-                llmd_filter_free(f);
-                return llmd_error_prefix("bad-words file");
-            }
-            cap = 1;
-            for (size_t i = 0; i < flen; i++) cap += f->file_data[i] == '\n';
-        } else {
-            cap = sizeof llmd_filter_badwords_en / sizeof llmd_filter_badwords_en[0];
-        }
-        size_t tsize = 16;
-        while (tsize < 2 * cap) tsize *= 2;
-        f->words = llmd_calloc(cap, sizeof *f->words);
-        f->table = llmd_calloc(tsize, sizeof *f->table);
-        f->mask = tsize - 1;
-        if (f->words == NULL || f->table == NULL) {
-            llmd_filter_free(f);
-            return llmd_fail_nomem("bad-words list");
-        }
-        if (f->file_data != NULL) {
-            const char *p = f->file_data, *end = f->file_data + flen;
-            while (p < end && st == LLMD_OK) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                const char *e = nl ? nl : end;
-                st = add_word(f, p, (size_t)(e - p), cap);
-                p = nl ? nl + 1 : end;
-            }
-        } else {
-            for (size_t i = 0; i < cap && st == LLMD_OK; i++)
-                st = add_word(f, llmd_filter_badwords_en[i], strlen(llmd_filter_badwords_en[i]), cap);
-        }
-        llmd_free(f->file_data);
-        f->file_data = NULL;
-        if (st != LLMD_OK) {
-            llmd_filter_free(f);
-            return st;
-        }
+    f->o.badwords_default_language = NULL;
+    f->o.rep_top_n_grams = f->o.rep_dup_n_grams = NULL;
+    if (st != LLMD_OK) {
+        llmd_filter_free(f);
+        return st;
     }
     *out = f;
     return LLMD_OK;
 }
 
-static bool contains_ci(const char *s, size_t n, const char *needle) {
-    size_t m = strlen(needle);
-    if (m > n) return false;
-    unsigned char first = (unsigned char)needle[0];
-    for (size_t i = 0; i + m <= n; i++) {
-        if (lower((unsigned char)s[i]) != first) continue;
-        size_t k = 1;
-        while (k < m && lower((unsigned char)s[i + k]) == (unsigned char)needle[k]) k++;
-        if (k == m) return true;
-    }
-    return false;
+/* ======================================================================== per-document context */
+
+typedef struct doc_ctx {
+    const llmd_filter *f;
+    const char *text;     /* current text (input, or own.p after a rewrite) */
+    size_t len;
+    fw_buf own;           /* rewritten text */
+    bool modified;
+    bool toks_valid;
+    fw_tokens toks;
+    fw_scratch sc;
+    fw_spans spans;
+    fw_buf tmp, tmp2;     /* scratch: lowered text, c4 lines, concatenations */
+    uint32_t lines[FRULE_COUNT];
+    char language[32];
+    double language_score;
+    bool language_ran;
+} doc_ctx;
+
+static void ctx_free(doc_ctx *c) {
+    fw_buf_free(&c->own);
+    fw_tokens_free(&c->toks);
+    fw_scratch_free(&c->sc);
+    llmd_free(c->spans.v);
+    fw_buf_free(&c->tmp);
+    fw_buf_free(&c->tmp2);
 }
 
-/* Calls fn for each whitespace-separated word. */
-typedef struct words_stat {
-    uint64_t words, core_words, core_bytes, alpha_words, stop_words, hashes, ellipses;
-    bool bad;
-} words_stat;
-
-static bool is_stop(const char *w, size_t n) {
-    static const char *const stop[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-    for (size_t i = 0; i < 8; i++) {
-        size_t m = strlen(stop[i]);
-        if (m != n) continue;
-        size_t k = 0;
-        while (k < n && lower((unsigned char)w[k]) == (unsigned char)stop[i][k]) k++;
-        if (k == n) return true;
-    }
-    return false;
+static llmd_status ctx_tokens(doc_ctx *c) {
+    if (c->toks_valid) return LLMD_OK;
+    fw_tokens_reset(&c->toks);
+    if (!fw_word_tokenize(&c->sc, c->text, c->len, &c->toks)) return llmd_fail_nomem("word tokenization");
+    c->toks_valid = true;
+    return LLMD_OK;
 }
 
-static void scan_words(const llmd_filter *f, const char *s, size_t n, words_stat *ws, bool want_bad) {
-    size_t i = 0;
+/* ------------------------------------------------------------------------ Python string helpers */
+
+/* str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029.  Returns the
+ * length of the line break at s[i] (0 if none). */
+static inline size_t line_break_at(const unsigned char *s, size_t n, size_t i) {
+    unsigned char c = s[i];
+    if (c == '\n' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E) return 1;
+    if (c == '\r') return (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+    if (c == 0xC2 && i + 1 < n && s[i + 1] == 0x85) return 2;
+    if (c == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) return 3;
+    return 0;
+}
+
+/* Iterates str.splitlines(): *a..*e is the next line; returns false at the end. */
+/* Bytes that can start a line break (ASCII breaks, and the lead bytes of U+0085, U+2028/9). */
+static const unsigned char break_lead[256] = {
+    [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0xC2] = 1, [0xE2] = 1,
+};
+
+static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t *a, size_t *e) {
+    if (*pos >= n) return false;
+    size_t i = *pos;
+    *a = i;
     while (i < n) {
-        while (i < n && is_ws((unsigned char)s[i])) i++;
-        if (i >= n) break;
-        size_t a = i;
-        bool alpha = false;
-        while (i < n && !is_ws((unsigned char)s[i])) {
-            unsigned char c = (unsigned char)s[i];
-            if (((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80) alpha = true;
-            i++;
+        if (i + 8 <= n) { /* eight bytes at once when none is a control character or non-ASCII */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t low = (w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull; /* a byte < 0x20 */
+            if (!low && !(w & 0x8080808080808080ull)) { i += 8; continue; }
         }
-        size_t b = i;
-        ws->words++;
-        ws->alpha_words += alpha;
-        while (a < b && is_punct((unsigned char)s[a])) a++;
-        while (b > a && is_punct((unsigned char)s[b - 1])) b--;
-        if (b > a) {
-            ws->core_words++;
-            ws->core_bytes += b - a;
-            if (is_stop(s + a, b - a)) ws->stop_words++;
-            if (want_bad && !ws->bad && is_bad_word(f, s + a, b - a)) ws->bad = true;
-        }
+        if (!break_lead[s[i]]) { i++; continue; }
+        size_t bl = line_break_at(s, n, i);
+        if (bl) { *e = i; *pos = i + bl; return true; }
+        i++;
+    }
+    *e = n;
+    *pos = n;
+    return true;
+}
+
+static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
+    size_t wl;
+    while (*a < *e && uni_isspace_at(s + *a, *e - *a, &wl)) *a += wl;
+    while (*e > *a) {
+        size_t j = uni_prev_start(s + *a, *e - *a) + *a;
+        if (!uni_isspace_at(s + j, *e - j, &wl)) break;
+        *e = j;
     }
 }
 
-static bool ends_with(const char *s, size_t n, const char *suf) {
+static bool ends_with(const unsigned char *s, size_t n, const char *suf) {
     size_t m = strlen(suf);
     return n >= m && memcmp(s + n - m, suf, m) == 0;
 }
 
-static bool starts_with(const char *s, size_t n, const char *pre) {
-    size_t m = strlen(pre);
-    return n >= m && memcmp(s, pre, m) == 0;
+static bool in_sorted(const uint32_t *v, size_t n, uint32_t cp) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && v[lo] == cp;
 }
 
-static llmd_status c4_lines(const char *text, size_t len, llmd_filter_result *res, llmd_buf *kept, bool *modified) {
-    const char *p = text, *end = text + len;
-    *modified = false;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        const char *a = p, *b = e;
-        p = nl ? nl + 1 : end;
-        while (a < b && is_ws((unsigned char)*a)) a++;
-        while (b > a && is_ws((unsigned char)b[-1])) b--;
-        if (a == b) continue;
-        size_t n = (size_t)(b - a);
-        size_t words = 0;
-        for (size_t i = 0; i < n;) {
-            while (i < n && is_ws((unsigned char)a[i])) i++;
-            if (i < n) words++;
-            while (i < n && !is_ws((unsigned char)a[i])) i++;
+static inline bool is_dt_punct(uint32_t cp) {
+    if (cp < 0x80) {
+        /* ASCII members: controls 0-31 except \t and \n (PUNCTUATION's ranges (0,9), (11,13),
+         * (13,32) skip them), DEL, and !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ */
+        if (cp < 32) return cp != 9 && cp != 10;
+        return cp == 127 || (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
+               (cp >= '{' && cp <= '~');
+    }
+    return in_sorted(dt_punctuation_set, sizeof dt_punctuation_set / sizeof dt_punctuation_set[0], cp);
+}
+static inline bool is_dt_terminal(uint32_t cp) {
+    return in_sorted(dt_terminal_punctuation, sizeof dt_terminal_punctuation / sizeof dt_terminal_punctuation[0], cp);
+}
+
+/* ------------------------------------------------------------------------ c4 */
+
+/* CITATION_REGEX \[\d*]|\[edit]|\[citation needed] removed from s[a..e) into out. */
+static void remove_citations(const unsigned char *s, size_t a, size_t e, fw_buf *out) {
+    out->len = 0;
+    size_t done = a;
+    for (size_t i = a; i < e; i++) {
+        if (s[i] != '[') continue;
+        size_t j = i + 1;
+        for (;;) {
+            uint32_t cp;
+            if (j >= e) break;
+            size_t l = uni_decode(s + j, e - j, &cp);
+            if (!uni_isdigit_cp(cp)) break;
+            j += l;
         }
-        int rule = -1;
-        char last = a[n - 1];
-        /* TFDS c4_utils order: end mark (a trailing "..." is not one), then word count */
-        if ((last != '.' && last != '!' && last != '?' && last != '"') || ends_with(a, n, "..."))
-            rule = LLMD_FRULE_C4_LINE_TERMINAL;
-        else if (words < 3) rule = LLMD_FRULE_C4_LINE_WORDS;
-        else if (contains_ci(a, n, "javascript")) rule = LLMD_FRULE_C4_LINE_JAVASCRIPT;
-        if (rule >= 0) {
-            res->lines_removed[rule]++;
-            *modified = true;
+        size_t m = 0;
+        if (j < e && s[j] == ']') m = j + 1 - i;
+        else if (e - i >= 6 && memcmp(s + i, "[edit]", 6) == 0) m = 6;
+        else if (e - i >= 17 && memcmp(s + i, "[citation needed]", 17) == 0) m = 17;
+        if (m) {
+            fw_buf_put(out, s + done, i - done);
+            done = i + m;
+            i += m - 1;
+        }
+    }
+    fw_buf_put(out, s + done, e - done);
+}
+
+static const char *const policy_substrings[] = {"terms of use", "privacy policy", "cookie policy",
+                                                "uses cookies", "use of cookies", "use cookies"};
+
+/* needle (lower-case ASCII) at s[i] in line.lower(): ASCII letters fold; U+212A KELVIN SIGN is 'k'. */
+static bool folded_at(const unsigned char *s, size_t n, size_t i, const char *needle) {
+    for (const char *p = needle; *p; p++) {
+        if (i >= n) return false;
+        unsigned char c = s[i];
+        if (c == 0xE2 && *p == 'k' && i + 2 < n && s[i + 1] == 0x84 && s[i + 2] == 0xAA) { i += 3; continue; }
+        if (((c >= 'A' && c <= 'Z') ? (c | 32) : c) != (unsigned char)*p) return false;
+        i++;
+    }
+    return true;
+}
+
+enum { HAS_LOREM = 1, HAS_JS = 2, HAS_POLICY = 4 };
+
+/* Which of "lorem ipsum", "javascript" and the policy phrases line.lower() contains, in one scan
+ * (every phrase starts with an ASCII letter, so only ASCII positions can start a match). */
+static unsigned c4_phrases(const unsigned char *s, size_t n) {
+    unsigned f = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c >= 'A' && c <= 'Z') c |= 32;
+        switch (c) {
+        case 'l': if (folded_at(s, n, i, "lorem ipsum")) f |= HAS_LOREM; break;
+        case 'j': if (folded_at(s, n, i, "javascript")) f |= HAS_JS; break;
+        case 't': if (folded_at(s, n, i, policy_substrings[0])) f |= HAS_POLICY; break;
+        case 'p': if (folded_at(s, n, i, policy_substrings[1])) f |= HAS_POLICY; break;
+        case 'c': if (folded_at(s, n, i, policy_substrings[2])) f |= HAS_POLICY; break;
+        case 'u':
+            for (int k = 3; k < 6; k++)
+                if (folded_at(s, n, i, policy_substrings[k])) f |= HAS_POLICY;
+            break;
+        default: break;
+        }
+    }
+    return f;
+}
+
+/* Whether line.split() of s[a..e) has a word of more than `limit` characters.  Words are split by
+ * every Unicode space, so a run between two ASCII spaces (memchr) no longer than `limit` bytes
+ * cannot hold one; only longer runs are split and counted exactly. */
+static bool c4_has_long_word(const unsigned char *s, size_t a, size_t e, size_t limit) {
+    size_t start = a;
+    while (start < e) {
+        const unsigned char *sp = memchr(s + start, ' ', e - start);
+        size_t end = sp ? (size_t)(sp - s) : e;
+        if (end - start > limit) {
+            for (size_t i = start; i < end;) {
+                size_t wl;
+                if (uni_isspace_at(s + i, end - i, &wl)) { i += wl; continue; }
+                size_t j = i;
+                while (j < end && !uni_isspace_at(s + j, end - j, &wl)) j += wl;
+                if (j - i > limit && uni_len((const char *)s + i, j - i) > limit) return true;
+                i = j;
+            }
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
+/* Sentence count of one kept line, as len(split_into_sentences(line)). */
+static llmd_status c4_sentences(doc_ctx *c, const char *line, size_t n, size_t *count) {
+    if (!fw_sentence_spans(&c->sc, line, n, &c->spans)) return llmd_fail_nomem("sentence splitting");
+    *count = c->spans.n ? c->spans.n : 1;
+    return LLMD_OK;
+}
+
+/* datatrove C4QualityFilter.filter (split_paragraph=True). */
+static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter_options *o = &c->f->o;
+    const unsigned char *s = (const unsigned char *)c->text;
+    size_t n = c->len, pos = 0, a, e;
+    fw_buf kept = {0};
+    fw_buf *line = &c->tmp;
+    size_t nsent = 0;
+    bool first = true;
+    llmd_status st = LLMD_OK;
+    *reason = LLMD_FRULE_NONE;
+    while (next_splitline(s, n, &pos, &a, &e)) {
+        py_strip(s, &a, &e);
+        /* words = line.split(); any(len(word) > max_word_length) */
+        size_t nwords = 0;
+        bool too_long = false;
+        size_t enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
+        if (o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length)
+            too_long = c4_has_long_word(s, a, e, (size_t)o->c4_max_word_length);
+        for (size_t i = a; i < e && nwords < enough;) { /* words are needed up to the minimum only */
+            size_t wl;
+            if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
+            size_t j = i;
+            while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
+            nwords++;
+            i = j;
+        }
+        if (too_long) { c->lines[LLMD_FRULE_C4_LINE_TOO_LONG_WORD]++; continue; }
+        const unsigned char *l;
+        size_t ln;
+        if (o->c4_remove_citations && memchr(s + a, '[', e - a) != NULL) {
+            remove_citations(s, a, e, line);
+            if (line->oom) { st = llmd_fail_nomem("c4 line"); break; }
+            l = (const unsigned char *)line->p;
+            ln = line->len;
+        } else {
+            l = s + a;
+            ln = e - a;
+        }
+        if (o->c4_filter_no_terminal_punct) {
+            unsigned char last = ln ? l[ln - 1] : 0;
+            bool endp = last == '.' || last == '?' || last == '!' || last == '"' || last == '\'';
+            if (!endp || ends_with(l, ln, "...")) { c->lines[LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT]++; continue; }
+        }
+        if ((long long)nwords < (long long)o->c4_min_words_per_line) {
+            c->lines[LLMD_FRULE_C4_LINE_TOO_FEW_WORDS]++;
             continue;
         }
-        llmd_status st = LLMD_OK;
-        if (kept->len > 0) st = llmd_buf_putc(kept, '\n');
-        if (st == LLMD_OK) st = llmd_buf_append(kept, a, n);
-        if (st != LLMD_OK) return st;
+        unsigned ph = c4_phrases(l, ln);
+        if (o->c4_filter_lorem_ipsum && (ph & HAS_LOREM)) { *reason = LLMD_FRULE_C4_LOREM_IPSUM; break; }
+        if (o->c4_filter_javascript && (ph & HAS_JS)) { c->lines[LLMD_FRULE_C4_LINE_JAVASCRIPT]++; continue; }
+        if (o->c4_filter_curly_bracket && memchr(l, '{', ln) != NULL) { *reason = LLMD_FRULE_C4_CURLY_BRACKET; break; }
+        if (o->c4_filter_policy && (ph & HAS_POLICY)) { c->lines[LLMD_FRULE_C4_LINE_POLICY]++; continue; }
+        if (o->c4_min_num_sentences != -1) {
+            size_t k = 0;
+            if ((st = c4_sentences(c, (const char *)l, ln, &k)) != LLMD_OK) break;
+            nsent += k;
+        }
+        if (!first) fw_buf_putc(&kept, '\n');
+        fw_buf_put(&kept, l, ln);
+        first = false;
+    }
+    if (st == LLMD_OK && kept.oom) st = llmd_fail_nomem("c4 text");
+    if (st == LLMD_OK && *reason == LLMD_FRULE_NONE && (long long)nsent < (long long)o->c4_min_num_sentences)
+        *reason = LLMD_FRULE_C4_TOO_FEW_SENTENCES;
+    if (st != LLMD_OK || *reason != LLMD_FRULE_NONE) {
+        fw_buf_free(&kept);
+        return st;
+    }
+    /* "\n".join(kept_lines).strip() */
+    size_t ka = 0, ke = kept.len;
+    if (kept.len) py_strip((const unsigned char *)kept.p, &ka, &ke);
+    if (ke - ka != c->len || (ke > ka && memcmp(kept.p + ka, c->text, ke - ka) != 0)) {
+        fw_buf nb = {0};
+        fw_buf_put(&nb, kept.p + ka, ke - ka);
+        fw_buf_putc(&nb, '\0');
+        fw_buf_free(&kept);
+        if (nb.oom) { fw_buf_free(&nb); return llmd_fail_nomem("c4 text"); }
+        nb.len--;
+        fw_buf_free(&c->own);
+        c->own = nb;
+        c->text = c->own.p;
+        c->len = c->own.len;
+        c->modified = true;
+        c->toks_valid = false;
+    } else {
+        fw_buf_free(&kept);
     }
     return LLMD_OK;
 }
 
-static uint64_t count_sentences(const char *s, size_t n) {
-    uint64_t c = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if ((ch == '.' || ch == '!' || ch == '?') && (i + 1 == n || is_ws((unsigned char)s[i + 1]))) c++;
+/* ------------------------------------------------------------------------ badwords */
+
+static llmd_status rule_badwords(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter *f = c->f;
+    *reason = LLMD_FRULE_NONE;
+    int idx = f->bw_default;
+    if (f->o.bad_words_file == NULL && c->language_ran) idx = bw_find(f, c->language);
+    if (idx < 0) return LLMD_OK; /* no list for the language: kept */
+    if (all_ascii((const unsigned char *)c->text, c->len)) {
+        if (bw_search_ascii(&f->bw[idx], (const unsigned char *)c->text, c->len)) *reason = LLMD_FRULE_BADWORDS;
+        return LLMD_OK;
     }
-    return c;
+    if (!py_lower(c->text, c->len, &c->tmp)) return llmd_fail_nomem("lower-casing");
+    if (bw_search(&f->bw[idx], (const unsigned char *)c->tmp.p, c->tmp.len)) *reason = LLMD_FRULE_BADWORDS;
+    return LLMD_OK;
 }
 
-static int gopher(const llmd_filter *f, const char *s, size_t n) {
-    words_stat ws;
-    memset(&ws, 0, sizeof ws);
-    scan_words(f, s, n, &ws, false);
-    if (ws.words < 50 || ws.words > 100000) return LLMD_FRULE_GOPHER_WORDS;
-    double mean = ws.core_words ? (double)ws.core_bytes / (double)ws.core_words : 0;
-    if (mean < 3 || mean > 10) return LLMD_FRULE_GOPHER_WORD_LEN;
-    uint64_t hashes = 0, ell = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '#') hashes++;
-        else if (s[i] == '.' && i + 2 < n && s[i + 1] == '.' && s[i + 2] == '.') { ell++; i += 2; }
-        else if ((unsigned char)s[i] == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                 (unsigned char)s[i + 2] == 0xA6) { ell++; i += 2; }
+/* ------------------------------------------------------------------------ gopher quality */
+
+static bool token_has(const unsigned char *t, size_t n, bool (*pred)(uint32_t), bool negate) {
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        if (t[i] < 0x80) cp = t[i++];
+        else i += uni_decode(t + i, n - i, &cp);
+        bool p = pred(cp);
+        if (negate ? !p : p) return true;
     }
-    if ((double)hashes > 0.1 * (double)ws.words || (double)ell > 0.1 * (double)ws.words)
-        return LLMD_FRULE_GOPHER_SYMBOLS;
-    uint64_t lines = 0, bullets = 0, ellipsis_lines = 0;
-    const char *p = s, *end = s + n;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end, *a = p, *b = e;
-        p = nl ? nl + 1 : end;
-        while (a < b && is_ws((unsigned char)*a)) a++;
-        while (b > a && is_ws((unsigned char)b[-1])) b--;
-        if (a == b) continue;
-        size_t m = (size_t)(b - a);
-        lines++;
-        if (*a == '-' || *a == '*' || starts_with(a, m, "\xE2\x80\xA2") || starts_with(a, m, "\xE2\x97\x8F")) bullets++;
-        if (ends_with(a, m, "...") || ends_with(a, m, "\xE2\x80\xA6")) ellipsis_lines++;
-    }
-    if (lines > 0 && (double)bullets > 0.9 * (double)lines) return LLMD_FRULE_GOPHER_BULLETS;
-    if (lines > 0 && (double)ellipsis_lines > 0.3 * (double)lines) return LLMD_FRULE_GOPHER_ELLIPSIS;
-    if (ws.stop_words < 2) return LLMD_FRULE_GOPHER_STOP_WORDS;
-    if ((double)ws.alpha_words < 0.8 * (double)ws.words) return LLMD_FRULE_GOPHER_ALPHA;
-    return -1;
+    return false;
 }
 
-llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len, llmd_filter_result *res) {
+/* str.count(lit): non-overlapping occurrences, left to right. */
+static size_t count_literal(const unsigned char *s, size_t n, const char *lit) {
+    size_t m = strlen(lit), k = 0;
+    for (size_t i = 0; i + m <= n;) {
+        const unsigned char *p = memchr(s + i, (unsigned char)lit[0], n - m + 1 - i);
+        if (p == NULL) break;
+        i = (size_t)(p - s);
+        if (memcmp(s + i, lit, m) == 0) { k++; i += m; }
+        else i++;
+    }
+    return k;
+}
+
+static const char *const stop_words[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
+static const unsigned char stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
+static unsigned char gopher_ascii_class[128];
+static pthread_once_t gopher_once = PTHREAD_ONCE_INIT;
+
+static void gopher_init(void) {
+    for (unsigned b = 0; b < 128; b++)
+        gopher_ascii_class[b] = (unsigned char)((is_dt_punct(b) ? 0 : 1) | (((b | 32) >= 'a' && (b | 32) <= 'z') ? 2 : 0));
+}
+
+/* datatrove GopherQualityFilter.filter */
+static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter_options *o = &c->f->o;
+    *reason = LLMD_FRULE_NONE;
+    llmd_status st = ctx_tokens(c);
+    if (st != LLMD_OK) return st;
+    pthread_once(&gopher_once, gopher_init);
+    const fw_tokens *t = &c->toks;
+    const unsigned char *tb = (const unsigned char *)t->buf.p;
+    size_t n_words = t->n, n_ns = 0, ns_chars = 0, n_alpha = 0;
+    unsigned stop_seen = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const unsigned char *w = tb + t->start[i];
+        size_t wl = t->blen[i];
+        /* ASCII bytes by table (bit 0: not in PUNCTUATION_SET, bit 1: a letter), others decoded */
+        unsigned cls = 0;
+        size_t k = 0;
+        for (; k < wl && w[k] < 0x80 && cls != 3; k++) cls |= gopher_ascii_class[w[k]];
+        bool non_symbol = cls & 1, alpha = (cls & 2) != 0;
+        for (; k < wl && w[k] < 0x80; k++) {} /* rest of the ASCII prefix adds nothing once cls == 3 */
+        if (k < wl) {
+            non_symbol = non_symbol || token_has(w + k, wl - k, is_dt_punct, true);
+            alpha = alpha || token_has(w + k, wl - k, uni_isalpha_cp, false);
+        }
+        if (non_symbol) { n_ns++; ns_chars += t->clen[i]; }
+        if (alpha) n_alpha++;
+        if (wl <= 4)
+            for (unsigned q = 0; q < 8; q++)
+                if (stop_lens[q] == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
+    }
+    if (o->gopher_min_doc_words && (long long)n_ns < (long long)o->gopher_min_doc_words) { *reason = LLMD_FRULE_GOPHER_SHORT_DOC; return LLMD_OK; }
+    if (o->gopher_max_doc_words && (long long)n_ns > (long long)o->gopher_max_doc_words) { *reason = LLMD_FRULE_GOPHER_LONG_DOC; return LLMD_OK; }
+    double avg = n_ns ? (double)ns_chars / (double)n_ns : NAN; /* np.mean([]) is nan: no comparison holds */
+    if (o->gopher_min_avg_word_length != 0 && avg < o->gopher_min_avg_word_length) { *reason = LLMD_FRULE_GOPHER_BELOW_AVG_WORD_LENGTH; return LLMD_OK; }
+    if (o->gopher_max_avg_word_length != 0 && avg > o->gopher_max_avg_word_length) { *reason = LLMD_FRULE_GOPHER_ABOVE_AVG_WORD_LENGTH; return LLMD_OK; }
+    const unsigned char *s = (const unsigned char *)c->text;
+    size_t n = c->len;
+    /* datatrove divides by n_words here and would raise on a document of no words (only possible
+     * with min_doc_words disabled); such a document passes these ratio checks instead. */
+    if (n_words > 0 && o->gopher_max_symbol_word_ratio != 0) {
+        size_t hashes = 0;
+        for (size_t i = 0; i < n; i++) hashes += s[i] == '#';
+        if ((double)hashes / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_HASHES; return LLMD_OK; }
+        size_t ell = count_literal(s, n, "...") + count_literal(s, n, "\xE2\x80\xA6");
+        if ((double)ell / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_ELLIPSIS; return LLMD_OK; }
+    }
+    size_t nlines = 0, bullets = 0, end_ell = 0, pos = 0, a, e;
+    while (next_splitline(s, n, &pos, &a, &e)) {
+        nlines++;
+        size_t la = a, le = e, wl;
+        while (la < le && uni_isspace_at(s + la, le - la, &wl)) la += wl;
+        if (la < le && (s[la] == '-' || (le - la >= 3 && memcmp(s + la, "\xE2\x80\xA2", 3) == 0))) bullets++;
+        size_t ra = a, re_ = e;
+        py_strip(s, &ra, &re_);
+        if (ends_with(s + ra, re_ - ra, "...") || ends_with(s + ra, re_ - ra, "\xE2\x80\xA6")) end_ell++;
+    }
+    if (nlines > 0) {
+        if (o->gopher_max_bullet_lines_ratio != 0 && (double)bullets / (double)nlines > o->gopher_max_bullet_lines_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_BULLETS; return LLMD_OK; }
+        if (o->gopher_max_ellipsis_lines_ratio != 0 && (double)end_ell / (double)nlines > o->gopher_max_ellipsis_lines_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_END_ELLIPSIS; return LLMD_OK; }
+    }
+    if (n_words > 0 && o->gopher_max_non_alpha_words_ratio != 0 &&
+        (double)n_alpha / (double)n_words < o->gopher_max_non_alpha_words_ratio) { *reason = LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD; return LLMD_OK; }
+    if (o->gopher_min_stop_words && __builtin_popcount(stop_seen) < o->gopher_min_stop_words) { *reason = LLMD_FRULE_GOPHER_ENOUGH_STOP_WORDS; return LLMD_OK; }
+    return LLMD_OK;
+}
+
+/* ------------------------------------------------------------------------ string multiset */
+
+/* A string multiset over byte ranges of one base buffer: a small open-addressing table of 32-bit
+ * slots (entry number + 1) in front of a dense entry array, so probing stays in cache. */
+typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
+typedef struct sset { uint32_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
+
+static void sset_free(sset *s) {
+    llmd_free(s->slots);
+    llmd_free(s->ents);
+    memset(s, 0, sizeof *s);
+}
+
+/* Empties s and makes room for `expected` distinct elements. */
+static bool sset_reset(sset *s, size_t expected) {
+    size_t want = 64;
+    while (want < expected + expected / 2 + 2) want *= 2;
+    if (s->slots == NULL || want > s->mask + 1) {
+        uint32_t *sl = llmd_calloc(want, sizeof *sl);
+        if (sl == NULL) return false;
+        llmd_free(s->slots);
+        s->slots = sl;
+        s->mask = want - 1;
+    } else {
+        memset(s->slots, 0, (s->mask + 1) * sizeof *s->slots);
+    }
+    if (expected + 1 > s->cap) {
+        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
+        if (e == NULL) return false;
+        s->ents = e;
+        s->cap = expected + 1;
+    }
+    s->n = 0;
+    return true;
+}
+
+/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
+ * `expected` (of the last reset) distinct elements may be inserted. */
+static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
+    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
+        uint32_t k = s->slots[i];
+        if (k == 0) {
+            sset_entry *e = &s->ents[s->n++];
+            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
+            s->slots[i] = (uint32_t)s->n;
+            return e;
+        }
+        sset_entry *e = &s->ents[k - 1];
+        if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
+    }
+}
+
+static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
+    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
+}
+
+/* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
+typedef struct range { size_t a, e; } range;
+
+static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, size_t *dup_elems,
+                                   size_t *dup_chars) {
+    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
+    *dup_elems = *dup_chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
+        if (e->count++ > 0) {
+            (*dup_elems)++;
+            *dup_chars += uni_len(base + r[i].a, r[i].e - r[i].a);
+        }
+    }
+    return LLMD_OK;
+}
+
+typedef struct range_vec { range *v; size_t n, cap; } range_vec;
+
+static bool rv_push(range_vec *rv, size_t a, size_t e) {
+    if (rv->n == rv->cap) {
+        size_t nc = rv->cap ? rv->cap * 2 : 64;
+        range *v = llmd_realloc(rv->v, rv->cap * sizeof *v, nc * sizeof *v);
+        if (v == NULL) return false;
+        rv->v = v;
+        rv->cap = nc;
+    }
+    rv->v[rv->n++] = (range){a, e};
+    return true;
+}
+
+/* re.split(r"\n{min,}", s[a..e)) */
+static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_t min, range_vec *out) {
+    out->n = 0;
+    size_t start = a;
+    for (size_t i = a; i < e;) {
+        if (s[i] != '\n') {
+            const unsigned char *nl = memchr(s + i, '\n', e - i);
+            if (nl == NULL) break;
+            i = (size_t)(nl - s);
+        }
+        size_t j = i;
+        while (j < e && s[j] == '\n') j++;
+        if (j - i >= min) {
+            if (!rv_push(out, start, i)) return false;
+            start = j;
+        }
+        i = j;
+    }
+    return rv_push(out, start, e);
+}
+
+/* ------------------------------------------------------------------------ gopher repetition */
+
+static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
+
+/* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
+ * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
+ * are, so the n-gram hash combines per-token hashes (th). */
+static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, const size_t *cpre, size_t n,
+                                   size_t *out) {
+    size_t m = t->n - n + 1;
+    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
+    size_t best_count = 0, best_first = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = 0x243F6A8885A308D3ull;
+        for (size_t k = 0; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
+        size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
+        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, h);
+        e->count++;
+        if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
+            best_count = e->count;
+            best_first = e->first;
+        }
+    }
+    *out = (cpre[best_first + n] - cpre[best_first] + (n - 1)) * best_count;
+    return LLMD_OK;
+}
+
+/* Polynomial hash of byte strings mod 2^64: ph[i] hashes cat[0..coff[i]), so the hash of the
+ * concatenation of tokens i..j-1 is ph[j] - ph[i] * B^len in O(1), the same for the same characters
+ * whatever the token boundaries (matches are confirmed with memcmp). */
+#define PH_BASE 0x100000001B3ull
+
+static uint64_t ph_pow(uint64_t e) {
+    uint64_t r = 1, b = PH_BASE;
+    while (e) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+/* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
+ * so different splits of the same characters are the same n-gram, as in datatrove. */
+static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
+                                 const uint64_t *pw, size_t npw, const size_t *cpre, size_t n, size_t *out) {
+    size_t nw = t->n, idx = 0, rep = 0;
+    if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
+    while (idx + n <= nw) {
+        size_t len = coff[idx + n] - coff[idx];
+        uint64_t h = ph[idx + n] - ph[idx] * (len < npw ? pw[len] : ph_pow(len));
+        h ^= h >> 29; /* spread the low bits used for the slot */
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 32;
+        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, h);
+        if (e->count > 0) {
+            rep += cpre[idx + n] - cpre[idx];
+            idx += n;
+        } else {
+            e->count = 1;
+            idx += 1;
+        }
+    }
+    *out = rep;
+    return LLMD_OK;
+}
+
+/* datatrove GopherRepetitionFilter.filter */
+static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter *f = c->f;
+    const llmd_filter_options *o = &f->o;
+    *reason = LLMD_FRULE_NONE;
+    const unsigned char *s = (const unsigned char *)c->text;
+    size_t n = c->len;
+    if (n >= UINT32_MAX) /* the duplicate tables hold 32-bit offsets */
+        return llmd_fail(LLMD_ERR_RANGE, "gopher-repetition: document of %zu bytes is over 4 GiB", n);
+    size_t text_chars = uni_len(c->text, n); /* datatrove divides by len(text); an empty text passes */
+    range_vec rv = {0};
+    sset set = {0};
+    llmd_status st = LLMD_OK;
+    size_t dup_e, dup_c;
+    size_t a = 0, e = n;
+    py_strip(s, &a, &e);
+    if (!split_newline_runs(s, a, e, 2, &rv)) { st = llmd_fail_nomem("paragraphs"); goto done; }
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if (o->rep_dup_para_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_para_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_FRAC; goto done; }
+    if (o->rep_dup_para_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_para_char_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_CHAR_FRAC; goto done; }
+    if (!split_newline_runs(s, 0, n, 1, &rv)) { st = llmd_fail_nomem("lines"); goto done; }
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if (o->rep_dup_line_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_line_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_FRAC; goto done; }
+    if (o->rep_dup_line_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_line_char_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_CHAR_FRAC; goto done; }
+    if (f->ntop == 0 && f->ndup == 0) goto done;
+    if ((st = ctx_tokens(c)) != LLMD_OK) goto done;
+    {
+        const fw_tokens *t = &c->toks;
+        size_t nw = t->n;
+        size_t *cpre = llmd_calloc(nw + 1, sizeof *cpre);
+        size_t *coff = llmd_calloc(nw + 1, sizeof *coff);
+        uint64_t *th = llmd_calloc(nw + 1, sizeof *th);
+        uint64_t *ph = llmd_calloc(nw + 1, sizeof *ph);
+        if (cpre == NULL || coff == NULL || th == NULL || ph == NULL) {
+            llmd_free(cpre);
+            llmd_free(coff);
+            llmd_free(th);
+            llmd_free(ph);
+            st = llmd_fail_nomem("n-grams");
+            goto done;
+        }
+        fw_buf *cat = &c->tmp2;
+        cat->len = 0;
+        for (size_t i = 0; i < nw; i++) {
+            cpre[i + 1] = cpre[i] + t->clen[i];
+            th[i] = llmd_hash64(t->buf.p + t->start[i], t->blen[i], 0x7e11);
+            uint64_t h = ph[i];
+            for (size_t k = 0; k < t->blen[i]; k++) h = h * PH_BASE + (unsigned char)t->buf.p[t->start[i] + k];
+            ph[i + 1] = h;
+            coff[i] = cat->len;
+            fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
+        }
+        coff[nw] = cat->len;
+        if (cat->oom) st = llmd_fail_nomem("n-grams");
+        /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
+        size_t maxn = 0, npw = 0;
+        for (size_t k = 0; k < f->ndup; k++) if (f->dup_ngrams[k].n > maxn) maxn = f->dup_ngrams[k].n;
+        for (size_t i = 0; maxn && i + maxn <= nw; i++)
+            if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
+        if (npw > 65536) npw = 65536;
+        uint64_t *pw = npw ? llmd_calloc(npw, sizeof *pw) : NULL;
+        if (npw && pw == NULL) st = llmd_fail_nomem("n-grams");
+        if (pw != NULL) {
+            pw[0] = 1;
+            for (size_t i = 1; i < npw; i++) pw[i] = pw[i - 1] * PH_BASE;
+        }
+        for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
+            size_t ng = f->top_ngrams[k].n, chars = 0;
+            if (nw < ng) continue;
+            if ((st = top_ngram_chars(&set, t, th, cpre, ng, &chars)) != LLMD_OK) break;
+            if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
+        }
+        for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
+            size_t chars = 0;
+            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
+            if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
+        }
+        llmd_free(cpre);
+        llmd_free(coff);
+        llmd_free(th);
+        llmd_free(ph);
+        llmd_free(pw);
+    }
+done:
+    llmd_free(rv.v);
+    sset_free(&set);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ fineweb */
+
+/* datatrove FineWebQualityFilter.filter */
+static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter_options *o = &c->f->o;
+    *reason = LLMD_FRULE_NONE;
+    const unsigned char *s = (const unsigned char *)c->text;
+    size_t n = c->len;
+    range_vec rv = {0};
+    llmd_status st = LLMD_OK;
+    size_t nl_count = 0, start = 0;
+    for (;;) { /* text.split("\n"), lines with line.strip() != "" */
+        const unsigned char *nl = start < n ? memchr(s + start, '\n', n - start) : NULL;
+        size_t i = nl ? (size_t)(nl - s) : n;
+        if (nl) nl_count++;
+        size_t a = start, e = i;
+        if (a < e && s[a] > ' ' && s[a] < 0x80) e = a + 1; /* starts with a visible ASCII character */
+        else py_strip(s, &a, &e);
+        if (e > a && !rv_push(&rv, start, i)) { st = llmd_fail_nomem("lines"); goto done; }
+        if (!nl) break;
+        start = i + 1;
+    }
+    if (rv.n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; goto done; }
+    if (n >= UINT32_MAX) { st = llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n); goto done; }
+    size_t punct = 0, shorts = 0;
+    for (size_t k = 0; k < rv.n; k++) {
+        size_t a = rv.v[k].a, e = rv.v[k].e;
+        size_t j = uni_prev_start(s + a, e - a) + a;
+        uint32_t cp;
+        uni_decode(s + j, e - j, &cp);
+        if (is_dt_terminal(cp)) punct++;
+        if (o->fineweb_short_line_length >= 0) {
+            size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
+            /* characters <= bytes <= 4 * characters */
+            if (bytes <= lim || (bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
+        }
+    }
+    double ratio = (double)punct / (double)rv.n;
+    if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; goto done; }
+    if ((double)shorts / (double)rv.n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; goto done; }
+    size_t dup_e, dup_c;
+    sset set = {0};
+    st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c);
+    sset_free(&set);
+    if (st != LLMD_OK) goto done;
+    size_t chars_no_nl = uni_len(c->text, n) - nl_count;
+    if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; goto done; }
+    if ((st = ctx_tokens(c)) != LLMD_OK) goto done;
+    if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; goto done; }
+done:
+    llmd_free(rv.v);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ language */
+
+/* datatrove LanguageFilter.filter with a FastTextLID-style predictor. */
+static llmd_status rule_language(doc_ctx *c, llmd_filter_rule *reason) {
+    const llmd_filter *f = c->f;
+    double thr = f->o.language_threshold;
+    *reason = LLMD_FRULE_NONE;
+    /* Enough predictions that any label left out scores <= 1/(k+1) < thr (scores sum to <= 1). */
+    size_t k = 1;
+    if (f->nlanguages > 0) k = thr > 0 ? (size_t)ceil(1.0 / thr) + 1 : 4096;
+    if (k > 4096) k = 4096;
+    llmd_filter_lang_pred *preds = llmd_calloc(k, sizeof *preds);
+    if (preds == NULL) return llmd_fail_nomem("language predictions");
+    fw_buf *t = &c->tmp;
+    t->len = 0;
+    fw_buf_put(t, c->text, c->len);
+    fw_buf_putc(t, '\0');
+    if (t->oom) { llmd_free(preds); return llmd_fail_nomem("language text"); }
+    for (size_t i = 0; i + 1 < t->len; i++)
+        if (t->p[i] == '\n') t->p[i] = ' ';
+    size_t np = 0;
+    llmd_status st = f->o.language_predict(f->o.language_ctx, t->p, t->len - 1, k, preds, &np);
+    if (st != LLMD_OK) { llmd_free(preds); return llmd_error_prefix("language predictor"); }
+    if (np > k) np = k;
+    for (size_t i = 0; i < np; i++) { /* tolerate fastText's raw "__label__xx" labels */
+        preds[i].label[sizeof preds[i].label - 1] = '\0';
+        if (strncmp(preds[i].label, "__label__", 9) == 0)
+            memmove(preds[i].label, preds[i].label + 9, strlen(preds[i].label + 9) + 1);
+    }
+    c->language_ran = true;
+    c->language[0] = '\0';
+    c->language_score = 0;
+    if (np > 0) {
+        size_t best = 0;
+        for (size_t i = 1; i < np; i++)
+            if (preds[i].score > preds[best].score) best = i;
+        preds[best].label[sizeof preds[best].label - 1] = '\0';
+        snprintf(c->language, sizeof c->language, "%s", preds[best].label);
+        c->language_score = preds[best].score;
+    }
+    bool keep = false;
+    if (f->nlanguages == 0) {
+        keep = np > 0 && c->language_score > thr;
+    } else {
+        for (size_t i = 0; i < np && !keep; i++) {
+            preds[i].label[sizeof preds[i].label - 1] = '\0';
+            if (!(preds[i].score > thr)) continue;
+            for (size_t j = 0; j < f->nlanguages && !keep; j++) keep = strcmp(preds[i].label, f->languages[j]) == 0;
+        }
+    }
+    llmd_free(preds);
+    if (!keep) *reason = LLMD_FRULE_LANGUAGE;
+    return LLMD_OK;
+}
+
+/* ======================================================================== apply, batch, stats */
+
+static void stats_add(llmd_filter_stats *s, const llmd_filter_result *r, const uint32_t *lines) {
+    s->docs_in++;
+    if (r->keep) {
+        s->docs_kept++;
+        if (r->text != NULL) s->docs_modified++;
+    } else if ((int)r->reason >= 0 && (int)r->reason < FRULE_COUNT) {
+        s->dropped[r->reason]++;
+    }
+    for (int i = 0; i < FRULE_COUNT; i++) s->lines[i] += lines[i];
+}
+
+typedef llmd_status (*rule_fn)(doc_ctx *c, llmd_filter_rule *reason);
+static const rule_fn rule_fns[FK_COUNT] = {rule_c4, rule_badwords, rule_gopher, rule_repetition, rule_fineweb, rule_language};
+
+llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len, llmd_filter_result *res,
+                              llmd_filter_stats *stats) {
     if (f == NULL || res == NULL || (text == NULL && len > 0))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_filter_apply: NULL argument");
     memset(res, 0, sizeof *res);
     res->keep = 1;
-    res->reason = -1;
+    res->reason = LLMD_FRULE_NONE;
     if (text == NULL) text = "";
-    int reason = -1;
+    if (len >= UINT32_MAX) /* token and line tables hold 32-bit lengths */
+        return llmd_fail(LLMD_ERR_RANGE, "llmd_filter_apply: document of %zu bytes is over the 4 GiB limit", len);
+    llmd_filter_rule reason = LLMD_FRULE_NONE;
     if (len < f->o.min_bytes) reason = LLMD_FRULE_LEN_MIN;
     else if (f->o.max_bytes != 0 && len > f->o.max_bytes) reason = LLMD_FRULE_LEN_MAX;
-    const char *cur = text;
-    size_t cur_len = len;
-    llmd_buf kept = LLMD_BUF_INIT;
-    bool modified = false;
-    if (reason < 0 && f->o.c4) {
-        llmd_status st = c4_lines(text, len, res, &kept, &modified);
-        if (st != LLMD_OK) {
-            llmd_buf_free(&kept);
-            return st;
+    doc_ctx c;
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    c.text = text;
+    c.len = len;
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; i < f->norder && reason == LLMD_FRULE_NONE && st == LLMD_OK; i++)
+        st = rule_fns[f->order[i]](&c, &reason);
+    if (st == LLMD_OK) {
+        if (c.language_ran) {
+            snprintf(res->language, sizeof res->language, "%s", c.language);
+            res->language_score = c.language_score;
         }
-        if (modified) {
-            cur = kept.data ? kept.data : "";
-            cur_len = kept.len;
+        if (reason != LLMD_FRULE_NONE) {
+            res->keep = 0;
+            res->reason = reason;
+        } else if (c.modified) {
+            res->text = c.own.p;
+            res->len = c.own.len;
+            c.own.p = NULL; /* ownership passes to the result (NUL-terminated by rule_c4) */
+            c.own.len = c.own.cap = 0;
         }
-        words_stat ws;
-        memset(&ws, 0, sizeof ws);
-        if (contains_ci(text, len, "lorem ipsum")) reason = LLMD_FRULE_C4_LOREM_IPSUM;
-        else if (memchr(text, '{', len) != NULL) reason = LLMD_FRULE_C4_CURLY_BRACE;
-        else {
-            scan_words(f, text, len, &ws, true);
-            if (ws.bad) reason = LLMD_FRULE_C4_BAD_WORDS;
-            else if (modified && cur_len == 0) reason = LLMD_FRULE_C4_EMPTY;
-            else if (!modified && len == 0) reason = LLMD_FRULE_C4_EMPTY;
-            else if (count_sentences(cur, cur_len) < 5) reason = LLMD_FRULE_C4_SENTENCES;
-        }
+        if (stats != NULL) stats_add(stats, res, c.lines);
     }
-    if (reason < 0 && f->o.gopher) reason = gopher(f, cur, cur_len);
-    if (reason >= 0) {
-        res->keep = 0;
-        res->reason = reason;
-        llmd_buf_free(&kept);
-        return LLMD_OK;
-    }
-    if (modified) {
-        if (kept.data == NULL && llmd_buf_reserve(&kept, 1) != LLMD_OK) return llmd_fail_nomem("filtered text");
-        res->text = llmd_buf_detach(&kept, &res->len);
-    }
-    llmd_buf_free(&kept);
-    return LLMD_OK;
+    ctx_free(&c);
+    return st;
 }
 
 typedef struct batch_arg {
@@ -351,43 +1358,82 @@ typedef struct batch_arg {
     const char *const *texts;
     const size_t *lens;
     llmd_filter_result *res;
+    llmd_filter_stats *stats;
+    pthread_mutex_t lock;
 } batch_arg;
 
 static llmd_status batch_range(void *arg, size_t begin, size_t end, unsigned worker) {
     (void)worker;
     batch_arg *b = arg;
+    llmd_filter_stats local;
+    memset(&local, 0, sizeof local);
     for (size_t i = begin; i < end; i++) {
-        llmd_status st = llmd_filter_apply(b->f, b->texts[i], b->lens[i], &b->res[i]);
+        llmd_status st = llmd_filter_apply(b->f, b->texts[i], b->lens[i], &b->res[i], &local);
         if (st != LLMD_OK) return st;
+    }
+    if (b->stats != NULL) {
+        pthread_mutex_lock(&b->lock);
+        llmd_filter_stats_merge(b->stats, &local);
+        pthread_mutex_unlock(&b->lock);
     }
     return LLMD_OK;
 }
 
 llmd_status llmd_filter_batch(const llmd_filter *f, const char *const *texts, const size_t *lens, size_t n,
-                              unsigned threads, llmd_filter_result *results) {
+                              unsigned threads, llmd_filter_result *results, llmd_filter_stats *stats) {
     if (n == 0) return LLMD_OK;
     if (f == NULL || texts == NULL || lens == NULL || results == NULL)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_filter_batch: NULL argument");
     for (size_t i = 0; i < n; i++) results[i].text = NULL;
-    batch_arg b = {f, texts, lens, results};
+    llmd_filter_stats *tmp = NULL;
+    if (stats != NULL) {
+        llmd_status st = llmd_filter_stats_new(&tmp);
+        if (st != LLMD_OK) return st;
+    }
+    batch_arg b = {f, texts, lens, results, tmp, PTHREAD_MUTEX_INITIALIZER};
     llmd_status st = llmd_parallel_ranges(n, threads, batch_range, &b);
     if (st != LLMD_OK) {
         for (size_t i = 0; i < n; i++) {
             llmd_free(results[i].text);
             results[i].text = NULL;
         }
+    } else if (stats != NULL) {
+        llmd_filter_stats_merge(stats, tmp);
     }
+    llmd_filter_stats_free(tmp);
     return st;
 }
 
-void llmd_filter_counts_add(llmd_filter_counts *c, const llmd_filter_result *r) {
-    if (c == NULL || r == NULL) return;
-    c->docs_in++;
-    if (r->keep) {
-        c->docs_kept++;
-        if (r->text != NULL) c->docs_modified++;
-    } else if (r->reason >= 0 && r->reason < LLMD_FRULE_COUNT) {
-        c->docs_dropped[r->reason]++;
+llmd_status llmd_filter_stats_new(llmd_filter_stats **out) {
+    if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_filter_stats_new: out is NULL");
+    *out = llmd_calloc(1, sizeof **out);
+    return *out ? LLMD_OK : llmd_fail_nomem("filter stats");
+}
+
+void llmd_filter_stats_free(llmd_filter_stats *s) { llmd_free(s); }
+
+void llmd_filter_stats_merge(llmd_filter_stats *dst, const llmd_filter_stats *src) {
+    if (dst == NULL || src == NULL) return;
+    dst->docs_in += src->docs_in;
+    dst->docs_kept += src->docs_kept;
+    dst->docs_modified += src->docs_modified;
+    for (int i = 0; i < FRULE_COUNT; i++) {
+        dst->dropped[i] += src->dropped[i];
+        dst->lines[i] += src->lines[i];
     }
-    for (int i = 0; i < LLMD_FRULE_COUNT; i++) c->lines_removed[i] += r->lines_removed[i];
+}
+
+void llmd_filter_stats_totals(const llmd_filter_stats *s, uint64_t *docs_in, uint64_t *docs_kept, uint64_t *docs_modified) {
+    if (docs_in) *docs_in = s ? s->docs_in : 0;
+    if (docs_kept) *docs_kept = s ? s->docs_kept : 0;
+    if (docs_modified) *docs_modified = s ? s->docs_modified : 0;
+}
+
+llmd_status llmd_filter_stats_rule(const llmd_filter_stats *s, llmd_filter_rule rule, uint64_t *docs_dropped,
+                                   uint64_t *lines_removed) {
+    if (s == NULL || (int)rule < 0 || (int)rule >= FRULE_COUNT)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_filter_stats_rule: %s", s == NULL ? "stats is NULL" : "rule out of range");
+    if (docs_dropped) *docs_dropped = s->dropped[rule];
+    if (lines_removed) *lines_removed = s->lines[rule];
+    return LLMD_OK;
 }

@@ -2,6 +2,10 @@
  * JSON object documents: a strict validating scanner that records where each top-level member's
  * key and value stand, so edits can replace values while everything else keeps its bytes.
  */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/ascii_scan.h"
 #include "common/internal.h"
 #include "llmdata/io.h"
@@ -24,6 +28,8 @@ struct llmd_json_doc {
     size_t count, cap;
     llmd_buf edits;      /* raw JSON of edited/added values, concatenated */
     llmd_buf decoded;    /* last decoded string */
+    size_t decoded_member;   /* members[] index `decoded` holds (SIZE_MAX = none): a second
+                                get_string of the same member returns it without decoding again */
     llmd_buf rendered;
     llmd_buf keys;       /* unused; keys are allocated per member */
 };
@@ -85,7 +91,8 @@ static llmd_status scan_string(scanner *sc) {
                 if (sc->pos + 6 > sc->n || !read_hex4(sc->s + sc->pos + 2, &v))
                     return llmd_fail(LLMD_ERR_PARSE, "JSON: bad \\u escape at byte %zu", sc->pos);
                 sc->pos += 6;
-            } else if (strchr("\"\\/bfnrt", e) && e) {
+            } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+                       e == 't') {
                 sc->pos += 2;
             } else {
                 return llmd_fail(LLMD_ERR_PARSE, "JSON: bad escape '\\%c' at byte %zu", e >= 0x20 && e < 0x7f ? e : '?', sc->pos);
@@ -170,56 +177,82 @@ static llmd_status scan_value(scanner *sc) {
     }
 }
 
-/* Decodes the JSON string literal s[0..n) (quotes included, already validated) into out. */
+/* Decodes the JSON string literal s[0..n) (quotes included, already validated) into out.
+ * Text between escapes is copied 16 bytes at a time while looking for the next backslash (the
+ * output is never longer than the input; 16 bytes of slack are reserved for the wide stores). */
 static llmd_status decode_string(const unsigned char *s, size_t n, llmd_buf *out) {
     llmd_buf_reset(out);
-    llmd_status st = llmd_buf_reserve(out, n);
+    llmd_status st = llmd_buf_reserve(out, n + 16);
     if (st != LLMD_OK) return st;
+    unsigned char *o = (unsigned char *)out->data;
     size_t i = 1, end = n - 1;
     while (i < end) {
-        const unsigned char *bs = memchr(s + i, '\\', end - i);
-        size_t run = bs ? (size_t)(bs - s) : end;
-        if (run > i) { llmd_buf_append(out, s + i, run - i); i = run; continue; }
-        unsigned char e = s[i + 1];
-        char c;
-        switch (e) {
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        case 'u': {
-            uint32_t v = 0, lo = 0;
-            read_hex4(s + i + 2, &v);
-            i += 6;
-            if (v >= 0xD800 && v <= 0xDBFF && i + 6 <= end && s[i] == '\\' && s[i + 1] == 'u' &&
-                read_hex4(s + i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-                i += 6;
-            } else if (v >= 0xD800 && v <= 0xDFFF) {
-                v = 0xFFFD;  /* lone surrogate: not representable in UTF-8 */
+#if defined(__SSE2__)
+        const __m128i bslash = _mm_set1_epi8('\\');
+        while (i + 16 <= end) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                o += k;
+                i += k;
+                goto escape;
             }
-            unsigned char u[4];
-            llmd_buf_append(out, u, llmd_utf8_encode(v, u));
-            continue;
+            o += 16;
+            i += 16;
         }
-        default: c = (char)e; /* " \ / */
+#endif
+        while (i < end && s[i] != '\\') *o++ = s[i++];
+        if (i >= end) break;
+#if defined(__SSE2__)
+    escape:
+#endif
+        {
+            unsigned char e = s[i + 1];
+            switch (e) {
+            case 'b': *o++ = '\b'; break;
+            case 'f': *o++ = '\f'; break;
+            case 'n': *o++ = '\n'; break;
+            case 'r': *o++ = '\r'; break;
+            case 't': *o++ = '\t'; break;
+            case 'u': {
+                uint32_t v, lo;
+                read_hex4(s + i + 2, &v);
+                i += 6;
+                if (v >= 0xD800 && v <= 0xDBFF && i + 6 <= end && s[i] == '\\' && s[i + 1] == 'u' &&
+                    read_hex4(s + i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                } else if (v >= 0xD800 && v <= 0xDFFF) {
+                    v = 0xFFFD;  /* lone surrogate: not representable in UTF-8 */
+                }
+                /* 6 or 12 input bytes become at most 4. */
+                o += llmd_utf8_encode(v, o);
+                continue;
+            }
+            default: *o++ = e; /* " \ / */
+            }
+            i += 2;
         }
-        llmd_buf_putc(out, c);
-        i += 2;
     }
+    out->len = (size_t)((char *)o - out->data);
+    out->data[out->len] = '\0';
     return LLMD_OK;
 }
 
 llmd_status llmd_json_doc_new(llmd_json_doc **out) {
     if (out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_new: out is NULL");
     *out = llmd_calloc(1, sizeof **out);
-    return *out ? LLMD_OK : llmd_fail_nomem("creating a JSON document");
+    if (*out == NULL) return llmd_fail_nomem("creating a JSON document");
+    (*out)->decoded_member = SIZE_MAX;
+    return LLMD_OK;
 }
 
 static void clear_members(llmd_json_doc *doc) {
     for (size_t i = 0; i < doc->count; i++) llmd_free(doc->members[i].key);
     doc->count = 0;
+    doc->decoded_member = SIZE_MAX;
     llmd_buf_reset(&doc->edits);
 }
 
@@ -249,6 +282,7 @@ static llmd_status add_member(llmd_json_doc *doc, const member *m) {
 
 static llmd_status record_member(llmd_json_doc *doc, size_t ks, size_t ke, size_t vs, size_t ve) {
     const unsigned char *s = (const unsigned char *)doc->src.data;
+    doc->decoded_member = SIZE_MAX;
     llmd_status st = decode_string(s + ks, ke - ks, &doc->decoded);
     if (st != LLMD_OK) return st;
     member m = {.key_start = ks, .key_end = ke, .value_start = vs, .value_end = ve};
@@ -320,8 +354,13 @@ llmd_status llmd_json_doc_get_string(llmd_json_doc *doc, const char *key, const 
     const char *raw = m->edited ? doc->edits.data + m->edit_start : doc->src.data + m->value_start;
     size_t rlen = m->edited ? m->edit_len : m->value_end - m->value_start;
     if (rlen == 0 || raw[0] != '"') return llmd_fail(LLMD_ERR_SCHEMA, "JSON: field \"%s\" is not a string", key);
-    llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
-    if (st != LLMD_OK) return st;
+    size_t index = (size_t)(m - doc->members);
+    if (doc->decoded_member != index) {
+        doc->decoded_member = SIZE_MAX;
+        llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
+        if (st != LLMD_OK) return st;
+        doc->decoded_member = index;
+    }
     *value = doc->decoded.data ? doc->decoded.data : "";
     if (len) *len = doc->decoded.len;
     return LLMD_OK;
@@ -337,11 +376,10 @@ llmd_status llmd_json_doc_get_raw(const llmd_json_doc *doc, const char *key, con
     return LLMD_OK;
 }
 
-/* Stores raw (already valid) JSON as the new value of key. */
-static llmd_status set_valid_raw(llmd_json_doc *doc, const char *key, const char *raw, size_t len) {
-    size_t at = doc->edits.len;
-    llmd_status st = llmd_buf_append(&doc->edits, raw, len);
-    if (st != LLMD_OK) return st;
+/* Makes edits[at .. at+len) (valid JSON already there) the new value of key. */
+static llmd_status record_edit(llmd_json_doc *doc, const char *key, size_t at, size_t len) {
+    llmd_status st;
+    doc->decoded_member = SIZE_MAX;
     member *m = find_member(doc, key);
     if (m == NULL) {
         member nm = {0};
@@ -356,6 +394,15 @@ static llmd_status set_valid_raw(llmd_json_doc *doc, const char *key, const char
     m->edit_start = at;
     m->edit_len = len;
     return LLMD_OK;
+}
+
+/* Stores raw (already valid) JSON as the new value of key. */
+static llmd_status set_valid_raw(llmd_json_doc *doc, const char *key, const char *raw, size_t len) {
+    size_t at = doc->edits.len;
+    llmd_status st = llmd_buf_append(&doc->edits, raw, len);
+    if (st == LLMD_OK) st = record_edit(doc, key, at, len);
+    if (st != LLMD_OK) doc->edits.len = at;
+    return st;
 }
 
 llmd_status llmd_json_doc_set_raw(llmd_json_doc *doc, const char *key, const char *raw, size_t len) {
@@ -375,16 +422,18 @@ llmd_status llmd_json_doc_set_raw(llmd_json_doc *doc, const char *key, const cha
 llmd_status llmd_json_doc_set_string(llmd_json_doc *doc, const char *key, const char *value, size_t len) {
     if (doc == NULL || key == NULL || (value == NULL && len))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_set_string: NULL argument");
-    llmd_buf tmp = LLMD_BUF_INIT;
-    llmd_status st = llmd_buf_put_json_string(&tmp, value ? value : "", len);
-    if (st == LLMD_OK) st = set_valid_raw(doc, key, tmp.data, tmp.len);
-    llmd_buf_free(&tmp);
+    /* Escaped straight into the edits buffer (no temporary copy). */
+    size_t at = doc->edits.len;
+    llmd_status st = llmd_buf_put_json_string(&doc->edits, value ? value : "", len);
+    if (st == LLMD_OK) st = record_edit(doc, key, at, doc->edits.len - at);
+    if (st != LLMD_OK) doc->edits.len = at;
     return st;
 }
 
 llmd_status llmd_json_doc_remove(llmd_json_doc *doc, const char *key) {
     if (doc == NULL || key == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_remove: NULL argument");
     member *m;
+    doc->decoded_member = SIZE_MAX;
     while ((m = find_member(doc, key)) != NULL) m->removed = true;
     return LLMD_OK;
 }

@@ -9,7 +9,7 @@
 #include "llmdata/pipeline.h"
 
 typedef struct llmd_pl_settings {
-    char *tokenizer, *out, *field, *bad_words_file, *pii_types;
+    char *tokenizer, *out, *field, *bad_words_file, *pii_types, *filters, *languages, *language_model;
     uint32_t seq_len, buffer;
     llmd_pack_strategy strategy;
     llmd_shard_format format;
@@ -17,7 +17,7 @@ typedef struct llmd_pl_settings {
     int eos_set, pad_set;
     uint64_t threads, batch, min_bytes, max_bytes;
     int filter, c4, gopher, clean, redact, exact, near, skip_bad, overwrite;
-    double near_threshold;
+    double near_threshold, language_threshold;
     int near_streaming;   /* 1: one-pass near dedup (llmd_lsh_index); 0 (default): whole-corpus clusters */
 } llmd_pl_settings;
 

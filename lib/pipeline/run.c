@@ -1,6 +1,8 @@
 /* llmd_pipeline_run: the streaming loop and its report. */
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,7 +39,8 @@ typedef struct run {
     llmd_shard_writer *writer;
     llmd_json_doc *doc;
     stage st[S_N];
-    llmd_filter_counts fc;
+    llmd_filter_stats *fc;
+    char filter_list[256];
     uint64_t bad_lines, empty_after_clean, exact_dupes, near_dupes, near_key;
     uint64_t pii[MAX_PII];
     const char *pii_name[MAX_PII];
@@ -118,11 +121,10 @@ static uint64_t sum_lens(const size_t *lens, size_t n) {
 typedef llmd_status (*stage_fn)(run *r, size_t *n, unsigned char *keep);
 
 static llmd_status filter_stage(run *r, size_t *n, unsigned char *keep) {
-    llmd_status st = llmd_filter_batch(r->filter, r->texts, r->lens, *n, (unsigned)r->s->threads, r->fres);
+    llmd_status st = llmd_filter_batch(r->filter, r->texts, r->lens, *n, (unsigned)r->s->threads, r->fres, r->fc);
     if (st != LLMD_OK) return st;
     r->have_fres = true;
     for (size_t i = 0; i < *n; i++) {
-        llmd_filter_counts_add(&r->fc, &r->fres[i]);
         keep[i] = (unsigned char)r->fres[i].keep;
         if (r->fres[i].keep && r->fres[i].text != NULL) {
             r->texts[i] = r->fres[i].text;
@@ -434,16 +436,20 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
         if (st == LLMD_OK && k == S_READ)
             st = llmd_buf_printf(j, ",\"bad_lines\":%llu", (unsigned long long)r->bad_lines);
         if (st == LLMD_OK && k == S_FILTER) {
-            st = llmd_buf_printf(j, ",\"enabled\":%d,\"docs_modified\":%llu,\"rules\":{", r->filter != NULL,
-                                 (unsigned long long)r->fc.docs_modified);
-            for (int q = 0; q < LLMD_FRULE_COUNT && st == LLMD_OK; q++) {
+            uint64_t modified = 0;
+            llmd_filter_stats_totals(r->fc, NULL, NULL, &modified);
+            st = llmd_buf_printf(j, ",\"enabled\":%d,\"filters\":\"%s\",\"docs_modified\":%llu,\"rules\":{",
+                                 r->filter != NULL, r->filter_list, (unsigned long long)modified);
+            for (int q = 0; q < llmd_filter_rule_count() && st == LLMD_OK; q++) {
+                uint64_t dropped = 0, lines = 0;
+                llmd_filter_stats_rule(r->fc, (llmd_filter_rule)q, &dropped, &lines);
                 st = llmd_buf_printf(j, "%s\"%s\":{\"docs_dropped\":%llu,\"lines_removed\":%llu}", q ? "," : "",
-                                     llmd_filter_rule_name(q), (unsigned long long)r->fc.docs_dropped[q],
-                                     (unsigned long long)r->fc.lines_removed[q]);
-                if (st == LLMD_OK && (r->fc.docs_dropped[q] || r->fc.lines_removed[q]))
-                    st = llmd_buf_printf(tx, "            %-20s docs dropped %9llu  lines removed %9llu\n",
-                                         llmd_filter_rule_name(q), (unsigned long long)r->fc.docs_dropped[q],
-                                         (unsigned long long)r->fc.lines_removed[q]);
+                                     llmd_filter_rule_name((llmd_filter_rule)q), (unsigned long long)dropped,
+                                     (unsigned long long)lines);
+                if (st == LLMD_OK && (dropped || lines))
+                    st = llmd_buf_printf(tx, "            %-30s docs dropped %9llu  lines removed %9llu\n",
+                                         llmd_filter_rule_name((llmd_filter_rule)q), (unsigned long long)dropped,
+                                         (unsigned long long)lines);
             }
             if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
         }
@@ -524,6 +530,7 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
 
 static void run_free(run *r) {
     llmd_filter_free(r->filter);
+    llmd_filter_stats_free(r->fc);
     llmd_redactor_free(r->red);
     llmd_exact_set_free(r->exact);
     llmd_minhasher_free(r->mh);
@@ -557,12 +564,21 @@ static llmd_status setup(run *r) {
     if (!s->pad_set && s->strategy == LLMD_PACK_BEST_FIT) s->pad = s->eos >= 0 ? s->eos : 0;
     if (s->filter) {
         llmd_filter_options fo = LLMD_FILTER_OPTIONS_INIT;
-        fo.c4 = s->c4;
-        fo.gopher = s->gopher;
+        /* "filters" (ordered list) wins; else the c4 / gopher switches pick from the default list */
+        if (s->filters != NULL && strlen(s->filters) >= sizeof r->filter_list)
+            return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline setting filters: list too long");
+        if (s->filters != NULL) snprintf(r->filter_list, sizeof r->filter_list, "%s", s->filters);
+        else snprintf(r->filter_list, sizeof r->filter_list, "%s%s%s", s->c4 ? "c4,badwords" : "",
+                      s->c4 && s->gopher ? "," : "", s->gopher ? "gopher" : "");
+        fo.filters = r->filter_list;
+        fo.languages = s->languages;
+        fo.language_threshold = s->language_threshold;
+        fo.language_model = s->language_model;
         fo.min_bytes = s->min_bytes;
         fo.max_bytes = s->max_bytes;
         fo.bad_words_file = s->bad_words_file;
         if ((st = llmd_filter_new(&r->filter, &fo)) != LLMD_OK) return st;
+        if ((st = llmd_filter_stats_new(&r->fc)) != LLMD_OK) return st;
     }
     if (s->redact) {
         llmd_redactor_options ro = LLMD_REDACTOR_OPTIONS_INIT;

@@ -35,6 +35,8 @@ static const key_def keys[] = {
     K("near_dedup", T_BOOL, near),          K("skip_bad", T_BOOL, skip_bad),
     K("near_threshold", T_DOUBLE, near_threshold), K("overwrite", T_BOOL, overwrite),
     K("near_streaming", T_BOOL, near_streaming),
+    K("filters", T_STR, filters),           K("languages", T_STR, languages),
+    K("language_threshold", T_DOUBLE, language_threshold), K("language_model", T_STR, language_model),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -52,6 +54,7 @@ llmd_status llmd_pipeline_new(llmd_pipeline **out) {
     s->batch = 4096;
     s->filter = s->c4 = s->gopher = s->clean = s->redact = s->exact = s->near = 1;
     s->near_threshold = 0.8;
+    s->language_threshold = 0.65;
     *out = p;
     return LLMD_OK;
 }
@@ -178,9 +181,22 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
         }
         char num[64];
         const char *v = NULL;
-        st = llmd_json_scalar_text(it, path, it->string, num, sizeof num, &v);
-        if (st != LLMD_OK) break;
+        char *joined = NULL;
+        if (cJSON_IsArray(it)) { /* "filters": ["c4", "gopher"] -> "c4,gopher" */
+            llmd_buf b = LLMD_BUF_INIT;
+            for (cJSON *e = it->child; e != NULL && st == LLMD_OK; e = e->next) {
+                if (!cJSON_IsString(e)) st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"%s\" holds a non-string", path, it->string);
+                else st = llmd_buf_printf(&b, "%s%s", b.len ? "," : "", e->valuestring);
+            }
+            if (st == LLMD_OK && b.data == NULL) st = llmd_buf_reserve(&b, 1);
+            if (st != LLMD_OK) { llmd_buf_free(&b); break; }
+            v = joined = llmd_buf_detach(&b, NULL);
+        } else {
+            st = llmd_json_scalar_text(it, path, it->string, num, sizeof num, &v);
+            if (st != LLMD_OK) break;
+        }
         st = llmd_pipeline_set(p, it->string, v);
+        llmd_free(joined);
         if (st != LLMD_OK) llmd_error_prefix("%s", path);
     }
     cJSON_Delete(root);

@@ -5,17 +5,18 @@
 #include "llmdata/text.h"
 #include "text/text_internal.h"
 
-/* Work buffers one thread reuses across texts. */
+/* Work state one thread reuses across texts. */
 typedef struct work {
-    llmd_buf clean, out;
+    llmd_buf out;
     llmd_pii_span *spans;
     size_t n_spans, cap;
+    llmd_text_scratch sc;
 } work;
 
 static void work_free(work *w) {
-    llmd_buf_free(&w->clean);
     llmd_buf_free(&w->out);
     llmd_free(w->spans);
+    llmd_text_scratch_free(&w->sc);
 }
 
 /* Cleans (if o) then redacts (if r), appending the result to `out` (NUL-terminated after) and
@@ -23,20 +24,31 @@ static void work_free(work *w) {
 static llmd_status process(const char *text, size_t len, const llmd_clean_options *o, const llmd_redactor *r,
                            work *w, llmd_buf *out) {
     llmd_status st;
-    llmd_buf_reset(&w->clean);
     w->n_spans = 0;
     if (text == NULL) text = "";
-    const char *cur = text;
-    size_t cur_len = len;
-    if (o) {
-        if ((st = llmd_text_clean_buf(text, len, o, r ? &w->clean : out)) != LLMD_OK) return st;
-        if (r == NULL) return llmd_buf_reserve(out, 0);
-        cur = w->clean.data ? w->clean.data : "";
-        cur_len = w->clean.len;
+    if (r == NULL) {
+        st = o ? llmd_text_clean_buf(text, len, o, &w->sc, out) : llmd_buf_append(out, text, len);
+        return st != LLMD_OK ? st : llmd_buf_reserve(out, 0);
     }
-    if (r == NULL) return llmd_buf_append(out, cur, cur_len);
-    if ((st = llmd_text_find(r, cur, cur_len, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
-    if ((st = llmd_text_render(r, cur, cur_len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
+    if (o == NULL) {
+        if ((st = llmd_text_find(r, text, len, &w->sc, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
+        if ((st = llmd_text_render(r, text, len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
+        return llmd_buf_reserve(out, 0);
+    }
+    /* Cleaned straight into the output: most texts have nothing to redact, and then nothing more
+     * is copied.  Otherwise the cleaned text moves aside and the redacted one takes its place. */
+    size_t base = out->len;
+    if ((st = llmd_text_clean_buf(text, len, o, &w->sc, out)) != LLMD_OK) return st;
+    if ((st = llmd_buf_reserve(out, 0)) != LLMD_OK) return st;
+    const char *cleaned = out->data + base;
+    size_t cleaned_len = out->len - base;
+    if ((st = llmd_text_find(r, cleaned, cleaned_len, &w->sc, &w->spans, &w->n_spans, &w->cap)) != LLMD_OK) return st;
+    if (w->n_spans == 0) return LLMD_OK;
+    llmd_buf *region = &w->sc.region;
+    llmd_buf_reset(region);
+    if ((st = llmd_buf_append(region, cleaned, cleaned_len)) != LLMD_OK) return st;
+    out->len = base;
+    if ((st = llmd_text_render(r, region->data, region->len, w->spans, w->n_spans, out)) != LLMD_OK) return st;
     return llmd_buf_reserve(out, 0);
 }
 
@@ -52,7 +64,7 @@ llmd_status llmd_clean_and_redact(const char *text, size_t len, const llmd_clean
     llmd_clean_options o;
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
-    work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
+    work w = {0};
     if ((st = process(text, len, &o, r, &w, &w.out)) != LLMD_OK) {
         work_free(&w);
         return st;
@@ -87,21 +99,24 @@ typedef struct slot {
 typedef struct job {
     const char *const *texts;
     const size_t *lens;
+    const size_t *bounds;    /* worker chunk c covers texts bounds[c] .. bounds[c+1] */
     const llmd_clean_options *o;
     const llmd_redactor *r;
     item *items;
     slot *slots;
+    unsigned n_slots;
     size_t failed;   /* index of a failing text */
 } job;
 
-static llmd_status run_range(void *arg, size_t begin, size_t end, unsigned worker) {
+static llmd_status run_range(void *arg, size_t chunk_begin, size_t chunk_end, unsigned worker) {
     job *j = arg;
-    if (worker >= MAX_SLOTS) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
+    size_t begin = j->bounds[chunk_begin], end = j->bounds[chunk_end];
+    if (worker >= j->n_slots) return llmd_fail(LLMD_ERR_INTERNAL, "text batch: worker %u out of range", worker);
     slot *sl = &j->slots[worker];
     sl->begin = begin;
     sl->end = end;
     sl->used = true;
-    work w = {LLMD_BUF_INIT, LLMD_BUF_INIT, NULL, 0, 0};
+    work w = {0};
     llmd_status st = LLMD_OK;
     /* Outputs are usually no longer than inputs: reserve that much once. */
     size_t want = 0;
@@ -161,22 +176,44 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
     llmd_clean_options o;
     llmd_status st = llmd_text_clean_opts(&o, copts);
     if (st != LLMD_OK) return st;
+    /* One contiguous chunk per thread, balanced by bytes rather than by count (documents vary
+     * from a line to megabytes); one slot of outputs per chunk. */
+    unsigned chunks = threads ? threads : llmd_cpu_count();
+    if (chunks > n) chunks = n ? (unsigned)n : 1;
+    if (chunks > MAX_SLOTS) chunks = MAX_SLOTS;
+    const unsigned n_slots = chunks;
     item *items = llmd_calloc(n ? n : 1, sizeof *items);
-    slot *slots = llmd_calloc(MAX_SLOTS, sizeof *slots);
+    slot *slots = llmd_calloc(n_slots, sizeof *slots);
     llmd_text_batch *b = llmd_calloc(1, sizeof *b);
-    if (items == NULL || slots == NULL || b == NULL) {
+    size_t *bounds = llmd_calloc((size_t)chunks + 1, sizeof *bounds);
+    if (items == NULL || slots == NULL || b == NULL || bounds == NULL) {
         llmd_free(items);
         llmd_free(slots);
         llmd_free(b);
+        llmd_free(bounds);
         return llmd_fail_nomem("starting a text batch");
     }
-    job j = {texts, lens, do_clean ? &o : NULL, r, items, slots, SIZE_MAX};
-    st = llmd_parallel_ranges(n, threads, run_range, &j);
+    size_t total_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!llmd_add_ok(total_bytes, lens[i], &total_bytes)) total_bytes = SIZE_MAX;
+    {
+        unsigned c = 1;
+        size_t acc = 0;
+        for (size_t i = 0; i < n && c < chunks; i++) {
+            acc = acc + lens[i] < acc ? SIZE_MAX : acc + lens[i];
+            /* Chunk c starts once the bytes so far reach c/chunks of the total. */
+            while (c < chunks && (double)acc >= (double)total_bytes * c / chunks) bounds[c++] = i + 1;
+        }
+        while (c <= chunks) bounds[c++] = n;
+    }
+    job j = {texts, lens, bounds, do_clean ? &o : NULL, r, items, slots, n_slots, SIZE_MAX};
+    st = llmd_parallel_ranges(chunks, chunks, run_range, &j);
+    llmd_free(bounds);
     if (st != LLMD_OK && failed_index) *failed_index = j.failed;
     size_t total = 0, total_spans = 0;
     unsigned used = 0;
     if (st == LLMD_OK) {
-        for (unsigned k = 0; k < MAX_SLOTS; k++) {
+        for (unsigned k = 0; k < n_slots; k++) {
             total += slots[k].data.len;
             total_spans += slots[k].n_spans;
             used += slots[k].used;
@@ -203,8 +240,8 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
         size_t next = 0;
         while (next < n) {
             unsigned k = 0;
-            while (k < MAX_SLOTS && !(slots[k].used && slots[k].begin == next && slots[k].end > next)) k++;
-            if (k == MAX_SLOTS) {
+            while (k < n_slots && !(slots[k].used && slots[k].begin == next && slots[k].end > next)) k++;
+            if (k == n_slots) {
                 st = llmd_fail(LLMD_ERR_INTERNAL, "text batch: no worker covered text %zu", next);
                 break;
             }
@@ -226,7 +263,7 @@ llmd_status llmd_text_batch_run(const char *const *texts, const size_t *lens, si
             b->data[at] = '\0';
         }
     }
-    for (unsigned k = 0; k < MAX_SLOTS; k++) {
+    for (unsigned k = 0; k < n_slots; k++) {
         llmd_buf_free(&slots[k].data);
         llmd_free(slots[k].spans);
     }

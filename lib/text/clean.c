@@ -415,7 +415,95 @@ static bool nfc_stable_run(const unsigned char *s, size_t n) {
     return true;
 }
 
-static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_buf *out) {
+/* Starters (canonical combining class 0) that compose with a starter before them -- NFC_QC=Maybe
+ * among starters, in the BMP: Hangul vowel and trailing jamo, and Indic/Myanmar/Balinese vowel
+ * length marks (derived from UnicodeData.txt: second characters of primary composites). */
+static bool composes_with_previous(uint32_t cp) {
+    static const uint16_t marks[] = {0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5,
+                                     0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF, 0x102E, 0x1B35};
+    if ((cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11A8 && cp <= 0x11C2)) return true;
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++)
+        if (cp == marks[k]) return true;
+    return false;
+}
+
+/* True when NFC leaves a run bounded by ASCII unchanged for sure, for any script: every character
+ * is in the BMP (characters beyond it take the full path, so newer Unicode versions cannot add a
+ * case this misses), has combining class 0, is not NFC_QC=No (a canonical decomposition that is
+ * excluded from composition: singletons such as U+212B, and the composition exclusions), and
+ * cannot compose with the character before it.  Then there is nothing to reorder or compose and
+ * every character is already in its NFC form: CJK, kana without voicing marks, Cyrillic, Greek
+ * and Latin letters, precomposed or not, skip utf8proc's decompose + compose. */
+static bool nfc_quick_yes(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = llmd_utf8_decode(s + i, n - i, &cp);
+        if (l == 0 || cp > 0xFFFF) return false;
+        const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)cp);
+        if (p->combining_class != 0) return false;
+        if (p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0) {
+            /* A canonical decomposition: NFC keeps the character only if composing its
+             * decomposition gives it back (not for singletons such as U+212B or U+1F71, composition
+             * exclusions, non-starter decompositions such as U+0F73).  utf8proc's flags do not
+             * tell all of these apart, so ask it; precomposed letters pay this, nothing else. */
+            utf8proc_int32_t d[8];
+            int bc = 0;
+            utf8proc_ssize_t dl = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8, UTF8PROC_DECOMPOSE, &bc);
+            if (dl < 1 || dl > 8) return false;
+            dl = utf8proc_normalize_utf32(d, dl, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+            if (dl != 1 || d[0] != (utf8proc_int32_t)cp) return false;
+        }
+        if (composes_with_previous(cp)) return false;
+        i += l;
+    }
+    return true;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LLMD_CLEAN_AVX2 1
+#include <immintrin.h>
+/* The fast path of finish_pass 32 bytes at a time: copies printable ASCII with at most single
+ * spaces (with ws: single " ", "\n" or "\t", written as " ") between printable characters from
+ * s[i..] to o while whole blocks qualify, then the
+ * qualifying start of the next block.  s[i + 32] must exist for every block taken (the caller
+ * checks i + 32 < n) and o must have room for 32 bytes past every byte kept.  Returns the bytes
+ * taken; *last_plain tells whether the last one is a printable character. */
+__attribute__((target("avx2"))) static size_t plain_run32(const unsigned char *s, size_t i, size_t n, char *o,
+                                                          bool *last_plain, bool ws) {
+    const size_t start = i;
+    unsigned lp = *last_plain;
+    while (i + 32 < n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i plain = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x20)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7F), v));
+        uint32_t P = (uint32_t)_mm256_movemask_epi8(plain);
+        __m256i sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '));
+        if (ws) {
+            /* Collapsing white space: a single "\n" or "\t" between printable characters becomes
+             * " " (what the byte-wise path makes of it), so lines of text stay on this path. */
+            sp = _mm256_or_si256(sp, _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+                                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'))));
+            v = _mm256_blendv_epi8(v, _mm256_set1_epi8(' '), sp);
+        }
+        uint32_t SP = (uint32_t)_mm256_movemask_epi8(sp);
+        uint32_t next_plain = s[i + 32] > 0x20 && s[i + 32] < 0x7F;
+        uint32_t ok = SP & ((P << 1) | lp) & ((P >> 1) | (next_plain << 31));
+        uint32_t bad = ~(P | ok);
+        unsigned k = bad ? (unsigned)__builtin_ctz(bad) : 32u;
+        if (k == 0) break;
+        _mm256_storeu_si256((__m256i *)(void *)(o + (i - start)), v);
+        i += k;
+        lp = (P >> (k - 1)) & 1u;
+        if (k < 32) break;
+    }
+    *last_plain = lp != 0;
+    return i - start;
+}
+#endif
+
+static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clean_options *o, llmd_text_scratch *sc,
+                               llmd_buf *out) {
     uint8_t kind[256];
     bool drop = o->drop_controls != 0, ws = o->whitespace != 0;
     for (int c = 0; c < 256; c++) {
@@ -431,9 +519,13 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     llmd_status st = llmd_buf_reserve(out, n + 2);
     if (st != LLMD_OK) return st;
     emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
-    utf8proc_int32_t *cps = NULL;
-    size_t cap = 0;
-    llmd_buf seg = LLMD_BUF_INIT, norm = LLMD_BUF_INIT;
+#if defined(LLMD_CLEAN_AVX2)
+    const bool avx2 = llmd_cpu_has_avx2();
+#endif
+    /* utf8proc_int32_t is int32_t (utf8proc.h); the scratch keeps the buffers between texts. */
+    utf8proc_int32_t **cps = (utf8proc_int32_t **)&sc->cps;
+    size_t *cap = &sc->cps_cap;
+    llmd_buf *seg = &sc->seg, *norm = &sc->norm;
     bool last_plain = false;   /* the last byte written is a plain ASCII character */
     size_t i = 0;
     while (i < n) {
@@ -446,6 +538,20 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                 last_plain = false;
             }
             if (!e.pending) {
+#if defined(LLMD_CLEAN_AVX2)
+                if (avx2 && i + 32 < n) {
+                    /* Room: the output is never longer than the input read so far, and room for
+                     * the rest of the input was reserved (32 < n - i). */
+                    size_t k = plain_run32(s, i, n, out->data + out->len, &last_plain, ws);
+                    if (k > 0) {
+                        out->len += k;
+                        i += k;
+                        /* Stopped before the end: s[i] needs the byte-wise path. */
+                        if (i + 32 < n) goto bytewise;
+                        continue;
+                    }
+                }
+#endif
                 const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
                 __m128i plain = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
                                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F)));
@@ -462,10 +568,12 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                     out->len += k;
                     i += k;
                     last_plain = (P >> (k - 1)) & 1u;
+                    if (k < 16) goto bytewise;
                     continue;
                 }
             }
         }
+    bytewise:
 #endif
         if (kind[s[i]] == K_PLAIN) {
             if (e.pending) put_sep(&e);
@@ -478,10 +586,13 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
         unsigned char c = s[i];
         switch (kind[c]) {
         case K_WS:
+            /* The whole run at once. */
             e.pending = true;
-            if (c == '\n' || (c == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) e.breaks++;
             last_plain = false;
-            i++;
+            do {
+                if (c == '\n' || (c == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) e.breaks++;
+                i++;
+            } while (i < n && kind[c = s[i]] == K_WS);
             break;
         case K_CTRL:
             i++;
@@ -492,25 +603,25 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
             const unsigned char *run = s + b;
             size_t rl = i - b;
             if (o->normalization == LLMD_NORM_NONE ||
-                (o->normalization == LLMD_NORM_NFC && nfc_stable_run(run, rl))) {
+                (o->normalization == LLMD_NORM_NFC && (nfc_stable_run(run, rl) || nfc_quick_yes(run, rl)))) {
                 out->data[out->len] = '\0';
                 if ((st = emit_segment(&e, run, rl)) != LLMD_OK) goto done;
             } else {
                 /* The plain ASCII character just written may compose with a leading combining
                  * mark: normalise it together with the run (ASCII characters are starters, so
                  * nothing before it can interact). */
-                llmd_buf_reset(&seg);
+                llmd_buf_reset(seg);
                 if (last_plain && !e.pending && out->len > e.base) {
-                    if ((st = llmd_buf_putc(&seg, out->data[--out->len])) != LLMD_OK) goto done;
+                    if ((st = llmd_buf_putc(seg, out->data[--out->len])) != LLMD_OK) goto done;
                 }
                 for (size_t k = 0; k < rl; k++) {
                     /* Controls go before normalisation: C1 (C2 80..C2 9F) never reach utf8proc. */
                     if (drop && run[k] == 0xC2 && k + 1 < rl && run[k + 1] < 0xA0) { k++; continue; }
-                    if ((st = llmd_buf_putc(&seg, (char)run[k])) != LLMD_OK) goto done;
+                    if ((st = llmd_buf_putc(seg, (char)run[k])) != LLMD_OK) goto done;
                 }
-                if ((st = normalize_segment((const unsigned char *)seg.data, seg.len, o->normalization, &norm,
-                                            &cps, &cap)) != LLMD_OK) goto done;
-                if ((st = emit_segment(&e, (const unsigned char *)norm.data, norm.len)) != LLMD_OK) goto done;
+                if ((st = normalize_segment((const unsigned char *)seg->data, seg->len, o->normalization, norm,
+                                            cps, cap)) != LLMD_OK) goto done;
+                if ((st = emit_segment(&e, (const unsigned char *)norm->data, norm->len)) != LLMD_OK) goto done;
             }
             last_plain = false;
             /* Keep room for the rest of the input (+ a separator). */
@@ -521,39 +632,59 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     }
     out->data[out->len] = '\0';
 done:
-    llmd_free(cps);
-    llmd_buf_free(&seg);
-    llmd_buf_free(&norm);
     return st;
 }
 
 /* ---- the whole pass -------------------------------------------------------------------------- */
 
-llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o,
+/* Whether s[0..n) holds '<' or '&' (one pass for both). */
+static bool has_markup(const unsigned char *s, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)))) return true;
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '<' || s[i] == '&') return true;
+    return false;
+}
+
+void llmd_text_scratch_free(llmd_text_scratch *s) {
+    if (s == NULL) return;
+    llmd_buf_free(&s->fix);
+    llmd_buf_free(&s->html);
+    llmd_buf_free(&s->seg);
+    llmd_buf_free(&s->norm);
+    llmd_buf_free(&s->region);
+    llmd_free(s->cps);
+    llmd_text_scratch_release_md(s);
+    memset(s, 0, sizeof *s);
+}
+
+llmd_status llmd_text_clean_buf(const char *text, size_t len, const llmd_clean_options *o, llmd_text_scratch *sc,
                                 llmd_buf *out) {
-    llmd_buf a = LLMD_BUF_INIT, b = LLMD_BUF_INIT;
     llmd_status st = LLMD_OK;
     const char *cur = text;
     size_t cur_len = len;
     bool changed;
-    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, &a, &changed)) != LLMD_OK) goto done;
+    llmd_buf_reset(&sc->fix);
+    if ((st = fix_utf8(cur, cur_len, o->invalid_utf8, &sc->fix, &changed)) != LLMD_OK) return st;
     if (changed) {
-        cur = a.data;
-        cur_len = a.len;
+        cur = sc->fix.data;
+        cur_len = sc->fix.len;
     }
-    if (o->html && cur_len && (memchr(cur, '<', cur_len) || memchr(cur, '&', cur_len))) {
-        if ((st = strip_html((const unsigned char *)cur, cur_len, &b)) != LLMD_OK) goto done;
-        cur = b.data;
-        cur_len = b.len;
+    if (o->html && cur_len && has_markup((const unsigned char *)cur, cur_len)) {
+        llmd_buf_reset(&sc->html);
+        if ((st = strip_html((const unsigned char *)cur, cur_len, &sc->html)) != LLMD_OK) return st;
+        cur = sc->html.data;
+        cur_len = sc->html.len;
     }
     if (o->drop_controls || o->whitespace || o->normalization != LLMD_NORM_NONE)
-        st = finish_pass((const unsigned char *)cur, cur_len, o, out);
-    else
-        st = llmd_buf_append(out, cur, cur_len);
-done:
-    llmd_buf_free(&a);
-    llmd_buf_free(&b);
-    return st;
+        return finish_pass((const unsigned char *)cur, cur_len, o, sc, out);
+    return llmd_buf_append(out, cur, cur_len);
 }
 
 llmd_status llmd_text_clean_opts(llmd_clean_options *dst, const llmd_clean_options *opts) {
@@ -580,11 +711,14 @@ llmd_status llmd_clean_text(const char *text, size_t len, const llmd_clean_optio
     llmd_status st = llmd_text_clean_opts(&o, opts);
     if (st != LLMD_OK) return st;
     llmd_buf b = LLMD_BUF_INIT;
+    llmd_text_scratch sc = {0};
     if (text == NULL) text = "";
-    if ((st = llmd_text_clean_buf(text, len, &o, &b)) == LLMD_OK && (st = llmd_buf_reserve(&b, 0)) == LLMD_OK) {
+    if ((st = llmd_text_clean_buf(text, len, &o, &sc, &b)) == LLMD_OK && (st = llmd_buf_reserve(&b, 0)) == LLMD_OK) {
+        llmd_text_scratch_free(&sc);
         *out = llmd_buf_detach(&b, out_len);
         return LLMD_OK;
     }
+    llmd_text_scratch_free(&sc);
     llmd_buf_free(&b);
     return st;
 }

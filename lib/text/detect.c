@@ -27,6 +27,11 @@ static uint8_t cls[256];
 enum { T_NONE = 0, T_DIGIT, T_AT, T_PLUS, T_PAREN, T_COLON, T_UPPER, T_SECRET_LOWER, T_DASH };
 static uint8_t trig[256];
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LLMD_SCAN_AVX2 1
+static bool use_avx2;   /* set once with the tables: the CPU runs the 32-byte scan */
+#endif
+
 static void init_tables(void) {
     for (int c = 0; c < 256; c++) {
         uint8_t v = 0;
@@ -51,6 +56,9 @@ static void init_tables(void) {
         else if (c == '-') t = T_DASH;
         trig[c] = t;
     }
+#if defined(LLMD_SCAN_AVX2)
+    use_avx2 = llmd_cpu_has_avx2();
+#endif
 }
 
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -583,13 +591,19 @@ static inline llmd_status handle_at(scan *sc, const wants *w, size_t i, size_t *
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-/* Bit masks over the 16 bytes at p (p[16] must be readable): word characters, word-start
- * candidates and non-word triggers (@ + ( : -).  A word-start candidate is a digit, or a byte pair
- * that can begin a detection: two upper-case letters (IBAN country code, AKIA/ASIA/AIza/AWS_...),
- * or the first two letters of a lower-case secret prefix (aw ey gh gi gl np rk sk xo). */
+/* Bit masks over the 16 bytes at p (p[16..18] must be readable): word characters, word-start
+ * candidates and non-word triggers.  Each trigger is tested with the bytes after it that every
+ * detection starting there must have, so prose rarely reaches handle_at:
+ *  - a digit (numbers: IPv4, SSN, card, phone);
+ *  - two upper-case letters and a digit (IBAN country code + check digits), or 'A' + upper-case
+ *    (AKIA/ASIA/ABIA/ACCA/AIza/AWS_SECRET_ACCESS_KEY);
+ *  - the first letters of a lower-case secret prefix: aws gh git glp npm rk_ sk_ xox eyJ;
+ *  - '@'; '+' or '(' before a digit (phones); ':' before a hex digit or ':' (every IPv6 address
+ *    has one); "--" (PEM "-----BEGIN"). */
 static inline void block_masks(const unsigned char *p, unsigned *word, unsigned *t1, unsigned *t2) {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     const __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    const __m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
 #define RANGE(x, lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)((lo) - 1))), \
                                        _mm_cmplt_epi8(x, _mm_set1_epi8((char)((hi) + 1))))
 #define EQ(x, ch) _mm_cmpeq_epi8(x, _mm_set1_epi8((char)(ch)))
@@ -597,16 +611,23 @@ static inline void block_masks(const unsigned char *p, unsigned *word, unsigned 
 #define OR _mm_or_si128
     __m128i digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
     __m128i wd = OR(OR(digit, upper), OR(lowr, EQ(v, '_')));
-    __m128i pairs = AND(upper, RANGE(v1, 'A', 'Z'));
-    pairs = OR(pairs, AND(EQ(v, 'a'), EQ(v1, 'w')));
-    pairs = OR(pairs, AND(EQ(v, 'e'), EQ(v1, 'y')));
-    pairs = OR(pairs, AND(EQ(v, 'g'), OR(OR(EQ(v1, 'h'), EQ(v1, 'i')), EQ(v1, 'l'))));
-    pairs = OR(pairs, AND(EQ(v, 'n'), EQ(v1, 'p')));
-    pairs = OR(pairs, AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')));
-    pairs = OR(pairs, AND(EQ(v, 'x'), EQ(v1, 'o')));
-    __m128i a = OR(digit, pairs);
-    __m128i b = OR(OR(EQ(v, '@'), EQ(v, '+')), OR(EQ(v, '('), EQ(v, ':')));
-    b = OR(b, EQ(v, '-'));
+    __m128i up1 = RANGE(v1, 'A', 'Z'), dig1 = RANGE(v1, '0', '9');
+    __m128i a = OR(digit, AND(AND(upper, up1), RANGE(v2, '0', '9')));
+    a = OR(a, AND(EQ(v, 'A'), up1));
+    /* Lower-case prefixes, only where v is a lower-case letter at all (most of prose). */
+    if (_mm_movemask_epi8(lowr)) {
+        __m128i l = AND(AND(EQ(v, 'a'), EQ(v1, 'w')), EQ(v2, 's'));
+        l = OR(l, AND(EQ(v, 'g'), OR(EQ(v1, 'h'), OR(AND(EQ(v1, 'i'), EQ(v2, 't')), AND(EQ(v1, 'l'), EQ(v2, 'p'))))));
+        l = OR(l, AND(AND(EQ(v, 'n'), EQ(v1, 'p')), EQ(v2, 'm')));
+        l = OR(l, AND(AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')), EQ(v2, '_')));
+        l = OR(l, AND(AND(EQ(v, 'x'), EQ(v1, 'o')), EQ(v2, 'x')));
+        l = OR(l, AND(AND(EQ(v, 'e'), EQ(v1, 'y')), EQ(v2, 'J')));
+        a = OR(a, l);
+    }
+    __m128i hex1 = OR(dig1, OR(RANGE(v1, 'a', 'f'), RANGE(v1, 'A', 'F')));
+    __m128i b = OR(EQ(v, '@'), AND(OR(EQ(v, '+'), EQ(v, '(')), dig1));
+    b = OR(b, AND(EQ(v, ':'), OR(hex1, EQ(v1, ':'))));
+    b = OR(b, AND(EQ(v, '-'), EQ(v1, '-')));
 #undef RANGE
 #undef EQ
 #undef AND
@@ -614,6 +635,70 @@ static inline void block_masks(const unsigned char *p, unsigned *word, unsigned 
     *word = (unsigned)_mm_movemask_epi8(wd);
     *t1 = (unsigned)_mm_movemask_epi8(a);
     *t2 = (unsigned)_mm_movemask_epi8(b);
+}
+#endif
+
+#if defined(LLMD_SCAN_AVX2)
+#include <immintrin.h>
+/* block_masks over 32 bytes (p[32..34] must be readable): the same tests, twice as wide. */
+__attribute__((target("avx2"))) static inline void block_masks32(const unsigned char *p, uint32_t *word, uint32_t *t1,
+                                                                 uint32_t *t2) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    const __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 1));
+    const __m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 2));
+#define RANGE(x, lo, hi) _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8((char)((lo) - 1))), \
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8((char)((hi) + 1)), x))
+#define EQ(x, ch) _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)(ch)))
+#define AND _mm256_and_si256
+#define OR _mm256_or_si256
+    __m256i digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
+    __m256i wd = OR(OR(digit, upper), OR(lowr, EQ(v, '_')));
+    __m256i up1 = RANGE(v1, 'A', 'Z'), dig1 = RANGE(v1, '0', '9');
+    __m256i a = OR(digit, AND(AND(upper, up1), RANGE(v2, '0', '9')));
+    a = OR(a, AND(EQ(v, 'A'), up1));
+    if (_mm256_movemask_epi8(lowr)) {
+        __m256i l = AND(AND(EQ(v, 'a'), EQ(v1, 'w')), EQ(v2, 's'));
+        l = OR(l, AND(EQ(v, 'g'), OR(EQ(v1, 'h'), OR(AND(EQ(v1, 'i'), EQ(v2, 't')), AND(EQ(v1, 'l'), EQ(v2, 'p'))))));
+        l = OR(l, AND(AND(EQ(v, 'n'), EQ(v1, 'p')), EQ(v2, 'm')));
+        l = OR(l, AND(AND(OR(EQ(v, 'r'), EQ(v, 's')), EQ(v1, 'k')), EQ(v2, '_')));
+        l = OR(l, AND(AND(EQ(v, 'x'), EQ(v1, 'o')), EQ(v2, 'x')));
+        l = OR(l, AND(AND(EQ(v, 'e'), EQ(v1, 'y')), EQ(v2, 'J')));
+        a = OR(a, l);
+    }
+    __m256i hex1 = OR(dig1, OR(RANGE(v1, 'a', 'f'), RANGE(v1, 'A', 'F')));
+    __m256i b = OR(EQ(v, '@'), AND(OR(EQ(v, '+'), EQ(v, '(')), dig1));
+    b = OR(b, AND(EQ(v, ':'), OR(hex1, EQ(v1, ':'))));
+    b = OR(b, AND(EQ(v, '-'), EQ(v1, '-')));
+#undef RANGE
+#undef EQ
+#undef AND
+#undef OR
+    *word = (uint32_t)_mm256_movemask_epi8(wd);
+    *t1 = (uint32_t)_mm256_movemask_epi8(a);
+    *t2 = (uint32_t)_mm256_movemask_epi8(b);
+}
+
+/* The candidate loop 32 bytes at a time; returns where it stopped (the caller goes on from there). */
+__attribute__((target("avx2"))) static size_t scan_blocks32(scan *sc, const wants *w, size_t *skip,
+                                                            llmd_status *st) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    size_t i = 0;
+    uint32_t carry = 0;
+    for (; i + 35 <= n; i += 32) {
+        uint32_t word, t1, t2;
+        block_masks32(s + i, &word, &t1, &t2);
+        uint32_t starts = word & ~((word << 1) | carry);
+        carry = word >> 31;
+        uint32_t cand = (starts & t1) | t2;
+        while (cand) {
+            size_t at = i + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (at < *skip) continue;
+            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
+        }
+    }
+    return i;
 }
 #endif
 
@@ -627,13 +712,19 @@ static llmd_status scan_builtins(scan *sc) {
         .iban = types & (1u << LLMD_PII_IBAN_CODE), .ssn = types & (1u << LLMD_PII_US_SSN),
         .secret = types & (1u << LLMD_PII_SECRET)};
     w.num = w.phone || w.ip || w.card || w.ssn;
-    llmd_status st;
+    llmd_status st = LLMD_OK;
     size_t skip = 0, i = 0;
+#if defined(LLMD_SCAN_AVX2)
+    if (use_avx2) {
+        i = scan_blocks32(sc, &w, &skip, &st);
+        if (st != LLMD_OK) return st;
+    }
+#endif
 #if defined(__SSE2__)
     /* 16 bytes at a time: candidates are word starts whose first byte may begin a detection, and
      * the non-word trigger bytes. */
-    unsigned carry = 0;   /* 1 if the byte before the block is a word character */
-    for (; i + 17 <= n; i += 16) {
+    unsigned carry = i > 0 && is_word(s[i - 1]);   /* 1 if the byte before the block is a word character */
+    for (; i + 19 <= n; i += 16) {
         unsigned word, t1, t2;
         block_masks(s + i, &word, &t1, &t2);
         unsigned starts = word & ~((word << 1) | carry);
@@ -662,8 +753,7 @@ static llmd_status scan_rules(scan *sc) {
     const llmd_redactor *r = sc->r;
     for (size_t k = 0; k < r->n_rules; k++) {
         const rule *ru = &r->rules[k];
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(ru->code, r->gctx);
-        if (md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+        pcre2_match_data *md = sc->md;   /* sized for every pattern of the redactor */
         size_t at = 0;
         llmd_status st = LLMD_OK;
         while (at <= sc->n) {
@@ -689,7 +779,6 @@ static llmd_status scan_rules(scan *sc) {
                 while (at < sc->n && (sc->s[at] & 0xC0) == 0x80) at++;
             }
         }
-        pcre2_match_data_free(md);
         if (st != LLMD_OK) return st;
     }
     return LLMD_OK;
@@ -704,18 +793,40 @@ static int span_cmp(const void *a, const void *b) {
     return 0;
 }
 
-llmd_status llmd_text_find(const llmd_redactor *r, const char *text, size_t len, llmd_pii_span **spans,
-                           size_t *n, size_t *cap) {
+void llmd_text_scratch_release_md(llmd_text_scratch *s) {
+    pcre2_match_data_free(s->md);
+    s->md = NULL;
+    s->md_owner = NULL;
+}
+
+/* Match data with room for the captures of every pattern of r (made once per thread and
+ * redactor: PCRE2 match data is the per-thread part of matching). */
+static llmd_status scratch_md(const llmd_redactor *r, llmd_text_scratch *ts) {
+    if (ts->md != NULL && ts->md_owner == r) return LLMD_OK;
+    llmd_text_scratch_release_md(ts);
+    uint32_t pairs = 8;
+    for (size_t k = 0; k < r->n_rules; k++) {
+        uint32_t captures = 0;
+        if (pcre2_pattern_info(r->rules[k].code, PCRE2_INFO_CAPTURECOUNT, &captures) == 0 && captures + 1 > pairs)
+            pairs = captures + 1;
+    }
+    ts->md = pcre2_match_data_create(pairs, r->gctx);
+    if (ts->md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
+    ts->md_owner = r;
+    return LLMD_OK;
+}
+
+llmd_status llmd_text_find(const llmd_redactor *r, const char *text, size_t len, llmd_text_scratch *ts,
+                           llmd_pii_span **spans, size_t *n, size_t *cap) {
     pthread_once(&tables_once, init_tables);
     scan sc = {.r = r, .s = (const unsigned char *)text, .n = len, .c = *spans, .nc = 0, .cap = *cap,
                .pem_no_end_from = SIZE_MAX, .ipv6_done = 0};
+    *n = 0;
     llmd_status st = LLMD_OK;
-    if (r->types) {
-        sc.md = pcre2_match_data_create(8, r->gctx);
-        if (sc.md == NULL) return llmd_fail_nomem("creating PCRE2 match data");
-        st = scan_builtins(&sc);
-        pcre2_match_data_free(sc.md);
-    }
+    if (!r->types && r->n_rules == 0) return LLMD_OK;
+    if ((st = scratch_md(r, ts)) != LLMD_OK) return st;
+    sc.md = ts->md;
+    if (r->types) st = scan_builtins(&sc);
     if (st == LLMD_OK) st = scan_rules(&sc);
     *spans = sc.c;
     *cap = sc.cap;

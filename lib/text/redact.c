@@ -244,7 +244,9 @@ llmd_status llmd_redactor_find(const llmd_redactor *r, const char *text, size_t 
     if (text == NULL) text = "";
     size_t cap = 0;
     llmd_pii_span *sp = NULL;
-    llmd_status st = llmd_text_find(r, text, len, &sp, n_spans, &cap);
+    llmd_text_scratch sc = {0};
+    llmd_status st = llmd_text_find(r, text, len, &sc, &sp, n_spans, &cap);
+    llmd_text_scratch_free(&sc);
     if (st != LLMD_OK || *n_spans == 0) {
         llmd_free(sp);
         *n_spans = 0;
@@ -266,7 +268,9 @@ llmd_status llmd_redactor_redact(const llmd_redactor *r, const char *text, size_
     size_t cap = 0, n = 0;
     llmd_pii_span *sp = NULL;
     llmd_buf b = LLMD_BUF_INIT;
-    llmd_status st = llmd_text_find(r, text, len, &sp, &n, &cap);
+    llmd_text_scratch sc = {0};
+    llmd_status st = llmd_text_find(r, text, len, &sc, &sp, &n, &cap);
+    llmd_text_scratch_free(&sc);
     if (st == LLMD_OK) st = llmd_text_render(r, text, len, sp, n, &b);
     if (st == LLMD_OK) st = llmd_buf_reserve(&b, 0);
     if (st != LLMD_OK) {

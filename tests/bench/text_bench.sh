@@ -1,37 +1,89 @@
-#!/bin/sh
-# Text cleaning + PII redaction throughput against the seed's Python pass, on the same corpus.
-#   tests/bench/text_bench.sh BUILD_DIR [CORPUS.txt]
-# CORPUS defaults to /work/corpus/corpus.txt, else it is built once with
-# ../shared/corpus/make_corpus.sh into ${XDG_CACHE_HOME:-~/.cache}/llmdata-corpus.
-# Prints bench_text's MB/s (clean, redact, clean+redact; single thread, best of 3), the seed's MB/s
-# (/usr/bin/python3, best of 1) and the ratio clean+redact / seed.
-set -eu
-BUILD=${1:?usage: text_bench.sh BUILD_DIR [CORPUS.txt]}
+#!/bin/bash
+# Text cleaning + PII redaction throughput per document, against the seed's Python clean_text on
+# the same documents in the same run.
+#   tests/bench/text_bench.sh BUILD_DIR [CORPUS.jsonl] [REPEATS]
+# Corpus: the argument, else $LLMD_CORPUS_JSONL, else ../corpus/corpus.jsonl next to the checkout,
+# else built once with ../shared/corpus/make_corpus.sh into tests/tokenizer/cache/corpus/.
+# Prints, with MB = UTF-8 bytes of the documents' "text" fields:
+#   bench_text: per document (llmd_clean_and_redact per call, llmd_text_batch_run threads=1) and
+#     the old one-blob figure (all documents as one text);
+#   the seed (tests/bench/seed_clean.py, /usr/bin/python3), best of 2;
+#   llmdata clean --threads 1 and 2 (whole process, JSONL in, JSONL to a file through standard
+#     output -- `-o FILE` adds the fsync of its atomic publish), best of REPEATS, and a check that
+#     both outputs are the same bytes;
+#   the Python binding (text_py_bench.py: redact_batch(threads=1, clean=True) beside the seed in
+#     one process);
+#   a summary of ratios to the seed (goal: >= 30x per document in-process and in the CLI).
+set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-CORPUS=${2:-}
-if [ -z "$CORPUS" ]; then
-  if [ -f /work/corpus/corpus.txt ]; then
-    CORPUS=/work/corpus/corpus.txt
-  else
-    cache=${XDG_CACHE_HOME:-$HOME/.cache}/llmdata-corpus
-    if [ ! -f "$cache/corpus.txt" ]; then
-      maker="$root/../shared/corpus/make_corpus.sh"
-      [ -x "$maker" ] || maker="$(git -C "$root" rev-parse --show-toplevel)/../shared/corpus/make_corpus.sh"
-      [ -f "$maker" ] || { echo "text_bench: no corpus given and no make_corpus.sh found" >&2; exit 2; }
-      bash "$maker" "$cache" >&2
-    fi
-    CORPUS=$cache/corpus.txt
+build=$(cd "${1:?usage: text_bench.sh BUILD_DIR [CORPUS.jsonl] [REPEATS]}" && pwd)
+corpus=${2:-${LLMD_CORPUS_JSONL:-}}
+reps=${3:-3}
+if [ -z "$corpus" ] && [ -f "$root/../corpus/corpus.jsonl" ]; then corpus="$root/../corpus/corpus.jsonl"; fi
+if [ -z "$corpus" ]; then
+  corpus="$root/tests/tokenizer/cache/corpus/corpus.jsonl"
+  if [ ! -f "$corpus" ]; then
+    maker="$root/../shared/corpus/make_corpus.sh"
+    [ -f "$maker" ] || { echo "text_bench: no corpus given and no $maker" >&2; exit 2; }
+    bash "$maker" "$(dirname "$corpus")" >/dev/null
   fi
 fi
-bench="$BUILD/tests/bench/bench_text"
-[ -x "$bench" ] || { echo "text_bench: $bench not built (ninja -C $BUILD tests/bench/bench_text)" >&2; exit 2; }
-echo "corpus: $CORPUS"
-c_out=$("$bench" "$CORPUS" 3)
+bench="$build/tests/bench/bench_text"
+cli="$build/examples/llmdata/llmdata"
+[ -x "$bench" ] && [ -x "$cli" ] || { echo "text_bench: build $build first (ninja -C $build)" >&2; exit 2; }
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+
+echo "== bench_text (C, one thread), $corpus =="
+c_out=$("$bench" "$corpus" "$reps" 2)
 echo "$c_out"
-seed_out=$(/usr/bin/python3 "$here/seed_clean.py" "$CORPUS" 1)
+mb=$(echo "$c_out" | awk '$1 == "input:" {print $3}')
+
+echo "== seed clean_text (Python), best of 2 =="
+seed_out=$(/usr/bin/python3 "$here/seed_clean.py" "$corpus" 2)
 echo "$seed_out"
-ours=$(echo "$c_out" | awk '$1 == "clean+redact" {print $2}')
 seed=$(echo "$seed_out" | awk '{print $3}')
-awk -v a="$ours" -v b="$seed" 'BEGIN {
-  printf "ratio clean+redact / seed: %.1fx (goal 30x = %.0f MB/s)\n", a / b, 30 * b }'
+
+cli_best() {  # threads -> "best wall seconds, best CPU seconds (user + sys, all threads)" of the process
+  local th=$1 best="" bcpu="" t0 t1 dt cpu
+  for _ in $(seq "$reps"); do
+    t0=$EPOCHREALTIME
+    /usr/bin/time -f "%U %S" -o "$out/time" "$cli" clean -q --threads "$th" "$corpus" > "$out/t$th.jsonl"
+    t1=$EPOCHREALTIME
+    dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')
+    cpu=$(awk '{printf "%.4f", $1 + $2}' "$out/time")
+    if [ -z "$best" ] || awk -v a="$dt" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$dt; fi
+    if [ -z "$bcpu" ] || awk -v a="$cpu" -v b="$bcpu" 'BEGIN {exit !(a < b)}'; then bcpu=$cpu; fi
+  done
+  echo "$best $bcpu"
+}
+echo "== llmdata clean (whole process, JSONL in, JSONL out to a file via stdout), best of $reps =="
+read -r cli1 cpu1 <<< "$(cli_best 1)"
+read -r cli2 cpu2 <<< "$(cli_best 2)"
+cmp -s "$out/t1.jsonl" "$out/t2.jsonl" || { echo "text_bench: --threads 2 output differs from --threads 1" >&2; exit 1; }
+awk -v mb="$mb" -v a="$cli1" -v b="$cli2" -v ca="$cpu1" -v cb="$cpu2" 'BEGIN {
+  printf "clean --threads 1  %8.1f MB/s  (%.3f s; CPU %.3f s)\n", mb / a, a, ca
+  printf "clean --threads 2  %8.1f MB/s  (%.3f s; CPU %.3f s)  same output\n", mb / b, b, cb }'
+
+echo "== Python binding =="
+py_out=$(PYTHONPATH="$root/bindings/python" LLMDATA_LIBRARY="$build/lib/libllmdata.so" \
+  /usr/bin/python3 "$here/text_py_bench.py" "$corpus" "$reps")
+echo "$py_out"
+
+seed_cpu=$(echo "$seed_out" | awk '{print $NF}')
+echo "== summary: ratio to the seed (wall: ${seed} MB/s, goal 30x = $(awk -v s="$seed" 'BEGIN {printf "%.0f", 30 * s}') MB/s; CPU: ${seed_cpu} MB/s) =="
+echo "   (wall = what a user waits, valid on a quiet machine; CPU = busy-machine-proof work per byte)"
+row() { awk "$@" 'BEGIN {printf "%-50s %6.1fx   %6.1fx\n", name, w / s, c / sc}'; }
+val() { echo "$c_out" | awk -v k="$1" -v f="$2" '$1 == k || ($1 " " $2) == k {print $f}'; }
+printf "%-50s %7s   %7s\n" "" "wall" "CPU"
+row -v name="in-process per document (llmd_clean_and_redact)" -v w="$(val clean+redact 2)" -v s="$seed" \
+    -v c="$(echo "$c_out" | awk '$1 == "clean+redact" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
+row -v name="in-process per document (batch API, 1 thread)" -v w="$(echo "$c_out" | awk '$1 == "batch" && $2 == "x1" {print $3}')" \
+    -v s="$seed" -v c="$(echo "$c_out" | awk '$1 == "batch" && $2 == "x1" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
+row -v name="CLI clean --threads 1" -v w="$(awk -v m="$mb" -v a="$cli1" 'BEGIN {print m / a}')" -v s="$seed" \
+    -v c="$(awk -v m="$mb" -v a="$cpu1" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
+row -v name="CLI clean --threads 2" -v w="$(awk -v m="$mb" -v a="$cli2" 'BEGIN {print m / a}')" -v s="$seed" \
+    -v c="$(awk -v m="$mb" -v a="$cpu2" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
+row -v name="one blob (all documents as one text; old figure)" -v w="$(val one-blob 2)" -v s="$seed" \
+    -v c="$(echo "$c_out" | awk '$1 == "one-blob" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
+echo "$py_out" | awk '/redact_batch clean=True/ {sub(/.*s\)  /, ""); print "Python redact_batch(clean=True) vs the seed in one process: " $0}'

@@ -18,6 +18,11 @@ J
   || fail "dedup --threshold 1 exited $?: $(cat "$T/err")"
 expect kept "$(cut -d, -f1 "$T/out.jsonl" | tr '\n' '|')" '{"id":"a"|{"id":"c"|'
 expect report "$(cat "$T/r.jsonl")" '{"id":"b","kept":"a","linked":"a","jaccard":1.0000,"cluster_size":2}'
+# The same in streaming mode (its report names the kept document only).
+"$LLMDATA" dedup -q --streaming --threshold 1 --report "$T/rs.jsonl" "$T/in.jsonl" > "$T/outs.jsonl" 2> "$T/err" \
+  || fail "dedup --streaming --threshold 1 exited $?: $(cat "$T/err")"
+expect kept-streaming "$(cut -d, -f1 "$T/outs.jsonl" | tr '\n' '|')" '{"id":"a"|{"id":"c"|'
+expect report-streaming "$(cat "$T/rs.jsonl")" '{"id":"b","kept":"a","jaccard":1.0000}'
 # minhash: one band key per document (band 0), equal for a and b, different for c.
 "$LLMDATA" minhash -q --threshold 1 "$T/in.jsonl" > "$T/m.jsonl" 2> "$T/err" \
   || fail "minhash --threshold 1 exited $?: $(cat "$T/err")"

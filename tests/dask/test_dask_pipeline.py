@@ -88,7 +88,8 @@ def cases(tmp):
     gpt2 = os.path.join(ROOT, "examples", "data", "gpt2-tokenizer.json")
     cfg = os.path.join(tmp, "config.json")
     with open(cfg, "w") as f:
-        json.dump({"strategy": "best-fit", "buffer": 8, "format": "npy", "min_bytes": 50, "batch": 7}, f)
+        json.dump({"strategy": "best-fit", "buffer": 8, "format": "npy", "min_bytes": 50, "batch": 7,
+                   "filters": ["c4", "badwords", "gopher-repetition"]}, f)
     return [
         # name, config file or None, settings (key=value), inputs
         ("defaults-gpt2", None, {"tokenizer": gpt2, "seq_len": "256"}, [sample]),
@@ -97,7 +98,8 @@ def cases(tmp):
                                       "near_threshold": "0.7"}, clusters),
         ("bos-pad-greedy", None, {"tokenizer": gpt2, "seq_len": "64", "bos_id": "50256", "pad_id": "0",
                                   "eos_id": "-1", "redact": "0", "filter": "0"}, [sample] + clusters[:2]),
-        ("skip-bad", None, {"tokenizer": "bytes", "seq_len": "300", "skip_bad": "1", "clean": "0"}, [bad, sample]),
+        ("skip-bad", None, {"tokenizer": "bytes", "seq_len": "300", "skip_bad": "1", "clean": "0",
+                                  "gopher": "0"}, [bad, sample]),
     ]
 
 

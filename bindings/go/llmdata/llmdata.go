@@ -101,10 +101,12 @@ func argError(format string, args ...interface{}) error {
 // lock through exclusive), Close takes the write lock, so a handle is never freed while a call
 // runs on it.
 type handle struct {
-	mu     sync.RWMutex
-	ptr    unsafe.Pointer
-	free   func(unsafe.Pointer)
-	shared bool // immutable C object: calls may run at once
+	mu      sync.RWMutex
+	ptr     unsafe.Pointer
+	free    func(unsafe.Pointer)
+	shared  bool // immutable C object: calls may run at once
+	pins    int  // other handles using this one from C (a Packer writing into a ShardWriter)
+	closing bool // Close was called while pinned: freed when the last pin goes
 }
 
 func (h *handle) enter() (unsafe.Pointer, error) {
@@ -113,7 +115,7 @@ func (h *handle) enter() (unsafe.Pointer, error) {
 	} else {
 		h.mu.Lock()
 	}
-	if h.ptr == nil {
+	if h.ptr == nil || h.closing {
 		h.leave()
 		return nil, ErrClosed
 	}
@@ -128,13 +130,39 @@ func (h *handle) leave() {
 	}
 }
 
-func (h *handle) close() {
+// pin keeps the C object alive for another handle that uses it from C.
+func (h *handle) pin() (unsafe.Pointer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.ptr != nil {
+	if h.ptr == nil || h.closing {
+		return nil, ErrClosed
+	}
+	h.pins++
+	return h.ptr, nil
+}
+
+func (h *handle) unpin() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pins--
+	if h.pins == 0 && h.closing && h.ptr != nil {
 		h.free(h.ptr)
 		h.ptr = nil
 	}
+}
+
+func (h *handle) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ptr == nil {
+		return
+	}
+	if h.pins > 0 {
+		h.closing = true
+		return
+	}
+	h.free(h.ptr)
+	h.ptr = nil
 }
 
 // bytesPtr points C at a Go byte slice's data for the duration of one call (no copy). The data

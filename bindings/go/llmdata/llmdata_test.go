@@ -402,3 +402,231 @@ func BenchmarkRedactSmallDocument(b *testing.B) {
 		}
 	}
 }
+
+func TestFilterMatchesCLI(t *testing.T) {
+	f, err := NewFilter(&FilterOptions{Filters: "c4,gopher,language", Languages: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	docs := []string{
+		"This is a perfectly ordinary English paragraph. It has several sentences that end with periods. " +
+			"Each one is long enough to pass the line rules. The text talks about the weather and the city. " +
+			"Nothing in it should be removed by any of the usual quality filters we apply here today.",
+		"lorem ipsum dolor sit amet",
+		"Ceci est une phrase en français sur le temps qu'il fait et la ville, écrite simplement pour tous.",
+	}
+	out := runCLI(t, jsonl(docs...), "filter", "-q", "--rules", "c4,gopher,language", "--languages", "en", "--annotate")
+	for i, d := range docs {
+		r, err := f.Apply(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ann struct {
+			Kept bool    `json:"kept"`
+			Rule *string `json:"rule"`
+		}
+		json.Unmarshal(out[i]["filter"], &ann)
+		want := ""
+		if ann.Rule != nil {
+			want = *ann.Rule
+		}
+		if r.Keep != ann.Kept || r.Reason != want {
+			t.Fatalf("doc %d: Go keep=%v reason=%q, CLI kept=%v rule=%q", i, r.Keep, r.Reason, ann.Kept, want)
+		}
+	}
+	if _, err := NewFilter(&FilterOptions{Filters: "c4,nope"}); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("unknown filter: %v", err)
+	}
+}
+
+// Packing from Go writes the same shard bytes as `llmdata pack` on the same ids.
+func TestPackerShardsMatchCLI(t *testing.T) {
+	dir := t.TempDir()
+	docs := [][]uint32{{1, 2, 3}, {4, 5, 6, 7, 8}, {9}, {10, 11, 12, 13, 14, 15, 16, 17, 18}}
+	w, err := OpenShardWriter(filepath.Join(dir, "go"), ShardOptions{SeqLen: 8, VocabSize: 50257})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultPackOptions()
+	opts.SeqLen, opts.EOS = 8, 0
+	p, err := NewPacker(opts, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // pinned by the packer: still usable by it
+	for _, d := range docs {
+		if err := p.Add(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(""); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Finish on a closed writer: %v", err)
+	}
+	p.Close()
+	// Again, finishing the writer this time.
+	w, _ = OpenShardWriter(filepath.Join(dir, "go"), ShardOptions{SeqLen: 8, VocabSize: 50257})
+	p, _ = NewPacker(opts, w)
+	for _, d := range docs {
+		p.Add(d)
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(""); err != nil {
+		t.Fatal(err)
+	}
+	files, err := w.Files()
+	if err != nil || len(files) == 0 {
+		t.Fatalf("files: %v %v", files, err)
+	}
+	p.Close()
+	w.Close()
+	var in strings.Builder
+	for _, d := range docs {
+		j, _ := json.Marshal(map[string][]uint32{"ids": d})
+		in.Write(j)
+		in.WriteByte('\n')
+	}
+	cmd := exec.Command(cli(t), "pack", "-q", "--seq-len", "8", "--eos", "0", "--vocab-size", "50257", "-o",
+		filepath.Join(dir, "cli"))
+	cmd.Stdin = strings.NewReader(in.String())
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("llmdata pack: %v: %s", err, msg)
+	}
+	for _, ext := range []string{".bin", ".idx"} {
+		a, _ := os.ReadFile(filepath.Join(dir, "go"+ext))
+		b, _ := os.ReadFile(filepath.Join(dir, "cli"+ext))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Fatalf("%s differs between Go and the CLI (%d vs %d bytes)", ext, len(a), len(b))
+		}
+	}
+}
+
+// Delta from Go: create a table like a Parquet file, append it idempotently, and read the same
+// snapshot and rows as `llmdata delta files|scan`.
+func TestDeltaMatchesCLI(t *testing.T) {
+	root := repoRoot(t)
+	fixture := filepath.Join(root, "tests/data/parquet/duckdb_small.parquet")
+	table := filepath.Join(t.TempDir(), "tbl")
+	schema, err := ParquetSchemaJSON(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDeltaTable(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.SnapshotJSON(-1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("snapshot of a table without a log: %v", err)
+	}
+	if err := d.Create(schema); err != nil {
+		t.Fatal(err)
+	}
+	v, err := d.Append([]string{fixture}, "go-test", 1)
+	if err != nil || v != 1 {
+		t.Fatalf("append: version %d, %v", v, err)
+	}
+	if v, err := d.Append([]string{fixture}, "go-test", 1); err != nil || v != -1 {
+		t.Fatalf("idempotent re-append: version %d, %v (want -1)", v, err)
+	}
+	js, err := d.SnapshotJSON(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours, theirs struct {
+		Version int64             `json:"version"`
+		Files   []json.RawMessage `json:"files"`
+	}
+	json.Unmarshal([]byte(js), &ours)
+	out, err := exec.Command(cli(t), "delta", "files", table).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(out, &theirs)
+	if ours.Version != 1 || theirs.Version != 1 || len(ours.Files) != 1 || len(theirs.Files) != 1 {
+		t.Fatalf("snapshot: ours v%d %d files, CLI v%d %d files", ours.Version, len(ours.Files), theirs.Version, len(theirs.Files))
+	}
+	goRows := filepath.Join(t.TempDir(), "go.jsonl")
+	n, err := d.ScanJSONL(-1, goRows)
+	if err != nil || n == 0 {
+		t.Fatalf("scan: %d rows, %v", n, err)
+	}
+	cliRows := filepath.Join(t.TempDir(), "cli.jsonl")
+	if msg, err := exec.Command(cli(t), "delta", "scan", table, "-o", cliRows).CombinedOutput(); err != nil {
+		t.Fatalf("delta scan: %v %s", err, msg)
+	}
+	a, _ := os.ReadFile(goRows)
+	b, _ := os.ReadFile(cliRows)
+	if !bytes.Equal(a, b) {
+		t.Fatal("scan rows differ between Go and the CLI")
+	}
+}
+
+// The feature store from Go gives the CLI's point-in-time values (the seed's example).
+func TestFeatureStoreMatchesCLI(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "uf.json"), []byte(`{"name": "user_features",
+ "entities": [{"name": "user", "join_keys": ["user_id"]}], "ttl_seconds": 604800,
+ "schema": [{"name": "total_conversations", "dtype": "Int64"}, {"name": "lang", "dtype": "String"},
+            {"name": "emb", "dtype": "Array(Float32)", "length": 2}],
+ "source": {"path": "u.jsonl", "timestamp_field": "event_timestamp"}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "u.jsonl"), []byte(
+		`{"user_id": "user_001", "event_timestamp": "2025-01-14T00:00:00Z", "total_conversations": 10, "lang": "en", "emb": [1, 2]}
+{"user_id": "user_001", "event_timestamp": "2025-02-28T12:00:00Z", "total_conversations": 500, "lang": "fr", "emb": [3, 4]}
+`), 0o644)
+	repo, err := OpenFeatureRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	if err := repo.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	times := []string{"2025-01-15T10:00:00Z", "2025-03-01T14:00:00Z", "2025-03-01T14:00:00Z"}
+	users := []string{"user_001", "user_001", "nobody"}
+	us := make([]int64, len(times))
+	for i, s := range times {
+		us[i], _ = ParseTimestamp(s)
+	}
+	res, err := repo.GetHistoricalFeatures([]string{"user_features:total_conversations", "user_features:lang",
+		"user_features:emb"}, []EntityKeys{{Name: "user_id", Strings: users}}, us, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, lang, emb := res["total_conversations"], res["lang"], res["emb"]
+	if !tc[0].Valid || tc[0].Int != 10 || tc[1].Int != 500 || tc[2].Valid || lang[1].String != "fr" ||
+		fmt.Sprint(emb[1].Vector) != "[3 4]" {
+		t.Fatalf("historical: %+v %+v %+v", tc, lang, emb)
+	}
+	var in strings.Builder
+	for i := range users {
+		fmt.Fprintf(&in, `{"user_id": %q, "event_timestamp": %q}`+"\n", users[i], times[i])
+	}
+	docs := runCLI(t, in.String(), "feature", "get-historical", "-q", "--repo", dir, "--features",
+		"user_features:total_conversations")
+	for i, d := range docs {
+		want := "null"
+		if tc[i].Valid {
+			want = fmt.Sprint(tc[i].Int)
+		}
+		if string(d["total_conversations"]) != want {
+			t.Fatalf("row %d: CLI %s, Go %s", i, d["total_conversations"], want)
+		}
+	}
+	if _, err := repo.Materialize("user_features", 0, us[1]); err != nil {
+		t.Fatal(err)
+	}
+	vals, status, err := repo.GetOnlineFeatures("user_features", []EntityKeys{{Name: "user_id",
+		Strings: []string{"user_001", "ghost"}}}, 2, []string{"total_conversations"}, 0)
+	if err != nil || vals["total_conversations"][0].Int != 500 || status[1][0] != 1 {
+		t.Fatalf("online: %+v %v %v", vals, status, err)
+	}
+	if _, err := repo.GetHistoricalFeatures([]string{"nope:x"}, nil, nil, false); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown view: %v", err)
+	}
+}

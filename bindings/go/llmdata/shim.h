@@ -127,3 +127,72 @@ LLMDGO_WRAP(llmd_pipeline_add_input, (llmd_pipeline *p, const char *path, llmdgo
 LLMDGO_WRAP(llmd_pipeline_run, (llmd_pipeline *p, char **json, char **text, llmdgo_err *e), (p, json, text))
 
 #endif
+
+/* ---- filters ------------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_filter_new, (llmd_filter **out, const llmd_filter_options *o, llmdgo_err *e), (out, o))
+LLMDGO_WRAP(llmd_filter_apply, (const llmd_filter *f, const char *t, size_t n, llmd_filter_result *r,
+                                llmd_filter_stats *s, llmdgo_err *e), (f, t, n, r, s))
+LLMDGO_WRAP(llmd_filter_stats_new, (llmd_filter_stats **out, llmdgo_err *e), (out))
+
+/* ---- packing and shards -------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_shard_writer_open, (llmd_shard_writer **out, const char *prefix, const llmd_shard_options *o,
+                                     llmdgo_err *e), (out, prefix, o))
+LLMDGO_WRAP(llmd_shard_writer_finish, (llmd_shard_writer *w, const char *extra, llmdgo_err *e), (w, extra))
+LLMDGO_WRAP(llmd_shard_writer_file, (const llmd_shard_writer *w, size_t i, const char **name, uint64_t *bytes,
+                                     uint64_t *xxh3, llmdgo_err *e), (w, i, name, bytes, xxh3))
+LLMDGO_WRAP(llmd_packer_add, (llmd_packer *p, const uint32_t *ids, size_t n, llmdgo_err *e), (p, ids, n))
+LLMDGO_WRAP(llmd_packer_finish, (llmd_packer *p, llmdgo_err *e), (p))
+/* A packer whose windows go straight into a shard writer (no Go per window). */
+static inline int go_llmd_packer_new_to_shards(llmd_packer **out, const llmd_pack_options *o, llmd_shard_writer *w,
+                                               llmdgo_err *e) {
+    return llmdgo_capture(llmd_packer_new(out, o, llmd_shard_writer_window_fn, w), e);
+}
+
+/* ---- Delta --------------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_delta_table_open, (llmd_delta_table **out, const char *path, llmdgo_err *e), (out, path, NULL))
+LLMDGO_WRAP(llmd_delta_snapshot_latest, (llmd_delta_snapshot **out, llmd_delta_table *t, llmdgo_err *e), (out, t))
+LLMDGO_WRAP(llmd_delta_snapshot_at_version, (llmd_delta_snapshot **out, llmd_delta_table *t, int64_t v,
+                                             llmdgo_err *e), (out, t, v))
+LLMDGO_WRAP(llmd_delta_snapshot_to_json, (const llmd_delta_snapshot *s, char **out, size_t *n, llmdgo_err *e),
+            (s, out, n))
+LLMDGO_WRAP(llmd_delta_scan_jsonl, (const llmd_delta_snapshot *s, const char *path, uint64_t *rows, llmdgo_err *e),
+            (s, path, NULL, rows))
+LLMDGO_WRAP(llmd_delta_history_json, (llmd_delta_table *t, size_t limit, char **out, size_t *n, llmdgo_err *e),
+            (t, limit, out, n))
+LLMDGO_WRAP(llmd_delta_schema_from_parquet, (const char *path, char **out, llmdgo_err *e), (path, out))
+static inline int go_llmd_delta_create(llmd_delta_table *t, const char *schema, llmdgo_err *e) {
+    llmd_delta_create_options o = {LLMD_DELTA_CREATE_OPTIONS_VERSION, schema, NULL, 0, NULL, NULL, 0, NULL, NULL};
+    return llmdgo_capture(llmd_delta_table_create(t, &o), e);
+}
+/* One transaction appending files (and recording app_id/app_version when app_id is non-NULL). */
+static inline int go_llmd_delta_append(llmd_delta_table *t, const char *const *files, size_t n, const char *app_id,
+                                       int64_t app_version, int64_t *version, llmdgo_err *e) {
+    llmd_delta_txn *x;
+    int st = llmd_delta_txn_begin(&x, t);
+    for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+        llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+        a.source = files[i];
+        st = llmd_delta_txn_append_file(x, &a, NULL);
+    }
+    if (st == LLMD_OK && app_id != NULL) st = llmd_delta_txn_set_app_version(x, app_id, app_version);
+    if (st == LLMD_OK) st = llmd_delta_txn_commit(x, version);
+    llmdgo_capture(st, e);
+    llmd_delta_txn_free(x);
+    return st;
+}
+
+/* ---- feature store ------------------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_feature_repo_open, (llmd_feature_repo **out, const char *dir, llmdgo_err *e), (out, dir))
+LLMDGO_WRAP(llmd_feature_repo_apply, (const llmd_feature_repo *r, llmdgo_err *e), (r))
+LLMDGO_WRAP(llmd_feature_materialize, (const llmd_feature_repo *r, const char *v, int64_t s, int64_t t,
+                                       llmd_materialize_stats *st, llmdgo_err *e), (r, v, s, t, st))
+LLMDGO_WRAP(llmd_feature_historical, (const llmd_feature_repo *r, const char *const *f, size_t nf,
+                                      const llmd_key_column *k, size_t nk, const int64_t *ts, size_t n,
+                                      const llmd_historical_options *o, llmd_feature_result **out, llmdgo_err *e),
+            (r, f, nf, k, nk, ts, n, o, out))
+LLMDGO_WRAP(llmd_online_snapshot_open, (llmd_online_snapshot **out, const llmd_feature_repo *r, const char *v,
+                                        llmdgo_err *e), (out, r, v))
+LLMDGO_WRAP(llmd_online_lookup, (const llmd_online_snapshot *s, const llmd_key_column *k, size_t nk, size_t n,
+                                 const char *const *f, size_t nf, int64_t now, llmd_feature_result **out,
+                                 llmdgo_err *e), (s, k, nk, n, f, nf, now, out))
+LLMDGO_WRAP(llmd_parse_timestamp, (const char *t, size_t n, int64_t *us, llmdgo_err *e), (t, n, us))

@@ -10,13 +10,9 @@ from .io import JsonDoc, JsonlReader  # noqa: F401
 # Capability modules register here as they land (each import is cheap: symbols bind lazily).
 import importlib as _importlib
 
-for _mod in ("text", "filter", "dedup", "tokenizer", "pack", "pipeline"):
-    try:
-        _m = _importlib.import_module(f".{_mod}", __name__)
-    except ModuleNotFoundError as _e:
-        if _e.name != f"{__name__}.{_mod}":
-            raise
-        continue
+for _mod in ("text", "langid", "filter", "dedup", "tokenizer", "pack", "pipeline", "parquet", "delta",
+             "feature"):
+    _m = _importlib.import_module(f".{_mod}", __name__)
     for _name in getattr(_m, "__all__", ()):
         globals()[_name] = getattr(_m, _name)
 del _importlib, _mod

@@ -67,7 +67,9 @@ class Api:
 
     def __init__(self, table):
         self._table = dict(table)
-        self._bind_lock = threading.Lock()
+        # Reentrant: a garbage-collected Handle may free itself (calling into this table) while
+        # another function of the same table is being bound on this thread.
+        self._bind_lock = threading.RLock()
 
     def __getattr__(self, name):
         try:

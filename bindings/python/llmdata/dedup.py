@@ -23,13 +23,14 @@ import ctypes
 
 import numpy as np
 
-from ._lib import Api, Handle, c_int, check, int_array, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, fn, int_array, lib, to_bytes
 
 __all__ = ["MinHasher", "LshIndex", "LshMatch", "ExactSet", "LineDedup", "exact_hash", "fold_text",
            "jaccard", "lsh_optimal_params", "band_keys", "BAND_KEY_SIZE", "UnionFind", "candidate_pairs",
            "dedup_default_bands", "DedupClusters", "DedupVerdict", "dedup_texts"]
 
 BAND_KEY_SIZE = 12
+_f = fn   # declares one library function (used by the cluster API below)
 _u8p = ctypes.POINTER(ctypes.c_uint8)
 _u32p = ctypes.POINTER(ctypes.c_uint32)
 _u64p = ctypes.POINTER(ctypes.c_uint64)
@@ -466,6 +467,7 @@ class LineDedup(Handle):
 
 # ---- whole-corpus clusters (llmd_dedup_clusters, llmd_union_find, llmd_lsh_candidate_pairs) ----
 
+_u64p = ctypes.POINTER(ctypes.c_uint64)
 _VERIFY = {"exact": 0, "estimate": 1, "none": 2}
 
 
@@ -487,32 +489,6 @@ class _ClusterStats(ctypes.Structure):
                 ("shingle_bytes", ctypes.c_uint64)]
 
 
-_u64 = ctypes.c_uint64
-_capi = Api({
-    "llmd_union_find_new": (ctypes.c_int, _P(_vp), _u64),
-    "llmd_union_find_free": (None, _vp),
-    "llmd_union_find_size": (_u64, _vp),
-    "llmd_union_find_union": (ctypes.c_int, _vp, _u64, _u64, _P(ctypes.c_int)),
-    "llmd_union_find_union_pairs": (ctypes.c_int, _vp, _u64p, _sz),
-    "llmd_union_find_find": (_u64, _vp, _u64),
-    "llmd_lsh_candidate_pairs": (ctypes.c_int, _u8p, _u64, ctypes.c_uint32, _u8p, _P(_u64p), _P(_sz)),
-    "llmd_dedup_default_bands": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, _P(ctypes.c_uint32),
-                                 _P(ctypes.c_uint32)),
-    "llmd_dedup_clusters_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions), _P(_ClusterOptions)),
-    "llmd_dedup_clusters_free": (None, _vp),
-    "llmd_dedup_clusters_bands": (ctypes.c_uint32, _vp),
-    "llmd_dedup_clusters_rows": (ctypes.c_uint32, _vp),
-    "llmd_dedup_clusters_count": (_u64, _vp),
-    "llmd_dedup_clusters_add": (ctypes.c_int, _vp, _u32p, _cp, _u64, _u64, _P(_u64)),
-    "llmd_dedup_clusters_candidates": (ctypes.c_int, _vp, _P(_u64)),
-    "llmd_dedup_clusters_needs_shingles": (ctypes.c_int, _vp, _u64),
-    "llmd_dedup_clusters_set_shingles": (ctypes.c_int, _vp, _u64, _u64p, _sz),
-    "llmd_dedup_clusters_finish": (ctypes.c_int, _vp),
-    "llmd_dedup_clusters_result": (ctypes.c_int, _vp, _u64, _P(_Verdict)),
-    "llmd_dedup_clusters_stats": (ctypes.c_int, _vp, _P(_ClusterStats)),
-})
-
-
 DedupVerdict = collections.namedtuple("DedupVerdict", "keep representative cluster_size linked jaccard check")
 DedupVerdict.__doc__ = """One document's verdict: keep (bool), representative (the cluster's kept document),
 cluster_size, linked (the other document of its highest-Jaccard verified pair, or None), jaccard
@@ -522,12 +498,10 @@ cluster_size, linked (the other document of its highest-Jaccard verified pair, o
 class UnionFind(Handle):
     """Union-find over 0..n-1; every set's root is its smallest member (whatever the union order)."""
 
-    _what = "UnionFind"
-
     def __init__(self, n):
         h = _vp()
-        check(_capi.llmd_union_find_new(ctypes.byref(h), c_int(n, _u64, "n")))
-        self._set_handle(h)
+        check(_f("llmd_union_find_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64)(ctypes.byref(h), n))
+        self._h = h
 
     def __reduce__(self):
         """Pickles as (n, the root of every element) and is rebuilt by joining each element to its
@@ -535,30 +509,26 @@ class UnionFind(Handle):
         return (_union_find_from_roots, (len(self), self.roots()))
 
     def _release(self, h):
-        _capi.llmd_union_find_free(h)
+        _f("llmd_union_find_free", None, _vp)(h)
 
     def __len__(self):
-        with self._use() as h:
-            return _capi.llmd_union_find_size(h)
+        return _f("llmd_union_find_size", ctypes.c_uint64, _vp)(self._h)
 
     def union(self, a, b):
         """Joins a's and b's sets; True if they were apart."""
         m = ctypes.c_int()
-        with self._use() as h:
-            check(_capi.llmd_union_find_union(h, c_int(a, _u64, "a"), c_int(b, _u64, "b"), ctypes.byref(m)))
+        check(_f("llmd_union_find_union", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.c_uint64,
+                 ctypes.POINTER(ctypes.c_int))(self._h, a, b, ctypes.byref(m)))
         return bool(m.value)
 
     def union_pairs(self, pairs):
         """Joins every (a, b) row of an (n, 2) array."""
-        p = int_array(pairs, np.uint64, "pairs", ndim=2) if np.ndim(pairs) == 2 else \
-            int_array(pairs, np.uint64, "pairs").reshape(-1, 2)
-        p = np.ascontiguousarray(p.reshape(-1, 2))
-        with self._use() as h:
-            check(_capi.llmd_union_find_union_pairs(h, p.ctypes.data_as(_u64p), p.shape[0]))
+        p = np.ascontiguousarray(pairs, dtype=np.uint64).reshape(-1, 2)
+        check(_f("llmd_union_find_union_pairs", ctypes.c_int, _vp, _u64p, _sz)(
+            self._h, p.ctypes.data_as(_u64p), p.shape[0]))
 
     def find(self, a):
-        with self._use() as h:
-            r = _capi.llmd_union_find_find(h, c_int(a, _u64, "element"))
+        r = _f("llmd_union_find_find", ctypes.c_uint64, _vp, ctypes.c_uint64)(self._h, a)
         if r == 2 ** 64 - 1:
             raise IndexError(f"element {a} out of range")
         return r
@@ -575,7 +545,6 @@ def candidate_pairs(keys, bands, skip=None):
     if isinstance(keys, (list, tuple)):
         keys = b"".join(b"".join(k) if isinstance(k, (list, tuple)) else bytes(k) for k in keys)
     raw = bytes(keys)
-    bands = c_int(bands, ctypes.c_uint32, "bands")
     per = bands * BAND_KEY_SIZE
     if bands <= 0 or len(raw) % per:
         raise ValueError(f"keys must be a multiple of bands * {BAND_KEY_SIZE} bytes")
@@ -586,25 +555,28 @@ def candidate_pairs(keys, bands, skip=None):
         if sk_arr.shape != (n,):
             raise ValueError(f"skip must have {n} entries")
         sk = sk_arr.ctypes.data_as(_u8p)
-    out = _u64p()
+    out = ctypes.POINTER(ctypes.c_uint64)()
     cnt = _sz()
     buf = (ctypes.c_uint8 * max(len(raw), 1)).from_buffer_copy(raw if raw else b"\0")
-    check(_capi.llmd_lsh_candidate_pairs(buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
+    check(_f("llmd_lsh_candidate_pairs", ctypes.c_int, _u8p, ctypes.c_uint64, ctypes.c_uint32, _u8p,
+             ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
+        buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
     try:
         if cnt.value == 0:
             return np.empty((0, 2), dtype=np.uint64)
         return np.ctypeslib.as_array(out, shape=(cnt.value * 2,)).copy().reshape(-1, 2)
     finally:
         if out:
-            lib().llmd_free(ctypes.cast(out, _vp))
+            _f("llmd_free", None, _vp)(ctypes.cast(out, _vp))
 
 
 def dedup_default_bands(threshold=0.8, num_perm=128):
     """The cluster job's default (bands, rows): the most rows for which a pair at threshold + 0.05
     is a candidate with probability >= 0.99 (16 x 8 at 0.8 / 128)."""
     b, r = ctypes.c_uint32(), ctypes.c_uint32()
-    check(_capi.llmd_dedup_default_bands(_threshold(threshold), c_int(num_perm, ctypes.c_uint32, "num_perm"),
-                                         ctypes.byref(b), ctypes.byref(r)))
+    check(_f("llmd_dedup_default_bands", ctypes.c_int, ctypes.c_double, ctypes.c_uint32,
+             ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32))(
+        threshold, num_perm, ctypes.byref(b), ctypes.byref(r)))
     return b.value, r.value
 
 
@@ -623,17 +595,15 @@ class DedupClusters(Handle):
     anywhere (e.g. Dask workers) with a MinHasher of the same parameters; documents are numbered in
     the order they are added.  One thread at a time."""
 
-    _what = "DedupClusters"
-
     def __init__(self, hasher=None, threshold=0.8, bands=0, rows=0, verify="exact"):
         if verify not in _VERIFY:
             raise ValueError(f"verify must be one of {sorted(_VERIFY)}, got {verify!r}")
         hasher = hasher or MinHasher()
-        o = _ClusterOptions(1, _threshold(threshold), c_int(bands, ctypes.c_uint32, "bands"),
-                            c_int(rows, ctypes.c_uint32, "rows"), _VERIFY[verify])
+        o = _ClusterOptions(1, threshold, bands, rows, _VERIFY[verify])
         h = _vp()
-        check(_capi.llmd_dedup_clusters_new(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
-        self._set_handle(h)
+        check(_f("llmd_dedup_clusters_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
+                 ctypes.POINTER(_ClusterOptions))(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
+        self._h = h
         self.num_perm = hasher.num_perm
         self.verify = verify
         self._args = (hasher, threshold, bands, rows, verify)
@@ -646,21 +616,18 @@ class DedupClusters(Handle):
         return (type(self), self._args)
 
     def _release(self, h):
-        _capi.llmd_dedup_clusters_free(h)
+        _f("llmd_dedup_clusters_free", None, _vp)(h)
 
     @property
     def bands(self):
-        with self._use() as h:
-            return _capi.llmd_dedup_clusters_bands(h)
+        return _f("llmd_dedup_clusters_bands", ctypes.c_uint32, _vp)(self._h)
 
     @property
     def rows(self):
-        with self._use() as h:
-            return _capi.llmd_dedup_clusters_rows(h)
+        return _f("llmd_dedup_clusters_rows", ctypes.c_uint32, _vp)(self._h)
 
     def __len__(self):
-        with self._use() as h:
-            return _capi.llmd_dedup_clusters_count(h)
+        return _f("llmd_dedup_clusters_count", ctypes.c_uint64, _vp)(self._h)
 
     def add(self, sig, exact_hash=None, priority=0, check_value=0):
         """Pass 1: adds a document (signature, optional 16-byte exact hash, priority: lower is kept
@@ -669,17 +636,15 @@ class DedupClusters(Handle):
         if exact_hash is not None and len(exact_hash) != 16:
             raise ValueError("exact_hash must be 16 bytes")
         d = ctypes.c_uint64()
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_add(h, _u32(s), bytes(exact_hash) if exact_hash is not None else None,
-                                                c_int(priority, _u64, "priority"),
-                                                c_int(check_value, _u64, "check_value"), ctypes.byref(d)))
+        check(_f("llmd_dedup_clusters_add", ctypes.c_int, _vp, _u32p, _cp, ctypes.c_uint64, ctypes.c_uint64,
+                 ctypes.POINTER(ctypes.c_uint64))(self._h, _u32(s), bytes(exact_hash) if exact_hash is not None
+                                                  else None, priority, check_value, ctypes.byref(d)))
         return d.value
 
     def add_batch(self, sigs, exact_hashes=None, priorities=None):
         """Adds the rows of an (n, num_perm) signature array; exact_hashes: n 16-byte values or
         None; priorities: n integers or None.  Returns the first document number."""
-        a = int_array(sigs, np.uint32, "signatures", ndim=2) if np.ndim(sigs) == 2 else \
-            int_array(sigs, np.uint32, "signatures").reshape(-1, self.num_perm)
+        a = np.ascontiguousarray(sigs, dtype=np.uint32).reshape(-1, self.num_perm)
         first = len(self)
         for i in range(a.shape[0]):
             self.add(a[i], None if exact_hashes is None else exact_hashes[i],
@@ -689,30 +654,27 @@ class DedupClusters(Handle):
     def candidates(self):
         """Ends pass 1; returns the number of documents that share a band key with another."""
         n = ctypes.c_uint64()
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_candidates(h, ctypes.byref(n)))
+        check(_f("llmd_dedup_clusters_candidates", ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_uint64))(
+            self._h, ctypes.byref(n)))
         return n.value
 
     def needs_shingles(self, doc):
-        with self._use() as h:
-            return bool(_capi.llmd_dedup_clusters_needs_shingles(h, c_int(doc, _u64, "doc")))
+        return bool(_f("llmd_dedup_clusters_needs_shingles", ctypes.c_int, _vp, ctypes.c_uint64)(self._h, doc))
 
     def set_shingles(self, doc, shingles):
         """Pass 2: a candidate's shingle set (MinHasher.shingles(text)[1])."""
-        sh = int_array(shingles, np.uint64, "shingles")
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_set_shingles(h, c_int(doc, _u64, "doc"), sh.ctypes.data_as(_u64p),
-                                                         sh.shape[0]))
+        sh = np.ascontiguousarray(shingles, dtype=np.uint64)
+        check(_f("llmd_dedup_clusters_set_shingles", ctypes.c_int, _vp, ctypes.c_uint64, _u64p, _sz)(
+            self._h, doc, sh.ctypes.data_as(_u64p), sh.shape[0]))
 
     def finish(self):
         """Verifies the candidate pairs and builds the clusters."""
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_finish(h))
+        check(_f("llmd_dedup_clusters_finish", ctypes.c_int, _vp)(self._h))
 
     def result(self, doc):
         v = _Verdict()
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_result(h, c_int(doc, _u64, "doc"), ctypes.byref(v)))
+        check(_f("llmd_dedup_clusters_result", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.POINTER(_Verdict))(
+            self._h, doc, ctypes.byref(v)))
         return DedupVerdict(bool(v.keep), v.representative, v.cluster_size,
                             None if v.linked == 2 ** 64 - 1 else v.linked, v.jaccard, v.check)
 
@@ -722,8 +684,8 @@ class DedupClusters(Handle):
 
     def stats(self):
         s = _ClusterStats()
-        with self._use() as h:
-            check(_capi.llmd_dedup_clusters_stats(h, ctypes.byref(s)))
+        check(_f("llmd_dedup_clusters_stats", ctypes.c_int, _vp, ctypes.POINTER(_ClusterStats))(
+            self._h, ctypes.byref(s)))
         d = {k: getattr(s, k) for k, _ in _ClusterStats._fields_ if k != "size_hist"}
         d["size_hist"] = dict(zip(("2", "3", "4-5", "6-10", "11-100", ">100"), list(s.size_hist)))
         return d

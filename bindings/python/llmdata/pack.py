@@ -43,12 +43,6 @@ class _Options(ctypes.Structure):
                 ("buffer_windows", ctypes.c_uint32), ("vocab_size", ctypes.c_uint64)]
 
 
-class _ShardOptions(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint), ("format", ctypes.c_int), ("seq_len", ctypes.c_uint32),
-                ("vocab_size", ctypes.c_uint64), ("overwrite", ctypes.c_int), ("unique_names", ctypes.c_int),
-                ("run_id", ctypes.c_char_p)]
-
-
 class _Window(ctypes.Structure):
     _fields_ = [("tokens", _u32p), ("seq_len", ctypes.c_uint32), ("n_segments", ctypes.c_uint32),
                 ("cu_seqlens", _u32p), ("seg_doc", ctypes.POINTER(ctypes.c_uint64)), ("seg_offset", _u32p)]
@@ -62,6 +56,12 @@ class _Stats(ctypes.Structure):
 _CB = ctypes.CFUNCTYPE(ctypes.c_int, _vp, ctypes.POINTER(_Window))
 PackedWindow = collections.namedtuple("PackedWindow", "tokens cu_seqlens position_ids docs")
 PackStats = collections.namedtuple("PackStats", [n for n, _ in _Stats._fields_])
+class _ShardOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("format", ctypes.c_int), ("seq_len", ctypes.c_uint32),
+                ("vocab_size", ctypes.c_uint64), ("overwrite", ctypes.c_int), ("unique_names", ctypes.c_int),
+                ("run_id", ctypes.c_char_p)]
+
+
 _api = Api({
     "llmd_packer_new": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_Options), _CB, _vp),
     "llmd_packer_free": (None, _vp),
@@ -208,10 +208,10 @@ class ShardWriter(Handle):
         if format not in _FORMATS:
             raise ValueError("format must be 'mmidx' or 'npy', got %r" % (format,))
         self.seq_len = c_int(seq_len, ctypes.c_uint32, "seq_len")
+        h = _vp()
         o = _ShardOptions(1, _FORMATS[format], self.seq_len, c_int(vocab_size, ctypes.c_uint64, "vocab_size"),
                           int(bool(overwrite)), int(bool(unique_names)),
                           None if run_id is None else to_bytes(str(run_id)))
-        h = _vp()
         check(_api.llmd_shard_writer_open(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
         self._set_handle(h)
         self._args = (str(prefix), format, seq_len, vocab_size, overwrite, unique_names, run_id)

@@ -6,12 +6,12 @@
 >>> report["stages"]["pack"]["windows"]
 
 Settings are the keys of include/llmdata/pipeline.h (tokenizer, out, seq_len, strategy, format,
-bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, c4, gopher, clean, redact,
-exact_dedup, near_dedup, near_threshold, field, pii_types, bad_words_file, skip_bad, buffer,
-overwrite); booleans may be given as Python bools.  A non-empty `out` is refused unless overwrite=True
-(and then only when it holds nothing but an earlier run's files); the run is published as one unit
-with out/_llmdata_run.json listing every file (verify_output checks it).
-Errors raise llmdata.LlmdError.
+bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, filters, languages,
+language_threshold, language_model, c4, gopher, clean, redact, exact_dedup, near_dedup, near_threshold,
+near_streaming, field, pii_types, bad_words_file, skip_bad, buffer, overwrite); booleans may be given as
+Python bools.  A non-empty `out` is refused unless overwrite=True (and then only when it holds nothing
+but an earlier run's files); the run is published as one unit with out/_llmdata_run.json listing
+every file (verify_output checks it).  Errors raise llmdata.LlmdError.
 """
 import ctypes
 import json
@@ -44,6 +44,8 @@ _api = Api({
 def _value(v):
     if isinstance(v, bool):
         return b"true" if v else b"false"
+    if isinstance(v, (list, tuple)):      # filters=["c4", "gopher"], languages=["en"]
+        return to_bytes(",".join(str(x) for x in v))
     return to_bytes(str(v))
 
 

@@ -13,7 +13,10 @@ be shared by any number of threads (the C calls release the GIL).
 """
 import collections
 import ctypes
-from ._lib import Api, Handle, c_int, check, lib, to_bytes
+import struct
+import threading
+
+from ._lib import Handle, c_int, check, fn, lib, to_bytes
 
 __all__ = ["clean_text", "clean_texts", "Redactor", "Span", "PII_TYPES"]
 
@@ -55,21 +58,32 @@ class _Batch(ctypes.Structure):
                 ("spans", ctypes.POINTER(_Span)), ("span_offsets", ctypes.POINTER(ctypes.c_size_t))]
 
 
-_P = ctypes.POINTER
-_api = Api({
-    "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, _P(_CleanOptions), _P(ctypes.c_void_p),
-                        _P(ctypes.c_size_t)),
-    "llmd_redactor_new": (ctypes.c_int, _P(ctypes.c_void_p), _P(_RedactorOptions)),
-    "llmd_redactor_free": (None, ctypes.c_void_p),
-    "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, _P(ctypes.c_void_p),
-                             _P(ctypes.c_size_t), _P(_P(_Span)), _P(ctypes.c_size_t)),
-    "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, _P(_P(_Span)),
-                           _P(ctypes.c_size_t)),
-    "llmd_text_batch_run": (ctypes.c_int, _P(ctypes.c_char_p), _P(ctypes.c_size_t), ctypes.c_size_t, ctypes.c_int,
-                            _P(_CleanOptions), ctypes.c_void_p, ctypes.c_uint, _P(_P(_Batch)), _P(ctypes.c_size_t)),
-    "llmd_text_batch_free": (None, _P(_Batch)),
-    "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, _P(ctypes.c_uint32)),
-})
+_fns = {}
+_fns_lock = threading.Lock()
+
+
+def _f(name):
+    with _fns_lock:
+        if name not in _fns:
+            P = ctypes.POINTER
+            sig = {
+                "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, P(_CleanOptions),
+                                    P(ctypes.c_void_p), P(ctypes.c_size_t)),
+                "llmd_redactor_new": (ctypes.c_int, P(ctypes.c_void_p), P(_RedactorOptions)),
+                "llmd_redactor_free": (None, ctypes.c_void_p),
+                "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                         P(ctypes.c_void_p), P(ctypes.c_size_t), P(P(_Span)),
+                                         P(ctypes.c_size_t)),
+                "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                       P(P(_Span)), P(ctypes.c_size_t)),
+                "llmd_text_batch_run": (ctypes.c_int, P(ctypes.c_char_p), P(ctypes.c_size_t), ctypes.c_size_t,
+                                        ctypes.c_int, P(_CleanOptions), ctypes.c_void_p, ctypes.c_uint,
+                                        P(P(_Batch)), P(ctypes.c_size_t)),
+                "llmd_text_batch_free": (None, P(_Batch)),
+                "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, P(ctypes.c_uint32)),
+            }[name]
+            _fns[name] = fn(name, sig[0], *sig[1:])
+        return _fns[name]
 
 
 def _clean_options(html=True, normalization="nfc", drop_controls=True, whitespace=True,
@@ -103,48 +117,58 @@ def clean_text(text, **opts):
     o = _clean_options(**opts)
     data = to_bytes(text)
     out, n = ctypes.c_void_p(), ctypes.c_size_t()
-    check(_api.llmd_clean_text(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
+    check(_f("llmd_clean_text")(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
     return _take(out, n.value).decode("utf-8")
 
 
-def _run_batch(datas, do_clean, copts, redactor, threads):
-    """llmd_text_batch_run over a list of bytes; returns [(bytes, [(type, start, end)])]."""
-    threads = c_int(threads, ctypes.c_uint, "threads")
+# llmd_pii_span as the C compiler lays it out (type pointer, type_id, start, end).
+_SPAN_STRUCT = struct.Struct("@PINN")
+assert _SPAN_STRUCT.size == ctypes.sizeof(_Span)
+
+
+def _run_batch_raw(datas, do_clean, copts, redactor, threads, as_bytes=False):
+    """llmd_text_batch_run over a list of bytes.  Returns (outs, span_rows, span_offsets): outs[i]
+    is output i (str; bytes when as_bytes is True or, for a list, as_bytes[i] is true), its spans are span_rows[span_offsets[i]:
+    span_offsets[i+1]] as (type_ptr, type_id, start, end) tuples.  Outputs are decoded straight
+    from the library's buffer (a memoryview, no intermediate copy) and the spans read in one bulk
+    copy, not field by field."""
     n = len(datas)
     arr = (ctypes.c_char_p * max(n, 1))(*datas)
-    lens = (ctypes.c_size_t * max(n, 1))(*[len(d) for d in datas])
+    lens = (ctypes.c_size_t * max(n, 1))(*map(len, datas))
     out = ctypes.POINTER(_Batch)()
     failed = ctypes.c_size_t()
-    if redactor is None:
-        check(_api.llmd_text_batch_run(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
-                                       None, threads, ctypes.byref(out), ctypes.byref(failed)))
-        return _batch_results(out, n)
-    with redactor._use() as h:   # span type names point into the redactor: read them while it lives
-        check(_api.llmd_text_batch_run(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
-                                       h, threads, ctypes.byref(out), ctypes.byref(failed)))
-        return _batch_results(out, n)
-
-
-def _batch_results(out, n):
-    """Copies (and frees) an llmd_text_batch: [(bytes, [(type, start, end)])]."""
+    check(_f("llmd_text_batch_run")(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
+                                    redactor, c_int(threads, ctypes.c_uint, "threads"), ctypes.byref(out),
+                                    ctypes.byref(failed)))
     try:
         b = out.contents
-        total = b.offsets[n]
-        blob = ctypes.string_at(b.data, total) if total else b""
-        res = []
-        for i in range(n):
-            spans = [(b.spans[k].type.decode(), b.spans[k].start, b.spans[k].end)
-                     for k in range(b.span_offsets[i], b.span_offsets[i + 1])]
-            res.append((blob[b.offsets[i]:b.offsets[i + 1]], spans))
-        return res
+        size_arr = ctypes.c_size_t * (n + 1)
+        offs = ctypes.cast(b.offsets, ctypes.POINTER(size_arr)).contents[:]
+        span_offsets = ctypes.cast(b.span_offsets, ctypes.POINTER(size_arr)).contents[:]
+        total = offs[n]
+        if total:
+            mv = memoryview((ctypes.c_char * total).from_address(b.data)).cast("B")
+            if as_bytes is True:
+                outs = [bytes(mv[offs[i]:offs[i + 1]]) for i in range(n)]
+            elif not as_bytes:
+                outs = [str(mv[offs[i]:offs[i + 1]], "utf-8") for i in range(n)]
+            else:   # one flag per output
+                outs = [bytes(mv[offs[i]:offs[i + 1]]) if as_bytes[i] else str(mv[offs[i]:offs[i + 1]], "utf-8")
+                        for i in range(n)]
+            mv.release()
+        else:
+            outs = [b"" if (as_bytes if isinstance(as_bytes, bool) else as_bytes[i]) else "" for i in range(n)]
+        ns = span_offsets[n]
+        rows = list(_SPAN_STRUCT.iter_unpack(ctypes.string_at(b.spans, ns * _SPAN_STRUCT.size))) if ns else []
+        return outs, rows, span_offsets
     finally:
-        _api.llmd_text_batch_free(out)
+        _f("llmd_text_batch_free")(out)
 
 
 def clean_texts(texts, threads=0, **opts):
     """Cleans many texts at once (threads: 0 = one per CPU); returns a list of str."""
     datas = [to_bytes(t) for t in texts]
-    return [d.decode("utf-8") for d, _ in _run_batch(datas, True, _clean_options(**opts), None, threads)]
+    return _run_batch_raw(datas, True, _clean_options(**opts), None, threads)[0]
 
 
 def _char_spans(data, spans):
@@ -170,14 +194,13 @@ class Redactor(Handle):
     (type, pcre2_pattern, validator) where validator(match: bytes) -> bool.
 
     Overlaps resolve as in the C library: earliest start, then longest, then built-ins before
-    rules (rules in the given order).  close() while other threads are redacting is safe: the
-    redactor is freed when they return.
+    rules (rules in the given order).
     """
 
     _what = "Redactor"
 
-    def _release(self, handle):
-        _api.llmd_redactor_free(handle)
+    def _release(self, h):
+        _f("llmd_redactor_free")(h)
 
     def __init__(self, types=None, template=None, rules=()):
         self._args = (types, template, tuple(tuple(r) for r in rules))
@@ -186,7 +209,7 @@ class Redactor(Handle):
         if not isinstance(types, str):
             types = ",".join(types) if types else "none"
         mask = ctypes.c_uint32()
-        check(_api.llmd_pii_parse_types(types.encode(), ctypes.byref(mask)))
+        check(_f("llmd_pii_parse_types")(types.encode(), ctypes.byref(mask)))
         self._cb_errors = []   # exceptions raised by validators (any thread)
         self._keep = []
         crules = (_Rule * max(len(rules), 1))()
@@ -203,8 +226,47 @@ class Redactor(Handle):
         self._keep += [tmpl, crules]
         o = _RedactorOptions(1, mask.value, tmpl, crules if rules else None, len(rules))
         h = ctypes.c_void_p()
-        check(_api.llmd_redactor_new(ctypes.byref(h), ctypes.byref(o)))
+        check(_f("llmd_redactor_new")(ctypes.byref(h), ctypes.byref(o)))
         self._set_handle(h)
+        self._type_names = {}   # type id -> name, filled as batches meet them
+        self._template = b"[{type}]" if tmpl is None else tmpl
+        self._replacements = {}  # type name -> (UTF-8 bytes, characters) of its replacement
+
+    def _replacement_size(self, name):
+        """(bytes, characters) of the replacement of a span of type `name`: the template read by the
+        C library's rules ("{type}" is the name, "{{" and "}}" are braces; checked at construction)."""
+        size = self._replacements.get(name)
+        if size is None:
+            t, out, i = self._template, bytearray(), 0
+            while i < len(t):
+                if t.startswith(b"{type}", i):
+                    out += name.encode("utf-8")
+                    i += 6
+                elif t[i:i + 1] in (b"{", b"}") and t[i + 1:i + 2] == t[i:i + 1]:
+                    out += t[i:i + 1]
+                    i += 2
+                else:
+                    out += t[i:i + 1]
+                    i += 1
+            size = (len(out), len(out.decode("utf-8", "replace")))
+            self._replacements[name] = size
+        return size
+
+    def _clean_char_spans(self, text_out, spans):
+        """Character offsets into the CLEANED text of built-in spans (ASCII matches), worked out
+        from the redacted output: between spans it is the cleaned text itself; each span became
+        its replacement."""
+        out_b = text_out.encode("utf-8") if isinstance(text_out, str) else text_out
+        res, chars, ob, prev = [], 0, 0, 0
+        for sp in spans:
+            gap = sp.start - prev
+            chars += len(out_b[ob:ob + gap].decode("utf-8", "surrogateescape"))
+            start = chars
+            chars += sp.end - sp.start          # ASCII: one character per byte
+            res.append(Span(sp.type, start, chars))
+            ob += gap + self._replacement_size(sp.type)[0]
+            prev = sp.end
+        return res
 
     def __reduce__(self):
         """Pickles by its constructor arguments (types, template, rules; a rule's validator must
@@ -233,20 +295,15 @@ class Redactor(Handle):
         out, n = ctypes.c_void_p(), ctypes.c_size_t()
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
         with self._use() as h:   # span type names point into the redactor: read them while it lives
-            st = _api.llmd_redactor_redact(h, data, len(data), ctypes.byref(out), ctypes.byref(n),
-                                           ctypes.byref(sp), ctypes.byref(ns))
+            st = _f("llmd_redactor_redact")(h, data, len(data), ctypes.byref(out), ctypes.byref(n),
+                                            ctypes.byref(sp), ctypes.byref(ns))
             try:
-                self._raise_cb()
-                check(st)
-            except BaseException:   # outputs of a call whose validator raised are still ours to free
-                lib().llmd_free(out)
-                lib().llmd_free(sp)
-                raise
-            red = _take(out, n.value)
-            try:
-                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
+                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)] if st == 0 else []
             finally:
                 lib().llmd_free(sp)
+        self._raise_cb()
+        check(st)
+        red = _take(out, n.value)
         if isinstance(text, str):
             return red.decode("utf-8"), _char_spans(data, spans)
         return red, [Span(*s) for s in spans]
@@ -256,38 +313,67 @@ class Redactor(Handle):
         data = to_bytes(text)
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
         with self._use() as h:
-            st = _api.llmd_redactor_find(h, data, len(data), ctypes.byref(sp), ctypes.byref(ns))
+            st = _f("llmd_redactor_find")(h, data, len(data), ctypes.byref(sp), ctypes.byref(ns))
             try:
-                self._raise_cb()
-                check(st)
-            except BaseException:
-                lib().llmd_free(sp)
-                raise
-            try:
-                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)]
+                spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)] if st == 0 else []
             finally:
                 lib().llmd_free(sp)
+        self._raise_cb()
+        check(st)
         return _char_spans(data, spans) if isinstance(text, str) else [Span(*s) for s in spans]
 
     def clean_and_redact(self, text, **clean_opts):
         """clean_text(text, **clean_opts) then redact(); spans are offsets into the cleaned text."""
         return self.redact(clean_text(text, **clean_opts))
 
-    def redact_batch(self, texts, threads=0, clean=False, **clean_opts):
-        """Redacts many texts (cleaning them first when clean=True) with `threads` threads
-        (0 = one per CPU).  Returns a list of (redacted, [Span]) like redact()."""
+    def redact_batch(self, texts, threads=0, clean=False, offsets=None, as_bytes=None, **clean_opts):
+        """Redacts many texts (cleaning them first when clean=True: one pass in C, spans are then
+        offsets into the cleaned text) with `threads` threads (0 = one per CPU).  Returns a list of
+        (redacted, [Span]) like redact().
+
+        offsets: None = as redact() (character offsets for str inputs and for clean=True, byte
+        offsets for bytes inputs); "byte" = UTF-8 byte offsets always (no per-document offset
+        work); "char" = character offsets always.  as_bytes: None = as redact() (bytes for bytes
+        inputs without clean, else str); True = UTF-8 bytes always (no decoding); False = str."""
+        if offsets not in (None, "byte", "char"):
+            raise ValueError(f"offsets must be None, 'byte' or 'char', not {offsets!r}")
+        texts = list(texts)
         datas = [to_bytes(t) for t in texts]
-        if clean:
-            datas = [d for d, _ in _run_batch(datas, True, _clean_options(**clean_opts), None, threads)]
-            strs = [True] * len(datas)
-        else:
-            strs = [isinstance(t, str) for t in texts]
-        res = _run_batch(datas, False, None, self, threads)
-        self._raise_cb()
+        copts = _clean_options(**clean_opts) if clean else None
+        if as_bytes is None:
+            flags = [] if clean else [not isinstance(t, str) for t in texts]
+            as_bytes = flags if any(flags) else False
+        with self._use() as h:   # span type names point into the redactor: read them while it lives
+            outs, rows, soffs = _run_batch_raw(datas, clean, copts, h, threads, as_bytes)
+            self._raise_cb()
+            names = self._type_names
+            for ptr, tid, _st, _en in rows:
+                if tid not in names:
+                    names[tid] = ctypes.string_at(ptr).decode()
         out = []
-        for d, (red, spans), is_str in zip(datas, res, strs):
-            if is_str:
-                out.append((red.decode("utf-8"), _char_spans(d, spans)))
-            else:
-                out.append((red, [Span(*s) for s in spans]))
+        for k in range(len(datas)):
+            text_out = outs[k]
+            if soffs[k] == soffs[k + 1]:
+                out.append((text_out, []))
+                continue
+            spans = []
+            builtin_only = True
+            for ptr, tid, st, en in rows[soffs[k]:soffs[k + 1]]:
+                name = names.get(tid)
+                if name is None:
+                    name = names[tid] = ctypes.string_at(ptr).decode()
+                builtin_only = builtin_only and tid < len(PII_TYPES)
+                spans.append(Span(name, st, en))
+            want_char = offsets == "char" or (offsets is None and (clean or isinstance(texts[k], str)))
+            # Byte offsets are character offsets when the text the redactor saw is ASCII: the input
+            # itself, or after cleaning, an ASCII output whose spans are all built-in (built-in
+            # detectors match ASCII only).
+            seen_ascii = (builtin_only and text_out.isascii()) if clean else datas[k].isascii()
+            if want_char and not seen_ascii:
+                if clean and builtin_only:
+                    spans = self._clean_char_spans(text_out, spans)
+                else:
+                    seen = clean_text(datas[k], **clean_opts).encode("utf-8") if clean else datas[k]
+                    spans = _char_spans(seen, spans)
+            out.append((text_out, spans))
         return out

@@ -64,7 +64,7 @@ class PickleTest(unittest.TestCase):
         self.assertNotIn("PHONE", r2.redact(TEXTS[2])[0])
 
     def test_quality_filter(self):
-        f = llmdata.QualityFilter(min_bytes=60, c4=True, gopher=False)
+        f = llmdata.QualityFilter(filters="c4,badwords", min_bytes=60)
         f2 = rt(f)
         self.assertEqual(f.apply_batch(TEXTS), f2.apply_batch(TEXTS))
         self.assertFalse(f2.apply("short").keep)

@@ -97,6 +97,26 @@ class PipelineTest(unittest.TestCase):
             verify_output(out)
         self.assertEqual(cm.exception.status_name, "LLMD_ERR_CORRUPT")
         self.assertIn("data.idx", str(cm.exception))
+    def test_filter_list(self):
+        # the ordered list reaches the filter stage: gopher alone drops by gopher rules only, and a
+        # config array is accepted like a comma string
+        rep = run_pipeline(SAMPLE, tokenizer=GPT2, seq_len=512, out=os.path.join(self.d, "f"), threads=2,
+                           filters=["gopher"], clean=False, redact=False, exact_dedup=False, near_dedup=False)
+        f = rep["stages"]["filter"]
+        self.assertEqual(f["filters"], "gopher")
+        dropped = {k: v["docs_dropped"] for k, v in f["rules"].items() if v["docs_dropped"]}
+        self.assertTrue(dropped and all(k.startswith("gopher_") for k in dropped), dropped)
+        cfg = os.path.join(self.d, "cfg.json")
+        with open(cfg, "w") as fh:
+            json.dump({"filters": ["fineweb", "c4"], "tokenizer": GPT2, "seq_len": 512,
+                       "out": os.path.join(self.d, "g")}, fh)
+        p = Pipeline(config=cfg)
+        p.add_input(SAMPLE)
+        rep = p.run()
+        self.assertEqual(rep["stages"]["filter"]["filters"], "fineweb,c4")
+        with self.assertRaises(LlmdError) as cm:
+            run_pipeline(SAMPLE, tokenizer=GPT2, seq_len=512, out=os.path.join(self.d, "h"), filters="c4,nope")
+        self.assertIn("nope", str(cm.exception))
 
     def test_errors(self):
         with self.assertRaises(LlmdError) as cm:

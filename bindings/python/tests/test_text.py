@@ -72,7 +72,9 @@ class CleanTest(unittest.TestCase):
         rnd = random.Random(1234)
         blocks = [(0x41, 0x7A), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x1100, 0x1175),
                   (0x11A8, 0x11C2), (0xAC00, 0xAC40), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2100, 0x218F),
-                  (0xFB00, 0xFB06), (0xFF01, 0xFF5E), (0x3000, 0x30FF), (0x20, 0x20), (0x9, 0xD)]
+                  (0xFB00, 0xFB06), (0xFF01, 0xFF5E), (0x3000, 0x30FF), (0x20, 0x20), (0x9, 0xD),
+                  (0x900, 0xDFF), (0x1000, 0x103F), (0x1B00, 0x1B4F), (0x1F00, 0x1FFF), (0x212A, 0x212B),
+                  (0x4E00, 0x4E40), (0xAC00, 0xD7A3), (0x0F70, 0x0F85), (0x11100, 0x11140)]
         for _ in range(300):
             chars = []
             for _ in range(rnd.randint(1, 60)):
@@ -83,6 +85,15 @@ class CleanTest(unittest.TestCase):
             got = clean_texts(texts, html=False, normalization=form)
             for t, g in zip(texts, got):
                 self.assertEqual(g, ref(t, form.upper()), repr(t))
+        # Every assigned BMP character between ASCII letters, and after a few characters that
+        # compose with what follows (runs NFC leaves alone skip utf8proc; this checks which do).
+        # U+0085 is left out: Python's Cc rule and the cleaner's white-space rule differ on it.
+        cps = [c for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF and c != 0x85
+               and unicodedata.category(chr(c)) != "Cn"]
+        texts = ["a%sa" % chr(c) for c in cps]
+        texts += ["a%s%sa" % (chr(f), chr(c)) for c in cps[::5] for f in (0x1100, 0xAC00, 0x0B47, 0x304B, 0x0415)]
+        got = clean_texts(texts, html=False)
+        self.assertEqual([t for t, g in zip(texts, got) if g != ref(t, "NFC")], [])
 
     def test_invalid_utf8(self):
         self.assertEqual(clean_text(b"a\xffb"), "a\ufffdb")
@@ -204,6 +215,44 @@ class RedactTest(unittest.TestCase):
         self.assertEqual(many, [self.r.redact(t) for t in texts])
         cleaned = self.r.redact_batch(["<b>a@example.com</b>  x"], clean=True)
         self.assertEqual(cleaned, [("[EMAIL_ADDRESS] x", [Span("EMAIL_ADDRESS", 0, 13)])])
+
+    def test_batch_offsets_and_bytes(self):
+        # Non-ASCII before a span: character offsets differ from byte offsets ("Café " is 5
+        # characters, 6 bytes); after cleaning, offsets refer to the cleaned text.
+        texts = ["Café a@example.com", b"Caf\xc3\xa9 a@example.com", "plain b@example.org"]
+        got = self.r.redact_batch(texts)
+        self.assertEqual(got, [self.r.redact(t) for t in texts])
+        self.assertEqual(got[0], ("Café [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 5, 18)]))
+        self.assertEqual(got[1], ("Café [EMAIL_ADDRESS]".encode(), [Span("EMAIL_ADDRESS", 6, 19)]))
+        by = self.r.redact_batch(texts, offsets="byte", as_bytes=True)
+        self.assertEqual(by[0], ("Café [EMAIL_ADDRESS]".encode(), [Span("EMAIL_ADDRESS", 6, 19)]))
+        self.assertEqual(by[2], (b"plain [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 6, 19)]))
+        self.assertEqual(self.r.redact_batch([texts[1]], offsets="char")[0][1], [Span("EMAIL_ADDRESS", 5, 18)])
+        # clean=True: one C pass; offsets into the cleaned text, character-based, also when the
+        # cleaning itself creates the non-ASCII text ("&eacute;" -> "é").
+        raw = ["<b>Caf&eacute;</b>  x@example.com", "<i>ok</i> y@example.com", "no pii", ""]
+        want = [self.r.redact(clean_text(t)) for t in raw]
+        self.assertEqual(self.r.redact_batch(raw, clean=True), want)
+        self.assertEqual(want[0], ("Café [EMAIL_ADDRESS]", [Span("EMAIL_ADDRESS", 5, 18)]))
+        self.assertEqual(self.r.redact_batch(raw, clean=True, offsets="byte")[0][1], [Span("EMAIL_ADDRESS", 6, 19)])
+        self.assertEqual(self.r.redact_batch(raw, clean=True, threads=2, html=False),
+                         [self.r.redact(clean_text(t, html=False)) for t in raw])
+        with self.assertRaises(ValueError):
+            self.r.redact_batch(raw, offsets="chars")
+        # Character offsets worked out from the output: templates with non-ASCII text and braces,
+        # several spans after non-ASCII text, as_bytes outputs; each equals clean then redact.
+        many = ["<p>Zoë &amp; Åsa: a@example.com, café 192.0.2.7 — b@example.org</p>",
+                "日本 x@example.jp 東京 4111 1111 1111 1111 ü", "ok", "<b>é</b>c@example.com"]
+        for tmpl in (None, "«{type}»", "{{{type}}}", "***", "{type}—{type}"):
+            with Redactor(template=tmpl) as rt:
+                want = [rt.redact(clean_text(t)) for t in many]
+                self.assertEqual(rt.redact_batch(many, clean=True), want, tmpl)
+                got_b = rt.redact_batch(many, clean=True, as_bytes=True)
+                self.assertEqual([(t.decode(), sp) for t, sp in got_b], want, tmpl)
+        # A caller rule may match non-ASCII: its offsets are converted even in ASCII-looking output.
+        with Redactor(types="none", rules=[("WORD", "é+")], template="*") as rr:
+            self.assertEqual(rr.redact_batch(["a éé b"], clean=True), [("a * b", [Span("WORD", 2, 4)])])
+            self.assertEqual(rr.redact_batch(["a éé b"], clean=True, offsets="byte"), [("a * b", [Span("WORD", 2, 6)])])
 
     def test_threads_share_one_redactor(self):
         texts = ["id %d mail u%d@example.com card 4242 4242 4242 4242" % (i, i) for i in range(200)]
