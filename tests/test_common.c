@@ -255,8 +255,8 @@ END_TEST
 /* ---- reading nested JSON (json.c) ----------------------------------------------------------- */
 START_TEST(json_reader_names_document_field_and_type) {
     cJSON *root;
-    ck_fails(llmd_json_parse("{\"a\": [1, 2,]}", 14, "cfg.json", &root), LLMD_ERR_PARSE, "cfg.json: invalid JSON at byte 12");
-    ck_fails(llmd_json_parse("{\"a\": 1} x", 10, "cfg.json", &root), LLMD_ERR_PARSE, "after the JSON value at byte 9");
+    ck_fails(llmd_json_parse("{\"a\": [1, 2,]}", 14, "cfg.json", &root), LLMD_ERR_PARSE, "cfg.json: malformed JSON at byte offset 12");
+    ck_fails(llmd_json_parse("{\"a\": 1} x", 10, "cfg.json", &root), LLMD_ERR_PARSE, "after the JSON value at byte offset 9");
     ck_fails(llmd_json_parse_object("[1]", 3, "cfg.json", &root), LLMD_ERR_PARSE, "not a JSON object");
     const char *doc = "{\"name\": \"v\", \"ttl\": 30, \"big\": 9007199254740993, \"frac\": 1.5, \"on\": true,"
                       " \"list\": [], \"nothing\": null}";

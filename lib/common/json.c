@@ -19,7 +19,7 @@ llmd_status llmd_json_parse(const char *data, size_t len, const char *what, cJSO
         size_t at = end != NULL && end >= data && end <= data + len ? (size_t)(end - data) : 0;
         /* cJSON cannot tell a malformed document from an allocation failure; a document this
          * small that fails at its very end is most likely truncated. */
-        return llmd_fail(LLMD_ERR_PARSE, "%s: invalid JSON at byte %zu%s", what, at,
+        return llmd_fail(LLMD_ERR_PARSE, "%s: malformed JSON at byte offset %zu%s", what, at,
                          at >= len ? " (truncated?)" : "");
     }
     /* Only white space may follow the value. */
@@ -27,7 +27,7 @@ llmd_status llmd_json_parse(const char *data, size_t len, const char *what, cJSO
         char c = data[at];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
             cJSON_Delete(root);
-            return llmd_fail(LLMD_ERR_PARSE, "%s: unexpected data after the JSON value at byte %zu", what, at);
+            return llmd_fail(LLMD_ERR_PARSE, "%s: data after the JSON value at byte offset %zu", what, at);
         }
     }
     *out = root;

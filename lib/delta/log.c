@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/json.h"
 #include "delta/delta_internal.h"
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
@@ -14,8 +15,10 @@ int64_t dl_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Field look-ups through the common JSON layer (common/json.h); actions keep their unknown fields,
+ * so these never fail on what they do not ask for. */
 bool dl_get_i64(const cJSON *obj, const char *name, int64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    const cJSON *v = llmd_json_field(obj, name);
     if (!cJSON_IsNumber(v)) return false;
     double d = v->valuedouble;
     if (!(d >= -9.2e18 && d <= 9.2e18)) return false;
@@ -24,7 +27,7 @@ bool dl_get_i64(const cJSON *obj, const char *name, int64_t *out) {
 }
 
 const char *dl_get_str(const cJSON *obj, const char *name) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    const cJSON *v = llmd_json_field(obj, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 

@@ -89,12 +89,14 @@ typedef struct bin {
     uint32_t rem, first, last, next_same; /* next_same: stack of bins with equal remaining space */
 } bin;
 
+typedef enum packer_state { PACKER_OPEN, PACKER_FINISHED, PACKER_FAILED } packer_state;
+
 struct llmd_packer {
     llmd_pack_options o;
     llmd_pack_window_fn fn;
     void *ctx;
     llmd_pack_stats st;
-    int state; /* 0 open, 1 finished, 2 failed */
+    packer_state state;
     uint32_t L;
     /* window under construction */
     uint32_t *tok, *cu, *seg_off;
@@ -254,7 +256,7 @@ static llmd_status emit(llmd_packer *p) {
     p->nseg = 0;
     llmd_status st = p->fn(p->ctx, &w);
     if (st != LLMD_OK) {
-        p->state = 2;
+        p->state = PACKER_FAILED;
         if (llmd_last_error_status() == LLMD_OK) llmd_fail(st, "pack window callback failed");
     }
     return st;
@@ -430,8 +432,8 @@ static llmd_status bfd_add(llmd_packer *p, const uint32_t *ids, size_t n, size_t
 
 llmd_status llmd_packer_add(llmd_packer *p, const uint32_t *ids, size_t n) {
     if (p == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_packer_add: packer is NULL");
-    if (p->state != 0)
-        return llmd_fail(LLMD_ERR_STATE, "llmd_packer_add: packer is %s", p->state == 1 ? "finished" : "failed");
+    if (p->state != PACKER_OPEN)
+        return llmd_fail(LLMD_ERR_STATE, "llmd_packer_add: packer is %s", p->state == PACKER_FINISHED ? "finished" : "failed");
     if (n > 0 && ids == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_packer_add: ids is NULL");
     uint64_t doc = p->st.docs_in;
     if (p->o.vocab_size != 0) {
@@ -451,14 +453,14 @@ llmd_status llmd_packer_add(llmd_packer *p, const uint32_t *ids, size_t n) {
     if (total == 0) return LLMD_OK;
     llmd_status st = p->o.strategy == LLMD_PACK_GREEDY ? greedy_add(p, ids, n, total, doc)
                                                        : bfd_add(p, ids, n, total, doc);
-    if (st != LLMD_OK) p->state = 2;
+    if (st != LLMD_OK) p->state = PACKER_FAILED;
     return st;
 }
 
 llmd_status llmd_packer_finish(llmd_packer *p) {
     if (p == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_packer_finish: packer is NULL");
-    if (p->state != 0)
-        return llmd_fail(LLMD_ERR_STATE, "llmd_packer_finish: packer is %s", p->state == 1 ? "finished" : "failed");
+    if (p->state != PACKER_OPEN)
+        return llmd_fail(LLMD_ERR_STATE, "llmd_packer_finish: packer is %s", p->state == PACKER_FINISHED ? "finished" : "failed");
     llmd_status st = LLMD_OK;
     if (p->o.strategy == LLMD_PACK_BEST_FIT) {
         st = bfd_flush(p);
@@ -476,10 +478,10 @@ llmd_status llmd_packer_finish(llmd_packer *p) {
         }
     }
     if (st != LLMD_OK) {
-        p->state = 2;
+        p->state = PACKER_FAILED;
         return st;
     }
-    p->state = 1;
+    p->state = PACKER_FINISHED;
     return LLMD_OK;
 }
 

@@ -31,7 +31,7 @@ struct llmd_pipeline {
 
 /* Tokenizer adapter: the built-in BPE tokenizer when available, or "bytes". */
 typedef struct llmd_pl_tok {
-    int kind;            /* 0 bytes, 1 tokenizer file */
+    enum { TOK_BYTES, TOK_FILE } kind;   /* raw bytes (tests) or a tokenizer file */
     uint64_t vocab;
     int64_t eos;         /* end-of-text id or -1 */
     void *impl;

@@ -22,7 +22,7 @@ llmd_status llmd_pl_tok_open(llmd_pl_tok *t, const char *spec) {
     t->name = llmd_strdup(spec);
     if (t->name == NULL) return llmd_fail_nomem("tokenizer name");
     if (strcmp(spec, "bytes") == 0) {
-        t->kind = 0;
+        t->kind = TOK_BYTES;
         t->vocab = 257;
         t->eos = 256;
         snprintf(t->hash, sizeof t->hash, "bytes");
@@ -38,7 +38,7 @@ llmd_status llmd_pl_tok_open(llmd_pl_tok *t, const char *spec) {
     llmd_free(data);
     llmd_tokenizer *tok;
     if ((st = llmd_tokenizer_load(&tok, spec, NULL)) != LLMD_OK) return st;
-    t->kind = 1;
+    t->kind = TOK_FILE;
     t->impl = tok;
     t->vocab = llmd_tokenizer_vocab_size(tok);
     t->eos = llmd_tokenizer_eos_id(tok);
@@ -46,7 +46,7 @@ llmd_status llmd_pl_tok_open(llmd_pl_tok *t, const char *spec) {
 }
 
 void llmd_pl_tok_close(llmd_pl_tok *t) {
-    if (t->kind == 1) llmd_tokenizer_free(t->impl);
+    if (t->kind == TOK_FILE) llmd_tokenizer_free(t->impl);
     llmd_free(t->name);
     memset(t, 0, sizeof *t);
 }
@@ -64,7 +64,7 @@ static llmd_status grow(uint32_t **ids, size_t *cap, size_t need) {
 
 llmd_status llmd_pl_tok_encode(llmd_pl_tok *t, const char *const *texts, const size_t *lens, size_t n,
                                unsigned threads, uint32_t **ids, size_t *cap, size_t *offsets) {
-    if (t->kind == 1) {
+    if (t->kind == TOK_FILE) {
         uint32_t *out;
         size_t *offs;
         llmd_status st = llmd_tokenizer_encode_batch(t->impl, texts, lens, n, 0, threads, &out, &offs);
@@ -83,7 +83,7 @@ llmd_status llmd_pl_tok_encode(llmd_pl_tok *t, const char *const *texts, const s
     llmd_status st = grow(ids, cap, total + 1);
     if (st != LLMD_OK) return st;
     offsets[0] = 0;
-    if (t->kind == 0) {
+    if (t->kind == TOK_BYTES) {
         uint32_t *o = *ids;
         for (size_t i = 0; i < n; i++) {
             const unsigned char *s = (const unsigned char *)texts[i];
@@ -93,5 +93,5 @@ llmd_status llmd_pl_tok_encode(llmd_pl_tok *t, const char *const *texts, const s
         }
         return LLMD_OK;
     }
-    return llmd_fail(LLMD_ERR_INTERNAL, "pipeline tokenizer: unknown kind %d", t->kind);
+    return llmd_fail(LLMD_ERR_INTERNAL, "pipeline tokenizer: unknown kind %d", (int)t->kind);
 }

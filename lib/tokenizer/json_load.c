@@ -1,27 +1,25 @@
 /* Loading a Hugging Face tokenizer.json: every component is read generically from its "type";
  * anything we do not implement is refused by name, so a tokenizer never gives a silently wrong
  * answer. */
-#include <cjson/cJSON.h>
+#include "common/json.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tok_internal.h"
 
-static const char *jtype(const cJSON *o) {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
-    return cJSON_IsString(t) ? t->valuestring : NULL;
+/* Lenient look-ups on top of the common JSON layer (common/json.h): HF's files omit optional
+ * fields freely, and a component's own parser names what is missing. */
+static const char *jstr(const cJSON *o, const char *key) {
+    const cJSON *v = llmd_json_field(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
+
+static const char *jtype(const cJSON *o) { return jstr(o, "type"); }
 
 static bool jbool(const cJSON *o, const char *key, bool dflt) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsBool(v)) return cJSON_IsTrue(v);
-    return dflt;
-}
-
-static const char *jstr(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    const cJSON *v = llmd_json_field(o, key);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
 }
 
 static llmd_status dup_str(const char *s, char **out, size_t *len) {
@@ -690,23 +688,9 @@ llmd_status llmd_tok_load_json(llmd_tokenizer *tok, const char *json, size_t len
     if (bad != len) return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: invalid UTF-8 at byte offset %zu", bad);
     llmd_status st = check_json_strings(json, len);
     if (st != LLMD_OK) return st;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (root == NULL) {
-        size_t off = end && end >= json ? (size_t)(end - json) : 0;
-        return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: malformed JSON at byte offset %zu", off);
-    }
-    /* serde_json refuses anything but whitespace after the value ("trailing characters") */
-    size_t at = end && end >= json ? (size_t)(end - json) : len;
-    while (at < len && (json[at] == ' ' || json[at] == '\t' || json[at] == '\n' || json[at] == '\r')) at++;
-    if (at < len) {
-        cJSON_Delete(root);
-        return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: data after the JSON value at byte offset %zu", at);
-    }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return llmd_fail(LLMD_ERR_PARSE, "tokenizer.json: the top level is not a JSON object");
-    }
+    cJSON *root;
+    /* serde_json refuses anything but whitespace after the value, as the common layer does */
+    if ((st = llmd_json_parse_object(json, len, "tokenizer.json", &root)) != LLMD_OK) return st;
     st = parse_json_tree(tok, root);
     cJSON_Delete(root);
     return st;

@@ -630,3 +630,42 @@ func TestFeatureStoreMatchesCLI(t *testing.T) {
 		t.Fatalf("unknown view: %v", err)
 	}
 }
+
+// Parquet from Go: token windows written by Go read back equal (and as `llmdata parquet head`
+// shows them); a DuckDB-written file reads as the CLI reads it.
+func TestParquetWindowsAndDuckDBFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data-00000.parquet")
+	windows := [][]int32{{15496, 995, 0, 50256}, {464, 2068, 7586, 50256}, {}}
+	if err := WriteParquetWindows(path, "input_ids", windows); err != nil {
+		t.Fatal(err)
+	}
+	col, err := ReadParquetColumn(path, "input_ids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.Type != "list" || fmt.Sprint(col.Lists) != "[[15496 995 0 50256] [464 2068 7586 50256] []]" {
+		t.Fatalf("read back: %s %v", col.Type, col.Lists)
+	}
+	out, err := exec.Command(cli(t), "parquet", "head", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), `{"input_ids":[15496,995,0,50256]}`) {
+		t.Fatalf("CLI head: %s", out)
+	}
+	fixture := filepath.Join(repoRoot(t), "tests/data/parquet/duckdb_small.parquet")
+	ids, err := ReadParquetColumn(fixture, "id")
+	if err != nil || fmt.Sprint(ids.Ints) != "[1 2 3]" {
+		t.Fatalf("id: %+v %v", ids, err)
+	}
+	names, err := ReadParquetColumn(fixture, "name")
+	if err != nil || names.Strings[0] != "alpha" || names.Valid[1] || names.Strings[2] != `gamma "q"` {
+		t.Fatalf("name: %+v %v", names, err)
+	}
+	if _, err := ReadParquetColumn(fixture, "nope"); err == nil {
+		t.Fatal("a missing column must fail")
+	}
+	if _, err := ReadParquetColumn("/nonexistent.parquet", "id"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrIO) {
+		t.Fatalf("missing file: %v", err)
+	}
+}

@@ -196,3 +196,39 @@ LLMDGO_WRAP(llmd_online_lookup, (const llmd_online_snapshot *s, const llmd_key_c
                                  const char *const *f, size_t nf, int64_t now, llmd_feature_result **out,
                                  llmdgo_err *e), (s, k, nk, n, f, nf, now, out))
 LLMDGO_WRAP(llmd_parse_timestamp, (const char *t, size_t n, int64_t *us, llmdgo_err *e), (t, n, us))
+
+/* ---- Parquet ------------------------------------------------------------------------------- */
+/* Opens path with only column `name` selected. */
+static inline int go_parquet_open_column(llmd_parquet_reader **out, const char *path, const char *name, llmdgo_err *e) {
+    int st = llmd_parquet_reader_open(out, path, NULL);
+    if (st == LLMD_OK) {
+        st = llmd_parquet_reader_select(*out, &name, 1);
+        if (st != LLMD_OK) {
+            llmd_parquet_reader_free(*out);
+            *out = NULL;
+        }
+    }
+    return llmdgo_capture(st, e);
+}
+LLMDGO_WRAP(llmd_parquet_reader_read_row_group, (llmd_parquet_reader *r, int g, llmd_parquet_batch **out,
+                                                 llmdgo_err *e), (r, g, out))
+/* Writes one list<int32> column `name` (n rows; offsets n+1) to path, zstd. */
+static inline int go_parquet_write_lists(const char *path, const char *name, const int32_t *values,
+                                         const int32_t *offsets, int64_t n, llmdgo_err *e) {
+    llmd_schema *s = NULL;
+    llmd_parquet_writer *w = NULL;
+    int list = 0;
+    llmd_type lt = {LLMD_TYPE_LIST, 0, 0, 0, 0, 0}, it = {LLMD_TYPE_INT32, 0, 0, 0, 0, 0};
+    int st = llmd_schema_new(&s);
+    if (st == LLMD_OK) st = llmd_schema_add(s, 0, name, &lt, 0, &list);
+    if (st == LLMD_OK) st = llmd_schema_add(s, list, "element", &it, 0, NULL);
+    if (st == LLMD_OK) st = llmd_parquet_writer_open(&w, path, s, NULL);
+    llmd_column child = {offsets[n], 0, NULL, NULL, values, NULL, 0, 0};
+    llmd_column col = {n, 0, NULL, offsets, NULL, &child, 1, 0};
+    if (st == LLMD_OK) st = llmd_parquet_writer_write(w, &col, 1);
+    if (st == LLMD_OK) st = llmd_parquet_writer_finish(w);
+    llmdgo_capture(st, e);
+    llmd_parquet_writer_free(w);
+    llmd_schema_free(s);
+    return st;
+}
