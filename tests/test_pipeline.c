@@ -408,6 +408,62 @@ START_TEST(test_setting_limits) {
 }
 END_TEST
 
+/* llmd_pipeline_output_*: files written by the caller, published as one unit with a run manifest
+ * that verify_output accepts (sizes and XXH3-64 read back), refusals, and no trace when freed. */
+START_TEST(test_output_publish) {
+    mk_dir();
+    char out[400], path[600], names[1024];
+    snprintf(out, sizeof out, "%s/pub", dir);
+    llmd_pipeline_output *o;
+    ck_fails(llmd_pipeline_output_open(NULL, out, 0), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_ok(llmd_pipeline_output_open(&o, out, 0));
+    const char *stage = llmd_pipeline_output_dir(o);
+    ck_assert_ptr_nonnull(stage);
+    ck_assert_ptr_nonnull(strstr(stage, "/pub.tmp."));
+    snprintf(path, sizeof path, "%s/a.bin", stage);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs("hello", f);
+    fclose(f);
+    ck_fails(llmd_pipeline_output_add_file(o, "missing.bin"), LLMD_ERR_NOT_FOUND, "missing.bin");
+    ck_fails(llmd_pipeline_output_add_file(o, "../a.bin"), LLMD_ERR_INVALID_ARG, "not a plain file name");
+    ck_fails(llmd_pipeline_output_add_file(o, "_llmdata_run.json"), LLMD_ERR_INVALID_ARG, "not a plain file name");
+    ck_ok(llmd_pipeline_output_add_file(o, "a.bin"));
+    ck_fails(llmd_pipeline_output_add_file(o, "a.bin"), LLMD_ERR_INVALID_ARG, "listed twice");
+    ck_fails(llmd_pipeline_output_publish(o, "bad\"id"), LLMD_ERR_INVALID_ARG, "run id");
+    ck_ok(llmd_pipeline_output_publish(o, "run-1"));
+    ck_assert_ptr_null(llmd_pipeline_output_dir(o));
+    ck_fails(llmd_pipeline_output_publish(o, "run-1"), LLMD_ERR_STATE, "already published");
+    llmd_pipeline_output_free(o);
+    list_names("pub", names, sizeof names);
+    ck_assert_str_eq(names, "_llmdata_run.json a.bin ");
+    ck_ok(llmd_pipeline_verify_output(out, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+    size_t n;
+    unsigned char *man = slurp("pub/_llmdata_run.json", &n);
+    ck_assert_ptr_nonnull(man);
+    ck_assert_ptr_nonnull(strstr((char *)man, "\"run_id\":\"run-1\""));
+    /* XXH3-64 of "hello" (seed 0), as python-xxhash / xxhsum -H3 give it */
+    ck_assert_ptr_nonnull(strstr((char *)man, "\"name\":\"a.bin\",\"bytes\":5,\"xxh3\":\"9555e8555c62dcfd\""));
+    free(man);
+    /* non-empty out: refused without overwrite; with it, replaced; a freed unpublished one leaves nothing */
+    ck_fails(llmd_pipeline_output_open(&o, out, 0), LLMD_ERR_CONFLICT, "not empty");
+    ck_ok(llmd_pipeline_output_open(&o, out, 1));
+    ck_ok(llmd_pipeline_output_publish(o, "run-2"));
+    llmd_pipeline_output_free(o);
+    list_names("pub", names, sizeof names);
+    ck_assert_str_eq(names, "_llmdata_run.json ");
+    ck_ok(llmd_pipeline_output_open(&o, out, 1));
+    snprintf(path, sizeof path, "%s/left.bin", llmd_pipeline_output_dir(o));
+    f = fopen(path, "wb");
+    fclose(f);
+    llmd_pipeline_output_free(o);
+    llmd_pipeline_output_free(NULL);
+    list_names("", names, sizeof names);
+    ck_assert_str_eq(names, "pub ");
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("pipeline");
@@ -417,6 +473,7 @@ int main(void) {
     tcase_add_test(tc, test_rerun_and_verify);
     tcase_add_test(tc, test_near_clusters);
     tcase_add_test(tc, test_setting_limits);
+    tcase_add_test(tc, test_output_publish);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

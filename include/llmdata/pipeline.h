@@ -121,6 +121,39 @@ LLMD_API llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, cha
 #define LLMD_PIPELINE_VERIFY_CHECKSUMS 1u
 LLMD_API llmd_status llmd_pipeline_verify_output(const char *dir, unsigned flags);
 
+/* ---- Publishing an output written by other processes (a distributed run) ----------------------
+ * The pipeline's own publishing, for callers that write the files themselves (the Dask example,
+ * examples/python/dask_pipeline.py, packs and writes shards on its driver): open checks `out` by
+ * the rules of the `overwrite` setting and creates a fresh staging directory beside it; the caller
+ * writes its files into llmd_pipeline_output_dir() and lists each with _add_file (the library reads
+ * it for its size and XXH3-64); _publish writes _llmdata_run.json (the files in the order added)
+ * and replaces `out` with the staging directory in one step, exactly as llmd_pipeline_run does.
+ * llmd_pipeline_output_free before _publish removes the staging directory and everything in it.
+ * One thread at a time per object. */
+typedef struct llmd_pipeline_output llmd_pipeline_output;
+
+/* Opens the output `out`.  overwrite: 0 refuses a non-empty `out` (LLMD_ERR_CONFLICT); 1 replaces
+ * one that holds nothing but an earlier run's listed files.  Errors: LLMD_ERR_INVALID_ARG (NULL),
+ * LLMD_ERR_CONFLICT, LLMD_ERR_IO (cannot create the staging directory), LLMD_ERR_NOMEM. */
+LLMD_API llmd_status llmd_pipeline_output_open(llmd_pipeline_output **out, const char *dir, int overwrite);
+
+/* The staging directory to write into (owned by o; NULL after _publish). */
+LLMD_API const char *llmd_pipeline_output_dir(const llmd_pipeline_output *o);
+
+/* Lists `name` (a plain file name, no '/'), written by the caller in the staging directory.
+ * Errors: LLMD_ERR_INVALID_ARG (a name with '/', "." or "..", or listed twice), LLMD_ERR_NOT_FOUND /
+ * LLMD_ERR_IO (the file), LLMD_ERR_STATE (already published). */
+LLMD_API llmd_status llmd_pipeline_output_add_file(llmd_pipeline_output *o, const char *name);
+
+/* Writes the run manifest (run_id: the shard writer's llmd_shard_writer_run_id, or any id without
+ * '"' or '\\') and publishes.  Errors: those of llmd_pipeline_run's publishing (LLMD_ERR_CONFLICT
+ * when `out` changed meanwhile, LLMD_ERR_IO), LLMD_ERR_STATE (published twice).  After an error
+ * `out` is as it was. */
+LLMD_API llmd_status llmd_pipeline_output_publish(llmd_pipeline_output *o, const char *run_id);
+
+/* Frees o (NULL allowed); an unpublished staging directory is removed with its files. */
+LLMD_API void llmd_pipeline_output_free(llmd_pipeline_output *o);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,7 @@ libllmdata.so), else the normal shared-library search.  Errors raise llmdata.Llm
 the library's status code and message.
 """
 from ._lib import LlmdError, version, version_number  # noqa: F401
-from .io import JsonlReader  # noqa: F401
+from .io import JsonDoc, JsonlReader  # noqa: F401
 
 # Capability modules register here as they land (each import is cheap: symbols bind lazily).
 import importlib as _importlib

@@ -195,6 +195,11 @@ class MinHasher(Handle):
         self.ngram = ngram
         self.mode = mode
         self.seed = seed
+        self.force_portable = bool(force_portable)
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (a MinHasher is immutable)."""
+        return (type(self), (self.num_perm, self.ngram, self.mode, self.seed, self.force_portable))
 
     @property
     def uses_simd(self):
@@ -265,6 +270,21 @@ class LshIndex(Handle):
         check(_api.llmd_lsh_index_new(ctypes.byref(x), ctypes.byref(hasher._opts), ctypes.byref(lo)))
         self._set_handle(x)
         self.num_perm = hasher.num_perm
+
+    def __reduce__(self):
+        """Pickles as the bytes of save() (the index file format of dedup.h) and is loaded from
+        them again on unpickling: same entries, parameters and answers."""
+        import os
+        import tempfile
+        fd, path = tempfile.mkstemp(suffix=".lshidx")
+        os.close(fd)
+        try:
+            self.save(path)
+            with open(path, "rb") as f:
+                data = f.read()
+        finally:
+            os.unlink(path)
+        return (_lsh_index_from_bytes, (data,))
 
     @classmethod
     def load(cls, path, hasher=None):
@@ -364,6 +384,14 @@ class ExactSet(Handle):
         s = _vp()
         check(_api.llmd_exact_set_new(ctypes.byref(s), ctypes.byref(o)))
         self._set_handle(s)
+        self._args = (capacity, max_bytes, key_bytes)
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments while empty; a set holding hashes refuses
+        (TypeError): the library cannot list them, and an empty copy would lose them silently."""
+        if len(self):
+            raise TypeError("an ExactSet holding hashes cannot be pickled (only an empty one, by its arguments)")
+        return (type(self), self._args)
 
     @staticmethod
     def _hash(h):
@@ -409,8 +437,18 @@ class LineDedup(Handle):
         d = _vp()
         check(_api.llmd_line_dedup_new(ctypes.byref(d), ctypes.byref(o)))
         self._set_handle(d)
+        self._min_docs = min_docs
+        self._used = False
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments before count() is first called; afterwards it
+        refuses (TypeError) rather than drop the line counts."""
+        if self._used:
+            raise TypeError("a LineDedup that has counted documents cannot be pickled")
+        return (type(self), (self._min_docs,))
 
     def count(self, text):
+        self._used = True
         b = to_bytes(text)
         with self._use() as d:
             check(_api.llmd_line_dedup_count(d, b, len(b)))
@@ -464,6 +502,11 @@ class UnionFind(Handle):
         h = _vp()
         check(_f("llmd_union_find_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64)(ctypes.byref(h), n))
         self._h = h
+
+    def __reduce__(self):
+        """Pickles as (n, the root of every element) and is rebuilt by joining each element to its
+        root: the same sets, the same roots (the smallest member)."""
+        return (_union_find_from_roots, (len(self), self.roots()))
 
     def _release(self, h):
         _f("llmd_union_find_free", None, _vp)(h)
@@ -563,6 +606,14 @@ class DedupClusters(Handle):
         self._h = h
         self.num_perm = hasher.num_perm
         self.verify = verify
+        self._args = (hasher, threshold, bands, rows, verify)
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments before the first add(); a job holding documents
+        refuses (TypeError) -- hand the workers a MinHasher and gather signatures instead."""
+        if len(self):
+            raise TypeError("a DedupClusters job holding documents cannot be pickled (only a new one)")
+        return (type(self), self._args)
 
     def _release(self, h):
         _f("llmd_dedup_clusters_free", None, _vp)(h)
@@ -654,3 +705,23 @@ def dedup_texts(texts, hasher=None, threshold=0.8, verify="exact", priorities=No
                 job.set_shingles(i, hasher.shingles(t)[1])
     job.finish()
     return [job.result(i) for i in range(len(texts))]
+
+
+def _lsh_index_from_bytes(data):
+    import os
+    import tempfile
+    fd, path = tempfile.mkstemp(suffix=".lshidx")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return LshIndex.load(path)
+    finally:
+        os.unlink(path)
+
+
+def _union_find_from_roots(n, roots):
+    uf = UnionFind(n)
+    pairs = np.stack([np.arange(n, dtype=np.uint64), np.asarray(roots, dtype=np.uint64)], axis=1) if n else \
+        np.empty((0, 2), dtype=np.uint64)
+    uf.union_pairs(pairs)
+    return uf

@@ -104,6 +104,10 @@ def _ngrams(pairs):
     return arr, len(pairs)
 
 
+def _rebuild_filter(args, params):
+    return QualityFilter(*args, **params)
+
+
 class QualityFilter(Handle):
     """QualityFilter(filters="c4,badwords,gopher", min_bytes=0, max_bytes=0, languages=None,
     language_threshold=0.65, language_predict=None, bad_words_file=None, **params).
@@ -119,6 +123,9 @@ class QualityFilter(Handle):
 
     def __init__(self, filters=None, min_bytes=0, max_bytes=0, languages=None, language_threshold=0.65,
                  language_predict=None, bad_words_file=None, **params):
+        self._args = (filters, min_bytes, max_bytes, languages, language_threshold, language_predict,
+                      None if bad_words_file is None else str(bad_words_file))
+        self._params = dict(params)
         self._h = None
         self._stats = None
         self._lock = threading.Lock()
@@ -163,6 +170,11 @@ class QualityFilter(Handle):
         st = _vp()
         check(_f("stats_new")(ctypes.byref(st)))
         self._stats = st
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (files by path; a language_predict callable must
+        itself pickle); the unpickled filter starts with empty statistics."""
+        return (_rebuild_filter, (self._args, self._params))
 
     def _local_stats(self):
         st = _vp()

@@ -1,9 +1,10 @@
-"""Streaming JSONL(.zst) line reading through the library's reader."""
+"""Streaming JSONL(.zst, .gz) line reading through the library's reader, and JSON object lines
+parsed by the library (JsonDoc: the exact text bytes the CLI and the pipeline see)."""
 import ctypes
 
 from ._lib import Api, Handle, c_int, check, to_bytes
 
-__all__ = ["JsonlReader"]
+__all__ = ["JsonlReader", "JsonDoc"]
 
 _vp = ctypes.c_void_p
 
@@ -17,6 +18,11 @@ _api = Api({
     "llmd_reader_next_line": (ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(ctypes.c_size_t)),
     "llmd_reader_line_number": (ctypes.c_uint64, _vp),
     "llmd_reader_free": (None, _vp),
+    "llmd_json_doc_new": (ctypes.c_int, ctypes.POINTER(_vp)),
+    "llmd_json_doc_free": (None, _vp),
+    "llmd_json_doc_parse": (ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t),
+    "llmd_json_doc_get_string": (ctypes.c_int, _vp, ctypes.c_char_p, ctypes.POINTER(_vp),
+                                 ctypes.POINTER(ctypes.c_size_t)),
 })
 
 
@@ -34,12 +40,22 @@ class JsonlReader(Handle):
         _api.llmd_reader_free(handle)
 
     def __init__(self, path, max_line_bytes=0):
+        self._args = (str(path), max_line_bytes)
+        self._started = False
         o = _Options(1, c_int(max_line_bytes, ctypes.c_size_t, "max_line_bytes"))
         h = _vp()
         check(_api.llmd_reader_open(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(o)))
         self._set_handle(h)
 
+    def __reduce__(self):
+        """Pickles as (path, max_line_bytes): a reader not yet iterated is reopened by path on
+        unpickling; one already iterated refuses (TypeError) rather than restart silently."""
+        if self._started:
+            raise TypeError("a JsonlReader that has been iterated cannot be pickled (its position would be lost)")
+        return (type(self), self._args)
+
     def __iter__(self):
+        self._started = True
         ptr, n = _vp(), ctypes.c_size_t()
         while True:
             with self._use() as h:   # the line points into the reader: copy it while it is alive
@@ -53,3 +69,42 @@ class JsonlReader(Handle):
     def line_number(self):
         with self._use() as h:
             return _api.llmd_reader_line_number(h)
+
+
+class JsonDoc(Handle):
+    """One JSON object line parsed by the library (strict RFC 8259, UTF-8 checked):
+
+    >>> d = JsonDoc(); d.parse(b'{"text":"caf\\u00e9"}'); d.get_string("text")
+    b'caf\xc3\xa9'
+
+    get_string returns the decoded value's UTF-8 bytes exactly as llmd_json_doc_get_string gives
+    them (the last member if repeated, unpaired surrogate escapes as U+FFFD) -- what the CLI and the
+    pipeline read, which Python's json module does not always match.  One thread at a time;
+    pickles as a fresh, empty JsonDoc."""
+
+    _what = "JsonDoc"
+
+    def _release(self, handle):
+        _api.llmd_json_doc_free(handle)
+
+    def __init__(self):
+        h = _vp()
+        check(_api.llmd_json_doc_new(ctypes.byref(h)))
+        self._set_handle(h)
+
+    def __reduce__(self):
+        return (type(self), ())
+
+    def parse(self, line):
+        """Parses one JSON object (bytes or str); LlmdError (PARSE / UTF8 / SCHEMA) if it is not one."""
+        b = to_bytes(line)
+        with self._use() as h:
+            check(_api.llmd_json_doc_parse(h, b, len(b)))
+
+    def get_string(self, key):
+        """The string member `key` as UTF-8 bytes; LlmdError NOT_FOUND / SCHEMA (not a string)."""
+        k = to_bytes(key)
+        p, n = _vp(), ctypes.c_size_t()
+        with self._use() as h:
+            check(_api.llmd_json_doc_get_string(h, k, ctypes.byref(p), ctypes.byref(n)))
+            return ctypes.string_at(p.value, n.value) if n.value else b""

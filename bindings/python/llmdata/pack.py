@@ -90,7 +90,11 @@ def _opt_id(v, name):
 
 class Packer(Handle):
     """Packer(seq_len=2048, strategy="greedy"|"best-fit", bos_id=None, eos_id=None, pad_id=None,
-    buffer_windows=1024, vocab_size=0).  add(ids) and finish() return the windows completed."""
+    buffer_windows=1024, vocab_size=0, sink=None).  add(ids) and finish() return the windows
+    completed; with sink=ShardWriter(...) the windows go straight into the writer in C (add and
+    finish return [] and no window crosses into Python).  The packing of a given ordered stream of
+    documents is deterministic: the same stream gives the same windows and shard bytes wherever
+    the ids were computed."""
 
     _what = "Packer"
 
@@ -98,7 +102,8 @@ class Packer(Handle):
         _api.llmd_packer_free(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
-                 buffer_windows=1024, vocab_size=0, _sink=None):
+                 buffer_windows=1024, vocab_size=0, sink=None, _sink=None):
+        _sink = sink if sink is not None else _sink   # sink: a ShardWriter that receives the windows
         s = ctypes.c_int()
         check(_api.llmd_pack_strategy_parse(to_bytes(strategy), ctypes.byref(s)))
         o = _Options(1, c_int(seq_len, ctypes.c_uint32, "seq_len"), s.value, _opt_id(bos_id, "bos_id"),
@@ -107,6 +112,8 @@ class Packer(Handle):
                      c_int(vocab_size, ctypes.c_uint64, "vocab_size"))
         self._out = []
         self._sink = _sink
+        self._kwargs = dict(seq_len=seq_len, strategy=strategy, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id,
+                            buffer_windows=buffer_windows, vocab_size=vocab_size)
         h = _vp()
         if _sink is None:
             self._cb = _CB(self._on_window)   # kept alive as long as the packer
@@ -139,6 +146,15 @@ class Packer(Handle):
     def _check_sink(self):
         if self._sink is not None and self._sink.closed:
             raise ValueError("the ShardWriter this Packer writes into is closed")
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments before the first document; a packer holding
+        documents, or writing into a ShardWriter, refuses (TypeError) rather than lose them."""
+        if self._sink is not None:
+            raise TypeError("a Packer writing into a ShardWriter cannot be pickled")
+        if self.stats.docs_in:
+            raise TypeError("a Packer holding documents cannot be pickled (only a new one)")
+        return (_rebuild_packer, (self._kwargs,))
 
     def add(self, ids):
         """Adds one document's ids (integers in [0, 2^32)); returns the windows completed."""
@@ -198,6 +214,16 @@ class ShardWriter(Handle):
                           None if run_id is None else to_bytes(str(run_id)))
         check(_api.llmd_shard_writer_open(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
         self._set_handle(h)
+        self._args = (str(prefix), format, seq_len, vocab_size, overwrite, unique_names, run_id)
+        self._finished = False
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments while no window was added: the unpickled writer
+        opens its own temporary files at the same prefix.  A writer holding windows (or finished)
+        refuses (TypeError): its files cannot move to another process."""
+        if self._finished or (not self.closed and self.windows):
+            raise TypeError("a ShardWriter holding windows cannot be pickled (only a new one)")
+        return (type(self), self._args)
 
     @property
     def run_id(self):
@@ -235,11 +261,16 @@ class ShardWriter(Handle):
         """Closes the files under their final names; extra: a dict added to the manifest."""
         with self._use() as h:
             check(_api.llmd_shard_writer_finish(h, json.dumps(extra).encode() if extra is not None else None))
+        self._finished = True
 
     @property
     def windows(self):
         with self._use() as h:
             return int(_api.llmd_shard_writer_windows(h))
+
+
+def _rebuild_packer(kwargs):
+    return Packer(**kwargs)
 
 
 def write_shards(docs, prefix, format="mmidx", extra=None, overwrite=False, **options):

@@ -18,7 +18,7 @@ import json
 
 from ._lib import Api, Handle, check, lib, to_bytes
 
-__all__ = ["run_pipeline", "Pipeline", "verify_output"]
+__all__ = ["run_pipeline", "Pipeline", "verify_output", "PipelineOutput"]
 
 _vp = ctypes.c_void_p
 _cp = ctypes.c_char_p
@@ -33,6 +33,11 @@ _api = Api({
     "llmd_pipeline_run": (ctypes.c_int, _vp, ctypes.POINTER(_vp), ctypes.POINTER(_vp)),
     "llmd_pipeline_set_progress": (None, _vp, _PROGRESS, _vp),
     "llmd_pipeline_verify_output": (ctypes.c_int, _cp, ctypes.c_uint),
+    "llmd_pipeline_output_open": (ctypes.c_int, ctypes.POINTER(_vp), _cp, ctypes.c_int),
+    "llmd_pipeline_output_dir": (_cp, _vp),
+    "llmd_pipeline_output_add_file": (ctypes.c_int, _vp, _cp),
+    "llmd_pipeline_output_publish": (ctypes.c_int, _vp, _cp),
+    "llmd_pipeline_output_free": (None, _vp),
 })
 
 
@@ -42,6 +47,13 @@ def _value(v):
     if isinstance(v, (list, tuple)):      # filters=["c4", "gopher"], languages=["en"]
         return to_bytes(",".join(str(x) for x in v))
     return to_bytes(str(v))
+
+
+def _rebuild_pipeline(config, settings, inputs):
+    p = Pipeline(config, **settings)
+    for path in inputs:
+        p.add_input(path)
+    return p
 
 
 class Pipeline(Handle):
@@ -57,6 +69,9 @@ class Pipeline(Handle):
         check(_api.llmd_pipeline_new(ctypes.byref(h)))
         self._set_handle(h)
         self.report_text = None
+        self._config = None if config is None else str(config)
+        self._settings = {}
+        self._inputs = []
         if config is not None:
             with self._use() as p:
                 check(_api.llmd_pipeline_load_config(p, to_bytes(str(config))))
@@ -66,10 +81,17 @@ class Pipeline(Handle):
     def set(self, key, value):
         with self._use() as p:
             check(_api.llmd_pipeline_set(p, to_bytes(key), _value(value)))
+        self._settings[key] = value
 
     def add_input(self, path):
         with self._use() as p:
             check(_api.llmd_pipeline_add_input(p, to_bytes(str(path))))
+        self._inputs.append(str(path))
+
+    def __reduce__(self):
+        """Pickles as its config file path, settings and inputs (in the order given): the
+        unpickled Pipeline is configured the same way (the config file is read again)."""
+        return (_rebuild_pipeline, (self._config, dict(self._settings), list(self._inputs)))
 
     def run(self, progress=None):
         """Runs the pipeline; returns the report as a dict (the readable rendering is kept in
@@ -124,3 +146,38 @@ def verify_output(out, checksums=False):
     _llmdata_run.json lists, with their sizes; XXH3-64 checksums too with checksums=True).
     Raises LlmdError (CORRUPT or NOT_FOUND status, naming the file) otherwise."""
     check(_api.llmd_pipeline_verify_output(to_bytes(str(out)), 1 if checksums else 0))
+
+
+class PipelineOutput(Handle):
+    """PipelineOutput(out, overwrite=False): the pipeline's one-unit publishing for files written
+    by the caller (llmd_pipeline_output_*).  Write files into `.dir` (a fresh staging directory
+    beside `out`), list each with add_file(name), then publish(run_id): _llmdata_run.json is
+    written and `out` replaced in one step, as `llmdata pipeline` does.  Closing before publish
+    removes the staging directory.  Not picklable (it owns a directory being written)."""
+
+    _what = "PipelineOutput"
+
+    def _release(self, handle):
+        _api.llmd_pipeline_output_free(handle)
+
+    def __init__(self, out, overwrite=False):
+        h = _vp()
+        check(_api.llmd_pipeline_output_open(ctypes.byref(h), to_bytes(str(out)), 1 if overwrite else 0))
+        self._set_handle(h)
+
+    def __reduce__(self):
+        raise TypeError("a PipelineOutput owns a staging directory being written and cannot be pickled")
+
+    @property
+    def dir(self):
+        with self._use() as h:
+            d = _api.llmd_pipeline_output_dir(h)
+        return None if d is None else d.decode()
+
+    def add_file(self, name):
+        with self._use() as h:
+            check(_api.llmd_pipeline_output_add_file(h, to_bytes(name)))
+
+    def publish(self, run_id):
+        with self._use() as h:
+            check(_api.llmd_pipeline_output_publish(h, to_bytes(str(run_id))))

@@ -203,6 +203,7 @@ class Redactor(Handle):
         _f("llmd_redactor_free")(h)
 
     def __init__(self, types=None, template=None, rules=()):
+        self._args = (types, template, tuple(tuple(r) for r in rules))
         if types is None:
             types = "all"
         if not isinstance(types, str):
@@ -266,6 +267,11 @@ class Redactor(Handle):
             ob += gap + self._replacement_size(sp.type)[0]
             prev = sp.end
         return res
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (types, template, rules; a rule's validator must
+        itself pickle, e.g. a module-level function) and is compiled again on unpickling."""
+        return (type(self), self._args)
 
     def _wrap(self, validator):
         def call(ptr, n, _user):

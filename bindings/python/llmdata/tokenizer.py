@@ -76,10 +76,16 @@ class Tokenizer(Handle):
         _api.llmd_tokenizer_free(handle)
 
     def __init__(self, path, tiktoken_pattern=None):
+        self._args = (str(path), tiktoken_pattern)
         opts = _Options(1, to_bytes(tiktoken_pattern) if tiktoken_pattern else None, 0)
         h = _vp()
         check(_api.llmd_tokenizer_load(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
         self._set_handle(h)
+
+    def __reduce__(self):
+        """Pickles by its constructor arguments (the file by path): the unpickled tokenizer loads
+        the same file again -- for multiprocessing / Dask workers sharing the file system."""
+        return (type(self), self._args)
 
     @property
     def vocab_size(self):
