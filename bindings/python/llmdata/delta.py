@@ -2,7 +2,7 @@
 import ctypes
 import json
 
-from ._lib import check, fn, lib, to_bytes
+from ._lib import Handle, check, fn, lib, to_bytes
 
 __all__ = ["DeltaTable", "DeltaSnapshot"]
 
@@ -78,30 +78,25 @@ class DeltaSnapshot:
         return f"DeltaSnapshot(version={self.version}, files={len(self.files)})"
 
 
-class DeltaTable:
+class DeltaTable(Handle):
     """A Delta table directory.  Snapshots read the log as the protocol says; commits are
     put-if-absent with Delta's conflict rules (llmdata.LlmdError with status_name
     LLMD_ERR_CONFLICT when a concurrent writer really conflicts)."""
 
+    _what = "DeltaTable"
+
     def __init__(self, path):
-        self._h = _vp()
+        h = _vp()
         check(fn("llmd_delta_table_open", ctypes.c_int, ctypes.POINTER(_vp), _cp, _vp)(
-            ctypes.byref(self._h), to_bytes(path), None))
+            ctypes.byref(h), to_bytes(path), None))
         self.path = path
+        self._set_handle(h)
 
-    def close(self):
-        if self._h:
-            fn("llmd_delta_table_free", None, _vp)(self._h)
-            self._h = _vp()
+    def _release(self, h):
+        fn("llmd_delta_table_free", None, _vp)(h)
 
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def __reduce__(self):
+        return (DeltaTable, (self.path,))
 
     @classmethod
     def create(cls, path, schema, partition_by=(), properties=None):
@@ -115,22 +110,24 @@ class DeltaTable:
         keys, vals = _strings(list(props.keys())), _strings(list(props.values()))
         o.partition_columns, o.n_partition_columns = parts, len(partition_by)
         o.config_keys, o.config_values, o.n_config = keys, vals, len(props)
-        check(fn("llmd_delta_table_create", ctypes.c_int, _vp, ctypes.POINTER(_CreateOptions))(t._h, ctypes.byref(o)))
+        with t._use() as h:
+            check(fn("llmd_delta_table_create", ctypes.c_int, _vp, ctypes.POINTER(_CreateOptions))(h, ctypes.byref(o)))
         return t
 
     def _open_snapshot(self, version, timestamp_ms):
-        s = _vp()
-        if version is not None and timestamp_ms is not None:
-            raise ValueError("give version or timestamp_ms, not both")
-        if version is not None:
-            check(fn("llmd_delta_snapshot_at_version", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
-                ctypes.byref(s), self._h, version))
-        elif timestamp_ms is not None:
-            check(fn("llmd_delta_snapshot_at_timestamp", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
-                ctypes.byref(s), self._h, timestamp_ms))
-        else:
-            check(fn("llmd_delta_snapshot_latest", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(s), self._h))
-        return s
+        with self._use() as h:
+            s = _vp()
+            if version is not None and timestamp_ms is not None:
+                raise ValueError("give version or timestamp_ms, not both")
+            if version is not None:
+                check(fn("llmd_delta_snapshot_at_version", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
+                    ctypes.byref(s), h, version))
+            elif timestamp_ms is not None:
+                check(fn("llmd_delta_snapshot_at_timestamp", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
+                    ctypes.byref(s), h, timestamp_ms))
+            else:
+                check(fn("llmd_delta_snapshot_latest", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(s), h))
+            return s
 
     def snapshot(self, version=None, timestamp_ms=None):
         """The latest snapshot, or the one at `version`, or the one current at `timestamp_ms`."""
@@ -199,10 +196,11 @@ class DeltaTable:
         return self.snapshot(version).files
 
     def history(self, limit=0):
-        out = _vp()
-        check(fn("llmd_delta_history_json", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_vp), _vp)(
-            self._h, limit, ctypes.byref(out), None))
-        return _take_json(out)
+        with self._use() as h:
+            out = _vp()
+            check(fn("llmd_delta_history_json", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_vp), _vp)(
+                h, limit, ctypes.byref(out), None))
+            return _take_json(out)
 
     def commit(self, add=(), append=(), remove=(), remove_all=False, properties=None, schema=None,
                merge_schema=True, app_id=None, app_version=None, operation="WRITE", parameters=None):
@@ -210,54 +208,58 @@ class DeltaTable:
         dataChange} of files already in the table; `append`: dicts {source, partitionValues, stats, mergeSchema}
         of Parquet files to copy in (schema enforced, stats from the footers); `remove`: paths.  Returns the new version, or None when
         (app_id, app_version) was already committed."""
-        x = _vp()
-        check(fn("llmd_delta_txn_begin", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(x), self._h))
-        try:
-            if app_id is not None:
-                check(fn("llmd_delta_txn_set_app_version", ctypes.c_int, _vp, _cp, _i64)(x, to_bytes(app_id), app_version))
-            check(fn("llmd_delta_txn_set_operation", ctypes.c_int, _vp, _cp, _cp)(
-                x, to_bytes(operation), None if parameters is None else to_bytes(json.dumps(parameters))))
-            if schema is not None:
-                check(fn("llmd_delta_txn_set_schema", ctypes.c_int, _vp, _cp, ctypes.c_bool)(
-                    x, to_bytes(schema if isinstance(schema, str) else json.dumps(schema)), merge_schema))
-            for k, v in (properties or {}).items():
-                check(fn("llmd_delta_txn_set_property", ctypes.c_int, _vp, _cp, _cp)(
-                    x, to_bytes(k), None if v is None else to_bytes(v)))
-            if remove_all:
-                check(fn("llmd_delta_txn_remove_all", ctypes.c_int, _vp)(x))
-            for p in remove:
-                check(fn("llmd_delta_txn_remove", ctypes.c_int, _vp, _cp)(x, to_bytes(p)))
-            for f in add:
-                pv = f.get("partitionValues", {})
-                a = _Add(1, to_bytes(f["path"]), f["size"], f.get("modificationTime", 0), _strings(list(pv.keys())),
-                         _strings(list(pv.values())), len(pv),
-                         None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("dataChange", True))
-                check(fn("llmd_delta_txn_add", ctypes.c_int, _vp, ctypes.POINTER(_Add))(x, ctypes.byref(a)))
-            for f in append:
-                pv = f.get("partitionValues", {})
-                a = _Append(1, to_bytes(f["source"]), _strings(list(pv.keys())), _strings(list(pv.values())), len(pv),
-                            None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("mergeSchema", False))
-                check(fn("llmd_delta_txn_append_file", ctypes.c_int, _vp, ctypes.POINTER(_Append), _vp)(
-                    x, ctypes.byref(a), None))
-            v = _i64(-1)
-            check(fn("llmd_delta_txn_commit", ctypes.c_int, _vp, ctypes.POINTER(_i64))(x, ctypes.byref(v)))
-            return None if v.value < 0 else v.value
-        finally:
-            fn("llmd_delta_txn_free", None, _vp)(x)
+        with self._use() as h:
+            x = _vp()
+            check(fn("llmd_delta_txn_begin", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(x), h))
+            try:
+                if app_id is not None:
+                    check(fn("llmd_delta_txn_set_app_version", ctypes.c_int, _vp, _cp, _i64)(x, to_bytes(app_id), app_version))
+                check(fn("llmd_delta_txn_set_operation", ctypes.c_int, _vp, _cp, _cp)(
+                    x, to_bytes(operation), None if parameters is None else to_bytes(json.dumps(parameters))))
+                if schema is not None:
+                    check(fn("llmd_delta_txn_set_schema", ctypes.c_int, _vp, _cp, ctypes.c_bool)(
+                        x, to_bytes(schema if isinstance(schema, str) else json.dumps(schema)), merge_schema))
+                for k, v in (properties or {}).items():
+                    check(fn("llmd_delta_txn_set_property", ctypes.c_int, _vp, _cp, _cp)(
+                        x, to_bytes(k), None if v is None else to_bytes(v)))
+                if remove_all:
+                    check(fn("llmd_delta_txn_remove_all", ctypes.c_int, _vp)(x))
+                for p in remove:
+                    check(fn("llmd_delta_txn_remove", ctypes.c_int, _vp, _cp)(x, to_bytes(p)))
+                for f in add:
+                    pv = f.get("partitionValues", {})
+                    a = _Add(1, to_bytes(f["path"]), f["size"], f.get("modificationTime", 0), _strings(list(pv.keys())),
+                             _strings(list(pv.values())), len(pv),
+                             None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("dataChange", True))
+                    check(fn("llmd_delta_txn_add", ctypes.c_int, _vp, ctypes.POINTER(_Add))(x, ctypes.byref(a)))
+                for f in append:
+                    pv = f.get("partitionValues", {})
+                    a = _Append(1, to_bytes(f["source"]), _strings(list(pv.keys())), _strings(list(pv.values())), len(pv),
+                                None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("mergeSchema", False))
+                    check(fn("llmd_delta_txn_append_file", ctypes.c_int, _vp, ctypes.POINTER(_Append), _vp)(
+                        x, ctypes.byref(a), None))
+                v = _i64(-1)
+                check(fn("llmd_delta_txn_commit", ctypes.c_int, _vp, ctypes.POINTER(_i64))(x, ctypes.byref(v)))
+                return None if v.value < 0 else v.value
+            finally:
+                fn("llmd_delta_txn_free", None, _vp)(x)
 
     def restore(self, version):
-        v = _i64(-1)
-        check(fn("llmd_delta_restore", ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64))(self._h, version, ctypes.byref(v)))
-        return v.value
+        with self._use() as h:
+            v = _i64(-1)
+            check(fn("llmd_delta_restore", ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64))(h, version, ctypes.byref(v)))
+            return v.value
 
     def checkpoint(self):
-        v = _i64(-1)
-        check(fn("llmd_delta_checkpoint", ctypes.c_int, _vp, ctypes.POINTER(_i64))(self._h, ctypes.byref(v)))
-        return v.value
+        with self._use() as h:
+            v = _i64(-1)
+            check(fn("llmd_delta_checkpoint", ctypes.c_int, _vp, ctypes.POINTER(_i64))(h, ctypes.byref(v)))
+            return v.value
 
     def vacuum(self, retention_hours=168.0, dry_run=False, allow_short_retention=False, now_ms=0):
-        o = _VacuumOptions(1, retention_hours, allow_short_retention, dry_run, now_ms)
-        out = _vp()
-        check(fn("llmd_delta_vacuum", ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp))(
-            self._h, ctypes.byref(o), ctypes.byref(out)))
-        return _take_json(out)
+        with self._use() as h:
+            o = _VacuumOptions(1, retention_hours, allow_short_retention, dry_run, now_ms)
+            out = _vp()
+            check(fn("llmd_delta_vacuum", ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp))(
+                h, ctypes.byref(o), ctypes.byref(out)))
+            return _take_json(out)

@@ -104,7 +104,10 @@ class CloseWhileInFlightTest(unittest.TestCase):
 
     def test_every_handle_owner_uses_the_base(self):
         for cls in (llmdata.Tokenizer, llmdata.Redactor, llmdata.MinHasher, llmdata.LshIndex, llmdata.ExactSet,
-                    llmdata.LineDedup, llmdata.Packer, llmdata.ShardWriter, llmdata.JsonlReader, llmdata.Pipeline):
+                    llmdata.LineDedup, llmdata.Packer, llmdata.ShardWriter, llmdata.JsonlReader, llmdata.Pipeline,
+                    llmdata.QualityFilter, llmdata.LanguageId, llmdata.ParquetFile, llmdata.DeltaTable,
+                    llmdata.FeatureRepo, llmdata.OnlineSnapshot, llmdata.UnionFind, llmdata.DedupClusters,
+                    llmdata.JsonDoc, llmdata.PipelineOutput):
             self.assertTrue(issubclass(cls, Handle), cls.__name__)
         h = llmdata.MinHasher()
         h.close()
