@@ -23,14 +23,13 @@ import ctypes
 
 import numpy as np
 
-from ._lib import Api, Handle, c_int, check, fn, int_array, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, int_array, lib, to_bytes
 
 __all__ = ["MinHasher", "LshIndex", "LshMatch", "ExactSet", "LineDedup", "exact_hash", "fold_text",
            "jaccard", "lsh_optimal_params", "band_keys", "BAND_KEY_SIZE", "UnionFind", "candidate_pairs",
            "dedup_default_bands", "DedupClusters", "DedupVerdict", "dedup_texts"]
 
 BAND_KEY_SIZE = 12
-_f = fn   # declares one library function (used by the cluster API below)
 _u8p = ctypes.POINTER(ctypes.c_uint8)
 _u32p = ctypes.POINTER(ctypes.c_uint32)
 _u64p = ctypes.POINTER(ctypes.c_uint64)
@@ -67,44 +66,6 @@ class _Match(ctypes.Structure):
 
 LshMatch = collections.namedtuple("LshMatch", "entry duplicate match match_jaccard representative candidates")
 
-_api = Api({
-    "llmd_exact_hash": (ctypes.c_int, _cp, _sz, ctypes.c_uint, _u8p),
-    "llmd_fold_text": (ctypes.c_int, _cp, _sz, _P(_vp), _P(_sz)),
-    "llmd_minhash_jaccard": (ctypes.c_double, _u32p, _u32p, ctypes.c_uint32),
-    "llmd_lsh_optimal_params": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, _P(ctypes.c_uint32),
-                                _P(ctypes.c_uint32)),
-    "llmd_lsh_band_keys": (ctypes.c_int, _u32p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _u8p),
-    "llmd_minhasher_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions)),
-    "llmd_minhasher_free": (None, _vp),
-    "llmd_minhasher_uses_simd": (ctypes.c_int, _vp),
-    "llmd_minhash": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_sz)),
-    "llmd_minhash_batch": (ctypes.c_int, _vp, _P(_cp), _P(_sz), _sz, ctypes.c_uint, _u32p, _P(_sz)),
-    "llmd_minhash_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_u64p), _P(_sz)),
-    "llmd_lsh_index_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions), _P(_LshOptions)),
-    "llmd_lsh_index_load": (ctypes.c_int, _P(_vp), _cp, _P(_MinhashOptions)),
-    "llmd_lsh_index_free": (None, _vp),
-    "llmd_lsh_index_bands": (ctypes.c_uint32, _vp),
-    "llmd_lsh_index_rows": (ctypes.c_uint32, _vp),
-    "llmd_lsh_index_count": (ctypes.c_uint64, _vp),
-    "llmd_lsh_index_insert": (ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64, _P(_Match)),
-    "llmd_lsh_index_insert_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _u64p, _sz, ctypes.c_uint64,
-                                       _P(_Match)),
-    "llmd_lsh_index_query": (ctypes.c_int, _vp, _u32p, _u64p, _sz, _P(_sz)),
-    "llmd_lsh_index_representative": (ctypes.c_uint64, _vp, ctypes.c_uint64),
-    "llmd_lsh_index_key": (_vp, _vp, ctypes.c_uint64, _P(_sz)),
-    "llmd_lsh_index_signature": (_u32p, _vp, ctypes.c_uint64),
-    "llmd_lsh_index_save": (ctypes.c_int, _vp, _cp),
-    "llmd_exact_set_new": (ctypes.c_int, _P(_vp), _P(_ExactOptions)),
-    "llmd_exact_set_free": (None, _vp),
-    "llmd_exact_set_insert": (ctypes.c_int, _vp, _cp, _P(ctypes.c_int)),
-    "llmd_exact_set_contains": (ctypes.c_int, _vp, _cp),
-    "llmd_exact_set_count": (ctypes.c_uint64, _vp),
-    "llmd_exact_set_memory": (ctypes.c_uint64, _vp),
-    "llmd_line_dedup_new": (ctypes.c_int, _P(_vp), _P(_LineDedupOptions)),
-    "llmd_line_dedup_free": (None, _vp),
-    "llmd_line_dedup_count": (ctypes.c_int, _vp, _cp, _sz),
-    "llmd_line_dedup_filter": (ctypes.c_int, _vp, _cp, _sz, _P(_vp), _P(_sz), _P(_sz)),
-})
 
 
 def _u32(arr):
@@ -500,7 +461,7 @@ class UnionFind(Handle):
 
     def __init__(self, n):
         h = _vp()
-        check(_f("llmd_union_find_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64)(ctypes.byref(h), n))
+        check(_api.llmd_union_find_new(ctypes.byref(h), n))
         self._h = h
 
     def __reduce__(self):
@@ -509,26 +470,25 @@ class UnionFind(Handle):
         return (_union_find_from_roots, (len(self), self.roots()))
 
     def _release(self, h):
-        _f("llmd_union_find_free", None, _vp)(h)
+        _api.llmd_union_find_free(h)
 
     def __len__(self):
-        return _f("llmd_union_find_size", ctypes.c_uint64, _vp)(self._h)
+        return _api.llmd_union_find_size(self._h)
 
     def union(self, a, b):
         """Joins a's and b's sets; True if they were apart."""
         m = ctypes.c_int()
-        check(_f("llmd_union_find_union", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.c_uint64,
-                 ctypes.POINTER(ctypes.c_int))(self._h, a, b, ctypes.byref(m)))
+        check(_api.llmd_union_find_union(self._h, a, b, ctypes.byref(m)))
         return bool(m.value)
 
     def union_pairs(self, pairs):
         """Joins every (a, b) row of an (n, 2) array."""
         p = np.ascontiguousarray(pairs, dtype=np.uint64).reshape(-1, 2)
-        check(_f("llmd_union_find_union_pairs", ctypes.c_int, _vp, _u64p, _sz)(
+        check(_api.llmd_union_find_union_pairs(
             self._h, p.ctypes.data_as(_u64p), p.shape[0]))
 
     def find(self, a):
-        r = _f("llmd_union_find_find", ctypes.c_uint64, _vp, ctypes.c_uint64)(self._h, a)
+        r = _api.llmd_union_find_find(self._h, a)
         if r == 2 ** 64 - 1:
             raise IndexError(f"element {a} out of range")
         return r
@@ -558,8 +518,7 @@ def candidate_pairs(keys, bands, skip=None):
     out = ctypes.POINTER(ctypes.c_uint64)()
     cnt = _sz()
     buf = (ctypes.c_uint8 * max(len(raw), 1)).from_buffer_copy(raw if raw else b"\0")
-    check(_f("llmd_lsh_candidate_pairs", ctypes.c_int, _u8p, ctypes.c_uint64, ctypes.c_uint32, _u8p,
-             ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz))(
+    check(_api.llmd_lsh_candidate_pairs(
         buf, n, bands, sk, ctypes.byref(out), ctypes.byref(cnt)))
     try:
         if cnt.value == 0:
@@ -567,15 +526,14 @@ def candidate_pairs(keys, bands, skip=None):
         return np.ctypeslib.as_array(out, shape=(cnt.value * 2,)).copy().reshape(-1, 2)
     finally:
         if out:
-            _f("llmd_free", None, _vp)(ctypes.cast(out, _vp))
+            _api.llmd_free(ctypes.cast(out, _vp))
 
 
 def dedup_default_bands(threshold=0.8, num_perm=128):
     """The cluster job's default (bands, rows): the most rows for which a pair at threshold + 0.05
     is a candidate with probability >= 0.99 (16 x 8 at 0.8 / 128)."""
     b, r = ctypes.c_uint32(), ctypes.c_uint32()
-    check(_f("llmd_dedup_default_bands", ctypes.c_int, ctypes.c_double, ctypes.c_uint32,
-             ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32))(
+    check(_api.llmd_dedup_default_bands(
         threshold, num_perm, ctypes.byref(b), ctypes.byref(r)))
     return b.value, r.value
 
@@ -601,8 +559,7 @@ class DedupClusters(Handle):
         hasher = hasher or MinHasher()
         o = _ClusterOptions(1, threshold, bands, rows, _VERIFY[verify])
         h = _vp()
-        check(_f("llmd_dedup_clusters_new", ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions),
-                 ctypes.POINTER(_ClusterOptions))(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
+        check(_api.llmd_dedup_clusters_new(ctypes.byref(h), ctypes.byref(hasher._opts), ctypes.byref(o)))
         self._h = h
         self.num_perm = hasher.num_perm
         self.verify = verify
@@ -616,18 +573,18 @@ class DedupClusters(Handle):
         return (type(self), self._args)
 
     def _release(self, h):
-        _f("llmd_dedup_clusters_free", None, _vp)(h)
+        _api.llmd_dedup_clusters_free(h)
 
     @property
     def bands(self):
-        return _f("llmd_dedup_clusters_bands", ctypes.c_uint32, _vp)(self._h)
+        return _api.llmd_dedup_clusters_bands(self._h)
 
     @property
     def rows(self):
-        return _f("llmd_dedup_clusters_rows", ctypes.c_uint32, _vp)(self._h)
+        return _api.llmd_dedup_clusters_rows(self._h)
 
     def __len__(self):
-        return _f("llmd_dedup_clusters_count", ctypes.c_uint64, _vp)(self._h)
+        return _api.llmd_dedup_clusters_count(self._h)
 
     def add(self, sig, exact_hash=None, priority=0, check_value=0):
         """Pass 1: adds a document (signature, optional 16-byte exact hash, priority: lower is kept
@@ -636,8 +593,7 @@ class DedupClusters(Handle):
         if exact_hash is not None and len(exact_hash) != 16:
             raise ValueError("exact_hash must be 16 bytes")
         d = ctypes.c_uint64()
-        check(_f("llmd_dedup_clusters_add", ctypes.c_int, _vp, _u32p, _cp, ctypes.c_uint64, ctypes.c_uint64,
-                 ctypes.POINTER(ctypes.c_uint64))(self._h, _u32(s), bytes(exact_hash) if exact_hash is not None
+        check(_api.llmd_dedup_clusters_add(self._h, _u32(s), bytes(exact_hash) if exact_hash is not None
                                                   else None, priority, check_value, ctypes.byref(d)))
         return d.value
 
@@ -654,26 +610,26 @@ class DedupClusters(Handle):
     def candidates(self):
         """Ends pass 1; returns the number of documents that share a band key with another."""
         n = ctypes.c_uint64()
-        check(_f("llmd_dedup_clusters_candidates", ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_uint64))(
+        check(_api.llmd_dedup_clusters_candidates(
             self._h, ctypes.byref(n)))
         return n.value
 
     def needs_shingles(self, doc):
-        return bool(_f("llmd_dedup_clusters_needs_shingles", ctypes.c_int, _vp, ctypes.c_uint64)(self._h, doc))
+        return bool(_api.llmd_dedup_clusters_needs_shingles(self._h, doc))
 
     def set_shingles(self, doc, shingles):
         """Pass 2: a candidate's shingle set (MinHasher.shingles(text)[1])."""
         sh = np.ascontiguousarray(shingles, dtype=np.uint64)
-        check(_f("llmd_dedup_clusters_set_shingles", ctypes.c_int, _vp, ctypes.c_uint64, _u64p, _sz)(
+        check(_api.llmd_dedup_clusters_set_shingles(
             self._h, doc, sh.ctypes.data_as(_u64p), sh.shape[0]))
 
     def finish(self):
         """Verifies the candidate pairs and builds the clusters."""
-        check(_f("llmd_dedup_clusters_finish", ctypes.c_int, _vp)(self._h))
+        check(_api.llmd_dedup_clusters_finish(self._h))
 
     def result(self, doc):
         v = _Verdict()
-        check(_f("llmd_dedup_clusters_result", ctypes.c_int, _vp, ctypes.c_uint64, ctypes.POINTER(_Verdict))(
+        check(_api.llmd_dedup_clusters_result(
             self._h, doc, ctypes.byref(v)))
         return DedupVerdict(bool(v.keep), v.representative, v.cluster_size,
                             None if v.linked == 2 ** 64 - 1 else v.linked, v.jaccard, v.check)
@@ -684,7 +640,7 @@ class DedupClusters(Handle):
 
     def stats(self):
         s = _ClusterStats()
-        check(_f("llmd_dedup_clusters_stats", ctypes.c_int, _vp, ctypes.POINTER(_ClusterStats))(
+        check(_api.llmd_dedup_clusters_stats(
             self._h, ctypes.byref(s)))
         d = {k: getattr(s, k) for k, _ in _ClusterStats._fields_ if k != "size_hist"}
         d["size_hist"] = dict(zip(("2", "3", "4-5", "6-10", "11-100", ">100"), list(s.size_hist)))
@@ -725,3 +681,65 @@ def _union_find_from_roots(n, roots):
         np.empty((0, 2), dtype=np.uint64)
     uf.union_pairs(pairs)
     return uf
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_union_find_free": (None, _vp),
+    "llmd_union_find_size": (ctypes.c_uint64, _vp),
+    "llmd_union_find_find": (ctypes.c_uint64, _vp, ctypes.c_uint64),
+    "llmd_lsh_candidate_pairs": (ctypes.c_int, _u8p, ctypes.c_uint64, ctypes.c_uint32, _u8p, ctypes.POINTER(ctypes.POINTER(ctypes.c_uint64)), ctypes.POINTER(_sz)),
+    "llmd_dedup_default_bands": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32)),
+    "llmd_dedup_clusters_free": (None, _vp),
+    "llmd_dedup_clusters_bands": (ctypes.c_uint32, _vp),
+    "llmd_dedup_clusters_rows": (ctypes.c_uint32, _vp),
+    "llmd_dedup_clusters_count": (ctypes.c_uint64, _vp),
+    "llmd_union_find_new": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_uint64),
+    "llmd_union_find_union": (ctypes.c_int, _vp, ctypes.c_uint64, ctypes.c_uint64, ctypes.POINTER(ctypes.c_int)),
+    "llmd_union_find_union_pairs": (ctypes.c_int, _vp, _u64p, _sz),
+    "llmd_free": (None, _vp),
+    "llmd_dedup_clusters_new": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_MinhashOptions), ctypes.POINTER(_ClusterOptions)),
+    "llmd_dedup_clusters_add": (ctypes.c_int, _vp, _u32p, _cp, ctypes.c_uint64, ctypes.c_uint64, ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_dedup_clusters_candidates": (ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_dedup_clusters_needs_shingles": (ctypes.c_int, _vp, ctypes.c_uint64),
+    "llmd_dedup_clusters_set_shingles": (ctypes.c_int, _vp, ctypes.c_uint64, _u64p, _sz),
+    "llmd_dedup_clusters_finish": (ctypes.c_int, _vp),
+    "llmd_dedup_clusters_result": (ctypes.c_int, _vp, ctypes.c_uint64, ctypes.POINTER(_Verdict)),
+    "llmd_dedup_clusters_stats": (ctypes.c_int, _vp, ctypes.POINTER(_ClusterStats)),
+    "llmd_exact_hash": (ctypes.c_int, _cp, _sz, ctypes.c_uint, _u8p),
+    "llmd_fold_text": (ctypes.c_int, _cp, _sz, _P(_vp), _P(_sz)),
+    "llmd_minhash_jaccard": (ctypes.c_double, _u32p, _u32p, ctypes.c_uint32),
+    "llmd_lsh_optimal_params": (ctypes.c_int, ctypes.c_double, ctypes.c_uint32, _P(ctypes.c_uint32),
+                                _P(ctypes.c_uint32)),
+    "llmd_lsh_band_keys": (ctypes.c_int, _u32p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _u8p),
+    "llmd_minhasher_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions)),
+    "llmd_minhasher_free": (None, _vp),
+    "llmd_minhasher_uses_simd": (ctypes.c_int, _vp),
+    "llmd_minhash": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_sz)),
+    "llmd_minhash_batch": (ctypes.c_int, _vp, _P(_cp), _P(_sz), _sz, ctypes.c_uint, _u32p, _P(_sz)),
+    "llmd_minhash_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _P(_u64p), _P(_sz)),
+    "llmd_lsh_index_new": (ctypes.c_int, _P(_vp), _P(_MinhashOptions), _P(_LshOptions)),
+    "llmd_lsh_index_load": (ctypes.c_int, _P(_vp), _cp, _P(_MinhashOptions)),
+    "llmd_lsh_index_free": (None, _vp),
+    "llmd_lsh_index_bands": (ctypes.c_uint32, _vp),
+    "llmd_lsh_index_rows": (ctypes.c_uint32, _vp),
+    "llmd_lsh_index_count": (ctypes.c_uint64, _vp),
+    "llmd_lsh_index_insert": (ctypes.c_int, _vp, _cp, _sz, _u32p, ctypes.c_uint64, _P(_Match)),
+    "llmd_lsh_index_insert_shingles": (ctypes.c_int, _vp, _cp, _sz, _u32p, _u64p, _sz, ctypes.c_uint64,
+                                       _P(_Match)),
+    "llmd_lsh_index_query": (ctypes.c_int, _vp, _u32p, _u64p, _sz, _P(_sz)),
+    "llmd_lsh_index_representative": (ctypes.c_uint64, _vp, ctypes.c_uint64),
+    "llmd_lsh_index_key": (_vp, _vp, ctypes.c_uint64, _P(_sz)),
+    "llmd_lsh_index_signature": (_u32p, _vp, ctypes.c_uint64),
+    "llmd_lsh_index_save": (ctypes.c_int, _vp, _cp),
+    "llmd_exact_set_new": (ctypes.c_int, _P(_vp), _P(_ExactOptions)),
+    "llmd_exact_set_free": (None, _vp),
+    "llmd_exact_set_insert": (ctypes.c_int, _vp, _cp, _P(ctypes.c_int)),
+    "llmd_exact_set_contains": (ctypes.c_int, _vp, _cp),
+    "llmd_exact_set_count": (ctypes.c_uint64, _vp),
+    "llmd_exact_set_memory": (ctypes.c_uint64, _vp),
+    "llmd_line_dedup_new": (ctypes.c_int, _P(_vp), _P(_LineDedupOptions)),
+    "llmd_line_dedup_free": (None, _vp),
+    "llmd_line_dedup_count": (ctypes.c_int, _vp, _cp, _sz),
+    "llmd_line_dedup_filter": (ctypes.c_int, _vp, _cp, _sz, _P(_vp), _P(_sz), _P(_sz)),
+})

@@ -2,7 +2,7 @@
 import ctypes
 import json
 
-from ._lib import Handle, check, fn, lib, to_bytes
+from ._lib import Api, Handle, check, lib, to_bytes
 
 __all__ = ["DeltaTable", "DeltaSnapshot"]
 
@@ -87,13 +87,13 @@ class DeltaTable(Handle):
 
     def __init__(self, path):
         h = _vp()
-        check(fn("llmd_delta_table_open", ctypes.c_int, ctypes.POINTER(_vp), _cp, _vp)(
+        check(_api.llmd_delta_table_open(
             ctypes.byref(h), to_bytes(path), None))
         self.path = path
         self._set_handle(h)
 
     def _release(self, h):
-        fn("llmd_delta_table_free", None, _vp)(h)
+        _api.llmd_delta_table_free(h)
 
     def __reduce__(self):
         return (DeltaTable, (self.path,))
@@ -111,7 +111,7 @@ class DeltaTable(Handle):
         o.partition_columns, o.n_partition_columns = parts, len(partition_by)
         o.config_keys, o.config_values, o.n_config = keys, vals, len(props)
         with t._use() as h:
-            check(fn("llmd_delta_table_create", ctypes.c_int, _vp, ctypes.POINTER(_CreateOptions))(h, ctypes.byref(o)))
+            check(_api.llmd_delta_table_create(h, ctypes.byref(o)))
         return t
 
     def _open_snapshot(self, version, timestamp_ms):
@@ -120,13 +120,13 @@ class DeltaTable(Handle):
             if version is not None and timestamp_ms is not None:
                 raise ValueError("give version or timestamp_ms, not both")
             if version is not None:
-                check(fn("llmd_delta_snapshot_at_version", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
+                check(_api.llmd_delta_snapshot_at_version(
                     ctypes.byref(s), h, version))
             elif timestamp_ms is not None:
-                check(fn("llmd_delta_snapshot_at_timestamp", ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64)(
+                check(_api.llmd_delta_snapshot_at_timestamp(
                     ctypes.byref(s), h, timestamp_ms))
             else:
-                check(fn("llmd_delta_snapshot_latest", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(s), h))
+                check(_api.llmd_delta_snapshot_latest(ctypes.byref(s), h))
             return s
 
     def snapshot(self, version=None, timestamp_ms=None):
@@ -134,11 +134,11 @@ class DeltaTable(Handle):
         s = self._open_snapshot(version, timestamp_ms)
         try:
             out = _vp()
-            check(fn("llmd_delta_snapshot_to_json", ctypes.c_int, _vp, ctypes.POINTER(_vp), _vp)(
+            check(_api.llmd_delta_snapshot_to_json(
                 s, ctypes.byref(out), None))
             return DeltaSnapshot(_take_json(out))
         finally:
-            fn("llmd_delta_snapshot_free", None, _vp)(s)
+            _api.llmd_delta_snapshot_free(s)
 
     def scan_rows(self, columns=None, version=None, timestamp_ms=None, where=None):
         """The snapshot's rows as a list of dicts (deletion vectors applied, partition values typed;
@@ -160,13 +160,12 @@ class DeltaTable(Handle):
                 parr[i] = _Predicate(to_bytes(col), _OPS[op], None if val is None else to_bytes(str(val)))
             o = _ScanOptions(1, _strings(cols), len(cols), parr, len(preds))
             n = ctypes.c_uint64(0)
-            check(fn("llmd_delta_scan_jsonl", ctypes.c_int, _vp, _cp, ctypes.POINTER(_ScanOptions),
-                     ctypes.POINTER(ctypes.c_uint64))(s, path.encode(), ctypes.byref(o), ctypes.byref(n)))
+            check(_api.llmd_delta_scan_jsonl(s, path.encode(), ctypes.byref(o), ctypes.byref(n)))
             with open(path, "rb") as f:
                 return [json.loads(line) for line in f]
         finally:
             os.unlink(path)
-            fn("llmd_delta_snapshot_free", None, _vp)(s)
+            _api.llmd_delta_snapshot_free(s)
 
     def scan(self, columns=None, version=None, timestamp_ms=None, where=None):
         """The snapshot's rows as numpy columns: {name: array}.  Integer columns without nulls are
@@ -198,7 +197,7 @@ class DeltaTable(Handle):
     def history(self, limit=0):
         with self._use() as h:
             out = _vp()
-            check(fn("llmd_delta_history_json", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_vp), _vp)(
+            check(_api.llmd_delta_history_json(
                 h, limit, ctypes.byref(out), None))
             return _take_json(out)
 
@@ -210,56 +209,85 @@ class DeltaTable(Handle):
         (app_id, app_version) was already committed."""
         with self._use() as h:
             x = _vp()
-            check(fn("llmd_delta_txn_begin", ctypes.c_int, ctypes.POINTER(_vp), _vp)(ctypes.byref(x), h))
+            check(_api.llmd_delta_txn_begin(ctypes.byref(x), h))
             try:
                 if app_id is not None:
-                    check(fn("llmd_delta_txn_set_app_version", ctypes.c_int, _vp, _cp, _i64)(x, to_bytes(app_id), app_version))
-                check(fn("llmd_delta_txn_set_operation", ctypes.c_int, _vp, _cp, _cp)(
+                    check(_api.llmd_delta_txn_set_app_version(x, to_bytes(app_id), app_version))
+                check(_api.llmd_delta_txn_set_operation(
                     x, to_bytes(operation), None if parameters is None else to_bytes(json.dumps(parameters))))
                 if schema is not None:
-                    check(fn("llmd_delta_txn_set_schema", ctypes.c_int, _vp, _cp, ctypes.c_bool)(
+                    check(_api.llmd_delta_txn_set_schema(
                         x, to_bytes(schema if isinstance(schema, str) else json.dumps(schema)), merge_schema))
                 for k, v in (properties or {}).items():
-                    check(fn("llmd_delta_txn_set_property", ctypes.c_int, _vp, _cp, _cp)(
+                    check(_api.llmd_delta_txn_set_property(
                         x, to_bytes(k), None if v is None else to_bytes(v)))
                 if remove_all:
-                    check(fn("llmd_delta_txn_remove_all", ctypes.c_int, _vp)(x))
+                    check(_api.llmd_delta_txn_remove_all(x))
                 for p in remove:
-                    check(fn("llmd_delta_txn_remove", ctypes.c_int, _vp, _cp)(x, to_bytes(p)))
+                    check(_api.llmd_delta_txn_remove(x, to_bytes(p)))
                 for f in add:
                     pv = f.get("partitionValues", {})
                     a = _Add(1, to_bytes(f["path"]), f["size"], f.get("modificationTime", 0), _strings(list(pv.keys())),
                              _strings(list(pv.values())), len(pv),
                              None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("dataChange", True))
-                    check(fn("llmd_delta_txn_add", ctypes.c_int, _vp, ctypes.POINTER(_Add))(x, ctypes.byref(a)))
+                    check(_api.llmd_delta_txn_add(x, ctypes.byref(a)))
                 for f in append:
                     pv = f.get("partitionValues", {})
                     a = _Append(1, to_bytes(f["source"]), _strings(list(pv.keys())), _strings(list(pv.values())), len(pv),
                                 None if f.get("stats") is None else to_bytes(json.dumps(f["stats"])), f.get("mergeSchema", False))
-                    check(fn("llmd_delta_txn_append_file", ctypes.c_int, _vp, ctypes.POINTER(_Append), _vp)(
+                    check(_api.llmd_delta_txn_append_file(
                         x, ctypes.byref(a), None))
                 v = _i64(-1)
-                check(fn("llmd_delta_txn_commit", ctypes.c_int, _vp, ctypes.POINTER(_i64))(x, ctypes.byref(v)))
+                check(_api.llmd_delta_txn_commit(x, ctypes.byref(v)))
                 return None if v.value < 0 else v.value
             finally:
-                fn("llmd_delta_txn_free", None, _vp)(x)
+                _api.llmd_delta_txn_free(x)
 
     def restore(self, version):
         with self._use() as h:
             v = _i64(-1)
-            check(fn("llmd_delta_restore", ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64))(h, version, ctypes.byref(v)))
+            check(_api.llmd_delta_restore(h, version, ctypes.byref(v)))
             return v.value
 
     def checkpoint(self):
         with self._use() as h:
             v = _i64(-1)
-            check(fn("llmd_delta_checkpoint", ctypes.c_int, _vp, ctypes.POINTER(_i64))(h, ctypes.byref(v)))
+            check(_api.llmd_delta_checkpoint(h, ctypes.byref(v)))
             return v.value
 
     def vacuum(self, retention_hours=168.0, dry_run=False, allow_short_retention=False, now_ms=0):
         with self._use() as h:
             o = _VacuumOptions(1, retention_hours, allow_short_retention, dry_run, now_ms)
             out = _vp()
-            check(fn("llmd_delta_vacuum", ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp))(
+            check(_api.llmd_delta_vacuum(
                 h, ctypes.byref(o), ctypes.byref(out)))
             return _take_json(out)
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_delta_table_free": (None, _vp),
+    "llmd_delta_table_open": (ctypes.c_int, ctypes.POINTER(_vp), _cp, _vp),
+    "llmd_delta_snapshot_free": (None, _vp),
+    "llmd_delta_table_create": (ctypes.c_int, _vp, ctypes.POINTER(_CreateOptions)),
+    "llmd_delta_snapshot_to_json": (ctypes.c_int, _vp, ctypes.POINTER(_vp), _vp),
+    "llmd_delta_scan_jsonl": (ctypes.c_int, _vp, _cp, ctypes.POINTER(_ScanOptions), ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_delta_history_json": (ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_vp), _vp),
+    "llmd_delta_txn_begin": (ctypes.c_int, ctypes.POINTER(_vp), _vp),
+    "llmd_delta_txn_free": (None, _vp),
+    "llmd_delta_restore": (ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64)),
+    "llmd_delta_checkpoint": (ctypes.c_int, _vp, ctypes.POINTER(_i64)),
+    "llmd_delta_vacuum": (ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp)),
+    "llmd_delta_snapshot_at_version": (ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64),
+    "llmd_delta_txn_set_operation": (ctypes.c_int, _vp, _cp, _cp),
+    "llmd_delta_txn_commit": (ctypes.c_int, _vp, ctypes.POINTER(_i64)),
+    "llmd_delta_snapshot_at_timestamp": (ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64),
+    "llmd_delta_snapshot_latest": (ctypes.c_int, ctypes.POINTER(_vp), _vp),
+    "llmd_delta_txn_set_app_version": (ctypes.c_int, _vp, _cp, _i64),
+    "llmd_delta_txn_set_schema": (ctypes.c_int, _vp, _cp, ctypes.c_bool),
+    "llmd_delta_txn_set_property": (ctypes.c_int, _vp, _cp, _cp),
+    "llmd_delta_txn_remove_all": (ctypes.c_int, _vp),
+    "llmd_delta_txn_remove": (ctypes.c_int, _vp, _cp),
+    "llmd_delta_txn_add": (ctypes.c_int, _vp, ctypes.POINTER(_Add)),
+    "llmd_delta_txn_append_file": (ctypes.c_int, _vp, ctypes.POINTER(_Append), _vp),
+})

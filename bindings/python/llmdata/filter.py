@@ -18,7 +18,7 @@ import collections
 import ctypes
 import threading
 
-from ._lib import Handle, check, fn, lib, to_bytes
+from ._lib import Api, Handle, check, lib, to_bytes
 
 __all__ = ["QualityFilter", "FilterResult", "filter_rules"]
 
@@ -70,33 +70,13 @@ class _Result(ctypes.Structure):
 
 
 FilterResult = collections.namedtuple("FilterResult", "keep reason text language language_score")
-_fns = {}
 
 
-def _f(name):
-    if not _fns:
-        _fns.update({
-            "count": fn("llmd_filter_rule_count", _i),
-            "name": fn("llmd_filter_rule_name", ctypes.c_char_p, _i),
-            "init": fn("llmd_filter_options_init", None, ctypes.POINTER(_Options)),
-            "new": fn("llmd_filter_new", _i, ctypes.POINTER(_vp), ctypes.POINTER(_Options)),
-            "free": fn("llmd_filter_free", None, _vp),
-            "apply": fn("llmd_filter_apply", _i, _vp, ctypes.c_char_p, _sz, ctypes.POINTER(_Result), _vp),
-            "batch": fn("llmd_filter_batch", _i, _vp, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_sz), _sz,
-                        ctypes.c_uint, ctypes.POINTER(_Result), _vp),
-            "stats_new": fn("llmd_filter_stats_new", _i, ctypes.POINTER(_vp)),
-            "stats_free": fn("llmd_filter_stats_free", None, _vp),
-            "stats_totals": fn("llmd_filter_stats_totals", None, _vp, ctypes.POINTER(ctypes.c_uint64),
-                               ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
-            "stats_rule": fn("llmd_filter_stats_rule", _i, _vp, _i, ctypes.POINTER(ctypes.c_uint64),
-                             ctypes.POINTER(ctypes.c_uint64)),
-        })
-    return _fns[name]
 
 
 def filter_rules():
     """Names of the filter rules, in the order of llmd_filter_rule (read from the library)."""
-    return [_f("name")(i).decode() for i in range(_f("count")())]
+    return [_api.llmd_filter_rule_name(i).decode() for i in range(_api.llmd_filter_rule_count())]
 
 
 def _ngrams(pairs):
@@ -116,9 +96,9 @@ class QualityFilter(Handle):
     name (c4_min_num_sentences, gopher_max_doc_words, rep_top_n_grams=[(2, 0.2), ...], ...)."""
 
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_filter_free(handle)
         if getattr(self, "_stats", None):
-            _f("stats_free")(self._stats)
+            _api.llmd_filter_stats_free(self._stats)
             self._stats = None
 
     def __init__(self, filters=None, min_bytes=0, max_bytes=0, languages=None, language_threshold=0.65,
@@ -130,7 +110,7 @@ class QualityFilter(Handle):
         self._stats = None
         self._lock = threading.Lock()
         o = _Options()
-        _f("init")(ctypes.byref(o))
+        _api.llmd_filter_options_init(ctypes.byref(o))
         keep = []   # bytes and arrays referenced by o must outlive llmd_filter_new
 
         def s(v):
@@ -165,10 +145,10 @@ class QualityFilter(Handle):
             self._predict_cb = _PREDICT(_make_predict(language_predict))
             o.language_predict = self._predict_cb
         h = _vp()
-        check(_f("new")(ctypes.byref(h), ctypes.byref(o)))
+        check(_api.llmd_filter_new(ctypes.byref(h), ctypes.byref(o)))
         self._h = h
         st = _vp()
-        check(_f("stats_new")(ctypes.byref(st)))
+        check(_api.llmd_filter_stats_new(ctypes.byref(st)))
         self._stats = st
 
     def __reduce__(self):
@@ -178,13 +158,13 @@ class QualityFilter(Handle):
 
     def _local_stats(self):
         st = _vp()
-        check(_f("stats_new")(ctypes.byref(st)))
+        check(_api.llmd_filter_stats_new(ctypes.byref(st)))
         return st
 
     def _merge(self, st):
         with self._lock:
             lib().llmd_filter_stats_merge(self._stats, st)
-        _f("stats_free")(st)
+        _api.llmd_filter_stats_free(st)
 
     def apply(self, text):
         """FilterResult(keep, reason (rule name or None), text (str, after C4's line removal),
@@ -193,9 +173,9 @@ class QualityFilter(Handle):
         r = _Result()
         st = self._local_stats()
         try:
-            check(_f("apply")(self._h, data, len(data), ctypes.byref(r), st))
+            check(_api.llmd_filter_apply(self._h, data, len(data), ctypes.byref(r), st))
         except BaseException:
-            _f("stats_free")(st)
+            _api.llmd_filter_stats_free(st)
             raise
         self._merge(st)
         return _take(r, text, data)
@@ -211,9 +191,9 @@ class QualityFilter(Handle):
         res = (_Result * n)()
         st = self._local_stats()
         try:
-            check(_f("batch")(self._h, arr, lens, n, int(threads), res, st))
+            check(_api.llmd_filter_batch(self._h, arr, lens, n, int(threads), res, st))
         except BaseException:
-            _f("stats_free")(st)
+            _api.llmd_filter_stats_free(st)
             raise
         self._merge(st)
         out = []
@@ -226,11 +206,11 @@ class QualityFilter(Handle):
         over every document this filter applied (rules with a non-zero count only)."""
         a, b, c = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
         with self._lock:
-            _f("stats_totals")(self._stats, ctypes.byref(a), ctypes.byref(b), ctypes.byref(c))
+            _api.llmd_filter_stats_totals(self._stats, ctypes.byref(a), ctypes.byref(b), ctypes.byref(c))
             rules = {}
             for i, name in enumerate(filter_rules()):
                 d, l = ctypes.c_uint64(), ctypes.c_uint64()
-                check(_f("stats_rule")(self._stats, i, ctypes.byref(d), ctypes.byref(l)))
+                check(_api.llmd_filter_stats_rule(self._stats, i, ctypes.byref(d), ctypes.byref(l)))
                 if d.value or l.value:
                     rules[name] = {"docs_dropped": d.value, "lines_removed": l.value}
         return {"docs_in": a.value, "docs_kept": b.value, "docs_modified": c.value, "rules": rules}
@@ -260,5 +240,21 @@ def _take(r, text, data):
         if r.text:
             lib().llmd_free(r.text)
             r.text = None
-    reason = _f("name")(r.reason).decode() if r.reason >= 0 else None
+    reason = _api.llmd_filter_rule_name(r.reason).decode() if r.reason >= 0 else None
     return FilterResult(bool(r.keep), reason, out, r.language.decode("utf-8", "replace"), float(r.language_score))
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_filter_rule_count": (_i,),
+    "llmd_filter_rule_name": (ctypes.c_char_p, _i),
+    "llmd_filter_options_init": (None, ctypes.POINTER(_Options)),
+    "llmd_filter_new": (_i, ctypes.POINTER(_vp), ctypes.POINTER(_Options)),
+    "llmd_filter_free": (None, _vp),
+    "llmd_filter_apply": (_i, _vp, ctypes.c_char_p, _sz, ctypes.POINTER(_Result), _vp),
+    "llmd_filter_batch": (_i, _vp, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_sz), _sz, ctypes.c_uint, ctypes.POINTER(_Result), _vp),
+    "llmd_filter_stats_new": (_i, ctypes.POINTER(_vp)),
+    "llmd_filter_stats_free": (None, _vp),
+    "llmd_filter_stats_totals": (None, _vp, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_filter_stats_rule": (_i, _vp, _i, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)),
+})

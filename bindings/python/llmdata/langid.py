@@ -15,7 +15,7 @@ calls release the GIL).  Errors raise llmdata.LlmdError with the library's messa
 """
 import ctypes
 
-from ._lib import Handle, check, fn, to_bytes
+from ._lib import Api, Handle, check, to_bytes
 
 __all__ = ["LanguageId", "default_langid_model_path"]
 
@@ -38,32 +38,14 @@ class _Info(ctypes.Structure):
         ("quantized", ctypes.c_int), ("quantized_output", ctypes.c_int)]
 
 
-_fns = {}
 
 
-def _f(name):
-    if not _fns:
-        _fns.update({
-            "path": fn("llmd_langid_default_model_path", _cp),
-            "load": fn("llmd_langid_model_load", ctypes.c_int, ctypes.POINTER(_vp), _cp),
-            "mem": fn("llmd_langid_model_from_memory", ctypes.c_int, ctypes.POINTER(_vp), _cp, _sz, _cp),
-            "free": fn("llmd_langid_model_free", None, _vp),
-            "info": fn("llmd_langid_model_get_info", ctypes.c_int, _vp, ctypes.POINTER(_Info)),
-            "count": fn("llmd_langid_label_count", ctypes.c_int32, _vp),
-            "label": fn("llmd_langid_label", _cp, _vp, ctypes.c_int32),
-            "predict": fn("llmd_langid_predict", ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(_PredictOptions),
-                          ctypes.POINTER(_Prediction), _sz, ctypes.POINTER(_sz)),
-            "batch": fn("llmd_langid_predict_top_batch", ctypes.c_int, _vp, ctypes.POINTER(_cp),
-                        ctypes.POINTER(_sz), _sz, ctypes.c_uint, ctypes.POINTER(ctypes.c_int32),
-                        ctypes.POINTER(ctypes.c_float)),
-        })
-    return _fns[name]
 
 
 def default_langid_model_path():
     """The model LanguageId() loads: $LLMD_LANGID_MODEL, else the installed or source-tree
     lid.176.ftz (see llmd_langid_default_model_path)."""
-    return _f("path")().decode("utf-8", "surrogateescape")
+    return _api.llmd_langid_default_model_path().decode("utf-8", "surrogateescape")
 
 
 class LanguageId(Handle):
@@ -71,12 +53,12 @@ class LanguageId(Handle):
     LanguageId.from_bytes(data) for a model held in memory."""
 
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_langid_model_free(handle)
 
     def __init__(self, path=None):
         self._h = None
         h = _vp()
-        check(_f("load")(ctypes.byref(h), None if path is None else to_bytes(str(path))))
+        check(_api.llmd_langid_model_load(ctypes.byref(h), None if path is None else to_bytes(str(path))))
         self._set(h)
 
     @classmethod
@@ -85,16 +67,16 @@ class LanguageId(Handle):
         self._h = None
         data = bytes(data)
         h = _vp()
-        check(_f("mem")(ctypes.byref(h), data, len(data), to_bytes(name) if name else None))
+        check(_api.llmd_langid_model_from_memory(ctypes.byref(h), data, len(data), to_bytes(name) if name else None))
         self._set(h)
         return self
 
     def _set(self, h):
         self._h = h
-        n = int(_f("count")(h))
-        self.labels = [_f("label")(h, i).decode("utf-8", "replace") for i in range(n)]
+        n = int(_api.llmd_langid_label_count(h))
+        self.labels = [_api.llmd_langid_label(h, i).decode("utf-8", "replace") for i in range(n)]
         info = _Info(1)
-        check(_f("info")(h, ctypes.byref(info)))
+        check(_api.llmd_langid_model_get_info(h, ctypes.byref(info)))
         self.info = {name: getattr(info, name) for name, _ in _Info._fields_[1:]}
 
     def _handle(self):
@@ -117,7 +99,7 @@ class LanguageId(Handle):
         out = (_Prediction * max(cap, 1))()
         n = _sz()
         opts = _PredictOptions(1, k, threshold)
-        check(_f("predict")(self._handle(), data, len(data), ctypes.byref(opts), out, cap, ctypes.byref(n)))
+        check(_api.llmd_langid_predict(self._handle(), data, len(data), ctypes.byref(opts), out, cap, ctypes.byref(n)))
         preds = [(out[i].label.decode("utf-8", "replace"), float(out[i].probability)) for i in range(n.value)]
         if k == 1:
             return preds[0] if preds else (None, 0.0)
@@ -133,5 +115,19 @@ class LanguageId(Handle):
         lens = (_sz * max(n, 1))(*[len(d) for d in datas])
         ids = (ctypes.c_int32 * max(n, 1))()
         probs = (ctypes.c_float * max(n, 1))()
-        check(_f("batch")(self._handle(), ptrs, lens, n, threads, ids, probs))
+        check(_api.llmd_langid_predict_top_batch(self._handle(), ptrs, lens, n, threads, ids, probs))
         return [(self.labels[ids[i]], float(probs[i])) if ids[i] >= 0 else (None, 0.0) for i in range(n)]
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_langid_default_model_path": (_cp,),
+    "llmd_langid_model_load": (ctypes.c_int, ctypes.POINTER(_vp), _cp),
+    "llmd_langid_model_from_memory": (ctypes.c_int, ctypes.POINTER(_vp), _cp, _sz, _cp),
+    "llmd_langid_model_free": (None, _vp),
+    "llmd_langid_model_get_info": (ctypes.c_int, _vp, ctypes.POINTER(_Info)),
+    "llmd_langid_label_count": (ctypes.c_int32, _vp),
+    "llmd_langid_label": (_cp, _vp, ctypes.c_int32),
+    "llmd_langid_predict": (ctypes.c_int, _vp, _cp, _sz, ctypes.POINTER(_PredictOptions), ctypes.POINTER(_Prediction), _sz, ctypes.POINTER(_sz)),
+    "llmd_langid_predict_top_batch": (ctypes.c_int, _vp, ctypes.POINTER(_cp), ctypes.POINTER(_sz), _sz, ctypes.c_uint, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float)),
+})

@@ -26,7 +26,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import Handle, check, fn, to_bytes
+from ._lib import Api, Handle, check, to_bytes
 
 __all__ = ["ParquetFile", "Column", "ListColumn", "write_parquet"]
 
@@ -99,44 +99,8 @@ Column.to_pylist = _column_to_pylist
 ListColumn = collections.namedtuple("ListColumn", "offsets values")
 ListColumn.__doc__ = "A list<primitive> column to write: offsets (n+1, int32/int64) and element values (numpy)."
 
-_fns = {}
 
 
-def _f(name):
-    if not _fns:
-        P = ctypes.POINTER
-        _fns.update({
-            "open": fn("llmd_parquet_reader_open", ctypes.c_int, P(_vp), ctypes.c_char_p, _vp),
-            "free": fn("llmd_parquet_reader_free", None, _vp),
-            "schema": fn("llmd_parquet_reader_schema", _vp, _vp),
-            "rows": fn("llmd_parquet_reader_num_rows", ctypes.c_int64, _vp),
-            "groups": fn("llmd_parquet_reader_num_row_groups", ctypes.c_int, _vp),
-            "select": fn("llmd_parquet_reader_select", ctypes.c_int, _vp, P(ctypes.c_char_p), ctypes.c_size_t),
-            "read": fn("llmd_parquet_reader_read_row_group", ctypes.c_int, _vp, ctypes.c_int, P(_vp)),
-            "md_count": fn("llmd_parquet_reader_metadata_count", ctypes.c_size_t, _vp),
-            "md_at": fn("llmd_parquet_reader_metadata_at", ctypes.c_int, _vp, ctypes.c_size_t, P(ctypes.c_char_p),
-                        P(ctypes.c_char_p)),
-            "b_rows": fn("llmd_parquet_batch_rows", ctypes.c_int64, _vp),
-            "b_col": fn("llmd_parquet_batch_column", P(_Column), _vp, ctypes.c_size_t),
-            "b_free": fn("llmd_parquet_batch_free", None, _vp),
-            "s_new": fn("llmd_schema_new", ctypes.c_int, P(_vp)),
-            "s_free": fn("llmd_schema_free", None, _vp),
-            "s_add": fn("llmd_schema_add", ctypes.c_int, _vp, ctypes.c_int, ctypes.c_char_p, P(_Type), ctypes.c_int,
-                        P(ctypes.c_int)),
-            "s_children": fn("llmd_schema_child_count", ctypes.c_int, _vp, ctypes.c_int),
-            "s_child": fn("llmd_schema_child", ctypes.c_int, _vp, ctypes.c_int, ctypes.c_int),
-            "s_name": fn("llmd_schema_name", ctypes.c_char_p, _vp, ctypes.c_int),
-            "s_type": fn("llmd_schema_type", _Type, _vp, ctypes.c_int),
-            "s_nullable": fn("llmd_schema_nullable", ctypes.c_int, _vp, ctypes.c_int),
-            "type_name": fn("llmd_type_name", ctypes.c_char_p, ctypes.c_int),
-            "codec": fn("llmd_parquet_codec_parse", ctypes.c_int, ctypes.c_char_p, P(ctypes.c_int)),
-            "w_open": fn("llmd_parquet_writer_open", ctypes.c_int, P(_vp), ctypes.c_char_p, _vp, P(_WriteOptions)),
-            "w_meta": fn("llmd_parquet_writer_set_metadata", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_char_p),
-            "w_write": fn("llmd_parquet_writer_write", ctypes.c_int, _vp, P(_Column), ctypes.c_size_t),
-            "w_finish": fn("llmd_parquet_writer_finish", ctypes.c_int, _vp),
-            "w_free": fn("llmd_parquet_writer_free", None, _vp),
-        })
-    return _fns[name]
 
 
 def _bits(ptr, offset, n):
@@ -163,44 +127,44 @@ class ParquetFile(Handle):
     """ParquetFile(path): schema, num_rows, num_row_groups, metadata, read_column(name)."""
 
     def _release(self, handle):
-        _f("free")(handle)
+        _api.llmd_parquet_reader_free(handle)
 
     def __init__(self, path):
         self._h = None
         h = _vp()
-        check(_f("open")(ctypes.byref(h), to_bytes(str(path)), None))
+        check(_api.llmd_parquet_reader_open(ctypes.byref(h), to_bytes(str(path)), None))
         self._h = h
-        self._s = _f("schema")(h)
+        self._s = _api.llmd_parquet_reader_schema(h)
 
     @property
     def num_rows(self):
-        return _f("rows")(self._h)
+        return _api.llmd_parquet_reader_num_rows(self._h)
 
     @property
     def num_row_groups(self):
-        return _f("groups")(self._h)
+        return _api.llmd_parquet_reader_num_row_groups(self._h)
 
     def _field(self, fid):
-        t = _f("s_type")(self._s, fid)
+        t = _api.llmd_schema_type(self._s, fid)
         return t
 
     @property
     def schema(self):
         """[(name, type name, nullable)] of the top-level columns."""
         out = []
-        for i in range(_f("s_children")(self._s, 0)):
-            fid = _f("s_child")(self._s, 0, i)
+        for i in range(_api.llmd_schema_child_count(self._s, 0)):
+            fid = _api.llmd_schema_child(self._s, 0, i)
             t = self._field(fid)
-            out.append((_f("s_name")(self._s, fid).decode(), _f("type_name")(t.id).decode(),
-                        bool(_f("s_nullable")(self._s, fid))))
+            out.append((_api.llmd_schema_name(self._s, fid).decode(), _api.llmd_type_name(t.id).decode(),
+                        bool(_api.llmd_schema_nullable(self._s, fid))))
         return out
 
     @property
     def metadata(self):
         out = {}
-        for i in range(_f("md_count")(self._h)):
+        for i in range(_api.llmd_parquet_reader_metadata_count(self._h)):
             k, v = ctypes.c_char_p(), ctypes.c_char_p()
-            check(_f("md_at")(self._h, i, ctypes.byref(k), ctypes.byref(v)))
+            check(_api.llmd_parquet_reader_metadata_at(self._h, i, ctypes.byref(k), ctypes.byref(v)))
             out[k.value.decode()] = v.value.decode() if v.value is not None else None
         return out
 
@@ -213,7 +177,7 @@ class ParquetFile(Handle):
             return Column(_array(c.values, np.uint8, int(offs[-1])), offs, validity, None)
         if t.id == LIST:
             offs = _offsets(c, n)
-            child_id = _f("s_child")(self._s, fid, 0)
+            child_id = _api.llmd_schema_child(self._s, fid, 0)
             child = self._convert(child_id, c.children[0])
             if child.offsets is not None:
                 raise NotImplementedError("read_column: lists of strings or lists are not converted to numpy")
@@ -232,19 +196,19 @@ class ParquetFile(Handle):
     def read_column(self, name, row_group=None):
         """The column `name` of one row group (or all of them, concatenated) as a Column."""
         names = (ctypes.c_char_p * 1)(to_bytes(name))
-        check(_f("select")(self._h, names, 1))
+        check(_api.llmd_parquet_reader_select(self._h, names, 1))
         groups = range(self.num_row_groups) if row_group is None else [row_group]
         parts = []
         fid = None
         for g in groups:
             b = _vp()
-            check(_f("read")(self._h, g, ctypes.byref(b)))
+            check(_api.llmd_parquet_reader_read_row_group(self._h, g, ctypes.byref(b)))
             try:
-                fid = fn("llmd_parquet_batch_field", ctypes.c_int, _vp, ctypes.c_size_t)(b, 0)
-                parts.append(self._convert(fid, _f("b_col")(b, 0).contents))
+                fid = _api.llmd_parquet_batch_field(b, 0)
+                parts.append(self._convert(fid, _api.llmd_parquet_batch_column(b, 0).contents))
             finally:
-                _f("b_free")(b)
-        check(_f("select")(self._h, None, 0))
+                _api.llmd_parquet_batch_free(b)
+        check(_api.llmd_parquet_reader_select(self._h, None, 0))
         if not parts:
             return Column(np.zeros(0), None, None, None)
         return _concat(parts)
@@ -361,25 +325,58 @@ def write_parquet(path, columns, codec="zstd", row_group_bytes=128 << 20, page_b
     if not prepared:
         raise ValueError("write_parquet: no columns")
     s = _vp()
-    check(_f("s_new")(ctypes.byref(s)))
+    check(_api.llmd_schema_new(ctypes.byref(s)))
     try:
         for name, t, nullable, _col, elem in prepared:
             fid = ctypes.c_int()
-            check(_f("s_add")(s, 0, to_bytes(name), ctypes.byref(t), int(nullable), ctypes.byref(fid)))
+            check(_api.llmd_schema_add(s, 0, to_bytes(name), ctypes.byref(t), int(nullable), ctypes.byref(fid)))
             if elem is not None:
-                check(_f("s_add")(s, fid.value, b"element", ctypes.byref(elem), 0, None))
+                check(_api.llmd_schema_add(s, fid.value, b"element", ctypes.byref(elem), 0, None))
         cv = ctypes.c_int()
-        check(_f("codec")(to_bytes(codec), ctypes.byref(cv)))
+        check(_api.llmd_parquet_codec_parse(to_bytes(codec), ctypes.byref(cv)))
         o = _WriteOptions(1, cv.value, 0, row_group_bytes, page_bytes, dictionary_bytes, data_page_version, 1)
         w = _vp()
-        check(_f("w_open")(ctypes.byref(w), to_bytes(str(path)), s, ctypes.byref(o)))
+        check(_api.llmd_parquet_writer_open(ctypes.byref(w), to_bytes(str(path)), s, ctypes.byref(o)))
         try:
             for k, v in (metadata or {}).items():
-                check(_f("w_meta")(w, to_bytes(k), to_bytes(v)))
+                check(_api.llmd_parquet_writer_set_metadata(w, to_bytes(k), to_bytes(v)))
             arr = (_Column * len(prepared))(*[p[3] for p in prepared])
-            check(_f("w_write")(w, arr, len(prepared)))
-            check(_f("w_finish")(w))
+            check(_api.llmd_parquet_writer_write(w, arr, len(prepared)))
+            check(_api.llmd_parquet_writer_finish(w))
         finally:
-            _f("w_free")(w)
+            _api.llmd_parquet_writer_free(w)
     finally:
-        _f("s_free")(s)
+        _api.llmd_schema_free(s)
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_parquet_batch_field": (ctypes.c_int, _vp, ctypes.c_size_t),
+    "llmd_parquet_reader_open": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, _vp),
+    "llmd_parquet_reader_free": (None, _vp),
+    "llmd_parquet_reader_schema": (_vp, _vp),
+    "llmd_parquet_reader_num_rows": (ctypes.c_int64, _vp),
+    "llmd_parquet_reader_num_row_groups": (ctypes.c_int, _vp),
+    "llmd_parquet_reader_select": (ctypes.c_int, _vp, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t),
+    "llmd_parquet_reader_read_row_group": (ctypes.c_int, _vp, ctypes.c_int, ctypes.POINTER(_vp)),
+    "llmd_parquet_reader_metadata_count": (ctypes.c_size_t, _vp),
+    "llmd_parquet_reader_metadata_at": (ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p)),
+    "llmd_parquet_batch_rows": (ctypes.c_int64, _vp),
+    "llmd_parquet_batch_column": (ctypes.POINTER(_Column), _vp, ctypes.c_size_t),
+    "llmd_parquet_batch_free": (None, _vp),
+    "llmd_schema_new": (ctypes.c_int, ctypes.POINTER(_vp)),
+    "llmd_schema_free": (None, _vp),
+    "llmd_schema_add": (ctypes.c_int, _vp, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(_Type), ctypes.c_int, ctypes.POINTER(ctypes.c_int)),
+    "llmd_schema_child_count": (ctypes.c_int, _vp, ctypes.c_int),
+    "llmd_schema_child": (ctypes.c_int, _vp, ctypes.c_int, ctypes.c_int),
+    "llmd_schema_name": (ctypes.c_char_p, _vp, ctypes.c_int),
+    "llmd_schema_type": (_Type, _vp, ctypes.c_int),
+    "llmd_schema_nullable": (ctypes.c_int, _vp, ctypes.c_int),
+    "llmd_type_name": (ctypes.c_char_p, ctypes.c_int),
+    "llmd_parquet_codec_parse": (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
+    "llmd_parquet_writer_open": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, _vp, ctypes.POINTER(_WriteOptions)),
+    "llmd_parquet_writer_set_metadata": (ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_char_p),
+    "llmd_parquet_writer_write": (ctypes.c_int, _vp, ctypes.POINTER(_Column), ctypes.c_size_t),
+    "llmd_parquet_writer_finish": (ctypes.c_int, _vp),
+    "llmd_parquet_writer_free": (None, _vp),
+})

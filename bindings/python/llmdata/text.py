@@ -14,9 +14,8 @@ be shared by any number of threads (the C calls release the GIL).
 import collections
 import ctypes
 import struct
-import threading
 
-from ._lib import Handle, c_int, check, fn, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, lib, to_bytes
 
 __all__ = ["clean_text", "clean_texts", "Redactor", "Span", "PII_TYPES"]
 
@@ -58,32 +57,8 @@ class _Batch(ctypes.Structure):
                 ("spans", ctypes.POINTER(_Span)), ("span_offsets", ctypes.POINTER(ctypes.c_size_t))]
 
 
-_fns = {}
-_fns_lock = threading.Lock()
 
 
-def _f(name):
-    with _fns_lock:
-        if name not in _fns:
-            P = ctypes.POINTER
-            sig = {
-                "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, P(_CleanOptions),
-                                    P(ctypes.c_void_p), P(ctypes.c_size_t)),
-                "llmd_redactor_new": (ctypes.c_int, P(ctypes.c_void_p), P(_RedactorOptions)),
-                "llmd_redactor_free": (None, ctypes.c_void_p),
-                "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
-                                         P(ctypes.c_void_p), P(ctypes.c_size_t), P(P(_Span)),
-                                         P(ctypes.c_size_t)),
-                "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
-                                       P(P(_Span)), P(ctypes.c_size_t)),
-                "llmd_text_batch_run": (ctypes.c_int, P(ctypes.c_char_p), P(ctypes.c_size_t), ctypes.c_size_t,
-                                        ctypes.c_int, P(_CleanOptions), ctypes.c_void_p, ctypes.c_uint,
-                                        P(P(_Batch)), P(ctypes.c_size_t)),
-                "llmd_text_batch_free": (None, P(_Batch)),
-                "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, P(ctypes.c_uint32)),
-            }[name]
-            _fns[name] = fn(name, sig[0], *sig[1:])
-        return _fns[name]
 
 
 def _clean_options(html=True, normalization="nfc", drop_controls=True, whitespace=True,
@@ -117,7 +92,7 @@ def clean_text(text, **opts):
     o = _clean_options(**opts)
     data = to_bytes(text)
     out, n = ctypes.c_void_p(), ctypes.c_size_t()
-    check(_f("llmd_clean_text")(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
+    check(_api.llmd_clean_text(data, len(data), ctypes.byref(o), ctypes.byref(out), ctypes.byref(n)))
     return _take(out, n.value).decode("utf-8")
 
 
@@ -137,7 +112,7 @@ def _run_batch_raw(datas, do_clean, copts, redactor, threads, as_bytes=False):
     lens = (ctypes.c_size_t * max(n, 1))(*map(len, datas))
     out = ctypes.POINTER(_Batch)()
     failed = ctypes.c_size_t()
-    check(_f("llmd_text_batch_run")(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
+    check(_api.llmd_text_batch_run(arr, lens, n, int(do_clean), ctypes.byref(copts) if copts else None,
                                     redactor, c_int(threads, ctypes.c_uint, "threads"), ctypes.byref(out),
                                     ctypes.byref(failed)))
     try:
@@ -162,7 +137,7 @@ def _run_batch_raw(datas, do_clean, copts, redactor, threads, as_bytes=False):
         rows = list(_SPAN_STRUCT.iter_unpack(ctypes.string_at(b.spans, ns * _SPAN_STRUCT.size))) if ns else []
         return outs, rows, span_offsets
     finally:
-        _f("llmd_text_batch_free")(out)
+        _api.llmd_text_batch_free(out)
 
 
 def clean_texts(texts, threads=0, **opts):
@@ -200,7 +175,7 @@ class Redactor(Handle):
     _what = "Redactor"
 
     def _release(self, h):
-        _f("llmd_redactor_free")(h)
+        _api.llmd_redactor_free(h)
 
     def __init__(self, types=None, template=None, rules=()):
         self._args = (types, template, tuple(tuple(r) for r in rules))
@@ -209,7 +184,7 @@ class Redactor(Handle):
         if not isinstance(types, str):
             types = ",".join(types) if types else "none"
         mask = ctypes.c_uint32()
-        check(_f("llmd_pii_parse_types")(types.encode(), ctypes.byref(mask)))
+        check(_api.llmd_pii_parse_types(types.encode(), ctypes.byref(mask)))
         self._cb_errors = []   # exceptions raised by validators (any thread)
         self._keep = []
         crules = (_Rule * max(len(rules), 1))()
@@ -226,7 +201,7 @@ class Redactor(Handle):
         self._keep += [tmpl, crules]
         o = _RedactorOptions(1, mask.value, tmpl, crules if rules else None, len(rules))
         h = ctypes.c_void_p()
-        check(_f("llmd_redactor_new")(ctypes.byref(h), ctypes.byref(o)))
+        check(_api.llmd_redactor_new(ctypes.byref(h), ctypes.byref(o)))
         self._set_handle(h)
         self._type_names = {}   # type id -> name, filled as batches meet them
         self._template = b"[{type}]" if tmpl is None else tmpl
@@ -295,7 +270,7 @@ class Redactor(Handle):
         out, n = ctypes.c_void_p(), ctypes.c_size_t()
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
         with self._use() as h:   # span type names point into the redactor: read them while it lives
-            st = _f("llmd_redactor_redact")(h, data, len(data), ctypes.byref(out), ctypes.byref(n),
+            st = _api.llmd_redactor_redact(h, data, len(data), ctypes.byref(out), ctypes.byref(n),
                                             ctypes.byref(sp), ctypes.byref(ns))
             try:
                 spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)] if st == 0 else []
@@ -313,7 +288,7 @@ class Redactor(Handle):
         data = to_bytes(text)
         sp, ns = ctypes.POINTER(_Span)(), ctypes.c_size_t()
         with self._use() as h:
-            st = _f("llmd_redactor_find")(h, data, len(data), ctypes.byref(sp), ctypes.byref(ns))
+            st = _api.llmd_redactor_find(h, data, len(data), ctypes.byref(sp), ctypes.byref(ns))
             try:
                 spans = [(sp[k].type.decode(), sp[k].start, sp[k].end) for k in range(ns.value)] if st == 0 else []
             finally:
@@ -377,3 +352,16 @@ class Redactor(Handle):
                     spans = _char_spans(seen, spans)
             out.append((text_out, spans))
         return out
+
+
+# The C functions this module calls (declared once; bound on first use).
+_api = Api({
+    "llmd_clean_text": (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_CleanOptions), ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)),
+    "llmd_redactor_new": (ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(_RedactorOptions)),
+    "llmd_redactor_free": (None, ctypes.c_void_p),
+    "llmd_redactor_redact": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.POINTER(_Span)), ctypes.POINTER(ctypes.c_size_t)),
+    "llmd_redactor_find": (ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(_Span)), ctypes.POINTER(ctypes.c_size_t)),
+    "llmd_text_batch_run": (ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.c_int, ctypes.POINTER(_CleanOptions), ctypes.c_void_p, ctypes.c_uint, ctypes.POINTER(ctypes.POINTER(_Batch)), ctypes.POINTER(ctypes.c_size_t)),
+    "llmd_text_batch_free": (None, ctypes.POINTER(_Batch)),
+    "llmd_pii_parse_types": (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint32)),
+})
