@@ -16,7 +16,7 @@ if [ "${LLMD_SANITIZED:-0}" = 1 ]; then
 fi
 corpus=${LLMD_CORPUS_JSONL:-$root/tests/tokenizer/cache/corpus/corpus.jsonl}
 if [ ! -f "$corpus" ] && [ -f "$root/../shared/corpus/make_corpus.sh" ]; then
-  bash "$root/../shared/corpus/make_corpus.sh" "$(dirname "$corpus")" > /dev/null 2>&1 ||
+  corpus=$(sh "$root/tests/tokenizer/ensure_corpus.sh" "$root/tests/tokenizer/cache" "$root/../shared") ||
     fail "../shared/corpus/make_corpus.sh failed"
 fi
 if [ ! -f "$corpus" ]; then

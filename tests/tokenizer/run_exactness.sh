@@ -41,8 +41,7 @@ corpus=${LLMD_CORPUS_JSONL:-}
 if [ -z "$corpus" ]; then
   shared="$(cd "$here/../.." && pwd)/../shared"
   if [ -x "$shared/corpus/make_corpus.sh" ] || [ -f "$shared/corpus/make_corpus.sh" ]; then
-    [ -f "$cache/corpus/corpus.jsonl" ] || bash "$shared/corpus/make_corpus.sh" "$cache/corpus" >/dev/null 2>&1
-    corpus="$cache/corpus/corpus.jsonl"
+    corpus=$(sh "$here/ensure_corpus.sh" "$cache" "$shared")
   fi
 fi
 if [ -n "$corpus" ] && [ -f "$corpus" ]; then
