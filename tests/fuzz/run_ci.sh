@@ -14,7 +14,7 @@ cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found" >&2; exit 1; }
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -Iinclude -Ilib)
 deps_tok=$(pkg-config --cflags --libs libutf8proc libpcre2-8 libzstd libxxhash libcjson)
-deps_dd=$(pkg-config --cflags --libs libutf8proc libxxhash libzstd)
+deps_dd=$(pkg-config --cflags --libs libutf8proc libxxhash libzstd libcjson)
 
 build() {  # name sources... -- libs
   local name=$1; shift
