@@ -217,7 +217,7 @@ static llmd_status decode_string(const unsigned char *s, size_t n, llmd_buf *out
             case 'r': *o++ = '\r'; break;
             case 't': *o++ = '\t'; break;
             case 'u': {
-                uint32_t v, lo;
+                uint32_t v = 0, lo = 0;
                 read_hex4(s + i + 2, &v);
                 i += 6;
                 if (v >= 0xD800 && v <= 0xDBFF && i + 6 <= end && s[i] == '\\' && s[i + 1] == 'u' &&

@@ -50,7 +50,7 @@ static llmd_status read_i64(reader *r, const char *field, int64_t *v) {
 }
 
 static llmd_status read_f64(reader *r, const char *field, double *v) {
-    int64_t bits;
+    int64_t bits = 0;
     llmd_status st = read_i64(r, field, &bits);
     if (st == LLMD_OK) memcpy(v, &bits, sizeof *v);
     return st;
@@ -247,7 +247,7 @@ static llmd_status load_prune_index(reader *r, llmd_langid_model *m) {
     m->prune.filter_shift = 32 - bits;
     for (size_t i = 0; i < n; i++) {
         size_t at = r->off;
-        int32_t first, second;
+        int32_t first = 0, second = 0;
         llmd_status st = read_i32(r, "prune index key", &first);
         if (st == LLMD_OK) st = read_i32(r, "prune index row", &second);
         if (st != LLMD_OK) return st;
@@ -523,7 +523,7 @@ static void init_sigmoid_table(llmd_langid_model *m) {
 }
 
 static llmd_status parse_model(reader *r, llmd_langid_model *m) {
-    int32_t magic;
+    int32_t magic = 0;
     llmd_status st = read_i32(r, "magic", &magic);
     if (st != LLMD_OK) return st;
     if (magic != FT_MAGIC)

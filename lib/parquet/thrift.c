@@ -31,7 +31,7 @@ llmd_status tin_varint(tin *t, uint64_t *v) {
 }
 
 llmd_status tin_i64(tin *t, int64_t *v) {
-    uint64_t u;
+    uint64_t u = 0;
     llmd_status st = tin_varint(t, &u);
     if (st) return st;
     *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
@@ -39,7 +39,7 @@ llmd_status tin_i64(tin *t, int64_t *v) {
 }
 
 llmd_status tin_i32(tin *t, int32_t *v) {
-    int64_t x;
+    int64_t x = 0;
     llmd_status st = tin_i64(t, &x);
     if (st) return st;
     if (x < INT32_MIN || x > INT32_MAX) return tin_fail(t, "i32 out of range");
@@ -48,7 +48,7 @@ llmd_status tin_i32(tin *t, int32_t *v) {
 }
 
 llmd_status tin_binary(tin *t, const uint8_t **p, size_t *n) {
-    uint64_t len;
+    uint64_t len = 0;
     llmd_status st = tin_varint(t, &len);
     if (st) return st;
     if (len > (uint64_t)(t->end - t->p)) return tin_fail(t, "binary length past the end");
@@ -67,7 +67,7 @@ llmd_status tin_field(tin *t, int *last_id, int *id, int *type) {
     if (delta) {
         *id = *last_id + delta;
     } else {
-        int32_t v;
+        int32_t v = 0;
         llmd_status st = tin_i32(t, &v);
         if (st) return st;
         *id = v;

@@ -226,7 +226,7 @@ llmd_status llmd_pl_near_finish(llmd_pl_near *x) {
 }
 
 llmd_status llmd_pl_near_next(llmd_pl_near *x, const char **text, size_t *len, int *keep) {
-    uint64_t d;
+    uint64_t d = 0;
     llmd_status st = next_doc(x, text, len, &d);
     if (st != LLMD_OK || *text == NULL) return st;
     llmd_dedup_verdict v;

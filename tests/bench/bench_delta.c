@@ -229,7 +229,7 @@ int main(int argc, char **argv) {
         if (llmd_delta_checkpoint(t, NULL) != LLMD_OK) die("checkpoint");
         write_commits(ckpt, n - 4, n);
         llmd_delta_table_free(t);
-        double ac, bc;
+        double ac = 0, bc = 0;
         double a = load_ms(plain, n, 3, &ac), b = load_ms(ckpt, n, 5, &bc);
         double py = python_ms(srcdir, plain);
         if (py > 0) printf("%-8ld %8.1f (%5.1f) %9.2f (%6.2f) %18.1f %7.1fx\n", n, a, ac, b, bc, py, py / a);
