@@ -7,7 +7,8 @@ sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo_cmd apt-get update -qq
 $sudo_cmd apt-get install -y -qq --no-install-recommends build-essential meson ninja-build pkg-config \
-  libzstd-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcjson-dev zlib1g-dev check python3-cffi python3-numpy \
+  libzstd-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcjson-dev zlib1g-dev libsnappy-dev liblz4-dev check \
+  python3-cffi python3-numpy \
   zstd >/dev/null
 [ -d build ] || meson setup build -Dbuildtype=release
 ninja -C build
