@@ -323,3 +323,15 @@ void cli_texts_free(cli_texts *t) {
     free(t->map);
     memset(t, 0, sizeof *t);
 }
+
+int cli_parse_threads(const char *name, int argc, char **argv, int *i, unsigned max, unsigned *out) {
+    const char *v;
+    uint64_t t;
+    if (cli_need_value(argc, argv, i, &v) || cli_parse_u64("--threads", v, &t)) return 1;
+    if (t > max) {
+        fprintf(stderr, "llmdata %s: --threads must be at most %u, got %llu\n", name, max, (unsigned long long)t);
+        return 1;
+    }
+    *out = (unsigned)t;
+    return 0;
+}

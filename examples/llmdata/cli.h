@@ -91,6 +91,9 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 int cli_parse_double(const char *opt, const char *s, double *out);
 /* Fetches the value of option argv[*i] into *val (advancing *i); prints an error if missing. */
 int cli_need_value(int argc, char **argv, int *i, const char **val);
+/* Parses the value of --threads at argv[*i] (advancing *i) into *out, at most `max`; prints
+ * "llmdata NAME: ..." and returns non-zero on a missing, malformed or too large value. */
+int cli_parse_threads(const char *name, int argc, char **argv, int *i, unsigned max, unsigned *out);
 
 double cli_now(void);
 

@@ -247,14 +247,7 @@ int cmd_clean(int argc, char **argv) {
             if (cli_need_value(argc, argv, &i, &v)) { rc = 2; goto out; }
             ro.replacement = v;
         } else if (strcmp(a, "--threads") == 0) {
-            uint64_t t;
-            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64("--threads", v, &t)) { rc = 2; goto out; }
-            if (t > 256) {
-                fprintf(stderr, "llmdata clean: --threads must be at most 256, got %llu\n", (unsigned long long)t);
-                rc = 2;
-                goto out;
-            }
-            x.threads = (unsigned)t;
+            if (cli_parse_threads("clean", argc, argv, &i, 256, &x.threads)) { rc = 2; goto out; }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "llmdata clean: unknown option '%s'\n", a);
             rc = cli_usage(usage_text);

@@ -187,14 +187,7 @@ int cmd_filter(int argc, char **argv) {
             if (a[3] == 'i') o.min_bytes = b;
             else o.max_bytes = b;
         } else if (strcmp(a, "--threads") == 0) {
-            uint64_t t;
-            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64("--threads", v, &t)) { rc = 2; goto out; }
-            if (t > 256) {
-                fprintf(stderr, "llmdata filter: --threads must be at most 256, got %llu\n", (unsigned long long)t);
-                rc = 2;
-                goto out;
-            }
-            x.threads = (unsigned)t;
+            if (cli_parse_threads("filter", argc, argv, &i, 256, &x.threads)) { rc = 2; goto out; }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "llmdata filter: unknown option '%s'\n", a);
             rc = cli_usage(usage_text);

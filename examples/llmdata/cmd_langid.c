@@ -208,14 +208,7 @@ int cmd_langid(int argc, char **argv) {
             }
             x.po.threshold = (float)t;
         } else if (strcmp(a, "--threads") == 0) {
-            uint64_t u;
-            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &u)) { rc = 2; goto out; }
-            if (u > 1024) {
-                fprintf(stderr, "llmdata langid: --threads must be at most 1024\n");
-                rc = 2;
-                goto out;
-            }
-            x.threads = (unsigned)u;
+            if (cli_parse_threads("langid", argc, argv, &i, 1024, &x.threads)) { rc = 2; goto out; }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "llmdata langid: unknown option '%s'\n", a);
             rc = cli_usage(usage_text);

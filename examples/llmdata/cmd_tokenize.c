@@ -195,8 +195,7 @@ int cmd_tokenize(int argc, char **argv) {
     llmd_tokenizer_options_init(&to);
     int rc = 0;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        uint64_t u;
+        const char *a = argv[i];
         int r = cli_parse_common(&c, argc, argv, &i);
         if (r < 0) { rc = 2; goto out; }
         if (r > 0) continue;
@@ -215,13 +214,7 @@ int cmd_tokenize(int argc, char **argv) {
         else if (strcmp(a, "--allow-special") == 0) x.flags |= LLMD_TOK_MATCH_SPECIAL;
         else if (strcmp(a, "--offsets") == 0) x.offsets = true;
         else if (strcmp(a, "--threads") == 0) {
-            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &u)) { rc = 2; goto out; }
-            if (u > 1024) {
-                fprintf(stderr, "llmdata tokenize: --threads must be at most 1024\n");
-                rc = 2;
-                goto out;
-            }
-            x.threads = (unsigned)u;
+            if (cli_parse_threads("tokenize", argc, argv, &i, 1024, &x.threads)) { rc = 2; goto out; }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "llmdata tokenize: unknown option '%s'\n", a);
             rc = cli_usage(usage_text);
