@@ -30,63 +30,10 @@ import argparse
 import json
 import random
 import sys
-import unicodedata
 
 
-def words(text):
-    out, cur = [], []
-    for ch in text:
-        if unicodedata.category(ch)[0] in "LMN":
-            lo = ch.lower()
-            cur.append(lo if len(lo) == 1 else ch)
-        elif cur:
-            out.append("".join(cur))
-            cur = []
-    if cur:
-        out.append("".join(cur))
-    return out
-
-
-def shingle_set(text, n=5):
-    w = words(text)
-    if not w:
-        return frozenset()
-    if len(w) < n:
-        return frozenset([" ".join(w)])
-    return frozenset(" ".join(w[k:k + n]) for k in range(len(w) - n + 1))
-
-
-def jaccard(a, b):
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def edit(rng, toks, p, vocab):
-    out = []
-    for t in toks:
-        if rng.random() < p:
-            op = rng.randrange(3)
-            if op == 0:
-                out.append(rng.choice(vocab))
-            elif op == 1:
-                continue
-            else:
-                out.append(t)
-                out.append(rng.choice(vocab))
-            continue
-        out.append(t)
-    noisy = []
-    for t in out:
-        r = rng.random()
-        if r < 0.05:
-            t = t.upper()
-        elif r < 0.10:
-            t = t.capitalize()
-        noisy.append(t)
-        sep = rng.random()
-        noisy.append("  " if sep < 0.05 else "\n" if sep < 0.08 else " ")
-    return "".join(noisy).strip()
+# The generator of the pairwise set: the same word rules, shingles, Jaccard and edits.
+from build_set import edit, jaccard, shingle_set  # noqa: E402
 
 
 def main():
