@@ -191,6 +191,9 @@ START_TEST(test_errors) {
     write_text("c.json", "{\"seq_len\": 128, \"strategy\": \"best-fit\", \"filter\": false, \"threads\": -3}");
     snprintf(path, sizeof path, "%s/c.json", dir);
     ck_fails(llmd_pipeline_load_config(q, path), LLMD_ERR_INVALID_ARG, "c.json");
+    /* an empty list setting is the empty string (the fuzzer found it read past a 1-byte buffer) */
+    write_text("c.json", "{\"filters\": [], \"languages\": []}");
+    ck_ok(llmd_pipeline_load_config(q, path));
     write_text("c.json", "[1, 2]");
     ck_fails(llmd_pipeline_load_config(q, path), LLMD_ERR_PARSE, "not a JSON object");
     llmd_pipeline_free(q);

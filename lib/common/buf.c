@@ -16,6 +16,7 @@ llmd_status llmd_buf_reserve(llmd_buf *b, size_t extra) {
     }
     char *p = llmd_realloc(b->data, b->cap, cap);
     if (p == NULL) return llmd_fail_nomem("growing a buffer");
+    p[b->len] = '\0'; /* a reserved buffer is always a valid (possibly empty) C string */
     b->data = p;
     b->cap = cap;
     return LLMD_OK;

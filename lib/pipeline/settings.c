@@ -188,7 +188,7 @@ llmd_status llmd_pipeline_load_config(llmd_pipeline *p, const char *path) {
                 if (!cJSON_IsString(e)) st = llmd_fail(LLMD_ERR_INVALID_ARG, "%s: \"%s\" holds a non-string", path, it->string);
                 else st = llmd_buf_printf(&b, "%s%s", b.len ? "," : "", e->valuestring);
             }
-            if (st == LLMD_OK && b.data == NULL) st = llmd_buf_reserve(&b, 1);
+            if (st == LLMD_OK && b.data == NULL) st = llmd_buf_reserve(&b, 0); /* "[]" is the empty string */
             if (st != LLMD_OK) { llmd_buf_free(&b); break; }
             v = joined = llmd_buf_detach(&b, NULL);
         } else {
