@@ -856,6 +856,27 @@ START_TEST(test_decode_invalid_utf8) {
 }
 END_TEST
 
+/* Decoders that leave only empty tokens (Strip takes the leading "a" of each token "a") and then
+ * run another decoder over them: HF gives "" (found by fuzz_tokenizer: pointer arithmetic on the
+ * empty list's NULL buffer). */
+START_TEST(test_decode_all_tokens_empty) {
+    static const char json[] =
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": []},"
+        " \"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Strip\", \"content\": \"a\","
+        " \"start\": 1, \"stop\": 0}, {\"type\": \"ByteLevel\"}, {\"type\": \"Fuse\"}]}}";
+    llmd_tokenizer *t;
+    ck_ok(llmd_tokenizer_from_json(&t, json, strlen(json), NULL));
+    uint32_t ids[] = {0, 0, 0};
+    char *dec;
+    size_t dl = 99;
+    ck_ok(llmd_tokenizer_decode(t, ids, 3, 0, &dec, &dl));
+    ck_assert_uint_eq(dl, 0);
+    ck_assert_str_eq(dec, "");
+    llmd_free(dec);
+    llmd_tokenizer_free(t);
+}
+END_TEST
+
 /* A .tiktoken file loaded by path alone takes its pattern and special tokens from the file name
  * (the base name; "p50k_edit" before "p50k").  Ranks: the 256 bytes, "34" 256, "345" 257.
  * "12345" tells the patterns apart: cl100k/o200k split numbers into runs of at most 3 digits
@@ -946,6 +967,7 @@ int main(void) {
     tcase_add_test(tc, test_bpe_equal_rank_ties);
     tcase_add_test(tc, test_strmap_growth);
     tcase_add_test(tc, test_decode_invalid_utf8);
+    tcase_add_test(tc, test_decode_all_tokens_empty);
     tcase_add_test(tc, test_tiktoken_pattern_from_name);
     suite_add_tcase(s, tc);
     return run_suite(s);

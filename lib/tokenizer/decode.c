@@ -42,7 +42,10 @@ static void tl_free(toklist *t) {
     memset(t, 0, sizeof *t);
 }
 
-static const uint8_t *tl_str(const toklist *t, size_t i) { return (const uint8_t *)t->buf.data + t->off[i]; }
+/* A list whose tokens are all empty has no buffer yet: its strings are "" (no pointer arithmetic on NULL). */
+static const uint8_t *tl_str(const toklist *t, size_t i) {
+    return t->buf.data ? (const uint8_t *)t->buf.data + t->off[i] : (const uint8_t *)"";
+}
 
 static llmd_status lossy_append(llmd_buf *out, const uint8_t *s, size_t n) {
     return llmd_utf8_append_lossy(out, s, n);
