@@ -207,11 +207,13 @@ class FeatureRepo(Handle):
 
     @property
     def views(self):
+        """Names of the feature views in the repository."""
         with self._use() as h:
             return [_api.llmd_feature_repo_view_name(h, i).decode()
                     for i in range(_api.llmd_feature_repo_view_count(h))]
 
     def join_keys(self, view):
+        """Join key column names of `view`."""
         with self._use() as h:
             for i in range(_api.llmd_feature_repo_view_count(h)):
                 if _api.llmd_feature_repo_view_name(h, i).decode() == view:
@@ -313,6 +315,7 @@ class OnlineSnapshot(Handle):
 
     @property
     def features(self):
+        """Names of the features the snapshot holds."""
         with self._use() as h:
             return [_api.llmd_online_feature_name(h, i).decode() for i in range(_api.llmd_online_feature_count(h))]
 
