@@ -26,7 +26,7 @@ static const char usage_text[] =
     "  --features LIST              comma-separated view:feature references\n"
     "  --full-feature-names         name output fields view__feature (Feast's full_feature_names)\n"
     "  --timestamp-field NAME       entity rows' time field (default event_timestamp)\n"
-    "  --threads N                  join threads (0 = one per CPU, default 1)\n"
+    "  --threads N                  join threads (default 0 = one per CPU)\n"
     "  -o, --output FILE            write here instead of standard output\n"
     "  -q, --quiet                  no summary line\n";
 
@@ -68,7 +68,7 @@ typedef struct opts {
 
 static int parse_args(int argc, char **argv, opts *o) {
     o->ts_field = "event_timestamp";
-    o->threads = 1;
+    o->threads = 0;   /* one per CPU, as every --threads */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

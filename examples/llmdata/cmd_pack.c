@@ -22,8 +22,9 @@ static const char usage_text[] =
     "  --overwrite            replace an earlier shard at PREFIX (default: refuse existing files)\n"
     "  --format F             mmidx (default) or npy\n"
     "  --strategy S           greedy (default) or best-fit\n"
-    "  --bos ID / --eos ID    token added before / after every document (default none)\n"
-    "  --pad ID               pad the last (greedy) or non-full (best-fit) windows; best-fit needs it\n"
+    "  --bos-id ID / --eos-id ID   token added before / after every document (default none;\n"
+    "                         --bos / --eos also work)\n"
+    "  --pad-id ID            (or --pad) pad the last (greedy) or non-full (best-fit) windows; best-fit needs it\n"
     "  --buffer W             best-fit buffer in windows (default 1024)\n"
     "  --vocab-size V         reject ids >= V; V <= 65536 gives uint16 shards (default: unchecked, int32)\n"
     "  --field NAME           ids field (default ids)\n"
@@ -124,11 +125,11 @@ int cmd_pack(int argc, char **argv) {
             if (cli_need_value(argc, argv, &i, &fmt)) goto usage;
         } else if (strcmp(a, "--strategy") == 0) {
             if (cli_need_value(argc, argv, &i, &strategy)) goto usage;
-        } else if (strcmp(a, "--bos") == 0) {
+        } else if (strcmp(a, "--bos") == 0 || strcmp(a, "--bos-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.bos_id)) goto usage;
-        } else if (strcmp(a, "--eos") == 0) {
+        } else if (strcmp(a, "--eos") == 0 || strcmp(a, "--eos-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.eos_id)) goto usage;
-        } else if (strcmp(a, "--pad") == 0) {
+        } else if (strcmp(a, "--pad") == 0 || strcmp(a, "--pad-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.pad_id)) goto usage;
         } else if (strcmp(a, "--buffer") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &x)) goto usage;

@@ -86,5 +86,6 @@ int main(int argc, char **argv) {
     /* `llmdata COMMAND --version` works for every command (only as the command's only argument:
      * `llmdata delta files T --version V` is a table version). */
     if (argc == 3 && strcmp(argv[2], "--version") == 0) return print_version();
+    cli_command = c->name;
     return c->fn(argc - 1, argv + 1);
 }

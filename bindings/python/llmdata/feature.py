@@ -226,7 +226,7 @@ class FeatureRepo(Handle):
         with self._use() as h:
             check(_api.llmd_feature_repo_apply(h))
 
-    def get_historical_features(self, entity_rows, features, full_feature_names=False, threads=1,
+    def get_historical_features(self, entity_rows, features, full_feature_names=False, threads=0,
                                 timestamp_field="event_timestamp"):
         """Feast get_historical_features: for each entity row, each feature's value as of the row's
         event timestamp (point-in-time correct; null = masked / NaN / None)."""
