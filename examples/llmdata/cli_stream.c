@@ -314,8 +314,10 @@ static void *reader_main(void *arg) {
         e->reader_idle = idle > 0 ? idle : 0;
     }
     if (cur != NULL) {
-        /* A failed read drops its partial batch (as the line-by-line loop always did). */
-        if (rc == 0 && cur->n > 0) hand_on(e, cur);
+        /* After a malformed line the valid documents before it are still processed and written:
+         * a stream output (stdout, a pipe) gets every valid document before the error, a file
+         * output is not published at all (cli_run_jsonl_parallel commits only after success). */
+        if (rc >= 0 && cur->n > 0) hand_on(e, cur);
         else give_back(e, cur);
     }
     pthread_mutex_lock(&e->mu);

@@ -62,6 +62,20 @@ printf '{"text":"a"}\nnot json\n' > "$T/bad.jsonl"
 [ -e "$T/fail.jsonl.zst" ] && fail "a failed run left $T/fail.jsonl.zst"
 ls "$T" | grep -q '\.tmp\.' && fail "a failed run left a temporary file"
 
+# ---- a malformed line: on a stream every valid document before it is written, then the error;
+# ---- a file output is not published at all (an earlier file stays as it was)
+printf '%s\n' '{"text":"one"}' '{"text":"two"}' '{"text":"three"' '{"text":"four"}' > "$T/bad2.jsonl"
+for th in 1 3; do
+  "$LLMDATA" clean -q --threads $th "$T/bad2.jsonl" > "$T/so" 2> "$T/err" && fail "a malformed line exited 0"
+  [ "$(cat "$T/so")" = '{"text":"one"}
+{"text":"two"}' ] || fail "stdout after a malformed line (--threads $th): $(cat "$T/so")"
+  grep -q "bad2.jsonl:3" "$T/err" || fail "the error does not name line 3: $(cat "$T/err")"
+done
+"$LLMDATA" filter -q --filters c4 "$T/bad2.jsonl" > "$T/so" 2>/dev/null && fail "filter: a malformed line exited 0"
+echo 'earlier' > "$T/keep.jsonl"
+"$LLMDATA" clean -q "$T/bad2.jsonl" -o "$T/keep.jsonl" 2>/dev/null && fail "a malformed line exited 0"
+[ "$(cat "$T/keep.jsonl")" = earlier ] || fail "a failed run replaced an earlier output file"
+
 # ---- one thread rule: 0 = one per CPU, the default everywhere -------------------------------
 for c in clean tokenize filter dedup minhash langid pipeline feature; do
   "$LLMDATA" help $c | grep -A1 -e '--threads' | grep -q 'default 0 = one per CPU' ||
