@@ -19,6 +19,58 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- progress ------------------------------------------------------------------------------ */
+
+/* "1h02m", "3m05s", "42s" */
+static void fmt_duration(char *buf, size_t n, double secs) {
+    unsigned long t = secs > 0 ? (unsigned long)(secs + 0.5) : 0;
+    if (t >= 3600) snprintf(buf, n, "%luh%02lum", t / 3600, (t / 60) % 60);
+    else if (t >= 60) snprintf(buf, n, "%lum%02lus", t / 60, t % 60);
+    else snprintf(buf, n, "%lus", t);
+}
+
+void cli_progress_init(cli_progress *p, const char *name, const char *const *inputs, size_t n_inputs, bool forced,
+                       bool quiet) {
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->tty = isatty(2) != 0;
+    p->on = !quiet && (forced || p->tty);
+    p->t0 = p->last = cli_now();
+    uint64_t total = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat sb;
+        int r = strcmp(inputs[i], "-") == 0 ? fstat(0, &sb) : stat(inputs[i], &sb);
+        if (r != 0) continue;   /* reported when opened */
+        if (!S_ISREG(sb.st_mode)) return;   /* a pipe: the total is unknown */
+        total += (uint64_t)sb.st_size;
+    }
+    p->total = total;
+}
+
+void cli_progress_show(cli_progress *p, uint64_t docs, uint64_t bytes, uint64_t file_bytes, bool final) {
+    if (!p->on) return;
+    double now = cli_now();
+    if (!final && now - p->last < (p->tty ? 0.25 : 2.0)) return;
+    p->last = now;
+    if (final && p->tty) {   /* the summary line follows in its place */
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        return;
+    }
+    double secs = now - p->t0, mb = (double)bytes / 1e6;
+    char eta[64] = "";
+    if (p->total > 0) {
+        double frac = (double)file_bytes / (double)p->total;
+        if (frac > 1) frac = 1;
+        char left[32];
+        fmt_duration(left, sizeof left, frac > 0 ? secs * (1 - frac) / frac : 0);
+        snprintf(eta, sizeof eta, ", %.1f%%, ETA %s", 100 * frac, frac > 0 ? left : "?");
+    }
+    fprintf(stderr, "%sllmdata %s: %llu docs, %.1f MB, %.1f MB/s%s%s", p->tty ? "\r\033[K" : "", p->name,
+            (unsigned long long)docs, mb, secs > 0 ? mb / secs : 0.0, eta, p->tty ? "" : "\n");
+    fflush(stderr);
+}
+
 /* ---- output safety -------------------------------------------------------------------------- */
 
 static int stat_path(const char *p, struct stat *sb) {

@@ -101,6 +101,23 @@ int cli_parse_threads(const char *name, int argc, char **argv, int *i, unsigned 
 
 double cli_now(void);
 
+/* Progress on stderr (cli_stream, pack): redrawn over one line while stderr is a terminal, else
+ * (forced with --progress) one line every 2 s and a last one at the end.  With the size of every
+ * input known (all regular files) it shows the percentage of input bytes read (compressed bytes
+ * for compressed inputs) and the time left at the rate so far. */
+typedef struct cli_progress {
+    const char *name;
+    bool on, tty;
+    double t0, last;
+    uint64_t total;           /* bytes of all inputs, 0 = unknown (a pipe, stdin) */
+} cli_progress;
+/* Sets p up for the inputs ("-" = stdin); on when !quiet and (forced or stderr is a terminal). */
+void cli_progress_init(cli_progress *p, const char *name, const char *const *inputs, size_t n_inputs, bool forced,
+                       bool quiet);
+/* docs and bytes of text so far, file_bytes: input bytes consumed (for the percentage).  At most
+ * one line per interval unless final; final on a terminal clears the line for the summary. */
+void cli_progress_show(cli_progress *p, uint64_t docs, uint64_t bytes, uint64_t file_bytes, bool final);
+
 /* ---- output safety ----------------------------------------------------------------------------- */
 /* 1 when a and b name the same existing file (device + inode, symlinks followed; "-" is standard
  * input/output: fstat of fd 0), else 0. */

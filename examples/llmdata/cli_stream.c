@@ -64,9 +64,7 @@ typedef struct engine {
 
     /* Reader-side counters (merged into *s at the end; the writer thread owns *s meanwhile). */
     uint64_t docs_in, bytes_in, bad;
-    bool progress_on, progress_tty;
-    double t_start, t_last;
-    uint64_t total_size;       /* bytes of all inputs when every one is a regular file, else 0 */
+    cli_progress progress;
     uint64_t files_done;       /* file bytes of the inputs read completely */
     llmd_reader *cur_reader;   /* the input being read (reader thread only) */
     bool timed_input;          /* an input is a pipe or a terminal: measure the wait for it */
@@ -76,40 +74,10 @@ typedef struct engine {
     double starved;            /* writer time waiting for a batch the reader had not yet read */
 } engine;
 
-/* "1h02m", "3m05s", "42s" */
-static void fmt_duration(char *buf, size_t n, double secs) {
-    unsigned long t = secs > 0 ? (unsigned long)(secs + 0.5) : 0;
-    if (t >= 3600) snprintf(buf, n, "%luh%02lum", t / 3600, (t / 60) % 60);
-    else if (t >= 60) snprintf(buf, n, "%lum%02lus", t / 60, t % 60);
-    else snprintf(buf, n, "%lus", t);
-}
-
-/* Progress on stderr: over one terminal line (\r) when stderr is a terminal, else (--progress into
- * a file or pipe) one line per 2 s and a last one at the end.  With the total input size known, the percentage of input
- * bytes read (compressed bytes for compressed inputs) and the time left at the rate so far. */
 static void progress_show(engine *e, bool final) {
-    if (!e->progress_on) return;
-    double now = cli_now();
-    if (!final && now - e->t_last < (e->progress_tty ? 0.25 : 2.0)) return;
-    e->t_last = now;
-    if (final && e->progress_tty) {   /* the summary line follows in its place */
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-        return;
-    }
-    double secs = now - e->t_start, mb = (double)e->bytes_in / 1e6;
-    char eta[64] = "";
-    if (e->total_size > 0) {
-        uint64_t done = e->files_done + (e->cur_reader ? llmd_reader_bytes_in(e->cur_reader) : 0);
-        double frac = (double)done / (double)e->total_size;
-        if (frac > 1) frac = 1;
-        char left[32];
-        fmt_duration(left, sizeof left, frac > 0 ? secs * (1 - frac) / frac : 0);
-        snprintf(eta, sizeof eta, ", %.1f%%, ETA %s", 100 * frac, frac > 0 ? left : "?");
-    }
-    fprintf(stderr, "%sllmdata %s: %llu docs, %.1f MB, %.1f MB/s%s%s", e->progress_tty ? "\r\033[K" : "", e->name,
-            (unsigned long long)e->docs_in, mb, secs > 0 ? mb / secs : 0.0, eta, e->progress_tty ? "" : "\n");
-    fflush(stderr);
+    if (!e->progress.on) return;
+    cli_progress_show(&e->progress, e->docs_in, e->bytes_in,
+                      e->files_done + (e->cur_reader ? llmd_reader_bytes_in(e->cur_reader) : 0), final);
 }
 
 static double thread_cpu_seconds(void) {
@@ -118,22 +86,13 @@ static double thread_cpu_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Total size of the inputs when all are regular files (0 = unknown: a pipe, stdin), and whether
- * any input is a pipe or terminal whose producer the run may wait on. */
+/* Whether any input is a pipe or terminal whose producer the run may wait on. */
 static void inspect_inputs(engine *e) {
-    uint64_t total = 0;
-    bool known = true;
     for (size_t i = 0; i < e->n_inputs; i++) {
         struct stat sb;
         int r = strcmp(e->inputs[i], "-") == 0 ? fstat(0, &sb) : stat(e->inputs[i], &sb);
-        if (r != 0) continue;   /* reported when opened */
-        if (S_ISREG(sb.st_mode)) total += (uint64_t)sb.st_size;
-        else {
-            known = false;
-            if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode)) e->timed_input = true;
-        }
+        if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode))) e->timed_input = true;
     }
-    e->total_size = known ? total : 0;
 }
 
 static int sbatch_init(sbatch *b, size_t cap) {
@@ -427,10 +386,8 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
      * one worker is descheduled (a busy machine) the others keep going only as long as there are
      * free batches.  64 KiB batches make this cheap. */
     e->n_pool = 8 * (size_t)e->workers + 8;
-    e->progress_tty = isatty(2);
-    e->progress_on = !c->quiet && (c->progress || e->progress_tty);
+    cli_progress_init(&e->progress, name, inputs, n_inputs, c->progress, c->quiet);
     inspect_inputs(e);
-    e->t_start = e->t_last = cli_now();
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv_free, NULL);
     pthread_cond_init(&e->cv_work, NULL);

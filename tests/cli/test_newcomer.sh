@@ -156,6 +156,11 @@ grep -q "ETA" "$T/err" && fail "progress printed without --progress on a non-ter
 [ -s "$T/err" ] && fail "--quiet printed: $(cat "$T/err")"
 "$LLMDATA" tokenize --tokenizer "$G" --progress "$S" "$S" -o /dev/null 2> "$T/err" || fail "tokenize --progress"
 grep -q "^llmdata tokenize: 210 docs, .* 100\.0%, ETA 0s$" "$T/err" || fail "tokenize --progress: $(cat "$T/err")"
+"$LLMDATA" tokenize -q --tokenizer "$G" "$S" -o "$T/sample.ids.jsonl" || fail "tokenize for pack"
+"$LLMDATA" pack --progress --seq-len 64 --field ids -o "$T/pk" "$T/sample.ids.jsonl" 2> "$T/err" || fail "pack --progress"
+grep -q "^llmdata pack: 105 docs, .* 100\.0%, ETA 0s$" "$T/err" || fail "pack --progress: $(cat "$T/err")"
+"$LLMDATA" pack --seq-len 8 -o "$T/pk2" "$T/missing.jsonl" 2> "$T/err" && fail "pack of a missing input exit 0"
+once "pack missing input" missing.jsonl
 "$LLMDATA" pipeline --progress --tokenizer bytes --seq-len 64 --out "$T/pp" "$S" 2> "$T/err" || fail "pipeline --progress"
 grep -q "^llmdata pipeline: .*100\.0%.*ETA 0m00s$" "$T/err" || fail "pipeline --progress: $(head -3 "$T/err")"
 
