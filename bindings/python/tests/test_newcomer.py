@@ -255,6 +255,21 @@ class PackagingTest(unittest.TestCase):
                 self.assertIn(f'version = "{out[1]}"', f.read())
 
 
+class ThreadRuleTest(unittest.TestCase):
+    def test_every_threads_argument_defaults_to_all_cpus(self):
+        seen = []
+        for name in dir(llmdata):
+            obj = getattr(llmdata, name)
+            members = [obj] if inspect.isfunction(obj) else (
+                [v for v in vars(obj).values() if inspect.isfunction(v)] if inspect.isclass(obj) else [])
+            for f in members:
+                p = inspect.signature(f).parameters.get("threads")
+                if p is not None:
+                    seen.append(f.__qualname__)
+                    self.assertEqual(p.default, 0, f"{f.__qualname__}: threads default {p.default}, want 0")
+        self.assertGreaterEqual(len(seen), 6, seen)
+
+
 class HelpTest(unittest.TestCase):
     def test_every_public_class_and_function_documented(self):
         missing = []
