@@ -231,7 +231,12 @@ static int read_parquet_input(engine *e, const char *path, sbatch **cur, size_t 
 
 /* Reads one input into batches.  Returns 0, 1 on error (message printed), -1 when stopping. */
 static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
-    if (is_parquet_path(path)) return read_parquet_input(e, path, cur, cur_bytes);
+    if (is_parquet_path(path)) {
+        int prc = read_parquet_input(e, path, cur, cur_bytes);
+        struct stat sb;
+        if (stat(path, &sb) == 0) e->files_done += (uint64_t)sb.st_size;   /* for the progress percentage */
+        return prc;
+    }
     llmd_reader *r;
     llmd_status st = llmd_reader_open(&r, path, NULL);
     if (st != LLMD_OK) return cli_lib_error("opening input", st);
