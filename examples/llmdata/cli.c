@@ -10,11 +10,65 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+/* "1h02m", "3m05s", "42s" */
+static void fmt_duration(char *buf, size_t n, double secs) {
+    unsigned long t = secs > 0 ? (unsigned long)(secs + 0.5) : 0;
+    if (t >= 3600) snprintf(buf, n, "%luh%02lum", t / 3600, (t / 60) % 60);
+    else if (t >= 60) snprintf(buf, n, "%lum%02lus", t / 60, t % 60);
+    else snprintf(buf, n, "%lus", t);
+}
+
+void cli_progress_init(cli_progress *p, const char *name, const char *const *inputs, size_t n_inputs, bool forced,
+                       bool quiet) {
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->tty = isatty(2) != 0;
+    p->on = !quiet && (forced || p->tty);
+    p->t0 = p->last = cli_now();
+    uint64_t total = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat sb;
+        int r = strcmp(inputs[i], "-") == 0 ? fstat(0, &sb) : stat(inputs[i], &sb);
+        if (r != 0) continue;   /* reported when opened */
+        if (!S_ISREG(sb.st_mode)) return;   /* a pipe: the total is unknown */
+        total += (uint64_t)sb.st_size;
+    }
+    p->total = total;
+}
+
+void cli_progress_show(cli_progress *p, uint64_t docs, uint64_t bytes, uint64_t file_bytes, bool final) {
+    if (!p->on) return;
+    double now = cli_now();
+    if (!final && now - p->last < (p->tty ? 0.25 : 2.0)) return;
+    p->last = now;
+    if (final && p->tty) {   /* the summary line follows in its place */
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        return;
+    }
+    double secs = now - p->t0, mb = (double)bytes / 1e6;
+    char eta[64] = "";
+    if (p->total > 0) {
+        double frac = (double)file_bytes / (double)p->total;
+        if (frac > 1) frac = 1;
+        char left[32];
+        fmt_duration(left, sizeof left, frac > 0 ? secs * (1 - frac) / frac : 0);
+        snprintf(eta, sizeof eta, ", %.1f%%, ETA %s", 100 * frac, frac > 0 ? left : "?");
+    }
+    fprintf(stderr, "%sllmdata %s: %llu docs, %.1f MB, %.1f MB/s%s%s", p->tty ? "\r\033[K" : "", p->name,
+            (unsigned long long)docs, mb, secs > 0 ? mb / secs : 0.0, eta, p->tty ? "" : "\n");
+    fflush(stderr);
 }
 
 /* ---- output safety -------------------------------------------------------------------------- */
@@ -89,6 +143,99 @@ int cli_check_common_outputs(const char *name, const cli_common *c) {
     return 0;
 }
 
+int cli_codec_for_name(const char *path) {
+    if (path == NULL || strcmp(path, "-") == 0) return CLI_CODEC_NONE;
+    size_t n = strlen(path);
+    if ((n > 4 && strcmp(path + n - 4, ".zst") == 0) || (n > 5 && strcmp(path + n - 5, ".zstd") == 0))
+        return CLI_CODEC_ZSTD;
+    if (n > 3 && strcmp(path + n - 3, ".gz") == 0) return CLI_CODEC_GZIP;
+    return CLI_CODEC_NONE;
+}
+
+/* Bytes as they go to the file or stream (compressed already when there is a codec). */
+static int sink_write(const char *name, cli_out *o, const void *data, size_t n) {
+    if (n == 0) return 0;
+    if (o->file != NULL)
+        return llmd_output_write(o->file, data, n) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
+    if (fwrite(data, 1, n, o->stream) != n) return cli_error(name, "write failed: %s", strerror(errno));
+    return 0;
+}
+
+static int codec_start(const char *name, cli_out *o, const char *path) {
+    o->codec = cli_codec_for_name(path);
+    if (o->codec == CLI_CODEC_NONE) return 0;
+    o->zcap = 1 << 17;
+    o->zbuf = malloc(o->zcap);
+    if (o->zbuf == NULL) return cli_error(name, "out of memory");
+    if (o->codec == CLI_CODEC_ZSTD) {
+        ZSTD_CStream *z = ZSTD_createCStream();
+        if (z == NULL) return cli_error(name, "out of memory (zstd)");
+        o->zc = z;
+        if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, 3)) ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1)))
+            return cli_error(name, "cannot set up zstd compression for %s", path);
+        return 0;
+    }
+    z_stream *z = calloc(1, sizeof *z);
+    if (z == NULL) return cli_error(name, "out of memory (zlib)");
+    /* windowBits 15 + 16: a gzip header and trailer around the deflate stream */
+    if (deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(z);
+        return cli_error(name, "cannot set up gzip compression for %s", path);
+    }
+    o->zc = z;
+    return 0;
+}
+
+/* Feeds n bytes (or, with end, the end of the stream) through the codec to the sink. */
+static int codec_write(const char *name, cli_out *o, const void *data, size_t n, bool end) {
+    if (o->codec == CLI_CODEC_ZSTD) {
+        ZSTD_inBuffer in = {data, n, 0};
+        for (;;) {
+            ZSTD_outBuffer out = {o->zbuf, o->zcap, 0};
+            size_t left = ZSTD_compressStream2(o->zc, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(left)) return cli_error(name, "zstd compression failed: %s", ZSTD_getErrorName(left));
+            if (sink_write(name, o, o->zbuf, out.pos) != 0) return 1;
+            if (end ? left == 0 : in.pos == in.size) return 0;
+        }
+    }
+    z_stream *z = o->zc;
+    z->next_in = (Bytef *)(uintptr_t)data;
+    z->avail_in = 0;
+    const unsigned char *p = data;
+    size_t left = n;
+    for (;;) {
+        if (z->avail_in == 0 && left > 0) {  /* avail_in is 32 bits: feed at most 1 GiB at a time */
+            unsigned chunk = left > (1u << 30) ? (1u << 30) : (unsigned)left;
+            z->next_in = (Bytef *)(uintptr_t)p;
+            z->avail_in = chunk;
+            p += chunk;
+            left -= chunk;
+        }
+        z->next_out = o->zbuf;
+        z->avail_out = (uInt)o->zcap;
+        int rc = deflate(z, end && left == 0 ? Z_FINISH : Z_NO_FLUSH);
+        if (rc == Z_STREAM_ERROR) return cli_error(name, "gzip compression failed");
+        if (sink_write(name, o, o->zbuf, o->zcap - z->avail_out) != 0) return 1;
+        if (end && left == 0) {
+            if (rc == Z_STREAM_END) return 0;
+        } else if (z->avail_in == 0 && left == 0 && z->avail_out != 0) {
+            return 0;
+        }
+    }
+}
+
+static void codec_free(cli_out *o) {
+    if (o->codec == CLI_CODEC_ZSTD) ZSTD_freeCStream(o->zc);
+    if (o->codec == CLI_CODEC_GZIP && o->zc != NULL) {
+        deflateEnd(o->zc);
+        free(o->zc);
+    }
+    free(o->zbuf);
+    o->zc = NULL;
+    o->zbuf = NULL;
+}
+
 int cli_out_open(const char *name, cli_out *o, const char *path) {
     memset(o, 0, sizeof *o);
     struct stat sb;
@@ -101,18 +248,17 @@ int cli_out_open(const char *name, cli_out *o, const char *path) {
         o->stream = fopen(path, "wb");
         if (o->stream == NULL) return cli_error(name, "cannot open output %s: %s", path, strerror(errno));
         o->own_stream = true;
-        return 0;
+        return codec_start(name, o, path);
     }
+    /* llmd_last_error() names the path already */
     if (llmd_output_open(&o->file, path, NULL) != LLMD_OK)
         return cli_error(name, "cannot open output: %s", llmd_last_error());
-    return 0;
+    return codec_start(name, o, path);
 }
 
 int cli_out_write(const char *name, cli_out *o, const void *data, size_t n) {
-    if (o->file != NULL)
-        return llmd_output_write(o->file, data, n) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
-    if (fwrite(data, 1, n, o->stream) != n) return cli_error(name, "write failed: %s", strerror(errno));
-    return 0;
+    if (o->codec != CLI_CODEC_NONE) return codec_write(name, o, data, n, false);
+    return sink_write(name, o, data, n);
 }
 
 int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) {
@@ -134,6 +280,7 @@ int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) {
 }
 
 int cli_out_commit(const char *name, cli_out *o) {
+    if (o->codec != CLI_CODEC_NONE && codec_write(name, o, NULL, 0, true) != 0) return 1;
     if (o->file != NULL)
         return llmd_output_commit(o->file) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
     if (fflush(o->stream) != 0 || ferror(o->stream)) return cli_error(name, "write failed: %s", strerror(errno));
@@ -141,6 +288,7 @@ int cli_out_commit(const char *name, cli_out *o) {
 }
 
 void cli_out_close(cli_out *o) {
+    codec_free(o);
     llmd_output_free(o->file);
     if (o->own_stream) fclose(o->stream);
     memset(o, 0, sizeof *o);
@@ -161,8 +309,11 @@ void cli_install_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
 }
 
+const char *cli_command;
+
 int cli_lib_error(const char *what, llmd_status st) {
-    fprintf(stderr, "llmdata: %s: %s (%s)\n", what, llmd_last_error(), llmd_status_str(st));
+    fprintf(stderr, "llmdata%s%s: %s: %s (%s)\n", cli_command ? " " : "", cli_command ? cli_command : "", what,
+            llmd_last_error(), llmd_status_str(st));
     return 1;
 }
 
@@ -239,6 +390,7 @@ int cli_parse_common(cli_common *c, int argc, char **argv, int *i) {
     }
     if (strcmp(a, "--skip-bad") == 0) { c->skip_bad = true; return 1; }
     if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { c->quiet = true; return 1; }
+    if (strcmp(a, "--progress") == 0) { c->progress = true; return 1; }
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
         if (cli_need_value(argc, argv, i, &v)) return -1;
         c->output = v;
@@ -272,13 +424,17 @@ int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cl
     if (rc == 0) rc = cli_out_commit(name, &out);
     else if (out.stream != NULL) fflush(out.stream);
     cli_out_close(&out);
-    s->seconds = cli_now() - t0;
+    /* In a pipe, time blocked on the upstream command is its time, not ours: report it apart. */
+    s->seconds = cli_now() - t0 - s->input_wait;
+    if (s->seconds < 0) s->seconds = 0;
     if (!c->quiet) {
         double mb = (double)s->bytes_in / 1e6;
-        fprintf(stderr, "llmdata %s: docs in %llu, out %llu, bad %llu, bytes in %llu, out %llu, %.3f s, %.1f MB/s%s%s\n",
+        char wait[64] = "";
+        if (s->input_wait >= 0.0005) snprintf(wait, sizeof wait, " (+ %.3f s waiting for input)", s->input_wait);
+        fprintf(stderr, "llmdata %s: docs in %llu, out %llu, bad %llu, bytes in %llu, out %llu, %.3f s%s, %.1f MB/s%s%s\n",
                 name, (unsigned long long)s->docs_in, (unsigned long long)s->docs_out,
                 (unsigned long long)s->bad, (unsigned long long)s->bytes_in,
-                (unsigned long long)s->bytes_out, s->seconds, s->seconds > 0 ? mb / s->seconds : 0.0,
+                (unsigned long long)s->bytes_out, s->seconds, wait, s->seconds > 0 ? mb / s->seconds : 0.0,
                 s->extra[0] ? ", " : "", s->extra);
     }
     return rc;

@@ -18,6 +18,7 @@ typedef struct cli_common {
     const char **inputs;      /* positional inputs (default "-") */
     size_t n_inputs;
     bool quiet;               /* --quiet: no summary, no progress */
+    bool progress;            /* --progress: progress on stderr even when it is not a terminal */
     size_t batch;             /* documents per batch handed to the callback */
     const char *reads[8];     /* other files the command reads (tokenizer, ...): -o must not name them */
     size_t n_reads;
@@ -37,7 +38,8 @@ typedef int (*cli_batch_fn)(void *ctx, llmd_json_doc **docs, size_t n, int *verd
 /* Statistics a run accumulates; a command may add its own counters to the summary. */
 typedef struct cli_stats {
     uint64_t docs_in, docs_out, bad, bytes_in, bytes_out;
-    double seconds;
+    double seconds;           /* processing time: wall time less input_wait */
+    double input_wait;        /* time blocked waiting for a piped input's producer */
     char extra[512];          /* appended to the summary line, e.g. "pii 123" */
 } cli_stats;
 
@@ -60,7 +62,7 @@ void cli_common_free(cli_common *c);
 /* Streams every input, batch by batch, through fn and writes kept documents as JSONL.  fn runs
  * on the calling thread, batch after batch in input order, while a reader thread reads and parses
  * the next batches.  Prints the summary line ("llmdata NAME: ...") on stderr unless quiet, and
- * progress while stderr is a terminal.  Returns the process exit status (0 ok, 1 error). */
+ * progress (with an ETA when the inputs are files) while stderr is a terminal or with --progress.  Returns the process exit status (0 ok, 1 error). */
 int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, cli_stats *stats);
 
 /* As cli_run_jsonl, with the work split over threads: a reader thread reads and parses batches,
@@ -80,7 +82,9 @@ struct cli_out;
 int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_t n_inputs, unsigned threads,
                cli_work_fn work, cli_batch_fn fn, void *ctx, struct cli_out *out, cli_stats *stats);
 
-/* Prints "llmdata: <what>: <llmd_last_error()>" on stderr; returns 1. */
+/* The running subcommand's name (set by main), named in cli_lib_error's messages. */
+extern const char *cli_command;
+/* Prints "llmdata COMMAND: <what>: <llmd_last_error()> (STATUS)" on stderr; returns 1. */
 int cli_lib_error(const char *what, llmd_status st);
 /* Prints "llmdata NAME: message" on stderr; returns 1 (for usage errors returns 2 via cli_usage). */
 int cli_error(const char *name, const char *fmt, ...);
@@ -96,6 +100,23 @@ int cli_need_value(int argc, char **argv, int *i, const char **val);
 int cli_parse_threads(const char *name, int argc, char **argv, int *i, unsigned max, unsigned *out);
 
 double cli_now(void);
+
+/* Progress on stderr (cli_stream, pack): redrawn over one line while stderr is a terminal, else
+ * (forced with --progress) one line every 2 s and a last one at the end.  With the size of every
+ * input known (all regular files) it shows the percentage of input bytes read (compressed bytes
+ * for compressed inputs) and the time left at the rate so far. */
+typedef struct cli_progress {
+    const char *name;
+    bool on, tty;
+    double t0, last;
+    uint64_t total;           /* bytes of all inputs, 0 = unknown (a pipe, stdin) */
+} cli_progress;
+/* Sets p up for the inputs ("-" = stdin); on when !quiet and (forced or stderr is a terminal). */
+void cli_progress_init(cli_progress *p, const char *name, const char *const *inputs, size_t n_inputs, bool forced,
+                       bool quiet);
+/* docs and bytes of text so far, file_bytes: input bytes consumed (for the percentage).  At most
+ * one line per interval unless final; final on a terminal clears the line for the summary. */
+void cli_progress_show(cli_progress *p, uint64_t docs, uint64_t bytes, uint64_t file_bytes, bool final);
 
 /* ---- output safety ----------------------------------------------------------------------------- */
 /* 1 when a and b name the same existing file (device + inode, symlinks followed; "-" is standard
@@ -113,12 +134,21 @@ int cli_check_common_outputs(const char *name, const cli_common *c);
 /* An output of the CLI.  A regular file is published in one step (llmd_output: nothing appears under
  * its name until cli_out_commit, an earlier file stays until then); standard output ("-" or NULL)
  * and an existing non-regular file (a pipe, /dev/stdout, a process substitution) are streams,
- * written directly. */
+ * written directly.  The name chooses the compression, as for inputs: PATH ending in ".zst" or
+ * ".zstd" is written zstd-compressed (level 3), ".gz" gzip-compressed (level 6), anything else
+ * (and standard output) as it is. */
+enum { CLI_CODEC_NONE = 0, CLI_CODEC_ZSTD = 1, CLI_CODEC_GZIP = 2 };
 typedef struct cli_out {
     FILE *stream;
     llmd_output *file;
     bool own_stream;
+    int codec;                /* CLI_CODEC_*, from the name */
+    void *zc;                 /* ZSTD_CStream* or z_stream* of the codec */
+    unsigned char *zbuf;      /* compressed bytes on their way to the file */
+    size_t zcap;
 } cli_out;
+/* The codec an output name asks for (CLI_CODEC_*); NULL and "-" are CLI_CODEC_NONE. */
+int cli_codec_for_name(const char *path);
 /* Each returns 0, or 1 after printing "llmdata NAME: ..." (the error names the path and errno). */
 int cli_out_open(const char *name, cli_out *o, const char *path);
 int cli_out_write(const char *name, cli_out *o, const void *data, size_t n);

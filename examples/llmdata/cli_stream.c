@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A batch is cut at this many input bytes even when it has fewer than c->batch documents: small
@@ -62,20 +64,35 @@ typedef struct engine {
 
     /* Reader-side counters (merged into *s at the end; the writer thread owns *s meanwhile). */
     uint64_t docs_in, bytes_in, bad;
-    bool progress_on;
-    double t_start, t_last;
+    cli_progress progress;
+    uint64_t files_done;       /* file bytes of the inputs read completely */
+    llmd_reader *cur_reader;   /* the input being read (reader thread only) */
+    bool timed_input;          /* an input is a pipe or a terminal: measure the wait for it */
+    double free_wait;          /* reader time spent waiting for a free batch (backpressure) */
+    double reader_idle;        /* reader time off the CPU, less free_wait (see reader_main) */
+    double reader_wall;
+    double starved;            /* writer time waiting for a batch the reader had not yet read */
 } engine;
 
 static void progress_show(engine *e, bool final) {
-    if (!e->progress_on) return;
-    double now = cli_now();
-    if (!final && now - e->t_last < 0.25) return;
-    e->t_last = now;
-    double secs = now - e->t_start, mb = (double)e->bytes_in / 1e6;
-    fprintf(stderr, "\r\033[K%llu docs, %.1f MB, %.1f MB/s", (unsigned long long)e->docs_in, mb,
-            secs > 0 ? mb / secs : 0.0);
-    if (final) fputs("\r\033[K", stderr);
-    fflush(stderr);
+    if (!e->progress.on) return;
+    cli_progress_show(&e->progress, e->docs_in, e->bytes_in,
+                      e->files_done + (e->cur_reader ? llmd_reader_bytes_in(e->cur_reader) : 0), final);
+}
+
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Whether any input is a pipe or terminal whose producer the run may wait on. */
+static void inspect_inputs(engine *e) {
+    for (size_t i = 0; i < e->n_inputs; i++) {
+        struct stat sb;
+        int r = strcmp(e->inputs[i], "-") == 0 ? fstat(0, &sb) : stat(e->inputs[i], &sb);
+        if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode))) e->timed_input = true;
+    }
 }
 
 static int sbatch_init(sbatch *b, size_t cap) {
@@ -104,6 +121,11 @@ static void sbatch_free(sbatch *b) {
 /* Waits for an empty batch; NULL when the run is stopping. */
 static sbatch *take_free(engine *e) {
     pthread_mutex_lock(&e->mu);
+    if (e->n_free == 0 && !e->stop && e->timed_input) {
+        double t0 = cli_now();
+        while (e->n_free == 0 && !e->stop) pthread_cond_wait(&e->cv_free, &e->mu);
+        e->free_wait += cli_now() - t0;
+    }
     while (e->n_free == 0 && !e->stop) pthread_cond_wait(&e->cv_free, &e->mu);
     sbatch *b = e->stop ? NULL : e->free_list[--e->n_free];
     pthread_mutex_unlock(&e->mu);
@@ -209,10 +231,16 @@ static int read_parquet_input(engine *e, const char *path, sbatch **cur, size_t 
 
 /* Reads one input into batches.  Returns 0, 1 on error (message printed), -1 when stopping. */
 static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
-    if (is_parquet_path(path)) return read_parquet_input(e, path, cur, cur_bytes);
+    if (is_parquet_path(path)) {
+        int prc = read_parquet_input(e, path, cur, cur_bytes);
+        struct stat sb;
+        if (stat(path, &sb) == 0) e->files_done += (uint64_t)sb.st_size;   /* for the progress percentage */
+        return prc;
+    }
     llmd_reader *r;
     llmd_status st = llmd_reader_open(&r, path, NULL);
     if (st != LLMD_OK) return cli_lib_error("opening input", st);
+    e->cur_reader = r;
     int rc = 0;
     for (;;) {
         const char *line;
@@ -228,6 +256,8 @@ static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_byt
         if (k == len) continue;
         if ((rc = add_document(e, path, line_no, "", line, len, cur, cur_bytes)) != 0) break;
     }
+    e->files_done += llmd_reader_bytes_in(r);
+    e->cur_reader = NULL;
     llmd_reader_free(r);
     return rc;
 }
@@ -237,10 +267,21 @@ static void *reader_main(void *arg) {
     sbatch *cur = NULL;
     size_t cur_bytes = 0;
     int rc = 0;
+    /* Reading a pipe, the reader's time off the CPU is time blocked on the producer (less the
+     * time waiting for a free batch).  Two clock reads per run, nothing per line; cli_stream
+     * turns it into the time the whole run waited for its input. */
+    double wall0 = cli_now(), cpu0 = e->timed_input ? thread_cpu_seconds() : 0;
     for (size_t i = 0; i < e->n_inputs && rc == 0; i++) rc = read_input(e, e->inputs[i], &cur, &cur_bytes);
+    if (e->timed_input) {
+        e->reader_wall = cli_now() - wall0;
+        double idle = e->reader_wall - (thread_cpu_seconds() - cpu0) - e->free_wait;
+        e->reader_idle = idle > 0 ? idle : 0;
+    }
     if (cur != NULL) {
-        /* A failed read drops its partial batch (as the line-by-line loop always did). */
-        if (rc == 0 && cur->n > 0) hand_on(e, cur);
+        /* After a malformed line the valid documents before it are still processed and written:
+         * a stream output (stdout, a pipe) gets every valid document before the error, a file
+         * output is not published at all (cli_run_jsonl_parallel commits only after success). */
+        if (rc >= 0 && cur->n > 0) hand_on(e, cur);
         else give_back(e, cur);
     }
     pthread_mutex_lock(&e->mu);
@@ -294,6 +335,12 @@ static sbatch *next_done(engine *e, uint64_t seq) {
             }
         }
         if (b != NULL || (e->reader_finished && seq >= e->batches_read)) break;
+        if (e->timed_input && seq >= e->batches_read) {   /* starved: the reader is behind */
+            double t0 = cli_now();
+            pthread_cond_wait(&e->cv_done, &e->mu);
+            e->starved += cli_now() - t0;
+            continue;
+        }
         pthread_cond_wait(&e->cv_done, &e->mu);
     }
     pthread_mutex_unlock(&e->mu);
@@ -344,8 +391,8 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
      * one worker is descheduled (a busy machine) the others keep going only as long as there are
      * free batches.  64 KiB batches make this cheap. */
     e->n_pool = 8 * (size_t)e->workers + 8;
-    e->progress_on = !c->quiet && isatty(2);
-    e->t_start = e->t_last = cli_now();
+    cli_progress_init(&e->progress, name, inputs, n_inputs, c->progress, c->quiet);
+    inspect_inputs(e);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv_free, NULL);
     pthread_cond_init(&e->cv_work, NULL);
@@ -403,6 +450,15 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     s->docs_in += e->docs_in;
     s->bytes_in += e->bytes_in;
     s->bad += e->bad;
+    /* The run waited for its input while the writer had nothing to write because the reader was
+     * behind, and the reader was behind because it was blocked on the producer, not parsing:
+     * the writer's starved time times the reader's blocked share of its time.  A command in a pipe
+     * thus reports its own processing time (`(sleep 5; cat x) | llmdata clean` says ~0 s, + 5 s
+     * waiting for input). */
+    if (e->timed_input && e->reader_wall > 0) {
+        double share = e->reader_idle / e->reader_wall;
+        s->input_wait += e->starved * (share > 1 ? 1 : share);
+    }
     progress_show(e, true);
     for (size_t k = 0; e->pool && k < e->n_pool; k++) sbatch_free(&e->pool[k]);
     free(e->pool);

@@ -23,7 +23,7 @@ static const char usage_text[] =
     "  --template STR         replacement, \"{type}\" is the type name (default \"[{type}]\")\n"
     "  --spans                add \"pii\": [{\"type\", \"start\", \"end\"}] to every object: UTF-8 byte\n"
     "                         offsets into the CLEANED text (before redaction)\n"
-    "  --threads N            worker threads (0 = one per CPU, default 1); reading and writing run\n"
+    "  --threads N            worker threads (default 0 = one per CPU); reading and writing run\n"
     "                         on threads of their own, the output is the same for any N\n"
     "  --field NAME           field to clean (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
@@ -205,7 +205,7 @@ int cmd_clean(int argc, char **argv) {
     clean_ctx x;
     memset(&x, 0, sizeof x);
     x.do_clean = 1;
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     llmd_clean_options_init(&x.copts);
     llmd_redactor_options ro;
     llmd_redactor_options_init(&ro);

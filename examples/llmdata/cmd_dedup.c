@@ -65,7 +65,7 @@ static const char usage_options[] =
     "                         cluster (1 for an exact copy).  Streaming: {\"id\":..,\"kept\":..,\n"
     "                         \"jaccard\":..} with the best-matching earlier document.  Ids: the\n"
     "                         \"id\" member as written, else the input line number.\n"
-    "  --threads N            signature threads per batch (0 = one per CPU, default 1)\n"
+    "  --threads N            signature threads per batch (default 0 = one per CPU)\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE      write here instead of standard output\n"
@@ -144,11 +144,13 @@ static int exact_lookup(dd_ctx *x, const uint8_t h[16], char *id, const char **k
     return 0;
 }
 
+/* Duplicates are named as in the pipeline's report: "exact duplicates N, near duplicates M". */
 static void update_extra(dd_ctx *x) {
     int w = x->exact_only
-        ? snprintf(x->stats->extra, sizeof x->stats->extra, "exact-dups %llu", (unsigned long long)x->exact)
-        : snprintf(x->stats->extra, sizeof x->stats->extra, "dups %llu (identical signature %llu)",
-                   (unsigned long long)(x->exact + x->near), (unsigned long long)x->exact);
+        ? snprintf(x->stats->extra, sizeof x->stats->extra, "exact duplicates %llu", (unsigned long long)x->exact)
+        : snprintf(x->stats->extra, sizeof x->stats->extra,
+                   "exact duplicates %llu (identical signature), near duplicates %llu",
+                   (unsigned long long)x->exact, (unsigned long long)x->near);
     if (x->missing && w > 0 && (size_t)w < sizeof x->stats->extra)
         snprintf(x->stats->extra + w, sizeof x->stats->extra - (size_t)w, ", without \"%s\" %llu", x->field,
                  (unsigned long long)x->missing);
@@ -240,7 +242,7 @@ int cmd_dedup(int argc, char **argv) {
     cli_common_init(&c);
     dd_ctx x;
     memset(&x, 0, sizeof x);
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     llmd_minhash_options mo;
     llmd_minhash_options_init(&mo);
     llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;

@@ -26,7 +26,7 @@ static const char usage_text[] =
     "  --features LIST              comma-separated view:feature references\n"
     "  --full-feature-names         name output fields view__feature (Feast's full_feature_names)\n"
     "  --timestamp-field NAME       entity rows' time field (default event_timestamp)\n"
-    "  --threads N                  join threads (0 = one per CPU, default 1)\n"
+    "  --threads N                  join threads (default 0 = one per CPU)\n"
     "  -o, --output FILE            write here instead of standard output\n"
     "  -q, --quiet                  no summary line\n";
 
@@ -68,7 +68,7 @@ typedef struct opts {
 
 static int parse_args(int argc, char **argv, opts *o) {
     o->ts_field = "event_timestamp";
-    o->threads = 1;
+    o->threads = 0;   /* one per CPU, as every --threads */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -370,9 +370,8 @@ static const char *status_name(int s) {
 static int write_rows(const opts *o, rows *r, llmd_json_doc *doc, llmd_feature_result **res, const size_t *res_col,
                       const char *const *names, size_t n_out, const uint8_t *const *status, const size_t *status_stride,
                       const size_t *status_idx) {
-    FILE *out = stdout;
-    if (o->output && strcmp(o->output, "-") != 0 && (out = fopen(o->output, "wb")) == NULL)
-        return cli_error("feature", "cannot open output %s: %s", o->output, strerror(errno));
+    cli_out out;   /* compressed by its name (.zst, .gz) and published whole, as every JSONL output */
+    if (cli_out_open("feature", &out, o->output) != 0) return 1;
     vec b = {.size = 1};
     int rc = 0;
     const size_t *lo = r->line_off.p;
@@ -404,12 +403,12 @@ static int write_rows(const opts *o, rows *r, llmd_json_doc *doc, llmd_feature_r
         size_t tl;
         if (rc == 0 && st == LLMD_OK) st = llmd_json_doc_render(doc, &text, &tl);
         if (rc == 0 && st != LLMD_OK) rc = cli_lib_error("writing a row", st);
-        if (rc == 0 && (fwrite(text, 1, tl, out) != tl || fputc('\n', out) == EOF))
-            rc = cli_error("feature", "write failed: %s", strerror(errno));
+        if (rc == 0 && (cli_out_write("feature", &out, text, tl) != 0 || cli_out_write("feature", &out, "\n", 1) != 0))
+            rc = 1;
     }
     free(b.p);
-    if (fflush(out) != 0 && rc == 0) rc = cli_error("feature", "write failed: %s", strerror(errno));
-    if (out != stdout && fclose(out) != 0 && rc == 0) rc = cli_error("feature", "closing output failed: %s", strerror(errno));
+    if (rc == 0) rc = cli_out_commit("feature", &out);
+    cli_out_close(&out);
     return rc;
 }
 

@@ -13,18 +13,20 @@ static const char usage_text[] =
     "drops the documents a filter rejects (the first that rejects is the reason) and writes the\n"
     "rest, with C4's line removal applied to the text.  Other fields pass through byte for byte.\n"
     "\n"
-    "  --rules LIST             ordered, comma-separated: c4, badwords, gopher, gopher-repetition,\n"
-    "                           fineweb, language (default c4,badwords,gopher)\n"
+    "  --filters LIST           ordered, comma-separated: c4, badwords, gopher, gopher-repetition,\n"
+    "                           fineweb, language (default c4,badwords,gopher; old name --rules)\n"
     "  --languages LIST         language filter: labels to keep (default: any language)\n"
-    "  --min-language-score X   language filter: score must be above X (default 0.65)\n"
+    "  --language-threshold X   language filter: score must be above X (default 0.65;\n"
+    "                           old name --min-language-score)\n"
     "  --language-model FILE    language filter: fastText model (default: the bundled lid.176.ftz)\n"
     "  --badwords-language L    bad-words list when no language was detected (default en)\n"
-    "  --bad-words FILE         own bad-words list (one entry per line) instead of the bundled ones\n"
+    "  --bad-words-file FILE    own bad-words list (one entry per line) instead of the bundled ones\n"
+    "                           (old name --bad-words)\n"
     "  --min-bytes N / --max-bytes N   drop documents outside these lengths first\n"
     "  --annotate               keep every document and add \"filter\": {\"kept\": bool, \"rule\": NAME|null}\n"
     "                           (and \"language\", \"language_score\" when the language filter ran)\n"
     "  --rejected FILE          also write the removed documents there, with \"filter_reason\": NAME\n"
-    "  --threads N              worker threads per batch (0 = one per CPU, default 1)\n"
+    "  --threads N              worker threads per batch (default 0 = one per CPU)\n"
     "  --field NAME             field to filter (default text)\n"
     "  --skip-bad               skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE        write here instead of standard output\n"
@@ -37,7 +39,8 @@ typedef struct filter_ctx {
     llmd_filter_stats *stats;
     unsigned threads;
     bool annotate;
-    FILE *rejected;
+    cli_out rejected;         /* compressed by its name like -o; published only after a clean run */
+    bool has_rejected;
     const char *rejected_path;
     const char *field;
     bool skip_bad;
@@ -128,13 +131,14 @@ static int filter_batch(void *ctx, llmd_json_doc **docs, size_t n, int *verdict,
         } else if (rc == 0) {
             verdict[x->t.map[k]] = r->keep ? CLI_KEEP : CLI_DROP;
         }
-        if (rc == 0 && !r->keep && x->rejected != NULL) {
+        if (rc == 0 && !r->keep && x->has_rejected) {
             const char *out;
             size_t len;
             rc = set_raw(d, "filter_reason", rule);
             if (rc == 0 && (st = llmd_json_doc_render(d, &out, &len)) != LLMD_OK) rc = cli_lib_error("rendering", st);
-            if (rc == 0 && (fwrite(out, 1, len, x->rejected) != len || fputc('\n', x->rejected) == EOF))
-                rc = cli_error("filter", "cannot write %s: %s", x->rejected_path, strerror(errno));
+            if (rc == 0 && (cli_out_write("filter", &x->rejected, out, len) != 0 ||
+                            cli_out_write("filter", &x->rejected, "\n", 1) != 0))
+                rc = 1;
             if (rc == 0 && x->annotate) rc = llmd_json_doc_remove(d, "filter_reason") == LLMD_OK ? 0 : 1;
         }
     }
@@ -152,7 +156,7 @@ int cmd_filter(int argc, char **argv) {
     cli_common_init(&c);
     filter_ctx x;
     memset(&x, 0, sizeof x);
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     llmd_filter_options o;
     llmd_filter_options_init(&o);
     int rc = 0;
@@ -166,18 +170,20 @@ int cmd_filter(int argc, char **argv) {
             goto out;
         } else if (strcmp(a, "--annotate") == 0) {
             x.annotate = true;
-        } else if (strcmp(a, "--rules") == 0 || strcmp(a, "--languages") == 0 || strcmp(a, "--bad-words") == 0 ||
+        } else if (strcmp(a, "--rules") == 0 || strcmp(a, "--filters") == 0 || strcmp(a, "--languages") == 0 ||
+                   strcmp(a, "--bad-words") == 0 || strcmp(a, "--bad-words-file") == 0 ||
                    strcmp(a, "--badwords-language") == 0 || strcmp(a, "--rejected") == 0) {
+            /* the names of the pipeline's settings (--filters, --bad-words-file) and the older ones */
             if (cli_need_value(argc, argv, &i, &v)) { rc = 2; goto out; }
-            if (a[2] == 'r' && a[3] == 'u') o.filters = v;
+            if ((a[2] == 'r' && a[3] == 'u') || a[2] == 'f') o.filters = v;
             else if (a[2] == 'l') o.languages = v;
-            else if (strcmp(a, "--bad-words") == 0) o.bad_words_file = v;
+            else if (strncmp(a, "--bad-words", 11) == 0) o.bad_words_file = v;
             else if (a[2] == 'b') o.badwords_default_language = v;
             else x.rejected_path = v;
         } else if (strcmp(a, "--language-model") == 0) {
             if (cli_need_value(argc, argv, &i, &v)) { rc = 2; goto out; }
             o.language_model = v;
-        } else if (strcmp(a, "--min-language-score") == 0) {
+        } else if (strcmp(a, "--min-language-score") == 0 || strcmp(a, "--language-threshold") == 0) {
             double d;
             if (cli_need_value(argc, argv, &i, &v) || cli_parse_double(a, v, &d)) { rc = 2; goto out; }
             o.language_threshold = d;
@@ -207,11 +213,12 @@ int cmd_filter(int argc, char **argv) {
         goto out;
     }
     if (x.rejected_path != NULL) {
-        x.rejected = fopen(x.rejected_path, "wb");
-        if (x.rejected == NULL) {
-            rc = cli_error("filter", "cannot open %s: %s", x.rejected_path, strerror(errno));
+        if (cli_out_open("filter", &x.rejected, x.rejected_path) != 0) {
+            rc = 1;
             goto out;
         }
+        x.has_rejected = true;
+        c.also_writes[c.n_also_writes++] = x.rejected_path;  /* never the input or -o */
     }
     x.field = c.field;
     x.skip_bad = c.skip_bad;
@@ -220,11 +227,9 @@ int cmd_filter(int argc, char **argv) {
     memset(&stats, 0, sizeof stats);
     x.cs = &stats;
     rc = cli_run_jsonl("filter", &c, filter_batch, &x, &stats);
-    if (x.rejected != NULL && fclose(x.rejected) != 0 && rc == 0)
-        rc = cli_error("filter", "cannot write %s: %s", x.rejected_path, strerror(errno));
-    x.rejected = NULL;
+    if (x.has_rejected && rc == 0) rc = cli_out_commit("filter", &x.rejected);
 out:
-    if (x.rejected != NULL) fclose(x.rejected);
+    if (x.has_rejected) cli_out_close(&x.rejected);  /* not committed after an error: removed */
     llmd_filter_free(x.f);
     llmd_filter_stats_free(x.stats);
     cli_texts_free(&x.t);

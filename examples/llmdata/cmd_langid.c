@@ -22,7 +22,7 @@ static const char usage_text[] =
     "  -k N                   labels to report, best first (-1 = all; default 1)\n"
     "  --threshold X          only labels with probability >= X (default 0)\n"
     "  --threads N            threads per batch for the top label without --threshold\n"
-    "                         (0 = one per CPU, default 1)\n"
+    "                         (default 0 = one per CPU)\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
     "  -o, --output FILE      write here instead of standard output\n"
@@ -174,7 +174,7 @@ int cmd_langid(int argc, char **argv) {
     cli_common_init(&c);
     li_ctx x;
     memset(&x, 0, sizeof x);
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     llmd_langid_predict_options_init(&x.po);
     const char *model = NULL;
     int rc = 0;

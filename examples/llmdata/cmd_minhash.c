@@ -21,7 +21,7 @@ static const char usage_text[] =
     "  --threshold T          choose bands x rows for this Jaccard threshold (default 0.8)\n"
     "  --bands B --rows R     explicit bands x rows\n"
     "  --no-bands             omit \"bands\"\n"
-    "  --threads N            worker threads (0 = one per CPU, default 1); reading and writing run\n"
+    "  --threads N            worker threads (default 0 = one per CPU); reading and writing run\n"
     "                         on threads of their own, the output is the same for any N\n"
     "  --field NAME           text field (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
@@ -121,7 +121,7 @@ int cmd_minhash(int argc, char **argv) {
     cli_common_init(&c);
     mh_ctx x;
     memset(&x, 0, sizeof x);
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     llmd_minhash_options mo;
     llmd_minhash_options_init(&mo);
     double threshold = 0.8;

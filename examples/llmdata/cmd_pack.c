@@ -22,13 +22,15 @@ static const char usage_text[] =
     "  --overwrite            replace an earlier shard at PREFIX (default: refuse existing files)\n"
     "  --format F             mmidx (default) or npy\n"
     "  --strategy S           greedy (default) or best-fit\n"
-    "  --bos ID / --eos ID    token added before / after every document (default none)\n"
-    "  --pad ID               pad the last (greedy) or non-full (best-fit) windows; best-fit needs it\n"
+    "  --bos-id ID / --eos-id ID   token added before / after every document (default none;\n"
+    "                         --bos / --eos also work)\n"
+    "  --pad-id ID            (or --pad) pad the last (greedy) or non-full (best-fit) windows; best-fit needs it\n"
     "  --buffer W             best-fit buffer in windows (default 1024)\n"
     "  --vocab-size V         reject ids >= V; V <= 65536 gives uint16 shards (default: unchecked, int32)\n"
     "  --field NAME           ids field (default ids)\n"
     "  --skip-bad             skip malformed lines / documents without a valid ids array (counted)\n"
-    "  -q, --quiet            no summary\n";
+    "  --progress             progress with ETA on stderr even when it is not a terminal\n"
+    "  -q, --quiet            no summary, no progress\n";
 
 /* Parses a JSON array of non-negative integers < 2^32. Returns 0 or -1 with *err set. */
 static int parse_ids(const char *s, size_t n, uint32_t **ids, size_t *cap, size_t *count, const char **err) {
@@ -102,7 +104,7 @@ int cmd_pack(int argc, char **argv) {
     llmd_pack_options o = LLMD_PACK_OPTIONS_INIT;
     o.seq_len = 0;
     const char *out = NULL, *field = "ids", *fmt = "mmidx", *strategy = "greedy";
-    int skip_bad = 0, quiet = 0, overwrite = 0;
+    int skip_bad = 0, quiet = 0, overwrite = 0, progress = 0;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     size_t n_inputs = 0;
     if (inputs == NULL) return cli_error("pack", "out of memory");
@@ -124,11 +126,11 @@ int cmd_pack(int argc, char **argv) {
             if (cli_need_value(argc, argv, &i, &fmt)) goto usage;
         } else if (strcmp(a, "--strategy") == 0) {
             if (cli_need_value(argc, argv, &i, &strategy)) goto usage;
-        } else if (strcmp(a, "--bos") == 0) {
+        } else if (strcmp(a, "--bos") == 0 || strcmp(a, "--bos-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.bos_id)) goto usage;
-        } else if (strcmp(a, "--eos") == 0) {
+        } else if (strcmp(a, "--eos") == 0 || strcmp(a, "--eos-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.eos_id)) goto usage;
-        } else if (strcmp(a, "--pad") == 0) {
+        } else if (strcmp(a, "--pad") == 0 || strcmp(a, "--pad-id") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || parse_id_opt(a, v, &o.pad_id)) goto usage;
         } else if (strcmp(a, "--buffer") == 0) {
             if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &x)) goto usage;
@@ -142,6 +144,8 @@ int cmd_pack(int argc, char **argv) {
             skip_bad = 1;
         } else if (strcmp(a, "--overwrite") == 0) {
             overwrite = 1;
+        } else if (strcmp(a, "--progress") == 0) {
+            progress = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != 0) {
@@ -191,16 +195,21 @@ int cmd_pack(int argc, char **argv) {
         cli_lib_error("json", st);
         goto done;
     }
+    cli_progress pg;
+    cli_progress_init(&pg, "pack", (const char *const *)inputs, n_inputs, progress, quiet);
+    uint64_t files_done = 0, text_bytes = 0;
     for (size_t f = 0; f < n_inputs; f++) {
         llmd_reader *r = NULL;
         if ((st = llmd_reader_open(&r, inputs[f], NULL)) != LLMD_OK) {
-            cli_lib_error(inputs[f], st);
+            cli_lib_error("opening input", st);   /* the message names the file */
             goto done;
         }
         const char *line;
         size_t len;
         while ((st = llmd_reader_next_line(r, &line, &len)) == LLMD_OK && line != NULL) {
             uint64_t ln = llmd_reader_line_number(r);
+            text_bytes += len + 1;
+            if (pg.on) cli_progress_show(&pg, docs, text_bytes, files_done + llmd_reader_bytes_in(r), false);
             const char *raw, *err = NULL;
             size_t rawlen, count = 0;
             int is_bad = 0;
@@ -231,9 +240,11 @@ int cmd_pack(int argc, char **argv) {
             }
             docs++;
         }
+        files_done += llmd_reader_bytes_in(r);
         llmd_reader_free(r);
-        if (st != LLMD_OK) { cli_lib_error(inputs[f], st); goto done; }
+        if (st != LLMD_OK) { cli_lib_error("reading input", st); goto done; }
     }
+    cli_progress_show(&pg, docs, text_bytes, files_done, true);
     if ((st = llmd_packer_finish(p)) != LLMD_OK) { cli_lib_error("packing", st); goto done; }
     llmd_pack_stats s;
     llmd_packer_stats(p, &s);

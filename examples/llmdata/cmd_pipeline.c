@@ -25,34 +25,46 @@ static const char usage_text[] =
     "  --config FILE          JSON config applied before the other options\n"
     "  --strategy S           greedy (default) or best-fit\n"
     "  --format F             mmidx (default) or npy\n"
-    "  --bos ID / --eos ID / --pad ID   special ids (-1 = none; default EOS: the tokenizer's)\n"
-    "  --threads N            threads for batch stages (default 2, 0 = one per CPU)\n"
+    "  --bos-id ID / --eos-id ID / --pad-id ID   special ids (-1 = none; default EOS: the tokenizer's)\n"
+    "  --buffer W             best-fit buffer in windows (default 1024)\n"
+    "  --threads N            threads for batch stages (default 0 = one per CPU)\n"
     "  --batch N              documents per batch (default 4096)\n"
     "  --field NAME           text field (default text)\n"
     "  --no-filter / --no-c4 / --no-gopher / --no-clean / --no-redact / --no-dedup / --no-near-dedup\n"
     "  --filters LIST         ordered quality filters (c4, badwords, gopher, gopher-repetition, fineweb,\n"
     "                         language; default c4,badwords,gopher; see llmdata filter --help)\n"
     "  --min-bytes N / --max-bytes N    length filter\n"
+    "  --bad-words-file FILE  bad-words list replacing the bundled LDNOOBW lists\n"
     "  --set KEY=VALUE        any setting by name\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
-    "  -q, --quiet            no progress, no report on stderr\n";
+    "  --progress             progress with ETA on stderr even when it is not a terminal\n"
+    "  -q, --quiet            no progress, no report on stderr\n"
+    "Every setting KEY of the config is also an option --KEY VALUE ('-' for '_', e.g. --bos-id 1,\n"
+    "--near-threshold 0.7); --bos/--eos/--pad/--bad-words are older names kept working.\n";
 
 typedef struct prog {
     double t0, last;
+    bool tty;   /* stderr is a terminal: redraw one line; else (--progress) a line every 2 s */
 } prog;
 
 static void progress(void *ctx, uint64_t done, uint64_t total, uint64_t docs, uint64_t tokens) {
     prog *pg = ctx;
     double t = cli_now();
-    if (t - pg->last < 0.2) return;
+    if (t - pg->last < (pg->tty ? 0.2 : 2.0)) return;
     pg->last = t;
     double mb = (double)done / 1e6, secs = t - pg->t0;
-    if (total > 0)
-        fprintf(stderr, "\r  %5.1f%%  %8.1f MB  %10llu docs  %12llu tokens  %6.1f MB/s ", 100.0 * (double)done / (double)total,
-                mb, (unsigned long long)docs, (unsigned long long)tokens, secs > 0 ? mb / secs : 0);
-    else
-        fprintf(stderr, "\r  %8.1f MB  %10llu docs  %12llu tokens ", mb, (unsigned long long)docs,
-                (unsigned long long)tokens);
+    const char *start = pg->tty ? "\r" : "llmdata pipeline:", *end = pg->tty ? " " : "\n";
+    if (total > 0) {
+        double frac = (double)done / (double)total;
+        if (frac > 1) frac = 1;
+        unsigned long left = frac > 0 ? (unsigned long)(secs * (1 - frac) / frac + 0.5) : 0;
+        fprintf(stderr, "%s  %5.1f%%  %8.1f MB  %10llu docs  %12llu tokens  %6.1f MB/s  ETA %lum%02lus%s", start,
+                100.0 * frac, mb, (unsigned long long)docs, (unsigned long long)tokens, secs > 0 ? mb / secs : 0,
+                left / 60, left % 60, end);
+    } else {
+        fprintf(stderr, "%s  %8.1f MB  %10llu docs  %12llu tokens%s", start, mb, (unsigned long long)docs,
+                (unsigned long long)tokens, end);
+    }
     fflush(stderr);
 }
 
@@ -69,7 +81,7 @@ int cmd_pipeline(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv) {
     llmd_pipeline *p = NULL;
     if (llmd_pipeline_new(&p) != LLMD_OK) return cli_lib_error("pipeline", LLMD_ERR_NOMEM);
-    int quiet = 0, rc = 2;
+    int quiet = 0, force_progress = 0, rc = 2;
     /* the config first, so that every other option overrides it */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -92,7 +104,7 @@ int cmd_pipeline(int argc, char **argv) {
         {"--strategy", "strategy"}, {"--format", "format"}, {"--bos", "bos_id"}, {"--eos", "eos_id"},
         {"--pad", "pad_id"}, {"--threads", "threads"}, {"--batch", "batch"}, {"--field", "field"},
         {"--min-bytes", "min_bytes"}, {"--max-bytes", "max_bytes"}, {"--buffer", "buffer"},
-        {"--bad-words", "bad_words_file"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
+        {"--bad-words", "bad_words_file"}, {"--bos-id", "bos_id"}, {"--eos-id", "eos_id"}, {"--pad-id", "pad_id"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
         {"--filters", "filters"},
     };
     static const struct { const char *opt, *key, *value; } flags[] = {
@@ -107,6 +119,7 @@ int cmd_pipeline(int argc, char **argv) {
         int done_opt = 0;
         if (strcmp(a, "--config") == 0) { i++; continue; }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
+        if (strcmp(a, "--progress") == 0) { force_progress = 1; continue; }
         for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !done_opt; k++)
             if (strcmp(a, valued[k].opt) == 0) {
                 const char *v;
@@ -129,6 +142,19 @@ int cmd_pipeline(int argc, char **argv) {
             if (set(p, key, eq + 1)) goto usage;
             continue;
         }
+        if (a[0] == '-' && a[1] == '-' && a[2] != 0 && i + 1 < argc) {
+            /* --KEY VALUE for any setting: one name per setting in the CLI, the config and Python */
+            char key[128];
+            int ok = snprintf(key, sizeof key, "%s", a + 2) < (int)sizeof key;
+            for (char *q = key; ok && *q; q++)
+                if (*q == '-') *q = '_';
+            llmd_status kst = ok ? llmd_pipeline_set(p, key, argv[i + 1]) : LLMD_ERR_NOT_FOUND;
+            if (kst == LLMD_OK) { i++; continue; }
+            if (kst != LLMD_ERR_NOT_FOUND) {   /* a known setting with a bad value */
+                fprintf(stderr, "llmdata pipeline: %s\n", llmd_last_error());
+                goto usage;
+            }
+        }
         if (a[0] == '-' && a[1] != 0) {
             cli_error("pipeline", "unknown option %s", a);
             goto usage;
@@ -136,12 +162,12 @@ int cmd_pipeline(int argc, char **argv) {
         if (llmd_pipeline_add_input(p, a) != LLMD_OK) { rc = cli_lib_error("inputs", LLMD_ERR_NOMEM); goto done; }
         n_inputs++;
     }
-    prog pg = {cli_now(), 0};
-    int tty = !quiet && isatty(2);
+    prog pg = {cli_now(), 0, isatty(2) != 0};
+    int tty = !quiet && (pg.tty || force_progress);
     if (tty) llmd_pipeline_set_progress(p, progress, &pg);
     char *json = NULL, *text = NULL;
     llmd_status st = llmd_pipeline_run(p, &json, &text);
-    if (tty) fputs("\r\033[K", stderr);
+    if (tty && pg.tty) fputs("\r\033[K", stderr);
     if (st != LLMD_OK) {
         fprintf(stderr, "llmdata pipeline: %s\n", llmd_last_error());
         rc = 1;

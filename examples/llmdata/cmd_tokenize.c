@@ -21,7 +21,7 @@ static const char usage_text[] =
     "                           for tokenizer.json; tiktoken files treat them as text otherwise)\n"
     "  --offsets                also add \"offsets\": [[start, end], ...] (UTF-8 byte offsets)\n"
     "  --ids-field NAME         member to write the ids to (default ids)\n"
-    "  --threads N              worker threads (0 = one per CPU, default 1); reading and writing\n"
+    "  --threads N              worker threads (default 0 = one per CPU); reading and writing\n"
     "                           run on threads of their own, the output is the same for any N\n"
     "  --field NAME             text field (default text)\n"
     "  --skip-bad               skip malformed lines and documents without the field (counted)\n"
@@ -188,7 +188,7 @@ int cmd_tokenize(int argc, char **argv) {
     cli_common_init(&c);
     tok_ctx x;
     memset(&x, 0, sizeof x);
-    x.threads = 1;
+    x.threads = 0;   /* one per CPU, as every --threads */
     x.ids_field = "ids";
     const char *path = NULL;
     llmd_tokenizer_options to;

@@ -324,10 +324,10 @@ static int write_report(dc_ctx *x, cli_out *f) {
 
 static void summary(dc_ctx *x, const llmd_dedup_cluster_stats *s) {
     snprintf(x->stats->extra, sizeof x->stats->extra,
-             "dups %llu (exact %llu, near %llu), clusters of 2: %llu, 3: %llu, 4-5: %llu, 6-10: %llu, 11-100: %llu, "
+             "exact duplicates %llu, near duplicates %llu, clusters of 2: %llu, 3: %llu, 4-5: %llu, 6-10: %llu, 11-100: %llu, "
              ">100: %llu, largest %llu, candidates %llu, pairs verified %llu (passed %llu), bands %ux%u, "
              "peak memory %.1f MB (shingle sets %.1f MB), pass 1 %.3f s, pass 2 %.3f s%s%s",
-             (unsigned long long)(x->exact + x->near), (unsigned long long)x->exact, (unsigned long long)x->near,
+             (unsigned long long)x->exact, (unsigned long long)x->near,
              (unsigned long long)s->size_hist[0], (unsigned long long)s->size_hist[1],
              (unsigned long long)s->size_hist[2], (unsigned long long)s->size_hist[3],
              (unsigned long long)s->size_hist[4], (unsigned long long)s->size_hist[5],

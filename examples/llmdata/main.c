@@ -43,8 +43,10 @@ static const command commands[] = {
 static int usage(FILE *f) {
     fprintf(f, "usage: llmdata <command> [options] [INPUT...]\n\ncommands:\n");
     for (const command *c = commands; c->name; c++) fprintf(f, "  %-12s %s\n", c->name, c->summary);
-    fprintf(f, "\nJSONL in (files, .zst, or stdin), JSONL out (stdout or -o FILE).\n"
-               "Common options: --field NAME (default text), --skip-bad, -o FILE, --quiet.\n"
+    fprintf(f, "\nJSONL in (files, .zst, .gz, or stdin), JSONL out (stdout or -o FILE; FILE.zst / FILE.gz are\n"
+               "compressed).  Common options: --field NAME (default text), --skip-bad, -o FILE, --quiet,\n"
+               "--progress (progress with ETA on stderr even when it is not a terminal), --threads N\n"
+               "(default 0 = one per CPU).\n"
                "Run 'llmdata help COMMAND' (or 'llmdata COMMAND --help') for a command's options;\n"
                "'llmdata --version' or 'llmdata COMMAND --version' for the version. Library %s.\n",
             llmd_version());
@@ -86,5 +88,6 @@ int main(int argc, char **argv) {
     /* `llmdata COMMAND --version` works for every command (only as the command's only argument:
      * `llmdata delta files T --version V` is a table version). */
     if (argc == 3 && strcmp(argv[2], "--version") == 0) return print_version();
+    cli_command = c->name;
     return c->fn(argc - 1, argv + 1);
 }

@@ -71,7 +71,7 @@ import llmdata  # noqa: E402
 
 BUCKET_SCAN = 4096        # LLMD_DEDUP_BUCKET_SCAN (dedup.h): earlier bucket members compared
 DEFAULTS = {"field": "text", "strategy": "greedy", "format": "mmidx", "bos_id": -1, "eos_id": None, "pad_id": None,
-            "buffer": 1024, "threads": 2, "batch": 4096, "filter": True, "c4": True, "gopher": True, "clean": True,
+            "buffer": 1024, "threads": 0, "batch": 4096, "filter": True, "c4": True, "gopher": True, "clean": True,
             "redact": True, "exact_dedup": True, "near_dedup": True, "near_threshold": 0.8, "near_streaming": False,
             "skip_bad": False, "overwrite": False, "min_bytes": 0, "max_bytes": 0, "bad_words_file": None,
             "pii_types": None, "tokenizer": None, "out": None, "seq_len": 0, "filters": None, "languages": None,

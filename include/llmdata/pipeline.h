@@ -17,8 +17,8 @@
  *   bos_id, eos_id  ids added around each document; eos_id default: the tokenizer's end-of-text
  *                   token if it has one (GPT-2 "<|endoftext|>"), else none; -1 = none
  *   pad_id          padding id, -1 = drop the last partial window (default: eos_id for best-fit)
- *   buffer          best-fit buffer in windows (default 1024)
- *   threads         threads for batch stages (default 2; 0 = one per CPU)
+ *   buffer          best-fit buffer in windows (default 1024; `buffer_windows` is accepted as an alias)
+ *   threads         threads for batch stages (default 0 = one per CPU, as every threads setting)
  *   batch           documents per batch (default 4096)
  *   filter          apply quality filters (default 1)
  *   filters         ordered filter list (filter.h names: c4, badwords, gopher, gopher-repetition,

@@ -25,6 +25,7 @@ static const key_def keys[] = {
     K("field", T_STR, field),               K("bad_words_file", T_STR, bad_words_file),
     K("pii_types", T_STR, pii_types),       K("seq_len", T_U32, seq_len),
     K("buffer", T_U32, buffer),             K("strategy", T_STRATEGY, strategy),
+    K("buffer_windows", T_U32, buffer),     /* alias of buffer (llmd_pack_options and older Packer code) */
     K("format", T_FORMAT, format),          K("bos_id", T_I64, bos),
     K("eos_id", T_I64, eos),                K("pad_id", T_I64, pad),
     K("threads", T_U64, threads),           K("batch", T_U64, batch),
@@ -50,7 +51,7 @@ llmd_status llmd_pipeline_new(llmd_pipeline **out) {
     s->eos = -1;
     s->pad = -1;
     s->buffer = 1024;
-    s->threads = 2;
+    s->threads = 0; /* one per CPU: the rule of every threads setting (CLI, config, Python) */
     s->batch = 4096;
     s->filter = s->c4 = s->gopher = s->clean = s->redact = s->exact = s->near = 1;
     s->near_threshold = 0.8;

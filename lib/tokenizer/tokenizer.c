@@ -288,7 +288,7 @@ llmd_status llmd_tokenizer_load(llmd_tokenizer **out, const char *path, const ll
     if (st != LLMD_OK) return st;
     char *data;
     size_t len;
-    if ((st = llmd_read_file(path, &data, &len)) != LLMD_OK) return llmd_error_prefix("tokenizer %s", path);
+    if ((st = llmd_read_file(path, &data, &len)) != LLMD_OK) return llmd_error_prefix("tokenizer");  /* the message names path */
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) i++;
     bool is_json = i < len && data[i] == '{';

@@ -85,12 +85,14 @@ grep -q 'pii 5987 (EMAIL_ADDRESS 5987), without "text" 6' "$T/big1.err" || fail 
 [ "$(sed -n 1p "$T/big1" | cut -c1-40)" = '{"id": 0,"text": "w0 w1 w2 w3 w4 w5 w6 w' ] || fail "big: first line $(sed -n 1p "$T/big1" | cut -c1-60)"
 [ "$(tail -n 1 "$T/big1" | cut -c1-14)" = '{"id": 5999,"t' ] || fail "big: order lost: $(tail -n 1 "$T/big1" | cut -c1-30)"
 # A bad line without --skip-bad stops every thread count the same way: exit 1, the line named, and
-# what was written is a prefix of the full output (whole batches before the bad line).
+# what was written to standard output is every valid document before the bad line (line 6: the
+# first 5 documents of the full output).
 for th in 1 2; do
-  "$LLMDATA" clean --threads $th "$T/big.jsonl" > "$T/stop$th" 2> "$T/stop$th.err"; rc=$?
+  "$LLMDATA" clean --spans --threads $th "$T/big.jsonl" > "$T/stop$th" 2> "$T/stop$th.err"; rc=$?
   [ $rc -eq 1 ] || fail "bad line, threads $th: exit $rc"
   grep -q "big.jsonl:6: " "$T/stop$th.err" || fail "bad line, threads $th: not named: $(cat "$T/stop$th.err")"
   n=$(wc -l < "$T/stop$th")
+  [ "$n" -eq 5 ] || fail "bad line, threads $th: $n documents written before line 6, want 5"
   head -n "$n" "$T/big1" | cmp -s - "$T/stop$th" || fail "bad line, threads $th: output is not a prefix"
 done
 

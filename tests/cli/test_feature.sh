@@ -35,6 +35,13 @@ want='{"user_id": "user_001","event_timestamp": "2025-01-15 10:00:00","label": 1
 {"user_id": "user_003","event_timestamp": "2025-02-01 09:00:00","total_conversations":null,"preferred_language":null}
 {"user_id": "user_001","event_timestamp": "2025-03-01 14:00:00","total_conversations":500,"preferred_language":"fr"}'
 [ "$(cat "$T/hist.jsonl")" = "$want" ] || fail "get-historical: $(cat "$T/hist.jsonl")"
+# -o NAME.gz / NAME.zst: compressed by the name, as every JSONL output of the CLI
+for ext in gz zst; do
+  "$LLMDATA" feature get-historical -q --repo "$T" --features user_features:total_conversations,user_features:preferred_language \
+    -o "$T/hist.jsonl.$ext" "$T/entities.jsonl" || fail "get-historical -o .$ext exited $?"
+done
+[ "$(gzip -dc "$T/hist.jsonl.gz")" = "$want" ] || fail "get-historical -o .gz: $(gzip -dc "$T/hist.jsonl.gz" | head -c 200)"
+[ "$(zstd -dcq "$T/hist.jsonl.zst")" = "$want" ] || fail "get-historical -o .zst"
 # --full-feature-names and the input as a file argument.
 "$LLMDATA" feature get-historical -q --repo "$T" --full-feature-names --features user_features:total_conversations \
   "$T/entities.jsonl" | head -1 | grep -q '"user_features__total_conversations":10' || fail "--full-feature-names"

@@ -26,7 +26,7 @@ with open(sys.argv[1], "w") as f:
             f.write(json.dumps({"id": i, "text": "Doc %d: %s caf\u00e9 %d" % (i, words, i % 3)}) + "\n")
 P
 # The counts of a summary line (times and memory figures vary from run to run).
-summary() { grep -o 'docs in [0-9]*, out [0-9]*, bad [0-9]*\|tokens [0-9]*\|dups [0-9]*' "$1"; }
+summary() { grep -o 'docs in [0-9]*, out [0-9]*, bad [0-9]*\|tokens [0-9]*\|duplicates [0-9]*' "$1"; }
 for cmd in tokenize minhash dedup; do
   case $cmd in
     tokenize) args="--tokenizer $G" ;;

@@ -91,19 +91,109 @@ def status_name(status):
 
 class LlmdError(Exception):
     """An llmdata call failed.  `status` is the llmd_status code, `status_name` its name (from the
-    library) and the message is llmd_last_error() read on the same thread right after the call."""
+    library) and the message is llmd_last_error() read on the same thread right after the call.
+
+    Every error the binding raises for a library status is an instance of a subclass chosen by the
+    status (ParseError, IoError, NotFoundError, ConflictError, ...), all deriving from LlmdError:
+    `except llmdata.LlmdError` still catches everything, `except llmdata.NotFoundError` only that."""
 
     def __init__(self, status, message):
         self.status = status
         self.status_name = status_name(status)
+        self.message = message
+        # One argument only: OSError would read (status, message) as (errno, strerror).
         super().__init__(f"{message} ({self.status_name})")
+
+    def __str__(self):
+        return self.args[0] if self.args else ""
+
+    def __reduce__(self):
+        """Pickles as (class, status, message), so an error raised in a multiprocessing / Dask
+        worker arrives in the parent as the same class with the same fields."""
+        return (_rebuild_error, (type(self), self.status, self.message))
+
+
+class InvalidArgumentError(LlmdError, ValueError):
+    """LLMD_ERR_INVALID_ARG: a value out of its domain (also a ValueError)."""
+
+
+class OutOfMemoryError(LlmdError, MemoryError):
+    """LLMD_ERR_NOMEM: an allocation failed inside the library (also a MemoryError)."""
+
+
+class IoError(LlmdError, OSError):
+    """LLMD_ERR_IO: a read, write, open, rename or fsync failed (also an OSError)."""
+
+
+class ParseError(LlmdError, ValueError):
+    """LLMD_ERR_PARSE: malformed input -- JSON, a file format, a pattern (also a ValueError)."""
+
+
+class Utf8Error(ParseError):
+    """LLMD_ERR_UTF8: invalid UTF-8 where strict input is required (a ParseError)."""
+
+
+class UnsupportedError(LlmdError):
+    """LLMD_ERR_UNSUPPORTED: a valid input using a feature this version does not implement."""
+
+
+class NotFoundError(LlmdError, LookupError):
+    """LLMD_ERR_NOT_FOUND: a named item (file, field, token, version) does not exist."""
+
+
+class RangeError(LlmdError, ValueError):
+    """LLMD_ERR_RANGE: a number out of range (an id beyond the vocabulary, a size over a limit)."""
+
+
+class CorruptError(LlmdError):
+    """LLMD_ERR_CORRUPT: a file written earlier fails its checks (magic, checksum, length)."""
+
+
+class StateError(LlmdError):
+    """LLMD_ERR_STATE: a call in the wrong order, or on a finished/failed object."""
+
+
+class ConflictError(LlmdError):
+    """LLMD_ERR_CONFLICT: a concurrent writer won (a commit version or a file already exists)."""
+
+
+class SchemaError(LlmdError, ValueError):
+    """LLMD_ERR_SCHEMA: data does not match the declared schema (a missing or mistyped field)."""
+
+
+class VersionError(LlmdError):
+    """LLMD_ERR_VERSION: an options struct or file of a version this library does not know."""
+
+
+class TruncatedError(LlmdError):
+    """LLMD_ERR_TRUNCATED: a buffer was too small."""
+
+
+class InternalError(LlmdError):
+    """LLMD_ERR_INTERNAL: a bug in llmdata -- please report it with the message."""
+
+
+def _rebuild_error(cls, status, message):
+    return cls(status, message)
+
+
+# llmd_status code -> exception class (include/llmdata/common.h); unknown codes raise LlmdError.
+ERRORS = {-1: InvalidArgumentError, -2: OutOfMemoryError, -3: IoError, -4: ParseError, -5: Utf8Error,
+          -6: UnsupportedError, -7: NotFoundError, -8: RangeError, -9: CorruptError, -10: StateError,
+          -11: ConflictError, -12: SchemaError, -13: VersionError, -14: TruncatedError, -15: InternalError}
+
+
+def error_for(status, message):
+    """The exception object for a status: the subclass of LlmdError the status maps to."""
+    return ERRORS.get(int(status), LlmdError)(status, message)
 
 
 def check(status):
-    """Raises LlmdError for a non-zero status (reads the thread-local message immediately)."""
+    """Raises the LlmdError subclass of a non-zero status (reads the thread-local message
+    immediately)."""
     if status != 0:
         msg = lib().llmd_last_error().decode("utf-8", "replace")
-        raise LlmdError(status, msg)
+        raise error_for(status, msg)
     return status
 
 
@@ -117,10 +207,12 @@ def to_bytes(text):
 
 
 def version():
+    """The library's version string, e.g. "0.2.0"."""
     return lib().llmd_version().decode()
 
 
 def version_number():
+    """The library's version as major * 10000 + minor * 100 + patch."""
     return lib().llmd_version_number()
 
 

@@ -164,6 +164,7 @@ class MinHasher(Handle):
 
     @property
     def uses_simd(self):
+        """True when signatures use the SIMD code path (same values as the portable one)."""
         with self._use() as h:
             return bool(_api.llmd_minhasher_uses_simd(h))
 
@@ -261,11 +262,13 @@ class LshIndex(Handle):
 
     @property
     def bands(self):
+        """Number of LSH bands."""
         with self._use() as h:
             return _api.llmd_lsh_index_bands(h)
 
     @property
     def rows(self):
+        """Rows (signature values) per band."""
         with self._use() as h:
             return _api.llmd_lsh_index_rows(h)
 
@@ -302,6 +305,7 @@ class LshIndex(Handle):
         return list(out[:n.value])
 
     def representative(self, entry):
+        """Entry number of the representative (kept) entry of entry's duplicate group; IndexError out of range."""
         entry = c_int(entry, ctypes.c_uint64, "entry")
         with self._use() as h:
             r = _api.llmd_lsh_index_representative(h, entry)
@@ -310,6 +314,7 @@ class LshIndex(Handle):
         return r
 
     def key(self, entry):
+        """The key (bytes) given when entry was inserted; IndexError out of range."""
         entry = c_int(entry, ctypes.c_uint64, "entry")
         n = _sz()
         with self._use() as h:
@@ -319,6 +324,7 @@ class LshIndex(Handle):
             return ctypes.string_at(p, n.value)
 
     def signature(self, entry):
+        """The MinHash signature (numpy uint32) stored for entry; IndexError out of range."""
         entry = c_int(entry, ctypes.c_uint64, "entry")
         with self._use() as h:
             p = _api.llmd_lsh_index_signature(h, entry)
@@ -327,6 +333,7 @@ class LshIndex(Handle):
             return np.ctypeslib.as_array(p, shape=(self.num_perm,)).copy()
 
     def save(self, path):
+        """Writes the index to path (load it back with LshIndex.load); LlmdError on failure."""
         with self._use() as h:
             check(_api.llmd_lsh_index_save(h, to_bytes(str(path))))
 
@@ -380,6 +387,7 @@ class ExactSet(Handle):
 
     @property
     def memory(self):
+        """Bytes of memory the set uses."""
         with self._use() as s:
             return _api.llmd_exact_set_memory(s)
 
@@ -409,12 +417,14 @@ class LineDedup(Handle):
         return (type(self), (self._min_docs,))
 
     def count(self, text):
+        """Pass 1: counts the lines of one document (str or bytes)."""
         self._used = True
         b = to_bytes(text)
         with self._use() as d:
             check(_api.llmd_line_dedup_count(d, b, len(b)))
 
     def filter(self, text):
+        """Pass 2: (text without the lines seen in >= min_docs documents, number of lines removed)."""
         b = to_bytes(text)
         out, n, rm = _vp(), _sz(), _sz()
         with self._use() as d:
@@ -488,6 +498,7 @@ class UnionFind(Handle):
             self._h, p.ctypes.data_as(_u64p), p.shape[0]))
 
     def find(self, a):
+        """Representative element of a's set; IndexError out of range."""
         r = _api.llmd_union_find_find(self._h, a)
         if r == 2 ** 64 - 1:
             raise IndexError(f"element {a} out of range")
@@ -577,10 +588,12 @@ class DedupClusters(Handle):
 
     @property
     def bands(self):
+        """Number of LSH bands."""
         return _api.llmd_dedup_clusters_bands(self._h)
 
     @property
     def rows(self):
+        """Rows (signature values) per band."""
         return _api.llmd_dedup_clusters_rows(self._h)
 
     def __len__(self):
@@ -615,6 +628,7 @@ class DedupClusters(Handle):
         return n.value
 
     def needs_shingles(self, doc):
+        """True when doc is a candidate whose shingle set pass 2 must give (set_shingles)."""
         return bool(_api.llmd_dedup_clusters_needs_shingles(self._h, doc))
 
     def set_shingles(self, doc, shingles):
@@ -628,6 +642,7 @@ class DedupClusters(Handle):
         check(_api.llmd_dedup_clusters_finish(self._h))
 
     def result(self, doc):
+        """After finish(): the DedupVerdict of doc (keep, representative, cluster_size, linked, jaccard, check)."""
         v = _Verdict()
         check(_api.llmd_dedup_clusters_result(
             self._h, doc, ctypes.byref(v)))
@@ -639,6 +654,7 @@ class DedupClusters(Handle):
         return np.array([self.result(d).keep for d in range(len(self))], dtype=bool)
 
     def stats(self):
+        """Cluster statistics as a dict (documents, candidates, clusters, removed, size_hist, ...)."""
         s = _ClusterStats()
         check(_api.llmd_dedup_clusters_stats(
             self._h, ctypes.byref(s)))

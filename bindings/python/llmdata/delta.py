@@ -195,6 +195,7 @@ class DeltaTable(Handle):
         return self.snapshot(version).files
 
     def history(self, limit=0):
+        """The commit history, newest first (limit 0 = all), as a list of commitInfo dicts."""
         with self._use() as h:
             out = _vp()
             check(_api.llmd_delta_history_json(
@@ -244,18 +245,21 @@ class DeltaTable(Handle):
                 _api.llmd_delta_txn_free(x)
 
     def restore(self, version):
+        """Commits a restore of the table to `version`; returns the new version."""
         with self._use() as h:
             v = _i64(-1)
             check(_api.llmd_delta_restore(h, version, ctypes.byref(v)))
             return v.value
 
     def checkpoint(self):
+        """Writes a checkpoint of the latest version; returns that version."""
         with self._use() as h:
             v = _i64(-1)
             check(_api.llmd_delta_checkpoint(h, ctypes.byref(v)))
             return v.value
 
     def vacuum(self, retention_hours=168.0, dry_run=False, allow_short_retention=False, now_ms=0):
+        """Removes data files no longer referenced and older than retention_hours; dry_run lists them only. Returns the result dict."""
         with self._use() as h:
             o = _VacuumOptions(1, retention_hours, allow_short_retention, dry_run, now_ms)
             out = _vp()

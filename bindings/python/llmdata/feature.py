@@ -207,11 +207,13 @@ class FeatureRepo(Handle):
 
     @property
     def views(self):
+        """Names of the feature views in the repository."""
         with self._use() as h:
             return [_api.llmd_feature_repo_view_name(h, i).decode()
                     for i in range(_api.llmd_feature_repo_view_count(h))]
 
     def join_keys(self, view):
+        """Join key column names of `view`."""
         with self._use() as h:
             for i in range(_api.llmd_feature_repo_view_count(h)):
                 if _api.llmd_feature_repo_view_name(h, i).decode() == view:
@@ -224,7 +226,7 @@ class FeatureRepo(Handle):
         with self._use() as h:
             check(_api.llmd_feature_repo_apply(h))
 
-    def get_historical_features(self, entity_rows, features, full_feature_names=False, threads=1,
+    def get_historical_features(self, entity_rows, features, full_feature_names=False, threads=0,
                                 timestamp_field="event_timestamp"):
         """Feast get_historical_features: for each entity row, each feature's value as of the row's
         event timestamp (point-in-time correct; null = masked / NaN / None)."""
@@ -313,6 +315,7 @@ class OnlineSnapshot(Handle):
 
     @property
     def features(self):
+        """Names of the features the snapshot holds."""
         with self._use() as h:
             return [_api.llmd_online_feature_name(h, i).decode() for i in range(_api.llmd_online_feature_count(h))]
 

@@ -1,8 +1,10 @@
 """Streaming JSONL(.zst, .gz) line reading through the library's reader, and JSON object lines
 parsed by the library (JsonDoc: the exact text bytes the CLI and the pipeline see)."""
 import ctypes
+import json
+from typing import Any, Dict, Iterator
 
-from ._lib import Api, Handle, c_int, check, to_bytes
+from ._lib import Api, Handle, c_int, check, error_for, to_bytes
 
 __all__ = ["JsonlReader", "JsonDoc"]
 
@@ -27,9 +29,14 @@ _api = Api({
 
 
 class JsonlReader(Handle):
-    """Iterates the lines of a plain or zstd-compressed file (detected by content) as bytes.
+    """Reads a JSONL file: plain, zstd- or gzip-compressed (detected by content, not by name).
 
-    >>> for line in JsonlReader("corpus.jsonl.zst"): ...
+    >>> for doc in JsonlReader("data/sample.jsonl").documents():   # dicts
+    ...     print(doc["text"])
+    >>> for line in JsonlReader("corpus.jsonl.zst"): ...            # raw lines as bytes
+
+    Iterating the reader itself yields each line's bytes (no newline; the exact bytes the CLI
+    sees); documents() yields each line parsed as a dict.
 
     max_line_bytes: a longer line raises LlmdError (LLMD_ERR_RANGE); 0 = 2 GiB.
     """
@@ -39,7 +46,7 @@ class JsonlReader(Handle):
     def _release(self, handle):
         _api.llmd_reader_free(handle)
 
-    def __init__(self, path, max_line_bytes=0):
+    def __init__(self, path, max_line_bytes: int = 0):
         self._args = (str(path), max_line_bytes)
         self._started = False
         o = _Options(1, c_int(max_line_bytes, ctypes.c_size_t, "max_line_bytes"))
@@ -65,8 +72,25 @@ class JsonlReader(Handle):
                 line = ctypes.string_at(ptr.value, n.value)
             yield line
 
+    def documents(self) -> Iterator[Dict[str, Any]]:
+        """Yields every line parsed as a JSON object (a dict); blank lines are skipped.  A line
+        that is not a JSON object raises llmdata.ParseError naming the file and line number."""
+        path = self._args[0]
+        for line in self:
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError as e:
+                raise error_for(-4, f"{path}:{self.line_number}: not JSON: {e}") from None
+            if not isinstance(doc, dict):
+                raise error_for(-12, f"{path}:{self.line_number}: not a JSON object "
+                                     f"(a {type(doc).__name__})")
+            yield doc
+
     @property
-    def line_number(self):
+    def line_number(self) -> int:
+        """1-based number of the last line read (0 before the first)."""
         with self._use() as h:
             return _api.llmd_reader_line_number(h)
 

@@ -63,6 +63,7 @@ class LanguageId(Handle):
 
     @classmethod
     def from_bytes(cls, data, name=None):
+        """A model loaded from the bytes of a fastText .bin/.ftz file (name: used in error messages)."""
         self = cls.__new__(cls)
         self._h = None
         data = bytes(data)

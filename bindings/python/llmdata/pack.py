@@ -90,9 +90,10 @@ def _opt_id(v, name):
 
 class Packer(Handle):
     """Packer(seq_len=2048, strategy="greedy"|"best-fit", bos_id=None, eos_id=None, pad_id=None,
-    buffer_windows=1024, vocab_size=0, sink=None).  add(ids) and finish() return the windows
-    completed; with sink=ShardWriter(...) the windows go straight into the writer in C (add and
-    finish return [] and no window crosses into Python).  The packing of a given ordered stream of
+    buffer=1024, vocab_size=0, sink=None).  `buffer` (best-fit buffer in windows) has the name of
+    the CLI's --buffer and the pipeline's "buffer" key; the older keyword buffer_windows still works.
+    add(ids) and finish() return the windows completed; with sink=ShardWriter(...) the windows go
+    straight into the writer in C (add and finish return [] and no window crosses into Python).  The packing of a given ordered stream of
     documents is deterministic: the same stream gives the same windows and shard bytes wherever
     the ids were computed."""
 
@@ -102,18 +103,21 @@ class Packer(Handle):
         _api.llmd_packer_free(handle)
 
     def __init__(self, seq_len=2048, strategy="greedy", bos_id=None, eos_id=None, pad_id=None,
-                 buffer_windows=1024, vocab_size=0, sink=None, _sink=None):
+                 buffer=None, vocab_size=0, sink=None, _sink=None, buffer_windows=None):
+        if buffer is not None and buffer_windows is not None and buffer != buffer_windows:
+            raise TypeError("give buffer or its old name buffer_windows, not both")
+        buffer = buffer if buffer is not None else (buffer_windows if buffer_windows is not None else 1024)
         _sink = sink if sink is not None else _sink   # sink: a ShardWriter that receives the windows
         s = ctypes.c_int()
         check(_api.llmd_pack_strategy_parse(to_bytes(strategy), ctypes.byref(s)))
         o = _Options(1, c_int(seq_len, ctypes.c_uint32, "seq_len"), s.value, _opt_id(bos_id, "bos_id"),
                      _opt_id(eos_id, "eos_id"), _opt_id(pad_id, "pad_id"),
-                     c_int(buffer_windows, ctypes.c_uint32, "buffer_windows"),
+                     c_int(buffer, ctypes.c_uint32, "buffer"),
                      c_int(vocab_size, ctypes.c_uint64, "vocab_size"))
         self._out = []
         self._sink = _sink
         self._kwargs = dict(seq_len=seq_len, strategy=strategy, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id,
-                            buffer_windows=buffer_windows, vocab_size=vocab_size)
+                            buffer=buffer, vocab_size=vocab_size)
         h = _vp()
         if _sink is None:
             self._cb = _CB(self._on_window)   # kept alive as long as the packer
@@ -165,6 +169,7 @@ class Packer(Handle):
         return self._take()
 
     def finish(self):
+        """Flushes the documents still buffered; returns the last windows (or [] with a sink)."""
         self._check_sink()
         with self._use() as h:
             check(_api.llmd_packer_finish(h))
@@ -172,6 +177,7 @@ class Packer(Handle):
 
     @property
     def stats(self):
+        """PackStats of the documents and windows so far."""
         s = _Stats()
         with self._use() as h:
             _api.llmd_packer_stats(h, ctypes.byref(s))
@@ -227,6 +233,7 @@ class ShardWriter(Handle):
 
     @property
     def run_id(self):
+        """The run id written into the shard manifest."""
         with self._use() as h:
             return _api.llmd_shard_writer_run_id(h).decode()
 
@@ -265,6 +272,7 @@ class ShardWriter(Handle):
 
     @property
     def windows(self):
+        """Number of windows written so far."""
         with self._use() as h:
             return int(_api.llmd_shard_writer_windows(h))
 
@@ -275,8 +283,8 @@ def _rebuild_packer(kwargs):
 
 def write_shards(docs, prefix, format="mmidx", extra=None, overwrite=False, **options):
     """Packs an iterable of id sequences (Packer options as keywords: seq_len, strategy, bos_id,
-    eos_id, pad_id, buffer_windows, vocab_size) straight into shard files at `prefix`; the windows
-    never cross into Python.  Returns the PackStats; the manifest gets the strategy, the statistics
+    eos_id, pad_id, buffer (or its old name buffer_windows), vocab_size) straight into shard files
+    at `prefix`; the windows never cross into Python.  Returns the PackStats; the manifest gets the strategy, the statistics
     and `extra` (a dict).  On an error no file is left under a final name."""
     seq_len = options.get("seq_len", 2048)
     with ShardWriter(prefix, format, seq_len, options.get("vocab_size", 0), overwrite=overwrite) as w:

@@ -138,10 +138,12 @@ class ParquetFile(Handle):
 
     @property
     def num_rows(self):
+        """Number of rows in the file."""
         return _api.llmd_parquet_reader_num_rows(self._h)
 
     @property
     def num_row_groups(self):
+        """Number of row groups in the file."""
         return _api.llmd_parquet_reader_num_row_groups(self._h)
 
     def _field(self, fid):
@@ -161,6 +163,7 @@ class ParquetFile(Handle):
 
     @property
     def metadata(self):
+        """The footer's key/value metadata as a dict of str."""
         out = {}
         for i in range(_api.llmd_parquet_reader_metadata_count(self._h)):
             k, v = ctypes.c_char_p(), ctypes.c_char_p()

@@ -4,6 +4,11 @@
 >>> report = llmdata.run_pipeline(["part-0.jsonl.zst"], tokenizer="tokenizer.json", seq_len=2048,
 ...                               out="shards/", strategy="best-fit")
 >>> report["stages"]["pack"]["windows"]
+>>> llmdata.run_pipeline([], documents=[{"text": "one"}, "two"], tokenizer="bytes", seq_len=64, out="o/")
+
+Inputs are paths (JSONL, .jsonl.zst, .jsonl.gz); documents already in Python -- any iterable of
+dicts (with the text field) or of strings (the texts) -- are given with documents=... or
+Pipeline.add_documents(), and streamed through a temporary JSONL file removed after the run.
 
 Settings are the keys of include/llmdata/pipeline.h (tokenizer, out, seq_len, strategy, format,
 bos_id, eos_id, pad_id, threads, batch, min_bytes, max_bytes, filter, filters, languages,
@@ -11,10 +16,14 @@ language_threshold, language_model, c4, gopher, clean, redact, exact_dedup, near
 near_streaming, field, pii_types, bad_words_file, skip_bad, buffer, overwrite); booleans may be given as
 Python bools.  A non-empty `out` is refused unless overwrite=True (and then only when it holds nothing
 but an earlier run's files); the run is published as one unit with out/_llmdata_run.json listing
-every file (verify_output checks it).  Errors raise llmdata.LlmdError.
+every file (verify_output checks it).  threads=0 (the default) uses one thread per CPU, as
+everywhere in llmdata.  Errors raise llmdata.LlmdError (a subclass per status).
 """
 import ctypes
 import json
+import os
+import shutil
+import tempfile
 
 from ._lib import Api, Handle, check, lib, to_bytes
 
@@ -51,13 +60,31 @@ def _value(v):
 
 def _rebuild_pipeline(config, settings, inputs):
     p = Pipeline(config, **settings)
-    for path in inputs:
-        p.add_input(path)
+    for kind, value in inputs:
+        if kind == "path":
+            p.add_input(value)
+        else:   # documents pickled as their JSONL bytes
+            p._add_jsonl_bytes(value)
     return p
 
 
+def _jsonl_line(doc, field):
+    """One document as a JSONL line: a dict as it is, a str/bytes as {field: text}."""
+    if isinstance(doc, dict):
+        return json.dumps(doc, ensure_ascii=False)
+    if isinstance(doc, (bytes, bytearray)):
+        doc = bytes(doc).decode("utf-8")
+    if isinstance(doc, str):
+        return json.dumps({field: doc}, ensure_ascii=False)
+    raise TypeError(f"a document must be a dict or a str, got {type(doc).__name__}")
+
+
 class Pipeline(Handle):
-    """A configured pipeline run: Pipeline(config=None, **settings); add_input(path); run()."""
+    """A configured pipeline run: Pipeline(config=None, **settings); add_input(path) and/or
+    add_documents(iterable of dicts or strings); run() -> report dict.
+
+    config: a JSON config file (keys of include/llmdata/pipeline.h, the same names as the keywords
+    and as the CLI's --options with '-' for '_'); keyword settings override it."""
 
     _what = "Pipeline"
 
@@ -71,7 +98,8 @@ class Pipeline(Handle):
         self.report_text = None
         self._config = None if config is None else str(config)
         self._settings = {}
-        self._inputs = []
+        self._inputs = []        # ("path", path) or ("docs", temporary JSONL file), in order
+        self._tmpdir = None
         if config is not None:
             with self._use() as p:
                 check(_api.llmd_pipeline_load_config(p, to_bytes(str(config))))
@@ -79,19 +107,69 @@ class Pipeline(Handle):
             self.set(k, v)
 
     def set(self, key, value):
+        """Sets one setting by its name (see the module help); LlmdError for an unknown key or a
+        bad value."""
         with self._use() as p:
             check(_api.llmd_pipeline_set(p, to_bytes(key), _value(value)))
         self._settings[key] = value
 
     def add_input(self, path):
+        """Adds an input file (JSONL, .zst or .gz; "-" = standard input), read in the order added."""
         with self._use() as p:
             check(_api.llmd_pipeline_add_input(p, to_bytes(str(path))))
-        self._inputs.append(str(path))
+        self._inputs.append(("path", str(path)))
+
+    def _temp_jsonl(self):
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="llmdata-docs-")
+        return os.path.join(self._tmpdir, f"docs-{len(self._inputs)}.jsonl")
+
+    def add_documents(self, documents, field=None):
+        """Adds documents held in Python as an input, after those added before: an iterable of
+        dicts (JSON objects with the text field, other members kept) or of strings (each the text
+        of one document, stored under `field`, default the pipeline's field setting or "text").
+        They are streamed to a temporary JSONL file (removed by close()), so any generator works."""
+        if isinstance(documents, (str, bytes, dict)):
+            raise TypeError("add_documents expects an iterable of documents (dicts or strings), got a single "
+                            f"{type(documents).__name__}; wrap it in a list")
+        field = field or str(self._settings.get("field", "text"))
+        path = self._temp_jsonl()
+        with open(path, "w", encoding="utf-8") as f:
+            for doc in documents:
+                f.write(_jsonl_line(doc, field))
+                f.write("\n")
+        self._add_temp(path)
+
+    def _add_jsonl_bytes(self, data):
+        path = self._temp_jsonl()
+        with open(path, "wb") as f:
+            f.write(data)
+        self._add_temp(path)
+
+    def _add_temp(self, path):
+        with self._use() as p:
+            check(_api.llmd_pipeline_add_input(p, to_bytes(path)))
+        self._inputs.append(("docs", path))
+
+    def close(self):
+        """Frees the pipeline and removes the temporary files of add_documents."""
+        super().close()
+        tmp, self._tmpdir = self._tmpdir, None
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def __reduce__(self):
-        """Pickles as its config file path, settings and inputs (in the order given): the
-        unpickled Pipeline is configured the same way (the config file is read again)."""
-        return (_rebuild_pipeline, (self._config, dict(self._settings), list(self._inputs)))
+        """Pickles as its config file path, settings and inputs (in the order given; documents
+        added from Python travel as their JSONL bytes): the unpickled Pipeline is configured the
+        same way (the config file is read again)."""
+        inputs = []
+        for kind, value in self._inputs:
+            if kind == "path":
+                inputs.append((kind, value))
+            else:
+                with open(value, "rb") as f:
+                    inputs.append((kind, f.read()))
+        return (_rebuild_pipeline, (self._config, dict(self._settings), inputs))
 
     def run(self, progress=None):
         """Runs the pipeline; returns the report as a dict (the readable rendering is kept in
@@ -129,15 +207,23 @@ class Pipeline(Handle):
         return report
 
 
-def run_pipeline(inputs, config=None, progress=None, **settings):
-    """Runs the whole pipeline over `inputs` (paths of JSONL or JSONL.zst files; may be empty when
-    the config file lists "inputs") and returns the report dict.  Example settings:
-    tokenizer=..., seq_len=2048, out="dir", strategy="best-fit"."""
-    if isinstance(inputs, (str, bytes)):
+def run_pipeline(inputs=(), config=None, progress=None, documents=None, **settings):
+    """Runs the whole pipeline and returns the report dict.
+
+    inputs: paths of JSONL files (.zst, .gz; one path or a list; may be empty when the config file
+    lists "inputs" or documents are given).  documents: an iterable of dicts or strings (texts)
+    held in Python, read after the files.  Example settings: tokenizer=..., seq_len=2048,
+    out="dir", strategy="best-fit", threads=0 (one per CPU)."""
+    if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     with Pipeline(config, **settings) as p:
         for path in inputs:
+            if isinstance(path, dict):
+                raise TypeError("run_pipeline inputs are file paths; pass documents (dicts or strings) "
+                                "as documents=[...]")
             p.add_input(path)
+        if documents is not None:
+            p.add_documents(documents)
         return p.run(progress)
 
 
@@ -170,14 +256,17 @@ class PipelineOutput(Handle):
 
     @property
     def dir(self):
+        """The staging directory to write the files into."""
         with self._use() as h:
             d = _api.llmd_pipeline_output_dir(h)
         return None if d is None else d.decode()
 
     def add_file(self, name):
+        """Lists a file written into dir (a name relative to dir) as part of the output."""
         with self._use() as h:
             check(_api.llmd_pipeline_output_add_file(h, to_bytes(name)))
 
     def publish(self, run_id):
+        """Writes _llmdata_run.json and replaces `out` with the staging directory in one step."""
         with self._use() as h:
             check(_api.llmd_pipeline_output_publish(h, to_bytes(str(run_id))))

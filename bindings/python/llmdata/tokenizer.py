@@ -3,16 +3,23 @@ they are and tiktoken rank files, with the ids the reference libraries give.
 
 >>> import llmdata
 >>> tok = llmdata.Tokenizer("examples/data/gpt2-tokenizer.json")
->>> tok.encode("Hello world!")
+>>> tok.encode("Hello world!")          # add_special_tokens=True by default, as in HF tokenizers
 [15496, 995, 0]
 >>> tok.decode([15496, 995, 0])
 'Hello world!'
 >>> ids, offsets = tok.encode_batch(["a b", "c"])      # numpy arrays: flat ids, per-text offsets
 
 A Tokenizer is immutable and may be shared by any number of threads (the C calls release the
-GIL).  Errors raise llmdata.LlmdError with the library's message.
+GIL).  Errors raise llmdata.LlmdError (a subclass per status) with the library's message.
+
+Defaults follow Hugging Face `tokenizers`: encode and encode_batch add the special tokens of the
+tokenizer's post-processor (add_special_tokens=True; GPT-2 has none, BERT/Llama-style files add
+[CLS]/<s>...), decode keeps special tokens unless skip_special_tokens=True.  Unlike HF, encode_batch
+returns flat numpy arrays (ids, offsets) instead of a list of Encoding objects.
 """
 import ctypes
+import os
+from typing import Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -75,12 +82,28 @@ class Tokenizer(Handle):
     def _release(self, handle):
         _api.llmd_tokenizer_free(handle)
 
-    def __init__(self, path, tiktoken_pattern=None):
+    def __init__(self, path: "Union[str, os.PathLike]", tiktoken_pattern: Optional[str] = None):
         self._args = (str(path), tiktoken_pattern)
         opts = _Options(1, to_bytes(tiktoken_pattern) if tiktoken_pattern else None, 0)
         h = _vp()
         check(_api.llmd_tokenizer_load(ctypes.byref(h), to_bytes(str(path)), ctypes.byref(opts)))
         self._set_handle(h)
+
+    @classmethod
+    def from_file(cls, path: "Union[str, os.PathLike]", tiktoken_pattern: Optional[str] = None) -> "Tokenizer":
+        """Tokenizer.from_file(path), the Hugging Face `tokenizers` spelling of Tokenizer(path)."""
+        return cls(path, tiktoken_pattern)
+
+    def get_vocab_size(self, with_added_tokens: bool = True) -> int:
+        """HF `tokenizers` spelling of vocab_size (1 + the largest id, added tokens included;
+        with_added_tokens=False is not supported and raises ValueError rather than answer wrongly)."""
+        if not with_added_tokens:
+            raise ValueError("get_vocab_size(with_added_tokens=False) is not supported; use vocab_size")
+        return self.vocab_size
+
+    def decode_batch(self, sequences: Iterable[Iterable[int]], skip_special_tokens: bool = False) -> List[str]:
+        """decode() of every id sequence, as HF `tokenizers` decode_batch."""
+        return [self.decode(ids, skip_special_tokens) for ids in sequences]
 
     def __reduce__(self):
         """Pickles by its constructor arguments (the file by path): the unpickled tokenizer loads
@@ -88,29 +111,37 @@ class Tokenizer(Handle):
         return (type(self), self._args)
 
     @property
-    def vocab_size(self):
+    def vocab_size(self) -> int:
         """1 + the largest id (model vocabulary and added tokens)."""
         with self._use() as h:
             return int(_api.llmd_tokenizer_vocab_size(h))
 
     @property
-    def eos_id(self):
+    def eos_id(self) -> Optional[int]:
         """The end-of-text token's id, or None."""
         with self._use() as h:
             v = int(_api.llmd_tokenizer_eos_id(h))
         return None if v < 0 else v
 
-    def is_special(self, token_id):
+    def is_special(self, token_id: int) -> bool:
         """True if token_id is a special added token (an int in [0, 2^32))."""
         token_id = c_int(token_id, ctypes.c_uint32, "token_id")
         with self._use() as h:
             return bool(_api.llmd_tokenizer_is_special(h, token_id))
 
-    def encode(self, text, add_special_tokens=False, offsets=False, numpy=False, special_as_text=False,
-               allow_special=False):
+    def encode(self, text: Union[str, bytes], add_special_tokens: bool = True, offsets: bool = False,
+               numpy: bool = False, special_as_text: bool = False, allow_special: bool = False):
         """Token ids of text (str or UTF-8 bytes): a list of int, or a numpy uint32 array with
         numpy=True.  With offsets=True returns (ids, offsets): offsets as a list of (start, end)
-        UTF-8 byte offsets, or an (n, 2) uint64 array."""
+        UTF-8 byte offsets, or an (n, 2) uint64 array.
+
+        add_special_tokens (default True, as HF tokenizers): add what the tokenizer.json
+        post-processor adds (BOS/CLS/SEP...); tiktoken files and GPT-2 add nothing.
+        special_as_text: special-token strings in text are ordinary text; allow_special: they are
+        matched as special tokens (tiktoken's allowed_special="all")."""
+        if not isinstance(text, (str, bytes, bytearray, memoryview)):
+            raise TypeError(f"encode expects one text (str or bytes), got {type(text).__name__}; "
+                            "use encode_batch for a list of texts")
         data = to_bytes(text)
         ids = _u32p()
         n = _sz()
@@ -132,10 +163,16 @@ class Tokenizer(Handle):
             if offsets:
                 lib().llmd_free(offs)
 
-    def encode_batch(self, texts, add_special_tokens=False, threads=0, special_as_text=False, allow_special=False):
-        """Encodes many texts on `threads` threads (0 = one per CPU).  Returns (ids, offsets):
-        ids a flat numpy uint32 array, offsets a numpy uint64 array of len(texts) + 1 so that the
-        ids of text i are ids[offsets[i]:offsets[i+1]]."""
+    def encode_batch(self, texts: Iterable[Union[str, bytes]], add_special_tokens: bool = True, threads: int = 0,
+                     special_as_text: bool = False, allow_special: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+        """Encodes many texts (an iterable of str or bytes -- not one str) on `threads` threads
+        (0 = one per CPU).  Returns (ids, offsets): ids a flat numpy uint32 array, offsets a numpy
+        uint64 array of len(texts) + 1 so that the ids of text i are ids[offsets[i]:offsets[i+1]].
+        add_special_tokens defaults to True as in HF tokenizers (see encode)."""
+        if isinstance(texts, (str, bytes, bytearray, memoryview)):
+            # a str is iterable: it would silently be encoded as one text per character
+            raise TypeError(f"encode_batch expects a list of texts, got a single {type(texts).__name__}; "
+                            "use encode(text), or encode_batch([text])")
         threads = c_int(threads, ctypes.c_uint, "threads")
         datas = [to_bytes(t) for t in texts]
         n = len(datas)
@@ -156,7 +193,7 @@ class Tokenizer(Handle):
             lib().llmd_free(ids)
             lib().llmd_free(offs)
 
-    def decode(self, ids, skip_special_tokens=False):
+    def decode(self, ids: Iterable[int], skip_special_tokens: bool = False) -> str:
         """Text of the ids (any iterable of ints or a numpy array), through the tokenizer's decoder."""
         a = int_array(ids if isinstance(ids, np.ndarray) else list(ids), np.uint32, "ids")
         out = ctypes.c_void_p()
@@ -170,7 +207,7 @@ class Tokenizer(Handle):
         finally:
             lib().llmd_free(out)
 
-    def token_to_id(self, token):
+    def token_to_id(self, token: Union[str, bytes]) -> Optional[int]:
         """Id of a vocabulary string (byte-level form for byte-level tokenizers), or None."""
         data = to_bytes(token)
         v = ctypes.c_uint32()
@@ -179,7 +216,7 @@ class Tokenizer(Handle):
                 return None
         return v.value
 
-    def id_to_token(self, token_id):
+    def id_to_token(self, token_id: int) -> Union[str, bytes]:
         """Vocabulary string of an id (str; bytes when it is not UTF-8, e.g. tiktoken pieces)."""
         token_id = c_int(token_id, ctypes.c_uint32, "token_id")
         p = ctypes.c_void_p()
