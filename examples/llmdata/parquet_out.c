@@ -12,7 +12,8 @@
  *    numbers -> double; only strings -> string; anything else (objects, arrays, or a mix of kinds)
  *    -> string holding each value's compact JSON text (a string keeps its quotes).  null or a
  *    missing member is a null; a member that is never non-null is a string column of nulls.  Every
- *    column is nullable.
+ *    column is nullable.  With no document kept, the file has no rows and one string column, the
+ *    text field.
  * Either way the kept documents are spooled to an unlinked temporary file beside the output while
  * the run streams (the schema is known only at the end), and the file is written at commit by
  * llmd_parquet_writer (zstd, 128 MiB row groups), which publishes it in one step. */
@@ -161,25 +162,30 @@ static unsigned kind_of(const cJSON *v) {
     return K_OTHER;
 }
 
-static int note_keys(const char *name, cli_pq_out *o, const cJSON *obj) {
-    for (const cJSON *it = obj->child; it != NULL; it = it->next) {
-        size_t k = 0;
-        while (k < o->n_keys && strcmp(o->keys[k].name, it->string) != 0) k++;
-        if (k == o->n_keys) {
-            if (o->n_keys == o->cap_keys) {
-                size_t nc = o->cap_keys ? 2 * o->cap_keys : 16;
-                key_info *nk = realloc(o->keys, nc * sizeof *nk);
-                if (nk == NULL) return cli_error(name, "out of memory");
-                o->keys = nk;
-                o->cap_keys = nc;
-            }
-            o->keys[k].name = strdup(it->string);
-            if (o->keys[k].name == NULL) return cli_error(name, "out of memory");
-            o->keys[k].kinds = 0;
-            o->n_keys++;
+/* Records that member `key` held a value of kind `kind` (a new key goes last). */
+static int note_key(const char *name, cli_pq_out *o, const char *key, unsigned kind) {
+    size_t k = 0;
+    while (k < o->n_keys && strcmp(o->keys[k].name, key) != 0) k++;
+    if (k == o->n_keys) {
+        if (o->n_keys == o->cap_keys) {
+            size_t nc = o->cap_keys ? 2 * o->cap_keys : 16;
+            key_info *nk = realloc(o->keys, nc * sizeof *nk);
+            if (nk == NULL) return cli_error(name, "out of memory");
+            o->keys = nk;
+            o->cap_keys = nc;
         }
-        o->keys[k].kinds |= kind_of(it);
+        o->keys[k].name = strdup(key);
+        if (o->keys[k].name == NULL) return cli_error(name, "out of memory");
+        o->keys[k].kinds = 0;
+        o->n_keys++;
     }
+    o->keys[k].kinds |= kind;
+    return 0;
+}
+
+static int note_keys(const char *name, cli_pq_out *o, const cJSON *obj) {
+    for (const cJSON *it = obj->child; it != NULL; it = it->next)
+        if (note_key(name, o, it->string, kind_of(it)) != 0) return 1;
     return 0;
 }
 
@@ -301,6 +307,8 @@ static int write_cols(const char *name, llmd_parquet_writer *w, colbuf *cols, si
 }
 
 static int commit_json(const char *name, cli_pq_out *o, llmd_parquet_writer **wp) {
+    /* no document kept: a file of no rows whose one column is the text field */
+    if (o->n_keys == 0 && note_key(name, o, o->field, K_NULL) != 0) return 1;
     llmd_schema *s = NULL;
     if (llmd_schema_new(&s) != LLMD_OK) return cli_error(name, "%s", llmd_last_error());
     colbuf *cols = calloc(o->n_keys ? o->n_keys : 1, sizeof *cols);
@@ -317,7 +325,6 @@ static int commit_json(const char *name, cli_pq_out *o, llmd_parquet_writer **wp
         else c->vals = calloc(ROWS_PER_BATCH, 8);
         if (c->valid == NULL || (c->offs == NULL && c->vals == NULL)) rc = cli_error(name, "out of memory");
     }
-    if (rc == 0 && o->n_keys == 0) rc = cli_error(name, "%s: no documents to write, a Parquet file needs columns", o->path);
     if (rc == 0 && llmd_parquet_writer_open(wp, o->path, s, NULL) != LLMD_OK) rc = cli_error(name, "%s", llmd_last_error());
     char *line = NULL;
     size_t cap = 0;

@@ -46,6 +46,9 @@ for cmd in clean dedup; do
   "$py" "$dir/parquet/check_docs.py" json "$tmp/$cmd.rows" "$tmp/$cmd.desc" "$tmp/$cmd.jsonl" || fail "$cmd: JSONL -> Parquet"
 done
 [ "$(wc -l < "$tmp/dedup.jsonl")" -lt 600 ] || fail "dedup dropped nothing: the test needs duplicates"
+# nothing kept: a file of no rows (one string column, the text field) that DuckDB reads
+"$LLMDATA" filter -q --min-bytes 1000000 "$tmp/in.jsonl" -o "$tmp/none.parquet"
+[ "$(sql "SELECT count(*) FROM read_parquet('$tmp/none.parquet')")" = "[0]" ] || fail "empty output not readable"
 
 # 2. Parquet in (DuckDB-written, 100-row row groups): the input's schema and rows, text replaced
 sql "COPY (SELECT i AS id,
