@@ -138,6 +138,7 @@ int cli_check_common_outputs(const char *name, const cli_common *c);
  * ".zstd" is written zstd-compressed (level 3), ".gz" gzip-compressed (level 6), anything else
  * (and standard output) as it is. */
 enum { CLI_CODEC_NONE = 0, CLI_CODEC_ZSTD = 1, CLI_CODEC_GZIP = 2 };
+typedef struct cli_pq_out cli_pq_out;
 typedef struct cli_out {
     FILE *stream;
     llmd_output *file;
@@ -146,6 +147,7 @@ typedef struct cli_out {
     void *zc;                 /* ZSTD_CStream* or z_stream* of the codec */
     unsigned char *zbuf;      /* compressed bytes on their way to the file */
     size_t zcap;
+    cli_pq_out *pq;           /* an output named *.parquet (parquet_out.c) */
 } cli_out;
 /* The codec an output name asks for (CLI_CODEC_*); NULL and "-" are CLI_CODEC_NONE. */
 int cli_codec_for_name(const char *path);
@@ -174,6 +176,17 @@ int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t
                     bool skip_bad, int *verdict, cli_stats *stats, uint64_t *missing, const uint64_t *line,
                     const char *const *src);
 void cli_texts_free(cli_texts *t);
+
+/* Documents out as Parquet (parquet_out.c; the rules are at its top): when the output name ends in
+ * ".parquet", the kept documents are spooled (cli_pq_add, on the writer thread, in output order)
+ * and written at cli_pq_commit, published in one step.  Each returns 0 or 1 after printing. */
+bool cli_is_parquet_output(const char *path);
+int cli_pq_open(const char *name, cli_pq_out **out, const char *path, const char *const *inputs, size_t n_inputs,
+                const char *field);
+int cli_pq_add(const char *name, cli_pq_out *o, llmd_json_doc *doc, const char *json, size_t len, const char *src,
+               uint64_t row);
+int cli_pq_commit(const char *name, cli_pq_out *o);
+void cli_pq_close(cli_pq_out *o);
 
 /* JSON output helpers (parquet_json.c): a JSON string of n bytes, bytes as a hex string, a 16-byte
  * little-endian decimal with `scale` as a string, a double (NaN/inf as strings), and one row of a
