@@ -459,6 +459,15 @@ static int run_lookup(llmd_feature_repo *repo, opts *o, bool online) {
                                                  r.n, &ho, &all);
         if (st != LLMD_OK) rc = cli_lib_error("get-historical", st);
         for (size_t f = 0; f < nf && rc == 0; f++) {
+            /* A training set names the Delta version it was built from (one line per view). */
+            int64_t ver = llmd_feature_result_source_version(all, f);
+            bool first_of_view = true;
+            for (size_t g = 0; g < f; g++)
+                first_of_view &= strcspn(feats[g], ":") != strcspn(feats[f], ":") ||
+                                 strncmp(feats[g], feats[f], strcspn(feats[f], ":")) != 0;
+            if (ver >= 0 && first_of_view && !o->quiet)
+                fprintf(stderr, "llmdata feature get-historical: view %.*s read at Delta version %lld\n",
+                        (int)strcspn(feats[f], ":"), feats[f], (long long)ver);
             res[f] = all;
             res_col[f] = f;
             llmd_feature_column c;

@@ -118,6 +118,11 @@ LLMD_API llmd_status llmd_feature_result_column(const llmd_feature_result *res, 
 /* Online lookups: per row and requested feature, one of llmd_feature_status (row-major:
  * status[row * n_features + feature]); NULL for historical results. */
 LLMD_API const uint8_t *llmd_feature_result_status(const llmd_feature_result *res);
+/* The Delta table version column i's view was read at (a historical join over a Delta source:
+ * the pinned "version", the version current at the pinned "timestamp", or the latest), so a
+ * training set names the exact data it was built from; -1 for JSONL and Parquet sources, online
+ * lookups, or i out of range. */
+LLMD_API int64_t llmd_feature_result_source_version(const llmd_feature_result *res, size_t i);
 LLMD_API void llmd_feature_result_free(llmd_feature_result *res);
 
 typedef enum llmd_feature_status {

@@ -19,7 +19,12 @@ typedef struct fview {
     int64_t ttl_us;              /* 0 = unlimited */
     char *source_path;           /* resolved against the definition's directory */
     char *ts_field, *created_field;  /* created_field NULL when absent */
+    int source_kind;             /* FEAT_SRC_* */
+    int64_t delta_version;       /* Delta time travel: the version to read, -1 = none */
+    int64_t delta_timestamp_ms;  /* or the version current at this time (ms), INT64_MIN = none */
 } fview;
+
+enum { FEAT_SRC_JSONL = 0, FEAT_SRC_PARQUET = 1, FEAT_SRC_DELTA = 2 };
 
 struct llmd_feature_repo {
     char *dir;
@@ -54,6 +59,7 @@ typedef struct ftable {
     uint32_t *group_begin;       /* n_groups + 1 offsets into order */
     struct fslot { uint64_t hash; uint32_t group, key_len; uint64_t key_off; } *slots;  /* group + 1, 0 = empty */
     size_t n_slots;
+    int64_t source_version;      /* the Delta version read, -1 for JSONL and Parquet sources */
 } ftable;
 
 /* Fixed-width size of a dtype's value (0 for STRING/BYTES). */
@@ -61,6 +67,12 @@ size_t feat_width(llmd_feature_dtype dt, uint32_t veclen);
 const fview *feat_find_view(const llmd_feature_repo *repo, const char *name, size_t len);
 /* Reads a view's source into t (unsorted).  `only_features` NULL = all. */
 llmd_status feat_load_source(const fview *v, ftable *t);
+/* Reads a Parquet file or a Delta table's files (source_parquet.c) into an initialised table. */
+llmd_status feat_load_parquet_source(const fview *v, ftable *t);
+/* Row building shared by the readers: begin makes room for one more row (t->n); end records its
+ * key (bytes appended to t->keys since key_start) and counts it. */
+llmd_status ftable_begin_row(ftable *t);
+void ftable_end_row(ftable *t, size_t key_start);
 /* Sorts and builds the key index. */
 llmd_status ftable_index(ftable *t);
 void ftable_free(ftable *t);

@@ -23,6 +23,10 @@ size_t llmd_feature_result_rows(const llmd_feature_result *res) { return res ? r
 size_t llmd_feature_result_column_count(const llmd_feature_result *res) { return res ? res->n_cols : 0; }
 const uint8_t *llmd_feature_result_status(const llmd_feature_result *res) { return res ? res->status : NULL; }
 
+int64_t llmd_feature_result_source_version(const llmd_feature_result *res, size_t i) {
+    return res && i < res->n_cols ? res->cols[i].source_version : -1;
+}
+
 llmd_status llmd_feature_result_column(const llmd_feature_result *res, size_t i, llmd_feature_column *out) {
     if (res == NULL || out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_feature_result_column: NULL argument");
     if (i >= res->n_cols) return llmd_fail(LLMD_ERR_RANGE, "result column %zu of %zu", i, res->n_cols);
@@ -51,6 +55,7 @@ llmd_status result_col_init(rcol *c, const char *name, llmd_feature_dtype dt, ui
     c->name = llmd_strdup(name);
     c->dtype = dt;
     c->veclen = veclen;
+    c->source_version = -1;
     c->valid = llmd_calloc(rows ? rows : 1, 1);
     size_t w = feat_width(dt, veclen);
     if (w) c->vals = llmd_calloc(rows ? rows : 1, w);
@@ -219,6 +224,7 @@ llmd_status llmd_feature_historical(const llmd_feature_repo *repo, const char *c
         if (st == LLMD_OK) st = llmd_parallel_ranges(n_rows, o.threads, join_range, &x);
         for (size_t j = i; j < n_features && st == LLMD_OK; j++) {
             if (refs[j].v != v) continue;
+            res->cols[j].source_version = t.source_version;
             for (size_t r = 0; r < n_rows && st == LLMD_OK; r++)
                 st = result_set_from(&res->cols[j], r, &t.cols[refs[j].feat], chosen[r]);
         }

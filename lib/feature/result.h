@@ -11,6 +11,7 @@ typedef struct rcol {
     void *vals;        /* fixed width */
     int64_t *offs;     /* STRING/BYTES: rows + 1 */
     llmd_buf blob;
+    int64_t source_version;   /* the Delta version the column's view was read at, -1 otherwise */
 } rcol;
 
 struct llmd_feature_result {

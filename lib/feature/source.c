@@ -230,13 +230,18 @@ static llmd_status put_value(fcol *f, size_t row, const cJSON *v, const char *wh
 }
 
 /* Appends one source row (a parsed JSON object). */
+llmd_status ftable_begin_row(ftable *t) { return t->n == t->cap ? grow(t) : LLMD_OK; }
+
+void ftable_end_row(ftable *t, size_t key_start) {
+    t->key_off[t->n + 1] = t->keys.len;
+    t->key_hash[t->n] = feat_key_hash(t->keys.data + key_start, t->keys.len - key_start);
+    t->n++;
+}
+
 static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const char *what) {
-    if (t->n == t->cap) {
-        llmd_status st = grow(t);
-        if (st != LLMD_OK) return st;
-    }
+    llmd_status st = ftable_begin_row(t);
+    if (st != LLMD_OK) return st;
     size_t row = t->n;
-    llmd_status st = LLMD_OK;
     size_t key_start = t->keys.len;
     for (size_t k = 0; k < v->n_keys && st == LLMD_OK; k++) {
         const cJSON *kv = llmd_json_field(doc, v->key_names[k]);
@@ -269,9 +274,7 @@ static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const ch
         t->keys.len = key_start;
         return st;
     }
-    t->key_off[row + 1] = t->keys.len;
-    t->key_hash[row] = feat_key_hash(t->keys.data + key_start, t->keys.len - key_start);
-    t->n++;
+    ftable_end_row(t, key_start);
     return LLMD_OK;
 }
 
@@ -285,6 +288,7 @@ static llmd_status table_init(const fview *v, ftable *t) {
         t->cols[c].veclen = v->veclen[c];
     }
     for (size_t k = 0; k < v->n_keys; k++) t->key_is_string[k] = v->key_is_string[k];
+    t->source_version = -1;
     llmd_status st = grow(t);
     if (st != LLMD_OK) return st;
     t->key_off[0] = 0;
@@ -295,6 +299,14 @@ static llmd_status table_init(const fview *v, ftable *t) {
 
 llmd_status feat_load_source(const fview *v, ftable *t) {
     llmd_status st = table_init(v, t);
+    if (st == LLMD_OK && v->source_kind != FEAT_SRC_JSONL) {
+        st = feat_load_parquet_source(v, t);
+        if (st != LLMD_OK) {
+            llmd_error_prefix("view %s: source", v->name);
+            ftable_free(t);
+        }
+        return st;
+    }
     llmd_reader *r = NULL;
     if (st == LLMD_OK) st = llmd_reader_open(&r, v->source_path, NULL);
     if (st != LLMD_OK) {
