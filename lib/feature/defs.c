@@ -327,7 +327,7 @@ llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo) {
     for (size_t i = 0; i < repo->n_views && st == LLMD_OK; i++) {
         const fview *v = &repo->views[i];
         ftable t;
-        if ((st = feat_load_source(v, &t)) != LLMD_OK) break;
+        if ((st = feat_load_source(v, &t, NULL)) != LLMD_OK) break;
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         for (size_t r = 0; r < t.n; r++) {
             if (t.ts[r] < lo) lo = t.ts[r];

@@ -605,7 +605,7 @@ static llmd_status materialize(const llmd_feature_repo *repo, const char *view, 
     ftable t;
     bool have_t = false;
     if (st == LLMD_OK) {
-        st = feat_load_source(v, &t);
+        st = feat_load_source(v, &t, NULL);
         have_t = st == LLMD_OK;
     }
     if (st == LLMD_OK) st = ftable_index(&t);

@@ -18,6 +18,7 @@ struct llmd_feature_result {
     size_t rows, n_cols;
     rcol *cols;
     uint8_t *status;   /* online lookups: rows * n_cols llmd_feature_status values */
+    uint64_t spill_bytes;   /* historical joins: bytes written to temp files */
 };
 
 llmd_status result_new(llmd_feature_result **out, size_t rows, size_t n_cols);

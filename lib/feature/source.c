@@ -230,9 +230,33 @@ static llmd_status put_value(fcol *f, size_t row, const cJSON *v, const char *wh
 }
 
 /* Appends one source row (a parsed JSON object). */
-llmd_status ftable_begin_row(ftable *t) { return t->n == t->cap ? grow(t) : LLMD_OK; }
+/* Bytes a row takes besides its key and variable-width values. */
+static size_t row_fixed_bytes(const ftable *t) {
+    size_t b = 8 + 8 + 8 + 8;   /* key_off, key_hash, ts, created */
+    for (size_t c = 0; c < t->n_cols; c++) {
+        size_t w = feat_width(t->cols[c].dtype, t->cols[c].veclen);
+        b += 1 + (w ? w : 8);
+    }
+    return b;
+}
+
+llmd_status ftable_begin_row(ftable *t) {
+    if (t->sink != NULL && t->n > 0 && t->used_bytes >= t->sink_bytes) {
+        llmd_status st = t->sink(t->sink_ctx, t);
+        if (st != LLMD_OK) return st;
+        t->used_bytes = 0;
+    }
+    return t->n == t->cap ? grow(t) : LLMD_OK;
+}
 
 void ftable_end_row(ftable *t, size_t key_start) {
+    if (t->sink != NULL) {
+        /* Only bounded reads pay for the estimate: fixed bytes plus this row's key and values. */
+        size_t var = t->keys.len - key_start;
+        for (size_t c = 0; c < t->n_cols; c++)
+            if (t->cols[c].offs) var += (size_t)(t->cols[c].offs[t->n + 1] - t->cols[c].offs[t->n]);
+        t->used_bytes += row_fixed_bytes(t) + var;
+    }
     t->key_off[t->n + 1] = t->keys.len;
     t->key_hash[t->n] = feat_key_hash(t->keys.data + key_start, t->keys.len - key_start);
     t->n++;
@@ -278,7 +302,7 @@ static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const ch
     return LLMD_OK;
 }
 
-static llmd_status table_init(const fview *v, ftable *t) {
+llmd_status feat_table_init(const fview *v, ftable *t) {
     memset(t, 0, sizeof *t);
     t->n_cols = v->n_feat;
     t->cols = llmd_calloc(v->n_feat, sizeof *t->cols);
@@ -297,8 +321,13 @@ static llmd_status table_init(const fview *v, ftable *t) {
     return LLMD_OK;
 }
 
-llmd_status feat_load_source(const fview *v, ftable *t) {
-    llmd_status st = table_init(v, t);
+llmd_status feat_load_source(const fview *v, ftable *t, const feat_sink *sink) {
+    llmd_status st = feat_table_init(v, t);
+    if (sink != NULL) {
+        t->sink = sink->fn;
+        t->sink_ctx = sink->ctx;
+        t->sink_bytes = sink->bytes;
+    }
     if (st == LLMD_OK && v->source_kind != FEAT_SRC_JSONL) {
         st = feat_load_parquet_source(v, t);
         if (st != LLMD_OK) {

@@ -311,33 +311,47 @@ static llmd_status load_parquet_file(const fview *v, ftable *t, const char *path
     return st;
 }
 
-/* Every active file of the table at the view's pinned version (or the latest), in the snapshot's
- * path order.  Deletion vectors would hide rows this reader cannot see: refused, never ignored. */
+/* Files in the order rows were written: the tie rule's "later source row wins" needs a source
+ * order, and a snapshot lists files by path (often random names).  modificationTime is when a
+ * file was added (a commit's time when the writer gives none); equal times fall back to path. */
+static int by_modification(const void *a, const void *b) {
+    const llmd_delta_file *x = a, *y = b;
+    if (x->modification_time != y->modification_time) return x->modification_time < y->modification_time ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Every active file of the table at the view's pinned version (or the latest).  Deletion vectors
+ * would hide rows this reader cannot see: refused, never ignored. */
 static llmd_status load_delta(const fview *v, ftable *t) {
     llmd_delta_table *table = NULL;
     llmd_delta_snapshot *snap = NULL;
+    llmd_delta_file *files = NULL;
     llmd_status st = llmd_delta_table_open(&table, v->source_path, NULL);
     if (st == LLMD_OK) {
         if (v->delta_version >= 0) st = llmd_delta_snapshot_at_version(&snap, table, v->delta_version);
         else if (v->delta_timestamp_ms != INT64_MIN) st = llmd_delta_snapshot_at_timestamp(&snap, table, v->delta_timestamp_ms);
         else st = llmd_delta_snapshot_latest(&snap, table);
     }
-    size_t files = st == LLMD_OK ? llmd_delta_snapshot_file_count(snap) : 0;
-    llmd_buf path = LLMD_BUF_INIT;
-    for (size_t i = 0; i < files && st == LLMD_OK; i++) {
-        llmd_delta_file f;
-        if ((st = llmd_delta_snapshot_file(snap, i, &f)) != LLMD_OK) break;
-        if (f.deletion_vector_json != NULL) {
+    size_t n = st == LLMD_OK ? llmd_delta_snapshot_file_count(snap) : 0;
+    if (st == LLMD_OK && (files = llmd_calloc(n ? n : 1, sizeof *files)) == NULL)
+        st = llmd_fail_nomem("listing a Delta feature source");
+    for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+        st = llmd_delta_snapshot_file(snap, i, &files[i]);
+        if (st == LLMD_OK && files[i].deletion_vector_json != NULL)
             st = llmd_fail(LLMD_ERR_UNSUPPORTED, "Delta table %s: file %s has a deletion vector (not supported for "
-                           "feature sources)", v->source_path, f.path);
-            break;
-        }
+                           "feature sources)", v->source_path, files[i].path);
+    }
+    if (st == LLMD_OK) qsort(files, n, sizeof *files, by_modification);
+    llmd_buf path = LLMD_BUF_INIT;
+    for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+        const llmd_delta_file *f = &files[i];
         llmd_buf_reset(&path);
-        st = f.path[0] == '/' ? llmd_buf_puts(&path, f.path) : llmd_buf_printf(&path, "%s/%s", v->source_path, f.path);
+        st = f->path[0] == '/' ? llmd_buf_puts(&path, f->path) : llmd_buf_printf(&path, "%s/%s", v->source_path, f->path);
         if (st == LLMD_OK) st = load_parquet_file(v, t, path.data);
     }
     if (st == LLMD_OK) t->source_version = llmd_delta_snapshot_version(snap);
     llmd_buf_free(&path);
+    llmd_free(files);
     llmd_delta_snapshot_free(snap);
     llmd_delta_table_free(table);
     return st;

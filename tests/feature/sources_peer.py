@@ -164,6 +164,13 @@ for name, r in (("jsonl", repos["jsonl"]), ("delta", repos["delta"])):
                 print("parquet out:", got, "\n jsonl out:", w)
     check(bad == 0, f"{name}: {bad} Parquet output rows differ from the JSONL output")
 
+# Parquet entity rows, JSONL out: the entity columns rendered as JSON (TIMESTAMP as ISO 8601 UTC).
+out = run(["feature", "get-historical", "--repo", repos["jsonl"], "--features", feats, "--entities", "entities.parquet"])
+lines = [json.loads(l) for l in out.stdout.decode().splitlines()]
+iso = lambda us: "%s.%06dZ" % (__import__("datetime").datetime.utcfromtimestamp(us // US).strftime("%Y-%m-%dT%H:%M:%S"), us % US)
+check(lines == [dict(w, event_timestamp=iso(w["event_timestamp"])) for w in base],
+      "Parquet entity rows with JSONL output differ from the JSONL run")
+
 # ---- spilling: a tiny memory limit, the same answer, no temp files left ------------------------
 tmp = os.path.join(d, "tmp")
 os.makedirs(tmp)
