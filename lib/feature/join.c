@@ -133,19 +133,73 @@ typedef struct join_ctx {
     const size_t *rows;          /* the entity rows to answer (NULL: all, in order) */
 } join_ctx;
 
+/* Entity rows are answered in blocks: each lookup step (hash slot, key bytes and group, the
+ * group's times) is prefetched for the whole block before it is used, so the cache misses of a
+ * block's rows overlap instead of following one another (random keys over a large source miss
+ * the cache at every step). */
+#define JOIN_BLOCK 32
+
+static llmd_status encode_entity_append(llmd_buf *b, size_t n_view_keys, const size_t *map,
+                                        const llmd_key_column *keys, size_t row) {
+    llmd_status st = LLMD_OK;
+    for (size_t k = 0; k < n_view_keys && st == LLMD_OK; k++) {
+        const llmd_key_column *c = &keys[map[k]];
+        st = c->is_string ? feat_key_put_str(b, c->bytes + c->offsets[row], (size_t)(c->offsets[row + 1] - c->offsets[row]))
+                          : feat_key_put_int(b, c->ints[row]);
+    }
+    return st;
+}
+
 static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned worker) {
     (void)worker;
     const join_ctx *x = arg;
+    const ftable *t = x->t;
     llmd_buf key = LLMD_BUF_INIT;
     llmd_status st = LLMD_OK;
-    for (size_t at = begin; at < end && st == LLMD_OK; at++) {
-        size_t i = x->rows ? x->rows[at] : at;
-        if ((st = feat_encode_entity(&key, x->v->n_keys, x->map, x->keys, i)) != LLMD_OK) break;
-        int64_t g = ftable_find_group(x->t, key.data, key.len, feat_key_hash(key.data, key.len));
-        int64_t T = x->ts[i];
-        /* Feast's window: T - ttl <= E <= T (inclusive at both ends); ttl 0 = unlimited. */
-        int64_t lo = x->v->ttl_us > 0 ? (T > INT64_MIN + x->v->ttl_us ? T - x->v->ttl_us : INT64_MIN) : INT64_MIN;
-        x->chosen[i] = g < 0 ? -1 : ftable_latest(x->t, (size_t)g, lo, T);
+    size_t koff[JOIN_BLOCK + 1], row[JOIN_BLOCK];
+    uint64_t h[JOIN_BLOCK];
+    int64_t g[JOIN_BLOCK];
+    uint64_t mask = t->n_slots ? t->n_slots - 1 : 0;
+    for (size_t b = begin; b < end && st == LLMD_OK; b += JOIN_BLOCK) {
+        size_t m = end - b < JOIN_BLOCK ? end - b : JOIN_BLOCK;
+        llmd_buf_reset(&key);
+        koff[0] = 0;
+        for (size_t j = 0; j < m && st == LLMD_OK; j++) {
+            row[j] = x->rows ? x->rows[b + j] : b + j;
+            st = encode_entity_append(&key, x->v->n_keys, x->map, x->keys, row[j]);
+            koff[j + 1] = key.len;
+        }
+        if (st != LLMD_OK) break;
+        if (t->n_groups == 0) {
+            for (size_t j = 0; j < m; j++) x->chosen[row[j]] = -1;
+            continue;
+        }
+        for (size_t j = 0; j < m; j++) {
+            h[j] = feat_key_hash(key.data + koff[j], koff[j + 1] - koff[j]);
+            __builtin_prefetch(&t->slots[h[j] & mask]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            const struct fslot *sl = &t->slots[h[j] & mask];
+            if (sl->group) {
+                __builtin_prefetch(t->keys.data + sl->key_off);
+                __builtin_prefetch(&t->group_begin[sl->group - 1]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            g[j] = ftable_find_group(t, key.data + koff[j], koff[j + 1] - koff[j], h[j]);
+            if (g[j] >= 0) {
+                /* The binary search starts in the middle of the group's times. */
+                size_t a = t->group_begin[g[j]], e = t->group_begin[g[j] + 1];
+                __builtin_prefetch(&t->sorted_ts[a + (e - a) / 2]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            size_t i = row[j];
+            int64_t T = x->ts[i];
+            /* Feast's window: T - ttl <= E <= T (inclusive at both ends); ttl 0 = unlimited. */
+            int64_t lo = x->v->ttl_us > 0 ? (T > INT64_MIN + x->v->ttl_us ? T - x->v->ttl_us : INT64_MIN) : INT64_MIN;
+            x->chosen[i] = g[j] < 0 ? -1 : ftable_latest(t, (size_t)g[j], lo, T);
+        }
     }
     llmd_buf_free(&key);
     return st;
@@ -215,8 +269,15 @@ static llmd_status gather_in_order(const hist_job *job, const fview *v, const ft
     for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
         if (job->refs[j].v != v) continue;
         job->res->cols[j].source_version = t->source_version;
-        for (size_t r = 0; r < job->n_rows && st == LLMD_OK; r++)
-            st = result_set_from(&job->res->cols[j], r, &t->cols[job->refs[j].feat], job->chosen[r]);
+        const fcol *f = &t->cols[job->refs[j].feat];
+        size_t w = feat_width(f->dtype, f->veclen);
+        for (size_t r = 0; r < job->n_rows && st == LLMD_OK; r++) {
+            if (r + 16 < job->n_rows && job->chosen[r + 16] >= 0) {   /* source rows come in random order */
+                __builtin_prefetch(f->valid + job->chosen[r + 16]);
+                if (w) __builtin_prefetch((const char *)f->vals + (size_t)job->chosen[r + 16] * w);
+            }
+            st = result_set_from(&job->res->cols[j], r, f, job->chosen[r]);
+        }
     }
     return st;
 }
@@ -249,13 +310,14 @@ static llmd_status sink_to_spill(void *ctx, ftable *t) {
 }
 
 /* Partitions that keep each one near half the memory limit, from the source's size on disk (a
- * Delta directory counts as unknown: the most partitions). */
+ * Delta directory's size is not known here: 64).  At most 256: each is an open file while the
+ * source is read, and the process's descriptor limit is often 1024. */
 static size_t spill_parts(const fview *v, uint64_t limit) {
     struct stat sb;
-    uint64_t disk = stat(v->source_path, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : UINT64_MAX / 8;
+    if (stat(v->source_path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 64;
     /* Compressed sources (zstd JSONL, Parquet) grow several times in memory. */
-    uint64_t need = disk / (limit / 8 ? limit / 8 : 1) + 1;
-    return need < 16 ? 16 : need > 1024 ? 1024 : (size_t)need;
+    uint64_t need = (uint64_t)sb.st_size / (limit / 8 ? limit / 8 : 1) + 1;
+    return need < 16 ? 16 : need > 256 ? 256 : (size_t)need;
 }
 
 /* Strings of one result column gathered out of row order: values appended as they come, then laid
