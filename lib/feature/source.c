@@ -321,6 +321,8 @@ llmd_status feat_table_init(const fview *v, ftable *t) {
     return LLMD_OK;
 }
 
+static size_t prefix_len(const char *path) { return strlen(path) + 1; }   /* "path:" */
+
 llmd_status feat_load_source(const fview *v, ftable *t, const feat_sink *sink) {
     llmd_status st = feat_table_init(v, t);
     if (sink != NULL) {
@@ -352,10 +354,15 @@ llmd_status feat_load_source(const fview *v, ftable *t, const feat_sink *sink) {
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;
-        llmd_buf_reset(&what);
-        if ((st = llmd_buf_printf(&what, "%s:%llu", v->source_path,
-                                  (unsigned long long)llmd_reader_line_number(r))) != LLMD_OK)
-            break;
+        /* "path:line" for messages, without a printf per row (it showed in profiles). */
+        if (what.len == 0 && (st = llmd_buf_printf(&what, "%s:", v->source_path)) != LLMD_OK) break;
+        what.len = prefix_len(v->source_path);
+        char digits[24];
+        size_t nd = 0;
+        for (unsigned long long ln = (unsigned long long)llmd_reader_line_number(r); ln || nd == 0; ln /= 10)
+            digits[nd++] = (char)('0' + ln % 10);
+        while (nd && st == LLMD_OK) st = llmd_buf_putc(&what, digits[--nd]);
+        if (st != LLMD_OK) break;
         cJSON *doc;
         if ((st = llmd_json_parse_object(line, len, what.data, &doc)) != LLMD_OK) break;
         st = add_row(v, t, doc, what.data);
@@ -407,11 +414,41 @@ static int row_cmp(const void *pa, const void *pb, void *ctx) {
     return a < b ? -1 : a > b;   /* source order: the later row sorts last and wins ties */
 }
 
+/* Sort records: integers only, so the sort never chases key bytes; rows of one key are
+ * together because their hashes are equal. */
+typedef struct srow {
+    uint64_t hash;
+    int64_t ts, created;
+    uint32_t idx;
+} srow;
+
+static int srow_cmp(const void *pa, const void *pb) {
+    const srow *a = pa, *b = pb;
+    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
+    if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+    if (a->created != b->created) return a->created < b->created ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
 llmd_status ftable_index(ftable *t) {
     t->order = llmd_malloc((t->n ? t->n : 1) * sizeof *t->order);
-    if (t->order == NULL) return llmd_fail_nomem("sorting a feature source");
-    for (size_t i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
-    qsort_r(t->order, t->n, sizeof *t->order, row_cmp, t);   /* glibc's qsort_r (_GNU_SOURCE) */
+    srow *sr = llmd_malloc((t->n ? t->n : 1) * sizeof *sr);
+    if (t->order == NULL || sr == NULL) {
+        llmd_free(sr);
+        return llmd_fail_nomem("sorting a feature source");
+    }
+    for (size_t i = 0; i < t->n; i++) sr[i] = (srow){t->key_hash[i], t->ts[i], t->created[i], (uint32_t)i};
+    qsort(sr, t->n, sizeof *sr, srow_cmp);
+    for (size_t i = 0; i < t->n; i++) t->order[i] = sr[i].idx;
+    llmd_free(sr);
+    /* Two different keys with one 64-bit hash (rare) interleave: such a run is re-sorted by the
+     * full comparison, which orders by key bytes after the hash. */
+    for (size_t a = 0, b; a < t->n; a = b) {
+        bool mixed = false;
+        for (b = a + 1; b < t->n && t->key_hash[t->order[b]] == t->key_hash[t->order[a]]; b++)
+            mixed |= key_cmp(t, t->order[a], t->order[b]) != 0;
+        if (mixed) qsort_r(t->order + a, b - a, sizeof *t->order, row_cmp, t);   /* glibc's qsort_r (_GNU_SOURCE) */
+    }
     size_t groups = 0;
     for (size_t i = 0; i < t->n; i++)
         if (i == 0 || key_cmp(t, t->order[i - 1], t->order[i]) != 0) groups++;
