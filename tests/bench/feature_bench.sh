@@ -47,13 +47,16 @@ feat = pd.DataFrame({"user_id": f_user, "event_timestamp": f_ts, "clicks": click
                      "active": active})
 ent = pd.DataFrame({"user_id": e_user, "event_timestamp": e_ts})
 t0, c0 = time.perf_counter(), time.process_time()
-r = pd.merge_asof(ent.sort_values("event_timestamp"), feat.sort_values("event_timestamp"), on="event_timestamp",
+# Stable sorts: among feature rows with one key and one time, the later row wins (our tie rule);
+# pandas' default quicksort would pick an arbitrary one and the sums below could differ.
+r = pd.merge_asof(ent.sort_values("event_timestamp", kind="stable"), feat.sort_values("event_timestamp", kind="stable"), on="event_timestamp",
                   by="user_id", direction="backward", tolerance=7 * 86400 * US)
 t, cpu = time.perf_counter() - t0, time.process_time() - c0
 print(json.dumps({"peer": "pandas %s merge_asof incl. sort" % pd.__version__, "entity_rows": ne, "feature_rows": nf,
                   "seconds": round(t, 3), "cpu_seconds": round(cpu, 3), "rows_per_s": round(ne / t), "hits": int(r["clicks"].notna().sum()),
                   "clicks_sum": int(r["clicks"].fillna(0).sum())}))
 open(f"{d}/pandas_s", "w").write(str(t))
+open(f"{d}/pandas_json", "w").write(json.dumps({"hits": int(r["clicks"].notna().sum()), "clicks_sum": int(r["clicks"].fillna(0).sum())}))
 open(f"{d}/pandas_cpu_s", "w").write(str(cpu))
 PY
 echo "load average before our runs: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -63,9 +66,12 @@ for th in 1 2; do "$bench" "$T" "$T/keys.i64" "$T/ts.i64" "$th" | tee "$T/ours_$
 import json, sys
 d = sys.argv[1]
 p = float(open(f"{d}/pandas_s").read())
+ref = json.loads(open(f"{d}/pandas_json").read())
 pc = float(open(f"{d}/pandas_cpu_s").read())
 for th in (1, 2):
     o = json.loads(open(f"{d}/ours_{th}").read())
+    same = o["hits"] == ref["hits"] and o["clicks_sum"] == ref["clicks_sum"]
+    print(f"{th} thread(s): hits and clicks sum {'equal to' if same else 'DIFFER FROM'} pandas' ({o['hits']}, {o['clicks_sum']})")
     print(f"point-in-time join, {th} thread(s): join alone {o['join_s']:.3f} s = {p / o['join_s']:.1f}x pandas merge_asof "
           f"({p:.3f} s); CPU {o['join_cpu_s']:.3f} s = {pc / o['join_cpu_s']:.1f}x pandas' {pc:.3f} CPU-s, "
           f"{o['join_rows_per_cpu_s'] / 1e6:.1f} M rows per CPU-second; "
