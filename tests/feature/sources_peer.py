@@ -141,6 +141,27 @@ check(res["delta_v1"][0] != res["delta"][0], "the version pin must return the ol
 check("read at Delta version 2" in res["delta"][1], "CLI names the latest Delta version: " + res["delta"][1])
 check("read at Delta version 1" in res["delta_v1"][1], "CLI names the pinned Delta version: " + res["delta_v1"][1])
 
+# Clear errors: a wrong embedding length, a missing column, a version the log does not have.
+def fails(name, source, fields, want):
+    r = repo(name, source)
+    if fields:
+        with open(os.path.join(r, "v.json")) as fh:
+            definition = json.load(fh)
+        definition["schema"] = fields
+        with open(os.path.join(r, "v.json"), "w") as fh:
+            json.dump(definition, fh)
+    out = run(["feature", "get-historical", "--repo", r, "--features", "v:" + (fields or schema)[0]["name"]],
+              inp=ent_text, ok=False)
+    check(out.returncode != 0 and all(w in out.stderr.decode() for w in want),
+          f"{name}: expected an error naming {want}, got: {out.stderr.decode()}")
+
+
+fails("e_len", {"path": "../all.parquet"}, [{"name": "emb", "dtype": "Array(Float32)", "length": 4}],
+      ["all.parquet", "emb", "length 4"])
+fails("e_col", {"path": "../all.parquet"}, [{"name": "nope", "dtype": "Int64"}], ["all.parquet", "\"nope\""])
+fails("e_type", {"path": "../all.parquet"}, [{"name": "s", "dtype": "Int64"}], ["feature \"s\"", "string"])
+fails("e_ver", {"path": "../tbl", "version": 9}, None, ["tbl"])
+
 # ---- Parquet entity rows in, Parquet out, read back by DuckDB ---------------------------------
 duck("COPY (SELECT uid, site, make_timestamp(event_timestamp) AS event_timestamp, \"row\" FROM read_json("
      "'entities.jsonl', columns = {uid: 'BIGINT', site: 'VARCHAR', event_timestamp: 'BIGINT', \"row\": 'BIGINT'})) "
