@@ -184,9 +184,13 @@ LLMD_API void llmd_historical_options_init(llmd_historical_options *opts);
  * their key among the source's distinct keys and a binary search of its time-sorted rows — the
  * entity rows are never sorted or copied.  Memory: one view's source rows at a time (bounded by
  * memory_limit when set: see llmd_historical_options) and the result.
- * Errors: LLMD_ERR_NOT_FOUND (unknown view or feature, a join key missing from the key columns),
- * LLMD_ERR_SCHEMA (a key column of the wrong type), errors of reading the sources, LLMD_ERR_IO,
- * LLMD_ERR_NOMEM.  Thread-safe. */
+ * Errors: LLMD_ERR_NOT_FOUND (unknown view or feature, a join key missing from the key columns, a
+ * Delta version not in the log), LLMD_ERR_SCHEMA (a key column of the wrong type; a Parquet/Delta
+ * column missing or of a type the feature's dtype cannot take — named), LLMD_ERR_UNSUPPORTED (Delta
+ * deletion vectors), errors of reading the sources (file and line / row group and row named),
+ * LLMD_ERR_IO (including spill files: the message names the temp directory), LLMD_ERR_NOMEM.  Temp
+ * files are removed before any return.  Thread-safe (concurrent calls spill into separate
+ * directories). */
 LLMD_API llmd_status llmd_feature_historical(const llmd_feature_repo *repo, const char *const *features,
                                              size_t n_features, const llmd_key_column *keys, size_t n_keys,
                                              const int64_t *event_ts_us, size_t n_rows,
