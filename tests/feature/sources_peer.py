@@ -141,6 +141,20 @@ check(res["delta_v1"][0] != res["delta"][0], "the version pin must return the ol
 check("read at Delta version 2" in res["delta"][1], "CLI names the latest Delta version: " + res["delta"][1])
 check("read at Delta version 1" in res["delta_v1"][1], "CLI names the pinned Delta version: " + res["delta_v1"][1])
 
+# Online: materialize from each source, then the same lookups give the same values and statuses
+# (as of t = 50 s: present / null / unknown key; as of one hour: every known key outside the ttl).
+online = {}
+for k in ("jsonl", "parquet", "delta"):
+    run(["feature", "materialize", "--repo", repos[k], "1970-01-01T00:00:00Z", "1970-01-01T00:01:00Z"])
+    online[k] = [run(["feature", "get-online", "--repo", repos[k], "--features", feats, "--with-status",
+                      "--now", now], inp=ent_text).stdout.decode().splitlines()
+                 for now in ("1970-01-01T00:00:50Z", "1970-01-01T01:00:00Z")]
+check(len(online["jsonl"][0]) == len(entities) and online["parquet"] == online["jsonl"] and
+      online["delta"] == online["jsonl"], "online lookups differ between JSONL, Parquet and Delta sources")
+statuses = [set(v for l in lines for v in json.loads(l)["_status"].values()) for lines in online["jsonl"]]
+check(statuses[0] == {"PRESENT", "NULL_VALUE", "NOT_FOUND"} and statuses[1] == {"OUTSIDE_MAX_AGE", "NOT_FOUND"},
+      f"online statuses: {statuses}")
+
 # Clear errors: a wrong embedding length, a missing column, a version the log does not have.
 def fails(name, source, fields, want):
     r = repo(name, source)
