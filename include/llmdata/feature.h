@@ -88,7 +88,8 @@ LLMD_API void llmd_feature_repo_free(llmd_feature_repo *repo);
 
 /* Feast `apply`: reads every view's source (checking that each row has the join keys, a valid
  * event timestamp and values of the declared types — the message names the file, line and field)
- * and records the definitions with their source sizes, row counts and time ranges in
+ * and records the definitions with their source sizes, row counts, time ranges (and, for Delta
+ * sources, "delta_version": the version read) in
  * DIR/registry.json (published atomically).  Errors: those of validation, LLMD_ERR_IO. */
 LLMD_API llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo);
 

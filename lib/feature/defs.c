@@ -346,6 +346,10 @@ llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo) {
                                  "\"max_event_us\": %lld, \"ttl_seconds\": %lld, \"features\": %zu}",
                                  (unsigned long long)size, t.n, (long long)(t.n ? lo : 0), (long long)(t.n ? hi : 0),
                                  (long long)(v->ttl_us / 1000000), v->n_feat);
+        if (st == LLMD_OK && t.source_version >= 0) {   /* the Delta version validated, before the closing brace */
+            j.len--;
+            st = llmd_buf_printf(&j, ", \"delta_version\": %lld}", (long long)t.source_version);
+        }
         ftable_free(&t);
     }
     if (st == LLMD_OK) st = llmd_buf_puts(&j, "\n]}\n");

@@ -141,6 +141,11 @@ check(res["delta_v1"][0] != res["delta"][0], "the version pin must return the ol
 check("read at Delta version 2" in res["delta"][1], "CLI names the latest Delta version: " + res["delta"][1])
 check("read at Delta version 1" in res["delta_v1"][1], "CLI names the pinned Delta version: " + res["delta_v1"][1])
 
+# apply records the Delta version it validated.
+run(["feature", "apply", "--repo", repos["delta_v1"]])
+reg = json.load(open(os.path.join(repos["delta_v1"], "registry.json")))
+check(reg["views"][0].get("delta_version") == 1, f"registry.json: {reg}")
+
 # Online: materialize from each source, then the same lookups give the same values and statuses
 # (as of t = 50 s: present / null / unknown key; as of one hour: every known key outside the ttl).
 online = {}
