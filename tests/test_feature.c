@@ -2,6 +2,7 @@
  * worked by hand), timestamps, the online store (materialize, incremental, lookups, statuses,
  * corrupted snapshots, readers across a re-materialize). */
 #include <math.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,6 +177,114 @@ START_TEST(ttl_edges_ties_and_composite_keys) {
 }
 END_TEST
 
+/* Two results hold the same values (names, dtypes, validity, bytes). */
+static void assert_same_result(const llmd_feature_result *a, const llmd_feature_result *b) {
+    ck_assert_uint_eq(llmd_feature_result_rows(a), llmd_feature_result_rows(b));
+    ck_assert_uint_eq(llmd_feature_result_column_count(a), llmd_feature_result_column_count(b));
+    for (size_t c = 0; c < llmd_feature_result_column_count(a); c++) {
+        llmd_feature_column x, y;
+        ck_ok(llmd_feature_result_column(a, c, &x));
+        ck_ok(llmd_feature_result_column(b, c, &y));
+        ck_assert_str_eq(x.name, y.name);
+        ck_assert_int_eq(x.dtype, y.dtype);
+        for (size_t r = 0; r < x.length; r++) {
+            ck_assert_int_eq(x.validity[r], y.validity[r]);
+            if (!x.validity[r]) continue;
+            if (x.offsets) {
+                size_t n = (size_t)(x.offsets[r + 1] - x.offsets[r]);
+                ck_assert_int_eq(n, y.offsets[r + 1] - y.offsets[r]);
+                ck_assert(memcmp((const char *)x.values + x.offsets[r], (const char *)y.values + y.offsets[r], n) == 0);
+            } else {
+                size_t w = x.dtype == LLMD_FEATURE_BOOL ? 1 : x.dtype == LLMD_FEATURE_FLOAT32 ? 4
+                         : x.dtype == LLMD_FEATURE_FLOAT32_VECTOR ? 4 * x.vector_length : 8;
+                ck_assert(memcmp((const char *)x.values + r * w, (const char *)y.values + r * w, w) == 0);
+            }
+        }
+    }
+}
+
+static size_t dir_entries(const char *path) {
+    DIR *d = opendir(path);
+    ck_assert_ptr_nonnull(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* A memory limit far below the source's size spills it to temp files: the same values as the
+ * in-memory join (the seed example's hand-worked ones), every tie rule kept, no file left behind
+ * (after success and after a source error found mid-spill). */
+START_TEST(spilled_join_equals_in_memory) {
+    seed_repo();
+    /* More rows for user_001 than fit: equal event times resolved by created time, then source
+     * order -- rules a spill must not reorder. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/users.jsonl", repo_dir);
+    FILE *f = fopen(path, "a");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "{\"user_id\": \"user_%03d\", \"event_timestamp\": \"2025-01-10T00:00:00Z\", \"created\": %s,"
+                " \"total_conversations\": %d, \"avg_response_rating\": 1.5, \"preferred_language\": \"l%d\","
+                " \"user_embedding\": [%d, 0]}\n",
+                i % 7, i % 3 ? "null" : "\"2025-01-10T00:00:00Z\"", i, i, i);
+    fclose(f);
+    char spill_dir[128];
+    snprintf(spill_dir, sizeof spill_dir, "%s/spill", repo_dir);
+    ck_assert_int_eq(mkdir(spill_dir, 0700), 0);
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    const char *users[] = {"user_001", "user_002", "user_003", "user_001", "user_404", "user_000", "user_006"};
+    strcol sc;
+    llmd_key_column key = string_keys("user_id", users, 7, &sc);
+    int64_t when[7] = {ts("2025-01-15T10:00:00Z"), ts("2025-01-15T11:30:00Z"), ts("2025-02-01T09:00:00Z"),
+                       ts("2025-03-01T14:00:00Z"), ts("2025-01-15T10:00:00Z"), ts("2025-01-11T00:00:00Z"),
+                       ts("2025-01-10T00:00:00Z")};
+    const char *feats[] = {"user_features:total_conversations", "user_features:preferred_language",
+                           "user_features:user_embedding", "user_features:avg_response_rating"};
+    llmd_historical_options o = LLMD_HISTORICAL_OPTIONS_INIT;
+    llmd_feature_result *mem, *spilled;
+    ck_ok(llmd_feature_historical(repo, feats, 4, &key, 1, when, 7, &o, &mem));
+    ck_assert_uint_eq(llmd_feature_result_spill_bytes(mem), 0);
+    ck_assert_int_eq(llmd_feature_result_source_version(mem, 0), -1);   /* JSONL: no Delta version */
+    o.memory_limit = 4096;
+    o.temp_dir = spill_dir;
+    o.threads = 2;
+    ck_ok(llmd_feature_historical(repo, feats, 4, &key, 1, when, 7, &o, &spilled));
+    ck_assert_uint_gt(llmd_feature_result_spill_bytes(spilled), 0);
+    assert_same_result(mem, spilled);
+    llmd_feature_column tc, lang;
+    ck_ok(llmd_feature_result_column(spilled, 0, &tc));
+    ck_ok(llmd_feature_result_column(spilled, 1, &lang));
+    /* Hand-worked: the seed rows; user_000 on Jan 11: rows i = 0, 7, ..., 294 at Jan 10, those with
+     * a created time (i % 3 == 0) win over those without, the last such line wins: i = 294.
+     * user_006 at exactly Jan 10: i = 6 + 7k with i % 3 == 0, the last is 279. */
+    ck_assert(tc.validity[3] && get_i64(&tc, 3) == 500);
+    ck_assert(!tc.validity[4]);
+    ck_assert(tc.validity[5] && get_i64(&tc, 5) == 294);
+    ck_assert(tc.validity[6] && get_i64(&tc, 6) == 279);
+    ck_assert(lang.validity[6] && lang.offsets[7] - lang.offsets[6] == 4 &&
+              memcmp((const char *)lang.values + lang.offsets[6], "l279", 4) == 0);
+    ck_assert_uint_eq(dir_entries(spill_dir), 0);
+    llmd_feature_result_free(mem);
+    llmd_feature_result_free(spilled);
+    /* A bad row past the first spilled chunk: the error names it, the temp files are gone. */
+    f = fopen(path, "a");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"user_id\": \"user_001\", \"event_timestamp\": \"yesterday\"}\n", f);
+    fclose(f);
+    ck_assert_int_eq(llmd_feature_historical(repo, feats, 4, &key, 1, when, 7, &o, &spilled), LLMD_ERR_PARSE);
+    ck_assert_ptr_null(spilled);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "users.jsonl:305"));
+    ck_assert_uint_eq(dir_entries(spill_dir), 0);
+    /* Version-1 options (no memory_limit field) still work. */
+    llmd_historical_options v1 = LLMD_HISTORICAL_OPTIONS_INIT;
+    v1.version = 1;
+    ck_assert_int_eq(llmd_feature_historical(repo, feats, 4, &key, 1, when, 7, &v1, &spilled), LLMD_ERR_PARSE);
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
 START_TEST(definition_and_source_errors) {
     new_repo();
     llmd_feature_repo *repo;
@@ -345,6 +454,7 @@ int main(void) {
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, seed_example_point_in_time);
     tcase_add_test(tc, ttl_edges_ties_and_composite_keys);
+    tcase_add_test(tc, spilled_join_equals_in_memory);
     tcase_add_test(tc, definition_and_source_errors);
     tcase_add_test(tc, timestamps_parse_as_iso_8601);
     tcase_add_test(tc, online_materialize_lookup_incremental);

@@ -14,7 +14,17 @@
  *    dtypes: Int64, Float32, Float64, String, Bytes (base64 in JSONL), Bool, Array(Float32) with a
  *    fixed "length" (embeddings).  Join keys are STRING or INT64 ("value_type"; inferred from the
  *    source when absent); several join keys make a composite key.  ttl_seconds 0 or absent =
- *    unlimited.  Source paths are relative to the definition file: JSONL (.jsonl, .zst, .gz).
+ *    unlimited.  Source paths are relative to the definition file: JSONL (.jsonl, .zst, .gz),
+ *    Parquet (.parquet) or a Delta table directory ("format": "jsonl" | "parquet" | "delta"
+ *    overrides the guess); a Delta source may pin "version": N or "timestamp": ISO 8601 (time
+ *    travel) and is read at the latest version otherwise; the version read is reported
+ *    (llmd_feature_result_source_version).  Parquet/Delta columns: join keys string or integer;
+ *    times TIMESTAMP (any unit; without a zone read as UTC), DATE, integer microseconds or ISO text;
+ *    Int64 from integer columns, Float32/Float64 from float, double or integer columns, String
+ *    from string, Bytes from binary/string, Bool from boolean, Array(Float32) from list<float or
+ *    double> of exactly `length` non-null elements.  A Delta table's rows are in the order of its
+ *    files' modificationTime (when they were added), then path: that is the "source order" of
+ *    the tie rule below.  Files with deletion vectors are refused (LLMD_ERR_UNSUPPORTED).
  *    Timestamps in sources and entity rows: ISO 8601 ("2025-01-15T10:00:00Z", an offset such as
  *    "+02:00", fractional seconds, a space instead of "T"; no zone = UTC, as Feast treats naive
  *    times) or integers = epoch microseconds.
@@ -78,7 +88,8 @@ LLMD_API void llmd_feature_repo_free(llmd_feature_repo *repo);
 
 /* Feast `apply`: reads every view's source (checking that each row has the join keys, a valid
  * event timestamp and values of the declared types — the message names the file, line and field)
- * and records the definitions with their source sizes, row counts and time ranges in
+ * and records the definitions with their source sizes, row counts, time ranges (and, for Delta
+ * sources, "delta_version": the version read) in
  * DIR/registry.json (published atomically).  Errors: those of validation, LLMD_ERR_IO. */
 LLMD_API llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo);
 
@@ -118,6 +129,14 @@ LLMD_API llmd_status llmd_feature_result_column(const llmd_feature_result *res, 
 /* Online lookups: per row and requested feature, one of llmd_feature_status (row-major:
  * status[row * n_features + feature]); NULL for historical results. */
 LLMD_API const uint8_t *llmd_feature_result_status(const llmd_feature_result *res);
+/* Bytes a historical join wrote to temp files (after zstd) because a source exceeded
+ * memory_limit; 0 when it ran in memory. */
+LLMD_API uint64_t llmd_feature_result_spill_bytes(const llmd_feature_result *res);
+/* The Delta table version column i's view was read at (a historical join over a Delta source:
+ * the pinned "version", the version current at the pinned "timestamp", or the latest), so a
+ * training set names the exact data it was built from; -1 for JSONL and Parquet sources, online
+ * lookups, or i out of range. */
+LLMD_API int64_t llmd_feature_result_source_version(const llmd_feature_result *res, size_t i);
 LLMD_API void llmd_feature_result_free(llmd_feature_result *res);
 
 typedef enum llmd_feature_status {
@@ -145,9 +164,17 @@ typedef struct llmd_historical_options {
     unsigned version;           /* LLMD_HISTORICAL_OPTIONS_VERSION */
     int full_feature_names;     /* 1: columns named "view__feature" (Feast full_feature_names) */
     unsigned threads;           /* threads for the join (0: one per CPU) */
+    /* version 2: */
+    uint64_t memory_limit;      /* bytes a view's source rows may take (0: no limit).  A source
+                                 * larger than half of it is spilled to disk: hash-partitioned by
+                                 * entity key into zstd-compressed temp files, each partition then
+                                 * joined in memory; the results are identical to the in-memory
+                                 * join.  The entity key columns and the result stay in memory. */
+    const char *temp_dir;       /* where spill files go (NULL: $TMPDIR, else /tmp); a private
+                                 * directory inside it is removed on return, on success or error */
 } llmd_historical_options;
-#define LLMD_HISTORICAL_OPTIONS_VERSION 1
-#define LLMD_HISTORICAL_OPTIONS_INIT {LLMD_HISTORICAL_OPTIONS_VERSION, 0, 1}
+#define LLMD_HISTORICAL_OPTIONS_VERSION 2
+#define LLMD_HISTORICAL_OPTIONS_INIT {LLMD_HISTORICAL_OPTIONS_VERSION, 0, 1, 0, NULL}
 LLMD_API void llmd_historical_options_init(llmd_historical_options *opts);
 
 /* Point-in-time join of n_rows entity rows (key columns + event timestamps in epoch
@@ -156,11 +183,15 @@ LLMD_API void llmd_historical_options_init(llmd_historical_options *opts);
  * requested feature, in request order.  Each view's source is read once per call and sorted by
  * (key, event time, created time); entity rows are then answered in input order by a lookup of
  * their key among the source's distinct keys and a binary search of its time-sorted rows — the
- * entity rows are never sorted or copied.  Memory: the requested views' source rows and the
- * result.
- * Errors: LLMD_ERR_NOT_FOUND (unknown view or feature, a join key missing from the key columns),
- * LLMD_ERR_SCHEMA (a key column of the wrong type), errors of reading the sources, LLMD_ERR_IO,
- * LLMD_ERR_NOMEM.  Thread-safe. */
+ * entity rows are never sorted or copied.  Memory: one view's source rows at a time (bounded by
+ * memory_limit when set: see llmd_historical_options) and the result.
+ * Errors: LLMD_ERR_NOT_FOUND (unknown view or feature, a join key missing from the key columns, a
+ * Delta version not in the log), LLMD_ERR_SCHEMA (a key column of the wrong type; a Parquet/Delta
+ * column missing or of a type the feature's dtype cannot take — named), LLMD_ERR_UNSUPPORTED (Delta
+ * deletion vectors), errors of reading the sources (file and line / row group and row named),
+ * LLMD_ERR_IO (including spill files: the message names the temp directory), LLMD_ERR_NOMEM.  Temp
+ * files are removed before any return.  Thread-safe (concurrent calls spill into separate
+ * directories). */
 LLMD_API llmd_status llmd_feature_historical(const llmd_feature_repo *repo, const char *const *features,
                                              size_t n_features, const llmd_key_column *keys, size_t n_keys,
                                              const int64_t *event_ts_us, size_t n_rows,

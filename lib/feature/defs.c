@@ -141,6 +141,51 @@ static llmd_status parse_schema(fview *v, const cJSON *root, const char *what) {
     return LLMD_OK;
 }
 
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The source's format: "format" when given (jsonl, parquet, delta), else from the path: *.parquet
+ * is Parquet, a directory (a Delta table has one: _delta_log beside its data files) or a
+ * "version"/"timestamp" pin is Delta, anything else JSONL.  Delta time travel: "version" (an
+ * integer) or "timestamp" (ISO 8601: the version current at that time), not both. */
+static llmd_status source_kind(fview *v, const cJSON *src, const char *path, const char *what) {
+    const char *format = NULL, *ts = NULL;
+    int64_t version = -1;
+    llmd_status st = llmd_json_string(src, "format", what, false, &format);
+    if (st == LLMD_OK) st = llmd_json_int(src, "version", what, false, 0, INT64_MAX, &version);
+    if (st == LLMD_OK) st = llmd_json_string(src, "timestamp", what, false, &ts);
+    if (st != LLMD_OK) return st;
+    v->delta_version = version;
+    v->delta_timestamp_ms = INT64_MIN;
+    if (ts != NULL) {
+        int64_t us;
+        if (version >= 0)
+            return llmd_fail(LLMD_ERR_PARSE, "%s: source gives both \"version\" and \"timestamp\"", what);
+        if ((st = llmd_parse_timestamp(ts, strlen(ts), &us)) != LLMD_OK)
+            return llmd_error_prefix("%s: source field \"timestamp\"", what);
+        v->delta_timestamp_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+    }
+    bool pinned = version >= 0 || ts != NULL;
+    struct stat sb;
+    if (format != NULL) {
+        if (strcmp(format, "jsonl") == 0) v->source_kind = FEAT_SRC_JSONL;
+        else if (strcmp(format, "parquet") == 0) v->source_kind = FEAT_SRC_PARQUET;
+        else if (strcmp(format, "delta") == 0) v->source_kind = FEAT_SRC_DELTA;
+        else return llmd_fail(LLMD_ERR_PARSE, "%s: source format \"%s\" (jsonl, parquet or delta)", what, format);
+    } else if (pinned || (stat(v->source_path, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+        v->source_kind = FEAT_SRC_DELTA;
+    } else if (ends_with(path, ".parquet") || ends_with(path, ".pq")) {
+        v->source_kind = FEAT_SRC_PARQUET;
+    } else {
+        v->source_kind = FEAT_SRC_JSONL;
+    }
+    if (pinned && v->source_kind != FEAT_SRC_DELTA)
+        return llmd_fail(LLMD_ERR_PARSE, "%s: source \"version\"/\"timestamp\" pins apply to Delta tables only", what);
+    return LLMD_OK;
+}
+
 static llmd_status parse_source(fview *v, const cJSON *root, const char *what, const char *def_dir) {
     const cJSON *src = NULL;
     llmd_status st = llmd_json_object(root, "source", what, true, &src);
@@ -154,6 +199,7 @@ static llmd_status parse_source(fview *v, const cJSON *root, const char *what, c
     st = path[0] == '/' ? llmd_buf_puts(&b, path) : llmd_buf_printf(&b, "%s/%s", def_dir, path);
     if (st != LLMD_OK) return st;
     v->source_path = llmd_buf_detach(&b, NULL);
+    if ((st = source_kind(v, src, path, what)) != LLMD_OK) return st;
     if ((st = dup_field(ts, &v->ts_field)) != LLMD_OK) return st;
     if (created && created[0] && (st = dup_field(created, &v->created_field)) != LLMD_OK) return st;
     return LLMD_OK;
@@ -281,7 +327,7 @@ llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo) {
     for (size_t i = 0; i < repo->n_views && st == LLMD_OK; i++) {
         const fview *v = &repo->views[i];
         ftable t;
-        if ((st = feat_load_source(v, &t)) != LLMD_OK) break;
+        if ((st = feat_load_source(v, &t, NULL)) != LLMD_OK) break;
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         for (size_t r = 0; r < t.n; r++) {
             if (t.ts[r] < lo) lo = t.ts[r];
@@ -300,6 +346,10 @@ llmd_status llmd_feature_repo_apply(const llmd_feature_repo *repo) {
                                  "\"max_event_us\": %lld, \"ttl_seconds\": %lld, \"features\": %zu}",
                                  (unsigned long long)size, t.n, (long long)(t.n ? lo : 0), (long long)(t.n ? hi : 0),
                                  (long long)(v->ttl_us / 1000000), v->n_feat);
+        if (st == LLMD_OK && t.source_version >= 0) {   /* the Delta version validated, before the closing brace */
+            j.len--;
+            st = llmd_buf_printf(&j, ", \"delta_version\": %lld}", (long long)t.source_version);
+        }
         ftable_free(&t);
     }
     if (st == LLMD_OK) st = llmd_buf_puts(&j, "\n]}\n");

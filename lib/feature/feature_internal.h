@@ -19,7 +19,12 @@ typedef struct fview {
     int64_t ttl_us;              /* 0 = unlimited */
     char *source_path;           /* resolved against the definition's directory */
     char *ts_field, *created_field;  /* created_field NULL when absent */
+    int source_kind;             /* FEAT_SRC_* */
+    int64_t delta_version;       /* Delta time travel: the version to read, -1 = none */
+    int64_t delta_timestamp_ms;  /* or the version current at this time (ms), INT64_MIN = none */
 } fview;
+
+enum { FEAT_SRC_JSONL = 0, FEAT_SRC_PARQUET = 1, FEAT_SRC_DELTA = 2 };
 
 struct llmd_feature_repo {
     char *dir;
@@ -54,13 +59,34 @@ typedef struct ftable {
     uint32_t *group_begin;       /* n_groups + 1 offsets into order */
     struct fslot { uint64_t hash; uint32_t group, key_len; uint64_t key_off; } *slots;  /* group + 1, 0 = empty */
     size_t n_slots;
+    int64_t source_version;      /* the Delta version read, -1 for JSONL and Parquet sources */
+    /* Bounded reading: once the rows held reach sink_bytes, sink(sink_ctx, t) takes them (and
+     * empties the table) before the next row is added.  NULL sink = hold everything. */
+    llmd_status (*sink)(void *ctx, struct ftable *t);
+    void *sink_ctx;
+    size_t sink_bytes;
+    size_t used_bytes;           /* estimate of the bytes the rows held take */
 } ftable;
 
 /* Fixed-width size of a dtype's value (0 for STRING/BYTES). */
 size_t feat_width(llmd_feature_dtype dt, uint32_t veclen);
 const fview *feat_find_view(const llmd_feature_repo *repo, const char *name, size_t len);
-/* Reads a view's source into t (unsorted).  `only_features` NULL = all. */
-llmd_status feat_load_source(const fview *v, ftable *t);
+/* Reads a view's source into t (unsorted).  With a sink, the rows go to it in chunks of about
+ * sink_bytes (the rows of the last chunk stay in t). */
+typedef struct feat_sink {
+    llmd_status (*fn)(void *ctx, struct ftable *t);
+    void *ctx;
+    size_t bytes;
+} feat_sink;
+llmd_status feat_load_source(const fview *v, ftable *t, const feat_sink *sink);
+/* Initialises an empty table for view v's rows. */
+llmd_status feat_table_init(const fview *v, ftable *t);
+/* Reads a Parquet file or a Delta table's files (source_parquet.c) into an initialised table. */
+llmd_status feat_load_parquet_source(const fview *v, ftable *t);
+/* Row building shared by the readers: begin makes room for one more row (t->n); end records its
+ * key (bytes appended to t->keys since key_start) and counts it. */
+llmd_status ftable_begin_row(ftable *t);
+void ftable_end_row(ftable *t, size_t key_start);
 /* Sorts and builds the key index. */
 llmd_status ftable_index(ftable *t);
 void ftable_free(ftable *t);

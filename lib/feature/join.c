@@ -1,8 +1,11 @@
 /* Result tables and the point-in-time join (Feast get_historical_features). */
 #include <stdlib.h>
 
+#include <sys/stat.h>
+
 #include "feature/feature_internal.h"
 #include "feature/result.h"
+#include "feature/spill.h"
 
 /* ---- result tables ------------------------------------------------------------------------- */
 void llmd_feature_result_free(llmd_feature_result *res) {
@@ -22,6 +25,12 @@ void llmd_feature_result_free(llmd_feature_result *res) {
 size_t llmd_feature_result_rows(const llmd_feature_result *res) { return res ? res->rows : 0; }
 size_t llmd_feature_result_column_count(const llmd_feature_result *res) { return res ? res->n_cols : 0; }
 const uint8_t *llmd_feature_result_status(const llmd_feature_result *res) { return res ? res->status : NULL; }
+
+uint64_t llmd_feature_result_spill_bytes(const llmd_feature_result *res) { return res ? res->spill_bytes : 0; }
+
+int64_t llmd_feature_result_source_version(const llmd_feature_result *res, size_t i) {
+    return res && i < res->n_cols ? res->cols[i].source_version : -1;
+}
 
 llmd_status llmd_feature_result_column(const llmd_feature_result *res, size_t i, llmd_feature_column *out) {
     if (res == NULL || out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_feature_result_column: NULL argument");
@@ -51,6 +60,7 @@ llmd_status result_col_init(rcol *c, const char *name, llmd_feature_dtype dt, ui
     c->name = llmd_strdup(name);
     c->dtype = dt;
     c->veclen = veclen;
+    c->source_version = -1;
     c->valid = llmd_calloc(rows ? rows : 1, 1);
     size_t w = feat_width(dt, veclen);
     if (w) c->vals = llmd_calloc(rows ? rows : 1, w);
@@ -120,26 +130,83 @@ typedef struct join_ctx {
     const size_t *map;
     const int64_t *ts;
     int64_t *chosen;
+    const size_t *rows;          /* the entity rows to answer (NULL: all, in order) */
 } join_ctx;
+
+/* Entity rows are answered in blocks: each lookup step (hash slot, key bytes and group, the
+ * group's times) is prefetched for the whole block before it is used, so the cache misses of a
+ * block's rows overlap instead of following one another (random keys over a large source miss
+ * the cache at every step). */
+#define JOIN_BLOCK 32
+
+static llmd_status encode_entity_append(llmd_buf *b, size_t n_view_keys, const size_t *map,
+                                        const llmd_key_column *keys, size_t row) {
+    llmd_status st = LLMD_OK;
+    for (size_t k = 0; k < n_view_keys && st == LLMD_OK; k++) {
+        const llmd_key_column *c = &keys[map[k]];
+        st = c->is_string ? feat_key_put_str(b, c->bytes + c->offsets[row], (size_t)(c->offsets[row + 1] - c->offsets[row]))
+                          : feat_key_put_int(b, c->ints[row]);
+    }
+    return st;
+}
 
 static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned worker) {
     (void)worker;
     const join_ctx *x = arg;
+    const ftable *t = x->t;
     llmd_buf key = LLMD_BUF_INIT;
     llmd_status st = LLMD_OK;
-    for (size_t i = begin; i < end && st == LLMD_OK; i++) {
-        if ((st = feat_encode_entity(&key, x->v->n_keys, x->map, x->keys, i)) != LLMD_OK) break;
-        int64_t g = ftable_find_group(x->t, key.data, key.len, feat_key_hash(key.data, key.len));
-        int64_t T = x->ts[i];
-        /* Feast's window: T - ttl <= E <= T (inclusive at both ends); ttl 0 = unlimited. */
-        int64_t lo = x->v->ttl_us > 0 ? (T > INT64_MIN + x->v->ttl_us ? T - x->v->ttl_us : INT64_MIN) : INT64_MIN;
-        x->chosen[i] = g < 0 ? -1 : ftable_latest(x->t, (size_t)g, lo, T);
+    size_t koff[JOIN_BLOCK + 1], row[JOIN_BLOCK];
+    uint64_t h[JOIN_BLOCK];
+    int64_t g[JOIN_BLOCK];
+    uint64_t mask = t->n_slots ? t->n_slots - 1 : 0;
+    for (size_t b = begin; b < end && st == LLMD_OK; b += JOIN_BLOCK) {
+        size_t m = end - b < JOIN_BLOCK ? end - b : JOIN_BLOCK;
+        llmd_buf_reset(&key);
+        koff[0] = 0;
+        for (size_t j = 0; j < m && st == LLMD_OK; j++) {
+            row[j] = x->rows ? x->rows[b + j] : b + j;
+            st = encode_entity_append(&key, x->v->n_keys, x->map, x->keys, row[j]);
+            koff[j + 1] = key.len;
+        }
+        if (st != LLMD_OK) break;
+        if (t->n_groups == 0) {
+            for (size_t j = 0; j < m; j++) x->chosen[row[j]] = -1;
+            continue;
+        }
+        for (size_t j = 0; j < m; j++) {
+            h[j] = feat_key_hash(key.data + koff[j], koff[j + 1] - koff[j]);
+            __builtin_prefetch(&t->slots[h[j] & mask]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            const struct fslot *sl = &t->slots[h[j] & mask];
+            if (sl->group) {
+                __builtin_prefetch(t->keys.data + sl->key_off);
+                __builtin_prefetch(&t->group_begin[sl->group - 1]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            g[j] = ftable_find_group(t, key.data + koff[j], koff[j + 1] - koff[j], h[j]);
+            if (g[j] >= 0) {
+                /* The binary search starts in the middle of the group's times. */
+                size_t a = t->group_begin[g[j]], e = t->group_begin[g[j] + 1];
+                __builtin_prefetch(&t->sorted_ts[a + (e - a) / 2]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            size_t i = row[j];
+            int64_t T = x->ts[i];
+            /* Feast's window: T - ttl <= E <= T (inclusive at both ends); ttl 0 = unlimited. */
+            int64_t lo = x->v->ttl_us > 0 ? (T > INT64_MIN + x->v->ttl_us ? T - x->v->ttl_us : INT64_MIN) : INT64_MIN;
+            x->chosen[i] = g[j] < 0 ? -1 : ftable_latest(t, (size_t)g[j], lo, T);
+        }
     }
     llmd_buf_free(&key);
     return st;
 }
 
-static const size_t hist_sizes[] = {sizeof(llmd_historical_options)};
+static const size_t hist_sizes[] = {offsetof(llmd_historical_options, memory_limit),
+                                    sizeof(llmd_historical_options)};
 
 void llmd_historical_options_init(llmd_historical_options *opts) {
     if (opts) *opts = (llmd_historical_options)LLMD_HISTORICAL_OPTIONS_INIT;
@@ -183,6 +250,229 @@ static llmd_status column_names(const fref *refs, size_t n, int full, char ***na
     return st;
 }
 
+/* ---- one view's join: in memory, or spilled to disk past the memory limit -------------------- */
+typedef struct hist_job {
+    const fref *refs;
+    size_t n_refs;
+    const llmd_key_column *keys;
+    size_t n_keys;
+    const int64_t *ts;
+    size_t n_rows;
+    const llmd_historical_options *o;
+    llmd_feature_result *res;
+    int64_t *chosen;
+    uint64_t spill_bytes;
+} hist_job;
+
+static llmd_status gather_in_order(const hist_job *job, const fview *v, const ftable *t) {
+    llmd_status st = LLMD_OK;
+    for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
+        if (job->refs[j].v != v) continue;
+        job->res->cols[j].source_version = t->source_version;
+        const fcol *f = &t->cols[job->refs[j].feat];
+        size_t w = feat_width(f->dtype, f->veclen);
+        for (size_t r = 0; r < job->n_rows && st == LLMD_OK; r++) {
+            if (r + 16 < job->n_rows && job->chosen[r + 16] >= 0) {   /* source rows come in random order */
+                __builtin_prefetch(f->valid + job->chosen[r + 16]);
+                if (w) __builtin_prefetch((const char *)f->vals + (size_t)job->chosen[r + 16] * w);
+            }
+            st = result_set_from(&job->res->cols[j], r, f, job->chosen[r]);
+        }
+    }
+    return st;
+}
+
+static llmd_status join_in_memory(const hist_job *job, const fview *v, ftable *t) {
+    size_t map[16];
+    llmd_status st = ftable_index(t);
+    if (st == LLMD_OK) st = bind_keys(v, t, job->keys, job->n_keys, map);
+    join_ctx x = {v, t, job->keys, map, job->ts, job->chosen, NULL};
+    if (st == LLMD_OK) st = llmd_parallel_ranges(job->n_rows, job->o->threads, join_range, &x);
+    if (st == LLMD_OK) st = gather_in_order(job, v, t);
+    return st;
+}
+
+typedef struct spill_sink {
+    spill *sp;
+    bool opened;
+    size_t n_parts;
+    const hist_job *job;
+} spill_sink;
+
+static llmd_status sink_to_spill(void *ctx, ftable *t) {
+    spill_sink *k = ctx;
+    if (!k->opened) {
+        llmd_status st = spill_open(k->sp, k->job->o->temp_dir, k->n_parts, (size_t)k->job->o->memory_limit);
+        k->opened = true;   /* spill_close cleans up whatever spill_open managed to create */
+        if (st != LLMD_OK) return st;
+    }
+    return spill_table(k->sp, t);
+}
+
+/* Partitions that keep each one near half the memory limit, from the source's size on disk (a
+ * Delta directory's size is not known here: 64).  At most 256: each is an open file while the
+ * source is read, and the process's descriptor limit is often 1024. */
+static size_t spill_parts(const fview *v, uint64_t limit) {
+    struct stat sb;
+    if (stat(v->source_path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 64;
+    /* Compressed sources (zstd JSONL, Parquet) grow several times in memory. */
+    uint64_t need = (uint64_t)sb.st_size / (limit / 8 ? limit / 8 : 1) + 1;
+    return need < 16 ? 16 : need > 256 ? 256 : (size_t)need;
+}
+
+/* Strings of one result column gathered out of row order: values appended as they come, then laid
+ * out in row order at the end. */
+typedef struct side_col {
+    llmd_buf bytes;
+    int64_t *start;   /* per row */
+} side_col;
+
+static llmd_status gather_part(const hist_job *job, const fview *v, const ftable *t, const size_t *rows, size_t n,
+                               side_col *side) {
+    llmd_status st = LLMD_OK;
+    for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
+        if (job->refs[j].v != v) continue;
+        rcol *c = &job->res->cols[j];
+        const fcol *f = &t->cols[job->refs[j].feat];
+        c->source_version = t->source_version;
+        if (feat_width(c->dtype, c->veclen)) {
+            for (size_t i = 0; i < n; i++) result_set_from(c, rows[i], f, job->chosen[rows[i]]);
+            continue;
+        }
+        for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+            size_t r = rows[i];
+            int64_t src = job->chosen[r];
+            bool has = src >= 0 && f->valid[src];
+            c->valid[r] = has;
+            c->offs[r + 1] = has ? f->offs[src + 1] - f->offs[src] : 0;   /* the length, for now */
+            side[j].start[r] = (int64_t)side[j].bytes.len;
+            if (has) st = llmd_buf_append(&side[j].bytes, f->blob.data + f->offs[src], (size_t)c->offs[r + 1]);
+        }
+    }
+    return st;
+}
+
+static llmd_status lay_out_strings(const hist_job *job, const fview *v, side_col *side) {
+    llmd_status st = LLMD_OK;
+    for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
+        rcol *c = &job->res->cols[j];
+        if (job->refs[j].v != v || feat_width(c->dtype, c->veclen)) continue;
+        if ((st = llmd_buf_reserve(&c->blob, side[j].bytes.len)) != LLMD_OK) break;
+        c->offs[0] = 0;
+        for (size_t r = 0; r < job->n_rows; r++) {
+            size_t len = (size_t)c->offs[r + 1];
+            llmd_buf_append(&c->blob, side[j].bytes.data + side[j].start[r], len);   /* reserved: cannot fail */
+            c->offs[r + 1] = (int64_t)c->blob.len;
+        }
+        llmd_buf_free(&side[j].bytes);
+    }
+    return st;
+}
+
+/* Entity rows grouped by partition (counting sort: each partition's rows stay in input order). */
+static llmd_status partition_rows(const hist_job *job, const fview *v, const size_t *map, const spill *sp,
+                                  size_t **rows_out, size_t **begin_out) {
+    size_t n = job->n_rows, P = sp->n_parts;
+    uint32_t *part = llmd_malloc((n ? n : 1) * sizeof *part);
+    size_t *begin = llmd_calloc(P + 1, sizeof *begin), *rows = llmd_malloc((n ? n : 1) * sizeof *rows);
+    llmd_buf key = LLMD_BUF_INIT;
+    llmd_status st = part && begin && rows ? LLMD_OK : llmd_fail_nomem("partitioning entity rows");
+    for (size_t i = 0; i < n && st == LLMD_OK; i++) {
+        if ((st = feat_encode_entity(&key, v->n_keys, map, job->keys, i)) != LLMD_OK) break;
+        part[i] = (uint32_t)spill_part_of(sp, feat_key_hash(key.data, key.len));
+        begin[part[i] + 1]++;
+    }
+    for (size_t p = 0; p < P && st == LLMD_OK; p++) begin[p + 1] += begin[p];
+    if (st == LLMD_OK) {
+        size_t *fill = llmd_malloc(P * sizeof *fill);
+        if (fill == NULL) st = llmd_fail_nomem("partitioning entity rows");
+        else {
+            memcpy(fill, begin, P * sizeof *fill);
+            for (size_t i = 0; i < n; i++) rows[fill[part[i]]++] = i;
+            llmd_free(fill);
+        }
+    }
+    llmd_buf_free(&key);
+    llmd_free(part);
+    if (st != LLMD_OK) {
+        llmd_free(rows);
+        llmd_free(begin);
+        return st;
+    }
+    *rows_out = rows;
+    *begin_out = begin;
+    return LLMD_OK;
+}
+
+static llmd_status join_spilled(const hist_job *job, const fview *v, spill *sp, const int *key_types,
+                                int64_t source_version) {
+    size_t map[16], *rows = NULL, *begin = NULL;
+    side_col *side = llmd_calloc(job->n_refs ? job->n_refs : 1, sizeof *side);
+    ftable probe = {0};
+    for (size_t k = 0; k < v->n_keys; k++) probe.key_is_string[k] = key_types[k];
+    llmd_status st = side ? bind_keys(v, &probe, job->keys, job->n_keys, map) : llmd_fail_nomem("a historical join");
+    for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
+        rcol *c = &job->res->cols[j];
+        if (job->refs[j].v == v && !feat_width(c->dtype, c->veclen) &&
+            (side[j].start = llmd_malloc((job->n_rows ? job->n_rows : 1) * sizeof *side[j].start)) == NULL)
+            st = llmd_fail_nomem("a historical join");
+    }
+    if (st == LLMD_OK) st = partition_rows(job, v, map, sp, &rows, &begin);
+    for (size_t p = 0; p < sp->n_parts && st == LLMD_OK; p++) {
+        ftable t;
+        if ((st = feat_table_init(v, &t)) != LLMD_OK) break;
+        for (size_t k = 0; k < v->n_keys; k++) t.key_is_string[k] = key_types[k];
+        t.source_version = source_version;
+        st = spill_load_part(sp, p, &t);
+        if (st == LLMD_OK) st = ftable_index(&t);
+        join_ctx x = {v, &t, job->keys, map, job->ts, job->chosen, rows + begin[p]};
+        if (st == LLMD_OK) st = llmd_parallel_ranges(begin[p + 1] - begin[p], job->o->threads, join_range, &x);
+        if (st == LLMD_OK) st = gather_part(job, v, &t, rows + begin[p], begin[p + 1] - begin[p], side);
+        ftable_free(&t);
+    }
+    if (st == LLMD_OK) st = lay_out_strings(job, v, side);
+    for (size_t j = 0; side && j < job->n_refs; j++) {
+        llmd_buf_free(&side[j].bytes);
+        llmd_free(side[j].start);
+    }
+    llmd_free(side);
+    llmd_free(rows);
+    llmd_free(begin);
+    return st;
+}
+
+static llmd_status join_view(const fview *v, hist_job *job) {
+    ftable t;
+    spill sp = {0};
+    spill_sink k = {&sp, false, 0, job};
+    feat_sink sink = {sink_to_spill, &k, 0};
+    if (job->o->memory_limit > 0) {
+        k.n_parts = spill_parts(v, job->o->memory_limit);
+        sink.bytes = (size_t)(job->o->memory_limit / 2);
+    }
+    llmd_status st = feat_load_source(v, &t, job->o->memory_limit > 0 ? &sink : NULL);
+    if (st != LLMD_OK) {
+        spill_close(&sp);
+        return st;
+    }
+    if (!k.opened) {
+        st = join_in_memory(job, v, &t);   /* the whole source fitted */
+    } else {
+        t.sink = NULL;
+        st = spill_table(&sp, &t);
+        if (st == LLMD_OK) st = spill_finish_writing(&sp);
+        int key_types[16];
+        for (size_t i = 0; i < v->n_keys; i++) key_types[i] = t.key_is_string[i];
+        int64_t version = t.source_version;
+        ftable_free(&t);   /* before the partitions come back one at a time */
+        if (st == LLMD_OK) st = join_spilled(job, v, &sp, key_types, version);
+        job->spill_bytes += sp.bytes_written;
+    }
+    ftable_free(&t);
+    spill_close(&sp);
+    return st;
+}
+
 llmd_status llmd_feature_historical(const llmd_feature_repo *repo, const char *const *features, size_t n_features,
                                     const llmd_key_column *keys, size_t n_keys, const int64_t *event_ts_us,
                                     size_t n_rows, const llmd_historical_options *opts, llmd_feature_result **out) {
@@ -205,25 +495,13 @@ llmd_status llmd_feature_historical(const llmd_feature_repo *repo, const char *c
         st = result_col_init(&res->cols[i], names[i], refs[i].v->dtypes[refs[i].feat], refs[i].v->veclen[refs[i].feat],
                              n_rows);
     /* One pass per distinct view: load, index, choose a row per entity row, gather its features. */
+    hist_job job = {refs, n_features, keys, n_keys, event_ts_us, n_rows, &o, res, chosen, 0};
     for (size_t i = 0; i < n_features && st == LLMD_OK; i++) {
         bool seen = false;
         for (size_t j = 0; j < i; j++) seen |= refs[j].v == refs[i].v;
-        if (seen) continue;
-        const fview *v = refs[i].v;
-        ftable t;
-        if ((st = feat_load_source(v, &t)) != LLMD_OK) break;
-        size_t map[16];
-        st = ftable_index(&t);
-        if (st == LLMD_OK) st = bind_keys(v, &t, keys, n_keys, map);
-        join_ctx x = {v, &t, keys, map, event_ts_us, chosen};
-        if (st == LLMD_OK) st = llmd_parallel_ranges(n_rows, o.threads, join_range, &x);
-        for (size_t j = i; j < n_features && st == LLMD_OK; j++) {
-            if (refs[j].v != v) continue;
-            for (size_t r = 0; r < n_rows && st == LLMD_OK; r++)
-                st = result_set_from(&res->cols[j], r, &t.cols[refs[j].feat], chosen[r]);
-        }
-        ftable_free(&t);
+        if (!seen) st = join_view(refs[i].v, &job);
     }
+    if (res) res->spill_bytes = job.spill_bytes;
     if (names)
         for (size_t i = 0; i < n_features; i++) llmd_free(names[i]);
     llmd_free(names);

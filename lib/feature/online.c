@@ -495,6 +495,100 @@ llmd_status llmd_online_value(const llmd_online_snapshot *s, int64_t row, size_t
     return LLMD_OK;
 }
 
+/* ---- batch lookups -------------------------------------------------------------------------- */
+/* Random keys in a large snapshot are cache misses at each step (slot, key offsets, key bytes,
+ * values).  Keys go in blocks: every step is prefetched for the whole block before any is used,
+ * so the misses of a block overlap instead of following one another. */
+#define LOOKUP_BLOCK 32
+
+static llmd_status encode_append(llmd_buf *b, uint32_t n_keys, const size_t *map, const llmd_key_column *keys,
+                                 size_t row) {
+    llmd_status st = LLMD_OK;
+    for (uint32_t k = 0; k < n_keys && st == LLMD_OK; k++) {
+        const llmd_key_column *c = &keys[map[k]];
+        st = c->is_string ? feat_key_put_str(b, c->bytes + c->offsets[row], (size_t)(c->offsets[row + 1] - c->offsets[row]))
+                          : feat_key_put_int(b, c->ints[row]);
+    }
+    return st;
+}
+
+static int64_t find_hashed(const llmd_online_snapshot *s, const char *key, size_t len, uint64_t h) {
+    uint64_t mask = s->n_slots - 1;
+    for (uint64_t i = h & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
+        uint64_t r1 = s->slots[i];
+        if (r1 == 0) return -1;
+        uint64_t r = r1 - 1;
+        if (s->key_off[r + 1] - s->key_off[r] == len && memcmp(s->key_bytes + s->key_off[r], key, len) == 0)
+            return (int64_t)r;
+    }
+    return -1;
+}
+
+static llmd_status find_rows(const llmd_online_snapshot *s, const llmd_key_column *keys, const size_t *map, size_t n,
+                             int64_t *rows) {
+    if (s->rows == 0) {
+        for (size_t r = 0; r < n; r++) rows[r] = -1;
+        return LLMD_OK;
+    }
+    llmd_buf kb = LLMD_BUF_INIT;
+    size_t koff[LOOKUP_BLOCK + 1];
+    uint64_t h[LOOKUP_BLOCK];
+    uint64_t mask = s->n_slots - 1;
+    llmd_status st = LLMD_OK;
+    for (size_t b = 0; b < n && st == LLMD_OK; b += LOOKUP_BLOCK) {
+        size_t m = n - b < LOOKUP_BLOCK ? n - b : LOOKUP_BLOCK;
+        llmd_buf_reset(&kb);
+        koff[0] = 0;
+        for (size_t i = 0; i < m && st == LLMD_OK; i++) {
+            st = encode_append(&kb, s->n_keys, map, keys, b + i);
+            koff[i + 1] = kb.len;
+        }
+        if (st != LLMD_OK) break;
+        for (size_t i = 0; i < m; i++) {
+            h[i] = feat_key_hash(kb.data + koff[i], koff[i + 1] - koff[i]);
+            __builtin_prefetch(&s->slots[h[i] & mask]);
+        }
+        for (size_t i = 0; i < m; i++) {
+            uint64_t r1 = s->slots[h[i] & mask];
+            if (r1) __builtin_prefetch(&s->key_off[r1 - 1]);
+        }
+        for (size_t i = 0; i < m; i++) {
+            uint64_t r1 = s->slots[h[i] & mask];
+            if (r1) __builtin_prefetch(s->key_bytes + s->key_off[r1 - 1]);
+        }
+        for (size_t i = 0; i < m; i++) rows[b + i] = find_hashed(s, kb.data + koff[i], koff[i + 1] - koff[i], h[i]);
+    }
+    llmd_buf_free(&kb);
+    return st;
+}
+
+/* Result column i (the snapshot's feature f) for every looked-up row, with statuses. */
+static llmd_status gather_column(const llmd_online_snapshot *s, size_t f, size_t i, size_t nf, const int64_t *rows,
+                                 size_t n, int64_t now_us, llmd_feature_result *res) {
+    const snap_feat *sf = &s->feat[f];
+    rcol *c = &res->cols[i];
+    size_t w = feat_width(sf->dtype, sf->veclen);
+    llmd_status st = LLMD_OK;
+    for (size_t r = 0; r < n && st == LLMD_OK; r++) {
+        if (r + 16 < n && rows[r + 16] >= 0) {
+            __builtin_prefetch(sf->valid + rows[r + 16]);
+            if (w) __builtin_prefetch(sf->vals + (size_t)rows[r + 16] * w);
+        }
+        int64_t row = rows[r];
+        int status = row < 0 ? LLMD_FEATURE_MISSING : value_status(s, (uint64_t)row, f, now_us);
+        res->status[r * nf + i] = (uint8_t)status;
+        bool has = status == LLMD_FEATURE_PRESENT;
+        c->valid[r] = has;
+        if (w) {
+            if (has) memcpy((char *)c->vals + r * w, sf->vals + (size_t)row * w, w);
+        } else {
+            if (has) st = llmd_buf_append(&c->blob, sf->blob + sf->offs[row], (size_t)(sf->offs[row + 1] - sf->offs[row]));
+            c->offs[r + 1] = (int64_t)c->blob.len;
+        }
+    }
+    return st;
+}
+
 llmd_status llmd_online_lookup(const llmd_online_snapshot *s, const llmd_key_column *keys, size_t n_keys, size_t n,
                                const char *const *features, size_t n_features, int64_t now_us,
                                llmd_feature_result **out) {
@@ -531,27 +625,11 @@ llmd_status llmd_online_lookup(const llmd_online_snapshot *s, const llmd_key_col
     if (st == LLMD_OK && (res->status = llmd_malloc(n * nf + 1)) == NULL) st = llmd_fail_nomem("an online lookup");
     for (size_t i = 0; i < nf && st == LLMD_OK; i++)
         st = result_col_init(&res->cols[i], s->feat[fidx[i]].name, s->feat[fidx[i]].dtype, s->feat[fidx[i]].veclen, n);
-    llmd_buf key = LLMD_BUF_INIT;
-    for (size_t r = 0; r < n && st == LLMD_OK; r++) {
-        if ((st = feat_encode_entity(&key, s->n_keys, map, keys, r)) != LLMD_OK) break;
-        int64_t row = find_encoded(s, key.data, key.len);
-        for (size_t i = 0; i < nf && st == LLMD_OK; i++) {
-            const snap_feat *f = &s->feat[fidx[i]];
-            rcol *c = &res->cols[i];
-            int status = row < 0 ? LLMD_FEATURE_MISSING : value_status(s, (uint64_t)row, fidx[i], now_us);
-            res->status[r * nf + i] = (uint8_t)status;
-            bool has = status == LLMD_FEATURE_PRESENT;
-            size_t w = feat_width(f->dtype, f->veclen);
-            c->valid[r] = has;
-            if (w) {
-                if (has) memcpy((char *)c->vals + r * w, f->vals + (size_t)row * w, w);
-            } else {
-                if (has) st = llmd_buf_append(&c->blob, f->blob + f->offs[row], (size_t)(f->offs[row + 1] - f->offs[row]));
-                c->offs[r + 1] = (int64_t)c->blob.len;
-            }
-        }
-    }
-    llmd_buf_free(&key);
+    int64_t *rows = st == LLMD_OK ? llmd_malloc((n ? n : 1) * sizeof *rows) : NULL;
+    if (st == LLMD_OK && rows == NULL) st = llmd_fail_nomem("an online lookup");
+    if (st == LLMD_OK) st = find_rows(s, keys, map, n, rows);
+    for (size_t i = 0; i < nf && st == LLMD_OK; i++) st = gather_column(s, fidx[i], i, nf, rows, n, now_us, res);
+    llmd_free(rows);
     llmd_free(fidx);
     if (st != LLMD_OK) {
         llmd_feature_result_free(res);
@@ -605,7 +683,7 @@ static llmd_status materialize(const llmd_feature_repo *repo, const char *view, 
     ftable t;
     bool have_t = false;
     if (st == LLMD_OK) {
-        st = feat_load_source(v, &t);
+        st = feat_load_source(v, &t, NULL);
         have_t = st == LLMD_OK;
     }
     if (st == LLMD_OK) st = ftable_index(&t);

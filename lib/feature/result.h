@@ -11,12 +11,14 @@ typedef struct rcol {
     void *vals;        /* fixed width */
     int64_t *offs;     /* STRING/BYTES: rows + 1 */
     llmd_buf blob;
+    int64_t source_version;   /* the Delta version the column's view was read at, -1 otherwise */
 } rcol;
 
 struct llmd_feature_result {
     size_t rows, n_cols;
     rcol *cols;
     uint8_t *status;   /* online lookups: rows * n_cols llmd_feature_status values */
+    uint64_t spill_bytes;   /* historical joins: bytes written to temp files */
 };
 
 llmd_status result_new(llmd_feature_result **out, size_t rows, size_t n_cols);

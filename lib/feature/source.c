@@ -230,13 +230,42 @@ static llmd_status put_value(fcol *f, size_t row, const cJSON *v, const char *wh
 }
 
 /* Appends one source row (a parsed JSON object). */
-static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const char *what) {
-    if (t->n == t->cap) {
-        llmd_status st = grow(t);
-        if (st != LLMD_OK) return st;
+/* Bytes a row takes besides its key and variable-width values. */
+static size_t row_fixed_bytes(const ftable *t) {
+    size_t b = 8 + 8 + 8 + 8;   /* key_off, key_hash, ts, created */
+    for (size_t c = 0; c < t->n_cols; c++) {
+        size_t w = feat_width(t->cols[c].dtype, t->cols[c].veclen);
+        b += 1 + (w ? w : 8);
     }
+    return b;
+}
+
+llmd_status ftable_begin_row(ftable *t) {
+    if (t->sink != NULL && t->n > 0 && t->used_bytes >= t->sink_bytes) {
+        llmd_status st = t->sink(t->sink_ctx, t);
+        if (st != LLMD_OK) return st;
+        t->used_bytes = 0;
+    }
+    return t->n == t->cap ? grow(t) : LLMD_OK;
+}
+
+void ftable_end_row(ftable *t, size_t key_start) {
+    if (t->sink != NULL) {
+        /* Only bounded reads pay for the estimate: fixed bytes plus this row's key and values. */
+        size_t var = t->keys.len - key_start;
+        for (size_t c = 0; c < t->n_cols; c++)
+            if (t->cols[c].offs) var += (size_t)(t->cols[c].offs[t->n + 1] - t->cols[c].offs[t->n]);
+        t->used_bytes += row_fixed_bytes(t) + var;
+    }
+    t->key_off[t->n + 1] = t->keys.len;
+    t->key_hash[t->n] = feat_key_hash(t->keys.data + key_start, t->keys.len - key_start);
+    t->n++;
+}
+
+static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const char *what) {
+    llmd_status st = ftable_begin_row(t);
+    if (st != LLMD_OK) return st;
     size_t row = t->n;
-    llmd_status st = LLMD_OK;
     size_t key_start = t->keys.len;
     for (size_t k = 0; k < v->n_keys && st == LLMD_OK; k++) {
         const cJSON *kv = llmd_json_field(doc, v->key_names[k]);
@@ -269,13 +298,11 @@ static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const ch
         t->keys.len = key_start;
         return st;
     }
-    t->key_off[row + 1] = t->keys.len;
-    t->key_hash[row] = feat_key_hash(t->keys.data + key_start, t->keys.len - key_start);
-    t->n++;
+    ftable_end_row(t, key_start);
     return LLMD_OK;
 }
 
-static llmd_status table_init(const fview *v, ftable *t) {
+llmd_status feat_table_init(const fview *v, ftable *t) {
     memset(t, 0, sizeof *t);
     t->n_cols = v->n_feat;
     t->cols = llmd_calloc(v->n_feat, sizeof *t->cols);
@@ -285,6 +312,7 @@ static llmd_status table_init(const fview *v, ftable *t) {
         t->cols[c].veclen = v->veclen[c];
     }
     for (size_t k = 0; k < v->n_keys; k++) t->key_is_string[k] = v->key_is_string[k];
+    t->source_version = -1;
     llmd_status st = grow(t);
     if (st != LLMD_OK) return st;
     t->key_off[0] = 0;
@@ -293,8 +321,23 @@ static llmd_status table_init(const fview *v, ftable *t) {
     return LLMD_OK;
 }
 
-llmd_status feat_load_source(const fview *v, ftable *t) {
-    llmd_status st = table_init(v, t);
+static size_t prefix_len(const char *path) { return strlen(path) + 1; }   /* "path:" */
+
+llmd_status feat_load_source(const fview *v, ftable *t, const feat_sink *sink) {
+    llmd_status st = feat_table_init(v, t);
+    if (sink != NULL) {
+        t->sink = sink->fn;
+        t->sink_ctx = sink->ctx;
+        t->sink_bytes = sink->bytes;
+    }
+    if (st == LLMD_OK && v->source_kind != FEAT_SRC_JSONL) {
+        st = feat_load_parquet_source(v, t);
+        if (st != LLMD_OK) {
+            llmd_error_prefix("view %s: source", v->name);
+            ftable_free(t);
+        }
+        return st;
+    }
     llmd_reader *r = NULL;
     if (st == LLMD_OK) st = llmd_reader_open(&r, v->source_path, NULL);
     if (st != LLMD_OK) {
@@ -311,10 +354,15 @@ llmd_status feat_load_source(const fview *v, ftable *t) {
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;
-        llmd_buf_reset(&what);
-        if ((st = llmd_buf_printf(&what, "%s:%llu", v->source_path,
-                                  (unsigned long long)llmd_reader_line_number(r))) != LLMD_OK)
-            break;
+        /* "path:line" for messages, without a printf per row (it showed in profiles). */
+        if (what.len == 0 && (st = llmd_buf_printf(&what, "%s:", v->source_path)) != LLMD_OK) break;
+        what.len = prefix_len(v->source_path);
+        char digits[24];
+        size_t nd = 0;
+        for (unsigned long long ln = (unsigned long long)llmd_reader_line_number(r); ln || nd == 0; ln /= 10)
+            digits[nd++] = (char)('0' + ln % 10);
+        while (nd && st == LLMD_OK) st = llmd_buf_putc(&what, digits[--nd]);
+        if (st != LLMD_OK) break;
         cJSON *doc;
         if ((st = llmd_json_parse_object(line, len, what.data, &doc)) != LLMD_OK) break;
         st = add_row(v, t, doc, what.data);
@@ -366,11 +414,41 @@ static int row_cmp(const void *pa, const void *pb, void *ctx) {
     return a < b ? -1 : a > b;   /* source order: the later row sorts last and wins ties */
 }
 
+/* Sort records: integers only, so the sort never chases key bytes; rows of one key are
+ * together because their hashes are equal. */
+typedef struct srow {
+    uint64_t hash;
+    int64_t ts, created;
+    uint32_t idx;
+} srow;
+
+static int srow_cmp(const void *pa, const void *pb) {
+    const srow *a = pa, *b = pb;
+    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
+    if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+    if (a->created != b->created) return a->created < b->created ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
 llmd_status ftable_index(ftable *t) {
     t->order = llmd_malloc((t->n ? t->n : 1) * sizeof *t->order);
-    if (t->order == NULL) return llmd_fail_nomem("sorting a feature source");
-    for (size_t i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
-    qsort_r(t->order, t->n, sizeof *t->order, row_cmp, t);   /* glibc's qsort_r (_GNU_SOURCE) */
+    srow *sr = llmd_malloc((t->n ? t->n : 1) * sizeof *sr);
+    if (t->order == NULL || sr == NULL) {
+        llmd_free(sr);
+        return llmd_fail_nomem("sorting a feature source");
+    }
+    for (size_t i = 0; i < t->n; i++) sr[i] = (srow){t->key_hash[i], t->ts[i], t->created[i], (uint32_t)i};
+    qsort(sr, t->n, sizeof *sr, srow_cmp);
+    for (size_t i = 0; i < t->n; i++) t->order[i] = sr[i].idx;
+    llmd_free(sr);
+    /* Two different keys with one 64-bit hash (rare) interleave: such a run is re-sorted by the
+     * full comparison, which orders by key bytes after the hash. */
+    for (size_t a = 0, b; a < t->n; a = b) {
+        bool mixed = false;
+        for (b = a + 1; b < t->n && t->key_hash[t->order[b]] == t->key_hash[t->order[a]]; b++)
+            mixed |= key_cmp(t, t->order[a], t->order[b]) != 0;
+        if (mixed) qsort_r(t->order + a, b - a, sizeof *t->order, row_cmp, t);   /* glibc's qsort_r (_GNU_SOURCE) */
+    }
     size_t groups = 0;
     for (size_t i = 0; i < t->n; i++)
         if (i == 0 || key_cmp(t, t->order[i - 1], t->order[i]) != 0) groups++;

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"runtime"
+	"strings"
 	"unsafe"
 )
 
@@ -360,6 +361,73 @@ func (r *FeatureRepo) GetHistoricalFeatures(features []string, keys []EntityKeys
 	}
 	defer C.llmd_feature_result_free(res)
 	return resultValues(res)
+}
+
+// HistoricalOptions tunes GetHistoricalFeaturesWith.
+type HistoricalOptions struct {
+	FullFeatureNames bool   // columns named "view__feature"
+	Threads          uint   // join threads (0: one per CPU; the default of GetHistoricalFeatures is 1)
+	MemoryLimit      uint64 // bytes a view's source may take in memory (0: no limit); larger sources spill
+	TempDir          string // where spill files go ("": $TMPDIR, else /tmp)
+}
+
+// HistoricalResult holds the joined columns, the Delta version each Delta-sourced view was read at
+// (SourceVersions: view -> version) and the bytes spilled to temp files.
+type HistoricalResult struct {
+	Columns        map[string][]FeatureValue
+	SourceVersions map[string]int64
+	SpillBytes     uint64
+}
+
+// GetHistoricalFeaturesWith is GetHistoricalFeatures with options, reporting the Delta versions read.
+func (r *FeatureRepo) GetHistoricalFeaturesWith(features []string, keys []EntityKeys, eventUS []int64,
+	opts HistoricalOptions) (*HistoricalResult, error) {
+	p, err := r.h.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer r.h.leave()
+	kc, err := buildKeys(keys, len(eventUS))
+	if err != nil {
+		return nil, err
+	}
+	defer kc.free()
+	cf, free := cStrings(features)
+	defer free()
+	var o C.llmd_historical_options
+	C.llmd_historical_options_init(&o)
+	o.full_feature_names = b2i(opts.FullFeatureNames)
+	o.threads = C.uint(opts.Threads)
+	o.memory_limit = C.uint64_t(opts.MemoryLimit)
+	if opts.TempDir != "" {
+		td := C.CString(opts.TempDir)
+		defer C.free(unsafe.Pointer(td))
+		o.temp_dir = td
+	}
+	var ts *C.int64_t
+	if len(eventUS) > 0 {
+		ts = (*C.int64_t)(unsafe.Pointer(&eventUS[0]))
+	}
+	var res *C.llmd_feature_result
+	var e C.llmdgo_err
+	C.go_llmd_feature_historical((*C.llmd_feature_repo)(p), cf, C.size_t(len(features)), kc.ptr(),
+		C.size_t(len(keys)), ts, C.size_t(len(eventUS)), &o, &res, &e)
+	if err := errOf(&e); err != nil {
+		return nil, err
+	}
+	defer C.llmd_feature_result_free(res)
+	cols, err := resultValues(res)
+	if err != nil {
+		return nil, err
+	}
+	out := &HistoricalResult{Columns: cols, SourceVersions: map[string]int64{},
+		SpillBytes: uint64(C.llmd_feature_result_spill_bytes(res))}
+	for i, f := range features {
+		if v := int64(C.llmd_feature_result_source_version(res, C.size_t(i))); v >= 0 {
+			out.SourceVersions[strings.SplitN(f, ":", 2)[0]] = v
+		}
+	}
+	return out, nil
 }
 
 // GetOnlineFeatures looks keys up in a view's materialized snapshot (features nil = all); nowUS

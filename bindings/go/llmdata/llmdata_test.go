@@ -603,6 +603,17 @@ func TestFeatureStoreMatchesCLI(t *testing.T) {
 		fmt.Sprint(emb[1].Vector) != "[3 4]" {
 		t.Fatalf("historical: %+v %+v %+v", tc, lang, emb)
 	}
+	// The same join under a 1-byte memory limit spills the source and gives the same values; a
+	// JSONL source reports no Delta version.
+	with, err := repo.GetHistoricalFeaturesWith([]string{"user_features:total_conversations", "user_features:lang"},
+		[]EntityKeys{{Name: "user_id", Strings: users}}, us, HistoricalOptions{MemoryLimit: 1, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if with.SpillBytes == 0 || len(with.SourceVersions) != 0 || fmt.Sprint(with.Columns["total_conversations"]) != fmt.Sprint(tc) ||
+		fmt.Sprint(with.Columns["lang"]) != fmt.Sprint(lang) {
+		t.Fatalf("spilled join: %+v", with)
+	}
 	var in strings.Builder
 	for i := range users {
 		fmt.Fprintf(&in, `{"user_id": %q, "event_timestamp": %q}`+"\n", users[i], times[i])

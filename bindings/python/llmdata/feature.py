@@ -27,7 +27,7 @@ import numpy as np
 
 from ._lib import Api, Handle, c_int, check, lib, to_bytes
 
-__all__ = ["FeatureRepo", "OnlineSnapshot", "parse_timestamp", "PRESENT", "MISSING", "OUTSIDE_TTL", "NULL"]
+__all__ = ["FeatureRepo", "OnlineSnapshot", "HistoricalResult", "parse_timestamp", "PRESENT", "MISSING", "OUTSIDE_TTL", "NULL"]
 
 PRESENT, MISSING, OUTSIDE_TTL, NULL = 0, 1, 2, 3
 _DT_INT64, _DT_F32, _DT_F64, _DT_STRING, _DT_BYTES, _DT_BOOL, _DT_VEC = range(1, 8)
@@ -48,7 +48,8 @@ class _Column(ctypes.Structure):
 
 
 class _HistOptions(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint), ("full_feature_names", ctypes.c_int), ("threads", ctypes.c_uint)]
+    _fields_ = [("version", ctypes.c_uint), ("full_feature_names", ctypes.c_int), ("threads", ctypes.c_uint),
+                ("memory_limit", ctypes.c_uint64), ("temp_dir", _cp)]
 
 
 class _MatStats(ctypes.Structure):
@@ -71,6 +72,8 @@ _api = Api({
     "llmd_feature_result_column": (ctypes.c_int, _vp, _sz, _P(_Column)),
     "llmd_feature_result_status": (_P(ctypes.c_uint8), _vp),
     "llmd_feature_result_free": (None, _vp),
+    "llmd_feature_result_source_version": (ctypes.c_int64, _vp, _sz),
+    "llmd_feature_result_spill_bytes": (ctypes.c_uint64, _vp),
     "llmd_feature_materialize": (ctypes.c_int, _vp, _cp, ctypes.c_int64, ctypes.c_int64, _P(_MatStats)),
     "llmd_feature_materialize_incremental": (ctypes.c_int, _vp, _cp, ctypes.c_int64, _P(_MatStats)),
     "llmd_online_snapshot_open": (ctypes.c_int, _P(_vp), _vp, _cp),
@@ -112,6 +115,16 @@ def _times_us(values, name):
             raise TypeError(f"{name}[{i}]: a timestamp must be an ISO 8601 str, a datetime64 or epoch "
                             f"microseconds, not {type(v).__name__}")
     return out
+
+
+class HistoricalResult(dict):
+    """get_historical_features' columns ({name: array}), with the Delta version each Delta-sourced
+    view was read at (`source_versions`: {view: version}) and the bytes spilled (`spill_bytes`)."""
+
+    def __init__(self, columns):
+        super().__init__(columns)
+        self.source_versions = {}
+        self.spill_bytes = 0
 
 
 class _Keys:
@@ -227,9 +240,15 @@ class FeatureRepo(Handle):
             check(_api.llmd_feature_repo_apply(h))
 
     def get_historical_features(self, entity_rows, features, full_feature_names=False, threads=0,
-                                timestamp_field="event_timestamp"):
+                                timestamp_field="event_timestamp", memory_limit=0, temp_dir=None):
         """Feast get_historical_features: for each entity row, each feature's value as of the row's
-        event timestamp (point-in-time correct; null = masked / NaN / None)."""
+        event timestamp (point-in-time correct; null = masked / NaN / None).
+
+        memory_limit (bytes, 0 = none) bounds a view's source rows in memory: larger sources spill
+        to zstd temp files in temp_dir (default $TMPDIR), with the same result.  The Delta version
+        each Delta-sourced view was read at is in `.source_versions` ({view: version}) of the dict
+        result, or in `df.attrs["source_versions"]` of a DataFrame result; `.spill_bytes` /
+        `df.attrs["spill_bytes"]` tell how much was spilled."""
         if isinstance(features, (str, bytes)):
             raise TypeError("features must be a list of 'view:feature' strings, not a single string")
         feats = [f if isinstance(f, str) else f.decode() for f in features]
@@ -247,21 +266,29 @@ class FeatureRepo(Handle):
                 if k not in keys:
                     keys.append(k)
         kc = _Keys(cols, keys, n)
-        opts = _HistOptions(1, 1 if full_feature_names else 0, c_int(threads, ctypes.c_uint, "threads"))
+        opts = _HistOptions(2, 1 if full_feature_names else 0, c_int(threads, ctypes.c_uint, "threads"),
+                            c_int(memory_limit, ctypes.c_uint64, "memory_limit"),
+                            None if temp_dir is None else to_bytes(temp_dir))
         refs = (_cp * max(len(feats), 1))(*[f.encode() for f in feats])
         res = _vp()
         with self._use() as h:
             check(_api.llmd_feature_historical(h, refs, len(feats), kc.cols, len(keys), ts.ctypes.data_as(_i64p), n,
                                                ctypes.byref(opts), ctypes.byref(res)))
         try:
-            out = _columns_of(res)
+            out = HistoricalResult(_columns_of(res))
+            for i, f in enumerate(feats):
+                v = _api.llmd_feature_result_source_version(res, i)
+                if v >= 0:
+                    out.source_versions[f.split(":", 1)[0]] = v
+            out.spill_bytes = _api.llmd_feature_result_spill_bytes(res)
         finally:
             _api.llmd_feature_result_free(res)
         if is_df:
-            import pandas as pd
             df = entity_rows.copy()
             for name, a in out.items():
                 df[name] = _to_pandas_column(a)
+            df.attrs["source_versions"] = dict(out.source_versions)
+            df.attrs["spill_bytes"] = out.spill_bytes
             return df
         return out
 

@@ -4,6 +4,7 @@ Expected values are worked by hand from the rows below."""
 import json
 import os
 import pickle
+import subprocess
 import tempfile
 import unittest
 
@@ -109,6 +110,50 @@ class FeatureTest(unittest.TestCase):
             self.repo.get_historical_features({"user_id": ["a"], "event_timestamp": ["2025-02-30"]}, FEATURES[:1])
         with self.assertRaises(llmdata.LlmdError):
             llmdata.FeatureRepo("/nonexistent/repo")
+
+    def test_delta_source_version_pin_and_spill(self):
+        # The seed rows as Parquet files in a Delta table: version 1 holds user_001's January row,
+        # version 2 adds the rest.  Worked by hand: pinned at version 1, user_001 on Mar 01 has no
+        # row within the 7-day ttl (null); the latest version gives 500 as from JSONL.
+        parts = []
+        for i, rows in enumerate((ROWS[:1], ROWS[1:])):
+            path = os.path.join(self.dir, f"part{i}.parquet")
+            us = lambda t: np.array([llmdata.parse_timestamp(r[t]) if r.get(t) else 0 for r in rows], "datetime64[us]")
+            llmdata.write_parquet(path, {
+                "user_id": [r["user_id"] for r in rows], "event_timestamp": us("event_timestamp"),
+                "created": np.ma.masked_array(us("created"), [r.get("created") is None for r in rows]),
+                "total_conversations": np.array([r["total_conversations"] for r in rows], np.int64),
+                "avg_response_rating": np.ma.masked_invalid(np.array(
+                    [np.nan if r["avg_response_rating"] is None else r["avg_response_rating"] for r in rows], np.float32)),
+                "preferred_language": [r["preferred_language"] for r in rows],
+                "user_embedding": llmdata.ListColumn(np.arange(len(rows) + 1, dtype=np.int32) * 2,
+                                                     np.array([x for r in rows for x in r["user_embedding"]], np.float32))})
+            parts.append(path)
+        table = os.path.join(self.dir, "users_delta")
+        # The table is made with the llmdata CLI (delta create --like / append), as users do.
+        cli = os.path.join(os.environ.get("LLMD_BUILD_ROOT", ""), "examples", "llmdata", "llmdata")
+        if not os.path.exists(cli):
+            if os.environ.get("CI") == "true":
+                self.fail(f"{cli} not found (LLMD_BUILD_ROOT)")
+            self.skipTest("the llmdata CLI is not built (LLMD_BUILD_ROOT)")
+        for args in (["create", table, "--like", parts[1]], ["append", table, parts[0]],
+                     ["append", table, parts[1]]):
+            subprocess.run([cli, "delta", *args], check=True, capture_output=True)
+        for version, want in ((1, [10, None, None, None]), (None, [10, 7, None, 500])):
+            view = dict(VIEW, source=dict(VIEW["source"], path="users_delta"))
+            if version is not None:
+                view["source"]["version"] = version
+            with open(os.path.join(self.dir, "user_features.json"), "w") as f:
+                json.dump(view, f)
+            repo = llmdata.FeatureRepo(self.dir)
+            out = repo.get_historical_features(ENTITIES, FEATURES, memory_limit=0 if version else 1)
+            self.assertEqual(out["total_conversations"].tolist(), want)
+            self.assertEqual(out.source_versions, {"user_features": version or 2})
+            self.assertEqual(out.spill_bytes > 0, version is None)   # a 1-byte limit spills (3 rows)
+            import pandas as pd
+            df = repo.get_historical_features(pd.DataFrame(ENTITIES), FEATURES)
+            self.assertEqual(df.attrs["source_versions"], {"user_features": version or 2})
+            repo.close()
 
 
 if __name__ == "__main__":
