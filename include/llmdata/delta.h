@@ -316,6 +316,47 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
  * the previous state, and readers ignore the temp files (vacuum removes them). */
 LLMD_API llmd_status llmd_delta_checkpoint(llmd_delta_table *table, int64_t *version);
 
+/* How llmd_delta_checkpoint_with writes a checkpoint. */
+typedef enum llmd_delta_checkpoint_kind {
+    LLMD_DELTA_CHECKPOINT_AUTO = 0,     /* the table's policy: V2 when it has the v2Checkpoint feature
+                                           (delta.checkpointPolicy=v2), else classic */
+    LLMD_DELTA_CHECKPOINT_CLASSIC = 1,  /* `v.checkpoint.parquet`, or `v.checkpoint.o.p.parquet` parts */
+    LLMD_DELTA_CHECKPOINT_V2 = 2        /* UUID-named V2 checkpoint with sidecars (needs v2Checkpoint) */
+} llmd_delta_checkpoint_kind;
+typedef struct llmd_delta_checkpoint_options {
+    unsigned version;      /* LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION */
+    int kind;              /* llmd_delta_checkpoint_kind */
+    uint64_t part_size;    /* file actions (adds + kept tombstones) per part, as Spark's
+                              spark.databricks.delta.checkpoint.partSize; 0 = no limit (one part) */
+    bool v2_parquet;       /* V2: the top-level file as Parquet (default JSON, as Spark) */
+    uint32_t parts;        /* > 0: exactly this many parts (overrides part_size; a part may be empty) */
+} llmd_delta_checkpoint_options;
+#define LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION 1u
+#define LLMD_DELTA_CHECKPOINT_OPTIONS_INIT {LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION, LLMD_DELTA_CHECKPOINT_AUTO, 0, false, 0}
+/* Writes a checkpoint of the latest version as `opts` asks (NULL = defaults, = llmd_delta_checkpoint)
+ * and points `_last_checkpoint` at it; *version (optional) receives the version.
+ * Parts: with part_size > 0 the file actions are split into p = ceil(actions / part_size) parts (or
+ * p = parts when set) by
+ * Spark's hash partitioning (Murmur3, seed 42, of the add/remove path as written in the log, plus
+ * the deletion vector's unique id on tables with deletionVectors; non-file actions land where a
+ * null key does, part 42 mod p + 1), so every writer produces the same parts.
+ *   - classic, p > 1: a multi-part V1 checkpoint `v.checkpoint.o.p.parquet` (o = 1..p, o and p
+ *     zero-padded to 10 digits); `_last_checkpoint` gets "parts": p.  Each part is published
+ *     atomically; readers ignore a checkpoint with a part missing (a crash mid-way leaves none
+ *     usable, never a wrong one).
+ *   - V2 (PROTOCOL.md "V2 Spec"): the file actions go to max(p, 1) sidecar Parquet files
+ *     `_delta_log/_sidecars/v.checkpoint.o.p.UUID.parquet` (columns add, remove), then the
+ *     top-level `v.checkpoint.UUID.json|parquet` holds checkpointMetadata {version}, one sidecar
+ *     action {path (file name), sizeInBytes, modificationTime} per sidecar and the non-file actions
+ *     (protocol, metaData, txn, domainMetadata); `_last_checkpoint` gets "v2Checkpoint" {path,
+ *     sizeInBytes, modificationTime, nonFileActions, sidecarFiles}.  Multi-part checkpoints are
+ *     forbidden on such tables (the protocol), so part_size only sets the number of sidecars there.
+ * Errors: LLMD_ERR_UNSUPPORTED for V2 on a table without the v2Checkpoint feature (named),
+ * LLMD_ERR_VERSION for an unknown options version, LLMD_ERR_INVALID_ARG for an unknown kind or more
+ * than 2^31 - 1 parts, I/O errors naming the file.  Thread safety as llmd_delta_checkpoint. */
+LLMD_API llmd_status llmd_delta_checkpoint_with(llmd_delta_table *table, const llmd_delta_checkpoint_options *opts,
+                                                int64_t *version);
+
 typedef struct llmd_delta_vacuum_options {
     unsigned version;            /* LLMD_DELTA_VACUUM_OPTIONS_VERSION */
     double retention_hours;      /* default 168 (7 days); below 168 refused unless allow_short */
