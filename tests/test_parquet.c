@@ -441,7 +441,7 @@ START_TEST(test_writer_errors_discard) {
     struct stat st;
     ck_assert_int_ne(stat(path, &st), 0);
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "ls %s | grep -c tmp- >/dev/null", tmpdir);
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c '\\.tmp' >/dev/null", tmpdir);
     ck_assert_int_ne(system(cmd), 0);
     ck_fails(llmd_parquet_writer_open(&w, "/nonexistent-dir/x.parquet", s, NULL), LLMD_ERR_IO, "nonexistent-dir");
     llmd_parquet_write_options o = LLMD_PARQUET_WRITE_OPTIONS_INIT;
@@ -804,6 +804,162 @@ START_TEST(test_not_found_and_empty) {
 }
 END_TEST
 
+/* ---- training shards (llmd_parquet_shard_writer) ------------------------------------------- */
+
+/* Reads list column `name` of every row of file `path` as (offsets, int64 values). */
+static void read_list(const char *path, const char *name, int64_t *rows, int64_t *offs, int64_t *vals, size_t cap) {
+    llmd_parquet_reader *r;
+    ck_ok(llmd_parquet_reader_open(&r, path, NULL));
+    const char *names[1] = {name};
+    ck_ok(llmd_parquet_reader_select(r, names, 1));
+    int64_t row = 0, nv = 0;
+    offs[0] = 0;
+    for (int g = 0; g < llmd_parquet_reader_num_row_groups(r); g++) {
+        llmd_parquet_batch *b;
+        ck_ok(llmd_parquet_reader_read_row_group(r, g, &b));
+        const llmd_column *c = llmd_parquet_batch_column(b, 0);
+        ck_assert_int_eq(c->offsets64, 0);
+        const int32_t *o = c->offsets;
+        llmd_type t = llmd_schema_type(llmd_parquet_reader_schema(r), llmd_schema_child(llmd_parquet_reader_schema(r),
+                                                                                       llmd_parquet_batch_field(b, 0), 0));
+        for (int64_t i = 0; i < c->length; i++) {
+            for (int32_t k = o[c->offset + i]; k < o[c->offset + i + 1]; k++) {
+                ck_assert_int_lt(nv, (int64_t)cap);
+                int64_t slot = c->children[0].offset + k;
+                vals[nv++] = t.id == LLMD_TYPE_INT64 ? ((const int64_t *)c->children[0].values)[slot]
+                                                     : ((const int32_t *)c->children[0].values)[slot];
+            }
+            offs[++row] = nv;
+        }
+        llmd_parquet_batch_free(b);
+    }
+    *rows = row;
+    llmd_parquet_reader_free(r);
+}
+
+START_TEST(test_shard_writer) {
+    /* two hand-built windows of 4 tokens: [doc 0 from offset 2 (2 tokens), doc 1 (2 tokens)] and
+     * [doc 1 from offset 2 (1 token), pad x3] */
+    uint32_t t0[4] = {10, 11, 20, 21}, t1[4] = {22, 0, 0, 0};
+    uint32_t cu0[3] = {0, 2, 4}, cu1[2] = {0, 1};
+    uint64_t d0[2] = {0, 1}, d1[1] = {1};
+    uint32_t o0[2] = {2, 0}, o1[1] = {2};
+    llmd_pack_window w0 = {t0, 4, 2, cu0, d0, o0}, w1 = {t1, 4, 1, cu1, d1, o1};
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s", tmp_path("shard"));
+    llmd_parquet_shard_options o = LLMD_PARQUET_SHARD_OPTIONS_INIT;
+    o.seq_len = 4;
+    o.file_bytes = 1;   /* a new file after every batch: batches are one window at this target */
+    o.run_id = "run-1";
+    llmd_parquet_shard_writer *w;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w0));
+    ck_ok(llmd_parquet_shard_writer_window_fn(w, &w1));
+    llmd_pack_window bad = w0;
+    bad.seq_len = 3;
+    ck_fails(llmd_parquet_shard_writer_add(w, &bad), LLMD_ERR_INVALID_ARG, "seq_len 4");
+    struct stat sb;
+    char p0[400];
+    snprintf(p0, sizeof p0, "%s-00000.parquet", prefix);
+    ck_assert_int_ne(stat(p0, &sb), 0);   /* nothing visible before finish */
+    ck_ok(llmd_parquet_shard_writer_finish(w, "{\"strategy\":\"test\"}"));
+    ck_assert_uint_eq(llmd_parquet_shard_writer_windows(w), 2);
+    ck_assert_str_eq(llmd_parquet_shard_writer_run_id(w), "run-1");
+    ck_assert_uint_eq(llmd_parquet_shard_writer_file_count(w), 3);
+    const char *name;
+    uint64_t bytes, xxh3, rows;
+    ck_ok(llmd_parquet_shard_writer_file(w, 1, &name, &bytes, &xxh3, &rows));
+    ck_assert_str_eq(name, "shard-00001.parquet");
+    ck_assert_uint_eq(rows, 1);
+    char p1[400];
+    snprintf(p1, sizeof p1, "%s-00001.parquet", prefix);
+    ck_assert_int_eq(stat(p1, &sb), 0);
+    ck_assert_uint_eq((uint64_t)sb.st_size, bytes);
+    ck_ok(llmd_parquet_shard_writer_file(w, 2, &name, NULL, NULL, &rows));
+    ck_assert_str_eq(name, "shard.manifest.json");
+    ck_assert_uint_eq(rows, 0);
+    ck_fails(llmd_parquet_shard_writer_file(w, 3, &name, NULL, NULL, NULL), LLMD_ERR_RANGE, "file 3 of 3");
+    ck_fails(llmd_parquet_shard_writer_add(w, &w0), LLMD_ERR_STATE, "finished");
+    llmd_parquet_shard_writer_free(w);
+    int64_t n, offs[8], vals[16];
+    read_list(p0, "input_ids", &n, offs, vals, 16);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(offs[1], 4);
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(vals[i], t0[i]);
+    read_list(p0, "cu_seqlens", &n, offs, vals, 16);   /* no padding: 0, 2, 4 */
+    ck_assert_int_eq(offs[1], 3);
+    ck_assert_int_eq(vals[0], 0);
+    ck_assert_int_eq(vals[1], 2);
+    ck_assert_int_eq(vals[2], 4);
+    read_list(p1, "cu_seqlens", &n, offs, vals, 16);   /* padding from 1 is a segment: 0, 1, 4 */
+    ck_assert_int_eq(offs[1], 3);
+    ck_assert_int_eq(vals[1], 1);
+    ck_assert_int_eq(vals[2], 4);
+    read_list(p1, "document_ids", &n, offs, vals, 16);
+    ck_assert_int_eq(offs[1], 1);
+    ck_assert_int_eq(vals[0], 1);
+    read_list(p0, "document_offsets", &n, offs, vals, 16);
+    ck_assert_int_eq(offs[1], 2);
+    ck_assert_int_eq(vals[0], 2);
+    ck_assert_int_eq(vals[1], 0);
+    char man[400], *text;
+    size_t len;
+    snprintf(man, sizeof man, "%s.manifest.json", prefix);
+    ck_ok(llmd_read_file(man, &text, &len));
+    ck_assert_ptr_nonnull(strstr(text, "\"format\":\"parquet\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"windows\":2,\"tokens\":5,\"pad_tokens\":3"));
+    ck_assert_ptr_nonnull(strstr(text, "\"rows\":[1,1]"));
+    ck_assert_ptr_nonnull(strstr(text, "\"strategy\":\"test\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"run_id\":\"run-1\""));
+    llmd_free(text);
+    /* an existing shard is refused without overwrite; replaced (extra files removed) with it */
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_CONFLICT, "exists");
+    o.overwrite = 1;
+    o.file_bytes = 0;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w0));
+    ck_ok(llmd_parquet_shard_writer_finish(w, NULL));
+    llmd_parquet_shard_writer_free(w);
+    ck_assert_int_eq(stat(p0, &sb), 0);
+    ck_assert_int_ne(stat(p1, &sb), 0);
+    /* ids above int32, bad options, an unfinished writer leaves nothing */
+    snprintf(prefix, sizeof prefix, "%s", tmp_path("big"));
+    o.overwrite = 0;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    uint32_t tb[4] = {1, 2, 0x80000000u, 3};
+    llmd_pack_window wb = {tb, 4, 1, cu1, d1, o1};
+    ck_fails(llmd_parquet_shard_writer_add(w, &wb), LLMD_ERR_RANGE, "token 2: id 2147483648");
+    ck_fails(llmd_parquet_shard_writer_finish(w, NULL), LLMD_ERR_STATE, "failed");
+    llmd_parquet_shard_writer_free(w);
+    snprintf(p0, sizeof p0, "%s-00000.parquet", prefix);
+    ck_assert_int_ne(stat(p0, &sb), 0);
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w0));
+    ck_fails(llmd_parquet_shard_writer_finish(w, "[1]"), LLMD_ERR_PARSE, "extra JSON");
+    llmd_parquet_shard_writer_free(w);
+    ck_assert_int_ne(stat(p0, &sb), 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c '\\.tmp' >/dev/null", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+    o.seq_len = 0;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "seq_len 0");
+    o.seq_len = 4;
+    o.run_id = "a b";
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "run id");
+    o.run_id = NULL;
+    ck_fails(llmd_parquet_shard_writer_open(&w, tmp_path(""), &o), LLMD_ERR_INVALID_ARG, "no file name");
+    /* no windows at all: one file with zero rows and the schema */
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_ok(llmd_parquet_shard_writer_finish(w, NULL));
+    llmd_parquet_shard_writer_free(w);
+    llmd_parquet_reader *r;
+    ck_ok(llmd_parquet_reader_open(&r, p0, NULL));
+    ck_assert_int_eq(llmd_parquet_reader_num_rows(r), 0);
+    ck_assert_int_eq(llmd_schema_child_count(llmd_parquet_reader_schema(r), 0), 4);
+    llmd_parquet_reader_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("parquet");
     TCase *tc = tcase_create("core");
@@ -819,6 +975,7 @@ int main(void) {
     tcase_add_test(tc, test_hostile_files);
     tcase_add_test(tc, test_legacy_two_level_lists);
     tcase_add_test(tc, test_not_found_and_empty);
+    tcase_add_test(tc, test_shard_writer);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

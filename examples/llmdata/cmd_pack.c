@@ -12,15 +12,19 @@ static const char usage_text[] =
     "\n"
     "Reads JSONL (plain or .zst, '-' = stdin) whose objects hold token ids as a JSON array of\n"
     "non-negative integers (field \"ids\"), packs them into windows of exactly N tokens and writes\n"
-    "PREFIX.bin + PREFIX.idx (Megatron MMIDIDX) or PREFIX.npy, plus PREFIX.boundaries.npy and\n"
-    "PREFIX.manifest.json (written last; it lists every file with its size and XXH3-64, so a reader\n"
+    "PREFIX.bin + PREFIX.idx (Megatron MMIDIDX) or PREFIX.npy, plus PREFIX.boundaries.npy, or\n"
+    "PREFIX-00000.parquet, PREFIX-00001.parquet, ... (one row per window), and PREFIX.manifest.json (written last; it lists every file with its size and XXH3-64, so a reader\n"
     "can tell a complete shard from a mix of two runs).  Nothing appears under those names unless\n"
     "the whole run succeeds.  Layouts: include/llmdata/pack.h.\n"
     "\n"
     "  --seq-len N            tokens per window (required)\n"
     "  -o, --output PREFIX    output path prefix ending in a file name (its directory must exist)\n"
     "  --overwrite            replace an earlier shard at PREFIX (default: refuse existing files)\n"
-    "  --format F             mmidx (default) or npy\n"
+    "  --format F             mmidx (default), npy or parquet (columns input_ids, cu_seqlens,\n"
+    "                         document_ids, document_offsets: include/llmdata/parquet.h)\n"
+    "  --codec C              parquet codec: zstd (default), snappy, gzip, lz4_raw, uncompressed\n"
+    "  --row-group-bytes N    parquet row group target (default 134217728)\n"
+    "  --file-bytes N         parquet: start a new file past N bytes (default 1073741824; 0 = one file)\n"
     "  --strategy S           greedy (default) or best-fit\n"
     "  --bos ID / --eos ID    token added before / after every document (default none)\n"
     "  --pad ID               pad the last (greedy) or non-full (best-fit) windows; best-fit needs it\n"
@@ -80,7 +84,8 @@ static int parse_id_opt(const char *opt, const char *v, int64_t *out) {
 
 /* The files a shard at PREFIX consists of (every format) must not be any input. */
 static int check_outputs(const char *prefix, const char **inputs, size_t n_inputs) {
-    static const char *const suffixes[] = {".bin", ".idx", ".npy", ".boundaries.npy", ".manifest.json"};
+    static const char *const suffixes[] = {".bin", ".idx", ".npy", ".boundaries.npy", ".manifest.json",
+                                           "-00000.parquet"};
     enum { N = sizeof suffixes / sizeof suffixes[0] };
     char *names[N];
     const char *outs[N];
@@ -103,6 +108,7 @@ int cmd_pack(int argc, char **argv) {
     o.seq_len = 0;
     const char *out = NULL, *field = "ids", *fmt = "mmidx", *strategy = "greedy";
     int skip_bad = 0, quiet = 0, overwrite = 0;
+    llmd_parquet_shard_options pqo = LLMD_PARQUET_SHARD_OPTIONS_INIT;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     size_t n_inputs = 0;
     if (inputs == NULL) return cli_error("pack", "out of memory");
@@ -122,6 +128,14 @@ int cmd_pack(int argc, char **argv) {
             if (cli_need_value(argc, argv, &i, &out)) goto usage;
         } else if (strcmp(a, "--format") == 0) {
             if (cli_need_value(argc, argv, &i, &fmt)) goto usage;
+        } else if (strcmp(a, "--codec") == 0) {
+            if (cli_need_value(argc, argv, &i, &v)) goto usage;
+            llmd_status cst = llmd_parquet_codec_parse(v, &pqo.codec);
+            if (cst != LLMD_OK) { cli_lib_error("--codec", cst); goto usage; }
+        } else if (strcmp(a, "--row-group-bytes") == 0) {
+            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &pqo.row_group_bytes)) goto usage;
+        } else if (strcmp(a, "--file-bytes") == 0) {
+            if (cli_need_value(argc, argv, &i, &v) || cli_parse_u64(a, v, &pqo.file_bytes)) goto usage;
         } else if (strcmp(a, "--strategy") == 0) {
             if (cli_need_value(argc, argv, &i, &strategy)) goto usage;
         } else if (strcmp(a, "--bos") == 0) {
@@ -155,10 +169,12 @@ int cmd_pack(int argc, char **argv) {
         cli_error("pack", "--seq-len and -o PREFIX are required");
         goto usage;
     }
-    llmd_shard_format format;
+    llmd_shard_format format = LLMD_SHARD_MMIDX;
+    int parquet = 0;
     if (strcmp(fmt, "mmidx") == 0) format = LLMD_SHARD_MMIDX;
     else if (strcmp(fmt, "npy") == 0) format = LLMD_SHARD_NPY;
-    else { cli_error("pack", "unknown --format '%s' (mmidx, npy)", fmt); goto usage; }
+    else if (strcmp(fmt, "parquet") == 0) parquet = 1;
+    else { cli_error("pack", "unknown --format '%s' (mmidx, npy, parquet)", fmt); goto usage; }
     llmd_status st = llmd_pack_strategy_parse(strategy, &o.strategy);
     if (st != LLMD_OK) { cli_lib_error("--strategy", st); goto usage; }
     if (n_inputs == 0) inputs[n_inputs++] = "-";
@@ -168,6 +184,7 @@ int cmd_pack(int argc, char **argv) {
     }
 
     llmd_shard_writer *w = NULL;
+    llmd_parquet_shard_writer *pw = NULL;   /* --format parquet: driven from the packer's windows */
     llmd_packer *p = NULL;
     llmd_json_doc *doc = NULL;
     uint32_t *ids = NULL;
@@ -179,11 +196,16 @@ int cmd_pack(int argc, char **argv) {
     so.seq_len = o.seq_len;
     so.vocab_size = o.vocab_size;
     so.overwrite = overwrite;
-    if ((st = llmd_shard_writer_open(&w, out, &so)) != LLMD_OK) {
+    pqo.seq_len = o.seq_len;
+    pqo.overwrite = overwrite;
+    st = parquet ? llmd_parquet_shard_writer_open(&pw, out, &pqo) : llmd_shard_writer_open(&w, out, &so);
+    if (st != LLMD_OK) {
         cli_lib_error("opening the output", st);
         goto done;
     }
-    if ((st = llmd_packer_new(&p, &o, llmd_shard_writer_window_fn, w)) != LLMD_OK) {
+    st = parquet ? llmd_packer_new(&p, &o, llmd_parquet_shard_writer_window_fn, pw)
+                 : llmd_packer_new(&p, &o, llmd_shard_writer_window_fn, w);
+    if (st != LLMD_OK) {
         cli_lib_error("pack options", st);
         goto done;
     }
@@ -247,7 +269,8 @@ int cmd_pack(int argc, char **argv) {
              (unsigned long long)s.tokens_out, (unsigned long long)s.pad_tokens,
              (unsigned long long)s.dropped_tokens, (unsigned long long)s.docs_truncated,
              (unsigned long long)s.docs_dropped, (unsigned long long)bad);
-    if ((st = llmd_shard_writer_finish(w, extra)) != LLMD_OK) { cli_lib_error("writing the shard", st); goto done; }
+    st = parquet ? llmd_parquet_shard_writer_finish(pw, extra) : llmd_shard_writer_finish(w, extra);
+    if (st != LLMD_OK) { cli_lib_error("writing the shard", st); goto done; }
     if (!quiet) {
         double secs = cli_now() - t0;
         double eff = s.windows ? 100.0 * (double)s.tokens_out / ((double)s.windows * o.seq_len) : 0;
@@ -264,6 +287,7 @@ done:
     llmd_json_doc_free(doc);
     llmd_packer_free(p);
     llmd_shard_writer_free(w);
+    llmd_parquet_shard_writer_free(pw);
     free(ids);
     free(inputs);
     return rc;

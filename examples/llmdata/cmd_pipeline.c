@@ -24,7 +24,10 @@ static const char usage_text[] =
     "                         run listed in DIR/_llmdata_run.json; anything else makes it refuse)\n"
     "  --config FILE          JSON config applied before the other options\n"
     "  --strategy S           greedy (default) or best-fit\n"
-    "  --format F             mmidx (default) or npy\n"
+    "  --format F             mmidx (default), npy, or parquet: DIR/data-00000.parquet, ... one row\n"
+    "                         per window (input_ids, cu_seqlens, document_ids, document_offsets;\n"
+    "                         include/llmdata/parquet.h), zstd, 128 MB row groups, 1 GiB files\n"
+    "  --parquet-codec C / --parquet-row-group-bytes N / --parquet-file-bytes N   parquet targets\n"
     "  --bos ID / --eos ID / --pad ID   special ids (-1 = none; default EOS: the tokenizer's)\n"
     "  --threads N            threads for batch stages (default 2, 0 = one per CPU)\n"
     "  --batch N              documents per batch (default 4096)\n"
@@ -93,7 +96,8 @@ int cmd_pipeline(int argc, char **argv) {
         {"--pad", "pad_id"}, {"--threads", "threads"}, {"--batch", "batch"}, {"--field", "field"},
         {"--min-bytes", "min_bytes"}, {"--max-bytes", "max_bytes"}, {"--buffer", "buffer"},
         {"--bad-words", "bad_words_file"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
-        {"--filters", "filters"},
+        {"--filters", "filters"}, {"--parquet-codec", "parquet_codec"},
+        {"--parquet-row-group-bytes", "parquet_row_group_bytes"}, {"--parquet-file-bytes", "parquet_file_bytes"},
     };
     static const struct { const char *opt, *key, *value; } flags[] = {
         {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},

@@ -59,6 +59,7 @@
 #include <stdint.h>
 
 #include "llmdata/common.h"
+#include "llmdata/pack.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -350,6 +351,81 @@ typedef struct llmd_parquet_predicate {
  * LLMD_ERR_NOT_FOUND for an unknown column, LLMD_ERR_INVALID_ARG for a nested column or bad op. */
 LLMD_API int llmd_parquet_reader_row_group_may_match(const llmd_parquet_reader *r, int row_group,
                                                      const llmd_parquet_predicate *preds, size_t n);
+
+/* ---- training shards as Parquet -------------------------------------------------------------
+ * Packed windows (llmdata/pack.h) written as PREFIX-00000.parquet, PREFIX-00001.parquet, ... and
+ * PREFIX.manifest.json — what `llmdata pack|pipeline --format parquet` write.  One row per window,
+ * every column required, list elements never null:
+ *   input_ids         list<int32>  the window's seq_len token ids (pad included)
+ *   cu_seqlens        list<int32>  attention segment boundaries inside the window, as the
+ *                                  window's part of PREFIX.boundaries.npy (pack.h): 0, the start of
+ *                                  every further document segment, the start of the padding (when
+ *                                  there is any; it is a segment of its own), then seq_len.
+ *                                  Position ids restart at each: position[t] = t - cu_seqlens[k].
+ *   document_ids      list<int64>  per document segment (padding excluded): the 0-based index of
+ *                                  the document it came from (order of llmd_packer_add calls)
+ *   document_offsets  list<int32>  per document segment: offset of its first token within that
+ *                                  document's tokens (BOS included); > 0 = a continued document
+ * Ids above 2^31-1 fail with LLMD_ERR_RANGE.  Files use the codec (default zstd), row groups cut
+ * by row_group_bytes (default 128 MiB of encoded data) and no dictionaries (token ids rarely
+ * repeat enough to pay for one); a new file starts once the current one holds file_bytes
+ * (checked after every batch of windows, so a file ends a little past it; 0 = one file).  Key/value
+ * metadata: llmdata.seq_len, llmdata.run_id.  The manifest is that of llmd_shard_writer (format
+ * "parquet", dtype "int32", seq_len, windows, tokens, pad_tokens, codec, "rows": windows per data
+ * file, "files": name/bytes/xxh3 of each, run_id, manifest_version 2, plus extra_json's members),
+ * so llmd_shard_verify(PREFIX) checks these shards too.  Durability as llmd_shard_writer: every
+ * file is written under a temporary name and all are published as one unit at finish, manifest
+ * last; a failure leaves the earlier names as they were.  With overwrite, data files of an earlier
+ * shard at PREFIX that the new one does not write (it had more files) are removed.
+ * Thread safety: one thread at a time per writer.  Experimental (as the rest of this header). */
+typedef struct llmd_parquet_shard_writer llmd_parquet_shard_writer;
+
+typedef struct llmd_parquet_shard_options {
+    unsigned version;            /* LLMD_PARQUET_SHARD_OPTIONS_VERSION */
+    uint32_t seq_len;            /* tokens per window, 1 .. 2^24 (default 2048) */
+    int codec;                   /* llmd_parquet_codec (default ZSTD) */
+    int compression_level;       /* 0 = the codec's default */
+    uint64_t row_group_bytes;    /* row group target in encoded bytes (default 128 MiB) */
+    uint64_t file_bytes;         /* start a new file past this size (default 1 GiB; 0 = one file) */
+    int overwrite;               /* 0 (default): an existing PREFIX-00000.parquet or manifest is
+                                  * LLMD_ERR_CONFLICT (at open and at publish); 1: replace */
+    const char *run_id;          /* NULL = a fresh random UUID; else [A-Za-z0-9._-], copied */
+} llmd_parquet_shard_options;
+#define LLMD_PARQUET_SHARD_OPTIONS_VERSION 1
+#define LLMD_PARQUET_SHARD_OPTIONS_INIT \
+    {LLMD_PARQUET_SHARD_OPTIONS_VERSION, 2048, LLMD_PARQUET_ZSTD, 0, 128u << 20, 1u << 30, 0, NULL}
+LLMD_API void llmd_parquet_shard_options_init(llmd_parquet_shard_options *opts);
+
+/* Opens a writer for PREFIX-NNNNN.parquet (PREFIX's directory must exist; PREFIX must end in a file
+ * name).  Nothing is visible until finish.  Errors: LLMD_ERR_VERSION, LLMD_ERR_INVALID_ARG (seq_len,
+ * codec, prefix, run id), LLMD_ERR_CONFLICT (output exists, overwrite 0), LLMD_ERR_NOMEM.  Free with
+ * llmd_parquet_shard_writer_free. */
+LLMD_API llmd_status llmd_parquet_shard_writer_open(llmd_parquet_shard_writer **out, const char *prefix,
+                                                    const llmd_parquet_shard_options *opts);
+/* Appends one window (window->seq_len must equal the writer's).  Errors: LLMD_ERR_INVALID_ARG,
+ * LLMD_ERR_RANGE (an id > 2^31-1), LLMD_ERR_IO, LLMD_ERR_NOMEM; after an error the writer is failed
+ * (later calls: LLMD_ERR_STATE). */
+LLMD_API llmd_status llmd_parquet_shard_writer_add(llmd_parquet_shard_writer *w,
+                                                   const llmd_pack_window *window);
+/* A llmd_pack_window_fn that forwards to llmd_parquet_shard_writer_add (ctx is the writer). */
+LLMD_API llmd_status llmd_parquet_shard_writer_window_fn(void *ctx, const llmd_pack_window *window);
+/* Writes the last file and the manifest (extra_json: NULL or a JSON object text whose members are
+ * added, LLMD_ERR_PARSE otherwise) and publishes everything as one unit.  With no window at all one
+ * file with zero rows is written.  Errors: LLMD_ERR_IO, LLMD_ERR_CONFLICT, LLMD_ERR_STATE. */
+LLMD_API llmd_status llmd_parquet_shard_writer_finish(llmd_parquet_shard_writer *w, const char *extra_json);
+/* Windows added so far; the run id in the manifest (owned by w). */
+LLMD_API uint64_t llmd_parquet_shard_writer_windows(const llmd_parquet_shard_writer *w);
+LLMD_API const char *llmd_parquet_shard_writer_run_id(const llmd_parquet_shard_writer *w);
+/* After a successful finish: the published files, data files in order then the manifest; name (a
+ * file name in PREFIX's directory, owned by w), size, XXH3-64 (seed 0) and rows (windows; 0 for
+ * the manifest) — what a table log (Delta "add" actions) records.  Outputs may be NULL.
+ * Errors: LLMD_ERR_RANGE (i >= count), LLMD_ERR_INVALID_ARG. */
+LLMD_API size_t llmd_parquet_shard_writer_file_count(const llmd_parquet_shard_writer *w);
+LLMD_API llmd_status llmd_parquet_shard_writer_file(const llmd_parquet_shard_writer *w, size_t i,
+                                                    const char **name, uint64_t *bytes, uint64_t *xxh3,
+                                                    uint64_t *rows);
+/* Frees; an unfinished writer's temporary files are removed.  NULL ok. */
+LLMD_API void llmd_parquet_shard_writer_free(llmd_parquet_shard_writer *w);
 
 #ifdef __cplusplus
 }

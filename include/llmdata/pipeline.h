@@ -13,7 +13,12 @@
  *   seq_len         tokens per window.  Required.
  *   field           JSON text field (default "text")
  *   strategy        greedy | best-fit (default greedy)
- *   format          mmidx | npy (default mmidx)
+ *   format          mmidx | npy | parquet (default mmidx).  parquet: data-00000.parquet, ... one row
+ *                   per window (llmd_parquet_shard_writer in parquet.h: input_ids, cu_seqlens,
+ *                   document_ids, document_offsets) and data.manifest.json, instead of data.bin etc.
+ *   parquet_codec, parquet_row_group_bytes, parquet_file_bytes   Parquet shard codec (default zstd),
+ *                   row group target (default 134217728) and file rollover size (default
+ *                   1073741824; 0 = one file)
  *   bos_id, eos_id  ids added around each document; eos_id default: the tokenizer's end-of-text
  *                   token if it has one (GPT-2 "<|endoftext|>"), else none; -1 = none
  *   pad_id          padding id, -1 = drop the last partial window (default: eos_id for best-fit)

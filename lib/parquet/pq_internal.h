@@ -183,4 +183,12 @@ llmd_status pq_delta_count(const uint8_t *p, const uint8_t *end, uint64_t *count
 
 int pq_decimal_bytes(int precision);  /* FIXED_LEN_BYTE_ARRAY width of a decimal precision */
 
+/* ---- writer internals (writer.c) ---------------------------------------------------------------- */
+/* Like llmd_parquet_writer_finish, but the file is only closed (fsynced, checksummed), not
+ * published: *out takes over the temp file, for a caller that publishes several files as one unit
+ * (llmd_outfile_publish_all); it must llmd_outfile_discard it.  The writer is finished after. */
+llmd_status pq_writer_finish_unpublished(llmd_parquet_writer *w, llmd_outfile *out);
+/* Bytes the file would have if finished now, footer excepted: written + the open row group. */
+uint64_t pq_writer_bytes(const llmd_parquet_writer *w);
+
 #endif

@@ -100,8 +100,8 @@ typedef struct group_meta {
 struct llmd_parquet_writer {
     llmd_parquet_write_options o;
     llmd_schema *schema;
-    char *path, *tmp_path;
-    int fd;
+    char *path;
+    llmd_outfile out;              /* the temp file until published (fd -1 when none) */
     int failed, finished;
     leaf *leaves;
     int n_leaves;
@@ -243,61 +243,15 @@ static llmd_status add_leaves(llmd_parquet_writer *w, int id, leaf *tmpl) {
     return LLMD_OK;
 }
 
-/* ---- file output (temporary file, published by rename) ----------------------------------- */
-/* A small local publish helper: temp file in the target directory, fsync, rename, fsync the
- * directory.  To be replaced by lib/common's atomic-publish helper once that lands. */
+/* ---- file output ------------------------------------------------------------------------
+ * Through lib/common's llmd_outfile (DESIGN.md "one way to publish a file"): a temp file beside the
+ * target, fsynced, published by rename in finish(); the shard writer (shards.c) instead takes the
+ * closed file over and publishes it together with the other files of its output. */
 
 static llmd_status file_write(llmd_parquet_writer *w, const void *data, size_t n) {
-    const uint8_t *p = data;
-    while (n) {
-        ssize_t r = write(w->fd, p, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0)
-            return llmd_fail(LLMD_ERR_IO, "%s: write failed at byte %lld: %s", w->path, (long long)w->offset,
-                             r < 0 ? strerror(errno) : "no progress");
-        p += r;
-        n -= (size_t)r;
-        w->offset += r;
-    }
-    return LLMD_OK;
-}
-
-static llmd_status open_temp(llmd_parquet_writer *w) {
-    llmd_buf b = LLMD_BUF_INIT;
-    TRY(llmd_buf_printf(&b, "%s.tmp-XXXXXX", w->path));
-    int fd = mkostemp(b.data, O_CLOEXEC);
-    if (fd < 0) {
-        llmd_status st = llmd_fail(LLMD_ERR_IO, "%s: cannot create a temporary file: %s", w->path, strerror(errno));
-        llmd_buf_free(&b);
-        return st;
-    }
-    fchmod(fd, 0644);
-    w->fd = fd;
-    w->tmp_path = llmd_buf_detach(&b, NULL);
-    return LLMD_OK;
-}
-
-static llmd_status publish(llmd_parquet_writer *w) {
-    if (fsync(w->fd) != 0) return llmd_fail(LLMD_ERR_IO, "%s: fsync failed: %s", w->path, strerror(errno));
-    if (close(w->fd) != 0) {
-        w->fd = -1;
-        return llmd_fail(LLMD_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
-    }
-    w->fd = -1;
-    if (rename(w->tmp_path, w->path) != 0) return llmd_fail(LLMD_ERR_IO, "%s: rename failed: %s", w->path, strerror(errno));
-    llmd_free(w->tmp_path);
-    w->tmp_path = NULL;
-    /* fsync the directory so the rename itself is durable */
-    const char *slash = strrchr(w->path, '/');
-    char *dir = slash ? llmd_strndup(w->path, slash == w->path ? 1 : (size_t)(slash - w->path)) : llmd_strdup(".");
-    if (dir) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        llmd_free(dir);
-    }
+    llmd_status st = llmd_outfile_write(&w->out, data, n);
+    if (st) return llmd_error_prefix("parquet writer at byte %lld", (long long)w->offset);
+    w->offset += (int64_t)n;
     return LLMD_OK;
 }
 
@@ -312,7 +266,7 @@ llmd_status llmd_parquet_writer_open(llmd_parquet_writer **out, const char *path
     if (!path || !schema) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_parquet_writer_open: NULL path or schema");
     llmd_parquet_writer *w = llmd_calloc(1, sizeof *w);
     if (!w) return llmd_fail_nomem("creating a Parquet writer");
-    w->fd = -1;
+    w->out.fd = -1;
     llmd_parquet_write_options_init(&w->o);
     llmd_status st = llmd_options_copy(&w->o, opts, opt_sizes, LLMD_PARQUET_WRITE_OPTIONS_VERSION,
                                        "llmd_parquet_write_options");
@@ -333,7 +287,7 @@ llmd_status llmd_parquet_writer_open(llmd_parquet_writer **out, const char *path
     leaf root;
     memset(&root, 0, sizeof root);
     for (int i = 0; !st && i < schema->f[0].n_children; i++) st = add_leaves(w, schema->f[0].children[i], &root);
-    if (!st) st = open_temp(w);
+    if (!st) st = llmd_outfile_open(&w->out, path);
     if (!st) st = file_write(w, "PAR1", 4);
     if (st) {
         llmd_parquet_writer_free(w);
@@ -361,9 +315,7 @@ static void leaf_free(leaf *L) {
 
 void llmd_parquet_writer_free(llmd_parquet_writer *w) {
     if (!w) return;
-    if (w->fd >= 0) close(w->fd);
-    if (w->tmp_path) unlink(w->tmp_path);
-    llmd_free(w->tmp_path);
+    llmd_outfile_discard(&w->out);
     llmd_free(w->path);
     for (int i = 0; i < w->n_leaves; i++) leaf_free(&w->leaves[i]);
     llmd_free(w->leaves);
@@ -1355,8 +1307,25 @@ llmd_status llmd_parquet_writer_finish(llmd_parquet_writer *w) {
     TRY(check_usable(w));
     llmd_status st = write_row_group(w);
     if (!st) st = write_footer(w);
-    if (!st) st = publish(w);
+    if (!st) st = llmd_outfile_publish(&w->out, LLMD_PUBLISH_REPLACE);
     if (st) return fail_writer(w, st);
     w->finished = 1;
     return LLMD_OK;
+}
+
+llmd_status pq_writer_finish_unpublished(llmd_parquet_writer *w, llmd_outfile *out) {
+    TRY(check_usable(w));
+    llmd_status st = write_row_group(w);
+    if (!st) st = write_footer(w);
+    if (!st) st = llmd_outfile_close(&w->out);
+    if (st) return fail_writer(w, st);
+    *out = w->out;                 /* the caller now owns the temp file */
+    memset(&w->out, 0, sizeof w->out);
+    w->out.fd = -1;
+    w->finished = 1;
+    return LLMD_OK;
+}
+
+uint64_t pq_writer_bytes(const llmd_parquet_writer *w) {
+    return w ? (uint64_t)w->offset + rg_bytes(w) : 0;
 }

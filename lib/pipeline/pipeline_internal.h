@@ -8,11 +8,16 @@
 #include "llmdata/pack.h"
 #include "llmdata/pipeline.h"
 
+/* The "format" setting: pack.h's shard formats, or Parquet shards (parquet.h) */
+#define LLMD_PL_FORMAT_PARQUET 100
+
 typedef struct llmd_pl_settings {
     char *tokenizer, *out, *field, *bad_words_file, *pii_types, *filters, *languages, *language_model;
     uint32_t seq_len, buffer;
     llmd_pack_strategy strategy;
-    llmd_shard_format format;
+    int format;           /* llmd_shard_format, or LLMD_PL_FORMAT_PARQUET */
+    int pq_codec;         /* parquet format: llmd_parquet_codec and targets (parquet.h shard options) */
+    uint64_t pq_row_group_bytes, pq_file_bytes;
     int64_t bos, eos, pad;
     int eos_set, pad_set;
     uint64_t threads, batch, min_bytes, max_bytes;

@@ -12,6 +12,7 @@
 #include "llmdata/filter.h"
 #include "llmdata/io.h"
 #include "llmdata/pack.h"
+#include "llmdata/parquet.h"
 #include "llmdata/text.h"
 #include "pipeline_internal.h"
 
@@ -36,7 +37,8 @@ typedef struct run {
     llmd_pl_near *near;     /* near dedup in cluster mode (the default) */
     llmd_pl_tok tok;
     llmd_packer *packer;
-    llmd_shard_writer *writer;
+    llmd_shard_writer *writer;          /* format mmidx / npy */
+    llmd_parquet_shard_writer *pqw;     /* format parquet */
     llmd_json_doc *doc;
     stage st[S_N];
     llmd_filter_stats *fc;
@@ -73,7 +75,7 @@ static double now(void) {
 static llmd_status timed_write(void *ctx, const llmd_pack_window *w) {
     run *r = ctx;
     double t = now();
-    llmd_status st = llmd_shard_writer_add(r->writer, w);
+    llmd_status st = r->pqw != NULL ? llmd_parquet_shard_writer_add(r->pqw, w) : llmd_shard_writer_add(r->writer, w);
     r->st[S_WRITE].secs += now() - t;
     r->st[S_WRITE].docs_in++;
     return st;
@@ -400,7 +402,8 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
                              "\"format\":\"%s\",\"threads\":%llu,\"batch\":%llu,\"bos_id\":%lld,\"eos_id\":%lld,"
                              "\"pad_id\":%lld,\"stages\":{",
                              r->tok.hash, (unsigned long long)r->tok.vocab, s->seq_len,
-                             llmd_pack_strategy_name(s->strategy), s->format == LLMD_SHARD_NPY ? "npy" : "mmidx",
+                             llmd_pack_strategy_name(s->strategy),
+                             s->format == LLMD_PL_FORMAT_PARQUET ? "parquet" : s->format == LLMD_SHARD_NPY ? "npy" : "mmidx",
                              (unsigned long long)s->threads, (unsigned long long)s->batch, (long long)s->bos,
                              (long long)s->eos, (long long)s->pad);
     if (st == LLMD_OK) st = llmd_buf_printf(tx, "llmdata pipeline report (%s, seq_len %u, %s)\n", r->tok.name, s->seq_len,
@@ -539,6 +542,7 @@ static void run_free(run *r) {
     llmd_pl_tok_close(&r->tok);
     llmd_packer_free(r->packer);
     llmd_shard_writer_free(r->writer);
+    llmd_parquet_shard_writer_free(r->pqw);
     llmd_json_doc_free(r->doc);
     llmd_buf_free(&r->arena);
     llmd_free(r->toffs);
@@ -549,6 +553,42 @@ static void run_free(run *r) {
     llmd_free(r->ids);
     llmd_free(r->id_offs);
     llmd_free(r->prefix);
+}
+
+/* The shard writer of the `format` setting: pack's (mmidx, npy) or Parquet shards, which the
+ * pipeline drives from the packer's windows (pack cannot call parquet, which comes after it). */
+static llmd_status open_writer(run *r) {
+    llmd_pl_settings *s = r->s;
+    if (s->format == LLMD_PL_FORMAT_PARQUET) {
+        llmd_parquet_shard_options po = LLMD_PARQUET_SHARD_OPTIONS_INIT;
+        po.seq_len = s->seq_len;
+        po.codec = s->pq_codec;
+        po.row_group_bytes = s->pq_row_group_bytes;
+        po.file_bytes = s->pq_file_bytes;
+        return llmd_parquet_shard_writer_open(&r->pqw, r->prefix, &po);
+    }
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.format = (llmd_shard_format)s->format;
+    so.seq_len = s->seq_len;
+    so.vocab_size = r->tok.vocab;
+    return llmd_shard_writer_open(&r->writer, r->prefix, &so);
+}
+
+static llmd_status finish_writer(run *r, const char *extra) {
+    return r->pqw != NULL ? llmd_parquet_shard_writer_finish(r->pqw, extra) : llmd_shard_writer_finish(r->writer, extra);
+}
+
+static size_t writer_file_count(const run *r) {
+    return r->pqw != NULL ? llmd_parquet_shard_writer_file_count(r->pqw) : llmd_shard_writer_file_count(r->writer);
+}
+
+static llmd_status writer_file(const run *r, size_t i, const char **name, uint64_t *bytes, uint64_t *xxh3) {
+    return r->pqw != NULL ? llmd_parquet_shard_writer_file(r->pqw, i, name, bytes, xxh3, NULL)
+                          : llmd_shard_writer_file(r->writer, i, name, bytes, xxh3);
+}
+
+static const char *writer_run_id(const run *r) {
+    return r->pqw != NULL ? llmd_parquet_shard_writer_run_id(r->pqw) : llmd_shard_writer_run_id(r->writer);
 }
 
 static llmd_status setup(run *r) {
@@ -621,11 +661,7 @@ static llmd_status setup(run *r) {
     llmd_buf b = LLMD_BUF_INIT;
     if (llmd_buf_printf(&b, "%s/data", r->outdir.stage) != LLMD_OK) return llmd_fail_nomem("the output name");
     r->prefix = llmd_buf_detach(&b, NULL);
-    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
-    so.format = s->format;
-    so.seq_len = s->seq_len;
-    so.vocab_size = r->tok.vocab;
-    if ((st = llmd_shard_writer_open(&r->writer, r->prefix, &so)) != LLMD_OK) return st;
+    if ((st = open_writer(r)) != LLMD_OK) return st;
     for (size_t i = 0; i < r->p->n_inputs; i++) {
         struct stat fs;
         if (strcmp(r->p->inputs[i], "-") != 0 && stat(r->p->inputs[i], &fs) == 0) r->bytes_total += (uint64_t)fs.st_size;
@@ -660,7 +696,7 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     if (st == LLMD_OK) st = llmd_buf_putc(&extra, '}');
     if (st == LLMD_OK) {
         double t = now();
-        st = llmd_shard_writer_finish(r.writer, extra.data);
+        st = finish_writer(&r, extra.data);
         r.st[S_WRITE].secs += now() - t;
     }
     /* the manifest's copy was taken before the files were closed; report.json and the returned
@@ -671,10 +707,10 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
     }
     /* the shard writer says which files it published (the pipeline does not know pack's names) */
-    for (size_t i = 0; st == LLMD_OK && i < llmd_shard_writer_file_count(r.writer); i++) {
+    for (size_t i = 0; st == LLMD_OK && i < writer_file_count(&r); i++) {
         const char *name;
         uint64_t bytes, xxh3;
-        st = llmd_shard_writer_file(r.writer, i, &name, &bytes, &xxh3);
+        st = writer_file(&r, i, &name, &bytes, &xxh3);
         if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, name, bytes, xxh3);
     }
     if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
@@ -682,7 +718,7 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     /* listed (and tracked for signal cleanup) before it is written */
     if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, "report.json", j.len, llmd_hash64(j.data, j.len, 0));
     if (st == LLMD_OK) st = llmd_write_file_exclusive(path.data, j.data, j.len);
-    if (st == LLMD_OK) st = llmd_pl_outdir_publish(&r.outdir, llmd_shard_writer_run_id(r.writer), s.overwrite != 0);
+    if (st == LLMD_OK) st = llmd_pl_outdir_publish(&r.outdir, writer_run_id(&r), s.overwrite != 0);
     if (st == LLMD_OK) {
         if (report_json) *report_json = llmd_buf_detach(&j, NULL);
         if (report_text) *report_text = llmd_buf_detach(&tx, NULL);

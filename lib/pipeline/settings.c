@@ -8,9 +8,10 @@
 
 #include "common/json.h"
 #include "llmdata/pack.h"
+#include "llmdata/parquet.h"
 #include "pipeline_internal.h"
 
-enum { T_STR, T_U64, T_U32, T_I64, T_BOOL, T_DOUBLE, T_STRATEGY, T_FORMAT };
+enum { T_STR, T_U64, T_U32, T_I64, T_BOOL, T_DOUBLE, T_STRATEGY, T_FORMAT, T_CODEC };
 
 typedef struct key_def {
     const char *key;
@@ -37,6 +38,8 @@ static const key_def keys[] = {
     K("near_streaming", T_BOOL, near_streaming),
     K("filters", T_STR, filters),           K("languages", T_STR, languages),
     K("language_threshold", T_DOUBLE, language_threshold), K("language_model", T_STR, language_model),
+    K("parquet_codec", T_CODEC, pq_codec),  K("parquet_row_group_bytes", T_U64, pq_row_group_bytes),
+    K("parquet_file_bytes", T_U64, pq_file_bytes),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -46,6 +49,10 @@ llmd_status llmd_pipeline_new(llmd_pipeline **out) {
     llmd_pl_settings *s = &p->s;
     s->strategy = LLMD_PACK_GREEDY;
     s->format = LLMD_SHARD_MMIDX;
+    llmd_parquet_shard_options pq = LLMD_PARQUET_SHARD_OPTIONS_INIT;
+    s->pq_codec = pq.codec;
+    s->pq_row_group_bytes = pq.row_group_bytes;
+    s->pq_file_bytes = pq.file_bytes;
     s->bos = -1;
     s->eos = -1;
     s->pad = -1;
@@ -131,10 +138,18 @@ llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *val
         break;
     }
     case T_FORMAT:
-        if (strcmp(value, "mmidx") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_MMIDX;
-        else if (strcmp(value, "npy") == 0) *(llmd_shard_format *)dst = LLMD_SHARD_NPY;
-        else return bad_value(key, value, "a shard format (mmidx, npy)");
+        if (strcmp(value, "mmidx") == 0) *(int *)dst = LLMD_SHARD_MMIDX;
+        else if (strcmp(value, "npy") == 0) *(int *)dst = LLMD_SHARD_NPY;
+        else if (strcmp(value, "parquet") == 0) *(int *)dst = LLMD_PL_FORMAT_PARQUET;
+        else return bad_value(key, value, "a shard format (mmidx, npy, parquet)");
         break;
+    case T_CODEC: {
+        int codec;
+        llmd_status st = llmd_parquet_codec_parse(value, &codec);
+        if (st != LLMD_OK) return llmd_error_prefix("pipeline setting %s", key);
+        *(int *)dst = codec;
+        break;
+    }
     default:
         return llmd_fail(LLMD_ERR_INTERNAL, "pipeline setting %s: bad type", key);
     }

@@ -24,6 +24,7 @@ ShardWriter keeps the writer's handle alive until the packer is closed.
 import collections
 import ctypes
 import json
+import os
 import struct
 
 import numpy as np
@@ -315,6 +316,8 @@ def load_shard(prefix, checksums=False):
     with open(prefix + ".manifest.json", encoding="utf-8") as f:
         man = json.load(f)
     seq_len = man["seq_len"]
+    if man["format"] == "parquet":
+        return _load_parquet_shard(prefix, man) + (man,)
     if man["format"] == "npy":
         tokens = np.load(prefix + ".npy", mmap_mode="r")
     else:
@@ -327,6 +330,38 @@ def load_shard(prefix, checksums=False):
                            shape=(nseq, seq_len)) if nseq else np.zeros((0, seq_len), _MMIDX_DTYPES[code])
     boundaries = np.load(prefix + ".boundaries.npy", mmap_mode="r")
     return tokens, boundaries, man
+
+
+def _load_parquet_shard(prefix, man):
+    """Parquet shards (PREFIX-00000.parquet, ...): the windows of every file listed in the manifest,
+    in order, as an int32 [windows, seq_len] array (read into memory: Parquet pages are compressed),
+    and the boundaries rebuilt from each row's cu_seqlens exactly as PREFIX.boundaries.npy holds
+    them for the other formats."""
+    from .parquet import ParquetFile
+    seq_len = man["seq_len"]
+    directory = os.path.dirname(prefix)
+    wins, bounds = [], []
+    base = 0
+    for entry in man["files"]:
+        if not entry["name"].endswith(".parquet"):
+            continue
+        f = ParquetFile(os.path.join(directory, entry["name"]))
+        try:
+            ids = f.read_column("input_ids")
+            cu = f.read_column("cu_seqlens")
+        finally:
+            f.close()
+        n = len(ids.offsets) - 1
+        wins.append(np.asarray(ids.values, dtype=np.int32).reshape(n, seq_len))
+        # row r's cu_seqlens without its closing seq_len, shifted to the flattened position
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(cu.offsets))
+        last = np.zeros(len(cu.values), dtype=bool)
+        last[np.asarray(cu.offsets[1:], dtype=np.int64) - 1] = True
+        bounds.append(((base + rows) * seq_len + cu.values)[~last])
+        base += n
+    tokens = np.concatenate(wins) if wins else np.zeros((0, seq_len), np.int32)
+    bounds.append(np.array([base * seq_len], dtype=np.int64))
+    return tokens, np.concatenate(bounds).astype(np.int64)
 
 
 def pack_documents(docs, **options):

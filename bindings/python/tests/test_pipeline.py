@@ -7,7 +7,7 @@ import unittest
 
 import numpy as np
 
-from llmdata import LlmdError, Pipeline, load_shard, run_pipeline
+from llmdata import LlmdError, ParquetFile, Pipeline, load_shard, run_pipeline, verify_output
 
 SRC = os.environ.get("LLMD_TEST_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests"))
 ROOT = os.path.abspath(os.path.join(SRC, ".."))
@@ -45,6 +45,42 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(bounds.tolist(), [0, 5, 8, 14, 16, 21, 24, 32])
         with open(os.path.join(out, "report.json")) as f:
             self.assertEqual(json.load(f)["stages"]["tokenize"]["tokens_out"], 28)
+
+    def test_run_parquet(self):
+        out = os.path.join(self.d, "pq")
+        # row groups and files of about one window each: 4 windows -> several files
+        rep = run_pipeline([self.inp], tokenizer=GPT2, seq_len=8, out=out, format="parquet",
+                           parquet_file_bytes=1, parquet_row_group_bytes=1, **OFF)
+        self.assertEqual(rep["format"], "parquet")
+        self.assertEqual(rep["stages"]["pack"]["windows"], 4)
+        names = sorted(n for n in os.listdir(out) if n.endswith(".parquet"))
+        self.assertEqual(names, ["data-%05d.parquet" % i for i in range(4)])
+        verify_output(out, checksums=True)
+        tokens, bounds, man = load_shard(os.path.join(out, "data"), checksums=True)
+        self.assertEqual(man["format"], "parquet")
+        self.assertEqual(man["rows"], [1, 1, 1, 1])
+        self.assertEqual(tokens.reshape(-1).tolist(), STREAM)
+        # the same boundaries as the npy run (hand: window starts and document starts)
+        self.assertEqual(bounds.tolist(), [0, 5, 8, 14, 16, 21, 24, 32])
+        f = ParquetFile(os.path.join(out, "data-00001.parquet"))
+        try:
+            # window 1 = tokens 8..15: the end of document 1 (offset 3 of its 9 tokens), document 2
+            self.assertEqual(f.read_column("cu_seqlens").to_pylist(), [[0, 6, 8]])
+            self.assertEqual(f.read_column("document_ids").to_pylist(), [[1, 2]])
+            self.assertEqual(f.read_column("document_offsets").to_pylist(), [[3, 0]])
+        finally:
+            f.close()
+        with open(os.path.join(out, "_llmdata_run.json")) as fh:
+            listed = [e["name"] for e in json.load(fh)["files"]]
+        self.assertEqual(listed, names + ["data.manifest.json", "report.json"])
+        # a changed data file is caught by the run manifest
+        with open(os.path.join(out, "data-00002.parquet"), "r+b") as fh:
+            fh.seek(10)
+            b = fh.read(1)
+            fh.seek(10)
+            fh.write(bytes([b[0] ^ 1]))
+        with self.assertRaises(LlmdError):
+            verify_output(out, checksums=True)
 
     def test_config_file_progress_and_text_report(self):
         cfg = os.path.join(self.d, "c.json")
