@@ -1718,6 +1718,106 @@ START_TEST(test_checkpoint_kinds) {
 }
 END_TEST
 
+/* llmd_delta_write_files (pipeline --delta): one version per call with txn + commitInfo, stats
+ * from the footers (rows.parquet: id 1..3, text with one null — tests/data/delta/README.md), the
+ * table created from the first file, idempotent reruns, schema enforcement, argument checks. */
+START_TEST(test_write_files) {
+    make_tmp();
+    char dir[700], rowsf[1200], score[1200], cmd[2000];
+    snprintf(dir, sizeof dir, "%s/w", g_tmp);
+    snprintf(rowsf, sizeof rowsf, "%s/data/delta/rows.parquet", test_srcdir());
+    snprintf(score, sizeof score, "%s/data/delta/rows_score.parquet", test_srcdir());
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    const char *files[] = {rowsf, rowsf};
+    llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+    o.files = files;
+    o.n_files = 2;
+    o.app_id = "run-a";
+    o.app_version = 1;
+    o.operation_parameters_json = "{\"seq_len\":\"128\"}";
+    int64_t v = -2, tv = -2;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, 1);      /* version 0 = the create */
+    ck_assert_int_eq(tv, 1);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+    ck_assert_ptr_nonnull(strstr(llmd_delta_snapshot_schema_json(s), "\"name\":\"text\""));
+    llmd_delta_file f;
+    ck_ok(llmd_delta_snapshot_file(s, 0, &f));
+    cJSON *st = cJSON_Parse(f.stats_json);
+    ck_assert_int_eq(cJSON_GetObjectItem(st, "numRecords")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "minValues"), "id")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "maxValues"), "id")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "nullCount"), "text")->valueint, 1);
+    cJSON_Delete(st);
+    int64_t av;
+    ck_ok(llmd_delta_snapshot_app_version(s, "run-a", &av));
+    ck_assert_int_eq(av, 1);
+    llmd_delta_snapshot_free(s);
+    snprintf(cmd, sizeof cmd, "grep -c '\"operation\":\"WRITE\",\"operationParameters\":{\"seq_len\":\"128\"}' '%s/_delta_log/00000000000000000001.json'", dir);
+    char *out = read_cmd(cmd);
+    ck_assert_int_eq(atoi(out), 1);
+    free(out);
+    /* the same appId version again: nothing written, no copy made */
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c parquet", dir);
+    out = read_cmd(cmd);
+    int copies = atoi(out);
+    free(out);
+    ck_assert_int_eq(copies, 2);
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_eq(tv, 1);
+    out = read_cmd(cmd);
+    ck_assert_int_eq(atoi(out), 2);
+    free(out);
+    /* an older version of the same app is also already in */
+    o.app_version = 0;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, -1);
+    /* the next run of the app, then no txn at all: versions 2 and 3 */
+    o.app_version = 2;
+    o.n_files = 1;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, 2);
+    o.app_id = NULL;
+    ck_ok(llmd_delta_write_files(t, &o, &v, NULL));
+    ck_assert_int_eq(v, 3);
+    ck_assert_uint_eq(file_count_at(t, 3), 4);
+    /* schema enforced: the extra column is named, nothing committed */
+    const char *bad[] = {rowsf, score};
+    o.files = bad;
+    o.n_files = 2;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_SCHEMA, "score");
+    ck_assert_int_eq(v, -1);
+    ck_assert_uint_eq(file_count_at(t, 3), 4);
+    llmd_delta_snapshot *s2 = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s2, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s2), 3);
+    llmd_delta_snapshot_free(s2);
+    llmd_delta_table_free(t);
+    /* no table and create off; bad arguments */
+    snprintf(dir, sizeof dir, "%s/none", g_tmp);
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    o = (llmd_delta_write_options)LLMD_DELTA_WRITE_OPTIONS_INIT;
+    o.files = files;
+    o.n_files = 1;
+    o.create = false;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_NOT_FOUND, "");
+    o.n_files = 0;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_INVALID_ARG, "no files");
+    o.n_files = 1;
+    o.app_id = "";
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_INVALID_ARG, "appId");
+    o.version = 5;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_VERSION, "llmd_delta_write_options");
+    ck_fails(llmd_delta_write_files(t, NULL, &v, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 START_TEST(test_args) {
     llmd_delta_table *t = NULL;
     ck_fails(llmd_delta_table_open(&t, "", NULL), LLMD_ERR_INVALID_ARG, "empty path");
@@ -1780,6 +1880,7 @@ int main(void) {
     tcase_add_test(w, test_classic_checkpoint);
     tcase_add_test(w, test_checkpoint_kinds);
     tcase_add_test(w, test_spark_murmur3);
+    tcase_add_test(w, test_write_files);
     suite_add_tcase(s, w);
     return run_suite(s);
 }

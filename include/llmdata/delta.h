@@ -298,6 +298,33 @@ LLMD_API llmd_status llmd_delta_txn_set_operation(llmd_delta_txn *txn, const cha
  * call (LLMD_ERR_STATE on reuse). */
 LLMD_API llmd_status llmd_delta_txn_commit(llmd_delta_txn *txn, int64_t *version);
 
+/* ---- Writing a set of files in one commit --------------------------------------------------------- */
+typedef struct llmd_delta_write_options {
+    unsigned version;                   /* LLMD_DELTA_WRITE_OPTIONS_VERSION */
+    const char *const *files;           /* Parquet files to copy into the table (as llmd_delta_txn_append_file: */
+    size_t n_files;                     /* unique names, stats from the footers, schema enforced) */
+    const char *app_id;                 /* txn appId (NULL = no txn): a rerun with the same appId and an */
+    int64_t app_version;                /* app_version <= the table's commits nothing */
+    const char *operation;              /* commitInfo operation (NULL = "WRITE") */
+    const char *operation_parameters_json; /* commitInfo operationParameters: a JSON object of strings */
+    bool create;                        /* a table without a log is created first (schema of files[0]) */
+} llmd_delta_write_options;
+#define LLMD_DELTA_WRITE_OPTIONS_VERSION 1u
+#define LLMD_DELTA_WRITE_OPTIONS_INIT {LLMD_DELTA_WRITE_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, NULL, true}
+/* Commits every file of opts as ONE new version (add actions with stats numRecords, minValues,
+ * maxValues, nullCount from the footers; txn {appId, app_version} when app_id is set; commitInfo
+ * with the operation and its parameters), creating the table when asked.  Idempotent: when the
+ * table already holds app_version (or newer) for app_id — checked before any file is copied, and
+ * again after losing a race to a concurrent writer of the same appId — nothing is written,
+ * *version = -1 and LLMD_OK is returned.  *version: the committed version (or -1);
+ * *table_version (optional): the table's version after the call (the committed one, or the
+ * latest one when nothing was written).  Errors: LLMD_ERR_SCHEMA (a file's schema does not match
+ * the table's, naming file and column), LLMD_ERR_CONFLICT (a real conflict, naming the version),
+ * I/O and parse errors naming the file.  A failed call leaves no version (copies it made are
+ * unreferenced files vacuum removes).  Thread safety as transactions (one thread per table). */
+LLMD_API llmd_status llmd_delta_write_files(llmd_delta_table *table, const llmd_delta_write_options *opts,
+                                            int64_t *version, int64_t *table_version);
+
 /* ---- Operations ------------------------------------------------------------------------------------- */
 /* Commits a version whose active files equal those of `version` (removes what was added since,
  * re-adds what was removed; operation RESTORE).  *new_version receives the commit's version. */
