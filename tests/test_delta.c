@@ -1714,6 +1714,16 @@ START_TEST(test_checkpoint_kinds) {
     ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_VERSION, "llmd_delta_checkpoint_options");
     ck_fails(llmd_delta_checkpoint_with(NULL, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL table");
     llmd_delta_table_free(t);
+    /* multi-part checkpoints are forbidden on v2Checkpoint tables (PROTOCOL.md); one part is fine */
+    snprintf(dir, sizeof dir, "%s/v2", g_tmp);
+    t = checkpoint_fixture(dir, true);
+    o = (llmd_delta_checkpoint_options)LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.kind = LLMD_DELTA_CHECKPOINT_CLASSIC;
+    o.parts = 2;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_UNSUPPORTED, "multi-part");
+    o.parts = 0;
+    ck_ok(llmd_delta_checkpoint_with(t, &o, NULL));
+    llmd_delta_table_free(t);
     rm_rf(g_tmp);
 }
 END_TEST

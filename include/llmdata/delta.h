@@ -378,7 +378,8 @@ typedef struct llmd_delta_checkpoint_options {
  *     (protocol, metaData, txn, domainMetadata); `_last_checkpoint` gets "v2Checkpoint" {path,
  *     sizeInBytes, modificationTime, nonFileActions, sidecarFiles}.  Multi-part checkpoints are
  *     forbidden on such tables (the protocol), so part_size only sets the number of sidecars there.
- * Errors: LLMD_ERR_UNSUPPORTED for V2 on a table without the v2Checkpoint feature (named),
+ * Errors: LLMD_ERR_UNSUPPORTED for V2 on a table without the v2Checkpoint feature (named), or a
+ * classic multi-part one on a table with it,
  * LLMD_ERR_VERSION for an unknown options version, LLMD_ERR_INVALID_ARG for an unknown kind or more
  * than 2^31 - 1 parts, I/O errors naming the file.  Thread safety as llmd_delta_checkpoint. */
 LLMD_API llmd_status llmd_delta_checkpoint_with(llmd_delta_table *table, const llmd_delta_checkpoint_options *opts,

@@ -323,6 +323,9 @@ llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *
     if (st == LLMD_OK && parts > INT32_MAX)
         st = llmd_fail(LLMD_ERR_INVALID_ARG, "checkpoint part size %llu gives %llu parts (too many)",
                        (unsigned long long)o.part_size, (unsigned long long)parts);
+    if (st == LLMD_OK && !v2 && v2_table && parts > 1)
+        st = llmd_fail(LLMD_ERR_UNSUPPORTED, "table %s has the v2Checkpoint feature: multi-part checkpoints are "
+                                             "forbidden there (PROTOCOL.md); use a V2 checkpoint with sidecars", t->path);
     if (st == LLMD_OK) {
         bool with_dv = dl_has_feature(s->state.protocol, "readerFeatures", "deletionVectors");
         for (size_t i = 0; i < rs.n; i++) {

@@ -162,6 +162,13 @@ PY
   want=$("$LLMDATA" delta files "$T/w" | jq_ "sorted(f['path'] for f in d['files'])")
   cp -r "$T/w" "$T/w2" && rm "$T/w2/_delta_log/"0000000000000000000?.json
   expect from-v2 "$("$LLMDATA" delta files "$T/w2" | jq_ "sorted(f['path'] for f in d['files'])")" "$want"
+  # the checker against Spark: its V2 checkpoint's two sidecars are clustered by the same hash
+  #   (only when ../shared is there: users' clones lack it)
+  spark_v2="${LLMD_SHARED_DIR:-/nonexistent}/delta-tables/kernel-golden/v2-checkpoint-json/delta"
+  if [ -d "$spark_v2" ]; then
+    "$PY" "$src/delta/checkpoint_ref.py" "$spark_v2" > "$T/ckspark.json" || fail "checkpoint_ref on Spark's table: $(cat "$T/ckspark.json")"
+    grep -q '00000000000000000002.checkpoint.6374b053' "$T/ckspark.json" || fail "Spark's V2 checkpoint not checked"
+  fi
 elif [ "${CI:-}" = "true" ]; then
   fail "CI=true but node / the Parquet npm peers are missing (tests/parquet/fetch_peers.sh)"
 else

@@ -104,24 +104,27 @@ expect settings "$(run --delta "$T" --seq-len 64 -o "$tmp/o3" "$tmp/b.jsonl" | j
 # a user-given appId/version: its own run sequence
 expect app1 "$(run --delta "$T" --app-id nightly --app-version 7 -o "$tmp/o4" "$tmp/c.jsonl" | jq_ "d['delta']['version']")" "4"
 expect app1again "$(run --delta "$T" --app-id nightly --app-version 7 -o "$tmp/o5" "$tmp/d.jsonl" | jq_ "d['delta']['committed']")" "False"
+# the config keys (delta, delta_app_id, delta_app_version) do the same as the options
+printf '{"delta": "%s", "format": "parquet", "delta_app_id": "from-config", "delta_app_version": 3}' "$T" > "$tmp/cfg.json"
+expect config "$(run --config "$tmp/cfg.json" -o "$tmp/o5c" "$tmp/d.jsonl" | jq_ "(d['delta']['version'], d['delta']['appId'])")" "(5, 'from-config')"
 
 # 4. concurrent writers: two different runs both commit (blind appends commute); two identical
 #    runs commit once (txn of the same appId)
 run --delta "$T" -o "$tmp/p1" "$tmp/c.jsonl" > "$tmp/p1.json" & a1=$!
 run --delta "$T" -o "$tmp/p2" "$tmp/d.jsonl" > "$tmp/p2.json" & a2=$!
 wait $a1 || fail "concurrent run 1"; wait $a2 || fail "concurrent run 2"
-expect concurrent "$(cat "$tmp/p1.json" "$tmp/p2.json" | "$py" -c "import json,sys; print(sorted(json.loads(l)['delta']['version'] for l in sys.stdin))")" "[5, 6]"
+expect concurrent "$(cat "$tmp/p1.json" "$tmp/p2.json" | "$py" -c "import json,sys; print(sorted(json.loads(l)['delta']['version'] for l in sys.stdin))")" "[6, 7]"
 cp "$tmp/b.jsonl" "$tmp/e.jsonl"; echo '{"text": "one more document for a new run id"}' >> "$tmp/e.jsonl"
 run --delta "$T" -o "$tmp/q1" "$tmp/e.jsonl" > "$tmp/q1.json" & b1=$!
 run --delta "$T" -o "$tmp/q2" "$tmp/e.jsonl" > "$tmp/q2.json" & b2=$!
 wait $b1 || fail "identical concurrent run 1"; wait $b2 || fail "identical concurrent run 2"
 expect once "$(cat "$tmp/q1.json" "$tmp/q2.json" | "$py" -c "import json,sys; print(sorted(json.loads(l)['delta']['committed'] for l in sys.stdin))")" "[False, True]"
-[ "$(ls "$T/_delta_log" | grep -c '^[0-9]*\.json$')" -eq 8 ] || fail "expected versions 0..7: $(ls "$T/_delta_log")"
+[ "$(ls "$T/_delta_log" | grep -c '^[0-9]*\.json$')" -eq 9 ] || fail "expected versions 0..8: $(ls "$T/_delta_log")"
 # every version's files: the replay's add count per version = that run's shard count
 "$py" "$dir/delta/replay_ref.py" "$T" > "$tmp/ref.json" || fail "reference replay"
 "$LLMDATA" delta files "$T" > "$tmp/latest.json"
 expect latest-files "$(jq_ "len(d['files'])" < "$tmp/latest.json")" \
-  "$("$py" -c "import json; print(len(json.load(open('$tmp/ref.json'))['versions']['7']['files']))")"
+  "$("$py" -c "import json; print(len(json.load(open('$tmp/ref.json'))['versions']['8']['files']))")"
 
 # 5. schema enforcement: a table of another schema refuses the shards, naming a column; nothing committed
 "$LLMDATA" delta create "$tmp/other" --like "$dir/data/delta/rows.parquet" > /dev/null
