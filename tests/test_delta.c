@@ -1707,6 +1707,9 @@ START_TEST(test_checkpoint_kinds) {
     llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
     o.kind = LLMD_DELTA_CHECKPOINT_V2;
     ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_UNSUPPORTED, "v2Checkpoint");
+    o.kind = LLMD_DELTA_CHECKPOINT_AUTO;
+    o.v2_parquet = true;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_INVALID_ARG, "v2_parquet");
     o.kind = 7;
     ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_INVALID_ARG, "kind");
     o = (llmd_delta_checkpoint_options)LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;

@@ -355,7 +355,8 @@ typedef struct llmd_delta_checkpoint_options {
     int kind;              /* llmd_delta_checkpoint_kind */
     uint64_t part_size;    /* file actions (adds + kept tombstones) per part, as Spark's
                               spark.databricks.delta.checkpoint.partSize; 0 = no limit (one part) */
-    bool v2_parquet;       /* V2: the top-level file as Parquet (default JSON, as Spark) */
+    bool v2_parquet;       /* V2: the top-level file as Parquet (default JSON, as Spark); with a classic
+                              checkpoint LLMD_ERR_INVALID_ARG */
     uint32_t parts;        /* > 0: exactly this many parts (overrides part_size; a part may be empty) */
 } llmd_delta_checkpoint_options;
 #define LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION 1u

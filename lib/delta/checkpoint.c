@@ -315,6 +315,9 @@ llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *
     if (v2 && !v2_table)
         return llmd_fail(LLMD_ERR_UNSUPPORTED, "table %s lacks the v2Checkpoint feature a V2 checkpoint needs "
                                                "(create it with delta.checkpointPolicy=v2)", t->path);
+    if (o.v2_parquet && !v2)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "a Parquet top-level file (v2_parquet) is for V2 checkpoints; table %s "
+                                               "gets a classic one", t->path);
     ckpt_rows rs = {0};
     llmd_status st = collect_rows(s, dl_now_ms() - tombstone_retention_ms(s->state.metadata), &rs);
     uint64_t parts = 1;
