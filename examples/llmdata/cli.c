@@ -134,6 +134,7 @@ int cli_out_printf(const char *name, cli_out *o, const char *fmt, ...) {
 }
 
 int cli_out_commit(const char *name, cli_out *o) {
+    if (o->pq != NULL) return cli_pq_commit(name, o->pq);
     if (o->file != NULL)
         return llmd_output_commit(o->file) == LLMD_OK ? 0 : cli_error(name, "%s", llmd_last_error());
     if (fflush(o->stream) != 0 || ferror(o->stream)) return cli_error(name, "write failed: %s", strerror(errno));
@@ -141,6 +142,7 @@ int cli_out_commit(const char *name, cli_out *o) {
 }
 
 void cli_out_close(cli_out *o) {
+    cli_pq_close(o->pq);
     llmd_output_free(o->file);
     if (o->own_stream) fclose(o->stream);
     memset(o, 0, sizeof *o);
@@ -258,7 +260,12 @@ int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cl
     size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
     if (cli_check_common_outputs(name, c)) return 1;
     cli_out out;
-    if (cli_out_open(name, &out, c->output) != 0) return 1;
+    if (cli_is_parquet_output(c->output)) {
+        memset(&out, 0, sizeof out);
+        if (cli_pq_open(name, &out.pq, c->output, inputs, n_inputs, c->field ? c->field : "text") != 0) return 1;
+    } else if (cli_out_open(name, &out, c->output) != 0) {
+        return 1;
+    }
     static char obuf[1 << 16];
     if (out.stream == stdout) setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     double t0 = cli_now();

@@ -114,10 +114,12 @@ int cli_check_common_outputs(const char *name, const cli_common *c);
  * its name until cli_out_commit, an earlier file stays until then); standard output ("-" or NULL)
  * and an existing non-regular file (a pipe, /dev/stdout, a process substitution) are streams,
  * written directly. */
+typedef struct cli_pq_out cli_pq_out;
 typedef struct cli_out {
     FILE *stream;
     llmd_output *file;
     bool own_stream;
+    cli_pq_out *pq;           /* an output named *.parquet (parquet_out.c) */
 } cli_out;
 /* Each returns 0, or 1 after printing "llmdata NAME: ..." (the error names the path and errno). */
 int cli_out_open(const char *name, cli_out *o, const char *path);
@@ -144,6 +146,17 @@ int cli_batch_texts(const char *name, cli_texts *t, llmd_json_doc **docs, size_t
                     bool skip_bad, int *verdict, cli_stats *stats, uint64_t *missing, const uint64_t *line,
                     const char *const *src);
 void cli_texts_free(cli_texts *t);
+
+/* Documents out as Parquet (parquet_out.c; the rules are at its top): when the output name ends in
+ * ".parquet", the kept documents are spooled (cli_pq_add, on the writer thread, in output order)
+ * and written at cli_pq_commit, published in one step.  Each returns 0 or 1 after printing. */
+bool cli_is_parquet_output(const char *path);
+int cli_pq_open(const char *name, cli_pq_out **out, const char *path, const char *const *inputs, size_t n_inputs,
+                const char *field);
+int cli_pq_add(const char *name, cli_pq_out *o, llmd_json_doc *doc, const char *json, size_t len, const char *src,
+               uint64_t row);
+int cli_pq_commit(const char *name, cli_pq_out *o);
+void cli_pq_close(cli_pq_out *o);
 
 /* JSON output helpers (parquet_json.c): a JSON string of n bytes, bytes as a hex string, a 16-byte
  * little-endian decimal with `scale` as a string, a double (NaN/inf as strings), and one row of a

@@ -309,7 +309,11 @@ static int write_batch(engine *e, sbatch *b) {
         size_t len;
         llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
         if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (cli_out_write(e->name, e->out, json, len) != 0 || cli_out_write(e->name, e->out, "\n", 1) != 0) return 1;
+        if (e->out->pq != NULL) {
+            if (cli_pq_add(e->name, e->out->pq, b->docs[i], json, len, b->src[i], b->line[i]) != 0) return 1;
+        } else if (cli_out_write(e->name, e->out, json, len) != 0 || cli_out_write(e->name, e->out, "\n", 1) != 0) {
+            return 1;
+        }
         e->s->docs_out++;
         e->s->bytes_out += len + 1;
     }

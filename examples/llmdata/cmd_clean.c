@@ -27,7 +27,8 @@ static const char usage_text[] =
     "                         on threads of their own, the output is the same for any N\n"
     "  --field NAME           field to clean (default text)\n"
     "  --skip-bad             skip malformed lines and documents without the field (counted)\n"
-    "  -o, --output FILE      write here instead of standard output\n"
+    "  -o, --output FILE      write here instead of standard output; FILE.parquet: Parquet (the\n"
+    "                         Parquet inputs' schema, else typed JSON members: see the README)\n"
     "  -q, --quiet            no summary line\n";
 
 /* One worker's scratch (workers run clean_work on whole batches at once). */

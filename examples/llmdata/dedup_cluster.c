@@ -106,11 +106,62 @@ static int pass2_doc(dc_ctx *x, size_t input, uint64_t line, const char *text, s
 
 typedef int (*doc_fn)(dc_ctx *x, size_t input, uint64_t line, const char *text, size_t len);
 
+/* A .parquet input (re-readable, so never spooled): the text column only, row by row; "line"
+ * numbers are 1-based row numbers, as cli_run_jsonl numbers them in pass 3. */
+static int read_parquet_pass(dc_ctx *x, size_t i, doc_fn fn, cli_stats *st) {
+    const cli_common *c = x->a->common;
+    const char *path = x->in[i].path;
+    llmd_parquet_reader *r;
+    llmd_status s = llmd_parquet_reader_open(&r, path, NULL);
+    if (s != LLMD_OK) return cli_lib_error("opening input", s);
+    const llmd_schema *schema = llmd_parquet_reader_schema(r);
+    int f = llmd_schema_find(schema, 0, c->field);
+    int rc = 0;
+    if (f < 0 || llmd_schema_type(schema, f).id != LLMD_TYPE_STRING) {
+        if (!c->skip_bad || llmd_parquet_reader_num_rows(r) == 0) {
+            llmd_parquet_reader_free(r);
+            return cli_error("dedup", "%s: no string column \"%s\"", path, c->field);
+        }
+        llmd_parquet_reader_free(r);
+        return 0;   /* every row is bad and skipped, as pass 3 will skip them */
+    }
+    const char *names[1] = {c->field};
+    if ((s = llmd_parquet_reader_select(r, names, 1)) != LLMD_OK) rc = cli_lib_error("reading input", s);
+    uint64_t row = 0;
+    for (int g = 0; g < llmd_parquet_reader_num_row_groups(r) && rc == 0; g++) {
+        llmd_parquet_batch *b;
+        if ((s = llmd_parquet_reader_read_row_group(r, g, &b)) != LLMD_OK) {
+            rc = cli_lib_error("reading input", s);
+            break;
+        }
+        const llmd_column *col = llmd_parquet_batch_column(b, 0);
+        for (int64_t k = 0; k < col->length && rc == 0; k++) {
+            row++;
+            int64_t slot = col->offset + k;
+            if (col->validity && !(col->validity[slot >> 3] >> (slot & 7) & 1)) {
+                if (c->skip_bad) continue;
+                rc = cli_error("dedup", "%s:%llu: field \"%s\" is null (use --skip-bad to skip such rows)", path,
+                               (unsigned long long)row, c->field);
+                break;
+            }
+            int64_t a = col->offsets64 ? ((const int64_t *)col->offsets)[slot] : ((const int32_t *)col->offsets)[slot];
+            int64_t e = col->offsets64 ? ((const int64_t *)col->offsets)[slot + 1] : ((const int32_t *)col->offsets)[slot + 1];
+            if (st) st->bytes_in += (uint64_t)(e - a);
+            rc = fn(x, i, row, (const char *)col->values + a, (size_t)(e - a));
+        }
+        llmd_parquet_batch_free(b);
+    }
+    llmd_parquet_reader_free(r);
+    return rc;
+}
+
 /* Reads input i (its spool after pass 1), calling fn for each document that has the field; the
  * same documents in the same order as cli_run_jsonl gives pass 3. */
 static int read_pass(dc_ctx *x, size_t i, int first, doc_fn fn, cli_stats *st) {
     dc_input *in = &x->in[i];
     const cli_common *c = x->a->common;
+    size_t pl = strlen(in->path);
+    if (pl > 8 && strcmp(in->path + pl - 8, ".parquet") == 0) return read_parquet_pass(x, i, fn, st);
     llmd_reader *r;
     llmd_status s = first || in->spool_fd < 0 ? llmd_reader_open(&r, in->path, NULL)
                                                 : llmd_reader_open(&r, in->reread, NULL);

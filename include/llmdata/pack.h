@@ -129,6 +129,8 @@ LLMD_API void llmd_pack_position_ids(const llmd_pack_window *window, uint32_t *o
  *                     Megatron-LM's writer, D = documents + 1).  Each packed window is one sequence
  *                     and one document: sizes all seq_len, document_indices = 0, 1, ..., windows.
  *   LLMD_SHARD_NPY    numpy .npy v1.0: PREFIX.npy, C-order 2-D [windows, seq_len], '<u2' or '<u4'.
+ *   Parquet shards (PREFIX-00000.parquet, ...) are written by llmd_parquet_shard_writer in
+ *   llmdata/parquet.h, which takes these windows (the parquet module comes after pack).
  * Both formats also write PREFIX.boundaries.npy: 1-D '<i8' array of offsets into the flattened
  * token stream (window w, token t -> w*seq_len + t) where an attention segment starts, plus the
  * total at the end — every window start, every document-segment start, the start of a window's

@@ -414,8 +414,11 @@ static llmd_status build_report(run *r, const llmd_pack_stats *ps, double total,
         uint64_t in_bytes = k == S_READ ? g->bytes_in : g->bytes_in;
         if (k == S_WRITE) {
             g->docs_out = ps->windows;
-            g->bytes_out = llmd_shard_writer_windows(r->writer) * (uint64_t)s->seq_len *
-                           (r->tok.vocab <= 65536 ? 2 : 4);
+            /* the token bytes written: uint16/int32 ids for npy/MMIDIDX, int32 (before compression)
+             * for Parquet */
+            g->bytes_out = r->pqw != NULL ? llmd_parquet_shard_writer_windows(r->pqw) * (uint64_t)s->seq_len * 4
+                                          : llmd_shard_writer_windows(r->writer) * (uint64_t)s->seq_len *
+                                                (r->tok.vocab <= 65536 ? 2 : 4);
         }
         if (k == S_PACK) {
             g->tokens_in = ps->tokens_in; /* BOS/EOS included: tokens_in = tokens_out + dropped_tokens */

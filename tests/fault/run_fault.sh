@@ -5,6 +5,8 @@
 # no temporary file or staging directory may remain.  Two writers are exercised:
 #   pipeline --overwrite --out DIR   (staging directory + renameat2 RENAME_EXCHANGE)
 #   pack --overwrite -o PREFIX        (several files published as a group with rollback)
+#   pack --format parquet --overwrite (Parquet shards: several .parquet files + manifest as a group,
+#                                      replacing an earlier shard of fewer files)
 # Prints the number of calls of each operation and of runs tried.
 set -u
 shim=${1:?path to libllmdfault.so}; LLMDATA=${2:?path to llmdata}
@@ -29,20 +31,24 @@ pk() { "$LLMDATA" pack -q --seq-len 256 --vocab-size 300 "$@"; }
 mkdir "$T/w"
 pl --out "$T/w/o" "$T/small.jsonl" || fail "pipeline baseline failed"
 pk -o "$T/w/s" "$T/ids_small.jsonl" || fail "pack baseline failed"
+pk --format parquet -o "$T/w/q" "$T/ids_small.jsonl" || fail "pack parquet baseline failed"
 cp -a "$T/w" "$T/ref"
 
 no_temps() { find "$T/w" -name '*.tmp.*' | grep -q . && fail "$1: temp left: $(find "$T/w" -name '*.tmp.*')"; return 0; }
 restore() { rm -rf "$T/w"; cp -a "$T/ref" "$T/w"; }
 
 total=0
-for job in pipeline pack; do
+run_job() {  # job: the run whose output replaces the earlier one
+  case $1 in
+    pipeline) pl --overwrite --out "$T/w/o" "$T/big.jsonl" ;;
+    pack) pk --overwrite -o "$T/w/s" "$T/ids_big.jsonl" ;;
+    packpq) pk --format parquet --file-bytes 2000 --row-group-bytes 1000 --overwrite -o "$T/w/q" "$T/ids_big.jsonl" ;;
+  esac
+}
+for job in pipeline pack packpq; do
   # count the calls of one clean run
   rm -f "$T/counts"
-  if [ $job = pipeline ]; then
-    LD_PRELOAD="$shim" LLMD_FAULT_COUNTS="$T/counts" pl --overwrite --out "$T/w/o" "$T/big.jsonl" || fail "$job counting run"
-  else
-    LD_PRELOAD="$shim" LLMD_FAULT_COUNTS="$T/counts" pk --overwrite -o "$T/w/s" "$T/ids_big.jsonl" || fail "$job counting run"
-  fi
+  LD_PRELOAD="$shim" LLMD_FAULT_COUNTS="$T/counts" run_job $job || fail "$job counting run"
   counts=$(tail -1 "$T/counts")
   echo "fault: $job run makes: $counts"
   [ $job = pipeline ] && cp -a "$T/w/o" "$T/new_o"
@@ -52,11 +58,7 @@ for job in pipeline pack; do
     op=$1; n=$2; shift 2
     k=1
     while [ $k -le "$n" ]; do
-      if [ $job = pipeline ]; then
-        LD_PRELOAD="$shim" LLMD_FAULT_OP=$op LLMD_FAULT_N=$k pl --overwrite --out "$T/w/o" "$T/big.jsonl" 2> "$T/e"
-      else
-        LD_PRELOAD="$shim" LLMD_FAULT_OP=$op LLMD_FAULT_N=$k pk --overwrite -o "$T/w/s" "$T/ids_big.jsonl" 2> "$T/e"
-      fi
+      LD_PRELOAD="$shim" LLMD_FAULT_OP=$op LLMD_FAULT_N=$k run_job $job 2> "$T/e"
       rc=$?
       total=$((total+1))
       [ $rc -eq 1 ] || fail "$job, $op #$k of $n: exit $rc (want 1: every injected failure is an error): $(cat "$T/e")"

@@ -63,6 +63,12 @@ class _ShardOptions(ctypes.Structure):
                 ("run_id", ctypes.c_char_p)]
 
 
+class _PqShardOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("seq_len", ctypes.c_uint32), ("codec", ctypes.c_int),
+                ("compression_level", ctypes.c_int), ("row_group_bytes", ctypes.c_uint64),
+                ("file_bytes", ctypes.c_uint64), ("overwrite", ctypes.c_int), ("run_id", ctypes.c_char_p)]
+
+
 _api = Api({
     "llmd_packer_new": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.POINTER(_Options), _CB, _vp),
     "llmd_packer_free": (None, _vp),
@@ -81,6 +87,19 @@ _api = Api({
     "llmd_shard_writer_finish": (ctypes.c_int, _vp, ctypes.c_char_p),
     "llmd_shard_writer_windows": (ctypes.c_uint64, _vp),
     "llmd_shard_writer_free": (None, _vp),
+    # Parquet shards (parquet.h): the same calls, Parquet files
+    "llmd_parquet_codec_parse": (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)),
+    "llmd_parquet_shard_writer_open": (ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p,
+                                       ctypes.POINTER(_PqShardOptions)),
+    "llmd_parquet_shard_writer_run_id": (ctypes.c_char_p, _vp),
+    "llmd_parquet_shard_writer_file_count": (ctypes.c_size_t, _vp),
+    "llmd_parquet_shard_writer_file": (ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p),
+                                       ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64),
+                                       ctypes.POINTER(ctypes.c_uint64)),
+    "llmd_parquet_shard_writer_add": (ctypes.c_int, _vp, ctypes.POINTER(_Window)),
+    "llmd_parquet_shard_writer_finish": (ctypes.c_int, _vp, ctypes.c_char_p),
+    "llmd_parquet_shard_writer_windows": (ctypes.c_uint64, _vp),
+    "llmd_parquet_shard_writer_free": (None, _vp),
 })
 
 
@@ -124,7 +143,7 @@ class Packer(Handle):
         # A ShardWriter: windows go straight to llmd_shard_writer_window_fn, no Python per window.
         # The writer's handle is pinned until this packer is freed (closing the writer first must
         # not free what the packer writes into).
-        self._cb = ctypes.cast(ctypes.cast(lib_fn("llmd_shard_writer_window_fn"), _vp), _CB)
+        self._cb = ctypes.cast(ctypes.cast(lib_fn(_sink._fn + "_window_fn"), _vp), _CB)
         with _sink._use() as ctx:
             check(_api.llmd_packer_new(ctypes.byref(h), ctypes.byref(o), self._cb, ctx))
             self._set_handle(h, _sink)
@@ -190,10 +209,12 @@ ShardFile = collections.namedtuple("ShardFile", "name bytes xxh3")
 
 
 class ShardWriter(Handle):
-    """ShardWriter(prefix, format="mmidx"|"npy", seq_len=2048, vocab_size=0, overwrite=False,
-    unique_names=False, run_id=None): writes PREFIX.bin + PREFIX.idx (or PREFIX.npy),
-    PREFIX.boundaries.npy and, at finish(extra), PREFIX.manifest.json listing every file with size
-    and XXH3-64.  Files are written under temporary names and published together at finish
+    """ShardWriter(prefix, format="mmidx"|"npy"|"parquet", seq_len=2048, vocab_size=0, overwrite=False,
+    unique_names=False, run_id=None, codec="zstd", row_group_bytes=128 MiB, file_bytes=1 GiB): writes
+    PREFIX.bin + PREFIX.idx (or PREFIX.npy), PREFIX.boundaries.npy -- or, for "parquet",
+    PREFIX-00000.parquet, ... (one row per window: input_ids, cu_seqlens, document_ids,
+    document_offsets; include/llmdata/parquet.h; codec / row_group_bytes / file_bytes apply) -- and,
+    at finish(extra), PREFIX.manifest.json listing every file with size and XXH3-64.  Files are written under temporary names and published together at finish
     (manifest last); closing an unfinished writer removes them.  Existing files at PREFIX are an
     error (ConflictError status) unless overwrite=True; unique_names=True names the files
     PREFIX-<run id>.* so one directory can hold many runs.  After finish, `files` lists what was
@@ -201,21 +222,37 @@ class ShardWriter(Handle):
 
     _what = "ShardWriter"
 
+    _fn = "llmd_shard_writer"   # the C functions behind it: llmd_shard_writer_* or llmd_parquet_shard_writer_*
+
     def _release(self, handle):
-        _api.llmd_shard_writer_free(handle)
+        getattr(_api, self._fn + "_free")(handle)
+
+    def _call(self, what, *args):
+        return getattr(_api, self._fn + "_" + what)(*args)
 
     def __init__(self, prefix, format="mmidx", seq_len=2048, vocab_size=0, overwrite=False, unique_names=False,
-                 run_id=None):
-        if format not in _FORMATS:
-            raise ValueError("format must be 'mmidx' or 'npy', got %r" % (format,))
+                 run_id=None, codec="zstd", row_group_bytes=128 << 20, file_bytes=1 << 30):
+        if format not in _FORMATS and format != "parquet":
+            raise ValueError("format must be 'mmidx', 'npy' or 'parquet', got %r" % (format,))
         self.seq_len = c_int(seq_len, ctypes.c_uint32, "seq_len")
+        self.format = format
         h = _vp()
-        o = _ShardOptions(1, _FORMATS[format], self.seq_len, c_int(vocab_size, ctypes.c_uint64, "vocab_size"),
-                          int(bool(overwrite)), int(bool(unique_names)),
-                          None if run_id is None else to_bytes(str(run_id)))
-        check(_api.llmd_shard_writer_open(ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
+        rid = None if run_id is None else to_bytes(str(run_id))
+        if format == "parquet":
+            if unique_names:
+                raise ValueError("unique_names is not available for Parquet shards")
+            self._fn = "llmd_parquet_shard_writer"
+            cd = ctypes.c_int()
+            check(_api.llmd_parquet_codec_parse(to_bytes(codec), ctypes.byref(cd)))
+            o = _PqShardOptions(1, self.seq_len, cd.value, 0, c_int(row_group_bytes, ctypes.c_uint64, "row_group_bytes"),
+                                c_int(file_bytes, ctypes.c_uint64, "file_bytes"), int(bool(overwrite)), rid)
+        else:
+            o = _ShardOptions(1, _FORMATS[format], self.seq_len, c_int(vocab_size, ctypes.c_uint64, "vocab_size"),
+                              int(bool(overwrite)), int(bool(unique_names)), rid)
+        check(self._call("open", ctypes.byref(h), to_bytes(str(prefix)), ctypes.byref(o)))
         self._set_handle(h)
-        self._args = (str(prefix), format, seq_len, vocab_size, overwrite, unique_names, run_id)
+        self._args = (str(prefix), format, seq_len, vocab_size, overwrite, unique_names, run_id, codec,
+                      row_group_bytes, file_bytes)
         self._finished = False
 
     def __reduce__(self):
@@ -229,21 +266,24 @@ class ShardWriter(Handle):
     @property
     def run_id(self):
         with self._use() as h:
-            return _api.llmd_shard_writer_run_id(h).decode()
+            return self._call("run_id", h).decode()
 
     @property
     def files(self):
         """[ShardFile(name, bytes, xxh3)] published by finish() (the manifest last); [] before."""
         out = []
         with self._use() as h:
-            for i in range(_api.llmd_shard_writer_file_count(h)):
+            for i in range(self._call("file_count", h)):
                 name, nb, x = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64()
-                check(_api.llmd_shard_writer_file(h, i, ctypes.byref(name), ctypes.byref(nb), ctypes.byref(x)))
+                extra = (None,) if self.format == "parquet" else ()
+                check(self._call("file", h, i, ctypes.byref(name), ctypes.byref(nb), ctypes.byref(x), *extra))
                 out.append(ShardFile(name.value.decode(), nb.value, x.value))
         return out
 
-    def add(self, window):
-        """Appends one PackedWindow (as returned by Packer)."""
+    def add(self, window, doc_offsets=None):
+        """Appends one PackedWindow (as returned by Packer).  doc_offsets: per segment, the offset of
+        its first token in its document (PackedWindow does not carry them); required for Parquet
+        shards, whose document_offsets column holds them (Packer(sink=writer) passes them itself)."""
         tok = int_array(window.tokens, np.uint32, "tokens")
         cu = int_array(window.cu_seqlens, np.uint32, "cu_seqlens")
         k = len(cu) - 1
@@ -252,22 +292,27 @@ class ShardWriter(Handle):
         docs = int_array(window.docs, np.uint64, "docs")
         if docs.size != k:
             raise ValueError(f"docs holds {docs.size} values for {k} segments")
-        offs = np.zeros(max(k, 1), np.uint32)
+        if doc_offsets is None and self.format == "parquet":
+            raise ValueError("Parquet shards record document_offsets: pass doc_offsets (or use Packer(sink=...))")
+        offs = np.zeros(max(k, 1), np.uint32) if doc_offsets is None else int_array(doc_offsets, np.uint32, "doc_offsets")
+        if doc_offsets is not None and offs.size != k:
+            raise ValueError(f"doc_offsets holds {offs.size} values for {k} segments")
+        offs = offs if offs.size else np.zeros(1, np.uint32)
         w = _Window(tok.ctypes.data_as(_u32p), tok.size, k, cu.ctypes.data_as(_u32p),
                     docs.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), offs.ctypes.data_as(_u32p))
         with self._use() as h:
-            check(_api.llmd_shard_writer_add(h, ctypes.byref(w)))
+            check(self._call("add", h, ctypes.byref(w)))
 
     def finish(self, extra=None):
         """Closes the files under their final names; extra: a dict added to the manifest."""
         with self._use() as h:
-            check(_api.llmd_shard_writer_finish(h, json.dumps(extra).encode() if extra is not None else None))
+            check(self._call("finish", h, json.dumps(extra).encode() if extra is not None else None))
         self._finished = True
 
     @property
     def windows(self):
         with self._use() as h:
-            return int(_api.llmd_shard_writer_windows(h))
+            return int(self._call("windows", h))
 
 
 def _rebuild_packer(kwargs):

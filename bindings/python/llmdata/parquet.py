@@ -17,12 +17,22 @@ Writing a file from numpy arrays (zstd, row groups cut at row_group_bytes):
 ... }, codec="zstd")
 
 Column(values, offsets, validity, value_validity): `validity` is a numpy bool array (None when the
-column has no nulls); for lists `value_validity` is the elements' validity.  Booleans come back as
+column has no nulls); for lists `value_validity` is the elements' validity.
+
+Nested columns keep Arrow's shape, children as Columns (numpy all the way down, no per-row objects):
+  list<string>, list<list<..>>, list<struct>, ...   values = the element Column, offsets = int64[n+1]
+  struct                                           values = {child name: Column}, offsets = None
+  map                                              values = {"key": Column, "value": Column},
+                                                   offsets = int64[n+1] into both
+`Column.to_pylist()` turns any column into Python objects: str (bytes for BINARY or invalid UTF-8),
+numbers, decimal.Decimal for DECIMAL, lists, dicts for structs, lists of (key, value) tuples for maps
+(as pyarrow), None for nulls.  Booleans come back as
 numpy bool arrays; DATE as int32 days, TIMESTAMP as int64 in the column's unit, DECIMAL as 16-byte
 records (dtype 'V16'), FIXED/UUID as fixed-size byte records.
 """
 import collections
 import ctypes
+import decimal
 
 import numpy as np
 
@@ -62,12 +72,46 @@ _DTYPES = {INT8: np.int8, INT16: np.int16, INT32: np.int32, INT64: np.int64, UIN
            TIMESTAMP: np.int64}
 _FROM_DTYPE = {np.dtype(v): k for k, v in _DTYPES.items() if k not in (DATE, TIMESTAMP)}
 
-Column = collections.namedtuple("Column", "values offsets validity value_validity")
+class Column(collections.namedtuple("Column", "values offsets validity value_validity")):
+    """A column read from Parquet (see the module documentation for the nested forms).  `kind` says
+    what it holds when the numpy arrays alone cannot: "string", "binary", "list", "struct", "map",
+    "decimal" (then `scale` is set) -- None for other primitive columns and lists of primitives."""
+    kind = None
+    scale = 0
+
+
+def _with_kind(col, kind):
+    col.kind = kind
+    return col
+
+
+def _nrows(col):
+    if col.offsets is not None:
+        return len(col.offsets) - 1
+    if isinstance(col.values, dict):
+        return _nrows(next(iter(col.values.values()))) if col.values else 0
+    return len(col.values)
 
 
 def _column_to_pylist(self):
-    """Python values: str/bytes for strings, lists for lists, None for nulls."""
+    """Python values: str/bytes for strings, lists for lists, dicts for structs, lists of (key,
+    value) tuples for maps, None for nulls."""
     valid = self.validity
+    kind = self.kind
+    if kind in ("list", "struct", "map"):
+        n = _nrows(self)
+        if kind == "struct":
+            kids = {k: c.to_pylist() for k, c in self.values.items()}
+            rows = [{k: kids[k][i] for k in kids} for i in range(n)]
+        elif kind == "map":
+            keys, vals = self.values["key"].to_pylist(), self.values["value"].to_pylist()
+            o = self.offsets
+            rows = [list(zip(keys[o[i]:o[i + 1]], vals[o[i]:o[i + 1]])) for i in range(n)]
+        else:
+            elems = self.values.to_pylist()
+            o = self.offsets
+            rows = [elems[o[i]:o[i + 1]] for i in range(n)]
+        return [r if valid is None or valid[i] else None for i, r in enumerate(rows)]
 
     def one(i, values, offsets):
         a, b = int(offsets[i]), int(offsets[i + 1])
@@ -78,8 +122,12 @@ def _column_to_pylist(self):
     for i in range(n):
         if valid is not None and not valid[i]:
             out.append(None)
-        elif self.offsets is not None and self.values.dtype == np.uint8 and self.value_validity is None:
+        elif self.offsets is not None and (kind in ("string", "binary") or (
+                kind is None and self.values.dtype == np.uint8 and self.value_validity is None)):
             raw = one(i, self.values, self.offsets).tobytes()
+            if kind == "binary":
+                out.append(raw)
+                continue
             try:
                 out.append(raw.decode("utf-8"))
             except UnicodeDecodeError:
@@ -90,6 +138,9 @@ def _column_to_pylist(self):
             if self.value_validity is not None:
                 vals = [v if ok else None for v, ok in zip(vals, self.value_validity[a:b])]
             out.append(vals)
+        elif kind == "decimal":
+            unscaled = int.from_bytes(self.values[i].tobytes(), "little", signed=True)
+            out.append(decimal.Decimal(unscaled).scaleb(-self.scale))
         else:
             out.append(self.values[i].item() if hasattr(self.values[i], "item") else self.values[i])
     return out
@@ -174,21 +225,33 @@ class ParquetFile(Handle):
         validity = _bits(c.validity, c.offset, n)
         if t.id in (STRING, BINARY):
             offs = _offsets(c, n)
-            return Column(_array(c.values, np.uint8, int(offs[-1])), offs, validity, None)
+            return _with_kind(Column(_array(c.values, np.uint8, int(offs[-1])), offs, validity, None),
+                              "string" if t.id == STRING else "binary")
         if t.id == LIST:
             offs = _offsets(c, n)
             child_id = _api.llmd_schema_child(self._s, fid, 0)
             child = self._convert(child_id, c.children[0])
-            if child.offsets is not None:
-                raise NotImplementedError("read_column: lists of strings or lists are not converted to numpy")
+            if child.offsets is not None or child.kind is not None:   # nested elements: keep the Column
+                return _with_kind(Column(child, offs, validity, None), "list")
             return Column(child.values, offs, validity, child.validity)
         if t.id in (STRUCT, MAP):
-            raise NotImplementedError("read_column: struct and map columns are not converted to numpy")
+            kids = {}
+            for k in range(_api.llmd_schema_child_count(self._s, fid)):
+                kid = _api.llmd_schema_child(self._s, fid, k)
+                name = "key" if t.id == MAP and k == 0 else "value" if t.id == MAP else \
+                    _api.llmd_schema_name(self._s, kid).decode()
+                kids[name] = self._convert(kid, c.children[k])
+            offs = _offsets(c, n) if t.id == MAP else None
+            return _with_kind(Column(kids, offs, validity, None), "struct" if t.id == STRUCT else "map")
         if t.id == BOOL:
             return Column(_bits(c.values, c.offset, n) if n else np.zeros(0, bool), None, validity, None)
         if t.id in (DECIMAL, UUID, FIXED_BINARY):
             w = 16 if t.id != FIXED_BINARY else t.byte_width
-            return Column(_array(c.values, np.dtype(f"V{w}"), n), None, validity, None)
+            col = Column(_array(c.values, np.dtype(f"V{w}"), n), None, validity, None)
+            if t.id == DECIMAL:
+                col.scale = t.scale
+                return _with_kind(col, "decimal")
+            return col
         if t.id == TIME:
             return Column(_array(c.values, np.int32 if t.unit == 0 else np.int64, n), None, validity, None)
         return Column(_array(c.values, _DTYPES[t.id], n), None, validity, None)
@@ -217,7 +280,13 @@ class ParquetFile(Handle):
 def _concat(parts):
     if len(parts) == 1:
         return parts[0]
-    values = np.concatenate([p.values for p in parts])
+    kind = parts[0].kind
+    if isinstance(parts[0].values, dict):
+        values = {k: _concat([p.values[k] for p in parts]) for k in parts[0].values}
+    elif isinstance(parts[0].values, Column):
+        values = _concat([p.values for p in parts])
+    else:
+        values = np.concatenate([p.values for p in parts])
     offsets = None
     if parts[0].offsets is not None:
         pieces, base = [np.zeros(1, np.int64)], 0
@@ -225,7 +294,7 @@ def _concat(parts):
             pieces.append(p.offsets[1:] + base)
             base += int(p.offsets[-1])
         offsets = np.concatenate(pieces)
-    n = [len(p.offsets) - 1 if p.offsets is not None else len(p.values) for p in parts]
+    n = [_nrows(p) for p in parts]
 
     def cat_valid(vs, lens):
         if all(v is None for v in vs):
@@ -233,8 +302,12 @@ def _concat(parts):
         return np.concatenate([v if v is not None else np.ones(k, bool) for v, k in zip(vs, lens)])
 
     validity = cat_valid([p.validity for p in parts], n)
-    vv = cat_valid([p.value_validity for p in parts], [len(p.values) for p in parts])
-    return Column(values, offsets, validity, vv)
+    vv = None
+    if not isinstance(values, (dict, Column)):
+        vv = cat_valid([p.value_validity for p in parts], [len(p.values) for p in parts])
+    out = _with_kind(Column(values, offsets, validity, vv), kind)
+    out.scale = parts[0].scale
+    return out
 
 
 # ---- writing --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import unittest
 
 import numpy as np
 
-from llmdata import LlmdError, Packer, ShardWriter, load_shard, pack_documents, write_shards
+from llmdata import LlmdError, Packer, ParquetFile, ShardWriter, load_shard, pack_documents, write_shards
 
 SRC = os.environ.get("LLMD_TEST_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests"))
 sys.path.insert(0, os.path.join(SRC, "shards"))
@@ -117,6 +117,54 @@ class ShardTest(unittest.TestCase):
             starts = sorted(s for s in starts | set(range(0, n + 1, 128)) if s <= n)
             self.assertEqual(bounds.tolist(), starts)
 
+    def test_write_and_read_parquet(self):
+        docs = random_docs(3, 200, 300)
+        with tempfile.TemporaryDirectory() as d:
+            prefix = os.path.join(d, "train")
+            st = write_shards(docs, prefix, format="parquet", seq_len=128, eos_id=0, extra={"note": "pq"})
+            want, dropped = greedy_reference(docs, 128, 0)
+            self.assertEqual((st.windows, st.dropped_tokens), (len(want), dropped))
+            tokens, bounds, man = load_shard(prefix, checksums=True)
+            self.assertEqual((man["format"], man["note"], man["windows"]), ("parquet", "pq", len(want)))
+            self.assertEqual(tokens.tolist(), want)
+            starts, pos = {0}, 0
+            for doc in docs:
+                pos += len(doc) + 1
+                starts.add(pos)
+            n = len(want) * 128
+            self.assertEqual(bounds.tolist(), sorted(x for x in starts | set(range(0, n + 1, 128)) if x <= n))
+            # document ids / offsets of window 1, computed from the greedy stream by hand
+            f = ParquetFile(prefix + "-00000.parquet")
+            try:
+                ids, offs = f.read_column("document_ids").to_pylist(), f.read_column("document_offsets").to_pylist()
+            finally:
+                f.close()
+            ends, pos = [], 0
+            for doc in docs:
+                pos += len(doc) + 1
+                ends.append(pos)
+            for w in range(len(want)):
+                t = w * 128
+                first = next(i for i, e in enumerate(ends) if e > t)
+                self.assertEqual(ids[w][0], first)
+                self.assertEqual(offs[w][0], t - (ends[first - 1] if first else 0))
+            # several files through Packer(sink=ShardWriter), the same windows
+            with ShardWriter(os.path.join(d, "s"), format="parquet", seq_len=128, file_bytes=4000,
+                             codec="snappy") as w:
+                p = Packer(seq_len=128, eos_id=0, sink=w)
+                for doc in docs:
+                    p.add(doc)
+                p.finish()
+                p.close()
+                w.finish({})
+                names = [x.name for x in w.files]
+            self.assertGreater(len(names), 2)
+            self.assertEqual(names[-1], "s.manifest.json")
+            self.assertEqual(load_shard(os.path.join(d, "s"))[0].tolist(), want)
+            with ShardWriter(os.path.join(d, "t"), format="parquet", seq_len=128) as w:
+                with self.assertRaises(ValueError):          # document offsets would be lost
+                    w.add(pack_documents(docs, seq_len=128, eos_id=0)[1][0])
+
     def test_npy_best_fit_and_writer(self):
         docs = random_docs(4, 150, 100)
         with tempfile.TemporaryDirectory() as d:
@@ -151,7 +199,7 @@ class ShardTest(unittest.TestCase):
             self.assertIn("5000", str(cm.exception))
             self.assertEqual(os.listdir(d), [])               # no temporary or final file left
             with self.assertRaises(ValueError):
-                ShardWriter(os.path.join(d, "z"), "parquet")
+                ShardWriter(os.path.join(d, "z"), "feather")
 
     def test_mixed_runs_are_refused_on_load(self):
         # issue 9 item 2: files of two runs must not load as one shard

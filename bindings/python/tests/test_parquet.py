@@ -1,6 +1,7 @@
 """Tests of llmdata.parquet.  Expectations are the arrays written (round trips) and, for the
 DuckDB-written fixture tests/data/parquet/duckdb_small.parquet, the rows DuckDB itself reads from it
 (see tests/cli/test_parquet.sh for the statement that wrote it)."""
+import decimal
 import os
 import tempfile
 import unittest
@@ -66,8 +67,14 @@ class ParquetTest(unittest.TestCase):
             self.assertEqual([s[0] for s in f.schema], ["id", "name", "score", "tags", "d", "ts", "amount", "st"])
             self.assertEqual(f.read_column("id").values.tolist(), [1, 2, 3])
             self.assertEqual(f.read_column("name").to_pylist(), ["alpha", None, 'gamma "q"'])
-            with self.assertRaises(NotImplementedError):   # list<string> has no numpy form here
-                f.read_column("tags")
+            tags = f.read_column("tags")                    # list<string>: offsets into a string Column
+            self.assertEqual(tags.offsets.tolist(), [0, 2, 2, 2])
+            self.assertEqual(tags.values.kind, "string")
+            self.assertEqual(tags.to_pylist(), [["x", "y"], [], None])
+            st = f.read_column("st")
+            self.assertEqual(st.kind, "struct")
+            self.assertEqual(st.values["k"].values[0], 7)
+            self.assertEqual(st.to_pylist(), [{"k": 7}, None, {"k": None}])
             d = f.read_column("d")
             self.assertEqual(d.values[:2].tolist(), [19782, -1])   # 2024-02-29, 1969-12-31 as days
             self.assertEqual(d.validity.tolist(), [True, True, False])
@@ -76,6 +83,56 @@ class ParquetTest(unittest.TestCase):
             amount = f.read_column("amount")
             self.assertEqual(int.from_bytes(amount.values[0].tobytes(), "little", signed=True), 1234)
             self.assertEqual(int.from_bytes(amount.values[1].tobytes(), "little", signed=True), -5)
+
+    def test_duckdb_nested_columns(self):
+        # tests/data/parquet/duckdb_nested.parquet, written by DuckDB 1.5.6:
+        #   COPY (SELECT * FROM (VALUES
+        #    (1, ['a','bé',NULL], MAP {'x': 1, 'y': NULL}, {'k': 7, 's': 'one', 'l': [1,2]}, [[1,2],[],NULL,[3]],
+        #     [{'p': 1.5, 'q': 'u'}]),
+        #    (2, [], MAP {}, {'k': NULL, 's': NULL, 'l': []}, [], []),
+        #    (3, NULL, NULL, NULL, NULL, NULL),
+        #    (4, ['', 'last'], MAP {'z': -5}, {'k': -1, 's': '東京', 'l': NULL}, [[4]], [NULL, {'p': NULL, 'q': 'w'}])
+        #   ) t(id, tags, m, st, ll, ls)) TO '...' (FORMAT parquet, COMPRESSION zstd)
+        # expected: DuckDB's own reading of the file (SELECT to_json(t) FROM read_parquet(...) t)
+        with ParquetFile(os.path.join(SRC, "data", "parquet", "duckdb_nested.parquet")) as f:
+            self.assertEqual(f.read_column("tags").to_pylist(), [["a", "bé", None], [], None, ["", "last"]])
+            m = f.read_column("m")
+            self.assertEqual(m.kind, "map")
+            self.assertEqual(m.offsets.tolist(), [0, 2, 2, 2, 3])
+            self.assertEqual(m.values["key"].to_pylist(), ["x", "y", "z"])
+            self.assertEqual(m.values["value"].values.tolist()[0], 1)
+            self.assertEqual(m.values["value"].validity.tolist(), [True, False, True])
+            self.assertEqual(m.to_pylist(), [[("x", 1), ("y", None)], [], None, [("z", -5)]])
+            self.assertEqual(f.read_column("st").to_pylist(),
+                             [{"k": 7, "s": "one", "l": [1, 2]}, {"k": None, "s": None, "l": []}, None,
+                              {"k": -1, "s": "東京", "l": None}])
+            ll = f.read_column("ll")
+            self.assertEqual(ll.kind, "list")
+            self.assertEqual(ll.values.values.tolist(), [1, 2, 3, 4])      # the innermost int32s, numpy
+            self.assertEqual(ll.to_pylist(), [[[1, 2], [], None, [3]], [], None, [[4]]])
+            self.assertEqual(f.read_column("ls").to_pylist(),
+                             [[{"p": decimal.Decimal("1.5"), "q": "u"}], [], None, [None, {"p": None, "q": "w"}]])
+
+    def test_duckdb_nested_row_groups(self):
+        # tests/data/parquet/duckdb_nested_groups.parquet, DuckDB 1.5.6, three row groups:
+        #   COPY (SELECT i AS id,
+        #     CASE WHEN i % 5 = 0 THEN NULL ELSE list_transform(range(i % 4), x -> 's' || (i + x)) END AS tags,
+        #     MAP {'k' || i: i} AS m, {'a': i, 'b': CASE WHEN i % 2 = 0 THEN NULL ELSE 'v' || i END} AS st
+        #   FROM range(5000) t(i)) TO '...' (FORMAT parquet, ROW_GROUP_SIZE 2048)
+        # expected: that SQL's values, computed here
+        n = 5000
+        with ParquetFile(os.path.join(SRC, "data", "parquet", "duckdb_nested_groups.parquet")) as f:
+            self.assertEqual(f.num_row_groups, 3)
+            tags = f.read_column("tags")                  # concatenated over the row groups
+            self.assertEqual(tags.to_pylist(),
+                             [None if i % 5 == 0 else ["s%d" % (i + x) for x in range(i % 4)] for i in range(n)])
+            self.assertEqual(len(tags.offsets), n + 1)
+            self.assertEqual(f.read_column("m").to_pylist(), [[("k%d" % i, i)] for i in range(n)])
+            st = f.read_column("st")
+            self.assertEqual(st.values["a"].values.tolist(), list(range(n)))
+            self.assertEqual(st.to_pylist(), [{"a": i, "b": None if i % 2 == 0 else "v%d" % i} for i in range(n)])
+            g1 = f.read_column("tags", row_group=1)
+            self.assertEqual(g1.to_pylist()[:2], [[], ["s2049"]])   # rows 2048 (2048 % 4 == 0: empty) and 2049
 
     def test_errors(self):
         with self.assertRaises(LlmdError) as e:
