@@ -332,7 +332,8 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
 
 /* Writes a checkpoint of the latest version and points `_last_checkpoint` at it; *version (optional)
  * receives the version.  Tables with the v2Checkpoint feature (created with table property
- * delta.checkpointPolicy=v2) get a JSON V2 checkpoint; other tables a classic single-file
+ * delta.checkpointPolicy=v2) get a JSON V2 checkpoint whose file actions are in one Parquet sidecar
+ * (see llmd_delta_checkpoint_with, of which this is the default); other tables a classic single-file
  * `v.checkpoint.parquet` (snappy) with PROTOCOL.md's checkpoint schema: columns txn, add (with
  * partitionValues/tags maps, deletionVector, stats string), remove, metaData, protocol,
  * domainMetadata, one action per row; adds with dataChange false, removes newer than
