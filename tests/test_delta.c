@@ -1544,6 +1544,306 @@ START_TEST(test_classic_checkpoint) {
 }
 END_TEST
 
+/* Spark's Murmur3 (hash partitioning of multi-part checkpoints and sidecars): Spark SQL's
+ * documented example hash('Spark', array(123), 2) = -1321691492 — a string of 4 + 1 bytes, then
+ * two ints chained through the seed. */
+START_TEST(test_spark_murmur3) {
+    int32_t h = dl_spark_murmur3("Spark", 5, 42);
+    unsigned char le123[4] = {123, 0, 0, 0}, le2[4] = {2, 0, 0, 0};
+    h = dl_spark_murmur3(le123, 4, h);
+    h = dl_spark_murmur3(le2, 4, h);
+    ck_assert_int_eq(h, -1321691492);
+}
+END_TEST
+
+/* Builds 9 commits (adds in 3 partitions, a remove, txns); returns the table. */
+static llmd_delta_table *checkpoint_fixture(const char *dir, bool v2) {
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    const char *parts[] = {"part"}, *ck[] = {"delta.checkpointPolicy", "delta.checkpointInterval"},
+               *cv[] = {v2 ? "v2" : "classic", "1000"};
+    o.schema_json = k_schema;
+    o.partition_columns = parts;
+    o.n_partition_columns = 1;
+    o.config_keys = ck;
+    o.config_values = cv;
+    o.n_config = 2;
+    ck_ok(llmd_delta_table_create(t, &o));
+    for (int i = 1; i <= 9; i++) {
+        llmd_delta_txn *x = NULL;
+        int64_t v;
+        char path[64], part[16];
+        ck_ok(llmd_delta_txn_begin(&x, t));
+        ck_ok(llmd_delta_txn_set_app_version(x, i % 2 ? "odd" : "even", i));
+        for (int k = 0; k < 3; k++) {
+            snprintf(part, sizeof part, "p %c", 'a' + (i + k) % 3);
+            snprintf(path, sizeof path, "part=p %c/f%d-%d é.parquet", 'a' + (i + k) % 3, i, k);
+            ck_ok(add_path(x, path, part));
+        }
+        if (i == 6) ck_ok(llmd_delta_txn_remove(x, "part=p b/f1-0 é.parquet"));
+        ck_ok(llmd_delta_txn_commit(x, &v));
+        ck_assert_int_eq(v, i);
+        llmd_delta_txn_free(x);
+    }
+    return t;
+}
+
+/* The snapshot of `copy` (commits deleted, only the checkpoint left) equals that of `t`. */
+static void assert_same_state(llmd_delta_table *t, llmd_delta_table *copy, const char *what) {
+    llmd_delta_snapshot *a = NULL, *b = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&a, t));
+    ck_assert_msg(llmd_delta_snapshot_latest(&b, copy) == LLMD_OK, "%s: %s", what, llmd_last_error());
+    ck_assert_int_eq(llmd_delta_snapshot_version(b), 9);
+    ck_assert_str_eq(llmd_delta_snapshot_protocol_json(a), llmd_delta_snapshot_protocol_json(b));
+    ck_assert_str_eq(llmd_delta_snapshot_metadata_json(a), llmd_delta_snapshot_metadata_json(b));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(a), 26);
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(b), 26);
+    for (size_t i = 0; i < 26; i++) {
+        llmd_delta_file fa, fb;
+        ck_ok(llmd_delta_snapshot_file(a, i, &fa));
+        ck_ok(llmd_delta_snapshot_file(b, i, &fb));
+        ck_assert_str_eq(fa.path, fb.path);
+        ck_assert_str_eq(fa.raw_path, fb.raw_path);
+        ck_assert_int_eq(fa.size, fb.size);
+        ck_assert_str_eq(fa.partition_values_json, fb.partition_values_json);
+    }
+    int64_t va, vb;
+    ck_ok(llmd_delta_snapshot_app_version(b, "odd", &vb));
+    ck_ok(llmd_delta_snapshot_app_version(a, "odd", &va));
+    ck_assert_int_eq(va, 9);
+    ck_assert_int_eq(vb, 9);
+    ck_ok(llmd_delta_snapshot_app_version(b, "even", &vb));
+    ck_assert_int_eq(vb, 8);
+    ck_assert_uint_eq(b->state.tombstones.len, 1);
+    llmd_delta_snapshot_free(a);
+    llmd_delta_snapshot_free(b);
+}
+
+static size_t count_matching(const char *dir, const char *pattern) {
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -c -E '%s' || true", dir, pattern);
+    char *out = read_cmd(cmd);
+    size_t n = (size_t)atoi(out);
+    free(out);
+    return n;
+}
+
+/* Multi-part (parts = N, part_size) and V2 (JSON / Parquet top level, sidecars) checkpoints read
+ * back alone (commits deleted) as the commits give; the parts, sidecars and _last_checkpoint are
+ * named as PROTOCOL.md says; an incomplete multi-part checkpoint is ignored. */
+START_TEST(test_checkpoint_kinds) {
+    make_tmp();
+    static const struct {
+        bool v2, v2_parquet;
+        uint32_t parts;
+        uint64_t part_size;
+        const char *log_pattern, *sidecar_pattern;
+        size_t n_log, n_sidecars;
+    } cases[] = {
+        {false, false, 3, 0, "^00000000000000000009\\.checkpoint\\.000000000[123]\\.0000000003\\.parquet$", NULL, 3, 0},
+        /* 26 adds + 1 tombstone, 10 per part -> 3 parts */
+        {false, false, 0, 10, "^00000000000000000009\\.checkpoint\\.000000000[123]\\.0000000003\\.parquet$", NULL, 3, 0},
+        {false, false, 0, 100, "^00000000000000000009\\.checkpoint\\.parquet$", NULL, 1, 0},
+        {true, false, 0, 0, "^00000000000000000009\\.checkpoint\\.[0-9a-f-]{36}\\.json$",
+         "^00000000000000000009\\.checkpoint\\.0000000001\\.0000000001\\.[0-9a-f-]{36}\\.parquet$", 1, 1},
+        {true, true, 4, 0, "^00000000000000000009\\.checkpoint\\.[0-9a-f-]{36}\\.parquet$",
+         "^00000000000000000009\\.checkpoint\\.000000000[1-4]\\.0000000004\\.[0-9a-f-]{36}\\.parquet$", 1, 4},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char dir[700], copy[800], log[900], side[1000], cmd[4000];
+        snprintf(dir, sizeof dir, "%s/t%zu", g_tmp, c);
+        snprintf(copy, sizeof copy, "%s/c%zu", g_tmp, c);
+        snprintf(log, sizeof log, "%s/_delta_log", dir);
+        snprintf(side, sizeof side, "%s/_delta_log/_sidecars", dir);
+        llmd_delta_table *t = checkpoint_fixture(dir, cases[c].v2);
+        llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+        o.parts = cases[c].parts;
+        o.part_size = cases[c].part_size;
+        o.v2_parquet = cases[c].v2_parquet;
+        int64_t v = -1;
+        ck_ok(llmd_delta_checkpoint_with(t, &o, &v));
+        ck_assert_int_eq(v, 9);
+        ck_assert_uint_eq(count_matching(log, cases[c].log_pattern), cases[c].n_log);
+        ck_assert_uint_eq(count_matching(log, "\\.checkpoint\\."), cases[c].n_log);
+        if (cases[c].sidecar_pattern) ck_assert_uint_eq(count_matching(side, cases[c].sidecar_pattern), cases[c].n_sidecars);
+        snprintf(cmd, sizeof cmd, "%s/_last_checkpoint", log);
+        char *lc = NULL;
+        size_t lc_len = 0;
+        ck_ok(llmd_read_file(cmd, &lc, &lc_len));
+        if (cases[c].n_log == 3) ck_assert_ptr_nonnull(strstr(lc, "\"parts\":3"));
+        else ck_assert_ptr_null(strstr(lc, "\"parts\""));
+        ck_assert_ptr_nonnull(strstr(lc, "\"numOfAddFiles\":26"));
+        ck_assert(cases[c].v2 == (strstr(lc, "\"v2Checkpoint\":{\"path\":\"00000000000000000009.checkpoint.") != NULL));
+        llmd_free(lc);
+        snprintf(cmd, sizeof cmd, "cp -r '%s' '%s' && rm '%s'/_delta_log/0000000000000000000?.json && echo ok", dir, copy, copy);
+        free(read_cmd(cmd));
+        llmd_delta_table *cp = NULL;
+        ck_ok(llmd_delta_table_open(&cp, copy, NULL));
+        assert_same_state(t, cp, cases[c].log_pattern);
+        llmd_delta_table_free(cp);
+        if (cases[c].n_log == 3) {
+            /* a part missing: the checkpoint is not used (no commits left -> an error, not a wrong state) */
+            snprintf(cmd, sizeof cmd, "rm '%s'/_delta_log/*.0000000002.0000000003.parquet && echo ok", copy);
+            free(read_cmd(cmd));
+            ck_ok(llmd_delta_table_open(&cp, copy, NULL));
+            llmd_delta_snapshot *s = NULL;
+            ck_assert_int_ne(llmd_delta_snapshot_latest(&s, cp), LLMD_OK);
+            llmd_delta_table_free(cp);
+            /* with the commits there, the table still reads (from them) */
+            llmd_delta_snapshot *s2 = NULL;
+            snprintf(cmd, sizeof cmd, "rm '%s'/_delta_log/*.0000000002.0000000003.parquet && echo ok", dir);
+            free(read_cmd(cmd));
+            ck_ok(llmd_delta_snapshot_latest(&s2, t));
+            ck_assert_uint_eq(llmd_delta_snapshot_file_count(s2), 26);
+            llmd_delta_snapshot_free(s2);
+        }
+        if (cases[c].v2) {
+            /* killed after the sidecars, before the top-level file: orphan sidecars and a
+             * _last_checkpoint naming a missing file are ignored, the commits rebuild the state */
+            snprintf(cmd, sizeof cmd, "rm '%s'/_delta_log/00000000000000000009.checkpoint.*-*-*.* && echo ok", dir);
+            free(read_cmd(cmd));
+            ck_assert_uint_eq(count_matching(log, "\\.checkpoint\\."), 0);
+            ck_assert_uint_eq(count_matching(side, "parquet$"), cases[c].n_sidecars);
+            llmd_delta_snapshot *s3 = NULL;
+            ck_ok(llmd_delta_snapshot_latest(&s3, t));
+            ck_assert_int_eq(llmd_delta_snapshot_version(s3), 9);
+            ck_assert_uint_eq(llmd_delta_snapshot_file_count(s3), 26);
+            llmd_delta_snapshot_free(s3);
+        }
+        llmd_delta_table_free(t);
+    }
+    /* refusals: V2 on a classic table, unknown options version / kind */
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/r", g_tmp);
+    llmd_delta_table *t = create_table(dir, false);
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.kind = LLMD_DELTA_CHECKPOINT_V2;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_UNSUPPORTED, "v2Checkpoint");
+    o.kind = LLMD_DELTA_CHECKPOINT_AUTO;
+    o.v2_parquet = true;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_INVALID_ARG, "v2_parquet");
+    o.kind = 7;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_INVALID_ARG, "kind");
+    o = (llmd_delta_checkpoint_options)LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.version = 9;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_VERSION, "llmd_delta_checkpoint_options");
+    ck_fails(llmd_delta_checkpoint_with(NULL, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL table");
+    llmd_delta_table_free(t);
+    /* multi-part checkpoints are forbidden on v2Checkpoint tables (PROTOCOL.md); one part is fine */
+    snprintf(dir, sizeof dir, "%s/v2", g_tmp);
+    t = checkpoint_fixture(dir, true);
+    o = (llmd_delta_checkpoint_options)LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.kind = LLMD_DELTA_CHECKPOINT_CLASSIC;
+    o.parts = 2;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, NULL), LLMD_ERR_UNSUPPORTED, "multi-part");
+    o.parts = 0;
+    ck_ok(llmd_delta_checkpoint_with(t, &o, NULL));
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* llmd_delta_write_files (pipeline --delta): one version per call with txn + commitInfo, stats
+ * from the footers (rows.parquet: id 1..3, text with one null — tests/data/delta/README.md), the
+ * table created from the first file, idempotent reruns, schema enforcement, argument checks. */
+START_TEST(test_write_files) {
+    make_tmp();
+    char dir[700], rowsf[1200], score[1200], cmd[2000];
+    snprintf(dir, sizeof dir, "%s/w", g_tmp);
+    snprintf(rowsf, sizeof rowsf, "%s/data/delta/rows.parquet", test_srcdir());
+    snprintf(score, sizeof score, "%s/data/delta/rows_score.parquet", test_srcdir());
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    const char *files[] = {rowsf, rowsf};
+    llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+    o.files = files;
+    o.n_files = 2;
+    o.app_id = "run-a";
+    o.app_version = 1;
+    o.operation_parameters_json = "{\"seq_len\":\"128\"}";
+    int64_t v = -2, tv = -2;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, 1);      /* version 0 = the create */
+    ck_assert_int_eq(tv, 1);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+    ck_assert_ptr_nonnull(strstr(llmd_delta_snapshot_schema_json(s), "\"name\":\"text\""));
+    llmd_delta_file f;
+    ck_ok(llmd_delta_snapshot_file(s, 0, &f));
+    cJSON *st = cJSON_Parse(f.stats_json);
+    ck_assert_int_eq(cJSON_GetObjectItem(st, "numRecords")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "minValues"), "id")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "maxValues"), "id")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "nullCount"), "text")->valueint, 1);
+    cJSON_Delete(st);
+    int64_t av;
+    ck_ok(llmd_delta_snapshot_app_version(s, "run-a", &av));
+    ck_assert_int_eq(av, 1);
+    llmd_delta_snapshot_free(s);
+    snprintf(cmd, sizeof cmd, "grep -c '\"operation\":\"WRITE\",\"operationParameters\":{\"seq_len\":\"128\"}' '%s/_delta_log/00000000000000000001.json'", dir);
+    char *out = read_cmd(cmd);
+    ck_assert_int_eq(atoi(out), 1);
+    free(out);
+    /* the same appId version again: nothing written, no copy made */
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c parquet", dir);
+    out = read_cmd(cmd);
+    int copies = atoi(out);
+    free(out);
+    ck_assert_int_eq(copies, 2);
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_eq(tv, 1);
+    out = read_cmd(cmd);
+    ck_assert_int_eq(atoi(out), 2);
+    free(out);
+    /* an older version of the same app is also already in */
+    o.app_version = 0;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, -1);
+    /* the next run of the app, then no txn at all: versions 2 and 3 */
+    o.app_version = 2;
+    o.n_files = 1;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, 2);
+    o.app_id = NULL;
+    ck_ok(llmd_delta_write_files(t, &o, &v, NULL));
+    ck_assert_int_eq(v, 3);
+    ck_assert_uint_eq(file_count_at(t, 3), 4);
+    /* schema enforced: the extra column is named, nothing committed */
+    const char *bad[] = {rowsf, score};
+    o.files = bad;
+    o.n_files = 2;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_SCHEMA, "score");
+    ck_assert_int_eq(v, -1);
+    ck_assert_uint_eq(file_count_at(t, 3), 4);
+    llmd_delta_snapshot *s2 = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s2, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s2), 3);
+    llmd_delta_snapshot_free(s2);
+    llmd_delta_table_free(t);
+    /* no table and create off; bad arguments */
+    snprintf(dir, sizeof dir, "%s/none", g_tmp);
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    o = (llmd_delta_write_options)LLMD_DELTA_WRITE_OPTIONS_INIT;
+    o.files = files;
+    o.n_files = 1;
+    o.create = false;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_NOT_FOUND, "");
+    o.n_files = 0;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_INVALID_ARG, "no files");
+    o.n_files = 1;
+    o.app_id = "";
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_INVALID_ARG, "appId");
+    o.version = 5;
+    ck_fails(llmd_delta_write_files(t, &o, &v, NULL), LLMD_ERR_VERSION, "llmd_delta_write_options");
+    ck_fails(llmd_delta_write_files(t, NULL, &v, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 START_TEST(test_args) {
     llmd_delta_table *t = NULL;
     ck_fails(llmd_delta_table_open(&t, "", NULL), LLMD_ERR_INVALID_ARG, "empty path");
@@ -1604,6 +1904,9 @@ int main(void) {
     tcase_add_test(w, test_hostile_files);
     tcase_add_test(w, test_append_parquet);
     tcase_add_test(w, test_classic_checkpoint);
+    tcase_add_test(w, test_checkpoint_kinds);
+    tcase_add_test(w, test_spark_murmur3);
+    tcase_add_test(w, test_write_files);
     suite_add_tcase(s, w);
     return run_suite(s);
 }

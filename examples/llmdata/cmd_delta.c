@@ -19,7 +19,9 @@ static const char *const delta_usage =
     "  history TABLE [--limit N]                          commits, newest first\n"
     "  restore TABLE --version V                          new version with the files of V\n"
     "  vacuum TABLE [--retention-hours H] [--dry-run] [--allow-short-retention]\n"
-    "  checkpoint TABLE                                   checkpoint the latest version (V2 JSON tables)\n"
+    "  checkpoint TABLE [--classic | --v2 [--v2-parquet]] [--parts N | --part-size N]\n"
+    "                                                     checkpoint the latest version (default: the table's\n"
+    "                                                     policy; --parts/--part-size: multi-part or V2 sidecars)\n"
     "  scan TABLE [--version V | --timestamp T] [--columns a,b] [--where 'col>=v']... -o OUT.parquet|OUT.jsonl\n";
 
 static int print_owned(char *json) {
@@ -347,6 +349,40 @@ static int cmd_vacuum(int argc, char **argv) {
     return print_owned(json);
 }
 
+/* checkpoint TABLE [--classic | --v2 [--v2-parquet]] [--parts N | --part-size N] */
+static int cmd_checkpoint(int argc, char **argv) {
+    const char *table = NULL, *parts = NULL, *part_size = NULL;
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--parts") == 0) { if (cli_need_value(argc, argv, &i, &parts)) return 2; }
+        else if (strcmp(argv[i], "--part-size") == 0) { if (cli_need_value(argc, argv, &i, &part_size)) return 2; }
+        else if (strcmp(argv[i], "--v2") == 0) o.kind = LLMD_DELTA_CHECKPOINT_V2;
+        else if (strcmp(argv[i], "--classic") == 0) o.kind = LLMD_DELTA_CHECKPOINT_CLASSIC;
+        else if (strcmp(argv[i], "--v2-parquet") == 0) o.v2_parquet = true;
+        else if (argv[i][0] == '-' || table) return cli_usage(delta_usage);
+        else table = argv[i];
+    }
+    if (!table || (parts && part_size)) return cli_usage(delta_usage);
+    uint64_t v64 = 0;
+    if (parts) {
+        if (cli_parse_u64("--parts", parts, &v64)) return 2;
+        if (v64 == 0 || v64 > INT32_MAX) { fprintf(stderr, "llmdata: --parts must be 1..%d\n", INT32_MAX); return 2; }
+        o.parts = (uint32_t)v64;
+    }
+    if (part_size) {
+        if (cli_parse_u64("--part-size", part_size, &o.part_size)) return 2;
+        if (o.part_size == 0) { fputs("llmdata: --part-size must be at least 1\n", stderr); return 2; }
+    }
+    llmd_delta_table *t;
+    if (open_table(table, &t)) return 1;
+    int64_t v = -1;
+    llmd_status st = llmd_delta_checkpoint_with(t, &o, &v);
+    llmd_delta_table_free(t);
+    if (st != LLMD_OK) return cli_lib_error(table, st);
+    printf("{\"version\":%lld}\n", (long long)v);
+    return 0;
+}
+
 /* "col>=v", "col<=v", "col!=v", "col=v", "col<v", "col>v", "col is null", "col is not null" */
 static int parse_where(char *w, llmd_delta_predicate *p) {
     size_t n = strlen(w);
@@ -451,17 +487,7 @@ int cmd_delta(int argc, char **argv) {
     if (strcmp(sub, "history") == 0) return cmd_history(n, rest);
     if (strcmp(sub, "restore") == 0) return cmd_restore(n, rest);
     if (strcmp(sub, "vacuum") == 0) return cmd_vacuum(n, rest);
-    if (strcmp(sub, "checkpoint") == 0) {
-        if (n != 1) return cli_usage(delta_usage);
-        llmd_delta_table *t;
-        if (open_table(rest[0], &t)) return 1;
-        int64_t v = -1;
-        llmd_status st = llmd_delta_checkpoint(t, &v);
-        llmd_delta_table_free(t);
-        if (st != LLMD_OK) return cli_lib_error(rest[0], st);
-        printf("{\"version\":%lld}\n", (long long)v);
-        return 0;
-    }
+    if (strcmp(sub, "checkpoint") == 0) return cmd_checkpoint(n, rest);
     if (strcmp(sub, "scan") == 0) return cmd_scan(n, rest);
     return cli_usage(delta_usage);
 }

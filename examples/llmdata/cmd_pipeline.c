@@ -28,6 +28,13 @@ static const char usage_text[] =
     "                         per window (input_ids, cu_seqlens, document_ids, document_offsets;\n"
     "                         include/llmdata/parquet.h), zstd, 128 MB row groups, 1 GiB files\n"
     "  --parquet-codec C / --parquet-row-group-bytes N / --parquet-file-bytes N   parquet targets\n"
+    "  --delta TABLE          also commit the Parquet shards to the Delta table TABLE (created when\n"
+    "                         absent) as ONE version with a txn: rerunning the same run (same settings\n"
+    "                         and input contents, or the same --app-id/--app-version) commits nothing;\n"
+    "                         prints {\"delta\":{..,\"version\":N,\"committed\":true|false}} (implies\n"
+    "                         --format parquet)\n"
+    "  --app-id ID / --app-version N   the Delta txn appId (default: a hash of the settings and the\n"
+    "                         inputs' contents) and version (default 1)\n"
     "  --bos-id ID / --eos-id ID / --pad-id ID   special ids (-1 = none; default EOS: the tokenizer's)\n"
     "  --buffer W             best-fit buffer in windows (default 1024)\n"
     "  --threads N            threads for batch stages (default 0 = one per CPU)\n"
@@ -81,6 +88,28 @@ static int set(llmd_pipeline *p, const char *key, const char *value) {
 }
 
 int cmd_pipeline(int argc, char **argv);
+static int has_format_option(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--format") == 0) return 1;
+    return 0;
+}
+
+/* The report's "delta" object on stdout: {"delta":{"table":..,"version":N,"committed":..}} */
+static void print_delta(const char *json) {
+    const char *d = json ? strstr(json, "\"delta\":{") : NULL;
+    if (d == NULL) return;
+    const char *e = d + 8;
+    int in_str = 0;
+    for (; *e; e++) {
+        if (in_str) {
+            if (*e == '\\' && e[1]) e++;
+            else if (*e == '"') in_str = 0;
+        } else if (*e == '"') in_str = 1;
+        else if (*e == '}') break;
+    }
+    if (*e == '}') printf("{%.*s}\n", (int)(e + 1 - d), d);
+}
+
 int cmd_pipeline(int argc, char **argv) {
     llmd_pipeline *p = NULL;
     if (llmd_pipeline_new(&p) != LLMD_OK) return cli_lib_error("pipeline", LLMD_ERR_NOMEM);
@@ -110,6 +139,7 @@ int cmd_pipeline(int argc, char **argv) {
         {"--bad-words", "bad_words_file"}, {"--bos-id", "bos_id"}, {"--eos-id", "eos_id"}, {"--pad-id", "pad_id"}, {"--pii-types", "pii_types"}, {"--near-threshold", "near_threshold"},
         {"--filters", "filters"}, {"--parquet-codec", "parquet_codec"},
         {"--parquet-row-group-bytes", "parquet_row_group_bytes"}, {"--parquet-file-bytes", "parquet_file_bytes"},
+        {"--delta", "delta"}, {"--app-id", "delta_app_id"}, {"--app-version", "delta_app_version"},
     };
     static const struct { const char *opt, *key, *value; } flags[] = {
         {"--no-filter", "filter", "0"}, {"--no-c4", "c4", "0"}, {"--no-gopher", "gopher", "0"},
@@ -124,6 +154,8 @@ int cmd_pipeline(int argc, char **argv) {
         if (strcmp(a, "--config") == 0) { i++; continue; }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
         if (strcmp(a, "--progress") == 0) { force_progress = 1; continue; }
+        /* --delta writes Parquet shards unless --format says otherwise (which the run then refuses) */
+        if (strcmp(a, "--delta") == 0 && !has_format_option(argc, argv) && set(p, "format", "parquet")) goto usage;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !done_opt; k++)
             if (strcmp(a, valued[k].opt) == 0) {
                 const char *v;
@@ -178,6 +210,7 @@ int cmd_pipeline(int argc, char **argv) {
         goto done;
     }
     if (!quiet) fputs(text, stderr);
+    print_delta(json);
     llmd_free(json);
     llmd_free(text);
     rc = 0;

@@ -298,6 +298,33 @@ LLMD_API llmd_status llmd_delta_txn_set_operation(llmd_delta_txn *txn, const cha
  * call (LLMD_ERR_STATE on reuse). */
 LLMD_API llmd_status llmd_delta_txn_commit(llmd_delta_txn *txn, int64_t *version);
 
+/* ---- Writing a set of files in one commit --------------------------------------------------------- */
+typedef struct llmd_delta_write_options {
+    unsigned version;                   /* LLMD_DELTA_WRITE_OPTIONS_VERSION */
+    const char *const *files;           /* Parquet files to copy into the table (as llmd_delta_txn_append_file: */
+    size_t n_files;                     /* unique names, stats from the footers, schema enforced) */
+    const char *app_id;                 /* txn appId (NULL = no txn): a rerun with the same appId and an */
+    int64_t app_version;                /* app_version <= the table's commits nothing */
+    const char *operation;              /* commitInfo operation (NULL = "WRITE") */
+    const char *operation_parameters_json; /* commitInfo operationParameters: a JSON object of strings */
+    bool create;                        /* a table without a log is created first (schema of files[0]) */
+} llmd_delta_write_options;
+#define LLMD_DELTA_WRITE_OPTIONS_VERSION 1u
+#define LLMD_DELTA_WRITE_OPTIONS_INIT {LLMD_DELTA_WRITE_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, NULL, true}
+/* Commits every file of opts as ONE new version (add actions with stats numRecords, minValues,
+ * maxValues, nullCount from the footers; txn {appId, app_version} when app_id is set; commitInfo
+ * with the operation and its parameters), creating the table when asked.  Idempotent: when the
+ * table already holds app_version (or newer) for app_id — checked before any file is copied, and
+ * again after losing a race to a concurrent writer of the same appId — nothing is written,
+ * *version = -1 and LLMD_OK is returned.  *version: the committed version (or -1);
+ * *table_version (optional): the table's version after the call (the committed one, or the
+ * latest one when nothing was written).  Errors: LLMD_ERR_SCHEMA (a file's schema does not match
+ * the table's, naming file and column), LLMD_ERR_CONFLICT (a real conflict, naming the version),
+ * I/O and parse errors naming the file.  A failed call leaves no version (copies it made are
+ * unreferenced files vacuum removes).  Thread safety as transactions (one thread per table). */
+LLMD_API llmd_status llmd_delta_write_files(llmd_delta_table *table, const llmd_delta_write_options *opts,
+                                            int64_t *version, int64_t *table_version);
+
 /* ---- Operations ------------------------------------------------------------------------------------- */
 /* Commits a version whose active files equal those of `version` (removes what was added since,
  * re-adds what was removed; operation RESTORE).  *new_version receives the commit's version. */
@@ -305,7 +332,8 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
 
 /* Writes a checkpoint of the latest version and points `_last_checkpoint` at it; *version (optional)
  * receives the version.  Tables with the v2Checkpoint feature (created with table property
- * delta.checkpointPolicy=v2) get a JSON V2 checkpoint; other tables a classic single-file
+ * delta.checkpointPolicy=v2) get a JSON V2 checkpoint whose file actions are in one Parquet sidecar
+ * (see llmd_delta_checkpoint_with, of which this is the default); other tables a classic single-file
  * `v.checkpoint.parquet` (snappy) with PROTOCOL.md's checkpoint schema: columns txn, add (with
  * partitionValues/tags maps, deletionVector, stats string), remove, metaData, protocol,
  * domainMetadata, one action per row; adds with dataChange false, removes newer than
@@ -315,6 +343,49 @@ LLMD_API llmd_status llmd_delta_restore(llmd_delta_table *table, int64_t version
  * Checkpoint and _last_checkpoint are published atomically (temp file + rename): a crash leaves
  * the previous state, and readers ignore the temp files (vacuum removes them). */
 LLMD_API llmd_status llmd_delta_checkpoint(llmd_delta_table *table, int64_t *version);
+
+/* How llmd_delta_checkpoint_with writes a checkpoint. */
+typedef enum llmd_delta_checkpoint_kind {
+    LLMD_DELTA_CHECKPOINT_AUTO = 0,     /* the table's policy: V2 when it has the v2Checkpoint feature
+                                           (delta.checkpointPolicy=v2), else classic */
+    LLMD_DELTA_CHECKPOINT_CLASSIC = 1,  /* `v.checkpoint.parquet`, or `v.checkpoint.o.p.parquet` parts */
+    LLMD_DELTA_CHECKPOINT_V2 = 2        /* UUID-named V2 checkpoint with sidecars (needs v2Checkpoint) */
+} llmd_delta_checkpoint_kind;
+typedef struct llmd_delta_checkpoint_options {
+    unsigned version;      /* LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION */
+    int kind;              /* llmd_delta_checkpoint_kind */
+    uint64_t part_size;    /* file actions (adds + kept tombstones) per part, as Spark's
+                              spark.databricks.delta.checkpoint.partSize; 0 = no limit (one part) */
+    bool v2_parquet;       /* V2: the top-level file as Parquet (default JSON, as Spark); with a classic
+                              checkpoint LLMD_ERR_INVALID_ARG */
+    uint32_t parts;        /* > 0: exactly this many parts (overrides part_size; a part may be empty) */
+} llmd_delta_checkpoint_options;
+#define LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION 1u
+#define LLMD_DELTA_CHECKPOINT_OPTIONS_INIT {LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION, LLMD_DELTA_CHECKPOINT_AUTO, 0, false, 0}
+/* Writes a checkpoint of the latest version as `opts` asks (NULL = defaults, = llmd_delta_checkpoint)
+ * and points `_last_checkpoint` at it; *version (optional) receives the version.
+ * Parts: with part_size > 0 the file actions are split into p = ceil(actions / part_size) parts (or
+ * p = parts when set) by
+ * Spark's hash partitioning (Murmur3, seed 42, of the add/remove path as written in the log, plus
+ * the deletion vector's unique id on tables with deletionVectors; non-file actions land where a
+ * null key does, part 42 mod p + 1), so every writer produces the same parts.
+ *   - classic, p > 1: a multi-part V1 checkpoint `v.checkpoint.o.p.parquet` (o = 1..p, o and p
+ *     zero-padded to 10 digits); `_last_checkpoint` gets "parts": p.  Each part is published
+ *     atomically; readers ignore a checkpoint with a part missing (a crash mid-way leaves none
+ *     usable, never a wrong one).
+ *   - V2 (PROTOCOL.md "V2 Spec"): the file actions go to max(p, 1) sidecar Parquet files
+ *     `_delta_log/_sidecars/v.checkpoint.o.p.UUID.parquet` (columns add, remove), then the
+ *     top-level `v.checkpoint.UUID.json|parquet` holds checkpointMetadata {version}, one sidecar
+ *     action {path (file name), sizeInBytes, modificationTime} per sidecar and the non-file actions
+ *     (protocol, metaData, txn, domainMetadata); `_last_checkpoint` gets "v2Checkpoint" {path,
+ *     sizeInBytes, modificationTime, nonFileActions, sidecarFiles}.  Multi-part checkpoints are
+ *     forbidden on such tables (the protocol), so part_size only sets the number of sidecars there.
+ * Errors: LLMD_ERR_UNSUPPORTED for V2 on a table without the v2Checkpoint feature (named), or a
+ * classic multi-part one on a table with it,
+ * LLMD_ERR_VERSION for an unknown options version, LLMD_ERR_INVALID_ARG for an unknown kind or more
+ * than 2^31 - 1 parts, I/O errors naming the file.  Thread safety as llmd_delta_checkpoint. */
+LLMD_API llmd_status llmd_delta_checkpoint_with(llmd_delta_table *table, const llmd_delta_checkpoint_options *opts,
+                                                int64_t *version);
 
 typedef struct llmd_delta_vacuum_options {
     unsigned version;            /* LLMD_DELTA_VACUUM_OPTIONS_VERSION */

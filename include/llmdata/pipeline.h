@@ -16,6 +16,22 @@
  *   format          mmidx | npy | parquet (default mmidx).  parquet: data-00000.parquet, ... one row
  *                   per window (llmd_parquet_shard_writer in parquet.h: input_ids, cu_seqlens,
  *                   document_ids, document_offsets) and data.manifest.json, instead of data.bin etc.
+ *   delta           a Delta table directory (llmdata/delta.h): the run's Parquet shards (needs format
+ *                   parquet) are copied into it and committed as ONE version — add actions with stats
+ *                   (numRecords; the shard columns are lists, which Delta keeps no min/max for), a txn
+ *                   {appId, delta_app_version} and commitInfo operation WRITE with the run's settings
+ *                   as operationParameters (strings, plus mode Append and llmdata.run_id); the table is
+ *                   created (schema of the shards) when it has no log, else the schema is enforced.
+ *                   The commit happens after the shards are complete and before the output directory
+ *                   is published; report.json and the returned report get "delta": {table, appId,
+ *                   appVersion, committed, version, tableVersion, files}.  Idempotent: when the table
+ *                   already holds the appId at that version, the run reads and writes nothing and
+ *                   returns LLMD_OK with a report of just "delta" (committed false, version null);
+ *                   two identical runs at once commit once.
+ *   delta_app_id    the txn appId (default "llmdata-pipeline-" + a 128-bit hash of the settings that
+ *                   decide the output and of the contents of the inputs and of the tokenizer / bad
+ *                   words / language model files; standard input needs an explicit id)
+ *   delta_app_version   the txn version (default 1): a user-given appId's run sequence number
  *   parquet_codec, parquet_row_group_bytes, parquet_file_bytes   Parquet shard codec (default zstd),
  *                   row group target (default 134217728) and file rollover size (default
  *                   1073741824; 0 = one file)

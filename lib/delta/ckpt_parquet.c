@@ -43,124 +43,120 @@ static llmd_status add_dv(llmd_schema *s, int parent) {
     return st;
 }
 
-static llmd_status checkpoint_schema(llmd_schema **out) {
+static llmd_status add_checkpoint_column(llmd_schema *s, int which) {
+    int c, x;
+    llmd_status st = LLMD_OK;
+#define F(parent, name, type) if (st == LLMD_OK) st = add_field(s, parent, name, type, &x)
+    switch (which) {
+    case DL_CK_TXN:
+        st = add_field(s, 0, "txn", LLMD_TYPE_STRUCT, &c);
+        F(c, "appId", LLMD_TYPE_STRING); F(c, "version", LLMD_TYPE_INT64); F(c, "lastUpdated", LLMD_TYPE_INT64);
+        break;
+    case DL_CK_ADD:
+        st = add_field(s, 0, "add", LLMD_TYPE_STRUCT, &c);
+        F(c, "path", LLMD_TYPE_STRING);
+        if (st == LLMD_OK) st = add_string_map(s, c, "partitionValues");
+        F(c, "size", LLMD_TYPE_INT64); F(c, "modificationTime", LLMD_TYPE_INT64); F(c, "dataChange", LLMD_TYPE_BOOL);
+        if (st == LLMD_OK) st = add_string_map(s, c, "tags");
+        if (st == LLMD_OK) st = add_dv(s, c);
+        F(c, "baseRowId", LLMD_TYPE_INT64); F(c, "defaultRowCommitVersion", LLMD_TYPE_INT64);
+        F(c, "stats", LLMD_TYPE_STRING);
+        break;
+    case DL_CK_REMOVE:   /* no tags/stats: checkpoint tombstones only serve VACUUM (PROTOCOL.md) */
+        st = add_field(s, 0, "remove", LLMD_TYPE_STRUCT, &c);
+        F(c, "path", LLMD_TYPE_STRING); F(c, "deletionTimestamp", LLMD_TYPE_INT64); F(c, "dataChange", LLMD_TYPE_BOOL);
+        F(c, "extendedFileMetadata", LLMD_TYPE_BOOL);
+        if (st == LLMD_OK) st = add_string_map(s, c, "partitionValues");
+        F(c, "size", LLMD_TYPE_INT64);
+        if (st == LLMD_OK) st = add_dv(s, c);
+        F(c, "baseRowId", LLMD_TYPE_INT64); F(c, "defaultRowCommitVersion", LLMD_TYPE_INT64);
+        break;
+    case DL_CK_METADATA: {
+        int fmt;
+        st = add_field(s, 0, "metaData", LLMD_TYPE_STRUCT, &c);
+        F(c, "id", LLMD_TYPE_STRING); F(c, "name", LLMD_TYPE_STRING); F(c, "description", LLMD_TYPE_STRING);
+        if (st == LLMD_OK) st = add_field(s, c, "format", LLMD_TYPE_STRUCT, &fmt);
+        F(fmt, "provider", LLMD_TYPE_STRING);
+        if (st == LLMD_OK) st = add_string_map(s, fmt, "options");
+        F(c, "schemaString", LLMD_TYPE_STRING);
+        if (st == LLMD_OK) st = add_string_list(s, c, "partitionColumns");
+        if (st == LLMD_OK) st = add_string_map(s, c, "configuration");
+        F(c, "createdTime", LLMD_TYPE_INT64);
+        break;
+    }
+    case DL_CK_PROTOCOL:
+        st = add_field(s, 0, "protocol", LLMD_TYPE_STRUCT, &c);
+        F(c, "minReaderVersion", LLMD_TYPE_INT32); F(c, "minWriterVersion", LLMD_TYPE_INT32);
+        if (st == LLMD_OK) st = add_string_list(s, c, "readerFeatures");
+        if (st == LLMD_OK) st = add_string_list(s, c, "writerFeatures");
+        break;
+    case DL_CK_DOMAIN:
+        st = add_field(s, 0, "domainMetadata", LLMD_TYPE_STRUCT, &c);
+        F(c, "domain", LLMD_TYPE_STRING); F(c, "configuration", LLMD_TYPE_STRING); F(c, "removed", LLMD_TYPE_BOOL);
+        break;
+    case DL_CK_CKPT_META:
+        st = add_field(s, 0, "checkpointMetadata", LLMD_TYPE_STRUCT, &c);
+        F(c, "version", LLMD_TYPE_INT64);
+        if (st == LLMD_OK) st = add_string_map(s, c, "tags");
+        break;
+    case DL_CK_SIDECAR:
+        st = add_field(s, 0, "sidecar", LLMD_TYPE_STRUCT, &c);
+        F(c, "path", LLMD_TYPE_STRING); F(c, "sizeInBytes", LLMD_TYPE_INT64); F(c, "modificationTime", LLMD_TYPE_INT64);
+        if (st == LLMD_OK) st = add_string_map(s, c, "tags");
+        break;
+    default:
+        st = llmd_fail(LLMD_ERR_INVALID_ARG, "unknown checkpoint column %d", which);
+    }
+#undef F
+    return st;
+}
+
+/* The columns of `mask` (bit DL_CK_x), in the order of the DL_CK_ enum: Spark's order for classic
+ * checkpoints (txn, add, remove, metaData, protocol, domainMetadata), V2 ones add
+ * checkpointMetadata and sidecar, sidecar files hold add and remove only. */
+static llmd_status checkpoint_schema(unsigned mask, llmd_schema **out, int *col_of) {
     llmd_schema *s = NULL;
     llmd_status st = llmd_schema_new(&s);
-    int txn, add, rem, md, fmt, proto, dom, x;
-    if (st != LLMD_OK) return st;
-#define F(parent, name, type) if (st == LLMD_OK) st = add_field(s, parent, name, type, &x)
-    if (st == LLMD_OK) st = add_field(s, 0, "txn", LLMD_TYPE_STRUCT, &txn);
-    F(txn, "appId", LLMD_TYPE_STRING); F(txn, "version", LLMD_TYPE_INT64); F(txn, "lastUpdated", LLMD_TYPE_INT64);
-    if (st == LLMD_OK) st = add_field(s, 0, "add", LLMD_TYPE_STRUCT, &add);
-    F(add, "path", LLMD_TYPE_STRING);
-    if (st == LLMD_OK) st = add_string_map(s, add, "partitionValues");
-    F(add, "size", LLMD_TYPE_INT64); F(add, "modificationTime", LLMD_TYPE_INT64); F(add, "dataChange", LLMD_TYPE_BOOL);
-    if (st == LLMD_OK) st = add_string_map(s, add, "tags");
-    if (st == LLMD_OK) st = add_dv(s, add);
-    F(add, "baseRowId", LLMD_TYPE_INT64); F(add, "defaultRowCommitVersion", LLMD_TYPE_INT64);
-    F(add, "stats", LLMD_TYPE_STRING);
-    if (st == LLMD_OK) st = add_field(s, 0, "remove", LLMD_TYPE_STRUCT, &rem);
-    F(rem, "path", LLMD_TYPE_STRING); F(rem, "deletionTimestamp", LLMD_TYPE_INT64); F(rem, "dataChange", LLMD_TYPE_BOOL);
-    F(rem, "extendedFileMetadata", LLMD_TYPE_BOOL);
-    if (st == LLMD_OK) st = add_string_map(s, rem, "partitionValues");
-    F(rem, "size", LLMD_TYPE_INT64);
-    if (st == LLMD_OK) st = add_dv(s, rem);
-    F(rem, "baseRowId", LLMD_TYPE_INT64); F(rem, "defaultRowCommitVersion", LLMD_TYPE_INT64);
-    if (st == LLMD_OK) st = add_field(s, 0, "metaData", LLMD_TYPE_STRUCT, &md);
-    F(md, "id", LLMD_TYPE_STRING); F(md, "name", LLMD_TYPE_STRING); F(md, "description", LLMD_TYPE_STRING);
-    if (st == LLMD_OK) st = add_field(s, md, "format", LLMD_TYPE_STRUCT, &fmt);
-    F(fmt, "provider", LLMD_TYPE_STRING);
-    if (st == LLMD_OK) st = add_string_map(s, fmt, "options");
-    F(md, "schemaString", LLMD_TYPE_STRING);
-    if (st == LLMD_OK) st = add_string_list(s, md, "partitionColumns");
-    if (st == LLMD_OK) st = add_string_map(s, md, "configuration");
-    F(md, "createdTime", LLMD_TYPE_INT64);
-    if (st == LLMD_OK) st = add_field(s, 0, "protocol", LLMD_TYPE_STRUCT, &proto);
-    F(proto, "minReaderVersion", LLMD_TYPE_INT32); F(proto, "minWriterVersion", LLMD_TYPE_INT32);
-    if (st == LLMD_OK) st = add_string_list(s, proto, "readerFeatures");
-    if (st == LLMD_OK) st = add_string_list(s, proto, "writerFeatures");
-    if (st == LLMD_OK) st = add_field(s, 0, "domainMetadata", LLMD_TYPE_STRUCT, &dom);
-    F(dom, "domain", LLMD_TYPE_STRING); F(dom, "configuration", LLMD_TYPE_STRING); F(dom, "removed", LLMD_TYPE_BOOL);
-#undef F
+    int n = 0;
+    for (int k = 0; st == LLMD_OK && k < DL_CK_NCOLS; k++) {
+        col_of[k] = -1;
+        if (mask & (1u << k)) { st = add_checkpoint_column(s, k); col_of[k] = n++; }
+    }
     if (st != LLMD_OK) { llmd_schema_free(s); return st; }
     *out = s;
     return LLMD_OK;
 }
 
 /* ---- writing ------------------------------------------------------------------------------------------------ */
-typedef struct ckpt_rows {
-    const llmd_schema *schema;
-    dl_colb cols[6];   /* txn, add, remove, metaData, protocol, domainMetadata */
-    int64_t rows, adds;
-} ckpt_rows;
-
-static llmd_status add_row(ckpt_rows *r, int which, const cJSON *body) {
-    for (int k = 0; k < 6; k++) {
-        llmd_status st = dl_colb_append(&r->cols[k], k == which ? body : NULL);
-        if (st != LLMD_OK) return st;
-    }
-    r->rows++;
-    return LLMD_OK;
-}
-
-llmd_status dl_write_classic_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *s, int64_t tombstone_cutoff) {
+llmd_status dl_write_checkpoint_parquet(const char *path, unsigned mask, const dl_ckpt_row *rows, size_t n,
+                                        int part, int64_t *rows_written) {
     llmd_schema *schema = NULL;
-    llmd_status st = checkpoint_schema(&schema);
+    int col_of[DL_CK_NCOLS];
+    llmd_status st = checkpoint_schema(mask, &schema, col_of);
     if (st != LLMD_OK) return st;
-    ckpt_rows r = {.schema = schema};
-    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = dl_colb_init(&r.cols[k], schema, llmd_schema_child(schema, 0, k));
-    if (st == LLMD_OK) st = add_row(&r, 4, s->state.protocol);
-    if (st == LLMD_OK) st = add_row(&r, 3, s->state.metadata);
-    for (size_t i = 0; st == LLMD_OK && i < s->state.txns.cap; i++) {
-        if (!s->state.txns.slots[i].key) continue;
-        const dl_txn_entry *e = s->state.txns.slots[i].val;
-        cJSON *tx = cJSON_CreateObject();
-        bool ok = tx && cJSON_AddStringToObject(tx, "appId", s->state.txns.slots[i].key) &&
-                  cJSON_AddNumberToObject(tx, "version", (double)e->version) &&
-                  (e->last_updated < 0 || cJSON_AddNumberToObject(tx, "lastUpdated", (double)e->last_updated));
-        st = ok ? add_row(&r, 0, tx) : llmd_fail_nomem("building a checkpoint");
-        cJSON_Delete(tx);
+    int ncols = llmd_schema_child_count(schema, 0);
+    dl_colb cols[DL_CK_NCOLS];
+    memset(cols, 0, sizeof cols);
+    for (int k = 0; k < ncols && st == LLMD_OK; k++) st = dl_colb_init(&cols[k], schema, llmd_schema_child(schema, 0, k));
+    int64_t written = 0;
+    for (size_t i = 0; st == LLMD_OK && i < n; i++) {
+        if ((part >= 0 && rows[i].part != part) || col_of[rows[i].col] < 0) continue;
+        for (int k = 0; k < ncols && st == LLMD_OK; k++)
+            st = dl_colb_append(&cols[k], k == col_of[rows[i].col] ? rows[i].body : NULL);
+        written++;
     }
-    for (size_t i = 0; st == LLMD_OK && i < s->state.domains.cap; i++)
-        if (s->state.domains.slots[i].key) st = add_row(&r, 5, s->state.domains.slots[i].val);
-    for (size_t i = 0; st == LLMD_OK && i < s->n_files; i++) {
-        cJSON *a = cJSON_Duplicate(s->file_src[i]->action, true);
-        if (a == NULL) { st = llmd_fail_nomem("building a checkpoint"); break; }
-        cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", cJSON_CreateFalse());
-        st = add_row(&r, 1, a);
-        cJSON_Delete(a);
-        r.adds++;
-    }
-    for (size_t i = 0; st == LLMD_OK && i < s->state.tombstones.cap; i++) {
-        if (!s->state.tombstones.slots[i].key) continue;
-        const dl_file *f = s->state.tombstones.slots[i].val;
-        int64_t del = 0;
-        if (dl_get_i64(f->action, "deletionTimestamp", &del) && del < tombstone_cutoff) continue;   /* expired */
-        cJSON *a = cJSON_Duplicate(f->action, true);
-        if (a == NULL) { st = llmd_fail_nomem("building a checkpoint"); break; }
-        cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", cJSON_CreateFalse());
-        st = add_row(&r, 2, a);
-        cJSON_Delete(a);
-    }
-    llmd_column cols[6];
-    for (int k = 0; k < 6 && st == LLMD_OK; k++) st = dl_colb_build(&r.cols[k], &cols[k]);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%020lld.checkpoint.parquet", t->log_dir, (long long)s->version);
+    llmd_column built[DL_CK_NCOLS];
+    for (int k = 0; k < ncols && st == LLMD_OK; k++) st = dl_colb_build(&cols[k], &built[k]);
     llmd_parquet_writer *w = NULL;
     llmd_parquet_write_options wo = LLMD_PARQUET_WRITE_OPTIONS_INIT;
     wo.codec = LLMD_PARQUET_SNAPPY;   /* what Spark and delta-rs write and every reader decodes */
     if (st == LLMD_OK) st = llmd_parquet_writer_open(&w, path, schema, &wo);
-    if (st == LLMD_OK) st = llmd_parquet_writer_write(w, cols, 6);
+    if (st == LLMD_OK && written > 0) st = llmd_parquet_writer_write(w, built, (size_t)ncols);
     if (st == LLMD_OK) st = llmd_parquet_writer_finish(w);
     llmd_parquet_writer_free(w);
-    for (int k = 0; k < 6; k++) dl_colb_free(&r.cols[k]);
+    for (int k = 0; k < ncols; k++) dl_colb_free(&cols[k]);
     llmd_schema_free(schema);
     if (st != LLMD_OK) return llmd_error_prefix("writing checkpoint %s", path);
-    struct stat sb;
-    int64_t size = stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
-    char lc[256];
-    int n = snprintf(lc, sizeof lc, "{\"version\":%lld,\"size\":%lld,\"sizeInBytes\":%lld,\"numOfAddFiles\":%lld}",
-                     (long long)s->version, (long long)r.rows, (long long)size, (long long)r.adds);
-    snprintf(path, sizeof path, "%s/_last_checkpoint", t->log_dir);
-    return llmd_write_file_atomic(path, lc, (size_t)n);
+    if (rows_written) *rows_written = written;
+    return LLMD_OK;
 }

@@ -749,7 +749,7 @@ static void maybe_checkpoint(llmd_delta_txn *x, int64_t version) {
     long interval = iv ? strtol(iv, NULL, 10) : 10;
     if (interval < 1 || version % interval != 0) return;
     llmd_delta_snapshot *s = NULL;
-    if (llmd_delta_snapshot_at_version(&s, x->table, version) == LLMD_OK) dl_write_checkpoint(x->table, s);
+    if (llmd_delta_snapshot_at_version(&s, x->table, version) == LLMD_OK) dl_write_checkpoint(x->table, s, NULL);
     llmd_delta_snapshot_free(s);
     llmd_clear_error();
 }

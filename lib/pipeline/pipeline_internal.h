@@ -24,7 +24,14 @@ typedef struct llmd_pl_settings {
     int filter, c4, gopher, clean, redact, exact, near, skip_bad, overwrite;
     double near_threshold, language_threshold;
     int near_streaming;   /* 1: one-pass near dedup (llmd_lsh_index); 0 (default): whole-corpus clusters */
+    char *delta, *delta_app_id;   /* Delta table the Parquet shards are committed to; txn appId */
+    int64_t delta_app_version;    /* txn version (default 1) */
 } llmd_pl_settings;
+
+/* The settings that decide a run's output, as a JSON object of strings (commitInfo
+ * operationParameters; part of the run's Delta appId): every key but out, overwrite, threads,
+ * batch and the delta keys. */
+llmd_status llmd_pl_settings_params(const llmd_pl_settings *s, llmd_buf *b);
 
 struct llmd_pipeline {
     llmd_pl_settings s;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "llmdata/dedup.h"
+#include "llmdata/delta.h"
 #include "llmdata/filter.h"
 #include "llmdata/io.h"
 #include "llmdata/pack.h"
@@ -672,6 +673,154 @@ static llmd_status setup(run *r) {
     return LLMD_OK;
 }
 
+/* ---- --delta: the Parquet shards committed to a Delta table ------------------------------------- */
+typedef struct delta_run {
+    llmd_delta_table *table;
+    char *app_id;          /* the txn appId (owned) */
+    bool skipped;          /* this appId version is already in the table: nothing written */
+    int64_t version;       /* the version committed (-1 none) */
+    int64_t table_version; /* the table's version after the run */
+    size_t files;
+} delta_run;
+
+static llmd_status hash_file_into(llmd_buf *b, const char *what, const char *path) {
+    uint64_t h = 0, n = 0;
+    llmd_status st = llmd_file_xxh3(path, &h, &n);
+    if (st != LLMD_OK) return llmd_error_prefix("pipeline delta: hashing %s", what);
+    return llmd_buf_printf(b, "\n%s:%016llx:%llu", what, (unsigned long long)h, (unsigned long long)n);
+}
+
+/* The run's appId: delta_app_id, or "llmdata-pipeline-" + a 128-bit hash of the settings that decide
+ * the output and of the content (not the names) of the inputs and of the files the settings name,
+ * so rerunning the same run on the same data gives the same id wherever its files live. */
+static llmd_status delta_app_id(const llmd_pipeline *p, const llmd_pl_settings *s, char **out) {
+    if (s->delta_app_id) {
+        *out = llmd_strdup(s->delta_app_id);
+        return *out ? LLMD_OK : llmd_fail_nomem("the Delta appId");
+    }
+    llmd_buf b = LLMD_BUF_INIT;
+    llmd_status st = llmd_pl_settings_params(s, &b);
+    const char *named[] = {s->tokenizer, s->bad_words_file, s->language_model};
+    for (size_t i = 0; st == LLMD_OK && i < sizeof named / sizeof *named; i++) {
+        struct stat fs;
+        if (named[i] && stat(named[i], &fs) == 0 && S_ISREG(fs.st_mode)) st = hash_file_into(&b, "setting file", named[i]);
+    }
+    for (size_t i = 0; st == LLMD_OK && i < p->n_inputs; i++) {
+        if (strcmp(p->inputs[i], "-") == 0)
+            st = llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline delta: standard input has no stable identity: set delta_app_id (--app-id)");
+        else st = hash_file_into(&b, "input", p->inputs[i]);
+    }
+    if (st == LLMD_OK) {
+        char id[64];
+        snprintf(id, sizeof id, "llmdata-pipeline-%016llx%016llx", (unsigned long long)llmd_hash64(b.data, b.len, 0),
+                 (unsigned long long)llmd_hash64(b.data, b.len, 0x9e3779b97f4a7c15ull));
+        *out = llmd_strdup(id);
+        if (*out == NULL) st = llmd_fail_nomem("the Delta appId");
+    }
+    llmd_buf_free(&b);
+    return st;
+}
+
+/* Before anything is written: the appId, and whether the table already holds this run. */
+static llmd_status delta_begin(const llmd_pipeline *p, const llmd_pl_settings *s, delta_run *d) {
+    d->version = d->table_version = -1;
+    if (s->format != LLMD_PL_FORMAT_PARQUET)
+        return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline setting delta needs format parquet (the table's data files)");
+    if (s->delta_app_version < 0) return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline setting delta_app_version must be >= 0");
+    llmd_status st = delta_app_id(p, s, &d->app_id);
+    if (st == LLMD_OK) st = llmd_delta_table_open(&d->table, s->delta, NULL);
+    if (st != LLMD_OK) return st;
+    llmd_delta_snapshot *snap = NULL;
+    st = llmd_delta_snapshot_latest(&snap, d->table);
+    if (st == LLMD_ERR_NOT_FOUND) { llmd_clear_error(); return LLMD_OK; }   /* created at commit */
+    if (st != LLMD_OK) return llmd_error_prefix("pipeline delta table %s", s->delta);
+    int64_t have = -1;
+    d->skipped = llmd_delta_snapshot_app_version(snap, d->app_id, &have) == LLMD_OK && have >= s->delta_app_version;
+    llmd_clear_error();
+    d->table_version = llmd_delta_snapshot_version(snap);
+    llmd_delta_snapshot_free(snap);
+    return LLMD_OK;
+}
+
+/* The published shard files (in the staging directory) committed as one version. */
+static llmd_status delta_commit(run *r, delta_run *d) {
+    size_t n = writer_file_count(r);
+    char **files = llmd_calloc(n ? n : 1, sizeof *files);
+    if (files == NULL) return llmd_fail_nomem("the Delta commit");
+    llmd_status st = LLMD_OK;
+    for (size_t i = 0; st == LLMD_OK && i < n; i++) {
+        const char *name;
+        uint64_t bytes, xxh3;
+        st = writer_file(r, i, &name, &bytes, &xxh3);
+        size_t len = st == LLMD_OK ? strlen(name) : 0;
+        if (st != LLMD_OK || len < 8 || strcmp(name + len - 8, ".parquet") != 0) continue;   /* the manifest */
+        llmd_buf b = LLMD_BUF_INIT;
+        st = llmd_buf_printf(&b, "%s/%s", r->outdir.stage, name);
+        if (st == LLMD_OK) files[d->files++] = llmd_buf_detach(&b, NULL);
+        llmd_buf_free(&b);
+    }
+    llmd_buf params = LLMD_BUF_INIT;
+    if (st == LLMD_OK) st = llmd_pl_settings_params(r->s, &params);
+    /* Spark's WRITE parameters (mode) plus ours: the settings and the shard run id */
+    if (st == LLMD_OK && params.len > 2) {
+        params.len--;   /* drop '}' */
+        st = llmd_buf_printf(&params, ",\"mode\":\"Append\",\"llmdata.run_id\":\"%s\"}", writer_run_id(r));
+    }
+    if (st == LLMD_OK && d->files == 0) st = llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline delta: the run wrote no Parquet shard");
+    if (st == LLMD_OK) {
+        llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+        o.files = (const char *const *)files;
+        o.n_files = d->files;
+        o.app_id = d->app_id;
+        o.app_version = r->s->delta_app_version;
+        o.operation = "WRITE";
+        o.operation_parameters_json = params.data;
+        st = llmd_delta_write_files(d->table, &o, &d->version, &d->table_version);
+        if (st != LLMD_OK) llmd_error_prefix("pipeline delta table %s", r->s->delta);
+        else if (d->version < 0) d->skipped = true;   /* a concurrent identical run committed first */
+    }
+    for (size_t i = 0; i < n; i++) llmd_free(files[i]);
+    llmd_free(files);
+    llmd_buf_free(&params);
+    return st;
+}
+
+/* "delta":{...} for the run report (JSON) and its text line. */
+static llmd_status delta_report(const llmd_pl_settings *s, const delta_run *d, llmd_buf *j, llmd_buf *tx) {
+    llmd_status st = llmd_buf_puts(j, "\"delta\":{\"table\":");
+    if (st == LLMD_OK) st = llmd_buf_put_json_string(j, s->delta, strlen(s->delta));
+    if (st == LLMD_OK) st = llmd_buf_puts(j, ",\"appId\":");
+    if (st == LLMD_OK) st = llmd_buf_put_json_string(j, d->app_id, strlen(d->app_id));
+    if (st == LLMD_OK) st = llmd_buf_printf(j, ",\"appVersion\":%lld,\"committed\":%s,", (long long)s->delta_app_version,
+                                            d->skipped ? "false" : "true");
+    if (st == LLMD_OK) st = d->version >= 0 ? llmd_buf_printf(j, "\"version\":%lld", (long long)d->version)
+                                            : llmd_buf_puts(j, "\"version\":null");
+    if (st == LLMD_OK) st = llmd_buf_printf(j, ",\"tableVersion\":%lld,\"files\":%zu}", (long long)d->table_version, d->files);
+    if (st != LLMD_OK || tx == NULL) return st;
+    if (d->skipped)
+        return llmd_buf_printf(tx, "delta: this run (appId %s, version %lld) is already in %s (now at version %lld): "
+                                   "nothing committed\n", d->app_id, (long long)s->delta_app_version, s->delta,
+                               (long long)d->table_version);
+    return llmd_buf_printf(tx, "delta: %zu shard files committed to %s as version %lld (appId %s)\n", d->files, s->delta,
+                           (long long)d->version, d->app_id);
+}
+
+/* Appends "delta":{...} to the report object in j. */
+static llmd_status delta_patch_report(const llmd_pl_settings *s, const delta_run *d, llmd_buf *j, llmd_buf *tx) {
+    while (j->len > 0 && j->data[j->len - 1] != '}') j->len--;
+    if (j->len == 0) return llmd_fail(LLMD_ERR_INTERNAL, "pipeline report is not a JSON object");
+    j->len--;
+    llmd_status st = llmd_buf_putc(j, ',');
+    if (st == LLMD_OK) st = delta_report(s, d, j, tx);
+    if (st == LLMD_OK) st = llmd_buf_putc(j, '}');
+    return st;
+}
+
+static void delta_free(delta_run *d) {
+    llmd_delta_table_free(d->table);
+    llmd_free(d->app_id);
+}
+
 llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **report_text) {
     if (report_json) *report_json = NULL;
     if (report_text) *report_text = NULL;
@@ -683,6 +832,23 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     r.s = &s;
     r.t_start = now();
     llmd_buf j = LLMD_BUF_INIT, tx = LLMD_BUF_INIT, extra = LLMD_BUF_INIT, path = LLMD_BUF_INIT;
+    delta_run d = {0};
+    if (s.delta) {
+        llmd_status st = delta_begin(p, &s, &d);
+        if (st == LLMD_OK && d.skipped) {   /* idempotent rerun: nothing is read or written */
+            st = llmd_buf_putc(&j, '{');
+            if (st == LLMD_OK) st = delta_report(&s, &d, &j, &tx);
+            if (st == LLMD_OK) st = llmd_buf_putc(&j, '}');
+            if (st == LLMD_OK && report_json) *report_json = llmd_buf_detach(&j, NULL);
+            if (st == LLMD_OK && report_text) *report_text = llmd_buf_detach(&tx, NULL);
+        }
+        if (st != LLMD_OK || d.skipped) {
+            llmd_buf_free(&j);
+            llmd_buf_free(&tx);
+            delta_free(&d);
+            return st;
+        }
+    }
     llmd_status st = setup(&r);
     r.setup_secs = now() - r.t_start;
     if (st == LLMD_OK) st = read_inputs(&r);
@@ -716,6 +882,10 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         st = writer_file(&r, i, &name, &bytes, &xxh3);
         if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, name, bytes, xxh3);
     }
+    /* the Delta commit before the output is published: the report carries its version; a failed
+     * commit publishes nothing */
+    if (st == LLMD_OK && s.delta) st = delta_commit(&r, &d);
+    if (st == LLMD_OK && s.delta) st = delta_patch_report(&s, &d, &j, &tx);
     if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
     if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');
     /* listed (and tracked for signal cleanup) before it is written */
@@ -730,6 +900,7 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
     llmd_buf_free(&tx);
     llmd_buf_free(&extra);
     llmd_buf_free(&path);
+    delta_free(&d);
     run_free(&r);                    /* discards writers' temp files first ... */
     llmd_pl_outdir_close(&r.outdir);  /* ... so the staging directory of a failed run is empty */
     return st;

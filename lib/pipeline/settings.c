@@ -41,6 +41,8 @@ static const key_def keys[] = {
     K("language_threshold", T_DOUBLE, language_threshold), K("language_model", T_STR, language_model),
     K("parquet_codec", T_CODEC, pq_codec),  K("parquet_row_group_bytes", T_U64, pq_row_group_bytes),
     K("parquet_file_bytes", T_U64, pq_file_bytes),
+    K("delta", T_STR, delta),               K("delta_app_id", T_STR, delta_app_id),
+    K("delta_app_version", T_I64, delta_app_version),
 };
 
 llmd_status llmd_pipeline_new(llmd_pipeline **out) {
@@ -63,6 +65,7 @@ llmd_status llmd_pipeline_new(llmd_pipeline **out) {
     s->filter = s->c4 = s->gopher = s->clean = s->redact = s->exact = s->near = 1;
     s->near_threshold = 0.8;
     s->language_threshold = 0.65;
+    s->delta_app_version = 1;
     *out = p;
     return LLMD_OK;
 }
@@ -78,6 +81,43 @@ void llmd_pipeline_free(llmd_pipeline *p) {
 
 static llmd_status bad_value(const char *key, const char *value, const char *want) {
     return llmd_fail(LLMD_ERR_INVALID_ARG, "pipeline setting %s: '%s' is not %s", key, value, want);
+}
+
+llmd_status llmd_pl_settings_params(const llmd_pl_settings *s, llmd_buf *b) {
+    static const char *const skip[] = {"out", "overwrite", "threads", "batch", "delta", "delta_app_id", "delta_app_version"};
+    llmd_status st = llmd_buf_putc(b, '{');
+    bool first = true;
+    for (size_t i = 0; st == LLMD_OK && i < sizeof keys / sizeof keys[0]; i++) {
+        bool skipped = false;
+        for (size_t k = 0; k < sizeof skip / sizeof *skip; k++) skipped = skipped || strcmp(keys[i].key, skip[k]) == 0;
+        const void *src = (const char *)s + keys[i].off;
+        if (skipped || (keys[i].type == T_STR && *(char *const *)src == NULL)) continue;
+        char num[64];
+        const char *v = num;
+        switch (keys[i].type) {
+        case T_STR: v = *(char *const *)src; break;
+        case T_U64: snprintf(num, sizeof num, "%llu", (unsigned long long)*(const uint64_t *)src); break;
+        case T_U32: snprintf(num, sizeof num, "%u", *(const uint32_t *)src); break;
+        case T_I64: snprintf(num, sizeof num, "%lld", (long long)*(const int64_t *)src); break;
+        case T_BOOL: v = *(const int *)src ? "true" : "false"; break;
+        case T_DOUBLE: snprintf(num, sizeof num, "%.17g", *(const double *)src); break;
+        case T_STRATEGY: v = llmd_pack_strategy_name(*(const llmd_pack_strategy *)src); break;
+        case T_FORMAT: {
+            int f = *(const int *)src;
+            v = f == LLMD_PL_FORMAT_PARQUET ? "parquet" : f == LLMD_SHARD_NPY ? "npy" : "mmidx";
+            break;
+        }
+        case T_CODEC: v = llmd_parquet_codec_name(*(const int *)src); break;
+        default: v = "?";
+        }
+        if (!first) st = llmd_buf_putc(b, ',');
+        first = false;
+        if (st == LLMD_OK) st = llmd_buf_put_json_string(b, keys[i].key, strlen(keys[i].key));
+        if (st == LLMD_OK) st = llmd_buf_putc(b, ':');
+        if (st == LLMD_OK) st = llmd_buf_put_json_string(b, v ? v : "", strlen(v ? v : ""));
+    }
+    if (st == LLMD_OK) st = llmd_buf_putc(b, '}');
+    return st;
 }
 
 llmd_status llmd_pipeline_set(llmd_pipeline *p, const char *key, const char *value) {

@@ -209,6 +209,31 @@ static void bench_scan(const char *root, int files, int rows) {
     llmd_delta_table_free(t);
 }
 
+/* Writing and loading each checkpoint kind for a table of n files (one add per commit): classic,
+ * multi-part, V2 (JSON top level + sidecars), V2 with a Parquet top level. */
+static void bench_checkpoint_kinds(const char *root, long n) {
+    static const struct { const char *name; bool v2, v2_parquet; uint32_t parts; } kinds[] = {
+        {"classic", false, false, 0}, {"classic, 4 parts", false, false, 4},
+        {"V2 JSON, 1 sidecar", true, false, 0}, {"V2 JSON, 4 sidecars", true, false, 4}, {"V2 Parquet, 1 sidecar", true, true, 0}};
+    printf("checkpoint kind (%ld files)  write ms  load ms (cpu)\n", n);
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/kind%zu", root, k);
+        llmd_delta_table *t = create(dir, kinds[k].v2);
+        write_commits(dir, 1, n);
+        llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+        o.parts = kinds[k].parts;
+        o.v2_parquet = kinds[k].v2_parquet;
+        double t0 = now_s();
+        if (llmd_delta_checkpoint_with(t, &o, NULL) != LLMD_OK) die("checkpoint");
+        double w = (now_s() - t0) * 1000;
+        llmd_delta_table_free(t);
+        double cpu = 0, l = load_ms(dir, n, 5, &cpu);
+        printf("%-28s %9.1f %8.2f (%6.2f)\n", kinds[k].name, w, l, cpu);
+        fflush(stdout);
+    }
+}
+
 int main(int argc, char **argv) {
     long max = argc > 1 ? atol(argv[1]) : 100000;
     const char *srcdir = argc > 2 ? argv[2] : "tests";
@@ -236,6 +261,7 @@ int main(int argc, char **argv) {
         else printf("%-8ld %8.1f (%5.1f) %9.2f (%6.2f) %18s %8s\n", n, a, ac, b, bc, "-", "-");
         fflush(stdout);
     }
+    bench_checkpoint_kinds(root, max < 10000 ? max : 10000);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     return system(cmd) == 0 ? 0 : 1;

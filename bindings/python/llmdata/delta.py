@@ -42,6 +42,11 @@ class _ScanOptions(ctypes.Structure):
 _OPS = {"=": 0, "==": 0, "<": 1, "<=": 2, ">": 3, ">=": 4, "is null": 5, "is not null": 6, "!=": 7}
 
 
+class _CheckpointOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("kind", ctypes.c_int), ("part_size", ctypes.c_uint64),
+                ("v2_parquet", ctypes.c_bool), ("parts", ctypes.c_uint32)]
+
+
 class _VacuumOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("retention_hours", ctypes.c_double),
                 ("allow_short_retention", ctypes.c_bool), ("dry_run", ctypes.c_bool), ("now_ms", _i64)]
@@ -251,11 +256,19 @@ class DeltaTable(Handle):
             check(_api.llmd_delta_restore(h, version, ctypes.byref(v)))
             return v.value
 
-    def checkpoint(self):
-        """Writes a checkpoint of the latest version; returns that version."""
+    def checkpoint(self, kind="auto", parts=0, part_size=0, v2_parquet=False):
+        """Checkpoints the latest version; returns it.  kind: "auto" (the table's policy),
+        "classic" (multi-part when parts > 1 or part_size splits it) or "v2" (sidecars);
+        v2_parquet: the V2 top-level file as Parquet.  See llmd_delta_checkpoint_with."""
+        kinds = {"auto": 0, "classic": 1, "v2": 2}
+        if kind not in kinds:
+            raise ValueError("kind must be one of %s, not %r" % (sorted(kinds), kind))
+        if parts < 0 or part_size < 0:
+            raise ValueError("parts and part_size must be >= 0")
+        o = _CheckpointOptions(1, kinds[kind], part_size, v2_parquet, parts)
         with self._use() as h:
             v = _i64(-1)
-            check(_api.llmd_delta_checkpoint(h, ctypes.byref(v)))
+            check(_api.llmd_delta_checkpoint_with(h, ctypes.byref(o), ctypes.byref(v)))
             return v.value
 
     def vacuum(self, retention_hours=168.0, dry_run=False, allow_short_retention=False, now_ms=0):
@@ -281,6 +294,7 @@ _api = Api({
     "llmd_delta_txn_free": (None, _vp),
     "llmd_delta_restore": (ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64)),
     "llmd_delta_checkpoint": (ctypes.c_int, _vp, ctypes.POINTER(_i64)),
+    "llmd_delta_checkpoint_with": (ctypes.c_int, _vp, ctypes.c_void_p, ctypes.POINTER(_i64)),
     "llmd_delta_vacuum": (ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp)),
     "llmd_delta_snapshot_at_version": (ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64),
     "llmd_delta_txn_set_operation": (ctypes.c_int, _vp, _cp, _cp),

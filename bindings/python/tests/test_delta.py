@@ -113,6 +113,39 @@ class DeltaTest(unittest.TestCase):
             self.assertEqual(rows, [{"id": 10}])
             del bad
 
+    def test_checkpoint_kinds(self):
+        # multi-part and V2 (sidecars) checkpoints: read back alone, they give the commits' state
+        import shutil
+        for props, kw, pattern in (({}, {"parts": 3}, r"^00000000000000000004\.checkpoint\.000000000[123]\.0000000003\.parquet$"),
+                                   ({"delta.checkpointPolicy": "v2"}, {"kind": "v2", "part_size": 2},
+                                    r"^00000000000000000004\.checkpoint\.[0-9a-f-]{36}\.json$")):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "t")
+                t = llmdata.DeltaTable.create(path, SCHEMA, partition_by=["day"], properties=props)
+                for i in range(1, 5):
+                    t.commit(add=[{"path": f"day={i}/f{k}.parquet", "size": 10 + k, "partitionValues": {"day": str(i)}}
+                                  for k in range(3)])
+                self.assertEqual(t.checkpoint(**kw), 4)
+                import re
+                names = [n for n in os.listdir(os.path.join(path, "_delta_log")) if re.match(pattern, n)]
+                self.assertEqual(len(names), 3 if "parts" in kw else 1, os.listdir(os.path.join(path, "_delta_log")))
+                if "part_size" in kw:  # 12 adds, 2 per sidecar
+                    self.assertEqual(len(os.listdir(os.path.join(path, "_delta_log", "_sidecars"))), 6)
+                want = sorted(f["path"] for f in t.files())
+                copy = os.path.join(d, "c")
+                shutil.copytree(path, copy)
+                for v in range(5):
+                    os.remove(os.path.join(copy, "_delta_log", "%020d.json" % v))
+                self.assertEqual(sorted(f["path"] for f in llmdata.DeltaTable(copy).files()), want)
+                self.assertEqual(len(want), 12)
+        with tempfile.TemporaryDirectory() as d:
+            t = llmdata.DeltaTable.create(os.path.join(d, "t"), SCHEMA)
+            with self.assertRaises(llmdata.LlmdError) as cm:
+                t.checkpoint(kind="v2")
+            self.assertEqual(cm.exception.status_name, "LLMD_ERR_UNSUPPORTED")
+            with self.assertRaises(ValueError):
+                t.checkpoint(kind="v3")
+
     @unittest.skipUnless(os.path.isdir(TABLES) or os.environ.get("CI") == "true", "../shared/delta-tables absent")
     def test_real_tables(self):
         self.assertTrue(os.path.isdir(TABLES), "../shared/delta-tables is missing")

@@ -46,6 +46,31 @@ class PipelineTest(unittest.TestCase):
         with open(os.path.join(out, "report.json")) as f:
             self.assertEqual(json.load(f)["stages"]["tokenize"]["tokens_out"], 28)
 
+    def test_run_delta(self):
+        # the shards committed to a Delta table as one version; a rerun commits nothing; the table's
+        # rows are the run's windows (the hand-packed GPT-2 stream above)
+        from llmdata import DeltaTable
+        table = os.path.join(self.d, "table")
+        rep = run_pipeline([self.inp], tokenizer=GPT2, seq_len=8, out=os.path.join(self.d, "o1"), format="parquet",
+                           parquet_file_bytes=1, delta=table, **OFF)
+        self.assertEqual((rep["delta"]["committed"], rep["delta"]["version"], rep["delta"]["files"]), (True, 1, 4))
+        again = run_pipeline([self.inp], tokenizer=GPT2, seq_len=8, out=os.path.join(self.d, "o2"), format="parquet",
+                             parquet_file_bytes=1, delta=table, **OFF)
+        self.assertEqual((again["delta"]["committed"], again["delta"]["version"], again["delta"]["tableVersion"]),
+                         (False, None, 1))
+        self.assertEqual(again["delta"]["appId"], rep["delta"]["appId"])
+        self.assertFalse(os.path.exists(os.path.join(self.d, "o2")))
+        t = DeltaTable(table)
+        self.assertEqual(t.snapshot().version, 1)
+        self.assertEqual(len(t.files()), 4)
+        rows = t.scan_rows(columns=["input_ids"])
+        self.assertEqual(sorted(tok for r in rows for tok in r["input_ids"]), sorted(STREAM))
+        self.assertEqual(sorted(r["input_ids"] for r in rows), sorted(STREAM[i:i + 8] for i in range(0, 32, 8)))
+        with self.assertRaises(LlmdError) as cm:
+            run_pipeline([self.inp], tokenizer=GPT2, seq_len=8, out=os.path.join(self.d, "o3"), format="npy",
+                         delta=table, **OFF)
+        self.assertIn("format parquet", str(cm.exception))
+
     def test_run_parquet(self):
         out = os.path.join(self.d, "pq")
         # row groups and files of about one window each: 4 windows -> several files
