@@ -31,6 +31,10 @@ typedef struct sbatch {
     size_t n, cap;
     uint64_t seq;
     int rc;             /* non-zero: the parallel part failed (message printed) */
+    /* The kept documents rendered as JSONL, written with one call (reused from batch to batch). */
+    char *out;
+    size_t out_len, out_cap;
+    uint64_t kept;
 } sbatch;
 
 typedef struct engine {
@@ -38,7 +42,8 @@ typedef struct engine {
     cli_common *c;
     const char *const *inputs;
     size_t n_inputs;
-    unsigned workers;
+    unsigned workers;        /* worker threads started */
+    bool inline_work;        /* one worker: the writer runs work itself (no handoff to a thread) */
     cli_work_fn work;
     cli_batch_fn fn;
     void *ctx;
@@ -97,6 +102,34 @@ static void sbatch_free(sbatch *b) {
     free(b->verdict);
     free(b->line);
     free(b->src);
+    free(b->out);
+}
+
+/* Renders the kept documents of b into b->out, one line each.  Returns 0, or 1 after printing an
+ * error. */
+static int render_batch(const char *name, sbatch *b) {
+    b->out_len = 0;
+    b->kept = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->verdict[i] != CLI_KEEP) continue;
+        const char *json;
+        size_t len;
+        llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
+        if (st != LLMD_OK) return cli_lib_error("rendering output", st);
+        if (b->out_len + len + 1 > b->out_cap) {
+            size_t cap = b->out_cap ? b->out_cap : BATCH_BYTES;
+            while (cap < b->out_len + len + 1) cap *= 2;
+            char *p = realloc(b->out, cap);
+            if (p == NULL) return cli_error(name, "out of memory");
+            b->out = p;
+            b->out_cap = cap;
+        }
+        memcpy(b->out + b->out_len, json, len);
+        b->out[b->out_len + len] = '\n';
+        b->out_len += len + 1;
+        b->kept++;
+    }
+    return 0;
 }
 
 /* ---- reader ------------------------------------------------------------------------------ */
@@ -118,7 +151,7 @@ static void hand_on(engine *e, sbatch *b) {
     b->seq = e->batches_read++;
     b->rc = 0;
     memset(b->verdict, 0, b->n * sizeof *b->verdict);
-    if (e->work) {
+    if (e->work && !e->inline_work) {
         e->queue[(e->q_head + e->q_len++) % e->n_pool] = b;
         pthread_cond_signal(&e->cv_work);
     } else {
@@ -271,6 +304,8 @@ static void *worker_main(void *arg) {
         e->q_len--;
         pthread_mutex_unlock(&e->mu);
         b->rc = e->work(e->ctx, wa->index, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src);
+        /* The writer's fn only counts (cli.h): the output is rendered here, in parallel. */
+        if (b->rc == 0) b->rc = render_batch(e->name, b);
         pthread_mutex_lock(&e->mu);
         e->done[e->n_done++] = b;
         pthread_cond_broadcast(&e->cv_done);
@@ -301,18 +336,14 @@ static sbatch *next_done(engine *e, uint64_t seq) {
 }
 
 static int write_batch(engine *e, sbatch *b) {
+    if (e->inline_work) b->rc = e->work(e->ctx, 0, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src);
     if (b->rc != 0) return 1;
     if (e->fn && e->fn(e->ctx, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src) != 0) return 1;
-    for (size_t i = 0; i < b->n; i++) {
-        if (b->verdict[i] != CLI_KEEP) continue;
-        const char *json;
-        size_t len;
-        llmd_status st = llmd_json_doc_render(b->docs[i], &json, &len);
-        if (st != LLMD_OK) return cli_lib_error("rendering output", st);
-        if (cli_out_write(e->name, e->out, json, len) != 0 || cli_out_write(e->name, e->out, "\n", 1) != 0) return 1;
-        e->s->docs_out++;
-        e->s->bytes_out += len + 1;
-    }
+    /* Without worker threads fn may edit documents and verdicts: render after it. */
+    if ((!e->work || e->inline_work) && render_batch(e->name, b) != 0) return 1;
+    if (b->out_len > 0 && cli_out_write(e->name, e->out, b->out, b->out_len) != 0) return 1;
+    e->s->docs_out += b->kept;
+    e->s->bytes_out += b->out_len;
     return 0;
 }
 
@@ -340,6 +371,13 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     *e = (engine){.name = name, .c = c, .inputs = inputs, .n_inputs = n_inputs, .work = work, .fn = fn,
                   .ctx = ctx, .out = out, .s = s};
     e->workers = work ? cli_worker_count(threads) : 0;
+    /* One worker thread would only add a handoff per batch (and a thread switch on a busy
+     * machine) to what the writer can do itself between two writes: the reader thread still
+     * reads and parses ahead of it. */
+    if (e->workers == 1) {
+        e->inline_work = true;
+        e->workers = 0;
+    }
     /* Enough batches that the reader runs well ahead: the writer takes batches in order, so while
      * one worker is descheduled (a busy machine) the others keep going only as long as there are
      * free batches.  64 KiB batches make this cheap. */
