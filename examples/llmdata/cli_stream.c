@@ -44,6 +44,8 @@ typedef struct engine {
     size_t n_inputs;
     unsigned workers;        /* worker threads started */
     bool inline_work;        /* one worker: the writer runs work itself (no handoff to a thread) */
+    bool writer_works;       /* several workers: the writer is one of them while it waits */
+    bool writer_waiting, reader_waiting;
     cli_work_fn work;
     cli_batch_fn fn;
     void *ctx;
@@ -134,10 +136,16 @@ static int render_batch(const char *name, sbatch *b) {
 
 /* ---- reader ------------------------------------------------------------------------------ */
 
-/* Waits for an empty batch; NULL when the run is stopping. */
+/* Waits for an empty batch; NULL when the run is stopping.  A reader that had to wait is woken
+ * only once half the pool is free again (give_back), so it reads several batches per wake-up
+ * instead of one batch per thread switch. */
 static sbatch *take_free(engine *e) {
     pthread_mutex_lock(&e->mu);
-    while (e->n_free == 0 && !e->stop) pthread_cond_wait(&e->cv_free, &e->mu);
+    while (e->n_free == 0 && !e->stop) {
+        e->reader_waiting = true;
+        pthread_cond_wait(&e->cv_free, &e->mu);
+    }
+    e->reader_waiting = false;
     sbatch *b = e->stop ? NULL : e->free_list[--e->n_free];
     pthread_mutex_unlock(&e->mu);
     if (b) b->n = 0;
@@ -154,6 +162,7 @@ static void hand_on(engine *e, sbatch *b) {
     if (e->work && !e->inline_work) {
         e->queue[(e->q_head + e->q_len++) % e->n_pool] = b;
         pthread_cond_signal(&e->cv_work);
+        if (e->writer_waiting) pthread_cond_signal(&e->cv_done);   /* the writer works too */
     } else {
         e->done[e->n_done++] = b;
         pthread_cond_signal(&e->cv_done);
@@ -164,7 +173,9 @@ static void hand_on(engine *e, sbatch *b) {
 static void give_back(engine *e, sbatch *b) {
     pthread_mutex_lock(&e->mu);
     e->free_list[e->n_free++] = b;
-    pthread_cond_signal(&e->cv_free);
+    /* Every batch comes back here while the reader waits (it holds none), so n_free reaches the
+     * mark. */
+    if (e->reader_waiting && e->n_free >= (e->n_pool + 1) / 2) pthread_cond_signal(&e->cv_free);
     pthread_mutex_unlock(&e->mu);
 }
 
@@ -287,6 +298,12 @@ static void *reader_main(void *arg) {
 
 /* ---- workers ------------------------------------------------------------------------------ */
 
+/* The parallel part of one batch: work, then (the writer's fn only counts, cli.h) rendering. */
+static void run_work(engine *e, unsigned worker, sbatch *b) {
+    b->rc = e->work(e->ctx, worker, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src);
+    if (b->rc == 0) b->rc = render_batch(e->name, b);
+}
+
 typedef struct worker_arg {
     engine *e;
     unsigned index;
@@ -303,9 +320,7 @@ static void *worker_main(void *arg) {
         e->q_head = (e->q_head + 1) % e->n_pool;
         e->q_len--;
         pthread_mutex_unlock(&e->mu);
-        b->rc = e->work(e->ctx, wa->index, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src);
-        /* The writer's fn only counts (cli.h): the output is rendered here, in parallel. */
-        if (b->rc == 0) b->rc = render_batch(e->name, b);
+        run_work(e, wa->index, b);
         pthread_mutex_lock(&e->mu);
         e->done[e->n_done++] = b;
         pthread_cond_broadcast(&e->cv_done);
@@ -329,7 +344,21 @@ static sbatch *next_done(engine *e, uint64_t seq) {
             }
         }
         if (b != NULL || (e->reader_finished && seq >= e->batches_read)) break;
+        if (e->writer_works && e->q_len > 0 && !e->stop) {
+            /* Rather than wait for the batch in order, process a queued one (as the last
+             * worker). */
+            sbatch *w = e->queue[e->q_head];
+            e->q_head = (e->q_head + 1) % e->n_pool;
+            e->q_len--;
+            pthread_mutex_unlock(&e->mu);
+            run_work(e, e->workers, w);
+            pthread_mutex_lock(&e->mu);
+            e->done[e->n_done++] = w;
+            continue;
+        }
+        e->writer_waiting = true;
         pthread_cond_wait(&e->cv_done, &e->mu);
+        e->writer_waiting = false;
     }
     pthread_mutex_unlock(&e->mu);
     return b;
@@ -377,11 +406,16 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     if (e->workers == 1) {
         e->inline_work = true;
         e->workers = 0;
+    } else if (e->workers > 1) {
+        /* The writer is the last worker (index workers - 1): one thread fewer to switch between,
+         * and it works instead of waiting whenever the batch it needs next is not done yet. */
+        e->writer_works = true;
+        e->workers--;
     }
     /* Enough batches that the reader runs well ahead: the writer takes batches in order, so while
      * one worker is descheduled (a busy machine) the others keep going only as long as there are
      * free batches.  64 KiB batches make this cheap. */
-    e->n_pool = 8 * (size_t)e->workers + 8;
+    e->n_pool = 4 * (size_t)(e->workers + e->writer_works) + 4;
     e->progress_on = !c->quiet && isatty(2);
     e->t_start = e->t_last = cli_now();
     pthread_mutex_init(&e->mu, NULL);
@@ -408,10 +442,8 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     }
     for (unsigned w = 0; w < e->workers && rc == 0; w++) {
         wargs[w] = (worker_arg){e, w};
-        if (pthread_create(&tids[1 + w], NULL, worker_main, &wargs[w]) != 0) {
-            if (started == 0) rc = cli_error(name, "cannot start a worker thread");
-            break;   /* fewer workers than asked still give the same output */
-        }
+        if (pthread_create(&tids[1 + w], NULL, worker_main, &wargs[w]) != 0)
+            break;   /* fewer workers than asked (the writer works too) still give the same output */
         started++;
     }
     for (uint64_t seq = 0; rc == 0; seq++) {
