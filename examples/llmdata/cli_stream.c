@@ -376,6 +376,40 @@ static int write_batch(engine *e, sbatch *b) {
     return 0;
 }
 
+/* CPUs other work keeps busy right now: the smaller of the runnable tasks besides this one
+ * (/proc/loadavg's "running/total", an instant) and the 1-minute load average (which smooths the
+ * instant but also counts this command's own earlier runs).  0 when neither can be read. */
+static unsigned busy_cpus(void) {
+    double load1 = 0;
+    if (getloadavg(&load1, 1) != 1) return 0;
+    unsigned running = 0, total = 0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f == NULL) return 0;
+    double a, b, c;
+    int got = fscanf(f, "%lf %lf %lf %u/%u", &a, &b, &c, &running, &total);
+    fclose(f);
+    if (got != 5 || running == 0) return 0;
+    double others = (double)(running - 1);
+    return (unsigned)(others < load1 ? others : load1);
+}
+
+/* Workers worth starting for `want`: extra workers only pay off on idle CPUs.  On a saturated
+ * machine they cannot run beside the writer, and the writer, which takes batches in input order,
+ * stalls whenever the worker holding the next batch is descheduled (a scheduling period, tens of
+ * ms on a busy machine, against ~0.2 ms of work per batch): `clean --threads 2` took 2.6x the wall
+ * time of --threads 1 at load 18 on 2 CPUs.  LLMDATA_EXACT_THREADS=1 starts exactly `want` (tests
+ * use it to exercise the parallel engine on any machine). */
+static unsigned useful_workers(unsigned want) {
+    if (want <= 1) return want;
+    const char *exact = getenv("LLMDATA_EXACT_THREADS");
+    if (exact != NULL && strcmp(exact, "1") == 0) return want;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus <= 1) return 1;
+    unsigned busy = busy_cpus();
+    unsigned idle = busy >= (unsigned)cpus ? 0 : (unsigned)cpus - busy;
+    return idle < 1 ? 1 : idle < want ? idle : want;
+}
+
 unsigned cli_worker_count(unsigned threads) {
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -399,7 +433,7 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
 #endif
     *e = (engine){.name = name, .c = c, .inputs = inputs, .n_inputs = n_inputs, .work = work, .fn = fn,
                   .ctx = ctx, .out = out, .s = s};
-    e->workers = work ? cli_worker_count(threads) : 0;
+    e->workers = work ? useful_workers(cli_worker_count(threads)) : 0;
     /* One worker thread would only add a handoff per batch (and a thread switch on a busy
      * machine) to what the writer can do itself between two writes: the reader thread still
      * reads and parses ahead of it. */
