@@ -396,8 +396,9 @@ static unsigned busy_cpus(void) {
 /* Workers worth starting for `want`: extra workers only pay off on idle CPUs.  On a saturated
  * machine they cannot run beside the writer, and the writer, which takes batches in input order,
  * stalls whenever the worker holding the next batch is descheduled (a scheduling period, tens of
- * ms on a busy machine, against ~0.2 ms of work per batch): `clean --threads 2` took 2.6x the wall
- * time of --threads 1 at load 18 on 2 CPUs.  LLMDATA_EXACT_THREADS=1 starts exactly `want` (tests
+ * ms on a busy machine, against ~0.2 ms of work per batch): with two workers forced, `clean
+ * --threads 2` took a median 0.53 s against 0.34 s for --threads 1 (21 runs each, load 22 on 2
+ * CPUs); choosing by load, 0.28 s against 0.33 s.  LLMDATA_EXACT_THREADS=1 starts exactly `want` (tests
  * use it to exercise the parallel engine on any machine). */
 static unsigned useful_workers(unsigned want) {
     if (want <= 1) return want;
