@@ -364,13 +364,30 @@ static sbatch *next_done(engine *e, uint64_t seq) {
     return b;
 }
 
+/* Writes a batch's output.  A stream gets it with write(2) straight from the batch buffer (after
+ * flushing what stdio holds), not copied through stdio's buffer first; a file published in one
+ * step (llmd_output) takes it through its own buffer, which also checksums it. */
+static int write_out(engine *e, const char *data, size_t n) {
+    if (e->out->file != NULL || e->out->stream == NULL) return cli_out_write(e->name, e->out, data, n);
+    if (fflush(e->out->stream) != 0) return cli_error(e->name, "write failed: %s", strerror(errno));
+    int fd = fileno(e->out->stream);
+    while (n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return cli_error(e->name, "write failed: %s", w < 0 ? strerror(errno) : "no progress");
+        data += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 static int write_batch(engine *e, sbatch *b) {
     if (e->inline_work) b->rc = e->work(e->ctx, 0, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src);
     if (b->rc != 0) return 1;
     if (e->fn && e->fn(e->ctx, b->docs, b->n, b->verdict, b->line, (const char *const *)b->src) != 0) return 1;
     /* Without worker threads fn may edit documents and verdicts: render after it. */
     if ((!e->work || e->inline_work) && render_batch(e->name, b) != 0) return 1;
-    if (b->out_len > 0 && cli_out_write(e->name, e->out, b->out, b->out_len) != 0) return 1;
+    if (b->out_len > 0 && write_out(e, b->out, b->out_len) != 0) return 1;
     e->s->docs_out += b->kept;
     e->s->bytes_out += b->out_len;
     return 0;
