@@ -598,7 +598,7 @@ START_TEST(test_batch) {
 }
 END_TEST
 
-/* The scan looks at 32, 16 or 1 byte(s) at a time depending on the CPU and on how much text is
+/* The scan looks at 64, 32, 16 or 1 byte(s) at a time depending on the CPU and on how much text is
  * left: the same text behind 0..70 spaces must give the same spans, shifted (every detection
  * straddles block boundaries at some shift, and short texts take the narrow paths). */
 START_TEST(test_scan_shift_invariant) {
