@@ -397,6 +397,110 @@ START_TEST(json_control_characters) {
 }
 END_TEST
 
+
+/* The field a caller asked for is decoded while the next line is parsed (one pass): a document
+ * that learned the key must accept, reject and decode exactly as a fresh one, with the same error
+ * at the same byte, whatever the escapes and wherever they fall relative to 16-byte blocks. */
+static void parse_both(llmd_json_doc *fresh, llmd_json_doc *hinted, const char *in, size_t n, const char *want,
+                       size_t want_len) {
+    llmd_status a = llmd_json_doc_parse(fresh, in, n);
+    char err_a[512];
+    snprintf(err_a, sizeof err_a, "%s", a == LLMD_OK ? "" : llmd_last_error());
+    llmd_status b = llmd_json_doc_parse(hinted, in, n);
+    ck_assert_msg(a == b, "status %d vs %d for %.*s", (int)a, (int)b, (int)n, in);
+    if (b != LLMD_OK) {
+        ck_assert_str_eq(llmd_last_error(), err_a);
+        ck_assert_ptr_null(want);
+        /* the hint survives a failed line */
+        ck_ok(llmd_json_doc_parse(hinted, "{\"text\":\"k\"}", 12));
+        const char *v;
+        ck_ok(llmd_json_doc_get_string(hinted, "text", &v, NULL));
+        return;
+    }
+    const char *v;
+    size_t len;
+    ck_ok(llmd_json_doc_get_string(hinted, "text", &v, &len));
+    ck_assert_ptr_nonnull(want);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_int_eq(memcmp(v, want, len), 0);
+    ck_assert_int_eq(v[len], '\0');
+    /* and the fresh document, asked afterwards, agrees */
+    const char *w;
+    size_t wl;
+    ck_ok(llmd_json_doc_get_string(fresh, "text", &w, &wl));
+    ck_assert_uint_eq(wl, len);
+    ck_assert_int_eq(memcmp(v, w, len), 0);
+    llmd_json_doc_free(fresh);
+}
+
+START_TEST(json_field_decoded_while_parsing) {
+    llmd_json_doc *hinted, *fresh;
+    ck_ok(llmd_json_doc_new(&hinted));
+    ck_ok(llmd_json_doc_parse(hinted, "{\"text\":\"learn\"}", 16));
+    const char *v;
+    size_t len;
+    ck_ok(llmd_json_doc_get_string(hinted, "text", &v, &len));
+    ck_assert_str_eq(v, "learn");
+    static const struct {
+        const char *in, *want;   /* want NULL: the line is rejected */
+        size_t want_len;
+    } cases[] = {
+        {"{\"id\":1,\"text\":\"plain\"}", "plain", 5},
+        {"{\"text\":\"\\ud834\\udd1e|\\udd1e|\\ud834x|\\ud834\\u0041\"}", "\xF0\x9D\x84\x9E|\xEF\xBF\xBD|\xEF\xBF\xBDx|\xEF\xBF\xBD" "A", 18},
+        {"{\"text\":\"a\\u0000b\\/\\b\\f\\r\\t\"}", "a\0b/\b\f\r\t", 8},
+        {"{\"text\":\"first\",\"x\":[1,{\"text\":\"inner\"}],\"text\":\"last\"}", "last", 4},
+        {"{\"te\\u0078t\" : \"escaped key\" }", "escaped key", 11},
+        {"{\"text\":\"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80 0123456789abcdef0123456789\"}",
+         "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80 0123456789abcdef0123456789", 41},
+        {"{\"text\":\"ab\\u12\"}", NULL, 0},
+        {"{\"text\":\"ab\\u12", NULL, 0},
+        {"{\"text\":\"ab\\q\"}", NULL, 0},
+        {"{\"text\":\"ab\\", NULL, 0},
+        {"{\"text\":\"0123456789abcdef0123\xc3(\"}", NULL, 0},
+        {"{\"text\":\"0123456789abcdef012\xed\xa0\x80\"}", NULL, 0},
+        {"{\"text\":\"0123456789abcdef0123\x01\"}", NULL, 0},
+        {"{\"text\":\"0123456789abcdef0123456789", NULL, 0},
+        {"{\"text\":\"ok\" , }", NULL, 0},
+        {"{\"text\":\"ok\"} trailing", NULL, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        ck_ok(llmd_json_doc_new(&fresh));
+        parse_both(fresh, hinted, cases[k].in, strlen(cases[k].in), cases[k].want, cases[k].want_len);
+        if (cases[k].want == NULL) llmd_json_doc_free(fresh);
+    }
+    /* Every escape at every offset 0..40 (across the 16-byte blocks), and a bad one there. */
+    static const struct {
+        const char *esc, *dec;
+    } escs[] = {{"\\n", "\n"}, {"\\\"", "\""}, {"\\\\", "\\"}, {"\\u00e9", "\xc3\xa9"}, {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+                {"\xc3\xa9", "\xc3\xa9"}, {"\\x", NULL}, {"\x1f", NULL}, {"\xff", NULL}};
+    for (size_t e = 0; e < sizeof escs / sizeof *escs; e++) {
+        for (size_t at = 0; at <= 40; at++) {
+            char in[160], want[96];
+            size_t wl = 0, n = 0;
+            n += (size_t)snprintf(in + n, sizeof in - n, "{\"text\":\"");
+            for (size_t i = 0; i < at; i++) in[n++] = want[wl++] = (char)('a' + i % 26);
+            n += (size_t)snprintf(in + n, sizeof in - n, "%s", escs[e].esc);
+            if (escs[e].dec) {
+                memcpy(want + wl, escs[e].dec, strlen(escs[e].dec));
+                wl += strlen(escs[e].dec);
+            }
+            for (size_t i = 0; i < 20; i++) in[n++] = want[wl++] = 'z';
+            n += (size_t)snprintf(in + n, sizeof in - n, "\"}");
+            ck_ok(llmd_json_doc_new(&fresh));
+            parse_both(fresh, hinted, in, n, escs[e].dec ? want : NULL, wl);
+            if (escs[e].dec == NULL) llmd_json_doc_free(fresh);
+        }
+    }
+    /* A document whose field is not a string: get_string says so, the next line decodes again. */
+    ck_ok(llmd_json_doc_parse(hinted, "{\"text\":[\"a\"]}", 14));
+    ck_fails(llmd_json_doc_get_string(hinted, "text", &v, &len), LLMD_ERR_SCHEMA, "not a string");
+    ck_ok(llmd_json_doc_parse(hinted, "{\"text\":\"back\\n\"}", 17));
+    ck_ok(llmd_json_doc_get_string(hinted, "text", &v, &len));
+    ck_assert_str_eq(v, "back\n");
+    llmd_json_doc_free(hinted);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
@@ -411,6 +515,7 @@ int main(void) {
     tcase_add_test(tc, json_errors_name_offsets);
     tcase_add_test(tc, reader_max_line_boundary);
     tcase_add_test(tc, json_control_characters);
+    tcase_add_test(tc, json_field_decoded_while_parsing);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -68,10 +68,12 @@ int cli_run_jsonl(const char *name, cli_common *c, cli_batch_fn fn, void *ctx, c
 /* As cli_run_jsonl, with the work split over threads: a reader thread reads and parses batches,
  * `threads` workers (0 = one per CPU) run `work` on whole batches, and the writer (the calling
  * thread) takes the batches in input order, runs `fn` on each (NULL = nothing; this is the place
- * for order-dependent work and for counters) and writes the kept documents.  The reader also
- * decodes each document's c->field string, so the workers' llmd_json_doc_get_string finds it
- * decoded.  The output is the same for every thread count.  With work NULL, fn does everything, in order, on one thread while
- * reading overlaps with it. */
+ * for order-dependent counters) and writes the kept documents.  With work set, the workers render
+ * the kept documents right after `work`, so fn must not edit documents or change verdicts (it only
+ * counts).  The reader also decodes each document's c->field string (the JSON layer then decodes
+ * it while parsing the next lines), so the workers' llmd_json_doc_get_string finds it decoded.
+ * The output is the same for every thread count.  With work NULL, fn does everything (it may edit
+ * and drop documents), in order, on one thread while reading overlaps with it. */
 int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cli_work_fn work, cli_batch_fn fn,
                            void *ctx, cli_stats *stats);
 /* Number of workers cli_run_jsonl_parallel starts for `threads` (0 = the CPUs online; at most 256). */

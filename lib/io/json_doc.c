@@ -15,8 +15,7 @@
 typedef struct member {
     size_t key_start, key_end;      /* the quoted key in src (quotes included) */
     size_t value_start, value_end;  /* the raw value in src */
-    char *key;                      /* decoded key, NUL-terminated */
-    size_t key_len;
+    size_t key_off, key_len;        /* decoded key: doc->keys.data + key_off, NUL-terminated */
     bool removed;
     bool edited;
     size_t edit_start, edit_len;    /* replacement raw JSON, in doc->edits */
@@ -31,7 +30,13 @@ struct llmd_json_doc {
     size_t decoded_member;   /* members[] index `decoded` holds (SIZE_MAX = none): a second
                                 get_string of the same member returns it without decoding again */
     llmd_buf rendered;
-    llmd_buf keys;       /* unused; keys are allocated per member */
+    llmd_buf keys;       /* decoded keys of all members, each NUL-terminated (no allocation per
+                            member: the buffer is reused from line to line) */
+    /* The key whose string value parse decodes while it validates it (one pass over the text
+     * instead of two): the key get_string asked for last.  A JSONL reader asks for the same field
+     * on every line, so from the second line on its value is decoded as it is scanned. */
+    llmd_buf hint;
+    bool has_hint;
 };
 
 typedef struct scanner {
@@ -107,6 +112,111 @@ static llmd_status scan_string(scanner *sc) {
         if (len == 0) return llmd_fail(LLMD_ERR_UTF8, "JSON: invalid UTF-8 at byte %zu", sc->pos);
         sc->pos += len;
     }
+    return llmd_fail(LLMD_ERR_PARSE, "JSON: unterminated string starting at byte %zu", start);
+}
+
+/* Bytes of s[p..n) that need a look in a JSON string ('"', '\\', controls, non-ASCII), 16 at a
+ * time, as a bit mask (bit k = s[p + k]). */
+#if defined(__SSE2__)
+static inline unsigned special16(__m128i v) {
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    /* max(v, 0x1F) == 0x1F  <=>  v <= 0x1F (unsigned) */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
+    return (unsigned)(_mm_movemask_epi8(m) | _mm_movemask_epi8(v));
+}
+#endif
+
+/* scan_string and decode_string in one pass: validates the string starting at '"' exactly as
+ * scan_string does (same errors at the same offsets), leaves pos after the closing quote and
+ * writes the decoded bytes to out (replacing its content).  Plain text is copied 16 bytes at a
+ * time while looking for the next byte that needs care; the output is never longer than the
+ * input, and 16 bytes of slack are reserved for the wide stores. */
+static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n, start = sc->pos;
+    llmd_buf_reset(out);
+    llmd_status st = llmd_buf_reserve(out, n - start + 16);
+    if (st != LLMD_OK) return st;
+    unsigned char *o = (unsigned char *)out->data;
+    size_t p = start + 1;
+    for (;;) {
+#if defined(__SSE2__)
+        while (p + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + p));
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            unsigned m = special16(v);
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                o += k;
+                p += k;
+                break;
+            }
+            o += 16;
+            p += 16;
+        }
+#endif
+        while (p < n) {
+            unsigned char c = s[p];
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+            *o++ = c;
+            p++;
+        }
+        if (p >= n) break;
+        unsigned char c = s[p];
+        if (c == '"') {
+            sc->pos = p + 1;
+            out->len = (size_t)((char *)o - out->data);
+            out->data[out->len] = '\0';
+            return LLMD_OK;
+        }
+        if (c == '\\') {
+            if (p + 1 >= n) break;
+            unsigned char e = s[p + 1];
+            uint32_t v, lo;
+            switch (e) {
+            case 'b': *o++ = '\b'; p += 2; continue;
+            case 'f': *o++ = '\f'; p += 2; continue;
+            case 'n': *o++ = '\n'; p += 2; continue;
+            case 'r': *o++ = '\r'; p += 2; continue;
+            case 't': *o++ = '\t'; p += 2; continue;
+            case '"': case '\\': case '/': *o++ = e; p += 2; continue;
+            case 'u':
+                if (p + 6 > n || !read_hex4(s + p + 2, &v)) {
+                    sc->pos = p;
+                    return llmd_fail(LLMD_ERR_PARSE, "JSON: bad \\u escape at byte %zu", p);
+                }
+                p += 6;
+                /* A high surrogate takes the low one that follows it; a lone one (not
+                 * representable in UTF-8) decodes to U+FFFD, as decode_string does. */
+                if (v >= 0xD800 && v <= 0xDBFF && p + 6 <= n && s[p] == '\\' && s[p + 1] == 'u' &&
+                    read_hex4(s + p + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                    p += 6;
+                } else if (v >= 0xD800 && v <= 0xDFFF) {
+                    v = 0xFFFD;
+                }
+                o += llmd_utf8_encode(v, o);
+                continue;
+            default:
+                sc->pos = p;
+                return llmd_fail(LLMD_ERR_PARSE, "JSON: bad escape '\\%c' at byte %zu", e >= 0x20 && e < 0x7f ? e : '?', p);
+            }
+        }
+        if (c < 0x20) {
+            sc->pos = p;
+            return llmd_fail(LLMD_ERR_PARSE, "JSON: unescaped control character 0x%02x in string at byte %zu", c, p);
+        }
+        uint32_t cp;
+        size_t len = llmd_utf8_decode(s + p, n - p, &cp);
+        if (len == 0) {
+            sc->pos = p;
+            return llmd_fail(LLMD_ERR_UTF8, "JSON: invalid UTF-8 at byte %zu", p);
+        }
+        memcpy(o, s + p, len);
+        o += len;
+        p += len;
+    }
+    sc->pos = p;
     return llmd_fail(LLMD_ERR_PARSE, "JSON: unterminated string starting at byte %zu", start);
 }
 
@@ -250,10 +360,10 @@ llmd_status llmd_json_doc_new(llmd_json_doc **out) {
 }
 
 static void clear_members(llmd_json_doc *doc) {
-    for (size_t i = 0; i < doc->count; i++) llmd_free(doc->members[i].key);
     doc->count = 0;
     doc->decoded_member = SIZE_MAX;
     llmd_buf_reset(&doc->edits);
+    llmd_buf_reset(&doc->keys);
 }
 
 void llmd_json_doc_free(llmd_json_doc *doc) {
@@ -265,6 +375,7 @@ void llmd_json_doc_free(llmd_json_doc *doc) {
     llmd_buf_free(&doc->decoded);
     llmd_buf_free(&doc->rendered);
     llmd_buf_free(&doc->keys);
+    llmd_buf_free(&doc->hint);
     llmd_free(doc);
 }
 
@@ -280,17 +391,36 @@ static llmd_status add_member(llmd_json_doc *doc, const member *m) {
     return LLMD_OK;
 }
 
-static llmd_status record_member(llmd_json_doc *doc, size_t ks, size_t ke, size_t vs, size_t ve) {
-    const unsigned char *s = (const unsigned char *)doc->src.data;
-    doc->decoded_member = SIZE_MAX;
-    llmd_status st = decode_string(s + ks, ke - ks, &doc->decoded);
-    if (st != LLMD_OK) return st;
-    member m = {.key_start = ks, .key_end = ke, .value_start = vs, .value_end = ve};
-    m.key_len = doc->decoded.len;
-    m.key = llmd_strndup(doc->decoded.data, doc->decoded.len);
-    if (m.key == NULL) return llmd_fail_nomem("parsing JSON");
-    if ((st = add_member(doc, &m)) != LLMD_OK) llmd_free(m.key);
+/* Appends key[0..len) and a NUL to doc->keys; *off tells where it starts. */
+static llmd_status keep_key(llmd_json_doc *doc, const char *key, size_t len, size_t *off) {
+    *off = doc->keys.len;
+    llmd_status st = llmd_buf_append(&doc->keys, key, len);
+    if (st == LLMD_OK) st = llmd_buf_putc(&doc->keys, '\0');
+    if (st != LLMD_OK) doc->keys.len = *off;
     return st;
+}
+
+static const char *member_key(const llmd_json_doc *doc, const member *m) { return doc->keys.data + m->key_off; }
+
+/* Records the member whose quoted key is src[ks..ke) (validated); its decoded key goes to
+ * doc->keys, so the decoded-value buffer is left alone. */
+static llmd_status record_key(llmd_json_doc *doc, size_t ks, size_t ke) {
+    const unsigned char *s = (const unsigned char *)doc->src.data;
+    member m = {.key_start = ks, .key_end = ke, .key_off = doc->keys.len};
+    llmd_status st;
+    if (memchr(s + ks + 1, '\\', ke - ks - 2) == NULL) {
+        st = keep_key(doc, (const char *)s + ks + 1, ke - ks - 2, &m.key_off);
+    } else {
+        if ((st = decode_string(s + ks, ke - ks, &doc->rendered)) != LLMD_OK) return st;
+        st = keep_key(doc, doc->rendered.data, doc->rendered.len, &m.key_off);
+    }
+    if (st != LLMD_OK) return st;
+    m.key_len = doc->keys.len - 1 - m.key_off;
+    return add_member(doc, &m);
+}
+
+static bool is_hint(const llmd_json_doc *doc, const member *m) {
+    return doc->has_hint && m->key_len == doc->hint.len && memcmp(member_key(doc, m), doc->hint.data, m->key_len) == 0;
 }
 
 llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len) {
@@ -324,8 +454,19 @@ llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len
             sc.pos++;
             skip_ws(&sc);
             size_t vs = sc.pos;
-            if ((st = scan_value(&sc)) != LLMD_OK) return st;
-            if ((st = record_member(doc, ks, ke, vs, sc.pos)) != LLMD_OK) return st;
+            if ((st = record_key(doc, ks, ke)) != LLMD_OK) return st;
+            member *m = &doc->members[doc->count - 1];
+            if (sc.pos < sc.n && sc.s[sc.pos] == '"' && is_hint(doc, m)) {
+                /* The field the caller reads: decoded as it is validated (a later member of the
+                 * same name replaces it, as get_string returns the last one). */
+                doc->decoded_member = SIZE_MAX;
+                if ((st = scan_decode_string(&sc, &doc->decoded)) != LLMD_OK) return st;
+                doc->decoded_member = doc->count - 1;
+            } else if ((st = scan_value(&sc)) != LLMD_OK) {
+                return st;
+            }
+            m->value_start = vs;
+            m->value_end = sc.pos;
             skip_ws(&sc);
             if (sc.pos < sc.n && sc.s[sc.pos] == ',') { sc.pos++; skip_ws(&sc); continue; }
             if (sc.pos < sc.n && sc.s[sc.pos] == '}') { sc.pos++; break; }
@@ -341,7 +482,7 @@ static member *find_member(const llmd_json_doc *doc, const char *key) {
     size_t klen = strlen(key);
     for (size_t i = doc->count; i-- > 0;) {
         member *m = &doc->members[i];
-        if (!m->removed && m->key_len == klen && memcmp(m->key, key, klen) == 0) return m;
+        if (!m->removed && m->key_len == klen && memcmp(member_key(doc, m), key, klen) == 0) return m;
     }
     return NULL;
 }
@@ -355,6 +496,12 @@ llmd_status llmd_json_doc_get_string(llmd_json_doc *doc, const char *key, const 
     size_t rlen = m->edited ? m->edit_len : m->value_end - m->value_start;
     if (rlen == 0 || raw[0] != '"') return llmd_fail(LLMD_ERR_SCHEMA, "JSON: field \"%s\" is not a string", key);
     size_t index = (size_t)(m - doc->members);
+    if (!is_hint(doc, m)) {
+        /* Remember the key: the next parse decodes its value in the same pass. */
+        size_t klen = strlen(key);
+        llmd_buf_reset(&doc->hint);
+        doc->has_hint = llmd_buf_append(&doc->hint, key, klen) == LLMD_OK;
+    }
     if (doc->decoded_member != index) {
         doc->decoded_member = SIZE_MAX;
         llmd_status st = decode_string((const unsigned char *)raw, rlen, &doc->decoded);
@@ -384,10 +531,9 @@ static llmd_status record_edit(llmd_json_doc *doc, const char *key, size_t at, s
     if (m == NULL) {
         member nm = {0};
         nm.key_len = strlen(key);
-        nm.key = llmd_strdup(key);
-        if (nm.key == NULL) return llmd_fail_nomem("editing JSON");
+        if ((st = keep_key(doc, key, nm.key_len, &nm.key_off)) != LLMD_OK) return st;
         nm.key_start = nm.key_end = nm.value_start = nm.value_end = SIZE_MAX; /* marks "added" */
-        if ((st = add_member(doc, &nm)) != LLMD_OK) { llmd_free(nm.key); return st; }
+        if ((st = add_member(doc, &nm)) != LLMD_OK) return st;
         m = &doc->members[doc->count - 1];
     }
     m->edited = true;
@@ -451,7 +597,7 @@ llmd_status llmd_json_doc_render(llmd_json_doc *doc, const char **out, size_t *l
         if (!first) st = llmd_buf_putc(b, ',');
         first = false;
         if (m->key_start == SIZE_MAX) {  /* added member */
-            st = llmd_buf_put_json_string(b, m->key, m->key_len);
+            st = llmd_buf_put_json_string(b, member_key(doc, m), m->key_len);
             if (st == LLMD_OK) st = llmd_buf_putc(b, ':');
         } else {  /* original key, colon and spacing */
             st = llmd_buf_append(b, doc->src.data + m->key_start, m->value_start - m->key_start);

@@ -30,6 +30,7 @@ static uint8_t trig[256];
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LLMD_SCAN_AVX2 1
 static bool use_avx2;   /* set once with the tables: the CPU runs the 32-byte scan */
+static bool use_avx512; /* ... and the 64-byte one (AVX-512BW) */
 #endif
 
 static void init_tables(void) {
@@ -58,6 +59,8 @@ static void init_tables(void) {
     }
 #if defined(LLMD_SCAN_AVX2)
     use_avx2 = llmd_cpu_has_avx2();
+    __builtin_cpu_init();
+    use_avx512 = use_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
 }
 
@@ -678,13 +681,13 @@ __attribute__((target("avx2"))) static inline void block_masks32(const unsigned 
     *t2 = (uint32_t)_mm256_movemask_epi8(b);
 }
 
-/* The candidate loop 32 bytes at a time; returns where it stopped (the caller goes on from there). */
+/* The candidate loop 32 bytes at a time from i; returns where it stopped (the caller goes on from
+ * there). */
 __attribute__((target("avx2"))) static size_t scan_blocks32(scan *sc, const wants *w, size_t *skip,
-                                                            llmd_status *st) {
+                                                            llmd_status *st, size_t i) {
     const unsigned char *s = sc->s;
     const size_t n = sc->n;
-    size_t i = 0;
-    uint32_t carry = 0;
+    uint32_t carry = i > 0 && is_word(s[i - 1]);
     for (; i + 35 <= n; i += 32) {
         uint32_t word, t1, t2;
         block_masks32(s + i, &word, &t1, &t2);
@@ -693,6 +696,65 @@ __attribute__((target("avx2"))) static size_t scan_blocks32(scan *sc, const want
         uint32_t cand = (starts & t1) | t2;
         while (cand) {
             size_t at = i + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (at < *skip) continue;
+            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
+        }
+    }
+    return i;
+}
+
+/* block_masks over 64 bytes (p[64..66] must be readable) with AVX-512BW: the same tests, the
+ * results straight in 64-bit masks.  A range test is one unsigned compare: x - lo <= hi - lo. */
+__attribute__((target("avx512f,avx512bw"))) static inline void block_masks64(const unsigned char *p, uint64_t *word,
+                                                                           uint64_t *t1, uint64_t *t2) {
+    const __m512i v = _mm512_loadu_si512((const void *)p);
+    const __m512i v1 = _mm512_loadu_si512((const void *)(p + 1));
+    const __m512i v2 = _mm512_loadu_si512((const void *)(p + 2));
+#define RANGE(x, lo, hi) ((uint64_t)_mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
+                                                          _mm512_set1_epi8((char)((hi) - (lo)))))
+#define EQ(x, ch) ((uint64_t)_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(ch))))
+    uint64_t digit = RANGE(v, '0', '9'), upper = RANGE(v, 'A', 'Z'), lowr = RANGE(v, 'a', 'z');
+    uint64_t wd = digit | upper | lowr | EQ(v, '_');
+    uint64_t up1 = RANGE(v1, 'A', 'Z'), dig1 = RANGE(v1, '0', '9');
+    uint64_t a = digit | (upper & up1 & RANGE(v2, '0', '9'));
+    a |= EQ(v, 'A') & up1;
+    if (lowr) {
+        uint64_t l = EQ(v, 'a') & EQ(v1, 'w') & EQ(v2, 's');
+        l |= EQ(v, 'g') & (EQ(v1, 'h') | (EQ(v1, 'i') & EQ(v2, 't')) | (EQ(v1, 'l') & EQ(v2, 'p')));
+        l |= EQ(v, 'n') & EQ(v1, 'p') & EQ(v2, 'm');
+        l |= (EQ(v, 'r') | EQ(v, 's')) & EQ(v1, 'k') & EQ(v2, '_');
+        l |= EQ(v, 'x') & EQ(v1, 'o') & EQ(v2, 'x');
+        l |= EQ(v, 'e') & EQ(v1, 'y') & EQ(v2, 'J');
+        a |= l;
+    }
+    uint64_t hex1 = dig1 | RANGE(v1, 'a', 'f') | RANGE(v1, 'A', 'F');
+    uint64_t b = EQ(v, '@') | ((EQ(v, '+') | EQ(v, '(')) & dig1);
+    b |= EQ(v, ':') & (hex1 | EQ(v1, ':'));
+    b |= EQ(v, '-') & EQ(v1, '-');
+#undef RANGE
+#undef EQ
+    *word = wd;
+    *t1 = a;
+    *t2 = b;
+}
+
+/* The candidate loop 64 bytes at a time (half the instructions per byte of the 32-byte loop, which
+ * was the largest single cost of `llmdata clean`); returns where it stopped. */
+__attribute__((target("avx512f,avx512bw"))) static size_t scan_blocks64(scan *sc, const wants *w, size_t *skip,
+                                                                      llmd_status *st) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    size_t i = 0;
+    uint64_t carry = 0;
+    for (; i + 67 <= n; i += 64) {
+        uint64_t word, t1, t2;
+        block_masks64(s + i, &word, &t1, &t2);
+        uint64_t starts = word & ~((word << 1) | carry);
+        carry = word >> 63;
+        uint64_t cand = (starts & t1) | t2;
+        while (cand) {
+            size_t at = i + (size_t)__builtin_ctzll(cand);
             cand &= cand - 1;
             if (at < *skip) continue;
             if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
@@ -715,8 +777,12 @@ static llmd_status scan_builtins(scan *sc) {
     llmd_status st = LLMD_OK;
     size_t skip = 0, i = 0;
 #if defined(LLMD_SCAN_AVX2)
+    if (use_avx512) {
+        i = scan_blocks64(sc, &w, &skip, &st);
+        if (st != LLMD_OK) return st;
+    }
     if (use_avx2) {
-        i = scan_blocks32(sc, &w, &skip, &st);
+        i = scan_blocks32(sc, &w, &skip, &st, i);
         if (st != LLMD_OK) return st;
     }
 #endif

@@ -9,8 +9,9 @@
 #     the old one-blob figure (all documents as one text);
 #   the seed (tests/bench/seed_clean.py, /usr/bin/python3), best of 2;
 #   llmdata clean --threads 1 and 2 (whole process, JSONL in, JSONL to a file through standard
-#     output -- `-o FILE` adds the fsync of its atomic publish), best of REPEATS, and a check that
-#     both outputs are the same bytes;
+#     output -- `-o FILE` adds the fsync of its atomic publish), REPEATS runs of each interleaved,
+#     best and median of wall and CPU time, the load average, and a check that both outputs are
+#     the same bytes;
 #   the Python binding (text_py_bench.py: redact_batch(threads=1, clean=True) beside the seed in
 #     one process);
 #   a summary of ratios to the seed (goal: >= 30x per document in-process and in the CLI).
@@ -34,6 +35,7 @@ cli="$build/examples/llmdata/llmdata"
 [ -x "$bench" ] && [ -x "$cli" ] || { echo "text_bench: build $build first (ninja -C $build)" >&2; exit 2; }
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== bench_text (C, one thread), $corpus =="
 c_out=$("$bench" "$corpus" "$reps" 2)
 echo "$c_out"
@@ -44,26 +46,30 @@ seed_out=$(/usr/bin/python3 "$here/seed_clean.py" "$corpus" 2)
 echo "$seed_out"
 seed=$(echo "$seed_out" | awk '{print $3}')
 
-cli_best() {  # threads -> "best wall seconds, best CPU seconds (user + sys, all threads)" of the process
-  local th=$1 best="" bcpu="" t0 t1 dt cpu
-  for _ in $(seq "$reps"); do
-    t0=$EPOCHREALTIME
-    /usr/bin/time -f "%U %S" -o "$out/time" "$cli" clean -q --threads "$th" "$corpus" > "$out/t$th.jsonl"
-    t1=$EPOCHREALTIME
-    dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')
-    cpu=$(awk '{printf "%.4f", $1 + $2}' "$out/time")
-    if [ -z "$best" ] || awk -v a="$dt" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$dt; fi
-    if [ -z "$bcpu" ] || awk -v a="$cpu" -v b="$bcpu" 'BEGIN {exit !(a < b)}'; then bcpu=$cpu; fi
+# Runs `llmdata clean --threads 1` and `--threads 2` REPEATS times each, interleaved (1, 2, 1, 2, ...)
+# so both see the same machine load; wall and CPU (user + sys of all threads, ms resolution from
+# bash's time) of every run go to $out/runs.$th.
+TIMEFORMAT='%3R %3U %3S'
+for _ in $(seq "$reps"); do
+  for th in 1 2; do
+    { time "$cli" clean -q --threads "$th" "$corpus" > "$out/t$th.jsonl"; } 2> "$out/time"
+    awk '{printf "%.4f %.4f\n", $1, $2 + $3}' "$out/time" >> "$out/runs.$th"
   done
-  echo "$best $bcpu"
+done
+stat_of() {  # threads column(1 wall, 2 CPU) -> "median best"
+  sort -n -k"$2" "$out/runs.$1" | awk -v c="$2" '{v[NR] = $c} END {
+    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f %.4f", m, v[1] }'
 }
-echo "== llmdata clean (whole process, JSONL in, JSONL out to a file via stdout), best of $reps =="
-read -r cli1 cpu1 <<< "$(cli_best 1)"
-read -r cli2 cpu2 <<< "$(cli_best 2)"
+read -r wmed1 cli1 <<< "$(stat_of 1 1)"; read -r cmed1 cpu1 <<< "$(stat_of 1 2)"
+read -r wmed2 cli2 <<< "$(stat_of 2 1)"; read -r cmed2 cpu2 <<< "$(stat_of 2 2)"
+echo "== llmdata clean (whole process, JSONL in, JSONL out to a file via stdout), $reps runs each, interleaved =="
+echo "   load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 cmp -s "$out/t1.jsonl" "$out/t2.jsonl" || { echo "text_bench: --threads 2 output differs from --threads 1" >&2; exit 1; }
-awk -v mb="$mb" -v a="$cli1" -v b="$cli2" -v ca="$cpu1" -v cb="$cpu2" 'BEGIN {
-  printf "clean --threads 1  %8.1f MB/s  (%.3f s; CPU %.3f s)\n", mb / a, a, ca
-  printf "clean --threads 2  %8.1f MB/s  (%.3f s; CPU %.3f s)  same output\n", mb / b, b, cb }'
+awk -v mb="$mb" -v a="$cli1" -v b="$cli2" -v ca="$cpu1" -v cb="$cpu2" -v ma="$wmed1" -v mb2="$wmed2" \
+    -v mca="$cmed1" -v mcb="$cmed2" 'BEGIN {
+  printf "clean --threads 1  best %7.1f MB/s (%.3f s; CPU %.3f s)   median %7.1f MB/s (%.3f s; CPU %.3f s)\n", mb / a, a, ca, mb / ma, ma, mca
+  printf "clean --threads 2  best %7.1f MB/s (%.3f s; CPU %.3f s)   median %7.1f MB/s (%.3f s; CPU %.3f s)  same output\n", mb / b, b, cb, mb / mb2, mb2, mcb
+  printf "--threads 2 / --threads 1 wall: best %.2fx, median %.2fx (> 1: faster)\n", a / b, ma / mb2 }'
 
 echo "== Python binding =="
 py_out=$(PYTHONPATH="$root/bindings/python" LLMDATA_LIBRARY="$build/lib/libllmdata.so" \
@@ -80,10 +86,14 @@ row -v name="in-process per document (llmd_clean_and_redact)" -v w="$(val clean+
     -v c="$(echo "$c_out" | awk '$1 == "clean+redact" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
 row -v name="in-process per document (batch API, 1 thread)" -v w="$(echo "$c_out" | awk '$1 == "batch" && $2 == "x1" {print $3}')" \
     -v s="$seed" -v c="$(echo "$c_out" | awk '$1 == "batch" && $2 == "x1" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
-row -v name="CLI clean --threads 1" -v w="$(awk -v m="$mb" -v a="$cli1" 'BEGIN {print m / a}')" -v s="$seed" \
+row -v name="CLI clean --threads 1 (best run)" -v w="$(awk -v m="$mb" -v a="$cli1" 'BEGIN {print m / a}')" -v s="$seed" \
     -v c="$(awk -v m="$mb" -v a="$cpu1" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
-row -v name="CLI clean --threads 2" -v w="$(awk -v m="$mb" -v a="$cli2" 'BEGIN {print m / a}')" -v s="$seed" \
+row -v name="CLI clean --threads 2 (best run)" -v w="$(awk -v m="$mb" -v a="$cli2" 'BEGIN {print m / a}')" -v s="$seed" \
     -v c="$(awk -v m="$mb" -v a="$cpu2" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
+row -v name="CLI clean --threads 1 (median of the runs)" -v w="$(awk -v m="$mb" -v a="$wmed1" 'BEGIN {print m / a}')" \
+    -v s="$seed" -v c="$(awk -v m="$mb" -v a="$cmed1" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
+row -v name="CLI clean --threads 2 (median of the runs)" -v w="$(awk -v m="$mb" -v a="$wmed2" 'BEGIN {print m / a}')" \
+    -v s="$seed" -v c="$(awk -v m="$mb" -v a="$cmed2" 'BEGIN {print m / a}')" -v sc="$seed_cpu"
 row -v name="one blob (all documents as one text; old figure)" -v w="$(val one-blob 2)" -v s="$seed" \
     -v c="$(echo "$c_out" | awk '$1 == "one-blob" {sub(/.*= /, ""); print $1}')" -v sc="$seed_cpu"
 echo "$py_out" | awk '/redact_batch clean=True/ {sub(/.*s\)  /, ""); print "Python redact_batch(clean=True) vs the seed in one process: " $0}'

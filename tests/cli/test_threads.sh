@@ -8,6 +8,9 @@ set -u
 : "${LLMDATA:?set LLMDATA to the llmdata binary}"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "test_threads: $*" >&2; exit 1; }
+# Exactly the workers asked for: on a busy machine the engine would otherwise fall back to the
+# writer doing the work (the last clean run below checks that path gives the same bytes).
+export LLMDATA_EXACT_THREADS=1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 G="$root/examples/data/gpt2-tokenizer.json"
 PY=/usr/bin/python3
@@ -54,5 +57,30 @@ for n in 1 1500 2999; do
   sed -n "$((n + 1))p" "$T/in.jsonl" > "$T/one.jsonl"
   "$LLMDATA" tokenize -q --tokenizer "$G" "$T/one.jsonl" > "$T/one.out" || fail "one-document run"
   grep -qxF "$(cat "$T/one.out")" "$T/tokenize1" || fail "tokenize: document $n differs from a run of it alone"
+done
+# clean (redaction, --spans) through the same engine: the same bytes for 1, 2 and 4 threads, each
+# document as cleaned alone; a document without the field and no --skip-bad stops every thread
+# count with the same message naming its line, and -o publishes nothing.
+for th in 1 2 4; do
+  "$LLMDATA" clean --spans --skip-bad --threads $th "$T/in.jsonl" > "$T/clean$th" 2> "$T/clean$th.err" ||
+    fail "clean --threads $th: exit $? $(cat "$T/clean$th.err")"
+  [ "$th" = 1 ] || cmp -s "$T/clean1" "$T/clean$th" || fail "clean: --threads $th output differs from --threads 1"
+done
+LLMDATA_EXACT_THREADS=0 "$LLMDATA" clean -q --spans --skip-bad --threads 2 "$T/in.jsonl" > "$T/clean_auto" ||
+  fail "clean --threads 2 (workers chosen by load)"
+cmp -s "$T/clean1" "$T/clean_auto" || fail "clean: --threads 2 with workers chosen by load differs"
+[ "$(wc -l < "$T/clean1")" = 2991 ] || fail "clean: $(wc -l < "$T/clean1") lines out, want 2991"
+for n in 1 1500 2999; do
+  sed -n "$((n + 1))p" "$T/in.jsonl" > "$T/one.jsonl"
+  "$LLMDATA" clean -q --spans "$T/one.jsonl" > "$T/one.out" || fail "clean: one-document run"
+  grep -qxF "$(cat "$T/one.out")" "$T/clean1" || fail "clean: document $n differs from a run of it alone"
+done
+grep -v '^\[' "$T/in.jsonl" | head -2000 > "$T/stop.jsonl"   # line 4 (i = 4) has no "text"
+for th in 1 2 4; do
+  "$LLMDATA" clean --threads $th -o "$T/stop$th.jsonl" "$T/stop.jsonl" 2> "$T/stop$th.err"
+  rc=$?
+  [ "$rc" = 1 ] || fail "clean --threads $th without the field: exit $rc, want 1"
+  grep -q "stop.jsonl:4: " "$T/stop$th.err" || fail "clean --threads $th: $(cat "$T/stop$th.err")"
+  [ ! -e "$T/stop$th.jsonl" ] || fail "clean --threads $th: output published after an error"
 done
 exit 0

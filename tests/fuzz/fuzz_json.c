@@ -6,6 +6,9 @@
  *  2. A parsed document renders to JSON that parses again, and rendering that gives the same bytes.
  *  3. After set_string("text", input bytes), get_string("text") returns exactly those bytes when
  *     they are valid UTF-8 (invalid bytes become U+FFFD), and the rendered object still parses.
+ *  4. A document that learned the key "text" (get_string asked for it, so parse decodes that
+ *     member while it validates it) gives the same status, the same error message and the same
+ *     decoded "text" as a fresh document.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,8 +20,33 @@ static void check(int ok) {
     if (!ok) abort();
 }
 
+static void check_hinted_parse(const uint8_t *data, size_t size) {
+    llmd_json_doc *fresh, *hinted;
+    check(llmd_json_doc_new(&fresh) == LLMD_OK && llmd_json_doc_new(&hinted) == LLMD_OK);
+    const char *v, *w;
+    size_t vl, wl;
+    check(llmd_json_doc_parse(hinted, "{\"text\":\"x\"}", 12) == LLMD_OK);
+    check(llmd_json_doc_get_string(hinted, "text", &v, &vl) == LLMD_OK);
+    llmd_status a = llmd_json_doc_parse(fresh, (const char *)data, size);
+    char *msg = strdup(a == LLMD_OK ? "" : llmd_last_error());
+    llmd_status b = llmd_json_doc_parse(hinted, (const char *)data, size);
+    check(msg != NULL && a == b);
+    if (a != LLMD_OK) {
+        check(strcmp(msg, llmd_last_error()) == 0);
+    } else {
+        llmd_status ga = llmd_json_doc_get_string(fresh, "text", &v, &vl);
+        llmd_status gb = llmd_json_doc_get_string(hinted, "text", &w, &wl);
+        check(ga == gb);
+        if (ga == LLMD_OK) check(vl == wl && memcmp(v, w, vl) == 0 && w[wl] == '\0');
+    }
+    free(msg);
+    llmd_json_doc_free(fresh);
+    llmd_json_doc_free(hinted);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    check_hinted_parse(data, size);
     llmd_json_doc *d, *d2;
     check(llmd_json_doc_new(&d) == LLMD_OK && llmd_json_doc_new(&d2) == LLMD_OK);
     llmd_status st = llmd_json_doc_parse(d, (const char *)data, size);
