@@ -499,6 +499,121 @@ llmd_status llmd_filter_new(llmd_filter **out, const llmd_filter_options *opts) 
     return LLMD_OK;
 }
 
+/* ------------------------------------------------------------------------ string multiset */
+
+/* A string multiset over byte ranges of one base buffer: an open-addressing table of 64-bit slots
+ * (entry number + 1 in the low half, the hash's high half as a tag in the other) in front of a
+ * dense entry array.  A probe that meets a different tag moves on without touching the entry, so
+ * an n-gram seen for the first time (the common case) costs one slot read. */
+typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
+typedef struct sset { uint64_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
+
+static void sset_free(sset *s) {
+    llmd_free(s->slots);
+    llmd_free(s->ents);
+    memset(s, 0, sizeof *s);
+}
+
+/* Empties s and makes room for `expected` distinct elements (the memory is kept between documents). */
+static bool sset_reset(sset *s, size_t expected) {
+    size_t want = 64;
+    while (want < expected + expected / 2 + 2) want *= 2;
+    if (s->slots == NULL || want > s->mask + 1) {
+        uint64_t *sl = llmd_calloc(want, sizeof *sl);
+        if (sl == NULL) return false;
+        llmd_free(s->slots);
+        s->slots = sl;
+        s->mask = want - 1;
+    } else {
+        /* a table far larger than needed (after a big document) is cleared only where it is used */
+        size_t use = s->mask + 1 > 4 * want ? want : s->mask + 1;
+        if (use != s->mask + 1) s->mask = use - 1;
+        memset(s->slots, 0, use * sizeof *s->slots);
+    }
+    if (expected + 1 > s->cap) {
+        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
+        if (e == NULL) return false;
+        s->ents = e;
+        s->cap = expected + 1;
+    }
+    s->n = 0;
+    return true;
+}
+
+/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
+ * `expected` (of the last reset) distinct elements may be inserted. */
+static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
+        uint64_t k = s->slots[i];
+        if (k == 0) {
+            sset_entry *e = &s->ents[s->n++];
+            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
+            s->slots[i] = tag | (uint64_t)s->n;
+            return e;
+        }
+        if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
+        sset_entry *e = &s->ents[(uint32_t)k - 1];
+        if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
+    }
+}
+
+static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
+    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
+}
+
+/* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
+typedef struct range { size_t a, e; } range;
+
+static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, bool ascii,
+                                   size_t *dup_elems, size_t *dup_chars) {
+    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
+    *dup_elems = *dup_chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
+        if (e->count++ > 0) {
+            (*dup_elems)++;
+            *dup_chars += ascii ? r[i].e - r[i].a : uni_len(base + r[i].a, r[i].e - r[i].a);
+        }
+    }
+    return LLMD_OK;
+}
+
+typedef struct range_vec { range *v; size_t n, cap; } range_vec;
+
+static bool rv_push(range_vec *rv, size_t a, size_t e) {
+    if (rv->n == rv->cap) {
+        size_t nc = rv->cap ? rv->cap * 2 : 64;
+        range *v = llmd_realloc(rv->v, rv->cap * sizeof *v, nc * sizeof *v);
+        if (v == NULL) return false;
+        rv->v = v;
+        rv->cap = nc;
+    }
+    rv->v[rv->n++] = (range){a, e};
+    return true;
+}
+
+/* re.split(r"\n{min,}", s[a..e)) */
+static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_t min, range_vec *out) {
+    out->n = 0;
+    size_t start = a;
+    for (size_t i = a; i < e;) {
+        if (s[i] != '\n') {
+            const unsigned char *nl = memchr(s + i, '\n', e - i);
+            if (nl == NULL) break;
+            i = (size_t)(nl - s);
+        }
+        size_t j = i;
+        while (j < e && s[j] == '\n') j++;
+        if (j - i >= min) {
+            if (!rv_push(out, start, i)) return false;
+            start = j;
+        }
+        i = j;
+    }
+    return rv_push(out, start, e);
+}
+
 /* ======================================================================== per-document context */
 
 typedef struct doc_ctx {
@@ -508,14 +623,22 @@ typedef struct doc_ctx {
     fw_buf own;           /* rewritten text */
     bool modified;
     bool toks_valid;
+    int ascii;            /* whether text is pure ASCII: -1 not known yet, 0 no, 1 yes */
     fw_tokens toks;
     fw_scratch sc;
     fw_spans spans;
     fw_buf tmp, tmp2;     /* scratch: lowered text, c4 lines, concatenations */
+    fw_buf kept;          /* c4: the kept lines */
+    range_vec rv;         /* lines / paragraphs */
+    sset set;             /* duplicate counting */
+    size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
+    uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
+    size_t ntok_cap, npw_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
     double language_score;
     bool language_ran;
+    bool in_use;          /* the thread's cached context is taken (a re-entrant call gets its own) */
 } doc_ctx;
 
 static void ctx_free(doc_ctx *c) {
@@ -525,6 +648,105 @@ static void ctx_free(doc_ctx *c) {
     llmd_free(c->spans.v);
     fw_buf_free(&c->tmp);
     fw_buf_free(&c->tmp2);
+    fw_buf_free(&c->kept);
+    llmd_free(c->rv.v);
+    sset_free(&c->set);
+    llmd_free(c->cpre);
+    llmd_free(c->coff);
+    llmd_free(c->th);
+    llmd_free(c->ph);
+    llmd_free(c->pw);
+    memset(c, 0, sizeof *c);
+}
+
+/* Scratch that outlives one document: every buffer of a doc_ctx is kept per thread and reused, so
+ * filtering a stream of documents allocates only while the buffers grow (a document far larger
+ * than usual releases them again, see ctx_release). */
+static _Thread_local doc_ctx *tls_ctx; /* also keeps the memory reachable for leak checkers */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
+static bool ctx_key_ok;
+
+static void ctx_destroy(void *p) {
+    doc_ctx *c = p;
+    if (c == NULL) return;
+    if (tls_ctx == c) tls_ctx = NULL;
+    ctx_free(c);
+    llmd_free(c);
+}
+
+static void ctx_key_init(void) { ctx_key_ok = pthread_key_create(&ctx_key, ctx_destroy) == 0; }
+
+/* The thread's cached context, reset for a new document; NULL when none can be had (then the
+ * caller uses a context of its own). */
+static doc_ctx *ctx_acquire(void) {
+    doc_ctx *c = tls_ctx;
+    if (c == NULL) {
+        pthread_once(&ctx_key_once, ctx_key_init);
+        if (!ctx_key_ok) return NULL;
+        c = llmd_calloc(1, sizeof *c);
+        if (c == NULL) return NULL;
+        if (pthread_setspecific(ctx_key, c) != 0) { llmd_free(c); return NULL; }
+        tls_ctx = c;
+    }
+    if (c->in_use) return NULL;
+    c->in_use = true;
+    return c;
+}
+
+static void ctx_reset(doc_ctx *c, const llmd_filter *f, const char *text, size_t len) {
+    c->f = f;
+    c->text = text;
+    c->len = len;
+    c->own.len = 0;
+    c->modified = false;
+    c->toks_valid = false;
+    c->ascii = -1;
+    memset(c->lines, 0, sizeof c->lines);
+    c->language[0] = '\0';
+    c->language_score = 0;
+    c->language_ran = false;
+}
+
+/* Ends a document: the cached context keeps its buffers unless they grew past 64 MiB. */
+static void ctx_release(doc_ctx *c, bool cached, bool failed) {
+    fw_buf_free(&c->own); /* the rewritten text was handed over or is dropped */
+    if (!cached || failed) { ctx_free(c); return; } /* after a failure nothing (no sticky oom flag) is reused */
+    if (c->toks.buf.cap + c->tmp.cap + c->tmp2.cap + c->kept.cap + c->ntok_cap * 40 + c->set.cap * sizeof(sset_entry) >
+        ((size_t)64 << 20)) {
+        ctx_free(c); /* (in_use cleared with the rest) */
+        return;
+    }
+    c->in_use = false;
+}
+
+/* Whether the current text is pure ASCII (then characters are bytes), found once per text. */
+static bool ctx_ascii(doc_ctx *c) {
+    if (c->ascii < 0) c->ascii = all_ascii((const unsigned char *)c->text, c->len);
+    return c->ascii == 1;
+}
+
+/* len(text[a:a+n]) in characters. */
+static size_t ctx_chars(doc_ctx *c, size_t a, size_t n) { return ctx_ascii(c) ? n : uni_len(c->text + a, n); }
+
+/* Room for `need` entries in the repetition filter's per-token arrays. */
+static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
+    size_t nc = c->ntok_cap ? c->ntok_cap : 1024;
+    while (nc < need) nc *= 2;
+    size_t *a = llmd_realloc(c->cpre, c->ntok_cap * sizeof *a, nc * sizeof *a);
+    if (a == NULL) return false;
+    c->cpre = a;
+    a = llmd_realloc(c->coff, c->ntok_cap * sizeof *a, nc * sizeof *a);
+    if (a == NULL) return false;
+    c->coff = a;
+    uint64_t *h = llmd_realloc(c->th, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->th = h;
+    h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->ph = h;
+    c->ntok_cap = nc;
+    return true;
 }
 
 static llmd_status ctx_tokens(doc_ctx *c) {
@@ -718,7 +940,9 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
     const llmd_filter_options *o = &c->f->o;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len, pos = 0, a, e;
-    fw_buf kept = {0};
+    fw_buf *kept = &c->kept;
+    kept->len = 0;
+    kept->oom = false;
     fw_buf *line = &c->tmp;
     size_t nsent = 0;
     bool first = true;
@@ -766,30 +990,27 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         if (o->c4_filter_javascript && (ph & HAS_JS)) { c->lines[LLMD_FRULE_C4_LINE_JAVASCRIPT]++; continue; }
         if (o->c4_filter_curly_bracket && memchr(l, '{', ln) != NULL) { *reason = LLMD_FRULE_C4_CURLY_BRACKET; break; }
         if (o->c4_filter_policy && (ph & HAS_POLICY)) { c->lines[LLMD_FRULE_C4_LINE_POLICY]++; continue; }
-        if (o->c4_min_num_sentences != -1) {
+        /* only "fewer than the minimum" matters: once it is reached, later lines need no splitting */
+        if (o->c4_min_num_sentences != -1 && (long long)nsent < (long long)o->c4_min_num_sentences) {
             size_t k = 0;
             if ((st = c4_sentences(c, (const char *)l, ln, &k)) != LLMD_OK) break;
             nsent += k;
         }
-        if (!first) fw_buf_putc(&kept, '\n');
-        fw_buf_put(&kept, l, ln);
+        if (!first) fw_buf_putc(kept, '\n');
+        fw_buf_put(kept, l, ln);
         first = false;
     }
-    if (st == LLMD_OK && kept.oom) st = llmd_fail_nomem("c4 text");
+    if (st == LLMD_OK && kept->oom) st = llmd_fail_nomem("c4 text");
     if (st == LLMD_OK && *reason == LLMD_FRULE_NONE && (long long)nsent < (long long)o->c4_min_num_sentences)
         *reason = LLMD_FRULE_C4_TOO_FEW_SENTENCES;
-    if (st != LLMD_OK || *reason != LLMD_FRULE_NONE) {
-        fw_buf_free(&kept);
-        return st;
-    }
+    if (st != LLMD_OK || *reason != LLMD_FRULE_NONE) return st;
     /* "\n".join(kept_lines).strip() */
-    size_t ka = 0, ke = kept.len;
-    if (kept.len) py_strip((const unsigned char *)kept.p, &ka, &ke);
-    if (ke - ka != c->len || (ke > ka && memcmp(kept.p + ka, c->text, ke - ka) != 0)) {
-        fw_buf nb = {0};
-        fw_buf_put(&nb, kept.p + ka, ke - ka);
+    size_t ka = 0, ke = kept->len;
+    if (kept->len) py_strip((const unsigned char *)kept->p, &ka, &ke);
+    if (ke - ka != c->len || (ke > ka && memcmp(kept->p + ka, c->text, ke - ka) != 0)) {
+        fw_buf nb = {0}; /* a fresh buffer: it becomes the caller's result text */
+        fw_buf_put(&nb, kept->p + ka, ke - ka);
         fw_buf_putc(&nb, '\0');
-        fw_buf_free(&kept);
         if (nb.oom) { fw_buf_free(&nb); return llmd_fail_nomem("c4 text"); }
         nb.len--;
         fw_buf_free(&c->own);
@@ -798,8 +1019,7 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         c->len = c->own.len;
         c->modified = true;
         c->toks_valid = false;
-    } else {
-        fw_buf_free(&kept);
+        if (c->ascii != 1) c->ascii = -1; /* the kept lines of a non-ASCII text may be ASCII */
     }
     return LLMD_OK;
 }
@@ -923,114 +1143,6 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     return LLMD_OK;
 }
 
-/* ------------------------------------------------------------------------ string multiset */
-
-/* A string multiset over byte ranges of one base buffer: a small open-addressing table of 32-bit
- * slots (entry number + 1) in front of a dense entry array, so probing stays in cache. */
-typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
-typedef struct sset { uint32_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
-
-static void sset_free(sset *s) {
-    llmd_free(s->slots);
-    llmd_free(s->ents);
-    memset(s, 0, sizeof *s);
-}
-
-/* Empties s and makes room for `expected` distinct elements. */
-static bool sset_reset(sset *s, size_t expected) {
-    size_t want = 64;
-    while (want < expected + expected / 2 + 2) want *= 2;
-    if (s->slots == NULL || want > s->mask + 1) {
-        uint32_t *sl = llmd_calloc(want, sizeof *sl);
-        if (sl == NULL) return false;
-        llmd_free(s->slots);
-        s->slots = sl;
-        s->mask = want - 1;
-    } else {
-        memset(s->slots, 0, (s->mask + 1) * sizeof *s->slots);
-    }
-    if (expected + 1 > s->cap) {
-        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
-        if (e == NULL) return false;
-        s->ents = e;
-        s->cap = expected + 1;
-    }
-    s->n = 0;
-    return true;
-}
-
-/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
- * `expected` (of the last reset) distinct elements may be inserted. */
-static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
-    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
-        uint32_t k = s->slots[i];
-        if (k == 0) {
-            sset_entry *e = &s->ents[s->n++];
-            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
-            s->slots[i] = (uint32_t)s->n;
-            return e;
-        }
-        sset_entry *e = &s->ents[k - 1];
-        if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
-    }
-}
-
-static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
-    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
-}
-
-/* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
-typedef struct range { size_t a, e; } range;
-
-static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, size_t *dup_elems,
-                                   size_t *dup_chars) {
-    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
-    *dup_elems = *dup_chars = 0;
-    for (size_t i = 0; i < n; i++) {
-        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
-        if (e->count++ > 0) {
-            (*dup_elems)++;
-            *dup_chars += uni_len(base + r[i].a, r[i].e - r[i].a);
-        }
-    }
-    return LLMD_OK;
-}
-
-typedef struct range_vec { range *v; size_t n, cap; } range_vec;
-
-static bool rv_push(range_vec *rv, size_t a, size_t e) {
-    if (rv->n == rv->cap) {
-        size_t nc = rv->cap ? rv->cap * 2 : 64;
-        range *v = llmd_realloc(rv->v, rv->cap * sizeof *v, nc * sizeof *v);
-        if (v == NULL) return false;
-        rv->v = v;
-        rv->cap = nc;
-    }
-    rv->v[rv->n++] = (range){a, e};
-    return true;
-}
-
-/* re.split(r"\n{min,}", s[a..e)) */
-static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_t min, range_vec *out) {
-    out->n = 0;
-    size_t start = a;
-    for (size_t i = a; i < e;) {
-        if (s[i] != '\n') {
-            const unsigned char *nl = memchr(s + i, '\n', e - i);
-            if (nl == NULL) break;
-            i = (size_t)(nl - s);
-        }
-        size_t j = i;
-        while (j < e && s[j] == '\n') j++;
-        if (j - i >= min) {
-            if (!rv_push(out, start, i)) return false;
-            start = j;
-        }
-        i = j;
-    }
-    return rv_push(out, start, e);
-}
-
 /* ------------------------------------------------------------------------ gopher repetition */
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
@@ -1107,19 +1219,19 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     size_t n = c->len;
     if (n >= UINT32_MAX) /* the duplicate tables hold 32-bit offsets */
         return llmd_fail(LLMD_ERR_RANGE, "gopher-repetition: document of %zu bytes is over 4 GiB", n);
-    size_t text_chars = uni_len(c->text, n); /* datatrove divides by len(text); an empty text passes */
-    range_vec rv = {0};
-    sset set = {0};
+    size_t text_chars = ctx_chars(c, 0, n); /* datatrove divides by len(text); an empty text passes */
+    range_vec rv = c->rv;
+    sset set = c->set;
     llmd_status st = LLMD_OK;
     size_t dup_e, dup_c;
     size_t a = 0, e = n;
     py_strip(s, &a, &e);
     if (!split_newline_runs(s, a, e, 2, &rv)) { st = llmd_fail_nomem("paragraphs"); goto done; }
-    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, ctx_ascii(c), &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_para_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_para_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_FRAC; goto done; }
     if (o->rep_dup_para_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_para_char_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_CHAR_FRAC; goto done; }
     if (!split_newline_runs(s, 0, n, 1, &rv)) { st = llmd_fail_nomem("lines"); goto done; }
-    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, ctx_ascii(c), &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_line_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_line_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_FRAC; goto done; }
     if (o->rep_dup_line_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_line_char_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_CHAR_FRAC; goto done; }
     if (f->ntop == 0 && f->ndup == 0) goto done;
@@ -1127,26 +1239,29 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     {
         const fw_tokens *t = &c->toks;
         size_t nw = t->n;
-        size_t *cpre = llmd_calloc(nw + 1, sizeof *cpre);
-        size_t *coff = llmd_calloc(nw + 1, sizeof *coff);
-        uint64_t *th = llmd_calloc(nw + 1, sizeof *th);
-        uint64_t *ph = llmd_calloc(nw + 1, sizeof *ph);
-        if (cpre == NULL || coff == NULL || th == NULL || ph == NULL) {
-            llmd_free(cpre);
-            llmd_free(coff);
-            llmd_free(th);
-            llmd_free(ph);
+        if (nw + 1 > c->ntok_cap && !ctx_grow_tokens(c, nw + 1)) {
             st = llmd_fail_nomem("n-grams");
             goto done;
         }
+        size_t *cpre = c->cpre, *coff = c->coff;
+        uint64_t *th = c->th, *ph = c->ph;
+        cpre[0] = 0;
+        ph[0] = 0;
         fw_buf *cat = &c->tmp2;
         cat->len = 0;
+        cat->oom = false;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
-            th[i] = llmd_hash64(t->buf.p + t->start[i], t->blen[i], 0x7e11);
-            uint64_t h = ph[i];
-            for (size_t k = 0; k < t->blen[i]; k++) h = h * PH_BASE + (unsigned char)t->buf.p[t->start[i] + k];
+            /* one pass over the token's bytes: its own hash (FNV-1a, mixed) and the running
+             * polynomial hash; either only picks candidates, memcmp decides */
+            uint64_t h = ph[i], g = 0xCBF29CE484222325ull;
+            const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
+            for (size_t k = 0; k < t->blen[i]; k++) {
+                h = h * PH_BASE + w[k];
+                g = (g ^ w[k]) * 0x100000001B3ull;
+            }
             ph[i + 1] = h;
+            th[i] = g ^ (g >> 29);
             coff[i] = cat->len;
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
         }
@@ -1158,12 +1273,17 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         for (size_t i = 0; maxn && i + maxn <= nw; i++)
             if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
         if (npw > 65536) npw = 65536;
-        uint64_t *pw = npw ? llmd_calloc(npw, sizeof *pw) : NULL;
-        if (npw && pw == NULL) st = llmd_fail_nomem("n-grams");
-        if (pw != NULL) {
-            pw[0] = 1;
-            for (size_t i = 1; i < npw; i++) pw[i] = pw[i - 1] * PH_BASE;
+        if (npw > c->npw_cap) {
+            uint64_t *v = llmd_realloc(c->pw, c->npw_cap * sizeof *v, npw * sizeof *v);
+            if (v == NULL) st = llmd_fail_nomem("n-grams");
+            else {
+                c->pw = v;
+                v[0] = 1;
+                for (size_t i = c->npw_cap ? c->npw_cap : 1; i < npw; i++) v[i] = v[i - 1] * PH_BASE;
+                c->npw_cap = npw;
+            }
         }
+        uint64_t *pw = npw ? c->pw : NULL;
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
@@ -1175,19 +1295,30 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
-        llmd_free(cpre);
-        llmd_free(coff);
-        llmd_free(th);
-        llmd_free(ph);
-        llmd_free(pw);
     }
 done:
-    llmd_free(rv.v);
-    sset_free(&set);
+    c->rv = rv;
+    c->set = set;
     return st;
 }
 
 /* ------------------------------------------------------------------------ fineweb */
+
+/* Number of words of text.split() (runs of Unicode white space separate them). */
+static size_t count_split_words(const unsigned char *s, size_t n, bool ascii) {
+    size_t words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < n;) {
+        bool sp;
+        size_t l = 1;
+        if (s[i] < 0x80 || ascii) sp = s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0D) || (s[i] >= 0x1C && s[i] <= 0x1F);
+        else sp = uni_isspace_at(s + i, n - i, &l);
+        words += !sp && !in_word;
+        in_word = !sp;
+        i += l;
+    }
+    return words;
+}
 
 /* datatrove FineWebQualityFilter.filter */
 static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
@@ -1195,8 +1326,8 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     *reason = LLMD_FRULE_NONE;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len;
-    range_vec rv = {0};
-    llmd_status st = LLMD_OK;
+    range_vec *rv = &c->rv;
+    rv->n = 0;
     size_t nl_count = 0, start = 0;
     for (;;) { /* text.split("\n"), lines with line.strip() != "" */
         const unsigned char *nl = start < n ? memchr(s + start, '\n', n - start) : NULL;
@@ -1205,40 +1336,50 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
         size_t a = start, e = i;
         if (a < e && s[a] > ' ' && s[a] < 0x80) e = a + 1; /* starts with a visible ASCII character */
         else py_strip(s, &a, &e);
-        if (e > a && !rv_push(&rv, start, i)) { st = llmd_fail_nomem("lines"); goto done; }
+        if (e > a && !rv_push(rv, start, i)) return llmd_fail_nomem("lines");
         if (!nl) break;
         start = i + 1;
     }
-    if (rv.n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; goto done; }
-    if (n >= UINT32_MAX) { st = llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n); goto done; }
+    if (rv->n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; return LLMD_OK; }
+    if (n >= UINT32_MAX) return llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n);
+    bool ascii = ctx_ascii(c);
     size_t punct = 0, shorts = 0;
-    for (size_t k = 0; k < rv.n; k++) {
-        size_t a = rv.v[k].a, e = rv.v[k].e;
-        size_t j = uni_prev_start(s + a, e - a) + a;
-        uint32_t cp;
-        uni_decode(s + j, e - j, &cp);
-        if (is_dt_terminal(cp)) punct++;
+    for (size_t k = 0; k < rv->n; k++) {
+        size_t a = rv->v[k].a, e = rv->v[k].e; /* e > a: the line is not blank */
+        unsigned char last = s[e - 1];
+        if (last < 0x80) punct += last == '.' || last == '!' || last == '?'; /* the ASCII terminal marks */
+        else {
+            size_t j = uni_prev_start(s + a, e - a) + a;
+            uint32_t cp;
+            uni_decode(s + j, e - j, &cp);
+            punct += is_dt_terminal(cp);
+        }
         if (o->fineweb_short_line_length >= 0) {
             size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
             /* characters <= bytes <= 4 * characters */
-            if (bytes <= lim || (bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
+            if (bytes <= lim || (!ascii && bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
         }
     }
-    double ratio = (double)punct / (double)rv.n;
-    if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; goto done; }
-    if ((double)shorts / (double)rv.n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; goto done; }
+    double ratio = (double)punct / (double)rv->n;
+    if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; return LLMD_OK; }
+    if ((double)shorts / (double)rv->n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; return LLMD_OK; }
     size_t dup_e, dup_c;
-    sset set = {0};
-    st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c);
-    sset_free(&set);
-    if (st != LLMD_OK) goto done;
-    size_t chars_no_nl = uni_len(c->text, n) - nl_count;
-    if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; goto done; }
-    if ((st = ctx_tokens(c)) != LLMD_OK) goto done;
-    if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; goto done; }
-done:
-    llmd_free(rv.v);
-    return st;
+    llmd_status st = find_duplicates(&c->set, c->text, rv->v, rv->n, ascii, &dup_e, &dup_c);
+    if (st != LLMD_OK) return st;
+    size_t chars_no_nl = ctx_chars(c, 0, n) - nl_count;
+    if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; return LLMD_OK; }
+    /* new_line / len(words) > new_line_ratio.  Word tokens never cross white space and the
+     * sentence spans cover every non-space character, so there are at least as many tokens as
+     * text.split() words: when new_line / len(text.split()) already passes, the tokens (which
+     * can only lower the ratio) need not be computed.  Division is monotonic, so this holds in
+     * floating point too. */
+    if (!c->toks_valid) {
+        size_t lower = count_split_words(s, n, ascii);
+        if (lower > 0 && !((double)nl_count / (double)lower > o->fineweb_new_line_ratio)) return LLMD_OK;
+    }
+    if ((st = ctx_tokens(c)) != LLMD_OK) return st;
+    if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; return LLMD_OK; }
+    return LLMD_OK;
 }
 
 /* ------------------------------------------------------------------------ language */
@@ -1325,31 +1466,34 @@ llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len
     llmd_filter_rule reason = LLMD_FRULE_NONE;
     if (len < f->o.min_bytes) reason = LLMD_FRULE_LEN_MIN;
     else if (f->o.max_bytes != 0 && len > f->o.max_bytes) reason = LLMD_FRULE_LEN_MAX;
-    doc_ctx c;
-    memset(&c, 0, sizeof c);
-    c.f = f;
-    c.text = text;
-    c.len = len;
+    doc_ctx local, *cp = ctx_acquire();
+    bool cached = cp != NULL;
+    if (!cached) {
+        memset(&local, 0, sizeof local);
+        cp = &local;
+    }
+    ctx_reset(cp, f, text, len);
+    doc_ctx *c = cp;
     llmd_status st = LLMD_OK;
     for (size_t i = 0; i < f->norder && reason == LLMD_FRULE_NONE && st == LLMD_OK; i++)
-        st = rule_fns[f->order[i]](&c, &reason);
+        st = rule_fns[f->order[i]](c, &reason);
     if (st == LLMD_OK) {
-        if (c.language_ran) {
-            snprintf(res->language, sizeof res->language, "%s", c.language);
-            res->language_score = c.language_score;
+        if (c->language_ran) {
+            snprintf(res->language, sizeof res->language, "%s", c->language);
+            res->language_score = c->language_score;
         }
         if (reason != LLMD_FRULE_NONE) {
             res->keep = 0;
             res->reason = reason;
-        } else if (c.modified) {
-            res->text = c.own.p;
-            res->len = c.own.len;
-            c.own.p = NULL; /* ownership passes to the result (NUL-terminated by rule_c4) */
-            c.own.len = c.own.cap = 0;
+        } else if (c->modified) {
+            res->text = c->own.p;
+            res->len = c->own.len;
+            c->own.p = NULL; /* ownership passes to the result (NUL-terminated by rule_c4) */
+            c->own.len = c->own.cap = 0;
         }
-        if (stats != NULL) stats_add(stats, res, c.lines);
+        if (stats != NULL) stats_add(stats, res, c->lines);
     }
-    ctx_free(&c);
+    ctx_release(c, cached, st != LLMD_OK);
     return st;
 }
 
