@@ -797,6 +797,30 @@ static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t
     return true;
 }
 
+/* Whether '\n' is the only str.splitlines() boundary in s: then lines can be found with memchr. */
+static bool only_newline_breaks(const unsigned char *s, size_t n, bool ascii) {
+    static const unsigned char ctl[] = {0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E};
+    for (size_t k = 0; k < sizeof ctl; k++)
+        if (memchr(s, ctl[k], n) != NULL) return false;
+    if (ascii) return true;
+    for (const unsigned char *p = s; (p = memchr(p, 0xC2, n - (size_t)(p - s))) != NULL; p++)
+        if (p + 1 < s + n && p[1] == 0x85) return false;
+    for (const unsigned char *p = s; (p = memchr(p, 0xE2, n - (size_t)(p - s))) != NULL; p++)
+        if (p + 2 < s + n && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) return false;
+    return true;
+}
+
+/* next_splitline, given whether '\n' is the only boundary (only_newline_breaks). */
+static inline bool next_line(const unsigned char *s, size_t n, bool nl_only, size_t *pos, size_t *a, size_t *e) {
+    if (!nl_only) return next_splitline(s, n, pos, a, e);
+    if (*pos >= n) return false;
+    *a = *pos;
+    const unsigned char *q = memchr(s + *pos, '\n', n - *pos);
+    *e = q ? (size_t)(q - s) : n;
+    *pos = q ? *e + 1 : n;
+    return true;
+}
+
 static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
     size_t wl;
     while (*a < *e && uni_isspace_at(s + *a, *e - *a, &wl)) *a += wl;
@@ -806,6 +830,9 @@ static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
         *e = j;
     }
 }
+
+/* str.isspace() of an ASCII byte */
+static inline bool ascii_ws_byte(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
 
 static bool ends_with(const unsigned char *s, size_t n, const char *suf) {
     size_t m = strlen(suf);
@@ -948,22 +975,28 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
     bool first = true;
     llmd_status st = LLMD_OK;
     *reason = LLMD_FRULE_NONE;
-    while (next_splitline(s, n, &pos, &a, &e)) {
+    bool nl_only = only_newline_breaks(s, n, ctx_ascii(c));
+    bool has_bracket = o->c4_remove_citations && memchr(s, '[', n) != NULL;
+    while (next_line(s, n, nl_only, &pos, &a, &e)) {
+        /* Most web lines end without a terminal mark.  Such a line is dropped by the end-mark
+         * rule whatever its words, when no earlier rule can act: it is not long enough to hold a
+         * word over max_word_length (bytes >= characters) and has no '[' (a citation removal
+         * could change its end).  Its end is found without the full strip when it is ASCII. */
+        if (o->c4_filter_no_terminal_punct && (o->c4_max_word_length == -1 || e - a <= (size_t)o->c4_max_word_length) &&
+            !(has_bracket && memchr(s + a, '[', e - a) != NULL)) {
+            size_t r = e;
+            while (r > a && s[r - 1] < 0x80 && ascii_ws_byte(s[r - 1])) r--;
+            unsigned char last = r > a ? s[r - 1] : 0;
+            if (last < 0x80 && !(last == '.' || last == '?' || last == '!' || last == '"' || last == '\'')) {
+                c->lines[LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT]++;
+                continue;
+            }
+        }
         py_strip(s, &a, &e);
         /* words = line.split(); any(len(word) > max_word_length) */
-        size_t nwords = 0;
         bool too_long = false;
-        size_t enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
         if (o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length)
             too_long = c4_has_long_word(s, a, e, (size_t)o->c4_max_word_length);
-        for (size_t i = a; i < e && nwords < enough;) { /* words are needed up to the minimum only */
-            size_t wl;
-            if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
-            size_t j = i;
-            while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
-            nwords++;
-            i = j;
-        }
         if (too_long) { c->lines[LLMD_FRULE_C4_LINE_TOO_LONG_WORD]++; continue; }
         const unsigned char *l;
         size_t ln;
@@ -980,6 +1013,16 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
             unsigned char last = ln ? l[ln - 1] : 0;
             bool endp = last == '.' || last == '?' || last == '!' || last == '"' || last == '\'';
             if (!endp || ends_with(l, ln, "...")) { c->lines[LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT]++; continue; }
+        }
+        /* len(line.split()) of the line before citation removal, counted up to the minimum only */
+        size_t nwords = 0, enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
+        for (size_t i = a; i < e && nwords < enough;) {
+            size_t wl;
+            if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
+            size_t j = i;
+            while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
+            nwords++;
+            i = j;
         }
         if ((long long)nwords < (long long)o->c4_min_words_per_line) {
             c->lines[LLMD_FRULE_C4_LINE_TOO_FEW_WORDS]++;
