@@ -207,6 +207,12 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
 static bool all_ascii(const unsigned char *s, size_t n) {
     size_t i = 0;
     uint64_t acc = 0;
+    for (; i + 32 <= n; i += 32) { /* four independent loads per step */
+        uint64_t w[4];
+        memcpy(w, s + i, 32);
+        acc |= (w[0] | w[1]) | (w[2] | w[3]);
+        if (acc & 0x8080808080808080ull) return false;
+    }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -797,6 +803,22 @@ static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t
     return true;
 }
 
+/* Index of the next '\n' at or after i (n if none): the first 32 bytes eight at a time, since
+ * most lines are short and a library call costs more than the scan; then memchr. */
+static inline size_t find_nl(const unsigned char *s, size_t i, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (int k = 0; k < 4 && i + 8 <= n; k++, i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= 0x0A0A0A0A0A0A0A0Aull;
+        uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+        if (z) return i + ((size_t)__builtin_ctzll(z) >> 3);
+    }
+#endif
+    const unsigned char *q = i < n ? memchr(s + i, '\n', n - i) : NULL;
+    return q ? (size_t)(q - s) : n;
+}
+
 /* Whether '\n' is the only str.splitlines() boundary in s: then lines can be found with memchr. */
 static bool only_newline_breaks(const unsigned char *s, size_t n, bool ascii) {
     static const unsigned char ctl[] = {0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E};
@@ -815,9 +837,8 @@ static inline bool next_line(const unsigned char *s, size_t n, bool nl_only, siz
     if (!nl_only) return next_splitline(s, n, pos, a, e);
     if (*pos >= n) return false;
     *a = *pos;
-    const unsigned char *q = memchr(s + *pos, '\n', n - *pos);
-    *e = q ? (size_t)(q - s) : n;
-    *pos = q ? *e + 1 : n;
+    *e = find_nl(s, *pos, n);
+    *pos = *e < n ? *e + 1 : n;
     return true;
 }
 
@@ -1363,49 +1384,60 @@ static size_t count_split_words(const unsigned char *s, size_t n, bool ascii) {
     return words;
 }
 
+/* Whether text[a:e].strip() is empty. */
+static inline bool blank_line(const unsigned char *s, size_t a, size_t e) {
+    while (a < e && s[a] < 0x80 && ascii_ws_byte(s[a])) a++;
+    if (a == e) return true;
+    if (s[a] < 0x80) return false;
+    py_strip(s, &a, &e); /* a non-ASCII character: maybe Unicode white space */
+    return a == e;
+}
+
 /* datatrove FineWebQualityFilter.filter */
 static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     const llmd_filter_options *o = &c->f->o;
     *reason = LLMD_FRULE_NONE;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len;
-    range_vec *rv = &c->rv;
-    rv->n = 0;
-    size_t nl_count = 0, start = 0;
-    for (;;) { /* text.split("\n"), lines with line.strip() != "" */
-        const unsigned char *nl = start < n ? memchr(s + start, '\n', n - start) : NULL;
-        size_t i = nl ? (size_t)(nl - s) : n;
-        if (nl) nl_count++;
-        size_t a = start, e = i;
-        if (a < e && s[a] > ' ' && s[a] < 0x80) e = a + 1; /* starts with a visible ASCII character */
-        else py_strip(s, &a, &e);
-        if (e > a && !rv_push(rv, start, i)) return llmd_fail_nomem("lines");
-        if (!nl) break;
-        start = i + 1;
-    }
-    if (rv->n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; return LLMD_OK; }
     if (n >= UINT32_MAX) return llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n);
     bool ascii = ctx_ascii(c);
-    size_t punct = 0, shorts = 0;
-    for (size_t k = 0; k < rv->n; k++) {
-        size_t a = rv->v[k].a, e = rv->v[k].e; /* e > a: the line is not blank */
-        unsigned char last = s[e - 1];
-        if (last < 0x80) punct += last == '.' || last == '!' || last == '?'; /* the ASCII terminal marks */
-        else {
-            size_t j = uni_prev_start(s + a, e - a) + a;
-            uint32_t cp;
-            uni_decode(s + j, e - j, &cp);
-            punct += is_dt_terminal(cp);
+    /* lines = [l for l in text.split("\n") if l.strip() != ""]: the end-mark and short-line counts
+     * in one pass; the lines themselves are listed only if the duplicate check is reached */
+    size_t nl_count = 0, nlines = 0, punct = 0, shorts = 0;
+    for (size_t start = 0;;) {
+        size_t i = find_nl(s, start, n), a = start, e = i;
+        if (!blank_line(s, a, e)) { /* e > a */
+            nlines++;
+            unsigned char last = s[e - 1];
+            if (last < 0x80) punct += last == '.' || last == '!' || last == '?'; /* the ASCII terminal marks */
+            else {
+                size_t j = uni_prev_start(s + a, e - a) + a;
+                uint32_t cp;
+                uni_decode(s + j, e - j, &cp);
+                punct += is_dt_terminal(cp);
+            }
+            if (o->fineweb_short_line_length >= 0) {
+                size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
+                /* characters <= bytes <= 4 * characters */
+                if (bytes <= lim || (!ascii && bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
+            }
         }
-        if (o->fineweb_short_line_length >= 0) {
-            size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
-            /* characters <= bytes <= 4 * characters */
-            if (bytes <= lim || (!ascii && bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
-        }
+        if (i >= n) break;
+        nl_count++;
+        start = i + 1;
     }
-    double ratio = (double)punct / (double)rv->n;
+    if (nlines == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; return LLMD_OK; }
+    double ratio = (double)punct / (double)nlines;
     if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; return LLMD_OK; }
-    if ((double)shorts / (double)rv->n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; return LLMD_OK; }
+    if ((double)shorts / (double)nlines > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; return LLMD_OK; }
+    range_vec *rv = &c->rv;
+    rv->n = 0;
+    for (size_t start = 0;;) {
+        size_t i = find_nl(s, start, n);
+        if (!blank_line(s, start, i) && !rv_push(rv, start, i)) return llmd_fail_nomem("lines");
+        if (i >= n) break;
+        start = i + 1;
+    }
     size_t dup_e, dup_c;
     llmd_status st = find_duplicates(&c->set, c->text, rv->v, rv->n, ascii, &dup_e, &dup_c);
     if (st != LLMD_OK) return st;
