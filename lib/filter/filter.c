@@ -79,11 +79,12 @@ typedef struct bw_matcher {
     uint32_t root[256];
     bw_edge *edges;          /* (node, byte) -> child, built once the trie is complete */
     uint32_t emask;
+    uint64_t pairs[65536 / 64]; /* bit b0 * 256 + b1: some entry starts with bytes b0 b1 */
 } bw_matcher;
 
 static inline uint32_t bw_slot(uint32_t key, uint32_t mask) { return (key * 0x9E3779B1u) >> 7 & mask; }
 
-static uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
+static inline uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
     if (node == 0) return m->root[c];
     if (m->edges != NULL) {
         uint32_t key = node * 256u + c + 1u;
@@ -116,6 +117,10 @@ static llmd_status bw_finish(bw_matcher *m) {
 
 static llmd_status bw_add(bw_matcher *m, const char *w, size_t len) {
     if (len == 0) return LLMD_OK; /* an empty entry would match between any two non-word chars; lists have none */
+    if (len >= 2) {
+        unsigned k = (unsigned)(unsigned char)w[0] * 256u + (unsigned char)w[1];
+        m->pairs[k / 64] |= 1ull << (k % 64);
+    }
     uint32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)w[i];
@@ -187,18 +192,52 @@ static inline bool ascii_is_word(unsigned char b) {
     return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
 }
 
+static const unsigned char ascii_word_tab[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* Whether an entry matches at s[i] (lower-cased on the fly) and ends before \W or $ (or anywhere
+ * in substring mode).  Two-byte prefixes no entry has are rejected from a bitmap first. */
+static inline bool bw_match_ascii_at(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
+    uint32_t node = m->root[ascii_lower(s[i])];
+    if (node == 0) return false;
+    if (!m->nodes[node].terminal) {
+        if (i + 1 >= n) return false;
+        unsigned k = (unsigned)ascii_lower(s[i]) * 256u + ascii_lower(s[i + 1]);
+        if (!(m->pairs[k / 64] >> (k % 64) & 1)) return false;
+    }
+    for (size_t j = i;;) {
+        if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_word_tab[s[j + 1]])) return true;
+        if (++j >= n) return false;
+        node = bw_child(m, node, ascii_lower(s[j]));
+        if (node == 0) return false;
+    }
+}
+
 /* bw_search for pure-ASCII text, lower-casing on the fly (no copy): the same matches, since ASCII
- * lower-casing keeps every character's position and word class. */
+ * lower-casing keeps every character's position and word class.  With word boundaries, only
+ * positions after a non-word byte can start a match: word runs are skipped whole. */
 static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t n) {
     if (m->n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!m->substring && i > 0 && ascii_is_word(s[i - 1])) continue; /* needs \W or ^ before */
-        if (m->root[ascii_lower(s[i])] == 0) continue;
-        uint32_t node = 0;
-        for (size_t j = i; j < n; j++) {
-            node = bw_child(m, node, ascii_lower(s[j]));
-            if (node == 0) break;
-            if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_is_word(s[j + 1]))) return true;
+    if (m->substring) {
+        for (size_t i = 0; i < n; i++)
+            if (bw_match_ascii_at(m, s, n, i)) return true;
+        return false;
+    }
+    for (size_t i = 0; i < n;) { /* here i == 0 or s[i - 1] is a non-word byte */
+        if (bw_match_ascii_at(m, s, n, i)) return true;
+        if (ascii_word_tab[s[i]]) {
+            i++;
+            while (i < n && ascii_word_tab[s[i]]) i++;
+            i++; /* s[i - 1] (if any) is the non-word byte ending the run; the next start is after it */
+        } else {
+            i++;
         }
     }
     return false;
