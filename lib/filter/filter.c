@@ -154,6 +154,28 @@ static bool cp_is_word_at(const unsigned char *s, size_t n, size_t i) {
     return uni_isword_cp(cp);
 }
 
+/* \w for ASCII bytes (bytes >= 0x80 are 0 here: callers decode those) */
+static const unsigned char bw_word_tab[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* Whether some entry can start at s[i]: its first byte is a trie root and (unless that byte alone
+ * is an entry) its first two bytes are a prefix of some entry (bitmap). */
+static inline bool bw_may_start(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
+    uint32_t node = m->root[s[i]];
+    if (node == 0) return false;
+    if (m->nodes[node].terminal) return true;
+    if (i + 1 >= n) return false;
+    unsigned k = (unsigned)s[i] * 256u + s[i + 1];
+    return m->pairs[k / 64] >> (k % 64) & 1;
+}
+
 /* datatrove: re.search(r"(?:\W|^)(e1|e2|...)(?:\W|$)", text.lower()) (or without the flanks). */
 static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
     if (m->n == 0) return false;
@@ -167,7 +189,7 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
         } else {
             l = uni_decode(s + i, n - i, &cp);
         }
-        if ((m->substring || prev_nonword) && m->root[s[i]] != 0) {
+        if ((m->substring || prev_nonword) && bw_may_start(m, s, n, i)) {
             uint32_t node = 0;
             for (size_t j = i; j < n; j++) {
                 node = bw_child(m, node, s[j]);
@@ -180,8 +202,15 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
                 }
             }
         }
-        if (cp < 0x80) prev_nonword = !(((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9') || cp == '_');
-        else prev_nonword = !uni_isword_cp(cp);
+        if (cp < 0x80) {
+            prev_nonword = !bw_word_tab[cp];
+            i += l;
+            /* inside an ASCII word run no position can start a match (needs \W before) */
+            if (!prev_nonword && !m->substring)
+                while (i < n && bw_word_tab[s[i]]) i++;
+            continue;
+        }
+        prev_nonword = !uni_isword_cp(cp);
         i += l;
     }
     return false;
@@ -192,15 +221,6 @@ static inline bool ascii_is_word(unsigned char b) {
     return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
 }
 
-static const unsigned char ascii_word_tab[256] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
-    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
-    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
-    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-};
 
 /* Whether an entry matches at s[i] (lower-cased on the fly) and ends before \W or $ (or anywhere
  * in substring mode).  Two-byte prefixes no entry has are rejected from a bitmap first. */
@@ -213,7 +233,7 @@ static inline bool bw_match_ascii_at(const bw_matcher *m, const unsigned char *s
         if (!(m->pairs[k / 64] >> (k % 64) & 1)) return false;
     }
     for (size_t j = i;;) {
-        if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_word_tab[s[j + 1]])) return true;
+        if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !bw_word_tab[s[j + 1]])) return true;
         if (++j >= n) return false;
         node = bw_child(m, node, ascii_lower(s[j]));
         if (node == 0) return false;
@@ -232,9 +252,9 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
     }
     for (size_t i = 0; i < n;) { /* here i == 0 or s[i - 1] is a non-word byte */
         if (bw_match_ascii_at(m, s, n, i)) return true;
-        if (ascii_word_tab[s[i]]) {
+        if (bw_word_tab[s[i]]) {
             i++;
-            while (i < n && ascii_word_tab[s[i]]) i++;
+            while (i < n && bw_word_tab[s[i]]) i++;
             i++; /* s[i - 1] (if any) is the non-word byte ending the run; the next start is after it */
         } else {
             i++;
