@@ -826,54 +826,51 @@ typedef struct tb_step {
 
 #define lit_ci(s, n, i, w) ((i) + sizeof(w) - 1 <= (n) && ieq((s) + (i), (w), sizeof(w) - 1))
 
-/* Which MacIntyre contraction words occur (case-insensitively) in s: one scan instead of ten. */
+static inline uint64_t has_zero_byte(uint64_t v) { return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull; }
+
+/* Which MacIntyre contraction words occur (case-insensitively) in s.  Each word holds an anchor at
+ * a fixed offset: a doubled n, m or t at 2 (caNNot, goNNa, waNNa, giMMe, leMMe, goTTa) or an
+ * apostrophe (d'ye at 1, more'n at 4, 'tis and 'twas at 0), so only anchors are looked at: doubled
+ * letters eight bytes at a time, apostrophes with memchr. */
 static unsigned contraction_words(uc *s, size_t n) {
-    /* every word holds "nno", "nna", "mme", "tta", "'y", "'n" or "'t" (any case): a cheap test first,
-     * eight bytes at a time for the doubled letter, memchr for the apostrophe */
-    unsigned char cand = 0;
-    size_t i = 0;
-    for (; i + 9 <= n && !cand; i += 8) {
-        uint64_t w, x;
-        memcpy(&w, s + i, 8);
-        memcpy(&x, s + i + 1, 8);
-        uint64_t d = (w | 0x2020202020202020ull) ^ (x | 0x2020202020202020ull);
-        if (!((d - 0x0101010101010101ull) & ~d & 0x8080808080808080ull)) continue; /* no equal neighbours */
-        for (size_t k = i; k < i + 8 && k + 2 < n; k++) {
-            unsigned char a = (unsigned char)(s[k] | 32), b = (unsigned char)(s[k + 1] | 32), c = (unsigned char)(s[k + 2] | 32);
-            if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
-        }
-    }
-    for (; i + 2 < n && !cand; i++) {
-        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32), c = (unsigned char)(s[i + 2] | 32);
-        if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
-    }
-    for (const uc *q = s; !cand && (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
-        if (q + 1 < s + n) {
-            unsigned char b = (unsigned char)(q[1] | 32);
-            if (b == 'y' || b == 'n' || b == 't') cand = 1;
-        }
-        if (q + 1 >= s + n) break;
-    }
-    if (!cand) return 0;
     unsigned bits = 0;
-    for (i = 0; i < n; i++) {
-        switch (s[i] | 32) {
-        case 'c': if (lit_ci(s, n, i, "cannot")) bits |= 1u << 0; break;
-        case 'd': if (lit_ci(s, n, i, "d'ye")) bits |= 1u << 1; break;
-        case 'g':
-            if (lit_ci(s, n, i, "gimme")) bits |= 1u << 2;
-            if (lit_ci(s, n, i, "gonna")) bits |= 1u << 3;
-            if (lit_ci(s, n, i, "gotta")) bits |= 1u << 4;
-            break;
-        case 'l': if (lit_ci(s, n, i, "lemme")) bits |= 1u << 5; break;
-        case 'm': if (lit_ci(s, n, i, "more'n")) bits |= 1u << 6; break;
-        case 'w': if (lit_ci(s, n, i, "wanna")) bits |= 1u << 7; break;
-        case '\'':
-            if (lit_ci(s, n, i, "'tis")) bits |= 1u << 8;
-            if (lit_ci(s, n, i, "'twas")) bits |= 1u << 9;
-            break;
-        default: break;
+    for (size_t i = 0; i + 1 < n;) {
+        if (i + 9 <= n) {
+            uint64_t x, y;
+            memcpy(&x, s + i, 8);
+            memcpy(&y, s + i + 1, 8);
+            x |= 0x2020202020202020ull;
+            y |= 0x2020202020202020ull;
+            uint64_t d = x ^ y; /* zero where a byte equals its right neighbour (case folded) */
+            if (!(has_zero_byte(d | (x ^ 0x6E6E6E6E6E6E6E6Eull)) | has_zero_byte(d | (x ^ 0x6D6D6D6D6D6D6D6Dull)) |
+                  has_zero_byte(d | (x ^ 0x7474747474747474ull)))) {
+                i += 8;
+                continue;
+            }
         }
+        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32);
+        if (a == b && i >= 2) {
+            size_t p = i - 2;
+            if (a == 'n') {
+                if (lit_ci(s, n, p, "cannot")) bits |= 1u << 0;
+                if (lit_ci(s, n, p, "gonna")) bits |= 1u << 3;
+                if (lit_ci(s, n, p, "wanna")) bits |= 1u << 7;
+            } else if (a == 'm') {
+                if (lit_ci(s, n, p, "gimme")) bits |= 1u << 2;
+                if (lit_ci(s, n, p, "lemme")) bits |= 1u << 5;
+            } else if (a == 't') {
+                if (lit_ci(s, n, p, "gotta")) bits |= 1u << 4;
+            }
+        }
+        i++;
+    }
+    for (const uc *q = s; (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
+        size_t i = (size_t)(q - s);
+        if (i >= 1 && lit_ci(s, n, i - 1, "d'ye")) bits |= 1u << 1;
+        if (i >= 4 && lit_ci(s, n, i - 4, "more'n")) bits |= 1u << 6;
+        if (lit_ci(s, n, i, "'tis")) bits |= 1u << 8;
+        if (lit_ci(s, n, i, "'twas")) bits |= 1u << 9;
+        if (i + 1 >= n) break;
     }
     return bits;
 }
