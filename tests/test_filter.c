@@ -93,6 +93,12 @@ START_TEST(test_treebank_tokens) {
     ck_assert_str_eq(words_of("\"They'll say I can't,\" he said."),
                      "``|They|'ll|say|I|ca|n't|,|''|he|said|.");
     ck_assert_str_eq(words_of("I cannot, gonna go -- 'tis fine."), "I|can|not|,|gon|na|go|--|'t|is|fine|.");
+    /* every MacIntyre contraction in any case, and near misses (expected: NLTK 3.8's
+     * NLTKWordTokenizer().tokenize on the same strings, one sentence each) */
+    ck_assert_str_eq(words_of("CANNOT Gimme LeMMe GOTTA wanna go, D'ye more'n 'Twas 'TIS ok."),
+                     "CAN|NOT|Gim|me|LeM|Me|GOT|TA|wan|na|go|,|D|'ye|more|'n|'T|was|'T|IS|ok|.");
+    ck_assert_str_eq(words_of("xcannot gonnax can't canNot."), "xcannot|gonnax|ca|n't|can|Not|.");
+    ck_assert_str_eq(words_of("Gonna'tis wannabe wanna  go"), "Gon|na|'t|is|wannabe|wan|na|go");
     /* #, ..., brackets padded; a non-final period stays on its word inside a sentence */
     ck_assert_str_eq(words_of("See #5 (a.b) now..."), "See|#|5|(|a.b|)|now|...");
 }
