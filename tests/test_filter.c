@@ -221,6 +221,39 @@ START_TEST(test_c4_line_rules) {
 }
 END_TEST
 
+/* Lines dropped for their end are decided from their last bytes when nothing else can act; every
+ * other path must still see them.  Expected text and counters: datatrove's C4QualityFilter on the
+ * same document (line-filter-no_terminal_punc 2, line-filter-too_long_word 1, 10 lines kept). */
+START_TEST(test_c4_end_mark_paths) {
+    llmd_filter_stats *st = NULL;
+    ck_ok(llmd_filter_stats_new(&st));
+    llmd_filter *f = mk("c4", NULL);
+    static char doc[4096];
+    snprintf(doc, sizeof doc,
+             "Ends with a no-break space.\xC2\xA0\n"  /* U+00A0 stripped: ends with '.' */
+             "Ends with an accent \xC3\xA9\n"          /* last character not ASCII, no end mark */
+             "Brackets [x] but no end\n"              /* '[' that is no citation */
+             "Brackets [x] and an end.\n"
+             "%s no end\n"                            /* a 1001-character word counts first */
+             "Windows line ends here.\r\n"            /* \r\n is one break */
+             "Line before a separator.\xE2\x80\xA8" "Another line here.\n" L5, /* U+2028 breaks lines */
+             rep("", "z", 1001, ""));
+    llmd_filter_result r;
+    ck_ok(llmd_filter_apply(f, doc, strlen(doc), &r, st));
+    ck_assert_int_eq(r.keep, 1);
+    ck_assert_str_eq(r.text, "Ends with a no-break space.\nBrackets [x] and an end.\nWindows line ends here.\n"
+                             "Line before a separator.\nAnother line here.\n" L5);
+    llmd_free(r.text);
+    uint64_t d, l;
+    ck_ok(llmd_filter_stats_rule(st, LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT, &d, &l));
+    ck_assert_uint_eq(l, 2);
+    ck_ok(llmd_filter_stats_rule(st, LLMD_FRULE_C4_LINE_TOO_LONG_WORD, &d, &l));
+    ck_assert_uint_eq(l, 1);
+    llmd_filter_free(f);
+    llmd_filter_stats_free(st);
+}
+END_TEST
+
 START_TEST(test_c4_doc_rules) {
     llmd_filter *f = mk("c4", NULL);
     /* lorem ipsum and { only count on kept lines */
@@ -475,6 +508,15 @@ START_TEST(test_fineweb_dups_and_lists) {
     ck_assert_int_eq(run1("fineweb", &o, t), LLMD_FRULE_NONE);
     o.fineweb_new_line_ratio = 0.079;
     ck_assert_int_eq(run1("fineweb", &o, t), LLMD_FRULE_FINEWEB_LIST_RATIO);
+    /* 3 whitespace words but 46 word tokens (commas split off; count from NLTK's untrained punkt +
+     * NLTKWordTokenizer): 2 / 3 would fail the ratio, 2 / 46 = 0.0435 passes it -- tokens decide */
+    const char *commas = "alpha,beta,gamma,delta,epsilon,zeta,eta.\ntheta,iota,kappa,lambda,mu,nu,xi,omicron.\n"
+                         "pi,rho,sigma,tau,upsilon,phi,chi,psi.";
+    ck_assert_int_eq(run1("fineweb", NULL, commas), LLMD_FRULE_NONE);
+    o.fineweb_new_line_ratio = 0.044;
+    ck_assert_int_eq(run1("fineweb", &o, commas), LLMD_FRULE_NONE);
+    o.fineweb_new_line_ratio = 0.043;
+    ck_assert_int_eq(run1("fineweb", &o, commas), LLMD_FRULE_FINEWEB_LIST_RATIO);
 }
 END_TEST
 
@@ -609,6 +651,7 @@ int main(void) {
     tcase_add_test(tc, test_punkt_sentences);
     tcase_add_test(tc, test_c4_sentences_edge);
     tcase_add_test(tc, test_c4_line_rules);
+    tcase_add_test(tc, test_c4_end_mark_paths);
     tcase_add_test(tc, test_c4_doc_rules);
     tcase_add_test(tc, test_badwords);
     tcase_add_test(tc, test_gopher_words_and_length);
