@@ -1195,7 +1195,10 @@ static const unsigned char stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
 static unsigned char gopher_ascii_class[128];
 static pthread_once_t gopher_once = PTHREAD_ONCE_INIT;
 
+static uint32_t stop_packed[8]; /* stop_words[q] in the first stop_lens[q] bytes, the rest 0 */
+
 static void gopher_init(void) {
+    for (unsigned q = 0; q < 8; q++) memcpy(&stop_packed[q], stop_words[q], stop_lens[q]);
     for (unsigned b = 0; b < 128; b++)
         gopher_ascii_class[b] = (unsigned char)((is_dt_punct(b) ? 0 : 1) | (((b | 32) >= 'a' && (b | 32) <= 'z') ? 2 : 0));
 }
@@ -1217,18 +1220,18 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
         /* ASCII bytes by table (bit 0: not in PUNCTUATION_SET, bit 1: a letter), others decoded */
         unsigned cls = 0;
         size_t k = 0;
-        for (; k < wl && w[k] < 0x80 && cls != 3; k++) cls |= gopher_ascii_class[w[k]];
-        bool non_symbol = cls & 1, alpha = (cls & 2) != 0;
-        for (; k < wl && w[k] < 0x80; k++) {} /* rest of the ASCII prefix adds nothing once cls == 3 */
-        if (k < wl) {
-            non_symbol = non_symbol || token_has(w + k, wl - k, is_dt_punct, true);
-            alpha = alpha || token_has(w + k, wl - k, uni_isalpha_cp, false);
+        for (; k < wl && w[k] < 0x80; k++) cls |= gopher_ascii_class[w[k]];
+        if (k < wl && cls != 3) { /* a non-ASCII character, and a class still open: decode the rest */
+            if (!(cls & 1) && token_has(w + k, wl - k, is_dt_punct, true)) cls |= 1;
+            if (!(cls & 2) && token_has(w + k, wl - k, uni_isalpha_cp, false)) cls |= 2;
         }
-        if (non_symbol) { n_ns++; ns_chars += t->clen[i]; }
-        if (alpha) n_alpha++;
-        if (wl <= 4)
-            for (unsigned q = 0; q < 8; q++)
-                if (stop_lens[q] == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
+        if (cls & 1) { n_ns++; ns_chars += t->clen[i]; }
+        if (cls & 2) n_alpha++;
+        if (wl >= 2 && wl <= 4) { /* the stop words, compared as packed bytes */
+            uint32_t v = 0;
+            memcpy(&v, w, wl);
+            for (unsigned q = 0; q < 8; q++) stop_seen |= (unsigned)(stop_packed[q] == v && stop_lens[q] == wl) << q;
+        }
     }
     if (o->gopher_min_doc_words && (long long)n_ns < (long long)o->gopher_min_doc_words) { *reason = LLMD_FRULE_GOPHER_SHORT_DOC; return LLMD_OK; }
     if (o->gopher_max_doc_words && (long long)n_ns > (long long)o->gopher_max_doc_words) { *reason = LLMD_FRULE_GOPHER_LONG_DOC; return LLMD_OK; }
@@ -1241,20 +1244,26 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
      * with min_doc_words disabled); such a document passes these ratio checks instead. */
     if (n_words > 0 && o->gopher_max_symbol_word_ratio != 0) {
         size_t hashes = 0;
-        for (size_t i = 0; i < n; i++) hashes += s[i] == '#';
+        for (const unsigned char *q = s; (q = memchr(q, '#', n - (size_t)(q - s))) != NULL; q++) hashes++;
         if ((double)hashes / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_HASHES; return LLMD_OK; }
         size_t ell = count_literal(s, n, "...") + count_literal(s, n, "\xE2\x80\xA6");
         if ((double)ell / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_ELLIPSIS; return LLMD_OK; }
     }
     size_t nlines = 0, bullets = 0, end_ell = 0, pos = 0, a, e;
-    while (next_splitline(s, n, &pos, &a, &e)) {
+    bool nl_only = only_newline_breaks(s, n, ctx_ascii(c));
+    while (next_line(s, n, nl_only, &pos, &a, &e)) {
         nlines++;
         size_t la = a, le = e, wl;
+        while (la < le && s[la] < 0x80 && ascii_ws_byte(s[la])) la++; /* lstrip: ASCII white space first */
         while (la < le && uni_isspace_at(s + la, le - la, &wl)) la += wl;
         if (la < le && (s[la] == '-' || (le - la >= 3 && memcmp(s + la, "\xE2\x80\xA2", 3) == 0))) bullets++;
-        size_t ra = a, re_ = e;
-        py_strip(s, &ra, &re_);
-        if (ends_with(s + ra, re_ - ra, "...") || ends_with(s + ra, re_ - ra, "\xE2\x80\xA6")) end_ell++;
+        size_t re_ = e;
+        while (re_ > la && s[re_ - 1] < 0x80 && ascii_ws_byte(s[re_ - 1])) re_--; /* rstrip, ASCII first */
+        if (re_ > la && s[re_ - 1] >= 0x80) {
+            size_t ra = la;
+            py_strip(s, &ra, &re_);
+        }
+        if (ends_with(s + la, re_ - la, "...") || ends_with(s + la, re_ - la, "\xE2\x80\xA6")) end_ell++;
     }
     if (nlines > 0) {
         if (o->gopher_max_bullet_lines_ratio != 0 && (double)bullets / (double)nlines > o->gopher_max_bullet_lines_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_BULLETS; return LLMD_OK; }
