@@ -52,6 +52,7 @@ void fw_scratch_free(fw_scratch *s) {
     llmd_free(s->spans.v);
     llmd_free(s->ptoks.v);
     llmd_free(s->slices.v);
+    fw_buf_free(&s->ctx);
     memset(s, 0, sizeof *s);
 }
 
@@ -301,7 +302,8 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
     bool have_prev = false;
     size_t pm_pos = 0, pm_after_end = 0, pm_next = 0; /* previous match: position, after_tok end, next_tok start (0 = none) */
     bool pm_has_next = false;
-    fw_buf ctx = {0};
+    fw_buf *ctx = &sc->ctx;
+    ctx->oom = false;
     bool ok = true;
     for (size_t i = 0; i <= n; i++) {
         while (i + 8 <= n) { /* eight bytes at a time: any '.', '?' or '!'? */
@@ -347,11 +349,11 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
         }
         bool emit_prev = have_prev && (!is_match || prev_stop <= ws_start);
         if (emit_prev) {
-            ctx.len = 0;
-            fw_buf_put(&ctx, s + prev_start, prev_stop - prev_start);
-            fw_buf_put(&ctx, s + pm_pos, pm_after_end - pm_pos);
-            if (ctx.oom) { ok = false; break; }
-            if (pk_contains_sentbreak(sc, (uc *)ctx.p, ctx.len)) {
+            ctx->len = 0;
+            fw_buf_put(ctx, s + prev_start, prev_stop - prev_start);
+            fw_buf_put(ctx, s + pm_pos, pm_after_end - pm_pos);
+            if (ctx->oom) { ok = false; break; }
+            if (pk_contains_sentbreak(sc, (uc *)ctx->p, ctx->len)) {
                 spans_push(sl, last_break, pm_pos + 1);
                 last_break = pm_has_next ? pm_next : pm_pos + 1;
             }
@@ -366,7 +368,6 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
         prev_start = ws_start;
         prev_stop = ws_stop;
     }
-    fw_buf_free(&ctx);
     if (!ok) return false;
     /* final slice: up to len(text.rstrip()) */
     size_t end = n;
@@ -907,11 +908,16 @@ static void tb_init_classes(void) {
     }
 }
 
+/* str.isspace() of ASCII bytes */
+static const unsigned char ascii_space_tab[128] = {
+    [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
+};
+
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
-    fw_buf *cur = &sc->a, *nxt = &sc->b;
-    cur->len = 0;
-    fw_buf_put(cur, sent, n);
-    if (cur->oom) return false;
+    /* the first pass reads the sentence where it is; passes then alternate between sc->a and sc->b */
+    uc *cur = (uc *)sent;
+    size_t cur_len = n;
+    sc->a.oom = sc->b.oom = false;
     /* trigger bytes present in the sentence: one OR per byte into a register */
     pthread_once(&tb_once, tb_init_classes);
     uint64_t has = 0;
@@ -923,35 +929,34 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
         if (stp->word) {
             /* found once on the text entering CONTRACTIONS2: those passes only add spaces, which
              * cannot create a contraction word's letters (a pass still checks its boundaries) */
-            if (!words_known) { words = contraction_words((uc *)cur->p, cur->len); words_known = true; }
+            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
             if (!(words & stp->word)) continue;
         }
         if (stp->needs[0] && !(tb_need[k] & has)) continue;
-        if (stp->fn((uc *)cur->p, cur->len, nxt)) {
+        fw_buf *nxt = cur == (uc *)sc->a.p ? &sc->b : &sc->a;
+        if (stp->fn(cur, cur_len, nxt)) {
             if (nxt->oom) return false;
-            fw_buf *t = cur; cur = nxt; nxt = t;
+            cur = (uc *)nxt->p;
+            cur_len = nxt->len;
             has |= tb_add[k];
         }
     }
     /* text.split(): runs of Unicode whitespace separate tokens */
-    uc *s = (uc *)cur->p;
-    size_t len = cur->len;
+    uc *s = cur;
+    size_t len = cur_len;
     for (size_t i = 0; i < len;) {
         size_t wl;
-        if (s[i] < 0x80 ? ascii_space(s[i]) : ws_at(s, len, i, &wl)) { i += s[i] < 0x80 ? 1 : wl; continue; }
+        if (s[i] < 0x80) {
+            if (ascii_space_tab[s[i]]) { i++; continue; }
+        } else if (ws_at(s, len, i, &wl)) {
+            i += wl;
+            continue;
+        }
         size_t j = i, chars = 0;
         while (j < len) {
-            if (j + 8 <= len) { /* eight printable ASCII bytes: no white space among them */
-                uint64_t w;
-                memcpy(&w, s + j, 8);
-                if (!(((w - 0x2121212121212121ull) & ~w) & 0x8080808080808080ull) && !(w & 0x8080808080808080ull)) {
-                    j += 8;
-                    chars += 8;
-                    continue;
-                }
-            }
-            if (s[j] < 0x80) {
-                if (ascii_space(s[j])) break;
+            unsigned char d = s[j];
+            if (d < 0x80) {
+                if (ascii_space_tab[d]) break;
                 j++;
             } else {
                 if (ws_at(s, len, j, &wl)) break;

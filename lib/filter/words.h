@@ -53,6 +53,7 @@ typedef struct fw_scratch {
     fw_spans spans;  /* sentence spans */
     fw_spans ptoks;  /* punkt word tokens of one context */
     fw_spans slices; /* raw punkt slices before realignment */
+    fw_buf ctx;      /* punkt: the context of one candidate break */
 } fw_scratch;
 
 void fw_scratch_free(fw_scratch *s);
