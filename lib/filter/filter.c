@@ -698,6 +698,7 @@ typedef struct doc_ctx {
     sset set;             /* duplicate counting */
     size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
     uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
+    uint64_t *hv;         /* repetition: the hash of the n-gram at each start */
     size_t ntok_cap, npw_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
@@ -721,6 +722,7 @@ static void ctx_free(doc_ctx *c) {
     llmd_free(c->th);
     llmd_free(c->ph);
     llmd_free(c->pw);
+    llmd_free(c->hv);
     memset(c, 0, sizeof *c);
 }
 
@@ -810,6 +812,9 @@ static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
     h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
     if (h == NULL) return false;
     c->ph = h;
+    h = llmd_realloc(c->hv, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->hv = h;
     c->ntok_cap = nc;
     return true;
 }
@@ -1282,16 +1287,27 @@ static double frac_of(size_t num, size_t den) { return den ? (double)num / (doub
 /* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
  * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
  * are, so the n-gram hash combines per-token hashes (th). */
-static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, const size_t *cpre, size_t n,
-                                   size_t *out) {
+/* The slot a hash starts probing at, fetched into the cache ahead of its use: the tables outgrow
+ * L1 for long documents and almost every lookup would otherwise wait on memory. */
+#define SSET_AHEAD 16
+static inline void sset_prefetch(const sset *s, uint64_t h) {
+    __builtin_prefetch(&s->slots[(size_t)(h ^ (h >> 32)) & s->mask]);
+}
+
+static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, const size_t *cpre,
+                                   size_t n, size_t *out) {
     size_t m = t->n - n + 1;
     if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
-    size_t best_count = 0, best_first = 0;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < m; i++) { /* all n-gram hashes first, so lookups can prefetch */
         uint64_t h = 0x243F6A8885A308D3ull;
         for (size_t k = 0; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
+        hv[i] = h;
+    }
+    size_t best_count = 0, best_first = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i + SSET_AHEAD < m) sset_prefetch(s, hv[i + SSET_AHEAD]);
         size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
-        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, h);
+        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, hv[i]);
         e->count++;
         if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
             best_count = e->count;
@@ -1318,21 +1334,31 @@ static uint64_t ph_pow(uint64_t e) {
 }
 
 /* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
- * so different splits of the same characters are the same n-gram, as in datatrove. */
+ * so different splits of the same characters are the same n-gram, as in datatrove.  Stops as soon
+ * as the repeated characters exceed `limit_frac` of `text_chars` (they only grow, so the filter's
+ * decision is already known). */
 static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
-                                 const uint64_t *pw, size_t npw, const size_t *cpre, size_t n, size_t *out) {
+                                 const uint64_t *pw, size_t npw, const size_t *cpre, uint64_t *hv, size_t n,
+                                 size_t text_chars, double limit_frac, size_t *out) {
     size_t nw = t->n, idx = 0, rep = 0;
     if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
-    while (idx + n <= nw) {
-        size_t len = coff[idx + n] - coff[idx];
-        uint64_t h = ph[idx + n] - ph[idx] * (len < npw ? pw[len] : ph_pow(len));
+    size_t m = nw >= n ? nw - n + 1 : 0;
+    for (size_t i = 0; i < m; i++) { /* every start's hash first, so lookups can prefetch */
+        size_t len = coff[i + n] - coff[i];
+        uint64_t h = ph[i + n] - ph[i] * (len < npw ? pw[len] : ph_pow(len));
         h ^= h >> 29; /* spread the low bits used for the slot */
         h *= 0xBF58476D1CE4E5B9ull;
         h ^= h >> 32;
-        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, h);
+        hv[i] = h;
+    }
+    while (idx < m) {
+        if (idx + SSET_AHEAD < m) sset_prefetch(s, hv[idx + SSET_AHEAD]);
+        size_t len = coff[idx + n] - coff[idx];
+        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, hv[idx]);
         if (e->count > 0) {
             rep += cpre[idx + n] - cpre[idx];
             idx += n;
+            if (frac_of(rep, text_chars) > limit_frac) break;
         } else {
             e->count = 1;
             idx += 1;
@@ -1419,12 +1445,13 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
-            if ((st = top_ngram_chars(&set, t, th, cpre, ng, &chars)) != LLMD_OK) break;
+            if ((st = top_ngram_chars(&set, t, th, c->hv, cpre, ng, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
             size_t chars = 0;
-            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
+            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, c->hv, f->dup_ngrams[k].n,
+                                    text_chars, f->dup_ngrams[k].frac, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
     }
