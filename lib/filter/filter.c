@@ -607,7 +607,8 @@ static bool sset_reset(sset *s, size_t expected) {
 
 /* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
  * `expected` (of the last reset) distinct elements may be inserted. */
-static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
+static inline __attribute__((always_inline)) sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len,
+                                                                    size_t index, uint64_t h) {
     uint64_t tag = h & 0xFFFFFFFF00000000ull;
     for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
         uint64_t k = s->slots[i];
@@ -1323,6 +1324,16 @@ static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *
  * whatever the token boundaries (matches are confirmed with memcmp). */
 #define PH_BASE 0x100000001B3ull
 
+#define PH_B4 (PH_BASE * PH_BASE * PH_BASE * PH_BASE)
+
+/* PH_BASE^e for e < 64 */
+static uint64_t ph_small[64];
+static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
+static void ph_init(void) {
+    ph_small[0] = 1;
+    for (int i = 1; i < 64; i++) ph_small[i] = ph_small[i - 1] * PH_BASE;
+}
+
 static uint64_t ph_pow(uint64_t e) {
     uint64_t r = 1, b = PH_BASE;
     while (e) {
@@ -1351,16 +1362,33 @@ static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, c
         h ^= h >> 32;
         hv[i] = h;
     }
+    /* a set, not a multiset: a slot holds the start of the n-gram that filled it (+ 1) and the
+     * hash's high half; no entry is written */
+    uint64_t *slots = s->slots;
+    size_t mask = s->mask;
     while (idx < m) {
         if (idx + SSET_AHEAD < m) sset_prefetch(s, hv[idx + SSET_AHEAD]);
-        size_t len = coff[idx + n] - coff[idx];
-        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, hv[idx]);
-        if (e->count > 0) {
+        size_t off = coff[idx], len = coff[idx + n] - off;
+        uint64_t h = hv[idx], tag = h & 0xFFFFFFFF00000000ull;
+        bool seen = false;
+        for (size_t i = (size_t)(h ^ (h >> 32)) & mask;; i = (i + 1) & mask) {
+            uint64_t k = slots[i];
+            if (k == 0) {
+                slots[i] = tag | (uint64_t)(idx + 1);
+                break;
+            }
+            if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
+            size_t j = (uint32_t)k - 1;
+            if (coff[j + n] - coff[j] == len && memcmp(cat + coff[j], cat + off, len) == 0) {
+                seen = true;
+                break;
+            }
+        }
+        if (seen) {
             rep += cpre[idx + n] - cpre[idx];
             idx += n;
             if (frac_of(rep, text_chars) > limit_frac) break;
         } else {
-            e->count = 1;
             idx += 1;
         }
     }
@@ -1403,6 +1431,7 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         }
         size_t *cpre = c->cpre, *coff = c->coff;
         uint64_t *th = c->th, *ph = c->ph;
+        pthread_once(&ph_once, ph_init);
         cpre[0] = 0;
         ph[0] = 0;
         fw_buf *cat = &c->tmp2;
@@ -1412,13 +1441,17 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             cpre[i + 1] = cpre[i] + t->clen[i];
             /* one pass over the token's bytes: its own hash (FNV-1a, mixed) and the running
              * polynomial hash; either only picks candidates, memcmp decides */
-            uint64_t h = ph[i], g = 0xCBF29CE484222325ull;
             const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
-            for (size_t k = 0; k < t->blen[i]; k++) {
-                h = h * PH_BASE + w[k];
-                g = (g ^ w[k]) * 0x100000001B3ull;
-            }
-            ph[i + 1] = h;
+            size_t bl = t->blen[i], k = 0;
+            /* the token's own polynomial hash, four bytes per step (one multiply on the chain) */
+            uint64_t g = 0;
+            for (; k + 4 <= bl; k += 4)
+                g = g * PH_B4 + (((uint64_t)w[k] * PH_BASE + w[k + 1]) * PH_BASE + w[k + 2]) * PH_BASE + w[k + 3];
+            for (; k < bl; k++) g = g * PH_BASE + w[k];
+            /* prefix hash of the concatenation: ph[i+1] = ph[i] * B^len + g */
+            ph[i + 1] = ph[i] * (bl < 64 ? ph_small[bl] : ph_pow(bl)) + g;
+            g ^= g >> 31; /* the token hash for the top n-grams: mixed, since low bits alone are weak */
+            g *= 0x94D049BB133111EBull;
             th[i] = g ^ (g >> 29);
             coff[i] = cat->len;
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
