@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/internal.h"
 #include "filter/uni.h"
@@ -266,6 +269,15 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
 static bool all_ascii(const unsigned char *s, size_t n) {
     size_t i = 0;
     uint64_t acc = 0;
+#ifdef __SSE2__
+    for (; i + 64 <= n; i += 64) { /* 64 bytes per step: the high bits of their OR */
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i)),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16)));
+        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 32)),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48)));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0) return false;
+    }
+#endif
     for (; i + 32 <= n; i += 32) { /* four independent loads per step */
         uint64_t w[4];
         memcpy(w, s + i, 32);
@@ -1496,20 +1508,22 @@ done:
 
 /* ------------------------------------------------------------------------ fineweb */
 
-/* Number of words of text.split() (runs of Unicode white space separate them). */
-static size_t count_split_words(const unsigned char *s, size_t n, bool ascii) {
+/* Whether text.split() has at least `need` words (runs of Unicode white space separate them);
+ * counting stops there. */
+static bool has_split_words(const unsigned char *s, size_t n, bool ascii, size_t need) {
     size_t words = 0;
     bool in_word = false;
+    if (need == 0) return true;
     for (size_t i = 0; i < n;) {
         bool sp;
         size_t l = 1;
         if (s[i] < 0x80 || ascii) sp = s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0D) || (s[i] >= 0x1C && s[i] <= 0x1F);
         else sp = uni_isspace_at(s + i, n - i, &l);
-        words += !sp && !in_word;
+        if (!sp && !in_word && ++words >= need) return true;
         in_word = !sp;
         i += l;
     }
-    return words;
+    return false;
 }
 
 /* Whether text[a:e].strip() is empty. */
@@ -1576,9 +1590,14 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
      * text.split() words: when new_line / len(text.split()) already passes, the tokens (which
      * can only lower the ratio) need not be computed.  Division is monotonic, so this holds in
      * floating point too. */
-    if (!c->toks_valid) {
-        size_t lower = count_split_words(s, n, ascii);
-        if (lower > 0 && !((double)nl_count / (double)lower > o->fineweb_new_line_ratio)) return LLMD_OK;
+    double thr = o->fineweb_new_line_ratio;
+    if (!c->toks_valid && thr > 0 && thr < 1e300) {
+        /* the fewest words that pass: need = min{L >= 1 : !(nl / L > thr)}, found exactly in doubles */
+        double est = ceil((double)nl_count / thr);
+        size_t need = est < 1 ? 1 : est > 1e15 ? (size_t)1e15 : (size_t)est;
+        while (need > 1 && !((double)nl_count / (double)(need - 1) > thr)) need--;
+        while ((double)nl_count / (double)need > thr) need++;
+        if (has_split_words(s, n, ascii, need)) return LLMD_OK;
     }
     if ((st = ctx_tokens(c)) != LLMD_OK) return st;
     if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; return LLMD_OK; }
