@@ -312,7 +312,13 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
             uint64_t a = w ^ 0x2E2E2E2E2E2E2E2Eull, b = w ^ 0x3F3F3F3F3F3F3F3Full, c = w ^ 0x2121212121212121ull;
             uint64_t z = ((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b) |
                          ((c - 0x0101010101010101ull) & ~c);
-            if (z & 0x8080808080808080ull) break;
+            z &= 0x8080808080808080ull;
+            if (z) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(z) >> 3; /* the lowest flagged byte is a true match */
+#endif
+                break;
+            }
             i += 8;
         }
         while (i < n && s[i] != '.' && s[i] != '?' && s[i] != '!') i++;
