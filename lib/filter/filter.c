@@ -1210,15 +1210,12 @@ static size_t count_literal(const unsigned char *s, size_t n, const char *lit) {
 
 static const char *const stop_words[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
 static const unsigned char stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
-static unsigned char gopher_ascii_class[128];
 static pthread_once_t gopher_once = PTHREAD_ONCE_INIT;
 
 static uint32_t stop_packed[8]; /* stop_words[q] in the first stop_lens[q] bytes, the rest 0 */
 
 static void gopher_init(void) {
     for (unsigned q = 0; q < 8; q++) memcpy(&stop_packed[q], stop_words[q], stop_lens[q]);
-    for (unsigned b = 0; b < 128; b++)
-        gopher_ascii_class[b] = (unsigned char)((is_dt_punct(b) ? 0 : 1) | (((b | 32) >= 'a' && (b | 32) <= 'z') ? 2 : 0));
 }
 
 /* datatrove GopherQualityFilter.filter */
@@ -1235,13 +1232,11 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     for (size_t i = 0; i < t->n; i++) {
         const unsigned char *w = tb + t->start[i];
         size_t wl = t->blen[i];
-        /* ASCII bytes by table (bit 0: not in PUNCTUATION_SET, bit 1: a letter), others decoded */
-        unsigned cls = 0;
-        size_t k = 0;
-        for (; k < wl && w[k] < 0x80; k++) cls |= gopher_ascii_class[w[k]];
-        if (k < wl && cls != 3) { /* a non-ASCII character, and a class still open: decode the rest */
-            if (!(cls & 1) && token_has(w + k, wl - k, is_dt_punct, true)) cls |= 1;
-            if (!(cls & 2) && token_has(w + k, wl - k, uni_isalpha_cp, false)) cls |= 2;
+        /* classes of the ASCII bytes come from the tokenizer; other characters are decoded here */
+        unsigned cls = t->cls[i];
+        if ((cls & FW_CLS_NONASCII) && (cls & 3) != 3) {
+            if (!(cls & FW_CLS_NONSYMBOL) && token_has(w, wl, is_dt_punct, true)) cls |= FW_CLS_NONSYMBOL;
+            if (!(cls & FW_CLS_ALPHA) && token_has(w, wl, uni_isalpha_cp, false)) cls |= FW_CLS_ALPHA;
         }
         if (cls & 1) { n_ns++; ns_chars += t->clen[i]; }
         if (cls & 2) n_alpha++;

@@ -66,10 +66,11 @@ void fw_tokens_free(fw_tokens *t) {
     llmd_free(t->start);
     llmd_free(t->blen);
     llmd_free(t->clen);
+    llmd_free(t->cls);
     memset(t, 0, sizeof *t);
 }
 
-static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
+static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars, unsigned cls) {
     if (t->oom) return;
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 256;
@@ -82,6 +83,9 @@ static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
         uint32_t *cl = llmd_realloc(t->clen, t->cap * sizeof *cl, nc * sizeof *cl);
         if (cl == NULL) { t->oom = true; return; }
         t->clen = cl;
+        uint8_t *cs = llmd_realloc(t->cls, t->cap, nc);
+        if (cs == NULL) { t->oom = true; return; }
+        t->cls = cs;
         t->cap = nc;
     }
     if (t->n > 0) fw_buf_putc(&t->buf, ' ');
@@ -89,6 +93,7 @@ static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
     fw_buf_put(&t->buf, w, n);
     t->blen[t->n] = (uint32_t)n;
     t->clen[t->n] = (uint32_t)chars;
+    t->cls[t->n] = (uint8_t)cls;
     t->n++;
 }
 
@@ -896,6 +901,18 @@ static const tb_step tb_steps[] = {
     {tb_c_twas, "", "", 1u << 9},
 };
 
+/* FW_CLS_* of each ASCII byte.  datatrove's PUNCTUATION_SET holds, of ASCII, the controls except
+ * \t and \n, DEL, and every printable non-alphanumeric character except the space. */
+static unsigned char ascii_cls_tab[128];
+
+static void ascii_cls_init(void) {
+    for (unsigned b = 0; b < 128; b++) {
+        bool letter = (b | 32) >= 'a' && (b | 32) <= 'z', digit = b >= '0' && b <= '9';
+        bool punct = (b < 32 && b != 9 && b != 10) || b == 127 || (b > ' ' && b < 127 && !letter && !digit);
+        ascii_cls_tab[b] = (unsigned char)((punct ? 0 : FW_CLS_NONSYMBOL) | (letter ? FW_CLS_ALPHA : 0));
+    }
+}
+
 /* Trigger bytes get one bit each (at most 64 distinct); tb_need / tb_add per step. */
 #define TB_NSTEPS (sizeof tb_steps / sizeof tb_steps[0])
 static uint64_t tb_class[256], tb_need[TB_NSTEPS], tb_add[TB_NSTEPS];
@@ -908,6 +925,7 @@ static uint64_t tb_bit(unsigned char c) {
 }
 
 static void tb_init_classes(void) {
+    ascii_cls_init();
     for (size_t k = 0; k < TB_NSTEPS; k++) {
         for (const char *p = tb_steps[k].needs; *p; p++) tb_need[k] |= tb_bit((unsigned char)*p);
         for (const char *p = tb_steps[k].adds; *p; p++) tb_add[k] |= tb_bit((unsigned char)*p);
@@ -959,18 +977,21 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             continue;
         }
         size_t j = i, chars = 0;
+        unsigned cls = 0;
         while (j < len) {
             unsigned char d = s[j];
             if (d < 0x80) {
                 if (ascii_space_tab[d]) break;
+                cls |= ascii_cls_tab[d];
                 j++;
             } else {
                 if (ws_at(s, len, j, &wl)) break;
+                cls |= FW_CLS_NONASCII;
                 j += wl;
             }
             chars++;
         }
-        tokens_push(out, (const char *)s + i, j - i, chars);
+        tokens_push(out, (const char *)s + i, j - i, chars, cls);
         i = j;
     }
     return !out->oom && !out->buf.oom;
