@@ -70,27 +70,48 @@ void fw_tokens_free(fw_tokens *t) {
     memset(t, 0, sizeof *t);
 }
 
-static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars, unsigned cls) {
-    if (t->oom) return;
-    if (t->n == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 256;
+/* Room for `more` tokens and `bytes` more bytes of tokens and separators. */
+static bool tokens_reserve(fw_tokens *t, size_t more, size_t bytes) {
+    if (t->oom) return false;
+    if (t->n + more > t->cap) {
+        size_t nc = t->cap ? t->cap : 256;
+        while (nc < t->n + more) nc *= 2;
         size_t *st = llmd_realloc(t->start, t->cap * sizeof *st, nc * sizeof *st);
-        if (st == NULL) { t->oom = true; return; }
+        if (st == NULL) { t->oom = true; return false; }
         t->start = st;
         uint32_t *bl = llmd_realloc(t->blen, t->cap * sizeof *bl, nc * sizeof *bl);
-        if (bl == NULL) { t->oom = true; return; }
+        if (bl == NULL) { t->oom = true; return false; }
         t->blen = bl;
         uint32_t *cl = llmd_realloc(t->clen, t->cap * sizeof *cl, nc * sizeof *cl);
-        if (cl == NULL) { t->oom = true; return; }
+        if (cl == NULL) { t->oom = true; return false; }
         t->clen = cl;
         uint8_t *cs = llmd_realloc(t->cls, t->cap, nc);
-        if (cs == NULL) { t->oom = true; return; }
+        if (cs == NULL) { t->oom = true; return false; }
         t->cls = cs;
         t->cap = nc;
     }
-    if (t->n > 0) fw_buf_putc(&t->buf, ' ');
-    t->start[t->n] = t->buf.len;
-    fw_buf_put(&t->buf, w, n);
+    fw_buf *b = &t->buf;
+    if (b->oom) return false;
+    if (b->len + bytes > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->len + bytes) nc *= 2;
+        char *p = llmd_realloc(b->p, b->cap, nc);
+        if (p == NULL) { b->oom = true; return false; }
+        b->p = p;
+        b->cap = nc;
+    }
+    return true;
+}
+
+/* tokens_push after tokens_reserve made room: no checks, short tokens copied byte by byte. */
+static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls) {
+    char *dst = t->buf.p + t->buf.len;
+    if (t->n > 0) *dst++ = ' ';
+    size_t at = (size_t)(dst - t->buf.p);
+    if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
+    else memcpy(dst, w, n);
+    t->buf.len = at + n;
+    t->start[t->n] = at;
     t->blen[t->n] = (uint32_t)n;
     t->clen[t->n] = (uint32_t)chars;
     t->cls[t->n] = (uint8_t)cls;
@@ -965,9 +986,11 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             has |= tb_add[k];
         }
     }
-    /* text.split(): runs of Unicode whitespace separate tokens */
+    /* text.split(): runs of Unicode whitespace separate tokens (at most (len + 1) / 2 of them,
+     * their bytes and separators at most len + 1) */
     uc *s = cur;
     size_t len = cur_len;
+    if (!tokens_reserve(out, len / 2 + 1, len + 1)) return false;
     for (size_t i = 0; i < len;) {
         size_t wl;
         if (s[i] < 0x80) {
@@ -991,7 +1014,7 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             }
             chars++;
         }
-        tokens_push(out, (const char *)s + i, j - i, chars, cls);
+        tokens_push_reserved(out, s + i, j - i, chars, cls);
         i = j;
     }
     return !out->oom && !out->buf.oom;
