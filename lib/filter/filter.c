@@ -591,6 +591,21 @@ static void sset_free(sset *s) {
     memset(s, 0, sizeof *s);
 }
 
+/* a[0..n) == b[0..n): short strings (most n-grams) compared inline, eight bytes at a time */
+static inline bool bytes_eq(const char *a, const char *b, size_t n) {
+    if (n > 32) return memcmp(a, b, n) == 0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + k, 8);
+        memcpy(&y, b + k, 8);
+        if (x != y) return false;
+    }
+    for (; k < n; k++)
+        if (a[k] != b[k]) return false;
+    return true;
+}
+
 /* Empties s and makes room for `expected` distinct elements (the memory is kept between documents). */
 static bool sset_reset(sset *s, size_t expected) {
     size_t want = 64;
@@ -632,7 +647,7 @@ static inline __attribute__((always_inline)) sset_entry *sset_get_h(sset *s, con
         }
         if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
         sset_entry *e = &s->ents[(uint32_t)k - 1];
-        if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
+        if (e->hash == h && e->len == len && bytes_eq(base + e->off, base + off, len)) return e;
     }
 }
 
@@ -1386,7 +1401,7 @@ static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, c
             }
             if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
             size_t j = (uint32_t)k - 1;
-            if (coff[j + n] - coff[j] == len && memcmp(cat + coff[j], cat + off, len) == 0) {
+            if (coff[j + n] - coff[j] == len && bytes_eq(cat + coff[j], cat + off, len)) {
                 seen = true;
                 break;
             }
