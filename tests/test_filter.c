@@ -2,6 +2,7 @@
  * by hand from datatrove's filter code (src/datatrove/pipeline/filters/) and NLTK's tokenizers
  * (punkt.py, destructive.py); the arithmetic is written next to each case.  Threshold edges are
  * tested at, just below and just above the threshold. */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "filter/words.h"
@@ -580,6 +581,59 @@ END_TEST
 
 /* ---------------------------------------------------------------- API */
 
+/* llmd_filter_apply keeps its working memory per thread between calls: a document's decision must
+ * not depend on what the thread filtered before.  The same documents in reverse order on a fresh
+ * thread (fresh memory) must give the same results as in order on this one. */
+#define REUSE_DOCS 7
+static const char *reuse_docs[REUSE_DOCS];
+static llmd_filter *reuse_filter;
+typedef struct reuse_out { int keep, reason; char text[70000]; } reuse_out;
+static reuse_out reuse_a[REUSE_DOCS], reuse_b[REUSE_DOCS];
+
+static void reuse_run(int i, reuse_out *o) {
+    llmd_filter_result r;
+    ck_ok(llmd_filter_apply(reuse_filter, reuse_docs[i], strlen(reuse_docs[i]), &r, NULL));
+    o->keep = r.keep;
+    o->reason = (int)r.reason;
+    snprintf(o->text, sizeof o->text, "%s", r.text ? r.text : "(same)");
+    llmd_free(r.text);
+}
+
+static void *reuse_thread(void *arg) {
+    (void)arg;
+    for (int i = REUSE_DOCS - 1; i >= 0; i--) reuse_run(i, &reuse_b[i]);
+    return NULL;
+}
+
+START_TEST(test_scratch_reuse) {
+    static char big[70000], uni[4096], menu[4096];
+    snprintf(big, sizeof big, "%s", rep("", "The same words come back again and again in this long text.\n", 1000, ""));
+    snprintf(uni, sizeof uni, "%s", rep("", "Ce caf\xC3\xA9 est tr\xC3\xA8s bon et la vue est belle aujourd'hui. ", 40, ""));
+    snprintf(menu, sizeof menu, "Home\nAbout\n%s", rep("", "This sentence has enough words to stay in the text.\n", 60, ""));
+    reuse_docs[0] = big;
+    reuse_docs[1] = L5;
+    reuse_docs[2] = uni;
+    reuse_docs[3] = "";
+    reuse_docs[4] = menu;
+    reuse_docs[5] = BASE ".";
+    reuse_docs[6] = big;
+    const char *sets[] = {"c4,badwords,gopher,gopher-repetition,fineweb", "fineweb,gopher-repetition,gopher", "c4"};
+    for (size_t k = 0; k < 3; k++) {
+        reuse_filter = mk(sets[k], NULL);
+        for (int i = 0; i < REUSE_DOCS; i++) reuse_run(i, &reuse_a[i]);
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, reuse_thread, NULL), 0);
+        ck_assert_int_eq(pthread_join(th, NULL), 0);
+        for (int i = 0; i < REUSE_DOCS; i++) {
+            ck_assert_int_eq(reuse_a[i].keep, reuse_b[i].keep);
+            ck_assert_int_eq(reuse_a[i].reason, reuse_b[i].reason);
+            ck_assert_str_eq(reuse_a[i].text, reuse_b[i].text);
+        }
+        llmd_filter_free(reuse_filter);
+    }
+}
+END_TEST
+
 START_TEST(test_api_order_and_stats) {
     ck_assert_int_eq(llmd_filter_rule_count(), LLMD_FRULE_LANGUAGE + 1);
     ck_assert_str_eq(llmd_filter_rule_name(LLMD_FRULE_C4_TOO_FEW_SENTENCES), "c4_too_few_sentences");
@@ -663,6 +717,7 @@ int main(void) {
     tcase_add_test(tc, test_fineweb);
     tcase_add_test(tc, test_fineweb_dups_and_lists);
     tcase_add_test(tc, test_language);
+    tcase_add_test(tc, test_scratch_reuse);
     tcase_add_test(tc, test_api_order_and_stats);
     suite_add_tcase(s, tc);
     return run_suite(s);

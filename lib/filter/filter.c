@@ -583,7 +583,7 @@ llmd_status llmd_filter_new(llmd_filter **out, const llmd_filter_options *opts) 
  * dense entry array.  A probe that meets a different tag moves on without touching the entry, so
  * an n-gram seen for the first time (the common case) costs one slot read. */
 typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
-typedef struct sset { uint64_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
+typedef struct sset { uint64_t *slots; size_t mask, nslots; sset_entry *ents; size_t n, cap; } sset;
 
 static void sset_free(sset *s) {
     llmd_free(s->slots);
@@ -610,16 +610,17 @@ static inline bool bytes_eq(const char *a, const char *b, size_t n) {
 static bool sset_reset(sset *s, size_t expected) {
     size_t want = 64;
     while (want < expected + expected / 2 + 2) want *= 2;
-    if (s->slots == NULL || want > s->mask + 1) {
+    if (s->slots == NULL || want > s->nslots) {
         uint64_t *sl = llmd_calloc(want, sizeof *sl);
         if (sl == NULL) return false;
         llmd_free(s->slots);
         s->slots = sl;
+        s->nslots = want;
         s->mask = want - 1;
     } else {
-        /* a table far larger than needed (after a big document) is cleared only where it is used */
-        size_t use = s->mask + 1 > 4 * want ? want : s->mask + 1;
-        if (use != s->mask + 1) s->mask = use - 1;
+        /* a table far larger than needed (after a big document) is used, and cleared, in part */
+        size_t use = s->nslots > 4 * want ? want : s->nslots;
+        s->mask = use - 1;
         memset(s->slots, 0, use * sizeof *s->slots);
     }
     if (expected + 1 > s->cap) {
@@ -803,12 +804,21 @@ static void ctx_reset(doc_ctx *c, const llmd_filter *f, const char *text, size_t
     c->language_ran = false;
 }
 
+/* Bytes held by a context's buffers. */
+static size_t ctx_bytes(const doc_ctx *c) {
+    const fw_scratch *sc = &c->sc;
+    return c->toks.buf.cap + c->toks.cap * (sizeof(size_t) + 2 * sizeof(uint32_t) + 1) + sc->a.cap + sc->b.cap +
+           sc->ctx.cap + (sc->spans.cap + sc->ptoks.cap + sc->slices.cap + c->spans.cap) * sizeof(fw_span) + c->tmp.cap +
+           c->tmp2.cap + c->kept.cap + c->rv.cap * sizeof(range) + c->set.nslots * sizeof(uint64_t) +
+           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 3 * sizeof(uint64_t)) +
+           c->npw_cap * sizeof(uint64_t);
+}
+
 /* Ends a document: the cached context keeps its buffers unless they grew past 64 MiB. */
 static void ctx_release(doc_ctx *c, bool cached, bool failed) {
     fw_buf_free(&c->own); /* the rewritten text was handed over or is dropped */
     if (!cached || failed) { ctx_free(c); return; } /* after a failure nothing (no sticky oom flag) is reused */
-    if (c->toks.buf.cap + c->tmp.cap + c->tmp2.cap + c->kept.cap + c->ntok_cap * 40 + c->set.cap * sizeof(sset_entry) >
-        ((size_t)64 << 20)) {
+    if (ctx_bytes(c) > ((size_t)64 << 20)) {
         ctx_free(c); /* (in_use cleared with the rest) */
         return;
     }
