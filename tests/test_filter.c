@@ -100,6 +100,10 @@ START_TEST(test_treebank_tokens) {
                      "CAN|NOT|Gim|me|LeM|Me|GOT|TA|wan|na|go|,|D|'ye|more|'n|'T|was|'T|IS|ok|.");
     ck_assert_str_eq(words_of("xcannot gonnax can't canNot."), "xcannot|gonnax|ca|n't|can|Not|.");
     ck_assert_str_eq(words_of("Gonna'tis wannabe wanna  go"), "Gon|na|'t|is|wannabe|wan|na|go");
+    /* opening quotes after space ( [ { < and the other quote passes (expected: NLTKWordTokenizer) */
+    ck_assert_str_eq(words_of("He said ''hi'' and (''x'') [\"y\"] {\"z\"} <\"w\"> a\"b 'c' '''d"),
+                     "He|said|``|hi|''|and|(|``|x|''|)|[|``|y|''|]|{|``|z|''|}|<|``|w|''|>|a|''|b|'|c|'|``|'d");
+    ck_assert_str_eq(words_of("\"Start\" and \"\" or \" ' '' end"), "``|Start|''|and|``|''|or|``|'|``|end");
     /* #, ..., brackets padded; a non-final period stays on its word inside a sentence */
     ck_assert_str_eq(words_of("See #5 (a.b) now..."), "See|#|5|(|a.b|)|now|...");
 }

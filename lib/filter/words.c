@@ -525,23 +525,39 @@ static bool tb_two_squotes(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s
 static bool tb_dquote_close(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "\"", 1, " '' ", 4); }
 
 /* ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
+/* Index of the next '"' or '\'' at or after i (n if none), eight bytes at a time. */
+static size_t next_quote(uc *s, size_t n, size_t i) {
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t a = w ^ 0x2222222222222222ull, b = w ^ 0x2727272727272727ull;
+        if ((((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b)) & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && s[i] != '"' && s[i] != '\'') i++;
+    return i;
+}
+
+/* ([ \(\[{<])(\"|\'{2}) -> "\1 `` ": candidates found from their quote */
 static bool tb_open_dquote(uc *s, size_t n, fw_buf *o) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i + 1 < n;) {
-        unsigned char c = s[i];
+        size_t j = next_quote(s, n, i + 1); /* the quote of a match starting at j - 1 >= i */
+        if (j >= n) break;
+        unsigned char c = s[j - 1];
+        size_t q = 0;
         if (c == ' ' || c == '(' || c == '[' || c == '{' || c == '<') {
-            size_t q = 0;
-            if (s[i + 1] == '"') q = 1;
-            else if (s[i + 1] == '\'' && i + 2 < n && s[i + 2] == '\'') q = 2;
-            if (q) {
-                flush(o, &st, s, &done, i + 1);
-                put(o, " `` ", 4);
-                done = i = i + 1 + q;
-                continue;
-            }
+            if (s[j] == '"') q = 1;
+            else if (j + 1 < n && s[j + 1] == '\'') q = 2;
         }
-        i++;
+        if (q) {
+            flush(o, &st, s, &done, j);
+            put(o, " `` ", 4);
+            done = i = j + q;
+            continue;
+        }
+        i = j;
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
@@ -682,14 +698,21 @@ static inline size_t next_before_quote(uc *s, size_t n, size_t cur) {
     return q ? (size_t)(q - s) - 1 : n;
 }
 
-/* [set] -> " \g<0> " for single ASCII characters of `set`. */
-static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
-    bool in[128] = {false};
-    for (const char *p = set; *p; p++) in[(unsigned char)*p] = true;
+/* Padding sets as 256-entry tables, one bit per set (bytes >= 0x80 are in none). */
+enum { PAD_SYMBOLS = 1, PAD_QMARK = 2, PAD_STAR = 4, PAD_BRACKETS = 8 };
+static const unsigned char pad_tab[256] = {
+    [';'] = PAD_SYMBOLS, ['@'] = PAD_SYMBOLS, ['#'] = PAD_SYMBOLS, ['$'] = PAD_SYMBOLS, ['%'] = PAD_SYMBOLS,
+    ['&'] = PAD_SYMBOLS, ['?'] = PAD_QMARK, ['!'] = PAD_QMARK, ['*'] = PAD_STAR, [']'] = PAD_BRACKETS,
+    ['['] = PAD_BRACKETS, ['('] = PAD_BRACKETS, [')'] = PAD_BRACKETS, ['{'] = PAD_BRACKETS, ['}'] = PAD_BRACKETS,
+    ['<'] = PAD_BRACKETS, ['>'] = PAD_BRACKETS,
+};
+
+/* [set] -> " \g<0> " for the single ASCII characters of one padding set. */
+static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, unsigned set) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] >= 0x80 || !in[s[i]]) continue;
+        if (!(pad_tab[s[i]] & set)) continue;
         flush(o, &st, s, &done, i);
         put(o, " ", 1); put(o, s + i, 1); put(o, " ", 1);
         done = i + 1;
@@ -697,10 +720,10 @@ static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
     if (st) flush(o, &st, s, &done, n);
     return st;
 }
-static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, ";@#$%&"); }
-static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "?!"); }
-static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "*"); }
-static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "][(){}<>"); }
+static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS); }
+static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_QMARK); }
+static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR); }
+static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_BRACKETS); }
 
 /* ([^'])' -> "\1 ' " */
 static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
