@@ -220,10 +220,6 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
 }
 
 static inline unsigned char ascii_lower(unsigned char b) { return (b >= 'A' && b <= 'Z') ? (unsigned char)(b | 32) : b; }
-static inline bool ascii_is_word(unsigned char b) {
-    return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
-}
-
 
 /* Whether an entry matches at s[i] (lower-cased on the fly) and ends before \W or $ (or anywhere
  * in substring mode).  Two-byte prefixes no entry has are rejected from a bitmap first. */

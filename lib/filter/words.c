@@ -124,8 +124,6 @@ static inline size_t cp_at(uc *s, size_t n, size_t i, uint32_t *cp) { return uni
 
 static inline bool ws_at(uc *s, size_t n, size_t i, size_t *len) { return uni_isspace_at(s + i, n - i, len); }
 
-static inline bool ascii_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
-
 static inline bool ascii_word(unsigned char c) {
     return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
