@@ -1323,15 +1323,28 @@ static inline void sset_prefetch(const sset *s, uint64_t h) {
     __builtin_prefetch(&s->slots[(size_t)(h ^ (h >> 32)) & s->mask]);
 }
 
-static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, const size_t *cpre,
-                                   size_t n, size_t *out) {
-    size_t m = t->n - n + 1;
-    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
-    for (size_t i = 0; i < m; i++) { /* all n-gram hashes first, so lookups can prefetch */
-        uint64_t h = 0x243F6A8885A308D3ull;
-        for (size_t k = 0; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
+/* hv[i] = hash of tokens i .. i+n-1 for every start, a left fold over the token hashes.  *hv_n says
+ * for which n hv holds hashes already (0 = none): a larger n extends them with the tokens added
+ * (n = 2, 3, 4 in turn costs one fold step per start and n after the first). */
+static void top_ngram_hashes(const uint64_t *th, size_t nw, uint64_t *hv, size_t *hv_n, size_t n) {
+    size_t m = nw - n + 1, from = *hv_n;
+    if (from == 0 || from > n) {
+        for (size_t i = 0; i < m; i++) hv[i] = 0x243F6A8885A308D3ull;
+        from = 0;
+    }
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = hv[i];
+        for (size_t k = from; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
         hv[i] = h;
     }
+    *hv_n = n;
+}
+
+static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, size_t *hv_n,
+                                   const size_t *cpre, size_t n, size_t *out) {
+    size_t m = t->n - n + 1;
+    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
+    top_ngram_hashes(th, t->n, hv, hv_n, n); /* all hashes first, so lookups can prefetch */
     size_t best_count = 0, best_first = 0;
     for (size_t i = 0; i < m; i++) {
         if (i + SSET_AHEAD < m) sset_prefetch(s, hv[i + SSET_AHEAD]);
@@ -1503,10 +1516,11 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             }
         }
         uint64_t *pw = npw ? c->pw : NULL;
+        size_t hv_n = 0; /* hv holds no top n-gram hashes yet */
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
-            if ((st = top_ngram_chars(&set, t, th, c->hv, cpre, ng, &chars)) != LLMD_OK) break;
+            if ((st = top_ngram_chars(&set, t, th, c->hv, &hv_n, cpre, ng, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
