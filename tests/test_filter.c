@@ -480,6 +480,20 @@ END_TEST
 
 START_TEST(test_fineweb) {
     ck_assert_int_eq(run1("fineweb", NULL, " \n\t\n"), LLMD_FRULE_FINEWEB_EMPTY);
+    /* short lines are counted in characters: 25 x "é" + "." is 26 characters (51 bytes, so lines
+     * straddle the 64-byte blocks of the line pass), 40 x "a" + "." is 41; 10 of 14 lines short =
+     * 0.714 > 0.67 (had bytes been counted: none short, and the repeated lines would fail the
+     * character-duplication check instead) */
+    {
+        static char mixed[4096];
+        char e25[64], a40[64];
+        snprintf(e25, sizeof e25, "%s", rep("", "\xC3\xA9", 25, "."));
+        snprintf(a40, sizeof a40, "%s", rep("", "a", 40, "."));
+        size_t len = 0;
+        for (int i = 0; i < 14; i++)
+            len += (size_t)snprintf(mixed + len, sizeof mixed - len, "%s%s", i ? "\n" : "", (i % 7 < 5) ? e25 : a40);
+        ck_assert_int_eq(run1("fineweb", NULL, mixed), LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO);
+    }
     /* 1 of 8 lines ends in terminal punctuation: 0.125 >= 0.12 kept; 1 of 9 = 0.111 dropped */
     char doc[4096];
     snprintf(doc, sizeof doc, "%s", rep(LONGL " a.\n", LONGL " b\n" LONGL " c\n" LONGL " d\n" LONGL " e\n"

@@ -1595,28 +1595,41 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len;
     if (n >= UINT32_MAX) return llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n);
+#ifdef __SSE2__
+    bool ascii = c->ascii == 1; /* an earlier filter may know; else the line pass finds ASCII lines */
+#else
     bool ascii = ctx_ascii(c);
+#endif
     /* lines = [l for l in text.split("\n") if l.strip() != ""]: the end-mark and short-line counts
      * in one pass; the lines themselves are listed only if the duplicate check is reached */
     fw_line_counts lc = {0, 0, 0};
     long long lim = o->fineweb_short_line_length;
     size_t nl_count = 0, start = 0;
 #ifdef __SSE2__
-    /* newlines as bit masks of 64 bytes, lines taken from the set bits (no search per line) */
+    /* newlines as bit masks of 64 bytes, lines taken from the set bits (no search per line); the
+     * same loads give the non-ASCII bytes, so a line is known to be ASCII (characters = bytes)
+     * when the last non-ASCII byte before its end lies before its start */
     const __m128i nlv = _mm_set1_epi8('\n');
+    size_t last_na = SIZE_MAX; /* position of the last non-ASCII byte seen in earlier blocks */
     for (size_t base = 0; base + 64 <= n; base += 64) {
-        uint64_t mask = 0;
+        uint64_t mask = 0, na = 0;
         for (int q = 0; q < 4; q++) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + base + 16 * (size_t)q));
             mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nlv)) << (16 * q);
+            na |= (uint64_t)(uint32_t)_mm_movemask_epi8(v) << (16 * q);
         }
         while (mask) {
-            size_t i = base + (size_t)__builtin_ctzll(mask);
+            unsigned bit = (unsigned)__builtin_ctzll(mask);
+            size_t i = base + bit;
             mask &= mask - 1;
-            fineweb_line(c, s, start, i, ascii, lim, &lc);
+            uint64_t below = na & ((1ull << bit) - 1);
+            size_t na_before = below ? base + 63 - (size_t)__builtin_clzll(below) : last_na;
+            bool line_ascii = ascii || na_before == SIZE_MAX || na_before < start;
+            fineweb_line(c, s, start, i, line_ascii, lim, &lc);
             nl_count++;
             start = i + 1;
         }
+        if (na) last_na = base + 63 - (size_t)__builtin_clzll(na);
     }
 #endif
     for (;;) {
@@ -1631,6 +1644,7 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     double ratio = (double)punct / (double)nlines;
     if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; return LLMD_OK; }
     if ((double)shorts / (double)nlines > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; return LLMD_OK; }
+    ascii = ctx_ascii(c);
     range_vec *rv = &c->rv;
     rv->n = 0;
     for (size_t from = 0;;) {
