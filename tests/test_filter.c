@@ -2,6 +2,7 @@
  * by hand from datatrove's filter code (src/datatrove/pipeline/filters/) and NLTK's tokenizers
  * (punkt.py, destructive.py); the arithmetic is written next to each case.  Threshold edges are
  * tested at, just below and just above the threshold. */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "filter/words.h"
@@ -93,6 +94,16 @@ START_TEST(test_treebank_tokens) {
     ck_assert_str_eq(words_of("\"They'll say I can't,\" he said."),
                      "``|They|'ll|say|I|ca|n't|,|''|he|said|.");
     ck_assert_str_eq(words_of("I cannot, gonna go -- 'tis fine."), "I|can|not|,|gon|na|go|--|'t|is|fine|.");
+    /* every MacIntyre contraction in any case, and near misses (expected: NLTK 3.8's
+     * NLTKWordTokenizer().tokenize on the same strings, one sentence each) */
+    ck_assert_str_eq(words_of("CANNOT Gimme LeMMe GOTTA wanna go, D'ye more'n 'Twas 'TIS ok."),
+                     "CAN|NOT|Gim|me|LeM|Me|GOT|TA|wan|na|go|,|D|'ye|more|'n|'T|was|'T|IS|ok|.");
+    ck_assert_str_eq(words_of("xcannot gonnax can't canNot."), "xcannot|gonnax|ca|n't|can|Not|.");
+    ck_assert_str_eq(words_of("Gonna'tis wannabe wanna  go"), "Gon|na|'t|is|wannabe|wan|na|go");
+    /* opening quotes after space ( [ { < and the other quote passes (expected: NLTKWordTokenizer) */
+    ck_assert_str_eq(words_of("He said ''hi'' and (''x'') [\"y\"] {\"z\"} <\"w\"> a\"b 'c' '''d"),
+                     "He|said|``|hi|''|and|(|``|x|''|)|[|``|y|''|]|{|``|z|''|}|<|``|w|''|>|a|''|b|'|c|'|``|'d");
+    ck_assert_str_eq(words_of("\"Start\" and \"\" or \" ' '' end"), "``|Start|''|and|``|''|or|``|'|``|end");
     /* #, ..., brackets padded; a non-final period stays on its word inside a sentence */
     ck_assert_str_eq(words_of("See #5 (a.b) now..."), "See|#|5|(|a.b|)|now|...");
 }
@@ -210,6 +221,39 @@ START_TEST(test_c4_line_rules) {
     o.c4_filter_no_terminal_punct = 0;
     o.c4_min_words_per_line = -1;
     ck_assert_int_eq(run1("c4", &o, "Menu\nA\n" L5), LLMD_FRULE_NONE);
+    llmd_filter_free(f);
+    llmd_filter_stats_free(st);
+}
+END_TEST
+
+/* Lines dropped for their end are decided from their last bytes when nothing else can act; every
+ * other path must still see them.  Expected text and counters: datatrove's C4QualityFilter on the
+ * same document (line-filter-no_terminal_punc 2, line-filter-too_long_word 1, 10 lines kept). */
+START_TEST(test_c4_end_mark_paths) {
+    llmd_filter_stats *st = NULL;
+    ck_ok(llmd_filter_stats_new(&st));
+    llmd_filter *f = mk("c4", NULL);
+    static char doc[4096];
+    snprintf(doc, sizeof doc,
+             "Ends with a no-break space.\xC2\xA0\n"  /* U+00A0 stripped: ends with '.' */
+             "Ends with an accent \xC3\xA9\n"          /* last character not ASCII, no end mark */
+             "Brackets [x] but no end\n"              /* '[' that is no citation */
+             "Brackets [x] and an end.\n"
+             "%s no end\n"                            /* a 1001-character word counts first */
+             "Windows line ends here.\r\n"            /* \r\n is one break */
+             "Line before a separator.\xE2\x80\xA8" "Another line here.\n" L5, /* U+2028 breaks lines */
+             rep("", "z", 1001, ""));
+    llmd_filter_result r;
+    ck_ok(llmd_filter_apply(f, doc, strlen(doc), &r, st));
+    ck_assert_int_eq(r.keep, 1);
+    ck_assert_str_eq(r.text, "Ends with a no-break space.\nBrackets [x] and an end.\nWindows line ends here.\n"
+                             "Line before a separator.\nAnother line here.\n" L5);
+    llmd_free(r.text);
+    uint64_t d, l;
+    ck_ok(llmd_filter_stats_rule(st, LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT, &d, &l));
+    ck_assert_uint_eq(l, 2);
+    ck_ok(llmd_filter_stats_rule(st, LLMD_FRULE_C4_LINE_TOO_LONG_WORD, &d, &l));
+    ck_assert_uint_eq(l, 1);
     llmd_filter_free(f);
     llmd_filter_stats_free(st);
 }
@@ -436,6 +480,20 @@ END_TEST
 
 START_TEST(test_fineweb) {
     ck_assert_int_eq(run1("fineweb", NULL, " \n\t\n"), LLMD_FRULE_FINEWEB_EMPTY);
+    /* short lines are counted in characters: 25 x "é" + "." is 26 characters (51 bytes, so lines
+     * straddle the 64-byte blocks of the line pass), 40 x "a" + "." is 41; 10 of 14 lines short =
+     * 0.714 > 0.67 (had bytes been counted: none short, and the repeated lines would fail the
+     * character-duplication check instead) */
+    {
+        static char mixed[4096];
+        char e25[64], a40[64];
+        snprintf(e25, sizeof e25, "%s", rep("", "\xC3\xA9", 25, "."));
+        snprintf(a40, sizeof a40, "%s", rep("", "a", 40, "."));
+        size_t len = 0;
+        for (int i = 0; i < 14; i++)
+            len += (size_t)snprintf(mixed + len, sizeof mixed - len, "%s%s", i ? "\n" : "", (i % 7 < 5) ? e25 : a40);
+        ck_assert_int_eq(run1("fineweb", NULL, mixed), LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO);
+    }
     /* 1 of 8 lines ends in terminal punctuation: 0.125 >= 0.12 kept; 1 of 9 = 0.111 dropped */
     char doc[4096];
     snprintf(doc, sizeof doc, "%s", rep(LONGL " a.\n", LONGL " b\n" LONGL " c\n" LONGL " d\n" LONGL " e\n"
@@ -469,6 +527,15 @@ START_TEST(test_fineweb_dups_and_lists) {
     ck_assert_int_eq(run1("fineweb", &o, t), LLMD_FRULE_NONE);
     o.fineweb_new_line_ratio = 0.079;
     ck_assert_int_eq(run1("fineweb", &o, t), LLMD_FRULE_FINEWEB_LIST_RATIO);
+    /* 3 whitespace words but 46 word tokens (commas split off; count from NLTK's untrained punkt +
+     * NLTKWordTokenizer): 2 / 3 would fail the ratio, 2 / 46 = 0.0435 passes it -- tokens decide */
+    const char *commas = "alpha,beta,gamma,delta,epsilon,zeta,eta.\ntheta,iota,kappa,lambda,mu,nu,xi,omicron.\n"
+                         "pi,rho,sigma,tau,upsilon,phi,chi,psi.";
+    ck_assert_int_eq(run1("fineweb", NULL, commas), LLMD_FRULE_NONE);
+    o.fineweb_new_line_ratio = 0.044;
+    ck_assert_int_eq(run1("fineweb", &o, commas), LLMD_FRULE_NONE);
+    o.fineweb_new_line_ratio = 0.043;
+    ck_assert_int_eq(run1("fineweb", &o, commas), LLMD_FRULE_FINEWEB_LIST_RATIO);
 }
 END_TEST
 
@@ -531,6 +598,59 @@ START_TEST(test_language) {
 END_TEST
 
 /* ---------------------------------------------------------------- API */
+
+/* llmd_filter_apply keeps its working memory per thread between calls: a document's decision must
+ * not depend on what the thread filtered before.  The same documents in reverse order on a fresh
+ * thread (fresh memory) must give the same results as in order on this one. */
+#define REUSE_DOCS 7
+static const char *reuse_docs[REUSE_DOCS];
+static llmd_filter *reuse_filter;
+typedef struct reuse_out { int keep, reason; char text[70000]; } reuse_out;
+static reuse_out reuse_a[REUSE_DOCS], reuse_b[REUSE_DOCS];
+
+static void reuse_run(int i, reuse_out *o) {
+    llmd_filter_result r;
+    ck_ok(llmd_filter_apply(reuse_filter, reuse_docs[i], strlen(reuse_docs[i]), &r, NULL));
+    o->keep = r.keep;
+    o->reason = (int)r.reason;
+    snprintf(o->text, sizeof o->text, "%s", r.text ? r.text : "(same)");
+    llmd_free(r.text);
+}
+
+static void *reuse_thread(void *arg) {
+    (void)arg;
+    for (int i = REUSE_DOCS - 1; i >= 0; i--) reuse_run(i, &reuse_b[i]);
+    return NULL;
+}
+
+START_TEST(test_scratch_reuse) {
+    static char big[70000], uni[4096], menu[4096];
+    snprintf(big, sizeof big, "%s", rep("", "The same words come back again and again in this long text.\n", 1000, ""));
+    snprintf(uni, sizeof uni, "%s", rep("", "Ce caf\xC3\xA9 est tr\xC3\xA8s bon et la vue est belle aujourd'hui. ", 40, ""));
+    snprintf(menu, sizeof menu, "Home\nAbout\n%s", rep("", "This sentence has enough words to stay in the text.\n", 60, ""));
+    reuse_docs[0] = big;
+    reuse_docs[1] = L5;
+    reuse_docs[2] = uni;
+    reuse_docs[3] = "";
+    reuse_docs[4] = menu;
+    reuse_docs[5] = BASE ".";
+    reuse_docs[6] = big;
+    const char *sets[] = {"c4,badwords,gopher,gopher-repetition,fineweb", "fineweb,gopher-repetition,gopher", "c4"};
+    for (size_t k = 0; k < 3; k++) {
+        reuse_filter = mk(sets[k], NULL);
+        for (int i = 0; i < REUSE_DOCS; i++) reuse_run(i, &reuse_a[i]);
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, reuse_thread, NULL), 0);
+        ck_assert_int_eq(pthread_join(th, NULL), 0);
+        for (int i = 0; i < REUSE_DOCS; i++) {
+            ck_assert_int_eq(reuse_a[i].keep, reuse_b[i].keep);
+            ck_assert_int_eq(reuse_a[i].reason, reuse_b[i].reason);
+            ck_assert_str_eq(reuse_a[i].text, reuse_b[i].text);
+        }
+        llmd_filter_free(reuse_filter);
+    }
+}
+END_TEST
 
 START_TEST(test_api_order_and_stats) {
     ck_assert_int_eq(llmd_filter_rule_count(), LLMD_FRULE_LANGUAGE + 1);
@@ -603,6 +723,7 @@ int main(void) {
     tcase_add_test(tc, test_punkt_sentences);
     tcase_add_test(tc, test_c4_sentences_edge);
     tcase_add_test(tc, test_c4_line_rules);
+    tcase_add_test(tc, test_c4_end_mark_paths);
     tcase_add_test(tc, test_c4_doc_rules);
     tcase_add_test(tc, test_badwords);
     tcase_add_test(tc, test_gopher_words_and_length);
@@ -614,6 +735,7 @@ int main(void) {
     tcase_add_test(tc, test_fineweb);
     tcase_add_test(tc, test_fineweb_dups_and_lists);
     tcase_add_test(tc, test_language);
+    tcase_add_test(tc, test_scratch_reuse);
     tcase_add_test(tc, test_api_order_and_stats);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -237,7 +237,9 @@ LLMD_API llmd_status llmd_filter_stats_rule(const llmd_filter_stats *s, llmd_fil
  * stats is not NULL the document's outcome and removed lines are added to it.  Thread-safe for f;
  * stats belongs to the calling thread.  Errors: LLMD_ERR_INVALID_ARG, LLMD_ERR_RANGE (a document
  * of 4 GiB or more), LLMD_ERR_NOMEM, or the language predictor's error (prefixed "language
- * predictor"). */
+ * predictor").  Working memory (token and line tables) is kept per calling thread between calls and
+ * reused, so a stream of documents allocates only while it grows; it is released when the thread
+ * exits, or after a call once it holds more than 64 MiB (a very large document). */
 LLMD_API llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len, llmd_filter_result *res,
                                        llmd_filter_stats *stats);
 

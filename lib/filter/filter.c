@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/internal.h"
 #include "filter/uni.h"
@@ -79,11 +82,12 @@ typedef struct bw_matcher {
     uint32_t root[256];
     bw_edge *edges;          /* (node, byte) -> child, built once the trie is complete */
     uint32_t emask;
+    uint64_t pairs[65536 / 64]; /* bit b0 * 256 + b1: some entry starts with bytes b0 b1 */
 } bw_matcher;
 
 static inline uint32_t bw_slot(uint32_t key, uint32_t mask) { return (key * 0x9E3779B1u) >> 7 & mask; }
 
-static uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
+static inline uint32_t bw_child(const bw_matcher *m, uint32_t node, unsigned char c) {
     if (node == 0) return m->root[c];
     if (m->edges != NULL) {
         uint32_t key = node * 256u + c + 1u;
@@ -116,6 +120,10 @@ static llmd_status bw_finish(bw_matcher *m) {
 
 static llmd_status bw_add(bw_matcher *m, const char *w, size_t len) {
     if (len == 0) return LLMD_OK; /* an empty entry would match between any two non-word chars; lists have none */
+    if (len >= 2) {
+        unsigned k = (unsigned)(unsigned char)w[0] * 256u + (unsigned char)w[1];
+        m->pairs[k / 64] |= 1ull << (k % 64);
+    }
     uint32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)w[i];
@@ -149,6 +157,28 @@ static bool cp_is_word_at(const unsigned char *s, size_t n, size_t i) {
     return uni_isword_cp(cp);
 }
 
+/* \w for ASCII bytes (bytes >= 0x80 are 0 here: callers decode those) */
+static const unsigned char bw_word_tab[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* Whether some entry can start at s[i]: its first byte is a trie root and (unless that byte alone
+ * is an entry) its first two bytes are a prefix of some entry (bitmap). */
+static inline bool bw_may_start(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
+    uint32_t node = m->root[s[i]];
+    if (node == 0) return false;
+    if (m->nodes[node].terminal) return true;
+    if (i + 1 >= n) return false;
+    unsigned k = (unsigned)s[i] * 256u + s[i + 1];
+    return m->pairs[k / 64] >> (k % 64) & 1;
+}
+
 /* datatrove: re.search(r"(?:\W|^)(e1|e2|...)(?:\W|$)", text.lower()) (or without the flanks). */
 static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
     if (m->n == 0) return false;
@@ -162,7 +192,7 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
         } else {
             l = uni_decode(s + i, n - i, &cp);
         }
-        if ((m->substring || prev_nonword) && m->root[s[i]] != 0) {
+        if ((m->substring || prev_nonword) && bw_may_start(m, s, n, i)) {
             uint32_t node = 0;
             for (size_t j = i; j < n; j++) {
                 node = bw_child(m, node, s[j]);
@@ -175,30 +205,58 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
                 }
             }
         }
-        if (cp < 0x80) prev_nonword = !(((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9') || cp == '_');
-        else prev_nonword = !uni_isword_cp(cp);
+        if (cp < 0x80) {
+            prev_nonword = !bw_word_tab[cp];
+            i += l;
+            /* inside an ASCII word run no position can start a match (needs \W before) */
+            if (!prev_nonword && !m->substring)
+                while (i < n && bw_word_tab[s[i]]) i++;
+            continue;
+        }
+        prev_nonword = !uni_isword_cp(cp);
         i += l;
     }
     return false;
 }
 
 static inline unsigned char ascii_lower(unsigned char b) { return (b >= 'A' && b <= 'Z') ? (unsigned char)(b | 32) : b; }
-static inline bool ascii_is_word(unsigned char b) {
-    return ((b | 32) >= 'a' && (b | 32) <= 'z') || (b >= '0' && b <= '9') || b == '_';
+
+/* Whether an entry matches at s[i] (lower-cased on the fly) and ends before \W or $ (or anywhere
+ * in substring mode).  Two-byte prefixes no entry has are rejected from a bitmap first. */
+static inline bool bw_match_ascii_at(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
+    uint32_t node = m->root[ascii_lower(s[i])];
+    if (node == 0) return false;
+    if (!m->nodes[node].terminal) {
+        if (i + 1 >= n) return false;
+        unsigned k = (unsigned)ascii_lower(s[i]) * 256u + ascii_lower(s[i + 1]);
+        if (!(m->pairs[k / 64] >> (k % 64) & 1)) return false;
+    }
+    for (size_t j = i;;) {
+        if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !bw_word_tab[s[j + 1]])) return true;
+        if (++j >= n) return false;
+        node = bw_child(m, node, ascii_lower(s[j]));
+        if (node == 0) return false;
+    }
 }
 
 /* bw_search for pure-ASCII text, lower-casing on the fly (no copy): the same matches, since ASCII
- * lower-casing keeps every character's position and word class. */
+ * lower-casing keeps every character's position and word class.  With word boundaries, only
+ * positions after a non-word byte can start a match: word runs are skipped whole. */
 static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t n) {
     if (m->n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!m->substring && i > 0 && ascii_is_word(s[i - 1])) continue; /* needs \W or ^ before */
-        if (m->root[ascii_lower(s[i])] == 0) continue;
-        uint32_t node = 0;
-        for (size_t j = i; j < n; j++) {
-            node = bw_child(m, node, ascii_lower(s[j]));
-            if (node == 0) break;
-            if (m->nodes[node].terminal && (m->substring || j + 1 >= n || !ascii_is_word(s[j + 1]))) return true;
+    if (m->substring) {
+        for (size_t i = 0; i < n; i++)
+            if (bw_match_ascii_at(m, s, n, i)) return true;
+        return false;
+    }
+    for (size_t i = 0; i < n;) { /* here i == 0 or s[i - 1] is a non-word byte */
+        if (bw_match_ascii_at(m, s, n, i)) return true;
+        if (bw_word_tab[s[i]]) {
+            i++;
+            while (i < n && bw_word_tab[s[i]]) i++;
+            i++; /* s[i - 1] (if any) is the non-word byte ending the run; the next start is after it */
+        } else {
+            i++;
         }
     }
     return false;
@@ -207,6 +265,21 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
 static bool all_ascii(const unsigned char *s, size_t n) {
     size_t i = 0;
     uint64_t acc = 0;
+#ifdef __SSE2__
+    for (; i + 64 <= n; i += 64) { /* 64 bytes per step: the high bits of their OR */
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i)),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16)));
+        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 32)),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48)));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0) return false;
+    }
+#endif
+    for (; i + 32 <= n; i += 32) { /* four independent loads per step */
+        uint64_t w[4];
+        memcpy(w, s + i, 32);
+        acc |= (w[0] | w[1]) | (w[2] | w[3]);
+        if (acc & 0x8080808080808080ull) return false;
+    }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -499,6 +572,138 @@ llmd_status llmd_filter_new(llmd_filter **out, const llmd_filter_options *opts) 
     return LLMD_OK;
 }
 
+/* ------------------------------------------------------------------------ string multiset */
+
+/* A string multiset over byte ranges of one base buffer: an open-addressing table of 64-bit slots
+ * (entry number + 1 in the low half, the hash's high half as a tag in the other) in front of a
+ * dense entry array.  A probe that meets a different tag moves on without touching the entry, so
+ * an n-gram seen for the first time (the common case) costs one slot read. */
+typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
+typedef struct sset { uint64_t *slots; size_t mask, nslots; sset_entry *ents; size_t n, cap; } sset;
+
+static void sset_free(sset *s) {
+    llmd_free(s->slots);
+    llmd_free(s->ents);
+    memset(s, 0, sizeof *s);
+}
+
+/* a[0..n) == b[0..n): short strings (most n-grams) compared inline, eight bytes at a time */
+static inline bool bytes_eq(const char *a, const char *b, size_t n) {
+    if (n > 32) return memcmp(a, b, n) == 0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + k, 8);
+        memcpy(&y, b + k, 8);
+        if (x != y) return false;
+    }
+    for (; k < n; k++)
+        if (a[k] != b[k]) return false;
+    return true;
+}
+
+/* Empties s and makes room for `expected` distinct elements (the memory is kept between documents). */
+static bool sset_reset(sset *s, size_t expected) {
+    size_t want = 64;
+    while (want < expected + expected / 2 + 2) want *= 2;
+    if (s->slots == NULL || want > s->nslots) {
+        uint64_t *sl = llmd_calloc(want, sizeof *sl);
+        if (sl == NULL) return false;
+        llmd_free(s->slots);
+        s->slots = sl;
+        s->nslots = want;
+        s->mask = want - 1;
+    } else {
+        /* a table far larger than needed (after a big document) is used, and cleared, in part */
+        size_t use = s->nslots > 4 * want ? want : s->nslots;
+        s->mask = use - 1;
+        memset(s->slots, 0, use * sizeof *s->slots);
+    }
+    if (expected + 1 > s->cap) {
+        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
+        if (e == NULL) return false;
+        s->ents = e;
+        s->cap = expected + 1;
+    }
+    s->n = 0;
+    return true;
+}
+
+/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
+ * `expected` (of the last reset) distinct elements may be inserted. */
+static inline __attribute__((always_inline)) sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len,
+                                                                    size_t index, uint64_t h) {
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
+        uint64_t k = s->slots[i];
+        if (k == 0) {
+            sset_entry *e = &s->ents[s->n++];
+            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
+            s->slots[i] = tag | (uint64_t)s->n;
+            return e;
+        }
+        if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
+        sset_entry *e = &s->ents[(uint32_t)k - 1];
+        if (e->hash == h && e->len == len && bytes_eq(base + e->off, base + off, len)) return e;
+    }
+}
+
+static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
+    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
+}
+
+/* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
+typedef struct range { size_t a, e; } range;
+
+static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, bool ascii,
+                                   size_t *dup_elems, size_t *dup_chars) {
+    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
+    *dup_elems = *dup_chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
+        if (e->count++ > 0) {
+            (*dup_elems)++;
+            *dup_chars += ascii ? r[i].e - r[i].a : uni_len(base + r[i].a, r[i].e - r[i].a);
+        }
+    }
+    return LLMD_OK;
+}
+
+typedef struct range_vec { range *v; size_t n, cap; } range_vec;
+
+static bool rv_push(range_vec *rv, size_t a, size_t e) {
+    if (rv->n == rv->cap) {
+        size_t nc = rv->cap ? rv->cap * 2 : 64;
+        range *v = llmd_realloc(rv->v, rv->cap * sizeof *v, nc * sizeof *v);
+        if (v == NULL) return false;
+        rv->v = v;
+        rv->cap = nc;
+    }
+    rv->v[rv->n++] = (range){a, e};
+    return true;
+}
+
+/* re.split(r"\n{min,}", s[a..e)) */
+static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_t min, range_vec *out) {
+    out->n = 0;
+    size_t start = a;
+    for (size_t i = a; i < e;) {
+        if (s[i] != '\n') {
+            const unsigned char *nl = memchr(s + i, '\n', e - i);
+            if (nl == NULL) break;
+            i = (size_t)(nl - s);
+        }
+        size_t j = i;
+        while (j < e && s[j] == '\n') j++;
+        if (j - i >= min) {
+            if (!rv_push(out, start, i)) return false;
+            start = j;
+        }
+        i = j;
+    }
+    return rv_push(out, start, e);
+}
+
 /* ======================================================================== per-document context */
 
 typedef struct doc_ctx {
@@ -508,14 +713,23 @@ typedef struct doc_ctx {
     fw_buf own;           /* rewritten text */
     bool modified;
     bool toks_valid;
+    int ascii;            /* whether text is pure ASCII: -1 not known yet, 0 no, 1 yes */
     fw_tokens toks;
     fw_scratch sc;
     fw_spans spans;
     fw_buf tmp, tmp2;     /* scratch: lowered text, c4 lines, concatenations */
+    fw_buf kept;          /* c4: the kept lines */
+    range_vec rv;         /* lines / paragraphs */
+    sset set;             /* duplicate counting */
+    size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
+    uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
+    uint64_t *hv;         /* repetition: the hash of the n-gram at each start */
+    size_t ntok_cap, npw_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
     double language_score;
     bool language_ran;
+    bool in_use;          /* the thread's cached context is taken (a re-entrant call gets its own) */
 } doc_ctx;
 
 static void ctx_free(doc_ctx *c) {
@@ -525,6 +739,118 @@ static void ctx_free(doc_ctx *c) {
     llmd_free(c->spans.v);
     fw_buf_free(&c->tmp);
     fw_buf_free(&c->tmp2);
+    fw_buf_free(&c->kept);
+    llmd_free(c->rv.v);
+    sset_free(&c->set);
+    llmd_free(c->cpre);
+    llmd_free(c->coff);
+    llmd_free(c->th);
+    llmd_free(c->ph);
+    llmd_free(c->pw);
+    llmd_free(c->hv);
+    memset(c, 0, sizeof *c);
+}
+
+/* Scratch that outlives one document: every buffer of a doc_ctx is kept per thread and reused, so
+ * filtering a stream of documents allocates only while the buffers grow (a document far larger
+ * than usual releases them again, see ctx_release). */
+static _Thread_local doc_ctx *tls_ctx; /* also keeps the memory reachable for leak checkers */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
+static bool ctx_key_ok;
+
+static void ctx_destroy(void *p) {
+    doc_ctx *c = p;
+    if (c == NULL) return;
+    if (tls_ctx == c) tls_ctx = NULL;
+    ctx_free(c);
+    llmd_free(c);
+}
+
+static void ctx_key_init(void) { ctx_key_ok = pthread_key_create(&ctx_key, ctx_destroy) == 0; }
+
+/* The thread's cached context, reset for a new document; NULL when none can be had (then the
+ * caller uses a context of its own). */
+static doc_ctx *ctx_acquire(void) {
+    doc_ctx *c = tls_ctx;
+    if (c == NULL) {
+        pthread_once(&ctx_key_once, ctx_key_init);
+        if (!ctx_key_ok) return NULL;
+        c = llmd_calloc(1, sizeof *c);
+        if (c == NULL) return NULL;
+        if (pthread_setspecific(ctx_key, c) != 0) { llmd_free(c); return NULL; }
+        tls_ctx = c;
+    }
+    if (c->in_use) return NULL;
+    c->in_use = true;
+    return c;
+}
+
+static void ctx_reset(doc_ctx *c, const llmd_filter *f, const char *text, size_t len) {
+    c->f = f;
+    c->text = text;
+    c->len = len;
+    c->own.len = 0;
+    c->modified = false;
+    c->toks_valid = false;
+    c->ascii = -1;
+    memset(c->lines, 0, sizeof c->lines);
+    c->language[0] = '\0';
+    c->language_score = 0;
+    c->language_ran = false;
+}
+
+/* Bytes held by a context's buffers. */
+static size_t ctx_bytes(const doc_ctx *c) {
+    const fw_scratch *sc = &c->sc;
+    return c->toks.buf.cap + c->toks.cap * (sizeof(size_t) + 2 * sizeof(uint32_t) + 1) + sc->a.cap + sc->b.cap +
+           sc->ctx.cap + (sc->spans.cap + sc->ptoks.cap + sc->slices.cap + c->spans.cap) * sizeof(fw_span) + c->tmp.cap +
+           c->tmp2.cap + c->kept.cap + c->rv.cap * sizeof(range) + c->set.nslots * sizeof(uint64_t) +
+           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 3 * sizeof(uint64_t)) +
+           c->npw_cap * sizeof(uint64_t);
+}
+
+/* Ends a document: the cached context keeps its buffers unless they grew past 64 MiB. */
+static void ctx_release(doc_ctx *c, bool cached, bool failed) {
+    fw_buf_free(&c->own); /* the rewritten text was handed over or is dropped */
+    if (!cached || failed) { ctx_free(c); return; } /* after a failure nothing (no sticky oom flag) is reused */
+    if (ctx_bytes(c) > ((size_t)64 << 20)) {
+        ctx_free(c); /* (in_use cleared with the rest) */
+        return;
+    }
+    c->in_use = false;
+}
+
+/* Whether the current text is pure ASCII (then characters are bytes), found once per text. */
+static bool ctx_ascii(doc_ctx *c) {
+    if (c->ascii < 0) c->ascii = all_ascii((const unsigned char *)c->text, c->len);
+    return c->ascii == 1;
+}
+
+/* len(text[a:a+n]) in characters. */
+static size_t ctx_chars(doc_ctx *c, size_t a, size_t n) { return ctx_ascii(c) ? n : uni_len(c->text + a, n); }
+
+/* Room for `need` entries in the repetition filter's per-token arrays. */
+static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
+    size_t nc = c->ntok_cap ? c->ntok_cap : 1024;
+    while (nc < need) nc *= 2;
+    size_t *a = llmd_realloc(c->cpre, c->ntok_cap * sizeof *a, nc * sizeof *a);
+    if (a == NULL) return false;
+    c->cpre = a;
+    a = llmd_realloc(c->coff, c->ntok_cap * sizeof *a, nc * sizeof *a);
+    if (a == NULL) return false;
+    c->coff = a;
+    uint64_t *h = llmd_realloc(c->th, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->th = h;
+    h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->ph = h;
+    h = llmd_realloc(c->hv, c->ntok_cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    c->hv = h;
+    c->ntok_cap = nc;
+    return true;
 }
 
 static llmd_status ctx_tokens(doc_ctx *c) {
@@ -575,6 +901,45 @@ static bool next_splitline(const unsigned char *s, size_t n, size_t *pos, size_t
     return true;
 }
 
+/* Index of the next '\n' at or after i (n if none): the first 32 bytes eight at a time, since
+ * most lines are short and a library call costs more than the scan; then memchr. */
+static inline size_t find_nl(const unsigned char *s, size_t i, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (int k = 0; k < 4 && i + 8 <= n; k++, i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= 0x0A0A0A0A0A0A0A0Aull;
+        uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+        if (z) return i + ((size_t)__builtin_ctzll(z) >> 3);
+    }
+#endif
+    const unsigned char *q = i < n ? memchr(s + i, '\n', n - i) : NULL;
+    return q ? (size_t)(q - s) : n;
+}
+
+/* Whether '\n' is the only str.splitlines() boundary in s: then lines can be found with memchr. */
+static bool only_newline_breaks(const unsigned char *s, size_t n, bool ascii) {
+    static const unsigned char ctl[] = {0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E};
+    for (size_t k = 0; k < sizeof ctl; k++)
+        if (memchr(s, ctl[k], n) != NULL) return false;
+    if (ascii) return true;
+    for (const unsigned char *p = s; (p = memchr(p, 0xC2, n - (size_t)(p - s))) != NULL; p++)
+        if (p + 1 < s + n && p[1] == 0x85) return false;
+    for (const unsigned char *p = s; (p = memchr(p, 0xE2, n - (size_t)(p - s))) != NULL; p++)
+        if (p + 2 < s + n && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) return false;
+    return true;
+}
+
+/* next_splitline, given whether '\n' is the only boundary (only_newline_breaks). */
+static inline bool next_line(const unsigned char *s, size_t n, bool nl_only, size_t *pos, size_t *a, size_t *e) {
+    if (!nl_only) return next_splitline(s, n, pos, a, e);
+    if (*pos >= n) return false;
+    *a = *pos;
+    *e = find_nl(s, *pos, n);
+    *pos = *e < n ? *e + 1 : n;
+    return true;
+}
+
 static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
     size_t wl;
     while (*a < *e && uni_isspace_at(s + *a, *e - *a, &wl)) *a += wl;
@@ -584,6 +949,9 @@ static void py_strip(const unsigned char *s, size_t *a, size_t *e) {
         *e = j;
     }
 }
+
+/* str.isspace() of an ASCII byte */
+static inline bool ascii_ws_byte(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
 
 static bool ends_with(const unsigned char *s, size_t n, const char *suf) {
     size_t m = strlen(suf);
@@ -718,28 +1086,36 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
     const llmd_filter_options *o = &c->f->o;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len, pos = 0, a, e;
-    fw_buf kept = {0};
+    fw_buf *kept = &c->kept;
+    kept->len = 0;
+    kept->oom = false;
     fw_buf *line = &c->tmp;
     size_t nsent = 0;
     bool first = true;
     llmd_status st = LLMD_OK;
     *reason = LLMD_FRULE_NONE;
-    while (next_splitline(s, n, &pos, &a, &e)) {
+    bool nl_only = only_newline_breaks(s, n, ctx_ascii(c));
+    bool has_bracket = o->c4_remove_citations && memchr(s, '[', n) != NULL;
+    while (next_line(s, n, nl_only, &pos, &a, &e)) {
+        /* Most web lines end without a terminal mark.  Such a line is dropped by the end-mark
+         * rule whatever its words, when no earlier rule can act: it is not long enough to hold a
+         * word over max_word_length (bytes >= characters) and has no '[' (a citation removal
+         * could change its end).  Its end is found without the full strip when it is ASCII. */
+        if (o->c4_filter_no_terminal_punct && (o->c4_max_word_length == -1 || e - a <= (size_t)o->c4_max_word_length) &&
+            !(has_bracket && memchr(s + a, '[', e - a) != NULL)) {
+            size_t r = e;
+            while (r > a && s[r - 1] < 0x80 && ascii_ws_byte(s[r - 1])) r--;
+            unsigned char last = r > a ? s[r - 1] : 0;
+            if (last < 0x80 && !(last == '.' || last == '?' || last == '!' || last == '"' || last == '\'')) {
+                c->lines[LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT]++;
+                continue;
+            }
+        }
         py_strip(s, &a, &e);
         /* words = line.split(); any(len(word) > max_word_length) */
-        size_t nwords = 0;
         bool too_long = false;
-        size_t enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
         if (o->c4_max_word_length != -1 && e - a > (size_t)o->c4_max_word_length)
             too_long = c4_has_long_word(s, a, e, (size_t)o->c4_max_word_length);
-        for (size_t i = a; i < e && nwords < enough;) { /* words are needed up to the minimum only */
-            size_t wl;
-            if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
-            size_t j = i;
-            while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
-            nwords++;
-            i = j;
-        }
         if (too_long) { c->lines[LLMD_FRULE_C4_LINE_TOO_LONG_WORD]++; continue; }
         const unsigned char *l;
         size_t ln;
@@ -757,6 +1133,16 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
             bool endp = last == '.' || last == '?' || last == '!' || last == '"' || last == '\'';
             if (!endp || ends_with(l, ln, "...")) { c->lines[LLMD_FRULE_C4_LINE_NO_TERMINAL_PUNCT]++; continue; }
         }
+        /* len(line.split()) of the line before citation removal, counted up to the minimum only */
+        size_t nwords = 0, enough = o->c4_min_words_per_line > 0 ? (size_t)o->c4_min_words_per_line : 0;
+        for (size_t i = a; i < e && nwords < enough;) {
+            size_t wl;
+            if (uni_isspace_at(s + i, e - i, &wl)) { i += wl; continue; }
+            size_t j = i;
+            while (j < e && !uni_isspace_at(s + j, e - j, &wl)) j += wl;
+            nwords++;
+            i = j;
+        }
         if ((long long)nwords < (long long)o->c4_min_words_per_line) {
             c->lines[LLMD_FRULE_C4_LINE_TOO_FEW_WORDS]++;
             continue;
@@ -766,30 +1152,27 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         if (o->c4_filter_javascript && (ph & HAS_JS)) { c->lines[LLMD_FRULE_C4_LINE_JAVASCRIPT]++; continue; }
         if (o->c4_filter_curly_bracket && memchr(l, '{', ln) != NULL) { *reason = LLMD_FRULE_C4_CURLY_BRACKET; break; }
         if (o->c4_filter_policy && (ph & HAS_POLICY)) { c->lines[LLMD_FRULE_C4_LINE_POLICY]++; continue; }
-        if (o->c4_min_num_sentences != -1) {
+        /* only "fewer than the minimum" matters: once it is reached, later lines need no splitting */
+        if (o->c4_min_num_sentences != -1 && (long long)nsent < (long long)o->c4_min_num_sentences) {
             size_t k = 0;
             if ((st = c4_sentences(c, (const char *)l, ln, &k)) != LLMD_OK) break;
             nsent += k;
         }
-        if (!first) fw_buf_putc(&kept, '\n');
-        fw_buf_put(&kept, l, ln);
+        if (!first) fw_buf_putc(kept, '\n');
+        fw_buf_put(kept, l, ln);
         first = false;
     }
-    if (st == LLMD_OK && kept.oom) st = llmd_fail_nomem("c4 text");
+    if (st == LLMD_OK && kept->oom) st = llmd_fail_nomem("c4 text");
     if (st == LLMD_OK && *reason == LLMD_FRULE_NONE && (long long)nsent < (long long)o->c4_min_num_sentences)
         *reason = LLMD_FRULE_C4_TOO_FEW_SENTENCES;
-    if (st != LLMD_OK || *reason != LLMD_FRULE_NONE) {
-        fw_buf_free(&kept);
-        return st;
-    }
+    if (st != LLMD_OK || *reason != LLMD_FRULE_NONE) return st;
     /* "\n".join(kept_lines).strip() */
-    size_t ka = 0, ke = kept.len;
-    if (kept.len) py_strip((const unsigned char *)kept.p, &ka, &ke);
-    if (ke - ka != c->len || (ke > ka && memcmp(kept.p + ka, c->text, ke - ka) != 0)) {
-        fw_buf nb = {0};
-        fw_buf_put(&nb, kept.p + ka, ke - ka);
+    size_t ka = 0, ke = kept->len;
+    if (kept->len) py_strip((const unsigned char *)kept->p, &ka, &ke);
+    if (ke - ka != c->len || (ke > ka && memcmp(kept->p + ka, c->text, ke - ka) != 0)) {
+        fw_buf nb = {0}; /* a fresh buffer: it becomes the caller's result text */
+        fw_buf_put(&nb, kept->p + ka, ke - ka);
         fw_buf_putc(&nb, '\0');
-        fw_buf_free(&kept);
         if (nb.oom) { fw_buf_free(&nb); return llmd_fail_nomem("c4 text"); }
         nb.len--;
         fw_buf_free(&c->own);
@@ -798,8 +1181,7 @@ static llmd_status rule_c4(doc_ctx *c, llmd_filter_rule *reason) {
         c->len = c->own.len;
         c->modified = true;
         c->toks_valid = false;
-    } else {
-        fw_buf_free(&kept);
+        if (c->ascii != 1) c->ascii = -1; /* the kept lines of a non-ASCII text may be ASCII */
     }
     return LLMD_OK;
 }
@@ -849,12 +1231,12 @@ static size_t count_literal(const unsigned char *s, size_t n, const char *lit) {
 
 static const char *const stop_words[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
 static const unsigned char stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
-static unsigned char gopher_ascii_class[128];
 static pthread_once_t gopher_once = PTHREAD_ONCE_INIT;
 
+static uint32_t stop_packed[8]; /* stop_words[q] in the first stop_lens[q] bytes, the rest 0 */
+
 static void gopher_init(void) {
-    for (unsigned b = 0; b < 128; b++)
-        gopher_ascii_class[b] = (unsigned char)((is_dt_punct(b) ? 0 : 1) | (((b | 32) >= 'a' && (b | 32) <= 'z') ? 2 : 0));
+    for (unsigned q = 0; q < 8; q++) memcpy(&stop_packed[q], stop_words[q], stop_lens[q]);
 }
 
 /* datatrove GopherQualityFilter.filter */
@@ -871,21 +1253,19 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     for (size_t i = 0; i < t->n; i++) {
         const unsigned char *w = tb + t->start[i];
         size_t wl = t->blen[i];
-        /* ASCII bytes by table (bit 0: not in PUNCTUATION_SET, bit 1: a letter), others decoded */
-        unsigned cls = 0;
-        size_t k = 0;
-        for (; k < wl && w[k] < 0x80 && cls != 3; k++) cls |= gopher_ascii_class[w[k]];
-        bool non_symbol = cls & 1, alpha = (cls & 2) != 0;
-        for (; k < wl && w[k] < 0x80; k++) {} /* rest of the ASCII prefix adds nothing once cls == 3 */
-        if (k < wl) {
-            non_symbol = non_symbol || token_has(w + k, wl - k, is_dt_punct, true);
-            alpha = alpha || token_has(w + k, wl - k, uni_isalpha_cp, false);
+        /* classes of the ASCII bytes come from the tokenizer; other characters are decoded here */
+        unsigned cls = t->cls[i];
+        if ((cls & FW_CLS_NONASCII) && (cls & 3) != 3) {
+            if (!(cls & FW_CLS_NONSYMBOL) && token_has(w, wl, is_dt_punct, true)) cls |= FW_CLS_NONSYMBOL;
+            if (!(cls & FW_CLS_ALPHA) && token_has(w, wl, uni_isalpha_cp, false)) cls |= FW_CLS_ALPHA;
         }
-        if (non_symbol) { n_ns++; ns_chars += t->clen[i]; }
-        if (alpha) n_alpha++;
-        if (wl <= 4)
-            for (unsigned q = 0; q < 8; q++)
-                if (stop_lens[q] == wl && memcmp(stop_words[q], w, wl) == 0) stop_seen |= 1u << q;
+        if (cls & 1) { n_ns++; ns_chars += t->clen[i]; }
+        if (cls & 2) n_alpha++;
+        if (wl >= 2 && wl <= 4) { /* the stop words, compared as packed bytes */
+            uint32_t v = 0;
+            memcpy(&v, w, wl);
+            for (unsigned q = 0; q < 8; q++) stop_seen |= (unsigned)(stop_packed[q] == v && stop_lens[q] == wl) << q;
+        }
     }
     if (o->gopher_min_doc_words && (long long)n_ns < (long long)o->gopher_min_doc_words) { *reason = LLMD_FRULE_GOPHER_SHORT_DOC; return LLMD_OK; }
     if (o->gopher_max_doc_words && (long long)n_ns > (long long)o->gopher_max_doc_words) { *reason = LLMD_FRULE_GOPHER_LONG_DOC; return LLMD_OK; }
@@ -898,20 +1278,26 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
      * with min_doc_words disabled); such a document passes these ratio checks instead. */
     if (n_words > 0 && o->gopher_max_symbol_word_ratio != 0) {
         size_t hashes = 0;
-        for (size_t i = 0; i < n; i++) hashes += s[i] == '#';
+        for (const unsigned char *q = s; (q = memchr(q, '#', n - (size_t)(q - s))) != NULL; q++) hashes++;
         if ((double)hashes / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_HASHES; return LLMD_OK; }
         size_t ell = count_literal(s, n, "...") + count_literal(s, n, "\xE2\x80\xA6");
         if ((double)ell / (double)n_words > o->gopher_max_symbol_word_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_ELLIPSIS; return LLMD_OK; }
     }
     size_t nlines = 0, bullets = 0, end_ell = 0, pos = 0, a, e;
-    while (next_splitline(s, n, &pos, &a, &e)) {
+    bool nl_only = only_newline_breaks(s, n, ctx_ascii(c));
+    while (next_line(s, n, nl_only, &pos, &a, &e)) {
         nlines++;
         size_t la = a, le = e, wl;
+        while (la < le && s[la] < 0x80 && ascii_ws_byte(s[la])) la++; /* lstrip: ASCII white space first */
         while (la < le && uni_isspace_at(s + la, le - la, &wl)) la += wl;
         if (la < le && (s[la] == '-' || (le - la >= 3 && memcmp(s + la, "\xE2\x80\xA2", 3) == 0))) bullets++;
-        size_t ra = a, re_ = e;
-        py_strip(s, &ra, &re_);
-        if (ends_with(s + ra, re_ - ra, "...") || ends_with(s + ra, re_ - ra, "\xE2\x80\xA6")) end_ell++;
+        size_t re_ = e;
+        while (re_ > la && s[re_ - 1] < 0x80 && ascii_ws_byte(s[re_ - 1])) re_--; /* rstrip, ASCII first */
+        if (re_ > la && s[re_ - 1] >= 0x80) {
+            size_t ra = la;
+            py_strip(s, &ra, &re_);
+        }
+        if (ends_with(s + la, re_ - la, "...") || ends_with(s + la, re_ - la, "\xE2\x80\xA6")) end_ell++;
     }
     if (nlines > 0) {
         if (o->gopher_max_bullet_lines_ratio != 0 && (double)bullets / (double)nlines > o->gopher_max_bullet_lines_ratio) { *reason = LLMD_FRULE_GOPHER_TOO_MANY_BULLETS; return LLMD_OK; }
@@ -923,114 +1309,6 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
     return LLMD_OK;
 }
 
-/* ------------------------------------------------------------------------ string multiset */
-
-/* A string multiset over byte ranges of one base buffer: a small open-addressing table of 32-bit
- * slots (entry number + 1) in front of a dense entry array, so probing stays in cache. */
-typedef struct sset_entry { uint64_t hash; uint32_t off, len, count, first; } sset_entry;
-typedef struct sset { uint32_t *slots; size_t mask; sset_entry *ents; size_t n, cap; } sset;
-
-static void sset_free(sset *s) {
-    llmd_free(s->slots);
-    llmd_free(s->ents);
-    memset(s, 0, sizeof *s);
-}
-
-/* Empties s and makes room for `expected` distinct elements. */
-static bool sset_reset(sset *s, size_t expected) {
-    size_t want = 64;
-    while (want < expected + expected / 2 + 2) want *= 2;
-    if (s->slots == NULL || want > s->mask + 1) {
-        uint32_t *sl = llmd_calloc(want, sizeof *sl);
-        if (sl == NULL) return false;
-        llmd_free(s->slots);
-        s->slots = sl;
-        s->mask = want - 1;
-    } else {
-        memset(s->slots, 0, (s->mask + 1) * sizeof *s->slots);
-    }
-    if (expected + 1 > s->cap) {
-        sset_entry *e = llmd_realloc(s->ents, s->cap * sizeof *e, (expected + 1) * sizeof *e);
-        if (e == NULL) return false;
-        s->ents = e;
-        s->cap = expected + 1;
-    }
-    s->n = 0;
-    return true;
-}
-
-/* Finds or inserts base[off..off+len) with hash h; returns the entry (count 0 when new).  At most
- * `expected` (of the last reset) distinct elements may be inserted. */
-static sset_entry *sset_get_h(sset *s, const char *base, size_t off, size_t len, size_t index, uint64_t h) {
-    for (size_t i = (size_t)(h ^ (h >> 32)) & s->mask;; i = (i + 1) & s->mask) {
-        uint32_t k = s->slots[i];
-        if (k == 0) {
-            sset_entry *e = &s->ents[s->n++];
-            *e = (sset_entry){h, (uint32_t)off, (uint32_t)len, 0, (uint32_t)index};
-            s->slots[i] = (uint32_t)s->n;
-            return e;
-        }
-        sset_entry *e = &s->ents[k - 1];
-        if (e->hash == h && e->len == len && memcmp(base + e->off, base + off, len) == 0) return e;
-    }
-}
-
-static sset_entry *sset_get(sset *s, const char *base, size_t off, size_t len, size_t index) {
-    return sset_get_h(s, base, off, len, index, llmd_hash64(base + off, len, 0x5eed));
-}
-
-/* find_duplicates over byte ranges [a_i, e_i) of base: duplicate elements and their characters. */
-typedef struct range { size_t a, e; } range;
-
-static llmd_status find_duplicates(sset *s, const char *base, const range *r, size_t n, size_t *dup_elems,
-                                   size_t *dup_chars) {
-    if (!sset_reset(s, n)) return llmd_fail_nomem("duplicate counting");
-    *dup_elems = *dup_chars = 0;
-    for (size_t i = 0; i < n; i++) {
-        sset_entry *e = sset_get(s, base, r[i].a, r[i].e - r[i].a, i);
-        if (e->count++ > 0) {
-            (*dup_elems)++;
-            *dup_chars += uni_len(base + r[i].a, r[i].e - r[i].a);
-        }
-    }
-    return LLMD_OK;
-}
-
-typedef struct range_vec { range *v; size_t n, cap; } range_vec;
-
-static bool rv_push(range_vec *rv, size_t a, size_t e) {
-    if (rv->n == rv->cap) {
-        size_t nc = rv->cap ? rv->cap * 2 : 64;
-        range *v = llmd_realloc(rv->v, rv->cap * sizeof *v, nc * sizeof *v);
-        if (v == NULL) return false;
-        rv->v = v;
-        rv->cap = nc;
-    }
-    rv->v[rv->n++] = (range){a, e};
-    return true;
-}
-
-/* re.split(r"\n{min,}", s[a..e)) */
-static bool split_newline_runs(const unsigned char *s, size_t a, size_t e, size_t min, range_vec *out) {
-    out->n = 0;
-    size_t start = a;
-    for (size_t i = a; i < e;) {
-        if (s[i] != '\n') {
-            const unsigned char *nl = memchr(s + i, '\n', e - i);
-            if (nl == NULL) break;
-            i = (size_t)(nl - s);
-        }
-        size_t j = i;
-        while (j < e && s[j] == '\n') j++;
-        if (j - i >= min) {
-            if (!rv_push(out, start, i)) return false;
-            start = j;
-        }
-        i = j;
-    }
-    return rv_push(out, start, e);
-}
-
 /* ------------------------------------------------------------------------ gopher repetition */
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
@@ -1038,16 +1316,40 @@ static double frac_of(size_t num, size_t den) { return den ? (double)num / (doub
 /* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
  * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
  * are, so the n-gram hash combines per-token hashes (th). */
-static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, const size_t *cpre, size_t n,
-                                   size_t *out) {
+/* The slot a hash starts probing at, fetched into the cache ahead of its use: the tables outgrow
+ * L1 for long documents and almost every lookup would otherwise wait on memory. */
+#define SSET_AHEAD 16
+static inline void sset_prefetch(const sset *s, uint64_t h) {
+    __builtin_prefetch(&s->slots[(size_t)(h ^ (h >> 32)) & s->mask]);
+}
+
+/* hv[i] = hash of tokens i .. i+n-1 for every start, a left fold over the token hashes.  *hv_n says
+ * for which n hv holds hashes already (0 = none): a larger n extends them with the tokens added
+ * (n = 2, 3, 4 in turn costs one fold step per start and n after the first). */
+static void top_ngram_hashes(const uint64_t *th, size_t nw, uint64_t *hv, size_t *hv_n, size_t n) {
+    size_t m = nw - n + 1, from = *hv_n;
+    if (from == 0 || from > n) {
+        for (size_t i = 0; i < m; i++) hv[i] = 0x243F6A8885A308D3ull;
+        from = 0;
+    }
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = hv[i];
+        for (size_t k = from; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
+        hv[i] = h;
+    }
+    *hv_n = n;
+}
+
+static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, size_t *hv_n,
+                                   const size_t *cpre, size_t n, size_t *out) {
     size_t m = t->n - n + 1;
     if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
+    top_ngram_hashes(th, t->n, hv, hv_n, n); /* all hashes first, so lookups can prefetch */
     size_t best_count = 0, best_first = 0;
     for (size_t i = 0; i < m; i++) {
-        uint64_t h = 0x243F6A8885A308D3ull;
-        for (size_t k = 0; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
+        if (i + SSET_AHEAD < m) sset_prefetch(s, hv[i + SSET_AHEAD]);
         size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
-        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, h);
+        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, hv[i]);
         e->count++;
         if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
             best_count = e->count;
@@ -1063,6 +1365,16 @@ static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *
  * whatever the token boundaries (matches are confirmed with memcmp). */
 #define PH_BASE 0x100000001B3ull
 
+#define PH_B4 (PH_BASE * PH_BASE * PH_BASE * PH_BASE)
+
+/* PH_BASE^e for e < 64 */
+static uint64_t ph_small[64];
+static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
+static void ph_init(void) {
+    ph_small[0] = 1;
+    for (int i = 1; i < 64; i++) ph_small[i] = ph_small[i - 1] * PH_BASE;
+}
+
 static uint64_t ph_pow(uint64_t e) {
     uint64_t r = 1, b = PH_BASE;
     while (e) {
@@ -1074,23 +1386,50 @@ static uint64_t ph_pow(uint64_t e) {
 }
 
 /* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
- * so different splits of the same characters are the same n-gram, as in datatrove. */
+ * so different splits of the same characters are the same n-gram, as in datatrove.  Stops as soon
+ * as the repeated characters exceed `limit_frac` of `text_chars` (they only grow, so the filter's
+ * decision is already known). */
 static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
-                                 const uint64_t *pw, size_t npw, const size_t *cpre, size_t n, size_t *out) {
+                                 const uint64_t *pw, size_t npw, const size_t *cpre, uint64_t *hv, size_t n,
+                                 size_t text_chars, double limit_frac, size_t *out) {
     size_t nw = t->n, idx = 0, rep = 0;
     if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
-    while (idx + n <= nw) {
-        size_t len = coff[idx + n] - coff[idx];
-        uint64_t h = ph[idx + n] - ph[idx] * (len < npw ? pw[len] : ph_pow(len));
+    size_t m = nw >= n ? nw - n + 1 : 0;
+    for (size_t i = 0; i < m; i++) { /* every start's hash first, so lookups can prefetch */
+        size_t len = coff[i + n] - coff[i];
+        uint64_t h = ph[i + n] - ph[i] * (len < npw ? pw[len] : ph_pow(len));
         h ^= h >> 29; /* spread the low bits used for the slot */
         h *= 0xBF58476D1CE4E5B9ull;
         h ^= h >> 32;
-        sset_entry *e = sset_get_h(s, cat, coff[idx], len, idx, h);
-        if (e->count > 0) {
+        hv[i] = h;
+    }
+    /* a set, not a multiset: a slot holds the start of the n-gram that filled it (+ 1) and the
+     * hash's high half; no entry is written */
+    uint64_t *slots = s->slots;
+    size_t mask = s->mask;
+    while (idx < m) {
+        if (idx + SSET_AHEAD < m) sset_prefetch(s, hv[idx + SSET_AHEAD]);
+        size_t off = coff[idx], len = coff[idx + n] - off;
+        uint64_t h = hv[idx], tag = h & 0xFFFFFFFF00000000ull;
+        bool seen = false;
+        for (size_t i = (size_t)(h ^ (h >> 32)) & mask;; i = (i + 1) & mask) {
+            uint64_t k = slots[i];
+            if (k == 0) {
+                slots[i] = tag | (uint64_t)(idx + 1);
+                break;
+            }
+            if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
+            size_t j = (uint32_t)k - 1;
+            if (coff[j + n] - coff[j] == len && bytes_eq(cat + coff[j], cat + off, len)) {
+                seen = true;
+                break;
+            }
+        }
+        if (seen) {
             rep += cpre[idx + n] - cpre[idx];
             idx += n;
+            if (frac_of(rep, text_chars) > limit_frac) break;
         } else {
-            e->count = 1;
             idx += 1;
         }
     }
@@ -1107,19 +1446,19 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     size_t n = c->len;
     if (n >= UINT32_MAX) /* the duplicate tables hold 32-bit offsets */
         return llmd_fail(LLMD_ERR_RANGE, "gopher-repetition: document of %zu bytes is over 4 GiB", n);
-    size_t text_chars = uni_len(c->text, n); /* datatrove divides by len(text); an empty text passes */
-    range_vec rv = {0};
-    sset set = {0};
+    size_t text_chars = ctx_chars(c, 0, n); /* datatrove divides by len(text); an empty text passes */
+    range_vec rv = c->rv;
+    sset set = c->set;
     llmd_status st = LLMD_OK;
     size_t dup_e, dup_c;
     size_t a = 0, e = n;
     py_strip(s, &a, &e);
     if (!split_newline_runs(s, a, e, 2, &rv)) { st = llmd_fail_nomem("paragraphs"); goto done; }
-    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, ctx_ascii(c), &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_para_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_para_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_FRAC; goto done; }
     if (o->rep_dup_para_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_para_char_frac) { *reason = LLMD_FRULE_REP_DUP_PARA_CHAR_FRAC; goto done; }
     if (!split_newline_runs(s, 0, n, 1, &rv)) { st = llmd_fail_nomem("lines"); goto done; }
-    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c)) != LLMD_OK) goto done;
+    if ((st = find_duplicates(&set, c->text, rv.v, rv.n, ctx_ascii(c), &dup_e, &dup_c)) != LLMD_OK) goto done;
     if (o->rep_dup_line_frac != 0 && frac_of(dup_e, rv.n) > o->rep_dup_line_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_FRAC; goto done; }
     if (o->rep_dup_line_char_frac != 0 && frac_of(dup_c, text_chars) > o->rep_dup_line_char_frac) { *reason = LLMD_FRULE_REP_DUP_LINE_CHAR_FRAC; goto done; }
     if (f->ntop == 0 && f->ndup == 0) goto done;
@@ -1127,26 +1466,34 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     {
         const fw_tokens *t = &c->toks;
         size_t nw = t->n;
-        size_t *cpre = llmd_calloc(nw + 1, sizeof *cpre);
-        size_t *coff = llmd_calloc(nw + 1, sizeof *coff);
-        uint64_t *th = llmd_calloc(nw + 1, sizeof *th);
-        uint64_t *ph = llmd_calloc(nw + 1, sizeof *ph);
-        if (cpre == NULL || coff == NULL || th == NULL || ph == NULL) {
-            llmd_free(cpre);
-            llmd_free(coff);
-            llmd_free(th);
-            llmd_free(ph);
+        if (nw + 1 > c->ntok_cap && !ctx_grow_tokens(c, nw + 1)) {
             st = llmd_fail_nomem("n-grams");
             goto done;
         }
+        size_t *cpre = c->cpre, *coff = c->coff;
+        uint64_t *th = c->th, *ph = c->ph;
+        pthread_once(&ph_once, ph_init);
+        cpre[0] = 0;
+        ph[0] = 0;
         fw_buf *cat = &c->tmp2;
         cat->len = 0;
+        cat->oom = false;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
-            th[i] = llmd_hash64(t->buf.p + t->start[i], t->blen[i], 0x7e11);
-            uint64_t h = ph[i];
-            for (size_t k = 0; k < t->blen[i]; k++) h = h * PH_BASE + (unsigned char)t->buf.p[t->start[i] + k];
-            ph[i + 1] = h;
+            /* one pass over the token's bytes: its own hash (FNV-1a, mixed) and the running
+             * polynomial hash; either only picks candidates, memcmp decides */
+            const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
+            size_t bl = t->blen[i], k = 0;
+            /* the token's own polynomial hash, four bytes per step (one multiply on the chain) */
+            uint64_t g = 0;
+            for (; k + 4 <= bl; k += 4)
+                g = g * PH_B4 + (((uint64_t)w[k] * PH_BASE + w[k + 1]) * PH_BASE + w[k + 2]) * PH_BASE + w[k + 3];
+            for (; k < bl; k++) g = g * PH_BASE + w[k];
+            /* prefix hash of the concatenation: ph[i+1] = ph[i] * B^len + g */
+            ph[i + 1] = ph[i] * (bl < 64 ? ph_small[bl] : ph_pow(bl)) + g;
+            g ^= g >> 31; /* the token hash for the top n-grams: mixed, since low bits alone are weak */
+            g *= 0x94D049BB133111EBull;
+            th[i] = g ^ (g >> 29);
             coff[i] = cat->len;
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
         }
@@ -1158,36 +1505,88 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         for (size_t i = 0; maxn && i + maxn <= nw; i++)
             if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
         if (npw > 65536) npw = 65536;
-        uint64_t *pw = npw ? llmd_calloc(npw, sizeof *pw) : NULL;
-        if (npw && pw == NULL) st = llmd_fail_nomem("n-grams");
-        if (pw != NULL) {
-            pw[0] = 1;
-            for (size_t i = 1; i < npw; i++) pw[i] = pw[i - 1] * PH_BASE;
+        if (npw > c->npw_cap) {
+            uint64_t *v = llmd_realloc(c->pw, c->npw_cap * sizeof *v, npw * sizeof *v);
+            if (v == NULL) st = llmd_fail_nomem("n-grams");
+            else {
+                c->pw = v;
+                v[0] = 1;
+                for (size_t i = c->npw_cap ? c->npw_cap : 1; i < npw; i++) v[i] = v[i - 1] * PH_BASE;
+                c->npw_cap = npw;
+            }
         }
+        uint64_t *pw = npw ? c->pw : NULL;
+        size_t hv_n = 0; /* hv holds no top n-gram hashes yet */
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
-            if ((st = top_ngram_chars(&set, t, th, cpre, ng, &chars)) != LLMD_OK) break;
+            if ((st = top_ngram_chars(&set, t, th, c->hv, &hv_n, cpre, ng, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
             size_t chars = 0;
-            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, f->dup_ngrams[k].n, &chars)) != LLMD_OK) break;
+            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, c->hv, f->dup_ngrams[k].n,
+                                    text_chars, f->dup_ngrams[k].frac, &chars)) != LLMD_OK) break;
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
-        llmd_free(cpre);
-        llmd_free(coff);
-        llmd_free(th);
-        llmd_free(ph);
-        llmd_free(pw);
     }
 done:
-    llmd_free(rv.v);
-    sset_free(&set);
+    c->rv = rv;
+    c->set = set;
     return st;
 }
 
 /* ------------------------------------------------------------------------ fineweb */
+
+/* Whether text.split() has at least `need` words (runs of Unicode white space separate them);
+ * counting stops there. */
+static bool has_split_words(const unsigned char *s, size_t n, bool ascii, size_t need) {
+    size_t words = 0;
+    bool in_word = false;
+    if (need == 0) return true;
+    for (size_t i = 0; i < n;) {
+        bool sp;
+        size_t l = 1;
+        if (s[i] < 0x80 || ascii) sp = s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0D) || (s[i] >= 0x1C && s[i] <= 0x1F);
+        else sp = uni_isspace_at(s + i, n - i, &l);
+        if (!sp && !in_word && ++words >= need) return true;
+        in_word = !sp;
+        i += l;
+    }
+    return false;
+}
+
+/* Whether text[a:e].strip() is empty. */
+static inline bool blank_line(const unsigned char *s, size_t a, size_t e) {
+    while (a < e && s[a] < 0x80 && ascii_ws_byte(s[a])) a++;
+    if (a == e) return true;
+    if (s[a] < 0x80) return false;
+    py_strip(s, &a, &e); /* a non-ASCII character: maybe Unicode white space */
+    return a == e;
+}
+
+typedef struct fw_line_counts { size_t nlines, punct, shorts; } fw_line_counts;
+
+/* One line of text.split("\n"): counted when line.strip() != "", with whether it ends with a
+ * terminal mark and whether it has at most `lim` characters (lim < 0: no short-line check). */
+static inline void fineweb_line(const doc_ctx *c, const unsigned char *s, size_t a, size_t e, bool ascii, long long lim,
+                                fw_line_counts *lc) {
+    if (blank_line(s, a, e)) return; /* e > a from here */
+    lc->nlines++;
+    unsigned char last = s[e - 1];
+    if (last < 0x80) lc->punct += last == '.' || last == '!' || last == '?'; /* the ASCII terminal marks */
+    else {
+        size_t j = uni_prev_start(s + a, e - a) + a;
+        uint32_t cp;
+        uni_decode(s + j, e - j, &cp);
+        lc->punct += is_dt_terminal(cp);
+    }
+    if (lim >= 0) {
+        size_t l = (size_t)lim, bytes = e - a;
+        /* characters <= bytes <= 4 * characters */
+        if (bytes <= l || (!ascii && bytes <= 4 * l && uni_len(c->text + a, bytes) <= l)) lc->shorts++;
+    }
+}
 
 /* datatrove FineWebQualityFilter.filter */
 static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
@@ -1195,50 +1594,87 @@ static llmd_status rule_fineweb(doc_ctx *c, llmd_filter_rule *reason) {
     *reason = LLMD_FRULE_NONE;
     const unsigned char *s = (const unsigned char *)c->text;
     size_t n = c->len;
-    range_vec rv = {0};
-    llmd_status st = LLMD_OK;
+    if (n >= UINT32_MAX) return llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n);
+#ifdef __SSE2__
+    bool ascii = c->ascii == 1; /* an earlier filter may know; else the line pass finds ASCII lines */
+#else
+    bool ascii = ctx_ascii(c);
+#endif
+    /* lines = [l for l in text.split("\n") if l.strip() != ""]: the end-mark and short-line counts
+     * in one pass; the lines themselves are listed only if the duplicate check is reached */
+    fw_line_counts lc = {0, 0, 0};
+    long long lim = o->fineweb_short_line_length;
     size_t nl_count = 0, start = 0;
-    for (;;) { /* text.split("\n"), lines with line.strip() != "" */
-        const unsigned char *nl = start < n ? memchr(s + start, '\n', n - start) : NULL;
-        size_t i = nl ? (size_t)(nl - s) : n;
-        if (nl) nl_count++;
-        size_t a = start, e = i;
-        if (a < e && s[a] > ' ' && s[a] < 0x80) e = a + 1; /* starts with a visible ASCII character */
-        else py_strip(s, &a, &e);
-        if (e > a && !rv_push(&rv, start, i)) { st = llmd_fail_nomem("lines"); goto done; }
-        if (!nl) break;
+#ifdef __SSE2__
+    /* newlines as bit masks of 64 bytes, lines taken from the set bits (no search per line); the
+     * same loads give the non-ASCII bytes, so a line is known to be ASCII (characters = bytes)
+     * when the last non-ASCII byte before its end lies before its start */
+    const __m128i nlv = _mm_set1_epi8('\n');
+    size_t last_na = SIZE_MAX; /* position of the last non-ASCII byte seen in earlier blocks */
+    for (size_t base = 0; base + 64 <= n; base += 64) {
+        uint64_t mask = 0, na = 0;
+        for (int q = 0; q < 4; q++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + base + 16 * (size_t)q));
+            mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nlv)) << (16 * q);
+            na |= (uint64_t)(uint32_t)_mm_movemask_epi8(v) << (16 * q);
+        }
+        while (mask) {
+            unsigned bit = (unsigned)__builtin_ctzll(mask);
+            size_t i = base + bit;
+            mask &= mask - 1;
+            uint64_t below = na & ((1ull << bit) - 1);
+            size_t na_before = below ? base + 63 - (size_t)__builtin_clzll(below) : last_na;
+            bool line_ascii = ascii || na_before == SIZE_MAX || na_before < start;
+            fineweb_line(c, s, start, i, line_ascii, lim, &lc);
+            nl_count++;
+            start = i + 1;
+        }
+        if (na) last_na = base + 63 - (size_t)__builtin_clzll(na);
+    }
+#endif
+    for (;;) {
+        size_t i = find_nl(s, start, n);
+        fineweb_line(c, s, start, i, ascii, lim, &lc);
+        if (i >= n) break;
+        nl_count++;
         start = i + 1;
     }
-    if (rv.n == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; goto done; }
-    if (n >= UINT32_MAX) { st = llmd_fail(LLMD_ERR_RANGE, "fineweb: document of %zu bytes is over 4 GiB", n); goto done; }
-    size_t punct = 0, shorts = 0;
-    for (size_t k = 0; k < rv.n; k++) {
-        size_t a = rv.v[k].a, e = rv.v[k].e;
-        size_t j = uni_prev_start(s + a, e - a) + a;
-        uint32_t cp;
-        uni_decode(s + j, e - j, &cp);
-        if (is_dt_terminal(cp)) punct++;
-        if (o->fineweb_short_line_length >= 0) {
-            size_t lim = (size_t)o->fineweb_short_line_length, bytes = e - a;
-            /* characters <= bytes <= 4 * characters */
-            if (bytes <= lim || (bytes <= 4 * lim && uni_len(c->text + a, bytes) <= lim)) shorts++;
-        }
+    size_t nlines = lc.nlines, punct = lc.punct, shorts = lc.shorts;
+    if (nlines == 0) { *reason = LLMD_FRULE_FINEWEB_EMPTY; return LLMD_OK; }
+    double ratio = (double)punct / (double)nlines;
+    if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; return LLMD_OK; }
+    if ((double)shorts / (double)nlines > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; return LLMD_OK; }
+    ascii = ctx_ascii(c);
+    range_vec *rv = &c->rv;
+    rv->n = 0;
+    for (size_t from = 0;;) {
+        size_t i = find_nl(s, from, n);
+        if (!blank_line(s, from, i) && !rv_push(rv, from, i)) return llmd_fail_nomem("lines");
+        if (i >= n) break;
+        from = i + 1;
     }
-    double ratio = (double)punct / (double)rv.n;
-    if (ratio < o->fineweb_line_punct_thr && !(ratio == 0 && o->fineweb_line_punct_exclude_zero)) { *reason = LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO; goto done; }
-    if ((double)shorts / (double)rv.n > o->fineweb_short_line_thr) { *reason = LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO; goto done; }
     size_t dup_e, dup_c;
-    sset set = {0};
-    st = find_duplicates(&set, c->text, rv.v, rv.n, &dup_e, &dup_c);
-    sset_free(&set);
-    if (st != LLMD_OK) goto done;
-    size_t chars_no_nl = uni_len(c->text, n) - nl_count;
-    if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; goto done; }
-    if ((st = ctx_tokens(c)) != LLMD_OK) goto done;
-    if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; goto done; }
-done:
-    llmd_free(rv.v);
-    return st;
+    llmd_status st = find_duplicates(&c->set, c->text, rv->v, rv->n, ascii, &dup_e, &dup_c);
+    if (st != LLMD_OK) return st;
+    size_t chars_no_nl = ctx_chars(c, 0, n) - nl_count;
+    if (frac_of(dup_c, chars_no_nl) > o->fineweb_char_duplicates_ratio) { *reason = LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO; return LLMD_OK; }
+    /* new_line / len(words) > new_line_ratio.  Word tokens never cross white space and the
+     * sentence spans cover every non-space character, so there are at least as many tokens as
+     * text.split() words: when new_line / len(text.split()) already passes, the tokens (which
+     * can only lower the ratio) need not be computed.  Division is monotonic, so this holds in
+     * floating point too. */
+    double thr = o->fineweb_new_line_ratio;
+    if (!c->toks_valid && thr > 0 && thr < 1e300) {
+        /* the fewest words that pass: need = min{L >= 1 : !(nl / L > thr)}, found exactly in doubles */
+        double est = ceil((double)nl_count / thr);
+        size_t need = est < 1 ? 1 : est > 1e15 ? (size_t)1e15 : (size_t)est;
+        while (need > 1 && !((double)nl_count / (double)(need - 1) > thr)) need--;
+        while ((double)nl_count / (double)need > thr) need++;
+        if (has_split_words(s, n, ascii, need)) return LLMD_OK;
+    }
+    if ((st = ctx_tokens(c)) != LLMD_OK) return st;
+    if (c->toks.n > 0 && (double)nl_count / (double)c->toks.n > o->fineweb_new_line_ratio) { *reason = LLMD_FRULE_FINEWEB_LIST_RATIO; return LLMD_OK; }
+    return LLMD_OK;
 }
 
 /* ------------------------------------------------------------------------ language */
@@ -1325,31 +1761,34 @@ llmd_status llmd_filter_apply(const llmd_filter *f, const char *text, size_t len
     llmd_filter_rule reason = LLMD_FRULE_NONE;
     if (len < f->o.min_bytes) reason = LLMD_FRULE_LEN_MIN;
     else if (f->o.max_bytes != 0 && len > f->o.max_bytes) reason = LLMD_FRULE_LEN_MAX;
-    doc_ctx c;
-    memset(&c, 0, sizeof c);
-    c.f = f;
-    c.text = text;
-    c.len = len;
+    doc_ctx local, *cp = ctx_acquire();
+    bool cached = cp != NULL;
+    if (!cached) {
+        memset(&local, 0, sizeof local);
+        cp = &local;
+    }
+    ctx_reset(cp, f, text, len);
+    doc_ctx *c = cp;
     llmd_status st = LLMD_OK;
     for (size_t i = 0; i < f->norder && reason == LLMD_FRULE_NONE && st == LLMD_OK; i++)
-        st = rule_fns[f->order[i]](&c, &reason);
+        st = rule_fns[f->order[i]](c, &reason);
     if (st == LLMD_OK) {
-        if (c.language_ran) {
-            snprintf(res->language, sizeof res->language, "%s", c.language);
-            res->language_score = c.language_score;
+        if (c->language_ran) {
+            snprintf(res->language, sizeof res->language, "%s", c->language);
+            res->language_score = c->language_score;
         }
         if (reason != LLMD_FRULE_NONE) {
             res->keep = 0;
             res->reason = reason;
-        } else if (c.modified) {
-            res->text = c.own.p;
-            res->len = c.own.len;
-            c.own.p = NULL; /* ownership passes to the result (NUL-terminated by rule_c4) */
-            c.own.len = c.own.cap = 0;
+        } else if (c->modified) {
+            res->text = c->own.p;
+            res->len = c->own.len;
+            c->own.p = NULL; /* ownership passes to the result (NUL-terminated by rule_c4) */
+            c->own.len = c->own.cap = 0;
         }
-        if (stats != NULL) stats_add(stats, res, c.lines);
+        if (stats != NULL) stats_add(stats, res, c->lines);
     }
-    ctx_free(&c);
+    ctx_release(c, cached, st != LLMD_OK);
     return st;
 }
 

@@ -52,6 +52,7 @@ void fw_scratch_free(fw_scratch *s) {
     llmd_free(s->spans.v);
     llmd_free(s->ptoks.v);
     llmd_free(s->slices.v);
+    fw_buf_free(&s->ctx);
     memset(s, 0, sizeof *s);
 }
 
@@ -65,29 +66,55 @@ void fw_tokens_free(fw_tokens *t) {
     llmd_free(t->start);
     llmd_free(t->blen);
     llmd_free(t->clen);
+    llmd_free(t->cls);
     memset(t, 0, sizeof *t);
 }
 
-static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
-    if (t->oom) return;
-    if (t->n == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 256;
+/* Room for `more` tokens and `bytes` more bytes of tokens and separators. */
+static bool tokens_reserve(fw_tokens *t, size_t more, size_t bytes) {
+    if (t->oom) return false;
+    if (t->n + more > t->cap) {
+        size_t nc = t->cap ? t->cap : 256;
+        while (nc < t->n + more) nc *= 2;
         size_t *st = llmd_realloc(t->start, t->cap * sizeof *st, nc * sizeof *st);
-        if (st == NULL) { t->oom = true; return; }
+        if (st == NULL) { t->oom = true; return false; }
         t->start = st;
         uint32_t *bl = llmd_realloc(t->blen, t->cap * sizeof *bl, nc * sizeof *bl);
-        if (bl == NULL) { t->oom = true; return; }
+        if (bl == NULL) { t->oom = true; return false; }
         t->blen = bl;
         uint32_t *cl = llmd_realloc(t->clen, t->cap * sizeof *cl, nc * sizeof *cl);
-        if (cl == NULL) { t->oom = true; return; }
+        if (cl == NULL) { t->oom = true; return false; }
         t->clen = cl;
+        uint8_t *cs = llmd_realloc(t->cls, t->cap, nc);
+        if (cs == NULL) { t->oom = true; return false; }
+        t->cls = cs;
         t->cap = nc;
     }
-    if (t->n > 0) fw_buf_putc(&t->buf, ' ');
-    t->start[t->n] = t->buf.len;
-    fw_buf_put(&t->buf, w, n);
+    fw_buf *b = &t->buf;
+    if (b->oom) return false;
+    if (b->len + bytes > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->len + bytes) nc *= 2;
+        char *p = llmd_realloc(b->p, b->cap, nc);
+        if (p == NULL) { b->oom = true; return false; }
+        b->p = p;
+        b->cap = nc;
+    }
+    return true;
+}
+
+/* tokens_push after tokens_reserve made room: no checks, short tokens copied byte by byte. */
+static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls) {
+    char *dst = t->buf.p + t->buf.len;
+    if (t->n > 0) *dst++ = ' ';
+    size_t at = (size_t)(dst - t->buf.p);
+    if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
+    else memcpy(dst, w, n);
+    t->buf.len = at + n;
+    t->start[t->n] = at;
     t->blen[t->n] = (uint32_t)n;
     t->clen[t->n] = (uint32_t)chars;
+    t->cls[t->n] = (uint8_t)cls;
     t->n++;
 }
 
@@ -96,8 +123,6 @@ static void tokens_push(fw_tokens *t, const char *w, size_t n, size_t chars) {
 static inline size_t cp_at(uc *s, size_t n, size_t i, uint32_t *cp) { return uni_decode(s + i, n - i, cp); }
 
 static inline bool ws_at(uc *s, size_t n, size_t i, size_t *len) { return uni_isspace_at(s + i, n - i, len); }
-
-static inline bool ascii_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
 
 static inline bool ascii_word(unsigned char c) {
     return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -301,7 +326,8 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
     bool have_prev = false;
     size_t pm_pos = 0, pm_after_end = 0, pm_next = 0; /* previous match: position, after_tok end, next_tok start (0 = none) */
     bool pm_has_next = false;
-    fw_buf ctx = {0};
+    fw_buf *ctx = &sc->ctx;
+    ctx->oom = false;
     bool ok = true;
     for (size_t i = 0; i <= n; i++) {
         while (i + 8 <= n) { /* eight bytes at a time: any '.', '?' or '!'? */
@@ -310,7 +336,13 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
             uint64_t a = w ^ 0x2E2E2E2E2E2E2E2Eull, b = w ^ 0x3F3F3F3F3F3F3F3Full, c = w ^ 0x2121212121212121ull;
             uint64_t z = ((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b) |
                          ((c - 0x0101010101010101ull) & ~c);
-            if (z & 0x8080808080808080ull) break;
+            z &= 0x8080808080808080ull;
+            if (z) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(z) >> 3; /* the lowest flagged byte is a true match */
+#endif
+                break;
+            }
             i += 8;
         }
         while (i < n && s[i] != '.' && s[i] != '?' && s[i] != '!') i++;
@@ -347,11 +379,11 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
         }
         bool emit_prev = have_prev && (!is_match || prev_stop <= ws_start);
         if (emit_prev) {
-            ctx.len = 0;
-            fw_buf_put(&ctx, s + prev_start, prev_stop - prev_start);
-            fw_buf_put(&ctx, s + pm_pos, pm_after_end - pm_pos);
-            if (ctx.oom) { ok = false; break; }
-            if (pk_contains_sentbreak(sc, (uc *)ctx.p, ctx.len)) {
+            ctx->len = 0;
+            fw_buf_put(ctx, s + prev_start, prev_stop - prev_start);
+            fw_buf_put(ctx, s + pm_pos, pm_after_end - pm_pos);
+            if (ctx->oom) { ok = false; break; }
+            if (pk_contains_sentbreak(sc, (uc *)ctx->p, ctx->len)) {
                 spans_push(sl, last_break, pm_pos + 1);
                 last_break = pm_has_next ? pm_next : pm_pos + 1;
             }
@@ -366,7 +398,6 @@ bool fw_sentence_spans(fw_scratch *sc, const char *text, size_t n, fw_spans *out
         prev_start = ws_start;
         prev_stop = ws_stop;
     }
-    fw_buf_free(&ctx);
     if (!ok) return false;
     /* final slice: up to len(text.rstrip()) */
     size_t end = n;
@@ -492,23 +523,39 @@ static bool tb_two_squotes(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s
 static bool tb_dquote_close(uc *s, size_t n, fw_buf *o) { return tb_pad_literal(s, n, o, "\"", 1, " '' ", 4); }
 
 /* ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
+/* Index of the next '"' or '\'' at or after i (n if none), eight bytes at a time. */
+static size_t next_quote(uc *s, size_t n, size_t i) {
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t a = w ^ 0x2222222222222222ull, b = w ^ 0x2727272727272727ull;
+        if ((((a - 0x0101010101010101ull) & ~a) | ((b - 0x0101010101010101ull) & ~b)) & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && s[i] != '"' && s[i] != '\'') i++;
+    return i;
+}
+
+/* ([ \(\[{<])(\"|\'{2}) -> "\1 `` ": candidates found from their quote */
 static bool tb_open_dquote(uc *s, size_t n, fw_buf *o) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i + 1 < n;) {
-        unsigned char c = s[i];
+        size_t j = next_quote(s, n, i + 1); /* the quote of a match starting at j - 1 >= i */
+        if (j >= n) break;
+        unsigned char c = s[j - 1];
+        size_t q = 0;
         if (c == ' ' || c == '(' || c == '[' || c == '{' || c == '<') {
-            size_t q = 0;
-            if (s[i + 1] == '"') q = 1;
-            else if (s[i + 1] == '\'' && i + 2 < n && s[i + 2] == '\'') q = 2;
-            if (q) {
-                flush(o, &st, s, &done, i + 1);
-                put(o, " `` ", 4);
-                done = i = i + 1 + q;
-                continue;
-            }
+            if (s[j] == '"') q = 1;
+            else if (j + 1 < n && s[j + 1] == '\'') q = 2;
         }
-        i++;
+        if (q) {
+            flush(o, &st, s, &done, j);
+            put(o, " `` ", 4);
+            done = i = j + q;
+            continue;
+        }
+        i = j;
     }
     if (st) flush(o, &st, s, &done, n);
     return st;
@@ -649,14 +696,21 @@ static inline size_t next_before_quote(uc *s, size_t n, size_t cur) {
     return q ? (size_t)(q - s) - 1 : n;
 }
 
-/* [set] -> " \g<0> " for single ASCII characters of `set`. */
-static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
-    bool in[128] = {false};
-    for (const char *p = set; *p; p++) in[(unsigned char)*p] = true;
+/* Padding sets as 256-entry tables, one bit per set (bytes >= 0x80 are in none). */
+enum { PAD_SYMBOLS = 1, PAD_QMARK = 2, PAD_STAR = 4, PAD_BRACKETS = 8 };
+static const unsigned char pad_tab[256] = {
+    [';'] = PAD_SYMBOLS, ['@'] = PAD_SYMBOLS, ['#'] = PAD_SYMBOLS, ['$'] = PAD_SYMBOLS, ['%'] = PAD_SYMBOLS,
+    ['&'] = PAD_SYMBOLS, ['?'] = PAD_QMARK, ['!'] = PAD_QMARK, ['*'] = PAD_STAR, [']'] = PAD_BRACKETS,
+    ['['] = PAD_BRACKETS, ['('] = PAD_BRACKETS, [')'] = PAD_BRACKETS, ['{'] = PAD_BRACKETS, ['}'] = PAD_BRACKETS,
+    ['<'] = PAD_BRACKETS, ['>'] = PAD_BRACKETS,
+};
+
+/* [set] -> " \g<0> " for the single ASCII characters of one padding set. */
+static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, unsigned set) {
     bool st = false;
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] >= 0x80 || !in[s[i]]) continue;
+        if (!(pad_tab[s[i]] & set)) continue;
         flush(o, &st, s, &done, i);
         put(o, " ", 1); put(o, s + i, 1); put(o, " ", 1);
         done = i + 1;
@@ -664,10 +718,10 @@ static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, const char *set) {
     if (st) flush(o, &st, s, &done, n);
     return st;
 }
-static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, ";@#$%&"); }
-static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "?!"); }
-static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "*"); }
-static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, "][(){}<>"); }
+static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS); }
+static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_QMARK); }
+static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR); }
+static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_BRACKETS); }
 
 /* ([^'])' -> "\1 ' " */
 static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
@@ -826,54 +880,51 @@ typedef struct tb_step {
 
 #define lit_ci(s, n, i, w) ((i) + sizeof(w) - 1 <= (n) && ieq((s) + (i), (w), sizeof(w) - 1))
 
-/* Which MacIntyre contraction words occur (case-insensitively) in s: one scan instead of ten. */
+static inline uint64_t has_zero_byte(uint64_t v) { return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull; }
+
+/* Which MacIntyre contraction words occur (case-insensitively) in s.  Each word holds an anchor at
+ * a fixed offset: a doubled n, m or t at 2 (caNNot, goNNa, waNNa, giMMe, leMMe, goTTa) or an
+ * apostrophe (d'ye at 1, more'n at 4, 'tis and 'twas at 0), so only anchors are looked at: doubled
+ * letters eight bytes at a time, apostrophes with memchr. */
 static unsigned contraction_words(uc *s, size_t n) {
-    /* every word holds "nno", "nna", "mme", "tta", "'y", "'n" or "'t" (any case): a cheap test first,
-     * eight bytes at a time for the doubled letter, memchr for the apostrophe */
-    unsigned char cand = 0;
-    size_t i = 0;
-    for (; i + 9 <= n && !cand; i += 8) {
-        uint64_t w, x;
-        memcpy(&w, s + i, 8);
-        memcpy(&x, s + i + 1, 8);
-        uint64_t d = (w | 0x2020202020202020ull) ^ (x | 0x2020202020202020ull);
-        if (!((d - 0x0101010101010101ull) & ~d & 0x8080808080808080ull)) continue; /* no equal neighbours */
-        for (size_t k = i; k < i + 8 && k + 2 < n; k++) {
-            unsigned char a = (unsigned char)(s[k] | 32), b = (unsigned char)(s[k + 1] | 32), c = (unsigned char)(s[k + 2] | 32);
-            if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
-        }
-    }
-    for (; i + 2 < n && !cand; i++) {
-        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32), c = (unsigned char)(s[i + 2] | 32);
-        if (a == b && ((a == 'n' && (c == 'o' || c == 'a')) || (a == 'm' && c == 'e') || (a == 't' && c == 'a'))) cand = 1;
-    }
-    for (const uc *q = s; !cand && (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
-        if (q + 1 < s + n) {
-            unsigned char b = (unsigned char)(q[1] | 32);
-            if (b == 'y' || b == 'n' || b == 't') cand = 1;
-        }
-        if (q + 1 >= s + n) break;
-    }
-    if (!cand) return 0;
     unsigned bits = 0;
-    for (i = 0; i < n; i++) {
-        switch (s[i] | 32) {
-        case 'c': if (lit_ci(s, n, i, "cannot")) bits |= 1u << 0; break;
-        case 'd': if (lit_ci(s, n, i, "d'ye")) bits |= 1u << 1; break;
-        case 'g':
-            if (lit_ci(s, n, i, "gimme")) bits |= 1u << 2;
-            if (lit_ci(s, n, i, "gonna")) bits |= 1u << 3;
-            if (lit_ci(s, n, i, "gotta")) bits |= 1u << 4;
-            break;
-        case 'l': if (lit_ci(s, n, i, "lemme")) bits |= 1u << 5; break;
-        case 'm': if (lit_ci(s, n, i, "more'n")) bits |= 1u << 6; break;
-        case 'w': if (lit_ci(s, n, i, "wanna")) bits |= 1u << 7; break;
-        case '\'':
-            if (lit_ci(s, n, i, "'tis")) bits |= 1u << 8;
-            if (lit_ci(s, n, i, "'twas")) bits |= 1u << 9;
-            break;
-        default: break;
+    for (size_t i = 0; i + 1 < n;) {
+        if (i + 9 <= n) {
+            uint64_t x, y;
+            memcpy(&x, s + i, 8);
+            memcpy(&y, s + i + 1, 8);
+            x |= 0x2020202020202020ull;
+            y |= 0x2020202020202020ull;
+            uint64_t d = x ^ y; /* zero where a byte equals its right neighbour (case folded) */
+            if (!(has_zero_byte(d | (x ^ 0x6E6E6E6E6E6E6E6Eull)) | has_zero_byte(d | (x ^ 0x6D6D6D6D6D6D6D6Dull)) |
+                  has_zero_byte(d | (x ^ 0x7474747474747474ull)))) {
+                i += 8;
+                continue;
+            }
         }
+        unsigned char a = (unsigned char)(s[i] | 32), b = (unsigned char)(s[i + 1] | 32);
+        if (a == b && i >= 2) {
+            size_t p = i - 2;
+            if (a == 'n') {
+                if (lit_ci(s, n, p, "cannot")) bits |= 1u << 0;
+                if (lit_ci(s, n, p, "gonna")) bits |= 1u << 3;
+                if (lit_ci(s, n, p, "wanna")) bits |= 1u << 7;
+            } else if (a == 'm') {
+                if (lit_ci(s, n, p, "gimme")) bits |= 1u << 2;
+                if (lit_ci(s, n, p, "lemme")) bits |= 1u << 5;
+            } else if (a == 't') {
+                if (lit_ci(s, n, p, "gotta")) bits |= 1u << 4;
+            }
+        }
+        i++;
+    }
+    for (const uc *q = s; (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
+        size_t i = (size_t)(q - s);
+        if (i >= 1 && lit_ci(s, n, i - 1, "d'ye")) bits |= 1u << 1;
+        if (i >= 4 && lit_ci(s, n, i - 4, "more'n")) bits |= 1u << 6;
+        if (lit_ci(s, n, i, "'tis")) bits |= 1u << 8;
+        if (lit_ci(s, n, i, "'twas")) bits |= 1u << 9;
+        if (i + 1 >= n) break;
     }
     return bits;
 }
@@ -892,6 +943,18 @@ static const tb_step tb_steps[] = {
     {tb_c_twas, "", "", 1u << 9},
 };
 
+/* FW_CLS_* of each ASCII byte.  datatrove's PUNCTUATION_SET holds, of ASCII, the controls except
+ * \t and \n, DEL, and every printable non-alphanumeric character except the space. */
+static unsigned char ascii_cls_tab[128];
+
+static void ascii_cls_init(void) {
+    for (unsigned b = 0; b < 128; b++) {
+        bool letter = (b | 32) >= 'a' && (b | 32) <= 'z', digit = b >= '0' && b <= '9';
+        bool punct = (b < 32 && b != 9 && b != 10) || b == 127 || (b > ' ' && b < 127 && !letter && !digit);
+        ascii_cls_tab[b] = (unsigned char)((punct ? 0 : FW_CLS_NONSYMBOL) | (letter ? FW_CLS_ALPHA : 0));
+    }
+}
+
 /* Trigger bytes get one bit each (at most 64 distinct); tb_need / tb_add per step. */
 #define TB_NSTEPS (sizeof tb_steps / sizeof tb_steps[0])
 static uint64_t tb_class[256], tb_need[TB_NSTEPS], tb_add[TB_NSTEPS];
@@ -904,17 +967,23 @@ static uint64_t tb_bit(unsigned char c) {
 }
 
 static void tb_init_classes(void) {
+    ascii_cls_init();
     for (size_t k = 0; k < TB_NSTEPS; k++) {
         for (const char *p = tb_steps[k].needs; *p; p++) tb_need[k] |= tb_bit((unsigned char)*p);
         for (const char *p = tb_steps[k].adds; *p; p++) tb_add[k] |= tb_bit((unsigned char)*p);
     }
 }
 
+/* str.isspace() of ASCII bytes */
+static const unsigned char ascii_space_tab[128] = {
+    [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
+};
+
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
-    fw_buf *cur = &sc->a, *nxt = &sc->b;
-    cur->len = 0;
-    fw_buf_put(cur, sent, n);
-    if (cur->oom) return false;
+    /* the first pass reads the sentence where it is; passes then alternate between sc->a and sc->b */
+    uc *cur = (uc *)sent;
+    size_t cur_len = n;
+    sc->a.oom = sc->b.oom = false;
     /* trigger bytes present in the sentence: one OR per byte into a register */
     pthread_once(&tb_once, tb_init_classes);
     uint64_t has = 0;
@@ -926,43 +995,47 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
         if (stp->word) {
             /* found once on the text entering CONTRACTIONS2: those passes only add spaces, which
              * cannot create a contraction word's letters (a pass still checks its boundaries) */
-            if (!words_known) { words = contraction_words((uc *)cur->p, cur->len); words_known = true; }
+            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
             if (!(words & stp->word)) continue;
         }
         if (stp->needs[0] && !(tb_need[k] & has)) continue;
-        if (stp->fn((uc *)cur->p, cur->len, nxt)) {
+        fw_buf *nxt = cur == (uc *)sc->a.p ? &sc->b : &sc->a;
+        if (stp->fn(cur, cur_len, nxt)) {
             if (nxt->oom) return false;
-            fw_buf *t = cur; cur = nxt; nxt = t;
+            cur = (uc *)nxt->p;
+            cur_len = nxt->len;
             has |= tb_add[k];
         }
     }
-    /* text.split(): runs of Unicode whitespace separate tokens */
-    uc *s = (uc *)cur->p;
-    size_t len = cur->len;
+    /* text.split(): runs of Unicode whitespace separate tokens (at most (len + 1) / 2 of them,
+     * their bytes and separators at most len + 1) */
+    uc *s = cur;
+    size_t len = cur_len;
+    if (!tokens_reserve(out, len / 2 + 1, len + 1)) return false;
     for (size_t i = 0; i < len;) {
         size_t wl;
-        if (s[i] < 0x80 ? ascii_space(s[i]) : ws_at(s, len, i, &wl)) { i += s[i] < 0x80 ? 1 : wl; continue; }
+        if (s[i] < 0x80) {
+            if (ascii_space_tab[s[i]]) { i++; continue; }
+        } else if (ws_at(s, len, i, &wl)) {
+            i += wl;
+            continue;
+        }
         size_t j = i, chars = 0;
+        unsigned cls = 0;
         while (j < len) {
-            if (j + 8 <= len) { /* eight printable ASCII bytes: no white space among them */
-                uint64_t w;
-                memcpy(&w, s + j, 8);
-                if (!(((w - 0x2121212121212121ull) & ~w) & 0x8080808080808080ull) && !(w & 0x8080808080808080ull)) {
-                    j += 8;
-                    chars += 8;
-                    continue;
-                }
-            }
-            if (s[j] < 0x80) {
-                if (ascii_space(s[j])) break;
+            unsigned char d = s[j];
+            if (d < 0x80) {
+                if (ascii_space_tab[d]) break;
+                cls |= ascii_cls_tab[d];
                 j++;
             } else {
                 if (ws_at(s, len, j, &wl)) break;
+                cls |= FW_CLS_NONASCII;
                 j += wl;
             }
             chars++;
         }
-        tokens_push(out, (const char *)s + i, j - i, chars);
+        tokens_push_reserved(out, s + i, j - i, chars, cls);
         i = j;
     }
     return !out->oom && !out->buf.oom;

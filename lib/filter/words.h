@@ -43,9 +43,15 @@ typedef struct fw_tokens {
     fw_buf buf;
     size_t *start;
     uint32_t *blen, *clen;
+    uint8_t *cls;    /* per token: FW_CLS_* bits of its ASCII bytes, FW_CLS_NONASCII if it has others */
     size_t n, cap;
     bool oom;
 } fw_tokens;
+
+/* Token classes gathered while tokens are split off (for Gopher's word statistics). */
+#define FW_CLS_NONSYMBOL 1u /* an ASCII byte outside datatrove's PUNCTUATION_SET */
+#define FW_CLS_ALPHA 2u     /* an ASCII letter */
+#define FW_CLS_NONASCII 4u  /* a byte >= 0x80: the caller decodes those characters itself */
 
 /* Reusable scratch for tokenization (one per thread / call). */
 typedef struct fw_scratch {
@@ -53,6 +59,7 @@ typedef struct fw_scratch {
     fw_spans spans;  /* sentence spans */
     fw_spans ptoks;  /* punkt word tokens of one context */
     fw_spans slices; /* raw punkt slices before realignment */
+    fw_buf ctx;      /* punkt: the context of one candidate break */
 } fw_scratch;
 
 void fw_scratch_free(fw_scratch *s);

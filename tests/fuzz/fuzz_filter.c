@@ -6,6 +6,9 @@
  *    the input, and a dropped one has no text and a valid rule name;
  *  - punkt sentence spans are ordered, disjoint and inside the text;
  *  - every word token is non-empty and has no ASCII white space;
+ *  - there are at least as many word tokens as text.split() words (FineWeb's list-ratio shortcut
+ *    rests on it);
+ *  - the same input gives the same decision twice (per-thread scratch carries nothing over);
  *  - applying the same filter again to C4's output keeps it unchanged (C4 is idempotent). */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "common/internal.h"
+#include "filter/uni.h"
 #include "filter/words.h"
 #include "llmdata.h"
 
@@ -58,6 +62,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (r.text != NULL || llmd_filter_rule_name(r.reason) == NULL) {
         die("dropped result");
     }
+    llmd_filter_result again;
+    if (llmd_filter_apply(f, text, len, &again, NULL) != LLMD_OK) die("apply twice");
+    if (again.keep != r.keep || again.reason != r.reason || (again.text == NULL) != (r.text == NULL) ||
+        (r.text != NULL && (again.len != r.len || memcmp(again.text, r.text, r.len) != 0)))
+        die("a second apply decided differently");
+    llmd_free(again.text);
     llmd_free(r.text);
     fw_scratch sc = {0};
     fw_spans sp = {0};
@@ -73,6 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (c == ' ' || c == '\n' || c == '\t' || c == '\r') die("white space in a token");
         }
     }
+    size_t ws_words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < len;) {
+        size_t l;
+        bool space = uni_isspace_at((const unsigned char *)text + i, len - i, &l);
+        ws_words += !space && !in_word;
+        in_word = !space;
+        i += l;
+    }
+    if (t.n < ws_words) die("fewer word tokens than text.split() words");
     llmd_free(sp.v);
     fw_tokens_free(&t);
     fw_scratch_free(&sc);

@@ -9,8 +9,9 @@
 
 Filters: c4, badwords, gopher, gopher-repetition, fineweb, language (see filter.h).  Parameters carry
 datatrove's names with the filter as prefix (c4_min_num_sentences=5, gopher_min_doc_words=50,
-rep_dup_line_frac=0.3, fineweb_line_punct_thr=0.12, ...).  The language filter needs a predictor:
-language_predict(text, k) -> [(label, score), ...] best first (e.g. a fastText model's predict).
+rep_dup_line_frac=0.3, fineweb_line_punct_thr=0.12, ...).  The language filter predicts with a
+fastText model: language_model (path to a .ftz/.bin; default the bundled lid.176.ftz), or with
+language_predict(text, k) -> [(label, score), ...] best first when given (it wins over the model).
 
 A QualityFilter may be shared by threads (its stats() counters are updated under a lock).
 """
@@ -38,7 +39,8 @@ class _Ngram(ctypes.Structure):
 
 _PREDICT = ctypes.CFUNCTYPE(_i, _vp, ctypes.c_void_p, _sz, _sz, ctypes.POINTER(_Pred), ctypes.POINTER(_sz))
 
-# llmd_filter_options, version 2 (field order of include/llmdata/filter.h)
+# llmd_filter_options, version 3 (field order of include/llmdata/filter.h; llmd_filter_options_init
+# writes the whole struct, so every field of the header's version must be here)
 _OPTION_FIELDS = [
     ("version", ctypes.c_uint), ("filters", ctypes.c_char_p), ("min_bytes", ctypes.c_uint64),
     ("max_bytes", ctypes.c_uint64),
@@ -57,6 +59,7 @@ _OPTION_FIELDS = [
     ("fineweb_short_line_length", _i), ("fineweb_char_duplicates_ratio", _d), ("fineweb_new_line_ratio", _d),
     ("languages", ctypes.c_char_p), ("language_threshold", _d), ("language_predict", _PREDICT),
     ("language_ctx", _vp),
+    ("language_model", ctypes.c_char_p),  # version 3
 ]
 
 
@@ -90,10 +93,12 @@ def _rebuild_filter(args, params):
 
 class QualityFilter(Handle):
     """QualityFilter(filters="c4,badwords,gopher", min_bytes=0, max_bytes=0, languages=None,
-    language_threshold=0.65, language_predict=None, bad_words_file=None, **params).
+    language_threshold=0.65, language_predict=None, bad_words_file=None, language_model=None, **params).
 
     filters: ordered names (str "c4,gopher" or a list); params: any llmd_filter_options field by
-    name (c4_min_num_sentences, gopher_max_doc_words, rep_top_n_grams=[(2, 0.2), ...], ...)."""
+    name (c4_min_num_sentences, gopher_max_doc_words, rep_top_n_grams=[(2, 0.2), ...], ...);
+    language_model: the fastText model file of the language filter (None = the bundled
+    lid.176.ftz); loaded once when the filter is built, LlmdError naming the file if it cannot be."""
 
     def _release(self, handle):
         _api.llmd_filter_free(handle)
@@ -102,9 +107,10 @@ class QualityFilter(Handle):
             self._stats = None
 
     def __init__(self, filters=None, min_bytes=0, max_bytes=0, languages=None, language_threshold=0.65,
-                 language_predict=None, bad_words_file=None, **params):
+                 language_predict=None, bad_words_file=None, language_model=None, **params):
         self._args = (filters, min_bytes, max_bytes, languages, language_threshold, language_predict,
-                      None if bad_words_file is None else str(bad_words_file))
+                      None if bad_words_file is None else str(bad_words_file),
+                      None if language_model is None else str(language_model))
         self._params = dict(params)
         self._h = None
         self._stats = None
@@ -125,6 +131,8 @@ class QualityFilter(Handle):
         o.language_threshold = float(language_threshold)
         if bad_words_file:
             o.bad_words_file = s(bad_words_file)
+        if language_model is not None:
+            o.language_model = s(language_model)
         names = {n for n, _ in _OPTION_FIELDS}
         for k, v in params.items():
             if k in ("rep_top_n_grams", "rep_dup_n_grams"):
@@ -135,7 +143,8 @@ class QualityFilter(Handle):
             elif k == "badwords_default_language":
                 o.badwords_default_language = s(v)
             elif k in names and k not in ("version", "filters", "languages", "language_predict", "language_ctx",
-                                          "bad_words_file", "rep_n_top_n_grams", "rep_n_dup_n_grams"):
+                                          "bad_words_file", "language_model", "rep_n_top_n_grams",
+                                          "rep_n_dup_n_grams"):
                 t = dict(_OPTION_FIELDS)[k]
                 setattr(o, k, float(v) if t is _d else int(v))
             else:

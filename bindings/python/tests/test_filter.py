@@ -99,6 +99,38 @@ class FilterTest(unittest.TestCase):
         with self.assertRaises(LlmdError):
             QualityFilter(filters="language", language_predict=broken).apply("x")
 
+    def test_language_model_option(self):
+        """language_model: the language filter's fastText file.  Expectations: the prediction of the
+        same model file loaded by LanguageId on the text with newlines as spaces (datatrove's
+        LanguageFilter input); a file that is not a model must fail when the filter is built,
+        which proves the option is read (the default model would load)."""
+        from llmdata import LanguageId, default_langid_model_path
+        src = default_langid_model_path()
+        text = "Ceci est une phrase en fran\u00e7ais.\nElle parle du temps qu'il fait aujourd'hui."
+        with tempfile.TemporaryDirectory() as d:
+            copy = os.path.join(d, "model copy.ftz")
+            with open(src, "rb") as a, open(copy, "wb") as b:
+                b.write(a.read())
+            label, prob = LanguageId(copy).predict(text.replace("\n", " "))
+            self.assertEqual(label, "fr")                     # labels without fastText's prefix
+            f = QualityFilter(filters="language", languages=["fr"], language_model=copy)
+            r = f.apply(text)
+            self.assertEqual((r.keep, r.language), (True, "fr"))
+            self.assertAlmostEqual(r.language_score, prob, places=6)
+            r = QualityFilter(filters="language", languages="en", language_model=copy).apply(text)
+            self.assertEqual((r.keep, r.reason, r.language), (False, "language", "fr"))
+            import pickle
+            g = pickle.loads(pickle.dumps(f))                  # pickles with its model path
+            self.assertEqual(g.apply(text), f.apply(text))
+            bad = os.path.join(d, "not-a-model.ftz")
+            with open(bad, "wb") as fh:
+                fh.write(b"this is not a fastText model")
+            with self.assertRaises(LlmdError) as cm:
+                QualityFilter(filters="language", language_model=bad)
+            self.assertIn("not-a-model.ftz", str(cm.exception))
+            with self.assertRaises(LlmdError):
+                QualityFilter(filters="language", language_model=os.path.join(d, "missing.ftz"))
+
     def test_errors_and_bad_words_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
             fh.write("Zebra\n\n  purple cow \n")
