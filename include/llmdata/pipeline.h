@@ -23,8 +23,9 @@
  *                   as operationParameters (strings, plus mode Append and llmdata.run_id); the table is
  *                   created (schema of the shards) when it has no log, else the schema is enforced.
  *                   The commit happens after the shards are complete and before the output directory
- *                   is published; report.json and the returned report get "delta": {table, appId,
- *                   appVersion, committed, version, tableVersion, files}.  Idempotent: when the table
+ *                   is published; the shard manifest (data.manifest.json), report.json and the
+ *                   returned report get "delta": {table, appId, appVersion, committed, version,
+ *                   tableVersion, files} — the shards name the table version they became.  Idempotent: when the table
  *                   already holds the appId at that version, the run reads and writes nothing and
  *                   returns LLMD_OK with a report of just "delta" (committed false, version null);
  *                   two identical runs at once commit once.

@@ -816,6 +816,37 @@ static llmd_status delta_patch_report(const llmd_pl_settings *s, const delta_run
     return st;
 }
 
+static bool is_manifest_name(const char *name) {
+    size_t n = strlen(name);
+    return n >= 14 && strcmp(name + n - 14, ".manifest.json") == 0;
+}
+
+/* Adds "delta":{...} (table, appId, version committed, ...) to the shard manifest NAME in the
+ * staging directory, so that the shards name the exact table version they became ("log the Delta
+ * version with the model"); gives the rewritten file's size and XXH3 for the run manifest. */
+static llmd_status delta_patch_manifest(run *r, const delta_run *d, const char *name, uint64_t *bytes, uint64_t *xxh3) {
+    llmd_buf path = LLMD_BUF_INIT, text = LLMD_BUF_INIT;
+    char *old = NULL;
+    size_t old_len = 0;
+    llmd_status st = llmd_buf_printf(&path, "%s/%s", r->outdir.stage, name);
+    if (st == LLMD_OK) st = llmd_read_file(path.data, &old, &old_len);
+    const char *brace = st == LLMD_OK ? memchr(old, '{', old_len) : NULL;
+    if (st == LLMD_OK && brace == NULL) st = llmd_fail(LLMD_ERR_INTERNAL, "shard manifest %s is not a JSON object", name);
+    if (st == LLMD_OK) st = llmd_buf_append(&text, old, (size_t)(brace - old) + 1);
+    if (st == LLMD_OK) st = delta_report(r->s, d, &text, NULL);
+    if (st == LLMD_OK) st = llmd_buf_putc(&text, ',');
+    if (st == LLMD_OK) st = llmd_buf_append(&text, brace + 1, old_len - (size_t)(brace - old) - 1);
+    if (st == LLMD_OK) st = llmd_write_file_atomic(path.data, text.data, text.len);
+    if (st == LLMD_OK) {
+        *bytes = text.len;
+        *xxh3 = llmd_hash64(text.data, text.len, 0);
+    }
+    llmd_free(old);
+    llmd_buf_free(&path);
+    llmd_buf_free(&text);
+    return st;
+}
+
 static void delta_free(delta_run *d) {
     llmd_delta_table_free(d->table);
     llmd_free(d->app_id);
@@ -875,16 +906,17 @@ llmd_status llmd_pipeline_run(llmd_pipeline *p, char **report_json, char **repor
         llmd_buf_reset(&tx);
         st = build_report(&r, &ps, now() - r.t_start, &j, &tx);
     }
+    /* the Delta commit before the output is published: the shard manifest and the report carry
+     * its version; a failed commit publishes nothing */
+    if (st == LLMD_OK && s.delta) st = delta_commit(&r, &d);
     /* the shard writer says which files it published (the pipeline does not know pack's names) */
     for (size_t i = 0; st == LLMD_OK && i < writer_file_count(&r); i++) {
         const char *name;
         uint64_t bytes, xxh3;
         st = writer_file(&r, i, &name, &bytes, &xxh3);
+        if (st == LLMD_OK && s.delta && is_manifest_name(name)) st = delta_patch_manifest(&r, &d, name, &bytes, &xxh3);
         if (st == LLMD_OK) st = llmd_pl_outdir_add(&r.outdir, name, bytes, xxh3);
     }
-    /* the Delta commit before the output is published: the report carries its version; a failed
-     * commit publishes nothing */
-    if (st == LLMD_OK && s.delta) st = delta_commit(&r, &d);
     if (st == LLMD_OK && s.delta) st = delta_patch_report(&s, &d, &j, &tx);
     if (st == LLMD_OK) st = llmd_buf_printf(&path, "%s/report.json", r.outdir.stage);
     if (st == LLMD_OK) st = llmd_buf_putc(&j, '\n');

@@ -43,6 +43,10 @@ app=$(jq_ "d['delta']['appId']" < "$tmp/r1.json")
 nfiles=$(ls "$tmp/o1" | grep -c '^data-.*\.parquet$')
 [ "$nfiles" -ge 3 ] || fail "expected several shard files, got $nfiles"
 expect report "$(jq_ "(d['delta']['version'], d['delta']['files'])" < "$tmp/o1/report.json")" "(1, $nfiles)"
+# the shard manifest names the table version its shards became (and the run still verifies)
+expect manifest "$(jq_ "(d['delta']['version'], d['delta']['table'] == '$T', d['delta']['appId'] == '$app')" < "$tmp/o1/data.manifest.json")" "(1, True, True)"
+LLMDATA_LIBRARY=$(dirname "$LLMDATA")/../../lib/libllmdata.so PYTHONPATH="$dir/../bindings/python" "$py" -c \
+  "import sys, llmdata; llmdata.verify_output(sys.argv[1])" "$tmp/o1" || fail "verify after the manifest patch"
 "$py" - "$T/_delta_log/00000000000000000001.json" "$app" "$nfiles" <<'PY' || fail "commit 1's actions"
 import json, sys
 acts = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
