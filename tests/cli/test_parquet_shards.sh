@@ -16,6 +16,8 @@ missing() {
 }
 command -v node >/dev/null || missing "node not found"
 [ -d "$dir/parquet/peer/node_modules/@duckdb/node-api" ] || missing "npm peer @duckdb/node-api not installed"
+[ -d "$dir/parquet/peer/node_modules/parquet-wasm" ] || missing "npm peer parquet-wasm not installed"
+[ -d "$dir/parquet/peer/node_modules/hyparquet" ] || missing "npm peer hyparquet not installed"
 "$py" -c 'import numpy' 2>/dev/null || missing "numpy for /usr/bin/python3 not installed"
 duck() { node "$dir/parquet/duck_shards.mjs" "$@"; }
 
@@ -50,6 +52,18 @@ grep -q '"data-00000.parquet"' "$tmp/bf-parquet/_llmdata_run.json" || fail "run 
 # several row groups per file (llmdata parquet schema: num_row_groups)
 "$LLMDATA" parquet schema "$tmp/bf-parquet/data-00000.parquet" | grep -q '"num_row_groups":[2-9]' \
   || fail "expected several row groups: $("$LLMDATA" parquet schema "$tmp/bf-parquet/data-00000.parquet")"
+
+# 1b. the same shards through arrow-rs's reader (parquet-wasm: the Arrow implementation family HF
+#     datasets/pyarrow belong to, which Debian 12 does not package) and hyparquet: every file's rows
+#     equal DuckDB's, value for value
+for f in "$tmp"/bf-parquet/data-*.parquet; do
+  node "$dir/parquet/peer_dump.mjs" duckdb "$f" > "$tmp/d.dump" || fail "DuckDB dump of $f"
+  for engine in wasm hyparquet; do
+    node "$dir/parquet/peer_dump.mjs" $engine "$f" > "$tmp/e.dump" || fail "$engine could not read $f"
+    cmp -s "$tmp/d.dump" "$tmp/e.dump" || fail "$engine reads $(basename "$f") differently from DuckDB"
+  done
+  [ -s "$tmp/d.dump" ] || fail "empty dump of $f"
+done
 
 # 2. the pipeline with cleaning, PII redaction and dedup (the random texts would not pass the quality
 #    filters), greedy, against MMIDIDX; default targets: one file
