@@ -79,3 +79,31 @@ m gopher_bullets       lib/filter/filter.c filter 's/(double)bullets \/ (double)
 # ---- pipeline ----
 m settings_threshold   lib/pipeline/settings.c pipeline,cli 's/!(v > 0 && v <= 1)/!(v >= 0 \&\& v <= 1)/'
 m settings_u32_limit   lib/pipeline/settings.c pipeline,cli 's/if (v > UINT32_MAX) return bad_value/if (v > UINT32_MAX + 1ull) return bad_value/'
+
+# ---- dedup clusters ----
+m cluster_bucket_pair   lib/dedup/cluster.c dedup 's/if (b - a < 2) continue;/if (b - a < 3) continue;/'
+m cluster_exact_thresh  lib/dedup/cluster.c dedup 's/return \*j >= c->threshold - 1e-12;/return *j >= c->threshold + 0.05;/'
+m cluster_default_bands lib/dedup/cluster.c dedup 's/double s = threshold + 0.05 < 1.0 ? threshold + 0.05 : 1.0;/double s = threshold + 0.1 < 1.0 ? threshold + 0.1 : 1.0;/'
+
+# ---- langid ----
+m langid_subword_minn   lib/langid/predict.c langid 's/if (len >= m->minn && !(len == 1 \&\& (i == 0 || j == n))) {/if (len > m->minn \&\& !(len == 1 \&\& (i == 0 || j == n))) {/'
+m langid_subword_maxn   lib/langid/predict.c langid 's/for (int64_t len = 1; j < n && len <= m->maxn; len++) {/for (int64_t len = 1; j < n \&\& len < m->maxn; len++) {/'
+
+# ---- parquet ----
+m pq_bit_width          lib/parquet/encoding.c parquet 's/^    while (max_value) {$/    while (max_value > 1) {/'
+m pq_unpack_mask        lib/parquet/encoding.c parquet 's/return bit_width == 64 ? v : v & ((UINT64_C(1) << bit_width) - 1);/return v;/'
+m thrift_zigzag         lib/parquet/thrift.c parquet 's/\*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);/*v = (int64_t)(u >> 1);/'
+
+# ---- delta ----
+m delta_checkpoint_every lib/delta/txn.c delta 's/if (interval < 1 || version % interval != 0) return;/if (interval < 1 || version % interval != 1) return;/'
+m delta_remove_keeps    lib/delta/log.c delta 's/^        file_free(dl_map_del(&s->files, f->key));$/        (void)0;/'
+
+# ---- feature ----
+m feature_ttl_inclusive lib/feature/source.c feature 's/if (a == first || ts\[a - 1\] < lo) return -1;/if (a == first || ts[a - 1] <= lo) return -1;/'
+m feature_no_future     lib/feature/source.c feature 's/if (ts\[m\] <= hi) a = m + 1;/if (ts[m] < hi) a = m + 1;/'
+
+# ---- allocation failures (tests/test_nomem.c) ----
+m nomem_status          lib/common/error.c nomem 's/return llmd_fail(LLMD_ERR_NOMEM, "out of memory while %s", what);/return llmd_fail(LLMD_ERR_INTERNAL, "out of memory while %s", what);/'
+m nomem_stale_manifest  lib/pack/shard.c nomem 's/if (st == LLMD_ERR_NOMEM) return st; \/\* not knowing/if (0) return st; \/* not knowing/'
+m nomem_lsh_load        lib/dedup/lsh.c nomem 's/^        if (st != LLMD_ERR_NOMEM) {$/        if (1) {/'
+m nomem_pcre2_heap      lib/text/redact.c nomem 's/ || err == PCRE2_ERROR_HEAP_FAILED) return/) return/'

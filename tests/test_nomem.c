@@ -1,0 +1,734 @@
+/* Allocation-failure injection over the public API (issue 19).
+ *
+ * Every allocation the library makes goes through llmd_set_allocator's hooks.  This suite installs
+ * a counting allocator, runs a scenario (a realistic sequence of calls on one module) once to count
+ * its allocations, then reruns it failing the 1st, 2nd, ... Nth allocation in turn.  Each rerun in
+ * which an allocation failed must:
+ *   - return LLMD_ERR_NOMEM from the call that could not allocate (the documented code),
+ *   - leave a message in llmd_last_error() that says so ("out of memory"),
+ *   - free everything: the allocator's count of live blocks is back where it started
+ *     (a leak on an error path shows as a positive balance),
+ *   - not crash (the suite runs under ASan/UBSan in CI's sanitizer build as well).
+ * A rerun in which no allocation was reached (the scenario took another path) must succeed.
+ *
+ * Scenarios run on one thread (threads = 1) so the Nth allocation is the same one every run.
+ */
+#include <dirent.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* ---- the counting allocator ------------------------------------------------------------------ */
+static atomic_long calls;   /* allocation attempts in this run */
+static atomic_long live;    /* blocks allocated and not yet freed */
+static atomic_long fail_at; /* 1-based attempt that fails; 0: none */
+static atomic_int injected;
+
+static int should_fail(void) {
+    long k = atomic_fetch_add(&calls, 1) + 1;
+    if (k == atomic_load(&fail_at)) {
+        atomic_store(&injected, 1);
+        return 1;
+    }
+    return 0;
+}
+static void *t_malloc(void *ctx, size_t n) {
+    (void)ctx;
+    if (should_fail()) return NULL;
+    void *p = malloc(n);
+    if (p) atomic_fetch_add(&live, 1);
+    return p;
+}
+static void *t_realloc(void *ctx, void *p, size_t old, size_t n) {
+    (void)ctx;
+    (void)old;
+    if (should_fail()) return NULL;
+    void *q = realloc(p, n);
+    if (q && p == NULL) atomic_fetch_add(&live, 1);
+    return q;
+}
+static void t_free(void *ctx, void *p) {
+    (void)ctx;
+    if (p == NULL) return;
+    atomic_fetch_sub(&live, 1);
+    free(p);
+}
+
+static void install(void) {
+    llmd_allocator a = {LLMD_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL};
+    ck_ok(llmd_set_allocator(&a));
+}
+static void uninstall(void) { ck_ok(llmd_set_allocator(NULL)); }
+
+/* A digest of a scenario's results: a run in which the library absorbed a failed allocation (a
+ * cache it could not grow, a fallback sort) must still produce exactly the clean run's results. */
+static uint64_t digest;
+static void mix(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) digest = (digest ^ b[i]) * 0x100000001B3ull;
+    digest = (digest ^ n) * 0x100000001B3ull;
+}
+#define MIXV(v) do { uint64_t v_ = (uint64_t)(v); mix(&v_, sizeof v_); } while (0)
+static void mix_spans(const llmd_pii_span *sp, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        mix(sp[i].type, strlen(sp[i].type));
+        MIXV(sp[i].type_id);
+        MIXV(sp[i].start);
+        MIXV(sp[i].end);
+    }
+}
+
+/* A scenario: returns LLMD_OK when every call succeeded, else the first failing call's status,
+ * having freed everything it made (as a careful caller does). */
+typedef llmd_status (*scenario)(void);
+
+static long run_injected(const char *name, scenario f) {
+    install();
+    /* First run: counts, and lets one-time initialisations (static tables) happen. */
+    atomic_store(&fail_at, 0);
+    atomic_store(&calls, 0);
+    digest = 0xCBF29CE484222325ull;
+    llmd_status st = f();
+    uint64_t clean_digest = digest;
+    ck_assert_msg(st == LLMD_OK, "%s: clean run -> %s: %s", name, llmd_status_str(st), llmd_last_error());
+    long total = atomic_load(&calls);
+    ck_assert_msg(total > 0, "%s: the scenario allocates nothing through the hooks", name);
+    long failures = 0, absorbed = 0;
+    for (long k = 1; k <= total; k++) {
+        long live0 = atomic_load(&live);
+        atomic_store(&calls, 0);
+        atomic_store(&injected, 0);
+        atomic_store(&fail_at, k);
+        llmd_clear_error();
+        digest = 0xCBF29CE484222325ull;
+        st = f();
+        atomic_store(&fail_at, 0);
+        long leaked = atomic_load(&live) - live0;
+        ck_assert_msg(leaked == 0, "%s: failing allocation %ld of %ld -> %s, %ld block(s) leaked", name, k,
+                      total, llmd_status_str(st), leaked);
+        if (st == LLMD_OK) { /* nothing failed, or the library worked around it: same results */
+            ck_assert_msg(digest == clean_digest, "%s: allocation %ld of %ld failed%s, the call succeeded "
+                          "but its results differ from the clean run's", name, k, total,
+                          atomic_load(&injected) ? "" : " (none)");
+            absorbed += atomic_load(&injected);
+            continue;
+        }
+        ck_assert_msg(atomic_load(&injected), "%s: run %ld without a failed allocation -> %s: %s", name, k,
+                      llmd_status_str(st), llmd_last_error());
+        failures++;
+        ck_assert_msg(st == LLMD_ERR_NOMEM, "%s: failing allocation %ld of %ld -> %s (wanted NOMEM): %s", name,
+                      k, total, llmd_status_str(st), llmd_last_error());
+        ck_assert_msg(strstr(llmd_last_error(), "memory") != NULL, "%s: allocation %ld: message '%s'", name, k,
+                      llmd_last_error());
+    }
+    /* After all that the scenario still works, with the same results. */
+    digest = 0xCBF29CE484222325ull;
+    st = f();
+    ck_assert_msg(digest == clean_digest, "%s: final run: results differ", name);
+    ck_assert_msg(st == LLMD_OK, "%s: final run -> %s: %s", name, llmd_status_str(st), llmd_last_error());
+    uninstall();
+    ck_assert_msg(failures > 0, "%s: no allocation failure was injected", name);
+    fprintf(stderr, "nomem: %-22s %5ld allocations failed in turn: %ld -> LLMD_ERR_NOMEM, %ld absorbed "
+            "(same results)\n", name, total, failures, absorbed);
+    return total;
+}
+
+#define TRY(expr) do { st = (expr); if (st != LLMD_OK) goto out; } while (0)
+
+/* A per-process scratch directory for scenarios that write files. */
+static char scratch[256];
+static const char *scratch_path(const char *name) {
+    static char p[512];
+    if (scratch[0] == '\0') {
+        snprintf(scratch, sizeof scratch, "/tmp/llmd-nomem-%ld", (long)getpid());
+        mkdir(scratch, 0700);
+    }
+    snprintf(p, sizeof p, "%s/%s", scratch, name);
+    return p;
+}
+
+static const char *const docs[] = {
+    "<p>The quick brown fox jumps over the lazy dog.  Mail me at jane.doe@example.com or call "
+    "+1 415 555 0100.</p>\nThe card 4111 1111 1111 1111 and IP 192.168.1.20 are not mine.\n",
+    "The quick brown fox jumps over the lazy dog.  It was the best of times, it was the worst of times.\n"
+    "It was the age of wisdom, it was the age of foolishness, and that is all there is to say.\n"
+    "It was the age of wisdom, it was the age of foolishness, and that is all there is to say.\n",
+    "Caf\xC3\xA9 na\xC3\xAFve r\xC3\xA9sum\xC3\xA9 \xE2\x80\x94 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E "
+    "text with &amp; entities &#233; and\ttabs.\n",
+};
+#define NDOCS (sizeof docs / sizeof docs[0])
+
+/* ---- io --------------------------------------------------------------------------------------- */
+static llmd_status s_json(void) {
+    llmd_json_doc *d = NULL;
+    llmd_status st;
+    const char *v, *out;
+    size_t n;
+    const char *js = "{\"id\": 7, \"text\": \"caf\\u00e9 \\ud83d\\ude00 line\\nnext\", \"meta\": {\"a\": [1, 2]}}";
+    TRY(llmd_json_doc_new(&d));
+    TRY(llmd_json_doc_parse(d, js, strlen(js)));
+    TRY(llmd_json_doc_get_string(d, "text", &v, &n));
+    mix(v, n);
+    TRY(llmd_json_doc_set_string(d, "text", "new \"text\"\n\x01", 12));
+    TRY(llmd_json_doc_set_string(d, "added", "x", 1));
+    TRY(llmd_json_doc_set_raw(d, "meta", "{\"b\": null}", 11));
+    TRY(llmd_json_doc_remove(d, "id"));
+    TRY(llmd_json_doc_render(d, &out, &n));
+    TRY(llmd_json_doc_parse(d, out, n)); /* a second parse on the same doc reuses its buffers */
+    TRY(llmd_json_doc_render(d, &out, &n));
+    mix(out, n);
+out:
+    llmd_json_doc_free(d);
+    return st;
+}
+
+static llmd_status s_output_reader(void) {
+    llmd_output *o = NULL;
+    llmd_reader *r = NULL;
+    llmd_status st;
+    const char *path = scratch_path("io.jsonl");
+    TRY(llmd_output_open(&o, path, NULL));
+    for (int i = 0; i < 200; i++) {
+        char line[128];
+        int len = snprintf(line, sizeof line, "{\"text\": \"line %d of the file\"}\r\n", i);
+        TRY(llmd_output_write(o, line, (size_t)len));
+    }
+    TRY(llmd_output_commit(o));
+    TRY(llmd_reader_open(&r, path, NULL));
+    const char *line;
+    size_t len;
+    do {
+        TRY(llmd_reader_next_line(r, &line, &len));
+        if (line) mix(line, len);
+    } while (line != NULL);
+out:
+    llmd_output_free(o);
+    llmd_reader_free(r);
+    return st;
+}
+
+/* ---- text ------------------------------------------------------------------------------------- */
+static llmd_status s_text(void) {
+    llmd_redactor *r = NULL;
+    llmd_text_batch *b = NULL;
+    char *out = NULL;
+    llmd_pii_span *spans = NULL;
+    size_t n, ns, failed;
+    llmd_status st;
+    llmd_clean_options co = LLMD_CLEAN_OPTIONS_INIT;
+    TRY(llmd_clean_text(docs[0], strlen(docs[0]), &co, &out, &n));
+    mix(out, n);
+    llmd_free(out);
+    out = NULL;
+    TRY(llmd_clean_text(docs[2], strlen(docs[2]), &co, &out, &n));
+    mix(out, n);
+    llmd_free(out);
+    out = NULL;
+    TRY(llmd_redactor_new(&r, NULL));
+    TRY(llmd_redactor_find(r, docs[0], strlen(docs[0]), &spans, &ns));
+    mix_spans(spans, ns);
+    llmd_free(spans);
+    spans = NULL;
+    TRY(llmd_redactor_redact(r, docs[0], strlen(docs[0]), &out, &n, &spans, &ns));
+    mix(out, n);
+    llmd_free(out);
+    llmd_free(spans);
+    out = NULL;
+    spans = NULL;
+    TRY(llmd_clean_and_redact(docs[0], strlen(docs[0]), &co, r, &out, &n, &spans, &ns));
+    mix(out, n);
+    mix_spans(spans, ns);
+    size_t lens[NDOCS];
+    for (size_t i = 0; i < NDOCS; i++) lens[i] = strlen(docs[i]);
+    TRY(llmd_text_batch_run(docs, lens, NDOCS, 1, &co, r, 1, &b, &failed));
+out:
+    llmd_free(out);
+    llmd_free(spans);
+    llmd_text_batch_free(b);
+    llmd_redactor_free(r);
+    return st;
+}
+
+/* ---- filter ----------------------------------------------------------------------------------- */
+static char long_doc[8192];
+static void make_long_doc(void) {
+    size_t n = 0;
+    static const char *const sent[] = {
+        "The history of the river valley is told in the old records of the town.\n",
+        "Farmers and traders came to the market with grain, wool and salt.\n",
+        "- a bullet line that repeats\n",
+        "It was the age of wisdom and of the best of times for them.\n",
+        "Short line\n",
+    };
+    for (int i = 0; n + 100 < sizeof long_doc; i++) {
+        const char *s = sent[i % 5];
+        memcpy(long_doc + n, s, strlen(s));
+        n += strlen(s);
+    }
+    long_doc[n] = '\0';
+}
+
+static llmd_status s_filter(void) {
+    llmd_filter *f = NULL;
+    llmd_filter_stats *stats = NULL;
+    llmd_filter_result res[NDOCS + 1];
+    memset(res, 0, sizeof res);
+    llmd_status st;
+    llmd_filter_options o = LLMD_FILTER_OPTIONS_INIT;
+    o.filters = "c4,badwords,gopher,gopher-repetition,fineweb";
+    o.c4_min_num_sentences = -1;
+    o.gopher_min_doc_words = 5;
+    TRY(llmd_filter_new(&f, &o));
+    TRY(llmd_filter_stats_new(&stats));
+    TRY(llmd_filter_apply(f, long_doc, strlen(long_doc), &res[0], stats));
+    MIXV(res[0].keep);
+    MIXV(res[0].reason);
+    if (res[0].text) mix(res[0].text, res[0].len);
+    llmd_free(res[0].text);
+    res[0].text = NULL;
+    const char *texts[NDOCS + 1];
+    size_t lens[NDOCS + 1];
+    for (size_t i = 0; i < NDOCS; i++) texts[i] = docs[i], lens[i] = strlen(docs[i]);
+    texts[NDOCS] = long_doc;
+    lens[NDOCS] = strlen(long_doc);
+    TRY(llmd_filter_batch(f, texts, lens, NDOCS + 1, 1, res, stats));
+    for (size_t i = 0; i <= NDOCS; i++) {
+        MIXV(res[i].keep);
+        MIXV(res[i].reason);
+        if (res[i].text) mix(res[i].text, res[i].len);
+    }
+out:
+    for (size_t i = 0; i <= NDOCS; i++) llmd_free(res[i].text);
+    llmd_filter_stats_free(stats);
+    llmd_filter_free(f);
+    return st;
+}
+
+/* ---- dedup ------------------------------------------------------------------------------------ */
+static llmd_status s_exact(void) {
+    llmd_exact_set *set = NULL;
+    llmd_line_dedup *ld = NULL;
+    char *out = NULL;
+    size_t n, removed;
+    llmd_status st;
+    uint8_t h[16];
+    TRY(llmd_exact_set_new(&set, NULL));
+    for (int i = 0; i < 300; i++) { /* several doublings */
+        char t[32];
+        int len = snprintf(t, sizeof t, "doc %d", i % 250);
+        TRY(llmd_exact_hash(t, (size_t)len, 0, h));
+        int was_new;
+        TRY(llmd_exact_set_insert(set, h, &was_new));
+        MIXV(was_new);
+    }
+    TRY(llmd_fold_text(docs[2], strlen(docs[2]), &out, &n));
+    mix(out, n);
+    llmd_free(out);
+    out = NULL;
+    llmd_line_dedup_options lo = LLMD_LINE_DEDUP_OPTIONS_INIT;
+    lo.min_docs = 2;
+    TRY(llmd_line_dedup_new(&ld, &lo));
+    for (int i = 0; i < 60; i++) { /* grows the line table */
+        char t[128];
+        int len = snprintf(t, sizeof t, "line a %d\nline b %d\r\nshared line\nline c %d", i, i / 2, i % 7);
+        TRY(llmd_line_dedup_count(ld, t, (size_t)len));
+    }
+    TRY(llmd_line_dedup_filter(ld, docs[1], strlen(docs[1]), &out, &n, &removed));
+    mix(out, n);
+    MIXV(removed);
+    MIXV(llmd_line_dedup_distinct_lines(ld));
+out:
+    llmd_free(out);
+    llmd_line_dedup_free(ld);
+    llmd_exact_set_free(set);
+    return st;
+}
+
+static llmd_status s_lsh(void) {
+    llmd_minhasher *h = NULL;
+    llmd_lsh_index *x = NULL, *y = NULL;
+    uint64_t *sh = NULL;
+    llmd_status st;
+    llmd_minhash_options mo = LLMD_MINHASH_OPTIONS_INIT;
+    mo.num_perm = 64;
+    mo.ngram = 2;
+    uint32_t sig[64];
+    size_t nsh;
+    llmd_lsh_options lo = LLMD_LSH_OPTIONS_INIT;
+    lo.threshold = 0.5;
+    lo.verify_exact = 1;
+    TRY(llmd_minhasher_new(&h, &mo));
+    TRY(llmd_lsh_index_new(&x, &mo, &lo));
+    for (int i = 0; i < 40; i++) {
+        char t[512], key[16];
+        int len = snprintf(t, sizeof t, "%s variant %d", docs[i % NDOCS], i % 4);
+        int kl = snprintf(key, sizeof key, "k%d", i);
+        llmd_lsh_match m;
+        TRY(llmd_minhash_shingles(h, t, (size_t)len, sig, &sh, &nsh));
+        TRY(llmd_lsh_index_insert_shingles(x, key, (size_t)kl, sig, sh, nsh, (uint64_t)i, &m));
+        MIXV(m.duplicate);
+        MIXV(m.duplicate ? m.match : 0);
+        MIXV(m.representative);
+        llmd_free(sh);
+        sh = NULL;
+        TRY(llmd_minhash(h, t, (size_t)len, sig, &nsh));
+        TRY(llmd_lsh_index_insert(x, key, (size_t)kl, sig, (uint64_t)i, &m));
+        MIXV(m.duplicate);
+        MIXV(m.duplicate ? m.match : 0);
+    }
+    uint64_t found[8];
+    size_t nf;
+    TRY(llmd_lsh_index_query(x, sig, found, 8, &nf));
+    mix(found, nf * sizeof *found);
+    const char *path = scratch_path("lsh.idx");
+    TRY(llmd_lsh_index_save(x, path));
+    TRY(llmd_lsh_index_load(&y, path, &mo));
+    llmd_lsh_match m;
+    TRY(llmd_lsh_index_insert(y, "z", 1, sig, 99, &m));
+    MIXV(m.duplicate);
+    MIXV(m.duplicate ? m.match : 0);
+    MIXV(m.representative);
+out:
+    llmd_free(sh);
+    llmd_lsh_index_free(y);
+    llmd_lsh_index_free(x);
+    llmd_minhasher_free(h);
+    return st;
+}
+
+static llmd_status s_clusters(void) {
+    llmd_minhasher *h = NULL;
+    llmd_dedup_clusters *c = NULL;
+    llmd_union_find *uf = NULL;
+    uint64_t *sh = NULL, *pairs = NULL;
+    static uint8_t keys[30 * 8 * LLMD_BAND_KEY_SIZE];
+    llmd_status st;
+    llmd_minhash_options mo = LLMD_MINHASH_OPTIONS_INIT;
+    mo.num_perm = 32;
+    mo.ngram = 2;
+    llmd_dedup_cluster_options co = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    co.threshold = 0.5;
+    co.bands = 8;
+    co.rows = 4;
+    enum { N = 30 };
+    static char texts[N][512];
+    uint32_t sig[32];
+    size_t nsh;
+    TRY(llmd_minhasher_new(&h, &mo));
+    TRY(llmd_dedup_clusters_new(&c, &mo, &co));
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "%s copy %d", docs[i % NDOCS], i % 3);
+        uint8_t ex[16];
+        uint64_t doc;
+        TRY(llmd_minhash(h, texts[i], strlen(texts[i]), sig, NULL));
+        TRY(llmd_exact_hash(texts[i], strlen(texts[i]), 0, ex));
+        TRY(llmd_dedup_clusters_add(c, sig, ex, (uint64_t)(N - i), (uint64_t)i, &doc));
+        TRY(llmd_lsh_band_keys(sig, 32, 8, 4, keys + (size_t)i * 8 * LLMD_BAND_KEY_SIZE));
+    }
+    uint64_t nc;
+    TRY(llmd_dedup_clusters_candidates(c, &nc));
+    for (uint64_t d = 0; d < N; d++) {
+        if (!llmd_dedup_clusters_needs_shingles(c, d)) continue;
+        TRY(llmd_minhash_shingles(h, texts[d], strlen(texts[d]), sig, &sh, &nsh));
+        TRY(llmd_dedup_clusters_set_shingles(c, d, sh, nsh));
+        llmd_free(sh);
+        sh = NULL;
+    }
+    TRY(llmd_dedup_clusters_finish(c));
+    for (uint64_t d = 0; d < N; d++) {
+        llmd_dedup_verdict v;
+        TRY(llmd_dedup_clusters_result(c, d, &v));
+        MIXV(v.keep);
+        MIXV(v.representative);
+        MIXV(v.cluster_size);
+        MIXV(v.linked);
+        MIXV(v.jaccard * 1e9);
+        MIXV(v.check);
+    }
+    size_t np;
+    TRY(llmd_lsh_candidate_pairs(keys, N, 8, NULL, &pairs, &np));
+    TRY(llmd_union_find_new(&uf, N));
+    TRY(llmd_union_find_union_pairs(uf, pairs, np));
+    mix(pairs, 2 * np * sizeof *pairs);
+    for (uint64_t d = 0; d < N; d++) MIXV(llmd_union_find_find(uf, d));
+out:
+    llmd_free(sh);
+    llmd_free(pairs);
+    llmd_union_find_free(uf);
+    llmd_dedup_clusters_free(c);
+    llmd_minhasher_free(h);
+    return st;
+}
+
+/* ---- tokenizer -------------------------------------------------------------------------------- */
+static llmd_status tok_file(const char *name) {
+    llmd_tokenizer *t = NULL;
+    uint32_t *ids = NULL;
+    size_t *offs = NULL, *doc_offs = NULL;
+    char *text = NULL;
+    size_t n, tl;
+    llmd_status st;
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/tokenizer/%s", test_srcdir(), name);
+    TRY(llmd_tokenizer_load(&t, path, NULL));
+    for (size_t i = 0; i < NDOCS; i++) {
+        TRY(llmd_tokenizer_encode(t, docs[i], strlen(docs[i]), 0, &ids, &n, &offs));
+        TRY(llmd_tokenizer_decode(t, ids, n, 0, &text, &tl));
+        mix(ids, n * sizeof *ids);
+        mix(offs, n * sizeof *offs);
+        mix(text, tl);
+        llmd_free(ids);
+        llmd_free(offs);
+        llmd_free(text);
+        ids = NULL;
+        offs = NULL;
+        text = NULL;
+    }
+    size_t lens[NDOCS];
+    for (size_t i = 0; i < NDOCS; i++) lens[i] = strlen(docs[i]);
+    TRY(llmd_tokenizer_encode_batch(t, docs, lens, NDOCS, 0, 1, &ids, &doc_offs));
+    mix(doc_offs, (NDOCS + 1) * sizeof *doc_offs);
+    mix(ids, doc_offs[NDOCS] * sizeof *ids);
+out:
+    llmd_free(ids);
+    llmd_free(offs);
+    llmd_free(doc_offs);
+    llmd_free(text);
+    llmd_tokenizer_free(t);
+    return st;
+}
+static llmd_status s_tok_bytelevel(void) { return tok_file("bytelevel_rich.json"); }
+static llmd_status s_tok_metaspace(void) { return tok_file("metaspace_fallback.json"); }
+static llmd_status s_tok_bert(void) { return tok_file("bert_pretok.json"); }
+
+static llmd_status s_tiktoken(void) {
+    /* every single byte (base64) with rank = byte value, then a few merges */
+    static char ranks[256 * 16 + 256];
+    size_t n = 0;
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (unsigned b = 0; b < 256; b++)
+        n += (size_t)snprintf(ranks + n, sizeof ranks - n, "%c%c== %u\n", b64[b >> 2], b64[(b & 3) << 4], b);
+    n += (size_t)snprintf(ranks + n, sizeof ranks - n, "dGg= 256\nIHQ= 257\naGU= 258\n"); /* th, " t", he */
+    llmd_tokenizer *t = NULL;
+    uint32_t *ids = NULL;
+    size_t nid;
+    llmd_status st;
+    TRY(llmd_tokenizer_from_tiktoken(&t, ranks, n, "cl100k"));
+    TRY(llmd_tokenizer_encode(t, docs[1], strlen(docs[1]), 0, &ids, &nid, NULL));
+    mix(ids, nid * sizeof *ids);
+out:
+    llmd_free(ids);
+    llmd_tokenizer_free(t);
+    return st;
+}
+
+/* ---- pack ------------------------------------------------------------------------------------- */
+static llmd_status mixing_window_fn(void *ctx, const llmd_pack_window *w) {
+    mix(w->tokens, w->seq_len * sizeof *w->tokens);
+    mix(w->cu_seqlens, (w->n_segments + 1) * sizeof *w->cu_seqlens);
+    return llmd_shard_writer_window_fn(ctx, w);
+}
+
+static llmd_status pack_with(llmd_pack_strategy strategy) {
+    llmd_shard_writer *w = NULL;
+    llmd_packer *p = NULL;
+    llmd_status st;
+    llmd_shard_options so = LLMD_SHARD_OPTIONS_INIT;
+    so.seq_len = 16;
+    so.vocab_size = 1000;
+    so.overwrite = 1;
+    so.run_id = "nomem";
+    llmd_pack_options po = LLMD_PACK_OPTIONS_INIT;
+    po.seq_len = 16;
+    po.strategy = strategy;
+    po.eos_id = 999;
+    po.pad_id = 0;
+    po.buffer_windows = 2;
+    const char *prefix = scratch_path(strategy == LLMD_PACK_GREEDY ? "greedy" : "bfd");
+    TRY(llmd_shard_writer_open(&w, prefix, &so));
+    TRY(llmd_packer_new(&p, &po, mixing_window_fn, w));
+    uint32_t ids[40];
+    for (int d = 0; d < 25; d++) {
+        size_t n = (size_t)(d * 7 % 37) + 1;
+        for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)(d * 31 + i) % 990 + 1;
+        TRY(llmd_packer_add(p, ids, n));
+    }
+    TRY(llmd_packer_finish(p));
+    TRY(llmd_shard_writer_finish(w, "{\"note\": \"nomem\"}"));
+    TRY(llmd_shard_verify(prefix, 1));
+out:
+    llmd_packer_free(p);
+    llmd_shard_writer_free(w);
+    return st;
+}
+static llmd_status s_pack_greedy(void) { return pack_with(LLMD_PACK_GREEDY); }
+static llmd_status s_pack_bfd(void) { return pack_with(LLMD_PACK_BEST_FIT); }
+
+/* ---- pipeline --------------------------------------------------------------------------------- */
+static char pl_input[512];
+static void make_pipeline_input(void) {
+    snprintf(pl_input, sizeof pl_input, "%s", scratch_path("pl_in.jsonl"));
+    FILE *f = fopen(pl_input, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 12; i++) {
+        const char *d = docs[i % NDOCS];
+        fputs("{\"id\": ", f);
+        fprintf(f, "%d, \"text\": \"", i);
+        for (const char *c = d; *c; c++) {
+            if (*c == '\n') fputs("\\n", f);
+            else if (*c == '\t') fputs("\\t", f);
+            else if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+            else fputc(*c, f);
+        }
+        fprintf(f, " %d\"}\n", i % 5);
+    }
+    fclose(f);
+}
+
+/* Digests the shard data files of an output directory (names sorted; not the manifests, which hold
+ * a fresh run id). */
+static void mix_dir(const char *dir) {
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    ck_assert_int_ge(n, 0);
+    for (int i = 0; i < n; i++) {
+        const char *nm = ents[i]->d_name;
+        size_t l = strlen(nm);
+        if (l > 4 && (strcmp(nm + l - 4, ".bin") == 0 || strcmp(nm + l - 4, ".idx") == 0)) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, nm);
+            FILE *f = fopen(path, "rb");
+            ck_assert_ptr_nonnull(f);
+            char buf[4096];
+            size_t got;
+            mix(nm, l);
+            while ((got = fread(buf, 1, sizeof buf, f)) > 0) mix(buf, got);
+            fclose(f);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+}
+
+static llmd_status pipeline_with(int near_streaming) {
+    llmd_pipeline *p = NULL;
+    char *json = NULL, *text = NULL;
+    llmd_status st;
+    TRY(llmd_pipeline_new(&p));
+    TRY(llmd_pipeline_set(p, "out", scratch_path(near_streaming ? "pl_out_s" : "pl_out")));
+    TRY(llmd_pipeline_set(p, "tokenizer", "bytes"));
+    TRY(llmd_pipeline_set(p, "seq_len", "64"));
+    TRY(llmd_pipeline_set(p, "pad_id", "0"));
+    TRY(llmd_pipeline_set(p, "batch", "4"));
+    TRY(llmd_pipeline_set(p, "threads", "1"));
+    TRY(llmd_pipeline_set(p, "overwrite", "true"));
+    TRY(llmd_pipeline_set(p, "filter", "false"));
+    TRY(llmd_pipeline_set(p, "redact", "true"));
+    TRY(llmd_pipeline_set(p, "near_dedup", "true"));
+    TRY(llmd_pipeline_set(p, "near_streaming", near_streaming ? "true" : "false"));
+    TRY(llmd_pipeline_set(p, "near_threshold", "0.7"));
+    TRY(llmd_pipeline_add_input(p, pl_input));
+    TRY(llmd_pipeline_run(p, &json, &text));
+    mix_dir(scratch_path(near_streaming ? "pl_out_s" : "pl_out"));
+out:
+    llmd_free(json);
+    llmd_free(text);
+    llmd_pipeline_free(p);
+    return st;
+}
+static llmd_status s_pipeline(void) { return pipeline_with(0); }
+static llmd_status s_pipeline_streaming(void) { return pipeline_with(1); }
+
+/* ---- the tests -------------------------------------------------------------------------------- */
+#define NOMEM_TEST(fn)                                                \
+    START_TEST(test_##fn) {                                           \
+        run_injected(#fn, fn);                                        \
+    }                                                                 \
+    END_TEST
+
+NOMEM_TEST(s_json)
+NOMEM_TEST(s_output_reader)
+NOMEM_TEST(s_text)
+NOMEM_TEST(s_filter)
+NOMEM_TEST(s_exact)
+NOMEM_TEST(s_lsh)
+NOMEM_TEST(s_clusters)
+NOMEM_TEST(s_tok_bytelevel)
+NOMEM_TEST(s_tok_metaspace)
+NOMEM_TEST(s_tok_bert)
+NOMEM_TEST(s_tiktoken)
+NOMEM_TEST(s_pack_greedy)
+NOMEM_TEST(s_pack_bfd)
+NOMEM_TEST(s_pipeline)
+NOMEM_TEST(s_pipeline_streaming)
+
+/* The allocator hook itself: a wrong version or missing functions are refused, NULL restores libc. */
+START_TEST(test_allocator_hook) {
+    llmd_allocator a = {LLMD_ALLOCATOR_VERSION + 1, t_malloc, t_realloc, t_free, NULL};
+    ck_fails(llmd_set_allocator(&a), LLMD_ERR_VERSION, "version");
+    a.version = LLMD_ALLOCATOR_VERSION;
+    a.free_fn = NULL;
+    ck_fails(llmd_set_allocator(&a), LLMD_ERR_INVALID_ARG, "free_fn");
+    /* without realloc_fn the library grows blocks by malloc + copy + free: a growing set still works
+     * and keeps every key */
+    a.free_fn = t_free;
+    a.realloc_fn = NULL;
+    ck_ok(llmd_set_allocator(&a));
+    long live0 = atomic_load(&live);
+    llmd_exact_set *set;
+    ck_ok(llmd_exact_set_new(&set, NULL));
+    uint8_t h[16];
+    for (int i = 0; i < 1000; i++) {
+        memset(h, 0, sizeof h);
+        memcpy(h, &i, sizeof i);
+        h[15] = 1;
+        ck_ok(llmd_exact_set_insert(set, h, NULL));
+    }
+    char *folded;
+    size_t n;
+    ck_ok(llmd_fold_text("A  b\tC", 6, &folded, &n));
+    ck_assert_str_eq(folded, "a b c");
+    llmd_free(folded);
+    ck_assert_uint_eq(llmd_exact_set_count(set), 1000);
+    for (int i = 0; i < 1000; i++) {
+        memset(h, 0, sizeof h);
+        memcpy(h, &i, sizeof i);
+        h[15] = 1;
+        ck_assert(llmd_exact_set_contains(set, h));
+    }
+    llmd_exact_set_free(set);
+    ck_assert_int_eq(atomic_load(&live), live0);
+    ck_ok(llmd_set_allocator(NULL));
+}
+END_TEST
+
+int main(void) {
+    make_long_doc();
+    Suite *s = suite_create("nomem");
+    /* one case per scenario (CK_RUN_CASE=s_text runs one) */
+    const struct { const char *name; const TTest *test; } cases[] = {
+        {"hook", test_allocator_hook}, {"s_json", test_s_json}, {"s_output_reader", test_s_output_reader},
+        {"s_text", test_s_text}, {"s_filter", test_s_filter}, {"s_exact", test_s_exact}, {"s_lsh", test_s_lsh},
+        {"s_clusters", test_s_clusters}, {"s_tok_bytelevel", test_s_tok_bytelevel},
+        {"s_tok_metaspace", test_s_tok_metaspace}, {"s_tok_bert", test_s_tok_bert},
+        {"s_tiktoken", test_s_tiktoken}, {"s_pack_greedy", test_s_pack_greedy}, {"s_pack_bfd", test_s_pack_bfd},
+        {"s_pipeline", test_s_pipeline}, {"s_pipeline_streaming", test_s_pipeline_streaming},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_timeout(tc, 900);
+        tcase_add_unchecked_fixture(tc, make_pipeline_input, NULL);
+        tcase_add_test(tc, cases[i].test);
+        suite_add_tcase(s, tc);
+    }
+    int rc = run_suite(s);
+    if (scratch[0]) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+        if (system(cmd) != 0) rc = EXIT_FAILURE;
+    }
+    return rc;
+}
