@@ -14,6 +14,7 @@
  * Scenarios run on one thread (threads = 1) so the Nth allocation is the same one every run.
  */
 #include <dirent.h>
+#include <execinfo.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -27,19 +28,49 @@ static atomic_long live;    /* blocks allocated and not yet freed */
 static atomic_long fail_at; /* 1-based attempt that fails; 0: none */
 static atomic_int injected;
 
+/* A place for a debugger breakpoint: `break injection_point` stops at the failing allocation. */
+__attribute__((noinline)) static void injection_point(void) { __asm__ volatile(""); }
 static int should_fail(void) {
     long k = atomic_fetch_add(&calls, 1) + 1;
     if (k == atomic_load(&fail_at)) {
+        injection_point();
         atomic_store(&injected, 1);
         return 1;
     }
     return 0;
+}
+/* LLMD_NOMEM_TRACE=1: the blocks a leaking run left are printed with their call stacks (for
+ * addr2line), to find the leak.  Single-threaded scenarios only. */
+enum { TRACE_MAX = 1 << 16, TRACE_DEPTH = 16 };
+static struct { void *p; void *stack[TRACE_DEPTH]; int depth; } trace[TRACE_MAX];
+static int tracing;
+static void trace_add(void *p) {
+    if (!tracing || p == NULL) return;
+    for (int i = 0; i < TRACE_MAX; i++)
+        if (trace[i].p == NULL) {
+            trace[i].p = p;
+            trace[i].depth = backtrace(trace[i].stack, TRACE_DEPTH);
+            return;
+        }
+}
+static void trace_del(void *p) {
+    if (!tracing || p == NULL) return;
+    for (int i = 0; i < TRACE_MAX; i++)
+        if (trace[i].p == p) { trace[i].p = NULL; return; }
+}
+static void trace_report(void) {
+    for (int i = 0; i < TRACE_MAX; i++)
+        if (trace[i].p) {
+            fprintf(stderr, "nomem: block %p left by:\n", trace[i].p);
+            backtrace_symbols_fd(trace[i].stack, trace[i].depth, 2);
+        }
 }
 static void *t_malloc(void *ctx, size_t n) {
     (void)ctx;
     if (should_fail()) return NULL;
     void *p = malloc(n);
     if (p) atomic_fetch_add(&live, 1);
+    trace_add(p);
     return p;
 }
 static void *t_realloc(void *ctx, void *p, size_t old, size_t n) {
@@ -48,12 +79,17 @@ static void *t_realloc(void *ctx, void *p, size_t old, size_t n) {
     if (should_fail()) return NULL;
     void *q = realloc(p, n);
     if (q && p == NULL) atomic_fetch_add(&live, 1);
+    if (q) {
+        trace_del(p);
+        trace_add(q);
+    }
     return q;
 }
 static void t_free(void *ctx, void *p) {
     (void)ctx;
     if (p == NULL) return;
     atomic_fetch_sub(&live, 1);
+    trace_del(p);
     free(p);
 }
 
@@ -97,16 +133,22 @@ static long run_injected(const char *name, scenario f) {
     long total = atomic_load(&calls);
     ck_assert_msg(total > 0, "%s: the scenario allocates nothing through the hooks", name);
     long failures = 0, absorbed = 0;
-    for (long k = 1; k <= total; k++) {
+    /* LLMD_NOMEM_FROM=K starts at the Kth allocation (to reproduce one failure quickly) */
+    long from = getenv("LLMD_NOMEM_FROM") ? atol(getenv("LLMD_NOMEM_FROM")) : 1;
+    for (long k = from > 0 ? from : 1; k <= total; k++) {
         long live0 = atomic_load(&live);
         atomic_store(&calls, 0);
         atomic_store(&injected, 0);
         atomic_store(&fail_at, k);
         llmd_clear_error();
         digest = 0xCBF29CE484222325ull;
+        tracing = getenv("LLMD_NOMEM_TRACE") != NULL;
+        memset(trace, 0, sizeof trace);
         st = f();
         atomic_store(&fail_at, 0);
         long leaked = atomic_load(&live) - live0;
+        if (leaked && tracing) trace_report();
+        tracing = 0;
         ck_assert_msg(leaked == 0, "%s: failing allocation %ld of %ld -> %s, %ld block(s) leaked", name, k,
                       total, llmd_status_str(st), leaked);
         if (st == LLMD_OK) { /* nothing failed, or the library worked around it: same results */
@@ -642,6 +684,204 @@ out:
 static llmd_status s_pipeline(void) { return pipeline_with(0); }
 static llmd_status s_pipeline_streaming(void) { return pipeline_with(1); }
 
+
+/* ---- parquet ---------------------------------------------------------------------------------- */
+enum { PQ_ROWS = 300 };
+static int64_t pq_ids[PQ_ROWS];
+static int32_t pq_offs[PQ_ROWS + 1], pq_list_offs[PQ_ROWS + 1], pq_list_vals[PQ_ROWS * 3];
+static char pq_bytes[PQ_ROWS * 16];
+static double pq_scores[PQ_ROWS];
+static uint8_t pq_valid[PQ_ROWS / 8 + 1], pq_flags[PQ_ROWS / 8 + 1];
+static void make_pq_data(void) {
+    int32_t lv = 0;
+    for (int i = 0; i < PQ_ROWS; i++) {
+        pq_ids[i] = (int64_t)i * 7 - 50;
+        int l = snprintf(pq_bytes + pq_offs[i], 16, "w%d", i % 23);
+        pq_offs[i + 1] = pq_offs[i] + l;
+        pq_scores[i] = i / 4.0;
+        if (i % 9) pq_valid[i >> 3] |= (uint8_t)(1 << (i & 7));
+        if (i % 2) pq_flags[i >> 3] |= (uint8_t)(1 << (i & 7));
+        for (int k = 0; k < i % 4; k++) pq_list_vals[lv++] = i + k;
+        pq_list_offs[i + 1] = lv;
+    }
+}
+
+static llmd_status pq_round_trip(int codec, int page_version, const char *name) {
+    llmd_schema *sc = NULL;
+    llmd_parquet_writer *w = NULL;
+    llmd_parquet_reader *r = NULL;
+    llmd_parquet_batch *b = NULL;
+    llmd_status st;
+    int f;
+    TRY(llmd_schema_new(&sc));
+    TRY(llmd_schema_add(sc, 0, "id", &(llmd_type){.id = LLMD_TYPE_INT64}, 0, &f));
+    TRY(llmd_schema_add(sc, 0, "text", &(llmd_type){.id = LLMD_TYPE_STRING}, 1, &f));
+    TRY(llmd_schema_add(sc, 0, "score", &(llmd_type){.id = LLMD_TYPE_DOUBLE}, 1, &f));
+    TRY(llmd_schema_add(sc, 0, "flag", &(llmd_type){.id = LLMD_TYPE_BOOL}, 0, &f));
+    int lst;
+    TRY(llmd_schema_add(sc, 0, "ids", &(llmd_type){.id = LLMD_TYPE_LIST}, 1, &lst));
+    TRY(llmd_schema_add(sc, lst, "element", &(llmd_type){.id = LLMD_TYPE_INT32}, 0, &f));
+    llmd_column item = {.length = pq_list_offs[PQ_ROWS], .values = pq_list_vals};
+    llmd_column cols[5] = {
+        {.length = PQ_ROWS, .values = pq_ids},
+        {.length = PQ_ROWS, .validity = pq_valid, .offsets = pq_offs, .values = pq_bytes},
+        {.length = PQ_ROWS, .validity = pq_valid, .values = pq_scores},
+        {.length = PQ_ROWS, .values = pq_flags},
+        {.length = PQ_ROWS, .validity = pq_valid, .offsets = pq_list_offs, .children = &item, .n_children = 1},
+    };
+    llmd_parquet_write_options o = LLMD_PARQUET_WRITE_OPTIONS_INIT;
+    o.codec = codec;
+    o.data_page_version = page_version;
+    o.row_group_bytes = 2048;
+    o.page_bytes = 512;
+    o.dictionary_bytes = 256; /* the text dictionary overflows: later pages PLAIN */
+    const char *path = scratch_path(name);
+    TRY(llmd_parquet_writer_open(&w, path, sc, &o));
+    TRY(llmd_parquet_writer_set_metadata(w, "k", "v"));
+    TRY(llmd_parquet_writer_write(w, cols, 5));
+    TRY(llmd_parquet_writer_finish(w));
+    TRY(llmd_parquet_reader_open(&r, path, NULL));
+    MIXV(llmd_parquet_reader_num_rows(r));
+    for (int g = 0; g < llmd_parquet_reader_num_row_groups(r); g++) {
+        TRY(llmd_parquet_reader_read_row_group(r, g, &b));
+        int64_t n = llmd_parquet_batch_rows(b);
+        const llmd_column *ci = llmd_parquet_batch_column(b, 0), *ct = llmd_parquet_batch_column(b, 1),
+                          *cl = llmd_parquet_batch_column(b, 4);
+        mix(ci->values, (size_t)n * 8);
+        mix(ct->offsets, (size_t)(n + 1) * 4);
+        mix(ct->values, (size_t)((const int32_t *)ct->offsets)[n]);
+        mix(cl->offsets, (size_t)(n + 1) * 4);
+        llmd_parquet_batch_free(b);
+        b = NULL;
+    }
+    const char *sel[] = {"text"};
+    TRY(llmd_parquet_reader_select(r, sel, 1));
+    TRY(llmd_parquet_reader_read_row_group(r, 0, &b));
+    MIXV(llmd_parquet_batch_rows(b));
+out:
+    llmd_parquet_batch_free(b);
+    llmd_parquet_reader_free(r);
+    llmd_parquet_writer_free(w);
+    llmd_schema_free(sc);
+    return st;
+}
+static llmd_status s_parquet_zstd(void) { return pq_round_trip(LLMD_PARQUET_ZSTD, 1, "z.parquet"); }
+static llmd_status s_parquet_snappy_v2(void) { return pq_round_trip(LLMD_PARQUET_SNAPPY, 2, "s.parquet"); }
+static llmd_status s_parquet_gzip(void) { return pq_round_trip(LLMD_PARQUET_GZIP, 1, "g.parquet"); }
+static llmd_status s_parquet_lz4_v2(void) { return pq_round_trip(LLMD_PARQUET_LZ4_RAW, 2, "l.parquet"); }
+
+/* ---- delta ------------------------------------------------------------------------------------ */
+static const char *const delta_schema = "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":false,"
+    "\"metadata\":{}},{\"name\":\"text\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
+    "{\"name\":\"score\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
+    "{\"name\":\"flag\",\"type\":\"boolean\",\"nullable\":false,\"metadata\":{}},"
+    "{\"name\":\"ids\",\"type\":{\"type\":\"array\",\"elementType\":\"integer\",\"containsNull\":false},"
+    "\"nullable\":true,\"metadata\":{}}]}";
+
+/* A new table (checkpoint every 2 commits) with `appends` commits appending the Parquet file written
+ * by pq_round_trip, then (remove_last) a commit removing the last file, then a checkpoint. */
+static llmd_status delta_build(const char *name, int appends, int remove_last) {
+    char cmd[600], dir[512], src[512];
+    snprintf(dir, sizeof dir, "%s", scratch_path(name));
+    snprintf(src, sizeof src, "%s", scratch_path("z.parquet"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) return LLMD_ERR_IO;
+    llmd_delta_table *t = NULL;
+    llmd_delta_txn *x = NULL;
+    char *rel = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options co = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    const char *ck[] = {"delta.checkpointInterval"}, *cv[] = {"2"};
+    co.schema_json = delta_schema;
+    co.config_keys = ck;
+    co.config_values = cv;
+    co.n_config = 1;
+    co.name = "nomem";
+    TRY(llmd_delta_table_create(t, &co));
+    for (int i = 0; i < appends; i++) {
+        TRY(llmd_delta_txn_begin(&x, t));
+        llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+        a.source = src;
+        llmd_free(rel); /* the last file's name is kept for the remove below */
+        rel = NULL;
+        TRY(llmd_delta_txn_append_file(x, &a, &rel));
+        TRY(llmd_delta_txn_set_app_version(x, "nomem-app", i + 1));
+        TRY(llmd_delta_txn_set_operation(x, "WRITE", "{\"mode\":\"Append\"}"));
+        TRY(llmd_delta_txn_commit(x, &v));
+        MIXV(v);
+        llmd_delta_txn_free(x);
+        x = NULL;
+    }
+    if (remove_last) {
+        TRY(llmd_delta_txn_begin(&x, t));
+        TRY(llmd_delta_txn_remove(x, rel));
+        TRY(llmd_delta_txn_set_property(x, "owner", "tests"));
+        TRY(llmd_delta_txn_commit(x, &v));
+        MIXV(v);
+        TRY(llmd_delta_checkpoint(t, &v));
+    }
+out:
+    llmd_free(rel);
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    return st;
+}
+static llmd_status s_delta_write(void) { return delta_build("delta_w", 1, 0); }
+
+/* Reads the table delta_build("delta_r", 2, 1) made: checkpoint + commits replayed, scans, history. */
+static llmd_status s_delta_read(void) {
+    llmd_delta_table *t = NULL;
+    llmd_delta_snapshot *sn = NULL;
+    char *js = NULL;
+    size_t jl;
+    llmd_status st;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", scratch_path("delta_r"));
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    TRY(llmd_delta_snapshot_latest(&sn, t));
+    MIXV(llmd_delta_snapshot_version(sn));
+    MIXV(llmd_delta_snapshot_file_count(sn));
+    uint64_t rows;
+    TRY(llmd_delta_scan_jsonl(sn, scratch_path("delta_scan.jsonl"), NULL, &rows));
+    MIXV(rows);
+    TRY(llmd_delta_scan_parquet(sn, scratch_path("delta_scan.parquet"), NULL, &rows));
+    MIXV(rows);
+    TRY(llmd_delta_snapshot_to_json(sn, &js, &jl));
+    llmd_free(js);
+    js = NULL;
+    llmd_delta_snapshot_free(sn);
+    sn = NULL;
+    TRY(llmd_delta_snapshot_at_version(&sn, t, 1));
+    MIXV(llmd_delta_snapshot_file_count(sn));
+    TRY(llmd_delta_history_json(t, 10, &js, &jl));
+out:
+    llmd_free(js);
+    llmd_delta_snapshot_free(sn);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* ---- langid ----------------------------------------------------------------------------------- */
+static llmd_status s_langid(void) {
+    llmd_langid_model *m = NULL;
+    llmd_status st;
+    TRY(llmd_langid_model_load(&m, llmd_langid_default_model_path()));
+    llmd_langid_prediction pr[5];
+    size_t n;
+    for (size_t i = 0; i < NDOCS; i++) {
+        TRY(llmd_langid_predict(m, docs[i], strlen(docs[i]), NULL, pr, 5, &n));
+        for (size_t k = 0; k < n; k++) {
+            MIXV(pr[k].label_id);
+            MIXV(pr[k].probability * 1e6);
+        }
+    }
+out:
+    llmd_langid_model_free(m);
+    return st;
+}
+
 /* ---- the tests -------------------------------------------------------------------------------- */
 #define NOMEM_TEST(fn)                                                \
     START_TEST(test_##fn) {                                           \
@@ -664,6 +904,22 @@ NOMEM_TEST(s_pack_greedy)
 NOMEM_TEST(s_pack_bfd)
 NOMEM_TEST(s_pipeline)
 NOMEM_TEST(s_pipeline_streaming)
+NOMEM_TEST(s_parquet_zstd)
+NOMEM_TEST(s_parquet_snappy_v2)
+NOMEM_TEST(s_parquet_gzip)
+NOMEM_TEST(s_parquet_lz4_v2)
+START_TEST(test_s_delta_write) {
+    ck_ok(pq_round_trip(LLMD_PARQUET_ZSTD, 1, "z.parquet")); /* the file the table appends */
+    run_injected("s_delta_write", s_delta_write);
+}
+END_TEST
+START_TEST(test_s_delta_read) {
+    ck_ok(pq_round_trip(LLMD_PARQUET_ZSTD, 1, "z.parquet"));
+    ck_ok(delta_build("delta_r", 2, 1));
+    run_injected("s_delta_read", s_delta_read);
+}
+END_TEST
+NOMEM_TEST(s_langid)
 
 /* The allocator hook itself: a wrong version or missing functions are refused, NULL restores libc. */
 START_TEST(test_allocator_hook) {
@@ -707,6 +963,7 @@ END_TEST
 
 int main(void) {
     make_long_doc();
+    make_pq_data();
     Suite *s = suite_create("nomem");
     /* one case per scenario (CK_RUN_CASE=s_text runs one) */
     const struct { const char *name; const TTest *test; } cases[] = {
@@ -716,6 +973,9 @@ int main(void) {
         {"s_tok_metaspace", test_s_tok_metaspace}, {"s_tok_bert", test_s_tok_bert},
         {"s_tiktoken", test_s_tiktoken}, {"s_pack_greedy", test_s_pack_greedy}, {"s_pack_bfd", test_s_pack_bfd},
         {"s_pipeline", test_s_pipeline}, {"s_pipeline_streaming", test_s_pipeline_streaming},
+        {"s_parquet_zstd", test_s_parquet_zstd}, {"s_parquet_snappy_v2", test_s_parquet_snappy_v2},
+        {"s_parquet_gzip", test_s_parquet_gzip}, {"s_parquet_lz4_v2", test_s_parquet_lz4_v2},
+        {"s_delta_write", test_s_delta_write}, {"s_delta_read", test_s_delta_read}, {"s_langid", test_s_langid},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
