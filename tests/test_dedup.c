@@ -1256,9 +1256,8 @@ START_TEST(test_lsh_best_match_ties) {
 END_TEST
 
 /* Band keys against the documented formula, computed here with libxxhash directly: key j is
- * le32(j) then le64(XXH3-64(seed 0) of the band's rows values as little-endian bytes); rows = 64
- * (the largest band the stack buffer holds) and rows > 64 (either supported, then the same
- * formula, or refused as UNSUPPORTED — never a wrong key). */
+ * le32(j) then le64(XXH3-64(seed 0) of the band's rows values as little-endian bytes), for bands
+ * of 64 rows and wider ones up to num_perm (datasketch's MinHashLSH takes any b x r <= num_perm). */
 START_TEST(test_band_keys_wide_rows) {
     static uint32_t sig[4096];
     for (int i = 0; i < 4096; i++) sig[i] = (uint32_t)i * 0x9E3779B1u ^ 0xA5A5A5A5u;
@@ -1266,12 +1265,7 @@ START_TEST(test_band_keys_wide_rows) {
     static uint8_t keys[64 * LLMD_BAND_KEY_SIZE], band[4 * 4096];
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         uint32_t b = shapes[k][0], r = shapes[k][1];
-        llmd_status st = llmd_lsh_band_keys(sig, 4096, b, r, keys);
-        if (r > 64 && st != LLMD_OK) {
-            ck_assert_msg(st == LLMD_ERR_UNSUPPORTED, "rows %u: %s", r, llmd_last_error());
-            continue;
-        }
-        ck_ok(st);
+        ck_ok(llmd_lsh_band_keys(sig, 4096, b, r, keys));
         for (uint32_t j = 0; j < b; j++) {
             for (uint32_t i = 0; i < r; i++) {
                 uint32_t v = sig[j * r + i];
@@ -1292,6 +1286,54 @@ START_TEST(test_band_keys_wide_rows) {
     }
     /* b * r over num_perm is an argument error */
     ck_fails(llmd_lsh_band_keys(sig, 128, 2, 65, keys), LLMD_ERR_INVALID_ARG, "num_perm 128");
+}
+END_TEST
+
+/* Cluster jobs with bands wider than 64 rows (issue 19: the limit is num_perm, as datasketch's).
+ * num_perm 128, 1 band of 100 rows: two documents are candidates exactly when their first 100
+ * signature values are equal.  With verification NONE every candidate pair is a duplicate, so by
+ * hand: doc 0 = base, doc 1 = base, doc 2 = base with value 99 changed (inside the band: not a
+ * candidate), doc 3 = base with value 110 changed (outside the band: a candidate of 0 and 1),
+ * doc 4 = base with value 0 changed.  Clusters {0, 1, 3}, {2}, {4}; 3 candidates. */
+START_TEST(test_clusters_wide_rows) {
+    llmd_minhash_options mh = LLMD_MINHASH_OPTIONS_INIT;
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.bands = 1;
+    o.rows = 100;
+    o.verify = LLMD_VERIFY_NONE;
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
+    ck_assert_uint_eq(llmd_dedup_clusters_rows(c), 100);
+    uint32_t base[128], s[128];
+    for (int i = 0; i < 128; i++) base[i] = (uint32_t)i * 2654435761u + 7u;
+    static const int changed[] = {-1, -1, 99, 110, 0};
+    for (int d = 0; d < 5; d++) {
+        memcpy(s, base, sizeof s);
+        if (changed[d] >= 0) s[changed[d]] ^= 0x5A5A5A5Au;
+        uint64_t doc;
+        ck_ok(llmd_dedup_clusters_add(c, s, NULL, 0, (uint64_t)d, &doc));
+        ck_assert_uint_eq(doc, (uint64_t)d);
+    }
+    uint64_t nc;
+    ck_ok(llmd_dedup_clusters_candidates(c, &nc));
+    ck_assert_uint_eq(nc, 3);
+    ck_ok(llmd_dedup_clusters_finish(c));
+    static const uint64_t rep[] = {0, 0, 2, 0, 4}, size[] = {3, 3, 1, 3, 1};
+    for (uint64_t d = 0; d < 5; d++) {
+        llmd_dedup_verdict v;
+        ck_ok(llmd_dedup_clusters_result(c, d, &v));
+        ck_assert_msg(v.representative == rep[d] && v.cluster_size == size[d], "doc %llu: rep %llu size %llu",
+                      (unsigned long long)d, (unsigned long long)v.representative,
+                      (unsigned long long)v.cluster_size);
+        ck_assert_int_eq(v.keep, d == rep[d]);
+    }
+    llmd_dedup_clusters_free(c);
+    /* the widest band: all 128 rows in one band; 129 rows do not fit num_perm */
+    o.rows = 128;
+    ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
+    llmd_dedup_clusters_free(c);
+    o.rows = 129;
+    ck_fails(llmd_dedup_clusters_new(&c, &mh, &o), LLMD_ERR_INVALID_ARG, "num_perm 128");
 }
 END_TEST
 
@@ -1445,6 +1487,7 @@ int main(void) {
     tcase_add_test(u, test_clusters_order_independent);
     tcase_add_test(u, test_clusters_errors);
     tcase_add_test(u, test_clusters_quality);
+    tcase_add_test(u, test_clusters_wide_rows);
     suite_add_tcase(s, u);
     return run_suite(s);
 }

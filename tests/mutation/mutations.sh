@@ -107,3 +107,4 @@ m nomem_status          lib/common/error.c nomem 's/return llmd_fail(LLMD_ERR_NO
 m nomem_stale_manifest  lib/pack/shard.c nomem 's/if (st == LLMD_ERR_NOMEM) return st; \/\* not knowing/if (0) return st; \/* not knowing/'
 m nomem_lsh_load        lib/dedup/lsh.c nomem 's/^        if (st != LLMD_ERR_NOMEM) {$/        if (1) {/'
 m nomem_pcre2_heap      lib/text/redact.c nomem 's/ || err == PCRE2_ERROR_HEAP_FAILED) return/) return/'
+m cluster_wide_band    lib/dedup/cluster.c dedup 's/const uint32_t \*v = sig + (size_t)j \* rows;/const uint32_t *v = sig + (size_t)j * (rows > 64 ? 64 : rows);/'
