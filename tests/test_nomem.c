@@ -863,6 +863,81 @@ out:
     return st;
 }
 
+/* ---- feature ---------------------------------------------------------------------------------- */
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+static char feature_repo[512];
+static void make_feature_repo(void) {
+    snprintf(feature_repo, sizeof feature_repo, "%s", scratch_path("feature_repo"));
+    mkdir(feature_repo, 0700);
+    char p[600];
+    snprintf(p, sizeof p, "%s/user_features.json", feature_repo);
+    write_text(p, "{\"name\": \"user_features\", \"entities\": [{\"name\": \"user\", \"join_keys\": [\"user_id\"]}],"
+               " \"ttl_seconds\": 604800,"
+               " \"schema\": [{\"name\": \"total\", \"dtype\": \"Int64\"}, {\"name\": \"rating\", \"dtype\": \"Float32\"},"
+               " {\"name\": \"lang\", \"dtype\": \"String\"}, {\"name\": \"emb\", \"dtype\": \"Array(Float32)\", \"length\": 2}],"
+               " \"source\": {\"path\": \"users.jsonl\", \"timestamp_field\": \"ts\", \"created_timestamp_column\": \"created\"}}");
+    snprintf(p, sizeof p, "%s/users.jsonl", feature_repo);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "{\"user_id\": \"u%d\", \"ts\": \"2025-01-%02dT%02d:00:00Z\", \"created\": \"2025-01-%02dT%02d:30:00Z\","
+                " \"total\": %d, \"rating\": %s, \"lang\": \"%s\", \"emb\": [%d, %d]}\n", i % 7, 1 + i % 20, i % 24,
+                1 + i % 20, i % 24, i * 3, i % 5 ? "2.5" : "null", i % 2 ? "en" : "fr", i, -i);
+    fclose(f);
+}
+
+static void mix_result(const llmd_feature_result *res) {
+    size_t rows = llmd_feature_result_rows(res);
+    MIXV(rows);
+    for (size_t c = 0; c < llmd_feature_result_column_count(res); c++) {
+        llmd_feature_column col;
+        if (llmd_feature_result_column(res, c, &col) != LLMD_OK) continue;
+        mix(col.validity, rows);
+        if (col.dtype == LLMD_FEATURE_INT64) mix(col.values, rows * 8);
+    }
+}
+
+static llmd_status s_feature(void) {
+    llmd_feature_repo *repo = NULL;
+    llmd_feature_result *res = NULL;
+    llmd_online_snapshot *snap = NULL;
+    llmd_status st;
+    TRY(llmd_feature_repo_open(&repo, feature_repo));
+    const char *users[] = {"u1", "u2", "u3", "u9", "u0", "u6"};
+    int64_t offs[7] = {0};
+    char bytes[32];
+    size_t at = 0;
+    for (int i = 0; i < 6; i++) {
+        memcpy(bytes + at, users[i], 2);
+        at += 2;
+        offs[i + 1] = (int64_t)at;
+    }
+    llmd_key_column k = {.name = "user_id", .is_string = 1, .offsets = offs, .bytes = bytes};
+    int64_t when[6];
+    for (int i = 0; i < 6; i++) TRY(llmd_parse_timestamp("2025-01-12T10:00:00Z", 20, &when[i]));
+    when[3] += 86400000000ll * 5;
+    const char *feats[] = {"user_features:total", "user_features:rating", "user_features:lang", "user_features:emb"};
+    TRY(llmd_feature_historical(repo, feats, 4, &k, 1, when, 6, NULL, &res));
+    mix_result(res);
+    llmd_feature_result_free(res);
+    res = NULL;
+    llmd_materialize_stats ms;
+    TRY(llmd_feature_materialize(repo, "user_features", 0, when[3], &ms));
+    TRY(llmd_online_snapshot_open(&snap, repo, "user_features"));
+    TRY(llmd_online_lookup(snap, &k, 1, 6, feats, 4, when[3], &res));
+    mix_result(res);
+out:
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(snap);
+    llmd_feature_repo_free(repo);
+    return st;
+}
+
 /* ---- langid ----------------------------------------------------------------------------------- */
 static llmd_status s_langid(void) {
     llmd_langid_model *m = NULL;
@@ -908,6 +983,11 @@ NOMEM_TEST(s_parquet_zstd)
 NOMEM_TEST(s_parquet_snappy_v2)
 NOMEM_TEST(s_parquet_gzip)
 NOMEM_TEST(s_parquet_lz4_v2)
+START_TEST(test_s_feature) {
+    make_feature_repo();
+    run_injected("s_feature", s_feature);
+}
+END_TEST
 START_TEST(test_s_delta_write) {
     ck_ok(pq_round_trip(LLMD_PARQUET_ZSTD, 1, "z.parquet")); /* the file the table appends */
     run_injected("s_delta_write", s_delta_write);
@@ -975,7 +1055,7 @@ int main(void) {
         {"s_pipeline", test_s_pipeline}, {"s_pipeline_streaming", test_s_pipeline_streaming},
         {"s_parquet_zstd", test_s_parquet_zstd}, {"s_parquet_snappy_v2", test_s_parquet_snappy_v2},
         {"s_parquet_gzip", test_s_parquet_gzip}, {"s_parquet_lz4_v2", test_s_parquet_lz4_v2},
-        {"s_delta_write", test_s_delta_write}, {"s_delta_read", test_s_delta_read}, {"s_langid", test_s_langid},
+        {"s_feature", test_s_feature}, {"s_delta_write", test_s_delta_write}, {"s_delta_read", test_s_delta_read}, {"s_langid", test_s_langid},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
