@@ -356,6 +356,13 @@ START_TEST(test_exact) {
     ck_assert_str_eq(f, "don t stop me now caf\xc3\xa9 \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");
     ck_assert_uint_eq(fl, strlen(f));
     llmd_free(f);
+    /* Numbers of every kind are word characters (N*: U+00B2 No, U+0663/U+0664 Nd, U+216B Nl,
+     * lower-cased to U+217B), and so are marks (U+0301 Mn); a currency sign (U+20AC Sc) separates.
+     * Categories and lower-casing as Python's unicodedata / str.lower give them. */
+    const char *nums = "x\xc2\xb2y \xd9\xa3\xd9\xa4-\xe2\x85\xab e\xcc\x81\xe2\x82\xacz";
+    ck_ok(llmd_fold_text(nums, strlen(nums), &f, &fl));
+    ck_assert_str_eq(f, "x\xc2\xb2y \xd9\xa3\xd9\xa4 \xe2\x85\xbb e\xcc\x81 z");
+    llmd_free(f);
     /* XXH3-128 of "" with seed 0 is 0x99aa06d3014798d86001c324468d497f (xxHash's published
      * test vector); bytes are low half LE then high half LE. */
     ck_ok(llmd_exact_hash("", 0, LLMD_EXACT_RAW, a));
