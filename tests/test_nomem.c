@@ -590,7 +590,8 @@ static llmd_status pack_with(llmd_pack_strategy strategy) {
     po.eos_id = 999;
     po.pad_id = 0;
     po.buffer_windows = 2;
-    const char *prefix = scratch_path(strategy == LLMD_PACK_GREEDY ? "greedy" : "bfd");
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s", scratch_path(strategy == LLMD_PACK_GREEDY ? "greedy" : "bfd"));
     TRY(llmd_shard_writer_open(&w, prefix, &so));
     TRY(llmd_packer_new(&p, &po, mixing_window_fn, w));
     uint32_t ids[40];
@@ -602,6 +603,24 @@ static llmd_status pack_with(llmd_pack_strategy strategy) {
     TRY(llmd_packer_finish(p));
     TRY(llmd_shard_writer_finish(w, "{\"note\": \"nomem\"}"));
     TRY(llmd_shard_verify(prefix, 1));
+    /* the same prefix as .npy: the .bin/.idx of the shard above are stale and removed, which needs
+     * the old manifest read (an allocation that must not be taken for "no earlier shard") */
+    llmd_shard_writer_free(w);
+    w = NULL;
+    so.format = LLMD_SHARD_NPY;
+    TRY(llmd_shard_writer_open(&w, prefix, &so));
+    uint32_t toks[16] = {1, 2, 3};
+    uint32_t cu[2] = {0, 16};
+    uint64_t sd[1] = {0};
+    uint32_t sof[1] = {0};
+    llmd_pack_window win = {toks, 16, 1, cu, sd, sof};
+    TRY(llmd_shard_writer_add(w, &win));
+    TRY(llmd_shard_writer_finish(w, NULL));
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s.bin", prefix);
+    MIXV(access(stale, F_OK) == 0);
+    snprintf(stale, sizeof stale, "%s.idx", prefix);
+    MIXV(access(stale, F_OK) == 0);
 out:
     llmd_packer_free(p);
     llmd_shard_writer_free(w);
