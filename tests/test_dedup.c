@@ -1297,36 +1297,40 @@ START_TEST(test_band_keys_wide_rows) {
 END_TEST
 
 /* Cluster jobs with bands wider than 64 rows (issue 19: the limit is num_perm, as datasketch's).
- * num_perm 128, 1 band of 100 rows: two documents are candidates exactly when their first 100
- * signature values are equal.  With verification NONE every candidate pair is a duplicate, so by
- * hand: doc 0 = base, doc 1 = base, doc 2 = base with value 99 changed (inside the band: not a
- * candidate), doc 3 = base with value 110 changed (outside the band: a candidate of 0 and 1),
- * doc 4 = base with value 0 changed.  Clusters {0, 1, 3}, {2}, {4}; 3 candidates. */
+ * num_perm 256, 2 bands of 100 rows: band 0 is values 0..99, band 1 values 100..199, 200..255 are
+ * unused.  Two documents are candidates when one band is equal.  With verification NONE every
+ * candidate pair is a duplicate, so by hand (each document is the base with the listed values
+ * changed): 0 base; 1 {50}: band 1 equal to 0's; 2 {10, 150}: no band equal to anyone's; 3 {220}:
+ * both bands equal to 0's; 4 {99, 100}: none; 5 {70}: band 1 equal; 6 {5, 180}: none.
+ * Clusters {0, 1, 3, 5}, {2}, {4}, {6}; 4 candidates.  (A band 1 taken from values 64..163 would
+ * separate 5 and join 6.) */
 START_TEST(test_clusters_wide_rows) {
     llmd_minhash_options mh = LLMD_MINHASH_OPTIONS_INIT;
+    mh.num_perm = 256;
     llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
-    o.bands = 1;
+    o.bands = 2;
     o.rows = 100;
     o.verify = LLMD_VERIFY_NONE;
     llmd_dedup_clusters *c;
     ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
     ck_assert_uint_eq(llmd_dedup_clusters_rows(c), 100);
-    uint32_t base[128], s[128];
-    for (int i = 0; i < 128; i++) base[i] = (uint32_t)i * 2654435761u + 7u;
-    static const int changed[] = {-1, -1, 99, 110, 0};
-    for (int d = 0; d < 5; d++) {
+    uint32_t base[256], s[256];
+    for (int i = 0; i < 256; i++) base[i] = (uint32_t)i * 2654435761u + 7u;
+    static const int changed[7][2] = {{-1, -1}, {50, -1}, {10, 150}, {220, -1}, {99, 100}, {70, -1}, {5, 180}};
+    for (int d = 0; d < 7; d++) {
         memcpy(s, base, sizeof s);
-        if (changed[d] >= 0) s[changed[d]] ^= 0x5A5A5A5Au;
+        for (int k = 0; k < 2; k++)
+            if (changed[d][k] >= 0) s[changed[d][k]] ^= 0x5A5A5A5Au + (uint32_t)d;
         uint64_t doc;
         ck_ok(llmd_dedup_clusters_add(c, s, NULL, 0, (uint64_t)d, &doc));
         ck_assert_uint_eq(doc, (uint64_t)d);
     }
     uint64_t nc;
     ck_ok(llmd_dedup_clusters_candidates(c, &nc));
-    ck_assert_uint_eq(nc, 3);
+    ck_assert_uint_eq(nc, 4);
     ck_ok(llmd_dedup_clusters_finish(c));
-    static const uint64_t rep[] = {0, 0, 2, 0, 4}, size[] = {3, 3, 1, 3, 1};
-    for (uint64_t d = 0; d < 5; d++) {
+    static const uint64_t rep[] = {0, 0, 2, 0, 4, 0, 6}, size[] = {4, 4, 1, 4, 1, 4, 1};
+    for (uint64_t d = 0; d < 7; d++) {
         llmd_dedup_verdict v;
         ck_ok(llmd_dedup_clusters_result(c, d, &v));
         ck_assert_msg(v.representative == rep[d] && v.cluster_size == size[d], "doc %llu: rep %llu size %llu",
@@ -1335,12 +1339,13 @@ START_TEST(test_clusters_wide_rows) {
         ck_assert_int_eq(v.keep, d == rep[d]);
     }
     llmd_dedup_clusters_free(c);
-    /* the widest band: all 128 rows in one band; 129 rows do not fit num_perm */
-    o.rows = 128;
+    /* the widest band: all 256 rows in one band; 257 rows do not fit num_perm */
+    o.bands = 1;
+    o.rows = 256;
     ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
     llmd_dedup_clusters_free(c);
-    o.rows = 129;
-    ck_fails(llmd_dedup_clusters_new(&c, &mh, &o), LLMD_ERR_INVALID_ARG, "num_perm 128");
+    o.rows = 257;
+    ck_fails(llmd_dedup_clusters_new(&c, &mh, &o), LLMD_ERR_INVALID_ARG, "num_perm 256");
 }
 END_TEST
 
