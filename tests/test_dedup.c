@@ -356,6 +356,13 @@ START_TEST(test_exact) {
     ck_assert_str_eq(f, "don t stop me now caf\xc3\xa9 \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");
     ck_assert_uint_eq(fl, strlen(f));
     llmd_free(f);
+    /* Numbers of every kind are word characters (N*: U+00B2 No, U+0663/U+0664 Nd, U+216B Nl,
+     * lower-cased to U+217B), and so are marks (U+0301 Mn); a currency sign (U+20AC Sc) separates.
+     * Categories and lower-casing as Python's unicodedata / str.lower give them. */
+    const char *nums = "x\xc2\xb2y \xd9\xa3\xd9\xa4-\xe2\x85\xab e\xcc\x81\xe2\x82\xacz";
+    ck_ok(llmd_fold_text(nums, strlen(nums), &f, &fl));
+    ck_assert_str_eq(f, "x\xc2\xb2y \xd9\xa3\xd9\xa4 \xe2\x85\xbb e\xcc\x81 z");
+    llmd_free(f);
     /* XXH3-128 of "" with seed 0 is 0x99aa06d3014798d86001c324468d497f (xxHash's published
      * test vector); bytes are low half LE then high half LE. */
     ck_ok(llmd_exact_hash("", 0, LLMD_EXACT_RAW, a));
@@ -1256,9 +1263,8 @@ START_TEST(test_lsh_best_match_ties) {
 END_TEST
 
 /* Band keys against the documented formula, computed here with libxxhash directly: key j is
- * le32(j) then le64(XXH3-64(seed 0) of the band's rows values as little-endian bytes); rows = 64
- * (the largest band the stack buffer holds) and rows > 64 (either supported, then the same
- * formula, or refused as UNSUPPORTED — never a wrong key). */
+ * le32(j) then le64(XXH3-64(seed 0) of the band's rows values as little-endian bytes), for bands
+ * of 64 rows and wider ones up to num_perm (datasketch's MinHashLSH takes any b x r <= num_perm). */
 START_TEST(test_band_keys_wide_rows) {
     static uint32_t sig[4096];
     for (int i = 0; i < 4096; i++) sig[i] = (uint32_t)i * 0x9E3779B1u ^ 0xA5A5A5A5u;
@@ -1266,12 +1272,7 @@ START_TEST(test_band_keys_wide_rows) {
     static uint8_t keys[64 * LLMD_BAND_KEY_SIZE], band[4 * 4096];
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         uint32_t b = shapes[k][0], r = shapes[k][1];
-        llmd_status st = llmd_lsh_band_keys(sig, 4096, b, r, keys);
-        if (r > 64 && st != LLMD_OK) {
-            ck_assert_msg(st == LLMD_ERR_UNSUPPORTED, "rows %u: %s", r, llmd_last_error());
-            continue;
-        }
-        ck_ok(st);
+        ck_ok(llmd_lsh_band_keys(sig, 4096, b, r, keys));
         for (uint32_t j = 0; j < b; j++) {
             for (uint32_t i = 0; i < r; i++) {
                 uint32_t v = sig[j * r + i];
@@ -1292,6 +1293,59 @@ START_TEST(test_band_keys_wide_rows) {
     }
     /* b * r over num_perm is an argument error */
     ck_fails(llmd_lsh_band_keys(sig, 128, 2, 65, keys), LLMD_ERR_INVALID_ARG, "num_perm 128");
+}
+END_TEST
+
+/* Cluster jobs with bands wider than 64 rows (issue 19: the limit is num_perm, as datasketch's).
+ * num_perm 256, 2 bands of 100 rows: band 0 is values 0..99, band 1 values 100..199, 200..255 are
+ * unused.  Two documents are candidates when one band is equal.  With verification NONE every
+ * candidate pair is a duplicate, so by hand (each document is the base with the listed values
+ * changed): 0 base; 1 {50}: band 1 equal to 0's; 2 {10, 150}: no band equal to anyone's; 3 {220}:
+ * both bands equal to 0's; 4 {99, 100}: none; 5 {70}: band 1 equal; 6 {5, 180}: none.
+ * Clusters {0, 1, 3, 5}, {2}, {4}, {6}; 4 candidates.  (A band 1 taken from values 64..163 would
+ * separate 5 and join 6.) */
+START_TEST(test_clusters_wide_rows) {
+    llmd_minhash_options mh = LLMD_MINHASH_OPTIONS_INIT;
+    mh.num_perm = 256;
+    llmd_dedup_cluster_options o = LLMD_DEDUP_CLUSTER_OPTIONS_INIT;
+    o.bands = 2;
+    o.rows = 100;
+    o.verify = LLMD_VERIFY_NONE;
+    llmd_dedup_clusters *c;
+    ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
+    ck_assert_uint_eq(llmd_dedup_clusters_rows(c), 100);
+    uint32_t base[256], s[256];
+    for (int i = 0; i < 256; i++) base[i] = (uint32_t)i * 2654435761u + 7u;
+    static const int changed[7][2] = {{-1, -1}, {50, -1}, {10, 150}, {220, -1}, {99, 100}, {70, -1}, {5, 180}};
+    for (int d = 0; d < 7; d++) {
+        memcpy(s, base, sizeof s);
+        for (int k = 0; k < 2; k++)
+            if (changed[d][k] >= 0) s[changed[d][k]] ^= 0x5A5A5A5Au + (uint32_t)d;
+        uint64_t doc;
+        ck_ok(llmd_dedup_clusters_add(c, s, NULL, 0, (uint64_t)d, &doc));
+        ck_assert_uint_eq(doc, (uint64_t)d);
+    }
+    uint64_t nc;
+    ck_ok(llmd_dedup_clusters_candidates(c, &nc));
+    ck_assert_uint_eq(nc, 4);
+    ck_ok(llmd_dedup_clusters_finish(c));
+    static const uint64_t rep[] = {0, 0, 2, 0, 4, 0, 6}, size[] = {4, 4, 1, 4, 1, 4, 1};
+    for (uint64_t d = 0; d < 7; d++) {
+        llmd_dedup_verdict v;
+        ck_ok(llmd_dedup_clusters_result(c, d, &v));
+        ck_assert_msg(v.representative == rep[d] && v.cluster_size == size[d], "doc %llu: rep %llu size %llu",
+                      (unsigned long long)d, (unsigned long long)v.representative,
+                      (unsigned long long)v.cluster_size);
+        ck_assert_int_eq(v.keep, d == rep[d]);
+    }
+    llmd_dedup_clusters_free(c);
+    /* the widest band: all 256 rows in one band; 257 rows do not fit num_perm */
+    o.bands = 1;
+    o.rows = 256;
+    ck_ok(llmd_dedup_clusters_new(&c, &mh, &o));
+    llmd_dedup_clusters_free(c);
+    o.rows = 257;
+    ck_fails(llmd_dedup_clusters_new(&c, &mh, &o), LLMD_ERR_INVALID_ARG, "num_perm 256");
 }
 END_TEST
 
@@ -1445,6 +1499,7 @@ int main(void) {
     tcase_add_test(u, test_clusters_order_independent);
     tcase_add_test(u, test_clusters_errors);
     tcase_add_test(u, test_clusters_quality);
+    tcase_add_test(u, test_clusters_wide_rows);
     suite_add_tcase(s, u);
     return run_suite(s);
 }

@@ -364,6 +364,8 @@ START_TEST(test_gopher_lines) {
     /* 10 of 10 lines are bullets: 1.0 > 0.9; 9 of 10: 0.9 is not above */
     ck_assert_int_eq(run1("gopher", NULL, rep("", BL, 10, "")), LLMD_FRULE_GOPHER_TOO_MANY_BULLETS);
     ck_assert_int_eq(run1("gopher", NULL, rep(PL, BL, 9, "")), LLMD_FRULE_NONE);
+    /* just above: 12 of 13 = 0.923 > 0.9 */
+    ck_assert_int_eq(run1("gopher", NULL, rep(PL, BL, 12, "")), LLMD_FRULE_GOPHER_TOO_MANY_BULLETS);
     ck_assert_int_eq(run1("gopher", NULL, rep("", "\xE2\x80\xA2 the and apple apple apple apple apple apple apple apple.\n", 10, "")),
                      LLMD_FRULE_GOPHER_TOO_MANY_BULLETS);
     /* "*" is no bullet for datatrove */

@@ -424,7 +424,7 @@ typedef struct llmd_dedup_clusters llmd_dedup_clusters;
 
 /* Creates an empty cluster job for signatures made with the given MinHash options (NULL: defaults).
  * Errors: VERSION, INVALID_ARG (bad threshold/bands/rows/verify, only one of bands/rows set),
- * UNSUPPORTED (rows > 64), NOMEM.  Free with llmd_dedup_clusters_free. */
+ * NOMEM.  Any rows up to num_perm (as datasketch's MinHashLSH).  Free with llmd_dedup_clusters_free. */
 LLMD_API llmd_status llmd_dedup_clusters_new(llmd_dedup_clusters **out, const llmd_minhash_options *mh,
                                              const llmd_dedup_cluster_options *opts);
 LLMD_API void llmd_dedup_clusters_free(llmd_dedup_clusters *c);

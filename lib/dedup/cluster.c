@@ -99,7 +99,7 @@ static int cmp_bitem(const void *pa, const void *pb) {
 /* Band j's key hash of a signature: XXH3-64 (seed 0) of the band's rows as LE bytes (the hash part
  * of llmd_lsh_band_keys). */
 static uint64_t band_hash(const uint32_t *sig, uint32_t j, uint32_t rows) {
-    uint8_t tmp[4 * 64];
+    uint8_t tmp[4 * 4096]; /* rows <= num_perm <= 4096 (llmd_minhasher_new checks num_perm) */
     const uint32_t *v = sig + (size_t)j * rows;
     for (uint32_t i = 0; i < rows; i++) llmd_store_le32(tmp + 4 * i, v[i]);
     return llmd_hash64(tmp, 4 * (size_t)rows, 0);
@@ -277,8 +277,6 @@ LLMD_API llmd_status llmd_dedup_clusters_new(llmd_dedup_clusters **out, const ll
     if ((uint64_t)o.bands * o.rows > mh.num_perm)
         return llmd_fail(LLMD_ERR_INVALID_ARG, "dedup bands %u x rows %u: product over num_perm %u", o.bands,
                          o.rows, mh.num_perm);
-    if (o.rows > 64)
-        return llmd_fail(LLMD_ERR_UNSUPPORTED, "dedup rows %u: at most 64 rows per band are supported", o.rows);
     llmd_dedup_clusters *c = llmd_calloc(1, sizeof *c);
     if (c == NULL) return llmd_fail_nomem("creating a dedup cluster job");
     c->mh = mh;

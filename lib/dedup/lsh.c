@@ -598,9 +598,12 @@ LLMD_API llmd_status llmd_lsh_index_load(llmd_lsh_index **out, const char *path,
         }
     }
     st = index_init(&x, &fo, &lo);
-    if (st != LLMD_OK) {
-        st = llmd_fail(LLMD_ERR_CORRUPT, "LSH index %s: invalid parameters in the header: %s", path,
-                       llmd_last_error());
+    if (st != LLMD_OK) { /* out of memory stays NOMEM: the file is not at fault */
+        if (st != LLMD_ERR_NOMEM) {
+            char why[512]; /* a copy: the message buffer is also llmd_fail's output */
+            snprintf(why, sizeof why, "%s", llmd_last_error());
+            st = llmd_fail(LLMD_ERR_CORRUPT, "LSH index %s: invalid parameters in the header: %s", path, why);
+        }
         goto done;
     }
     size_t at = HEADER_SIZE, end = len - 8, per = 4 * (size_t)x->P;

@@ -772,8 +772,8 @@ llmd_status dl_replay(const dl_listing *l, int64_t version, dl_read_fn read, voi
             ck_err = st;
             snprintf(ck_msg, sizeof ck_msg, "%s", llmd_last_error());
         }
+        dl_state_free(s); /* partial state of the failed checkpoint: freed before any return */
         if (st == LLMD_ERR_NOMEM) return st;
-        dl_state_free(s);
     }
     if (start == 0 && ck_err != LLMD_OK && find_commit(l, 0) == NULL)
         return llmd_fail(ck_err, "%s", ck_msg);

@@ -304,9 +304,9 @@ static llmd_status add_row(const fview *v, ftable *t, const cJSON *doc, const ch
 
 llmd_status feat_table_init(const fview *v, ftable *t) {
     memset(t, 0, sizeof *t);
-    t->n_cols = v->n_feat;
     t->cols = llmd_calloc(v->n_feat, sizeof *t->cols);
     if (t->cols == NULL) return llmd_fail_nomem("reading a feature source");
+    t->n_cols = v->n_feat; /* only once cols exists: ftable_free walks n_cols of them */
     for (size_t c = 0; c < v->n_feat; c++) {
         t->cols[c].dtype = v->dtypes[c];
         t->cols[c].veclen = v->veclen[c];

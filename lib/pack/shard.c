@@ -298,13 +298,20 @@ static llmd_status stale_files(const llmd_shard_writer *w, const llmd_file_list 
     size_t len;
     llmd_status st = llmd_buf_printf(&mpath, "%s.manifest.json", w->prefix);
     if (st != LLMD_OK) return st;
-    if (llmd_read_file(mpath.data, &text, &len) != LLMD_OK) { /* no earlier shard, or not ours */
+    if ((st = llmd_read_file(mpath.data, &text, &len)) != LLMD_OK) { /* no earlier shard, or not ours */
         llmd_buf_free(&mpath);
+        if (st == LLMD_ERR_NOMEM) return st; /* not knowing the stale files is not "there are none" */
         llmd_clear_error();
         return LLMD_OK;
     }
     llmd_file_list old;
-    if (llmd_manifest_parse(text, len, mpath.data, &old, NULL) != LLMD_OK) {
+    if ((st = llmd_manifest_parse(text, len, mpath.data, &old, NULL)) != LLMD_OK) {
+        if (st == LLMD_ERR_NOMEM) {
+            llmd_free(text);
+            llmd_buf_free(&mpath);
+            return st;
+        }
+        st = LLMD_OK;
         llmd_clear_error();
         memset(&old, 0, sizeof old);
     }

@@ -101,7 +101,7 @@ static llmd_status compile(llmd_redactor *r, const char *what, const char *patte
     if (*code == NULL) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
-        if (err == PCRE2_ERROR_HEAPLIMIT || err == PCRE2_ERROR_NOMEMORY) return llmd_fail_nomem("compiling a pattern");
+        if (err == PCRE2_ERROR_HEAPLIMIT || err == PCRE2_ERROR_NOMEMORY || err == PCRE2_ERROR_HEAP_FAILED) return llmd_fail_nomem("compiling a pattern");
         return llmd_fail(LLMD_ERR_PARSE, "rule %s: pattern does not compile at offset %zu: %s", what,
                          (size_t)off, (const char *)msg);
     }
@@ -177,7 +177,7 @@ llmd_status llmd_redactor_new(llmd_redactor **out, const llmd_redactor_options *
     if ((st = parse_template(r, o.replacement ? o.replacement : "[{type}]")) != LLMD_OK) goto fail;
     if ((st = compile(r, "PHONE_NUMBER", phone_pattern, PCRE2_ANCHORED, &r->phone_re, &r->phone_jit)) != LLMD_OK ||
         (st = compile(r, "IP_ADDRESS", ipv6_pattern, PCRE2_ANCHORED, &r->ipv6_re, &r->ipv6_jit)) != LLMD_OK) {
-        st = llmd_error_prefix("built-in pattern (a bug)");
+        if (st != LLMD_ERR_NOMEM) st = llmd_error_prefix("built-in pattern (a bug)");
         goto fail;
     }
     if (o.n_rules) {

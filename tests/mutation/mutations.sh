@@ -45,7 +45,7 @@ m words_numbers        lib/dedup/words.c dedup 's/return c >= UTF8PROC_CATEGORY_
 m lsh_need             lib/dedup/lsh.c dedup 's/if (eq < x->need) continue;/if (eq <= x->need) continue;/'
 m lsh_tie_rule         lib/dedup/lsh.c dedup 's/(jac == \*best_j && e < \*best)/(jac == *best_j \&\& e > *best)/'
 m lsh_exact_threshold  lib/dedup/lsh.c dedup 's/if (jac < x->threshold - 1e-12) continue;/if (jac < x->threshold + 1e-3) continue;/'
-m lsh_wide_band_hash   lib/dedup/lsh.c dedup 's/^    if (rows > 64)$/    if (rows > 4096)/' 's/uint64_t h = llmd_hash64(big, 4 \* (size_t)rows, 0);/uint64_t h = llmd_hash64(big, 4 * (size_t)rows, 1);/'
+m lsh_wide_band_hash   lib/dedup/lsh.c dedup 's/const uint32_t \*v = sig + (size_t)j \* rows;/const uint32_t *v = sig + (size_t)j * (rows > 64 ? 64 : rows);/'
 m lsh_optimal_weights  lib/dedup/lsh.c dedup 's/double err = 0.5 \* integrate(&fp, 0.0, threshold) + 0.5 \* integrate(&fn, threshold, 1.0);/double err = 0.5 * integrate(\&fp, 0.0, threshold) + 0.4 * integrate(\&fn, threshold, 1.0);/'
 m line_dedup_grow      lib/dedup/exact.c dedup 's/n\[line_probe(n, ns, ld->slots\[i\].key)\] = ld->slots\[i\];/n[line_probe(n, ld->nslots, ld->slots[i].key)] = ld->slots[i];/'
 m line_dedup_min_docs  lib/dedup/exact.c dedup 's/drop = sl->key == k && sl->count >= ld->min_docs;/drop = sl->key == k \&\& sl->count > ld->min_docs;/'
@@ -70,12 +70,41 @@ m pack_special_vocab   lib/pack/packer.c pack 's/if (id >= 0 && vocab != 0 && (u
 m shard_uint16_limit   lib/pack/shard.c pack,cli 's/w->dsize = (o.vocab_size >= 1 && o.vocab_size <= 65536) ? 2 : 4;/w->dsize = (o.vocab_size >= 1 \&\& o.vocab_size <= 65537) ? 2 : 4;/'
 
 # ---- filter ----
-m c4_line_words        lib/filter/filter.c filter 's/else if (words < 3) rule = LLMD_FRULE_C4_LINE_WORDS;/else if (words < 2) rule = LLMD_FRULE_C4_LINE_WORDS;/'
-m gopher_word_len_max  lib/filter/filter.c filter 's/if (mean < 3 || mean > 10) return LLMD_FRULE_GOPHER_WORD_LEN;/if (mean < 3 || mean > 11) return LLMD_FRULE_GOPHER_WORD_LEN;/'
-m gopher_stop_words    lib/filter/filter.c filter 's/if (ws.stop_words < 2) return LLMD_FRULE_GOPHER_STOP_WORDS;/if (ws.stop_words < 1) return LLMD_FRULE_GOPHER_STOP_WORDS;/'
-m gopher_min_words     lib/filter/filter.c filter 's/if (ws.words < 50 || ws.words > 100000)/if (ws.words < 49 || ws.words > 100000)/'
-m gopher_bullets       lib/filter/filter.c filter 's/(double)bullets > 0.9 \* (double)lines/(double)bullets > 0.95 * (double)lines/'
+m c4_line_words        lib/filter/filter.c filter 's/if ((long long)nwords < (long long)o->c4_min_words_per_line) {/if ((long long)nwords + 1 < (long long)o->c4_min_words_per_line) {/'
+m gopher_word_len_max  lib/filter/filter.c filter 's/avg > o->gopher_max_avg_word_length)/avg > o->gopher_max_avg_word_length + 1)/'
+m gopher_stop_words    lib/filter/filter.c filter 's/__builtin_popcount(stop_seen) < o->gopher_min_stop_words/__builtin_popcount(stop_seen) + 1 < o->gopher_min_stop_words/'
+m gopher_min_words     lib/filter/filter.c filter 's/(long long)n_ns < (long long)o->gopher_min_doc_words/(long long)n_ns + 1 < (long long)o->gopher_min_doc_words/'
+m gopher_bullets       lib/filter/filter.c filter 's/(double)bullets \/ (double)nlines > o->gopher_max_bullet_lines_ratio/(double)bullets \/ (double)nlines > o->gopher_max_bullet_lines_ratio + 0.05/'
 
 # ---- pipeline ----
 m settings_threshold   lib/pipeline/settings.c pipeline,cli 's/!(v > 0 && v <= 1)/!(v >= 0 \&\& v <= 1)/'
 m settings_u32_limit   lib/pipeline/settings.c pipeline,cli 's/if (v > UINT32_MAX) return bad_value/if (v > UINT32_MAX + 1ull) return bad_value/'
+
+# ---- dedup clusters ----
+m cluster_bucket_pair   lib/dedup/cluster.c dedup 's/if (b - a < 2) continue;/if (b - a < 3) continue;/'
+m cluster_exact_thresh  lib/dedup/cluster.c dedup 's/return \*j >= c->threshold - 1e-12;/return *j >= c->threshold + 0.05;/'
+m cluster_default_bands lib/dedup/cluster.c dedup 's/double s = threshold + 0.05 < 1.0 ? threshold + 0.05 : 1.0;/double s = threshold + 0.1 < 1.0 ? threshold + 0.1 : 1.0;/'
+
+# ---- langid ----
+m langid_subword_minn   lib/langid/predict.c langid 's/if (len >= m->minn && !(len == 1 \&\& (i == 0 || j == n))) {/if (len > m->minn \&\& !(len == 1 \&\& (i == 0 || j == n))) {/'
+m langid_subword_maxn   lib/langid/predict.c langid 's/for (int64_t len = 1; j < n && len <= m->maxn; len++) {/for (int64_t len = 1; j < n \&\& len < m->maxn; len++) {/'
+
+# ---- parquet ----
+m pq_bit_width          lib/parquet/encoding.c parquet 's/^    while (max_value) {$/    while (max_value > 1) {/'
+m pq_unpack_mask        lib/parquet/encoding.c parquet 's/return bit_width == 64 ? v : v & ((UINT64_C(1) << bit_width) - 1);/return v;/'
+m thrift_zigzag         lib/parquet/thrift.c parquet 's/\*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);/*v = (int64_t)(u >> 1);/'
+
+# ---- delta ----
+m delta_checkpoint_every lib/delta/txn.c delta 's/if (interval < 1 || version % interval != 0) return;/if (interval < 1 || version % interval != 1) return;/'
+m delta_remove_keeps    lib/delta/log.c delta 's/^        file_free(dl_map_del(&s->files, f->key));$/        (void)0;/'
+
+# ---- feature ----
+m feature_ttl_inclusive lib/feature/source.c feature 's/if (a == first || ts\[a - 1\] < lo) return -1;/if (a == first || ts[a - 1] <= lo) return -1;/'
+m feature_no_future     lib/feature/source.c feature 's/if (ts\[m\] <= hi) a = m + 1;/if (ts[m] < hi) a = m + 1;/'
+
+# ---- allocation failures (tests/test_nomem.c) ----
+m nomem_status          lib/common/error.c nomem 's/return llmd_fail(LLMD_ERR_NOMEM, "out of memory while %s", what);/return llmd_fail(LLMD_ERR_INTERNAL, "out of memory while %s", what);/'
+m nomem_stale_manifest  lib/pack/shard.c nomem 's/if (st == LLMD_ERR_NOMEM) return st; \/\* not knowing/if (0) return st; \/* not knowing/'
+m nomem_lsh_load        lib/dedup/lsh.c nomem 's/^        if (st != LLMD_ERR_NOMEM) {$/        if (1) {/'
+m nomem_pcre2_heap      lib/text/redact.c nomem 's/ || err == PCRE2_ERROR_HEAP_FAILED) return/) return/'
+m cluster_wide_band    lib/dedup/cluster.c dedup 's/const uint32_t \*v = sig + (size_t)j \* rows;/const uint32_t *v = sig + (size_t)j * (rows > 64 ? 64 : rows);/'
