@@ -1,8 +1,9 @@
 /* llmdata/parquet.h — Apache Parquet reader and writer, schemas, column batches in Arrow's layout.
  *
  * Files follow the Apache Parquet format (parquet-format: parquet.thrift, Encodings.md,
- * LogicalTypes.md); DuckDB, arrow-rs (pyarrow, Polars, HF datasets) and Spark read what the writer
- * produces, and the reader reads what they write.
+ * LogicalTypes.md).  Tested both ways against DuckDB, arrow-rs (parquet-wasm) and hyparquet, and on
+ * the Spark-written files of real Delta tables; pyarrow (Arrow C++, which HF datasets uses) and Spark
+ * are not available on the test machines, so they are covered by the format, not by a run.
  *
  * Schemas (llmd_schema) are a small tree of typed fields: a root struct whose children are the
  * table's columns; STRUCT fields hold children, a LIST field holds exactly one child (the element),
