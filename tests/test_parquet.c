@@ -837,6 +837,13 @@ static void read_list(const char *path, const char *name, int64_t *rows, int64_t
     llmd_parquet_reader_free(r);
 }
 
+/* Copies a path into a smaller buffer, failing the test when it does not fit. */
+static void copy_path(char *dst, size_t cap, const char *src) {
+    size_t n = strlen(src);
+    ck_assert_msg(n < cap, "path too long: %s", src);
+    memcpy(dst, src, n + 1);
+}
+
 START_TEST(test_shard_writer) {
     /* two hand-built windows of 4 tokens: [doc 0 from offset 2 (2 tokens), doc 1 (2 tokens)] and
      * [doc 1 from offset 2 (1 token), pad x3] */
@@ -846,7 +853,7 @@ START_TEST(test_shard_writer) {
     uint32_t o0[2] = {2, 0}, o1[1] = {2};
     llmd_pack_window w0 = {t0, 4, 2, cu0, d0, o0}, w1 = {t1, 4, 1, cu1, d1, o1};
     char prefix[300];
-    snprintf(prefix, sizeof prefix, "%s", tmp_path("shard"));
+    copy_path(prefix, sizeof prefix, tmp_path("shard"));
     llmd_parquet_shard_options o = LLMD_PARQUET_SHARD_OPTIONS_INIT;
     o.seq_len = 4;
     o.file_bytes = 1;   /* a new file after every batch: batches are one window at this target */
@@ -923,7 +930,7 @@ START_TEST(test_shard_writer) {
     ck_assert_int_eq(stat(p0, &sb), 0);
     ck_assert_int_ne(stat(p1, &sb), 0);
     /* ids above int32, bad options, an unfinished writer leaves nothing */
-    snprintf(prefix, sizeof prefix, "%s", tmp_path("big"));
+    copy_path(prefix, sizeof prefix, tmp_path("big"));
     o.overwrite = 0;
     ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
     uint32_t tb[4] = {1, 2, 0x80000000u, 3};
