@@ -586,9 +586,11 @@ int cli_stream(const char *name, cli_common *c, const char *const *inputs, size_
     pthread_cond_broadcast(&e->cv_work);
     pthread_mutex_unlock(&e->mu);
     for (unsigned w = 0; w < started; w++) pthread_join(tids[1 + w], NULL);
-    if (rc != 0 && reader_busy) {
+    if (rc != 0 && reader_busy && e->timed_input) {
         /* The reader may be blocked reading a pipe that never ends; the process is about to exit
-         * with an error, so it is left running (it stops at its next batch) and its state kept. */
+         * with an error, so it is left running (it stops at its next batch) and its state kept.
+         * Reading files it never blocks for long: it sees `stop` at its next batch and is joined
+         * below, and everything is freed. */
         pthread_detach(tids[0]);
         free(tids);
         free(wargs);
