@@ -412,7 +412,7 @@ int cli_run_jsonl_parallel(const char *name, cli_common *c, unsigned threads, cl
     size_t n_inputs = c->n_inputs ? c->n_inputs : 1;
     if (cli_check_common_outputs(name, c)) return 1;
     cli_out out;
-    if (cli_is_parquet_output(c->output)) {
+    if (cli_is_parquet_path(c->output)) {
         memset(&out, 0, sizeof out);
         if (cli_pq_open(name, &out.pq, c->output, inputs, n_inputs, c->field ? c->field : "text") != 0) return 1;
     } else if (cli_out_open(name, &out, c->output) != 0) {

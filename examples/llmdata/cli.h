@@ -182,7 +182,7 @@ void cli_texts_free(cli_texts *t);
 /* Documents out as Parquet (parquet_out.c; the rules are at its top): when the output name ends in
  * ".parquet", the kept documents are spooled (cli_pq_add, on the writer thread, in output order)
  * and written at cli_pq_commit, published in one step.  Each returns 0 or 1 after printing. */
-bool cli_is_parquet_output(const char *path);
+bool cli_is_parquet_path(const char *path);   /* a name ending in ".parquet" (NULL: false) */
 int cli_pq_open(const char *name, cli_pq_out **out, const char *path, const char *const *inputs, size_t n_inputs,
                 const char *field);
 int cli_pq_add(const char *name, cli_pq_out *o, llmd_json_doc *doc, const char *json, size_t len, const char *src,

@@ -234,11 +234,6 @@ static int add_document(engine *e, const char *path, uint64_t line_no, const cha
     return 0;
 }
 
-static bool is_parquet_path(const char *path) {
-    size_t n = strlen(path);
-    return n > 8 && strcmp(path + n - 8, ".parquet") == 0;
-}
-
 /* A .parquet input: every row becomes a JSON object (parquet_json.c forms) and goes through the
  * same batches as a JSONL line; "line" numbers are 1-based row numbers. */
 static int read_parquet_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
@@ -277,7 +272,7 @@ static int read_parquet_input(engine *e, const char *path, sbatch **cur, size_t 
 
 /* Reads one input into batches.  Returns 0, 1 on error (message printed), -1 when stopping. */
 static int read_input(engine *e, const char *path, sbatch **cur, size_t *cur_bytes) {
-    if (is_parquet_path(path)) {
+    if (cli_is_parquet_path(path)) {
         int prc = read_parquet_input(e, path, cur, cur_bytes);
         struct stat sb;
         if (stat(path, &sb) == 0) e->files_done += (uint64_t)sb.st_size;   /* for the progress percentage */

@@ -160,8 +160,7 @@ static int read_parquet_pass(dc_ctx *x, size_t i, doc_fn fn, cli_stats *st) {
 static int read_pass(dc_ctx *x, size_t i, int first, doc_fn fn, cli_stats *st) {
     dc_input *in = &x->in[i];
     const cli_common *c = x->a->common;
-    size_t pl = strlen(in->path);
-    if (pl > 8 && strcmp(in->path + pl - 8, ".parquet") == 0) return read_parquet_pass(x, i, fn, st);
+    if (cli_is_parquet_path(in->path)) return read_parquet_pass(x, i, fn, st);
     llmd_reader *r;
     llmd_status s = first || in->spool_fd < 0 ? llmd_reader_open(&r, in->path, NULL)
                                                 : llmd_reader_open(&r, in->reread, NULL);

@@ -51,12 +51,10 @@ struct cli_pq_out {
     uint64_t rows;
 };
 
-static bool ends_with_parquet(const char *p) {
-    size_t n = strlen(p);
-    return n > 8 && strcmp(p + n - 8, ".parquet") == 0;
+bool cli_is_parquet_path(const char *path) {
+    size_t n = path != NULL ? strlen(path) : 0;
+    return n > 8 && strcmp(path + n - 8, ".parquet") == 0;
 }
-
-bool cli_is_parquet_output(const char *path) { return path != NULL && ends_with_parquet(path); }
 
 static bool schema_equal_at(const llmd_schema *a, int fa, const llmd_schema *b, int fb) {
     llmd_type ta = llmd_schema_type(a, fa), tb = llmd_schema_type(b, fb);
@@ -73,7 +71,7 @@ static bool schema_equal_at(const llmd_schema *a, int fa, const llmd_schema *b, 
 /* The common schema of the inputs when all are Parquet with one schema whose `field` is a string. */
 static int common_schema(const char *name, cli_pq_out *o) {
     for (size_t i = 0; i < o->n_inputs; i++)
-        if (!ends_with_parquet(o->inputs[i])) return 0;
+        if (!cli_is_parquet_path(o->inputs[i])) return 0;
     for (size_t i = 0; i < o->n_inputs; i++) {
         llmd_parquet_reader *r;
         if (llmd_parquet_reader_open(&r, o->inputs[i], NULL) != LLMD_OK)
