@@ -92,6 +92,100 @@ func (d *DeltaTable) Append(files []string, appID string, appVersion int64) (int
 	return int64(v), errOf(&e)
 }
 
+// DeltaWriteOptions: the Parquet files committed as one version by WriteFiles. With AppID set the
+// commit records (AppID, AppVersion) and a rerun with AppVersion <= the table's commits nothing.
+// Operation/OperationParametersJSON fill commitInfo ("" = "WRITE" / {}); Create makes the table
+// (schema of Files[0]) when it has no log yet.
+type DeltaWriteOptions struct {
+	Files                   []string
+	AppID                   string
+	AppVersion              int64
+	Operation               string
+	OperationParametersJSON string
+	Create                  bool
+}
+
+// WriteFiles copies opts.Files into the table and commits them as one version (add actions with
+// stats from the footers, schema enforced). version is the committed version, or -1 when the
+// table already held opts.AppVersion for opts.AppID (nothing written); tableVersion is the
+// table's version after the call.
+func (d *DeltaTable) WriteFiles(opts DeltaWriteOptions) (version, tableVersion int64, err error) {
+	p, err := d.h.enter()
+	if err != nil {
+		return -1, -1, err
+	}
+	defer d.h.leave()
+	var o C.llmd_delta_write_options
+	o.version = C.LLMD_DELTA_WRITE_OPTIONS_VERSION
+	cf, free := cStrings(opts.Files)
+	defer free()
+	o.files, o.n_files = cf, C.size_t(len(opts.Files))
+	var owned []*C.char
+	defer func() {
+		for _, c := range owned {
+			C.free(unsafe.Pointer(c))
+		}
+	}()
+	optional := func(s string) *C.char { // "" = NULL (the library's default)
+		if s == "" {
+			return nil
+		}
+		c := C.CString(s)
+		owned = append(owned, c)
+		return c
+	}
+	o.app_id = optional(opts.AppID)
+	o.app_version = C.int64_t(opts.AppVersion)
+	o.operation = optional(opts.Operation)
+	o.operation_parameters_json = optional(opts.OperationParametersJSON)
+	o.create = C.bool(opts.Create)
+	var v, tv C.int64_t
+	var e C.llmdgo_err
+	C.go_llmd_delta_write_files((*C.llmd_delta_table)(p), &o, &v, &tv, &e)
+	if err := errOf(&e); err != nil {
+		return -1, -1, err
+	}
+	return int64(v), int64(tv), nil
+}
+
+// CheckpointKind selects the checkpoint format written by Checkpoint.
+type CheckpointKind int
+
+const (
+	CheckpointAuto    CheckpointKind = C.LLMD_DELTA_CHECKPOINT_AUTO    // the table's policy
+	CheckpointClassic CheckpointKind = C.LLMD_DELTA_CHECKPOINT_CLASSIC // v.checkpoint.parquet (or parts)
+	CheckpointV2      CheckpointKind = C.LLMD_DELTA_CHECKPOINT_V2      // V2 with sidecars (v2Checkpoint tables)
+)
+
+// DeltaCheckpointOptions: Kind; PartSize (file actions per part, Spark's checkpoint.partSize; 0 =
+// one part) or Parts (exactly this many); V2Parquet writes a V2 top-level file as Parquet.
+type DeltaCheckpointOptions struct {
+	Kind      CheckpointKind
+	PartSize  uint64
+	Parts     uint32
+	V2Parquet bool
+}
+
+// Checkpoint writes a checkpoint of the latest version as opts asks and points _last_checkpoint
+// at it; it returns the checkpointed version.
+func (d *DeltaTable) Checkpoint(opts DeltaCheckpointOptions) (int64, error) {
+	p, err := d.h.enter()
+	if err != nil {
+		return -1, err
+	}
+	defer d.h.leave()
+	var o C.llmd_delta_checkpoint_options
+	o.version = C.LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION
+	o.kind = C.int(opts.Kind)
+	o.part_size = C.uint64_t(opts.PartSize)
+	o.parts = C.uint32_t(opts.Parts)
+	o.v2_parquet = C.bool(opts.V2Parquet)
+	var v C.int64_t
+	var e C.llmdgo_err
+	C.go_llmd_delta_checkpoint_with((*C.llmd_delta_table)(p), &o, &v, &e)
+	return int64(v), errOf(&e)
+}
+
 // SnapshotJSON is `llmdata delta files` as a JSON text: version, protocol, metaData, files.
 // version < 0 = latest.
 func (d *DeltaTable) SnapshotJSON(version int64) (string, error) {

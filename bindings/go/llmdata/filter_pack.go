@@ -236,16 +236,16 @@ type PackOptions struct {
 // DefaultPackOptions: greedy, seq_len 2048, no BOS/EOS/pad.
 func DefaultPackOptions() PackOptions { return PackOptions{SeqLen: 2048, BOS: -1, EOS: -1, Pad: -1} }
 
-// Packer packs documents' ids into fixed-length windows written into a ShardWriter (which it
-// keeps alive until the packer is closed). Calls are serialised by the binding; while a packer
-// feeds a writer, call the writer's Finish only after the packer's Finish.
+// Packer packs documents' ids into fixed-length windows written into a ShardWriter or a
+// ParquetShardWriter (which it keeps alive until the packer is closed). Calls are serialised by
+// the binding; while a packer feeds a writer, call the writer's Finish only after the packer's
+// Finish.
 type Packer struct {
 	h    handle
-	sink *ShardWriter
+	sink *handle
 }
 
-// NewPacker packs into sink.
-func NewPacker(opts PackOptions, sink *ShardWriter) (*Packer, error) {
+func packOptions(opts PackOptions) C.llmd_pack_options {
 	var o C.llmd_pack_options
 	C.llmd_pack_options_init(&o)
 	if opts.SeqLen != 0 {
@@ -259,25 +259,46 @@ func NewPacker(opts PackOptions, sink *ShardWriter) (*Packer, error) {
 		o.buffer_windows = C.uint32_t(opts.BufferWindows)
 	}
 	o.vocab_size = C.uint64_t(opts.VocabSize)
-	// The writer's handle stays pinned while the packer lives (closing the writer first must not
-	// free what the packer writes into).
-	wp, err := sink.h.pin()
+	return o
+}
+
+// newPackerInto makes a packer whose windows go to the C writer behind sink (through open). The
+// writer's handle stays pinned while the packer lives: closing the writer first must not free
+// what the packer writes into.
+func newPackerInto(opts PackOptions, sink *handle,
+	open func(*C.llmd_pack_options, unsafe.Pointer, **C.llmd_packer, *C.llmdgo_err)) (*Packer, error) {
+	o := packOptions(opts)
+	wp, err := sink.pin()
 	if err != nil {
 		return nil, err
 	}
 	var p *C.llmd_packer
 	var e C.llmdgo_err
-	if C.go_llmd_packer_new_to_shards(&p, &o, (*C.llmd_shard_writer)(wp), &e); e.status != 0 {
-		sink.h.unpin()
+	if open(&o, wp, &p, &e); e.status != 0 {
+		sink.unpin()
 		return nil, errOf(&e)
 	}
 	pk := &Packer{sink: sink}
 	pk.h = handle{ptr: unsafe.Pointer(p), free: func(q unsafe.Pointer) {
 		C.llmd_packer_free((*C.llmd_packer)(q))
-		sink.h.unpin()
+		sink.unpin()
 	}}
 	runtime.SetFinalizer(pk, (*Packer).Close)
 	return pk, nil
+}
+
+// NewPacker packs into sink (Megatron or npy shards).
+func NewPacker(opts PackOptions, sink *ShardWriter) (*Packer, error) {
+	return newPackerInto(opts, &sink.h, func(o *C.llmd_pack_options, w unsafe.Pointer, p **C.llmd_packer, e *C.llmdgo_err) {
+		C.go_llmd_packer_new_to_shards(p, o, (*C.llmd_shard_writer)(w), e)
+	})
+}
+
+// NewParquetPacker packs into sink (Parquet shards, one row per window).
+func NewParquetPacker(opts PackOptions, sink *ParquetShardWriter) (*Packer, error) {
+	return newPackerInto(opts, &sink.h, func(o *C.llmd_pack_options, w unsafe.Pointer, p **C.llmd_packer, e *C.llmdgo_err) {
+		C.go_llmd_packer_new_to_parquet(p, o, (*C.llmd_parquet_shard_writer)(w), e)
+	})
 }
 
 // Close frees the packer (and releases its writer). Idempotent.

@@ -6,6 +6,7 @@ package llmdata
 import "C"
 
 import (
+	"runtime"
 	"unsafe"
 )
 
@@ -143,4 +144,146 @@ func WriteParquetWindows(path, name string, windows [][]int32) error {
 	C.go_parquet_write_lists(cp, cn, (*C.int32_t)(unsafe.Pointer(&values[0])), (*C.int32_t)(unsafe.Pointer(&offsets[0])),
 		C.int64_t(len(windows)), &e)
 	return errOf(&e)
+}
+
+// ---- Parquet training shards ---------------------------------------------------------------------
+
+// ParquetCodec is a Parquet compression codec (Parquet's CompressionCodec numbers).
+type ParquetCodec int
+
+const (
+	ParquetZSTD         ParquetCodec = C.LLMD_PARQUET_ZSTD
+	ParquetSnappy       ParquetCodec = C.LLMD_PARQUET_SNAPPY
+	ParquetGzip         ParquetCodec = C.LLMD_PARQUET_GZIP
+	ParquetLZ4Raw       ParquetCodec = C.LLMD_PARQUET_LZ4_RAW
+	ParquetUncompressed ParquetCodec = C.LLMD_PARQUET_UNCOMPRESSED
+)
+
+// ParquetShardOptions: SeqLen is required. Zero values of the others mean the library's defaults
+// (zstd, its default level, 128 MiB row groups, 1 GiB files); SingleFile writes one data file
+// whatever its size. Overwrite replaces an earlier shard at the prefix (else ErrConflict).
+// Codec is used only when SetCodec is true (ParquetUncompressed is 0).
+type ParquetShardOptions struct {
+	SeqLen           uint32
+	Codec            ParquetCodec
+	SetCodec         bool
+	CompressionLevel int
+	RowGroupBytes    uint64
+	FileBytes        uint64
+	SingleFile       bool
+	Overwrite        bool
+	RunID            string
+}
+
+// ParquetShardFile is one published file: name (in the prefix's directory), size, XXH3-64 and
+// rows (windows; 0 for the manifest).
+type ParquetShardFile struct {
+	Name  string
+	Bytes uint64
+	XXH3  uint64
+	Rows  uint64
+}
+
+// ParquetShardWriter writes packed windows as Parquet training shards PREFIX-00000.parquet, ...
+// plus PREFIX.manifest.json, all published as one unit at Finish. Calls are serialised.
+type ParquetShardWriter struct{ h handle }
+
+// OpenParquetShardWriter starts writing PREFIX-NNNNN.parquet (nothing appears until Finish).
+func OpenParquetShardWriter(prefix string, opts ParquetShardOptions) (*ParquetShardWriter, error) {
+	var o C.llmd_parquet_shard_options
+	C.llmd_parquet_shard_options_init(&o)
+	o.seq_len = C.uint32_t(opts.SeqLen)
+	if opts.SetCodec {
+		o.codec = C.int(opts.Codec)
+	}
+	o.compression_level = C.int(opts.CompressionLevel)
+	if opts.RowGroupBytes != 0 {
+		o.row_group_bytes = C.uint64_t(opts.RowGroupBytes)
+	}
+	if opts.FileBytes != 0 {
+		o.file_bytes = C.uint64_t(opts.FileBytes)
+	}
+	if opts.SingleFile {
+		o.file_bytes = 0
+	}
+	o.overwrite = b2i(opts.Overwrite)
+	cprefix := C.CString(prefix)
+	defer C.free(unsafe.Pointer(cprefix))
+	if opts.RunID != "" {
+		rid := C.CString(opts.RunID)
+		defer C.free(unsafe.Pointer(rid))
+		o.run_id = rid
+	}
+	var w *C.llmd_parquet_shard_writer
+	var e C.llmdgo_err
+	if C.go_llmd_parquet_shard_writer_open(&w, cprefix, &o, &e); e.status != 0 {
+		return nil, errOf(&e)
+	}
+	pw := &ParquetShardWriter{h: handle{ptr: unsafe.Pointer(w),
+		free: func(p unsafe.Pointer) { C.llmd_parquet_shard_writer_free((*C.llmd_parquet_shard_writer)(p)) }}}
+	runtime.SetFinalizer(pw, (*ParquetShardWriter).Close)
+	return pw, nil
+}
+
+// Close frees the writer; an unfinished shard's temporary files are removed. Idempotent.
+func (w *ParquetShardWriter) Close() error { w.h.close(); return nil }
+
+// Finish writes the last file and the manifest (extraJSON: an object merged into it, or "") and
+// publishes everything.
+func (w *ParquetShardWriter) Finish(extraJSON string) error {
+	p, err := w.h.enter()
+	if err != nil {
+		return err
+	}
+	defer w.h.leave()
+	var extra *C.char
+	if extraJSON != "" {
+		extra = C.CString(extraJSON)
+		defer C.free(unsafe.Pointer(extra))
+	}
+	var e C.llmdgo_err
+	C.go_llmd_parquet_shard_writer_finish((*C.llmd_parquet_shard_writer)(p), extra, &e)
+	return errOf(&e)
+}
+
+// Files lists the published files after Finish: data files in order, then the manifest.
+func (w *ParquetShardWriter) Files() ([]ParquetShardFile, error) {
+	p, err := w.h.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer w.h.leave()
+	cw := (*C.llmd_parquet_shard_writer)(p)
+	n := int(C.llmd_parquet_shard_writer_file_count(cw))
+	out := make([]ParquetShardFile, 0, n)
+	for i := 0; i < n; i++ {
+		var name *C.char
+		var nb, x, rows C.uint64_t
+		var e C.llmdgo_err
+		if C.go_llmd_parquet_shard_writer_file(cw, C.size_t(i), &name, &nb, &x, &rows, &e); e.status != 0 {
+			return nil, errOf(&e)
+		}
+		out = append(out, ParquetShardFile{C.GoString(name), uint64(nb), uint64(x), uint64(rows)})
+	}
+	return out, nil
+}
+
+// Windows is the number of windows added so far (0 after Close).
+func (w *ParquetShardWriter) Windows() uint64 {
+	p, err := w.h.enter()
+	if err != nil {
+		return 0
+	}
+	defer w.h.leave()
+	return uint64(C.llmd_parquet_shard_writer_windows((*C.llmd_parquet_shard_writer)(p)))
+}
+
+// RunID is the run id written into the files and the manifest ("" after Close).
+func (w *ParquetShardWriter) RunID() string {
+	p, err := w.h.enter()
+	if err != nil {
+		return ""
+	}
+	defer w.h.leave()
+	return C.GoString(C.llmd_parquet_shard_writer_run_id((*C.llmd_parquet_shard_writer)(p)))
 }

@@ -134,6 +134,20 @@ LLMDGO_WRAP(llmd_filter_apply, (const llmd_filter *f, const char *t, size_t n, l
                                 llmd_filter_stats *s, llmdgo_err *e), (f, t, n, r, s))
 LLMDGO_WRAP(llmd_filter_stats_new, (llmd_filter_stats **out, llmdgo_err *e), (out))
 
+/* ---- Parquet training shards ---------------------------------------------------------------- */
+LLMDGO_WRAP(llmd_parquet_shard_writer_open, (llmd_parquet_shard_writer **out, const char *prefix,
+                                             const llmd_parquet_shard_options *o, llmdgo_err *e), (out, prefix, o))
+LLMDGO_WRAP(llmd_parquet_shard_writer_finish, (llmd_parquet_shard_writer *w, const char *extra, llmdgo_err *e),
+            (w, extra))
+LLMDGO_WRAP(llmd_parquet_shard_writer_file, (const llmd_parquet_shard_writer *w, size_t i, const char **name,
+                                             uint64_t *bytes, uint64_t *xxh3, uint64_t *rows, llmdgo_err *e),
+            (w, i, name, bytes, xxh3, rows))
+/* A packer whose windows go straight into a Parquet shard writer. */
+static inline int go_llmd_packer_new_to_parquet(llmd_packer **out, const llmd_pack_options *o,
+                                                llmd_parquet_shard_writer *w, llmdgo_err *e) {
+    return llmdgo_capture(llmd_packer_new(out, o, llmd_parquet_shard_writer_window_fn, w), e);
+}
+
 /* ---- packing and shards -------------------------------------------------------------------- */
 LLMDGO_WRAP(llmd_shard_writer_open, (llmd_shard_writer **out, const char *prefix, const llmd_shard_options *o,
                                      llmdgo_err *e), (out, prefix, o))
@@ -160,6 +174,10 @@ LLMDGO_WRAP(llmd_delta_scan_jsonl, (const llmd_delta_snapshot *s, const char *pa
 LLMDGO_WRAP(llmd_delta_history_json, (llmd_delta_table *t, size_t limit, char **out, size_t *n, llmdgo_err *e),
             (t, limit, out, n))
 LLMDGO_WRAP(llmd_delta_schema_from_parquet, (const char *path, char **out, llmdgo_err *e), (path, out))
+LLMDGO_WRAP(llmd_delta_checkpoint_with, (llmd_delta_table *t, const llmd_delta_checkpoint_options *o, int64_t *v,
+                                         llmdgo_err *e), (t, o, v))
+LLMDGO_WRAP(llmd_delta_write_files, (llmd_delta_table *t, const llmd_delta_write_options *o, int64_t *v,
+                                     int64_t *tv, llmdgo_err *e), (t, o, v, tv))
 static inline int go_llmd_delta_create(llmd_delta_table *t, const char *schema, llmdgo_err *e) {
     llmd_delta_create_options o = {LLMD_DELTA_CREATE_OPTIONS_VERSION, schema, NULL, 0, NULL, NULL, 0, NULL, NULL};
     return llmdgo_capture(llmd_delta_table_create(t, &o), e);
