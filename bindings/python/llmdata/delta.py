@@ -2,7 +2,7 @@
 import ctypes
 import json
 
-from ._lib import Api, Handle, check, lib, to_bytes
+from ._lib import Api, Handle, c_int, check, lib, to_bytes
 
 __all__ = ["DeltaTable", "DeltaSnapshot"]
 
@@ -45,6 +45,12 @@ _OPS = {"=": 0, "==": 0, "<": 1, "<=": 2, ">": 3, ">=": 4, "is null": 5, "is not
 class _CheckpointOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("kind", ctypes.c_int), ("part_size", ctypes.c_uint64),
                 ("v2_parquet", ctypes.c_bool), ("parts", ctypes.c_uint32)]
+
+
+class _WriteOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("files", ctypes.POINTER(_cp)), ("n_files", ctypes.c_size_t),
+                ("app_id", _cp), ("app_version", _i64), ("operation", _cp),
+                ("operation_parameters_json", _cp), ("create", ctypes.c_bool)]
 
 
 class _VacuumOptions(ctypes.Structure):
@@ -249,6 +255,23 @@ class DeltaTable(Handle):
             finally:
                 _api.llmd_delta_txn_free(x)
 
+    def write_files(self, files, app_id=None, app_version=0, operation=None, parameters=None, create=False):
+        """Copies the Parquet files `files` into the table and commits them as ONE version (stats
+        from the footers, schema enforced; llmd_delta_write_files).  With `app_id`, a rerun whose
+        `app_version` the table already holds commits nothing.  `operation`/`parameters` (a dict of
+        strings) go to commitInfo; `create` makes a table without a log first (schema of files[0]).
+        Returns (version or None when nothing was written, the table's version after the call)."""
+        if isinstance(files, (str, bytes)):
+            raise TypeError("files must be a list of paths, not a single path")
+        files = list(files)
+        o = _WriteOptions(1, _strings(files), len(files), None if app_id is None else to_bytes(app_id),
+                          c_int(app_version, _i64, "app_version"), None if operation is None else to_bytes(operation),
+                          None if parameters is None else to_bytes(json.dumps(parameters)), bool(create))
+        with self._use() as h:
+            v, tv = _i64(-1), _i64(-1)
+            check(_api.llmd_delta_write_files(h, ctypes.byref(o), ctypes.byref(v), ctypes.byref(tv)))
+            return (None if v.value < 0 else v.value), tv.value
+
     def restore(self, version):
         """Commits a restore of the table to `version`; returns the new version."""
         with self._use() as h:
@@ -294,6 +317,7 @@ _api = Api({
     "llmd_delta_txn_free": (None, _vp),
     "llmd_delta_restore": (ctypes.c_int, _vp, _i64, ctypes.POINTER(_i64)),
     "llmd_delta_checkpoint": (ctypes.c_int, _vp, ctypes.POINTER(_i64)),
+    "llmd_delta_write_files": (ctypes.c_int, _vp, ctypes.POINTER(_WriteOptions), ctypes.POINTER(_i64), ctypes.POINTER(_i64)),
     "llmd_delta_checkpoint_with": (ctypes.c_int, _vp, ctypes.c_void_p, ctypes.POINTER(_i64)),
     "llmd_delta_vacuum": (ctypes.c_int, _vp, ctypes.POINTER(_VacuumOptions), ctypes.POINTER(_vp)),
     "llmd_delta_snapshot_at_version": (ctypes.c_int, ctypes.POINTER(_vp), _vp, _i64),

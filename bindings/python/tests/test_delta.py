@@ -113,6 +113,37 @@ class DeltaTest(unittest.TestCase):
             self.assertEqual(rows, [{"id": 10}])
             del bad
 
+    def test_write_files_one_idempotent_commit(self):
+        # DuckDB's 3-row file twice in one commit, the table created from its schema; a rerun of
+        # the same (app_id, app_version) writes nothing; the independent replay agrees.
+        src = os.path.join(SRC, "data", "parquet", "duckdb_small.parquet")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t")
+            t = llmdata.DeltaTable(path)
+            with self.assertRaises(llmdata.NotFoundError):
+                t.write_files([src])                       # no log and create=False
+            v, tv = t.write_files([src, src], app_id="job", app_version=7, operation="STREAMING UPDATE",
+                                  parameters={"outputMode": "Append"}, create=True)
+            self.assertEqual((v, tv), (1, 1))              # version 0 creates, version 1 adds
+            self.assertEqual(t.write_files([src], app_id="job", app_version=7), (None, 1))
+            self.assertEqual(t.write_files([src], app_id="job", app_version=6), (None, 1))
+            files = t.files()
+            self.assertEqual(len(files), 2)
+            self.assertEqual(len({f["path"] for f in files}), 2)
+            self.assertEqual([f["stats"]["numRecords"] for f in files], [3, 3])
+            self.assertEqual([f["size"] for f in files], [os.path.getsize(src)] * 2)
+            info = t.history()[0]["commitInfo"]
+            self.assertEqual(info["operation"], "STREAMING UPDATE")
+            self.assertEqual(info["operationParameters"], {"outputMode": "Append"})
+            self.assertEqual(sorted(f[0] for f in reference(path)["1"]["files"]), sorted(f["path"] for f in files))
+            self.assertEqual(t.write_files([src], app_id="job", app_version=8), (2, 2))
+            with self.assertRaises(TypeError):
+                t.write_files(src)                         # a path, not a list of paths
+            with self.assertRaises(OverflowError):
+                t.write_files([src], app_id="job", app_version=2 ** 63)
+            with self.assertRaises(llmdata.LlmdError):
+                t.write_files([os.path.join(d, "missing.parquet")])
+
     def test_checkpoint_kinds(self):
         # multi-part and V2 (sidecars) checkpoints: read back alone, they give the commits' state
         import shutil
