@@ -614,7 +614,10 @@ def build_report(s, inputs, tok_spec, vocab, eos, pad, sums, n_docs, exact_remov
                       windows=ps.windows, pad_tokens=ps.pad_tokens, dropped_tokens=ps.dropped_tokens,
                       docs_truncated=ps.docs_truncated, docs_dropped=ps.docs_dropped,
                       efficiency=round(ps.tokens_out / (ps.windows * s["seq_len"]), 6) if ps.windows else 0.0)
-    st["write"] = _stage(ps.windows, ps.windows, 0, ps.windows * s["seq_len"] * (2 if vocab <= 65536 else 4))
+    # token bytes written, as llmd_pipeline reports them: Parquet shards hold int32 ids whatever the
+    # vocabulary; npy/MMIDIDX uint16 when the vocabulary fits
+    id_bytes = 4 if s["format"] == "parquet" or vocab > 65536 else 2
+    st["write"] = _stage(ps.windows, ps.windows, 0, ps.windows * s["seq_len"] * id_bytes)
     total = time.perf_counter() - t0
     return {"inputs": list(inputs), "tokenizer": tok_spec,
             "tokenizer_xxh3_128": "bytes" if tok_spec == "bytes" else llmdata.exact_hash(
