@@ -12,6 +12,7 @@ command -v gcovr >/dev/null || { echo "coverage: gcovr not found (apt-get instal
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$root" -Db_coverage=true -Dbuildtype=debug -Dbenchmarks=false >/dev/null 2>&1
 fi
+build=$(cd "$build" && pwd)   # gcovr runs from inside it: a relative path would no longer resolve
 ninja -C "$build" -j"${JOBS:-2}" >/dev/null
 find "$build" -name '*.gcda' -delete
 meson test -C "$build" --num-processes "${JOBS:-2}" --timeout-multiplier 3 >/dev/null ||
