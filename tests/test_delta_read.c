@@ -1001,6 +1001,386 @@ START_TEST(test_parquet_checkpoint_actions) {
 }
 END_TEST
 
+/* ---- table.c: opening, listing, reading log files ------------------------------------------------------- */
+/* Log lines built with cJSON (no hand escaping of schemaString). */
+static void put_line(llmd_buf *b, cJSON *action) {
+    char *p = cJSON_PrintUnformatted(action);
+    ck_ok(llmd_buf_puts(b, p));
+    ck_ok(llmd_buf_putc(b, '\n'));
+    cJSON_free(p);
+    cJSON_Delete(action);
+}
+
+static void put_meta(llmd_buf *b, const char *schema, const char *parts, const char *config) {
+    cJSON *md = cJSON_CreateObject();
+    cJSON_AddStringToObject(md, "id", "tbl");
+    cJSON_AddItemToObject(md, "format", J("{\"provider\":\"parquet\",\"options\":{}}"));
+    cJSON_AddStringToObject(md, "schemaString", schema);
+    cJSON_AddItemToObject(md, "partitionColumns", J(parts));
+    cJSON_AddItemToObject(md, "configuration", J(config));
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddItemToObject(a, "metaData", md);
+    put_line(b, a);
+}
+
+/* An add: pv and dv are JSON text (NULL = absent), stats a string (NULL = absent). */
+static void put_add(llmd_buf *b, const char *path, const char *pv, const char *stats, const char *dv) {
+    cJSON *add = cJSON_CreateObject();
+    cJSON_AddStringToObject(add, "path", path);
+    if (pv) cJSON_AddItemToObject(add, "partitionValues", J(pv));
+    cJSON_AddNumberToObject(add, "size", 1);
+    cJSON_AddNumberToObject(add, "modificationTime", 1);
+    cJSON_AddBoolToObject(add, "dataChange", true);
+    if (stats) cJSON_AddStringToObject(add, "stats", stats);
+    if (dv) cJSON_AddItemToObject(add, "deletionVector", J(dv));
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddItemToObject(a, "add", add);
+    put_line(b, a);
+}
+
+static void commit_buf(const char *dir, int64_t version, llmd_buf *b) {
+    write_commit(dir, version, b->data ? b->data : "");
+    llmd_buf_free(b);
+}
+
+START_TEST(test_table_open_and_listing) {
+    make_tmp();
+    llmd_delta_table *t = NULL;
+    ck_fails(llmd_delta_table_open(NULL, "x", NULL), LLMD_ERR_INVALID_ARG, "out is NULL");
+    ck_fails(llmd_delta_table_open(&t, NULL, NULL), LLMD_ERR_INVALID_ARG, "empty path");
+    ck_fails(llmd_delta_table_open(&t, "", NULL), LLMD_ERR_INVALID_ARG, "empty path");
+    llmd_delta_table_options bad = LLMD_DELTA_TABLE_OPTIONS_INIT;
+    bad.version = 99;
+    ck_fails(llmd_delta_table_open(&t, "x", &bad), LLMD_ERR_VERSION, "llmd_delta_table_options");
+    ck_assert_ptr_null(t);
+    ck_ok(llmd_delta_table_open(&t, "some/dir///", NULL));
+    ck_assert_str_eq(llmd_delta_table_path(t), "some/dir");
+    llmd_delta_table_free(t);
+    ck_ok(llmd_delta_table_open(&t, "/", NULL));
+    ck_assert_str_eq(llmd_delta_table_path(t), "/");
+    llmd_delta_table_free(t);
+    llmd_delta_table_free(NULL);
+    ck_assert_ptr_null(llmd_delta_table_path(NULL));
+
+    char dir[700], p[800];
+    llmd_delta_snapshot *s = NULL;
+    /* no directory, a file where _delta_log should be, an empty log, a log of non-commits */
+    snprintf(dir, sizeof dir, "%s/none", g_tmp);
+    t = open_table(dir);
+    ck_fails(llmd_delta_snapshot_latest(NULL, t), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_latest(&s, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_at_timestamp(NULL, t, 0), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_at_version(&s, t, -2), LLMD_ERR_INVALID_ARG, "Delta version -2 is negative");
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "does not exist");
+    ck_fails(llmd_delta_snapshot_at_timestamp(&s, t, 5), LLMD_ERR_NOT_FOUND, "does not exist");
+    char *js = NULL;
+    ck_fails(llmd_delta_history_json(t, 0, &js, NULL), LLMD_ERR_NOT_FOUND, "does not exist");
+    ck_fails(llmd_delta_history_json(NULL, 0, &js, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_history_json(t, 0, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    llmd_delta_table_free(t);
+    snprintf(dir, sizeof dir, "%s/filelog", g_tmp);
+    mkdir_p(dir);
+    snprintf(p, sizeof p, "%s/_delta_log", dir);
+    write_text(p, "not a directory");
+    t = open_table(dir);
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "_delta_log does not exist");
+    llmd_delta_table_free(t);
+    snprintf(dir, sizeof dir, "%s/empty", g_tmp);
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000000.json", dir);
+    mkdir_p(p);   /* a directory with a commit's name is not a commit */
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.json.tmp", dir);
+    write_text(p, "x");
+    t = open_table(dir);
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "holds no commit");
+    llmd_delta_table_free(t);
+
+    /* _last_checkpoint is a hint: read when valid, ignored when damaged */
+    snprintf(dir, sizeof dir, "%s/lc", g_tmp);
+    write_commit(dir, 0, P0 M0);
+    snprintf(p, sizeof p, "%s/_delta_log", dir);
+    char lc[900];
+    snprintf(lc, sizeof lc, "%s/_last_checkpoint", p);
+    static const struct { const char *text; int64_t want; } hints[] = {
+        {"{\"version\":3,\"size\":4}", 3}, {"{\"version\":-1}", -1}, {"{\"vers", -1}, {"[]", -1}};
+    for (size_t i = 0; i < 4; i++) {
+        write_text(lc, hints[i].text);
+        dl_listing l;
+        ck_ok(dl_list_log(p, &l));
+        ck_assert(l.has_last_checkpoint);
+        ck_assert_int_eq(l.last_checkpoint_version, hints[i].want);
+        ck_assert_uint_eq(l.n, 1);
+        dl_listing_free(&l);
+        ck_assert_str_eq(llmd_last_error(), "");
+    }
+    t = open_table(dir);
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s), 0);
+    llmd_delta_snapshot_free(s);
+    /* reading log files: a name too long for a path, a directory, a missing file */
+    char *data = NULL;
+    size_t len = 0;
+    char longname[5000];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ck_fails(dl_fs_read(t, longname, &data, &len), LLMD_ERR_RANGE, "path too long");
+    snprintf(p, sizeof p, "%s/_delta_log/sub", dir);
+    mkdir_p(p);
+    ck_fails(dl_fs_read(t, "sub", &data, &len), LLMD_ERR_IO, "not a regular file");
+    ck_fails(dl_fs_read(t, "00000000000000000007.json", &data, &len), LLMD_ERR_NOT_FOUND, "00000000000000000007.json: cannot open");
+    ck_ok(dl_fs_read(t, "00000000000000000000.json", &data, &len));
+    ck_assert_uint_eq(len, strlen(P0 M0));
+    ck_assert_str_eq(data, P0 M0);
+    llmd_free(data);
+    llmd_delta_table_free(t);
+    /* a log file over max_commit_bytes is refused, naming it */
+    llmd_delta_table_options small = LLMD_DELTA_TABLE_OPTIONS_INIT;
+    small.max_commit_bytes = 10;
+    ck_ok(llmd_delta_table_open(&t, dir, &small));
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_RANGE, "00000000000000000000.json: ");
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "over the limit of 10"));
+    llmd_delta_table_free(t);
+    /* a replay error is prefixed with the table */
+    snprintf(dir, sizeof dir, "%s/broken", g_tmp);
+    write_commit(dir, 0, P0 M0 "{\"add\":");
+    t = open_table(dir);
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_PARSE, "Delta table ");
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "00000000000000000000.json:3"));
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* ---- table.c: commit timestamps and time travel ----------------------------------------------------------- */
+static int64_t version_at(llmd_delta_table *t, int64_t when, int64_t *ts) {
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_at_timestamp(&s, t, when));
+    int64_t v = llmd_delta_snapshot_version(s);
+    *ts = llmd_delta_snapshot_timestamp(s);
+    llmd_delta_snapshot_free(s);
+    return v;
+}
+
+START_TEST(test_time_travel_by_mtime) {
+    make_tmp();
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    write_commit(dir, 0, P0 M0 "{\"commitInfo\":{\"operation\":\"CREATE\"}}\n");
+    /* "commitInfo" as a key elsewhere on a line is not the commit's commitInfo */
+    write_commit(dir, 1, "{\"add\":{\"path\":\"a\",\"size\":1,\"tags\":{\"commitInfo\":\"no\"}}}\n");
+    write_commit(dir, 2, ADD("b"));
+    /* Spark's DeltaHistoryManager: a time not after its predecessor's becomes predecessor + 1 */
+    set_commit_mtime(dir, 0, 1000000);
+    set_commit_mtime(dir, 1, 1000000);
+    set_commit_mtime(dir, 2, 999000);
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_at_version(&s, t, 1));
+    ck_assert_int_eq(llmd_delta_snapshot_timestamp(s), 1000001);
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 1);
+    llmd_delta_snapshot_free(s);
+    ck_fails(llmd_delta_snapshot_at_version(&s, t, 5), LLMD_ERR_NOT_FOUND, "version 5 does not exist (latest is 2)");
+    int64_t ts = 0;
+    ck_fails(llmd_delta_snapshot_at_timestamp(&s, t, 999999), LLMD_ERR_RANGE,
+             "timestamp 999999 ms is before the earliest commit (version 0 at 1000000 ms)");
+    ck_assert_int_eq(version_at(t, 1000000, &ts), 0);
+    ck_assert_int_eq(ts, 1000000);
+    ck_assert_int_eq(version_at(t, 1000001, &ts), 1);
+    ck_assert_int_eq(ts, 1000001);
+    ck_assert_int_eq(version_at(t, 1000002, &ts), 2);
+    ck_assert_int_eq(ts, 1000002);
+    ck_fails(llmd_delta_snapshot_at_timestamp(&s, t, 1000003), LLMD_ERR_RANGE,
+             "after the latest commit (version 2 at 1000002 ms)");
+    char *h = NULL;
+    size_t hl = 0;
+    ck_ok(llmd_delta_history_json(t, 0, &h, &hl));
+    ck_assert_str_eq(h, "[{\"version\":2,\"timestamp\":1000002,\"commitInfo\":null},"
+                        "{\"version\":1,\"timestamp\":1000001,\"commitInfo\":null},"
+                        "{\"version\":0,\"timestamp\":1000000,\"commitInfo\":{\"operation\":\"CREATE\"}}]");
+    ck_assert_uint_eq(hl, strlen(h));
+    llmd_free(h);
+    ck_ok(llmd_delta_history_json(t, 1, &h, NULL));
+    ck_assert_str_eq(h, "[{\"version\":2,\"timestamp\":1000002,\"commitInfo\":null}]");
+    llmd_free(h);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+START_TEST(test_time_travel_in_commit_timestamps) {
+    make_tmp();
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}", "[]",
+             "{\"delta.enableInCommitTimestamps\":\"true\",\"delta.inCommitTimestampEnablementVersion\":\"1\"}");
+    commit_buf(dir, 0, &b);
+    write_commit(dir, 1, "{\"commitInfo\":{\"inCommitTimestamp\":2000000}}\n" ADD("a"));
+    write_commit(dir, 2, "{\"commitInfo\":{\"inCommitTimestamp\":3000000}}\n" ADD("b"));
+    write_commit(dir, 3, ADD("c"));   /* no commitInfo: predecessor + 1 */
+    set_commit_mtime(dir, 0, 1000000);
+    for (int v = 1; v <= 3; v++) set_commit_mtime(dir, v, 9000000);   /* mtimes ignored from version 1 */
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_at_version(&s, t, 2));
+    ck_assert_int_eq(llmd_delta_snapshot_timestamp(s), 3000000);
+    llmd_delta_snapshot_free(s);
+    ck_ok(llmd_delta_snapshot_at_version(&s, t, 0));
+    ck_assert_int_eq(llmd_delta_snapshot_timestamp(s), 1000000);
+    llmd_delta_snapshot_free(s);
+    int64_t ts = 0;
+    ck_assert_int_eq(version_at(t, 2500000, &ts), 1);
+    ck_assert_int_eq(ts, 2000000);
+    ck_assert_int_eq(version_at(t, 1999999, &ts), 0);
+    ck_assert_int_eq(version_at(t, 3000001, &ts), 3);
+    ck_assert_int_eq(ts, 3000001);
+    char *h = NULL;
+    ck_ok(llmd_delta_history_json(t, 0, &h, NULL));
+    ck_assert_str_eq(h, "[{\"version\":3,\"timestamp\":3000001,\"commitInfo\":null},"
+                        "{\"version\":2,\"timestamp\":3000000,\"commitInfo\":{\"inCommitTimestamp\":3000000}},"
+                        "{\"version\":1,\"timestamp\":2000000,\"commitInfo\":{\"inCommitTimestamp\":2000000}},"
+                        "{\"version\":0,\"timestamp\":1000000,\"commitInfo\":null}]");
+    llmd_free(h);
+    llmd_delta_table_free(t);
+    /* enablement at creation when the version is not given; off unless "true" */
+    cJSON *on = J("{\"configuration\":{\"delta.enableInCommitTimestamps\":\"true\"}}");
+    cJSON *off = J("{\"configuration\":{\"delta.enableInCommitTimestamps\":\"false\"}}");
+    int64_t from = -5;
+    ck_assert(dl_ict_enabled(on, &from) && from == 0);
+    ck_assert(!dl_ict_enabled(off, &from));
+    cJSON_Delete(on);
+    cJSON_Delete(off);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+START_TEST(test_snapshot_accessors) {
+    make_tmp();
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"},{\"name\":\"p\",\"type\":\"string\"}]}",
+             "[\"p\"]", "{\"k\":\"v\"}");
+    put_add(&b, "p=x/b%20c.parquet", "{\"p\":\"x\"}", "{\"numRecords\":2}",
+            "{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\",\"sizeInBytes\":4,\"cardinality\":1}");
+    put_add(&b, "a.parquet", NULL, NULL, NULL);
+    ck_ok(llmd_buf_puts(&b, "{\"txn\":{\"appId\":\"job\",\"version\":4}}\n"));
+    commit_buf(dir, 0, &b);
+    set_commit_mtime(dir, 0, 1234000);
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_str_eq(llmd_delta_snapshot_protocol_json(s), "{\"minReaderVersion\":1,\"minWriterVersion\":2}");
+    ck_assert_str_eq(llmd_delta_snapshot_schema_json(s),
+                     "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"},{\"name\":\"p\",\"type\":\"string\"}]}");
+    ck_assert_ptr_nonnull(strstr(llmd_delta_snapshot_metadata_json(s), "\"partitionColumns\":[\"p\"]"));
+    ck_assert_str_eq(llmd_delta_snapshot_property(s, "k"), "v");
+    ck_assert_ptr_null(llmd_delta_snapshot_property(s, "absent"));
+    ck_assert_ptr_null(llmd_delta_snapshot_property(s, NULL));
+    ck_assert_ptr_null(llmd_delta_snapshot_property(NULL, "k"));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+    llmd_delta_file f;
+    ck_ok(llmd_delta_snapshot_file(s, 0, &f));
+    ck_assert_str_eq(f.path, "a.parquet");
+    ck_assert_str_eq(f.partition_values_json, "{}");
+    ck_assert_ptr_null(f.stats_json);
+    ck_assert_ptr_null(f.deletion_vector_json);
+    ck_assert_str_eq(f.add_json, "{\"path\":\"a.parquet\",\"size\":1,\"modificationTime\":1,\"dataChange\":true}");
+    ck_ok(llmd_delta_snapshot_file(s, 1, &f));
+    ck_assert_str_eq(f.path, "p=x/b c.parquet");
+    ck_assert_str_eq(f.raw_path, "p=x/b%20c.parquet");
+    ck_assert_str_eq(f.partition_values_json, "{\"p\":\"x\"}");
+    ck_assert_str_eq(f.stats_json, "{\"numRecords\":2}");
+    ck_assert_str_eq(f.deletion_vector_json, "{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\",\"sizeInBytes\":4,\"cardinality\":1}");
+    ck_ok(llmd_delta_snapshot_file(s, 1, &f));   /* cached */
+    ck_assert_int_eq(f.size, 1);
+    ck_fails(llmd_delta_snapshot_file(s, 2, &f), LLMD_ERR_RANGE, "file 2 of a snapshot with 2 files");
+    ck_fails(llmd_delta_snapshot_file(NULL, 0, &f), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_file(s, 0, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    int64_t v = 0;
+    ck_ok(llmd_delta_snapshot_app_version(s, "job", &v));
+    ck_assert_int_eq(v, 4);
+    ck_fails(llmd_delta_snapshot_app_version(s, "other", &v), LLMD_ERR_NOT_FOUND, "no txn for appId 'other' in version 0");
+    ck_fails(llmd_delta_snapshot_app_version(NULL, "job", &v), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_app_version(s, NULL, &v), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_app_version(s, "job", NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    char *js = NULL;
+    size_t jl = 0;
+    ck_ok(llmd_delta_snapshot_to_json(s, &js, &jl));
+    ck_assert_uint_eq(jl, strlen(js));
+    cJSON *doc = J(js);
+    llmd_free(js);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(doc, "version")->valuedouble, 0);
+    ck_assert_int_eq((int64_t)cJSON_GetObjectItem(doc, "timestamp")->valuedouble, 1234000);
+    char *files = cJSON_PrintUnformatted(cJSON_GetObjectItem(doc, "files"));
+    ck_assert_str_eq(files, "[{\"path\":\"a.parquet\",\"size\":1,\"modificationTime\":1,\"partitionValues\":{},\"stats\":null},"
+                            "{\"path\":\"p=x/b c.parquet\",\"size\":1,\"modificationTime\":1,\"partitionValues\":{\"p\":\"x\"},"
+                            "\"stats\":{\"numRecords\":2},\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\","
+                            "\"sizeInBytes\":4,\"cardinality\":1}}]");
+    cJSON_free(files);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "metaData"), "schema"), "type")->valuestring,
+                     "struct");
+    cJSON_Delete(doc);
+    ck_fails(llmd_delta_snapshot_to_json(NULL, &js, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_to_json(s, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    llmd_delta_snapshot_free(s);
+    llmd_delta_snapshot_free(NULL);
+    ck_assert_int_eq(llmd_delta_snapshot_version(NULL), -1);
+    ck_assert_int_eq(llmd_delta_snapshot_timestamp(NULL), 0);
+    ck_assert_ptr_null(llmd_delta_snapshot_protocol_json(NULL));
+    ck_assert_ptr_null(llmd_delta_snapshot_metadata_json(NULL));
+    ck_assert_ptr_null(llmd_delta_snapshot_schema_json(NULL));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(NULL), 0);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* A checkpoint whose commits are gone carries the snapshot: its timestamp is the checkpoint's. */
+START_TEST(test_checkpoint_without_commits) {
+    make_tmp();
+    char dir[700], p[900];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
+    ck_ok(llmd_delta_table_create(t, &o));
+    for (int i = 0; i < 2; i++) {
+        llmd_delta_txn *x = NULL;
+        ck_ok(llmd_delta_txn_begin(&x, t));
+        llmd_delta_add a = LLMD_DELTA_ADD_INIT;
+        a.path = i ? "f1.parquet" : "f0.parquet";
+        a.size = 10;
+        ck_ok(llmd_delta_txn_add(x, &a));
+        int64_t v;
+        ck_ok(llmd_delta_txn_commit(x, &v));
+        llmd_delta_txn_free(x);
+    }
+    int64_t cv = -1;
+    ck_ok(llmd_delta_checkpoint(t, &cv));
+    ck_assert_int_eq(cv, 2);
+    for (int v = 0; v <= 2; v++) {
+        snprintf(p, sizeof p, "%s/_delta_log/%020d.json", dir, v);
+        ck_assert_int_eq(unlink(p), 0);
+    }
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000002.checkpoint.parquet", dir);
+    set_mtime(p, 4242000);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s), 2);
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+    /* the table enables inCommitTimestamps but the checkpoint carries no commitInfo */
+    ck_assert_int_eq(llmd_delta_snapshot_timestamp(s), 4242000);
+    llmd_delta_snapshot_free(s);
+    /* a damaged checkpoint with no commits to fall back on is an error naming it */
+    write_text(p, "PAR1 damaged");
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_PARSE, "00000000000000000002.checkpoint.parquet");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("delta_read");
     TCase *c = tcase_create("log");
@@ -1016,6 +1396,11 @@ int main(void) {
     tcase_add_test(c, test_replay_v2_sidecars);
     tcase_add_test(c, test_values_every_type);
     tcase_add_test(c, test_parquet_checkpoint_actions);
+    tcase_add_test(c, test_table_open_and_listing);
+    tcase_add_test(c, test_time_travel_by_mtime);
+    tcase_add_test(c, test_time_travel_in_commit_timestamps);
+    tcase_add_test(c, test_snapshot_accessors);
+    tcase_add_test(c, test_checkpoint_without_commits);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
