@@ -1381,6 +1381,385 @@ START_TEST(test_checkpoint_without_commits) {
 }
 END_TEST
 
+/* ---- scan.c: scans of every type, partition values, predicates ---------------------------------------------- */
+static void expect_file(const char *path, const char *want) {
+    char *got = slurp(path);
+    ck_assert_msg(strcmp(got, want) == 0, "%s:\n%s\nwanted:\n%s", path, got, want);
+    llmd_free(got);
+}
+
+static llmd_delta_snapshot *latest(const char *dir) {
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    llmd_delta_table_free(t);
+    return s;
+}
+
+#define TYPES_FILE_SCHEMA STRUCT(FIELD("id", "\"long\"") "," FIELD("s", "\"string\"") "," FIELD("d", "\"double\"") "," \
+    FIELD("f", "\"float\"") "," FIELD("b", "\"boolean\"") "," FIELD("by", "\"byte\"") "," FIELD("sh", "\"short\"") "," \
+    FIELD("i", "\"integer\"") "," FIELD("dt", "\"date\"") "," FIELD("ts", "\"timestamp\"") "," FIELD("tsn", "\"timestamp_ntz\"") "," \
+    FIELD("tl", "\"%s\"") "," FIELD("dec", "\"decimal(10,2)\"") "," FIELD("bin", "\"binary\"") "," \
+    FIELD("st", STRUCT(FIELD("x", "\"integer\"") "," FIELD("y", "\"string\""))) "," \
+    FIELD("arr", "{\"type\":\"array\",\"elementType\":\"long\",\"containsNull\":true}") "," \
+    FIELD("m", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"long\",\"valueContainsNull\":true}") "%s")
+
+START_TEST(test_scan_every_type) {
+    make_tmp();
+    char dir[700], data[800], out[800], schema[4096], fschema[4096];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    mkdir_p(dir);
+    /* the file stores tl as a timestamp not adjusted to UTC (INT96-style); the table calls it a
+     * timestamp (an instant), so it reads with "Z"; column `missing` is not in the file: null */
+    snprintf(fschema, sizeof fschema, TYPES_FILE_SCHEMA, "timestamp_local", "");
+    snprintf(schema, sizeof schema, TYPES_FILE_SCHEMA, "timestamp", "," FIELD("missing", "\"string\""));
+    snprintf(data, sizeof data, "%s/data.parquet", dir);
+    write_parquet(data, fschema,
+                  "[{\"id\":1,\"s\":\"a\\\"b\",\"d\":0.1,\"f\":1.5,\"b\":true,\"by\":-3,\"sh\":300,\"i\":70000,\"dt\":\"2024-02-29\","
+                  "\"ts\":\"2021-09-08T11:11:11.123456Z\",\"tsn\":\"2021-09-08T11:11:11\",\"tl\":\"2000-01-01T00:00:00\","
+                  "\"dec\":\"-12.34\",\"bin\":\"xy\",\"st\":{\"x\":5,\"y\":\"z\"},\"arr\":[1,null],\"m\":{\"k\":7}},"
+                  "{\"id\":2}]", 1);
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, schema, "[]", "{}");
+    put_add(&b, "data.parquet", "{}", NULL, NULL);
+    commit_buf(dir, 0, &b);
+    llmd_delta_snapshot *s = latest(dir);
+    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    uint64_t rows = 0;
+    ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
+    ck_assert_uint_eq(rows, 2);
+    const char *want =
+        "{\"id\":1,\"s\":\"a\\\"b\",\"d\":0.1,\"f\":1.5,\"b\":true,\"by\":-3,\"sh\":300,\"i\":70000,\"dt\":\"2024-02-29\","
+        "\"ts\":\"2021-09-08T11:11:11.123456Z\",\"tsn\":\"2021-09-08T11:11:11.000000\",\"tl\":\"2000-01-01T00:00:00.000000Z\","
+        "\"dec\":-12.34,\"bin\":\"xy\",\"st\":{\"x\":5,\"y\":\"z\"},\"arr\":[1,null],\"m\":{\"k\":7},\"missing\":null}\n"
+        "{\"id\":2,\"s\":null,\"d\":null,\"f\":null,\"b\":null,\"by\":null,\"sh\":null,\"i\":null,\"dt\":null,\"ts\":null,"
+        "\"tsn\":null,\"tl\":null,\"dec\":null,\"bin\":null,\"st\":null,\"arr\":null,\"m\":null,\"missing\":null}\n";
+    expect_file(out, want);
+    /* selected columns, in the order asked */
+    const char *cols[] = {"st", "id"};
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.columns = cols;
+    so.n_columns = 2;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, NULL));
+    expect_file(out, "{\"st\":{\"x\":5,\"y\":\"z\"},\"id\":1}\n{\"st\":null,\"id\":2}\n");
+    const char *nocol[] = {"zz"};
+    so.columns = nocol;
+    so.n_columns = 1;
+    ck_fails(llmd_delta_scan_jsonl(s, out, &so, NULL), LLMD_ERR_NOT_FOUND, "scan: no column 'zz'");
+    so = (llmd_delta_scan_options)LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.version = 7;
+    ck_fails(llmd_delta_scan_jsonl(s, out, &so, NULL), LLMD_ERR_VERSION, "llmd_delta_scan_options");
+    ck_fails(llmd_delta_scan_jsonl(NULL, out, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_scan_parquet(s, NULL, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    /* Parquet output typed from the schema reads back (as a table of its own) to the same rows */
+    char pq[900], dir2[800];
+    snprintf(dir2, sizeof dir2, "%s/t2", g_tmp);
+    mkdir_p(dir2);
+    snprintf(pq, sizeof pq, "%s/out.parquet", dir2);
+    rows = 0;
+    ck_ok(llmd_delta_scan_parquet(s, pq, NULL, &rows));
+    ck_assert_uint_eq(rows, 2);
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, schema, "[]", "{}");
+    put_add(&b, "out.parquet", "{}", NULL, NULL);
+    commit_buf(dir2, 0, &b);
+    llmd_delta_snapshot *s2 = latest(dir2);
+    ck_ok(llmd_delta_scan_jsonl(s2, out, NULL, &rows));
+    expect_file(out, want);
+    llmd_delta_snapshot_free(s2);
+    /* an output directory that does not exist */
+    snprintf(pq, sizeof pq, "%s/no/such/dir/out.jsonl", g_tmp);
+    ck_assert_int_ne(llmd_delta_scan_jsonl(s, pq, NULL, NULL), LLMD_OK);
+    llmd_delta_snapshot_free(s);
+    /* a data file that is missing or not Parquet is named */
+    ck_assert_int_eq(unlink(data), 0);
+    s = latest(dir);
+    ck_fails(llmd_delta_scan_jsonl(s, out, NULL, NULL), LLMD_ERR_NOT_FOUND, "data.parquet");
+    write_text(data, "not parquet at all");
+    ck_assert_int_ne(llmd_delta_scan_jsonl(s, out, NULL, NULL), LLMD_OK);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "data.parquet"));
+    llmd_delta_snapshot_free(s);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+START_TEST(test_scan_parquet_unsupported_types) {
+    make_tmp();
+    char dir[700], data[800], out[800];
+    static const char *const schemas[] = {
+        STRUCT(FIELD("id", "\"long\"") "," FIELD("v", "\"void\"")),
+        STRUCT(FIELD("id", "\"long\"") "," FIELD("s", STRUCT(FIELD("w", "\"variant\"")))),
+        STRUCT(FIELD("id", "\"long\"") "," FIELD("a", "{\"type\":\"array\",\"elementType\":\"void\"}")),
+        STRUCT(FIELD("id", "\"long\"") "," FIELD("m", "{\"type\":\"map\",\"keyType\":\"void\",\"valueType\":\"long\"}")),
+        STRUCT(FIELD("id", "\"long\"") "," FIELD("m", "{\"type\":\"map\",\"keyType\":\"long\",\"valueType\":\"void\"}"))};
+    static const char *const named[] = {"column 'v' has type 'void'", "column 'w' has type 'variant'",
+                                        "column 'element' has type 'void'", "column 'key' has type 'void'",
+                                        "column 'value' has type 'void'"};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(dir, sizeof dir, "%s/t%zu", g_tmp, i);
+        mkdir_p(dir);
+        snprintf(data, sizeof data, "%s/d.parquet", dir);
+        write_parquet(data, STRUCT(FIELD("id", "\"long\"")), "[{\"id\":1}]", 0);
+        llmd_buf b = LLMD_BUF_INIT;
+        ck_ok(llmd_buf_puts(&b, P0));
+        put_meta(&b, schemas[i], "[]", "{}");
+        put_add(&b, "d.parquet", "{}", NULL, NULL);
+        commit_buf(dir, 0, &b);
+        llmd_delta_snapshot *s = latest(dir);
+        snprintf(out, sizeof out, "%s/o%zu.parquet", g_tmp, i);
+        ck_fails(llmd_delta_scan_parquet(s, out, NULL, NULL), LLMD_ERR_UNSUPPORTED, named[i]);
+        ck_assert_int_ne(access(out, F_OK), 0);
+        /* JSON lines have no such limit: the void column reads as null */
+        snprintf(out, sizeof out, "%s/o%zu.jsonl", g_tmp, i);
+        uint64_t rows = 0;
+        ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
+        ck_assert_uint_eq(rows, 1);
+        llmd_delta_snapshot_free(s);
+    }
+    rm_rf(g_tmp);
+}
+END_TEST
+
+#define PART_SCHEMA STRUCT(FIELD("id", "\"long\"") "," FIELD("pi", "\"integer\"") "," FIELD("ps", "\"string\"") "," \
+    FIELD("pb", "\"boolean\"") "," FIELD("pd", "\"double\"") "," FIELD("pf", "\"float\"") "," FIELD("pdec", "\"decimal(5,2)\"") "," \
+    FIELD("pts", "\"timestamp\"") "," FIELD("ptn", "\"timestamp_ntz\"") "," FIELD("pdt", "\"date\"") "," FIELD("pl", "\"long\""))
+#define PART_COLS "[\"pi\",\"ps\",\"pb\",\"pd\",\"pf\",\"pdec\",\"pts\",\"ptn\",\"pdt\",\"pl\"]"
+
+static int may(const llmd_delta_snapshot *s, size_t i, const char *col, int op, const char *value) {
+    llmd_delta_predicate p = {col, op, value};
+    int r = llmd_delta_snapshot_file_may_match(s, i, &p, 1);
+    ck_assert_msg(r == 0 || r == 1, "may_match(%s) -> %d: %s", col, r, llmd_last_error());
+    return r;
+}
+
+START_TEST(test_scan_partition_values) {
+    make_tmp();
+    char dir[700], data[800], out[800];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    mkdir_p(dir);
+    for (int i = 1; i <= 3; i++) {
+        snprintf(data, sizeof data, "%s/f%d.parquet", dir, i);
+        char rows[64];
+        snprintf(rows, sizeof rows, "[{\"id\":%d}]", i);
+        write_parquet(data, STRUCT(FIELD("id", "\"long\"")), rows, 0);
+    }
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, PART_SCHEMA, PART_COLS, "{}");
+    /* PROTOCOL.md "Partition Value Serialization": numbers, booleans, dates, timestamps as
+     * "yyyy-MM-dd HH:mm:ss[.S]" (UTC); an empty string is a null value for any type */
+    put_add(&b, "f1.parquet", "{\"pi\":\"7\",\"ps\":\"a b\",\"pb\":\"true\",\"pd\":\"1.5\",\"pf\":\"0.25\",\"pdec\":\"1.50\","
+                              "\"pts\":\"2021-09-08 11:11:11.5\",\"ptn\":\"2021-09-08T01:02:03\",\"pdt\":\"2024-01-02\",\"pl\":\"-9\"}",
+            NULL, NULL);
+    /* values that do not parse as their type stay strings; null and "" are null */
+    put_add(&b, "f2.parquet", "{\"pi\":\"x1\",\"ps\":\"\",\"pb\":\"false\",\"pd\":\"nan?\",\"pf\":\"\",\"pdec\":\"12a\","
+                              "\"pts\":\"2021-09-08 11:11:11Z\",\"ptn\":\"2021-09-08 11:11:11+00:00\",\"pdt\":\"\",\"pl\":null}",
+            NULL, NULL);
+    put_add(&b, "f3.parquet", "{\"pb\":\"maybe\",\"pts\":\"not a time\",\"ptn\":\"2021-09-08 11:11:11.1234567\",\"pdec\":\"-1e2\"}",
+            NULL, NULL);
+    commit_buf(dir, 0, &b);
+    llmd_delta_snapshot *s = latest(dir);
+    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    uint64_t rows = 0;
+    ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
+    ck_assert_uint_eq(rows, 3);
+    expect_file(out,
+        "{\"id\":1,\"pi\":7,\"ps\":\"a b\",\"pb\":true,\"pd\":1.5,\"pf\":0.25,\"pdec\":1.50,\"pts\":\"2021-09-08T11:11:11.500000Z\","
+        "\"ptn\":\"2021-09-08T01:02:03.000000\",\"pdt\":\"2024-01-02\",\"pl\":-9}\n"
+        "{\"id\":2,\"pi\":\"x1\",\"ps\":null,\"pb\":false,\"pd\":\"nan?\",\"pf\":null,\"pdec\":\"12a\",\"pts\":\"2021-09-08T11:11:11.000000Z\","
+        "\"ptn\":\"2021-09-08 11:11:11+00:00\",\"pdt\":null,\"pl\":null}\n"
+        "{\"id\":3,\"pi\":null,\"ps\":null,\"pb\":\"maybe\",\"pd\":null,\"pf\":null,\"pdec\":-1e2,\"pts\":\"not a time\","
+        "\"ptn\":\"2021-09-08T11:11:11.123456\",\"pdt\":null,\"pl\":null}\n");
+    /* pruning by partition values: SQL semantics, comparisons with null (or unparsable) are false */
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_EQ, "7"), 1);
+    ck_assert_int_eq(may(s, 1, "pi", LLMD_DELTA_EQ, "7"), 0);
+    ck_assert_int_eq(may(s, 2, "pi", LLMD_DELTA_EQ, "7"), 0);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_NE, "7"), 0);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_NE, "8"), 1);
+    ck_assert_int_eq(may(s, 2, "pi", LLMD_DELTA_NE, "8"), 0);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_GT, "6.5"), 1);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_LT, "7"), 0);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_LE, "7"), 1);
+    ck_assert_int_eq(may(s, 0, "pi", LLMD_DELTA_GE, "8"), 0);
+    ck_assert_int_eq(may(s, 0, "pl", LLMD_DELTA_LT, "-8"), 1);
+    ck_assert_int_eq(may(s, 0, "pd", LLMD_DELTA_LE, "1.5"), 1);
+    ck_assert_int_eq(may(s, 0, "pdec", LLMD_DELTA_EQ, "1.5"), 1);
+    ck_assert_int_eq(may(s, 2, "pdec", LLMD_DELTA_LT, "0"), 1);
+    ck_assert_int_eq(may(s, 1, "pdec", LLMD_DELTA_LT, "100"), 0);
+    ck_assert_int_eq(may(s, 0, "ps", LLMD_DELTA_IS_NULL, NULL), 0);
+    ck_assert_int_eq(may(s, 1, "ps", LLMD_DELTA_IS_NULL, NULL), 1);
+    ck_assert_int_eq(may(s, 2, "ps", LLMD_DELTA_IS_NULL, NULL), 1);
+    ck_assert_int_eq(may(s, 0, "ps", LLMD_DELTA_NOT_NULL, NULL), 1);
+    ck_assert_int_eq(may(s, 1, "ps", LLMD_DELTA_NOT_NULL, NULL), 0);
+    ck_assert_int_eq(may(s, 0, "ps", LLMD_DELTA_EQ, "a b"), 1);
+    ck_assert_int_eq(may(s, 0, "ps", LLMD_DELTA_GT, "a c"), 0);
+    ck_assert_int_eq(may(s, 0, "pb", LLMD_DELTA_EQ, "true"), 1);
+    ck_assert_int_eq(may(s, 1, "pb", LLMD_DELTA_EQ, "true"), 0);
+    ck_assert_int_eq(may(s, 1, "pb", LLMD_DELTA_LT, "true"), 1);
+    ck_assert_int_eq(may(s, 2, "pb", LLMD_DELTA_EQ, "false"), 0);
+    ck_assert_int_eq(may(s, 0, "pts", LLMD_DELTA_GE, "2021-09-08T11:11:11Z"), 1);
+    ck_assert_int_eq(may(s, 1, "pts", LLMD_DELTA_GE, "2021-09-08T11:11:11Z"), 1);
+    ck_assert_int_eq(may(s, 2, "pts", LLMD_DELTA_GE, "2021-09-08T11:11:11Z"), 0);
+    ck_assert_int_eq(may(s, 0, "pts", LLMD_DELTA_LT, "2021-09-08 11:11:11.2"), 0);
+    ck_assert_int_eq(may(s, 0, "pts", LLMD_DELTA_LT, "garbage"), 0);
+    ck_assert_int_eq(may(s, 2, "ptn", LLMD_DELTA_GT, "2021-09-08T11:11:11"), 1);
+    ck_assert_int_eq(may(s, 0, "pdt", LLMD_DELTA_GT, "2024-01-01"), 1);
+    ck_assert_int_eq(may(s, 0, "pdt", LLMD_DELTA_GT, "2024-01-02"), 0);
+    /* two predicates: all must hold */
+    llmd_delta_predicate two[2] = {{"pi", LLMD_DELTA_EQ, "7"}, {"pb", LLMD_DELTA_EQ, "false"}};
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, two, 2), 0);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, two, 1), 1);
+    ck_assert_int_eq(llmd_delta_snapshot_file_may_match(s, 0, NULL, 0), 1);
+    /* a scan with a predicate on a column not in the output: read, filtered, dropped */
+    const char *cols[] = {"id"};
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.columns = cols;
+    so.n_columns = 1;
+    llmd_delta_predicate pr = {"pts", LLMD_DELTA_GE, "2021-09-08 11:11:11"};
+    so.predicates = &pr;
+    so.n_predicates = 1;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
+    ck_assert_uint_eq(rows, 2);
+    expect_file(out, "{\"id\":1}\n{\"id\":2}\n");
+    ck_ok(llmd_delta_scan_parquet(s, out, &so, &rows));
+    ck_assert_uint_eq(rows, 2);
+    llmd_delta_snapshot_free(s);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+START_TEST(test_scan_stats_pruning_and_predicate_errors) {
+    make_tmp();
+    char dir[700], data[800], out[800];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    mkdir_p(dir);
+    const char *fs = STRUCT(FIELD("id", "\"long\"") "," FIELD("name", "\"string\"") "," FIELD("ts", "\"timestamp\"") ","
+                            FIELD("ok", "\"boolean\"") "," FIELD("st", STRUCT(FIELD("x", "\"long\""))));
+    static const char *const rows_of[] = {
+        "[{\"id\":1,\"name\":\"a\",\"ts\":\"2021-01-01T00:00:00Z\",\"ok\":true},{\"id\":2,\"ts\":\"2021-01-01T12:00:00Z\",\"ok\":false},"
+        "{\"id\":3,\"name\":\"c\",\"ts\":\"2021-01-02T00:00:00Z\"}]",
+        "[{\"name\":\"n1\"},{\"name\":\"n2\"}]", "[{\"id\":10,\"name\":\"x\"}]", "[{\"id\":11,\"name\":\"y\"}]"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(data, sizeof data, "%s/s%d.parquet", dir, i + 1);
+        write_parquet(data, fs, rows_of[i], 0);
+    }
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, fs, "[]", "{}");
+    put_add(&b, "s1.parquet", NULL, "{\"numRecords\":3,\"minValues\":{\"id\":1,\"name\":\"a\",\"ts\":\"2021-01-01T00:00:00.000Z\"},"
+                                    "\"maxValues\":{\"id\":3,\"name\":\"c\",\"ts\":\"2021-01-02T00:00:00.000Z\"},"
+                                    "\"nullCount\":{\"id\":0,\"name\":1,\"ts\":0}}", NULL);
+    put_add(&b, "s2.parquet", NULL, "{\"numRecords\":2,\"nullCount\":{\"id\":2}}", NULL);
+    put_add(&b, "s3.parquet", NULL, NULL, NULL);
+    put_add(&b, "s4.parquet", NULL, "not json", NULL);
+    commit_buf(dir, 0, &b);
+    llmd_delta_snapshot *s = latest(dir);
+    /* min/max/nullCount/numRecords rule files out (PROTOCOL.md "Per-file Statistics") */
+    static const struct { const char *col; int op; const char *v; int want[4]; } cases[] = {
+        {"id", LLMD_DELTA_EQ, "2", {1, 0, 1, 1}},   {"id", LLMD_DELTA_EQ, "5", {0, 0, 1, 1}},
+        {"id", LLMD_DELTA_EQ, "0", {0, 0, 1, 1}},   {"id", LLMD_DELTA_LT, "1", {0, 0, 1, 1}},
+        {"id", LLMD_DELTA_LT, "2", {1, 0, 1, 1}},   {"id", LLMD_DELTA_LE, "1", {1, 0, 1, 1}},
+        {"id", LLMD_DELTA_LE, "0", {0, 0, 1, 1}},   {"id", LLMD_DELTA_GT, "3", {0, 0, 1, 1}},
+        {"id", LLMD_DELTA_GT, "2", {1, 0, 1, 1}},   {"id", LLMD_DELTA_GE, "4", {0, 0, 1, 1}},
+        {"id", LLMD_DELTA_GE, "3", {1, 0, 1, 1}},   {"id", LLMD_DELTA_IS_NULL, NULL, {0, 1, 1, 1}},
+        {"id", LLMD_DELTA_NOT_NULL, NULL, {1, 0, 1, 1}}, {"id", LLMD_DELTA_NE, "2", {1, 0, 1, 1}},
+        {"name", LLMD_DELTA_IS_NULL, NULL, {1, 1, 1, 1}}, {"name", LLMD_DELTA_EQ, "d", {0, 1, 1, 1}},
+        {"name", LLMD_DELTA_EQ, "b", {1, 1, 1, 1}}, {"ts", LLMD_DELTA_GT, "2021-01-03", {0, 1, 1, 1}},
+        {"ts", LLMD_DELTA_LE, "2021-01-01 00:00:00", {1, 1, 1, 1}}, {"ok", LLMD_DELTA_EQ, "true", {1, 1, 1, 1}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (size_t i = 0; i < 4; i++)
+            ck_assert_msg(may(s, i, cases[c].col, cases[c].op, cases[c].v) == cases[c].want[i], "case %zu file %zu", c, i);
+    /* the scan reads only what may match, then filters rows */
+    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    const char *cols[] = {"id", "name"};
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.columns = cols;
+    so.n_columns = 2;
+    llmd_delta_predicate p[2] = {{"id", LLMD_DELTA_GE, "2"}, {"name", LLMD_DELTA_NE, "x"}};
+    so.predicates = p;
+    so.n_predicates = 2;
+    uint64_t rows = 0;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
+    ck_assert_uint_eq(rows, 2);
+    expect_file(out, "{\"id\":3,\"name\":\"c\"}\n{\"id\":11,\"name\":\"y\"}\n");
+    llmd_delta_predicate pb = {"ok", LLMD_DELTA_EQ, "false"};
+    so.predicates = &pb;
+    so.n_predicates = 1;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
+    expect_file(out, "{\"id\":2,\"name\":null}\n");
+    /* bad predicates */
+    static const struct { llmd_delta_predicate p; llmd_status st; const char *needle; } bad[] = {
+        {{NULL, LLMD_DELTA_EQ, "1"}, LLMD_ERR_INVALID_ARG, "predicate without a column"},
+        {{"id", 99, "1"}, LLMD_ERR_INVALID_ARG, "predicate on 'id': unknown op 99"},
+        {{"id", -1, "1"}, LLMD_ERR_INVALID_ARG, "unknown op -1"},
+        {{"id", LLMD_DELTA_EQ, NULL}, LLMD_ERR_INVALID_ARG, "predicate on 'id' needs a value"},
+        {{"zz", LLMD_DELTA_EQ, "1"}, LLMD_ERR_NOT_FOUND, "predicate: no column 'zz'"},
+        {{"st", LLMD_DELTA_IS_NULL, NULL}, LLMD_ERR_INVALID_ARG, "column 'st' is not primitive"},
+        {{"id", LLMD_DELTA_EQ, "abc"}, LLMD_ERR_INVALID_ARG, "'abc' is not a number for column 'id'"},
+        {{"id", LLMD_DELTA_EQ, ""}, LLMD_ERR_INVALID_ARG, "'' is not a number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_fails(llmd_delta_snapshot_file_may_match(s, 0, &bad[i].p, 1), bad[i].st, bad[i].needle);
+        so.predicates = &bad[i].p;
+        ck_fails(llmd_delta_scan_jsonl(s, out, &so, NULL), bad[i].st, bad[i].needle);
+    }
+    ck_fails(llmd_delta_snapshot_file_may_match(NULL, 0, p, 1), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_file_may_match(s, 0, NULL, 1), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_snapshot_file_may_match(s, 4, p, 1), LLMD_ERR_RANGE, "file 4 of a snapshot with 4 files");
+    llmd_delta_snapshot_free(s);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+START_TEST(test_scan_column_mapping) {
+    make_tmp();
+    char dir[700], data[800], out[800];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    mkdir_p(dir);
+#define MAPPED(n, phys, t) "{\"name\":\"" n "\",\"type\":" t ",\"nullable\":true,\"metadata\":{\"delta.columnMapping.id\":1," \
+                           "\"delta.columnMapping.physicalName\":\"" phys "\"}}"
+    const char *schema = STRUCT(MAPPED("id", "col-1", "\"long\"") ","
+                                MAPPED("st", "col-2", STRUCT(MAPPED("x", "col-x", "\"integer\"") "," FIELD("same", "\"integer\""))) ","
+                                MAPPED("arr", "col-3", "{\"type\":\"array\",\"elementType\":" STRUCT(MAPPED("y", "col-y", "\"integer\"")) "}") ","
+                                MAPPED("m", "col-4", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":" STRUCT(MAPPED("z", "col-z", "\"integer\"")) "}") ","
+                                MAPPED("p", "col-p", "\"string\""));
+    snprintf(data, sizeof data, "%s/d.parquet", dir);
+    write_parquet(data, STRUCT(FIELD("col-1", "\"long\"") "," FIELD("col-2", STRUCT(FIELD("col-x", "\"integer\"") "," FIELD("same", "\"integer\""))) ","
+                               FIELD("col-3", "{\"type\":\"array\",\"elementType\":" STRUCT(FIELD("col-y", "\"integer\"")) "}") ","
+                               FIELD("col-4", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":" STRUCT(FIELD("col-z", "\"integer\"")) "}")),
+                  "[{\"col-1\":1,\"col-2\":{\"col-x\":5,\"same\":6},\"col-3\":[{\"col-y\":6}],\"col-4\":{\"k\":{\"col-z\":7}}}]", 0);
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, "{\"protocol\":{\"minReaderVersion\":2,\"minWriterVersion\":5}}\n"));
+    put_meta(&b, schema, "[\"p\"]", "{\"delta.columnMapping.mode\":\"name\",\"delta.columnMapping.maxColumnId\":\"9\"}");
+    /* partitionValues keyed by the physical name; a writer that used the logical one is read too */
+    put_add(&b, "d.parquet", "{\"col-p\":\"v\"}", "{\"numRecords\":1,\"minValues\":{\"col-1\":1},\"maxValues\":{\"col-1\":1}}", NULL);
+    put_add(&b, "/abs/ignored-by-pruning.parquet", "{\"p\":\"w\"}", NULL, NULL);
+    commit_buf(dir, 0, &b);
+    llmd_delta_snapshot *s = latest(dir);
+    ck_assert_int_eq(may(s, 1, "id", LLMD_DELTA_GT, "1"), 0);
+    ck_assert_int_eq(may(s, 1, "id", LLMD_DELTA_EQ, "1"), 1);
+    ck_assert_int_eq(may(s, 1, "p", LLMD_DELTA_EQ, "v"), 1);
+    ck_assert_int_eq(may(s, 0, "p", LLMD_DELTA_EQ, "v"), 0);
+    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    llmd_delta_predicate pr = {"p", LLMD_DELTA_EQ, "v"};
+    so.predicates = &pr;
+    so.n_predicates = 1;
+    uint64_t rows = 0;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
+    ck_assert_uint_eq(rows, 1);
+    expect_file(out, "{\"id\":1,\"st\":{\"x\":5,\"same\":6},\"arr\":[{\"y\":6}],\"m\":{\"k\":{\"z\":7}},\"p\":\"v\"}\n");
+    /* the absolute path of the other file is read as such: missing, and named */
+    so.n_predicates = 0;
+    ck_fails(llmd_delta_scan_jsonl(s, out, &so, &rows), LLMD_ERR_NOT_FOUND, "/abs/ignored-by-pruning.parquet");
+    llmd_delta_snapshot_free(s);
+#undef MAPPED
+    rm_rf(g_tmp);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("delta_read");
     TCase *c = tcase_create("log");
@@ -1401,6 +1780,11 @@ int main(void) {
     tcase_add_test(c, test_time_travel_in_commit_timestamps);
     tcase_add_test(c, test_snapshot_accessors);
     tcase_add_test(c, test_checkpoint_without_commits);
+    tcase_add_test(c, test_scan_every_type);
+    tcase_add_test(c, test_scan_parquet_unsupported_types);
+    tcase_add_test(c, test_scan_partition_values);
+    tcase_add_test(c, test_scan_stats_pruning_and_predicate_errors);
+    tcase_add_test(c, test_scan_column_mapping);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
