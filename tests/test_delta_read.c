@@ -1760,6 +1760,275 @@ START_TEST(test_scan_column_mapping) {
 }
 END_TEST
 
+/* ---- scan.c: deletion vectors (PROTOCOL.md "Deletion Vector Format", CRoaring's portable format) ----------- */
+static const char k_z85_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+/* Z85 (ZeroMQ RFC 32) of n bytes, n a multiple of 4. */
+static void z85(const uint8_t *b, size_t n, char *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t v = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+        for (int k = 4; k >= 0; k--) {
+            out[o + (size_t)k] = k_z85_alphabet[v % 85];
+            v /= 85;
+        }
+        o += 5;
+    }
+    out[o] = '\0';
+}
+
+typedef struct bytes { uint8_t d[16384]; size_t n; } bytes;
+static void put16(bytes *b, uint16_t v) { b->d[b->n++] = (uint8_t)v; b->d[b->n++] = (uint8_t)(v >> 8); }
+static void put32(bytes *b, uint32_t v) { put16(b, (uint16_t)v); put16(b, (uint16_t)(v >> 16)); }
+static void put64(bytes *b, uint64_t v) { put32(b, (uint32_t)v); put32(b, (uint32_t)(v >> 32)); }
+static void pad4(bytes *b) { while (b->n % 4) b->d[b->n++] = 0; }
+
+/* RoaringBitmapArray header: magic 1681511377, then the number of 32-bit bitmaps. */
+static void dv_header(bytes *b, uint64_t count) {
+    b->n = 0;
+    put32(b, 1681511377u);
+    put64(b, count);
+}
+
+/* A bitmap (key = high 32 bits) of array containers (no-run cookie 12346), one per entry of keys. */
+static void dv_array_bitmap(bytes *b, uint32_t high, const uint16_t *keys, const uint16_t *const *vals, const int *cards, int n) {
+    put32(b, high);
+    put32(b, 12346);
+    put32(b, (uint32_t)n);
+    for (int c = 0; c < n; c++) { put16(b, keys[c]); put16(b, (uint16_t)(cards[c] - 1)); }
+    for (int c = 0; c < n; c++) put32(b, 0);   /* offsets (unused by sequential readers) */
+    for (int c = 0; c < n; c++)
+        for (int k = 0; k < cards[c]; k++) put16(b, vals[c][k]);
+}
+
+/* The table: one data file of 5000 rows (ids 0..4999) in two row groups, read by absolute path,
+ * with the given deletionVector descriptor.  Returns the scan status; *out the rows. */
+static char g_dvdata[700];
+static llmd_status dv_scan(const char *dir, const char *dv, uint64_t *nrows, char **first) {
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
+                            "\"writerFeatures\":[\"deletionVectors\"]}}\n"));
+    put_meta(&b, STRUCT(FIELD("id", "\"long\"")), "[]", "{}");
+    put_add(&b, g_dvdata, "{}", NULL, dv);
+    commit_buf(dir, 0, &b);
+    llmd_delta_snapshot *s = latest(dir);
+    char out[800];
+    snprintf(out, sizeof out, "%s.jsonl", dir);
+    llmd_status st = llmd_delta_scan_jsonl(s, out, NULL, nrows);
+    if (st == LLMD_OK && first) {
+        char *all = slurp(out);
+        char *nl = strchr(all, '\n');
+        if (nl) nl[1] = '\0';
+        *first = all;
+    }
+    llmd_delta_snapshot_free(s);
+    return st;
+}
+
+/* The descriptor of bytes b stored inline. */
+static void inline_dv(const bytes *b, char *out, size_t n) {
+    char z[8000];
+    bytes c = *b;
+    size_t size = c.n;
+    pad4(&c);
+    z85(c.d, c.n, z);
+    snprintf(out, n, "{\"storageType\":\"i\",\"pathOrInlineDv\":\"%s\",\"sizeInBytes\":%zu,\"cardinality\":1}", z, size);
+}
+
+/* b written to `path` as a DV file: format version byte, then at offset 1 the big-endian size, the
+ * bytes and a CRC (not checked by the reader). */
+static void dv_file(const char *path, const bytes *b) {
+    static uint8_t buf[20000];
+    size_t n = 0;
+    buf[n++] = 1;
+    buf[n++] = (uint8_t)(b->n >> 24);
+    buf[n++] = (uint8_t)(b->n >> 16);
+    buf[n++] = (uint8_t)(b->n >> 8);
+    buf[n++] = (uint8_t)b->n;
+    memcpy(buf + n, b->d, b->n);
+    n += b->n;
+    memset(buf + n, 0, 4);
+    write_bytes(path, buf, n + 4);
+}
+
+START_TEST(test_scan_deletion_vectors) {
+    make_tmp();
+    snprintf(g_dvdata, sizeof g_dvdata, "%s/data.parquet", g_tmp);
+    llmd_buf rows = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_putc(&rows, '['));
+    for (int i = 0; i < 5000; i++) ck_ok(llmd_buf_printf(&rows, "%s{\"id\":%d}", i ? "," : "", i));
+    ck_ok(llmd_buf_putc(&rows, ']'));
+    write_parquet(g_dvdata, STRUCT(FIELD("id", "\"long\"")), rows.data, 3000);
+    llmd_buf_free(&rows);
+    char dir[800], desc[9000], path[900];
+    uint64_t n = 0;
+    char *first = NULL;
+    bytes b;
+    int t = 0;
+#define NEXT_DIR() snprintf(dir, sizeof dir, "%s/t%d", g_tmp, t++)
+    /* inline, array container {1, 3} */
+    dv_header(&b, 1);
+    static const uint16_t keys0[] = {0}, v13[] = {3, 1};
+    const uint16_t *vals13[] = {v13};
+    const int card2[] = {2};
+    dv_array_bitmap(&b, 0, keys0, vals13, card2, 1);
+    inline_dv(&b, desc, sizeof desc);
+    NEXT_DIR();
+    ck_ok(dv_scan(dir, desc, &n, &first));
+    ck_assert_uint_eq(n, 4998);
+    ck_assert_str_eq(first, "{\"id\":0}\n");
+    llmd_free(first);
+    /* an absolute ('p') file at offset 1: a run container {0, 1} among four containers (the run
+     * cookie with offsets), and a second bitmap for rows >= 2^32 (past the file's end) */
+    dv_header(&b, 2);
+    put32(&b, 0);
+    put32(&b, 12347u | (3u << 16));
+    b.d[b.n++] = 0x01;   /* container 0 is a run container */
+    for (uint16_t c = 0; c < 4; c++) { put16(&b, c); put16(&b, 0); }
+    for (int c = 0; c < 4; c++) put32(&b, 0);
+    put16(&b, 1); put16(&b, 0); put16(&b, 1);   /* one run: start 0, length 2 */
+    for (int c = 1; c < 4; c++) put16(&b, 7);   /* arrays {7} in the high containers */
+    static const uint16_t v0[] = {0};
+    const uint16_t *vals0[] = {v0};
+    const int card1[] = {1};
+    dv_array_bitmap(&b, 1, keys0, vals0, card1, 1);
+    snprintf(path, sizeof path, "%s/abs dv.bin", g_tmp);
+    dv_file(path, &b);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"file://%s/abs%%20dv.bin\",\"offset\":1,"
+                                "\"sizeInBytes\":%zu,\"cardinality\":2}", g_tmp, b.n);
+    NEXT_DIR();
+    ck_ok(dv_scan(dir, desc, &n, &first));
+    ck_assert_uint_eq(n, 4998);
+    ck_assert_str_eq(first, "{\"id\":2}\n");
+    llmd_free(first);
+    /* a table-relative ('u') file under a prefix: a bitmap container (4097 rows: 0..4096) */
+    uint8_t uuid[16];
+    for (int i = 0; i < 16; i++) uuid[i] = (uint8_t)(0x11 * i);
+    char zu[32];
+    z85(uuid, 16, zu);
+    dv_header(&b, 1);
+    put32(&b, 0);
+    put32(&b, 12346);
+    put32(&b, 1);
+    put16(&b, 0);
+    put16(&b, 4096);
+    put32(&b, 0);
+    memset(b.d + b.n, 0, 8192);
+    for (int r = 0; r <= 4096; r++) b.d[b.n + (size_t)r / 8] |= (uint8_t)(1u << (r % 8));
+    b.n += 8192;
+    NEXT_DIR();
+    snprintf(path, sizeof path, "%s/ab", dir);
+    mkdir_p(path);
+    snprintf(path, sizeof path, "%s/ab/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
+    dv_file(path, &b);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab%s\",\"offset\":1,\"sizeInBytes\":%zu,"
+                                "\"cardinality\":4097}", zu, b.n);
+    ck_ok(dv_scan(dir, desc, &n, &first));
+    ck_assert_uint_eq(n, 903);
+    ck_assert_str_eq(first, "{\"id\":4097}\n");
+    llmd_free(first);
+    /* the same without a prefix: the file sits at the table's root */
+    NEXT_DIR();
+    mkdir_p(dir);
+    snprintf(path, sizeof path, "%s/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
+    dv_file(path, &b);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", zu);
+    ck_ok(dv_scan(dir, desc, &n, NULL));
+    ck_assert_uint_eq(n, 903);
+
+    /* damaged vectors: the scan fails naming the data file and the problem */
+    struct { const char *dv; llmd_status st; const char *needle; } bad[16];
+    size_t nb = 0;
+    static char descs[16][9000];
+#define BAD(d, s_, nd) do { snprintf(descs[nb], sizeof descs[nb], "%s", d); bad[nb].dv = descs[nb]; bad[nb].st = s_; bad[nb].needle = nd; nb++; } while (0)
+    BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcdefg\"}", LLMD_ERR_PARSE, "Z85 text of 7 characters");
+    BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abc d\"}", LLMD_ERR_PARSE, "' ' is not Z85");
+    BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"#####\"}", LLMD_ERR_PARSE, "Z85 group out of range");
+    BAD("{\"storageType\":\"x\",\"pathOrInlineDv\":\"abcde\"}", LLMD_ERR_UNSUPPORTED, "deletion vector storage type 'x'");
+    BAD("{\"storageType\":\"u\",\"pathOrInlineDv\":\"short\"}", LLMD_ERR_PARSE, "deletionVector path 'short' too short");
+    BAD("{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab~~~~~~~~~~~~~~~~~~~~\"}", LLMD_ERR_PARSE, "'~' is not Z85");
+    BAD("{\"storageType\":\"p\",\"pathOrInlineDv\":\"/nonexistent/dv.bin\"}", LLMD_ERR_NOT_FOUND, "deletion vector file /nonexistent/dv.bin");
+    bytes e;
+    dv_header(&e, 0);
+    e.d[0] ^= 1;   /* bad magic */
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "bad magic");
+    dv_header(&e, 2);   /* two bitmaps announced, none there */
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "truncated bitmap array");
+    dv_header(&e, 1);
+    put32(&e, 0);
+    put32(&e, 999);
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "bad Roaring cookie 999");
+    dv_header(&e, 1);
+    put32(&e, 0);
+    put32(&e, 12346);
+    put32(&e, 70000);
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "70000 Roaring containers");
+    dv_header(&e, 1);
+    put32(&e, 0);
+    put32(&e, 12346);
+    put32(&e, 1);
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "Roaring bitmap truncated");
+    dv_header(&e, 1);   /* run cookie, run container whose runs are cut off */
+    put32(&e, 0);
+    put32(&e, 12347);
+    e.d[e.n++] = 1;
+    put16(&e, 0);
+    put16(&e, 0);
+    put16(&e, 5);
+    inline_dv(&e, desc, sizeof desc);
+    BAD(desc, LLMD_ERR_CORRUPT, "Roaring bitmap truncated");
+    /* DV files: shorter than the offset, a size over 1 GiB, data cut short */
+    snprintf(path, sizeof path, "%s/tiny.bin", g_tmp);
+    write_bytes(path, "\x01\x00", 2);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    BAD(desc, LLMD_ERR_CORRUPT, "tiny.bin: truncated at 1");
+    snprintf(path, sizeof path, "%s/huge.bin", g_tmp);
+    write_bytes(path, "\x01\x7f\xff\xff\xff\x00", 6);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    BAD(desc, LLMD_ERR_RANGE, "deletion vector of 2147483647 bytes");
+    snprintf(path, sizeof path, "%s/cut.bin", g_tmp);
+    write_bytes(path, "\x01\x00\x00\x00\x64\x00\x00", 7);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    BAD(desc, LLMD_ERR_CORRUPT, "cut.bin: deletion vector truncated");
+    for (size_t i = 0; i < nb; i++) {
+        NEXT_DIR();
+        ck_fails(dv_scan(dir, bad[i].dv, &n, NULL), bad[i].st, bad[i].needle);
+        ck_assert_msg(strstr(llmd_last_error(), g_dvdata) != NULL, "case %zu: '%s' does not name the data file", i, llmd_last_error());
+    }
+#undef BAD
+#undef NEXT_DIR
+    /* dl_dv_path: where each storage type lives */
+    char *p = NULL;
+    cJSON *d = J("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\"}");
+    ck_ok(dl_dv_path("/t", d, &p));
+    ck_assert_ptr_null(p);
+    cJSON_Delete(d);
+    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"xy%s\"}", zu);
+    d = J(desc);
+    ck_ok(dl_dv_path(NULL, d, &p));
+    ck_assert_str_eq(p, "xy/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin");
+    llmd_free(p);
+    ck_ok(dl_dv_path("/t", d, &p));
+    ck_assert_str_eq(p, "/t/xy/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin");
+    llmd_free(p);
+    cJSON_Delete(d);
+    d = J("{\"storageType\":\"p\",\"pathOrInlineDv\":\"file:///a%20b/c.bin\"}");
+    ck_ok(dl_dv_path("/t", d, &p));
+    ck_assert_str_eq(p, "/a b/c.bin");
+    llmd_free(p);
+    cJSON_Delete(d);
+    d = J("{\"storageType\":\"p\"}");
+    ck_fails(dl_dv_path("/t", d, &p), LLMD_ERR_PARSE, "without storageType/pathOrInlineDv");
+    cJSON_Delete(d);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("delta_read");
     TCase *c = tcase_create("log");
@@ -1785,6 +2054,7 @@ int main(void) {
     tcase_add_test(c, test_scan_partition_values);
     tcase_add_test(c, test_scan_stats_pruning_and_predicate_errors);
     tcase_add_test(c, test_scan_column_mapping);
+    tcase_add_test(c, test_scan_deletion_vectors);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
