@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -1937,9 +1938,9 @@ START_TEST(test_scan_deletion_vectors) {
     ck_assert_uint_eq(n, 903);
 
     /* damaged vectors: the scan fails naming the data file and the problem */
-    struct { const char *dv; llmd_status st; const char *needle; } bad[16];
+    struct { const char *dv; llmd_status st; const char *needle; } bad[32];
     size_t nb = 0;
-    static char descs[16][9000];
+    static char descs[32][9000];
 #define BAD(d, s_, nd) do { snprintf(descs[nb], sizeof descs[nb], "%s", d); bad[nb].dv = descs[nb]; bad[nb].st = s_; bad[nb].needle = nd; nb++; } while (0)
     BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcdefg\"}", LLMD_ERR_PARSE, "Z85 text of 7 characters");
     BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abc d\"}", LLMD_ERR_PARSE, "' ' is not Z85");
@@ -1982,6 +1983,20 @@ START_TEST(test_scan_deletion_vectors) {
     put16(&e, 5);
     inline_dv(&e, desc, sizeof desc);
     BAD(desc, LLMD_ERR_CORRUPT, "Roaring bitmap truncated");
+    /* cut short at each step: before the cookie, in the run flags, before the container count,
+     * in the offsets, before a run count, in an array container, in a bitmap container */
+    static const uint32_t cut_cookie[] = {0, 12347u | (15u << 16), 12346, 12346, 12347, 12346, 12346};
+    for (int c = 0; c < 7; c++) {
+        dv_header(&e, 1);
+        put32(&e, 0);
+        if (c > 0) put32(&e, cut_cookie[c]);
+        if (c == 3) { put32(&e, 1); put16(&e, 0); put16(&e, 0); }
+        if (c == 4) { e.d[e.n++] = 1; put16(&e, 0); put16(&e, 0); }
+        if (c == 5) { put32(&e, 1); put16(&e, 0); put16(&e, 2); put32(&e, 0); put16(&e, 1); }
+        if (c == 6) { put32(&e, 1); put16(&e, 0); put16(&e, 4999); put32(&e, 0); put16(&e, 1); }
+        inline_dv(&e, desc, sizeof desc);
+        BAD(desc, LLMD_ERR_CORRUPT, "Roaring bitmap truncated");
+    }
     /* DV files: shorter than the offset, a size over 1 GiB, data cut short */
     snprintf(path, sizeof path, "%s/tiny.bin", g_tmp);
     write_bytes(path, "\x01\x00", 2);
@@ -2029,6 +2044,161 @@ START_TEST(test_scan_deletion_vectors) {
 }
 END_TEST
 
+/* ---- allocation failures: llmdata's allocator and cJSON's, every allocation in turn ----------------------- */
+static long g_fail_at = -1, g_allocs = 0;
+static bool fail_now(void) { return g_fail_at >= 0 && g_allocs++ == g_fail_at; }
+static void *cj_malloc(size_t n) { return fail_now() ? NULL : malloc(n); }
+static void *ll_malloc(void *ctx, size_t n) { (void)ctx; return fail_now() ? NULL : malloc(n); }
+static void *ll_realloc(void *ctx, void *p, size_t old, size_t n) { (void)ctx; (void)old; return fail_now() ? NULL : realloc(p, n); }
+static void ll_free(void *ctx, void *p) { (void)ctx; free(p); }
+
+/* Reads the table every way the read side offers; the results are appended to *out.  Returns the
+ * first failing status (its message is checked by the caller). */
+typedef struct text { char d[65536]; size_t n; } text;
+/* Appends to a test-owned buffer (plain malloc-free: the allocators under test are not used). */
+static void outf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(text *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(t->d + t->n, sizeof t->d - t->n, fmt, ap);
+    va_end(ap);
+    ck_assert(w >= 0 && (size_t)w < sizeof t->d - t->n);
+    t->n += (size_t)w;
+}
+
+static llmd_status read_everything(const char *dir, const char *scratch, text *out) {
+    llmd_delta_table *t = NULL;
+    llmd_delta_snapshot *s = NULL, *s0 = NULL;
+    char *js = NULL, *data = NULL;
+    char path[900];
+    llmd_status st = llmd_delta_table_open(&t, dir, NULL);
+    if (st == LLMD_OK) st = llmd_delta_snapshot_latest(&s, t);
+    for (size_t i = 0; st == LLMD_OK && i < llmd_delta_snapshot_file_count(s); i++) {
+        llmd_delta_file f;
+        st = llmd_delta_snapshot_file(s, i, &f);
+        if (st == LLMD_OK)
+            outf(out, "%s|%s|%s|%s|%s\n", f.path, f.partition_values_json, f.stats_json ? f.stats_json : "-",
+                            f.deletion_vector_json ? f.deletion_vector_json : "-", f.add_json);
+    }
+    if (st == LLMD_OK) st = llmd_delta_snapshot_to_json(s, &js, NULL);
+    if (st == LLMD_OK) { outf(out, "%s", js); llmd_free(js); js = NULL; }
+    if (st == LLMD_OK) st = llmd_delta_history_json(t, 0, &js, NULL);
+    if (st == LLMD_OK) { outf(out, "%s", js); llmd_free(js); js = NULL; }
+    if (st == LLMD_OK) st = llmd_delta_snapshot_at_timestamp(&s0, t, 1000000);
+    if (st == LLMD_OK) outf(out, "v%lld\n", (long long)llmd_delta_snapshot_version(s0));
+    llmd_delta_predicate pr[2] = {{"p", LLMD_DELTA_NOT_NULL, NULL}, {"id", LLMD_DELTA_GE, "1"}};
+    if (st == LLMD_OK) {
+        int r = llmd_delta_snapshot_file_may_match(s, 0, pr, 2);
+        if (r < 0) st = (llmd_status)r;
+        else outf(out, "m%d\n", r);
+    }
+    llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.predicates = pr;
+    so.n_predicates = 2;
+    uint64_t rows = 0;
+    snprintf(path, sizeof path, "%s/scan.jsonl", scratch);
+    if (st == LLMD_OK) st = llmd_delta_scan_jsonl(s, path, &so, &rows);
+    size_t len = 0;
+    if (st == LLMD_OK) st = llmd_read_file(path, &data, &len);
+    if (st == LLMD_OK) { outf(out, "%s", data); llmd_free(data); }
+    snprintf(path, sizeof path, "%s/scan.parquet", scratch);
+    if (st == LLMD_OK) st = llmd_delta_scan_parquet(s, path, NULL, &rows);
+    if (st == LLMD_OK) outf(out, "rows %llu\n", (unsigned long long)rows);
+    llmd_delta_snapshot_free(s0);
+    llmd_delta_snapshot_free(s);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+START_TEST(test_allocation_failures) {
+    make_tmp();
+    char dir[700], data[800];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    mkdir_p(dir);
+    snprintf(data, sizeof data, "%s/d.parquet", dir);
+    write_parquet(data, STRUCT(FIELD("id", "\"long\"") "," FIELD("st", STRUCT(FIELD("x", "\"integer\""))) ","
+                               FIELD("arr", "{\"type\":\"array\",\"elementType\":\"long\"}") ","
+                               FIELD("m", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"long\"}")),
+                  "[{\"id\":1,\"st\":{\"x\":2},\"arr\":[3],\"m\":{\"k\":4}},{\"id\":5}]", 0);
+    const char *schema = STRUCT(FIELD("id", "\"long\"") "," FIELD("st", STRUCT(FIELD("x", "\"integer\""))) ","
+                                FIELD("arr", "{\"type\":\"array\",\"elementType\":\"long\"}") ","
+                                FIELD("m", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"long\"}") ","
+                                FIELD("p", "\"string\""));
+    llmd_buf b = LLMD_BUF_INIT;
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, schema, "[\"p\"]", "{}");
+    put_add(&b, "d.parquet", "{\"p\":\"x\"}", "{\"numRecords\":2,\"minValues\":{\"id\":1},\"maxValues\":{\"id\":5},\"nullCount\":{\"id\":0}}", NULL);
+    ck_ok(llmd_buf_puts(&b, "{\"commitInfo\":{\"operation\":\"CREATE\"}}\n{\"txn\":{\"appId\":\"a\",\"version\":1}}\n"
+                            "{\"domainMetadata\":{\"domain\":\"d\",\"configuration\":\"{}\",\"removed\":false}}\n"));
+    commit_buf(dir, 0, &b);
+    ck_ok(llmd_buf_puts(&b, "{\"add\":{\"path\":\"d.parquet\",\"partitionValues\":{\"p\":\"y\"},\"size\":1,\"modificationTime\":1,"
+                            "\"dataChange\":true,\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\"}}}\n"
+                            "{\"remove\":{\"path\":\"gone.parquet\",\"deletionTimestamp\":1}}\n"));
+    commit_buf(dir, 1, &b);
+    set_commit_mtime(dir, 0, 1000000);
+    set_commit_mtime(dir, 1, 2000000);
+    /* the clean run */
+    static text clean, got;
+    g_fail_at = -1;
+    llmd_status st0 = read_everything(dir, g_tmp, &clean);
+    /* the inline vector "abcde" is not a valid RoaringBitmapArray: the full scan stops there, which
+     * is also a result every failing run must reproduce or fail earlier */
+    ck_assert_msg(st0 == LLMD_ERR_CORRUPT, "%s", llmd_last_error());
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "bad magic"));
+    /* drop the damaged file: the table then reads completely */
+    ck_ok(llmd_buf_puts(&b, "{\"remove\":{\"path\":\"d.parquet\",\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcde\"},"
+                            "\"deletionTimestamp\":3}}\n"));
+    commit_buf(dir, 2, &b);
+    set_commit_mtime(dir, 2, 3000000);
+    clean.n = 0;
+    ck_ok(read_everything(dir, g_tmp, &clean));
+    ck_assert_ptr_nonnull(strstr(clean.d, "{\"id\":1,\"st\":{\"x\":2},\"arr\":[3],\"m\":{\"k\":4},\"p\":\"x\"}\n"));
+    ck_assert_ptr_nonnull(strstr(clean.d, "rows 2\n"));
+    /* each allocation of cJSON, then of llmdata, fails in turn: never a crash, every failure with a
+     * message; an llmdata allocation failure is LLMD_ERR_NOMEM or absorbed with exactly the clean
+     * results.  (cJSON cannot tell an allocation failure from malformed text, and the library treats
+     * some JSON it re-parses leniently — stats, commitInfo lines — so those runs are only held to
+     * "no crash".) */
+    for (int which = 0; which < 2; which++) {
+        long n_ok = 0, tried = 0;
+        for (long k = 0;; k++, tried++) {
+            got.n = 0;
+            got.d[0] = '\0';
+            g_allocs = 0;
+            g_fail_at = k;
+            if (which == 0) {
+                cJSON_Hooks h = {cj_malloc, free};
+                cJSON_InitHooks(&h);
+            } else {
+                llmd_allocator a = {LLMD_ALLOCATOR_VERSION, ll_malloc, ll_realloc, ll_free, NULL};
+                ck_ok(llmd_set_allocator(&a));
+            }
+            llmd_status st = read_everything(dir, g_tmp, &got);
+            bool injected = g_allocs > k;
+            g_fail_at = -1;
+            if (which == 0) cJSON_InitHooks(NULL);
+            else ck_ok(llmd_set_allocator(NULL));
+            if (st == LLMD_OK) {
+                if (which == 1)
+                    ck_assert_msg(got.n == clean.n && memcmp(got.d, clean.d, got.n) == 0, "allocation %ld failed silently:\n%.*s", k,
+                                  (int)got.n, got.d);
+                n_ok++;
+            } else {
+                ck_assert_msg(injected, "failure without an injected one: %s", llmd_last_error());
+                ck_assert_msg(llmd_last_error()[0] != '\0', "allocation %ld: failure without a message", k);
+                if (which == 1)
+                    ck_assert_msg(st == LLMD_ERR_NOMEM, "allocation %ld: %s: %s", k, llmd_status_str(st), llmd_last_error());
+            }
+            if (!injected) break;   /* the run made fewer than k + 1 allocations: all were tried */
+            ck_assert_int_lt(k, 200000);
+        }
+        ck_assert_int_ge(n_ok, 1);
+        ck_assert_int_gt(tried, 200);   /* the scenario allocates: failures were really injected */
+    }
+    rm_rf(g_tmp);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("delta_read");
     TCase *c = tcase_create("log");
@@ -2055,6 +2225,7 @@ int main(void) {
     tcase_add_test(c, test_scan_stats_pruning_and_predicate_errors);
     tcase_add_test(c, test_scan_column_mapping);
     tcase_add_test(c, test_scan_deletion_vectors);
+    tcase_add_test(c, test_allocation_failures);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
