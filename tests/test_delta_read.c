@@ -168,6 +168,7 @@ START_TEST(test_schema_types) {
              "duplicate column 'aB'");
     ck_fails(parse_schema(STRUCT(FIELD("a", "\"int\""))), LLMD_ERR_SCHEMA, "column 'a': unknown type 'int'");
     static const char *const bad_dec[] = {"decimal(0,0)", "decimal(39,0)", "decimal(5,6)", "decimal(5,-1)",
+                                          "decimal(0, 0)", "decimal(39, 0)", "decimal(5, 6)", "decimal(5, -1)",
                                           "decimal(5,2)x", "decimal(5, 2)x", "decimal"};
     for (size_t i = 0; i < sizeof bad_dec / sizeof *bad_dec; i++) {
         char js[256], needle[64];
@@ -283,6 +284,25 @@ START_TEST(test_schema_partitions_evolution) {
              LLMD_ERR_SCHEMA, "column 'm': type \"long\" cannot change to \"byte\"");
     ck_fails(evolve(STRUCT(FIELD("a", "{\"notype\":1}")), STRUCT(FIELD("a", "{\"type\":\"array\"}")), true), LLMD_ERR_SCHEMA,
              "column 'a': type ? cannot change to array");
+    ck_fails(evolve(STRUCT(FIELD("a", "{\"type\":\"array\"}")), STRUCT(FIELD("a", "{\"notype\":1}")), true), LLMD_ERR_SCHEMA,
+             "column 'a': type array cannot change to ?");
+    ck_fails(evolve(STRUCT(FIELD("a", STRUCT(FIELD("x", "\"long\"")))), STRUCT(FIELD("a", "\"long\"")), true), LLMD_ERR_SCHEMA,
+             "column 'a': type {");
+    ck_fails(evolve(STRUCT(FIELD("a", "\"long\"")), STRUCT("{\"name\":\"a\"}"), true), LLMD_ERR_SCHEMA,
+             "column 'a': type \"long\" cannot change to ?");
+    ck_fails(evolve(STRUCT("{\"name\":\"a\"}"), STRUCT(FIELD("a", "\"long\"")), true), LLMD_ERR_SCHEMA,
+             "column 'a': type ? cannot change to \"long\"");
+    /* a nameless field in the new schema is not the old column; structs without fields and types
+     * this check does not know compare by kind only */
+    ck_fails(evolve(STRUCT(FIELD("a", "\"long\"")), STRUCT("{\"type\":\"long\"}"), true), LLMD_ERR_SCHEMA,
+             "column 'a' is missing from the new schema");
+    ck_ok(evolve(STRUCT(FIELD("s", "{\"type\":\"struct\"}") "," FIELD("u", "{\"type\":\"udt\"}")),
+                 STRUCT(FIELD("s", "{\"type\":\"struct\"}") "," FIELD("u", "{\"type\":\"udt\"}")), true));
+    /* partition checks against a schema without fields, and no partition list at all */
+    ck_fails(partitions_check("{\"type\":\"struct\"}", "[\"x\"]"), LLMD_ERR_SCHEMA, "partition column 'x' is not in the schema");
+    cJSON *sch = J(s);
+    ck_ok(dl_schema_check_partitions(sch, NULL));
+    cJSON_Delete(sch);
 }
 END_TEST
 
@@ -351,6 +371,7 @@ START_TEST(test_paths_names_listing) {
     /* hex digits of both cases, invalid escapes kept */
     decodes("%41%6a%6A%4F%zz%4", "AjjO%zz%4");
     decodes("a%", "a%");
+    decodes("%!1%G1%4z%4", "%!1%G1%4z%4");
     llmd_buf b = LLMD_BUF_INIT;
     ck_ok(dl_path_encode(&b, "-_.!~*'();:@&=+$,/aZ9 \x7f\xff"));
     ck_assert_str_eq(b.data, "-_.!~*'();:@&=+$,/aZ9%20%7F%FF");
@@ -374,7 +395,11 @@ START_TEST(test_paths_names_listing) {
         "00000000000000000001.checkpoint.0000000001.9999999999.parquet",  /* parts > 2^32-1 */
         "00000000000000000001.checkpoint..json", "00000000000000000001.checkpoint.zz.json",
         "00000000000000000001.checkpoint.abc.txt", "00000000000000000001.checkpoint.abc",
-        "00000000000000000001.crc"};
+        "00000000000000000001.crc",
+        "00000000000000000001.checkpoint.000000000a.0000000002.parquet",
+        "00000000000000000001.checkpoint.0000000001x0000000002.parquet",
+        "00000000000000000001.checkpoint.0000000001.000000000x.parquet",
+        "00000000000000000001.checkpoint.0000000001.0000000002.parquex"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(!dl_classify(bad[i], &k, &v, &part, &parts), "%s classified", bad[i]);
     ck_assert(dl_classify("09223372036854775807.json", &k, &v, &part, &parts) && k == DL_COMMIT && v == INT64_MAX);
@@ -557,6 +582,10 @@ START_TEST(test_replay_errors_name_file_and_line) {
     replay_fails(P0 "{\"metaData\":{\"id\":\"x\"}}", LLMD_ERR_CORRUPT, "metaData (version 0) has no schemaString");
     replay_fails(P0 "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{}\"}}", LLMD_ERR_SCHEMA,
                  "metaData.schemaString (version 0)");
+    const mem_file nofeat[] = {{C0, "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7}}\n" M0}};
+    dl_state s0;
+    ck_ok(replay_mem(nofeat, 1, -1, &s0));
+    dl_state_free(&s0);
     /* every reader feature this library knows, and a null list, are readable */
     const mem_file ok[] = {{C0, "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\","
                                 "\"columnMapping\",\"timestampNtz\",\"v2Checkpoint\",\"vacuumProtocolCheck\"]}}\n" M0},
@@ -628,6 +657,19 @@ START_TEST(test_writer_features) {
              LLMD_ERR_UNSUPPORTED, "columnMapping");
     ck_fails(writable("{\"minReaderVersion\":2,\"minWriterVersion\":6}", "{}", ident), LLMD_ERR_UNSUPPORTED, "identityColumns");
     ck_ok(writable("{\"minReaderVersion\":2,\"minWriterVersion\":6}", "{}", plain));
+    /* schemas of odd shapes hold no invariants; writer version 7 without a feature list */
+    ck_ok(writable(W7("\"invariants\""), "{}", STRUCT(FIELD("a", "{\"x\":1}") "," FIELD("u", "{\"type\":\"udt\"}") ","
+                                                        "{\"name\":\"b\",\"type\":\"long\"}" ","
+                                                        "{\"name\":\"c\",\"type\":\"long\",\"metadata\":[1]}" ","
+                                                        FIELD("s", "{\"type\":\"struct\"}"))));
+    ck_ok(writable("{\"minReaderVersion\":1,\"minWriterVersion\":7}", "{}", plain));
+    ck_ok(writable(W7("\"checkConstraints\""), "[1]", plain));
+    cJSON *pr = J(W7("\"checkConstraints\",\"changeDataFeed\",\"columnMapping\""));
+    cJSON *md = J("{}"), *sc = J(plain);
+    ck_ok(dl_check_writable(pr, md, sc));   /* metaData without configuration */
+    cJSON_Delete(pr);
+    cJSON_Delete(md);
+    cJSON_Delete(sc);
 #undef W7
 }
 END_TEST
@@ -690,6 +732,30 @@ START_TEST(test_replay_v2_sidecars) {
                             {"00000000000000000003.json", ADD("a")}};
     ck_fails(replay_mem(gap, 3, -1, &s), LLMD_ERR_CORRUPT, "version 1 is missing; multi-part checkpoint "
              "00000000000000000002.checkpoint.0000000001.0000000002.parquet is incomplete");
+    /* a version present only as a (broken) checkpoint is still a gap in the commits */
+    const mem_file ckonly[] = {{C0, P0 M0}, {"00000000000000000001.checkpoint.parquet", "PAR1"}, {C2, ADD("a")}};
+    ck_fails(replay_mem(ckonly, 3, -1, &s), LLMD_ERR_CORRUPT, "version 1 is missing");
+    /* two broken checkpoints: the commits from version 0 rebuild the state */
+    const mem_file twobad[] = {{C0, P0 M0 ADD("a")}, {C1, ADD("b")}, {"00000000000000000001.checkpoint.parquet", "PAR1"},
+                               {V2NAME("00000000000000000001", "abcd"), "{"}};
+    ck_ok(replay_mem(twobad, 4, -1, &s));
+    ck_assert_uint_eq(s.files.len, 2);
+    dl_state_free(&s);
+    /* the log starts after 0 and the only checkpoint is incomplete: unsupported, named */
+    const mem_file late[] = {{"00000000000000000001.checkpoint.0000000001.0000000002.parquet", "x"}, {C2, ADD("a")}};
+    ck_fails(replay_mem(late, 2, -1, &s), LLMD_ERR_UNSUPPORTED,
+             "Delta log starts after version 0 and multi-part checkpoint 00000000000000000001.checkpoint.0000000001.0000000002.parquet is incomplete");
+    /* a sidecar path with a directory and no extension is read as Parquet */
+    const mem_file shortsc[] = {{V2NAME("00000000000000000002", "ff"), V2PROTO M0 "{\"sidecar\":{\"path\":\"a/b\"}}\n"}};
+    ck_fails(replay_mem(shortsc, 1, -1, &s), LLMD_ERR_NOT_FOUND, "reading Delta checkpoint a/b");
+    /* a listed checkpoint that cannot be read */
+    {
+        dl_listing l2 = {0};
+        ck_ok(dl_listing_add(&l2, "00000000000000000003.checkpoint.parquet", 1, 1));
+        mem_log m3 = {NULL, 0};
+        ck_fails(dl_replay(&l2, -1, mem_read, &m3, &s), LLMD_ERR_NOT_FOUND, "reading Delta checkpoint 00000000000000000003.checkpoint.parquet");
+        dl_listing_free(&l2);
+    }
     /* an empty listing */
     dl_listing l = {0};
     mem_log m = {NULL, 0};
