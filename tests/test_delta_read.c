@@ -1448,6 +1448,62 @@ START_TEST(test_checkpoint_without_commits) {
 }
 END_TEST
 
+/* A multi-part checkpoint (all parts read together) stands for the commits it summarises; a stray
+ * part of another part count at the same version is not mistaken for one of them. */
+START_TEST(test_multipart_checkpoint) {
+    make_tmp();
+    char dir[700], p[900];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = open_table(dir);
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
+    ck_ok(llmd_delta_table_create(t, &o));
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    for (int i = 0; i < 6; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%d.parquet", i);
+        llmd_delta_add a = LLMD_DELTA_ADD_INIT;
+        a.path = name;
+        a.size = 10 + i;
+        ck_ok(llmd_delta_txn_add(x, &a));
+    }
+    int64_t v;
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    llmd_delta_checkpoint_options co = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    co.kind = LLMD_DELTA_CHECKPOINT_CLASSIC;
+    co.parts = 2;
+    ck_ok(llmd_delta_checkpoint_with(t, &co, &v));
+    ck_assert_int_eq(v, 1);
+    for (int c = 0; c <= 1; c++) {
+        snprintf(p, sizeof p, "%s/_delta_log/%020d.json", dir, c);
+        ck_assert_int_eq(unlink(p), 0);
+    }
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000001.0000000003.parquet", dir);
+    write_text(p, "a stray part of an incomplete 3-part checkpoint");
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    ck_assert_int_eq(llmd_delta_snapshot_version(s), 1);
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 6);
+    for (size_t i = 0; i < 6; i++) {
+        llmd_delta_file f;
+        ck_ok(llmd_delta_snapshot_file(s, i, &f));
+        char want[32];
+        snprintf(want, sizeof want, "f%zu.parquet", i);
+        ck_assert_str_eq(f.path, want);
+        ck_assert_int_eq(f.size, 10 + (int64_t)i);
+    }
+    llmd_delta_snapshot_free(s);
+    /* one part missing: the checkpoint is not used, and without the commits that is an error */
+    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000002.0000000002.parquet", dir);
+    ck_assert_int_eq(unlink(p), 0);
+    ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_UNSUPPORTED, "is incomplete");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
 /* ---- scan.c: scans of every type, partition values, predicates ---------------------------------------------- */
 static void expect_file(const char *path, const char *want) {
     char *got = slurp(path);
@@ -1691,6 +1747,37 @@ START_TEST(test_scan_partition_values) {
     expect_file(out, "{\"id\":1}\n{\"id\":2}\n");
     ck_ok(llmd_delta_scan_parquet(s, out, &so, &rows));
     ck_assert_uint_eq(rows, 2);
+    /* only partition columns: no data column is read, each row still counts */
+    const char *pcols[] = {"pi", "pl"};
+    so = (llmd_delta_scan_options)LLMD_DELTA_SCAN_OPTIONS_INIT;
+    so.columns = pcols;
+    so.n_columns = 2;
+    ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
+    expect_file(out, "{\"pi\":7,\"pl\":-9}\n{\"pi\":\"x1\",\"pl\":null}\n{\"pi\":null,\"pl\":null}\n");
+    /* nothing matches: an empty Parquet file */
+    llmd_delta_predicate none = {"pi", LLMD_DELTA_GT, "100"};
+    so.predicates = &none;
+    so.n_predicates = 1;
+    ck_ok(llmd_delta_scan_parquet(s, out, &so, &rows));
+    ck_assert_uint_eq(rows, 0);
+    llmd_delta_snapshot_free(s);
+    /* byte, short and float partitions; integers with trailing text stay strings */
+    snprintf(dir, sizeof dir, "%s/t2", g_tmp);
+    mkdir_p(dir);
+    snprintf(data, sizeof data, "%s/f1.parquet", dir);
+    write_parquet(data, STRUCT(FIELD("id", "\"long\"")), "[{\"id\":1}]", 0);
+    ck_ok(llmd_buf_puts(&b, P0));
+    put_meta(&b, STRUCT(FIELD("id", "\"long\"") "," FIELD("pby", "\"byte\"") "," FIELD("psh", "\"short\"") "," FIELD("pf", "\"float\"") ","
+                        FIELD("pts", "\"timestamp\"")),
+             "[\"pby\",\"psh\",\"pf\",\"pts\",7]", "{}");
+    put_add(&b, "f1.parquet", "{\"pby\":\"-1\",\"psh\":\"2x\",\"pf\":\"1e-1\",\"pts\":\"2021-09-08 11:11:11+00:00\"}", NULL, NULL);
+    commit_buf(dir, 0, &b);
+    s = latest(dir);
+    ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
+    expect_file(out, "{\"id\":1,\"pby\":-1,\"psh\":\"2x\",\"pf\":0.1,\"pts\":\"2021-09-08T11:11:11.000000Z\"}\n");
+    ck_assert_int_eq(may(s, 0, "pby", LLMD_DELTA_LT, "0"), 1);
+    ck_assert_int_eq(may(s, 0, "pf", LLMD_DELTA_GT, "0.2"), 0);
+    ck_assert_int_eq(may(s, 0, "psh", LLMD_DELTA_EQ, "2"), 0);
     llmd_delta_snapshot_free(s);
     rm_rf(g_tmp);
 }
@@ -1708,18 +1795,22 @@ START_TEST(test_scan_stats_pruning_and_predicate_errors) {
         "{\"id\":3,\"name\":\"c\",\"ts\":\"2021-01-02T00:00:00Z\"}]",
         "[{\"name\":\"n1\"},{\"name\":\"n2\"}]", "[{\"id\":10,\"name\":\"x\"}]", "[{\"id\":11,\"name\":\"y\"}]"};
     for (int i = 0; i < 4; i++) {
+        snprintf(data, sizeof data, "%s/s%d.parquet", dir, i + 5);
+        write_parquet(data, fs, "[]", 0);
         snprintf(data, sizeof data, "%s/s%d.parquet", dir, i + 1);
         write_parquet(data, fs, rows_of[i], 0);
     }
     llmd_buf b = LLMD_BUF_INIT;
     ck_ok(llmd_buf_puts(&b, P0));
-    put_meta(&b, fs, "[]", "{}");
+    put_meta(&b, fs, "[]", "{\"delta.columnMapping.mode\":\"none\"}");
     put_add(&b, "s1.parquet", NULL, "{\"numRecords\":3,\"minValues\":{\"id\":1,\"name\":\"a\",\"ts\":\"2021-01-01T00:00:00.000Z\"},"
                                     "\"maxValues\":{\"id\":3,\"name\":\"c\",\"ts\":\"2021-01-02T00:00:00.000Z\"},"
                                     "\"nullCount\":{\"id\":0,\"name\":1,\"ts\":0}}", NULL);
     put_add(&b, "s2.parquet", NULL, "{\"numRecords\":2,\"nullCount\":{\"id\":2}}", NULL);
     put_add(&b, "s3.parquet", NULL, NULL, NULL);
     put_add(&b, "s4.parquet", NULL, "not json", NULL);
+    put_add(&b, "s5.parquet", NULL, "{\"minValues\":{\"id\":\"2\",\"name\":\"m\"},\"maxValues\":{\"id\":true,\"name\":5},\"nullCount\":{\"id\":0}}", NULL);
+    put_add(&b, "s6.parquet", NULL, "{\"numRecords\":1,\"minValues\":{\"id\":\"x\"}}", NULL);
     commit_buf(dir, 0, &b);
     llmd_delta_snapshot *s = latest(dir);
     /* min/max/nullCount/numRecords rule files out (PROTOCOL.md "Per-file Statistics") */
@@ -1738,6 +1829,15 @@ START_TEST(test_scan_stats_pruning_and_predicate_errors) {
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
         for (size_t i = 0; i < 4; i++)
             ck_assert_msg(may(s, i, cases[c].col, cases[c].op, cases[c].v) == cases[c].want[i], "case %zu file %zu", c, i);
+    /* stats in odd shapes: a numeric minimum as text counts, anything else proves nothing; without
+     * numRecords "all null" cannot be known */
+    ck_assert_int_eq(may(s, 4, "id", LLMD_DELTA_LT, "2"), 0);
+    ck_assert_int_eq(may(s, 4, "id", LLMD_DELTA_GT, "100"), 1);
+    ck_assert_int_eq(may(s, 4, "name", LLMD_DELTA_GT, "z"), 1);
+    ck_assert_int_eq(may(s, 4, "name", LLMD_DELTA_LT, "a"), 0);
+    ck_assert_int_eq(may(s, 5, "id", LLMD_DELTA_LT, "0"), 1);
+    ck_assert_int_eq(may(s, 5, "id", LLMD_DELTA_IS_NULL, NULL), 1);
+    ck_assert_int_eq(may(s, 0, "id", LLMD_DELTA_IS_NULL, "ignored"), 0);
     /* the scan reads only what may match, then filters rows */
     snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
     const char *cols[] = {"id", "name"};
@@ -1774,7 +1874,7 @@ START_TEST(test_scan_stats_pruning_and_predicate_errors) {
     }
     ck_fails(llmd_delta_snapshot_file_may_match(NULL, 0, p, 1), LLMD_ERR_INVALID_ARG, "NULL argument");
     ck_fails(llmd_delta_snapshot_file_may_match(s, 0, NULL, 1), LLMD_ERR_INVALID_ARG, "NULL argument");
-    ck_fails(llmd_delta_snapshot_file_may_match(s, 4, p, 1), LLMD_ERR_RANGE, "file 4 of a snapshot with 4 files");
+    ck_fails(llmd_delta_snapshot_file_may_match(s, 6, p, 1), LLMD_ERR_RANGE, "file 6 of a snapshot with 6 files");
     llmd_delta_snapshot_free(s);
     rm_rf(g_tmp);
 }
@@ -1796,7 +1896,7 @@ START_TEST(test_scan_column_mapping) {
     write_parquet(data, STRUCT(FIELD("col-1", "\"long\"") "," FIELD("col-2", STRUCT(FIELD("col-x", "\"integer\"") "," FIELD("same", "\"integer\""))) ","
                                FIELD("col-3", "{\"type\":\"array\",\"elementType\":" STRUCT(FIELD("col-y", "\"integer\"")) "}") ","
                                FIELD("col-4", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":" STRUCT(FIELD("col-z", "\"integer\"")) "}")),
-                  "[{\"col-1\":1,\"col-2\":{\"col-x\":5,\"same\":6},\"col-3\":[{\"col-y\":6}],\"col-4\":{\"k\":{\"col-z\":7}}}]", 0);
+                  "[{\"col-1\":1,\"col-2\":{\"col-x\":5,\"same\":6},\"col-3\":[{\"col-y\":6},null],\"col-4\":{\"k\":{\"col-z\":7}}},{\"col-1\":2}]", 0);
     llmd_buf b = LLMD_BUF_INIT;
     ck_ok(llmd_buf_puts(&b, "{\"protocol\":{\"minReaderVersion\":2,\"minWriterVersion\":5}}\n"));
     put_meta(&b, schema, "[\"p\"]", "{\"delta.columnMapping.mode\":\"name\",\"delta.columnMapping.maxColumnId\":\"9\"}");
@@ -1816,8 +1916,9 @@ START_TEST(test_scan_column_mapping) {
     so.n_predicates = 1;
     uint64_t rows = 0;
     ck_ok(llmd_delta_scan_jsonl(s, out, &so, &rows));
-    ck_assert_uint_eq(rows, 1);
-    expect_file(out, "{\"id\":1,\"st\":{\"x\":5,\"same\":6},\"arr\":[{\"y\":6}],\"m\":{\"k\":{\"z\":7}},\"p\":\"v\"}\n");
+    ck_assert_uint_eq(rows, 2);
+    expect_file(out, "{\"id\":1,\"st\":{\"x\":5,\"same\":6},\"arr\":[{\"y\":6},null],\"m\":{\"k\":{\"z\":7}},\"p\":\"v\"}\n"
+                     "{\"id\":2,\"st\":null,\"arr\":null,\"m\":null,\"p\":\"v\"}\n");
     /* the absolute path of the other file is read as such: missing, and named */
     so.n_predicates = 0;
     ck_fails(llmd_delta_scan_jsonl(s, out, &so, &rows), LLMD_ERR_NOT_FOUND, "/abs/ignored-by-pruning.parquet");
@@ -1945,6 +2046,16 @@ START_TEST(test_scan_deletion_vectors) {
     ck_assert_uint_eq(n, 4998);
     ck_assert_str_eq(first, "{\"id\":0}\n");
     llmd_free(first);
+    /* a single deleted row */
+    dv_header(&b, 1);
+    static const uint16_t v4[] = {4};
+    const uint16_t *vals4[] = {v4};
+    const int card1a[] = {1};
+    dv_array_bitmap(&b, 0, keys0, vals4, card1a, 1);
+    inline_dv(&b, desc, sizeof desc);
+    NEXT_DIR();
+    ck_ok(dv_scan(dir, desc, &n, NULL));
+    ck_assert_uint_eq(n, 4999);
     /* an absolute ('p') file at offset 1: a run container {0, 1} among four containers (the run
      * cookie with offsets), and a second bitmap for rows >= 2^32 (past the file's end) */
     dv_header(&b, 2);
@@ -2105,6 +2216,12 @@ START_TEST(test_scan_deletion_vectors) {
     cJSON_Delete(d);
     d = J("{\"storageType\":\"p\"}");
     ck_fails(dl_dv_path("/t", d, &p), LLMD_ERR_PARSE, "without storageType/pathOrInlineDv");
+    cJSON_Delete(d);
+    d = J("{\"pathOrInlineDv\":\"abcde\"}");
+    ck_fails(dl_dv_path("/t", d, &p), LLMD_ERR_PARSE, "without storageType/pathOrInlineDv");
+    cJSON_Delete(d);
+    d = J("{\"storageType\":\"q\",\"pathOrInlineDv\":\"abcde\"}");
+    ck_fails(dl_dv_path("/t", d, &p), LLMD_ERR_UNSUPPORTED, "deletion vector storage type 'q'");
     cJSON_Delete(d);
     rm_rf(g_tmp);
 }
@@ -2285,6 +2402,7 @@ int main(void) {
     tcase_add_test(c, test_time_travel_in_commit_timestamps);
     tcase_add_test(c, test_snapshot_accessors);
     tcase_add_test(c, test_checkpoint_without_commits);
+    tcase_add_test(c, test_multipart_checkpoint);
     tcase_add_test(c, test_scan_every_type);
     tcase_add_test(c, test_scan_parquet_unsupported_types);
     tcase_add_test(c, test_scan_partition_values);
