@@ -19,23 +19,34 @@
 #include "delta/values.h"
 #include "testutil.h"
 
+/* snprintf that fails the test on truncation (and keeps gcc's truncation analysis, which differs by
+ * optimisation level, out of the test's paths). */
+static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t n, const char *f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    int w = vsnprintf(buf, n, f, ap);
+    va_end(ap);
+    ck_assert_msg(w >= 0 && (size_t)w < n, "test buffer too small for '%s'", f);
+}
+
 /* ---- helpers ------------------------------------------------------------------------------------- */
 static char g_tmp[512];
 
 static void make_tmp(void) {
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/llmd_delta_read.XXXXXX");
+    fmt(g_tmp, sizeof g_tmp, "/tmp/llmd_delta_read.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(g_tmp));
 }
 
 static void rm_rf(const char *path) {
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    fmt(cmd, sizeof cmd, "rm -rf '%s'", path);
     ck_assert_int_eq(system(cmd), 0);
 }
 
 static void mkdir_p(const char *path) {
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+    fmt(cmd, sizeof cmd, "mkdir -p '%s'", path);
     ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -58,9 +69,9 @@ static char *slurp(const char *path) {
 /* A commit file `version` of the table at dir (the log directory is created). */
 static void write_commit(const char *dir, int64_t version, const char *text) {
     char p[1200];
-    snprintf(p, sizeof p, "%s/_delta_log", dir);
+    fmt(p, sizeof p, "%s/_delta_log", dir);
     mkdir_p(p);
-    snprintf(p, sizeof p, "%s/_delta_log/%020lld.json", dir, (long long)version);
+    fmt(p, sizeof p, "%s/_delta_log/%020lld.json", dir, (long long)version);
     write_text(p, text);
 }
 
@@ -73,7 +84,7 @@ static void set_mtime(const char *path, int64_t ms) {
 
 static void set_commit_mtime(const char *dir, int64_t version, int64_t ms) {
     char p[1200];
-    snprintf(p, sizeof p, "%s/_delta_log/%020lld.json", dir, (long long)version);
+    fmt(p, sizeof p, "%s/_delta_log/%020lld.json", dir, (long long)version);
     set_mtime(p, ms);
 }
 
@@ -172,8 +183,8 @@ START_TEST(test_schema_types) {
                                           "decimal(5,2)x", "decimal(5, 2)x", "decimal"};
     for (size_t i = 0; i < sizeof bad_dec / sizeof *bad_dec; i++) {
         char js[256], needle[64];
-        snprintf(js, sizeof js, STRUCT("{\"name\":\"d\",\"type\":\"%s\"}"), bad_dec[i]);
-        snprintf(needle, sizeof needle, "unknown type '%s'", bad_dec[i]);
+        fmt(js, sizeof js, STRUCT("{\"name\":\"d\",\"type\":\"%s\"}"), bad_dec[i]);
+        fmt(needle, sizeof needle, "unknown type '%s'", bad_dec[i]);
         ck_fails(parse_schema(js), LLMD_ERR_SCHEMA, needle);
     }
     ck_fails(parse_schema(STRUCT("{\"name\":\"a\"}")), LLMD_ERR_SCHEMA, "column 'a': missing or invalid type");
@@ -257,9 +268,9 @@ START_TEST(test_schema_partitions_evolution) {
     const char *tail = FIELD("ar", "{\"type\":\"array\",\"elementType\":\"long\"}") ","
                        FIELD("m", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"long\"}");
     char b2[2048];
-    snprintf(b2, sizeof b2, STRUCT(FIELD("a", "\"long\"") "," FIELD("s", STRUCT(FIELD("x", "\"int\""))) "," "%s"), tail);
+    fmt(b2, sizeof b2, STRUCT(FIELD("a", "\"long\"") "," FIELD("s", STRUCT(FIELD("x", "\"int\""))) "," "%s"), tail);
     ck_fails(evolve(base, b2, true), LLMD_ERR_SCHEMA, "column 's.x': type \"long\" cannot change to \"int\"");
-    snprintf(b2, sizeof b2, STRUCT(FIELD("a", "\"long\"") "," FIELD("s", STRUCT(FIELD("x", "\"long\"") ","
+    fmt(b2, sizeof b2, STRUCT(FIELD("a", "\"long\"") "," FIELD("s", STRUCT(FIELD("x", "\"long\"") ","
              "{\"name\":\"y\",\"type\":\"long\",\"nullable\":false}")) "," "%s"), tail);
     ck_fails(evolve(base, b2, true), LLMD_ERR_SCHEMA, "new column 's.y' must be nullable");
     ck_fails(evolve(base, STRUCT(FIELD("a", "\"long\"") "," FIELD("s", STRUCT(FIELD("x", "\"long\""))) ","
@@ -315,14 +326,14 @@ START_TEST(test_map_growth_and_deletion) {
     char key[32];
     for (int i = 0; i < 3000; i++) {
         vals[i] = i;
-        snprintf(key, sizeof key, "k%d", i);
+        fmt(key, sizeof key, "k%d", i);
         void *old = (void *)1;
         ck_ok(dl_map_put(&m, key, &vals[i], &old));
         ck_assert_ptr_null(old);
     }
     ck_assert_uint_eq(m.len, 3000);
     ck_assert_uint_ge(m.cap, 4096);
-    snprintf(key, sizeof key, "k%d", 7);
+    fmt(key, sizeof key, "k%d", 7);
     void *old = NULL;
     ck_ok(dl_map_put(&m, key, &vals[8], &old));   /* replace: the old value comes back */
     ck_assert_ptr_eq(old, &vals[7]);
@@ -330,13 +341,13 @@ START_TEST(test_map_growth_and_deletion) {
     for (int i = 0; i < 3000; i += 3) {
         int j = (i * 7919) % 3000;
         j -= j % 3;
-        snprintf(key, sizeof key, "k%d", j);
+        fmt(key, sizeof key, "k%d", j);
         void *v = dl_map_del(&m, key);
         ck_assert(v == NULL || v == &vals[j]);
     }
     size_t present = 0;
     for (int i = 0; i < 3000; i++) {
-        snprintf(key, sizeof key, "k%d", i);
+        fmt(key, sizeof key, "k%d", i);
         void *v = dl_map_get(&m, key);
         if (i % 3 != 0) ck_assert_msg(v == &vals[i], "key %s lost after deletions", key);
         if (v) present++;
@@ -344,7 +355,7 @@ START_TEST(test_map_growth_and_deletion) {
     ck_assert_uint_eq(present, m.len);
     ck_assert_ptr_null(dl_map_del(&m, "absent"));
     for (int i = 0; i < 3000; i += 3) {
-        snprintf(key, sizeof key, "k%d", i);
+        fmt(key, sizeof key, "k%d", i);
         dl_map_del(&m, key);
     }
     ck_assert_uint_eq(m.len, 2000);
@@ -412,11 +423,11 @@ START_TEST(test_paths_names_listing) {
     dl_listing l = {0};
     char name[80];
     for (int i = 99; i >= 0; i--) {
-        snprintf(name, sizeof name, "%020d.json", i);
+        fmt(name, sizeof name, "%020d.json", i);
         ck_ok(dl_listing_add(&l, name, 1, 1));
-        snprintf(name, sizeof name, "%020d.checkpoint.parquet", i);
+        fmt(name, sizeof name, "%020d.checkpoint.parquet", i);
         ck_ok(dl_listing_add(&l, name, 1, 1));
-        snprintf(name, sizeof name, "%020d.checkpoint.%010d.%010d.parquet", i, 1, 1);
+        fmt(name, sizeof name, "%020d.checkpoint.%010d.%010d.parquet", i, 1, 1);
         ck_ok(dl_listing_add(&l, name, 1, 1));
         ck_ok(dl_listing_add(&l, "not-a-log-file", 1, 1));   /* ignored */
     }
@@ -603,7 +614,7 @@ END_TEST
 static llmd_status writable(const char *protocol, const char *config, const char *schema) {
     cJSON *p = J(protocol), *m = NULL, *s = J(schema);
     char md[1024];
-    snprintf(md, sizeof md, "{\"configuration\":%s}", config);
+    fmt(md, sizeof md, "{\"configuration\":%s}", config);
     m = J(md);
     llmd_status st = dl_check_writable(p, m, s);
     cJSON_Delete(p);
@@ -787,7 +798,7 @@ static char *value_text(const llmd_schema *sc, int field, const llmd_column *c, 
     char *p = cJSON_PrintUnformatted(v);
     cJSON_Delete(v);
     static char buf[512];
-    snprintf(buf, sizeof buf, "%s", p);
+    fmt(buf, sizeof buf, "%s", p);
     cJSON_free(p);
     return buf;
 }
@@ -1034,20 +1045,20 @@ START_TEST(test_parquet_checkpoint_actions) {
     char *data = NULL;
     size_t len = 0;
     /* a file without any action column */
-    snprintf(p, sizeof p, "%s/none.parquet", g_tmp);
+    fmt(p, sizeof p, "%s/none.parquet", g_tmp);
     write_parquet(p, STRUCT(FIELD("x", "\"long\"")), "[{\"x\":1}]", 0);
     ck_ok(llmd_read_file(p, &data, &len));
     ck_fails(dl_apply_parquet(&s, "c.parquet", 3, data, len), LLMD_ERR_CORRUPT, "checkpoint c.parquet has none of the action columns");
     llmd_free(data);
     /* an add row lacking its size: the row is named */
-    snprintf(p, sizeof p, "%s/bad.parquet", g_tmp);
+    fmt(p, sizeof p, "%s/bad.parquet", g_tmp);
     write_parquet(p, STRUCT(FIELD("add", STRUCT(FIELD("path", "\"string\"")))), "[{\"add\":null},{\"add\":{\"path\":\"a\"}}]", 0);
     ck_ok(llmd_read_file(p, &data, &len));
     ck_fails(dl_apply_parquet(&s, "c.parquet", 3, data, len), LLMD_ERR_PARSE, "checkpoint c.parquet row 1");
     llmd_free(data);
     dl_state_free(&s);
     /* actions in two row groups, null rows skipped, txn and protocol columns */
-    snprintf(p, sizeof p, "%s/ok.parquet", g_tmp);
+    fmt(p, sizeof p, "%s/ok.parquet", g_tmp);
     write_parquet(p, STRUCT(FIELD("txn", STRUCT(FIELD("appId", "\"string\"") "," FIELD("version", "\"long\""))) ","
                             FIELD("add", STRUCT(FIELD("path", "\"string\"") "," FIELD("size", "\"long\"") ","
                                                 FIELD("partitionValues", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"string\"}"))) ","
@@ -1132,7 +1143,7 @@ START_TEST(test_table_open_and_listing) {
     char dir[700], p[800];
     llmd_delta_snapshot *s = NULL;
     /* no directory, a file where _delta_log should be, an empty log, a log of non-commits */
-    snprintf(dir, sizeof dir, "%s/none", g_tmp);
+    fmt(dir, sizeof dir, "%s/none", g_tmp);
     t = open_table(dir);
     ck_fails(llmd_delta_snapshot_latest(NULL, t), LLMD_ERR_INVALID_ARG, "NULL argument");
     ck_fails(llmd_delta_snapshot_latest(&s, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
@@ -1145,28 +1156,28 @@ START_TEST(test_table_open_and_listing) {
     ck_fails(llmd_delta_history_json(NULL, 0, &js, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
     ck_fails(llmd_delta_history_json(t, 0, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
     llmd_delta_table_free(t);
-    snprintf(dir, sizeof dir, "%s/filelog", g_tmp);
+    fmt(dir, sizeof dir, "%s/filelog", g_tmp);
     mkdir_p(dir);
-    snprintf(p, sizeof p, "%s/_delta_log", dir);
+    fmt(p, sizeof p, "%s/_delta_log", dir);
     write_text(p, "not a directory");
     t = open_table(dir);
     ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "_delta_log does not exist");
     llmd_delta_table_free(t);
-    snprintf(dir, sizeof dir, "%s/empty", g_tmp);
-    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000000.json", dir);
+    fmt(dir, sizeof dir, "%s/empty", g_tmp);
+    fmt(p, sizeof p, "%s/_delta_log/00000000000000000000.json", dir);
     mkdir_p(p);   /* a directory with a commit's name is not a commit */
-    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.json.tmp", dir);
+    fmt(p, sizeof p, "%s/_delta_log/00000000000000000001.json.tmp", dir);
     write_text(p, "x");
     t = open_table(dir);
     ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_NOT_FOUND, "holds no commit");
     llmd_delta_table_free(t);
 
     /* _last_checkpoint is a hint: read when valid, ignored when damaged */
-    snprintf(dir, sizeof dir, "%s/lc", g_tmp);
+    fmt(dir, sizeof dir, "%s/lc", g_tmp);
     write_commit(dir, 0, P0 M0);
-    snprintf(p, sizeof p, "%s/_delta_log", dir);
+    fmt(p, sizeof p, "%s/_delta_log", dir);
     char lc[900];
-    snprintf(lc, sizeof lc, "%s/_last_checkpoint", p);
+    fmt(lc, sizeof lc, "%s/_last_checkpoint", p);
     static const struct { const char *text; int64_t want; } hints[] = {
         {"{\"version\":3,\"size\":4}", 3}, {"{\"version\":-1}", -1}, {"{\"vers", -1}, {"[]", -1}};
     for (size_t i = 0; i < 4; i++) {
@@ -1190,7 +1201,7 @@ START_TEST(test_table_open_and_listing) {
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
     ck_fails(dl_fs_read(t, longname, &data, &len), LLMD_ERR_RANGE, "path too long");
-    snprintf(p, sizeof p, "%s/_delta_log/sub", dir);
+    fmt(p, sizeof p, "%s/_delta_log/sub", dir);
     mkdir_p(p);
     ck_fails(dl_fs_read(t, "sub", &data, &len), LLMD_ERR_IO, "not a regular file");
     ck_fails(dl_fs_read(t, "00000000000000000007.json", &data, &len), LLMD_ERR_NOT_FOUND, "00000000000000000007.json: cannot open");
@@ -1207,7 +1218,7 @@ START_TEST(test_table_open_and_listing) {
     ck_assert_ptr_nonnull(strstr(llmd_last_error(), "over the limit of 10"));
     llmd_delta_table_free(t);
     /* a replay error is prefixed with the table */
-    snprintf(dir, sizeof dir, "%s/broken", g_tmp);
+    fmt(dir, sizeof dir, "%s/broken", g_tmp);
     write_commit(dir, 0, P0 M0 "{\"add\":");
     t = open_table(dir);
     ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_PARSE, "Delta table ");
@@ -1230,7 +1241,7 @@ static int64_t version_at(llmd_delta_table *t, int64_t when, int64_t *ts) {
 START_TEST(test_time_travel_by_mtime) {
     make_tmp();
     char dir[700];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     write_commit(dir, 0, P0 M0 "{\"commitInfo\":{\"operation\":\"CREATE\"}}\n");
     /* "commitInfo" as a key elsewhere on a line is not the commit's commitInfo */
     write_commit(dir, 1, "{\"add\":{\"path\":\"a\",\"size\":1,\"tags\":{\"commitInfo\":\"no\"}}}\n");
@@ -1276,7 +1287,7 @@ END_TEST
 START_TEST(test_time_travel_in_commit_timestamps) {
     make_tmp();
     char dir[700];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     llmd_buf b = LLMD_BUF_INIT;
     ck_ok(llmd_buf_puts(&b, P0));
     put_meta(&b, "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}", "[]",
@@ -1324,7 +1335,7 @@ END_TEST
 START_TEST(test_snapshot_accessors) {
     make_tmp();
     char dir[700];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     llmd_buf b = LLMD_BUF_INIT;
     ck_ok(llmd_buf_puts(&b, P0));
     put_meta(&b, "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"},{\"name\":\"p\",\"type\":\"string\"}]}",
@@ -1408,7 +1419,7 @@ END_TEST
 START_TEST(test_checkpoint_without_commits) {
     make_tmp();
     char dir[700], p[900];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     llmd_delta_table *t = open_table(dir);
     llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
     o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
@@ -1428,10 +1439,10 @@ START_TEST(test_checkpoint_without_commits) {
     ck_ok(llmd_delta_checkpoint(t, &cv));
     ck_assert_int_eq(cv, 2);
     for (int v = 0; v <= 2; v++) {
-        snprintf(p, sizeof p, "%s/_delta_log/%020d.json", dir, v);
+        fmt(p, sizeof p, "%s/_delta_log/%020d.json", dir, v);
         ck_assert_int_eq(unlink(p), 0);
     }
-    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000002.checkpoint.parquet", dir);
+    fmt(p, sizeof p, "%s/_delta_log/00000000000000000002.checkpoint.parquet", dir);
     set_mtime(p, 4242000);
     llmd_delta_snapshot *s = NULL;
     ck_ok(llmd_delta_snapshot_latest(&s, t));
@@ -1453,7 +1464,7 @@ END_TEST
 START_TEST(test_multipart_checkpoint) {
     make_tmp();
     char dir[700], p[900];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     llmd_delta_table *t = open_table(dir);
     llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
     o.schema_json = "{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
@@ -1462,7 +1473,7 @@ START_TEST(test_multipart_checkpoint) {
     ck_ok(llmd_delta_txn_begin(&x, t));
     for (int i = 0; i < 6; i++) {
         char name[32];
-        snprintf(name, sizeof name, "f%d.parquet", i);
+        fmt(name, sizeof name, "f%d.parquet", i);
         llmd_delta_add a = LLMD_DELTA_ADD_INIT;
         a.path = name;
         a.size = 10 + i;
@@ -1477,10 +1488,10 @@ START_TEST(test_multipart_checkpoint) {
     ck_ok(llmd_delta_checkpoint_with(t, &co, &v));
     ck_assert_int_eq(v, 1);
     for (int c = 0; c <= 1; c++) {
-        snprintf(p, sizeof p, "%s/_delta_log/%020d.json", dir, c);
+        fmt(p, sizeof p, "%s/_delta_log/%020d.json", dir, c);
         ck_assert_int_eq(unlink(p), 0);
     }
-    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000001.0000000003.parquet", dir);
+    fmt(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000001.0000000003.parquet", dir);
     write_text(p, "a stray part of an incomplete 3-part checkpoint");
     llmd_delta_snapshot *s = NULL;
     ck_ok(llmd_delta_snapshot_latest(&s, t));
@@ -1490,13 +1501,13 @@ START_TEST(test_multipart_checkpoint) {
         llmd_delta_file f;
         ck_ok(llmd_delta_snapshot_file(s, i, &f));
         char want[32];
-        snprintf(want, sizeof want, "f%zu.parquet", i);
+        fmt(want, sizeof want, "f%zu.parquet", i);
         ck_assert_str_eq(f.path, want);
         ck_assert_int_eq(f.size, 10 + (int64_t)i);
     }
     llmd_delta_snapshot_free(s);
     /* one part missing: the checkpoint is not used, and without the commits that is an error */
-    snprintf(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000002.0000000002.parquet", dir);
+    fmt(p, sizeof p, "%s/_delta_log/00000000000000000001.checkpoint.0000000002.0000000002.parquet", dir);
     ck_assert_int_eq(unlink(p), 0);
     ck_fails(llmd_delta_snapshot_latest(&s, t), LLMD_ERR_UNSUPPORTED, "is incomplete");
     llmd_delta_table_free(t);
@@ -1530,13 +1541,13 @@ static llmd_delta_snapshot *latest(const char *dir) {
 START_TEST(test_scan_every_type) {
     make_tmp();
     char dir[700], data[800], out[800], schema[4096], fschema[4096];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     mkdir_p(dir);
     /* the file stores tl as a timestamp not adjusted to UTC (INT96-style); the table calls it a
      * timestamp (an instant), so it reads with "Z"; column `missing` is not in the file: null */
-    snprintf(fschema, sizeof fschema, TYPES_FILE_SCHEMA, "timestamp_local", "");
-    snprintf(schema, sizeof schema, TYPES_FILE_SCHEMA, "timestamp", "," FIELD("missing", "\"string\""));
-    snprintf(data, sizeof data, "%s/data.parquet", dir);
+    fmt(fschema, sizeof fschema, TYPES_FILE_SCHEMA, "timestamp_local", "");
+    fmt(schema, sizeof schema, TYPES_FILE_SCHEMA, "timestamp", "," FIELD("missing", "\"string\""));
+    fmt(data, sizeof data, "%s/data.parquet", dir);
     write_parquet(data, fschema,
                   "[{\"id\":1,\"s\":\"a\\\"b\",\"d\":0.1,\"f\":1.5,\"b\":true,\"by\":-3,\"sh\":300,\"i\":70000,\"dt\":\"2024-02-29\","
                   "\"ts\":\"2021-09-08T11:11:11.123456Z\",\"tsn\":\"2021-09-08T11:11:11\",\"tl\":\"2000-01-01T00:00:00\","
@@ -1548,7 +1559,7 @@ START_TEST(test_scan_every_type) {
     put_add(&b, "data.parquet", "{}", NULL, NULL);
     commit_buf(dir, 0, &b);
     llmd_delta_snapshot *s = latest(dir);
-    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    fmt(out, sizeof out, "%s/out.jsonl", g_tmp);
     uint64_t rows = 0;
     ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
     ck_assert_uint_eq(rows, 2);
@@ -1577,9 +1588,9 @@ START_TEST(test_scan_every_type) {
     ck_fails(llmd_delta_scan_parquet(s, NULL, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
     /* Parquet output typed from the schema reads back (as a table of its own) to the same rows */
     char pq[900], dir2[800];
-    snprintf(dir2, sizeof dir2, "%s/t2", g_tmp);
+    fmt(dir2, sizeof dir2, "%s/t2", g_tmp);
     mkdir_p(dir2);
-    snprintf(pq, sizeof pq, "%s/out.parquet", dir2);
+    fmt(pq, sizeof pq, "%s/out.parquet", dir2);
     rows = 0;
     ck_ok(llmd_delta_scan_parquet(s, pq, NULL, &rows));
     ck_assert_uint_eq(rows, 2);
@@ -1592,7 +1603,7 @@ START_TEST(test_scan_every_type) {
     expect_file(out, want);
     llmd_delta_snapshot_free(s2);
     /* an output directory that does not exist */
-    snprintf(pq, sizeof pq, "%s/no/such/dir/out.jsonl", g_tmp);
+    fmt(pq, sizeof pq, "%s/no/such/dir/out.jsonl", g_tmp);
     ck_assert_int_ne(llmd_delta_scan_jsonl(s, pq, NULL, NULL), LLMD_OK);
     llmd_delta_snapshot_free(s);
     /* a data file that is missing or not Parquet is named */
@@ -1620,9 +1631,9 @@ START_TEST(test_scan_parquet_unsupported_types) {
                                         "column 'element' has type 'void'", "column 'key' has type 'void'",
                                         "column 'value' has type 'void'"};
     for (size_t i = 0; i < 5; i++) {
-        snprintf(dir, sizeof dir, "%s/t%zu", g_tmp, i);
+        fmt(dir, sizeof dir, "%s/t%zu", g_tmp, i);
         mkdir_p(dir);
-        snprintf(data, sizeof data, "%s/d.parquet", dir);
+        fmt(data, sizeof data, "%s/d.parquet", dir);
         write_parquet(data, STRUCT(FIELD("id", "\"long\"")), "[{\"id\":1}]", 0);
         llmd_buf b = LLMD_BUF_INIT;
         ck_ok(llmd_buf_puts(&b, P0));
@@ -1630,11 +1641,11 @@ START_TEST(test_scan_parquet_unsupported_types) {
         put_add(&b, "d.parquet", "{}", NULL, NULL);
         commit_buf(dir, 0, &b);
         llmd_delta_snapshot *s = latest(dir);
-        snprintf(out, sizeof out, "%s/o%zu.parquet", g_tmp, i);
+        fmt(out, sizeof out, "%s/o%zu.parquet", g_tmp, i);
         ck_fails(llmd_delta_scan_parquet(s, out, NULL, NULL), LLMD_ERR_UNSUPPORTED, named[i]);
         ck_assert_int_ne(access(out, F_OK), 0);
         /* JSON lines have no such limit: the void column reads as null */
-        snprintf(out, sizeof out, "%s/o%zu.jsonl", g_tmp, i);
+        fmt(out, sizeof out, "%s/o%zu.jsonl", g_tmp, i);
         uint64_t rows = 0;
         ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
         ck_assert_uint_eq(rows, 1);
@@ -1659,12 +1670,12 @@ static int may(const llmd_delta_snapshot *s, size_t i, const char *col, int op, 
 START_TEST(test_scan_partition_values) {
     make_tmp();
     char dir[700], data[800], out[800];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     mkdir_p(dir);
     for (int i = 1; i <= 3; i++) {
-        snprintf(data, sizeof data, "%s/f%d.parquet", dir, i);
+        fmt(data, sizeof data, "%s/f%d.parquet", dir, i);
         char rows[64];
-        snprintf(rows, sizeof rows, "[{\"id\":%d}]", i);
+        fmt(rows, sizeof rows, "[{\"id\":%d}]", i);
         write_parquet(data, STRUCT(FIELD("id", "\"long\"")), rows, 0);
     }
     llmd_buf b = LLMD_BUF_INIT;
@@ -1683,7 +1694,7 @@ START_TEST(test_scan_partition_values) {
             NULL, NULL);
     commit_buf(dir, 0, &b);
     llmd_delta_snapshot *s = latest(dir);
-    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    fmt(out, sizeof out, "%s/out.jsonl", g_tmp);
     uint64_t rows = 0;
     ck_ok(llmd_delta_scan_jsonl(s, out, NULL, &rows));
     ck_assert_uint_eq(rows, 3);
@@ -1762,9 +1773,9 @@ START_TEST(test_scan_partition_values) {
     ck_assert_uint_eq(rows, 0);
     llmd_delta_snapshot_free(s);
     /* byte, short and float partitions; integers with trailing text stay strings */
-    snprintf(dir, sizeof dir, "%s/t2", g_tmp);
+    fmt(dir, sizeof dir, "%s/t2", g_tmp);
     mkdir_p(dir);
-    snprintf(data, sizeof data, "%s/f1.parquet", dir);
+    fmt(data, sizeof data, "%s/f1.parquet", dir);
     write_parquet(data, STRUCT(FIELD("id", "\"long\"")), "[{\"id\":1}]", 0);
     ck_ok(llmd_buf_puts(&b, P0));
     put_meta(&b, STRUCT(FIELD("id", "\"long\"") "," FIELD("pby", "\"byte\"") "," FIELD("psh", "\"short\"") "," FIELD("pf", "\"float\"") ","
@@ -1786,7 +1797,7 @@ END_TEST
 START_TEST(test_scan_stats_pruning_and_predicate_errors) {
     make_tmp();
     char dir[700], data[800], out[800];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     mkdir_p(dir);
     const char *fs = STRUCT(FIELD("id", "\"long\"") "," FIELD("name", "\"string\"") "," FIELD("ts", "\"timestamp\"") ","
                             FIELD("ok", "\"boolean\"") "," FIELD("st", STRUCT(FIELD("x", "\"long\""))));
@@ -1795,9 +1806,9 @@ START_TEST(test_scan_stats_pruning_and_predicate_errors) {
         "{\"id\":3,\"name\":\"c\",\"ts\":\"2021-01-02T00:00:00Z\"}]",
         "[{\"name\":\"n1\"},{\"name\":\"n2\"}]", "[{\"id\":10,\"name\":\"x\"}]", "[{\"id\":11,\"name\":\"y\"}]"};
     for (int i = 0; i < 4; i++) {
-        snprintf(data, sizeof data, "%s/s%d.parquet", dir, i + 5);
+        fmt(data, sizeof data, "%s/s%d.parquet", dir, i + 5);
         write_parquet(data, fs, "[]", 0);
-        snprintf(data, sizeof data, "%s/s%d.parquet", dir, i + 1);
+        fmt(data, sizeof data, "%s/s%d.parquet", dir, i + 1);
         write_parquet(data, fs, rows_of[i], 0);
     }
     llmd_buf b = LLMD_BUF_INIT;
@@ -1839,7 +1850,7 @@ START_TEST(test_scan_stats_pruning_and_predicate_errors) {
     ck_assert_int_eq(may(s, 5, "id", LLMD_DELTA_IS_NULL, NULL), 1);
     ck_assert_int_eq(may(s, 0, "id", LLMD_DELTA_IS_NULL, "ignored"), 0);
     /* the scan reads only what may match, then filters rows */
-    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    fmt(out, sizeof out, "%s/out.jsonl", g_tmp);
     const char *cols[] = {"id", "name"};
     llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
     so.columns = cols;
@@ -1883,7 +1894,7 @@ END_TEST
 START_TEST(test_scan_column_mapping) {
     make_tmp();
     char dir[700], data[800], out[800];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     mkdir_p(dir);
 #define MAPPED(n, phys, t) "{\"name\":\"" n "\",\"type\":" t ",\"nullable\":true,\"metadata\":{\"delta.columnMapping.id\":1," \
                            "\"delta.columnMapping.physicalName\":\"" phys "\"}}"
@@ -1892,7 +1903,7 @@ START_TEST(test_scan_column_mapping) {
                                 MAPPED("arr", "col-3", "{\"type\":\"array\",\"elementType\":" STRUCT(MAPPED("y", "col-y", "\"integer\"")) "}") ","
                                 MAPPED("m", "col-4", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":" STRUCT(MAPPED("z", "col-z", "\"integer\"")) "}") ","
                                 MAPPED("p", "col-p", "\"string\""));
-    snprintf(data, sizeof data, "%s/d.parquet", dir);
+    fmt(data, sizeof data, "%s/d.parquet", dir);
     write_parquet(data, STRUCT(FIELD("col-1", "\"long\"") "," FIELD("col-2", STRUCT(FIELD("col-x", "\"integer\"") "," FIELD("same", "\"integer\""))) ","
                                FIELD("col-3", "{\"type\":\"array\",\"elementType\":" STRUCT(FIELD("col-y", "\"integer\"")) "}") ","
                                FIELD("col-4", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":" STRUCT(FIELD("col-z", "\"integer\"")) "}")),
@@ -1909,7 +1920,7 @@ START_TEST(test_scan_column_mapping) {
     ck_assert_int_eq(may(s, 1, "id", LLMD_DELTA_EQ, "1"), 1);
     ck_assert_int_eq(may(s, 1, "p", LLMD_DELTA_EQ, "v"), 1);
     ck_assert_int_eq(may(s, 0, "p", LLMD_DELTA_EQ, "v"), 0);
-    snprintf(out, sizeof out, "%s/out.jsonl", g_tmp);
+    fmt(out, sizeof out, "%s/out.jsonl", g_tmp);
     llmd_delta_scan_options so = LLMD_DELTA_SCAN_OPTIONS_INIT;
     llmd_delta_predicate pr = {"p", LLMD_DELTA_EQ, "v"};
     so.predicates = &pr;
@@ -1981,12 +1992,12 @@ static llmd_status dv_scan(const char *dir, const char *dv, uint64_t *nrows, cha
     commit_buf(dir, 0, &b);
     llmd_delta_snapshot *s = latest(dir);
     char out[800];
-    snprintf(out, sizeof out, "%s.jsonl", dir);
+    fmt(out, sizeof out, "%s.jsonl", dir);
     llmd_status st = llmd_delta_scan_jsonl(s, out, NULL, nrows);
     if (st == LLMD_OK && first) {
         char *all = slurp(out);
-        char *nl = strchr(all, '\n');
-        if (nl) nl[1] = '\0';
+        size_t cut = strcspn(all, "\n");
+        if (all[cut] == '\n') all[cut + 1] = '\0';
         *first = all;
     }
     llmd_delta_snapshot_free(s);
@@ -2000,7 +2011,7 @@ static void inline_dv(const bytes *b, char *out, size_t n) {
     size_t size = c.n;
     pad4(&c);
     z85(c.d, c.n, z);
-    snprintf(out, n, "{\"storageType\":\"i\",\"pathOrInlineDv\":\"%s\",\"sizeInBytes\":%zu,\"cardinality\":1}", z, size);
+    fmt(out, n, "{\"storageType\":\"i\",\"pathOrInlineDv\":\"%s\",\"sizeInBytes\":%zu,\"cardinality\":1}", z, size);
 }
 
 /* b written to `path` as a DV file: format version byte, then at offset 1 the big-endian size, the
@@ -2021,7 +2032,7 @@ static void dv_file(const char *path, const bytes *b) {
 
 START_TEST(test_scan_deletion_vectors) {
     make_tmp();
-    snprintf(g_dvdata, sizeof g_dvdata, "%s/data.parquet", g_tmp);
+    fmt(g_dvdata, sizeof g_dvdata, "%s/data.parquet", g_tmp);
     llmd_buf rows = LLMD_BUF_INIT;
     ck_ok(llmd_buf_putc(&rows, '['));
     for (int i = 0; i < 5000; i++) ck_ok(llmd_buf_printf(&rows, "%s{\"id\":%d}", i ? "," : "", i));
@@ -2033,7 +2044,7 @@ START_TEST(test_scan_deletion_vectors) {
     char *first = NULL;
     bytes b;
     int t = 0;
-#define NEXT_DIR() snprintf(dir, sizeof dir, "%s/t%d", g_tmp, t++)
+#define NEXT_DIR() fmt(dir, sizeof dir, "%s/t%d", g_tmp, t++)
     /* inline, array container {1, 3} */
     dv_header(&b, 1);
     static const uint16_t keys0[] = {0}, v13[] = {3, 1};
@@ -2070,9 +2081,9 @@ START_TEST(test_scan_deletion_vectors) {
     const uint16_t *vals0[] = {v0};
     const int card1[] = {1};
     dv_array_bitmap(&b, 1, keys0, vals0, card1, 1);
-    snprintf(path, sizeof path, "%s/abs dv.bin", g_tmp);
+    fmt(path, sizeof path, "%s/abs dv.bin", g_tmp);
     dv_file(path, &b);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"file://%s/abs%%20dv.bin\",\"offset\":1,"
+    fmt(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"file://%s/abs%%20dv.bin\",\"offset\":1,"
                                 "\"sizeInBytes\":%zu,\"cardinality\":2}", g_tmp, b.n);
     NEXT_DIR();
     ck_ok(dv_scan(dir, desc, &n, &first));
@@ -2095,11 +2106,11 @@ START_TEST(test_scan_deletion_vectors) {
     for (int r = 0; r <= 4096; r++) b.d[b.n + (size_t)r / 8] |= (uint8_t)(1u << (r % 8));
     b.n += 8192;
     NEXT_DIR();
-    snprintf(path, sizeof path, "%s/ab", dir);
+    fmt(path, sizeof path, "%s/ab", dir);
     mkdir_p(path);
-    snprintf(path, sizeof path, "%s/ab/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
+    fmt(path, sizeof path, "%s/ab/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
     dv_file(path, &b);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab%s\",\"offset\":1,\"sizeInBytes\":%zu,"
+    fmt(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab%s\",\"offset\":1,\"sizeInBytes\":%zu,"
                                 "\"cardinality\":4097}", zu, b.n);
     ck_ok(dv_scan(dir, desc, &n, &first));
     ck_assert_uint_eq(n, 903);
@@ -2108,9 +2119,9 @@ START_TEST(test_scan_deletion_vectors) {
     /* the same without a prefix: the file sits at the table's root */
     NEXT_DIR();
     mkdir_p(dir);
-    snprintf(path, sizeof path, "%s/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
+    fmt(path, sizeof path, "%s/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin", dir);
     dv_file(path, &b);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", zu);
+    fmt(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", zu);
     ck_ok(dv_scan(dir, desc, &n, NULL));
     ck_assert_uint_eq(n, 903);
 
@@ -2118,7 +2129,7 @@ START_TEST(test_scan_deletion_vectors) {
     struct { const char *dv; llmd_status st; const char *needle; } bad[32];
     size_t nb = 0;
     static char descs[32][9000];
-#define BAD(d, s_, nd) do { snprintf(descs[nb], sizeof descs[nb], "%s", d); bad[nb].dv = descs[nb]; bad[nb].st = s_; bad[nb].needle = nd; nb++; } while (0)
+#define BAD(d, s_, nd) do { fmt(descs[nb], sizeof descs[nb], "%s", d); bad[nb].dv = descs[nb]; bad[nb].st = s_; bad[nb].needle = nd; nb++; } while (0)
     BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abcdefg\"}", LLMD_ERR_PARSE, "Z85 text of 7 characters");
     BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"abc d\"}", LLMD_ERR_PARSE, "' ' is not Z85");
     BAD("{\"storageType\":\"i\",\"pathOrInlineDv\":\"#####\"}", LLMD_ERR_PARSE, "Z85 group out of range");
@@ -2175,17 +2186,17 @@ START_TEST(test_scan_deletion_vectors) {
         BAD(desc, LLMD_ERR_CORRUPT, "Roaring bitmap truncated");
     }
     /* DV files: shorter than the offset, a size over 1 GiB, data cut short */
-    snprintf(path, sizeof path, "%s/tiny.bin", g_tmp);
+    fmt(path, sizeof path, "%s/tiny.bin", g_tmp);
     write_bytes(path, "\x01\x00", 2);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    fmt(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
     BAD(desc, LLMD_ERR_CORRUPT, "tiny.bin: truncated at 1");
-    snprintf(path, sizeof path, "%s/huge.bin", g_tmp);
+    fmt(path, sizeof path, "%s/huge.bin", g_tmp);
     write_bytes(path, "\x01\x7f\xff\xff\xff\x00", 6);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    fmt(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
     BAD(desc, LLMD_ERR_RANGE, "deletion vector of 2147483647 bytes");
-    snprintf(path, sizeof path, "%s/cut.bin", g_tmp);
+    fmt(path, sizeof path, "%s/cut.bin", g_tmp);
     write_bytes(path, "\x01\x00\x00\x00\x64\x00\x00", 7);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
+    fmt(desc, sizeof desc, "{\"storageType\":\"p\",\"pathOrInlineDv\":\"%s\",\"offset\":1}", path);
     BAD(desc, LLMD_ERR_CORRUPT, "cut.bin: deletion vector truncated");
     for (size_t i = 0; i < nb; i++) {
         NEXT_DIR();
@@ -2200,7 +2211,7 @@ START_TEST(test_scan_deletion_vectors) {
     ck_ok(dl_dv_path("/t", d, &p));
     ck_assert_ptr_null(p);
     cJSON_Delete(d);
-    snprintf(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"xy%s\"}", zu);
+    fmt(desc, sizeof desc, "{\"storageType\":\"u\",\"pathOrInlineDv\":\"xy%s\"}", zu);
     d = J(desc);
     ck_ok(dl_dv_path(NULL, d, &p));
     ck_assert_str_eq(p, "xy/deletion_vector_00112233-4455-6677-8899-aabbccddeeff.bin");
@@ -2279,12 +2290,12 @@ static llmd_status read_everything(const char *dir, const char *scratch, text *o
     so.predicates = pr;
     so.n_predicates = 2;
     uint64_t rows = 0;
-    snprintf(path, sizeof path, "%s/scan.jsonl", scratch);
+    fmt(path, sizeof path, "%s/scan.jsonl", scratch);
     if (st == LLMD_OK) st = llmd_delta_scan_jsonl(s, path, &so, &rows);
     size_t len = 0;
     if (st == LLMD_OK) st = llmd_read_file(path, &data, &len);
     if (st == LLMD_OK) { outf(out, "%s", data); llmd_free(data); }
-    snprintf(path, sizeof path, "%s/scan.parquet", scratch);
+    fmt(path, sizeof path, "%s/scan.parquet", scratch);
     if (st == LLMD_OK) st = llmd_delta_scan_parquet(s, path, NULL, &rows);
     if (st == LLMD_OK) outf(out, "rows %llu\n", (unsigned long long)rows);
     llmd_delta_snapshot_free(s0);
@@ -2296,9 +2307,9 @@ static llmd_status read_everything(const char *dir, const char *scratch, text *o
 START_TEST(test_allocation_failures) {
     make_tmp();
     char dir[700], data[800];
-    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    fmt(dir, sizeof dir, "%s/t", g_tmp);
     mkdir_p(dir);
-    snprintf(data, sizeof data, "%s/d.parquet", dir);
+    fmt(data, sizeof data, "%s/d.parquet", dir);
     write_parquet(data, STRUCT(FIELD("id", "\"long\"") "," FIELD("st", STRUCT(FIELD("x", "\"integer\""))) ","
                                FIELD("arr", "{\"type\":\"array\",\"elementType\":\"long\"}") ","
                                FIELD("m", "{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"long\"}")),
