@@ -205,7 +205,8 @@ static llmd_status load_dv(const char *table, const cJSON *dv, dv_set *d) {
 
 /* ---- partition values (PROTOCOL.md "Partition Value Serialization") ---------------------------------- */
 static cJSON *partition_json(const char *type, const char *v) {
-    if (v == NULL) return cJSON_CreateNull();
+    /* PROTOCOL.md: "An empty string for any type translates to a null partition value" */
+    if (v == NULL || v[0] == '\0') return cJSON_CreateNull();
     if (!strcmp(type, "byte") || !strcmp(type, "short") || !strcmp(type, "integer") || !strcmp(type, "long")) {
         char *end;
         long long x = strtoll(v, &end, 10);

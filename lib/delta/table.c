@@ -449,6 +449,14 @@ static llmd_status return_json(cJSON *root, char **out, size_t *out_len) {
     return LLMD_OK;
 }
 
+/* obj[key] = item, taking item over: cJSON_AddItemToObject leaves an item it could not add (the
+ * key copy failed) to the caller, and a NULL item (a failed create/parse) is a failure too. */
+static bool put_item(cJSON *obj, const char *key, cJSON *item) {
+    if (item != NULL && cJSON_AddItemToObject(obj, key, item)) return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *s, char **out, size_t *out_len) {
     if (s == NULL || out == NULL) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_delta_snapshot_to_json: NULL argument");
     *out = NULL;
@@ -456,11 +464,11 @@ llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *s, char **out
     bool ok = root != NULL;
     ok = ok && cJSON_AddNumberToObject(root, "version", (double)s->version);
     ok = ok && cJSON_AddNumberToObject(root, "timestamp", (double)s->timestamp);
-    ok = ok && cJSON_AddItemToObject(root, "protocol", cJSON_Duplicate(s->state.protocol, true));
+    ok = ok && put_item(root, "protocol", cJSON_Duplicate(s->state.protocol, true));
     cJSON *md = ok ? cJSON_Duplicate(s->state.metadata, true) : NULL;
-    ok = ok && md && cJSON_AddItemToObject(md, "schema", cJSON_Duplicate(s->schema, true));
-    ok = ok && cJSON_AddItemToObject(root, "metaData", md);
+    ok = ok && md && put_item(md, "schema", cJSON_Duplicate(s->schema, true));
     if (!ok) cJSON_Delete(md);
+    ok = ok && put_item(root, "metaData", md);
     cJSON *files = ok ? cJSON_AddArrayToObject(root, "files") : NULL;
     ok = ok && files;
     for (size_t i = 0; ok && i < s->n_files; i++) {
@@ -472,13 +480,12 @@ llmd_status llmd_delta_snapshot_to_json(const llmd_delta_snapshot *s, char **out
         ok = ok && cJSON_AddNumberToObject(o, "size", (double)f->size);
         ok = ok && cJSON_AddNumberToObject(o, "modificationTime", (double)f->modification_time);
         const cJSON *pv = cJSON_GetObjectItemCaseSensitive(src->action, "partitionValues");
-        ok = ok && cJSON_AddItemToObject(o, "partitionValues", cJSON_IsObject(pv) ? cJSON_Duplicate(pv, true)
-                                                                                   : cJSON_CreateObject());
-        const char *stats_str = dl_get_str(src->action, "stats");
+        ok = ok && put_item(o, "partitionValues", cJSON_IsObject(pv) ? cJSON_Duplicate(pv, true) : cJSON_CreateObject());
+        const char *stats_str = ok ? dl_get_str(src->action, "stats") : NULL;
         cJSON *stats = stats_str ? cJSON_Parse(stats_str) : NULL;
-        ok = ok && cJSON_AddItemToObject(o, "stats", stats ? stats : cJSON_CreateNull());
+        ok = ok && put_item(o, "stats", stats ? stats : cJSON_CreateNull());
         const cJSON *dv = cJSON_GetObjectItemCaseSensitive(src->action, "deletionVector");
-        if (ok && cJSON_IsObject(dv)) ok = cJSON_AddItemToObject(o, "deletionVector", cJSON_Duplicate(dv, true));
+        if (ok && cJSON_IsObject(dv)) ok = put_item(o, "deletionVector", cJSON_Duplicate(dv, true));
     }
     if (!ok) { cJSON_Delete(root); return llmd_fail_nomem("printing a Delta snapshot"); }
     return return_json(root, out, out_len);
@@ -506,8 +513,9 @@ llmd_status llmd_delta_history_json(llmd_delta_table *t, size_t limit, char **ou
         if (rc != LLMD_OK) break;
         cJSON *o = cJSON_CreateObject();
         bool ok = o && cJSON_AddItemToArray(arr, o) && cJSON_AddNumberToObject(o, "version", (double)c[i]->version) &&
-                  cJSON_AddNumberToObject(o, "timestamp", (double)ts[i]) &&
-                  cJSON_AddItemToObject(o, "commitInfo", ci ? ci : cJSON_CreateNull());
+                  cJSON_AddNumberToObject(o, "timestamp", (double)ts[i]);
+        if (!ok) cJSON_Delete(ci);   /* not taken over */
+        ok = ok && put_item(o, "commitInfo", ci ? ci : cJSON_CreateNull());
         if (!ok) rc = llmd_fail_nomem("Delta history");
     }
     llmd_free(c);
