@@ -1400,6 +1400,421 @@ START_TEST(test_writer_every_type) {
 }
 END_TEST
 
+/* ---- schemas, options and every NULL / out-of-range argument ---------------------------------- */
+
+START_TEST(test_schema_api) {
+    llmd_schema *s, *c;
+    int id, lst, mp, st_id;
+    ck_fails(llmd_schema_new(NULL), LLMD_ERR_INVALID_ARG, "out is NULL");
+    ck_ok(llmd_schema_new(&s));
+    const llmd_type i32 = {.id = LLMD_TYPE_INT32};
+    ck_fails(llmd_schema_add(NULL, 0, "a", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_schema_add(s, 0, NULL, &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_schema_add(s, 0, "a", NULL, 1, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_schema_add(s, 5, "a", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "no field 5");
+    ck_fails(llmd_schema_add(s, -1, "a", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "no field -1");
+    ck_fails(llmd_schema_add(s, 0, "", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "empty field name");
+    ck_fails(llmd_schema_add(s, 0, "\xff", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "UTF-8");
+    /* type parameters out of range */
+    ck_fails(llmd_schema_add(s, 0, "f", &(llmd_type){.id = LLMD_TYPE_FIXED_BINARY}, 1, NULL), LLMD_ERR_INVALID_ARG, "byte_width");
+    ck_fails(llmd_schema_add(s, 0, "f", &(llmd_type){.id = LLMD_TYPE_FIXED_BINARY, .byte_width = (1 << 24) + 1}, 1, NULL),
+             LLMD_ERR_INVALID_ARG, "byte_width");
+    static const llmd_type bad_dec[] = {{.id = LLMD_TYPE_DECIMAL, .precision = 0}, {.id = LLMD_TYPE_DECIMAL, .precision = 39},
+                                        {.id = LLMD_TYPE_DECIMAL, .precision = 5, .scale = -1},
+                                        {.id = LLMD_TYPE_DECIMAL, .precision = 5, .scale = 6}};
+    for (size_t i = 0; i < 4; i++) ck_fails(llmd_schema_add(s, 0, "d", &bad_dec[i], 1, NULL), LLMD_ERR_INVALID_ARG, "precision");
+    ck_fails(llmd_schema_add(s, 0, "t", &(llmd_type){.id = LLMD_TYPE_TIME, .unit = 3}, 1, NULL), LLMD_ERR_INVALID_ARG, "unit");
+    ck_fails(llmd_schema_add(s, 0, "t", &(llmd_type){.id = LLMD_TYPE_TIMESTAMP, .unit = -1}, 1, NULL), LLMD_ERR_INVALID_ARG, "unit");
+    ck_fails(llmd_schema_add(s, 0, "x", &(llmd_type){.id = 0}, 1, NULL), LLMD_ERR_INVALID_ARG, "type");
+    ck_fails(llmd_schema_add(s, 0, "x", &(llmd_type){.id = 23}, 1, NULL), LLMD_ERR_INVALID_ARG, "type");
+    /* containers: a list takes one child, a map two (the key not null), a leaf none */
+    ck_ok(llmd_schema_add(s, 0, "a", &i32, 1, &id));
+    ck_fails(llmd_schema_add(s, 0, "a", &i32, 1, NULL), LLMD_ERR_INVALID_ARG, "a");
+    ck_assert_int_ne(llmd_schema_add(s, id, "under_leaf", &i32, 1, NULL), LLMD_OK);
+    ck_ok(llmd_schema_add(s, 0, "l", &(llmd_type){.id = LLMD_TYPE_LIST}, 1, &lst));
+    ck_ok(llmd_schema_add(s, lst, "e", &i32, 1, NULL));
+    ck_assert_int_eq(llmd_schema_add(s, lst, "e2", &i32, 1, NULL), LLMD_ERR_INVALID_ARG);
+    ck_ok(llmd_schema_add(s, 0, "m", &(llmd_type){.id = LLMD_TYPE_MAP}, 1, &mp));
+    ck_assert_int_eq(llmd_schema_add(s, mp, "k", &i32, 1, NULL), LLMD_ERR_INVALID_ARG);   /* nullable key */
+    ck_ok(llmd_schema_add(s, mp, "k", &i32, 0, NULL));
+    ck_ok(llmd_schema_add(s, mp, "v", &i32, 1, NULL));
+    ck_assert_int_eq(llmd_schema_add(s, mp, "v2", &i32, 1, NULL), LLMD_ERR_INVALID_ARG);
+    ck_ok(llmd_schema_add(s, 0, "st", &(llmd_type){.id = LLMD_TYPE_STRUCT}, 0, &st_id));
+    for (int i = 0; i < 40; i++) {   /* the field table grows */
+        char nm[16];
+        snprintf(nm, sizeof nm, "f%d", i);
+        ck_ok(llmd_schema_add(s, st_id, nm, &(llmd_type){.id = LLMD_TYPE_DECIMAL, .precision = 38, .scale = 38}, 1, NULL));
+    }
+    /* accessors and bad ids */
+    ck_assert_int_eq(llmd_schema_count(s), 8 + 40);   /* root a l e m k v st + 40 */
+    ck_assert_int_eq(llmd_schema_count(NULL), 0);
+    ck_assert_int_eq(llmd_schema_child_count(s, 999), 0);
+    ck_assert_int_eq(llmd_schema_child_count(NULL, 0), 0);
+    ck_assert_int_eq(llmd_schema_child(s, 0, 0), id);
+    ck_assert_int_eq(llmd_schema_child(s, 0, 99), -1);
+    ck_assert_int_eq(llmd_schema_child(s, 0, -1), -1);
+    ck_assert_int_eq(llmd_schema_child(s, -3, 0), -1);
+    ck_assert_int_eq(llmd_schema_parent(s, id), 0);
+    ck_assert_int_eq(llmd_schema_parent(s, 0), -1);
+    ck_assert_int_eq(llmd_schema_parent(s, 999), -1);
+    ck_assert_int_eq(llmd_schema_parent(NULL, 1), -1);
+    ck_assert_str_eq(llmd_schema_name(s, 0), "");
+    ck_assert_ptr_null(llmd_schema_name(s, 999));
+    ck_assert_int_eq(llmd_schema_type(s, 999).id, 0);
+    ck_assert_int_eq(llmd_schema_type(s, lst).id, LLMD_TYPE_LIST);
+    ck_assert_int_eq(llmd_schema_nullable(s, id), 1);
+    ck_assert_int_eq(llmd_schema_nullable(s, st_id), 0);
+    ck_assert_int_eq(llmd_schema_nullable(s, 999), 0);
+    ck_assert_int_eq(llmd_schema_find(s, 0, "m"), mp);
+    ck_assert_int_eq(llmd_schema_find(s, 0, "zz"), -1);
+    ck_assert_int_eq(llmd_schema_find(s, 0, NULL), -1);
+    ck_assert_int_eq(llmd_schema_find(s, 999, "m"), -1);
+    ck_assert_ptr_null(llmd_type_name(0));
+    ck_assert_ptr_null(llmd_type_name(23));
+    ck_assert_str_eq(llmd_type_name(LLMD_TYPE_MAP), "map");
+    ck_assert_str_eq(llmd_type_name(LLMD_TYPE_BOOL), "bool");
+    /* clone: an equal, independent tree */
+    ck_fails(llmd_schema_clone(NULL, s), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_schema_clone(&c, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_ok(llmd_schema_clone(&c, s));
+    ck_assert_int_eq(llmd_schema_count(c), llmd_schema_count(s));
+    ck_assert_int_eq(llmd_schema_child(c, st_id, 39), llmd_schema_child(s, st_id, 39));
+    ck_assert_str_eq(llmd_schema_name(c, llmd_schema_child(c, st_id, 39)), "f39");
+    llmd_schema_free(s);
+    ck_assert_int_eq(llmd_schema_type(c, mp).id, LLMD_TYPE_MAP);
+    llmd_schema_free(c);
+    llmd_schema_free(NULL);
+
+    /* a writer needs complete containers and at least one column */
+    ck_ok(llmd_schema_new(&s));
+    llmd_parquet_writer *w;
+    const char *path = tmp_path("incomplete.parquet");
+    ck_assert_int_eq(llmd_parquet_writer_open(&w, path, s, NULL), LLMD_ERR_INVALID_ARG);
+    ck_ok(llmd_schema_add(s, 0, "st", &(llmd_type){.id = LLMD_TYPE_STRUCT}, 1, &st_id));
+    ck_fails(llmd_parquet_writer_open(&w, path, s, NULL), LLMD_ERR_INVALID_ARG, "st");
+    ck_ok(llmd_schema_add(s, st_id, "x", &i32, 1, NULL));
+    ck_ok(llmd_schema_add(s, 0, "l", &(llmd_type){.id = LLMD_TYPE_LIST}, 1, &lst));
+    ck_fails(llmd_parquet_writer_open(&w, path, s, NULL), LLMD_ERR_INVALID_ARG, "l");
+    ck_ok(llmd_schema_add(s, lst, "e", &i32, 1, NULL));
+    ck_ok(llmd_schema_add(s, 0, "m", &(llmd_type){.id = LLMD_TYPE_MAP}, 1, &mp));
+    ck_ok(llmd_schema_add(s, mp, "k", &i32, 0, NULL));
+    ck_fails(llmd_parquet_writer_open(&w, path, s, NULL), LLMD_ERR_INVALID_ARG, "m");
+    llmd_schema_free(s);
+}
+END_TEST
+
+START_TEST(test_writer_options_and_errors) {
+    llmd_schema *s;
+    ck_ok(llmd_schema_new(&s));
+    int a, l;
+    ck_ok(llmd_schema_add(s, 0, "a", &(llmd_type){.id = LLMD_TYPE_STRING}, 0, &a));
+    ck_ok(llmd_schema_add(s, 0, "l", &(llmd_type){.id = LLMD_TYPE_LIST}, 1, &l));
+    ck_ok(llmd_schema_add(s, l, "e", &(llmd_type){.id = LLMD_TYPE_INT32}, 0, NULL));
+    const char *path = tmp_path("errs.parquet");
+    llmd_parquet_writer *w;
+    llmd_parquet_write_options o;
+    llmd_parquet_write_options_init(NULL);
+    ck_fails(llmd_parquet_writer_open(NULL, path, s, NULL), LLMD_ERR_INVALID_ARG, "out is NULL");
+    ck_fails(llmd_parquet_writer_open(&w, NULL, s, NULL), LLMD_ERR_INVALID_ARG, "NULL path or schema");
+    ck_fails(llmd_parquet_writer_open(&w, path, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL path or schema");
+    /* every option out of range */
+    struct { void (*set)(llmd_parquet_write_options *); llmd_status st; const char *needle; } bad[8];
+    (void)bad;
+    for (int k = 0; k < 10; k++) {
+        llmd_parquet_write_options_init(&o);
+        llmd_status want = LLMD_ERR_INVALID_ARG;
+        const char *needle = "";
+        switch (k) {
+        case 0: o.version = 2; want = LLMD_ERR_VERSION; break;
+        case 1: o.codec = 42; needle = "42"; break;
+        case 2: o.codec = 3; needle = "cannot write codec lzo"; want = LLMD_ERR_UNSUPPORTED; break;
+        case 3: o.codec = 4; needle = "cannot write codec brotli"; want = LLMD_ERR_UNSUPPORTED; break;
+        case 4: o.codec = 5; needle = "cannot write codec lz4"; want = LLMD_ERR_UNSUPPORTED; break;
+        case 5: o.data_page_version = 3; needle = "data_page_version"; break;
+        case 6: o.page_bytes = 0; needle = "page_bytes"; break;
+        case 7: o.page_bytes = (1u << 30) + 1; needle = "page_bytes"; break;
+        case 8: o.row_group_bytes = 0; needle = "row_group_bytes"; break;
+        case 9: o.dictionary_bytes = (1ull << 30) + 1; needle = "dictionary_bytes"; break;
+        }
+        llmd_status st = llmd_parquet_writer_open(&w, path, s, &o);
+        ck_assert_msg(st == want && strstr(llmd_last_error(), needle), "option %d: %s: %s", k, llmd_status_str(st),
+                      llmd_last_error());
+    }
+    /* the directory is a regular file (ENOTDIR: refused also when running as root) */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/x.parquet", path);
+    FILE *f = fopen(path, "w");
+    fclose(f);
+    ck_assert_int_eq(llmd_parquet_writer_open(&w, sub, s, NULL), LLMD_ERR_IO);
+    /* codec names */
+    int codec;
+    ck_fails(llmd_parquet_codec_parse(NULL, &codec), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_codec_parse("zstd", NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_codec_parse("brotli", &codec), LLMD_ERR_INVALID_ARG, "unknown codec 'brotli'");
+    static const struct { const char *n; int c; } names[] = {{"NONE", 0}, {"Snappy", 1}, {"gzip", 2}, {"ZSTD", 6},
+                                                             {"lz4", 7}, {"lz4_raw", 7}, {"uncompressed", 0}};
+    for (size_t i = 0; i < 7; i++) {
+        ck_ok(llmd_parquet_codec_parse(names[i].n, &codec));
+        ck_assert_int_eq(codec, names[i].c);
+    }
+    static const char *const cn[] = {"uncompressed", "snappy", "gzip", "lzo", "brotli", "lz4", "zstd", "lz4_raw"};
+    for (int i = 0; i < 8; i++) ck_assert_str_eq(llmd_parquet_codec_name(i), cn[i]);
+    ck_assert_ptr_null(llmd_parquet_codec_name(8));
+    ck_assert_ptr_null(llmd_parquet_codec_name(-1));
+
+    /* write errors: each leaves the writer failed (later calls: LLMD_ERR_STATE) and publishes nothing */
+    int32_t offs[3] = {0, 2, 4}, loffs[3] = {0, 1, 2}, vals[2] = {1, 2};
+    uint8_t null_first = 0x2;
+    llmd_column el = {.length = 2, .values = vals};
+    for (int k = 0; k < 10; k++) {
+        unlink(path);
+        ck_ok(llmd_parquet_writer_open(&w, path, s, NULL));
+        llmd_column cols[2] = {{.length = 2, .offsets = offs, .values = "abcd"},
+                               {.length = 2, .offsets = loffs, .children = &el, .n_children = 1}};
+        int32_t bad_offs[3] = {0, 3, 2}, neg_offs[3] = {-1, 2, 4}, lbad[3] = {0, 2, 5};
+        llmd_column el_null = {.length = 2, .values = vals, .validity = &null_first};
+        size_t ncols = 2;
+        const char *needle = "";
+        llmd_status want = LLMD_ERR_SCHEMA;
+        switch (k) {
+        case 0: cols[0].validity = &null_first; needle = "null in required field 'a'"; break;
+        case 1: cols[0].offsets = bad_offs; needle = "bad offsets"; break;
+        case 2: cols[0].offsets = neg_offs; needle = "bad offsets -1..2"; break;
+        case 3: cols[0].values = "a\xff" "cd"; needle = "not valid UTF-8"; break;
+        case 4: ncols = 1; needle = "1 columns given, the schema has 2"; break;
+        case 5: cols[1].length = 1; needle = "column 'l' has 1 entries"; break;
+        case 6: cols[1].offsets = lbad; needle = "outside its 2 elements"; break;
+        case 7: cols[1].n_children = 0; needle = "needs offsets and 1 child"; break;
+        case 8: cols[1].children = &el_null; needle = "null in required"; break;
+        case 9: cols[0].values = NULL; needle = "no values buffer"; break;
+        }
+        llmd_status st = llmd_parquet_writer_write(w, cols, ncols);
+        ck_assert_msg(st == want && strstr(llmd_last_error(), needle), "case %d: %s: %s", k, llmd_status_str(st), llmd_last_error());
+        if (k == 4 || k == 5 || k == 9) {   /* refused before any row: the writer stays usable */
+            cols[0].validity = NULL;
+            cols[0].values = "abcd";
+            cols[1].length = 2;
+            ck_ok(llmd_parquet_writer_write(w, cols, 2));
+            ck_ok(llmd_parquet_writer_finish(w));
+            ck_fails(llmd_parquet_writer_write(w, cols, 2), LLMD_ERR_STATE, "");
+        } else {
+            ck_fails(llmd_parquet_writer_write(w, cols, 2), LLMD_ERR_STATE, "");
+            ck_assert_int_eq(llmd_parquet_writer_flush(w), LLMD_ERR_STATE);
+            ck_assert_int_eq(llmd_parquet_writer_finish(w), LLMD_ERR_STATE);
+            ck_fails(llmd_parquet_writer_set_metadata(w, "k", "v"), LLMD_ERR_STATE, "failed");
+        }
+        llmd_parquet_writer_free(w);
+        struct stat sb;
+        ck_assert_int_eq(stat(path, &sb) == 0, k == 4 || k == 5 || k == 9);
+    }
+    ck_fails(llmd_parquet_writer_write(NULL, NULL, 0), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_assert_int_eq(llmd_parquet_writer_flush(NULL), LLMD_ERR_INVALID_ARG);
+    ck_assert_int_eq(llmd_parquet_writer_finish(NULL), LLMD_ERR_INVALID_ARG);
+    ck_fails(llmd_parquet_writer_set_metadata(NULL, "k", "v"), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_assert_int_eq(llmd_parquet_writer_rows(NULL), 0);
+    ck_assert_int_eq(llmd_parquet_writer_row_groups(NULL), 0);
+    llmd_parquet_writer_free(NULL);
+    ck_ok(llmd_parquet_writer_open(&w, path, s, NULL));
+    ck_fails(llmd_parquet_writer_set_metadata(w, NULL, "v"), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_writer_set_metadata(w, "k", NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    llmd_parquet_writer_free(w);
+
+    /* decimals that do not fit their physical width */
+    llmd_schema *ds;
+    ck_ok(llmd_schema_new(&ds));
+    ck_ok(llmd_schema_add(ds, 0, "d", &(llmd_type){.id = LLMD_TYPE_DECIMAL, .precision = 9}, 0, NULL));
+    ck_ok(llmd_schema_add(ds, 0, "f", &(llmd_type){.id = LLMD_TYPE_DECIMAL, .precision = 20}, 0, NULL));
+    uint8_t d[2][16];
+    memset(d, 0, sizeof d);
+    for (int k = 0; k < 3; k++) {
+        ck_ok(llmd_parquet_writer_open(&w, path, ds, NULL));
+        memset(d, 0, sizeof d);
+        if (k == 0) d[0][4] = 1;                     /* 2^32 in a 4-byte INT32 decimal */
+        if (k == 1) d[0][3] = 0x80;                  /* 2^31: the sign bit of the INT32 */
+        if (k == 2) { memset(d[1], 0xff, 16); d[1][8] = 0x7f; }   /* -2^71 + ... in 9 bytes: no */
+        llmd_column dc[2] = {{.length = 1, .values = d[0]}, {.length = 1, .values = d[1]}};
+        ck_fails(llmd_parquet_writer_write(w, dc, 2), LLMD_ERR_SCHEMA, "does not fit precision");
+        llmd_parquet_writer_free(w);
+    }
+    llmd_schema_free(ds);
+    llmd_schema_free(s);
+}
+END_TEST
+
+START_TEST(test_reader_api) {
+    /* a small valid file: a (int32) and l (list<int32>) */
+    llmd_schema *s;
+    ck_ok(llmd_schema_new(&s));
+    int l;
+    ck_ok(llmd_schema_add(s, 0, "a", &(llmd_type){.id = LLMD_TYPE_INT32}, 1, NULL));
+    ck_ok(llmd_schema_add(s, 0, "l", &(llmd_type){.id = LLMD_TYPE_LIST}, 1, &l));
+    ck_ok(llmd_schema_add(s, l, "e", &(llmd_type){.id = LLMD_TYPE_INT32}, 1, NULL));
+    char path[512];
+    snprintf(path, sizeof path, "%s", tmp_path("api.parquet"));
+    llmd_parquet_writer *w;
+    ck_ok(llmd_parquet_writer_open(&w, path, s, NULL));
+    int32_t av[3] = {5, 6, 7}, lo[4] = {0, 1, 1, 3}, ev[3] = {1, 2, 3};
+    uint8_t null_all = 0;
+    llmd_column el = {.length = 3, .values = ev};
+    llmd_column cols[2] = {{.length = 3, .values = av, .validity = &null_all},
+                           {.length = 3, .offsets = lo, .children = &el, .n_children = 1}};
+    ck_ok(llmd_parquet_writer_write(w, cols, 2));
+    ck_ok(llmd_parquet_writer_finish(w));
+    llmd_parquet_writer_free(w);
+    llmd_schema_free(s);
+
+    llmd_parquet_reader *r;
+    llmd_parquet_read_options o;
+    llmd_parquet_read_options_init(NULL);
+    llmd_parquet_read_options_init(&o);
+    ck_fails(llmd_parquet_reader_open(NULL, path, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_reader_open(&r, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_reader_open_memory(NULL, "x", 1, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_reader_open_memory(&r, NULL, 1, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_reader_open_memory(&r, NULL, 0, NULL), LLMD_ERR_PARSE, "too short");
+    o.max_memory = 0;
+    ck_fails(llmd_parquet_reader_open(&r, path, &o), LLMD_ERR_INVALID_ARG, "max_memory must be > 0");
+    llmd_parquet_read_options_init(&o);
+    o.int96_unit = 3;
+    ck_fails(llmd_parquet_reader_open(&r, path, &o), LLMD_ERR_INVALID_ARG, "int96_unit");
+    o.int96_unit = -1;
+    ck_fails(llmd_parquet_reader_open(&r, path, &o), LLMD_ERR_INVALID_ARG, "int96_unit");
+    llmd_parquet_read_options_init(&o);
+    o.version = 9;
+    ck_assert_int_eq(llmd_parquet_reader_open(&r, path, &o), LLMD_ERR_VERSION);
+    ck_fails(llmd_parquet_reader_open(&r, tmpdir, NULL), LLMD_ERR_IO, "not a regular file");
+    ck_fails(llmd_parquet_reader_open(&r, tmp_path("absent.parquet"), NULL), LLMD_ERR_NOT_FOUND, "absent.parquet");
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/below", path);
+    ck_fails(llmd_parquet_reader_open(&r, sub, NULL), LLMD_ERR_IO, "cannot open");
+    /* a footer larger than max_memory */
+    llmd_parquet_read_options_init(&o);
+    o.max_memory = 16;
+    ck_fails(llmd_parquet_reader_open(&r, path, &o), LLMD_ERR_RANGE, "max_memory");
+    /* encrypted footer magic */
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    size_t n = (size_t)sb.st_size;
+    uint8_t *img = malloc(n);
+    FILE *f = fopen(path, "rb");
+    ck_assert_uint_eq(fread(img, 1, n, f), n);
+    fclose(f);
+    memcpy(img + n - 4, "PARE", 4);
+    ck_fails(llmd_parquet_reader_open_memory(&r, img, n, NULL), LLMD_ERR_UNSUPPORTED, "encrypted");
+    memcpy(img + n - 4, "PAR1", 4);
+    memcpy(img, "PAR2", 4);
+    ck_assert_int_eq(llmd_parquet_reader_open_memory(&r, img, n, NULL), LLMD_ERR_PARSE);
+    memcpy(img, "PAR1", 4);
+
+    ck_ok(llmd_parquet_reader_open(&r, path, NULL));
+    ck_assert_int_eq(llmd_parquet_reader_num_rows(r), 3);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_rows(r, 0), 3);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_rows(r, 1), 0);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_rows(r, -1), 0);
+    ck_assert_ptr_nonnull(strstr(llmd_parquet_reader_created_by(r), "llmdata"));
+    ck_assert_uint_eq(llmd_parquet_reader_metadata_count(r), 0);
+    const char *k, *v;
+    ck_assert_int_ne(llmd_parquet_reader_metadata_at(r, 0, &k, &v), LLMD_OK);
+    ck_assert_ptr_null(llmd_parquet_reader_metadata(r, "x"));
+    ck_assert_ptr_null(llmd_parquet_reader_metadata(r, NULL));
+    ck_assert_int_eq(llmd_parquet_reader_num_leaves(r), 2);
+    ck_assert_str_eq(llmd_parquet_reader_leaf_path(r, 1), "l.list.element");
+    ck_assert_str_eq(llmd_parquet_reader_leaf_physical(r, 1), "INT32");
+    ck_assert_int_eq(llmd_parquet_reader_leaf_field(r, 1), 3);
+    ck_assert_ptr_null(llmd_parquet_reader_leaf_path(r, 2));
+    ck_assert_ptr_null(llmd_parquet_reader_leaf_physical(r, -1));
+    ck_assert_int_eq(llmd_parquet_reader_leaf_field(r, 5), -1);
+    llmd_parquet_chunk_info ci;
+    ck_ok(llmd_parquet_reader_chunk_info(r, 0, 0, &ci));
+    ck_assert_int_eq(ci.null_count, 3);   /* all null: no min/max */
+    ck_assert_ptr_null(ci.min);
+    ck_fails(llmd_parquet_reader_chunk_info(r, 1, 0, &ci), LLMD_ERR_RANGE, "no row group");
+    ck_fails(llmd_parquet_reader_chunk_info(r, 0, 2, &ci), LLMD_ERR_RANGE, "no row group");
+    ck_fails(llmd_parquet_reader_chunk_info(r, -1, 0, &ci), LLMD_ERR_RANGE, "no row group");
+    ck_fails(llmd_parquet_reader_chunk_info(r, 0, -1, &ci), LLMD_ERR_RANGE, "no row group");
+    ck_fails(llmd_parquet_reader_chunk_info(r, 0, 0, NULL), LLMD_ERR_RANGE, "no row group");
+    ck_fails(llmd_parquet_reader_chunk_info(NULL, 0, 0, &ci), LLMD_ERR_RANGE, "no row group");
+    /* predicates: errors come back as negative statuses */
+    llmd_parquet_predicate p = {.column = "a", .op = LLMD_PARQUET_EQ, .i = 5};
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), 0);   /* all null */
+    p.op = LLMD_PARQUET_IS_NULL;
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), 1);
+    p.op = LLMD_PARQUET_NOT_NULL;
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), 0);
+    p.op = 7;
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), LLMD_ERR_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "op 7"));
+    p.op = -1;
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), LLMD_ERR_INVALID_ARG);
+    p.op = LLMD_PARQUET_EQ;
+    p.column = "l";
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), LLMD_ERR_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "nested"));
+    p.column = "zz";
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), LLMD_ERR_NOT_FOUND);
+    p.column = NULL;
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, &p, 1), LLMD_ERR_NOT_FOUND);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 1, &p, 1), LLMD_ERR_RANGE);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, -1, &p, 1), LLMD_ERR_RANGE);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(r, 0, NULL, 1), LLMD_ERR_INVALID_ARG);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_may_match(NULL, 0, &p, 1), LLMD_ERR_INVALID_ARG);
+    /* selection: unknown names, NULL names, reorder, all */
+    const char *bad_names[] = {"a", NULL};
+    ck_fails(llmd_parquet_reader_select(r, bad_names, 2), LLMD_ERR_NOT_FOUND, "(null)");
+    const char *unknown[] = {"nope"};
+    ck_fails(llmd_parquet_reader_select(r, unknown, 1), LLMD_ERR_NOT_FOUND, "no column named 'nope'");
+    ck_fails(llmd_parquet_reader_select(NULL, unknown, 1), LLMD_ERR_INVALID_ARG, "reader is NULL");
+    const char *rev[] = {"l", "a"};
+    ck_ok(llmd_parquet_reader_select(r, rev, 2));
+    llmd_parquet_batch *b;
+    ck_ok(llmd_parquet_reader_read_row_group(r, 0, &b));
+    ck_assert_uint_eq(llmd_parquet_batch_num_columns(b), 2);
+    ck_assert_int_eq(llmd_parquet_batch_field(b, 0), l);
+    ck_assert_int_eq(llmd_parquet_batch_field(b, 1), 1);
+    ck_assert_int_eq(llmd_parquet_batch_field(b, 2), -1);
+    ck_assert_ptr_null(llmd_parquet_batch_column(b, 2));
+    const llmd_column *lc = llmd_parquet_batch_column(b, 0);
+    ck_assert_int_eq(((const int32_t *)lc->offsets)[3], 3);
+    ck_assert_int_eq(((const int32_t *)lc->children[0].values)[2], 3);
+    llmd_parquet_batch_free(b);
+    ck_ok(llmd_parquet_reader_select(r, NULL, 0));
+    ck_ok(llmd_parquet_reader_read_row_group(r, 0, &b));
+    ck_assert_uint_eq(llmd_parquet_batch_num_columns(b), 2);
+    ck_assert_int_eq(llmd_parquet_batch_field(b, 0), 1);
+    llmd_parquet_batch_free(b);
+    ck_fails(llmd_parquet_reader_read_row_group(r, 0, NULL), LLMD_ERR_INVALID_ARG, "out is NULL");
+    ck_fails(llmd_parquet_reader_read_row_group(r, 1, &b), LLMD_ERR_RANGE, "no row group 1");
+    ck_fails(llmd_parquet_reader_read_row_group(NULL, 0, &b), LLMD_ERR_RANGE, "no row group 0");
+    llmd_parquet_reader_free(r);
+    /* NULL handles */
+    ck_assert_ptr_null(llmd_parquet_reader_schema(NULL));
+    ck_assert_int_eq(llmd_parquet_reader_num_rows(NULL), 0);
+    ck_assert_int_eq(llmd_parquet_reader_num_row_groups(NULL), 0);
+    ck_assert_int_eq(llmd_parquet_reader_row_group_rows(NULL, 0), 0);
+    ck_assert_str_eq(llmd_parquet_reader_created_by(NULL), "");
+    ck_assert_uint_eq(llmd_parquet_reader_metadata_count(NULL), 0);
+    ck_assert_int_ne(llmd_parquet_reader_metadata_at(NULL, 0, &k, &v), LLMD_OK);
+    ck_assert_ptr_null(llmd_parquet_reader_metadata(NULL, "k"));
+    ck_assert_int_eq(llmd_parquet_reader_num_leaves(NULL), 0);
+    ck_assert_ptr_null(llmd_parquet_reader_leaf_path(NULL, 0));
+    ck_assert_ptr_null(llmd_parquet_reader_leaf_physical(NULL, 0));
+    ck_assert_int_eq(llmd_parquet_reader_leaf_field(NULL, 0), -1);
+    ck_assert_int_eq(llmd_parquet_batch_rows(NULL), 0);
+    ck_assert_uint_eq(llmd_parquet_batch_num_columns(NULL), 0);
+    ck_assert_ptr_null(llmd_parquet_batch_column(NULL, 0));
+    ck_assert_int_eq(llmd_parquet_batch_field(NULL, 0), -1);
+    llmd_parquet_batch_free(NULL);
+    llmd_parquet_reader_free(NULL);
+    /* a file that shrank after open: the read fails with IO/PARSE, never a crash */
+    ck_ok(llmd_parquet_reader_open(&r, path, NULL));
+    ck_assert_int_eq(truncate(path, 8), 0);
+    llmd_status st = llmd_parquet_reader_read_row_group(r, 0, &b);
+    ck_assert_msg(st == LLMD_ERR_IO || st == LLMD_ERR_PARSE, "%s", llmd_last_error());
+    llmd_parquet_reader_free(r);
+    free(img);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("parquet_cov");
     TCase *tc = tcase_create("core");
@@ -1411,6 +1826,9 @@ int main(void) {
     tcase_add_test(tc, test_levels_pages_codecs);
     tcase_add_test(tc, test_codec_internals);
     tcase_add_test(tc, test_writer_every_type);
+    tcase_add_test(tc, test_schema_api);
+    tcase_add_test(tc, test_writer_options_and_errors);
+    tcase_add_test(tc, test_reader_api);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
