@@ -1815,6 +1815,169 @@ START_TEST(test_reader_api) {
 }
 END_TEST
 
+/* ---- the Parquet shard writer ----------------------------------------------------------------- */
+
+static int exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+START_TEST(test_shard_writer_paths) {
+    char prefix[512], p[600];
+    snprintf(prefix, sizeof prefix, "%s", tmp_path("sh"));
+    llmd_parquet_shard_writer *w;
+    llmd_parquet_shard_options o;
+    llmd_parquet_shard_options_init(NULL);
+    llmd_parquet_shard_options_init(&o);
+    o.seq_len = 4;
+    ck_fails(llmd_parquet_shard_writer_open(NULL, prefix, &o), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_shard_writer_open(&w, NULL, &o), LLMD_ERR_INVALID_ARG, "NULL argument");
+    o.version = 5;
+    ck_assert_int_eq(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_VERSION);
+    o.version = LLMD_PARQUET_SHARD_OPTIONS_VERSION;
+    o.seq_len = (1u << 24) + 1;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "seq_len 16777217");
+    o.seq_len = 4;
+    o.row_group_bytes = 0;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "row_group_bytes");
+    o.row_group_bytes = 1u << 20;
+    o.codec = 42;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "unknown codec 42");
+    o.codec = LLMD_PARQUET_SNAPPY;
+    snprintf(p, sizeof p, "%s/.", tmpdir);
+    ck_fails(llmd_parquet_shard_writer_open(&w, p, &o), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(p, sizeof p, "%s/..", tmpdir);
+    ck_fails(llmd_parquet_shard_writer_open(&w, p, &o), LLMD_ERR_INVALID_ARG, "no file name");
+    snprintf(p, sizeof p, "%s/\xff", tmpdir);
+    ck_fails(llmd_parquet_shard_writer_open(&w, p, &o), LLMD_ERR_INVALID_ARG, "not valid UTF-8");
+    static const char *const bad_ids[] = {"", ".dot-first", "sp ace", "sl/ash", "x\xc3\xa9"};
+    for (size_t i = 0; i < 5; i++) {
+        o.run_id = bad_ids[i];
+        ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "run id");
+    }
+    char long_id[102];
+    memset(long_id, 'a', 101);
+    long_id[101] = 0;
+    o.run_id = long_id;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_INVALID_ARG, "1..100 characters");
+    long_id[100] = 0;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));   /* exactly 100 */
+    llmd_parquet_shard_writer_free(w);
+    o.run_id = "Run.2024_a-b";
+    /* three windows, each its own file (file_bytes tiny: a new file after every batch) */
+    o.file_bytes = 1;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_assert_str_eq(llmd_parquet_shard_writer_run_id(w), "Run.2024_a-b");
+    const uint32_t t1[4] = {1, 2, 3, 0}, cu1[3] = {0, 2, 3}, off1[2] = {0, 5};
+    const uint64_t doc1[2] = {0, 1};
+    const uint32_t t2[4] = {5, 6, 7, 8}, cu2[2] = {0, 4}, off2[1] = {7};
+    const uint64_t doc2[1] = {1};
+    llmd_pack_window w1 = {t1, 4, 2, cu1, doc1, off1}, w2 = {t2, 4, 1, cu2, doc2, off2};
+    ck_fails(llmd_parquet_shard_writer_add(NULL, &w1), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_parquet_shard_writer_add(w, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    llmd_pack_window wrong = w1;
+    wrong.seq_len = 3;
+    ck_fails(llmd_parquet_shard_writer_add(w, &wrong), LLMD_ERR_INVALID_ARG, "window of 3 tokens, shard seq_len 4");
+    ck_ok(llmd_parquet_shard_writer_add(w, &w1));
+    ck_ok(llmd_parquet_shard_writer_window_fn(w, &w2));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w2));
+    ck_assert_uint_eq(llmd_parquet_shard_writer_windows(w), 3);
+    ck_assert_uint_eq(llmd_parquet_shard_writer_file_count(w), 0);
+    ck_fails(llmd_parquet_shard_writer_file(w, 0, NULL, NULL, NULL, NULL), LLMD_ERR_RANGE, "listed after finish");
+    ck_fails(llmd_parquet_shard_writer_finish(w, "[1]"), LLMD_ERR_PARSE, "extra JSON");
+    llmd_parquet_shard_writer_free(w);
+    ck_assert(!exists(p));
+    snprintf(p, sizeof p, "%s-00000.parquet", prefix);
+    ck_assert(!exists(p));   /* the failed finish published nothing */
+
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w1));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w2));
+    ck_ok(llmd_parquet_shard_writer_add(w, &w2));
+    ck_ok(llmd_parquet_shard_writer_finish(w, " { \"note\" : \"x\" } "));
+    ck_assert_uint_eq(llmd_parquet_shard_writer_file_count(w), 4);   /* 3 data files + manifest */
+    const char *name;
+    uint64_t bytes, xxh, rows;
+    ck_ok(llmd_parquet_shard_writer_file(w, 0, &name, &bytes, &xxh, &rows));
+    ck_assert_str_eq(name, "sh-00000.parquet");
+    ck_assert_uint_eq(rows, 1);
+    snprintf(p, sizeof p, "%s-00000.parquet", prefix);
+    struct stat sb;
+    ck_assert_int_eq(stat(p, &sb), 0);
+    ck_assert_uint_eq(bytes, (uint64_t)sb.st_size);
+    ck_ok(llmd_parquet_shard_writer_file(w, 3, &name, NULL, NULL, &rows));
+    ck_assert_str_eq(name, "sh.manifest.json");
+    ck_assert_uint_eq(rows, 0);
+    ck_ok(llmd_parquet_shard_writer_file(w, 2, NULL, NULL, NULL, NULL));
+    ck_fails(llmd_parquet_shard_writer_file(NULL, 0, NULL, NULL, NULL, NULL), LLMD_ERR_INVALID_ARG, "writer is NULL");
+    llmd_parquet_shard_writer_free(w);
+    /* the first file: one window, its lists as documented */
+    llmd_parquet_reader *r;
+    ck_ok(llmd_parquet_reader_open(&r, p, NULL));
+    ck_assert_str_eq(llmd_parquet_reader_metadata(r, "llmdata.seq_len"), "4");
+    ck_assert_str_eq(llmd_parquet_reader_metadata(r, "llmdata.run_id"), "Run.2024_a-b");
+    llmd_parquet_batch *b;
+    ck_ok(llmd_parquet_reader_read_row_group(r, 0, &b));
+    const llmd_column *ids = llmd_parquet_batch_column(b, 0), *cu = llmd_parquet_batch_column(b, 1),
+                      *docs = llmd_parquet_batch_column(b, 2), *doff = llmd_parquet_batch_column(b, 3);
+    ck_assert_mem_eq(ids->children[0].values, ((const int32_t[]){1, 2, 3, 0}), 16);
+    ck_assert_int_eq(((const int32_t *)cu->offsets)[1], 4);
+    ck_assert_mem_eq(cu->children[0].values, ((const int32_t[]){0, 2, 3, 4}), 16);
+    ck_assert_mem_eq(docs->children[0].values, ((const int64_t[]){0, 1}), 16);
+    ck_assert_mem_eq(doff->children[0].values, ((const int32_t[]){0, 5}), 8);
+    llmd_parquet_batch_free(b);
+    llmd_parquet_reader_free(r);
+    snprintf(p, sizeof p, "%s-00001.parquet", prefix);
+    ck_ok(llmd_parquet_reader_open(&r, p, NULL));
+    ck_ok(llmd_parquet_reader_read_row_group(r, 0, &b));
+    cu = llmd_parquet_batch_column(b, 1);
+    ck_assert_int_eq(((const int32_t *)cu->offsets)[1], 2);   /* no padding: 0 4 */
+    ck_assert_mem_eq(cu->children[0].values, ((const int32_t[]){0, 4}), 8);
+    llmd_parquet_batch_free(b);
+    llmd_parquet_reader_free(r);
+    snprintf(p, sizeof p, "%s.manifest.json", prefix);
+    FILE *mf = fopen(p, "r");
+    ck_assert_ptr_nonnull(mf);
+    char man[4096];
+    size_t ml = fread(man, 1, sizeof man - 1, mf);
+    fclose(mf);
+    man[ml] = 0;
+    ck_assert_ptr_nonnull(strstr(man, "\"note\" : \"x\""));   /* extra members kept as given */
+    ck_assert_ptr_nonnull(strstr(man, "sh-00002.parquet"));
+
+    /* existing output: conflict without overwrite; with it, the stale later files are removed */
+    o.file_bytes = 0;
+    ck_fails(llmd_parquet_shard_writer_open(&w, prefix, &o), LLMD_ERR_CONFLICT, "exists");
+    o.overwrite = 1;
+    o.run_id = NULL;
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    ck_assert_uint_eq(strlen(llmd_parquet_shard_writer_run_id(w)), 36);   /* a UUID */
+    ck_ok(llmd_parquet_shard_writer_add(w, &w2));
+    ck_ok(llmd_parquet_shard_writer_finish(w, "{}"));
+    ck_assert_int_eq(llmd_parquet_shard_writer_finish(w, NULL), LLMD_ERR_STATE);
+    ck_assert_int_eq(llmd_parquet_shard_writer_add(w, &w2), LLMD_ERR_STATE);
+    llmd_parquet_shard_writer_free(w);
+    snprintf(p, sizeof p, "%s-00000.parquet", prefix);
+    ck_assert(exists(p));
+    snprintf(p, sizeof p, "%s-00001.parquet", prefix);
+    ck_assert(!exists(p));
+    snprintf(p, sizeof p, "%s-00002.parquet", prefix);
+    ck_assert(!exists(p));
+    /* an id above 2^31-1 fails the writer */
+    ck_ok(llmd_parquet_shard_writer_open(&w, prefix, &o));
+    const uint32_t big[4] = {1, 0x80000000u, 0, 0};
+    llmd_pack_window wb = {big, 4, 1, cu2, doc2, off2};
+    ck_fails(llmd_parquet_shard_writer_add(w, &wb), LLMD_ERR_RANGE, "token 1: id 2147483648");
+    ck_fails(llmd_parquet_shard_writer_add(w, &w2), LLMD_ERR_STATE, "finished or failed");
+    llmd_parquet_shard_writer_free(w);
+    ck_fails(llmd_parquet_shard_writer_finish(NULL, NULL), LLMD_ERR_INVALID_ARG, "writer is NULL");
+    ck_assert_uint_eq(llmd_parquet_shard_writer_windows(NULL), 0);
+    ck_assert_ptr_null(llmd_parquet_shard_writer_run_id(NULL));
+    ck_assert_uint_eq(llmd_parquet_shard_writer_file_count(NULL), 0);
+    llmd_parquet_shard_writer_free(NULL);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("parquet_cov");
     TCase *tc = tcase_create("core");
@@ -1829,6 +1992,7 @@ int main(void) {
     tcase_add_test(tc, test_schema_api);
     tcase_add_test(tc, test_writer_options_and_errors);
     tcase_add_test(tc, test_reader_api);
+    tcase_add_test(tc, test_shard_writer_paths);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
