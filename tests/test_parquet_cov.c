@@ -48,6 +48,10 @@ static pcol col(const char *name, int phys, int rep) {
     return c;
 }
 
+/* Level encodings and v2 repetition-level bytes the next pages declare (tests of rep levels). */
+static int g_rep_enc = PQ_ENC_RLE, g_def_enc = PQ_ENC_RLE;
+static int32_t g_rep_bytes = 0;
+
 /* Appends a page: kind 0 = data v1, 1 = data v2, 2 = dictionary.  v1: `levels` (the def levels
  * with their 4-byte length, or NULL) then `values`, compressed together; v2: levels uncompressed
  * then compressed values.  claim: the uncompressed size written in the header (-1: the real one). */
@@ -70,8 +74,8 @@ static void add_page_ex(pcol *c, int kind, int enc, int32_t nvals, int32_t nnull
         tout_struct_begin(&t, 5);
         tout_field_i32(&t, 1, nvals);
         tout_field_i32(&t, 2, enc);
-        tout_field_i32(&t, 3, PQ_ENC_RLE);
-        tout_field_i32(&t, 4, PQ_ENC_RLE);
+        tout_field_i32(&t, 3, g_def_enc);
+        tout_field_i32(&t, 4, g_rep_enc);
         tout_struct_end(&t);
     } else if (kind == 1) {
         tout_struct_begin(&t, 8);
@@ -79,8 +83,8 @@ static void add_page_ex(pcol *c, int kind, int enc, int32_t nvals, int32_t nnull
         tout_field_i32(&t, 2, nnulls);
         tout_field_i32(&t, 3, nvals);
         tout_field_i32(&t, 4, enc);
-        tout_field_i32(&t, 5, (int32_t)lvlen);
-        tout_field_i32(&t, 6, 0);
+        tout_field_i32(&t, 5, (int32_t)lvlen - g_rep_bytes);
+        tout_field_i32(&t, 6, g_rep_bytes);
         if (!is_compressed) tout_field_bool(&t, 7, 0);
         tout_struct_end(&t);
     } else {
@@ -1978,6 +1982,214 @@ START_TEST(test_shard_writer_paths) {
 }
 END_TEST
 
+/* ---- nested schemas: LogicalTypes.md's list/map forms, old and new --------------------------- */
+
+typedef struct sel {
+    const char *name;
+    int phys;          /* -1: group */
+    int rep, nchildren, converted, logical;
+} sel;
+
+/* A file with only a schema (no row group). */
+static void schema_file(llmd_buf *f, const sel *els, size_t n, int root_children) {
+    llmd_buf_reset(f);
+    llmd_buf_append(f, "PAR1", 4);
+    llmd_buf h = LLMD_BUF_INIT;
+    tout t;
+    tout_begin(&t, &h);
+    tout_field_i32(&t, 1, 1);
+    tout_field_list(&t, 2, TT_STRUCT, n + 1);
+    tout_list_struct_begin(&t);
+    tout_field_binary(&t, 4, "schema", 6);
+    tout_field_i32(&t, 5, root_children);
+    tout_struct_end(&t);
+    for (size_t i = 0; i < n; i++) {
+        tout_list_struct_begin(&t);
+        if (els[i].phys >= 0) tout_field_i32(&t, 1, els[i].phys);
+        if (els[i].rep >= 0) tout_field_i32(&t, 3, els[i].rep);
+        tout_field_binary(&t, 4, els[i].name, strlen(els[i].name));
+        if (els[i].phys < 0) tout_field_i32(&t, 5, els[i].nchildren);
+        if (els[i].converted >= 0) tout_field_i32(&t, 6, els[i].converted);
+        if (els[i].logical != LT_NONE) {
+            tout_struct_begin(&t, 10);
+            tout_struct_begin(&t, els[i].logical);
+            tout_struct_end(&t);
+            tout_struct_end(&t);
+        }
+        tout_struct_end(&t);
+    }
+    tout_field_i64(&t, 3, 0);
+    tout_field_list(&t, 4, TT_STRUCT, 0);
+    tout_end(&t);
+    ck_ok(t.st);
+    uint8_t tail[8];
+    llmd_store_le32(tail, (uint32_t)h.len);
+    memcpy(tail + 4, "PAR1", 4);
+    llmd_buf_append(f, h.data, h.len);
+    llmd_buf_append(f, tail, 8);
+    llmd_buf_free(&h);
+}
+
+#define G(name, rep, nch, ct, lt) {name, -1, rep, nch, ct, lt}
+#define P(name, phys, rep) {name, phys, rep, 0, -1, LT_NONE}
+
+START_TEST(test_nested_schemas) {
+    llmd_buf f = LLMD_BUF_INIT;
+    llmd_parquet_reader *r;
+    const sel els[] = {
+        /* 3-level list (LogicalTypes.md) */
+        G("l3", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), G("list", PQ_REPEATED, 1, -1, LT_NONE), P("element", PQ_INT32, PQ_OPTIONAL),
+        /* 2-level: the repeated group named "array" is the element (a struct) */
+        G("arr", PQ_OPTIONAL, 1, -1, LT_LIST), G("array", PQ_REPEATED, 1, -1, LT_NONE), P("x", PQ_INT32, PQ_REQUIRED),
+        /* 2-level: "<name>_tuple" */
+        G("tl", PQ_REQUIRED, 1, CT_LIST, LT_NONE), G("tl_tuple", PQ_REPEATED, 1, -1, LT_NONE), P("y", PQ_INT64, PQ_REQUIRED),
+        /* 2-level: a repeated group of two fields is the element */
+        G("two", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), G("bag", PQ_REPEATED, 2, -1, LT_NONE), P("p", PQ_INT32, PQ_OPTIONAL),
+        P("q", PQ_INT32, PQ_OPTIONAL),
+        /* 2-level: a repeated primitive */
+        G("prim", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), P("item", PQ_INT32, PQ_REPEATED),
+        /* old MAP_KEY_VALUE map, key optional in the file */
+        G("m", PQ_OPTIONAL, 1, CT_MAP_KEY_VALUE, LT_NONE), G("map", PQ_REPEATED, 2, -1, LT_NONE), P("key", PQ_BYTE_ARRAY, PQ_OPTIONAL),
+        P("value", PQ_INT32, PQ_OPTIONAL),
+        /* a key-only map: a set (a list of keys) */
+        G("set", PQ_OPTIONAL, 1, -1, LT_MAP), G("key_value", PQ_REPEATED, 1, -1, LT_NONE), P("key", PQ_INT32, PQ_REQUIRED),
+        /* a LIST annotation on a group whose child is not repeated: a plain struct */
+        G("notlist", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), P("z", PQ_INT32, PQ_OPTIONAL),
+        /* a bare repeated group outside any annotation: a required list of required structs */
+        G("rg", PQ_REPEATED, 1, -1, LT_NONE), P("w", PQ_DOUBLE, PQ_OPTIONAL),
+        /* repetition absent: optional */
+        P("norep", PQ_INT32, -1),
+    };
+    schema_file(&f, els, sizeof els / sizeof *els, 10);
+    ck_ok(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL));
+    const llmd_schema *s = llmd_parquet_reader_schema(r);
+    static const struct { const char *name; int type, nullable, child_type, nchild; } want[] = {
+        {"l3", LLMD_TYPE_LIST, 1, LLMD_TYPE_INT32, 1}, {"arr", LLMD_TYPE_LIST, 1, LLMD_TYPE_STRUCT, 1},
+        {"tl", LLMD_TYPE_LIST, 0, LLMD_TYPE_STRUCT, 1}, {"two", LLMD_TYPE_LIST, 1, LLMD_TYPE_STRUCT, 1},
+        {"prim", LLMD_TYPE_LIST, 1, LLMD_TYPE_INT32, 1}, {"m", LLMD_TYPE_MAP, 1, LLMD_TYPE_BINARY, 2},
+        {"set", LLMD_TYPE_LIST, 1, LLMD_TYPE_INT32, 1}, {"notlist", LLMD_TYPE_STRUCT, 1, LLMD_TYPE_INT32, 1},
+        {"rg", LLMD_TYPE_LIST, 0, LLMD_TYPE_STRUCT, 1}, {"norep", LLMD_TYPE_INT32, 1, 0, 0},
+    };
+    for (int i = 0; i < 10; i++) {
+        int id = llmd_schema_find(s, 0, want[i].name);
+        ck_assert_msg(id > 0, "%s missing", want[i].name);
+        ck_assert_msg((int)llmd_schema_type(s, id).id == want[i].type, "%s: %s", want[i].name, llmd_type_name(llmd_schema_type(s, id).id));
+        ck_assert_int_eq(llmd_schema_nullable(s, id), want[i].nullable);
+        ck_assert_int_eq(llmd_schema_child_count(s, id), want[i].nchild);
+        if (want[i].nchild) {
+            int c0 = llmd_schema_child(s, id, 0);
+            ck_assert_msg((int)llmd_schema_type(s, c0).id == want[i].child_type, "%s child: %s", want[i].name,
+                          llmd_type_name(llmd_schema_type(s, c0).id));
+        }
+    }
+    /* the map key is never null, whatever the file says */
+    int m = llmd_schema_find(s, 0, "m");
+    ck_assert_int_eq(llmd_schema_nullable(s, llmd_schema_child(s, m, 0)), 0);
+    ck_assert_int_eq(llmd_parquet_reader_num_leaves(r), 12);
+    ck_assert_str_eq(llmd_parquet_reader_leaf_path(r, 0), "l3.list.element");
+    ck_assert_str_eq(llmd_parquet_reader_leaf_path(r, 1), "arr.array.x");
+    ck_assert_str_eq(llmd_parquet_reader_leaf_path(r, 6), "m.map.key");
+    ck_assert_str_eq(llmd_parquet_reader_leaf_physical(r, 6), "BYTE_ARRAY");
+    ck_assert_int_eq(llmd_parquet_reader_num_row_groups(r), 0);
+    llmd_parquet_reader_free(r);
+
+    /* malformed trees */
+    const sel no_kv[] = {G("m", PQ_OPTIONAL, 1, CT_MAP, LT_NONE), P("kv", PQ_INT32, PQ_REPEATED)};
+    schema_file(&f, no_kv, 2, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_UNSUPPORTED, "map 'm' without a key/value group");
+    const sel three[] = {G("m", PQ_OPTIONAL, 1, -1, LT_MAP), G("kv", PQ_REPEATED, 3, -1, LT_NONE), P("a", PQ_INT32, PQ_REQUIRED),
+                         P("b", PQ_INT32, PQ_REQUIRED), P("c", PQ_INT32, PQ_REQUIRED)};
+    schema_file(&f, three, 5, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_UNSUPPORTED, "without a key/value group");
+    const sel short_group[] = {G("g", PQ_OPTIONAL, 3, -1, LT_NONE), P("a", PQ_INT32, PQ_REQUIRED)};
+    schema_file(&f, short_group, 2, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE, "group 'g' claims 3 children");
+    const sel empty_group[] = {G("g", PQ_OPTIONAL, 0, -1, LT_NONE)};
+    schema_file(&f, empty_group, 1, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE, "group 'g' has no children");
+    const sel short_list[] = {G("l", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), G("list", PQ_REPEATED, 1, -1, LT_NONE)};
+    schema_file(&f, short_list, 2, 1);
+    ck_assert_int_eq(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE);
+    const sel empty_mid[] = {G("l", PQ_OPTIONAL, 1, CT_LIST, LT_NONE), G("list", PQ_REPEATED, 0, -1, LT_NONE),
+                             P("x", PQ_INT32, PQ_REQUIRED)};
+    schema_file(&f, empty_mid, 3, 1);
+    ck_assert_int_eq(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE);
+    const sel one[] = {P("a", PQ_INT32, PQ_REQUIRED)};
+    schema_file(&f, one, 1, 5);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE, "schema root claims 5 children");
+    schema_file(&f, one, 1, -1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE, "schema root claims -1 children");
+    const sel extra[] = {P("a", PQ_INT32, PQ_REQUIRED), P("b", PQ_INT32, PQ_REQUIRED)};
+    schema_file(&f, extra, 2, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE, "schema has 3 elements, its tree uses 2");
+    schema_file(&f, extra, 2, 3);   /* root claims more than there are: runs out */
+    ck_assert_int_eq(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_PARSE);
+    /* 70 nested groups: over the nesting limit */
+    sel deep[71];
+    for (int i = 0; i < 70; i++) deep[i] = (sel)G("g", PQ_OPTIONAL, 1, -1, LT_NONE);
+    deep[70] = (sel)P("leaf", PQ_INT32, PQ_OPTIONAL);
+    schema_file(&f, deep, 71, 1);
+    ck_fails(llmd_parquet_reader_open_memory(&r, f.data, f.len, NULL), LLMD_ERR_UNSUPPORTED, "nested deeper than 64");
+    llmd_buf_free(&f);
+}
+END_TEST
+
+/* A bare repeated INT32 column (a list of required ints): rows [1 2] [] [3]. */
+START_TEST(test_repetition_levels) {
+    const uint32_t rep[] = {0, 1, 0, 0}, def[] = {1, 1, 0, 1};
+    uint8_t vals[12];
+    for (int i = 0; i < 3; i++) llmd_store_le32(vals + 4 * i, (uint32_t)(i + 1));
+    llmd_buf lv1 = LLMD_BUF_INIT, lv2 = LLMD_BUF_INIT, rl = LLMD_BUF_INIT;
+    def_levels(&lv1, rep, 4, 1);
+    def_levels(&lv1, def, 4, 1);
+    def_levels(&rl, rep, 4, 0);
+    llmd_buf_append(&lv2, rl.data, rl.len);
+    def_levels(&lv2, def, 4, 0);
+    llmd_parquet_reader *r;
+    llmd_parquet_batch *b;
+    llmd_buf f = LLMD_BUF_INIT;
+    for (int v2 = 0; v2 <= 1; v2++) {
+        pcol c = col("r", PQ_INT32, PQ_REPEATED);
+        c.codec = v2 ? LLMD_PARQUET_ZSTD : LLMD_PARQUET_UNCOMPRESSED;
+        g_rep_bytes = v2 ? (int32_t)rl.len : 0;
+        add_page_ex(&c, v2, PQ_ENC_PLAIN, 4, 1, v2 ? &lv2 : &lv1, vals, 12, -1, 1);
+        g_rep_bytes = 0;
+        ck_ok(read_col(&c, 3, &r, &b, &f));
+        const llmd_column *lc = col0(b);
+        ck_assert_int_eq(lc->length, 3);
+        ck_assert_mem_eq(lc->offsets, ((const int32_t[]){0, 2, 2, 3}), 16);
+        ck_assert_mem_eq(lc->children[0].values, ((const int32_t[]){1, 2, 3}), 12);
+        done(r, b, &f);
+    }
+    /* v1: repetition levels in another encoding, or their length missing / past the page */
+    pcol c = col("r", PQ_INT32, PQ_REPEATED);
+    g_rep_enc = PQ_ENC_BIT_PACKED;
+    add_page_ex(&c, 0, PQ_ENC_PLAIN, 4, 0, &lv1, vals, 12, -1, 1);
+    g_rep_enc = PQ_ENC_RLE;
+    ck_fails(read_one(&c, 3), LLMD_ERR_UNSUPPORTED, "repetition level encoding 4");
+    c = col("r", PQ_INT32, PQ_REPEATED);
+    add_page_ex(&c, 0, PQ_ENC_PLAIN, 4, 0, NULL, "\x01\x00", 2, -1, 1);
+    ck_fails(read_one(&c, 3), LLMD_ERR_CORRUPT, "repetition level length missing");
+    c = col("r", PQ_INT32, PQ_REPEATED);
+    add_page_ex(&c, 0, PQ_ENC_PLAIN, 4, 0, NULL, "\x40\x00\x00\x00\x06\x01", 6, -1, 1);
+    ck_fails(read_one(&c, 3), LLMD_ERR_CORRUPT, "repetition levels past the page");
+    c = col("o", PQ_INT32, PQ_OPTIONAL);
+    g_def_enc = PQ_ENC_BIT_PACKED;
+    add_page_ex(&c, 0, PQ_ENC_PLAIN, 4, 0, &lv1, vals, 12, -1, 1);
+    g_def_enc = PQ_ENC_RLE;
+    ck_fails(read_one(&c, 4), LLMD_ERR_UNSUPPORTED, "definition level encoding 4");
+    /* v2: repetition bytes larger than the levels given (the definition bytes come out negative) */
+    c = col("r", PQ_INT32, PQ_REPEATED);
+    g_rep_bytes = 200;
+    add_page_ex(&c, 1, PQ_ENC_PLAIN, 4, 1, &lv2, vals, 12, 400, 1);
+    g_rep_bytes = 0;
+    ck_fails(read_one(&c, 3), LLMD_ERR_PARSE, "negative count in a page header");
+    llmd_buf_free(&lv1);
+    llmd_buf_free(&lv2);
+    llmd_buf_free(&rl);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("parquet_cov");
     TCase *tc = tcase_create("core");
@@ -1993,6 +2205,8 @@ int main(void) {
     tcase_add_test(tc, test_writer_options_and_errors);
     tcase_add_test(tc, test_reader_api);
     tcase_add_test(tc, test_shard_writer_paths);
+    tcase_add_test(tc, test_nested_schemas);
+    tcase_add_test(tc, test_repetition_levels);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
