@@ -2190,6 +2190,165 @@ START_TEST(test_repetition_levels) {
 }
 END_TEST
 
+/* ---- footers: duplicated and malformed fields, Thrift limits ---------------------------------- */
+
+/* version, schema (root + required int32 "a"), num_rows 0; the caller appends more fields. */
+static void footer_begin(tout *t, llmd_buf *h) {
+    tout_begin(t, h);
+    tout_field_i32(t, 1, 1);
+    tout_field_list(t, 2, TT_STRUCT, 2);
+    tout_list_struct_begin(t);
+    tout_field_binary(t, 4, "schema", 6);
+    tout_field_i32(t, 5, 1);
+    tout_struct_end(t);
+    tout_list_struct_begin(t);
+    tout_field_i32(t, 1, PQ_INT32);
+    tout_field_i32(t, 3, PQ_REQUIRED);
+    tout_field_binary(t, 4, "a", 1);
+    tout_struct_end(t);
+    tout_field_i64(t, 3, 0);
+}
+
+/* PAR1 + footer + length + PAR1, opened from memory. */
+static llmd_status open_footer(const llmd_buf *h, llmd_parquet_reader **r) {
+    llmd_buf f = LLMD_BUF_INIT;
+    llmd_buf_append(&f, "PAR1", 4);
+    llmd_buf_append(&f, h->data, h->len);
+    uint8_t tail[8];
+    llmd_store_le32(tail, (uint32_t)h->len);
+    memcpy(tail + 4, "PAR1", 4);
+    llmd_buf_append(&f, tail, 8);
+    static llmd_buf keep[16];
+    static int nkeep;
+    /* the reader keeps pointers into its image: hold it until the next round */
+    llmd_buf_free(&keep[nkeep % 16]);
+    keep[nkeep++ % 16] = f;
+    return llmd_parquet_reader_open_memory(r, f.data, f.len, NULL);
+}
+
+START_TEST(test_footer_fields) {
+    llmd_buf h = LLMD_BUF_INIT;
+    tout t;
+    llmd_parquet_reader *r;
+    /* key/value metadata (one without a value) and created_by */
+    footer_begin(&t, &h);
+    tout_field_list(&t, 4, TT_STRUCT, 0);
+    tout_field_list(&t, 5, TT_STRUCT, 2);
+    tout_list_struct_begin(&t);
+    tout_field_binary(&t, 1, "k1", 2);
+    tout_field_binary(&t, 2, "v1", 2);
+    tout_struct_end(&t);
+    tout_list_struct_begin(&t);
+    tout_field_binary(&t, 1, "k2", 2);
+    tout_struct_end(&t);
+    tout_field_binary(&t, 6, "writer x", 8);
+    tout_end(&t);
+    ck_ok(open_footer(&h, &r));
+    ck_assert_str_eq(llmd_parquet_reader_created_by(r), "writer x");
+    ck_assert_uint_eq(llmd_parquet_reader_metadata_count(r), 2);
+    const char *k, *v;
+    ck_ok(llmd_parquet_reader_metadata_at(r, 1, &k, &v));
+    ck_assert_str_eq(k, "k2");
+    ck_assert_ptr_null(v);
+    ck_assert_ptr_null(llmd_parquet_reader_metadata(r, "k2"));
+    ck_assert_str_eq(llmd_parquet_reader_metadata(r, "k1"), "v1");
+    ck_assert_int_ne(llmd_parquet_reader_metadata_at(r, 0, NULL, &v), LLMD_OK);
+    ck_assert_int_ne(llmd_parquet_reader_metadata_at(r, 0, &k, NULL), LLMD_OK);
+    ck_assert_int_ne(llmd_parquet_reader_metadata_at(r, 2, &k, &v), LLMD_OK);
+    llmd_parquet_reader_free(r);
+    /* each list given twice; a key/value without its key */
+    for (int fid = 2; fid <= 5; fid++) {
+        if (fid == 3) continue;
+        llmd_buf_reset(&h);
+        footer_begin(&t, &h);
+        tout_field_list(&t, 4, TT_STRUCT, 0);
+        tout_field_list(&t, 5, TT_STRUCT, 0);
+        tout_field_list(&t, fid, TT_STRUCT, 0);
+        tout_end(&t);
+        ck_assert_int_eq(open_footer(&h, &r), LLMD_ERR_PARSE);
+        ck_assert_ptr_nonnull(strstr(llmd_last_error(), "given twice"));
+    }
+    llmd_buf_reset(&h);
+    footer_begin(&t, &h);
+    tout_field_list(&t, 5, TT_STRUCT, 1);
+    tout_list_struct_begin(&t);
+    tout_field_binary(&t, 2, "v", 1);
+    tout_struct_end(&t);
+    tout_end(&t);
+    ck_fails(open_footer(&h, &r), LLMD_ERR_PARSE, "key/value without a key");
+    /* lists of the wrong element type */
+    for (int fid = 2; fid <= 5; fid++) {
+        if (fid == 3) continue;
+        llmd_buf_reset(&h);
+        tout_begin(&t, &h);
+        tout_field_list(&t, fid, TT_I32, 1);
+        tout_i32(&t, 1);
+        tout_end(&t);
+        ck_fails(open_footer(&h, &r), LLMD_ERR_PARSE, "are not structs");
+    }
+    /* no schema at all */
+    llmd_buf_reset(&h);
+    tout_begin(&t, &h);
+    tout_field_i32(&t, 1, 1);
+    tout_end(&t);
+    ck_fails(open_footer(&h, &r), LLMD_ERR_PARSE, "footer has no schema");
+    /* encryption metadata (field 8) */
+    llmd_buf_reset(&h);
+    footer_begin(&t, &h);
+    tout_struct_begin(&t, 8);
+    tout_struct_end(&t);
+    tout_end(&t);
+    ck_fails(open_footer(&h, &r), LLMD_ERR_UNSUPPORTED, "encrypted");
+    /* unknown fields of every Thrift type are skipped: bool, byte, i16, double, set, map, struct */
+    llmd_buf_reset(&h);
+    footer_begin(&t, &h);
+    tout_field_list(&t, 4, TT_STRUCT, 0);
+    tout_field_bool(&t, 20, 1);
+    tout_field_bool(&t, 21, 0);
+    static const uint8_t extras[] = {
+        0x13, 0x7f,                               /* 22: byte */
+        0x14, 0x04,                               /* 23: i16 2 */
+        0x17, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,       /* 24: double 1.0 */
+        0x1A, 0x25, 0x02, 0x04,                   /* 25: set<i32> {1, 2} */
+        0x1B, 0x02, 0x58, 0x02, 0x01, 'a', 0x04, 0x01, 'b',   /* 26: map<i32,binary> {1:"a", 2:"b"} */
+        0x1B, 0x00,                               /* 27: empty map */
+        0x1C, 0x15, 0x02, 0x11, 0x00,             /* 28: struct {1: i32 1, 2: true} */
+        0x19, 0xF5, 0x11, 0x00,                   /* 29: list<i32> with the long size form (15... ) */
+    };
+    (void)extras;
+    llmd_buf_append(&h, extras, sizeof extras - 4);
+    t.last_id[0] = 28;
+    tout_end(&t);
+    ck_ok(open_footer(&h, &r));
+    ck_assert_int_eq(llmd_parquet_reader_num_leaves(r), 1);
+    llmd_parquet_reader_free(r);
+    /* malformed Thrift: each an error naming the footer offset */
+    static const struct { uint8_t b[16]; size_t n; const char *needle; } bad[] = {
+        {{0x15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00}, 12, "varint overflows 64 bits"},
+        {{0x15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 12, "varint"},
+        {{0x15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00}, 8, "i32 out of range"},
+        {{0x1D, 0x00}, 2, "unknown field type"},
+        {{0x0B, 0x28, 0x01}, 3, "truncated map"},                       /* field 20: map */
+        {{0x0B, 0x28, 0x05, 0x55, 0x02}, 5, "map longer than the bytes left"},
+        {{0x1B, 0x01, 0x55}, 3, "unexpected Thrift type"},                /* version as a map */
+        {{0x15}, 1, "truncated"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        llmd_buf_reset(&h);
+        llmd_buf_append(&h, bad[i].b, bad[i].n);
+        llmd_status st = open_footer(&h, &r);
+        ck_assert_msg(st == LLMD_ERR_PARSE && strstr(llmd_last_error(), bad[i].needle), "case %zu: %s", i, llmd_last_error());
+    }
+    /* nesting: 100 structs deep inside an unknown field */
+    llmd_buf_reset(&h);
+    footer_begin(&t, &h);
+    for (int i = 0; i < 100; i++) llmd_buf_putc(&h, (char)(i == 0 ? 0x0C : 0x1C));
+    llmd_buf_append(&h, "\x0C\x00", 1);
+    ck_fails(open_footer(&h, &r), LLMD_ERR_PARSE, "footer");
+    llmd_buf_free(&h);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("parquet_cov");
     TCase *tc = tcase_create("core");
@@ -2207,6 +2366,7 @@ int main(void) {
     tcase_add_test(tc, test_shard_writer_paths);
     tcase_add_test(tc, test_nested_schemas);
     tcase_add_test(tc, test_repetition_levels);
+    tcase_add_test(tc, test_footer_fields);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
