@@ -29,6 +29,7 @@ llmd_status llmd_output_open(llmd_output **out, const char *path, const llmd_out
 llmd_status llmd_output_write(llmd_output *o, const void *data, size_t n) {
     if (o == NULL || (data == NULL && n > 0)) return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_output_write: NULL argument");
     if (o->committed) return llmd_fail(LLMD_ERR_STATE, "llmd_output_write: output already committed");
+    if (n == 0) return LLMD_OK;   /* data may be NULL: never hand it to memcpy */
     return llmd_outfile_write(&o->f, data, n);
 }
 
