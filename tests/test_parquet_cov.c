@@ -879,9 +879,8 @@ START_TEST(test_codec_internals) {
         ck_assert_mem_eq(out, text, n);
         ck_assert_uint_ge(pq_codec_max_expansion(codecs[k], z.len), n);
         /* claims of the wrong size, damaged data */
-        /* (gzip stops when the claimed size is reached: zlib reports a full output buffer) */
-        if (codecs[k] != LLMD_PARQUET_GZIP)
-            ck_assert_msg(pq_decompress(codecs[k], (const uint8_t *)z.data, z.len, out, n - 1) == LLMD_ERR_CORRUPT, "codec %d", codecs[k]);
+        ck_assert_msg(pq_decompress(codecs[k], (const uint8_t *)z.data, z.len, out, n - 1) == LLMD_ERR_CORRUPT, "codec %d", codecs[k]);
+        ck_assert_msg(pq_decompress(codecs[k], (const uint8_t *)z.data, z.len, out, 1) == LLMD_ERR_CORRUPT, "codec %d", codecs[k]);
         ck_assert_int_eq(pq_decompress(codecs[k], (const uint8_t *)z.data, z.len, out, n + 1), LLMD_ERR_CORRUPT);
         /* damaged: an error, or (a literal run changed) other bytes, never a crash */
         memset(z.data + z.len / 2, 0xA5, z.len - z.len / 2);
@@ -898,6 +897,17 @@ START_TEST(test_codec_internals) {
     uint8_t out[128];
     ck_ok(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)z.data, z.len, out, n));
     ck_assert_mem_eq(out, text, n);
+    /* every claim but the real size is refused, the first member's size included */
+    ck_assert_int_eq(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)z.data, z.len, out, 10), LLMD_ERR_CORRUPT);
+    ck_assert_int_eq(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)z.data, z.len, out, n - 1), LLMD_ERR_CORRUPT);
+    ck_assert_int_eq(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)z.data, z.len, out, 0), LLMD_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "holds more"));
+    llmd_buf empty_gz = LLMD_BUF_INIT;   /* an empty page: zero bytes claimed, zero produced */
+    ck_ok(pq_compress(LLMD_PARQUET_GZIP, 0, (const uint8_t *)text, 0, &empty_gz));
+    ck_ok(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)empty_gz.data, empty_gz.len, NULL, 0));
+    ck_assert_int_eq(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)empty_gz.data, empty_gz.len, out, 1), LLMD_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "holds fewer"));
+    llmd_buf_free(&empty_gz);
     z.data[z.len - 3] ^= 0x55;   /* the second member's length trailer */
     ck_assert_int_eq(pq_decompress(LLMD_PARQUET_GZIP, (const uint8_t *)z.data, z.len, out, n), LLMD_ERR_CORRUPT);
     llmd_buf_free(&z);

@@ -93,25 +93,34 @@ static llmd_status decompress_gzip(const uint8_t *src, size_t n, uint8_t *dst, s
     memset(&z, 0, sizeof z);
     /* 15 + 32: accept gzip or zlib headers (old writers used zlib framing) */
     if (inflateInit2(&z, 15 + 32) != Z_OK) return llmd_fail_nomem("starting gzip decompression");
+    /* One spare output byte past the claimed size: a page that decompresses to more than its header
+     * says must be refused (as the other codecs do), not cut at the claim. */
+    uint8_t spare;
     z.next_in = (Bytef *)(uintptr_t)src;
     z.avail_in = (uInt)n;
-    z.next_out = dst;
+    z.next_out = dst_len ? dst : &spare;
     z.avail_out = (uInt)dst_len;
     int rc;
-    /* Hadoop-style writers may concatenate gzip members: keep going after each member's end. */
     for (;;) {
         rc = inflate(&z, Z_FINISH);
-        if (rc == Z_STREAM_END && z.avail_in > 0 && z.avail_out > 0) {
+        if (z.avail_out == 0 && z.next_out != &spare + 1 && rc != Z_STREAM_END) {
+            z.next_out = &spare;      /* the claimed bytes are there: does the stream want more? */
+            z.avail_out = 1;
+            continue;
+        }
+        /* Hadoop-style writers may concatenate gzip members: keep going after each member's end. */
+        if (rc == Z_STREAM_END && z.avail_in > 0) {
             inflateReset(&z);
             continue;
         }
         break;
     }
-    size_t produced = dst_len - z.avail_out;
+    bool overlong = z.next_out == &spare + 1;
+    size_t produced = overlong ? dst_len + 1 : dst_len - (z.next_out == &spare ? 0 : z.avail_out);
     inflateEnd(&z);
-    if ((rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && z.avail_out == 0)) || produced != dst_len)
-        return llmd_fail(LLMD_ERR_CORRUPT, "parquet: gzip page does not decompress to its %zu bytes (zlib %d)",
-                         dst_len, rc);
+    if (rc != Z_STREAM_END || produced != dst_len)
+        return llmd_fail(LLMD_ERR_CORRUPT, "parquet: gzip page does not decompress to its %zu bytes (%s)", dst_len,
+                         overlong ? "it holds more" : rc == Z_STREAM_END ? "it holds fewer" : "damaged or cut short");
     return LLMD_OK;
 }
 
