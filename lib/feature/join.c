@@ -164,17 +164,6 @@ static void jindex_free(jindex *ix) {
     memset(ix, 0, sizeof *ix);
 }
 
-/* Spreads integer keys over the slots (murmur3's finaliser: consecutive ids land far apart). */
-static inline uint64_t mix_int_key(int64_t k) {
-    uint64_t x = (uint64_t)k;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static llmd_status build_int_slots(jindex *ix, const ftable *t) {
     size_t n = 16;
     while (n < t->n_groups * 2) n <<= 1;
@@ -184,7 +173,7 @@ static llmd_status build_int_slots(jindex *ix, const ftable *t) {
     for (size_t g = 0; g < t->n_groups; g++) {
         uint32_t first = t->order[t->group_begin[g]];
         int64_t key = (int64_t)llmd_load_le64((const uint8_t *)t->keys.data + t->key_off[first] + 1);   /* 'i' + LE64 */
-        size_t s = mix_int_key(key) & (n - 1);
+        size_t s = feat_mix_int(key) & (n - 1);
         while (ix->islots[s].end) s = (s + 1) & (n - 1);
         ix->islots[s] = (islot){key, t->group_begin[g], t->group_begin[g + 1]};
     }
@@ -277,7 +266,7 @@ static llmd_status encode_entity_append(llmd_buf *b, size_t n_view_keys, const s
 static void ranges_int(const jindex *ix, const int64_t *ikeys, const size_t *row, size_t m, uint32_t *a, uint32_t *e) {
     size_t mask = ix->n_islots - 1, s[JOIN_BLOCK];
     for (size_t j = 0; j < m; j++) {
-        s[j] = mix_int_key(ikeys[row[j]]) & mask;
+        s[j] = feat_mix_int(ikeys[row[j]]) & mask;
         __builtin_prefetch(&ix->islots[s[j]]);
     }
     for (size_t j = 0; j < m; j++) {
