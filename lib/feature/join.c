@@ -625,7 +625,10 @@ static llmd_status join_spilled(const hist_job *job, const fview *v, spill *sp, 
     if (st == LLMD_OK) st = partition_rows(job, v, map, sp, &rows, &begin);
     for (size_t p = 0; p < sp->n_parts && st == LLMD_OK; p++) {
         ftable t;
-        if ((st = feat_table_init(v, &t)) != LLMD_OK) break;
+        if ((st = feat_table_init(v, &t)) != LLMD_OK) {
+            ftable_free(&t);   /* what the failed init allocated */
+            break;
+        }
         for (size_t k = 0; k < v->n_keys; k++) t.key_is_string[k] = key_types[k];
         t.source_version = source_version;
         st = spill_load_part(sp, p, &t);
