@@ -643,6 +643,10 @@ START_TEST(online_int_composite_and_wide_views) {
         int st;
         ck_ok(llmd_online_value(snap, row, 0, 0, &val, &len, &st));
         ck_assert_int_eq(*(const int64_t *)val, 3 * k);
+        ck_assert_uint_eq((uintptr_t)val % 8, 0);   /* values are naturally aligned */
+        ck_ok(llmd_online_value(snap, row, 1, 0, &val, &len, &st));
+        ck_assert_uint_eq((uintptr_t)val % 8, 0);
+        ck_assert(*(const double *)val == k + 0.25 && len == 8);
         ck_ok(llmd_online_value(snap, row, 2, 0, &val, &len, &st));
         ck_assert_int_eq(st, b_null(k) ? LLMD_FEATURE_NULL : LLMD_FEATURE_PRESENT);
         ck_ok(llmd_online_value(snap, row, 3, 0, &val, &len, &st));

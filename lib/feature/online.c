@@ -9,10 +9,12 @@
  *     encoded as in the join: 'i' + i64, or 's' + u32 length + bytes, per join key),
  *     i64 event times[rows], i64 created times[rows], then
  *   format 2 (written since 0.3): u64 record stride, zero padding to a 64-byte file offset, one
- *     record per row (i64 event time, each fixed-width feature's value in feature order -- zeros
- *     when null --, then one validity byte per fixed-width feature; the stride is a power of two
- *     up to 64 bytes, so a record never straddles two cache lines, else a multiple of 8): a lookup
- *     reads one line for all of a row's fixed-width values; then per string/bytes feature: u8
+ *     record per row (i64 event time; the fixed-width features' values -- zeros when null --,
+ *     those of a width multiple of 8 first, then multiples of 4, then the rest, each group in
+ *     feature order, so every value is naturally aligned; then validity bits, bit k%8 of byte k/8
+ *     for the k-th fixed-width feature; the stride is a power of two up to 64 bytes, so a record
+ *     never straddles two cache lines, else a multiple of 8): a lookup reads one line for all of
+ *     a row's fixed-width values; then per string/bytes feature: u8
  *     validity[rows], i64 offsets[rows+1] + bytes; last, the hash index: slots of u64 tag + u64
  *     (row + 1, 0 = empty), linear probing.  The tag is the key itself when the view has a single
  *     int64 join key (slot chosen by feat_mix_int: a probe never reads key bytes), else the XXH3
@@ -40,7 +42,8 @@ typedef struct snap_feat {
     llmd_feature_dtype dtype;
     uint32_t veclen;
     char *name;
-    const uint8_t *valid;    /* row r's validity: valid[r * vstride] */
+    const uint8_t *valid;    /* row r's validity: valid[r * vstride] (& vmask when vmask != 0) */
+    uint8_t vmask;           /* format 2 records: the feature's validity bit */
     const uint8_t *vals;     /* fixed width: row r's value at vals + r * stride */
     size_t vstride, stride;  /* format 1: 1 and the width; format 2: the record stride */
     const int64_t *offs;     /* var */
@@ -67,19 +70,22 @@ struct llmd_online_snapshot {
     char *view;
 };
 
-/* Format 2's record of a row: offsets of each fixed-width feature's value and validity byte
- * (features of width 0 -- strings, bytes -- get none); returns the stride. */
-static uint64_t record_layout(size_t n_feat, const size_t *width, uint64_t *off, uint64_t *voff) {
+/* Format 2's record of a row: offsets of each fixed-width feature's value and validity bit
+ * (vbit: byte offset * 8 + bit; features of width 0 -- strings, bytes -- get none); returns the
+ * stride. */
+static uint64_t record_layout(size_t n_feat, const size_t *width, uint64_t *off, uint64_t *vbit) {
     uint64_t at = 8, n_fixed = 0;   /* the event time first */
-    for (size_t f = 0; f < n_feat; f++)
-        if (width[f]) {
+    static const size_t align[3] = {8, 4, 1};
+    for (int a = 0; a < 3; a++)
+        for (size_t f = 0; f < n_feat; f++) {
+            size_t w = width[f];
+            if (w == 0 || (w % 8 == 0 ? 8 : w % 4 == 0 ? 4 : 1) != align[a]) continue;
             off[f] = at;
-            at += width[f];
-            n_fixed++;
+            at += w;
         }
-    for (size_t f = 0, k = 0; f < n_feat; f++)
-        if (width[f]) voff[f] = at + k++;
-    uint64_t stride = (at + n_fixed + 7) & ~(uint64_t)7;
+    for (size_t f = 0; f < n_feat; f++)
+        if (width[f]) vbit[f] = at * 8 + n_fixed++;
+    uint64_t stride = (at + (n_fixed + 7) / 8 + 7) & ~(uint64_t)7;
     if (stride <= 64) {
         uint64_t p = 8;
         while (p < stride) p <<= 1;
@@ -115,8 +121,12 @@ static const char *e_key(const entry *e, size_t *len) {
 }
 static int64_t e_ts(const entry *e) { return e->t ? e->t->ts[e->row] : e->s->ts[e->row]; }
 static int64_t e_created(const entry *e) { return e->t ? e->t->created[e->row] : e->s->created[e->row]; }
+static bool snap_valid(const snap_feat *sf, uint64_t row) {
+    uint8_t b = sf->valid[row * sf->vstride];
+    return sf->vmask ? (b & sf->vmask) != 0 : b != 0;
+}
 static bool e_valid(const entry *e, size_t f) {
-    return e->t ? e->t->cols[f].valid[e->row] : e->s->feat[f].valid[e->row * e->s->feat[f].vstride];
+    return e->t ? e->t->cols[f].valid[e->row] : snap_valid(&e->s->feat[f], e->row);
 }
 static const void *e_value(const entry *e, size_t f, size_t w, size_t *len) {
     if (e->t) {
@@ -175,7 +185,7 @@ static void put_records(out_ctx *o, const fview *v, const entry *es, size_t n) {
             if (!w[f] || !e_valid(&es[i], f)) continue;
             size_t l;
             memcpy(rec + off[f], e_value(&es[i], f, w[f], &l), w[f]);
-            rec[voff[f]] = 1;
+            rec[voff[f] / 8] |= (uint8_t)(1u << (voff[f] % 8));
         }
         put(o, rec, stride);
     }
@@ -382,7 +392,8 @@ static llmd_status parse_records(llmd_online_snapshot *s, cursor *c) {
         s->rec_stride = stride;
         for (uint32_t f = 0; f < s->n_feat; f++)
             if (w[f]) {
-                s->feat[f].valid = s->recs + voff[f];
+                s->feat[f].valid = s->recs + voff[f] / 8;
+                s->feat[f].vmask = (uint8_t)(1u << (voff[f] % 8));
                 s->feat[f].vals = s->recs + off[f];
                 s->feat[f].vstride = s->feat[f].stride = stride;
             }
@@ -643,7 +654,7 @@ int64_t llmd_online_find(const llmd_online_snapshot *s, const int64_t *ints, con
 
 static int value_status(const llmd_online_snapshot *s, uint64_t row, size_t f, int64_t now_us) {
     if (now_us != 0 && s->ttl_us > 0 && now_us - row_ts(s, row) > s->ttl_us) return LLMD_FEATURE_OUTSIDE_TTL;
-    return s->feat[f].valid[row * s->feat[f].vstride] ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+    return snap_valid(&s->feat[f], row) ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
 }
 
 llmd_status llmd_online_value(const llmd_online_snapshot *s, int64_t row, size_t feature, int64_t now_us,
@@ -773,7 +784,7 @@ static void gather_fixed(const llmd_online_snapshot *s, const size_t *fidx, size
             size_t w = feat_width(sf->dtype, sf->veclen);
             if (!w) continue;
             int status = row < 0 ? LLMD_FEATURE_MISSING : late ? LLMD_FEATURE_OUTSIDE_TTL
-                         : sf->valid[(size_t)row * sf->vstride] ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+                         : snap_valid(sf, (uint64_t)row) ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
             res->status[r * nf + i] = (uint8_t)status;
             rcol *c = &res->cols[i];
             c->valid[r] = status == LLMD_FEATURE_PRESENT;
