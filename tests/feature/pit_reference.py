@@ -38,7 +38,7 @@ def write_view(name, ttl, n_rows, with_created):
              "s": rng.choice(["x", "yy", "zzz", None])}
         if name == "vc":
             del r["site"]
-            r["uid"] = rng.randrange(-3, 12) * 1_000_003   # negative and sparse ids
+            r["uid"] = rng.randrange(-3, 400) * 1_000_003   # negative and sparse ids, ~15 rows each
             r["f"] = rng.choice([None, 0.5, -1.25, 3.0 + i])
             r["b"] = rng.choice([None, True, False])
         if with_created:
@@ -62,12 +62,12 @@ def write_view(name, ttl, n_rows, with_created):
     return rows
 
 views = {"va": (write_view("va", 15, 400, True), 15), "vb": (write_view("vb", 0, 300, False), 0),
-         "vc": (write_view("vc", 25, 3000, True), 25)}
+         "vc": (write_view("vc", 25, 6000, True), 25)}   # >= 4096 rows: the radix sort of the source
 entities = [{"uid": rng.randrange(14), "site": rng.choice(["a", "b", "c"]),
              "event_timestamp": rng.choice([5, 10, 20, 25, 30, 40, 45, 55, 70, 90]) * US + rng.choice([0, 0, 7, 8]),
              "row": i} for i in range(2000)]
 for e in entities[::2]:
-    e["uid"] = rng.randrange(-4, 13) * 1_000_003   # vc's ids (and misses); va/vb mostly miss these
+    e["uid"] = rng.randrange(-4, 401) * 1_000_003   # vc's ids (and misses); va/vb mostly miss these
 rng.shuffle(entities)
 
 inp = "".join(json.dumps(e) + "\n" for e in entities)
