@@ -345,6 +345,15 @@ static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned work
     for (size_t b = begin; b < end && st == LLMD_OK; b += JOIN_BLOCK) {
         size_t m = end - b < JOIN_BLOCK ? end - b : JOIN_BLOCK;
         for (size_t j = 0; j < m; j++) row[j] = x->rows ? x->rows[b + j] : b + j;
+        if (x->rows)   /* a partition's rows are spread over the entity columns: fetch the next block's */
+            for (size_t j = b + JOIN_BLOCK; j < b + 2 * JOIN_BLOCK && j < end; j++) {
+                __builtin_prefetch(&x->ts[x->rows[j]]);
+                if (ikeys) __builtin_prefetch(&ikeys[x->rows[j]]);
+                for (size_t f = 0; f < ix->n_feats; f++) {   /* and the result lines it will write */
+                    __builtin_prefetch(&ix->feats[f].out->valid[x->rows[j]], 1);
+                    __builtin_prefetch((char *)ix->feats[f].out->vals + x->rows[j] * ix->feats[f].width, 1);
+                }
+            }
         if (ikeys) ranges_int(ix, ikeys, row, m, a, e);
         else if ((st = ranges_encoded(x, row, m, &key, a, e)) != LLMD_OK) break;
         for (size_t j = 0; j < m; j++)   /* the binary search starts in the middle of the group's times */
