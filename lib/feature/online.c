@@ -287,14 +287,24 @@ static llmd_status write_snapshot(const char *path, const fview *v, const int *k
     bool int_key = v->n_keys == 1 && key_is_string[0] != 1;
     uint64_t *slots = llmd_calloc(n_slots, 2 * sizeof *slots);
     if (slots == NULL && o.st == LLMD_OK) o.st = llmd_fail_nomem("a snapshot index");
-    for (size_t i = 0; i < n && o.st == LLMD_OK; i++) {
-        size_t l;
-        const char *k = e_key(&es[i], &l);
-        uint64_t tag = int_key ? (uint64_t)int_key_of(k) : feat_key_hash(k, l);
-        uint64_t s = (int_key ? feat_mix_int((int64_t)tag) : tag) & (n_slots - 1);
+    /* Slots are random writes: each entry's slot is computed and prefetched 16 entries ahead. */
+    enum { AHEAD = 16, RING = 32 };
+    uint64_t ring_tag[RING], ring_slot[RING];
+    for (size_t i = 0; i < n + AHEAD && o.st == LLMD_OK; i++) {
+        if (i < n) {
+            size_t l;
+            const char *k = e_key(&es[i], &l);
+            uint64_t tag = int_key ? (uint64_t)int_key_of(k) : feat_key_hash(k, l);
+            ring_tag[i % RING] = tag;
+            ring_slot[i % RING] = (int_key ? feat_mix_int((int64_t)tag) : tag) & (n_slots - 1);
+            __builtin_prefetch(&slots[2 * ring_slot[i % RING]], 1);
+        }
+        if (i < AHEAD) continue;
+        size_t j = i - AHEAD;
+        uint64_t s = ring_slot[j % RING];
         while (slots[2 * s + 1]) s = (s + 1) & (n_slots - 1);
-        slots[2 * s] = tag;
-        slots[2 * s + 1] = i + 1;
+        slots[2 * s] = ring_tag[j % RING];
+        slots[2 * s + 1] = j + 1;
     }
     for (uint64_t s = 0; s < 2 * n_slots && o.st == LLMD_OK; s++) put_u64(&o, slots[s]);
     llmd_free(slots);
@@ -942,11 +952,20 @@ static llmd_status materialize(const llmd_feature_repo *repo, const char *view, 
     }
     if (st == LLMD_OK) {
         for (size_t r = 0; r < t.n; r++) in_window += t.ts[r] >= start && t.ts[r] <= end;
-        /* New rows: the latest per key in the window. */
-        for (size_t g = 0; g < t.n_groups; g++) {
+        /* New rows: the latest per key in the window, taken in source-row order so that writing
+         * the snapshot reads the source's columns front to back (in key order every read was a
+         * cache miss); the rows of a snapshot may come in any order. */
+        uint8_t *pick = llmd_calloc(t.n ? t.n : 1, 1);
+        if (pick == NULL) st = llmd_fail_nomem("materializing");
+        for (size_t g = 0; pick && g < t.n_groups; g++) {
             int64_t row = ftable_latest(&t, g, start, end);
-            if (row >= 0) es[n++] = (entry){.t = &t, .row = (uint64_t)row};
+            if (row >= 0) pick[row] = 1;
         }
+        for (size_t r = 0; pick && r < t.n; r++)
+            if (pick[r]) es[n++] = (entry){.t = &t, .row = r};
+        llmd_free(pick);
+    }
+    if (st == LLMD_OK) {
         /* Incremental: keys of the old snapshot without a newer row keep their old row. */
         if (old)
             for (uint64_t r = 0; r < old->rows; r++) {
