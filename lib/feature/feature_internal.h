@@ -96,6 +96,17 @@ int64_t ftable_find_group(const ftable *t, const char *key, size_t len, uint64_t
 llmd_status feat_key_put_int(llmd_buf *b, int64_t v);
 llmd_status feat_key_put_str(llmd_buf *b, const char *s, size_t n);
 uint64_t feat_key_hash(const char *key, size_t len);
+/* Spreads an int64 join key over hash slots (murmur3's finaliser: consecutive ids land far apart).
+ * Indexes on a single int64 key use it instead of hashing the encoded key bytes. */
+static inline uint64_t feat_mix_int(int64_t k) {
+    uint64_t x = (uint64_t)k;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
 /* Latest row of group g with lo <= ts <= hi (sorted position), or -1. */
 int64_t ftable_latest(const ftable *t, size_t g, int64_t lo, int64_t hi);
 #endif

@@ -123,20 +123,132 @@ llmd_status feat_encode_entity(llmd_buf *b, size_t n_view_keys, const size_t *ma
 }
 
 /* ---- the join ---------------------------------------------------------------------------------- */
+/* The requested features of one view: their index in the view and their result column. */
+typedef struct fref_view {
+    size_t n;
+    size_t *feat;
+    rcol **out;
+} fref_view;
+
+/* Answering an entity row walks a chain of dependent memory reads (key -> group -> the group's
+ * times -> the chosen row's values); with random keys over a large source each link is a cache
+ * miss.  The probe structures below, built once per source (or spilled partition), keep that
+ * chain to about three lines: an index slot that holds the group's range (and, for one int64 join
+ * key, the key itself, so no key bytes are read), the group's sorted times, and one record holding
+ * every requested fixed-width value of the chosen row with its validity. */
+typedef struct islot {
+    int64_t key;
+    uint32_t begin, end;     /* the group's rows in sorted order; end 0 = empty slot */
+} islot;
+
+typedef struct jfeat {       /* a requested fixed-width feature, read from the records */
+    rcol *out;
+    uint32_t off, width;     /* the value's place in a record */
+    uint32_t valid_off;      /* its validity byte */
+} jfeat;
+
+typedef struct jindex {
+    islot *islots;           /* non-NULL: the view has one int64 join key */
+    size_t n_islots;
+    uint8_t *recs_mem, *recs;   /* records in sorted-row order, 64-byte aligned */
+    size_t stride;
+    jfeat *feats;
+    size_t n_feats;
+    bool need_source_row;    /* string/bytes features requested: chosen[] holds source rows */
+} jindex;
+
+static void jindex_free(jindex *ix) {
+    llmd_free(ix->islots);
+    llmd_free(ix->recs_mem);
+    llmd_free(ix->feats);
+    memset(ix, 0, sizeof *ix);
+}
+
+static llmd_status build_int_slots(jindex *ix, const ftable *t) {
+    size_t n = 16;
+    while (n < t->n_groups * 2) n <<= 1;
+    ix->islots = llmd_calloc(n, sizeof *ix->islots);
+    if (ix->islots == NULL) return llmd_fail_nomem("indexing a feature source");
+    ix->n_islots = n;
+    for (size_t g = 0; g < t->n_groups; g++) {
+        uint32_t first = t->order[t->group_begin[g]];
+        int64_t key = (int64_t)llmd_load_le64((const uint8_t *)t->keys.data + t->key_off[first] + 1);   /* 'i' + LE64 */
+        size_t s = feat_mix_int(key) & (n - 1);
+        while (ix->islots[s].end) s = (s + 1) & (n - 1);
+        ix->islots[s] = (islot){key, t->group_begin[g], t->group_begin[g + 1]};
+    }
+    return LLMD_OK;
+}
+
+/* Record layout: the values one after another, then one validity byte per value; the stride is
+ * a power of two up to 64 bytes so that a record never straddles two cache lines. */
+static llmd_status build_records(jindex *ix, const ftable *t, const fref_view *fv) {
+    size_t at = 0;
+    for (size_t j = 0; j < fv->n; j++) {
+        const fcol *f = &t->cols[fv->feat[j]];
+        size_t w = feat_width(f->dtype, f->veclen);
+        if (w == 0) {
+            ix->need_source_row = true;
+            continue;
+        }
+        ix->feats[ix->n_feats++] = (jfeat){fv->out[j], (uint32_t)at, (uint32_t)w, 0};
+        at += w;
+    }
+    if (ix->n_feats == 0) return LLMD_OK;
+    for (size_t j = 0; j < ix->n_feats; j++) ix->feats[j].valid_off = (uint32_t)(at + j);
+    size_t stride = (at + ix->n_feats + 7) & ~(size_t)7;
+    if (stride <= 64) {
+        size_t p = 8;
+        while (p < stride) p <<= 1;
+        stride = p;
+    }
+    size_t bytes;
+    if (!llmd_mul_ok(t->n ? t->n : 1, stride, &bytes) || !llmd_add_ok(bytes, 64, &bytes) ||
+        (ix->recs_mem = llmd_calloc(1, bytes)) == NULL)
+        return llmd_fail_nomem("the join's value records");
+    ix->recs = (uint8_t *)(((uintptr_t)ix->recs_mem + 63) & ~(uintptr_t)63);
+    ix->stride = stride;
+    size_t k = 0;
+    for (size_t j = 0; j < fv->n; j++) {
+        const fcol *f = &t->cols[fv->feat[j]];
+        if (!feat_width(f->dtype, f->veclen)) continue;
+        const jfeat *jf = &ix->feats[k++];
+        for (size_t pos = 0; pos < t->n; pos++) {
+            uint32_t src = t->order[pos];
+            if (pos + 16 < t->n) {   /* source rows come in random order */
+                __builtin_prefetch(f->valid + t->order[pos + 16]);
+                __builtin_prefetch((const char *)f->vals + (size_t)t->order[pos + 16] * jf->width);
+            }
+            uint8_t *r = ix->recs + pos * stride;
+            if ((r[jf->valid_off] = f->valid[src] != 0))
+                memcpy(r + jf->off, (const char *)f->vals + (size_t)src * jf->width, jf->width);
+        }
+    }
+    return LLMD_OK;
+}
+
+static llmd_status jindex_build(jindex *ix, const ftable *t, const fref_view *fv, bool int_key) {
+    memset(ix, 0, sizeof *ix);
+    ix->feats = llmd_calloc(fv->n ? fv->n : 1, sizeof *ix->feats);
+    if (ix->feats == NULL) return llmd_fail_nomem("a historical join");
+    llmd_status st = build_records(ix, t, fv);
+    if (st == LLMD_OK && int_key) st = build_int_slots(ix, t);
+    return st;
+}
+
 typedef struct join_ctx {
     const fview *v;
     const ftable *t;
+    const jindex *ix;
     const llmd_key_column *keys;
     const size_t *map;
     const int64_t *ts;
-    int64_t *chosen;
+    int64_t *chosen;             /* per entity row: the source row chosen (-1 none) if ix->need_source_row */
     const size_t *rows;          /* the entity rows to answer (NULL: all, in order) */
 } join_ctx;
 
-/* Entity rows are answered in blocks: each lookup step (hash slot, key bytes and group, the
- * group's times) is prefetched for the whole block before it is used, so the cache misses of a
- * block's rows overlap instead of following one another (random keys over a large source miss
- * the cache at every step). */
+/* Entity rows are answered in blocks: each lookup step is prefetched for the whole block before
+ * it is used, so the cache misses of a block's rows overlap instead of following one another. */
 #define JOIN_BLOCK 32
 
 static llmd_status encode_entity_append(llmd_buf *b, size_t n_view_keys, const size_t *map,
@@ -150,34 +262,41 @@ static llmd_status encode_entity_append(llmd_buf *b, size_t n_view_keys, const s
     return st;
 }
 
-static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned worker) {
-    (void)worker;
-    const join_ctx *x = arg;
+/* Group ranges of a block of int64 keys: the slot holds the key, so one line answers. */
+static void ranges_int(const jindex *ix, const int64_t *ikeys, const size_t *row, size_t m, uint32_t *a, uint32_t *e) {
+    size_t mask = ix->n_islots - 1, s[JOIN_BLOCK];
+    for (size_t j = 0; j < m; j++) {
+        s[j] = feat_mix_int(ikeys[row[j]]) & mask;
+        __builtin_prefetch(&ix->islots[s[j]]);
+    }
+    for (size_t j = 0; j < m; j++) {
+        int64_t k = ikeys[row[j]];
+        const islot *sl = &ix->islots[s[j]];
+        while (sl->end && sl->key != k) sl = &ix->islots[(size_t)(sl - ix->islots + 1) & mask];
+        a[j] = sl->begin;
+        e[j] = sl->end;   /* an empty slot: 0, 0 */
+    }
+}
+
+/* Group ranges of a block of encoded (string or composite) keys. */
+static llmd_status ranges_encoded(const join_ctx *x, const size_t *row, size_t m, llmd_buf *key, uint32_t *a,
+                                  uint32_t *e) {
     const ftable *t = x->t;
-    llmd_buf key = LLMD_BUF_INIT;
-    llmd_status st = LLMD_OK;
-    size_t koff[JOIN_BLOCK + 1], row[JOIN_BLOCK];
+    size_t koff[JOIN_BLOCK + 1];
     uint64_t h[JOIN_BLOCK];
-    int64_t g[JOIN_BLOCK];
     uint64_t mask = t->n_slots ? t->n_slots - 1 : 0;
-    for (size_t b = begin; b < end && st == LLMD_OK; b += JOIN_BLOCK) {
-        size_t m = end - b < JOIN_BLOCK ? end - b : JOIN_BLOCK;
-        llmd_buf_reset(&key);
-        koff[0] = 0;
-        for (size_t j = 0; j < m && st == LLMD_OK; j++) {
-            row[j] = x->rows ? x->rows[b + j] : b + j;
-            st = encode_entity_append(&key, x->v->n_keys, x->map, x->keys, row[j]);
-            koff[j + 1] = key.len;
-        }
-        if (st != LLMD_OK) break;
-        if (t->n_groups == 0) {
-            for (size_t j = 0; j < m; j++) x->chosen[row[j]] = -1;
-            continue;
-        }
-        for (size_t j = 0; j < m; j++) {
-            h[j] = feat_key_hash(key.data + koff[j], koff[j + 1] - koff[j]);
-            __builtin_prefetch(&t->slots[h[j] & mask]);
-        }
+    llmd_buf_reset(key);
+    koff[0] = 0;
+    for (size_t j = 0; j < m; j++) {
+        llmd_status st = encode_entity_append(key, x->v->n_keys, x->map, x->keys, row[j]);
+        if (st != LLMD_OK) return st;
+        koff[j + 1] = key->len;
+    }
+    for (size_t j = 0; j < m; j++) {
+        h[j] = feat_key_hash(key->data + koff[j], koff[j + 1] - koff[j]);
+        if (t->n_groups) __builtin_prefetch(&t->slots[h[j] & mask]);
+    }
+    if (t->n_groups)
         for (size_t j = 0; j < m; j++) {
             const struct fslot *sl = &t->slots[h[j] & mask];
             if (sl->group) {
@@ -185,20 +304,80 @@ static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned work
                 __builtin_prefetch(&t->group_begin[sl->group - 1]);
             }
         }
+    for (size_t j = 0; j < m; j++) {
+        int64_t g = ftable_find_group(t, key->data + koff[j], koff[j + 1] - koff[j], h[j]);
+        a[j] = g < 0 ? 0 : t->group_begin[g];
+        e[j] = g < 0 ? 0 : t->group_begin[g + 1];
+    }
+    return LLMD_OK;
+}
+
+/* Copies the chosen record's values (NULL: none) into result row i. */
+static inline void write_fixed(const jindex *ix, const uint8_t *r, size_t i) {
+    for (size_t f = 0; f < ix->n_feats; f++) {
+        const jfeat *jf = &ix->feats[f];
+        bool has = r != NULL && r[jf->valid_off];
+        jf->out->valid[i] = has;
+        if (!has) continue;
+        char *dst = (char *)jf->out->vals + i * jf->width;
+        switch (jf->width) {   /* fixed sizes become single moves */
+        case 1: memcpy(dst, r + jf->off, 1); break;
+        case 4: memcpy(dst, r + jf->off, 4); break;
+        case 8: memcpy(dst, r + jf->off, 8); break;
+        default: memcpy(dst, r + jf->off, jf->width); break;
+        }
+    }
+}
+
+static llmd_status join_range(void *arg, size_t begin, size_t end, unsigned worker) {
+    (void)worker;
+    const join_ctx *x = arg;
+    const ftable *t = x->t;
+    const jindex *ix = x->ix;
+    const int64_t *ikeys = ix->islots ? x->keys[x->map[0]].ints : NULL;
+    const int64_t *ts = t->sorted_ts;
+    int64_t ttl = x->v->ttl_us;
+    llmd_buf key = LLMD_BUF_INIT;
+    llmd_status st = LLMD_OK;
+    size_t row[JOIN_BLOCK];
+    uint32_t a[JOIN_BLOCK], e[JOIN_BLOCK];
+    int64_t pos[JOIN_BLOCK];
+    for (size_t b = begin; b < end && st == LLMD_OK; b += JOIN_BLOCK) {
+        size_t m = end - b < JOIN_BLOCK ? end - b : JOIN_BLOCK;
+        for (size_t j = 0; j < m; j++) row[j] = x->rows ? x->rows[b + j] : b + j;
+        if (x->rows)   /* a partition's rows are spread over the entity columns: fetch the next block's */
+            for (size_t j = b + JOIN_BLOCK; j < b + 2 * JOIN_BLOCK && j < end; j++) {
+                __builtin_prefetch(&x->ts[x->rows[j]]);
+                if (ikeys) __builtin_prefetch(&ikeys[x->rows[j]]);
+                for (size_t f = 0; f < ix->n_feats; f++) {   /* and the result lines it will write */
+                    __builtin_prefetch(&ix->feats[f].out->valid[x->rows[j]], 1);
+                    __builtin_prefetch((char *)ix->feats[f].out->vals + x->rows[j] * ix->feats[f].width, 1);
+                }
+            }
+        if (ikeys) ranges_int(ix, ikeys, row, m, a, e);
+        else if ((st = ranges_encoded(x, row, m, &key, a, e)) != LLMD_OK) break;
+        for (size_t j = 0; j < m; j++)   /* the binary search starts in the middle of the group's times */
+            if (e[j] > a[j]) __builtin_prefetch(&ts[a[j] + (e[j] - a[j]) / 2]);
         for (size_t j = 0; j < m; j++) {
-            g[j] = ftable_find_group(t, key.data + koff[j], koff[j + 1] - koff[j], h[j]);
-            if (g[j] >= 0) {
-                /* The binary search starts in the middle of the group's times. */
-                size_t a = t->group_begin[g[j]], e = t->group_begin[g[j] + 1];
-                __builtin_prefetch(&t->sorted_ts[a + (e - a) / 2]);
+            /* The group's rows are sorted by (ts, created, source order): the answer is the last
+             * with ts <= T, if within Feast's window T - ttl <= ts <= T (ttl 0 = unlimited). */
+            int64_t T = x->ts[row[j]];
+            int64_t lo = ttl > 0 ? (T > INT64_MIN + ttl ? T - ttl : INT64_MIN) : INT64_MIN;
+            size_t lo_i = a[j], hi_i = e[j];
+            while (lo_i < hi_i) {
+                size_t mid = lo_i + (hi_i - lo_i) / 2;
+                if (ts[mid] <= T) lo_i = mid + 1;
+                else hi_i = mid;
+            }
+            pos[j] = lo_i == a[j] || ts[lo_i - 1] < lo ? -1 : (int64_t)lo_i - 1;
+            if (pos[j] >= 0) {
+                if (ix->recs) __builtin_prefetch(ix->recs + (size_t)pos[j] * ix->stride);
+                if (ix->need_source_row) __builtin_prefetch(&t->order[pos[j]]);
             }
         }
         for (size_t j = 0; j < m; j++) {
-            size_t i = row[j];
-            int64_t T = x->ts[i];
-            /* Feast's window: T - ttl <= E <= T (inclusive at both ends); ttl 0 = unlimited. */
-            int64_t lo = x->v->ttl_us > 0 ? (T > INT64_MIN + x->v->ttl_us ? T - x->v->ttl_us : INT64_MIN) : INT64_MIN;
-            x->chosen[i] = g[j] < 0 ? -1 : ftable_latest(t, (size_t)g[j], lo, T);
+            if (ix->need_source_row) x->chosen[row[j]] = pos[j] < 0 ? -1 : (int64_t)t->order[pos[j]];
+            if (ix->n_feats) write_fixed(ix, pos[j] < 0 ? NULL : ix->recs + (size_t)pos[j] * ix->stride, row[j]);
         }
     }
     llmd_buf_free(&key);
@@ -264,17 +443,18 @@ typedef struct hist_job {
     uint64_t spill_bytes;
 } hist_job;
 
+/* String and bytes features (fixed-width ones were written by join_range from the records). */
 static llmd_status gather_in_order(const hist_job *job, const fview *v, const ftable *t) {
     llmd_status st = LLMD_OK;
     for (size_t j = 0; j < job->n_refs && st == LLMD_OK; j++) {
         if (job->refs[j].v != v) continue;
         job->res->cols[j].source_version = t->source_version;
         const fcol *f = &t->cols[job->refs[j].feat];
-        size_t w = feat_width(f->dtype, f->veclen);
+        if (feat_width(f->dtype, f->veclen)) continue;
         for (size_t r = 0; r < job->n_rows && st == LLMD_OK; r++) {
             if (r + 16 < job->n_rows && job->chosen[r + 16] >= 0) {   /* source rows come in random order */
                 __builtin_prefetch(f->valid + job->chosen[r + 16]);
-                if (w) __builtin_prefetch((const char *)f->vals + (size_t)job->chosen[r + 16] * w);
+                __builtin_prefetch(f->offs + job->chosen[r + 16]);
             }
             st = result_set_from(&job->res->cols[j], r, f, job->chosen[r]);
         }
@@ -282,13 +462,48 @@ static llmd_status gather_in_order(const hist_job *job, const fview *v, const ft
     return st;
 }
 
+/* The view's requested features (fv's arrays have job->n_refs entries). */
+static llmd_status view_refs(const hist_job *job, const fview *v, fref_view *fv) {
+    fv->n = 0;
+    fv->feat = llmd_malloc((job->n_refs ? job->n_refs : 1) * sizeof *fv->feat);
+    fv->out = llmd_malloc((job->n_refs ? job->n_refs : 1) * sizeof *fv->out);
+    if (fv->feat == NULL || fv->out == NULL) return llmd_fail_nomem("a historical join");
+    for (size_t j = 0; j < job->n_refs; j++)
+        if (job->refs[j].v == v) {
+            fv->feat[fv->n] = job->refs[j].feat;
+            fv->out[fv->n++] = &job->res->cols[j];
+        }
+    return LLMD_OK;
+}
+
+static void fref_view_free(fref_view *fv) {
+    llmd_free(fv->feat);
+    llmd_free(fv->out);
+}
+
+/* Answers entity rows `rows` (NULL: all) from table t: fixed-width features written, chosen[]
+ * set for the string ones. */
+static llmd_status answer_rows(const hist_job *job, const fview *v, const ftable *t, const size_t *map,
+                               const fref_view *fv, const size_t *rows, size_t n) {
+    if (n == 0) return LLMD_OK;   /* no probe structures for nothing to answer */
+    jindex ix;
+    bool int_key = v->n_keys == 1 && !job->keys[map[0]].is_string && t->key_is_string[0] != 1;
+    llmd_status st = jindex_build(&ix, t, fv, int_key);
+    join_ctx x = {v, t, &ix, job->keys, map, job->ts, job->chosen, rows};
+    if (st == LLMD_OK) st = llmd_parallel_ranges(n, job->o->threads, join_range, &x);
+    jindex_free(&ix);
+    return st;
+}
+
 static llmd_status join_in_memory(const hist_job *job, const fview *v, ftable *t) {
     size_t map[16];
+    fref_view fv = {0};
     llmd_status st = ftable_index(t);
     if (st == LLMD_OK) st = bind_keys(v, t, job->keys, job->n_keys, map);
-    join_ctx x = {v, t, job->keys, map, job->ts, job->chosen, NULL};
-    if (st == LLMD_OK) st = llmd_parallel_ranges(job->n_rows, job->o->threads, join_range, &x);
+    if (st == LLMD_OK) st = view_refs(job, v, &fv);
+    if (st == LLMD_OK) st = answer_rows(job, v, t, map, &fv, NULL, job->n_rows);
     if (st == LLMD_OK) st = gather_in_order(job, v, t);
+    fref_view_free(&fv);
     return st;
 }
 
@@ -335,10 +550,7 @@ static llmd_status gather_part(const hist_job *job, const fview *v, const ftable
         rcol *c = &job->res->cols[j];
         const fcol *f = &t->cols[job->refs[j].feat];
         c->source_version = t->source_version;
-        if (feat_width(c->dtype, c->veclen)) {
-            for (size_t i = 0; i < n; i++) result_set_from(c, rows[i], f, job->chosen[rows[i]]);
-            continue;
-        }
+        if (feat_width(c->dtype, c->veclen)) continue;   /* written by join_range */
         for (size_t i = 0; i < n && st == LLMD_OK; i++) {
             size_t r = rows[i];
             int64_t src = job->chosen[r];
@@ -417,20 +629,25 @@ static llmd_status join_spilled(const hist_job *job, const fview *v, spill *sp, 
             (side[j].start = llmd_malloc((job->n_rows ? job->n_rows : 1) * sizeof *side[j].start)) == NULL)
             st = llmd_fail_nomem("a historical join");
     }
+    fref_view fv = {0};
+    if (st == LLMD_OK) st = view_refs(job, v, &fv);
     if (st == LLMD_OK) st = partition_rows(job, v, map, sp, &rows, &begin);
     for (size_t p = 0; p < sp->n_parts && st == LLMD_OK; p++) {
         ftable t;
-        if ((st = feat_table_init(v, &t)) != LLMD_OK) break;
+        if ((st = feat_table_init(v, &t)) != LLMD_OK) {
+            ftable_free(&t);   /* what the failed init allocated */
+            break;
+        }
         for (size_t k = 0; k < v->n_keys; k++) t.key_is_string[k] = key_types[k];
         t.source_version = source_version;
         st = spill_load_part(sp, p, &t);
         if (st == LLMD_OK) st = ftable_index(&t);
-        join_ctx x = {v, &t, job->keys, map, job->ts, job->chosen, rows + begin[p]};
-        if (st == LLMD_OK) st = llmd_parallel_ranges(begin[p + 1] - begin[p], job->o->threads, join_range, &x);
+        if (st == LLMD_OK) st = answer_rows(job, v, &t, map, &fv, rows + begin[p], begin[p + 1] - begin[p]);
         if (st == LLMD_OK) st = gather_part(job, v, &t, rows + begin[p], begin[p + 1] - begin[p], side);
         ftable_free(&t);
     }
     if (st == LLMD_OK) st = lay_out_strings(job, v, side);
+    fref_view_free(&fv);
     for (size_t j = 0; side && j < job->n_refs; j++) {
         llmd_buf_free(&side[j].bytes);
         llmd_free(side[j].start);

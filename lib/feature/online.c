@@ -7,9 +7,21 @@
  *   body: schema (per join key: u8 is_string, u8 0, u16 name length, name; per feature: u8 dtype,
  *     u8 0, u16 name length, u32 vector length, name), u64 key offsets[rows+1], key bytes (keys
  *     encoded as in the join: 'i' + i64, or 's' + u32 length + bytes, per join key),
- *     i64 event times[rows], i64 created times[rows], then per feature: u8 validity[rows] and
- *     either fixed-width values[rows] or i64 offsets[rows+1] + bytes; last, the hash index: u64
- *     slots (row + 1, 0 = empty) by XXH3 of the key bytes, linear probing.
+ *     i64 event times[rows], i64 created times[rows], then
+ *   format 2 (written since 0.3): u64 record stride, zero padding to a 64-byte file offset, one
+ *     record per row (i64 event time; the fixed-width features' values -- zeros when null --,
+ *     those of a width multiple of 8 first, then multiples of 4, then the rest, each group in
+ *     feature order, so every value is naturally aligned; then validity bits, bit k%8 of byte k/8
+ *     for the k-th fixed-width feature; the stride is a power of two up to 64 bytes, so a record
+ *     never straddles two cache lines, else a multiple of 8): a lookup reads one line for all of
+ *     a row's fixed-width values; then per string/bytes feature: u8
+ *     validity[rows], i64 offsets[rows+1] + bytes; last, the hash index: slots of u64 tag + u64
+ *     (row + 1, 0 = empty), linear probing.  The tag is the key itself when the view has a single
+ *     int64 join key (slot chosen by feat_mix_int: a probe never reads key bytes), else the XXH3
+ *     of the key bytes (slot = tag: key bytes are compared only when the tag matches);
+ *   format 1 (0.2, still read): per feature u8 validity[rows] and either fixed-width values[rows]
+ *     or i64 offsets[rows+1] + bytes; last, the hash index: u64 slots (row + 1, 0 = empty) by XXH3
+ *     of the key bytes, linear probing.
  * Published with the atomic-output helper (temp, fsync, rename), so a reader that opened the old
  * file keeps it intact and a new open sees the new one whole.
  */
@@ -23,15 +35,17 @@
 #include "feature/result.h"
 
 #define SNAP_MAGIC "LLMDFEAT"
-#define SNAP_FORMAT 1
+#define SNAP_FORMAT 2          /* written; format 1 is still read */
 #define SNAP_HEADER 96
 
 typedef struct snap_feat {
     llmd_feature_dtype dtype;
     uint32_t veclen;
     char *name;
-    const uint8_t *valid;
-    const uint8_t *vals;     /* fixed width */
+    const uint8_t *valid;    /* row r's validity: valid[r * vstride] (& vmask when vmask != 0) */
+    uint8_t vmask;           /* format 2 records: the feature's validity bit */
+    const uint8_t *vals;     /* fixed width: row r's value at vals + r * stride */
+    size_t vstride, stride;  /* format 1: 1 and the width; format 2: the record stride */
     const int64_t *offs;     /* var */
     const uint8_t *blob;
 } snap_feat;
@@ -48,9 +62,46 @@ struct llmd_online_snapshot {
     const uint64_t *key_off;
     const uint8_t *key_bytes;
     const int64_t *ts, *created;
-    const uint64_t *slots;
+    const uint64_t *slots;   /* format 1: row + 1 per slot; format 2: (tag, row + 1) per slot */
+    uint32_t format;
+    bool int_key;            /* format 2 with one int64 join key: slot tags are the keys */
+    const uint8_t *recs;     /* format 2: the row records */
+    uint64_t rec_stride;
     char *view;
 };
+
+/* Format 2's record of a row: offsets of each fixed-width feature's value and validity bit
+ * (vbit: byte offset * 8 + bit; features of width 0 -- strings, bytes -- get none); returns the
+ * stride. */
+static uint64_t record_layout(size_t n_feat, const size_t *width, uint64_t *off, uint64_t *vbit) {
+    uint64_t at = 8, n_fixed = 0;   /* the event time first */
+    static const size_t align[3] = {8, 4, 1};
+    for (int a = 0; a < 3; a++)
+        for (size_t f = 0; f < n_feat; f++) {
+            size_t w = width[f];
+            if (w == 0 || (w % 8 == 0 ? 8 : w % 4 == 0 ? 4 : 1) != align[a]) continue;
+            off[f] = at;
+            at += w;
+        }
+    for (size_t f = 0; f < n_feat; f++)
+        if (width[f]) vbit[f] = at * 8 + n_fixed++;
+    uint64_t stride = (at + (n_fixed + 7) / 8 + 7) & ~(uint64_t)7;
+    if (stride <= 64) {
+        uint64_t p = 8;
+        while (p < stride) p <<= 1;
+        stride = p;
+    }
+    return stride;
+}
+
+static int64_t row_ts(const llmd_online_snapshot *s, uint64_t row) {
+    if (s->recs) {
+        int64_t t;
+        memcpy(&t, s->recs + row * s->rec_stride, 8);
+        return t;
+    }
+    return s->ts[row];
+}
 
 /* ---- writing ------------------------------------------------------------------------------- */
 /* An entry of a snapshot being written: a row of the source table, or a row of an old snapshot. */
@@ -70,7 +121,13 @@ static const char *e_key(const entry *e, size_t *len) {
 }
 static int64_t e_ts(const entry *e) { return e->t ? e->t->ts[e->row] : e->s->ts[e->row]; }
 static int64_t e_created(const entry *e) { return e->t ? e->t->created[e->row] : e->s->created[e->row]; }
-static bool e_valid(const entry *e, size_t f) { return e->t ? e->t->cols[f].valid[e->row] : e->s->feat[f].valid[e->row]; }
+static bool snap_valid(const snap_feat *sf, uint64_t row) {
+    uint8_t b = sf->valid[row * sf->vstride];
+    return sf->vmask ? (b & sf->vmask) != 0 : b != 0;
+}
+static bool e_valid(const entry *e, size_t f) {
+    return e->t ? e->t->cols[f].valid[e->row] : snap_valid(&e->s->feat[f], e->row);
+}
 static const void *e_value(const entry *e, size_t f, size_t w, size_t *len) {
     if (e->t) {
         const fcol *c = &e->t->cols[f];
@@ -79,7 +136,7 @@ static const void *e_value(const entry *e, size_t f, size_t w, size_t *len) {
         return c->blob.data + c->offs[e->row];
     }
     const snap_feat *c = &e->s->feat[f];
-    if (w) return c->vals + e->row * w;
+    if (w) return c->vals + e->row * c->stride;
     *len = (size_t)(c->offs[e->row + 1] - c->offs[e->row]);
     return c->blob + c->offs[e->row];
 }
@@ -103,6 +160,43 @@ static void pad8(out_ctx *o) {
     static const uint8_t z[8];
     if (o->pos % 8) put(o, z, 8 - o->pos % 8);
 }
+/* Pads to a 64-byte file offset (positions are body-relative; the body starts at SNAP_HEADER). */
+static void pad64(out_ctx *o) {
+    static const uint8_t z[64];
+    uint64_t at = (SNAP_HEADER + o->pos) % 64;
+    if (at) put(o, z, 64 - at);
+}
+
+/* The records section: one record per entry (format 2, see the top of the file). */
+static void put_records(out_ctx *o, const fview *v, const entry *es, size_t n) {
+    size_t *w = llmd_calloc(v->n_feat ? v->n_feat : 1, sizeof *w);
+    uint64_t *off = llmd_calloc(v->n_feat ? v->n_feat : 1, sizeof *off);
+    uint64_t *voff = llmd_calloc(v->n_feat ? v->n_feat : 1, sizeof *voff);
+    for (size_t f = 0; w && f < v->n_feat; f++) w[f] = feat_width(v->dtypes[f], v->veclen[f]);
+    uint64_t stride = w && off && voff ? record_layout(v->n_feat, w, off, voff) : 0;
+    uint8_t *rec = stride ? llmd_malloc(stride) : NULL;
+    if (rec == NULL && o->st == LLMD_OK) o->st = llmd_fail_nomem("writing a snapshot");
+    put_u64(o, stride);
+    pad64(o);
+    for (size_t i = 0; i < n && o->st == LLMD_OK; i++) {
+        memset(rec, 0, stride);
+        llmd_store_le64(rec, (uint64_t)e_ts(&es[i]));
+        for (size_t f = 0; f < v->n_feat; f++) {
+            if (!w[f] || !e_valid(&es[i], f)) continue;
+            size_t l;
+            memcpy(rec + off[f], e_value(&es[i], f, w[f], &l), w[f]);
+            rec[voff[f] / 8] |= (uint8_t)(1u << (voff[f] % 8));
+        }
+        put(o, rec, stride);
+    }
+    llmd_free(rec);
+    llmd_free(w);
+    llmd_free(off);
+    llmd_free(voff);
+}
+
+/* The single int64 join key of an encoded key ('i' + LE64). */
+static int64_t int_key_of(const char *k) { return (int64_t)llmd_load_le64((const uint8_t *)k + 1); }
 
 static llmd_status write_snapshot(const char *path, const fview *v, const int *key_is_string, const entry *es,
                                   size_t n, int64_t start, int64_t end) {
@@ -150,8 +244,11 @@ static llmd_status write_snapshot(const char *path, const fview *v, const int *k
     pad8(&o);
     for (size_t i = 0; i < n; i++) put_u64(&o, (uint64_t)e_ts(&es[i]));
     for (size_t i = 0; i < n; i++) put_u64(&o, (uint64_t)e_created(&es[i]));
-    /* features */
+    /* fixed-width values in records, then the string/bytes features */
+    put_records(&o, v, es, n);
+    pad8(&o);
     for (size_t f = 0; f < v->n_feat; f++) {
+        if (feat_width(v->dtypes[f], v->veclen[f])) continue;
         for (size_t i = 0; i < n; i++) {
             uint8_t b = e_valid(&es[i], f);
             put(&o, &b, 1);
@@ -186,17 +283,30 @@ static llmd_status write_snapshot(const char *path, const fview *v, const int *k
         }
         pad8(&o);
     }
-    /* hash index */
-    uint64_t *slots = llmd_calloc(n_slots, sizeof *slots);
-    if (slots == NULL) o.st = llmd_fail_nomem("a snapshot index");
-    for (size_t i = 0; i < n && o.st == LLMD_OK; i++) {
-        size_t l;
-        const char *k = e_key(&es[i], &l);
-        uint64_t s = feat_key_hash(k, l) & (n_slots - 1);
-        while (slots[s]) s = (s + 1) & (n_slots - 1);
-        slots[s] = i + 1;
+    /* hash index: (tag, row + 1) slots */
+    bool int_key = v->n_keys == 1 && key_is_string[0] != 1;
+    uint64_t *slots = llmd_calloc(n_slots, 2 * sizeof *slots);
+    if (slots == NULL && o.st == LLMD_OK) o.st = llmd_fail_nomem("a snapshot index");
+    /* Slots are random writes: each entry's slot is computed and prefetched 16 entries ahead. */
+    enum { AHEAD = 16, RING = 32 };
+    uint64_t ring_tag[RING], ring_slot[RING];
+    for (size_t i = 0; i < n + AHEAD && o.st == LLMD_OK; i++) {
+        if (i < n) {
+            size_t l;
+            const char *k = e_key(&es[i], &l);
+            uint64_t tag = int_key ? (uint64_t)int_key_of(k) : feat_key_hash(k, l);
+            ring_tag[i % RING] = tag;
+            ring_slot[i % RING] = (int_key ? feat_mix_int((int64_t)tag) : tag) & (n_slots - 1);
+            __builtin_prefetch(&slots[2 * ring_slot[i % RING]], 1);
+        }
+        if (i < AHEAD) continue;
+        size_t j = i - AHEAD;
+        uint64_t s = ring_slot[j % RING];
+        while (slots[2 * s + 1]) s = (s + 1) & (n_slots - 1);
+        slots[2 * s] = ring_tag[j % RING];
+        slots[2 * s + 1] = j + 1;
     }
-    for (uint64_t s = 0; s < n_slots && o.st == LLMD_OK; s++) put_u64(&o, slots[s]);
+    for (uint64_t s = 0; s < 2 * n_slots && o.st == LLMD_OK; s++) put_u64(&o, slots[s]);
     llmd_free(slots);
     uint64_t body = o.pos;
     if (o.st == LLMD_OK) o.st = llmd_outfile_close(&o.f);
@@ -259,6 +369,50 @@ static llmd_status align8(cursor *c) {
     const uint8_t *p = NULL;
     return c->pos % 8 ? take(c, 8 - c->pos % 8, &p, "padding") : LLMD_OK;
 }
+static llmd_status align64(cursor *c) {   /* to a 64-byte file offset */
+    const uint8_t *p = NULL;
+    uint64_t at = (SNAP_HEADER + c->pos) % 64;
+    return at ? take(c, 64 - at, &p, "padding") : LLMD_OK;
+}
+
+/* Format 2's records: checks the stored stride against the schema's layout and points the
+ * fixed-width features into the records. */
+static llmd_status parse_records(llmd_online_snapshot *s, cursor *c) {
+    const uint8_t *p = NULL;
+    llmd_status st = take(c, 8, &p, "the record stride");
+    if (st != LLMD_OK) return st;
+    uint64_t stored = llmd_load_le64(p);
+    size_t *w = llmd_calloc(s->n_feat ? s->n_feat : 1, sizeof *w);
+    uint64_t *off = llmd_calloc(s->n_feat ? s->n_feat : 1, sizeof *off);
+    uint64_t *voff = llmd_calloc(s->n_feat ? s->n_feat : 1, sizeof *voff);
+    if (w == NULL || off == NULL || voff == NULL) st = llmd_fail_nomem("opening a snapshot");
+    uint64_t stride = 0;
+    if (st == LLMD_OK) {
+        for (uint32_t f = 0; f < s->n_feat; f++) w[f] = feat_width(s->feat[f].dtype, s->feat[f].veclen);
+        stride = record_layout(s->n_feat, w, off, voff);
+        if (stored != stride)
+            st = llmd_fail(LLMD_ERR_CORRUPT, "%s: record stride %llu, the schema's is %llu", c->path,
+                           (unsigned long long)stored, (unsigned long long)stride);
+    }
+    if (st == LLMD_OK && s->rows > c->len / stride)
+        st = llmd_fail(LLMD_ERR_CORRUPT, "%s: records cannot fit", c->path);
+    if (st == LLMD_OK) st = align64(c);
+    if (st == LLMD_OK) st = take(c, s->rows * stride, &s->recs, "records");
+    if (st == LLMD_OK) {
+        s->rec_stride = stride;
+        for (uint32_t f = 0; f < s->n_feat; f++)
+            if (w[f]) {
+                s->feat[f].valid = s->recs + voff[f] / 8;
+                s->feat[f].vmask = (uint8_t)(1u << (voff[f] % 8));
+                s->feat[f].vals = s->recs + off[f];
+                s->feat[f].vstride = s->feat[f].stride = stride;
+            }
+    }
+    llmd_free(w);
+    llmd_free(off);
+    llmd_free(voff);
+    return st;
+}
 
 void llmd_online_snapshot_free(llmd_online_snapshot *s) {
     if (s == NULL) return;
@@ -310,10 +464,14 @@ static llmd_status parse_body(llmd_online_snapshot *s, cursor *c) {
     s->ts = (const int64_t *)p;
     if ((st = take(c, rows * 8, &p, "created times")) != LLMD_OK) return st;
     s->created = (const int64_t *)p;
+    if (s->format >= 2 && ((st = parse_records(s, c)) != LLMD_OK || (st = align8(c)) != LLMD_OK)) return st;
     for (uint32_t f = 0; f < s->n_feat; f++) {
         snap_feat *sf = &s->feat[f];
-        if ((st = take(c, rows, &sf->valid, "validity")) != LLMD_OK || (st = align8(c)) != LLMD_OK) return st;
         size_t w = feat_width(sf->dtype, sf->veclen);
+        if (w && s->format >= 2) continue;   /* in the records */
+        sf->vstride = 1;
+        sf->stride = w;
+        if ((st = take(c, rows, &sf->valid, "validity")) != LLMD_OK || (st = align8(c)) != LLMD_OK) return st;
         if (w) {
             if (rows > c->len / w) return llmd_fail(LLMD_ERR_CORRUPT, "%s: values cannot fit", c->path);
             if ((st = take(c, rows * w, &sf->vals, "values")) != LLMD_OK) return st;
@@ -329,10 +487,14 @@ static llmd_status parse_body(llmd_online_snapshot *s, cursor *c) {
     }
     if (s->n_slots < rows || (s->n_slots & (s->n_slots - 1)) != 0)
         return llmd_fail(LLMD_ERR_CORRUPT, "%s: bad index size", c->path);
-    if ((st = take(c, s->n_slots * 8, &p, "the index")) != LLMD_OK) return st;
+    uint64_t per_slot = s->format >= 2 ? 2 : 1;   /* format 2: (tag, row + 1) */
+    if (s->n_slots > c->len / (8 * per_slot)) return llmd_fail(LLMD_ERR_CORRUPT, "%s: the index cannot fit", c->path);
+    if ((st = take(c, s->n_slots * 8 * per_slot, &p, "the index")) != LLMD_OK) return st;
     s->slots = (const uint64_t *)p;
     for (uint64_t i = 0; i < s->n_slots; i++)
-        if (s->slots[i] > rows) return llmd_fail(LLMD_ERR_CORRUPT, "%s: index entry out of range", c->path);
+        if (s->slots[i * per_slot + per_slot - 1] > rows)
+            return llmd_fail(LLMD_ERR_CORRUPT, "%s: index entry out of range", c->path);
+    s->int_key = s->format >= 2 && s->n_keys == 1 && !s->key_is_string[0];
     if (c->pos != c->len) return llmd_fail(LLMD_ERR_CORRUPT, "%s: %llu trailing bytes", c->path, (unsigned long long)(c->len - c->pos));
     return LLMD_OK;
 }
@@ -367,9 +529,11 @@ llmd_status llmd_online_snapshot_open_file(llmd_online_snapshot **out, const cha
     llmd_status st = LLMD_OK;
     if (memcmp(h, SNAP_MAGIC, 8) != 0) st = llmd_fail(LLMD_ERR_CORRUPT, "%s: not an llmdata online snapshot (bad magic)", path);
     else if (llmd_load_le64(h + 88) != llmd_hash64(h, 88, 0)) st = llmd_fail(LLMD_ERR_CORRUPT, "%s: header checksum mismatch", path);
-    else if (llmd_load_le32(h + 8) != SNAP_FORMAT)
-        st = llmd_fail(LLMD_ERR_VERSION, "%s: snapshot format %u (this library reads %d)", path, llmd_load_le32(h + 8), SNAP_FORMAT);
+    else if (llmd_load_le32(h + 8) != 1 && llmd_load_le32(h + 8) != SNAP_FORMAT)
+        st = llmd_fail(LLMD_ERR_VERSION, "%s: snapshot format %u (this library reads 1 and %d)", path,
+                       llmd_load_le32(h + 8), SNAP_FORMAT);
     if (st == LLMD_OK) {
+        s->format = llmd_load_le32(h + 8);
         s->n_keys = llmd_load_le32(h + 12);
         s->n_feat = llmd_load_le32(h + 16);
         s->rows = llmd_load_le64(h + 24);
@@ -429,17 +593,43 @@ llmd_feature_dtype llmd_online_feature_dtype(const llmd_online_snapshot *s, size
 }
 
 /* ---- lookups ------------------------------------------------------------------------------- */
-static int64_t find_encoded(const llmd_online_snapshot *s, const char *key, size_t len) {
+static bool key_is(const llmd_online_snapshot *s, uint64_t r, const char *key, size_t len) {
+    return s->key_off[r + 1] - s->key_off[r] == len && memcmp(s->key_bytes + s->key_off[r], key, len) == 0;
+}
+
+/* Row of an encoded key of hash h (feat_key_hash), or -1.  Every probe loop is bounded by the
+ * slot count (a damaged index cannot loop forever). */
+static int64_t find_hashed(const llmd_online_snapshot *s, const char *key, size_t len, uint64_t h) {
     if (s->rows == 0) return -1;
     uint64_t mask = s->n_slots - 1;
-    for (uint64_t i = feat_key_hash(key, len) & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
-        uint64_t r1 = s->slots[i];
-        if (r1 == 0) return -1;
-        uint64_t r = r1 - 1;
-        if (s->key_off[r + 1] - s->key_off[r] == len && memcmp(s->key_bytes + s->key_off[r], key, len) == 0)
-            return (int64_t)r;
+    if (s->format == 1) {
+        for (uint64_t i = h & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
+            uint64_t r1 = s->slots[i];
+            if (r1 == 0) return -1;
+            if (key_is(s, r1 - 1, key, len)) return (int64_t)r1 - 1;
+        }
+        return -1;
+    }
+    if (s->int_key) {
+        if (len != 9 || key[0] != 'i') return -1;
+        uint64_t k = llmd_load_le64((const uint8_t *)key + 1);
+        for (uint64_t i = feat_mix_int((int64_t)k) & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
+            const uint64_t *sl = &s->slots[2 * i];
+            if (sl[1] == 0) return -1;
+            if (sl[0] == k) return (int64_t)sl[1] - 1;
+        }
+        return -1;
+    }
+    for (uint64_t i = h & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
+        const uint64_t *sl = &s->slots[2 * i];
+        if (sl[1] == 0) return -1;
+        if (sl[0] == h && key_is(s, sl[1] - 1, key, len)) return (int64_t)sl[1] - 1;
     }
     return -1;
+}
+
+static int64_t find_encoded(const llmd_online_snapshot *s, const char *key, size_t len) {
+    return s->int_key ? find_hashed(s, key, len, 0) : find_hashed(s, key, len, feat_key_hash(key, len));
 }
 
 int64_t llmd_online_find(const llmd_online_snapshot *s, const int64_t *ints, const char *const *strings,
@@ -473,8 +663,8 @@ int64_t llmd_online_find(const llmd_online_snapshot *s, const int64_t *ints, con
 }
 
 static int value_status(const llmd_online_snapshot *s, uint64_t row, size_t f, int64_t now_us) {
-    if (now_us != 0 && s->ttl_us > 0 && now_us - s->ts[row] > s->ttl_us) return LLMD_FEATURE_OUTSIDE_TTL;
-    return s->feat[f].valid[row] ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+    if (now_us != 0 && s->ttl_us > 0 && now_us - row_ts(s, row) > s->ttl_us) return LLMD_FEATURE_OUTSIDE_TTL;
+    return snap_valid(&s->feat[f], row) ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
 }
 
 llmd_status llmd_online_value(const llmd_online_snapshot *s, int64_t row, size_t feature, int64_t now_us,
@@ -485,7 +675,7 @@ llmd_status llmd_online_value(const llmd_online_snapshot *s, int64_t row, size_t
     const snap_feat *f = &s->feat[feature];
     size_t w = feat_width(f->dtype, f->veclen);
     if (w) {
-        *out = f->vals + (size_t)row * w;
+        *out = f->vals + (size_t)row * f->stride;
         if (len) *len = w;
     } else {
         *out = f->blob + f->offs[row];
@@ -512,16 +702,44 @@ static llmd_status encode_append(llmd_buf *b, uint32_t n_keys, const size_t *map
     return st;
 }
 
-static int64_t find_hashed(const llmd_online_snapshot *s, const char *key, size_t len, uint64_t h) {
-    uint64_t mask = s->n_slots - 1;
-    for (uint64_t i = h & mask, probes = 0; probes < s->n_slots; i = (i + 1) & mask, probes++) {
-        uint64_t r1 = s->slots[i];
-        if (r1 == 0) return -1;
-        uint64_t r = r1 - 1;
-        if (s->key_off[r + 1] - s->key_off[r] == len && memcmp(s->key_bytes + s->key_off[r], key, len) == 0)
-            return (int64_t)r;
+/* Rows of a block of single int64 keys (format 2): the slot holds the key, one line answers. */
+static void find_block_int(const llmd_online_snapshot *s, const int64_t *ints, size_t m, int64_t *rows) {
+    uint64_t mask = s->n_slots - 1, at[LOOKUP_BLOCK];
+    for (size_t i = 0; i < m; i++) {
+        at[i] = feat_mix_int(ints[i]) & mask;
+        __builtin_prefetch(&s->slots[2 * at[i]]);
     }
-    return -1;
+    for (size_t i = 0; i < m; i++) {
+        rows[i] = -1;
+        for (uint64_t j = at[i], probes = 0; probes < s->n_slots; j = (j + 1) & mask, probes++) {
+            const uint64_t *sl = &s->slots[2 * j];
+            if (sl[1] == 0) break;
+            if (sl[0] == (uint64_t)ints[i]) {
+                rows[i] = (int64_t)sl[1] - 1;
+                break;
+            }
+        }
+    }
+}
+
+/* Rows of a block of encoded keys: slots, then the candidate rows' key offsets, then their key
+ * bytes are prefetched for the whole block before the probes compare them. */
+static void find_block_encoded(const llmd_online_snapshot *s, const char *kb, const size_t *koff, size_t m,
+                               int64_t *rows) {
+    uint64_t h[LOOKUP_BLOCK], cand[LOOKUP_BLOCK];
+    uint64_t mask = s->n_slots - 1, per_slot = s->format >= 2 ? 2 : 1;
+    for (size_t i = 0; i < m; i++) {
+        h[i] = feat_key_hash(kb + koff[i], koff[i + 1] - koff[i]);
+        __builtin_prefetch(&s->slots[per_slot * (h[i] & mask)]);
+    }
+    for (size_t i = 0; i < m; i++) {   /* the first slot's row: the answer unless it collides */
+        const uint64_t *sl = &s->slots[per_slot * (h[i] & mask)];
+        cand[i] = per_slot == 2 && sl[0] != h[i] ? 0 : sl[per_slot - 1];
+        if (cand[i]) __builtin_prefetch(&s->key_off[cand[i] - 1]);
+    }
+    for (size_t i = 0; i < m; i++)
+        if (cand[i]) __builtin_prefetch(s->key_bytes + s->key_off[cand[i] - 1]);
+    for (size_t i = 0; i < m; i++) rows[i] = find_hashed(s, kb + koff[i], koff[i + 1] - koff[i], h[i]);
 }
 
 static llmd_status find_rows(const llmd_online_snapshot *s, const llmd_key_column *keys, const size_t *map, size_t n,
@@ -530,10 +748,13 @@ static llmd_status find_rows(const llmd_online_snapshot *s, const llmd_key_colum
         for (size_t r = 0; r < n; r++) rows[r] = -1;
         return LLMD_OK;
     }
+    if (s->int_key) {
+        for (size_t b = 0; b < n; b += LOOKUP_BLOCK)
+            find_block_int(s, keys[map[0]].ints + b, n - b < LOOKUP_BLOCK ? n - b : LOOKUP_BLOCK, rows + b);
+        return LLMD_OK;
+    }
     llmd_buf kb = LLMD_BUF_INIT;
     size_t koff[LOOKUP_BLOCK + 1];
-    uint64_t h[LOOKUP_BLOCK];
-    uint64_t mask = s->n_slots - 1;
     llmd_status st = LLMD_OK;
     for (size_t b = 0; b < n && st == LLMD_OK; b += LOOKUP_BLOCK) {
         size_t m = n - b < LOOKUP_BLOCK ? n - b : LOOKUP_BLOCK;
@@ -543,48 +764,71 @@ static llmd_status find_rows(const llmd_online_snapshot *s, const llmd_key_colum
             st = encode_append(&kb, s->n_keys, map, keys, b + i);
             koff[i + 1] = kb.len;
         }
-        if (st != LLMD_OK) break;
-        for (size_t i = 0; i < m; i++) {
-            h[i] = feat_key_hash(kb.data + koff[i], koff[i + 1] - koff[i]);
-            __builtin_prefetch(&s->slots[h[i] & mask]);
-        }
-        for (size_t i = 0; i < m; i++) {
-            uint64_t r1 = s->slots[h[i] & mask];
-            if (r1) __builtin_prefetch(&s->key_off[r1 - 1]);
-        }
-        for (size_t i = 0; i < m; i++) {
-            uint64_t r1 = s->slots[h[i] & mask];
-            if (r1) __builtin_prefetch(s->key_bytes + s->key_off[r1 - 1]);
-        }
-        for (size_t i = 0; i < m; i++) rows[b + i] = find_hashed(s, kb.data + koff[i], koff[i + 1] - koff[i], h[i]);
+        if (st == LLMD_OK) find_block_encoded(s, kb.data, koff, m, rows + b);
     }
     llmd_buf_free(&kb);
     return st;
 }
 
-/* Result column i (the snapshot's feature f) for every looked-up row, with statuses. */
+/* Fixed-width result columns for every looked-up row, row by row: in format 2 a row's values
+ * share one record (one cache line), prefetched 16 rows ahead. */
+static void gather_fixed(const llmd_online_snapshot *s, const size_t *fidx, size_t nf, const int64_t *rows, size_t n,
+                         int64_t now_us, llmd_feature_result *res) {
+    bool check_ttl = now_us != 0 && s->ttl_us > 0;
+    for (size_t r = 0; r < n; r++) {
+        if (r + 16 < n && rows[r + 16] >= 0) {
+            uint64_t ahead = (uint64_t)rows[r + 16];
+            if (s->recs) __builtin_prefetch(s->recs + ahead * s->rec_stride);
+            else
+                for (size_t i = 0; i < nf; i++) {
+                    const snap_feat *sf = &s->feat[fidx[i]];
+                    if (!sf->stride) continue;
+                    __builtin_prefetch(sf->valid + ahead);
+                    __builtin_prefetch(sf->vals + ahead * sf->stride);
+                }
+        }
+        int64_t row = rows[r];
+        bool late = row >= 0 && check_ttl && now_us - row_ts(s, (uint64_t)row) > s->ttl_us;
+        for (size_t i = 0; i < nf; i++) {
+            const snap_feat *sf = &s->feat[fidx[i]];
+            size_t w = feat_width(sf->dtype, sf->veclen);
+            if (!w) continue;
+            int status = row < 0 ? LLMD_FEATURE_MISSING : late ? LLMD_FEATURE_OUTSIDE_TTL
+                         : snap_valid(sf, (uint64_t)row) ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+            res->status[r * nf + i] = (uint8_t)status;
+            rcol *c = &res->cols[i];
+            c->valid[r] = status == LLMD_FEATURE_PRESENT;
+            if (status != LLMD_FEATURE_PRESENT) continue;
+            const uint8_t *src = sf->vals + (size_t)row * sf->stride;
+            char *dst = (char *)c->vals + r * w;
+            switch (w) {   /* the common sizes become single moves */
+            case 1: memcpy(dst, src, 1); break;
+            case 4: memcpy(dst, src, 4); break;
+            case 8: memcpy(dst, src, 8); break;
+            default: memcpy(dst, src, w); break;
+            }
+        }
+    }
+}
+
+/* String/bytes result column i (the snapshot's feature f) for every looked-up row, with statuses. */
 static llmd_status gather_column(const llmd_online_snapshot *s, size_t f, size_t i, size_t nf, const int64_t *rows,
                                  size_t n, int64_t now_us, llmd_feature_result *res) {
     const snap_feat *sf = &s->feat[f];
     rcol *c = &res->cols[i];
-    size_t w = feat_width(sf->dtype, sf->veclen);
     llmd_status st = LLMD_OK;
     for (size_t r = 0; r < n && st == LLMD_OK; r++) {
         if (r + 16 < n && rows[r + 16] >= 0) {
             __builtin_prefetch(sf->valid + rows[r + 16]);
-            if (w) __builtin_prefetch(sf->vals + (size_t)rows[r + 16] * w);
+            __builtin_prefetch(sf->offs + rows[r + 16]);
         }
         int64_t row = rows[r];
         int status = row < 0 ? LLMD_FEATURE_MISSING : value_status(s, (uint64_t)row, f, now_us);
         res->status[r * nf + i] = (uint8_t)status;
         bool has = status == LLMD_FEATURE_PRESENT;
         c->valid[r] = has;
-        if (w) {
-            if (has) memcpy((char *)c->vals + r * w, sf->vals + (size_t)row * w, w);
-        } else {
-            if (has) st = llmd_buf_append(&c->blob, sf->blob + sf->offs[row], (size_t)(sf->offs[row + 1] - sf->offs[row]));
-            c->offs[r + 1] = (int64_t)c->blob.len;
-        }
+        if (has) st = llmd_buf_append(&c->blob, sf->blob + sf->offs[row], (size_t)(sf->offs[row + 1] - sf->offs[row]));
+        c->offs[r + 1] = (int64_t)c->blob.len;
     }
     return st;
 }
@@ -628,7 +872,10 @@ llmd_status llmd_online_lookup(const llmd_online_snapshot *s, const llmd_key_col
     int64_t *rows = st == LLMD_OK ? llmd_malloc((n ? n : 1) * sizeof *rows) : NULL;
     if (st == LLMD_OK && rows == NULL) st = llmd_fail_nomem("an online lookup");
     if (st == LLMD_OK) st = find_rows(s, keys, map, n, rows);
-    for (size_t i = 0; i < nf && st == LLMD_OK; i++) st = gather_column(s, fidx[i], i, nf, rows, n, now_us, res);
+    if (st == LLMD_OK) gather_fixed(s, fidx, nf, rows, n, now_us, res);
+    for (size_t i = 0; i < nf && st == LLMD_OK; i++)
+        if (!feat_width(s->feat[fidx[i]].dtype, s->feat[fidx[i]].veclen))
+            st = gather_column(s, fidx[i], i, nf, rows, n, now_us, res);
     llmd_free(rows);
     llmd_free(fidx);
     if (st != LLMD_OK) {
@@ -705,11 +952,20 @@ static llmd_status materialize(const llmd_feature_repo *repo, const char *view, 
     }
     if (st == LLMD_OK) {
         for (size_t r = 0; r < t.n; r++) in_window += t.ts[r] >= start && t.ts[r] <= end;
-        /* New rows: the latest per key in the window. */
-        for (size_t g = 0; g < t.n_groups; g++) {
+        /* New rows: the latest per key in the window, taken in source-row order so that writing
+         * the snapshot reads the source's columns front to back (in key order every read was a
+         * cache miss); the rows of a snapshot may come in any order. */
+        uint8_t *pick = llmd_calloc(t.n ? t.n : 1, 1);
+        if (pick == NULL) st = llmd_fail_nomem("materializing");
+        for (size_t g = 0; pick && g < t.n_groups; g++) {
             int64_t row = ftable_latest(&t, g, start, end);
-            if (row >= 0) es[n++] = (entry){.t = &t, .row = (uint64_t)row};
+            if (row >= 0) pick[row] = 1;
         }
+        for (size_t r = 0; pick && r < t.n; r++)
+            if (pick[r]) es[n++] = (entry){.t = &t, .row = r};
+        llmd_free(pick);
+    }
+    if (st == LLMD_OK) {
         /* Incremental: keys of the old snapshot without a newer row keep their old row. */
         if (old)
             for (uint64_t r = 0; r < old->rows; r++) {

@@ -430,6 +430,53 @@ static int srow_cmp(const void *pa, const void *pb) {
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* Sorts by (hash, ts, created, idx): an LSD radix sort on the hash (16-bit digits; stable, so rows
+ * of one hash keep source order), then each run of one hash -- one key's rows, usually few -- by
+ * the rest.  Small tables, or no memory for the radix buffers, take qsort (same order). */
+static void sort_srows(srow *sr, size_t n) {
+    enum { DIGITS = 4, BUCKETS = 1 << 16 };
+    srow *tmp = n >= 4096 ? llmd_malloc(n * sizeof *tmp) : NULL;
+    uint32_t *count = tmp ? llmd_calloc((size_t)DIGITS * BUCKETS, sizeof *count) : NULL;
+    if (count == NULL) {
+        llmd_free(tmp);
+        qsort(sr, n, sizeof *sr, srow_cmp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < DIGITS; d++) count[d * BUCKETS + (sr[i].hash >> (16 * d) & 0xFFFF)]++;
+    srow *from = sr, *to = tmp;
+    for (int d = 0; d < DIGITS; d++) {
+        uint32_t *c = count + (size_t)d * BUCKETS;
+        if (c[from[0].hash >> (16 * d) & 0xFFFF] == n) continue;   /* one bucket: nothing moves */
+        uint32_t sum = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            uint32_t k = c[b];
+            c[b] = sum;
+            sum += k;
+        }
+        for (size_t i = 0; i < n; i++) to[c[from[i].hash >> (16 * d) & 0xFFFF]++] = from[i];
+        srow *x = from;
+        from = to;
+        to = x;
+    }
+    if (from != sr) memcpy(sr, from, n * sizeof *sr);
+    llmd_free(count);
+    llmd_free(tmp);
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a + 1; b < n && sr[b].hash == sr[a].hash; b++) {}
+        if (b - a > 16) {
+            qsort(sr + a, b - a, sizeof *sr, srow_cmp);
+            continue;
+        }
+        for (size_t i = a + 1; i < b; i++) {   /* insertion sort */
+            srow x = sr[i];
+            size_t j = i;
+            for (; j > a && srow_cmp(&sr[j - 1], &x) > 0; j--) sr[j] = sr[j - 1];
+            sr[j] = x;
+        }
+    }
+}
+
 llmd_status ftable_index(ftable *t) {
     t->order = llmd_malloc((t->n ? t->n : 1) * sizeof *t->order);
     srow *sr = llmd_malloc((t->n ? t->n : 1) * sizeof *sr);
@@ -438,7 +485,7 @@ llmd_status ftable_index(ftable *t) {
         return llmd_fail_nomem("sorting a feature source");
     }
     for (size_t i = 0; i < t->n; i++) sr[i] = (srow){t->key_hash[i], t->ts[i], t->created[i], (uint32_t)i};
-    qsort(sr, t->n, sizeof *sr, srow_cmp);
+    sort_srows(sr, t->n);
     for (size_t i = 0; i < t->n; i++) t->order[i] = sr[i].idx;
     llmd_free(sr);
     /* Two different keys with one 64-bit hash (rare) interleave: such a run is re-sorted by the
