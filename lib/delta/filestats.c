@@ -39,7 +39,8 @@ static cJSON *spark_type(const llmd_schema *sc, int f, const char *path) {
         for (int k = 0; k < llmd_schema_child_count(sc, f); k++) {
             int c = llmd_schema_child(sc, f, k);
             char sub[512];
-            snprintf(sub, sizeof sub, "%s.%s", path, llmd_schema_name(sc, c));
+            /* a top-level column is named alone ("col"), a nested one by its path ("col.child") */
+            snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", llmd_schema_name(sc, c));
             cJSON *ct = spark_type(sc, c, sub), *fo = cJSON_CreateObject();
             if (!ct || !fo || !cJSON_AddStringToObject(fo, "name", llmd_schema_name(sc, c)) ||
                 !cJSON_AddItemToObject(fo, "type", ct) ||

@@ -121,8 +121,10 @@ llmd_status llmd_delta_table_create(llmd_delta_table *t, const llmd_delta_create
           *proto = cJSON_CreateObject(), *ci = NULL;
     llmd_buf b = LLMD_BUF_INIT;
     bool ok = parts && conf && md && proto;
-    for (size_t i = 0; ok && i < o.n_partition_columns; i++)
-        ok = o.partition_columns[i] && cJSON_AddItemToArray(parts, cJSON_CreateString(o.partition_columns[i]));
+    for (size_t i = 0; ok && i < o.n_partition_columns; i++) {
+        if (o.partition_columns[i] == NULL) { st = llmd_fail(LLMD_ERR_INVALID_ARG, "partition column %zu is NULL", i); goto done; }
+        ok = cJSON_AddItemToArray(parts, cJSON_CreateString(o.partition_columns[i]));
+    }
     if (!ok) { st = llmd_fail_nomem("creating a Delta table"); goto done; }
     if ((st = dl_schema_check_partitions(schema, parts)) != LLMD_OK) goto done;
     bool append_only = false, v2_checkpoints = false;
