@@ -1399,6 +1399,382 @@ START_TEST(test_restore_checks) {
 }
 END_TEST
 
+/* ---- checkpoints -------------------------------------------------------------------------------------------- */
+/* The table read back from its checkpoint alone (a copy of the log without the commits up to
+ * `version`) has the same files, app versions and tombstones as the full log. */
+static void assert_checkpoint_alone(const char *dir, int64_t version) {
+    char copy[700], cmd[2000];
+    snprintf(copy, sizeof copy, "%s.copy", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp -r '%s/_delta_log' '%s/'", copy, copy, dir, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    for (int64_t v = 0; v <= version; v++) unlink(pathf("%s/_delta_log/%020lld.json", copy, (long long)v));
+    llmd_delta_table *a = NULL, *b = NULL;
+    ck_ok(llmd_delta_table_open(&a, dir, NULL));
+    ck_ok(llmd_delta_table_open(&b, copy, NULL));
+    llmd_delta_snapshot *sa = NULL, *sb = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&sa, a));
+    ck_ok(llmd_delta_snapshot_latest(&sb, b));
+    ck_assert_uint_eq(llmd_delta_snapshot_file_count(sa), llmd_delta_snapshot_file_count(sb));
+    for (size_t i = 0; i < llmd_delta_snapshot_file_count(sa); i++) {
+        llmd_delta_file fa, fb;
+        ck_ok(llmd_delta_snapshot_file(sa, i, &fa));
+        ck_ok(llmd_delta_snapshot_file(sb, i, &fb));
+        ck_assert_str_eq(fa.path, fb.path);
+        ck_assert_str_eq(fa.partition_values_json, fb.partition_values_json);
+        ck_assert((fa.stats_json == NULL) == (fb.stats_json == NULL));
+        ck_assert((fa.deletion_vector_json == NULL) == (fb.deletion_vector_json == NULL));
+    }
+    ck_assert_uint_eq(sa->state.txns.len, sb->state.txns.len);
+    ck_assert_uint_eq(sa->state.domains.len, sb->state.domains.len);
+    ck_assert_str_eq(llmd_delta_snapshot_protocol_json(sa), llmd_delta_snapshot_protocol_json(sb));
+    llmd_delta_snapshot_free(sa);
+    llmd_delta_snapshot_free(sb);
+    llmd_delta_table_free(a);
+    llmd_delta_table_free(b);
+    rm_rf(copy);
+}
+
+static int64_t checkpoint_with(llmd_delta_table *t, int kind, uint64_t part_size, uint32_t parts, bool v2_parquet) {
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.kind = kind;
+    o.part_size = part_size;
+    o.parts = parts;
+    o.v2_parquet = v2_parquet;
+    int64_t v = -1;
+    ck_ok(llmd_delta_checkpoint_with(t, &o, &v));
+    return v;
+}
+
+START_TEST(test_checkpoint_checks) {
+    make_tmp();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    int64_t v = -1;
+    ck_fails(llmd_delta_checkpoint(NULL, &v), LLMD_ERR_INVALID_ARG, "NULL table");
+    ck_fails(llmd_delta_checkpoint_with(NULL, NULL, &v), LLMD_ERR_INVALID_ARG, "NULL table");
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    ck_assert_int_eq(llmd_delta_checkpoint(t, &v), LLMD_ERR_NOT_FOUND);   /* no table yet */
+    llmd_delta_table_free(t);
+    t = new_table(dir, true, NULL, NULL, 0);
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.version = 5;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_VERSION, "llmd_delta_checkpoint_options version 5");
+    o.version = LLMD_DELTA_CHECKPOINT_OPTIONS_VERSION;
+    o.kind = 3;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_INVALID_ARG, "unknown kind 3");
+    o.kind = -1;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_INVALID_ARG, "unknown kind -1");
+    o.kind = LLMD_DELTA_CHECKPOINT_V2;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_UNSUPPORTED, "lacks the v2Checkpoint feature");
+    o.kind = LLMD_DELTA_CHECKPOINT_AUTO;
+    o.v2_parquet = true;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_INVALID_ARG, "v2_parquet");
+    o.v2_parquet = false;
+    o.parts = UINT32_MAX;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_INVALID_ARG, "(too many)");
+    ck_assert_int_eq(count_files(pathf("%s/_delta_log", dir), "checkpoint"), 0);
+    /* I/O failures, each naming the file: the checkpoint's name taken by a directory, then
+     * _last_checkpoint's */
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(add_file(x, "part=a/1.parquet", "a"));
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    ck_assert_int_eq(mkdir(pathf("%s/_delta_log/%020d.checkpoint.parquet", dir, 1), 0777), 0);
+    ck_fails(llmd_delta_checkpoint(t, &v), LLMD_ERR_IO, "writing checkpoint");
+    ck_assert_int_eq(rmdir(pathf("%s/_delta_log/%020d.checkpoint.parquet", dir, 1)), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_delta_log/_last_checkpoint", dir), 0777), 0);
+    ck_assert_int_ne(llmd_delta_checkpoint(t, &v), LLMD_OK);
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "_last_checkpoint"));
+    ck_assert_int_eq(rmdir(pathf("%s/_delta_log/_last_checkpoint", dir)), 0);
+    v = -1;
+    ck_ok(llmd_delta_checkpoint(t, &v));
+    ck_assert_int_eq(v, 1);
+    ck_ok(llmd_delta_checkpoint(t, NULL));   /* the version is optional; rewriting is harmless */
+    assert_checkpoint_alone(dir, 1);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* Classic multi-part checkpoints: ceil(actions / part_size) parts or exactly `parts` (empty parts
+ * allowed), named v.checkpoint.o.p.parquet with 10-digit o and p, "parts" in _last_checkpoint. */
+START_TEST(test_checkpoint_parts) {
+    make_tmp();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = new_table(dir, false, NULL, NULL, 0);
+    commit_adds(t, (const char *[]){"a.parquet", "b.parquet", "c.parquet"}, 3);
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_CLASSIC, 2, 0, false), 1);
+    ck_assert(exists(pathf("%s/_delta_log/%020d.checkpoint.0000000001.0000000002.parquet", dir, 1)));
+    ck_assert(exists(pathf("%s/_delta_log/%020d.checkpoint.0000000002.0000000002.parquet", dir, 1)));
+    char *lc = read_text(pathf("%s/_delta_log/_last_checkpoint", dir));
+    ck_assert_ptr_nonnull(strstr(lc, "{\"version\":1,\"size\":5,\"parts\":2,\"sizeInBytes\":"));
+    ck_assert_ptr_nonnull(strstr(lc, "\"numOfAddFiles\":3}"));
+    free(lc);
+    assert_checkpoint_alone(dir, 1);
+    /* a removed file (tombstone) is a file action too; 5 parts for 3 actions: some are empty */
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_remove(x, "a.parquet"));
+    int64_t v;
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_AUTO, 0, 5, false), 2);
+    ck_assert_int_eq(count_files(pathf("%s/_delta_log", dir), "00000000000000000002.checkpoint.00000000"), 5);
+    assert_checkpoint_alone(dir, 2);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* V2 checkpoints: sidecars hold the file actions, the top-level JSON (or Parquet) file the
+ * checkpointMetadata, sidecar and non-file actions; _last_checkpoint embeds them unless more than
+ * 30.  A V2 table refuses classic multi-part checkpoints but takes a classic single file. */
+START_TEST(test_checkpoint_v2) {
+    make_tmp();
+    char dir[600], log[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    snprintf(log, sizeof log, "%s/_delta_log", dir);
+    const char *k[] = {"delta.checkpointPolicy"}, *vv[] = {"v2"};
+    llmd_delta_table *t = new_table(dir, false, k, vv, 1);
+    /* no file yet: no sidecar */
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_AUTO, 0, 0, false), 0);
+    ck_assert(!exists(pathf("%s/_sidecars", log)));
+    char *lc = read_text(pathf("%s/_last_checkpoint", log));
+    ck_assert_ptr_nonnull(strstr(lc, "\"sidecarFiles\":[]"));
+    ck_assert_ptr_nonnull(strstr(lc, "\"nonFileActions\":[{\"protocol\":"));
+    free(lc);
+    commit_adds(t, (const char *[]){"a.parquet", "b.parquet", "c.parquet"}, 3);   /* 1 */
+    llmd_delta_txn *x = NULL;
+    int64_t v;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_set_app_version(x, "app", 4));
+    ck_ok(add_file(x, "d.parquet", NULL));
+    ck_ok(llmd_delta_txn_commit(x, &v));   /* 2 */
+    llmd_delta_txn_free(x);
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.kind = LLMD_DELTA_CHECKPOINT_CLASSIC;
+    o.part_size = 1;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_UNSUPPORTED, "multi-part checkpoints are forbidden");
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_CLASSIC, 0, 0, false), 2);
+    ck_assert(exists(pathf("%s/%020d.checkpoint.parquet", log, 2)));
+    /* V2 JSON with 2 sidecars */
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_V2, 2, 0, false), 2);
+    ck_assert_int_eq(count_files(pathf("%s/_sidecars", log), "00000000000000000002.checkpoint.000000000"), 2);
+    lc = read_text(pathf("%s/_last_checkpoint", log));
+    ck_assert_ptr_nonnull(strstr(lc, "{\"version\":2,"));
+    ck_assert_ptr_nonnull(strstr(lc, "\"numOfAddFiles\":4,\"v2Checkpoint\":{\"path\":\"00000000000000000002.checkpoint."));
+    ck_assert_ptr_nonnull(strstr(lc, ".json\",\"sizeInBytes\":"));
+    ck_assert_ptr_nonnull(strstr(lc, "{\"txn\":{\"appId\":\"app\",\"version\":4,\"lastUpdated\":"));
+    ck_assert_ptr_nonnull(strstr(lc, "\"sidecarFiles\":[{\"path\":\"00000000000000000002.checkpoint.0000000001.0000000002."));
+    /* the top-level file: checkpointMetadata first, then the sidecars, then the other actions */
+    char *name = strstr(lc, "\"path\":\"") + 8;
+    *strchr(name, '"') = '\0';
+    char *top = read_text(pathf("%s/%s", log, name));
+    static const char head[] = "{\"checkpointMetadata\":{\"version\":2,\"tags\":{}}}\n{\"sidecar\":{\"path\":";
+    ck_assert_msg(strncmp(top, head, strlen(head)) == 0, "%s", top);
+    ck_assert_ptr_nonnull(strstr(top, "{\"protocol\":"));
+    ck_assert_ptr_null(strstr(top, "{\"add\":"));
+    free(top);
+    free(lc);
+    assert_checkpoint_alone(dir, 2);
+    /* V2 with a Parquet top-level file; more than 30 non-file actions are not embedded */
+    for (int i = 0; i < 30; i++) {
+        ck_ok(llmd_delta_txn_begin(&x, t));
+        char app[16];
+        snprintf(app, sizeof app, "app%02d", i);
+        ck_ok(llmd_delta_txn_set_app_version(x, app, 1));
+        ck_ok(llmd_delta_txn_commit(x, &v));
+        llmd_delta_txn_free(x);
+    }
+    ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_V2, 0, 0, true), 32);
+    lc = read_text(pathf("%s/_last_checkpoint", log));
+    ck_assert_ptr_null(strstr(lc, "nonFileActions"));
+    ck_assert_ptr_nonnull(strstr(lc, ".parquet\",\"sizeInBytes\":"));
+    ck_assert_ptr_nonnull(strstr(lc, "\"sidecarFiles\":[{"));
+    free(lc);
+    assert_checkpoint_alone(dir, 32);
+    /* the sidecar directory is a regular file: the sidecar cannot be written (named) */
+    rm_rf(pathf("%s/_sidecars", log));
+    write_text(pathf("%s/_sidecars", log), "x");
+    o.kind = LLMD_DELTA_CHECKPOINT_V2;
+    o.part_size = 0;
+    ck_fails(llmd_delta_checkpoint_with(t, &o, &v), LLMD_ERR_IO, "_sidecars/00000000000000000032.checkpoint.0000000001.0000000001.");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* Tombstones in checkpoints: kept while younger than delta.deletedFileRetentionDuration ("interval N
+ * unit", default and unparsable values one week); a remove without deletionTimestamp is kept.
+ * Also a deletion-vector table (its files keyed by path + DV id), domainMetadata and a txn without
+ * lastUpdated — all written by hand as another writer would. */
+START_TEST(test_checkpoint_tombstones) {
+    make_tmp();
+    static const struct { const char *retention; size_t kept; } cases[] = {
+        {NULL, 2}, {"interval 1 hour", 1}, {"interval 2 days", 2}, {"interval 500 milliseconds", 1},
+        {"interval 90 minutes", 1}, {"interval 3 seconds", 1}, {"interval 1 week", 2}, {"bogus", 2},
+        {"interval -1 days", 2}, {"interval 3 fortnights", 2},
+    };
+    int64_t two_hours_ago = dl_now_ms() - 2 * 3600 * 1000;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/t%zu", g_tmp, i);
+        char conf[200] = "";
+        if (cases[i].retention)
+            snprintf(conf, sizeof conf, "\"configuration\":{\"delta.deletedFileRetentionDuration\":\"%s\"}", cases[i].retention);
+        write_v0(dir, "{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
+                      "\"writerFeatures\":[\"deletionVectors\",\"domainMetadata\"]}", conf);
+        write_text(pathf("%s/_delta_log/%020d.json", dir, 1),
+                   "{\"add\":{\"path\":\"a.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+                   "\"tags\":{\"k\":\"v\"}}}\n"
+                   "{\"add\":{\"path\":\"b.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true}}\n"
+                   "{\"add\":{\"path\":\"dv.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+                   "\"deletionVector\":{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab^-aqEH.-t@S}K{vb[*k^\",\"offset\":4,"
+                   "\"sizeInBytes\":40,\"cardinality\":2}}}\n"
+                   "{\"add\":{\"path\":\"dv2.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+                   "\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L\","
+                   "\"sizeInBytes\":40,\"cardinality\":6}}}\n"
+                   "{\"txn\":{\"appId\":\"noLast\",\"version\":3}}\n"
+                   "{\"domainMetadata\":{\"domain\":\"d1\",\"configuration\":\"{}\",\"removed\":false}}\n");
+        write_text(pathf("%s/_delta_log/%020d.json", dir, 2),
+                   pathf("{\"remove\":{\"path\":\"a.parquet\",\"deletionTimestamp\":%lld,\"dataChange\":true,\"size\":1,"
+                         "\"tags\":{\"k\":\"v\"},\"stats\":\"{}\"}}\n{\"remove\":{\"path\":\"b.parquet\",\"dataChange\":true}}\n",
+                         (long long)two_hours_ago));
+        llmd_delta_table *t = NULL;
+        ck_ok(llmd_delta_table_open(&t, dir, NULL));
+        /* multi-part: the parts follow Spark's hash of path (+ DV unique id) */
+        ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_CLASSIC, 0, 2, false), 2);
+        llmd_delta_table_free(t);
+        assert_checkpoint_alone(dir, 2);
+        char copy[700], cmd[2000];
+        snprintf(copy, sizeof copy, "%s/only", g_tmp);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/_delta_log' && cp '%s'/_delta_log/*checkpoint* '%s/_delta_log/'",
+                 copy, copy, dir, copy);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_ok(llmd_delta_table_open(&t, copy, NULL));
+        llmd_delta_snapshot *s = NULL;
+        ck_ok(llmd_delta_snapshot_latest(&s, t));
+        ck_assert_msg(s->state.tombstones.len == cases[i].kept, "%s: %zu tombstones kept, wanted %zu",
+                      cases[i].retention ? cases[i].retention : "(default)", s->state.tombstones.len, cases[i].kept);
+        ck_assert_uint_eq(llmd_delta_snapshot_file_count(s), 2);
+        int64_t av = 0;
+        ck_ok(llmd_delta_snapshot_app_version(s, "noLast", &av));
+        ck_assert_int_eq(av, 3);
+        ck_assert_uint_eq(s->state.domains.len, 1);
+        llmd_delta_snapshot_free(s);
+        llmd_delta_table_free(t);
+    }
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* ---- llmd_delta_write_files ---------------------------------------------------------------------------------- */
+START_TEST(test_write_files_checks) {
+    make_tmp();
+    char dir[600], f1[700], f2[700], bad[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    snprintf(f1, sizeof f1, "%s/f1.parquet", g_tmp);
+    snprintf(f2, sizeof f2, "%s/f2.parquet", g_tmp);
+    snprintf(bad, sizeof bad, "%s/bad.parquet", g_tmp);
+    write_id_text(f1, "[{\"id\":1,\"text\":\"x\"}]");
+    write_id_text(f2, "[{\"id\":5,\"text\":\"y\"},{\"id\":6,\"text\":\"z\"}]");
+    llmd_schema *s = NULL;
+    ck_ok(llmd_schema_new(&s));
+    fld(s, 0, "id", LLMD_TYPE_STRING, 1);
+    write_pq(bad, s, "[{\"id\":\"q\"}]", 0, 1);
+    llmd_schema_free(s);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+    int64_t v = 7, tv = 7;
+    ck_fails(llmd_delta_write_files(NULL, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "NULL table, options or version");
+    ck_assert(v == -1 && tv == -1);
+    ck_fails(llmd_delta_write_files(t, NULL, &v, NULL), LLMD_ERR_INVALID_ARG, "NULL table");
+    ck_fails(llmd_delta_write_files(t, &o, NULL, &tv), LLMD_ERR_INVALID_ARG, "NULL table");
+    o.version = 3;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_VERSION, "llmd_delta_write_options version 3 (expected 1)");
+    o.version = LLMD_DELTA_WRITE_OPTIONS_VERSION;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "no files");
+    o.n_files = 1;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "no files");
+    const char *withnull[] = {f1, NULL};
+    o.files = withnull;
+    o.n_files = 2;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "file 1 is NULL");
+    const char *files[] = {f1, f2};
+    o.files = files;
+    o.app_id = "";
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "an appId needs a non-empty name");
+    o.app_id = "job";
+    o.app_version = -2;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_INVALID_ARG, "version >= 0");
+    o.app_version = 1;
+    o.create = false;
+    ck_assert_int_eq(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_NOT_FOUND);
+    o.create = true;
+    const char *nofile[] = {bad + 1};   /* not a file */
+    o.files = nofile;
+    o.n_files = 1;
+    ck_assert_int_eq(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_NOT_FOUND);
+    ck_assert(!exists(pathf("%s/_delta_log", dir)));
+    /* created with the first file's schema, both files in version 1 */
+    o.files = files;
+    o.n_files = 2;
+    o.operation = "STREAMING UPDATE";
+    o.operation_parameters_json = "{\"epochId\":\"3\"}";
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, 1);
+    ck_assert_int_eq(tv, 1);
+    char *c = commit_text(dir, 1);
+    ck_assert_ptr_nonnull(strstr(c, "\"operation\":\"STREAMING UPDATE\",\"operationParameters\":{\"epochId\":\"3\"}"));
+    ck_assert_ptr_nonnull(strstr(c, "{\"txn\":{\"appId\":\"job\",\"version\":1,"));
+    ck_assert_ptr_nonnull(strstr(c, "\\\"numRecords\\\":2"));
+    ck_assert_ptr_null(action_in(c, "add", 2));
+    free(c);
+    /* rerun: nothing written, the table's version reported */
+    v = tv = 0;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_eq(tv, 1);
+    ck_ok(llmd_delta_write_files(t, &o, &v, NULL));
+    ck_assert_int_eq(v, -1);
+    /* without an app id: always a new version; the default operation */
+    o.app_id = NULL;
+    o.operation = NULL;
+    o.operation_parameters_json = NULL;
+    o.n_files = 1;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert(v == 2 && tv == 2);
+    c = commit_text(dir, 2);
+    ck_assert_ptr_nonnull(strstr(c, "\"operation\":\"WRITE\",\"operationParameters\":{}"));
+    free(c);
+    /* a file whose schema does not match: no version, the file and column named */
+    const char *badfiles[] = {f1, bad};
+    o.files = badfiles;
+    o.n_files = 2;
+    o.app_id = "job";
+    o.app_version = 2;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_SCHEMA, "column 'id' is \"string\" in the file but \"long\"");
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "bad.parquet"));
+    ck_assert(v == -1 && tv == -1);
+    ck_assert(!exists(pathf("%s/_delta_log/%020d.json", dir, 3)));
+    llmd_delta_table_free(t);
+    /* version 0 held by something that is not a commit: creating loses to it, then nothing to read */
+    char d2[700];
+    snprintf(d2, sizeof d2, "%s/t2", g_tmp);
+    ck_assert_int_eq(mkdir(d2, 0777), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_delta_log", d2), 0777), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_delta_log/%020d.json", d2, 0), 0777), 0);
+    ck_ok(llmd_delta_table_open(&t, d2, NULL));
+    o.files = files;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_NOT_FOUND, "holds no commit");
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 int main(void) {
     Suite *s = suite_create("delta_write");
@@ -1417,6 +1793,11 @@ int main(void) {
     tcase_add_test(c, test_commit_winners);
     tcase_add_test(c, test_auto_checkpoint);
     tcase_add_test(c, test_restore_checks);
+    tcase_add_test(c, test_checkpoint_checks);
+    tcase_add_test(c, test_checkpoint_parts);
+    tcase_add_test(c, test_checkpoint_v2);
+    tcase_add_test(c, test_checkpoint_tombstones);
+    tcase_add_test(c, test_write_files_checks);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
