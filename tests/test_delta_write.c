@@ -1775,6 +1775,354 @@ START_TEST(test_write_files_checks) {
     rm_rf(g_tmp);
 }
 END_TEST
+/* ---- allocation failures in turn (the technique of tests/test_nomem.c) --------------------------------------- */
+/* A counting allocator: a scenario runs once to count its allocations, then once per allocation
+ * with that one failing.  Each failing run must return LLMD_ERR_NOMEM with a message saying so and
+ * leave no block allocated; a run the failure did not reach, or one that absorbed it (automatic
+ * checkpoints are best effort), must succeed. */
+static atomic_long nm_calls, nm_live, nm_fail_at;
+static atomic_int nm_injected;
+static int nm_fail(void) {
+    long k = atomic_fetch_add(&nm_calls, 1) + 1;
+    if (k == atomic_load(&nm_fail_at)) { atomic_store(&nm_injected, 1); return 1; }
+    return 0;
+}
+static void *nm_malloc(void *ctx, size_t n) {
+    (void)ctx;
+    if (nm_fail()) return NULL;
+    void *p = malloc(n);
+    if (p) atomic_fetch_add(&nm_live, 1);
+    return p;
+}
+static void *nm_realloc(void *ctx, void *p, size_t old, size_t n) {
+    (void)ctx;
+    (void)old;
+    if (nm_fail()) return NULL;
+    int fresh = p == NULL;
+    void *q = realloc(p, n);
+    if (q && fresh) atomic_fetch_add(&nm_live, 1);
+    return q;
+}
+static void nm_free(void *ctx, void *p) {
+    (void)ctx;
+    if (p == NULL) return;
+    atomic_fetch_sub(&nm_live, 1);
+    free(p);
+}
+
+/* Scenario directories live on tmpfs when there is one (every run fsyncs its commits). */
+static char nm_root[256];
+static void nm_setup_root(void) {
+    struct stat sb;
+    snprintf(nm_root, sizeof nm_root, "%s/llmd_delta_w_nomem.%ld", stat("/dev/shm", &sb) == 0 ? "/dev/shm" : "/tmp",
+             (long)getpid());
+    rm_rf(nm_root);
+    ck_assert_int_eq(mkdir(nm_root, 0777), 0);
+}
+/* A fresh copy of template `name` as <root>/work (no library allocation involved). */
+static const char *nm_work(const char *name) {
+    static char work[400];
+    char cmd[1200];
+    snprintf(work, sizeof work, "%s/work", nm_root);
+    if (name) snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s/%s' '%s'", work, nm_root, name, work);
+    else snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    ck_assert_int_eq(system(cmd), 0);
+    return work;
+}
+
+typedef llmd_status (*nm_scenario)(void);
+#define TRY(expr) do { st = (expr); if (st != LLMD_OK) goto out; } while (0)
+
+static void nm_run(const char *name, nm_scenario f) {
+    llmd_allocator a = {LLMD_ALLOCATOR_VERSION, nm_malloc, nm_realloc, nm_free, NULL};
+    ck_ok(llmd_set_allocator(&a));
+    atomic_store(&nm_fail_at, 0);
+    atomic_store(&nm_calls, 0);
+    llmd_status st = f();
+    ck_assert_msg(st == LLMD_OK, "%s: clean run -> %s: %s", name, llmd_status_str(st), llmd_last_error());
+    long total = atomic_load(&nm_calls), failures = 0;
+    for (long k = 1; k <= total; k++) {
+        long live0 = atomic_load(&nm_live);
+        atomic_store(&nm_calls, 0);
+        atomic_store(&nm_injected, 0);
+        atomic_store(&nm_fail_at, k);
+        llmd_clear_error();
+        st = f();
+        atomic_store(&nm_fail_at, 0);
+        ck_assert_msg(atomic_load(&nm_live) == live0, "%s: failing allocation %ld of %ld -> %s, %ld block(s) leaked: %s",
+                      name, k, total, llmd_status_str(st), atomic_load(&nm_live) - live0, llmd_last_error());
+        if (st == LLMD_OK) continue;
+        ck_assert_msg(atomic_load(&nm_injected), "%s: run %ld failed without an allocation failure: %s", name, k,
+                      llmd_last_error());
+        ck_assert_msg(st == LLMD_ERR_NOMEM, "%s: failing allocation %ld of %ld -> %s (wanted NOMEM): %s", name, k, total,
+                      llmd_status_str(st), llmd_last_error());
+        ck_assert_msg(strstr(llmd_last_error(), "memory") != NULL, "%s: allocation %ld: message '%s'", name, k,
+                      llmd_last_error());
+        failures++;
+    }
+    ck_ok(llmd_set_allocator(NULL));
+    ck_assert_msg(failures > 0, "%s: no allocation failure reached the caller", name);
+    fprintf(stderr, "delta_write nomem: %-12s %5ld allocations, %ld -> LLMD_ERR_NOMEM\n", name, total, failures);
+}
+
+static llmd_status nm_create(void) {
+    const char *dir = nm_work(NULL);
+    llmd_delta_table *t = NULL;
+    llmd_status st;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    const char *parts[] = {"part"}, *ck[] = {"delta.appendOnly", "delta.checkpointPolicy", "owner"}, *cv[] = {"true", "v2", "me"};
+    o.schema_json = k_schema;
+    o.partition_columns = parts;
+    o.n_partition_columns = 1;
+    o.config_keys = ck;
+    o.config_values = cv;
+    o.n_config = 3;
+    o.name = "n";
+    o.description = "d";
+    TRY(llmd_delta_table_create(t, &o));
+out:
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* On template "t1" (files a, b; app "app" at 1): every transaction operation, then a commit that
+ * loses a race against a concurrent remove and retries, then a restore. */
+static llmd_status nm_txn(void) {
+    const char *dir = nm_work("t1");
+    llmd_delta_table *t = NULL;
+    llmd_delta_txn *x = NULL, *y = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    TRY(llmd_delta_txn_begin(&x, t));
+    TRY(llmd_delta_txn_begin(&y, t));
+    llmd_delta_add a = LLMD_DELTA_ADD_INIT;
+    const char *k[] = {"part"}, *pv[] = {"p q"};
+    a.path = "part=p q/c d.parquet";
+    a.size = 5;
+    a.partition_keys = k;
+    a.partition_values = pv;
+    a.n_partitions = 1;
+    a.stats_json = "{\"numRecords\":1}";
+    TRY(llmd_delta_txn_add(x, &a));
+    pv[0] = NULL;
+    a.path = "part=__HIVE_DEFAULT_PARTITION__/n.parquet";
+    TRY(llmd_delta_txn_add(x, &a));
+    TRY(llmd_delta_txn_set_app_version(x, "app2", 1));
+    TRY(llmd_delta_txn_set_operation(x, "WRITE", "{\"mode\":\"Append\"}"));
+    TRY(llmd_delta_txn_remove(y, "part=x/b.parquet"));
+    TRY(llmd_delta_txn_commit(y, &v));
+    TRY(llmd_delta_txn_commit(x, &v));   /* after y: read y's commit, retried at the next version */
+    llmd_delta_txn_free(x);
+    x = NULL;
+    TRY(llmd_delta_txn_begin(&x, t));
+    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "false"));
+    TRY(llmd_delta_txn_set_property(x, "owner", "me"));
+    TRY(llmd_delta_txn_set_schema(x, "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,"
+                                     "\"metadata\":{}},{\"name\":\"part\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
+                                     "{\"name\":\"z\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}}]}", true));
+    TRY(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    x = NULL;
+    TRY(llmd_delta_restore(t, 1, &v));
+    TRY(llmd_delta_txn_begin(&x, t));
+    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "true"));
+    TRY(llmd_delta_txn_commit(x, &v));
+out:
+    llmd_delta_txn_free(x);
+    llmd_delta_txn_free(y);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* Appending Parquet files (schema checks, stats of every type, merge) and write_files creating a
+ * table; the Delta schema of a file. */
+static char nm_stats_file[600], nm_types_file[600];
+static llmd_status nm_append(void) {
+    const char *dir = nm_work(NULL);
+    llmd_delta_table *t = NULL;
+    char *js = NULL, *rel = NULL;
+    llmd_status st;
+    int64_t v, tv;
+    TRY(llmd_delta_schema_from_parquet(nm_types_file, &js));
+    llmd_free(js);
+    js = NULL;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+    const char *files[] = {nm_stats_file};
+    o.files = files;
+    o.n_files = 1;
+    o.app_id = "job";
+    o.app_version = 1;
+    TRY(llmd_delta_write_files(t, &o, &v, &tv));
+    TRY(llmd_delta_write_files(t, &o, &v, &tv));   /* the rerun: nothing */
+out:
+    llmd_free(js);
+    llmd_free(rel);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+static llmd_status nm_merge(void) {
+    const char *dir = nm_work("t1");
+    llmd_delta_table *t = NULL;
+    llmd_delta_txn *x = NULL;
+    char *rel = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    TRY(llmd_delta_txn_begin(&x, t));
+    llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+    const char *k[] = {"part"}, *pv[] = {"a/b"};
+    a.source = nm_types_file;
+    a.partition_keys = k;
+    a.partition_values = pv;
+    a.n_partitions = 1;
+    a.merge_schema = true;
+    TRY(llmd_delta_txn_append_file(x, &a, &rel));
+    TRY(llmd_delta_txn_commit(x, &v));
+out:
+    llmd_free(rel);
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* Removes what checkpoints left in table `name`'s log (in-process: thousands of runs). */
+static const char *nm_fresh_log(const char *name) {
+    static char dir[400];
+    snprintf(dir, sizeof dir, "%s/%s", nm_root, name);
+    char sub[2][600];
+    snprintf(sub[0], sizeof sub[0], "%s/_delta_log", dir);
+    snprintf(sub[1], sizeof sub[1], "%s/_delta_log/_sidecars", dir);
+    for (int i = 0; i < 2; i++) {
+        DIR *d = opendir(sub[i]);
+        if (d == NULL) continue;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (i == 1 || strstr(de->d_name, "checkpoint") || strstr(de->d_name, ".tmp")) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+    }
+    return dir;
+}
+
+/* Checkpoints of template "t3" (tombstones, txn, domainMetadata, deletion vectors): classic; of "t4"
+ * (v2Checkpoint): V2 JSON and V2 Parquet. */
+static llmd_status nm_checkpoint(void) {
+    const char *dir = nm_fresh_log("t3");
+    llmd_delta_table *t = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    TRY(llmd_delta_checkpoint(t, &v));
+out:
+    llmd_delta_table_free(t);
+    return st;
+}
+static llmd_status nm_checkpoint_v2(bool top_parquet) {
+    const char *dir = nm_fresh_log("t4");
+    llmd_delta_table *t = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_checkpoint_options o = LLMD_DELTA_CHECKPOINT_OPTIONS_INIT;
+    o.v2_parquet = top_parquet;
+    TRY(llmd_delta_checkpoint_with(t, &o, &v));
+out:
+    llmd_delta_table_free(t);
+    return st;
+}
+static llmd_status nm_checkpoint_v2_json(void) { return nm_checkpoint_v2(false); }
+static llmd_status nm_checkpoint_v2_parquet(void) { return nm_checkpoint_v2(true); }
+
+static llmd_status nm_vacuum(void) {
+    const char *dir = nm_work("t1");
+    llmd_delta_table *t = NULL;
+    char *report = NULL;
+    llmd_status st;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_vacuum_options o = LLMD_DELTA_VACUUM_OPTIONS_INIT;
+    o.dry_run = true;
+    o.retention_hours = 0;
+    o.allow_short_retention = true;
+    o.now_ms = dl_now_ms() + 1000000;
+    TRY(llmd_delta_vacuum(t, &o, &report));
+out:
+    llmd_free(report);
+    llmd_delta_table_free(t);
+    return st;
+}
+
+START_TEST(test_allocation_failures) {
+    nm_setup_root();
+    /* templates, made without injection */
+    char d[700];
+    snprintf(d, sizeof d, "%s/t1", nm_root);
+    llmd_delta_table *t = new_table(d, true, NULL, NULL, 0);
+    llmd_delta_txn *x = NULL;
+    int64_t v;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(add_file(x, "part=x/a.parquet", "x"));
+    ck_ok(add_file(x, "part=x/b.parquet", "x"));
+    ck_ok(llmd_delta_txn_set_app_version(x, "app", 1));
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    ck_assert_int_eq(mkdir(pathf("%s/part=x", d), 0777), 0);
+    write_text(pathf("%s/part=x/a.parquet", d), "");   /* vacuum walks a partition directory */
+    write_text(pathf("%s/stray.parquet", d), "");
+    snprintf(d, sizeof d, "%s/t3", nm_root);
+    write_v0(d, "{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
+                "\"writerFeatures\":[\"deletionVectors\",\"domainMetadata\"]}", "");
+    write_text(pathf("%s/_delta_log/%020d.json", d, 1),
+               "{\"add\":{\"path\":\"a.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+               "\"tags\":{\"k\":\"v\"},\"stats\":\"{}\"}}\n"
+               "{\"add\":{\"path\":\"dv.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+               "\"deletionVector\":{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab^-aqEH.-t@S}K{vb[*k^\",\"offset\":4,"
+               "\"sizeInBytes\":40,\"cardinality\":2}}}\n"
+               "{\"txn\":{\"appId\":\"a\",\"version\":3,\"lastUpdated\":5}}\n"
+               "{\"domainMetadata\":{\"domain\":\"d1\",\"configuration\":\"{}\",\"removed\":false}}\n");
+    write_text(pathf("%s/_delta_log/%020d.json", d, 2),
+               pathf("{\"remove\":{\"path\":\"b.parquet\",\"deletionTimestamp\":%lld,\"dataChange\":true}}\n",
+                     (long long)dl_now_ms()));
+    snprintf(d, sizeof d, "%s/t4", nm_root);
+    const char *k[] = {"delta.checkpointPolicy"}, *vv[] = {"v2"};
+    t = new_table(d, false, k, vv, 1);
+    commit_adds(t, (const char *[]){"a.parquet", "b.parquet"}, 2);
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_remove(x, "a.parquet"));
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    snprintf(nm_stats_file, sizeof nm_stats_file, "%s/stats.parquet", nm_root);
+    llmd_schema *s = stats_schema();
+    write_pq(nm_stats_file, s, k_stats_rows, 2, 1);
+    llmd_schema_free(s);
+    snprintf(nm_types_file, sizeof nm_types_file, "%s/types.parquet", nm_root);
+    ck_ok(llmd_schema_new(&s));
+    fld(s, 0, "u64", LLMD_TYPE_UINT64, 1);
+    int li = fld(s, 0, "li", LLMD_TYPE_LIST, 1);
+    fld(s, li, "element", LLMD_TYPE_INT32, 0);
+    int mp = fld(s, 0, "mp", LLMD_TYPE_MAP, 1);
+    fld(s, mp, "key", LLMD_TYPE_STRING, 0);
+    fld(s, mp, "value", LLMD_TYPE_INT64, 1);
+    int st = fld(s, 0, "st", LLMD_TYPE_STRUCT, 1);
+    fld(s, st, "a", LLMD_TYPE_INT32, 1);
+    write_pq(nm_types_file, s, "[{\"u64\":3,\"li\":[1],\"mp\":{\"a\":1},\"st\":{\"a\":1}}]", 0, 1);
+    llmd_schema_free(s);
+
+    nm_run("create", nm_create);
+    nm_run("txn", nm_txn);
+    nm_run("append", nm_append);
+    nm_run("merge", nm_merge);
+    nm_run("checkpoint", nm_checkpoint);
+    nm_run("ckpt_v2_json", nm_checkpoint_v2_json);
+    nm_run("ckpt_v2_pq", nm_checkpoint_v2_parquet);
+    nm_run("vacuum", nm_vacuum);
+    rm_rf(nm_root);
+}
+END_TEST
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 int main(void) {
     Suite *s = suite_create("delta_write");
@@ -1798,6 +2146,7 @@ int main(void) {
     tcase_add_test(c, test_checkpoint_v2);
     tcase_add_test(c, test_checkpoint_tombstones);
     tcase_add_test(c, test_write_files_checks);
+    tcase_add_test(c, test_allocation_failures);
     suite_add_tcase(s, c);
     return run_suite(s);
 }

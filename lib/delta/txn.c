@@ -288,7 +288,7 @@ llmd_status llmd_delta_txn_add(llmd_delta_txn *x, const llmd_delta_add *a) {
         if (!ok) return llmd_fail(LLMD_ERR_PARSE, "Delta add '%s': stats is not a JSON object", a->path);
     }
     llmd_buf enc = LLMD_BUF_INIT;
-    if ((st = dl_path_encode(&enc, a->path)) != LLMD_OK) return st;
+    if ((st = dl_path_encode(&enc, a->path)) != LLMD_OK) { llmd_buf_free(&enc); return st; }   /* may hold a part */
     cJSON *body = cJSON_CreateObject(), *pv = NULL;
     bool ok = body && cJSON_AddStringToObject(body, "path", enc.data);
     llmd_buf_free(&enc);
