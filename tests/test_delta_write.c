@@ -1403,7 +1403,7 @@ END_TEST
 /* The table read back from its checkpoint alone (a copy of the log without the commits up to
  * `version`) has the same files, app versions and tombstones as the full log. */
 static void assert_checkpoint_alone(const char *dir, int64_t version) {
-    char copy[700], cmd[2000];
+    char copy[700], cmd[3200];
     snprintf(copy, sizeof copy, "%s.copy", dir);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp -r '%s/_delta_log' '%s/'", copy, copy, dir, copy);
     ck_assert_int_eq(system(cmd), 0);
@@ -1649,7 +1649,7 @@ START_TEST(test_checkpoint_tombstones) {
         ck_assert_int_eq(checkpoint_with(t, LLMD_DELTA_CHECKPOINT_CLASSIC, 0, 2, false), 2);
         llmd_delta_table_free(t);
         assert_checkpoint_alone(dir, 2);
-        char copy[700], cmd[2000];
+        char copy[700], cmd[3200];
         snprintf(copy, sizeof copy, "%s/only", g_tmp);
         snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/_delta_log' && cp '%s'/_delta_log/*checkpoint* '%s/_delta_log/'",
                  copy, copy, dir, copy);
@@ -1809,7 +1809,18 @@ static void nm_free(void *ctx, void *p) {
     atomic_fetch_sub(&nm_live, 1);
     free(p);
 }
+/* cJSON's allocations (the library's JSON trees and printing) go through the same counter: a
+ * failing malloc there is as real as one in the library's own code. */
+static atomic_int nm_in_cjson;
+static void *nm_cj_malloc(size_t n) {
+    long k = atomic_load(&nm_calls) + 1;
+    if (k == atomic_load(&nm_fail_at)) atomic_store(&nm_in_cjson, 1);
+    return nm_malloc(NULL, n);
+}
+static void nm_cj_free(void *p) { nm_free(NULL, p); }
 
+static const char *nm_result_dir;
+static char nm_stats_file[600], nm_types_file[600];
 /* Scenario directories live on tmpfs when there is one (every run fsyncs its commits). */
 static char nm_root[256];
 static void nm_setup_root(void) {
@@ -1819,54 +1830,120 @@ static void nm_setup_root(void) {
     rm_rf(nm_root);
     ck_assert_int_eq(mkdir(nm_root, 0777), 0);
 }
-/* A fresh copy of template `name` as <root>/work (no library allocation involved). */
-static const char *nm_work(const char *name) {
-    static char work[400];
-    char cmd[1200];
-    snprintf(work, sizeof work, "%s/work", nm_root);
-    if (name) snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s/%s' '%s'", work, nm_root, name, work);
-    else snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    ck_assert_int_eq(system(cmd), 0);
-    return work;
+/* Scenarios run on templates in place (thousands of runs: no process per reset): what a run adds
+ * (commits after the template's last version, checkpoints, temp files, sidecars, copied data
+ * files "part-*", their new directories) is removed before the next; a NULL template is a new
+ * table directory removed entirely. */
+static void nm_clear(const char *dir, int64_t base, bool all) {
+    DIR *d = opendir(dir);
+    if (d == NULL) return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0) continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", dir, n);
+        struct stat sb;
+        if (lstat(p, &sb) != 0) continue;
+        if (S_ISDIR(sb.st_mode)) {
+            nm_clear(p, base, all || strcmp(n, "_sidecars") == 0);
+            rmdir(p);   /* only when empty: the template's own directories stay */
+            continue;
+        }
+        dl_kind k;
+        int64_t v;
+        uint32_t pa, pn;
+        bool newer = dl_classify(n, &k, &v, &pa, &pn) && k == DL_COMMIT && v > base;
+        if (all || newer || strncmp(n, "part-", 5) == 0 || strstr(n, "checkpoint") || strstr(n, ".tmp")) unlink(p);
+    }
+    closedir(d);
+}
+static struct { const char *name; int64_t base; } nm_templates[] = {{"t1", 1}, {"t1r", 2}, {"t3", 2}, {"t4", 3}};
+static const char *nm_table(const char *name) {
+    static char dir[400];
+    snprintf(dir, sizeof dir, "%s/%s", nm_root, name ? name : "new");
+    int64_t base = -1;
+    for (size_t i = 0; i < sizeof nm_templates / sizeof *nm_templates; i++)
+        if (name && strcmp(nm_templates[i].name, name) == 0) base = nm_templates[i].base;
+    ck_assert(name == NULL || base >= 0);
+    nm_clear(dir, base, name == NULL);
+    if (name == NULL) rmdir(dir);
+    nm_result_dir = dir;
+    return dir;
+}
+
+/* What a scenario made, in numbers that do not depend on the clock or random ids: the latest
+ * version, its file count, the protocol and schema lengths, and the log's and sidecars' entries. */
+static uint64_t nm_digest(void) {
+    llmd_delta_table *t = NULL;
+    llmd_delta_snapshot *s = NULL;
+    uint64_t h = 0;
+    if (llmd_delta_table_open(&t, nm_result_dir, NULL) == LLMD_OK && llmd_delta_snapshot_latest(&s, t) == LLMD_OK)
+        h = (uint64_t)llmd_delta_snapshot_version(s) * 1000003u + llmd_delta_snapshot_file_count(s) * 1009u +
+            strlen(llmd_delta_snapshot_protocol_json(s)) * 31u + strlen(llmd_delta_snapshot_schema_json(s));
+    llmd_delta_snapshot_free(s);
+    llmd_delta_table_free(t);
+    llmd_clear_error();
+    h = h * 131 + (uint64_t)count_files(pathf("%s/_delta_log", nm_result_dir), "0");
+    h = h * 131 + (uint64_t)(count_files(pathf("%s/_delta_log/_sidecars", nm_result_dir), "0") + 1);
+    return h;
 }
 
 typedef llmd_status (*nm_scenario)(void);
 #define TRY(expr) do { st = (expr); if (st != LLMD_OK) goto out; } while (0)
 
-static void nm_run(const char *name, nm_scenario f) {
+/* cjson: cJSON's allocations fail in turn too (quadratic in the allocations: for small scenarios). */
+static void nm_run(const char *name, nm_scenario f, bool cjson) {
     llmd_allocator a = {LLMD_ALLOCATOR_VERSION, nm_malloc, nm_realloc, nm_free, NULL};
     ck_ok(llmd_set_allocator(&a));
+    cJSON_Hooks hooks = {nm_cj_malloc, nm_cj_free};
+    if (cjson) cJSON_InitHooks(&hooks);
     atomic_store(&nm_fail_at, 0);
     atomic_store(&nm_calls, 0);
     llmd_status st = f();
     ck_assert_msg(st == LLMD_OK, "%s: clean run -> %s: %s", name, llmd_status_str(st), llmd_last_error());
-    long total = atomic_load(&nm_calls), failures = 0;
+    long total = atomic_load(&nm_calls), failures = 0, parse_like = 0;
+    uint64_t clean = nm_digest();
     for (long k = 1; k <= total; k++) {
         long live0 = atomic_load(&nm_live);
         atomic_store(&nm_calls, 0);
         atomic_store(&nm_injected, 0);
+        atomic_store(&nm_in_cjson, 0);
         atomic_store(&nm_fail_at, k);
         llmd_clear_error();
         st = f();
         atomic_store(&nm_fail_at, 0);
         ck_assert_msg(atomic_load(&nm_live) == live0, "%s: failing allocation %ld of %ld -> %s, %ld block(s) leaked: %s",
                       name, k, total, llmd_status_str(st), atomic_load(&nm_live) - live0, llmd_last_error());
-        if (st == LLMD_OK) continue;
+        if (st == LLMD_OK) {   /* not reached, or absorbed: the same results */
+            ck_assert_msg(nm_digest() == clean, "%s: allocation %ld of %ld failed%s, the calls succeeded with other results",
+                          name, k, total, atomic_load(&nm_injected) ? "" : " (none)");
+            continue;
+        }
         ck_assert_msg(atomic_load(&nm_injected), "%s: run %ld failed without an allocation failure: %s", name, k,
                       llmd_last_error());
-        ck_assert_msg(st == LLMD_ERR_NOMEM, "%s: failing allocation %ld of %ld -> %s (wanted NOMEM): %s", name, k, total,
-                      llmd_status_str(st), llmd_last_error());
+        failures++;
+        /* cJSON's parser returns NULL for running out of memory as for a syntax error: the library
+         * can only report what it sees, a parse error naming the text */
+        if (atomic_load(&nm_in_cjson) && st != LLMD_ERR_NOMEM &&
+            (st == LLMD_ERR_PARSE || st == LLMD_ERR_SCHEMA || st == LLMD_ERR_CORRUPT)) {
+            parse_like++;
+            continue;
+        }
+        ck_assert_msg(st == LLMD_ERR_NOMEM, "%s: failing allocation %ld of %ld%s -> %s (wanted NOMEM): %s", name, k, total,
+                      atomic_load(&nm_in_cjson) ? " (in cJSON)" : "", llmd_status_str(st), llmd_last_error());
         ck_assert_msg(strstr(llmd_last_error(), "memory") != NULL, "%s: allocation %ld: message '%s'", name, k,
                       llmd_last_error());
-        failures++;
     }
     ck_ok(llmd_set_allocator(NULL));
+    cJSON_InitHooks(NULL);
     ck_assert_msg(failures > 0, "%s: no allocation failure reached the caller", name);
-    fprintf(stderr, "delta_write nomem: %-12s %5ld allocations, %ld -> LLMD_ERR_NOMEM\n", name, total, failures);
+    fprintf(stderr, "delta_write nomem: %-14s %5ld allocations, %ld failed: %ld NOMEM, %ld parse errors (in cJSON's parser)\n",
+            name, total, failures, failures - parse_like, parse_like);
 }
 
 static llmd_status nm_create(void) {
-    const char *dir = nm_work(NULL);
+    const char *dir = nm_table(NULL);
     llmd_delta_table *t = NULL;
     llmd_status st;
     TRY(llmd_delta_table_open(&t, dir, NULL));
@@ -1886,17 +1963,15 @@ out:
     return st;
 }
 
-/* On template "t1" (files a, b; app "app" at 1): every transaction operation, then a commit that
- * loses a race against a concurrent remove and retries, then a restore. */
+/* On template "t1" (files a, b; app "app" at 1): every transaction operation in one commit. */
 static llmd_status nm_txn(void) {
-    const char *dir = nm_work("t1");
+    const char *dir = nm_table("t1");
     llmd_delta_table *t = NULL;
-    llmd_delta_txn *x = NULL, *y = NULL;
+    llmd_delta_txn *x = NULL;
     llmd_status st;
     int64_t v;
     TRY(llmd_delta_table_open(&t, dir, NULL));
     TRY(llmd_delta_txn_begin(&x, t));
-    TRY(llmd_delta_txn_begin(&y, t));
     llmd_delta_add a = LLMD_DELTA_ADD_INIT;
     const char *k[] = {"part"}, *pv[] = {"p q"};
     a.path = "part=p q/c d.parquet";
@@ -1911,23 +1986,33 @@ static llmd_status nm_txn(void) {
     TRY(llmd_delta_txn_add(x, &a));
     TRY(llmd_delta_txn_set_app_version(x, "app2", 1));
     TRY(llmd_delta_txn_set_operation(x, "WRITE", "{\"mode\":\"Append\"}"));
-    TRY(llmd_delta_txn_remove(y, "part=x/b.parquet"));
-    TRY(llmd_delta_txn_commit(y, &v));
-    TRY(llmd_delta_txn_commit(x, &v));   /* after y: read y's commit, retried at the next version */
-    llmd_delta_txn_free(x);
-    x = NULL;
-    TRY(llmd_delta_txn_begin(&x, t));
-    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "false"));
+    TRY(llmd_delta_txn_remove(x, "part=x/b.parquet"));
     TRY(llmd_delta_txn_set_property(x, "owner", "me"));
+    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "true"));
     TRY(llmd_delta_txn_set_schema(x, "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,"
                                      "\"metadata\":{}},{\"name\":\"part\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
                                      "{\"name\":\"z\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}}]}", true));
+    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "false"));
     TRY(llmd_delta_txn_commit(x, &v));
+out:
     llmd_delta_txn_free(x);
-    x = NULL;
-    TRY(llmd_delta_restore(t, 1, &v));
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* A blind append committed after a concurrent remove (read, commuted, retried); then a restore. */
+static llmd_status nm_race(void) {
+    const char *dir = nm_table("t1");
+    llmd_delta_table *t = NULL;
+    llmd_delta_txn *x = NULL, *y = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
     TRY(llmd_delta_txn_begin(&x, t));
-    TRY(llmd_delta_txn_set_property(x, "delta.appendOnly", "true"));
+    TRY(llmd_delta_txn_begin(&y, t));
+    TRY(add_file(x, "c.parquet", "x"));
+    TRY(llmd_delta_txn_remove(y, "part=x/b.parquet"));
+    TRY(llmd_delta_txn_commit(y, &v));
     TRY(llmd_delta_txn_commit(x, &v));
 out:
     llmd_delta_txn_free(x);
@@ -1935,12 +2020,38 @@ out:
     llmd_delta_table_free(t);
     return st;
 }
+static llmd_status nm_restore(void) {
+    const char *dir = nm_table("t1r");
+    llmd_delta_table *t = NULL;
+    llmd_status st;
+    int64_t v;
+    TRY(llmd_delta_table_open(&t, dir, NULL));
+    TRY(llmd_delta_restore(t, 1, &v));
+out:
+    llmd_delta_table_free(t);
+    return st;
+}
+
+/* The Delta schema of a file with nested columns; the stats of a file with every column type. */
+static llmd_status nm_schema_stats(void) {
+    llmd_parquet_reader *r = NULL;
+    char *js = NULL;
+    llmd_status st;
+    TRY(llmd_delta_schema_from_parquet(nm_types_file, &js));
+    TRY(llmd_parquet_reader_open(&r, nm_stats_file, NULL));
+    llmd_free(js);
+    js = NULL;
+    TRY(dl_file_stats(r, &js));
+out:
+    llmd_parquet_reader_free(r);
+    llmd_free(js);
+    return st;
+}
 
 /* Appending Parquet files (schema checks, stats of every type, merge) and write_files creating a
  * table; the Delta schema of a file. */
-static char nm_stats_file[600], nm_types_file[600];
 static llmd_status nm_append(void) {
-    const char *dir = nm_work(NULL);
+    const char *dir = nm_table(NULL);
     llmd_delta_table *t = NULL;
     char *js = NULL, *rel = NULL;
     llmd_status st;
@@ -1965,7 +2076,7 @@ out:
 }
 
 static llmd_status nm_merge(void) {
-    const char *dir = nm_work("t1");
+    const char *dir = nm_table("t1");
     llmd_delta_table *t = NULL;
     llmd_delta_txn *x = NULL;
     char *rel = NULL;
@@ -1989,28 +2100,10 @@ out:
     return st;
 }
 
-/* Removes what checkpoints left in table `name`'s log (in-process: thousands of runs). */
-static const char *nm_fresh_log(const char *name) {
-    static char dir[400];
-    snprintf(dir, sizeof dir, "%s/%s", nm_root, name);
-    char sub[2][600];
-    snprintf(sub[0], sizeof sub[0], "%s/_delta_log", dir);
-    snprintf(sub[1], sizeof sub[1], "%s/_delta_log/_sidecars", dir);
-    for (int i = 0; i < 2; i++) {
-        DIR *d = opendir(sub[i]);
-        if (d == NULL) continue;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-            if (i == 1 || strstr(de->d_name, "checkpoint") || strstr(de->d_name, ".tmp")) unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
-    }
-    return dir;
-}
-
 /* Checkpoints of template "t3" (tombstones, txn, domainMetadata, deletion vectors): classic; of "t4"
  * (v2Checkpoint): V2 JSON and V2 Parquet. */
 static llmd_status nm_checkpoint(void) {
-    const char *dir = nm_fresh_log("t3");
+    const char *dir = nm_table("t3");
     llmd_delta_table *t = NULL;
     llmd_status st;
     int64_t v;
@@ -2021,7 +2114,7 @@ out:
     return st;
 }
 static llmd_status nm_checkpoint_v2(bool top_parquet) {
-    const char *dir = nm_fresh_log("t4");
+    const char *dir = nm_table("t4");
     llmd_delta_table *t = NULL;
     llmd_status st;
     int64_t v;
@@ -2037,7 +2130,7 @@ static llmd_status nm_checkpoint_v2_json(void) { return nm_checkpoint_v2(false);
 static llmd_status nm_checkpoint_v2_parquet(void) { return nm_checkpoint_v2(true); }
 
 static llmd_status nm_vacuum(void) {
-    const char *dir = nm_work("t1");
+    const char *dir = nm_table("t1");
     llmd_delta_table *t = NULL;
     char *report = NULL;
     llmd_status st;
@@ -2112,14 +2205,29 @@ START_TEST(test_allocation_failures) {
     write_pq(nm_types_file, s, "[{\"u64\":3,\"li\":[1],\"mp\":{\"a\":1},\"st\":{\"a\":1}}]", 0, 1);
     llmd_schema_free(s);
 
-    nm_run("create", nm_create);
-    nm_run("txn", nm_txn);
-    nm_run("append", nm_append);
-    nm_run("merge", nm_merge);
-    nm_run("checkpoint", nm_checkpoint);
-    nm_run("ckpt_v2_json", nm_checkpoint_v2_json);
-    nm_run("ckpt_v2_pq", nm_checkpoint_v2_parquet);
-    nm_run("vacuum", nm_vacuum);
+    /* t1r: t1 plus a version 2 that removed a file and changed a property (restore undoes both) */
+    snprintf(d, sizeof d, "%s/t1r", nm_root);
+    ck_assert_int_eq(system(pathf("cp -r '%s/t1' '%s'", nm_root, d)), 0);   /* once, before any run */
+    ck_ok(llmd_delta_table_open(&t, d, NULL));
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_remove(x, "part=x/a.parquet"));
+    ck_ok(llmd_delta_txn_set_property(x, "owner", "o"));
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    nm_result_dir = nm_root;   /* scenarios without a table */
+
+    nm_run("create", nm_create, true);
+    nm_run("txn", nm_txn, true);
+    nm_run("race", nm_race, true);
+    nm_run("restore", nm_restore, true);
+    nm_run("schema_stats", nm_schema_stats, true);
+    nm_run("append", nm_append, false);
+    nm_run("merge", nm_merge, true);
+    nm_run("checkpoint", nm_checkpoint, true);
+    nm_run("ckpt_v2_json", nm_checkpoint_v2_json, true);
+    nm_run("ckpt_v2_pq", nm_checkpoint_v2_parquet, false);
+    nm_run("vacuum", nm_vacuum, true);
     rm_rf(nm_root);
 }
 END_TEST

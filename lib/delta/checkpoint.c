@@ -112,9 +112,14 @@ static llmd_status rows_push(ckpt_rows *rs, int col, cJSON *body) {
     return LLMD_OK;
 }
 
+/* A checkpoint's copy of a file action, dataChange false (NULL when out of memory). */
 static cJSON *file_row(const cJSON *action) {
-    cJSON *a = cJSON_Duplicate(action, true);
-    if (a) cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", cJSON_CreateFalse());
+    cJSON *a = cJSON_Duplicate(action, true), *f = a ? cJSON_CreateFalse() : NULL;
+    if (f == NULL) { cJSON_Delete(a); return NULL; }
+    bool ok = cJSON_GetObjectItemCaseSensitive(a, "dataChange") ? cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", f)
+                                                                : cJSON_AddItemToObject(a, "dataChange", f);
+    /* either call leaves f with us when its key copy fails */
+    if (!ok) { cJSON_Delete(f); cJSON_Delete(a); return NULL; }
     return a;
 }
 
