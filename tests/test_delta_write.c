@@ -2231,6 +2231,206 @@ START_TEST(test_allocation_failures) {
     rm_rf(nm_root);
 }
 END_TEST
+/* ---- vacuum ----------------------------------------------------------------------------------------------------- */
+static void touch_at(const char *path, int64_t ms) {
+    struct timespec ts[2] = {{(time_t)(ms / 1000), (long)(ms % 1000) * 1000000}, {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000}};
+    ck_assert_msg(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) == 0, "%s: %s", path, strerror(errno));
+}
+
+/* What vacuum keeps: live files and their deletion vectors (by the PROTOCOL.md example, "u" DV
+ * "ab^-aqEH.-t@S}K{vb[*k^" is ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin), absolute
+ * paths inside the table, tombstones younger than the retention (and their DVs) or without a
+ * deletionTimestamp, files younger than the retention, hidden and '_' entries (but '_p=1/' partition
+ * directories are walked), symlinks; the log's stale temp files go. */
+START_TEST(test_vacuum_rules) {
+    make_tmp();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    int64_t now = dl_now_ms() + INT64_C(30) * 24 * 3600 * 1000;   /* a month from now */
+    write_v0(dir, "{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
+                  "\"writerFeatures\":[\"deletionVectors\"]}", "");
+    write_text(pathf("%s/_delta_log/%020d.json", dir, 1),
+               pathf("{\"add\":{\"path\":\"live.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+                     "\"deletionVector\":{\"storageType\":\"u\",\"pathOrInlineDv\":\"ab^-aqEH.-t@S}K{vb[*k^\",\"offset\":1,"
+                     "\"sizeInBytes\":40,\"cardinality\":2}}}\n"
+                     "{\"add\":{\"path\":\"%s/abs.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true}}\n"
+                     "{\"add\":{\"path\":\"/elsewhere/x.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true}}\n"
+                     "{\"add\":{\"path\":\"inline.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":1,\"dataChange\":true,"
+                     "\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L\","
+                     "\"sizeInBytes\":40,\"cardinality\":6}}}\n", dir));
+    write_text(pathf("%s/_delta_log/%020d.json", dir, 2),
+               pathf("{\"remove\":{\"path\":\"tomb_new.parquet\",\"deletionTimestamp\":%lld,\"dataChange\":true,"
+                     "\"deletionVector\":{\"storageType\":\"p\",\"pathOrInlineDv\":\"dvp.bin\",\"sizeInBytes\":4,\"cardinality\":1}}}\n"
+                     "{\"remove\":{\"path\":\"tomb_old.parquet\",\"deletionTimestamp\":1,\"dataChange\":true}}\n"
+                     "{\"remove\":{\"path\":\"tomb_nots.parquet\",\"dataChange\":true}}\n", (long long)(now - 3600 * 1000)));
+    const char *files[] = {"live.parquet", "ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin", "abs.parquet",
+                           "inline.parquet", "tomb_new.parquet", "dvp.bin", "tomb_old.parquet", "tomb_nots.parquet",
+                           "orphan.parquet", "_p=1/orphan3.parquet", "_skip/x.parquet", ".hidden", "young.parquet",
+                           "_delta_log/00000000000000000003.json.tmp.1.2", "_delta_log/ck.tmp-abc", "_delta_log/new.tmp.9.9"};
+    ck_assert_int_eq(mkdir(pathf("%s/ab", dir), 0777), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_p=1", dir), 0777), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_skip", dir), 0777), 0);
+    ck_assert_int_eq(mkdir(pathf("%s/_delta_log/d.tmp.1.1", dir), 0777), 0);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        write_text(pathf("%s/%s", dir, files[i]), "x");
+        bool young = strstr(files[i], "young") || strstr(files[i], "new.tmp");
+        touch_at(pathf("%s/%s", dir, files[i]), young ? now + 1000 : 1000000);
+    }
+    ck_assert_int_eq(symlink("live.parquet", pathf("%s/link.parquet", dir)), 0);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    char *rep = NULL;
+    llmd_delta_vacuum_options o = LLMD_DELTA_VACUUM_OPTIONS_INIT;
+    ck_fails(llmd_delta_vacuum(NULL, &o, &rep), LLMD_ERR_INVALID_ARG, "NULL argument");
+    ck_fails(llmd_delta_vacuum(t, &o, NULL), LLMD_ERR_INVALID_ARG, "NULL argument");
+    o.version = 9;
+    ck_fails(llmd_delta_vacuum(t, &o, &rep), LLMD_ERR_VERSION, "llmd_delta_vacuum_options");
+    o.version = LLMD_DELTA_VACUUM_OPTIONS_VERSION;
+    const double bad[] = {-1.0, NAN, INFINITY};
+    for (size_t i = 0; i < 3; i++) {
+        o.retention_hours = bad[i];
+        o.allow_short_retention = true;
+        ck_fails(llmd_delta_vacuum(t, &o, &rep), LLMD_ERR_INVALID_ARG, "vacuum retention must be >= 0 hours");
+    }
+    o.retention_hours = 10;
+    o.allow_short_retention = false;
+    ck_fails(llmd_delta_vacuum(t, &o, &rep), LLMD_ERR_INVALID_ARG, "vacuum retention 10.0 h is below the 168 h safety minimum");
+    ck_assert_ptr_null(rep);
+    o.retention_hours = 168;
+    o.now_ms = now;
+    o.dry_run = true;
+    ck_ok(llmd_delta_vacuum(t, &o, &rep));
+    cJSON *r = cJSON_Parse(rep);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "dryRun")));
+    ck_assert_int_eq(cJSON_GetObjectItem(r, "count")->valueint, 5);
+    ck_assert_int_eq(cJSON_GetObjectItem(r, "bytes")->valueint, 3);   /* the data files' bytes */
+    const char *gone[] = {"tomb_old.parquet", "orphan.parquet", "_p=1/orphan3.parquet",
+                          "_delta_log/00000000000000000003.json.tmp.1.2", "_delta_log/ck.tmp-abc"};
+    for (size_t i = 0; i < 5; i++) {
+        bool seen = false;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "files")) seen = seen || strcmp(e->valuestring, gone[i]) == 0;
+        ck_assert_msg(seen, "%s not listed: %s", gone[i], rep);
+        ck_assert(exists(pathf("%s/%s", dir, gone[i])));   /* a dry run deletes nothing */
+    }
+    cJSON_Delete(r);
+    llmd_free(rep);
+    o.dry_run = false;
+    ck_ok(llmd_delta_vacuum(t, &o, &rep));
+    ck_assert_ptr_nonnull(strstr(rep, "\"dryRun\":false,\"count\":5"));
+    llmd_free(rep);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        bool deleted = false;
+        for (size_t j = 0; j < 5; j++) deleted = deleted || strcmp(files[i], gone[j]) == 0;
+        ck_assert_msg(exists(pathf("%s/%s", dir, files[i])) != deleted, "%s", files[i]);
+    }
+    ck_assert(exists(pathf("%s/_delta_log/d.tmp.1.1", dir)));
+    llmd_delta_table_free(t);
+    /* a writer feature vacuum does not know: refused, as a transaction is */
+    char d2[700];
+    snprintf(d2, sizeof d2, "%s/t2", g_tmp);
+    write_v0(d2, "{\"minReaderVersion\":1,\"minWriterVersion\":7,\"writerFeatures\":[\"fancyNewThing\"]}", "");
+    ck_ok(llmd_delta_table_open(&t, d2, NULL));
+    o.now_ms = 0;
+    ck_fails(llmd_delta_vacuum(t, &o, &rep), LLMD_ERR_UNSUPPORTED, "vacuum of");
+    ck_assert_ptr_nonnull(strstr(llmd_last_error(), "fancyNewThing"));
+    llmd_delta_txn *x = NULL;
+    ck_fails(llmd_delta_txn_begin(&x, t), LLMD_ERR_UNSUPPORTED, "fancyNewThing");
+    ck_assert_ptr_null(x);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
+
+/* Odd inputs the other tests do not reach: a config value NULL, a source named without a
+ * directory, a source under a regular file (ENOTDIR), a NULL partition key in an append, a head
+ * without the magic, finished transactions, a raised app version, a winner's last line without a
+ * newline, blank lines of tabs and CRs, another app's txn. */
+START_TEST(test_odd_inputs) {
+    make_tmp();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options co = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    const char *ck[] = {"a"}, *cv[] = {NULL};
+    co.schema_json = k_schema;
+    co.config_keys = ck;
+    co.config_values = cv;
+    co.n_config = 1;
+    ck_fails(llmd_delta_table_create(t, &co), LLMD_ERR_INVALID_ARG, "table property 0 is NULL");
+    llmd_delta_table_free(t);
+    t = new_table(dir, false, NULL, NULL, 0);
+    char src[700];
+    snprintf(src, sizeof src, "%s/in.parquet", g_tmp);
+    llmd_schema *sc = NULL;
+    ck_ok(llmd_schema_new(&sc));
+    fld(sc, 0, "id", LLMD_TYPE_INT64, 1);
+    fld(sc, 0, "part", LLMD_TYPE_STRING, 1);
+    write_pq(src, sc, "[{\"id\":1,\"part\":\"a\"}]", 0, 1);
+    llmd_schema_free(sc);
+    ck_assert_int_eq(chdir(g_tmp), 0);
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+    const char *pk[] = {NULL}, *pv[] = {"v"};
+    a.source = "in.parquet";   /* relative, no directory part: the base name is the whole name */
+    a.partition_keys = pk;
+    a.partition_values = pv;
+    a.n_partitions = 1;
+    char *rel = NULL;
+    ck_fails(llmd_delta_txn_append_file(x, &a, &rel), LLMD_ERR_INVALID_ARG, "partition key 0 is NULL");
+    a.n_partitions = 0;
+    ck_ok(llmd_delta_txn_append_file(x, &a, &rel));
+    ck_assert_int_eq(strncmp(rel, "part-", 5), 0);
+    ck_assert_str_eq(rel + strlen(rel) - 11, "-in.parquet");
+    llmd_free(rel);
+    llmd_delta_append none = LLMD_DELTA_APPEND_INIT;
+    ck_fails(llmd_delta_txn_append_file(x, &none, NULL), LLMD_ERR_INVALID_ARG, "no source");
+    a.source = "in.parquet/x.parquet";
+    ck_fails(llmd_delta_txn_append_file(x, &a, NULL), LLMD_ERR_IO, "cannot open");
+    write_text(pathf("%s/head.parquet", g_tmp), "XXXX56789012PAR1");
+    a.source = "head.parquet";
+    ck_fails(llmd_delta_txn_append_file(x, &a, NULL), LLMD_ERR_PARSE, "no PAR1 magic");
+    ck_ok(llmd_delta_txn_set_app_version(x, "app", 3));
+    int64_t v;
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    ck_fails(llmd_delta_txn_set_app_version(x, "app", 4), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_set_operation(x, "W", NULL), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_set_property(x, "k", "v"), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_set_schema(x, k_schema, true), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_remove(x, "x"), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_remove_all(x), LLMD_ERR_STATE, "already committed");
+    ck_fails(llmd_delta_txn_add(x, &(llmd_delta_add)LLMD_DELTA_ADD_INIT), LLMD_ERR_STATE, "already committed");
+    llmd_delta_txn_free(x);
+    /* a higher app version commits; the winner before it is fine */
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_set_app_version(x, "app", 4));
+    ck_ok(llmd_delta_txn_set_property(x, "delta.appendOnly", NULL));   /* unset: no feature needed */
+    write_text(pathf("%s/_delta_log/%020d.json", dir, 2),
+               "{\"commitInfo\":{\"isBlindAppend\":true}}\n\t\r \n{\"txn\":{\"appId\":\"other\",\"version\":1}}");
+    /* the winner changed neither metadata nor this app: this metadata change commits after it */
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    ck_assert_int_eq(v, 3);
+    llmd_delta_txn_free(x);
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    ck_ok(llmd_delta_txn_set_app_version(x, "app", 5));
+    ck_ok(add_file(x, "z.parquet", NULL));
+    ck_ok(llmd_delta_txn_commit(x, &v));
+    ck_assert_int_eq(v, 4);
+    llmd_delta_txn_free(x);
+    llmd_delta_snapshot *s = NULL;
+    ck_ok(llmd_delta_snapshot_latest(&s, t));
+    int64_t av = 0;
+    ck_ok(llmd_delta_snapshot_app_version(s, "app", &av));
+    ck_assert_int_eq(av, 5);
+    ck_ok(llmd_delta_snapshot_app_version(s, "other", &av));
+    ck_assert_int_eq(av, 1);
+    llmd_delta_snapshot_free(s);
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 int main(void) {
     Suite *s = suite_create("delta_write");
@@ -2254,6 +2454,8 @@ int main(void) {
     tcase_add_test(c, test_checkpoint_v2);
     tcase_add_test(c, test_checkpoint_tombstones);
     tcase_add_test(c, test_write_files_checks);
+    tcase_add_test(c, test_vacuum_rules);
+    tcase_add_test(c, test_odd_inputs);
     tcase_add_test(c, test_allocation_failures);
     suite_add_tcase(s, c);
     return run_suite(s);
