@@ -2431,6 +2431,90 @@ START_TEST(test_odd_inputs) {
     rm_rf(g_tmp);
 }
 END_TEST
+/* ---- more schema enforcement: nested mismatches in the other direction, partition columns, NOT NULL
+ * structs, big negative int64 stats ------------------------------------------------------------------------ */
+static void write_variant2(const char *path, int which) {
+    llmd_schema *s = NULL;
+    ck_ok(llmd_schema_new(&s));
+    if (which == 1) {
+        int x = fld(s, 0, "s", LLMD_TYPE_STRUCT, 1);
+        fld(s, x, "a", LLMD_TYPE_INT32, 1);
+    } else {
+        fld(s, 0, "s", LLMD_TYPE_STRING, 1);
+    }
+    int st = fld(s, 0, "st", LLMD_TYPE_STRUCT, 1);
+    fld(s, st, "a", which == 2 ? LLMD_TYPE_INT64 : LLMD_TYPE_INT32, 1);
+    fld(s, st, which == 3 ? "c" : "b", LLMD_TYPE_INT32, 1);
+    int mp = fld(s, 0, "m", LLMD_TYPE_MAP, 1);
+    fld(s, mp, "key", which == 4 ? LLMD_TYPE_INT64 : LLMD_TYPE_STRING, 0);
+    fld(s, mp, "value", LLMD_TYPE_STRING, 1);
+    int ns = fld(s, 0, "ns", LLMD_TYPE_STRUCT, which == 6);
+    fld(s, ns, "a", LLMD_TYPE_INT32, 1);
+    if (which == 5) fld(s, 0, "p", LLMD_TYPE_INT32, 1);
+    write_pq(path, s, "[{\"st\":{\"a\":1,\"b\":2},\"m\":{\"1\":\"x\"},\"ns\":{\"a\":1},\"p\":1}]", 0, 1);
+    llmd_schema_free(s);
+}
+
+START_TEST(test_schema_enforcement_nested) {
+    make_tmp();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_create_options o = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    o.schema_json = "{\"type\":\"struct\",\"fields\":["
+        "{\"name\":\"s\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"st\",\"type\":{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"b\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]},\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"keyType\":\"string\",\"valueType\":\"string\",\"valueContainsNull\":true},\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"ns\",\"type\":{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]},\"nullable\":false,\"metadata\":{}},"
+        "{\"name\":\"p\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]}";
+    const char *parts[] = {"p"};
+    o.partition_columns = parts;
+    o.n_partition_columns = 1;
+    ck_ok(llmd_delta_table_create(t, &o));
+    static const struct { int which; llmd_status st; const char *msg; } cases[] = {
+        {1, LLMD_ERR_SCHEMA, "column 's' is {\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"integer\""},
+        {2, LLMD_ERR_SCHEMA, "column 'st' is {\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"long\""},
+        {3, LLMD_ERR_SCHEMA, "\"name\":\"c\""},
+        {4, LLMD_ERR_SCHEMA, "column 'm' is {\"type\":\"map\",\"keyType\":\"long\""},
+        {5, LLMD_ERR_SCHEMA, "column 'p' is a partition column: its values belong in the partition"},
+        /* a NOT NULL struct: its null count is not a leaf's, so a nullable one in the file is refused */
+        {6, LLMD_ERR_SCHEMA, "column 'ns' is NOT NULL in the table but nullable in the file, without null counts"},
+        {0, LLMD_OK, NULL},
+    };
+    llmd_delta_txn *x = NULL;
+    ck_ok(llmd_delta_txn_begin(&x, t));
+    llmd_delta_append a = LLMD_DELTA_APPEND_INIT;
+    const char *pk[] = {"p"}, *pv[] = {"1"};
+    a.partition_keys = pk;
+    a.partition_values = pv;
+    a.n_partitions = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[700];
+        snprintf(src, sizeof src, "%s/n%zu.parquet", g_tmp, i);
+        write_variant2(src, cases[i].which);
+        a.source = src;
+        llmd_status st = llmd_delta_txn_append_file(x, &a, NULL);
+        ck_assert_msg(st == cases[i].st, "case %zu: %s: %s", i, llmd_status_str(st), llmd_last_error());
+        if (cases[i].msg) ck_assert_msg(strstr(llmd_last_error(), cases[i].msg) != NULL, "case %zu: %s", i, llmd_last_error());
+    }
+    llmd_delta_txn_free(x);
+    llmd_delta_table_free(t);
+    /* int64 bounds beyond -2^53 stay exact */
+    char big[700];
+    snprintf(big, sizeof big, "%s/big.parquet", g_tmp);
+    llmd_schema *s = NULL;
+    ck_ok(llmd_schema_new(&s));
+    fld(s, 0, "b", LLMD_TYPE_INT64, 1);
+    write_pq(big, s, "[{\"b\":\"-9007199254740993\"},{\"b\":1}]", 0, 1);
+    llmd_schema_free(s);
+    char *got = file_stats(big);
+    ck_assert_str_eq(got, "{\"numRecords\":2,\"minValues\":{\"b\":-9007199254740993},\"maxValues\":{\"b\":1},\"nullCount\":{\"b\":0}}");
+    llmd_free(got);
+    rm_rf(g_tmp);
+}
+END_TEST
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 int main(void) {
     Suite *s = suite_create("delta_write");
@@ -2455,6 +2539,7 @@ int main(void) {
     tcase_add_test(c, test_checkpoint_tombstones);
     tcase_add_test(c, test_write_files_checks);
     tcase_add_test(c, test_vacuum_rules);
+    tcase_add_test(c, test_schema_enforcement_nested);
     tcase_add_test(c, test_odd_inputs);
     tcase_add_test(c, test_allocation_failures);
     suite_add_tcase(s, c);
