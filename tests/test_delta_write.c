@@ -2515,6 +2515,68 @@ START_TEST(test_schema_enforcement_nested) {
     rm_rf(g_tmp);
 }
 END_TEST
+/* ---- write_files losing a race to a writer of the same appId --------------------------------------------------- */
+/* The concurrent writer is simulated deterministically: an allocator hook writes its commit (with
+ * plain stdio, no library call) at the moment llmd_delta_write_files copies the operation name into
+ * its transaction (the one allocation of that distinctive size: nothing else copies an operation),
+ * i.e. after the transaction read the table and before it commits. */
+#define RACE_APP "race-app"
+#define RACE_OP "RACE-OPERATION-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+static char race_commit[800];
+static const char *race_body;
+static void *race_malloc(void *ctx, size_t n) {
+    (void)ctx;
+    if (race_body && n == sizeof RACE_OP) {
+        FILE *f = fopen(race_commit, "wx");
+        if (f) { fputs(race_body, f); fclose(f); }
+        race_body = NULL;
+    }
+    return malloc(n);
+}
+static void *race_realloc(void *ctx, void *p, size_t old, size_t n) { (void)ctx; (void)old; return realloc(p, n); }
+static void race_free(void *ctx, void *p) { (void)ctx; free(p); }
+
+START_TEST(test_write_files_race) {
+    make_tmp();
+    char dir[600], f1[700];
+    snprintf(dir, sizeof dir, "%s/t", g_tmp);
+    snprintf(f1, sizeof f1, "%s/f1.parquet", g_tmp);
+    write_id_text(f1, "[{\"id\":1,\"text\":\"x\"}]");
+    llmd_delta_table *t = NULL;
+    ck_ok(llmd_delta_table_open(&t, dir, NULL));
+    llmd_delta_write_options o = LLMD_DELTA_WRITE_OPTIONS_INIT;
+    const char *files[] = {f1};
+    o.files = files;
+    o.n_files = 1;
+    o.app_id = RACE_APP;
+    o.app_version = 1;
+    o.operation = RACE_OP;
+    int64_t v = 0, tv = 0;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));   /* version 0 created, version 1 written */
+    ck_assert(v == 1 && tv == 1);
+    llmd_allocator a = {LLMD_ALLOCATOR_VERSION, race_malloc, race_realloc, race_free, NULL};
+    ck_ok(llmd_set_allocator(&a));
+    /* the winner commits this very app version: this run is then already in the table */
+    snprintf(race_commit, sizeof race_commit, "%s/_delta_log/%020d.json", dir, 2);
+    race_body = "{\"commitInfo\":{\"isBlindAppend\":true}}\n{\"txn\":{\"appId\":\"" RACE_APP "\",\"version\":2}}\n";
+    o.app_version = 2;
+    ck_ok(llmd_delta_write_files(t, &o, &v, &tv));
+    ck_assert_ptr_null(race_body);   /* the hook fired */
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_eq(tv, 2);
+    ck_assert(!exists(pathf("%s/_delta_log/%020d.json", dir, 3)));
+    /* the winner committed an older version of the app: a real conflict, reported as such */
+    snprintf(race_commit, sizeof race_commit, "%s/_delta_log/%020d.json", dir, 3);
+    race_body = "{\"commitInfo\":{\"isBlindAppend\":true}}\n{\"txn\":{\"appId\":\"" RACE_APP "\",\"version\":2}}\n";
+    o.app_version = 3;
+    ck_fails(llmd_delta_write_files(t, &o, &v, &tv), LLMD_ERR_CONFLICT, "version 3 committed a txn for the same appId");
+    ck_assert_ptr_null(race_body);
+    ck_assert(v == -1 && tv == -1);
+    ck_ok(llmd_set_allocator(NULL));
+    llmd_delta_table_free(t);
+    rm_rf(g_tmp);
+}
+END_TEST
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 int main(void) {
     Suite *s = suite_create("delta_write");
@@ -2538,6 +2600,7 @@ int main(void) {
     tcase_add_test(c, test_checkpoint_v2);
     tcase_add_test(c, test_checkpoint_tombstones);
     tcase_add_test(c, test_write_files_checks);
+    tcase_add_test(c, test_write_files_race);
     tcase_add_test(c, test_vacuum_rules);
     tcase_add_test(c, test_schema_enforcement_nested);
     tcase_add_test(c, test_odd_inputs);
