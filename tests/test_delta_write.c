@@ -271,6 +271,9 @@ START_TEST(test_colbuild_values) {
     ck_ok(dl_colb_init(&c, s, dt));   /* 2022-01-08 is day 19000; a number is taken as days */
     append_json(&c, "\"2022-01-08\""); append_json(&c, "\"1969-12-31\""); append_json(&c, "7");
     append_json(&c, "\"2000-03-01T10:00:00\"");   /* a timestamp's date part: day 11017 */
+    /* proleptic Gregorian before year 1: 0000-01-01 is day -719528, year -1 has 365 days */
+    append_json(&c, "\"-0001-01-01\"");
+    ck_assert_int_eq(i32_at(&c, 4), -719893);
     ck_assert_int_eq(i32_at(&c, 0), 19000);
     ck_assert_int_eq(i32_at(&c, 1), -1);
     ck_assert_int_eq(i32_at(&c, 2), 7);
@@ -320,9 +323,16 @@ START_TEST(test_colbuild_values) {
     ck_assert_uint_eq(c.values.len, 8);
     ck_assert_int_eq(i32_at(&c, 0), 1234);
     dl_colb_free(&c);
+    int tmu = fld_t(s, 0, "tmu", (llmd_type){LLMD_TYPE_TIME, 0, 0, 0, LLMD_TIME_MICROS, 0}, 1);
+    ck_ok(dl_colb_init(&c, s, tmu));   /* TIME(micros) is 8 */
+    append_json(&c, "5"); append_json(&c, "null");
+    ck_assert_uint_eq(c.values.len, 16);
+    ck_assert_int_eq(i64_at(&c, 0), 5);
+    dl_colb_free(&c);
 
     ck_ok(dl_colb_init(&c, s, f));
-    append_json(&c, "\"NaN\""); append_json(&c, "1.5"); append_json(&c, "\"-Infinity\"");
+    append_json(&c, "\"NaN\""); append_json(&c, "1.5"); append_json(&c, "\"-Infinity\""); append_json(&c, "null");
+    ck_assert_uint_eq(valid_bits(&c), 0x7);
     float fv[3];
     memcpy(fv, c.values.data, sizeof fv);
     ck_assert(isnan(fv[0]));
@@ -332,19 +342,23 @@ START_TEST(test_colbuild_values) {
     dl_colb_free(&c);
     ck_ok(dl_colb_init(&c, s, d));
     append_json(&c, "\"Infinity\""); append_json(&c, "\"2.5\"");
+    ck_ok(dl_colb_append(&c, NULL));   /* NULL = a null entry, like JSON null */
     raw = cJSON_CreateRaw("0.125");
     ck_ok(dl_colb_append(&c, raw));
     cJSON_Delete(raw);
-    double dv[3];
+    ck_assert_uint_eq(valid_bits(&c), 0xB);
+    double dv[4];
     memcpy(dv, c.values.data, sizeof dv);
     ck_assert(isinf(dv[0]) && dv[0] > 0);
-    ck_assert(dv[1] == 2.5 && dv[2] == 0.125);
+    ck_assert(dv[1] == 2.5 && dv[2] == 0.0 && dv[3] == 0.125);
     append_misfit(&c, "\"\"", "d");
     append_misfit(&c, "[1]", "d");
     dl_colb_free(&c);
 
     ck_ok(dl_colb_init(&c, s, dec));   /* scale 2: digits past it truncated; a number as printed */
-    append_json(&c, "\"-12.345\""); append_json(&c, "1.5"); append_json(&c, "\"+7\"");
+    append_json(&c, "\"-12.345\""); append_json(&c, "1.5"); append_json(&c, "\"+7\""); append_json(&c, "null");
+    ck_assert_uint_eq(c.values.len, 64);
+    ck_assert_uint_eq(valid_bits(&c), 0x7);
     int64_t lo[3], hi[3];
     for (int i = 0; i < 3; i++) { memcpy(&lo[i], c.values.data + 16 * i, 8); memcpy(&hi[i], c.values.data + 16 * i + 8, 8); }
     ck_assert_int_eq(lo[0], -1234);
