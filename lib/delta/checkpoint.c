@@ -57,7 +57,8 @@ int32_t dl_spark_murmur3(const void *data, size_t n, int32_t seed) {
     return (int32_t)h;
 }
 
-/* Spark's Pmod(Murmur3Hash(key columns, 42), parts): a null column leaves the hash unchanged. */
+/* Spark's Pmod(Murmur3Hash(key columns, 42), parts): a null column leaves the hash unchanged.  -1 when
+ * out of memory (a part computed without the DV id would differ from Spark's). */
 static int spark_partition(const cJSON *file_action, bool with_dv, int parts) {
     int32_t h = 42;
     const char *path = file_action ? dl_get_str(file_action, "path") : NULL;
@@ -72,11 +73,10 @@ static int spark_partition(const cJSON *file_action, bool with_dv, int parts) {
             if (dl_get_i64(dv, "offset", &o)) snprintf(off, sizeof off, "@%lld", (long long)o);
             size_t n = strlen(type) + strlen(pod) + strlen(off);
             char *id = llmd_malloc(n + 1);
-            if (id) {
-                snprintf(id, n + 1, "%s%s%s", type, pod, off);
-                h = dl_spark_murmur3(id, n, h);
-                llmd_free(id);
-            }
+            if (id == NULL) return -1;
+            snprintf(id, n + 1, "%s%s%s", type, pod, off);
+            h = dl_spark_murmur3(id, n, h);
+            llmd_free(id);
         }
     }
     int r = h % parts;
@@ -112,9 +112,14 @@ static llmd_status rows_push(ckpt_rows *rs, int col, cJSON *body) {
     return LLMD_OK;
 }
 
+/* A checkpoint's copy of a file action, dataChange false (NULL when out of memory). */
 static cJSON *file_row(const cJSON *action) {
-    cJSON *a = cJSON_Duplicate(action, true);
-    if (a) cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", cJSON_CreateFalse());
+    cJSON *a = cJSON_Duplicate(action, true), *f = a ? cJSON_CreateFalse() : NULL;
+    if (f == NULL) { cJSON_Delete(a); return NULL; }
+    bool ok = cJSON_GetObjectItemCaseSensitive(a, "dataChange") ? cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", f)
+                                                                : cJSON_AddItemToObject(a, "dataChange", f);
+    /* either call leaves f with us when its key copy fails */
+    if (!ok) { cJSON_Delete(f); cJSON_Delete(a); return NULL; }
     return a;
 }
 
@@ -331,11 +336,12 @@ llmd_status dl_write_checkpoint(llmd_delta_table *t, const llmd_delta_snapshot *
                                              "forbidden there (PROTOCOL.md); use a V2 checkpoint with sidecars", t->path);
     if (st == LLMD_OK) {
         bool with_dv = dl_has_feature(s->state.protocol, "readerFeatures", "deletionVectors");
-        for (size_t i = 0; i < rs.n; i++) {
+        for (size_t i = 0; st == LLMD_OK && i < rs.n; i++) {
             bool file = rs.r[i].col == DL_CK_ADD || rs.r[i].col == DL_CK_REMOVE;
             rs.r[i].part = spark_partition(file ? rs.r[i].body : NULL, with_dv, (int)parts);
+            if (rs.r[i].part < 0) st = llmd_fail_nomem("partitioning a Delta checkpoint");
         }
-        st = v2 ? write_v2(t, s, &rs, (int)parts, o.v2_parquet) : write_classic(t, s, &rs, (int)parts);
+        if (st == LLMD_OK) st = v2 ? write_v2(t, s, &rs, (int)parts, o.v2_parquet) : write_classic(t, s, &rs, (int)parts);
     }
     rows_free(&rs);
     return st;

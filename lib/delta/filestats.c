@@ -7,6 +7,14 @@
 #include "delta/delta_internal.h"
 #include "delta/values.h"
 
+/* cJSON_AddItemToObject leaves `item` with the caller when it fails (its key copy ran out of memory):
+ * this takes it over either way. */
+static bool add_owned(cJSON *obj, const char *key, cJSON *item) {
+    if (item != NULL && obj != NULL && cJSON_AddItemToObject(obj, key, item)) return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 /* Spark type of a Parquet schema field, as cJSON (string or struct/array/map object); NULL with an
  * error for types Delta has no equivalent for. */
 static cJSON *spark_type(const llmd_schema *sc, int f, const char *path) {
@@ -31,19 +39,23 @@ static cJSON *spark_type(const llmd_schema *sc, int f, const char *path) {
         snprintf(buf, sizeof buf, "decimal(%d,%d)", t.precision, t.scale);
         return cJSON_CreateString(buf);
     case LLMD_TYPE_STRUCT: {
-        cJSON *o = cJSON_CreateObject(), *fields = o ? cJSON_AddArrayToObject(o, "fields") : NULL;
-        if (!fields || !cJSON_AddStringToObject(o, "type", "struct")) { cJSON_Delete(o); return NULL; }
         /* "type" first, as Spark prints it */
-        cJSON_DetachItemViaPointer(o, fields);
-        cJSON_AddItemToObject(o, "fields", fields);
+        cJSON *o = cJSON_CreateObject(), *fields = cJSON_CreateArray();
+        if (!o || !fields || !cJSON_AddStringToObject(o, "type", "struct")) {
+            cJSON_Delete(fields);
+            cJSON_Delete(o);
+            return NULL;
+        }
+        if (!add_owned(o, "fields", fields)) { cJSON_Delete(o); return NULL; }
         for (int k = 0; k < llmd_schema_child_count(sc, f); k++) {
             int c = llmd_schema_child(sc, f, k);
             char sub[512];
-            snprintf(sub, sizeof sub, "%s.%s", path, llmd_schema_name(sc, c));
-            cJSON *ct = spark_type(sc, c, sub), *fo = cJSON_CreateObject();
-            if (!ct || !fo || !cJSON_AddStringToObject(fo, "name", llmd_schema_name(sc, c)) ||
-                !cJSON_AddItemToObject(fo, "type", ct) ||
-                !cJSON_AddBoolToObject(fo, "nullable", llmd_schema_nullable(sc, c)) ||
+            /* a top-level column is named alone ("col"), a nested one by its path ("col.child") */
+            snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", llmd_schema_name(sc, c));
+            cJSON *ct = spark_type(sc, c, sub), *fo = ct ? cJSON_CreateObject() : NULL;
+            bool ok = fo && cJSON_AddStringToObject(fo, "name", llmd_schema_name(sc, c));
+            if (!ok) cJSON_Delete(ct);
+            if (!ok || !add_owned(fo, "type", ct) || !cJSON_AddBoolToObject(fo, "nullable", llmd_schema_nullable(sc, c)) ||
                 !cJSON_AddObjectToObject(fo, "metadata") || !cJSON_AddItemToArray(fields, fo)) {
                 cJSON_Delete(fo);
                 cJSON_Delete(o);
@@ -54,8 +66,10 @@ static cJSON *spark_type(const llmd_schema *sc, int f, const char *path) {
     }
     case LLMD_TYPE_LIST: {
         int e = llmd_schema_child(sc, f, 0);
-        cJSON *et = spark_type(sc, e, path), *o = cJSON_CreateObject();
-        if (!et || !o || !cJSON_AddStringToObject(o, "type", "array") || !cJSON_AddItemToObject(o, "elementType", et) ||
+        cJSON *et = spark_type(sc, e, path), *o = et ? cJSON_CreateObject() : NULL;
+        bool ok = o && cJSON_AddStringToObject(o, "type", "array");
+        if (!ok) cJSON_Delete(et);
+        if (!ok || !add_owned(o, "elementType", et) ||
             !cJSON_AddBoolToObject(o, "containsNull", llmd_schema_nullable(sc, e))) {
             cJSON_Delete(o);
             return NULL;
@@ -64,9 +78,12 @@ static cJSON *spark_type(const llmd_schema *sc, int f, const char *path) {
     }
     case LLMD_TYPE_MAP: {
         int k = llmd_schema_child(sc, f, 0), v = llmd_schema_child(sc, f, 1);
-        cJSON *kt = spark_type(sc, k, path), *vt = spark_type(sc, v, path), *o = cJSON_CreateObject();
-        if (!kt || !vt || !o || !cJSON_AddStringToObject(o, "type", "map") || !cJSON_AddItemToObject(o, "keyType", kt) ||
-            !cJSON_AddItemToObject(o, "valueType", vt) ||
+        cJSON *kt = spark_type(sc, k, path), *vt = kt ? spark_type(sc, v, path) : NULL, *o = vt ? cJSON_CreateObject() : NULL;
+        bool ok = o && cJSON_AddStringToObject(o, "type", "map");
+        if (!ok) cJSON_Delete(kt);
+        ok = ok && add_owned(o, "keyType", kt);
+        if (!ok) cJSON_Delete(vt);
+        if (!ok || !add_owned(o, "valueType", vt) ||
             !cJSON_AddBoolToObject(o, "valueContainsNull", llmd_schema_nullable(sc, v))) {
             cJSON_Delete(o);
             return NULL;
@@ -164,7 +181,9 @@ llmd_status dl_check_file_schema(const char *path, const llmd_parquet_reader *r,
             if (*new_columns == NULL) *new_columns = cJSON_CreateArray();
             cJSON *copy = cJSON_Duplicate(f, true);
             if (!*new_columns || !copy) { cJSON_Delete(copy); st = llmd_fail_nomem("checking a schema"); break; }
-            cJSON_ReplaceItemInObjectCaseSensitive(copy, "nullable", cJSON_CreateTrue());
+            /* a merged column is nullable (files before it lack it) */
+            cJSON_DeleteItemFromObjectCaseSensitive(copy, "nullable");
+            if (!cJSON_AddTrueToObject(copy, "nullable")) { cJSON_Delete(copy); st = llmd_fail_nomem("checking a schema"); break; }
             cJSON_AddItemToArray(*new_columns, copy);
             continue;
         }
@@ -309,9 +328,9 @@ llmd_status dl_file_stats(const llmd_parquet_reader *r, char **out) {
             if (a && (!mn || json_cmp(a, mn) < 0)) { cJSON_Delete(mn); mn = a; } else cJSON_Delete(a);
             if (b && (!mx || json_cmp(b, mx) > 0)) { cJSON_Delete(mx); mx = b; } else cJSON_Delete(b);
         }
-        if (have_min && mn) cJSON_AddItemToObject(mins, name, mn); else cJSON_Delete(mn);
-        if (have_max && mx) cJSON_AddItemToObject(maxs, name, mx); else cJSON_Delete(mx);
-        if (nc >= 0) cJSON_AddNumberToObject(nulls, name, (double)nc);
+        if (have_min && mn) ok = add_owned(mins, name, mn); else cJSON_Delete(mn);
+        if (have_max && mx) { if (!add_owned(maxs, name, mx)) ok = false; } else cJSON_Delete(mx);
+        if (ok && nc >= 0) ok = cJSON_AddNumberToObject(nulls, name, (double)nc) != NULL;
     }
     char *p = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);

@@ -46,6 +46,23 @@ void dl_random_uuid(char out[37]) {
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* cJSON_AddItemToObject leaves `item` with the caller when it fails (its key copy ran out of memory):
+ * this takes it over either way. */
+static bool add_owned(cJSON *obj, const char *key, cJSON *item) {
+    if (item != NULL && obj != NULL && cJSON_AddItemToObject(obj, key, item)) return true;
+    cJSON_Delete(item);
+    return false;
+}
+
+/* Sets obj[key] = item (taken over), replacing the value in place or adding the key. */
+static bool set_owned(cJSON *obj, const char *key, cJSON *item) {
+    if (item == NULL || obj == NULL) { cJSON_Delete(item); return false; }
+    if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL) return add_owned(obj, key, item);
+    if (cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item)) return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 static llmd_status mkdir_p(const char *path) {
     char *p = llmd_strdup(path);
     if (p == NULL) return llmd_fail_nomem("creating directories");
@@ -95,7 +112,7 @@ static cJSON *commit_info(const char *operation, const cJSON *params, int64_t re
     if (ok && ict) ok = cJSON_AddNumberToObject(ci, "inCommitTimestamp", (double)ict_value) != NULL;
     ok = ok && cJSON_AddNumberToObject(ci, "timestamp", (double)now);
     ok = ok && cJSON_AddStringToObject(ci, "operation", operation);
-    ok = ok && cJSON_AddItemToObject(ci, "operationParameters", params ? cJSON_Duplicate(params, true) : cJSON_CreateObject());
+    ok = ok && add_owned(ci, "operationParameters", params ? cJSON_Duplicate(params, true) : cJSON_CreateObject());
     if (ok && read_version >= 0) ok = cJSON_AddNumberToObject(ci, "readVersion", (double)read_version) != NULL;
     ok = ok && cJSON_AddStringToObject(ci, "isolationLevel", "WriteSerializable");
     ok = ok && cJSON_AddBoolToObject(ci, "isBlindAppend", blind);
@@ -121,8 +138,10 @@ llmd_status llmd_delta_table_create(llmd_delta_table *t, const llmd_delta_create
           *proto = cJSON_CreateObject(), *ci = NULL;
     llmd_buf b = LLMD_BUF_INIT;
     bool ok = parts && conf && md && proto;
-    for (size_t i = 0; ok && i < o.n_partition_columns; i++)
-        ok = o.partition_columns[i] && cJSON_AddItemToArray(parts, cJSON_CreateString(o.partition_columns[i]));
+    for (size_t i = 0; ok && i < o.n_partition_columns; i++) {
+        if (o.partition_columns[i] == NULL) { st = llmd_fail(LLMD_ERR_INVALID_ARG, "partition column %zu is NULL", i); goto done; }
+        ok = cJSON_AddItemToArray(parts, cJSON_CreateString(o.partition_columns[i]));
+    }
     if (!ok) { st = llmd_fail_nomem("creating a Delta table"); goto done; }
     if ((st = dl_schema_check_partitions(schema, parts)) != LLMD_OK) goto done;
     bool append_only = false, v2_checkpoints = false;
@@ -286,7 +305,7 @@ llmd_status llmd_delta_txn_add(llmd_delta_txn *x, const llmd_delta_add *a) {
         if (!ok) return llmd_fail(LLMD_ERR_PARSE, "Delta add '%s': stats is not a JSON object", a->path);
     }
     llmd_buf enc = LLMD_BUF_INIT;
-    if ((st = dl_path_encode(&enc, a->path)) != LLMD_OK) return st;
+    if ((st = dl_path_encode(&enc, a->path)) != LLMD_OK) { llmd_buf_free(&enc); return st; }   /* may hold a part */
     cJSON *body = cJSON_CreateObject(), *pv = NULL;
     bool ok = body && cJSON_AddStringToObject(body, "path", enc.data);
     llmd_buf_free(&enc);
@@ -468,7 +487,7 @@ static llmd_status remove_file(llmd_delta_txn *x, const dl_file *f) {
                                        "defaultRowCommitVersion", "stats"};
     for (size_t i = 0; ok && i < sizeof copy / sizeof *copy; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->action, copy[i]);
-        if (v) ok = cJSON_AddItemToObject(r, copy[i], cJSON_Duplicate(v, true));
+        if (v) ok = add_owned(r, copy[i], cJSON_Duplicate(v, true));
     }
     if (ok) ok = cJSON_AddItemToArray(x->removes, r);
     else cJSON_Delete(r);
@@ -527,7 +546,8 @@ static llmd_status need_writer_feature(llmd_delta_txn *x, const char *feature, i
     if (x->new_protocol == NULL && (x->new_protocol = cJSON_Duplicate(proto, true)) == NULL)
         return llmd_fail_nomem("upgrading a Delta protocol");
     if (w < 7) {
-        cJSON_ReplaceItemInObjectCaseSensitive(x->new_protocol, "minWriterVersion", cJSON_CreateNumber((double)legacy_version));
+        if (!set_owned(x->new_protocol, "minWriterVersion", cJSON_CreateNumber((double)legacy_version)))
+            return llmd_fail_nomem("upgrading a Delta protocol");
         return LLMD_OK;
     }
     cJSON *wf = cJSON_GetObjectItemCaseSensitive(x->new_protocol, "writerFeatures");
@@ -580,7 +600,7 @@ llmd_status llmd_delta_txn_set_schema(llmd_delta_txn *x, const char *schema_json
     if (st != LLMD_OK) return st;
     if (printed == NULL) return llmd_fail_nomem("setting a Delta schema");
     if ((st = own_metadata(x)) == LLMD_OK &&
-        !cJSON_ReplaceItemInObjectCaseSensitive(x->new_metadata, "schemaString", cJSON_CreateString(printed)))
+        !set_owned(x->new_metadata, "schemaString", cJSON_CreateString(printed)))
         st = llmd_fail_nomem("setting a Delta schema");
     llmd_free(printed);
     return st;
@@ -822,7 +842,7 @@ llmd_status llmd_delta_restore(llmd_delta_table *t, int64_t version, int64_t *ne
         const dl_file *f = target->file_src[i];
         if (dl_map_get(&x->snap->state.files, f->key)) continue;
         cJSON *a = cJSON_Duplicate(f->action, true);
-        if (a) cJSON_ReplaceItemInObjectCaseSensitive(a, "dataChange", cJSON_CreateBool(true));
+        if (a && !set_owned(a, "dataChange", cJSON_CreateBool(true))) { cJSON_Delete(a); a = NULL; }
         if (a == NULL || !cJSON_AddItemToArray(x->adds, a)) {
             cJSON_Delete(a);
             st = llmd_fail_nomem("restoring a Delta table");
