@@ -731,6 +731,335 @@ START_TEST(damaged_snapshot_sections) {
 }
 END_TEST
 
+/* ---- Parquet and Delta sources ---------------------------------------------------------------- */
+/* A Parquet column: name, type, nullable, and its Arrow buffers. */
+typedef struct pqcol {
+    const char *name;
+    llmd_type type;
+    llmd_type elem;   /* LIST: element type */
+    llmd_column col;
+} pqcol;
+
+static void write_parquet(const char *name, pqcol *cols, size_t n) {
+    llmd_schema *s;
+    ck_ok(llmd_schema_new(&s));
+    llmd_column c[16];
+    for (size_t i = 0; i < n; i++) {
+        int id;
+        ck_ok(llmd_schema_add(s, 0, cols[i].name, &cols[i].type, 1, &id));
+        if (cols[i].type.id == LLMD_TYPE_LIST) ck_ok(llmd_schema_add(s, id, "element", &cols[i].elem, 1, NULL));
+        c[i] = cols[i].col;
+    }
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", repo_dir, name);
+    llmd_parquet_writer *w;
+    ck_ok(llmd_parquet_writer_open(&w, path, s, NULL));
+    ck_ok(llmd_parquet_writer_write(w, c, n));
+    ck_ok(llmd_parquet_writer_finish(w));
+    llmd_parquet_writer_free(w);
+    llmd_schema_free(s);
+}
+
+#define COL(len, vals) ((llmd_column){.length = (len), .values = (vals)})
+#define NCOL(len, valid, vals) ((llmd_column){.length = (len), .validity = (valid), .values = (vals)})
+#define SCOL(len, offs, bytes) ((llmd_column){.length = (len), .offsets = (offs), .values = (bytes)})
+#define TY(x) ((llmd_type){.id = LLMD_TYPE_##x})
+
+/* The view over a Parquet file "p.parquet": key k, time t, created c, one feature per dtype. */
+#define PQ_DEF(keytype) \
+    "{\"name\": \"p\", \"entities\": [{\"name\": \"k\"" keytype "}]," \
+    " \"schema\": [{\"name\": \"i\", \"dtype\": \"Int64\"}, {\"name\": \"f\", \"dtype\": \"Float32\"}," \
+    " {\"name\": \"d\", \"dtype\": \"Float64\"}, {\"name\": \"s\", \"dtype\": \"String\"}," \
+    " {\"name\": \"b\", \"dtype\": \"Bytes\"}, {\"name\": \"o\", \"dtype\": \"Bool\"}," \
+    " {\"name\": \"e\", \"dtype\": \"Array(Float32)\", \"length\": 2}]," \
+    " \"source\": {\"path\": \"p.parquet\", \"timestamp_field\": \"t\", \"created_timestamp_column\": \"c\"}}"
+
+/* Three rows of every column kind the reader converts (hand-made values, checked after a join). */
+static uint16_t pk[3] = {7, 7, 9};
+static int64_t pt_ms[3] = {1000, 2000, 1000};                 /* TIMESTAMP(MILLIS): 1 s, 2 s, 1 s */
+static int64_t pc_ns[3] = {-1500, 0, 5};                      /* TIMESTAMP(NANOS), row 1 null */
+static uint8_t pc_valid = 0x5;
+static int8_t pi[3] = {-3, 4, 5};
+static double pf[3] = {0.25, 1.5, 2.5};
+static int32_t pd[3] = {10, 20, 30};                          /* Float64 from int32 */
+static int32_t ps_off[4] = {0, 1, 3, 3};
+static const char ps_bytes[] = "xyz";
+static const char pb_bytes[] = "AABBCC";                      /* FIXED_BINARY(2) */
+static uint8_t po = 0x5;                                      /* true, false, true */
+static int32_t pe_off[4] = {0, 2, 4, 6};
+static float pe_vals[6] = {1, 2, 3, 4, 5, 6};
+
+static void std_columns(pqcol *c) {
+    c[0] = (pqcol){"k", TY(UINT16), {0}, COL(3, pk)};
+    c[1] = (pqcol){"t", {.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_MILLIS, .utc = 1}, {0}, COL(3, pt_ms)};
+    c[2] = (pqcol){"c", {.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_NANOS}, {0}, NCOL(3, &pc_valid, pc_ns)};
+    c[3] = (pqcol){"i", TY(INT8), {0}, COL(3, pi)};
+    c[4] = (pqcol){"f", TY(DOUBLE), {0}, COL(3, pf)};
+    c[5] = (pqcol){"d", TY(INT32), {0}, COL(3, pd)};
+    c[6] = (pqcol){"s", TY(STRING), {0}, SCOL(3, ps_off, ps_bytes)};
+    c[7] = (pqcol){"b", {.id = LLMD_TYPE_FIXED_BINARY, .byte_width = 2}, {0}, COL(3, pb_bytes)};
+    c[8] = (pqcol){"o", TY(BOOL), {0}, COL(3, &po)};
+    c[9] = (pqcol){"e", TY(LIST), TY(FLOAT), {.length = 3, .offsets = pe_off, .n_children = 1}};
+}
+static llmd_column pe_child = {.length = 6, .values = pe_vals};
+
+START_TEST(parquet_source_every_column_kind) {
+    new_repo();
+    write_file("p.json", PQ_DEF(""));
+    pqcol c[10];
+    std_columns(c);
+    c[9].col.children = &pe_child;
+    write_parquet("p.parquet", c, 10);
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_ok(llmd_feature_repo_apply(repo));
+    /* key 7 has rows at 1 s and 2 s; key 9 at 1 s.  Entity rows: (7 @ 1.5 s) -> row 0,
+     * (7 @ 5 s) -> row 1, (9 @ 0.5 s) -> none, (9 @ 1 s) -> row 2. */
+    const int64_t keys[] = {7, 7, 9, 9}, when[] = {1500000, 5000000, 500000, 1000000};
+    llmd_key_column kc = int_col("k", keys);
+    const char *feats[] = {"p:i", "p:f", "p:d", "p:s", "p:b", "p:o", "p:e"};
+    llmd_feature_result *res;
+    ck_ok(llmd_feature_historical(repo, feats, 7, &kc, 1, when, 4, NULL, &res));
+    llmd_feature_column col[7];
+    for (size_t i = 0; i < 7; i++) ck_ok(llmd_feature_result_column(res, i, &col[i]));
+    const int64_t *iv = col[0].values;
+    ck_assert(iv[0] == -3 && iv[1] == 4 && !col[0].validity[2] && iv[3] == 5);
+    ck_assert(((const float *)col[1].values)[1] == 1.5f && ((const double *)col[2].values)[3] == 30.0);
+    ck_assert_int_eq(col[3].offsets[1] - col[3].offsets[0], 1);
+    ck_assert_mem_eq((const char *)col[3].values + col[3].offsets[1], "yz", 2);
+    ck_assert(col[3].validity[3] && col[3].offsets[4] == col[3].offsets[3]);
+    ck_assert_mem_eq((const char *)col[4].values + col[4].offsets[0], "AA", 2);
+    ck_assert_mem_eq((const char *)col[4].values + col[4].offsets[3], "CC", 2);
+    const uint8_t *ov = col[5].values;
+    ck_assert(ov[0] == 1 && ov[1] == 0 && ov[3] == 1);
+    const float *ev = col[6].values;
+    ck_assert(ev[0] == 1 && ev[1] == 2 && ev[2] == 3 && ev[3] == 4 && ev[6] == 5 && ev[7] == 6);
+    llmd_feature_result_free(res);
+    /* materialize reads the created times: nanos floor to micros (-1500 ns -> -2 us) */
+    llmd_materialize_stats ms;
+    ck_ok(llmd_feature_materialize(repo, "p", 0, 10000000, &ms));
+    ck_assert_uint_eq(ms.keys, 2);
+    llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
+START_TEST(parquet_time_kinds_and_string_keys) {
+    new_repo();
+    /* string (BINARY) keys; times as DATE, ISO text, UINT64 and INT32 microseconds */
+    write_file("p.json", "{\"name\": \"p\", \"entities\": [{\"name\": \"k\"}], \"schema\": [{\"name\": \"i\", \"dtype\": \"Int64\"}],"
+                         " \"source\": {\"path\": \"p.parquet\", \"timestamp_field\": \"t\", \"created_timestamp_column\": \"c\"}}");
+    static int32_t koff[3] = {0, 1, 2};
+    static int32_t days[2] = {1, 2};                     /* 1970-01-02, 1970-01-03 */
+    static int32_t toff[3] = {0, 10, 37};
+    static const char tiso[] = "1970-01-02" "1970-01-02T00:00:00.000001Z";
+    static uint64_t cu[2] = {5, 6};
+    static int32_t ci[2] = {5, 6};
+    static int64_t iv[2] = {100, 200};
+    const struct { llmd_type t; const void *offs; const void *vals; llmd_type c; const void *cvals; } kinds[] = {
+        {TY(DATE), NULL, days, TY(UINT64), cu},
+        {TY(STRING), toff, tiso, TY(INT32), ci},
+        {{.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_MICROS}, NULL, (int64_t[]){86400000000LL, 86400000001LL},
+         {.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_MILLIS}, (int64_t[]){1, 2}},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        pqcol c[4] = {{"k", TY(BINARY), {0}, SCOL(2, koff, "ab")},
+                      {"t", kinds[i].t, {0}, {.length = 2, .offsets = kinds[i].offs, .values = kinds[i].vals}},
+                      {"c", kinds[i].c, {0}, COL(2, kinds[i].cvals)},
+                      {"i", TY(INT64), {0}, COL(2, iv)}};
+        write_parquet("p.parquet", c, 4);
+        llmd_feature_repo *repo;
+        ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+        /* key "a" has its row at 1970-01-02 (86400 s): an entity row a second later sees it, one
+         * a second earlier does not; key "b"'s row is later still */
+        const int64_t when[] = {86401000000LL, 86399000000LL, 86401000000LL * 2};
+        static const char kb[] = "aab";
+        const int64_t ko[] = {0, 1, 2, 3};
+        llmd_key_column kc = str_col("k", kb, ko);
+        const char *f[] = {"p:i"};
+        llmd_feature_result *res;
+        ck_ok(llmd_feature_historical(repo, f, 1, &kc, 1, when, 3, NULL, &res));
+        llmd_feature_column col;
+        ck_ok(llmd_feature_result_column(res, 0, &col));
+        ck_assert_msg(col.validity[0] && ((const int64_t *)col.values)[0] == 100 && !col.validity[1] && col.validity[2] &&
+                      ((const int64_t *)col.values)[2] == 200, "time kind %zu", i);
+        llmd_feature_result_free(res);
+        llmd_feature_repo_free(repo);
+    }
+    rm_repo();
+}
+END_TEST
+
+START_TEST(parquet_source_errors_are_named) {
+    new_repo();
+    pqcol c[10];
+    llmd_feature_repo *repo;
+    struct { int col; pqcol with; const char *def_key; llmd_status st; const char *needle; } cases[] = {
+        {1, {"tt", TY(INT64), {0}, COL(3, pt_ms)}, "", LLMD_ERR_SCHEMA, "no column \"t\" (the view p needs it)"},
+        {0, {"k", TY(DOUBLE), {0}, COL(3, pf)}, "", LLMD_ERR_SCHEMA, "join key \"k\" is double"},
+        {0, {"k", TY(STRING), {0}, SCOL(3, ps_off, ps_bytes)}, ", \"value_type\": \"INT64\"", LLMD_ERR_SCHEMA,
+         "join key \"k\" is a string where the view has integer keys"},
+        {0, {"k", TY(INT32), {0}, COL(3, pd)}, ", \"value_type\": \"STRING\"", LLMD_ERR_SCHEMA,
+         "join key \"k\" is an integer where the view has string keys"},
+        {1, {"t", TY(BOOL), {0}, COL(3, &po)}, "", LLMD_ERR_SCHEMA, "column \"t\" is bool, not a timestamp"},
+        {2, {"c", TY(DOUBLE), {0}, COL(3, pf)}, "", LLMD_ERR_SCHEMA, "column \"c\" is double, not a timestamp"},
+        {3, {"i", TY(STRING), {0}, SCOL(3, ps_off, ps_bytes)}, "", LLMD_ERR_SCHEMA,
+         "feature \"i\" is declared Int64 but the column is string"},
+        {4, {"f", TY(STRING), {0}, SCOL(3, ps_off, ps_bytes)}, "", LLMD_ERR_SCHEMA, "declared Float32"},
+        {6, {"s", TY(INT32), {0}, COL(3, pd)}, "", LLMD_ERR_SCHEMA, "declared String but the column is int32"},
+        {7, {"b", TY(INT32), {0}, COL(3, pd)}, "", LLMD_ERR_SCHEMA, "declared Bytes"},
+        {8, {"o", TY(INT32), {0}, COL(3, pd)}, "", LLMD_ERR_SCHEMA, "declared Bool"},
+        {9, {"e", TY(LIST), TY(INT32), {.length = 3, .offsets = pe_off, .n_children = 1}}, "", LLMD_ERR_SCHEMA,
+         "declared Array(Float32) but the column is list<int32>"},
+        {9, {"e", TY(FLOAT), {0}, COL(3, pe_vals)}, "", LLMD_ERR_SCHEMA, "but the column is float"},
+        {0, {"k", TY(UINT16), {0}, NCOL(3, &pc_valid, pk)}, "", LLMD_ERR_PARSE, "row group 0, row 1, column \"k\": a null join key"},
+        {1, {"t", TY(INT64), {0}, NCOL(3, &pc_valid, pt_ms)}, "", LLMD_ERR_PARSE, "row 1, column \"t\": a null event timestamp"},
+        {0, {"k", TY(UINT64), {0}, COL(3, ((uint64_t[]){1, UINT64_MAX, 2}))}, "", LLMD_ERR_RANGE,
+         "row 1, column \"k\": join key above INT64_MAX"},
+        {3, {"i", TY(UINT64), {0}, COL(3, ((uint64_t[]){1, 2, UINT64_MAX}))}, "", LLMD_ERR_RANGE,
+         "row 2, column \"i\": integer above INT64_MAX"},
+        {1, {"t", {.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_MILLIS}, {0}, COL(3, ((int64_t[]){1, INT64_MAX / 100, 2}))},
+         "", LLMD_ERR_RANGE, "row 1, column \"t\": timestamp out of range"},
+        {1, {"t", {.id = LLMD_TYPE_TIMESTAMP, .unit = LLMD_TIME_MILLIS}, {0}, COL(3, ((int64_t[]){1, INT64_MIN / 100, 2}))},
+         "", LLMD_ERR_RANGE, "timestamp out of range"},
+        {1, {"t", TY(UINT64), {0}, COL(3, ((uint64_t[]){1, 2, UINT64_MAX}))}, "", LLMD_ERR_RANGE,
+         "row 2, column \"t\": timestamp out of range"},
+        {1, {"t", TY(STRING), {0}, SCOL(3, ps_off, ps_bytes)}, "", LLMD_ERR_PARSE, "row group 0, row 0, column \"t\""},
+        {9, {"e", TY(LIST), TY(FLOAT), {.length = 3, .offsets = ((int32_t[]){0, 2, 5, 6}), .n_children = 1}}, "",
+         LLMD_ERR_PARSE, "row 1, column \"e\": a list of 3 numbers where the view declares length 2"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char def[2048];
+        snprintf(def, sizeof def, PQ_DEF("%s"), cases[i].def_key);
+        write_file("p.json", def);
+        std_columns(c);
+        c[cases[i].col] = cases[i].with;
+        c[9].col.children = &pe_child;
+        write_parquet("p.parquet", c, 10);
+        ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+        llmd_status st = llmd_feature_repo_apply(repo);
+        ck_assert_msg(st == cases[i].st, "case %zu: %s: %s", i, llmd_status_str(st), llmd_last_error());
+        ck_assert_msg(strstr(llmd_last_error(), cases[i].needle), "case %zu: '%s' lacks '%s'", i, llmd_last_error(),
+                      cases[i].needle);
+        ck_assert_msg(strstr(llmd_last_error(), "p.parquet"), "case %zu: '%s' names no file", i, llmd_last_error());
+        llmd_feature_repo_free(repo);
+    }
+    /* a null element inside an embedding */
+    write_file("p.json", PQ_DEF(""));
+    std_columns(c);
+    static const uint8_t ev = 0xEF;   /* element 4 null */
+    llmd_column nchild = {.length = 6, .validity = &ev, .values = pe_vals};
+    c[9].col.children = &nchild;
+    write_parquet("p.parquet", c, 10);
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_fails(llmd_feature_repo_apply(repo), LLMD_ERR_PARSE, "row 2, column \"e\": a null element in an embedding");
+    llmd_feature_repo_free(repo);
+    /* not a Parquet file */
+    write_file("p.parquet", "this is not parquet");
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_assert_int_ne(llmd_feature_repo_apply(repo), LLMD_OK);
+    ck_assert_msg(strstr(llmd_last_error(), "view p: source"), "%s", llmd_last_error());
+    llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
+/* A Delta table of two Parquet files (added out of path order), pinned by version and timestamp. */
+START_TEST(delta_source_versions_and_order) {
+    new_repo();
+    char tdir[128];
+    snprintf(tdir, sizeof tdir, "%s/tbl", repo_dir);
+    ck_assert_int_eq(mkdir(tdir, 0755), 0);
+    static int64_t k1[1] = {1}, t1[1] = {1000000}, i1[1] = {10};
+    static int64_t i2[1] = {20};
+    /* both files hold key 1 at the same event time: the file added later wins the tie */
+    pqcol a[3] = {{"k", TY(INT64), {0}, COL(1, k1)}, {"t", TY(INT64), {0}, COL(1, t1)}, {"i", TY(INT64), {0}, COL(1, i1)}};
+    write_parquet("tbl/z-first.parquet", a, 3);
+    a[2].col.values = i2;
+    write_parquet("tbl/a-second.parquet", a, 3);
+    char *schema = NULL;
+    char p[256];
+    snprintf(p, sizeof p, "%s/z-first.parquet", tdir);
+    ck_ok(llmd_delta_schema_from_parquet(p, &schema));
+    llmd_delta_table *t;
+    ck_ok(llmd_delta_table_open(&t, tdir, NULL));
+    llmd_delta_create_options co = LLMD_DELTA_CREATE_OPTIONS_INIT;
+    co.schema_json = schema;
+    ck_ok(llmd_delta_table_create(t, &co));
+    const char *names[] = {"z-first.parquet", "a-second.parquet"};
+    for (int i = 0; i < 2; i++) {
+        llmd_delta_txn *x;
+        ck_ok(llmd_delta_txn_begin(&x, t));
+        llmd_delta_add ad = LLMD_DELTA_ADD_INIT;
+        ad.path = names[i];
+        ad.size = 100;
+        ad.modification_time = 1000 + i;
+        ck_ok(llmd_delta_txn_add(x, &ad));
+        int64_t v;
+        ck_ok(llmd_delta_txn_commit(x, &v));
+        ck_assert_int_eq(v, i + 1);
+        llmd_delta_txn_free(x);
+    }
+    llmd_delta_table_free(t);
+    llmd_free(schema);
+    const char *defs[] = {"", ", \"version\": 1", ", \"timestamp\": \"2000-01-01T00:00:00Z\"", ", \"version\": 9",
+                          ", \"format\": \"delta\""};
+    const int64_t want_version[] = {2, 1, -1, -1, 2};
+    const int64_t want_value[] = {20, 10, 0, 0, 20};
+    for (size_t i = 0; i < 5; i++) {
+        char def[512];
+        snprintf(def, sizeof def, "{\"name\": \"d\", \"entities\": [{\"name\": \"k\"}], \"schema\": [{\"name\": \"i\", "
+                 "\"dtype\": \"Int64\"}], \"source\": {\"path\": \"tbl\", \"timestamp_field\": \"t\"%s}}", defs[i]);
+        write_file("d.json", def);
+        llmd_feature_repo *repo;
+        ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+        const int64_t keys[] = {1}, when[] = {2000000};
+        llmd_key_column kc = int_col("k", keys);
+        const char *f[] = {"d:i"};
+        llmd_feature_result *res = NULL;
+        llmd_status st = llmd_feature_historical(repo, f, 1, &kc, 1, when, 1, NULL, &res);
+        if (want_version[i] < 0) {
+            /* before the table existed / a version not in the log */
+            ck_assert_msg(st != LLMD_OK, "case %zu succeeded", i);
+            ck_assert_msg(strstr(llmd_last_error(), "view d: source"), "case %zu: %s", i, llmd_last_error());
+        } else {
+            ck_assert_msg(st == LLMD_OK, "case %zu: %s", i, llmd_last_error());
+            ck_assert_int_eq(llmd_feature_result_source_version(res, 0), want_version[i]);
+            llmd_feature_column col;
+            ck_ok(llmd_feature_result_column(res, 0, &col));
+            ck_assert_int_eq(((const int64_t *)col.values)[0], want_value[i]);
+            if (i == 0) {
+                ck_ok(llmd_feature_repo_apply(repo));
+                char reg[256], buf[2048] = {0};
+                snprintf(reg, sizeof reg, "%s/registry.json", repo_dir);
+                FILE *fp = fopen(reg, "r");
+                ck_assert_uint_gt(fread(buf, 1, sizeof buf - 1, fp), 0);
+                fclose(fp);
+                ck_assert_msg(strstr(buf, "\"delta_version\": 2}"), "%s", buf);
+            }
+        }
+        llmd_feature_result_free(res);
+        llmd_feature_repo_free(repo);
+    }
+    /* a file with a deletion vector is refused, not read without it */
+    char log[256];
+    snprintf(log, sizeof log, "tbl/_delta_log/%020d.json", 3);
+    write_file(log, "{\"add\":{\"path\":\"a-second.parquet\",\"partitionValues\":{},\"size\":100,\"modificationTime\":1002,"
+                    "\"dataChange\":true,\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"wi5b=000010000siXQKl0rr91000f55c8Xg0@fTS\","
+                    "\"sizeInBytes\":34,\"cardinality\":1}}}\n"
+                    "{\"commitInfo\":{\"timestamp\":1700000000000,\"operation\":\"DELETE\"}}\n");
+    write_file("d.json", "{\"name\": \"d\", \"entities\": [{\"name\": \"k\"}], \"schema\": [{\"name\": \"i\", "
+                         "\"dtype\": \"Int64\"}], \"source\": {\"path\": \"tbl\", \"timestamp_field\": \"t\"}}");
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    llmd_status st = llmd_feature_repo_apply(repo);
+    ck_assert_msg(st == LLMD_ERR_UNSUPPORTED, "%s: %s", llmd_status_str(st), llmd_last_error());
+    ck_assert_msg(strstr(llmd_last_error(), "deletion vector"), "%s", llmd_last_error());
+    llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("feature_cov");
     TCase *tc = tcase_create("cov");
@@ -742,6 +1071,10 @@ int main(void) {
     tcase_add_test(tc, historical_argument_errors);
     tcase_add_test(tc, materialize_errors_and_incremental);
     tcase_add_test(tc, damaged_snapshot_sections);
+    tcase_add_test(tc, parquet_source_every_column_kind);
+    tcase_add_test(tc, parquet_time_kinds_and_string_keys);
+    tcase_add_test(tc, parquet_source_errors_are_named);
+    tcase_add_test(tc, delta_source_versions_and_order);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
