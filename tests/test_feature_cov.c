@@ -1060,6 +1060,139 @@ START_TEST(delta_source_versions_and_order) {
 }
 END_TEST
 
+/* ---- spilled joins of every dtype equal the in-memory join (feature.h: "the results are
+ * identical"), with the temp directory from options, $TMPDIR, or /tmp ------------------------- */
+static void same_columns(const llmd_feature_result *a, const llmd_feature_result *b) {
+    ck_assert_uint_eq(llmd_feature_result_column_count(a), llmd_feature_result_column_count(b));
+    size_t rows = llmd_feature_result_rows(a);
+    ck_assert_uint_eq(rows, llmd_feature_result_rows(b));
+    for (size_t i = 0; i < llmd_feature_result_column_count(a); i++) {
+        llmd_feature_column x, y;
+        ck_ok(llmd_feature_result_column(a, i, &x));
+        ck_ok(llmd_feature_result_column(b, i, &y));
+        ck_assert_mem_eq(x.validity, y.validity, rows);
+        if (x.offsets) {
+            ck_assert_mem_eq(x.offsets, y.offsets, (rows + 1) * sizeof(int64_t));
+            if (x.offsets[rows]) ck_assert_mem_eq(x.values, y.values, (size_t)x.offsets[rows]);
+        } else {
+            size_t w = x.dtype == LLMD_FEATURE_FLOAT32 ? 4 : x.dtype == LLMD_FEATURE_BOOL ? 1
+                     : x.dtype == LLMD_FEATURE_FLOAT32_VECTOR ? 4 * x.vector_length : 8;
+            ck_assert_mem_eq(x.values, y.values, rows * w);
+        }
+    }
+}
+
+START_TEST(spilled_join_every_dtype) {
+    new_repo();
+    write_file("all.json", ALL_DEF);
+    /* 300 rows over 40 keys, every dtype, some nulls */
+    FILE *f;
+    char p[256];
+    snprintf(p, sizeof p, "%s/all.jsonl", repo_dir);
+    ck_assert_ptr_nonnull(f = fopen(p, "w"));
+    for (int r = 0; r < 300; r++) {
+        fprintf(f, "{\"uid\": \"user%d\", \"item\": %d, \"t\": %d, \"c\": %s, \"i\": %d, \"f\": %s, \"d\": %d.5,"
+                   " \"s\": \"s%d\", \"b\": \"%s\", \"o\": %s, \"e\": [%d, 1, 2]}\n",
+                r % 40, r % 3, (r * 7919) % 1000, r % 5 ? "1" : "null", r, r % 4 ? "0.5" : "null", r, r,
+                r % 2 ? "aGk=" : "", r % 3 ? "true" : "false", r);
+    }
+    fclose(f);
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    enum { N = 200 };
+    static char kb[N * 8];
+    static int64_t ko[N + 1], items[N], when[N];
+    size_t at = 0;
+    for (int i = 0; i < N; i++) {
+        ko[i] = (int64_t)at;
+        at += (size_t)sprintf(kb + at, "user%d", (i * 13) % 45);
+        items[i] = i % 3;
+        when[i] = (i * 37) % 1100;
+    }
+    ko[N] = (int64_t)at;
+    llmd_key_column keys[] = {str_col("uid", kb, ko), int_col("item", items)};
+    const char *feats[] = {"all:i", "all:f", "all:d", "all:s", "all:b", "all:o", "all:e"};
+    llmd_feature_result *mem, *sp;
+    llmd_historical_options o = LLMD_HISTORICAL_OPTIONS_INIT;
+    ck_ok(llmd_feature_historical(repo, feats, 7, keys, 2, when, N, &o, &mem));
+    ck_assert_uint_eq(llmd_feature_result_spill_bytes(mem), 0);
+    o.memory_limit = 1;
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s/tmp", repo_dir);
+    ck_assert_int_eq(mkdir(tmp, 0755), 0);
+    o.temp_dir = tmp;
+    ck_ok(llmd_feature_historical(repo, feats, 7, keys, 2, when, N, &o, &sp));
+    ck_assert_uint_gt(llmd_feature_result_spill_bytes(sp), 0);
+    same_columns(mem, sp);
+    llmd_feature_result_free(sp);
+    /* temp_dir "" / NULL: $TMPDIR */
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", tmp, 1);
+    o.temp_dir = "";
+    ck_ok(llmd_feature_historical(repo, feats, 7, keys, 2, when, N, &o, &sp));
+    same_columns(mem, sp);
+    llmd_feature_result_free(sp);
+    /* $TMPDIR pointing at a regular file: the spill directory cannot be made, the message names it */
+    snprintf(p, sizeof p, "%s/all.json", repo_dir);
+    setenv("TMPDIR", p, 1);
+    o.temp_dir = NULL;
+    ck_fails(llmd_feature_historical(repo, feats, 7, keys, 2, when, N, &o, &sp), LLMD_ERR_IO, "all.json");
+    unsetenv("TMPDIR");
+    ck_ok(llmd_feature_historical(repo, feats, 7, keys, 2, when, N, &o, &sp));   /* /tmp */
+    same_columns(mem, sp);
+    llmd_feature_result_free(sp);
+    if (saved) { setenv("TMPDIR", saved, 1); free(saved); }
+    /* the spill directories were removed */
+    snprintf(p, sizeof p, "rmdir '%s'", tmp);
+    ck_assert_int_eq(system(p), 0);
+    llmd_feature_result_free(mem);
+    llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
+/* ISO 8601 forms and near misses, worked by hand (2025-01-15T10:00:00Z = 1736935200 s). */
+START_TEST(timestamp_forms) {
+    static const struct { const char *s; int64_t us; } good[] = {
+        {"2025-01-15t10:00:00z", 1736935200000000LL},
+        {"2025-01-15T10:00Z", 1736935200000000LL},
+        {"2025-01-15T10:00", 1736935200000000LL},
+        {"2025-01-15T10:00:00,5Z", 1736935200500000LL},
+        {"2025-01-15T10:00:00.1234567Z", 1736935200123456LL},
+        {"2025-01-15T12:00:00+02", 1736935200000000LL},
+        {"2025-01-15T10:00:00-00:30", 1736937000000000LL},
+        {"2000-02-29", 951782400000000LL},
+        {"2016-12-31T23:59:60Z", 1483228800000000LL},
+        {"0001-01-01", -62135596800000000LL},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int64_t us = 0;
+        ck_ok(llmd_parse_timestamp(good[i].s, strlen(good[i].s), &us));
+        ck_assert_msg(us == good[i].us, "%s -> %lld", good[i].s, (long long)us);
+    }
+    static const char *bad[] = {"2025", "2025-", "2025-0", "2025-01", "2025-01-", "2025-01-1", "202a-01-15",
+                                "2025-01-15T", "2025-01-15T1", "2025-01-15T10:", "2025-01-15T10-00",
+                                "2025-01-15T10:0", "2025-01-15T10:00:", "2025-01-15T10:00:0",
+                                "2025-01-15T10:00:00.", "2025-01-15T10:00:00.Z", "2025-01-15T10:00:00Zx",
+                                "2025-01-15T10:00:00+2", "2025-01-15T10:00:00+24:00", "2025-01-15T10:00:00+02:60",
+                                "2025-01-15T10:00:00+02:3", "2025-01-15T10:00:00+02:300", "2025-01-15T24:00:00",
+                                "2025-01-15T10:60:00", "2025-01-15T10:00:61", "2025-00-15", "2025-01-00",
+                                "2025-01-32", "2025-04-31", "1900-02-29", "2025-01-15x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t us;
+        ck_assert_msg(llmd_parse_timestamp(bad[i], strlen(bad[i]), &us) == LLMD_ERR_PARSE, "%s accepted", bad[i]);
+        ck_assert_msg(strstr(llmd_last_error(), "is not ISO 8601"), "%s", llmd_last_error());
+    }
+    int64_t us;
+    ck_fails(llmd_parse_timestamp(NULL, 0, &us), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_fails(llmd_parse_timestamp("2025-01-01", 10, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    /* the length bounds the text: a longer buffer is cut where told */
+    ck_ok(llmd_parse_timestamp("2025-01-15T10:00:00Zgarbage", 20, &us));
+    ck_assert_int_eq(us, 1736935200000000LL);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("feature_cov");
     TCase *tc = tcase_create("cov");
@@ -1075,6 +1208,8 @@ int main(void) {
     tcase_add_test(tc, parquet_time_kinds_and_string_keys);
     tcase_add_test(tc, parquet_source_errors_are_named);
     tcase_add_test(tc, delta_source_versions_and_order);
+    tcase_add_test(tc, spilled_join_every_dtype);
+    tcase_add_test(tc, timestamp_forms);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
