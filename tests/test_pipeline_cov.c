@@ -263,6 +263,72 @@ START_TEST(delta_runs_are_idempotent) {
 }
 END_TEST
 
+
+/* Config files: every value kind, arrays joined with commas, and the bad forms named. */
+START_TEST(config_files_and_value_kinds) {
+    mk_dir();
+    llmd_pipeline *p;
+    ck_ok(llmd_pipeline_new(&p));
+    char cfg[400];
+    snprintf(cfg, sizeof cfg, "%s/cfg.json", dir);
+    static const struct { const char *json; llmd_status st; const char *needle; } bad[] = {
+        {"[1]", LLMD_ERR_PARSE, "not a JSON object"},
+        {"{\"inputs\": \"a.jsonl\"}", LLMD_ERR_INVALID_ARG, "\"inputs\" must be an array of paths"},
+        {"{\"inputs\": [\"a.jsonl\", 3]}", LLMD_ERR_INVALID_ARG, "\"inputs\" holds a non-string"},
+        {"{\"filters\": [\"c4\", 3]}", LLMD_ERR_INVALID_ARG, "\"filters\" holds a non-string"},
+        {"{\"seq_len\": {\"a\": 1}}", LLMD_ERR_PARSE, "must be a string, number or boolean"},
+        {"{\"seq_len\": 4294967296}", LLMD_ERR_INVALID_ARG, "an integer below 2^32"},
+        {"{\"seq_len\": -4}", LLMD_ERR_INVALID_ARG, "a non-negative integer"},
+        {"{\"bos_id\": -2}", LLMD_ERR_INVALID_ARG, "a token id"},
+        {"{\"bos_id\": 4294967296}", LLMD_ERR_INVALID_ARG, "a token id"},
+        {"{\"near_threshold\": 0}", LLMD_ERR_INVALID_ARG, "a number in (0, 1]"},
+        {"{\"near_threshold\": 1.5}", LLMD_ERR_INVALID_ARG, "a number in (0, 1]"},
+        {"{\"near_threshold\": \"0.5x\"}", LLMD_ERR_INVALID_ARG, "a number in (0, 1]"},
+        {"{\"clean\": \"perhaps\"}", LLMD_ERR_INVALID_ARG, "a boolean"},
+        {"{\"nope\": 1}", LLMD_ERR_NOT_FOUND, "unknown pipeline setting 'nope'"},
+        {"{\"seq_len\": \"\"}", LLMD_ERR_INVALID_ARG, "a non-negative integer"},
+        {"{\"seq_len\": \"12abc\"}", LLMD_ERR_INVALID_ARG, "a non-negative integer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_text("cfg.json", bad[i].json);
+        llmd_status st = llmd_pipeline_load_config(p, cfg);
+        ck_assert_msg(st == bad[i].st, "case %zu: %s: %s", i, llmd_status_str(st), llmd_last_error());
+        ck_assert_msg(strstr(llmd_last_error(), bad[i].needle), "case %zu: '%s' lacks '%s'", i, llmd_last_error(),
+                      bad[i].needle);
+    }
+    ck_fails(llmd_pipeline_load_config(NULL, cfg), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_fails(llmd_pipeline_load_config(p, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_fails(llmd_pipeline_load_config(p, dir), LLMD_ERR_IO, "pipeline config");
+    llmd_pipeline_free(p);
+    /* a whole run from a config: booleans as JSON true/false and "yes"/"no", filters as an array
+     * (empty: no filter), a best-fit NPY output */
+    put_input("{\"text\": \"" GOOD "\"}\n{\"text\": \"" GOOD2 "\"}\n");
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"out\": \"%s/out\", \"tokenizer\": \"bytes\", \"seq_len\": 64, \"format\": \"npy\", \"strategy\": \"best-fit\","
+             " \"filters\": [], \"redact\": false, \"clean\": \"yes\", \"exact_dedup\": \"no\", \"near_dedup\": true,"
+             " \"near_threshold\": 0.75, \"threads\": 1, \"batch\": 1, \"inputs\": [\"%s/in.jsonl\"]}", dir, dir);
+    write_text("cfg.json", buf);
+    ck_ok(llmd_pipeline_new(&p));
+    ck_ok(llmd_pipeline_load_config(p, cfg));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    /* two documents of len(GOOD) and len(GOOD2) bytes + EOS each, no filter: all kept */
+    size_t want_tokens = strlen(GOOD) + 1 + strlen(GOOD2) + 1;
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"tokens_out\":%zu", want_tokens);
+    ck_assert_msg(strstr(json, needle), "%s not in %s", needle, json);
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    size_t n;
+    unsigned char *npy = slurp("out/data.npy", &n);
+    ck_assert_ptr_nonnull(npy);
+    ck_assert_mem_eq(npy, "\x93NUMPY", 6);
+    free(npy);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline_cov");
     TCase *tc = tcase_create("cov");
@@ -270,6 +336,7 @@ int main(void) {
     tcase_add_test(tc, output_directory_rules);
     tcase_add_test(tc, settings_values_and_errors);
     tcase_add_test(tc, delta_runs_are_idempotent);
+    tcase_add_test(tc, config_files_and_value_kinds);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
