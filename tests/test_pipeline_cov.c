@@ -329,6 +329,47 @@ START_TEST(config_files_and_value_kinds) {
 }
 END_TEST
 
+/* Inputs: several files, blank lines, bad lines named by file and line (or skipped), a missing
+ * field; Delta runs that cannot start. */
+START_TEST(inputs_lines_and_delta_errors) {
+    mk_dir();
+    put_input("{\"text\": \"" GOOD "\"}\n\n{\"text\": \"" GOOD2 "\"}\n");
+    write_text("bad.jsonl", "{\"text\": \"" GOOD "\"}\n{\"text\": \n");
+    write_text("nofield.jsonl", "{\"body\": \"x\"}\n");
+    llmd_pipeline *p = mk("out");
+    char path[400];
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    snprintf(path, sizeof path, "%s/bad.jsonl", dir);
+    ck_ok(llmd_pipeline_add_input(p, path));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_PARSE, "bad.jsonl:2");
+    ck_ok(llmd_pipeline_set(p, "skip_bad", "1"));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_msg(strstr(json, "\"bad_lines\":1"), "%s", json);
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    p = mk("out2");
+    snprintf(path, sizeof path, "%s/nofield.jsonl", dir);
+    ck_ok(llmd_pipeline_add_input(p, path));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_NOT_FOUND, "nofield.jsonl:1: field \"text\"");
+    /* Delta: standard input needs an explicit appId; a table path that is a regular file */
+    ck_ok(llmd_pipeline_set(p, "format", "parquet"));
+    snprintf(path, sizeof path, "%s/tbl", dir);
+    ck_ok(llmd_pipeline_set(p, "delta", path));
+    ck_ok(llmd_pipeline_add_input(p, "-"));
+    ck_fails(llmd_pipeline_run(p, NULL, NULL), LLMD_ERR_INVALID_ARG, "standard input has no stable identity");
+    llmd_pipeline_free(p);
+    p = mk("out3");
+    ck_ok(llmd_pipeline_set(p, "format", "parquet"));
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    ck_ok(llmd_pipeline_set(p, "delta", path));
+    ck_assert_int_ne(llmd_pipeline_run(p, NULL, NULL), LLMD_OK);
+    ck_assert_msg(strstr(llmd_last_error(), "pipeline delta table"), "%s", llmd_last_error());
+    llmd_pipeline_free(p);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline_cov");
     TCase *tc = tcase_create("cov");
@@ -337,6 +378,7 @@ int main(void) {
     tcase_add_test(tc, settings_values_and_errors);
     tcase_add_test(tc, delta_runs_are_idempotent);
     tcase_add_test(tc, config_files_and_value_kinds);
+    tcase_add_test(tc, inputs_lines_and_delta_errors);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
