@@ -409,6 +409,95 @@ START_TEST(cluster_jobs_every_mode_and_size) {
 }
 END_TEST
 
+/* MinHash options and arguments; the portable path gives the SIMD path's values (dedup.h). */
+START_TEST(minhash_options_and_paths) {
+    llmd_minhasher *h;
+    llmd_minhash_options o;
+    llmd_minhash_options_init(&o);
+    llmd_minhash_options_init(NULL);
+    ck_null(llmd_minhasher_new(NULL, &o), "NULL out");
+    o.num_perm = 0;
+    ck_null(llmd_minhasher_new(&h, &o), "num_perm 0 out of range 1..4096");
+    o.num_perm = 4097;
+    ck_null(llmd_minhasher_new(&h, &o), "num_perm 4097");
+    o.num_perm = 16;
+    o.ngram = 0;
+    ck_null(llmd_minhasher_new(&h, &o), "ngram 0 out of range 1..64");
+    o.ngram = 65;
+    ck_null(llmd_minhasher_new(&h, &o), "ngram 65");
+    o.ngram = 3;
+    o.shingle_mode = 9;
+    ck_null(llmd_minhasher_new(&h, &o), "unknown minhash shingle_mode 9");
+    o.version = 0;
+    ck_assert_int_eq(llmd_minhasher_new(&h, &o), LLMD_ERR_VERSION);
+    ck_assert_uint_eq(llmd_minhasher_num_perm(NULL), 0);
+    ck_assert_int_eq(llmd_minhasher_uses_simd(NULL), 0);
+    llmd_minhasher_free(NULL);
+    static const char *texts[] = {"the cat sat on the mat with a hat", "", "a b", "zebra crossing the wide road today"};
+    const size_t lens[] = {33, 0, 3, 34};
+    for (int mode = 0; mode < 2; mode++) {
+        llmd_minhash_options_init(&o);
+        o.num_perm = 40;   /* not a multiple of 8 or 32: the padded tail is cut */
+        o.ngram = 2;
+        o.shingle_mode = mode == 0 ? LLMD_SHINGLE_WORDS : LLMD_SHINGLE_CHARS;
+        llmd_minhasher *simd, *port;
+        ck_ok(llmd_minhasher_new(&simd, &o));
+        o.force_portable = 1;
+        ck_ok(llmd_minhasher_new(&port, &o));
+        ck_assert_int_eq(llmd_minhasher_uses_simd(port), 0);
+        ck_assert_uint_eq(llmd_minhasher_num_perm(port), 40);
+        uint32_t a[4 * 40], b[4 * 40];
+        size_t na[4], nb[4];
+        ck_ok(llmd_minhash_batch(simd, texts, lens, 4, 2, a, na));
+        ck_ok(llmd_minhash_batch(port, texts, lens, 4, 1, b, nb));
+        ck_assert_mem_eq(a, b, sizeof a);
+        ck_assert_mem_eq(na, nb, sizeof na);
+        ck_assert_uint_eq(na[1], 0);   /* the empty document */
+        /* the empty document's signature is all 0xFFFFFFFF: Jaccard 0 with anything */
+        ck_assert(llmd_minhash_jaccard(a + 40, a + 40, 40) == 0.0);
+        ck_assert(llmd_minhash_jaccard(a, a, 40) == 1.0);
+        /* batch without shingle counts; one document alone agrees with the batch */
+        uint32_t c[4 * 40], one[40];
+        ck_ok(llmd_minhash_batch(port, texts, lens, 4, 0, c, NULL));
+        ck_assert_mem_eq(a, c, sizeof c);
+        ck_ok(llmd_minhash(simd, texts[3], lens[3], one, NULL));
+        ck_assert_mem_eq(one, a + 3 * 40, sizeof one);
+        uint8_t bytes[160];
+        llmd_minhash_to_bytes(one, 40, bytes);
+        ck_assert_uint_eq(bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (uint32_t)bytes[3] << 24, one[0]);
+        llmd_minhash_to_bytes(NULL, 40, bytes);
+        llmd_minhash_to_bytes(one, 40, NULL);
+        /* shingle sets: sorted, distinct; NULL text of length 0 has none */
+        uint64_t *sh;
+        size_t ns;
+        ck_ok(llmd_minhash_shingles(port, texts[0], lens[0], one, &sh, &ns));
+        ck_assert_uint_gt(ns, 1);
+        for (size_t k = 1; k < ns; k++) ck_assert_uint_lt(sh[k - 1], sh[k]);
+        llmd_free(sh);
+        ck_ok(llmd_minhash_shingles(port, NULL, 0, one, &sh, &ns));
+        ck_assert(sh == NULL && ns == 0);
+        ck_null(llmd_minhash_shingles(NULL, "x", 1, one, &sh, &ns), "NULL hasher");
+        ck_null(llmd_minhash_shingles(port, "x", 1, NULL, &sh, &ns), "NULL sig");
+        ck_null(llmd_minhash_shingles(port, NULL, 1, one, &sh, &ns), "NULL text");
+        ck_null(llmd_minhash_shingles(port, "x", 1, one, NULL, &ns), "NULL output");
+        ck_null(llmd_minhash(NULL, "x", 1, one, NULL), "NULL hasher");
+        ck_null(llmd_minhash(port, "x", 1, NULL, NULL), "NULL sig");
+        ck_null(llmd_minhash(port, NULL, 1, one, NULL), "NULL text");
+        ck_ok(llmd_minhash(port, NULL, 0, one, NULL));
+        const char *with_null[] = {"a b c", NULL};
+        const size_t wl[] = {5, 3};
+        ck_null(llmd_minhash_batch(port, with_null, wl, 2, 1, c, NULL), "document 1 is NULL");
+        ck_null(llmd_minhash_batch(NULL, texts, lens, 4, 1, c, NULL), "NULL hasher");
+        ck_null(llmd_minhash_batch(port, NULL, lens, 4, 1, c, NULL), "NULL texts");
+        ck_null(llmd_minhash_batch(port, texts, NULL, 4, 1, c, NULL), "NULL lens");
+        ck_null(llmd_minhash_batch(port, texts, lens, 4, 1, NULL, NULL), "NULL sigs");
+        ck_ok(llmd_minhash_batch(port, NULL, NULL, 0, 1, NULL, NULL));
+        llmd_minhasher_free(simd);
+        llmd_minhasher_free(port);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dedup_cov");
     TCase *tc = tcase_create("cov");
@@ -417,6 +506,7 @@ int main(void) {
     tcase_add_test(tc, exact_sets_and_line_dedup_edges);
     tcase_add_test(tc, lsh_index_files_and_options);
     tcase_add_test(tc, cluster_jobs_every_mode_and_size);
+    tcase_add_test(tc, minhash_options_and_paths);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
