@@ -3,6 +3,8 @@
  * encoding short enough to work by hand from Hugging Face tokenizers' documented behaviour of
  * each normalizer, pre-tokenizer, post-processor and decoder.  JSON in this file is written with
  * single quotes (turned into double quotes before loading) to stay readable. */
+#include <unistd.h>
+
 #include "testutil.h"
 
 /* vocab: a=0 b=1 ab=2 c=3 ▁=4 ▁ab=5 <0x41>=6 1=7 2=8 d=9 !=10 ▁a=11 */
@@ -296,6 +298,166 @@ START_TEST(decoders_and_post_processors_by_hand) {
 }
 END_TEST
 
+/* API arguments, tiktoken rank files (a=0 b=1 ab=2: "ab" merges by rank) and files on disk. */
+START_TEST(api_arguments_and_tiktoken_files) {
+    llmd_tokenizer *tok;
+    ck_ok(load(MODEL, &tok));
+    uint32_t *ids, buf[4];
+    size_t n, *offs;
+    ck_fails(llmd_tokenizer_encode(NULL, "a", 1, 0, &ids, &n, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode(tok, NULL, 1, 0, &ids, &n, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode(tok, "a", 1, 0, NULL, &n, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode(tok, "a", 1, 0, &ids, NULL, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode(tok, "a\xff", 2, 0, &ids, &n, NULL), LLMD_ERR_UTF8, "1");
+    ck_ok(llmd_tokenizer_encode(tok, NULL, 0, 0, &ids, &n, &offs));
+    ck_assert_uint_eq(n, 0);
+    llmd_free(ids);
+    llmd_free(offs);
+    ck_ok(llmd_tokenizer_encode(tok, "abcab", 5, 0, &ids, &n, &offs));
+    ck_assert(n == 3 && offs[0] == 0 && offs[1] == 2 && offs[2] == 2 && offs[3] == 3 && offs[5] == 5);
+    llmd_free(ids);
+    llmd_free(offs);
+    ck_fails(llmd_tokenizer_encode_into(NULL, "a", 1, 0, buf, 4, &n), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_into(tok, NULL, 1, 0, buf, 4, &n), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_into(tok, "a", 1, 0, NULL, 4, &n), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_into(tok, "a", 1, 0, buf, 4, NULL), LLMD_ERR_INVALID_ARG, "");
+    /* cap 0: counting only (TRUNCATED with the count needed) */
+    ck_assert_int_eq(llmd_tokenizer_encode_into(tok, "a", 1, 0, NULL, 0, &n), LLMD_ERR_TRUNCATED);
+    ck_assert_uint_eq(n, 1);
+    /* too small: the first cap ids, and the count needed */
+    ck_assert_int_eq(llmd_tokenizer_encode_into(tok, "abcabc", 6, 0, buf, 2, &n), LLMD_ERR_TRUNCATED);
+    ck_assert(n == 4 && buf[0] == 2 && buf[1] == 3);
+    const char *texts[] = {"ab", NULL, "c"};
+    const size_t lens[] = {2, 0, 1};
+    size_t *docs;
+    ck_fails(llmd_tokenizer_encode_batch(NULL, texts, lens, 3, 0, 1, &ids, &docs), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_batch(tok, NULL, lens, 3, 0, 1, &ids, &docs), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_batch(tok, texts, NULL, 3, 0, 1, &ids, &docs), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_batch(tok, texts, lens, 3, 0, 1, NULL, &docs), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_encode_batch(tok, texts, lens, 3, 0, 1, &ids, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_ok(llmd_tokenizer_encode_batch(tok, texts, lens, 3, 0, 2, &ids, &docs));
+    ck_assert(docs[0] == 0 && docs[1] == 1 && docs[2] == 1 && docs[3] == 2 && ids[0] == 2 && ids[1] == 3);
+    llmd_free(ids);
+    llmd_free(docs);
+    const size_t lens_bad[] = {2, 3, 1};
+    ck_fails(llmd_tokenizer_encode_batch(tok, texts, lens_bad, 3, 0, 1, &ids, &docs), LLMD_ERR_INVALID_ARG, "1");
+    char *text;
+    size_t len;
+    ck_fails(llmd_tokenizer_decode(NULL, buf, 1, 0, &text, &len), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_decode(tok, NULL, 1, 0, &text, &len), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_decode(tok, buf, 1, 0, NULL, &len), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_decode(tok, buf, 1, 0, &text, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_ok(llmd_tokenizer_decode(tok, NULL, 0, 0, &text, &len));
+    ck_assert_str_eq(text, "");
+    llmd_free(text);
+    uint32_t id;
+    const char *t;
+    ck_fails(llmd_tokenizer_token_to_id(NULL, "a", 1, &id), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_token_to_id(tok, NULL, 1, &id), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_token_to_id(tok, "a", 1, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_id_to_token(NULL, 0, &t, &len), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_id_to_token(tok, 0, NULL, &len), LLMD_ERR_INVALID_ARG, "");
+    ck_fails(llmd_tokenizer_id_to_token(tok, 0, &t, NULL), LLMD_ERR_INVALID_ARG, "");
+    ck_ok(llmd_tokenizer_id_to_token(tok, 2, &t, &len));
+    ck_assert(len == 2 && memcmp(t, "ab", 2) == 0);
+    ck_assert_uint_eq(llmd_tokenizer_vocab_size(NULL), 0);
+    ck_assert_int_eq(llmd_tokenizer_is_special(NULL, 0), 0);
+    ck_assert_int_eq(llmd_tokenizer_eos_id(NULL), -1);
+    ck_assert_int_eq(llmd_tokenizer_eos_id(tok), -1);
+    llmd_tokenizer_free(tok);
+    llmd_tokenizer_free(NULL);
+    /* tiktoken ranks: every single byte (ranks 0..255, as tiktoken needs), then "ab" = 256;
+     * base64 with padding, CRLF and blank lines */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char ranks[256 * 12 + 64];
+    size_t rl = 0;
+    for (int b = 0; b < 256; b++)
+        rl += (size_t)sprintf(ranks + rl, "%c%c== %d%s", b64[b >> 2], b64[(b & 3) << 4], b, b % 7 ? "\n" : "\r\n\n");
+    rl += (size_t)sprintf(ranks + rl, "YWI= 256\n");
+    ck_ok(llmd_tokenizer_from_tiktoken(&tok, ranks, rl, "gpt2"));
+    ck_ok(llmd_tokenizer_encode(tok, "abab", 4, 0, &ids, &n, NULL));
+    ck_assert(n == 2 && ids[0] == 256 && ids[1] == 256);
+    llmd_free(ids);
+    llmd_tokenizer_free(tok);
+    static const struct { const char *data; const char *needle; } bad[] = {
+        {"YQ==0\n", "line 1: expected \"base64 rank\""}, {"YQ= 0\n", "line 1: bad base64"},
+        {"Y=Q= 0\n", "bad base64"}, {"YQ=* 0\n", "bad base64"}, {"YQ== \n", "line 1: missing rank"},
+        {"YQ== 1x\n", "line 1: bad rank"}, {"YQ== 99999999999\n", "bad rank"}, {"YQ== 300000000\n", "too large"},
+        {"YQ== 0\nYQ== 1\n", "line 2: token listed twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        llmd_status st = llmd_tokenizer_from_tiktoken(&tok, bad[i].data, strlen(bad[i].data), "gpt2");
+        ck_assert_msg(st == LLMD_ERR_PARSE, "case %zu: %s", i, llmd_status_str(st));
+        ck_assert_msg(strstr(llmd_last_error(), bad[i].needle), "case %zu: '%s' lacks '%s'", i, llmd_last_error(),
+                      bad[i].needle);
+    }
+    ck_assert_int_eq(llmd_tokenizer_from_tiktoken(&tok, ranks, rl, "gpt5"), LLMD_ERR_INVALID_ARG);
+    char dup[sizeof ranks + 16];
+    memcpy(dup, ranks, rl);
+    size_t dl = rl + (size_t)sprintf(dup + rl, "YWJj 256\n");   /* "abc" given the rank of "ab" */
+    ck_fails(llmd_tokenizer_from_tiktoken(&tok, dup, dl, "gpt2"), LLMD_ERR_PARSE, "rank 256 is already the rank of line");
+    /* files: a .tiktoken named for its pattern, one without a pattern, a JSON file with leading
+     * white space, a missing file, options of a bad version */
+    char dir[] = "/tmp/llmd_tcov_XXXXXX", p[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/cl100k_base.tiktoken", dir);
+    FILE *f = fopen(p, "w");
+    fputs(ranks, f);
+    fclose(f);
+    llmd_tokenizer_options to;
+    llmd_tokenizer_options_init(&to);
+    to.force_regex = 1;
+    ck_ok(llmd_tokenizer_load(&tok, p, &to));
+    ck_ok(llmd_tokenizer_encode(tok, "ab", 2, 0, &ids, &n, NULL));
+    ck_assert(n == 1 && ids[0] == 256);
+    llmd_free(ids);
+    llmd_tokenizer_free(tok);
+    snprintf(p, sizeof p, "%s/mystery.tiktoken", dir);
+    f = fopen(p, "w");
+    fputs(ranks, f);
+    fclose(f);
+    ck_fails(llmd_tokenizer_load(&tok, p, NULL), LLMD_ERR_INVALID_ARG, "needs a pattern name");
+    to.force_regex = 0;
+    to.tiktoken_pattern = "r50k";
+    ck_ok(llmd_tokenizer_load(&tok, p, &to));
+    llmd_tokenizer_free(tok);
+    snprintf(p, sizeof p, "%s/tok.json", dir);
+    f = fopen(p, "w");
+    char *json = build(MODEL);
+    fprintf(f, " \r\n\t%s", json);
+    free(json);
+    fclose(f);
+    ck_ok(llmd_tokenizer_load(&tok, p, NULL));
+    llmd_tokenizer_free(tok);
+    to.version = 7;
+    ck_assert_int_eq(llmd_tokenizer_load(&tok, p, &to), LLMD_ERR_VERSION);
+    ck_fails(llmd_tokenizer_load(NULL, p, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    ck_fails(llmd_tokenizer_load(&tok, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+    snprintf(p, sizeof p, "%s/none.json", dir);
+    ck_fails(llmd_tokenizer_load(&tok, p, NULL), LLMD_ERR_NOT_FOUND, "none.json");
+    snprintf(p, sizeof p, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(p), 0);
+}
+END_TEST
+
+/* Decoders on bytes: byte fallback of lowercase / invalid hex names, partial UTF-8 sequences
+ * becoming U+FFFD, Strip with stop, unknown characters fused. */
+START_TEST(byte_fallback_and_strip_edges) {
+    /* vocab with byte tokens for 0xC3 0xA9 (é) and a lone 0xFF, and a token that only looks like one */
+    const char *m = "'decoder': {'type': 'Sequence', 'decoders': [{'type': 'ByteFallback'}, {'type': 'Fuse'},"
+                    " {'type': 'Strip', 'content': 'x', 'start': 0, 'stop': 2}]},"
+                    " 'model': {'type': 'BPE', 'vocab': {'<0xC3>': 0, '<0xA9>': 1, '<0xFF>': 2, '<0xzz>': 3, 'x': 4,"
+                    " '<0x41>': 5, 'a': 6}, 'merges': [], 'byte_fallback': true}";
+    expect_text(m, IDS(0, 1, 4, 4, 4), 0, "\xc3\xa9x");          /* é, then 2 of the 3 x stripped */
+    expect_text(m, IDS(2, 6), 0, "\xef\xbf\xbd" "a");            /* an invalid byte: U+FFFD */
+    expect_text(m, IDS(0, 6), 0, "\xef\xbf\xbd" "a");            /* a cut sequence: U+FFFD */
+    expect_text(m, IDS(3, 5), 0, "<0xzz>A");                     /* not a byte name: kept as text */
+    /* byte fallback at encode time: an unknown character becomes its UTF-8 bytes */
+    expect_ids("'model': {'type': 'BPE', 'vocab': {'<0xC3>': 0, '<0xA9>': 1, 'a': 2}, 'merges': [], 'byte_fallback': true}",
+               "a\xc3\xa9", 0, IDS(2, 0, 1));
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("tokenizer_cov");
     TCase *tc = tcase_create("cov");
@@ -303,6 +465,8 @@ int main(void) {
     tcase_add_test(tc, bad_components_are_named);
     tcase_add_test(tc, normalizers_and_pre_tokenizers_by_hand);
     tcase_add_test(tc, decoders_and_post_processors_by_hand);
+    tcase_add_test(tc, api_arguments_and_tiktoken_files);
+    tcase_add_test(tc, byte_fallback_and_strip_edges);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
