@@ -283,6 +283,163 @@ START_TEST(length_bounds_disabled_checks_and_counters) {
 }
 END_TEST
 
+/* ---- agreement with datatrove on hand-made hard cases ------------------------------------------
+ * Texts built to reach the filters' less common paths (every line break Python's splitlines()
+ * knows, Unicode white space, 4-byte characters, ASCII punctuation glued to non-ASCII words,
+ * guillemets and curly quotes, contractions, citations, policy and javascript lines, bullets,
+ * ellipses, repetition, lists, an empty text, a 1001-byte word).  The expected decisions (and the
+ * c4 text it keeps) are datatrove's own: its C4QualityFilter, GopherQualityFilter,
+ * GopherRepetitionFilter and FineWebQualityFilter with their defaults, run (datatrove commit
+ * a649de79) through tests/filter/datatrove_agreement.py's loader on exactly these texts. */
+static const char *const peer_texts[] = {
+    "One two three.\x0b""Four five six.\xc2\x85Seven eight nine.\xe2\x80\xa8Ten.\x0d\x0a""Eleven twelve thirteen.\x1c""Fourteen fifteen sixteen.\x0c""A b c.\x0d""D e f.\xe2\x80\xa9G h i.\x1dJ k l.\x1eM n o.",
+    "Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. ",
+    "caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of caf\xc3\xa9!\"#$%&'()*+,-./ na\xc3\xafve:;<=>?@[\\]^_`{|}~ \xc3\xa9t\xc3\xa9\x7f end. the and of ",
+    "This is a sentence with a citation[1] in it.\x0a""Another one[citation needed] here now.\x0a""Edits [edit] are removed too.\x0aPlease read the terms of use carefully.\x0aThis site uses cookies for things.\x0a""Enable JavaScript to view this.\x0a""Five sentences are here. Six. Seven. Eight.",
+    "He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. ",
+    "Items follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0aItems follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0aItems follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0aItems follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0aItems follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0aItems follow:\x0a- first item here,\x0a- second item here,\x0a\xe2\x80\xa2 third item\xe2\x80\xa6\x0aThe end...\x0a",
+    "Same paragraph text appears here again and again.\x0a\x0aSame paragraph text appears here again and again.\x0a\x0aSame paragraph text appears here again and again.\x0a\x0aSame paragraph text appears here again and again.\x0a\x0aSame paragraph text appears here again and again.\x0a\x0aSame paragraph text appears here again and again.\x0a\x0aThe quick brown fox jumps over the lazy dog and then it rests with the cat.",
+    "short line 0\x0ashort line 1\x0ashort line 2\x0ashort line 3\x0ashort line 4\x0ashort line 5\x0ashort line 6\x0ashort line 7\x0ashort line 8\x0ashort line 9\x0ashort line 10\x0ashort line 11\x0ashort line 12\x0ashort line 13\x0ashort line 14\x0ashort line 15\x0ashort line 16\x0ashort line 17\x0ashort line 18\x0ashort line 19\x0ashort line 20\x0ashort line 21\x0ashort line 22\x0ashort line 23\x0ashort line 24\x0ashort line 25\x0ashort line 26\x0ashort line 27\x0ashort line 28\x0ashort line 29",
+    "#tag #tag #tag #tag #tag #tag #tag #tag #tag #tag The quick brown fox jumps over the lazy dog and then it rests with the cat.The quick brown fox jumps over the lazy dog and then it rests with the cat.The quick brown fox jumps over the lazy dog and then it rests with the cat.The quick brown fox jumps over the lazy dog and then it rests with the cat.",
+    "Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. ",
+    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 123 456.78 \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 the and ",
+    "(a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be (a) [b] {c} <d> \"e\" 'f' -- ... ?! the and of to be ",
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit. The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food.",
+    "The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food. The function returns { value } to the caller.",
+    "- item number 0 is listed here with the other things\x0a- item number 1 is listed here with the other things\x0a- item number 2 is listed here with the other things\x0a- item number 3 is listed here with the other things\x0a- item number 4 is listed here with the other things\x0a- item number 5 is listed here with the other things\x0a- item number 6 is listed here with the other things\x0a- item number 7 is listed here with the other things\x0a- item number 8 is listed here with the other things\x0a- item number 9 is listed here with the other things\x0a- item number 10 is listed here with the other things\x0a- item number 11 is listed here with the other things",
+    "This line trails off into nothing at all and then 0...\x0aThis line trails off into nothing at all and then 1...\x0aThis line trails off into nothing at all and then 2...\x0aThis line trails off into nothing at all and then 3...\x0aThis line trails off into nothing at all and then 4...\x0aThis line trails off into nothing at all and then 5...\x0aThis line trails off into nothing at all and then 6...\x0aThis line trails off into nothing at all and then 7...\x0aThis line trails off into nothing at all and then 8...\x0aThis line trails off into nothing at all and then 9...\x0aThis line trails off into nothing at all and then 10...\x0aThis line trails off into nothing at all and then 11...",
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta gamma delta epsilon zeta eta theta iota kappa",
+    "supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and supercalifragilistic extraordinarily the and",
+    "a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I a b c d e of to the and I",
+    "Supercalifragilistic0000 expialidocious0000 wonderful.\x0aSupercalifragilistic0001 expialidocious0007 wonderful.\x0aSupercalifragilistic0002 expialidocious0014 wonderful.\x0aSupercalifragilistic0003 expialidocious0021 wonderful.\x0aSupercalifragilistic0004 expialidocious0028 wonderful.\x0aSupercalifragilistic0005 expialidocious0035 wonderful.\x0aSupercalifragilistic0006 expialidocious0042 wonderful.\x0aSupercalifragilistic0007 expialidocious0049 wonderful.\x0aSupercalifragilistic0008 expialidocious0056 wonderful.\x0aSupercalifragilistic0009 expialidocious0063 wonderful.\x0aSupercalifragilistic0010 expialidocious0070 wonderful.\x0aSupercalifragilistic0011 expialidocious0077 wonderful.\x0aSupercalifragilistic0012 expialidocious0084 wonderful.\x0aSupercalifragilistic0013 expialidocious0091 wonderful.\x0aSupercalifragilistic0014 expialidocious0098 wonderful.\x0aSupercalifragilistic0015 expialidocious0105 wonderful.\x0aSupercalifragilistic0016 expialidocious0112 wonderful.\x0aSupercalifragilistic0017 expialidocious0119 wonderful.\x0aSupercalifragilistic0018 expialidocious0126 wonderful.\x0aSupercalifragilistic0019 expialidocious0133 wonderful.",
+    "\x0a \x0a\x09\x0a",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx is long.\x0aThe farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food.",
+    "\xe2\x80\xa2 bullet point 0 with enough words to count here\x0d\xe2\x80\xa2 bullet point 1 with enough words to count here\x0d\xe2\x80\xa2 bullet point 2 with enough words to count here\x0d\xe2\x80\xa2 bullet point 3 with enough words to count here\x0d\xe2\x80\xa2 bullet point 4 with enough words to count here\x0d\xe2\x80\xa2 bullet point 5 with enough words to count here\x0d\xe2\x80\xa2 bullet point 6 with enough words to count here\x0d\xe2\x80\xa2 bullet point 7 with enough words to count here\xc2\x85The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food.",
+};
+static const struct peer_case { const char *filter; int doc; int keep; llmd_filter_rule reason; const char *c4_text; } peer_cases[] = {
+    {"c4", 0, 1, LLMD_FRULE_NONE, "One two three.\x0a""Four five six.\x0aSeven eight nine.\x0a""Eleven twelve thirteen.\x0a""Fourteen fifteen sixteen.\x0a""A b c.\x0a""D e f.\x0aG h i.\x0aJ k l.\x0aM n o."},
+    {"c4", 1, 1, LLMD_FRULE_NONE, "Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin. Caf\xc3\xa9\xc2\xa0na\xc3\xafve\xe1\x9a\x80words\xe2\x80\x80with\xe3\x80\x80spaces\xe2\x81\x9f""and \xf0\x9f\x98\x80 emoji \xe2\x84\xaa kelvin."},
+    {"c4", 2, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 3, 1, LLMD_FRULE_NONE, "This is a sentence with a citation in it.\x0a""Another one here now.\x0a""Edits  are removed too.\x0a""Five sentences are here. Six. Seven. Eight."},
+    {"c4", 4, 1, LLMD_FRULE_NONE, "He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know. He said \xc2\xab""bonjour\xc2\xbb and \xe2\x80\x9chello\xe2\x80\x9d then \xe2\x80\x98yes\xe2\x80\x99 she\xe2\x80\x99s gotta go, more'n d'ye know."},
+    {"c4", 5, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 6, 1, LLMD_FRULE_NONE, "Same paragraph text appears here again and again.\x0aSame paragraph text appears here again and again.\x0aSame paragraph text appears here again and again.\x0aSame paragraph text appears here again and again.\x0aSame paragraph text appears here again and again.\x0aSame paragraph text appears here again and again.\x0aThe quick brown fox jumps over the lazy dog and then it rests with the cat."},
+    {"c4", 7, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 8, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 9, 1, LLMD_FRULE_NONE, "Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today. Wait -- what... really?? Yes!! No-one knows. Dr. Smith met Mr. Jones at 5 p.m. today."},
+    {"c4", 10, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 11, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 12, 0, LLMD_FRULE_C4_LOREM_IPSUM, NULL},
+    {"c4", 13, 0, LLMD_FRULE_C4_CURLY_BRACKET, NULL},
+    {"c4", 14, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 15, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 16, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 17, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 18, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 19, 1, LLMD_FRULE_NONE, "Supercalifragilistic0000 expialidocious0000 wonderful.\x0aSupercalifragilistic0001 expialidocious0007 wonderful.\x0aSupercalifragilistic0002 expialidocious0014 wonderful.\x0aSupercalifragilistic0003 expialidocious0021 wonderful.\x0aSupercalifragilistic0004 expialidocious0028 wonderful.\x0aSupercalifragilistic0005 expialidocious0035 wonderful.\x0aSupercalifragilistic0006 expialidocious0042 wonderful.\x0aSupercalifragilistic0007 expialidocious0049 wonderful.\x0aSupercalifragilistic0008 expialidocious0056 wonderful.\x0aSupercalifragilistic0009 expialidocious0063 wonderful.\x0aSupercalifragilistic0010 expialidocious0070 wonderful.\x0aSupercalifragilistic0011 expialidocious0077 wonderful.\x0aSupercalifragilistic0012 expialidocious0084 wonderful.\x0aSupercalifragilistic0013 expialidocious0091 wonderful.\x0aSupercalifragilistic0014 expialidocious0098 wonderful.\x0aSupercalifragilistic0015 expialidocious0105 wonderful.\x0aSupercalifragilistic0016 expialidocious0112 wonderful.\x0aSupercalifragilistic0017 expialidocious0119 wonderful.\x0aSupercalifragilistic0018 expialidocious0126 wonderful.\x0aSupercalifragilistic0019 expialidocious0133 wonderful."},
+    {"c4", 20, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 21, 1, LLMD_FRULE_NONE, "The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food."},
+    {"c4", 22, 1, LLMD_FRULE_NONE, "The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food."},
+    {"gopher", 0, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 1, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher", 2, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 3, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 4, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 5, 0, LLMD_FRULE_GOPHER_TOO_MANY_ELLIPSIS, NULL},
+    {"gopher", 6, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher", 7, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 8, 0, LLMD_FRULE_GOPHER_TOO_MANY_HASHES, NULL},
+    {"gopher", 9, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 10, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 11, 0, LLMD_FRULE_GOPHER_BELOW_AVG_WORD_LENGTH, NULL},
+    {"gopher", 12, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 13, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 14, 0, LLMD_FRULE_GOPHER_TOO_MANY_BULLETS, NULL},
+    {"gopher", 15, 0, LLMD_FRULE_GOPHER_TOO_MANY_END_ELLIPSIS, NULL},
+    {"gopher", 16, 0, LLMD_FRULE_GOPHER_ENOUGH_STOP_WORDS, NULL},
+    {"gopher", 17, 0, LLMD_FRULE_GOPHER_ABOVE_AVG_WORD_LENGTH, NULL},
+    {"gopher", 18, 0, LLMD_FRULE_GOPHER_BELOW_AVG_WORD_LENGTH, NULL},
+    {"gopher", 19, 0, LLMD_FRULE_GOPHER_ABOVE_AVG_WORD_LENGTH, NULL},
+    {"gopher", 20, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 21, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
+    {"gopher", 22, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 0, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 1, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 2, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 3, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 4, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 5, 0, LLMD_FRULE_REP_DUP_LINE_FRAC, NULL},
+    {"gopher-repetition", 6, 0, LLMD_FRULE_REP_DUP_PARA_FRAC, NULL},
+    {"gopher-repetition", 7, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 8, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 9, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 10, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 11, 0, LLMD_FRULE_REP_DUP_NGRAM, NULL},
+    {"gopher-repetition", 12, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 13, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 14, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 15, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 16, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 17, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 18, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 19, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 20, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher-repetition", 21, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 22, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"fineweb", 0, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 1, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 2, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 3, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 4, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 5, 0, LLMD_FRULE_FINEWEB_SHORT_LINE_RATIO, NULL},
+    {"fineweb", 6, 0, LLMD_FRULE_FINEWEB_CHAR_DUP_RATIO, NULL},
+    {"fineweb", 7, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 8, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 9, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 10, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 11, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 12, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 13, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 14, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 15, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 16, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 17, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 18, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 19, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 20, 0, LLMD_FRULE_FINEWEB_EMPTY, NULL},
+    {"fineweb", 21, 1, LLMD_FRULE_NONE, NULL},
+    {"fineweb", 22, 1, LLMD_FRULE_NONE, NULL},
+};
+
+START_TEST(hard_cases_agree_with_datatrove) {
+    const char *names[] = {"c4", "gopher", "gopher-repetition", "fineweb"};
+    for (int k = 0; k < 4; k++) {
+        llmd_filter_options o;
+        llmd_filter_options_init(&o);
+        o.filters = names[k];
+        llmd_filter *f;
+        ck_ok(llmd_filter_new(&f, &o));
+        for (size_t i = 0; i < sizeof peer_cases / sizeof peer_cases[0]; i++) {
+            const struct peer_case *pc = &peer_cases[i];
+            if (strcmp(pc->filter, names[k]) != 0) continue;
+            const char *text = peer_texts[pc->doc];
+            llmd_filter_result r;
+            ck_ok(llmd_filter_apply(f, text, strlen(text), &r, NULL));
+            ck_assert_msg(r.keep == pc->keep && r.reason == pc->reason, "%s doc %d: keep %d reason %s, datatrove %d %s",
+                          pc->filter, pc->doc, r.keep, llmd_filter_rule_name(r.reason) ? llmd_filter_rule_name(r.reason) : "-",
+                          pc->keep, llmd_filter_rule_name(pc->reason) ? llmd_filter_rule_name(pc->reason) : "-");
+            if (pc->c4_text != NULL) {
+                const char *got = r.text ? r.text : text;
+                ck_assert_msg(strcmp(got, pc->c4_text) == 0, "c4 doc %d: kept text differs:\n%s\n---\n%s", pc->doc, got,
+                              pc->c4_text);
+            }
+            llmd_free(r.text);
+        }
+        llmd_filter_free(f);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("filter_cov");
     TCase *tc = tcase_create("cov");
@@ -292,6 +449,7 @@ int main(void) {
     tcase_add_test(tc, language_filter_with_a_custom_predictor);
     tcase_add_test(tc, bad_words_file_whole_words);
     tcase_add_test(tc, length_bounds_disabled_checks_and_counters);
+    tcase_add_test(tc, hard_cases_agree_with_datatrove);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
