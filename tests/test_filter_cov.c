@@ -465,6 +465,44 @@ START_TEST(hard_cases_agree_with_datatrove) {
 }
 END_TEST
 
+/* badwords with the language found by the language filter (filter.h): the list of that language;
+ * ja/th/zh entries match anywhere; a language without a list keeps the document. */
+START_TEST(bad_words_follow_the_language) {
+    fake_lang fl = {{"de"}, {1.0}, 1, 0, 0};
+    llmd_filter_options o;
+    llmd_filter_options_init(&o);
+    o.filters = "language,badwords";
+    o.language_predict = fake_predict;
+    o.language_ctx = &fl;
+    o.language_threshold = 0;
+    llmd_filter *f;
+    ck_ok(llmd_filter_new(&f, &o));
+    static const struct { const char *lang, *text; int keep; } cases[] = {
+        {"de", "du arsch!", 0}, {"de", "Du ARSCH", 0}, {"de", "darsch und barsch", 1}, {"de", "hello", 1},
+        {"ja", "abc3pdef", 0}, {"ja", "abc", 1}, {"xx", "du arsch", 1}, {"__label__de", "arsch", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fl.labels[0] = cases[i].lang;
+        llmd_filter_result r;
+        ck_ok(apply1(f, cases[i].text, &r));
+        ck_assert_msg(r.keep == cases[i].keep, "%s '%s': keep %d (%s)", cases[i].lang, cases[i].text, r.keep,
+                      llmd_filter_rule_name(r.reason) ? llmd_filter_rule_name(r.reason) : "-");
+        if (!r.keep) ck_assert_int_eq(r.reason, LLMD_FRULE_BADWORDS);
+        llmd_free(r.text);
+    }
+    llmd_filter_free(f);
+    /* without the language filter: badwords_default_language */
+    llmd_filter_options_init(&o);
+    o.filters = "badwords";
+    o.badwords_default_language = "de";
+    ck_ok(llmd_filter_new(&f, &o));
+    llmd_filter_result r;
+    ck_ok(apply1(f, "so ein arsch", &r));
+    ck_assert_int_eq(r.keep, 0);
+    llmd_filter_free(f);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("filter_cov");
     TCase *tc = tcase_create("cov");
@@ -475,6 +513,7 @@ int main(void) {
     tcase_add_test(tc, bad_words_file_whole_words);
     tcase_add_test(tc, length_bounds_disabled_checks_and_counters);
     tcase_add_test(tc, hard_cases_agree_with_datatrove);
+    tcase_add_test(tc, bad_words_follow_the_language);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
