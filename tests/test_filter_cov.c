@@ -320,6 +320,8 @@ static const char *const peer_texts[] = {
     "The quick brown fox jumps over the lazy dog and then it rests with the cat.\x0dThe quick brown fox jumps over the lazy dog and then it rests with the cat.\x0dThe quick brown fox jumps over the lazy dog and then it rests with the cat.\x0d""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\xc2\x85""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\xc2\x85""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\xc2\x85The slow brown fox walks over the lazy dog and then it sits with the cat.\xe2\x80\xa8The slow brown fox walks over the lazy dog and then it sits with the cat.\xe2\x80\xa8The slow brown fox walks over the lazy dog and then it sits with the cat.\xe2\x80\xa8The old brown fox looks at the lazy dog and then it eats with the cat.\xe2\x80\xa9The old brown fox looks at the lazy dog and then it eats with the cat.\xe2\x80\xa9The old brown fox looks at the lazy dog and then it eats with the cat.\xe2\x80\xa9",
     "On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. ",
     "col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0a""col1\x09""col2\x09""col3 with the values and the rest\x0aThe farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food.",
+    "the and of to be with that have !\xe2\x80\x94!\xc2\xa7! word the and of to be with that have /\xe2\x80\x94/\xc2\xa7/ word the and of to be with that have :\xe2\x80\x94:\xc2\xa7: word the and of to be with that have @\xe2\x80\x94@\xc2\xa7@ word the and of to be with that have [\xe2\x80\x94[\xc2\xa7[ word the and of to be with that have `\xe2\x80\x94`\xc2\xa7` word the and of to be with that have {\xe2\x80\x94{\xc2\xa7{ word the and of to be with that have ~\xe2\x80\x94~\xc2\xa7~ word the and of to be with that have \x7f\xe2\x80\x94\x7f\xc2\xa7\x7f word the and of to be with that have \x01\xe2\x80\x94\x01\xc2\xa7\x01 word the and of to be with that have \x1f\xe2\x80\x94\x1f\xc2\xa7\x1f word the and of to be with that have #\xe2\x80\x94#\xc2\xa7# word the and of to be with that have .\xe2\x80\x94.\xc2\xa7. word the and of to be with that have !\xe2\x80\x94!\xc2\xa7! word the and of to be with that have /\xe2\x80\x94/\xc2\xa7/ word the and of to be with that have :\xe2\x80\x94:\xc2\xa7: word the and of to be with that have @\xe2\x80\x94@\xc2\xa7@ word the and of to be with that have [\xe2\x80\x94[\xc2\xa7[ word the and of to be with that have `\xe2\x80\x94`\xc2\xa7` word the and of to be with that have {\xe2\x80\x94{\xc2\xa7{ word the and of to be with that have ~\xe2\x80\x94~\xc2\xa7~ word the and of to be with that have \x7f\xe2\x80\x94\x7f\xc2\xa7\x7f word the and of to be with that have \x01\xe2\x80\x94\x01\xc2\xa7\x01 word the and of to be with that have \x1f\xe2\x80\x94\x1f\xc2\xa7\x1f word the and of to be with that have #\xe2\x80\x94#\xc2\xa7# word the and of to be with that have .\xe2\x80\x94.\xc2\xa7. word",
+    "\xe2\x80\x9c""alpha\xe2\x80\x9d \xe2\x80\x93""alpha \xc2\xbf""alpha? \xc2\xa1""alpha! \xe2\x80\xa6""alpha \xe2\x80\x9cthe\xe2\x80\x9d \xe2\x80\x93the \xc2\xbfthe? \xc2\xa1the! \xe2\x80\xa6the \xe2\x80\x9c""and\xe2\x80\x9d \xe2\x80\x93""and \xc2\xbf""and? \xc2\xa1""and! \xe2\x80\xa6""and \xe2\x80\x9cof\xe2\x80\x9d \xe2\x80\x93of \xc2\xbfof? \xc2\xa1of! \xe2\x80\xa6of \xe2\x80\x9c""caf\xc3\xa9\xe2\x80\x9d \xe2\x80\x93""caf\xc3\xa9 \xc2\xbf""caf\xc3\xa9? \xc2\xa1""caf\xc3\xa9! \xe2\x80\xa6""caf\xc3\xa9 \xe2\x80\x9c""be\xe2\x80\x9d \xe2\x80\x93""be \xc2\xbf""be? \xc2\xa1""be! \xe2\x80\xa6""be \xe2\x80\x9c""alpha\xe2\x80\x9d \xe2\x80\x93""alpha \xc2\xbf""alpha? \xc2\xa1""alpha! \xe2\x80\xa6""alpha \xe2\x80\x9cthe\xe2\x80\x9d \xe2\x80\x93the \xc2\xbfthe? \xc2\xa1the! \xe2\x80\xa6the \xe2\x80\x9c""and\xe2\x80\x9d \xe2\x80\x93""and \xc2\xbf""and? \xc2\xa1""and! \xe2\x80\xa6""and \xe2\x80\x9cof\xe2\x80\x9d \xe2\x80\x93of \xc2\xbfof? \xc2\xa1of! \xe2\x80\xa6of \xe2\x80\x9c""caf\xc3\xa9\xe2\x80\x9d \xe2\x80\x93""caf\xc3\xa9 \xc2\xbf""caf\xc3\xa9? \xc2\xa1""caf\xc3\xa9! \xe2\x80\xa6""caf\xc3\xa9 \xe2\x80\x9c""be\xe2\x80\x9d \xe2\x80\x93""be \xc2\xbf""be? \xc2\xa1""be! \xe2\x80\xa6""be \xe2\x80\x9c""alpha\xe2\x80\x9d \xe2\x80\x93""alpha \xc2\xbf""alpha? \xc2\xa1""alpha! \xe2\x80\xa6""alpha \xe2\x80\x9cthe\xe2\x80\x9d \xe2\x80\x93the \xc2\xbfthe? \xc2\xa1the! \xe2\x80\xa6the \xe2\x80\x9c""and\xe2\x80\x9d \xe2\x80\x93""and \xc2\xbf""and? \xc2\xa1""and! \xe2\x80\xa6""and \xe2\x80\x9cof\xe2\x80\x9d \xe2\x80\x93of \xc2\xbfof? \xc2\xa1of! \xe2\x80\xa6of \xe2\x80\x9c""caf\xc3\xa9\xe2\x80\x9d \xe2\x80\x93""caf\xc3\xa9 \xc2\xbf""caf\xc3\xa9? \xc2\xa1""caf\xc3\xa9! \xe2\x80\xa6""caf\xc3\xa9 \xe2\x80\x9c""be\xe2\x80\x9d \xe2\x80\x93""be \xc2\xbf""be? \xc2\xa1""be! \xe2\x80\xa6""be",
 };
 static const struct peer_case { const char *filter; int doc; int keep; llmd_filter_rule reason; const char *c4_text; } peer_cases[] = {
     {"c4", 0, 1, LLMD_FRULE_NONE, "One two three.\x0a""Four five six.\x0aSeven eight nine.\x0a""Eleven twelve thirteen.\x0a""Fourteen fifteen sixteen.\x0a""A b c.\x0a""D e f.\x0aG h i.\x0aJ k l.\x0aM n o."},
@@ -350,6 +352,8 @@ static const struct peer_case { const char *filter; int doc; int keep; llmd_filt
     {"c4", 25, 1, LLMD_FRULE_NONE, "The quick brown fox jumps over the lazy dog and then it rests with the cat.\x0aThe quick brown fox jumps over the lazy dog and then it rests with the cat.\x0aThe quick brown fox jumps over the lazy dog and then it rests with the cat.\x0a""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\x0a""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\x0a""A quick brown fox runs past the lazy dog and then it sleeps by the cat.\x0aThe slow brown fox walks over the lazy dog and then it sits with the cat.\x0aThe slow brown fox walks over the lazy dog and then it sits with the cat.\x0aThe slow brown fox walks over the lazy dog and then it sits with the cat.\x0aThe old brown fox looks at the lazy dog and then it eats with the cat.\x0aThe old brown fox looks at the lazy dog and then it eats with the cat.\x0aThe old brown fox looks at the lazy dog and then it eats with the cat."},
     {"c4", 26, 1, LLMD_FRULE_NONE, "On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home. On 3.14 p.m. the U.S.A. team won 2-1 \xe2\x80\xa6 then e.g. they left i.e. went home."},
     {"c4", 27, 1, LLMD_FRULE_NONE, "The farmer walks to the market. She sells eggs and milk there. It is a busy place today. People come from far away. They all like the fresh food."},
+    {"c4", 28, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
+    {"c4", 29, 0, LLMD_FRULE_C4_TOO_FEW_SENTENCES, NULL},
     {"gopher", 0, 0, LLMD_FRULE_GOPHER_SHORT_DOC, NULL},
     {"gopher", 1, 1, LLMD_FRULE_NONE, NULL},
     {"gopher", 2, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
@@ -378,6 +382,8 @@ static const struct peer_case { const char *filter; int doc; int keep; llmd_filt
     {"gopher", 25, 1, LLMD_FRULE_NONE, NULL},
     {"gopher", 26, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
     {"gopher", 27, 1, LLMD_FRULE_NONE, NULL},
+    {"gopher", 28, 0, LLMD_FRULE_GOPHER_BELOW_ALPHA_THRESHOLD, NULL},
+    {"gopher", 29, 0, LLMD_FRULE_GOPHER_TOO_MANY_ELLIPSIS, NULL},
     {"gopher-repetition", 0, 1, LLMD_FRULE_NONE, NULL},
     {"gopher-repetition", 1, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
     {"gopher-repetition", 2, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
@@ -406,6 +412,8 @@ static const struct peer_case { const char *filter; int doc; int keep; llmd_filt
     {"gopher-repetition", 25, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
     {"gopher-repetition", 26, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
     {"gopher-repetition", 27, 0, LLMD_FRULE_REP_DUP_LINE_FRAC, NULL},
+    {"gopher-repetition", 28, 0, LLMD_FRULE_REP_TOP_NGRAM, NULL},
+    {"gopher-repetition", 29, 0, LLMD_FRULE_REP_DUP_NGRAM, NULL},
     {"fineweb", 0, 1, LLMD_FRULE_NONE, NULL},
     {"fineweb", 1, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
     {"fineweb", 2, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
@@ -434,6 +442,8 @@ static const struct peer_case { const char *filter; int doc; int keep; llmd_filt
     {"fineweb", 25, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
     {"fineweb", 26, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
     {"fineweb", 27, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 28, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
+    {"fineweb", 29, 0, LLMD_FRULE_FINEWEB_LINE_PUNCT_RATIO, NULL},
 };
 
 START_TEST(hard_cases_agree_with_datatrove) {
@@ -460,6 +470,32 @@ START_TEST(hard_cases_agree_with_datatrove) {
             }
             llmd_free(r.text);
         }
+        /* the same documents as one batch on 3 threads, with counters: the same decisions */
+        size_t nd = sizeof peer_texts / sizeof peer_texts[0];
+        size_t lens[64];
+        llmd_filter_result res[64];
+        for (size_t i = 0; i < nd; i++) lens[i] = strlen(peer_texts[i]);
+        llmd_filter_stats *st;
+        ck_ok(llmd_filter_stats_new(&st));
+        ck_ok(llmd_filter_batch(f, peer_texts, lens, nd, 3, res, st));
+        uint64_t in = 0, kept = 0;
+        llmd_filter_stats_totals(st, &in, &kept, NULL);
+        ck_assert_uint_eq(in, nd);
+        uint64_t want_kept = 0;
+        for (size_t i = 0; i < sizeof peer_cases / sizeof peer_cases[0]; i++)
+            if (strcmp(peer_cases[i].filter, names[k]) == 0) {
+                want_kept += (uint64_t)peer_cases[i].keep;
+                ck_assert_int_eq(res[peer_cases[i].doc].keep, peer_cases[i].keep);
+                ck_assert_int_eq(res[peer_cases[i].doc].reason, peer_cases[i].reason);
+            }
+        ck_assert_uint_eq(kept, want_kept);
+        for (size_t i = 0; i < nd; i++) llmd_free(res[i].text);
+        llmd_filter_stats_free(st);
+        ck_ok(llmd_filter_batch(f, NULL, NULL, 0, 1, NULL, NULL));
+        ck_fails(llmd_filter_batch(NULL, peer_texts, lens, 1, 1, res, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+        ck_fails(llmd_filter_batch(f, NULL, lens, 1, 1, res, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+        ck_fails(llmd_filter_batch(f, peer_texts, NULL, 1, 1, res, NULL), LLMD_ERR_INVALID_ARG, "NULL");
+        ck_fails(llmd_filter_batch(f, peer_texts, lens, 1, 1, NULL, NULL), LLMD_ERR_INVALID_ARG, "NULL");
         llmd_filter_free(f);
     }
 }
