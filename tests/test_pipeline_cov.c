@@ -370,6 +370,54 @@ START_TEST(inputs_lines_and_delta_errors) {
 }
 END_TEST
 
+/* An input inside the output directory that the run replaces is refused (pipeline.h); one beside
+ * it is fine, and so are "-" and the "bytes" tokenizer, which are not files. */
+START_TEST(inputs_inside_the_output_are_refused) {
+    mk_dir();
+    put_input("{\"text\": \"" GOOD "\"}\n{\"text\": \"" GOOD2 "\"}\n");
+    llmd_pipeline *p = mk("out");
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    ck_ok(llmd_pipeline_run(p, NULL, NULL));
+    /* copy the input into out/ and read it from there */
+    size_t n;
+    unsigned char *in = slurp("in.jsonl", &n);
+    write_text("out/copy.jsonl", (const char *)in);
+    free(in);
+    llmd_pipeline *q;
+    ck_ok(llmd_pipeline_new(&q));
+    char path[400];
+    snprintf(path, sizeof path, "%s/out", dir);
+    ck_ok(llmd_pipeline_set(q, "out", path));
+    ck_ok(llmd_pipeline_set(q, "tokenizer", "bytes"));
+    ck_ok(llmd_pipeline_set(q, "seq_len", "64"));
+    ck_ok(llmd_pipeline_set(q, "overwrite", "1"));
+    ck_ok(llmd_pipeline_add_input(q, "-"));
+    snprintf(path, sizeof path, "%s/out/copy.jsonl", dir);
+    ck_ok(llmd_pipeline_add_input(q, path));
+    ck_fails(llmd_pipeline_run(q, NULL, NULL), LLMD_ERR_CONFLICT, "lies inside the output directory");
+    llmd_pipeline_free(q);
+    /* the earlier output is intact */
+    snprintf(path, sizeof path, "%s/out/copy.jsonl", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/out", dir);
+    ck_ok(llmd_pipeline_verify_output(path, LLMD_PIPELINE_VERIFY_CHECKSUMS));
+    llmd_pipeline_free(p);
+    /* redaction counts per type and exact duplicates of the cleaned text, across batches of 1 */
+    put_input("{\"text\": \"" GOOD " Mail bob@example.com now.\"}\n{\"text\": \"" GOOD " Mail bob@example.com now.\"}\n"
+              "{\"text\": \"" GOOD2 "\"}\n");
+    p = mk("out4");
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    ck_ok(llmd_pipeline_set(p, "near_dedup", "0"));
+    ck_ok(llmd_pipeline_set(p, "batch", "1"));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_msg(strstr(json, "\"EMAIL_ADDRESS\":2"), "%s", json);
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline_cov");
     TCase *tc = tcase_create("cov");
@@ -379,6 +427,7 @@ int main(void) {
     tcase_add_test(tc, delta_runs_are_idempotent);
     tcase_add_test(tc, config_files_and_value_kinds);
     tcase_add_test(tc, inputs_lines_and_delta_errors);
+    tcase_add_test(tc, inputs_inside_the_output_are_refused);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
