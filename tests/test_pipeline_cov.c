@@ -241,9 +241,12 @@ START_TEST(delta_runs_are_idempotent) {
     ck_ok(llmd_pipeline_verify_output(strcat(strcpy((char[400]){0}, dir), "/out"), LLMD_PIPELINE_VERIFY_CHECKSUMS));
     /* again: the table holds my-app at version 3 -> nothing done */
     ck_ok(llmd_pipeline_set(p, "overwrite", "1"));
-    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_ok(llmd_pipeline_run(p, &json, &text));
     ck_assert_msg(strstr(json, "\"committed\":false,\"version\":null"), "%s", json);
+    ck_assert_ptr_nonnull(text);
     llmd_free(json);
+    llmd_free(text);
+    ck_ok(llmd_pipeline_run(p, NULL, NULL));
     /* a newer appVersion commits version 2 (version 0 created the table, 1 was the first run) */
     ck_ok(llmd_pipeline_set(p, "delta_app_version", "4"));
     ck_ok(llmd_pipeline_run(p, &json, NULL));
@@ -253,6 +256,10 @@ START_TEST(delta_runs_are_idempotent) {
     /* the default appId hashes the settings and the inputs' contents */
     p = mk("out2");
     ck_ok(llmd_pipeline_set(p, "format", "parquet"));
+    write_text("bad_words.txt", "zzzz\n");   /* a setting file: its contents enter the default appId */
+    char bw[400];
+    snprintf(bw, sizeof bw, "%s/bad_words.txt", dir);
+    ck_ok(llmd_pipeline_set(p, "bad_words_file", bw));
     snprintf(tbl, sizeof tbl, "%s/tbl2", dir);
     ck_ok(llmd_pipeline_set(p, "delta", tbl));
     ck_ok(llmd_pipeline_run(p, &json, NULL));
@@ -418,6 +425,58 @@ START_TEST(inputs_inside_the_output_are_refused) {
 }
 END_TEST
 
+/* The older c4 / gopher switches pick from the default filter list when "filters" is unset;
+ * standard input as an input. */
+START_TEST(filter_switches_and_standard_input) {
+    mk_dir();
+    put_input("{\"text\": \"" GOOD "\"}\n{\"text\": \"short\"}\n");
+    static const char *sw[][2] = {{"0", "1"}, {"1", "0"}, {"0", "0"}};
+    /* "short" is one word: gopher drops it (fewer than 50 words), c4 too (no terminal punctuation
+     * -> no line left); with neither it is kept */
+    static const int kept[] = {1, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        char sub[16];
+        snprintf(sub, sizeof sub, "o%d", i);
+        llmd_pipeline *p = mk(sub);
+        ck_ok(llmd_pipeline_set(p, "c4", sw[i][0]));
+        ck_ok(llmd_pipeline_set(p, "gopher", sw[i][1]));
+        ck_ok(llmd_pipeline_set(p, "near_dedup", "0"));
+        char *json = NULL;
+        ck_ok(llmd_pipeline_run(p, &json, NULL));
+        char want[64];
+        snprintf(want, sizeof want, "\"docs_in\":2,\"docs_out\":%d", kept[i]);
+        ck_assert_msg(strstr(grab(json, "\"filter\""), want), "c4=%s gopher=%s: %s", sw[i][0], sw[i][1], json);
+        llmd_free(json);
+        llmd_pipeline_free(p);
+    }
+    /* "-": the documents come from standard input */
+    char in[400];
+    snprintf(in, sizeof in, "%s/in.jsonl", dir);
+    int saved = dup(0);
+    ck_assert_ptr_nonnull(freopen(in, "r", stdin));
+    llmd_pipeline *p;
+    ck_ok(llmd_pipeline_new(&p));
+    char out[400];
+    snprintf(out, sizeof out, "%s/stdin_out", dir);
+    ck_ok(llmd_pipeline_set(p, "out", out));
+    ck_ok(llmd_pipeline_set(p, "tokenizer", "bytes"));
+    ck_ok(llmd_pipeline_set(p, "seq_len", "64"));
+    ck_ok(llmd_pipeline_set(p, "filter", "0"));
+    ck_ok(llmd_pipeline_set(p, "exact_dedup", "0"));
+    ck_ok(llmd_pipeline_set(p, "near_dedup", "1"));
+    ck_ok(llmd_pipeline_set(p, "near_streaming", "1"));
+    ck_ok(llmd_pipeline_add_input(p, "-"));
+    char *json = NULL;
+    ck_ok(llmd_pipeline_run(p, &json, NULL));
+    ck_assert_msg(strstr(grab(json, "\"read\""), "\"docs_in\":2"), "%s", json);
+    llmd_free(json);
+    llmd_pipeline_free(p);
+    ck_assert_int_eq(dup2(saved, 0), 0);
+    close(saved);
+    rm_dir();
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline_cov");
     TCase *tc = tcase_create("cov");
@@ -428,6 +487,7 @@ int main(void) {
     tcase_add_test(tc, config_files_and_value_kinds);
     tcase_add_test(tc, inputs_lines_and_delta_errors);
     tcase_add_test(tc, inputs_inside_the_output_are_refused);
+    tcase_add_test(tc, filter_switches_and_standard_input);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
