@@ -183,6 +183,86 @@ START_TEST(clean_and_redact_and_batches) {
 }
 END_TEST
 
+/* Secret tokens of every prefix text.h lists, and near misses (wrong letter, too short). */
+START_TEST(secret_prefixes) {
+    llmd_redactor_options o;
+    llmd_redactor_options_init(&o);
+    o.types = 1u << LLMD_PII_SECRET;
+    o.replacement = "<S>";
+    llmd_redactor *r;
+    ck_ok(llmd_redactor_new(&r, &o));
+    char tok36[40], buf[256];
+    memset(tok36, 'a', 36);
+    tok36[36] = 0;
+    static const char *gh[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(buf, sizeof buf, "key %s%s end", gh[i], tok36);
+        char *out;
+        size_t n;
+        ck_ok(llmd_redactor_redact(r, buf, strlen(buf), &out, &n, NULL, NULL));
+        ck_assert_msg(strcmp(out, "key <S> end") == 0, "%s -> %s", buf, out);
+        llmd_free(out);
+    }
+    static const char *slack[] = {"xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(buf, sizeof buf, "key %s1234567890-abc end", slack[i]);
+        char *out;
+        size_t n;
+        ck_ok(llmd_redactor_redact(r, buf, strlen(buf), &out, &n, NULL, NULL));
+        ck_assert_msg(strcmp(out, "key <S> end") == 0, "%s -> %s", buf, out);
+        llmd_free(out);
+    }
+    /* near misses stay: ghx_, gh without '_', a 35-character body, xoxz-, a short Slack body */
+    static const char *miss[] = {"ghx_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ghp-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                 "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "xoxz-1234567890", "xoxb-12345", "gh", "xo"};
+    for (int i = 0; i < 7; i++) {
+        llmd_pii_span *sp;
+        size_t ns;
+        ck_ok(llmd_redactor_find(r, miss[i], strlen(miss[i]), &sp, &ns));
+        ck_assert_msg(ns == 0, "'%s' redacted", miss[i]);
+    }
+    llmd_redactor_free(r);
+}
+END_TEST
+
+/* Cleaning option combinations worked by hand from text.h's steps. */
+START_TEST(cleaning_options_by_hand) {
+    static const struct { int html, norm, drop, ws, para; const char *in, *want; } cases[] = {
+        /* controls dropped, \r\n -> \n kept when white space is not collapsed */
+        {0, LLMD_NORM_NONE, 1, 0, 0, "a\x01" "b\r\nc\x7f", "ab\nc"},
+        /* white space collapsed: \r, \v, \f and U+3000 count as white space; \x1c is a control
+         * (step 3 excepts only \v, \f and \r) and goes */
+        {0, LLMD_NORM_NONE, 1, 1, 0, " a\rb\x0b" "c\x0c" "d\xe3\x80\x80" "e\x1c" "f ", "a b c d ef"},
+        /* controls kept: then \x1c-\x1f are white space as in Python's str.split() */
+        {0, LLMD_NORM_NONE, 0, 1, 0, "e\x1c" "f\x1f" "g", "e f g"},
+        /* controls kept */
+        {0, LLMD_NORM_NONE, 0, 0, 0, "a\x01" "b", "a\x01" "b"},
+        /* keep_paragraphs: a run with two line breaks, \r\n counted once each */
+        {0, LLMD_NORM_NONE, 1, 1, 1, "a\r\n\r\nb\n c", "a\n\nb c"},
+        /* NFKC folds the fi ligature and full-width letters; NFC leaves them */
+        {0, LLMD_NORM_NFKC, 1, 1, 0, "\xef\xac\x81" "ne \xef\xbd\x81", "fine a"},
+        {0, LLMD_NORM_NFC, 1, 1, 0, "\xef\xac\x81" "ne", "\xef\xac\x81" "ne"},
+        /* HTML: tags with attributes, a self-closing tag, a comment, numeric references */
+        {1, LLMD_NORM_NFC, 1, 1, 0, "<a href=\"x>y\">link</a><br/>x<!-- no -->&#65;&#x42;&#150;", "link xAB\xe2\x80\x93"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmd_clean_options co;
+        llmd_clean_options_init(&co);
+        co.html = cases[i].html;
+        co.normalization = cases[i].norm;
+        co.drop_controls = cases[i].drop;
+        co.whitespace = cases[i].ws;
+        co.keep_paragraphs = cases[i].para;
+        char *out;
+        size_t n;
+        ck_ok(llmd_clean_text(cases[i].in, strlen(cases[i].in), &co, &out, &n));
+        ck_assert_msg(strcmp(out, cases[i].want) == 0 && n == strlen(out), "case %zu: got '%s' want '%s'", i, out,
+                      cases[i].want);
+        llmd_free(out);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("text_cov");
     TCase *tc = tcase_create("cov");
@@ -190,6 +270,8 @@ int main(void) {
     tcase_add_test(tc, type_lists_and_names);
     tcase_add_test(tc, redactor_options_templates_and_rules);
     tcase_add_test(tc, clean_and_redact_and_batches);
+    tcase_add_test(tc, secret_prefixes);
+    tcase_add_test(tc, cleaning_options_by_hand);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
