@@ -153,10 +153,10 @@ START_TEST(clean_and_redact_and_batches) {
     ck_fails(llmd_text_batch_run(texts, lens, 3, 1, NULL, r, 2, &b, &failed), LLMD_ERR_INVALID_ARG, "text 1: NULL with length 4");
     ck_assert_uint_eq(failed, 1);
     const char *texts2[] = {"one x@example.org", "", "a\xff"};
-    ck_assert_int_eq(llmd_text_batch_run(texts2, lens, 3, 1, &co, r, 2, &b, &failed), LLMD_ERR_UTF8);
+    const size_t lens2[] = {17, 0, 2};
+    ck_assert_int_eq(llmd_text_batch_run(texts2, lens2, 3, 1, &co, r, 2, &b, &failed), LLMD_ERR_UTF8);
     ck_assert_uint_eq(failed, 2);
     ck_assert_msg(strstr(llmd_last_error(), "text 2: "), "%s", llmd_last_error());
-    const size_t lens2[] = {17, 0, 2};
     /* no cleaning, redaction only: invalid bytes pass through, spans per text */
     ck_ok(llmd_text_batch_run(texts2, lens2, 3, 0, NULL, r, 0, &b, &failed));
     ck_assert_uint_eq(failed, SIZE_MAX);
