@@ -16,7 +16,7 @@
 static char repo_dir[64];
 
 static void write_file(const char *name, const char *text) {
-    char path[256];
+    char path[512];
     snprintf(path, sizeof path, "%s/%s", repo_dir, name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -1042,7 +1042,7 @@ START_TEST(delta_source_versions_and_order) {
         llmd_feature_repo_free(repo);
     }
     /* a file with a deletion vector is refused, not read without it */
-    char log[256];
+    char log[64];
     snprintf(log, sizeof log, "tbl/_delta_log/%020d.json", 3);
     write_file(log, "{\"add\":{\"path\":\"a-second.parquet\",\"partitionValues\":{},\"size\":100,\"modificationTime\":1002,"
                     "\"dataChange\":true,\"deletionVector\":{\"storageType\":\"i\",\"pathOrInlineDv\":\"wi5b=000010000siXQKl0rr91000f55c8Xg0@fTS\","
