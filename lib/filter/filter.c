@@ -1699,7 +1699,14 @@ static llmd_status rule_language(doc_ctx *c, llmd_filter_rule *reason) {
         if (t->p[i] == '\n') t->p[i] = ' ';
     size_t np = 0;
     llmd_status st = f->o.language_predict(f->o.language_ctx, t->p, t->len - 1, k, preds, &np);
-    if (st != LLMD_OK) { llmd_free(preds); return llmd_error_prefix("language predictor"); }
+    if (st != LLMD_OK) {
+        llmd_free(preds);
+        /* a caller's predictor may fail without setting a message: its status must still come back
+         * (llmd_error_prefix returns the thread's last status, which may be an old LLMD_OK) */
+        if (llmd_last_error_status() != st)
+            return llmd_fail(st, "language predictor: failed with %s", llmd_status_str(st));
+        return llmd_error_prefix("language predictor");
+    }
     if (np > k) np = k;
     for (size_t i = 0; i < np; i++) { /* tolerate fastText's raw "__label__xx" labels */
         preds[i].label[sizeof preds[i].label - 1] = '\0';

@@ -276,6 +276,13 @@ static llmd_status build_manifest(llmd_shard_writer *w, const llmd_file_list *fi
         st = llmd_json_doc_new(&d);
         if (st == LLMD_OK) st = llmd_json_doc_parse(d, extra, strlen(extra));
         llmd_json_doc_free(d);
+        /* pack.h: extra JSON that is not an object is LLMD_ERR_PARSE (the reader says SCHEMA for a
+         * well-formed non-object, e.g. "[1]") */
+        if (st == LLMD_ERR_SCHEMA) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", llmd_last_error());
+            st = llmd_fail(LLMD_ERR_PARSE, "%s", why);
+        }
         if (st != LLMD_OK) return llmd_error_prefix("shard manifest extra JSON");
         const char *a = strchr(extra, '{'), *b = strrchr(extra, '}');
         const char *q = a + 1;
