@@ -6,6 +6,7 @@
 #include <cJSON.h>
 
 #include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "testutil.h"
 
 static char *write_temp(const void *data, size_t n) {
@@ -608,6 +609,57 @@ START_TEST(json_strings_random_blocks) {
 }
 END_TEST
 
+/* The 64-byte UTF-8 validator (io/utf8_wide.h, used by JSON strings and cleaning) accepts exactly
+ * what the byte-wise RFC 3629 decoder accepts: every boundary sequence (overlongs, surrogates,
+ * > U+10FFFF, stray and missing continuations, truncation at the end) at every offset 0..140 of
+ * ASCII or multi-byte surroundings, and random byte soup of mostly valid text. */
+START_TEST(utf8_wide_agrees_with_bytewise) {
+#if defined(LLMD_UTF8_WIDE)
+    if (!llmd_utf8_wide_cpu()) return;
+    static const char *const seqs[] = {
+        "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xef\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x90\x80\x80",
+        "\xf4\x8f\xbf\xbf", "\xc0\xaf", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xbf", "\xc2", "\xe1\x80", "\xf1\x80\x80", "\xc2\x41",
+        "\xe1\x41\x80", "\xf1\x80\x41\x80", "\xc2\x80\x80", "\xe1\x80\x80\x80", "\xf1\x80\x80\x80\x80", "\xc3\xa9\xc3"};
+    static unsigned char buf[512];
+    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++) {
+        size_t ql = strlen(seqs[q]);
+        for (int fill = 0; fill < 2; fill++) {
+            for (size_t at = 0; at <= 140; at++) {
+                for (size_t tail = 0; tail <= 70; tail += 35) {
+                    size_t n = 0;
+                    for (size_t i = 0; i < at; i++)
+                        if (fill && i + 2 <= at && i % 5 == 0) buf[n++] = 0xc3, buf[n++] = 0xa9, i++;
+                        else buf[n++] = (unsigned char)('a' + i % 26);
+                    memcpy(buf + n, seqs[q], ql);
+                    n += ql;
+                    for (size_t i = 0; i < tail; i++) buf[n++] = 'z';
+                    bool want = llmd_utf8_validate(buf, n) == n;
+                    ck_assert_msg(llmd_utf8_valid_wide(buf, n) == want, "seq %zu at %zu fill %d tail %zu", q, at, fill, tail);
+                }
+            }
+        }
+    }
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = rnd(300);
+        for (size_t i = 0; i < n;) {
+            unsigned r = rnd(100);
+            if (r < 60) buf[i++] = (unsigned char)(' ' + rnd(95));
+            else if (r < 99) {
+                uint32_t cp = rnd(4) == 0 ? 0x10000 + rnd(0x100000) : 0x80 + rnd(0xFF80);
+                if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+                unsigned char e[4];
+                size_t el = llmd_utf8_encode(cp, e);
+                for (size_t k = 0; k < el && i < n; k++) buf[i++] = e[k];
+            } else buf[i++] = (unsigned char)rnd(256);
+        }
+        bool want = llmd_utf8_validate(buf, n) == n;
+        ck_assert_msg(llmd_utf8_valid_wide(buf, n) == want, "random %d", iter);
+    }
+#endif
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
@@ -624,6 +676,7 @@ int main(void) {
     tcase_add_test(tc, json_control_characters);
     tcase_add_test(tc, json_field_decoded_while_parsing);
     tcase_add_test(tc, json_strings_random_blocks);
+    tcase_add_test(tc, utf8_wide_agrees_with_bytewise);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

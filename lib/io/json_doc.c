@@ -8,6 +8,7 @@
 
 #include "common/ascii_scan.h"
 #include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "llmdata/io.h"
 
 #define MAX_DEPTH 512
@@ -137,7 +138,7 @@ static bool cpu_has_vbmi2(void) {
     if (got < 0) {
         __builtin_cpu_init();
         got = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
+              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2") && llmd_utf8_wide_cpu();
         __atomic_store_n(&v, got, __ATOMIC_RELAXED);
     }
     return got != 0;
@@ -392,7 +393,7 @@ static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
         const size_t start = sc->pos;
         uint64_t high = 0;
         llmd_status st = scan_decode_string_with(sc, out, true, &high);
-        if (st == LLMD_OK && (high == 0 || llmd_utf8_validate((const unsigned char *)out->data, out->len) == out->len))
+        if (st == LLMD_OK && (high == 0 || llmd_utf8_valid_wide((const unsigned char *)out->data, out->len)))
             return LLMD_OK;
         if (st != LLMD_OK && high == 0) return st;
         sc->pos = start;
@@ -800,7 +801,7 @@ static llmd_status put_json_string(llmd_buf *b, const char *value, size_t n) {
                 put_json_byte(b, s[p]);
             }
         }
-        if (st == LLMD_OK && (high == 0 || llmd_utf8_validate(s, n) == n)) {
+        if (st == LLMD_OK && (high == 0 || llmd_utf8_valid_wide(s, n))) {
             if ((st = llmd_buf_reserve(b, 1)) == LLMD_OK) {
                 b->data[b->len++] = '"';
                 b->data[b->len] = '\0';

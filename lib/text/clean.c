@@ -7,6 +7,7 @@
 #endif
 
 #include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "llmdata/text.h"
 #include "text/text_internal.h"
 #include "text/entities.h"
@@ -23,8 +24,11 @@ void llmd_clean_options_init(llmd_clean_options *opts) {
 
 static llmd_status fix_utf8(const char *text, size_t len, int mode, llmd_buf *out, bool *changed) {
     const unsigned char *s = (const unsigned char *)text;
-    size_t bad = llmd_utf8_validate(s, len);
     *changed = false;
+#if defined(LLMD_UTF8_WIDE)
+    if (llmd_utf8_wide_cpu() && llmd_utf8_valid_wide(s, len)) return LLMD_OK;
+#endif
+    size_t bad = llmd_utf8_validate(s, len);
     if (bad == len) return LLMD_OK;
     if (mode == LLMD_INVALID_UTF8_ERROR)
         return llmd_fail(LLMD_ERR_UTF8, "invalid UTF-8 at byte offset %zu (byte 0x%02X)", bad, s[bad]);
