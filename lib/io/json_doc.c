@@ -605,10 +605,23 @@ static bool is_hint(const llmd_json_doc *doc, const member *m) {
     return doc->has_hint && m->key_len == doc->hint.len && memcmp(member_key(doc, m), doc->hint.data, m->key_len) == 0;
 }
 
+/* Gives a buffer far larger than the line now parsed back to the allocator.  A document reused
+ * line after line (the CLI keeps a pool of them) would otherwise keep, in each of its buffers,
+ * room for the largest line it ever held: every pooled document ends up pinning several times
+ * the largest line, and each first touch of that memory is a page fault.  Returned, the memory is
+ * reused by whichever document needs it next.  Doubling growth leaves at most 2x: 8x is far. */
+static void fit_buf(llmd_buf *b, size_t len) {
+    if (b->cap > ((size_t)16 << 10) && b->cap / 4 > len) llmd_buf_free(b);
+}
+
 llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len) {
     if (doc == NULL || (json == NULL && len))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_parse: NULL argument");
     clear_members(doc);
+    fit_buf(&doc->src, len);
+    fit_buf(&doc->decoded, len);
+    fit_buf(&doc->edits, len);
+    fit_buf(&doc->rendered, len);
     llmd_buf_reset(&doc->src);
     llmd_status st = llmd_buf_append(&doc->src, json, len);
     if (st != LLMD_OK) return st;

@@ -536,6 +536,59 @@ __attribute__((target("avx512f,avx512bw"))) static size_t plain_run64(const unsi
     return i - start;
 }
 
+/* Collapsing white space without paragraph breaks and dropping controls (the default), 64 bytes
+ * at a time with AVX-512 VBMI2: a block of printable ASCII and white space (space, \t, \n, \r,
+ * \v, \f) keeps its printable bytes and the first byte of each white-space run, as " ", with one
+ * compress -- runs of any length and line breaks stay on this path, unlike plain_run64's single
+ * spaces.  What the byte-wise loop would do: a run between printable characters becomes one
+ * space, a run at the start of the text (at_start: nothing written yet) vanishes.  A run that
+ * reaches the end of the block, or another kind of byte, ends the call (the byte-wise loop decides
+ * what follows).  Must be called with no white space pending; the last byte taken is always
+ * printable.  o needs room for 64 bytes past the output.  Returns the input bytes taken; *written
+ * tells the output bytes. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t collapse_run64(const unsigned char *s, size_t i,
+                                                                                     size_t n, char *o, size_t *written,
+                                                                                     bool at_start) {
+    const size_t start = i;
+    size_t w = 0;
+    const __m512i space = _mm512_set1_epi8(' ');
+    while (i + 64 <= n) {
+        __m512i v = _mm512_loadu_si512((const void *)(s + i));
+        uint64_t P = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x21)), _mm512_set1_epi8(0x5D));
+        /* \t \n \v \f \r are 0x09..0x0D */
+        uint64_t W = _mm512_cmpeq_epi8_mask(v, space) |
+                     _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x09)), _mm512_set1_epi8(0x04));
+        uint64_t good = P | W;
+        uint64_t L0 = ~good ? ((uint64_t)1 << __builtin_ctzll(~good)) - 1 : ~(uint64_t)0;
+        uint64_t pm = P & L0;   /* stop after the last printable byte: a run after it is not closed */
+        if (pm == 0) break;
+        unsigned len = 64u - (unsigned)__builtin_clzll(pm);
+        uint64_t L = len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1;
+        uint64_t Wl = W & L;
+        uint64_t first = Wl & ~(Wl << 1);   /* the byte before the block is printable (or nothing) */
+        if (at_start && w == 0) first &= ~(uint64_t)1;
+        uint64_t keep = pm | first;
+        __m512i out = _mm512_maskz_compress_epi8(keep, _mm512_mask_blend_epi8(Wl, v, space));
+        _mm512_storeu_si512((void *)(o + w), out);
+        w += (size_t)__builtin_popcountll(keep);
+        i += len;
+    }
+    *written = w;
+    return i - start;
+}
+
+static bool cpu_has_vbmi2(void) {
+    static int v = -1;   /* a benign race: every thread computes the same value */
+    int got = __atomic_load_n(&v, __ATOMIC_RELAXED);
+    if (got < 0) {
+        __builtin_cpu_init();
+        got = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vbmi2");
+        __atomic_store_n(&v, got, __ATOMIC_RELAXED);
+    }
+    return got != 0;
+}
+
 static bool cpu_has_avx512bw(void) {
     static int v = -1;   /* a benign race: every thread computes the same value */
     int got = __atomic_load_n(&v, __ATOMIC_RELAXED);
@@ -567,6 +620,7 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
 #if defined(LLMD_CLEAN_AVX2)
     const bool avx2 = llmd_cpu_has_avx2(), avx512 = cpu_has_avx512bw();
+    const bool collapse64 = ws && drop && !e.para && avx512 && cpu_has_vbmi2();
 #endif
     /* utf8proc_int32_t is int32_t (utf8proc.h); the scratch keeps the buffers between texts. */
     utf8proc_int32_t **cps = (utf8proc_int32_t **)&sc->cps;
@@ -585,6 +639,18 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
             }
             if (!e.pending) {
 #if defined(LLMD_CLEAN_AVX2)
+                if (collapse64 && i + 64 < n) {
+                    /* Room as below. */
+                    size_t wrote = 0;
+                    size_t k = collapse_run64(s, i, n, out->data + out->len, &wrote, out->len == e.base);
+                    if (k > 0) {
+                        out->len += wrote;
+                        i += k;
+                        last_plain = true;
+                        if (i + 64 < n) goto bytewise;
+                        continue;
+                    }
+                }
                 if (avx512 && i + 64 < n) {
                     /* Room as below. */
                     size_t k = plain_run64(s, i, n, out->data + out->len, &last_plain, ws);
