@@ -142,9 +142,9 @@ fi
 # 10. Standard output gathers each document's rendering and writes them with writev; through a pipe
 #     whose reader starts late (the writer blocks with a batch in flight) and to a file it must be
 #     the same bytes as through -o FILE (copied through the output's buffer), documents of a few
-#     bytes to 200 KB, escapes and non-ASCII included.
-awk 'BEGIN { for (i = 0; i < 300; i++) { t = ""; n = (i % 7 == 0) ? 20000 : i % 50;
-  for (k = 0; k < n; k++) t = t "ab\\n\\u00e9\\\"x ";
+#     bytes to 150 KB, escapes and non-ASCII included.
+awk 'BEGIN { u = "ab\\n\\u00e9\\\"x "; big = u; for (k = 0; k < 13; k++) big = big big;
+  for (i = 0; i < 300; i++) { t = ""; if (i % 7 == 0) t = big; else for (k = 0; k < i % 50; k++) t = t u;
   printf "{\"id\":%d,\"text\":\"%s caf\303\251\"}\n", i, t } }' > "$T/big.jsonl"
 "$LLMDATA" clean -q --threads 1 -o "$T/big.o.jsonl" "$T/big.jsonl" || fail "big -o: exit $?"
 "$LLMDATA" clean -q --threads 1 "$T/big.jsonl" > "$T/big.s.jsonl" || fail "big stdout: exit $?"
