@@ -759,9 +759,26 @@ done:
 
 /* ---- the whole pass -------------------------------------------------------------------------- */
 
+#if defined(LLMD_CLEAN_AVX2)
+/* has_markup 64 bytes at a time; returns where it stopped (the first block with '<' or '&', or
+ * the last bytes). */
+__attribute__((target("avx512f,avx512bw"))) static size_t markup_free64(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    const __m512i lt = _mm512_set1_epi8('<'), amp = _mm512_set1_epi8('&');
+    for (; i + 64 <= n; i += 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(s + i));
+        if (_mm512_cmpeq_epi8_mask(v, lt) | _mm512_cmpeq_epi8_mask(v, amp)) break;
+    }
+    return i;
+}
+#endif
+
 /* Whether s[0..n) holds '<' or '&' (one pass for both). */
 static bool has_markup(const unsigned char *s, size_t n) {
     size_t i = 0;
+#if defined(LLMD_CLEAN_AVX2)
+    if (cpu_has_avx512bw()) i = markup_free64(s, n);
+#endif
 #if defined(__SSE2__)
     const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
     for (; i + 16 <= n; i += 16) {
