@@ -144,17 +144,10 @@ static bool cpu_has_vbmi2(void) {
     return got != 0;
 }
 
-/* The byte a one-character escape stands for, at the escape's position: "\n" -> 0x0A, ... ('"',
- * '\\' and '/' stand for themselves). */
-__attribute__((target("avx512f,avx512bw"))) static inline __m512i unescape64(__m512i nx) {
-    __m512i t = nx;
-    t = _mm512_mask_mov_epi8(t, _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('n')), _mm512_set1_epi8('\n'));
-    t = _mm512_mask_mov_epi8(t, _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('t')), _mm512_set1_epi8('\t'));
-    t = _mm512_mask_mov_epi8(t, _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('r')), _mm512_set1_epi8('\r'));
-    t = _mm512_mask_mov_epi8(t, _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('b')), _mm512_set1_epi8('\b'));
-    t = _mm512_mask_mov_epi8(t, _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('f')), _mm512_set1_epi8('\f'));
-    return t;
-}
+/* What the byte after a backslash decodes to as a one-character escape, by its value (0: not
+ * one of them): "\n" -> 0x0A, "\t", "\r", "\b", "\f", and '"', '\\', '/' for themselves. */
+static const unsigned char unescape_table[128] = {['n'] = '\n', ['t'] = '\t', ['r'] = '\r', ['b'] = '\b', ['f'] = '\f',
+                                                  ['"'] = '"', ['\\'] = '\\', ['/'] = '/'};
 
 /* The common case of scan_decode_string 64 bytes at a time: plain text and one-character escapes
  * ("\n", "\"", ...) are decoded with one compress per block.  Everything else -- "\u", a
@@ -162,13 +155,15 @@ __attribute__((target("avx512f,avx512bw"))) static inline __m512i unescape64(__m
  * input -- is left to the byte-wise loop: this returns the input position it got to (and moves
  * *o on) and never fails.  Non-ASCII bytes are copied as they are and reported in *high (the
  * caller validates them).  out must have room for 64 bytes past every block's output. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t decode_blocks64(const unsigned char *s,
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2"))) static size_t decode_blocks64(const unsigned char *s,
                                                                                       size_t p, size_t n,
                                                                                       unsigned char **o,
                                                                                       uint64_t *high) {
     unsigned char *w = *o;
     uint64_t hi = 0;
     const __m512i quote = _mm512_set1_epi8('"'), bslash = _mm512_set1_epi8('\\'), ctl = _mm512_set1_epi8(0x1F);
+    const __m512i tlo = _mm512_loadu_si512((const void *)unescape_table);
+    const __m512i thi = _mm512_loadu_si512((const void *)(unescape_table + 64));
     while (p + 65 <= n) {
         __m512i v = _mm512_loadu_si512((const void *)(s + p));
         uint64_t B = _mm512_cmpeq_epi8_mask(v, bslash);
@@ -188,19 +183,15 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t decode_blo
         }
         if (B) {
             __m512i nx = _mm512_loadu_si512((const void *)(s + p + 1));
-            uint64_t simple = _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('n')) |
-                              _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('t')) |
-                              _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('r')) |
-                              _mm512_cmpeq_epi8_mask(nx, quote) | _mm512_cmpeq_epi8_mask(nx, bslash) |
-                              _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('/')) |
-                              _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('b')) |
-                              _mm512_cmpeq_epi8_mask(nx, _mm512_set1_epi8('f'));
+            /* One 128-entry table look-up (the low 7 bits of each byte) decodes every escape. */
+            __m512i un = _mm512_permutex2var_epi8(tlo, nx, thi);
+            uint64_t simple = _mm512_test_epi8_mask(un, un) & ~_mm512_movepi8_mask(nx);
             if (B & ~simple) {   /* "\u" or a bad escape: up to it */
                 len = (unsigned)__builtin_ctzll(B & ~simple);
                 L = len ? ((uint64_t)1 << len) - 1 : 0;
                 B &= L;
             }
-            v = _mm512_mask_blend_epi8(B, v, unescape64(nx));
+            v = _mm512_mask_blend_epi8(B, v, un);
         }
         if (len == 0) break;
         uint64_t keep = L & ~(B << 1);
@@ -217,36 +208,29 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t decode_blo
 #endif
 
 #if defined(LLMD_JSON_AVX512)
-/* The two-character escape letter of a byte that has one ('"' -> '"', '\n' -> 'n', ...), at its
- * position; other bytes unchanged. */
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static inline __m256i escape_letters32(__m256i v) {
-    v = _mm256_mask_mov_epi8(v, _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\n')), _mm256_set1_epi8('n'));
-    v = _mm256_mask_mov_epi8(v, _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\t')), _mm256_set1_epi8('t'));
-    v = _mm256_mask_mov_epi8(v, _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\r')), _mm256_set1_epi8('r'));
-    v = _mm256_mask_mov_epi8(v, _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\b')), _mm256_set1_epi8('b'));
-    v = _mm256_mask_mov_epi8(v, _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\f')), _mm256_set1_epi8('f'));
-    return v;
-}
+/* The letter of a control character's two-character escape, by its value (0: it needs
+ * "\u00XX"). */
+static const unsigned char escape_letter_table[32] = {['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\b'] = 'b', ['\f'] = 'f'};
 
 /* The common case of put_json_string 32 input bytes at a time: plain bytes are copied and '"',
  * '\\', "\n", "\t", "\r", "\b", "\f" get their two-character escapes, all with one expand per
  * block.  Stops before any other control character (a "\u00XX" escape, done byte-wise) and when
  * fewer than 32 input bytes are left.  Non-ASCII bytes are copied and reported in *high (the
  * caller validates them).  w must have room for 64 bytes past every block's output. */
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2"))) static size_t escape_blocks32(
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static size_t escape_blocks32(
     const unsigned char *s, size_t p, size_t n, char **out, char *limit, uint64_t *high) {
     char *w = *out;
     uint32_t hi = 0;
     const __m256i ctl = _mm256_set1_epi8(0x1F);
+    const __m256i letters = _mm256_loadu_si256((const __m256i *)(const void *)escape_letter_table);
     while (p + 32 <= n && w + 64 <= limit) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + p));
         uint32_t C = _mm256_cmple_epu8_mask(v, ctl);
         uint32_t E = _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('"')) | _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\\'));
-        uint32_t short_ctl = _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\n')) |
-                             _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\t')) |
-                             _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\r')) |
-                             _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\b')) |
-                             _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\f'));
+        /* The escape letters of the controls (a look-up by the low 5 bits); '"' and '\\' are
+         * their own. */
+        __m256i lt = _mm256_permutexvar_epi8(v, letters);
+        uint32_t short_ctl = C & _mm256_test_epi8_mask(lt, lt);
         unsigned len = 32;
         uint32_t L = ~(uint32_t)0;
         if (C & ~short_ctl) {   /* a control character that needs "\u00XX": up to it */
@@ -267,7 +251,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2"))) static size_t e
             for (uint32_t e = E; e; e &= e - 1) Z |= (uint64_t)1 << ((unsigned)__builtin_ctz(e) + extra++);
             unsigned olen = len + extra;
             uint64_t M = (olen == 64 ? ~(uint64_t)0 : ((uint64_t)1 << olen) - 1) & ~Z;
-            __m512i wide = _mm512_zextsi256_si512(escape_letters32(v));
+            __m512i wide = _mm512_zextsi256_si512(_mm256_mask_blend_epi8(C, v, lt));
             __m512i o = _mm512_maskz_expand_epi8(M, wide);
             o = _mm512_mask_blend_epi8(Z, o, _mm512_set1_epi8('\\'));
             _mm512_storeu_si512((void *)w, o);
