@@ -34,6 +34,14 @@ static uint8_t trig[256];
 #define LLMD_SCAN_AVX2 1
 static bool use_avx2;   /* set once with the tables: the CPU runs the 32-byte scan */
 static bool use_avx512; /* ... and the 64-byte one (AVX-512BW) */
+static bool use_vbmi;   /* ... with byte look-ups (AVX-512 VBMI) instead of compares */
+/* Byte look-up tables of the 64-byte scan (block_masks64_lut), indexed by the low 7 bits of the
+ * bytes at p, p + 1 and p + 2; a candidate is a byte whose three look-ups share a bit.
+ * Set P, lower-case secret prefixes: bit 0 aws, 1 gh, 2 git, 3 glp, 4 npm, 5 rk_/sk_, 6 xox,
+ * 7 eyJ.  Set Q: bit 0 a digit, 1 two upper-case letters and a digit, 2 'A' + upper-case (these
+ * three start detections at word starts), 3 '@', 4 '+'/'(' + digit, 5 ':' + hex digit or ':',
+ * 6 "--" (non-word triggers), 7 a word character (for the word starts). */
+static uint8_t lut_p[3][128], lut_q[3][128];
 #endif
 
 static void init_tables(void) {
@@ -59,11 +67,26 @@ static void init_tables(void) {
         else if (c == 'g' || c == 'x' || c == 's' || c == 'r' || c == 'n' || c == 'e' || c == 'a') t = T_SECRET_LOWER;
         else if (c == '-') t = T_DASH;
         trig[c] = t;
+        if (c < 128) {
+            bool hex = dig || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            lut_p[0][c] = (uint8_t)((c == 'a') | (c == 'g') << 1 | (c == 'g') << 2 | (c == 'g') << 3 | (c == 'n') << 4 |
+                                    (c == 'r' || c == 's') << 5 | (c == 'x') << 6 | (c == 'e') << 7);
+            lut_p[1][c] = (uint8_t)((c == 'w') | (c == 'h') << 1 | (c == 'i') << 2 | (c == 'l') << 3 | (c == 'p') << 4 |
+                                    (c == 'k') << 5 | (c == 'o') << 6 | (c == 'y') << 7);
+            lut_p[2][c] = (uint8_t)((c == 's') | 1 << 1 | (c == 't') << 2 | (c == 'p') << 3 | (c == 'm') << 4 |
+                                    (c == '_') << 5 | (c == 'x') << 6 | (c == 'J') << 7);
+            lut_q[0][c] = (uint8_t)(dig | up << 1 | (c == 'A') << 2 | (c == '@') << 3 | (c == '+' || c == '(') << 4 |
+                                    (c == ':') << 5 | (c == '-') << 6 | (dig || up || lo || c == '_') << 7);
+            lut_q[1][c] = (uint8_t)(1 | up << 1 | up << 2 | 1 << 3 | dig << 4 | (hex || c == ':') << 5 | (c == '-') << 6 |
+                                    1 << 7);
+            lut_q[2][c] = (uint8_t)(1 | dig << 1 | 0xFC);
+        }
     }
 #if defined(LLMD_SCAN_AVX2)
     use_avx2 = llmd_cpu_has_avx2();
     __builtin_cpu_init();
     use_avx512 = use_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    use_vbmi = use_avx512 && __builtin_cpu_supports("avx512vbmi");
 #endif
 }
 
@@ -767,6 +790,57 @@ __attribute__((target("avx512f,avx512bw"))) static inline void block_masks64(con
     *t2 = b;
 }
 
+/* block_masks64 by table look-ups (AVX-512 VBMI): three 128-entry look-ups per pattern set instead
+ * of a compare per byte value tested (the compares, which all run on one port, were most of the
+ * scan).  The same masks exactly: a byte >= 0x80 matches nothing at p and only the "any byte"
+ * bits at p + 1 and p + 2. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline void block_masks64_lut(const unsigned char *p,
+                                                                                        uint64_t *word, uint64_t *t1,
+                                                                                        uint64_t *t2) {
+    const __m512i v = _mm512_loadu_si512((const void *)p);
+    const __m512i v1 = _mm512_loadu_si512((const void *)(p + 1));
+    const __m512i v2 = _mm512_loadu_si512((const void *)(p + 2));
+    const __mmask64 a0 = ~_mm512_movepi8_mask(v), h1 = _mm512_movepi8_mask(v1), h2 = _mm512_movepi8_mask(v2);
+#define LUT(t, x) _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(t)), x, \
+                                           _mm512_loadu_si512((const void *)((t) + 64)))
+    __m512i p0 = _mm512_maskz_mov_epi8(a0, LUT(lut_p[0], v));
+    __m512i q0 = _mm512_maskz_mov_epi8(a0, LUT(lut_q[0], v));
+    /* At p + 1 and p + 2 a non-ASCII byte keeps only the "any byte" bits. */
+    __m512i p1 = _mm512_maskz_mov_epi8(~h1, LUT(lut_p[1], v1));
+    __m512i q1 = _mm512_mask_mov_epi8(LUT(lut_q[1], v1), h1, _mm512_set1_epi8((char)0x89));
+    __m512i p2 = _mm512_mask_mov_epi8(LUT(lut_p[2], v2), h2, _mm512_set1_epi8(0x02));
+    __m512i q2 = _mm512_mask_mov_epi8(LUT(lut_q[2], v2), h2, _mm512_set1_epi8((char)0xFD));
+#undef LUT
+    __m512i P = _mm512_and_si512(_mm512_and_si512(p0, p1), p2);
+    __m512i Q = _mm512_and_si512(_mm512_and_si512(q0, q1), q2);
+    *word = _mm512_test_epi8_mask(Q, _mm512_set1_epi8((char)0x80));
+    *t1 = _mm512_test_epi8_mask(P, P) | _mm512_test_epi8_mask(Q, _mm512_set1_epi8(0x07));
+    *t2 = _mm512_test_epi8_mask(Q, _mm512_set1_epi8(0x78));
+}
+
+/* scan_blocks64 with block_masks64_lut. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static size_t scan_blocks64_lut(scan *sc, const wants *w,
+                                                                                   size_t *skip, llmd_status *st) {
+    const unsigned char *s = sc->s;
+    const size_t n = sc->n;
+    size_t i = 0;
+    uint64_t carry = 0;
+    for (; i + 67 <= n; i += 64) {
+        uint64_t word, t1, t2;
+        block_masks64_lut(s + i, &word, &t1, &t2);
+        uint64_t starts = word & ~((word << 1) | carry);
+        carry = word >> 63;
+        uint64_t cand = (starts & t1) | t2;
+        while (cand) {
+            size_t at = i + (size_t)__builtin_ctzll(cand);
+            cand &= cand - 1;
+            if (at < *skip) continue;
+            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
+        }
+    }
+    return i;
+}
+
 /* The candidate loop 64 bytes at a time (half the instructions per byte of the 32-byte loop, which
  * was the largest single cost of `llmdata clean`); returns where it stopped. */
 __attribute__((target("avx512f,avx512bw"))) static size_t scan_blocks64(scan *sc, const wants *w, size_t *skip,
@@ -806,7 +880,7 @@ static llmd_status scan_builtins(scan *sc) {
     size_t skip = 0, i = 0;
 #if defined(LLMD_SCAN_AVX2)
     if (use_avx512) {
-        i = scan_blocks64(sc, &w, &skip, &st);
+        i = use_vbmi ? scan_blocks64_lut(sc, &w, &skip, &st) : scan_blocks64(sc, &w, &skip, &st);
         if (st != LLMD_OK) return st;
     }
     if (use_avx2) {
