@@ -155,7 +155,7 @@ static const unsigned char unescape_table[128] = {['n'] = '\n', ['t'] = '\t', ['
  * input -- is left to the byte-wise loop: this returns the input position it got to (and moves
  * *o on) and never fails.  Non-ASCII bytes are copied as they are and reported in *high (the
  * caller validates them).  out must have room for 64 bytes past every block's output. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2"))) static size_t decode_blocks64(const unsigned char *s,
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"))) static size_t decode_blocks64(const unsigned char *s,
                                                                                       size_t p, size_t n,
                                                                                       unsigned char **o,
                                                                                       uint64_t *high) {

@@ -546,7 +546,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t plain_run64(const unsi
  * what follows).  Must be called with no white space pending; the last byte taken is always
  * printable.  o needs room for 64 bytes past the output.  Returns the input bytes taken; *written
  * tells the output bytes. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t collapse_run64(const unsigned char *s, size_t i,
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static size_t collapse_run64(const unsigned char *s, size_t i,
                                                                                      size_t n, char *o, size_t *written,
                                                                                      bool at_start) {
     const size_t start = i;

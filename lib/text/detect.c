@@ -573,7 +573,12 @@ static inline size_t number_digits(const unsigned char *s, size_t n, size_t i) {
         }
         uint32_t stop = ~A;
         uint32_t upto = stop ? ((uint32_t)1 << __builtin_ctz(stop)) - 1 : ~(uint32_t)0;
-        return (size_t)__builtin_popcount(D & upto);
+        /* Bit count without a libgcc call (this code is built for any x86-64, without POPCNT). */
+        uint32_t x = D & upto;
+        x = x - ((x >> 1) & 0x55555555u);
+        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+        x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+        return (size_t)((x * 0x01010101u) >> 24);
     }
 #endif
     size_t digits = 0;
