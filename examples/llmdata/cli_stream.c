@@ -234,8 +234,12 @@ static void give_back(engine *e, sbatch *b) {
     pthread_mutex_lock(&e->mu);
     e->free_list[e->n_free++] = b;
     /* Every batch comes back here while the reader waits (it holds none), so n_free reaches the
-     * mark. */
-    if (e->reader_waiting && e->n_free >= (e->n_pool + 1) / 2) pthread_cond_signal(&e->cv_free);
+     * mark.  With the writer as the only consumer the reader is woken with all but one batch
+     * free (it reads three per wake-up instead of two: `clean --threads 1` switched threads 900
+     * times instead of 600 on the corpus, ~5% of its CPU); with workers at half the pool, so that
+     * they never run dry. */
+    size_t mark = e->workers == 0 ? e->n_pool - 1 : (e->n_pool + 1) / 2;
+    if (e->reader_waiting && e->n_free >= mark) pthread_cond_signal(&e->cv_free);
     pthread_mutex_unlock(&e->mu);
 }
 
