@@ -927,8 +927,9 @@ END_TEST
 
 /* White space collapsing as specified (runs of space, \t, \n, \r, \v, \f between characters become
  * one space, none at either end; other controls and DEL vanish without splitting a run), checked
- * against that rule written out here on random ASCII texts 0..900 bytes long whose runs, lines
- * and controls fall at every offset of the 16/32/64-byte fast paths, and on the same texts with a
+ * against that rule written out here on random ASCII texts 0..900 bytes long whose runs (up to
+ * 150 bytes, across blocks and at the start), lines and controls fall at every offset of the
+ * 16/32/64-byte fast paths, and on the same texts with a
  * multi-byte character spliced in. */
 static void collapse_reference(const unsigned char *s, size_t n, char *out, size_t *on) {
     size_t o = 0;
@@ -965,9 +966,12 @@ START_TEST(test_clean_whitespace_random) {
             } else if (r < 90) {
                 static const char ws[] = " \t\n\r\v\f";
                 for (unsigned k = 0; k < run % 7 + 1 && n < target; k++) in[n++] = (unsigned char)ws[(x >> (3 * k)) % 6];
-            } else if (r < 95) {
+            } else if (r < 93) {
                 in[n++] = '\n';
                 in[n++] = '\n';
+            } else if (r < 96) {   /* a long run: across 64-byte blocks, and at the start */
+                static const char ws[] = " \t\n\r\v\f";
+                for (unsigned k = (unsigned)((x >> 12) % 150) + 1; k-- > 0 && n < target;) in[n++] = (unsigned char)ws[(x >> (k % 50)) % 6];
             } else {
                 static const unsigned char ctl[] = {0x01, 0x08, 0x1C, 0x1F, 0x7F, 0x00};
                 in[n++] = ctl[(x >> 5) % 6];

@@ -537,43 +537,77 @@ __attribute__((target("avx512f,avx512bw"))) static size_t plain_run64(const unsi
 }
 
 /* Collapsing white space without paragraph breaks and dropping controls (the default), 64 bytes
- * at a time with AVX-512 VBMI2: a block of printable ASCII and white space (space, \t, \n, \r,
- * \v, \f) keeps its printable bytes and the first byte of each white-space run, as " ", with one
- * compress -- runs of any length and line breaks stay on this path, unlike plain_run64's single
- * spaces.  What the byte-wise loop would do: a run between printable characters becomes one
- * space, a run at the start of the text (at_start: nothing written yet) vanishes.  A run that
- * reaches the end of the block, or another kind of byte, ends the call (the byte-wise loop decides
- * what follows).  Must be called with no white space pending; the last byte taken is always
- * printable.  o needs room for 64 bytes past the output.  Returns the input bytes taken; *written
- * tells the output bytes. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static size_t collapse_run64(const unsigned char *s, size_t i,
-                                                                                     size_t n, char *o, size_t *written,
-                                                                                     bool at_start) {
+ * at a time with AVX-512 VBMI2: printable ASCII is kept and each white-space run (space, \t, \n,
+ * \r, \v, \f) becomes one " ", with one compress per block -- runs of any length and line breaks
+ * stay on this path, unlike plain_run64's single spaces.  What the byte-wise loop does: a run
+ * between printable characters becomes one space, a run before anything was written (at_start)
+ * vanishes.
+ *
+ * A block of only printable bytes and white space (and whose next byte is one of those) is taken
+ * whole, i + 64 whatever it holds, so the loop does not wait on its own masks: a run's space is
+ * written at its last byte, once the byte after it is known, and a run reaching past the block
+ * stays open into the next.  Any other block is taken up to its last printable byte before the
+ * first other byte (runs then written at their first byte).  Stops at a block that starts with
+ * another kind of byte, or near the end; *pending then tells that a run is open (the caller's
+ * emitter takes it over).  Must be called with no white space pending.  o needs room for 64
+ * bytes past the output.  Returns the input bytes taken; *written tells the output bytes. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static size_t collapse_run64(const unsigned char *s,
+                                                                                            size_t i, size_t n, char *o,
+                                                                                            size_t *written,
+                                                                                            bool at_start,
+                                                                                            bool *pending) {
     const size_t start = i;
     size_t w = 0;
+    bool lead = at_start;   /* nothing printable written yet: a run now is leading white space */
+    bool open = false;      /* the last byte taken is white space of a run not yet written */
     const __m512i space = _mm512_set1_epi8(' ');
-    while (i + 64 <= n) {
+    while (i + 65 <= n) {
         __m512i v = _mm512_loadu_si512((const void *)(s + i));
         uint64_t P = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x21)), _mm512_set1_epi8(0x5D));
         /* \t \n \v \f \r are 0x09..0x0D */
         uint64_t W = _mm512_cmpeq_epi8_mask(v, space) |
                      _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x09)), _mm512_set1_epi8(0x04));
-        uint64_t good = P | W;
-        uint64_t L0 = ~good ? ((uint64_t)1 << __builtin_ctzll(~good)) - 1 : ~(uint64_t)0;
-        uint64_t pm = P & L0;   /* stop after the last printable byte: a run after it is not closed */
-        if (pm == 0) break;
-        unsigned len = 64u - (unsigned)__builtin_clzll(pm);
-        uint64_t L = len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1;
-        uint64_t Wl = W & L;
-        uint64_t first = Wl & ~(Wl << 1);   /* the byte before the block is printable (or nothing) */
-        if (at_start && w == 0) first &= ~(uint64_t)1;
-        uint64_t keep = pm | first;
-        __m512i out = _mm512_maskz_compress_epi8(keep, _mm512_mask_blend_epi8(Wl, v, space));
+        unsigned char c = s[i + 64];
+        bool next_w = c == ' ' || (c >= 0x09 && c <= 0x0D), next_p = c > 0x20 && c < 0x7F;
+        uint64_t keep;
+        unsigned len;
+        if ((P | W) == ~(uint64_t)0 && (next_w || next_p)) {
+            /* The last byte of each run (every run here ends before a printable byte). */
+            uint64_t sep = W & ~((W >> 1) | ((uint64_t)next_w << 63));
+            if (lead) {   /* the leading run (it ends before the first printable byte) vanishes */
+                if (P) {
+                    sep &= ~(((uint64_t)1 << __builtin_ctzll(P)) - 1);
+                    lead = false;
+                } else {
+                    sep = 0;
+                }
+            }
+            keep = P | sep;
+            len = 64;
+            open = (W >> 63) && next_w;
+        } else {
+            if (open) break;   /* the open run meets another kind of byte: the emitter's turn */
+            uint64_t good = P | W;
+            uint64_t L0 = ~good ? ((uint64_t)1 << __builtin_ctzll(~good)) - 1 : ~(uint64_t)0;
+            uint64_t pm = P & L0;   /* up to the last printable byte: a run after it is not closed */
+            if (pm == 0) break;
+            len = 64u - (unsigned)__builtin_clzll(pm);
+            uint64_t L = len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1;
+            W &= L;
+            uint64_t first = W & ~(W << 1);   /* the byte before the block is printable (or nothing) */
+            if (lead) {
+                first &= ~(uint64_t)1;
+                lead = false;   /* pm != 0: a printable byte is taken */
+            }
+            keep = pm | first;
+        }
+        __m512i out = _mm512_maskz_compress_epi8(keep, _mm512_mask_blend_epi8(W, v, space));
         _mm512_storeu_si512((void *)(o + w), out);
         w += (size_t)__builtin_popcountll(keep);
         i += len;
     }
     *written = w;
+    *pending = open;
     return i - start;
 }
 
@@ -642,11 +676,13 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
                 if (collapse64 && i + 64 < n) {
                     /* Room as below. */
                     size_t wrote = 0;
-                    size_t k = collapse_run64(s, i, n, out->data + out->len, &wrote, out->len == e.base);
+                    bool open_run = false;
+                    size_t k = collapse_run64(s, i, n, out->data + out->len, &wrote, out->len == e.base, &open_run);
                     if (k > 0) {
                         out->len += wrote;
                         i += k;
-                        last_plain = true;
+                        last_plain = !open_run;
+                        e.pending = open_run;
                         if (i + 64 < n) goto bytewise;
                         continue;
                     }
