@@ -3,6 +3,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cJSON.h>
+
+#include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "testutil.h"
 
 static char *write_temp(const void *data, size_t n) {
@@ -501,6 +505,161 @@ START_TEST(json_field_decoded_while_parsing) {
 }
 END_TEST
 
+/* Random strings 0..700 bytes long, built from pieces that the 64-byte decoder and the 32-byte
+ * escaper treat differently (plain runs, one-character escapes, backslash pairs, "\u" escapes,
+ * multi-byte characters, and now and then a bad escape, a raw control byte, invalid UTF-8 or a
+ * missing closing quote) at every offset relative to the blocks.  Decoding: a document that
+ * decodes the field while parsing agrees with a fresh one (byte-wise scan, then decode) on
+ * status, error text and bytes, and valid strings decode to what cJSON decodes.  Escaping:
+ * set_string + render write what cJSON prints for valid UTF-8 and what the byte-wise writer
+ * (llmd_buf_put_json_string: U+FFFD per bad byte) writes for the rest. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static unsigned rnd(unsigned n) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % n);
+}
+
+START_TEST(json_strings_random_blocks) {
+    static const char *const raw_pieces[] = {"\\n", "\\t", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\\\\\\\",
+                                             "\\\\\\n", "\\u00e9", "\\u0041", "\\ud83d\\ude00", "\xc3\xa9", "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80", " ", "\x7f"};
+    static const char *const bad_pieces[] = {"\\x", "\x01", "\xff", "\xc3(", "\xed\xa0\x80", "\\u12G4", "\\\x0a"};
+    llmd_json_doc *hinted, *fresh;
+    ck_ok(llmd_json_doc_new(&hinted));
+    ck_ok(llmd_json_doc_parse(hinted, "{\"text\":\"learn\"}", 16));
+    const char *v;
+    size_t vl;
+    ck_ok(llmd_json_doc_get_string(hinted, "text", &v, &vl));
+    static char in[2048], body[1600];
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t bl = 0, target = rnd(700);
+        bool bad = rnd(4) == 0;
+        size_t bad_at = bad ? rnd((unsigned)target + 1) : SIZE_MAX;
+        while (bl < target) {
+            if (bl >= bad_at) {
+                const char *b = bad_pieces[rnd(sizeof bad_pieces / sizeof *bad_pieces)];
+                memcpy(body + bl, b, strlen(b));
+                bl += strlen(b);
+                bad_at = SIZE_MAX;
+            } else if (rnd(3) == 0) {
+                const char *pc = raw_pieces[rnd(sizeof raw_pieces / sizeof *raw_pieces)];
+                memcpy(body + bl, pc, strlen(pc));
+                bl += strlen(pc);
+            } else {
+                for (unsigned k = rnd(70); k-- > 0 && bl < target;) body[bl++] = (char)('a' + rnd(26));
+            }
+        }
+        bool unterminated = bad && rnd(8) == 0;
+        size_t n = (size_t)snprintf(in, sizeof in, "{\"id\":%d,\"text\":\"", iter);
+        memcpy(in + n, body, bl);
+        n += bl;
+        if (!unterminated) n += (size_t)snprintf(in + n, sizeof in - n, "\",\"z\":1}");
+        /* Independent decode (cJSON), for the strings it accepts. */
+        char *want = NULL;
+        size_t want_len = 0;
+        cJSON *j = cJSON_ParseWithLength(in, n);
+        cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "text") : NULL;
+        ck_ok(llmd_json_doc_new(&fresh));
+        llmd_status fs = llmd_json_doc_parse(fresh, in, n);
+        if (fs == LLMD_OK) {
+            ck_assert_msg(cJSON_IsString(t), "cJSON rejects what we accept: %.*s", (int)n, in);
+            want = t->valuestring;
+            want_len = strlen(want);
+            const char *fv;
+            size_t fl;
+            ck_ok(llmd_json_doc_get_string(fresh, "text", &fv, &fl));
+            /* cJSON strings end at an embedded NUL ("\u0000" is not among the pieces). */
+            ck_assert_uint_eq(fl, want_len);
+        }
+        parse_both(fresh, hinted, in, n, want, want_len);
+        if (want == NULL) llmd_json_doc_free(fresh);
+        cJSON_Delete(j);
+        /* Escaping: the raw body bytes as a text (backslashes and all). */
+        llmd_json_doc *d;
+        ck_ok(llmd_json_doc_new(&d));
+        ck_ok(llmd_json_doc_parse(d, "{}", 2));
+        ck_ok(llmd_json_doc_set_string(d, "t", body, bl));
+        const char *out;
+        size_t on;
+        ck_ok(llmd_json_doc_render(d, &out, &on));
+        llmd_buf ref = LLMD_BUF_INIT;
+        ck_ok(llmd_buf_append(&ref, "{\"t\":", 5));
+        ck_ok(llmd_buf_put_json_string(&ref, body, bl));
+        ck_ok(llmd_buf_append(&ref, "}", 1));
+        ck_assert_uint_eq(on, ref.len);
+        ck_assert_int_eq(memcmp(out, ref.data, on), 0);
+        if (llmd_utf8_validate((const unsigned char *)body, bl) == bl && memchr(body, 0, bl) == NULL) {
+            char *z = malloc(bl + 1);
+            memcpy(z, body, bl);
+            z[bl] = '\0';
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "t", z);
+            char *printed = cJSON_PrintUnformatted(o);
+            ck_assert_str_eq(out, printed);
+            cJSON_free(printed);
+            cJSON_Delete(o);
+            free(z);
+        }
+        llmd_buf_free(&ref);
+        llmd_json_doc_free(d);
+    }
+    llmd_json_doc_free(hinted);
+}
+END_TEST
+
+/* The 64-byte UTF-8 validator (io/utf8_wide.h, used by JSON strings and cleaning) accepts exactly
+ * what the byte-wise RFC 3629 decoder accepts: every boundary sequence (overlongs, surrogates,
+ * > U+10FFFF, stray and missing continuations, truncation at the end) at every offset 0..140 of
+ * ASCII or multi-byte surroundings, and random byte soup of mostly valid text. */
+START_TEST(utf8_wide_agrees_with_bytewise) {
+#if defined(LLMD_UTF8_WIDE)
+    if (!llmd_utf8_wide_cpu()) return;
+    static const char *const seqs[] = {
+        "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xef\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x90\x80\x80",
+        "\xf4\x8f\xbf\xbf", "\xc0\xaf", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xbf", "\xc2", "\xe1\x80", "\xf1\x80\x80", "\xc2\x41",
+        "\xe1\x41\x80", "\xf1\x80\x41\x80", "\xc2\x80\x80", "\xe1\x80\x80\x80", "\xf1\x80\x80\x80\x80", "\xc3\xa9\xc3"};
+    static unsigned char buf[512];
+    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++) {
+        size_t ql = strlen(seqs[q]);
+        for (int fill = 0; fill < 2; fill++) {
+            for (size_t at = 0; at <= 140; at++) {
+                for (size_t tail = 0; tail <= 70; tail += 35) {
+                    size_t n = 0;
+                    for (size_t i = 0; i < at; i++)
+                        if (fill && i + 2 <= at && i % 5 == 0) buf[n++] = 0xc3, buf[n++] = 0xa9, i++;
+                        else buf[n++] = (unsigned char)('a' + i % 26);
+                    memcpy(buf + n, seqs[q], ql);
+                    n += ql;
+                    for (size_t i = 0; i < tail; i++) buf[n++] = 'z';
+                    bool want = llmd_utf8_validate(buf, n) == n;
+                    ck_assert_msg(llmd_utf8_valid_wide(buf, n) == want, "seq %zu at %zu fill %d tail %zu", q, at, fill, tail);
+                }
+            }
+        }
+    }
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = rnd(300);
+        for (size_t i = 0; i < n;) {
+            unsigned r = rnd(100);
+            if (r < 60) buf[i++] = (unsigned char)(' ' + rnd(95));
+            else if (r < 99) {
+                uint32_t cp = rnd(4) == 0 ? 0x10000 + rnd(0x100000) : 0x80 + rnd(0xFF80);
+                if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+                unsigned char e[4];
+                size_t el = llmd_utf8_encode(cp, e);
+                for (size_t k = 0; k < el && i < n; k++) buf[i++] = e[k];
+            } else buf[i++] = (unsigned char)rnd(256);
+        }
+        bool want = llmd_utf8_validate(buf, n) == n;
+        ck_assert_msg(llmd_utf8_valid_wide(buf, n) == want, "random %d", iter);
+    }
+#endif
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("io");
     TCase *tc = tcase_create("core");
@@ -516,6 +675,8 @@ int main(void) {
     tcase_add_test(tc, reader_max_line_boundary);
     tcase_add_test(tc, json_control_characters);
     tcase_add_test(tc, json_field_decoded_while_parsing);
+    tcase_add_test(tc, json_strings_random_blocks);
+    tcase_add_test(tc, utf8_wide_agrees_with_bytewise);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -925,6 +925,88 @@ START_TEST(test_phone_digit_limits) {
 }
 END_TEST
 
+/* White space collapsing as specified (runs of space, \t, \n, \r, \v, \f between characters become
+ * one space, none at either end; other controls and DEL vanish without splitting a run), checked
+ * against that rule written out here on random ASCII texts 0..900 bytes long whose runs (up to
+ * 150 bytes, across blocks and at the start), lines and controls fall at every offset of the
+ * 16/32/64-byte fast paths, and on the same texts with a
+ * multi-byte character spliced in. */
+static void collapse_reference(const unsigned char *s, size_t n, char *out, size_t *on) {
+    size_t o = 0;
+    bool pending = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == ' ' || (c >= 0x09 && c <= 0x0D)) { pending = true; continue; }
+        if (c < 0x20 || c == 0x7F) continue;
+        if (pending && o > 0) out[o++] = ' ';
+        pending = false;
+        out[o++] = (char)c;
+    }
+    *on = o;
+}
+
+START_TEST(test_clean_whitespace_random) {
+    uint64_t x = 0x243F6A8885A308D3ull;
+    static unsigned char in[1024];
+    static char want[1024];
+    llmd_clean_options o;
+    llmd_clean_options_init(&o);
+    o.html = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t n = 0, target;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        target = x % 900;
+        while (n < target) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            unsigned r = (unsigned)(x % 100), run = (unsigned)((x >> 8) % 80);
+            if (r < 55) {
+                for (unsigned k = 0; k < run && n < target; k++) in[n++] = (unsigned char)('!' + (x >> (k % 40)) % 94);
+            } else if (r < 75) {
+                in[n++] = ' ';
+            } else if (r < 90) {
+                static const char ws[] = " \t\n\r\v\f";
+                for (unsigned k = 0; k < run % 7 + 1 && n < target; k++) in[n++] = (unsigned char)ws[(x >> (3 * k)) % 6];
+            } else if (r < 93) {
+                in[n++] = '\n';
+                in[n++] = '\n';
+            } else if (r < 96) {   /* a long run: across 64-byte blocks, and at the start */
+                static const char ws[] = " \t\n\r\v\f";
+                for (unsigned k = (unsigned)((x >> 12) % 150) + 1; k-- > 0 && n < target;) in[n++] = (unsigned char)ws[(x >> (k % 50)) % 6];
+            } else {
+                static const unsigned char ctl[] = {0x01, 0x08, 0x1C, 0x1F, 0x7F, 0x00};
+                in[n++] = ctl[(x >> 5) % 6];
+            }
+        }
+        size_t wl;
+        collapse_reference(in, n, want, &wl);
+        char *out;
+        size_t ol;
+        ck_assert_int_eq(llmd_clean_text((const char *)in, n, &o, &out, &ol), LLMD_OK);
+        ck_assert_msg(ol == wl && memcmp(out, want, wl) == 0, "iteration %d: %zu bytes vs %zu expected", iter, ol, wl);
+        free(out);
+        if (n > 10) {   /* a non-ASCII character (NFC-stable) in the middle: the fast paths restart after it */
+            size_t at = n / 3;
+            memmove(in + at + 2, in + at, n - at);
+            in[at] = 0xC3, in[at + 1] = 0xA9;
+            ck_assert_int_eq(llmd_clean_text((const char *)in, n + 2, &o, &out, &ol), LLMD_OK);
+            /* the reference with the character as a printable one */
+            size_t o2 = 0;
+            bool pending = false;
+            for (size_t i = 0; i < n + 2; i++) {
+                unsigned char c = in[i];
+                if (c == ' ' || (c >= 0x09 && c <= 0x0D)) { pending = true; continue; }
+                if (c < 0x20 || c == 0x7F) continue;
+                if (pending && o2 > 0) want[o2++] = ' ';
+                pending = false;
+                want[o2++] = (char)c;
+            }
+            ck_assert_msg(ol == o2 && memcmp(out, want, o2) == 0, "iteration %d with U+00E9", iter);
+            free(out);
+        }
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("text");
     TCase *c = tcase_create("clean");
@@ -932,6 +1014,7 @@ int main(void) {
     tcase_add_test(c, test_clean_entities);
     tcase_add_test(c, test_clean_normalization);
     tcase_add_test(c, test_clean_controls_whitespace);
+    tcase_add_test(c, test_clean_whitespace_random);
     tcase_add_test(c, test_clean_invalid_utf8);
     tcase_add_test(c, test_clean_args);
     suite_add_tcase(s, c);

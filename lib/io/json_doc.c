@@ -8,6 +8,7 @@
 
 #include "common/ascii_scan.h"
 #include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "llmdata/io.h"
 
 #define MAX_DEPTH 512
@@ -126,12 +127,151 @@ static inline unsigned special16(__m128i v) {
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LLMD_JSON_AVX512 1
+#include <immintrin.h>
+
+/* Whether the CPU has AVX-512 BW + VBMI2 (byte compress/expand); asked once per process. */
+static bool cpu_has_vbmi2(void) {
+    static int v = -1;   /* a benign race: every thread computes the same value */
+    int got = __atomic_load_n(&v, __ATOMIC_RELAXED);
+    if (got < 0) {
+        __builtin_cpu_init();
+        got = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2") && llmd_utf8_wide_cpu();
+        __atomic_store_n(&v, got, __ATOMIC_RELAXED);
+    }
+    return got != 0;
+}
+
+/* What the byte after a backslash decodes to as a one-character escape, by its value (0: not
+ * one of them): "\n" -> 0x0A, "\t", "\r", "\b", "\f", and '"', '\\', '/' for themselves. */
+static const unsigned char unescape_table[128] = {['n'] = '\n', ['t'] = '\t', ['r'] = '\r', ['b'] = '\b', ['f'] = '\f',
+                                                  ['"'] = '"', ['\\'] = '\\', ['/'] = '/'};
+
+/* The common case of scan_decode_string 64 bytes at a time: plain text and one-character escapes
+ * ("\n", "\"", ...) are decoded with one compress per block.  Everything else -- "\u", a
+ * backslash pair, the closing quote, a control character, a bad escape, the last 64 bytes of the
+ * input -- is left to the byte-wise loop: this returns the input position it got to (and moves
+ * *o on) and never fails.  Non-ASCII bytes are copied as they are and reported in *high (the
+ * caller validates them).  out must have room for 64 bytes past every block's output. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"))) static size_t decode_blocks64(const unsigned char *s,
+                                                                                      size_t p, size_t n,
+                                                                                      unsigned char **o,
+                                                                                      uint64_t *high) {
+    unsigned char *w = *o;
+    uint64_t hi = 0;
+    const __m512i quote = _mm512_set1_epi8('"'), bslash = _mm512_set1_epi8('\\'), ctl = _mm512_set1_epi8(0x1F);
+    const __m512i tlo = _mm512_loadu_si512((const void *)unescape_table);
+    const __m512i thi = _mm512_loadu_si512((const void *)(unescape_table + 64));
+    while (p + 65 <= n) {
+        __m512i v = _mm512_loadu_si512((const void *)(s + p));
+        uint64_t B = _mm512_cmpeq_epi8_mask(v, bslash);
+        /* Up to the first backslash pair (which backslash escapes which needs a sequential look);
+         * before it every backslash starts an escape and the byte after it is escaped. */
+        uint64_t pair = B & (B << 1);
+        unsigned len = pair ? (unsigned)__builtin_ctzll(pair) - 1 : 64u;
+        uint64_t stop = (_mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmple_epu8_mask(v, ctl)) & ~(B << 1);
+        if (stop && (unsigned)__builtin_ctzll(stop) < len) len = (unsigned)__builtin_ctzll(stop);
+        if (len == 0) break;
+        uint64_t L = len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1;
+        B &= L;
+        if ((B >> (len - 1)) & 1) {   /* the escaped byte is past the block: stop before the backslash */
+            len--;
+            L >>= 1;
+            B &= L;
+        }
+        if (B) {
+            __m512i nx = _mm512_loadu_si512((const void *)(s + p + 1));
+            /* One 128-entry table look-up (the low 7 bits of each byte) decodes every escape. */
+            __m512i un = _mm512_permutex2var_epi8(tlo, nx, thi);
+            uint64_t simple = _mm512_test_epi8_mask(un, un) & ~_mm512_movepi8_mask(nx);
+            if (B & ~simple) {   /* "\u" or a bad escape: up to it */
+                len = (unsigned)__builtin_ctzll(B & ~simple);
+                L = len ? ((uint64_t)1 << len) - 1 : 0;
+                B &= L;
+            }
+            v = _mm512_mask_blend_epi8(B, v, un);
+        }
+        if (len == 0) break;
+        uint64_t keep = L & ~(B << 1);
+        hi |= _mm512_movepi8_mask(v) & L;
+        _mm512_storeu_si512((void *)w, _mm512_maskz_compress_epi8(keep, v));
+        w += __builtin_popcountll(keep);
+        p += len;
+        if (len < 63) break;   /* the byte-wise loop's turn */
+    }
+    *o = w;
+    *high |= hi;
+    return p;
+}
+#endif
+
+#if defined(LLMD_JSON_AVX512)
+/* The letter of a control character's two-character escape, by its value (0: it needs
+ * "\u00XX"). */
+static const unsigned char escape_letter_table[32] = {['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\b'] = 'b', ['\f'] = 'f'};
+
+/* The common case of put_json_string 32 input bytes at a time: plain bytes are copied and '"',
+ * '\\', "\n", "\t", "\r", "\b", "\f" get their two-character escapes, all with one expand per
+ * block.  Stops before any other control character (a "\u00XX" escape, done byte-wise) and when
+ * fewer than 32 input bytes are left.  Non-ASCII bytes are copied and reported in *high (the
+ * caller validates them).  w must have room for 64 bytes past every block's output. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static size_t escape_blocks32(
+    const unsigned char *s, size_t p, size_t n, char **out, char *limit, uint64_t *high) {
+    char *w = *out;
+    uint32_t hi = 0;
+    const __m256i ctl = _mm256_set1_epi8(0x1F);
+    const __m256i letters = _mm256_loadu_si256((const __m256i *)(const void *)escape_letter_table);
+    while (p + 32 <= n && w + 64 <= limit) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + p));
+        uint32_t C = _mm256_cmple_epu8_mask(v, ctl);
+        uint32_t E = _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('"')) | _mm256_cmpeq_epi8_mask(v, _mm256_set1_epi8('\\'));
+        /* The escape letters of the controls (a look-up by the low 5 bits); '"' and '\\' are
+         * their own. */
+        __m256i lt = _mm256_permutexvar_epi8(v, letters);
+        uint32_t short_ctl = C & _mm256_test_epi8_mask(lt, lt);
+        unsigned len = 32;
+        uint32_t L = ~(uint32_t)0;
+        if (C & ~short_ctl) {   /* a control character that needs "\u00XX": up to it */
+            len = (unsigned)__builtin_ctz(C & ~short_ctl);
+            if (len == 0) break;
+            L = ((uint32_t)1 << len) - 1;
+        }
+        E = (E | C) & L;
+        hi |= (uint32_t)_mm256_movemask_epi8(v) & L;
+        if (E == 0) {
+            _mm256_storeu_si256((__m256i *)(void *)w, v);
+            w += len;
+        } else {
+            /* Output bit pattern: one set bit per input byte, a clear bit (the backslash) before
+             * each escaped one. */
+            uint64_t Z = 0;
+            unsigned extra = 0;
+            for (uint32_t e = E; e; e &= e - 1) Z |= (uint64_t)1 << ((unsigned)__builtin_ctz(e) + extra++);
+            unsigned olen = len + extra;
+            uint64_t M = (olen == 64 ? ~(uint64_t)0 : ((uint64_t)1 << olen) - 1) & ~Z;
+            __m512i wide = _mm512_zextsi256_si512(_mm256_mask_blend_epi8(C, v, lt));
+            __m512i o = _mm512_maskz_expand_epi8(M, wide);
+            o = _mm512_mask_blend_epi8(Z, o, _mm512_set1_epi8('\\'));
+            _mm512_storeu_si512((void *)w, o);
+            w += olen;
+        }
+        p += len;
+        if (len < 32) break;
+    }
+    *out = w;
+    *high |= hi;
+    return p;
+}
+#endif
+
 /* scan_string and decode_string in one pass: validates the string starting at '"' exactly as
  * scan_string does (same errors at the same offsets), leaves pos after the closing quote and
  * writes the decoded bytes to out (replacing its content).  Plain text is copied 16 bytes at a
  * time while looking for the next byte that needs care; the output is never longer than the
  * input, and 16 bytes of slack are reserved for the wide stores. */
-static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
+static llmd_status scan_decode_string_with(scanner *sc, llmd_buf *out, bool wide, uint64_t *high) {
     const unsigned char *s = sc->s;
     const size_t n = sc->n, start = sc->pos;
     llmd_buf_reset(out);
@@ -139,7 +279,14 @@ static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
     if (st != LLMD_OK) return st;
     unsigned char *o = (unsigned char *)out->data;
     size_t p = start + 1;
+    (void)wide;
+    (void)high;
     for (;;) {
+#if defined(LLMD_JSON_AVX512)
+        /* Room: a block is taken only with 65 input bytes left, and the output is never longer
+         * than the input taken. */
+        if (wide && p + 65 <= n) p = decode_blocks64(s, p, n, &o, high);
+#endif
 #if defined(__SSE2__)
         while (p + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + p));
@@ -218,6 +365,25 @@ static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
     }
     sc->pos = p;
     return llmd_fail(LLMD_ERR_PARSE, "JSON: unterminated string starting at byte %zu", start);
+}
+
+/* scan_decode_string_with, 64 bytes at a time where the CPU allows.  The wide path copies
+ * non-ASCII bytes unchecked; they are validated once at the end (escapes only ever decode to
+ * well-formed UTF-8, so the output is valid exactly when the raw bytes are), and a string that
+ * fails anywhere is scanned again byte by byte, so errors name the same offset either way. */
+static llmd_status scan_decode_string(scanner *sc, llmd_buf *out) {
+#if defined(LLMD_JSON_AVX512)
+    if (cpu_has_vbmi2()) {
+        const size_t start = sc->pos;
+        uint64_t high = 0;
+        llmd_status st = scan_decode_string_with(sc, out, true, &high);
+        if (st == LLMD_OK && (high == 0 || llmd_utf8_valid_wide((const unsigned char *)out->data, out->len)))
+            return LLMD_OK;
+        if (st != LLMD_OK && high == 0) return st;
+        sc->pos = start;
+    }
+#endif
+    return scan_decode_string_with(sc, out, false, NULL);
 }
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -423,10 +589,23 @@ static bool is_hint(const llmd_json_doc *doc, const member *m) {
     return doc->has_hint && m->key_len == doc->hint.len && memcmp(member_key(doc, m), doc->hint.data, m->key_len) == 0;
 }
 
+/* Gives a buffer far larger than the line now parsed back to the allocator.  A document reused
+ * line after line (the CLI keeps a pool of them) would otherwise keep, in each of its buffers,
+ * room for the largest line it ever held: every pooled document ends up pinning several times
+ * the largest line, and each first touch of that memory is a page fault.  Returned, the memory is
+ * reused by whichever document needs it next.  Doubling growth leaves at most 2x: 8x is far. */
+static void fit_buf(llmd_buf *b, size_t len) {
+    if (b->cap > ((size_t)16 << 10) && b->cap / 4 > len) llmd_buf_free(b);
+}
+
 llmd_status llmd_json_doc_parse(llmd_json_doc *doc, const char *json, size_t len) {
     if (doc == NULL || (json == NULL && len))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_parse: NULL argument");
     clear_members(doc);
+    fit_buf(&doc->src, len);
+    fit_buf(&doc->decoded, len);
+    fit_buf(&doc->edits, len);
+    fit_buf(&doc->rendered, len);
     llmd_buf_reset(&doc->src);
     llmd_status st = llmd_buf_append(&doc->src, json, len);
     if (st != LLMD_OK) return st;
@@ -565,12 +744,86 @@ llmd_status llmd_json_doc_set_raw(llmd_json_doc *doc, const char *key, const cha
     return set_valid_raw(doc, key, raw, len);
 }
 
+/* One byte of a JSON string as llmd_buf_put_json_string writes it, except that a non-ASCII byte
+ * is copied unchecked (put_json_string validates them all at the end).  Room for 6 bytes must be
+ * reserved. */
+static void put_json_byte(llmd_buf *b, unsigned char c) {
+    static const char hex[] = "0123456789abcdef";
+    char *w = b->data + b->len;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+        *w = (char)c;
+        b->len++;
+        return;
+    }
+    w[0] = '\\';
+    switch (c) {
+    case '"': w[1] = '"'; b->len += 2; return;
+    case '\\': w[1] = '\\'; b->len += 2; return;
+    case '\n': w[1] = 'n'; b->len += 2; return;
+    case '\r': w[1] = 'r'; b->len += 2; return;
+    case '\t': w[1] = 't'; b->len += 2; return;
+    case '\b': w[1] = 'b'; b->len += 2; return;
+    case '\f': w[1] = 'f'; b->len += 2; return;
+    default:
+        memcpy(w + 1, "u00", 3);
+        w[4] = hex[c >> 4];
+        w[5] = hex[c & 15];
+        b->len += 6;
+    }
+}
+
+/* Appends value[0..n) as a JSON string literal: the same bytes as llmd_buf_put_json_string
+ * (which it falls back to), 32 input bytes per step where the CPU allows (escape_blocks32).
+ * Non-ASCII bytes are copied as they come and the text is validated once at the end; text that
+ * is not valid UTF-8 is written again by llmd_buf_put_json_string, which replaces the bad bytes. */
+static llmd_status put_json_string(llmd_buf *b, const char *value, size_t n) {
+#if defined(LLMD_JSON_AVX512)
+    if (n >= 32 && cpu_has_vbmi2()) {
+        const unsigned char *s = (const unsigned char *)value;
+        const size_t base = b->len;
+        uint64_t high = 0;
+        llmd_status st = llmd_buf_reserve(b, n + n / 8 + 80);
+        size_t p = 0;
+        if (st == LLMD_OK) b->data[b->len++] = '"';
+        while (st == LLMD_OK && p < n) {
+            if (b->cap - b->len < 80 && (st = llmd_buf_reserve(b, (n - p) + (n - p) / 8 + 80)) != LLMD_OK) break;
+            char *w = b->data + b->len;
+            p = escape_blocks32(s, p, n, &w, b->data + b->cap - 1, &high);
+            b->len = (size_t)(w - b->data);
+            /* The byte the blocks stopped at, or the last few: one at a time. */
+            size_t stop = n - p < 32 ? n : p + 1;
+            for (; p < stop && st == LLMD_OK; p++) {
+                if ((st = llmd_buf_reserve(b, 8)) != LLMD_OK) break;
+                high |= s[p] >> 7;
+                put_json_byte(b, s[p]);
+            }
+        }
+        if (st == LLMD_OK && (high == 0 || llmd_utf8_valid_wide(s, n))) {
+            if ((st = llmd_buf_reserve(b, 1)) == LLMD_OK) {
+                b->data[b->len++] = '"';
+                b->data[b->len] = '\0';
+            }
+        } else if (st == LLMD_OK) {
+            b->len = base;   /* invalid UTF-8: the byte-wise writer replaces it */
+            b->data[base] = '\0';
+            return llmd_buf_put_json_string(b, value, n);
+        }
+        if (st != LLMD_OK) {
+            b->len = base;
+            if (b->data) b->data[base] = '\0';
+        }
+        return st;
+    }
+#endif
+    return llmd_buf_put_json_string(b, value, n);
+}
+
 llmd_status llmd_json_doc_set_string(llmd_json_doc *doc, const char *key, const char *value, size_t len) {
     if (doc == NULL || key == NULL || (value == NULL && len))
         return llmd_fail(LLMD_ERR_INVALID_ARG, "llmd_json_doc_set_string: NULL argument");
     /* Escaped straight into the edits buffer (no temporary copy). */
     size_t at = doc->edits.len;
-    llmd_status st = llmd_buf_put_json_string(&doc->edits, value ? value : "", len);
+    llmd_status st = put_json_string(&doc->edits, value ? value : "", len);
     if (st == LLMD_OK) st = record_edit(doc, key, at, doc->edits.len - at);
     if (st != LLMD_OK) doc->edits.len = at;
     return st;

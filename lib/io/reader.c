@@ -87,8 +87,35 @@ static llmd_status inflate_some(llmd_reader *r) {
     return LLMD_OK;
 }
 
+/* Plain input: read straight into the text window (no staging copy through r->in). */
+static llmd_status read_plain(llmd_reader *r, bool *eof) {
+    llmd_status st = llmd_buf_reserve(&r->text, IN_CHUNK);
+    if (st != LLMD_OK) return st;
+    for (;;) {
+        ssize_t n = read(r->fd, r->text.data + r->text.len, IN_CHUNK);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return llmd_fail(LLMD_ERR_IO, "%s: read failed: %s", r->name, strerror(errno));
+        if (n == 0) {
+            r->eof_in = true;
+            *eof = true;
+        }
+        r->text.len += (size_t)n;
+        r->text.data[r->text.len] = '\0';
+        r->bytes_in += (uint64_t)n;
+        return LLMD_OK;
+    }
+}
+
 static llmd_status produce_text(llmd_reader *r, bool *eof) {
     *eof = false;
+    /* The first chunk (read to tell the format) is taken from r->in below; the rest directly. */
+    if (!r->zstd && !r->gzip && r->in_pos >= r->in_len) {
+        if (r->eof_in) {
+            *eof = true;
+            return LLMD_OK;
+        }
+        return read_plain(r, eof);
+    }
     llmd_status st = fill_input(r);
     if (st != LLMD_OK) return st;
     if (r->in_len == 0 && r->eof_in) {

@@ -7,6 +7,7 @@
 #endif
 
 #include "common/internal.h"
+#include "io/utf8_wide.h"
 #include "llmdata/text.h"
 #include "text/text_internal.h"
 #include "text/entities.h"
@@ -23,8 +24,11 @@ void llmd_clean_options_init(llmd_clean_options *opts) {
 
 static llmd_status fix_utf8(const char *text, size_t len, int mode, llmd_buf *out, bool *changed) {
     const unsigned char *s = (const unsigned char *)text;
-    size_t bad = llmd_utf8_validate(s, len);
     *changed = false;
+#if defined(LLMD_UTF8_WIDE)
+    if (llmd_utf8_wide_cpu() && llmd_utf8_valid_wide(s, len)) return LLMD_OK;
+#endif
+    size_t bad = llmd_utf8_validate(s, len);
     if (bad == len) return LLMD_OK;
     if (mode == LLMD_INVALID_UTF8_ERROR)
         return llmd_fail(LLMD_ERR_UTF8, "invalid UTF-8 at byte offset %zu (byte 0x%02X)", bad, s[bad]);
@@ -532,6 +536,93 @@ __attribute__((target("avx512f,avx512bw"))) static size_t plain_run64(const unsi
     return i - start;
 }
 
+/* Collapsing white space without paragraph breaks and dropping controls (the default), 64 bytes
+ * at a time with AVX-512 VBMI2: printable ASCII is kept and each white-space run (space, \t, \n,
+ * \r, \v, \f) becomes one " ", with one compress per block -- runs of any length and line breaks
+ * stay on this path, unlike plain_run64's single spaces.  What the byte-wise loop does: a run
+ * between printable characters becomes one space, a run before anything was written (at_start)
+ * vanishes.
+ *
+ * A block of only printable bytes and white space (and whose next byte is one of those) is taken
+ * whole, i + 64 whatever it holds, so the loop does not wait on its own masks: a run's space is
+ * written at its last byte, once the byte after it is known, and a run reaching past the block
+ * stays open into the next.  Any other block is taken up to its last printable byte before the
+ * first other byte (runs then written at their first byte).  Stops at a block that starts with
+ * another kind of byte, or near the end; *pending then tells that a run is open (the caller's
+ * emitter takes it over).  Must be called with no white space pending.  o needs room for 64
+ * bytes past the output.  Returns the input bytes taken; *written tells the output bytes. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static size_t collapse_run64(const unsigned char *s,
+                                                                                            size_t i, size_t n, char *o,
+                                                                                            size_t *written,
+                                                                                            bool at_start,
+                                                                                            bool *pending) {
+    const size_t start = i;
+    size_t w = 0;
+    bool lead = at_start;   /* nothing printable written yet: a run now is leading white space */
+    bool open = false;      /* the last byte taken is white space of a run not yet written */
+    const __m512i space = _mm512_set1_epi8(' ');
+    while (i + 65 <= n) {
+        __m512i v = _mm512_loadu_si512((const void *)(s + i));
+        uint64_t P = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x21)), _mm512_set1_epi8(0x5D));
+        /* \t \n \v \f \r are 0x09..0x0D */
+        uint64_t W = _mm512_cmpeq_epi8_mask(v, space) |
+                     _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x09)), _mm512_set1_epi8(0x04));
+        unsigned char c = s[i + 64];
+        bool next_w = c == ' ' || (c >= 0x09 && c <= 0x0D), next_p = c > 0x20 && c < 0x7F;
+        uint64_t keep;
+        unsigned len;
+        if ((P | W) == ~(uint64_t)0 && (next_w || next_p)) {
+            /* The last byte of each run (every run here ends before a printable byte). */
+            uint64_t sep = W & ~((W >> 1) | ((uint64_t)next_w << 63));
+            if (lead) {   /* the leading run (it ends before the first printable byte) vanishes */
+                if (P) {
+                    sep &= ~(((uint64_t)1 << __builtin_ctzll(P)) - 1);
+                    lead = false;
+                } else {
+                    sep = 0;
+                }
+            }
+            keep = P | sep;
+            len = 64;
+            open = (W >> 63) && next_w;
+        } else {
+            if (open) break;   /* the open run meets another kind of byte: the emitter's turn */
+            uint64_t good = P | W;
+            uint64_t L0 = ~good ? ((uint64_t)1 << __builtin_ctzll(~good)) - 1 : ~(uint64_t)0;
+            uint64_t pm = P & L0;   /* up to the last printable byte: a run after it is not closed */
+            if (pm == 0) break;
+            len = 64u - (unsigned)__builtin_clzll(pm);
+            uint64_t L = len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1;
+            W &= L;
+            uint64_t first = W & ~(W << 1);   /* the byte before the block is printable (or nothing) */
+            if (lead) {
+                first &= ~(uint64_t)1;
+                lead = false;   /* pm != 0: a printable byte is taken */
+            }
+            keep = pm | first;
+        }
+        __m512i out = _mm512_maskz_compress_epi8(keep, _mm512_mask_blend_epi8(W, v, space));
+        _mm512_storeu_si512((void *)(o + w), out);
+        w += (size_t)__builtin_popcountll(keep);
+        i += len;
+    }
+    *written = w;
+    *pending = open;
+    return i - start;
+}
+
+static bool cpu_has_vbmi2(void) {
+    static int v = -1;   /* a benign race: every thread computes the same value */
+    int got = __atomic_load_n(&v, __ATOMIC_RELAXED);
+    if (got < 0) {
+        __builtin_cpu_init();
+        got = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vbmi2");
+        __atomic_store_n(&v, got, __ATOMIC_RELAXED);
+    }
+    return got != 0;
+}
+
 static bool cpu_has_avx512bw(void) {
     static int v = -1;   /* a benign race: every thread computes the same value */
     int got = __atomic_load_n(&v, __ATOMIC_RELAXED);
@@ -563,6 +654,7 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
     emitter e = {out, out->len, ws, o->keep_paragraphs != 0, drop, false, 0};
 #if defined(LLMD_CLEAN_AVX2)
     const bool avx2 = llmd_cpu_has_avx2(), avx512 = cpu_has_avx512bw();
+    const bool collapse64 = ws && drop && !e.para && avx512 && cpu_has_vbmi2();
 #endif
     /* utf8proc_int32_t is int32_t (utf8proc.h); the scratch keeps the buffers between texts. */
     utf8proc_int32_t **cps = (utf8proc_int32_t **)&sc->cps;
@@ -581,6 +673,20 @@ static llmd_status finish_pass(const unsigned char *s, size_t n, const llmd_clea
             }
             if (!e.pending) {
 #if defined(LLMD_CLEAN_AVX2)
+                if (collapse64 && i + 64 < n) {
+                    /* Room as below. */
+                    size_t wrote = 0;
+                    bool open_run = false;
+                    size_t k = collapse_run64(s, i, n, out->data + out->len, &wrote, out->len == e.base, &open_run);
+                    if (k > 0) {
+                        out->len += wrote;
+                        i += k;
+                        last_plain = !open_run;
+                        e.pending = open_run;
+                        if (i + 64 < n) goto bytewise;
+                        continue;
+                    }
+                }
                 if (avx512 && i + 64 < n) {
                     /* Room as below. */
                     size_t k = plain_run64(s, i, n, out->data + out->len, &last_plain, ws);
@@ -689,9 +795,26 @@ done:
 
 /* ---- the whole pass -------------------------------------------------------------------------- */
 
+#if defined(LLMD_CLEAN_AVX2)
+/* has_markup 64 bytes at a time; returns where it stopped (the first block with '<' or '&', or
+ * the last bytes). */
+__attribute__((target("avx512f,avx512bw"))) static size_t markup_free64(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    const __m512i lt = _mm512_set1_epi8('<'), amp = _mm512_set1_epi8('&');
+    for (; i + 64 <= n; i += 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(s + i));
+        if (_mm512_cmpeq_epi8_mask(v, lt) | _mm512_cmpeq_epi8_mask(v, amp)) break;
+    }
+    return i;
+}
+#endif
+
 /* Whether s[0..n) holds '<' or '&' (one pass for both). */
 static bool has_markup(const unsigned char *s, size_t n) {
     size_t i = 0;
+#if defined(LLMD_CLEAN_AVX2)
+    if (cpu_has_avx512bw()) i = markup_free64(s, n);
+#endif
 #if defined(__SSE2__)
     const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
     for (; i + 16 <= n; i += 16) {
