@@ -166,7 +166,7 @@ LLMD_API llmd_status llmd_lsh_candidate_pairs(const uint8_t *keys, uint64_t n_do
         llmd_free(out);
         return st;
     }
-    qsort(out, n, 2 * sizeof *out, cmp_pair);
+    if (n > 1) qsort(out, n, 2 * sizeof *out, cmp_pair);   /* out is NULL when there is no pair */
     size_t w = 0;
     for (size_t k = 0; k < n; k++)
         if (w == 0 || out[2 * k] != out[2 * (w - 1)] || out[2 * k + 1] != out[2 * (w - 1) + 1]) {
