@@ -12,6 +12,7 @@
 #endif
 
 #include "common/internal.h"
+#include "filter/ngram.h"
 #include "filter/uni.h"
 #include "filter/words.h"
 #include "llmdata/filter.h"
@@ -723,7 +724,7 @@ typedef struct doc_ctx {
     sset set;             /* duplicate counting */
     size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
     uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
-    uint64_t *hv;         /* repetition: the hash of the n-gram at each start */
+    rep_scratch rep;      /* repetition: n-gram statistics */
     size_t ntok_cap, npw_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
@@ -747,7 +748,7 @@ static void ctx_free(doc_ctx *c) {
     llmd_free(c->th);
     llmd_free(c->ph);
     llmd_free(c->pw);
-    llmd_free(c->hv);
+    rep_scratch_free(&c->rep);
     memset(c, 0, sizeof *c);
 }
 
@@ -806,7 +807,7 @@ static size_t ctx_bytes(const doc_ctx *c) {
     return c->toks.buf.cap + c->toks.cap * (sizeof(size_t) + 2 * sizeof(uint32_t) + 1) + sc->a.cap + sc->b.cap +
            sc->ctx.cap + (sc->spans.cap + sc->ptoks.cap + sc->slices.cap + c->spans.cap) * sizeof(fw_span) + c->tmp.cap +
            c->tmp2.cap + c->kept.cap + c->rv.cap * sizeof(range) + c->set.nslots * sizeof(uint64_t) +
-           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 3 * sizeof(uint64_t)) +
+           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 2 * sizeof(uint64_t)) + rep_scratch_bytes(&c->rep) +
            c->npw_cap * sizeof(uint64_t);
 }
 
@@ -846,9 +847,6 @@ static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
     h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
     if (h == NULL) return false;
     c->ph = h;
-    h = llmd_realloc(c->hv, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->hv = h;
     c->ntok_cap = nc;
     return true;
 }
@@ -1313,57 +1311,10 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
 
-/* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
- * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
- * are, so the n-gram hash combines per-token hashes (th). */
-/* The slot a hash starts probing at, fetched into the cache ahead of its use: the tables outgrow
- * L1 for long documents and almost every lookup would otherwise wait on memory. */
-#define SSET_AHEAD 16
-static inline void sset_prefetch(const sset *s, uint64_t h) {
-    __builtin_prefetch(&s->slots[(size_t)(h ^ (h >> 32)) & s->mask]);
-}
-
-/* hv[i] = hash of tokens i .. i+n-1 for every start, a left fold over the token hashes.  *hv_n says
- * for which n hv holds hashes already (0 = none): a larger n extends them with the tokens added
- * (n = 2, 3, 4 in turn costs one fold step per start and n after the first). */
-static void top_ngram_hashes(const uint64_t *th, size_t nw, uint64_t *hv, size_t *hv_n, size_t n) {
-    size_t m = nw - n + 1, from = *hv_n;
-    if (from == 0 || from > n) {
-        for (size_t i = 0; i < m; i++) hv[i] = 0x243F6A8885A308D3ull;
-        from = 0;
-    }
-    for (size_t i = 0; i < m; i++) {
-        uint64_t h = hv[i];
-        for (size_t k = from; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
-        hv[i] = h;
-    }
-    *hv_n = n;
-}
-
-static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, size_t *hv_n,
-                                   const size_t *cpre, size_t n, size_t *out) {
-    size_t m = t->n - n + 1;
-    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
-    top_ngram_hashes(th, t->n, hv, hv_n, n); /* all hashes first, so lookups can prefetch */
-    size_t best_count = 0, best_first = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (i + SSET_AHEAD < m) sset_prefetch(s, hv[i + SSET_AHEAD]);
-        size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
-        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, hv[i]);
-        e->count++;
-        if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
-            best_count = e->count;
-            best_first = e->first;
-        }
-    }
-    *out = (cpre[best_first + n] - cpre[best_first] + (n - 1)) * best_count;
-    return LLMD_OK;
-}
-
 /* Polynomial hash of byte strings mod 2^64: ph[i] hashes cat[0..coff[i]), so the hash of the
  * concatenation of tokens i..j-1 is ph[j] - ph[i] * B^len in O(1), the same for the same characters
  * whatever the token boundaries (matches are confirmed with memcmp). */
-#define PH_BASE 0x100000001B3ull
+#define PH_BASE REP_PH_BASE
 
 #define PH_B4 (PH_BASE * PH_BASE * PH_BASE * PH_BASE)
 
@@ -1383,58 +1334,6 @@ static uint64_t ph_pow(uint64_t e) {
         e >>= 1;
     }
     return r;
-}
-
-/* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
- * so different splits of the same characters are the same n-gram, as in datatrove.  Stops as soon
- * as the repeated characters exceed `limit_frac` of `text_chars` (they only grow, so the filter's
- * decision is already known). */
-static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
-                                 const uint64_t *pw, size_t npw, const size_t *cpre, uint64_t *hv, size_t n,
-                                 size_t text_chars, double limit_frac, size_t *out) {
-    size_t nw = t->n, idx = 0, rep = 0;
-    if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
-    size_t m = nw >= n ? nw - n + 1 : 0;
-    for (size_t i = 0; i < m; i++) { /* every start's hash first, so lookups can prefetch */
-        size_t len = coff[i + n] - coff[i];
-        uint64_t h = ph[i + n] - ph[i] * (len < npw ? pw[len] : ph_pow(len));
-        h ^= h >> 29; /* spread the low bits used for the slot */
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 32;
-        hv[i] = h;
-    }
-    /* a set, not a multiset: a slot holds the start of the n-gram that filled it (+ 1) and the
-     * hash's high half; no entry is written */
-    uint64_t *slots = s->slots;
-    size_t mask = s->mask;
-    while (idx < m) {
-        if (idx + SSET_AHEAD < m) sset_prefetch(s, hv[idx + SSET_AHEAD]);
-        size_t off = coff[idx], len = coff[idx + n] - off;
-        uint64_t h = hv[idx], tag = h & 0xFFFFFFFF00000000ull;
-        bool seen = false;
-        for (size_t i = (size_t)(h ^ (h >> 32)) & mask;; i = (i + 1) & mask) {
-            uint64_t k = slots[i];
-            if (k == 0) {
-                slots[i] = tag | (uint64_t)(idx + 1);
-                break;
-            }
-            if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
-            size_t j = (uint32_t)k - 1;
-            if (coff[j + n] - coff[j] == len && bytes_eq(cat + coff[j], cat + off, len)) {
-                seen = true;
-                break;
-            }
-        }
-        if (seen) {
-            rep += cpre[idx + n] - cpre[idx];
-            idx += n;
-            if (frac_of(rep, text_chars) > limit_frac) break;
-        } else {
-            idx += 1;
-        }
-    }
-    *out = rep;
-    return LLMD_OK;
 }
 
 /* datatrove GopherRepetitionFilter.filter */
@@ -1498,6 +1397,9 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
         }
         coff[nw] = cat->len;
+        static const char zeros[REP_CAT_PAD];
+        fw_buf_put(cat, zeros, sizeof zeros); /* readable bytes after the end (rep_tokens.cat) */
+        cat->len -= sizeof zeros;
         if (cat->oom) st = llmd_fail_nomem("n-grams");
         /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
         size_t maxn = 0, npw = 0;
@@ -1516,17 +1418,22 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             }
         }
         uint64_t *pw = npw ? c->pw : NULL;
-        size_t hv_n = 0; /* hv holds no top n-gram hashes yet */
+        rep_tokens rt = {nw, cat->p, coff, cpre, th, ph, pw, pw ? npw : 0};
+        rep_scratch_begin(&c->rep);
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;
             if (nw < ng) continue;
-            if ((st = top_ngram_chars(&set, t, th, c->hv, &hv_n, cpre, ng, &chars)) != LLMD_OK) break;
+            if (!rep_top_ngram(&c->rep, &rt, ng, &chars)) { st = llmd_fail_nomem("n-gram counting"); break; }
             if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
+        size_t dmin = 0; /* the smallest n asked of the duplicate n-grams */
+        for (size_t k = 0; k < f->ndup; k++) if (dmin == 0 || f->dup_ngrams[k].n < dmin) dmin = f->dup_ngrams[k].n;
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
             size_t chars = 0;
-            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, c->hv, f->dup_ngrams[k].n,
-                                    text_chars, f->dup_ngrams[k].frac, &chars)) != LLMD_OK) break;
+            if (!rep_dup_ngram(&c->rep, &rt, f->dup_ngrams[k].n, dmin, text_chars, f->dup_ngrams[k].frac, &chars)) {
+                st = llmd_fail_nomem("n-gram counting");
+                break;
+            }
             if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
     }

@@ -1,0 +1,331 @@
+/* N-gram statistics of GopherRepetitionFilter (see ngram.h).
+ *
+ * Top n-grams: n-grams are numbered level by level.  Level 1 numbers the distinct tokens (equal
+ * bytes, equal id); level n+1 numbers the pairs (id of the n-gram at i, id of token i+n), an exact
+ * 64-bit key, so no n-gram string is ever hashed or compared again.  An n-gram seen once cannot
+ * have an extension seen twice, so each level only visits the starts whose n-gram repeats: on
+ * ordinary text the levels shrink fast and n = 2, 3, 4 cost little more than one pass.
+ *
+ * Duplicate n-grams ("".join of n tokens, so different splits of the same characters match): the
+ * greedy scan must stay as datatrove runs it, but most starts cannot take part.  If the 16 bytes
+ * of the concatenation from start i occur at no other token start, and the n-gram at i is at least
+ * 16 bytes long, then no other n-gram of any n' >= n equals the one at i (an equal one would be as
+ * long and begin with the same 16 bytes).  Such a start is never a repeat and inserting it helps
+ * no later lookup, so the scan skips it: one pass over 16-byte windows finds the starts that
+ * remain, and each n then visits only those. */
+#include <string.h>
+
+#include "common/internal.h"
+#include "filter/ngram.h"
+
+#define REP_UNIQ UINT32_MAX
+#define REP_WINDOW 16 /* bytes compared by the duplicate n-gram prefilter (= REP_CAT_PAD) */
+#define REP_AHEAD 16  /* lookups whose slot is fetched ahead of their use */
+#define REP_MUL 0x9E3779B97F4A7C15ull
+
+void rep_scratch_free(rep_scratch *r) {
+    llmd_free(r->tid);
+    llmd_free(r->lv);
+    llmd_free(r->cnt);
+    llmd_free(r->first);
+    llmd_free(r->cand);
+    llmd_free(r->dcand);
+    llmd_free(r->flag);
+    llmd_free(r->hv);
+    llmd_free(r->keys);
+    llmd_free(r->vals);
+    memset(r, 0, sizeof *r);
+}
+
+size_t rep_scratch_bytes(const rep_scratch *r) {
+    return r->cap * (6 * sizeof(uint32_t) + 1 + sizeof(uint64_t)) + r->tcap * (sizeof(uint64_t) + sizeof(uint32_t));
+}
+
+static bool grow_u32(uint32_t **p, size_t old, size_t n) {
+    uint32_t *v = llmd_realloc(*p, old * sizeof *v, n * sizeof *v);
+    if (v == NULL) return false;
+    *p = v;
+    return true;
+}
+
+/* Room for per-token arrays of `need` entries. */
+static bool scratch_reserve(rep_scratch *r, size_t need) {
+    if (need <= r->cap) return true;
+    size_t nc = r->cap ? r->cap : 1024;
+    while (nc < need) nc *= 2;
+    if (!grow_u32(&r->tid, r->cap, nc) || !grow_u32(&r->lv, r->cap, nc) || !grow_u32(&r->cnt, r->cap, nc) ||
+        !grow_u32(&r->first, r->cap, nc) || !grow_u32(&r->cand, r->cap, nc) || !grow_u32(&r->dcand, r->cap, nc))
+        return false;
+    uint8_t *f = llmd_realloc(r->flag, r->cap, nc);
+    if (f == NULL) return false;
+    r->flag = f;
+    uint64_t *h = llmd_realloc(r->hv, r->cap * sizeof *h, nc * sizeof *h);
+    if (h == NULL) return false;
+    r->hv = h;
+    r->cap = nc;
+    return true;
+}
+
+/* Empties the table with room for `expected` keys at most half full (only the part in use is
+ * cleared: a table grown by a long document stays cheap for short ones). */
+static bool table_reset(rep_scratch *r, size_t expected) {
+    size_t want = 64;
+    unsigned bits = 6;
+    while (want < 2 * expected) { want *= 2; bits++; }
+    if (want > r->tcap) {
+        uint64_t *k = llmd_realloc(r->keys, r->tcap * sizeof *k, want * sizeof *k);
+        if (k == NULL) return false;
+        r->keys = k;
+        uint32_t *v = llmd_realloc(r->vals, r->tcap * sizeof *v, want * sizeof *v);
+        if (v == NULL) return false;
+        r->vals = v;
+        r->tcap = want;
+    }
+    memset(r->vals, 0, want * sizeof *r->vals);
+    r->tmask = want - 1;
+    r->tshift = 64 - bits;
+    return true;
+}
+
+static inline size_t slot_of(const rep_scratch *r, uint64_t key) { return (size_t)((key * REP_MUL) >> r->tshift); }
+
+static inline void prefetch_slot(const rep_scratch *r, uint64_t key) {
+    size_t s = slot_of(r, key);
+    __builtin_prefetch(&r->vals[s]);
+    __builtin_prefetch(&r->keys[s]);
+}
+
+static inline bool token_eq(const rep_tokens *t, size_t a, size_t b) {
+    size_t la = t->coff[a + 1] - t->coff[a];
+    return la == t->coff[b + 1] - t->coff[b] && memcmp(t->cat + t->coff[a], t->cat + t->coff[b], la) == 0;
+}
+
+/* The most repeated id of the level (ties: the smaller id, i.e. the one seen first). */
+static void level_best(rep_scratch *r, size_t nids) {
+    size_t bc = 0, bf = 0;
+    for (size_t id = 0; id < nids; id++)
+        if (r->cnt[id] >= 2 && r->cnt[id] > bc) { bc = r->cnt[id]; bf = r->first[id]; }
+    r->bcount = bc;
+    r->bfirst = bf;
+}
+
+/* Level 1: token ids; the candidates are the tokens seen twice or more. */
+static bool level_tokens(rep_scratch *r, const rep_tokens *t) {
+    size_t nw = t->n;
+    if (!table_reset(r, nw)) return false;
+    uint32_t nids = 0;
+    for (size_t i = 0; i < nw; i++) {
+        if (i + REP_AHEAD < nw) prefetch_slot(r, t->th[i + REP_AHEAD]);
+        uint64_t h = t->th[i];
+        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
+            uint32_t v = r->vals[s];
+            if (v == 0) {
+                r->keys[s] = h;
+                r->vals[s] = nids + 1;
+                r->cnt[nids] = 1;
+                r->first[nids] = (uint32_t)i;
+                r->tid[i] = nids++;
+                break;
+            }
+            if (r->keys[s] == h && token_eq(t, r->first[v - 1], i)) { /* the hash only picks the slot */
+                r->cnt[v - 1]++;
+                r->tid[i] = v - 1;
+                break;
+            }
+        }
+    }
+    level_best(r, nids);
+    size_t nc = 0;
+    for (size_t i = 0; i < nw; i++) {
+        uint32_t id = r->tid[i];
+        if (r->cnt[id] < 2) {
+            r->tid[i] = REP_UNIQ;
+        } else {
+            r->lv[i] = id;
+            r->cand[nc++] = (uint32_t)i;
+        }
+    }
+    r->ncand = nc;
+    r->level = 1;
+    return true;
+}
+
+/* The key of the (level + 1)-gram at i: (id of the level-gram at i, id of token i + level), or 0
+ * when that token occurs once (then the n-gram does too). */
+static inline uint64_t next_key(const rep_scratch *r, size_t i) {
+    uint32_t b = r->tid[i + r->level];
+    return b == REP_UNIQ ? 0 : ((uint64_t)r->lv[i] + 1) << 32 | ((uint64_t)b + 1);
+}
+
+/* Level n -> n + 1 over the candidates. */
+static bool level_next(rep_scratch *r, const rep_tokens *t) {
+    size_t L = r->level, m = t->n - L, nc = r->ncand, kept = 0;
+    uint32_t *cand = r->cand;
+    while (nc > 0 && cand[nc - 1] >= m) nc--; /* candidates are ascending: drop those too late for n + 1 */
+    if (!table_reset(r, nc)) return false;
+    uint32_t nids = 0;
+    for (size_t k = 0; k < nc; k++) {
+        if (k + REP_AHEAD < nc) {
+            uint64_t a = next_key(r, cand[k + REP_AHEAD]);
+            if (a) prefetch_slot(r, a);
+        }
+        size_t i = cand[k];
+        uint64_t key = next_key(r, i);
+        if (key == 0) continue;
+        for (size_t s = slot_of(r, key);; s = (s + 1) & r->tmask) {
+            uint32_t v = r->vals[s];
+            if (v == 0) {
+                r->keys[s] = key;
+                r->vals[s] = nids + 1;
+                r->cnt[nids] = 1;
+                r->first[nids] = (uint32_t)i;
+                r->lv[i] = nids++;
+                break;
+            }
+            if (r->keys[s] == key) {
+                r->cnt[v - 1]++;
+                r->lv[i] = v - 1;
+                break;
+            }
+        }
+        cand[kept++] = (uint32_t)i;
+    }
+    level_best(r, nids);
+    nc = kept;
+    kept = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (r->cnt[r->lv[cand[k]]] >= 2) cand[kept++] = cand[k];
+    r->ncand = kept;
+    r->level = L + 1;
+    return true;
+}
+
+bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars) {
+    *chars = 0;
+    if (n == 0 || t->n < n) return true;
+    if (!scratch_reserve(r, t->n + 1)) return false;
+    if (r->level == 0 || r->level > n) {
+        if (!level_tokens(r, t)) return false;
+    }
+    while (r->level < n) {
+        if (r->ncand == 0) { /* nothing repeats at this level, so nothing longer does */
+            r->level = n;
+            r->bcount = 0;
+            break;
+        }
+        if (!level_next(r, t)) return false;
+    }
+    /* every n-gram seen once: Counter.most_common gives the first one */
+    size_t count = r->bcount >= 2 ? r->bcount : 1, first = r->bcount >= 2 ? r->bfirst : 0;
+    *chars = (t->cpre[first + n] - t->cpre[first] + (n - 1)) * count;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ duplicate n-grams */
+
+static inline uint64_t window_hash(const char *p, uint64_t *x0, uint64_t *x1) {
+    memcpy(x0, p, 8);
+    memcpy(x1, p + 8, 8);
+    uint64_t h = (*x0 * REP_MUL) ^ (*x1 + (*x1 >> 29));
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 31);
+}
+
+/* dcand: the starts i < nw - nmin + 1 whose n-grams (n >= nmin) may equal another's -- their
+ * nmin-gram is shorter than the window, or its window occurs at another token start. */
+static bool dup_prepare(rep_scratch *r, const rep_tokens *t, size_t nmin) {
+    size_t nw = t->n;
+    const size_t *coff = t->coff;
+    if (!table_reset(r, nw)) return false;
+    memset(r->flag, 0, nw);
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t x0, x1, y0, y1;
+        uint64_t h = window_hash(t->cat + coff[i], &x0, &x1);
+        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
+            uint32_t v = r->vals[s];
+            if (v == 0) {
+                r->keys[s] = h;
+                r->vals[s] = (uint32_t)i + 1;
+                break;
+            }
+            if (r->keys[s] != h) continue;
+            window_hash(t->cat + coff[v - 1], &y0, &y1);
+            if (x0 == y0 && x1 == y1) { /* the same 16 bytes: both starts stay candidates */
+                r->flag[v - 1] = 1;
+                r->flag[i] = 1;
+                break;
+            }
+        }
+    }
+    size_t m = nw >= nmin ? nw - nmin + 1 : 0, nc = 0;
+    for (size_t i = 0; i < m; i++)
+        if (r->flag[i] || coff[i + nmin] - coff[i] < REP_WINDOW) r->dcand[nc++] = (uint32_t)i;
+    r->ndcand = nc;
+    r->dmin = nmin;
+    return true;
+}
+
+static uint64_t ph_pow(uint64_t e) {
+    uint64_t p = 1, b = REP_PH_BASE;
+    while (e) {
+        if (e & 1) p *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return p;
+}
+
+bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit_frac,
+                   size_t *chars) {
+    *chars = 0;
+    size_t nw = t->n;
+    if (n == 0 || nw < n) return true;
+    if (nmin == 0 || nmin > n) nmin = n;
+    if (!scratch_reserve(r, nw + 1)) return false;
+    if (r->dmin != nmin && !dup_prepare(r, t, nmin)) return false;
+    const size_t *coff = t->coff, *cpre = t->cpre;
+    const uint64_t *ph = t->ph;
+    size_t m = nw - n + 1, nc = r->ndcand;
+    const uint32_t *cand = r->dcand;
+    while (nc > 0 && cand[nc - 1] >= m) nc--;
+    /* the hash of every candidate's n-gram first, so lookups can prefetch: the concatenation's
+     * polynomial hash from the prefix hashes (the same for the same bytes whatever the split) */
+    uint64_t *hv = r->hv;
+    for (size_t k = 0; k < nc; k++) {
+        size_t i = cand[k], len = coff[i + n] - coff[i];
+        uint64_t h = ph[i + n] - ph[i] * (len < t->npw ? t->pw[len] : ph_pow(len));
+        h ^= h >> 29;
+        hv[k] = h * 0xBF58476D1CE4E5B9ull;
+    }
+    if (!table_reset(r, nc)) return false;
+    size_t rep = 0, next = 0; /* next: the first start the greedy scan visits (after a repeat's n) */
+    for (size_t k = 0; k < nc; k++) {
+        if (k + REP_AHEAD < nc) prefetch_slot(r, hv[k + REP_AHEAD]);
+        size_t i = cand[k];
+        if (i < next) continue; /* inside a repeat: datatrove skipped it */
+        size_t off = coff[i], len = coff[i + n] - off;
+        uint64_t h = hv[k];
+        bool seen = false;
+        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
+            uint32_t v = r->vals[s];
+            if (v == 0) {
+                r->keys[s] = h;
+                r->vals[s] = (uint32_t)i + 1;
+                break;
+            }
+            if (r->keys[s] != h) continue;
+            size_t j = v - 1; /* the hash only picks the slot: the bytes decide */
+            if (coff[j + n] - coff[j] == len && memcmp(t->cat + coff[j], t->cat + off, len) == 0) {
+                seen = true;
+                break;
+            }
+        }
+        if (seen) {
+            rep += cpre[i + n] - cpre[i];
+            next = i + n;
+            if (text_chars && (double)rep / (double)text_chars > limit_frac) break;
+        }
+    }
+    *chars = rep;
+    return true;
+}

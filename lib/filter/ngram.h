@@ -1,0 +1,64 @@
+/* N-gram statistics of datatrove's GopherRepetitionFilter over word tokens (internal).
+ *   top n-gram:       find_top_duplicate(get_n_grams(words, n)) -- n-grams are " ".join(words[i:i+n])
+ *   duplicate n-gram: find_all_duplicate(words, n) -- n-grams are "".join(words[i:i+n]), counted
+ *                     greedily left to right (a repeat skips its n words)
+ * Both give exact results: every equality is decided on exact keys (token ids) or on the bytes
+ * themselves; hashes only choose where to look. */
+#ifndef LLMD_FILTER_NGRAM_H
+#define LLMD_FILTER_NGRAM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The tokens of one document as the n-gram functions read them. */
+typedef struct rep_tokens {
+    size_t n;            /* tokens */
+    const char *cat;     /* the tokens concatenated; REP_CAT_PAD readable bytes follow cat[coff[n]] */
+    const size_t *coff;  /* n + 1 offsets into cat (token i is cat[coff[i] .. coff[i+1])) */
+    const size_t *cpre;  /* n + 1 prefix sums of the tokens' lengths in characters */
+    const uint64_t *th;  /* per token: a hash of its bytes (equal tokens, equal hashes) */
+    const uint64_t *ph;  /* n + 1 polynomial prefix hashes of cat at the token boundaries */
+    const uint64_t *pw;  /* PH_BASE^k for k < npw */
+    size_t npw;
+} rep_tokens;
+
+/* Bytes of padding the caller keeps readable after the concatenation (any value). */
+#define REP_CAT_PAD 16
+/* The polynomial hash's base: ph[j] = ph[i] * REP_PH_BASE^(coff[j]-coff[i]) + hash(cat[coff[i]..coff[j])). */
+#define REP_PH_BASE 0x100000001B3ull
+
+/* Scratch reused across documents (zero-initialise; rep_scratch_free releases it). */
+typedef struct rep_scratch {
+    size_t cap;            /* entries of the per-token arrays */
+    uint32_t *tid;         /* token ids (REP_UNIQ: a token seen once) */
+    uint32_t *lv;          /* n-gram ids of the current level, at candidate starts */
+    uint32_t *cnt, *first; /* per id of the current level: occurrences, first start */
+    uint32_t *cand;        /* starts whose n-gram of the current level occurs twice or more */
+    size_t ncand, level;   /* level: n of lv (0: nothing computed for this document) */
+    uint32_t *dcand;       /* duplicate n-grams: starts that may repeat (see rep_dup_prepare) */
+    size_t ndcand, dmin;   /* dmin: the n dcand was made for (0: not made) */
+    uint8_t *flag;
+    uint64_t *hv;          /* duplicate n-grams: hash per candidate */
+    size_t bcount, bfirst; /* the current level's most frequent n-gram (bcount < 2: none repeats) */
+    uint64_t *keys;        /* open-addressing table: keys and values (value + 1; 0 = empty) */
+    uint32_t *vals;
+    size_t tcap, tmask;    /* allocated slots; slots in use - 1 */
+    unsigned tshift;       /* 64 - log2(slots in use) */
+} rep_scratch;
+
+void rep_scratch_free(rep_scratch *r);
+size_t rep_scratch_bytes(const rep_scratch *r);
+/* Forgets the previous document (the memory is kept). */
+static inline void rep_scratch_begin(rep_scratch *r) { r->level = 0; r->dmin = 0; }
+
+/* Characters of the most frequent n-gram times its count (ties: the first seen), as
+ * find_top_duplicate; 0 when there are fewer than n tokens.  False when memory ran out. */
+bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars);
+
+/* find_all_duplicate(words, n): characters of the repeated n-grams.  Stops early once they exceed
+ * limit_frac * text_chars (they only grow: the filter's decision is known).  nmin: the smallest n
+ * that will be asked of this document (it sizes a filter shared by all of them).  False when
+ * memory ran out. */
+bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit_frac,
+                   size_t *chars);
+#endif
