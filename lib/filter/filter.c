@@ -1377,10 +1377,20 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         fw_buf *cat = &c->tmp2;
         cat->len = 0;
         cat->oom = false;
+        /* room for every token's bytes (fewer than t->buf's, which has separators), the padding
+         * the n-gram code may read, and 8-byte copies running past a token's end */
+        if (t->buf.len + REP_CAT_PAD + 8 > cat->cap) {
+            size_t want = t->buf.len + REP_CAT_PAD + 8;
+            char *p = llmd_realloc(cat->p, cat->cap, want);
+            if (p == NULL) { st = llmd_fail_nomem("n-grams"); goto done; }
+            cat->p = p;
+            cat->cap = want;
+        }
+        char *dst = cat->p;
+        const char *src_end = t->buf.p + t->buf.len;
+        size_t at = 0;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
-            /* one pass over the token's bytes: its own hash (FNV-1a, mixed) and the running
-             * polynomial hash; either only picks candidates, memcmp decides */
             const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
             size_t bl = t->blen[i], k = 0;
             /* the token's own polynomial hash, four bytes per step (one multiply on the chain) */
@@ -1390,16 +1400,22 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             for (; k < bl; k++) g = g * PH_BASE + w[k];
             /* prefix hash of the concatenation: ph[i+1] = ph[i] * B^len + g */
             ph[i + 1] = ph[i] * (bl < 64 ? ph_small[bl] : ph_pow(bl)) + g;
-            g ^= g >> 31; /* the token hash for the top n-grams: mixed, since low bits alone are weak */
+            g ^= g >> 31; /* the token's hash (for its id): mixed, since low bits alone are weak */
             g *= 0x94D049BB133111EBull;
             th[i] = g ^ (g >> 29);
-            coff[i] = cat->len;
-            fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
+            coff[i] = at;
+            /* the token's bytes appended, eight at a time (the destination has room to spare) */
+            if (bl <= 16 && (const char *)w + 16 <= src_end) {
+                memcpy(dst + at, w, 8);
+                if (bl > 8) memcpy(dst + at + 8, w + 8, 8);
+            } else {
+                memcpy(dst + at, w, bl);
+            }
+            at += bl;
         }
-        coff[nw] = cat->len;
-        static const char zeros[REP_CAT_PAD];
-        fw_buf_put(cat, zeros, sizeof zeros); /* readable bytes after the end (rep_tokens.cat) */
-        cat->len -= sizeof zeros;
+        coff[nw] = at;
+        memset(dst + at, 0, REP_CAT_PAD); /* readable bytes after the end (rep_tokens.cat) */
+        cat->len = at;
         if (cat->oom) st = llmd_fail_nomem("n-grams");
         /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
         size_t maxn = 0, npw = 0;

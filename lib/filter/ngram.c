@@ -30,7 +30,6 @@ void rep_scratch_free(rep_scratch *r) {
     llmd_free(r->first);
     llmd_free(r->cand);
     llmd_free(r->dcand);
-    llmd_free(r->flag);
     llmd_free(r->hv);
     llmd_free(r->keys);
     llmd_free(r->vals);
@@ -38,7 +37,7 @@ void rep_scratch_free(rep_scratch *r) {
 }
 
 size_t rep_scratch_bytes(const rep_scratch *r) {
-    return r->cap * (6 * sizeof(uint32_t) + 1 + sizeof(uint64_t)) + r->tcap * (sizeof(uint64_t) + sizeof(uint32_t));
+    return r->cap * (6 * sizeof(uint32_t) + sizeof(uint64_t)) + r->tcap * (sizeof(uint64_t) + sizeof(uint32_t));
 }
 
 static bool grow_u32(uint32_t **p, size_t old, size_t n) {
@@ -56,9 +55,6 @@ static bool scratch_reserve(rep_scratch *r, size_t need) {
     if (!grow_u32(&r->tid, r->cap, nc) || !grow_u32(&r->lv, r->cap, nc) || !grow_u32(&r->cnt, r->cap, nc) ||
         !grow_u32(&r->first, r->cap, nc) || !grow_u32(&r->cand, r->cap, nc) || !grow_u32(&r->dcand, r->cap, nc))
         return false;
-    uint8_t *f = llmd_realloc(r->flag, r->cap, nc);
-    if (f == NULL) return false;
-    r->flag = f;
     uint64_t *h = llmd_realloc(r->hv, r->cap * sizeof *h, nc * sizeof *h);
     if (h == NULL) return false;
     r->hv = h;
@@ -223,43 +219,64 @@ bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars)
 
 /* ------------------------------------------------------------------------ duplicate n-grams */
 
-static inline uint64_t window_hash(const char *p, uint64_t *x0, uint64_t *x1) {
-    memcpy(x0, p, 8);
-    memcpy(x1, p + 8, 8);
-    uint64_t h = (*x0 * REP_MUL) ^ (*x1 + (*x1 >> 29));
+/* Hash of the 8 or 16 bytes at p (8-byte loads: the caller keeps REP_CAT_PAD bytes readable). */
+static inline uint64_t window8(const char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    x *= REP_MUL;
+    return x ^ (x >> 29);
+}
+static inline uint64_t window16(const char *p) {
+    uint64_t x, y;
+    memcpy(&x, p, 8);
+    memcpy(&y, p + 8, 8);
+    uint64_t h = (x * REP_MUL) ^ (y * 0xC2B2AE3D27D4EB4Full);
+    h ^= h >> 32;
     h *= 0xBF58476D1CE4E5B9ull;
-    return h ^ (h >> 31);
+    return h ^ (h >> 29);
 }
 
-/* dcand: the starts i < nw - nmin + 1 whose n-grams (n >= nmin) may equal another's -- their
- * nmin-gram is shorter than the window, or its window occurs at another token start. */
+/* Bitmaps of "window hash seen once" and "seen twice" (a set bit in twice: that hash, maybe that
+ * window, occurs at two or more token starts).  No window is stored or compared: a hash seen once
+ * is proof enough that its window occurs once, and a collision only keeps a start a candidate. */
+static inline void seen_add(uint64_t *once, uint64_t *twice, size_t b) {
+    uint64_t bit = 1ull << (b & 63);
+    twice[b >> 6] |= once[b >> 6] & bit;
+    once[b >> 6] |= bit;
+}
+static inline bool seen_twice(const uint64_t *twice, size_t b) { return (twice[b >> 6] >> (b & 63)) & 1; }
+
+/* dcand: the starts i < nw - nmin + 1 whose n-grams (n >= nmin) may equal another's.  A start is
+ * left out when its nmin-gram is at least 16 (or 8) bytes long and the 16 (or 8) bytes from it
+ * occur at no other token start. */
 static bool dup_prepare(rep_scratch *r, const rep_tokens *t, size_t nmin) {
     size_t nw = t->n;
     const size_t *coff = t->coff;
-    if (!table_reset(r, nw)) return false;
-    memset(r->flag, 0, nw);
+    const char *cat = t->cat;
+    /* four bitmaps of 2^bits bits, at least 32 per token: few collisions */
+    size_t nbits = 1024;
+    unsigned bits = 10;
+    while (nbits < 32 * nw) { nbits *= 2; bits++; }
+    size_t words = nbits / 64;
+    if (4 * words > r->tcap) { /* the table's key array is reused for the bitmaps */
+        if (!table_reset(r, 2 * words)) return false;
+    }
+    uint64_t *once16 = r->keys, *twice16 = once16 + words, *once8 = twice16 + words, *twice8 = once8 + words;
+    memset(once16, 0, 4 * words * sizeof *once16);
+    unsigned sh = 64 - bits;
     for (size_t i = 0; i < nw; i++) {
-        uint64_t x0, x1, y0, y1;
-        uint64_t h = window_hash(t->cat + coff[i], &x0, &x1);
-        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
-            uint32_t v = r->vals[s];
-            if (v == 0) {
-                r->keys[s] = h;
-                r->vals[s] = (uint32_t)i + 1;
-                break;
-            }
-            if (r->keys[s] != h) continue;
-            window_hash(t->cat + coff[v - 1], &y0, &y1);
-            if (x0 == y0 && x1 == y1) { /* the same 16 bytes: both starts stay candidates */
-                r->flag[v - 1] = 1;
-                r->flag[i] = 1;
-                break;
-            }
-        }
+        const char *p = cat + coff[i];
+        seen_add(once16, twice16, (size_t)(window16(p) >> sh));
+        seen_add(once8, twice8, (size_t)(window8(p) >> sh));
     }
     size_t m = nw >= nmin ? nw - nmin + 1 : 0, nc = 0;
-    for (size_t i = 0; i < m; i++)
-        if (r->flag[i] || coff[i + nmin] - coff[i] < REP_WINDOW) r->dcand[nc++] = (uint32_t)i;
+    for (size_t i = 0; i < m; i++) {
+        size_t len = coff[i + nmin] - coff[i];
+        const char *p = cat + coff[i];
+        bool single = (len >= 16 && !seen_twice(twice16, (size_t)(window16(p) >> sh))) ||
+                      (len >= 8 && !seen_twice(twice8, (size_t)(window8(p) >> sh)));
+        if (!single) r->dcand[nc++] = (uint32_t)i;
+    }
     r->ndcand = nc;
     r->dmin = nmin;
     return true;

@@ -37,7 +37,6 @@ typedef struct rep_scratch {
     size_t ncand, level;   /* level: n of lv (0: nothing computed for this document) */
     uint32_t *dcand;       /* duplicate n-grams: starts that may repeat (see rep_dup_prepare) */
     size_t ndcand, dmin;   /* dmin: the n dcand was made for (0: not made) */
-    uint8_t *flag;
     uint64_t *hv;          /* duplicate n-grams: hash per candidate */
     size_t bcount, bfirst; /* the current level's most frequent n-gram (bcount < 2: none repeats) */
     uint64_t *keys;        /* open-addressing table: keys and values (value + 1; 0 = empty) */
