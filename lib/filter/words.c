@@ -979,6 +979,22 @@ static const unsigned char ascii_space_tab[128] = {
     [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
 };
 
+/* FW_CLS_* of the first k (1..8) bytes of w, all of them printable ASCII (0x21..0x7F): a letter
+ * makes the token alphabetic and non-symbol, a digit non-symbol (per byte range tests: a byte plus
+ * (0x80 - lo) has its top bit set iff it is >= lo; no carry leaves a byte below 0x80). */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+static inline uint64_t swar_in_range(uint64_t v, unsigned lo, unsigned hi) {
+    return (v + (0x80 - lo) * SWAR_ONES) & ~(v + (0x7F - hi) * SWAR_ONES) & SWAR_HIGH;
+}
+static inline unsigned swar_cls(uint64_t w, size_t k) {
+    if (k == 0) return 0;
+    uint64_t keep = k >= 8 ? SWAR_HIGH : SWAR_HIGH & ((1ull << (8 * k)) - 1);
+    uint64_t letter = swar_in_range(w | 0x2020202020202020ull, 'a', 'z') & keep;
+    uint64_t digit = swar_in_range(w, '0', '9') & keep;
+    return (letter ? FW_CLS_ALPHA | FW_CLS_NONSYMBOL : 0) | (digit ? FW_CLS_NONSYMBOL : 0);
+}
+
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
     /* the first pass reads the sentence where it is; passes then alternate between sc->a and sc->b */
     uc *cur = (uc *)sent;
@@ -1022,6 +1038,20 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
         }
         size_t j = i, chars = 0;
         unsigned cls = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* ASCII letters, digits and punctuation eight at a time, up to the first byte that is a
+         * control, a space or non-ASCII (the loop below decides what it is) */
+        while (j + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + j, 8);
+            uint64_t stop = (((w - 0x2121212121212121ull) & ~w) | w) & 0x8080808080808080ull;
+            size_t k = stop ? (size_t)__builtin_ctzll(stop) >> 3 : 8;
+            cls |= swar_cls(w, k);
+            j += k;
+            chars += k;
+            if (k < 8) break;
+        }
+#endif
         while (j < len) {
             unsigned char d = s[j];
             if (d < 0x80) {
