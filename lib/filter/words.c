@@ -718,10 +718,11 @@ static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, unsigned set) {
     if (st) flush(o, &st, s, &done, n);
     return st;
 }
-static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS); }
-static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_QMARK); }
-static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR); }
-static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_BRACKETS); }
+/* Two adjacent padding passes of disjoint single-character sets give the same text as one pass
+ * padding their union (a pass adds only spaces, which neither set holds): [;@#$%&] then [?!] are
+ * one pass, [*] then the brackets another (the ' pass between them keeps them apart). */
+static bool tb_symbols_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS | PAD_QMARK); }
+static bool tb_star_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR | PAD_BRACKETS); }
 
 /* ([^'])' -> "\1 ' " */
 static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
@@ -933,8 +934,8 @@ static const tb_step tb_steps[] = {
     {tb_open_quotes, "`\xC2\xE2", "", 0}, {tb_start_dquote, "\"", "`", 0}, {tb_pad_backticks, "`", "", 0},
     {tb_open_dquote, "\"'", "`", 0}, {tb_quote_letter, "'", "", 0},
     {tb_final_period1, ".", "", 0}, {tb_colon_comma, ":,", "", 0}, {tb_colon_comma_end, ":,", "", 0}, {tb_dots, ".", "", 0},
-    {tb_symbols, ";@#$%&", "", 0}, {tb_qmark, "?!", "", 0}, {tb_squote_space, "'", "", 0},
-    {tb_star, "*", "", 0}, {tb_brackets, "][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
+    {tb_symbols_qmark, ";@#$%&?!", "", 0}, {tb_squote_space, "'", "", 0},
+    {tb_star_brackets, "*][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
     {tb_close_quotes, "\xC2\xE2", "", 0}, {tb_two_squotes, "'", "", 0}, {tb_dquote_close, "\"", "'", 0},
     {tb_clitic1, "'", "", 0}, {tb_clitic2, "'", "", 0},
     {tb_c_cannot, "", "", 1u << 0}, {tb_c_dye, "", "", 1u << 1}, {tb_c_gimme, "", "", 1u << 2},
@@ -1003,18 +1004,28 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
     /* trigger bytes present in the sentence: one OR per byte into a register */
     pthread_once(&tb_once, tb_init_classes);
     uint64_t has = 0;
-    for (size_t i = 0; i < n; i++) has |= tb_class[(uc)sent[i]];
+    for (size_t b = 0; b < n; b++) has |= tb_class[(uc)sent[b]];
     unsigned words = 0;
     bool words_known = false;
     for (size_t k = 0; k < sizeof tb_steps / sizeof tb_steps[0]; k++) {
         const tb_step *stp = &tb_steps[k];
         if (stp->word) {
-            /* found once on the text entering CONTRACTIONS2: those passes only add spaces, which
-             * cannot create a contraction word's letters (a pass still checks its boundaries) */
+            /* found once, on the text entering the outer-space pass (tb_wrap) or CONTRACTIONS2:
+             * the passes from there on only add spaces or turn '"' into " '' ", which cannot
+             * create a contraction word's letters (a pass still checks its boundaries) */
             if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
             if (!(words & stp->word)) continue;
         }
         if (stp->needs[0] && !(tb_need[k] & has)) continue;
+        if (stp->fn == tb_wrap) {
+            /* the spaces around the text only matter to passes after it: when none of them can
+             * match, the rest is skipped (text.split() drops outer spaces) */
+            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
+            bool later = false;
+            for (size_t q = k + 1; q < TB_NSTEPS && !later; q++)
+                later = tb_steps[q].word ? (words & tb_steps[q].word) != 0 : (tb_need[q] & has) != 0;
+            if (!later) break;
+        }
         fw_buf *nxt = cur == (uc *)sc->a.p ? &sc->b : &sc->a;
         if (stp->fn(cur, cur_len, nxt)) {
             if (nxt->oom) return false;
