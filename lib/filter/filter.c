@@ -723,9 +723,8 @@ typedef struct doc_ctx {
     range_vec rv;         /* lines / paragraphs */
     sset set;             /* duplicate counting */
     size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
-    uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
     rep_scratch rep;      /* repetition: n-gram statistics */
-    size_t ntok_cap, npw_cap;
+    size_t ntok_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
     double language_score;
@@ -745,9 +744,6 @@ static void ctx_free(doc_ctx *c) {
     sset_free(&c->set);
     llmd_free(c->cpre);
     llmd_free(c->coff);
-    llmd_free(c->th);
-    llmd_free(c->ph);
-    llmd_free(c->pw);
     rep_scratch_free(&c->rep);
     memset(c, 0, sizeof *c);
 }
@@ -807,8 +803,7 @@ static size_t ctx_bytes(const doc_ctx *c) {
     return c->toks.buf.cap + c->toks.cap * (sizeof(size_t) + 2 * sizeof(uint32_t) + 1) + sc->a.cap + sc->b.cap +
            sc->ctx.cap + (sc->spans.cap + sc->ptoks.cap + sc->slices.cap + c->spans.cap) * sizeof(fw_span) + c->tmp.cap +
            c->tmp2.cap + c->kept.cap + c->rv.cap * sizeof(range) + c->set.nslots * sizeof(uint64_t) +
-           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 2 * sizeof(uint64_t)) + rep_scratch_bytes(&c->rep) +
-           c->npw_cap * sizeof(uint64_t);
+           c->set.cap * sizeof(sset_entry) + c->ntok_cap * 2 * sizeof(size_t) + rep_scratch_bytes(&c->rep);
 }
 
 /* Ends a document: the cached context keeps its buffers unless they grew past 64 MiB. */
@@ -841,12 +836,6 @@ static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
     a = llmd_realloc(c->coff, c->ntok_cap * sizeof *a, nc * sizeof *a);
     if (a == NULL) return false;
     c->coff = a;
-    uint64_t *h = llmd_realloc(c->th, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->th = h;
-    h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->ph = h;
     c->ntok_cap = nc;
     return true;
 }
@@ -1311,31 +1300,6 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
 
-/* Polynomial hash of byte strings mod 2^64: ph[i] hashes cat[0..coff[i]), so the hash of the
- * concatenation of tokens i..j-1 is ph[j] - ph[i] * B^len in O(1), the same for the same characters
- * whatever the token boundaries (matches are confirmed with memcmp). */
-#define PH_BASE REP_PH_BASE
-
-#define PH_B4 (PH_BASE * PH_BASE * PH_BASE * PH_BASE)
-
-/* PH_BASE^e for e < 64 */
-static uint64_t ph_small[64];
-static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
-static void ph_init(void) {
-    ph_small[0] = 1;
-    for (int i = 1; i < 64; i++) ph_small[i] = ph_small[i - 1] * PH_BASE;
-}
-
-static uint64_t ph_pow(uint64_t e) {
-    uint64_t r = 1, b = PH_BASE;
-    while (e) {
-        if (e & 1) r *= b;
-        b *= b;
-        e >>= 1;
-    }
-    return r;
-}
-
 /* datatrove GopherRepetitionFilter.filter */
 static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     const llmd_filter *f = c->f;
@@ -1370,17 +1334,14 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             goto done;
         }
         size_t *cpre = c->cpre, *coff = c->coff;
-        uint64_t *th = c->th, *ph = c->ph;
-        pthread_once(&ph_once, ph_init);
         cpre[0] = 0;
-        ph[0] = 0;
         fw_buf *cat = &c->tmp2;
         cat->len = 0;
         cat->oom = false;
         /* room for every token's bytes (fewer than t->buf's, which has separators), the padding
-         * the n-gram code may read, and 8-byte copies running past a token's end */
-        if (t->buf.len + REP_CAT_PAD + 8 > cat->cap) {
-            size_t want = t->buf.len + REP_CAT_PAD + 8;
+         * the n-gram code may read, and 16-byte copies running past a token's end */
+        if (t->buf.len + REP_CAT_PAD + 16 > cat->cap) {
+            size_t want = t->buf.len + REP_CAT_PAD + 16;
             char *p = llmd_realloc(cat->p, cat->cap, want);
             if (p == NULL) { st = llmd_fail_nomem("n-grams"); goto done; }
             cat->p = p;
@@ -1391,23 +1352,12 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         size_t at = 0;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
-            const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
-            size_t bl = t->blen[i], k = 0;
-            /* the token's own polynomial hash, four bytes per step (one multiply on the chain) */
-            uint64_t g = 0;
-            for (; k + 4 <= bl; k += 4)
-                g = g * PH_B4 + (((uint64_t)w[k] * PH_BASE + w[k + 1]) * PH_BASE + w[k + 2]) * PH_BASE + w[k + 3];
-            for (; k < bl; k++) g = g * PH_BASE + w[k];
-            /* prefix hash of the concatenation: ph[i+1] = ph[i] * B^len + g */
-            ph[i + 1] = ph[i] * (bl < 64 ? ph_small[bl] : ph_pow(bl)) + g;
-            g ^= g >> 31; /* the token's hash (for its id): mixed, since low bits alone are weak */
-            g *= 0x94D049BB133111EBull;
-            th[i] = g ^ (g >> 29);
+            const char *w = t->buf.p + t->start[i];
+            size_t bl = t->blen[i];
             coff[i] = at;
-            /* the token's bytes appended, eight at a time (the destination has room to spare) */
-            if (bl <= 16 && (const char *)w + 16 <= src_end) {
-                memcpy(dst + at, w, 8);
-                if (bl > 8) memcpy(dst + at + 8, w + 8, 8);
+            /* the token's bytes appended, sixteen at a time (the destination has room to spare) */
+            if (bl <= 16 && w + 16 <= src_end) {
+                memcpy(dst + at, w, 16);
             } else {
                 memcpy(dst + at, w, bl);
             }
@@ -1416,25 +1366,7 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         coff[nw] = at;
         memset(dst + at, 0, REP_CAT_PAD); /* readable bytes after the end (rep_tokens.cat) */
         cat->len = at;
-        if (cat->oom) st = llmd_fail_nomem("n-grams");
-        /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
-        size_t maxn = 0, npw = 0;
-        for (size_t k = 0; k < f->ndup; k++) if (f->dup_ngrams[k].n > maxn) maxn = f->dup_ngrams[k].n;
-        for (size_t i = 0; maxn && i + maxn <= nw; i++)
-            if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
-        if (npw > 65536) npw = 65536;
-        if (npw > c->npw_cap) {
-            uint64_t *v = llmd_realloc(c->pw, c->npw_cap * sizeof *v, npw * sizeof *v);
-            if (v == NULL) st = llmd_fail_nomem("n-grams");
-            else {
-                c->pw = v;
-                v[0] = 1;
-                for (size_t i = c->npw_cap ? c->npw_cap : 1; i < npw; i++) v[i] = v[i - 1] * PH_BASE;
-                c->npw_cap = npw;
-            }
-        }
-        uint64_t *pw = npw ? c->pw : NULL;
-        rep_tokens rt = {nw, cat->p, coff, cpre, th, ph, pw, pw ? npw : 0};
+        rep_tokens rt = {nw, cat->p, coff, cpre};
         rep_scratch_begin(&c->rep);
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
             size_t ng = f->top_ngrams[k].n, chars = 0;

@@ -23,6 +23,32 @@
 #define REP_AHEAD 16  /* lookups whose slot is fetched ahead of their use */
 #define REP_MUL 0x9E3779B97F4A7C15ull
 
+/* A hash of p[0..len) from its first 16 and last 8 bytes and its length: equal byte strings get
+ * equal hashes, which is all a lookup needs (the bytes themselves decide equality).  Reads 16
+ * bytes from p whatever len is (the callers' buffers are padded). */
+static inline uint64_t span_hash(const char *p, size_t len) {
+    uint64_t a, b, c = 0;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    if (len < 16) { /* keep the first len bytes */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        if (len < 8) { a = len ? a & (~0ull << (64 - 8 * len)) : 0; b = 0; }
+        else b = len > 8 ? b & (~0ull << (128 - 8 * len)) : 0;
+#else
+        if (len < 8) { a = len ? a & (~0ull >> (64 - 8 * len)) : 0; b = 0; }
+        else b = len > 8 ? b & (~0ull >> (128 - 8 * len)) : 0;
+#endif
+    } else {
+        memcpy(&c, p + len - 8, 8);
+    }
+    uint64_t h = (a ^ len) * REP_MUL;
+    h ^= (b + (h >> 32)) * 0xC2B2AE3D27D4EB4Full;
+    h ^= (c + (h >> 29)) * 0x165667B19E3779F9ull;
+    h ^= h >> 32;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 29);
+}
+
 void rep_scratch_free(rep_scratch *r) {
     llmd_free(r->tid);
     llmd_free(r->lv);
@@ -109,10 +135,12 @@ static void level_best(rep_scratch *r, size_t nids) {
 static bool level_tokens(rep_scratch *r, const rep_tokens *t) {
     size_t nw = t->n;
     if (!table_reset(r, nw)) return false;
+    uint64_t *hv = r->hv;
+    for (size_t i = 0; i < nw; i++) hv[i] = span_hash(t->cat + t->coff[i], t->coff[i + 1] - t->coff[i]);
     uint32_t nids = 0;
     for (size_t i = 0; i < nw; i++) {
-        if (i + REP_AHEAD < nw) prefetch_slot(r, t->th[i + REP_AHEAD]);
-        uint64_t h = t->th[i];
+        if (i + REP_AHEAD < nw) prefetch_slot(r, hv[i + REP_AHEAD]);
+        uint64_t h = hv[i];
         for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
             uint32_t v = r->vals[s];
             if (v == 0) {
@@ -282,16 +310,6 @@ static bool dup_prepare(rep_scratch *r, const rep_tokens *t, size_t nmin) {
     return true;
 }
 
-static uint64_t ph_pow(uint64_t e) {
-    uint64_t p = 1, b = REP_PH_BASE;
-    while (e) {
-        if (e & 1) p *= b;
-        b *= b;
-        e >>= 1;
-    }
-    return p;
-}
-
 bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit_frac,
                    size_t *chars) {
     *chars = 0;
@@ -301,18 +319,15 @@ bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, s
     if (!scratch_reserve(r, nw + 1)) return false;
     if (r->dmin != nmin && !dup_prepare(r, t, nmin)) return false;
     const size_t *coff = t->coff, *cpre = t->cpre;
-    const uint64_t *ph = t->ph;
     size_t m = nw - n + 1, nc = r->ndcand;
     const uint32_t *cand = r->dcand;
     while (nc > 0 && cand[nc - 1] >= m) nc--;
-    /* the hash of every candidate's n-gram first, so lookups can prefetch: the concatenation's
-     * polynomial hash from the prefix hashes (the same for the same bytes whatever the split) */
+    /* the hash of every candidate's n-gram first, so lookups can prefetch (of its bytes: the same
+     * for the same characters whatever the token boundaries) */
     uint64_t *hv = r->hv;
     for (size_t k = 0; k < nc; k++) {
-        size_t i = cand[k], len = coff[i + n] - coff[i];
-        uint64_t h = ph[i + n] - ph[i] * (len < t->npw ? t->pw[len] : ph_pow(len));
-        h ^= h >> 29;
-        hv[k] = h * 0xBF58476D1CE4E5B9ull;
+        size_t i = cand[k];
+        hv[k] = span_hash(t->cat + coff[i], coff[i + n] - coff[i]);
     }
     if (!table_reset(r, nc)) return false;
     size_t rep = 0, next = 0; /* next: the first start the greedy scan visits (after a repeat's n) */

@@ -16,16 +16,10 @@ typedef struct rep_tokens {
     const char *cat;     /* the tokens concatenated; REP_CAT_PAD readable bytes follow cat[coff[n]] */
     const size_t *coff;  /* n + 1 offsets into cat (token i is cat[coff[i] .. coff[i+1])) */
     const size_t *cpre;  /* n + 1 prefix sums of the tokens' lengths in characters */
-    const uint64_t *th;  /* per token: a hash of its bytes (equal tokens, equal hashes) */
-    const uint64_t *ph;  /* n + 1 polynomial prefix hashes of cat at the token boundaries */
-    const uint64_t *pw;  /* PH_BASE^k for k < npw */
-    size_t npw;
 } rep_tokens;
 
 /* Bytes of padding the caller keeps readable after the concatenation (any value). */
 #define REP_CAT_PAD 16
-/* The polynomial hash's base: ph[j] = ph[i] * REP_PH_BASE^(coff[j]-coff[i]) + hash(cat[coff[i]..coff[j])). */
-#define REP_PH_BASE 0x100000001B3ull
 
 /* Scratch reused across documents (zero-initialise; rep_scratch_free releases it). */
 typedef struct rep_scratch {
