@@ -1369,20 +1369,22 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
         rep_tokens rt = {nw, cat->p, coff, cpre};
         rep_scratch_begin(&c->rep);
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
-            size_t ng = f->top_ngrams[k].n, chars = 0;
-            if (nw < ng) continue;
-            if (!rep_top_ngram(&c->rep, &rt, ng, &chars)) { st = llmd_fail_nomem("n-gram counting"); break; }
-            if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
+            bool over = false;
+            if (!rep_top_exceeds(&c->rep, &rt, f->top_ngrams[k].n, text_chars, f->top_ngrams[k].frac, &over)) {
+                st = llmd_fail_nomem("n-gram counting");
+                break;
+            }
+            if (over) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
         size_t dmin = 0; /* the smallest n asked of the duplicate n-grams */
         for (size_t k = 0; k < f->ndup; k++) if (dmin == 0 || f->dup_ngrams[k].n < dmin) dmin = f->dup_ngrams[k].n;
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
-            size_t chars = 0;
-            if (!rep_dup_ngram(&c->rep, &rt, f->dup_ngrams[k].n, dmin, text_chars, f->dup_ngrams[k].frac, &chars)) {
+            bool over = false;
+            if (!rep_dup_exceeds(&c->rep, &rt, f->dup_ngrams[k].n, dmin, text_chars, f->dup_ngrams[k].frac, &over)) {
                 st = llmd_fail_nomem("n-gram counting");
                 break;
             }
-            if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
+            if (over) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
     }
 done:

@@ -159,6 +159,12 @@ static bool level_tokens(rep_scratch *r, const rep_tokens *t) {
         }
     }
     level_best(r, nids);
+    size_t m1 = 0;
+    for (size_t id = 0; id < nids; id++) {
+        size_t f = r->first[id], v = (size_t)r->cnt[id] * (t->cpre[f + 1] - t->cpre[f] + 1);
+        if (v > m1) m1 = v;
+    }
+    r->m1 = m1;
     size_t nc = 0;
     for (size_t i = 0; i < nw; i++) {
         uint32_t id = r->tid[i];
@@ -224,13 +230,17 @@ static bool level_next(rep_scratch *r, const rep_tokens *t) {
     return true;
 }
 
-bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars) {
-    *chars = 0;
-    if (n == 0 || t->n < n) return true;
+static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
+
+bool rep_top_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t text_chars, double limit, bool *exceeds) {
+    *exceeds = false;
+    if (n == 0 || t->n < n || text_chars == 0) return true;
     if (!scratch_reserve(r, t->n + 1)) return false;
     if (r->level == 0 || r->level > n) {
         if (!level_tokens(r, t)) return false;
     }
+    /* the bound: the division is monotone, so a bound not over the limit proves the count is not */
+    if (n > 1 && r->m1 <= SIZE_MAX / n && !(frac_of(n * r->m1, text_chars) > limit)) return true;
     while (r->level < n) {
         if (r->ncand == 0) { /* nothing repeats at this level, so nothing longer does */
             r->level = n;
@@ -241,7 +251,7 @@ bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars)
     }
     /* every n-gram seen once: Counter.most_common gives the first one */
     size_t count = r->bcount >= 2 ? r->bcount : 1, first = r->bcount >= 2 ? r->bfirst : 0;
-    *chars = (t->cpre[first + n] - t->cpre[first] + (n - 1)) * count;
+    *exceeds = frac_of((t->cpre[first + n] - t->cpre[first] + (n - 1)) * count, text_chars) > limit;
     return true;
 }
 
@@ -310,11 +320,26 @@ static bool dup_prepare(rep_scratch *r, const rep_tokens *t, size_t nmin) {
     return true;
 }
 
-bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit_frac,
-                   size_t *chars) {
-    *chars = 0;
+/* Characters of the union of [i, i + n) over the candidate starts i < m: no greedy count can
+ * exceed it (its repeats are candidates, their n words do not overlap). */
+static size_t dup_cover(const rep_scratch *r, const rep_tokens *t, size_t n, size_t nc) {
+    size_t cover = 0, a = 0, e = 0;
+    for (size_t k = 0; k < nc; k++) {
+        size_t i = r->dcand[k];
+        if (i > e) {
+            cover += t->cpre[e] - t->cpre[a];
+            a = i;
+        }
+        e = i + n;
+    }
+    return cover + (t->cpre[e] - t->cpre[a]);
+}
+
+bool rep_dup_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit,
+                     bool *exceeds) {
+    *exceeds = false;
     size_t nw = t->n;
-    if (n == 0 || nw < n) return true;
+    if (n == 0 || nw < n || text_chars == 0) return true;
     if (nmin == 0 || nmin > n) nmin = n;
     if (!scratch_reserve(r, nw + 1)) return false;
     if (r->dmin != nmin && !dup_prepare(r, t, nmin)) return false;
@@ -322,6 +347,7 @@ bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, s
     size_t m = nw - n + 1, nc = r->ndcand;
     const uint32_t *cand = r->dcand;
     while (nc > 0 && cand[nc - 1] >= m) nc--;
+    if (!(frac_of(dup_cover(r, t, n, nc), text_chars) > limit)) return true;
     /* the hash of every candidate's n-gram first, so lookups can prefetch (of its bytes: the same
      * for the same characters whatever the token boundaries) */
     uint64_t *hv = r->hv;
@@ -355,9 +381,9 @@ bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, s
         if (seen) {
             rep += cpre[i + n] - cpre[i];
             next = i + n;
-            if (text_chars && (double)rep / (double)text_chars > limit_frac) break;
+            if (frac_of(rep, text_chars) > limit) break; /* it only grows: the decision is known */
         }
     }
-    *chars = rep;
+    *exceeds = frac_of(rep, text_chars) > limit;
     return true;
 }

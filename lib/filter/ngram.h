@@ -33,6 +33,7 @@ typedef struct rep_scratch {
     size_t ndcand, dmin;   /* dmin: the n dcand was made for (0: not made) */
     uint64_t *hv;          /* duplicate n-grams: hash per candidate */
     size_t bcount, bfirst; /* the current level's most frequent n-gram (bcount < 2: none repeats) */
+    size_t m1;             /* max over tokens of count * (characters + 1) (level 1) */
     uint64_t *keys;        /* open-addressing table: keys and values (value + 1; 0 = empty) */
     uint32_t *vals;
     size_t tcap, tmask;    /* allocated slots; slots in use - 1 */
@@ -44,14 +45,17 @@ size_t rep_scratch_bytes(const rep_scratch *r);
 /* Forgets the previous document (the memory is kept). */
 static inline void rep_scratch_begin(rep_scratch *r) { r->level = 0; r->dmin = 0; }
 
-/* Characters of the most frequent n-gram times its count (ties: the first seen), as
- * find_top_duplicate; 0 when there are fewer than n tokens.  False when memory ran out. */
-bool rep_top_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t *chars);
+/* Whether find_top_duplicate(get_n_grams(words, n)) / text_chars > limit: the characters of the
+ * most frequent n-gram times its count (ties: the first seen); false when there are fewer than n
+ * tokens or text_chars is 0.  Counting is skipped when a bound already keeps it under the limit:
+ * an n-gram seen c times has c <= count(w) for each of its words w, so its characters times c are
+ * at most n * max over words of count(w) * (len(w) + 1).  False when memory ran out. */
+bool rep_top_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t text_chars, double limit, bool *exceeds);
 
-/* find_all_duplicate(words, n): characters of the repeated n-grams.  Stops early once they exceed
- * limit_frac * text_chars (they only grow: the filter's decision is known).  nmin: the smallest n
- * that will be asked of this document (it sizes a filter shared by all of them).  False when
- * memory ran out. */
-bool rep_dup_ngram(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit_frac,
-                   size_t *chars);
+/* Whether find_all_duplicate(words, n) / text_chars > limit (the greedy count stops as soon as it
+ * is).  nmin: the smallest n that will be asked of this document (it sizes a filter shared by all
+ * of them).  Counting is skipped when the starts that may repeat, each with its n words, cover too
+ * few characters to reach the limit.  False when memory ran out. */
+bool rep_dup_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin, size_t text_chars, double limit,
+                     bool *exceeds);
 #endif
