@@ -109,6 +109,15 @@ static bool table_reset(rep_scratch *r, size_t expected) {
     return true;
 }
 
+/* The same table used as one array of packed slots: the hash's high half as a tag and value + 1
+ * in the low half (0 = empty), one load per probe. */
+#define TAG_MASK 0xFFFFFFFF00000000ull
+static bool table_reset_packed(rep_scratch *r, size_t expected) {
+    if (!table_reset(r, expected)) return false;
+    memset(r->keys, 0, (r->tmask + 1) * sizeof *r->keys);
+    return true;
+}
+
 static inline size_t slot_of(const rep_scratch *r, uint64_t key) { return (size_t)((key * REP_MUL) >> r->tshift); }
 
 static inline void prefetch_slot(const rep_scratch *r, uint64_t key) {
@@ -134,26 +143,28 @@ static void level_best(rep_scratch *r, size_t nids) {
 /* Level 1: token ids; the candidates are the tokens seen twice or more. */
 static bool level_tokens(rep_scratch *r, const rep_tokens *t) {
     size_t nw = t->n;
-    if (!table_reset(r, nw)) return false;
+    if (!table_reset_packed(r, nw)) return false;
     uint64_t *hv = r->hv;
     for (size_t i = 0; i < nw; i++) hv[i] = span_hash(t->cat + t->coff[i], t->coff[i + 1] - t->coff[i]);
     uint32_t nids = 0;
+    uint64_t *slots = r->keys;
+    size_t mask = r->tmask;
     for (size_t i = 0; i < nw; i++) {
-        if (i + REP_AHEAD < nw) prefetch_slot(r, hv[i + REP_AHEAD]);
-        uint64_t h = hv[i];
-        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
-            uint32_t v = r->vals[s];
+        if (i + REP_AHEAD < nw) __builtin_prefetch(&slots[slot_of(r, hv[i + REP_AHEAD])]);
+        uint64_t h = hv[i], tag = h & TAG_MASK;
+        for (size_t s = slot_of(r, h);; s = (s + 1) & mask) {
+            uint64_t v = slots[s];
             if (v == 0) {
-                r->keys[s] = h;
-                r->vals[s] = nids + 1;
+                slots[s] = tag | (nids + 1);
                 r->cnt[nids] = 1;
                 r->first[nids] = (uint32_t)i;
                 r->tid[i] = nids++;
                 break;
             }
-            if (r->keys[s] == h && token_eq(t, r->first[v - 1], i)) { /* the hash only picks the slot */
-                r->cnt[v - 1]++;
-                r->tid[i] = v - 1;
+            uint32_t id = (uint32_t)v - 1;
+            if ((v & TAG_MASK) == tag && token_eq(t, r->first[id], i)) { /* the hash only picks the slot */
+                r->cnt[id]++;
+                r->tid[i] = id;
                 break;
             }
         }
@@ -257,13 +268,7 @@ bool rep_top_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t text_
 
 /* ------------------------------------------------------------------------ duplicate n-grams */
 
-/* Hash of the 8 or 16 bytes at p (8-byte loads: the caller keeps REP_CAT_PAD bytes readable). */
-static inline uint64_t window8(const char *p) {
-    uint64_t x;
-    memcpy(&x, p, 8);
-    x *= REP_MUL;
-    return x ^ (x >> 29);
-}
+/* Hash of the 16 bytes at p (the caller keeps REP_CAT_PAD bytes readable). */
 static inline uint64_t window16(const char *p) {
     uint64_t x, y;
     memcpy(&x, p, 8);
@@ -285,36 +290,30 @@ static inline void seen_add(uint64_t *once, uint64_t *twice, size_t b) {
 static inline bool seen_twice(const uint64_t *twice, size_t b) { return (twice[b >> 6] >> (b & 63)) & 1; }
 
 /* dcand: the starts i < nw - nmin + 1 whose n-grams (n >= nmin) may equal another's.  A start is
- * left out when its nmin-gram is at least 16 (or 8) bytes long and the 16 (or 8) bytes from it
- * occur at no other token start. */
+ * left out when its nmin-gram is at least 16 bytes long and the 16 bytes from it occur at no other
+ * token start. */
 static bool dup_prepare(rep_scratch *r, const rep_tokens *t, size_t nmin) {
     size_t nw = t->n;
     const size_t *coff = t->coff;
     const char *cat = t->cat;
-    /* four bitmaps of 2^bits bits, at least 32 per token: few collisions */
+    /* two bitmaps of 2^bits bits, at least 32 per token: few collisions */
     size_t nbits = 1024;
     unsigned bits = 10;
     while (nbits < 32 * nw) { nbits *= 2; bits++; }
     size_t words = nbits / 64;
-    if (4 * words > r->tcap) { /* the table's key array is reused for the bitmaps */
-        if (!table_reset(r, 2 * words)) return false;
+    if (2 * words > r->tcap) { /* the table's key array is reused for the bitmaps */
+        if (!table_reset(r, words)) return false;
     }
-    uint64_t *once16 = r->keys, *twice16 = once16 + words, *once8 = twice16 + words, *twice8 = once8 + words;
-    memset(once16, 0, 4 * words * sizeof *once16);
+    uint64_t *once = r->keys, *twice = once + words, *hv = r->hv;
+    memset(once, 0, 2 * words * sizeof *once);
     unsigned sh = 64 - bits;
     for (size_t i = 0; i < nw; i++) {
-        const char *p = cat + coff[i];
-        seen_add(once16, twice16, (size_t)(window16(p) >> sh));
-        seen_add(once8, twice8, (size_t)(window8(p) >> sh));
+        hv[i] = window16(cat + coff[i]) >> sh;
+        seen_add(once, twice, (size_t)hv[i]);
     }
     size_t m = nw >= nmin ? nw - nmin + 1 : 0, nc = 0;
-    for (size_t i = 0; i < m; i++) {
-        size_t len = coff[i + nmin] - coff[i];
-        const char *p = cat + coff[i];
-        bool single = (len >= 16 && !seen_twice(twice16, (size_t)(window16(p) >> sh))) ||
-                      (len >= 8 && !seen_twice(twice8, (size_t)(window8(p) >> sh)));
-        if (!single) r->dcand[nc++] = (uint32_t)i;
-    }
+    for (size_t i = 0; i < m; i++)
+        if (coff[i + nmin] - coff[i] < REP_WINDOW || seen_twice(twice, (size_t)hv[i])) r->dcand[nc++] = (uint32_t)i;
     r->ndcand = nc;
     r->dmin = nmin;
     return true;
@@ -355,24 +354,25 @@ bool rep_dup_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t nmin,
         size_t i = cand[k];
         hv[k] = span_hash(t->cat + coff[i], coff[i + n] - coff[i]);
     }
-    if (!table_reset(r, nc)) return false;
+    if (!table_reset_packed(r, nc)) return false;
+    uint64_t *slots = r->keys;
+    size_t mask = r->tmask;
     size_t rep = 0, next = 0; /* next: the first start the greedy scan visits (after a repeat's n) */
     for (size_t k = 0; k < nc; k++) {
-        if (k + REP_AHEAD < nc) prefetch_slot(r, hv[k + REP_AHEAD]);
+        if (k + REP_AHEAD < nc) __builtin_prefetch(&slots[slot_of(r, hv[k + REP_AHEAD])]);
         size_t i = cand[k];
         if (i < next) continue; /* inside a repeat: datatrove skipped it */
         size_t off = coff[i], len = coff[i + n] - off;
-        uint64_t h = hv[k];
+        uint64_t h = hv[k], tag = h & TAG_MASK;
         bool seen = false;
-        for (size_t s = slot_of(r, h);; s = (s + 1) & r->tmask) {
-            uint32_t v = r->vals[s];
+        for (size_t s = slot_of(r, h);; s = (s + 1) & mask) {
+            uint64_t v = slots[s];
             if (v == 0) {
-                r->keys[s] = h;
-                r->vals[s] = (uint32_t)i + 1;
+                slots[s] = tag | (uint64_t)(i + 1);
                 break;
             }
-            if (r->keys[s] != h) continue;
-            size_t j = v - 1; /* the hash only picks the slot: the bytes decide */
+            if ((v & TAG_MASK) != tag) continue;
+            size_t j = (uint32_t)v - 1; /* the hash only picks the slot: the bytes decide */
             if (coff[j + n] - coff[j] == len && memcmp(t->cat + coff[j], t->cat + off, len) == 0) {
                 seen = true;
                 break;
