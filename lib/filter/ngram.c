@@ -243,14 +243,43 @@ static bool level_next(rep_scratch *r, const rep_tokens *t) {
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
 
+/* An upper bound of m1 without numbering the tokens: each token's hash counts in one of at least
+ * 4 * nw counters, so a token's counter is at least its count (other tokens may share it). */
+static bool sketch_m1(rep_scratch *r, const rep_tokens *t) {
+    size_t nw = t->n, size = 1024;
+    unsigned bits = 10;
+    while (size < 4 * nw) { size *= 2; bits++; }
+    if (size > 2 * r->tcap && !table_reset(r, size / 4)) return false; /* the keys hold 2 counters each */
+    uint32_t *ctr = (uint32_t *)(void *)r->keys;
+    memset(ctr, 0, size * sizeof *ctr);
+    unsigned sh = 64 - bits;
+    uint64_t *hv = r->hv;
+    for (size_t i = 0; i < nw; i++) {
+        hv[i] = span_hash(t->cat + t->coff[i], t->coff[i + 1] - t->coff[i]) >> sh;
+        ctr[hv[i]]++;
+    }
+    size_t m = 1;
+    for (size_t i = 0; i < nw; i++) {
+        size_t v = (size_t)ctr[hv[i]] * (t->cpre[i + 1] - t->cpre[i] + 1);
+        if (v > m) m = v;
+    }
+    r->m1_bound = m;
+    return true;
+}
+
 bool rep_top_exceeds(rep_scratch *r, const rep_tokens *t, size_t n, size_t text_chars, double limit, bool *exceeds) {
     *exceeds = false;
     if (n == 0 || t->n < n || text_chars == 0) return true;
     if (!scratch_reserve(r, t->n + 1)) return false;
+    /* the bound: the division is monotone, so a bound not over the limit proves the count is not;
+     * first from the sketch, then from the exact counts */
+    if (n > 1) {
+        if (r->m1_bound == 0 && !sketch_m1(r, t)) return false;
+        if (r->m1_bound <= SIZE_MAX / n && !(frac_of(n * r->m1_bound, text_chars) > limit)) return true;
+    }
     if (r->level == 0 || r->level > n) {
         if (!level_tokens(r, t)) return false;
     }
-    /* the bound: the division is monotone, so a bound not over the limit proves the count is not */
     if (n > 1 && r->m1 <= SIZE_MAX / n && !(frac_of(n * r->m1, text_chars) > limit)) return true;
     while (r->level < n) {
         if (r->ncand == 0) { /* nothing repeats at this level, so nothing longer does */

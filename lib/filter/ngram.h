@@ -34,6 +34,7 @@ typedef struct rep_scratch {
     uint64_t *hv;          /* duplicate n-grams: hash per candidate */
     size_t bcount, bfirst; /* the current level's most frequent n-gram (bcount < 2: none repeats) */
     size_t m1;             /* max over tokens of count * (characters + 1) (level 1) */
+    size_t m1_bound;       /* an upper bound of m1 from a count sketch (0: not made) */
     uint64_t *keys;        /* open-addressing table: keys and values (value + 1; 0 = empty) */
     uint32_t *vals;
     size_t tcap, tmask;    /* allocated slots; slots in use - 1 */
@@ -43,7 +44,7 @@ typedef struct rep_scratch {
 void rep_scratch_free(rep_scratch *r);
 size_t rep_scratch_bytes(const rep_scratch *r);
 /* Forgets the previous document (the memory is kept). */
-static inline void rep_scratch_begin(rep_scratch *r) { r->level = 0; r->dmin = 0; }
+static inline void rep_scratch_begin(rep_scratch *r) { r->level = 0; r->dmin = 0; r->m1_bound = 0; }
 
 /* Whether find_top_duplicate(get_n_grams(words, n)) / text_chars > limit: the characters of the
  * most frequent n-gram times its count (ties: the first seen); false when there are fewer than n
