@@ -886,8 +886,8 @@ static inline uint64_t has_zero_byte(uint64_t v) { return (v - 0x010101010101010
 /* Which MacIntyre contraction words occur (case-insensitively) in s.  Each word holds an anchor at
  * a fixed offset: a doubled n, m or t at 2 (caNNot, goNNa, waNNa, giMMe, leMMe, goTTa) or an
  * apostrophe (d'ye at 1, more'n at 4, 'tis and 'twas at 0), so only anchors are looked at: doubled
- * letters eight bytes at a time, apostrophes with memchr. */
-static unsigned contraction_words(uc *s, size_t n) {
+ * letters eight bytes at a time, apostrophes with memchr (only when `quotes`: the text may have one). */
+static unsigned contraction_words(uc *s, size_t n, bool quotes) {
     unsigned bits = 0;
     for (size_t i = 0; i + 1 < n;) {
         if (i + 9 <= n) {
@@ -919,6 +919,7 @@ static unsigned contraction_words(uc *s, size_t n) {
         }
         i++;
     }
+    if (!quotes) return bits; /* the text has no apostrophe: d'ye, more'n, 'tis, 'twas cannot occur */
     for (const uc *q = s; (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
         size_t i = (size_t)(q - s);
         if (i >= 1 && lit_ci(s, n, i - 1, "d'ye")) bits |= 1u << 1;
@@ -1013,14 +1014,14 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             /* found once, on the text entering the outer-space pass (tb_wrap) or CONTRACTIONS2:
              * the passes from there on only add spaces or turn '"' into " '' ", which cannot
              * create a contraction word's letters (a pass still checks its boundaries) */
-            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
+            if (!words_known) { words = contraction_words(cur, cur_len, (has & tb_class['\'']) != 0); words_known = true; }
             if (!(words & stp->word)) continue;
         }
         if (stp->needs[0] && !(tb_need[k] & has)) continue;
         if (stp->fn == tb_wrap) {
             /* the spaces around the text only matter to passes after it: when none of them can
              * match, the rest is skipped (text.split() drops outer spaces) */
-            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
+            if (!words_known) { words = contraction_words(cur, cur_len, (has & tb_class['\'']) != 0); words_known = true; }
             bool later = false;
             for (size_t q = k + 1; q < TB_NSTEPS && !later; q++)
                 later = tb_steps[q].word ? (words & tb_steps[q].word) != 0 : (tb_need[q] & has) != 0;
