@@ -104,11 +104,13 @@ static bool tokens_reserve(fw_tokens *t, size_t more, size_t bytes) {
 }
 
 /* tokens_push after tokens_reserve made room: no checks, short tokens copied byte by byte. */
-static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls) {
+static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls,
+                                        const unsigned char *src_end) {
     char *dst = t->buf.p + t->buf.len;
     if (t->n > 0) *dst++ = ' ';
     size_t at = (size_t)(dst - t->buf.p);
-    if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
+    if (n <= 16 && w + 16 <= src_end) memcpy(dst, w, 16); /* past the token: room was reserved */
+    else if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
     else memcpy(dst, w, n);
     t->buf.len = at + n;
     t->start[t->n] = at;
@@ -1039,7 +1041,7 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
      * their bytes and separators at most len + 1) */
     uc *s = cur;
     size_t len = cur_len;
-    if (!tokens_reserve(out, len / 2 + 1, len + 1)) return false;
+    if (!tokens_reserve(out, len / 2 + 1, len + 1 + 16)) return false; /* + 16: tokens are copied 16 bytes at a time */
     for (size_t i = 0; i < len;) {
         size_t wl;
         if (s[i] < 0x80) {
@@ -1077,7 +1079,7 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             }
             chars++;
         }
-        tokens_push_reserved(out, s + i, j - i, chars, cls);
+        tokens_push_reserved(out, s + i, j - i, chars, cls, s + len);
         i = j;
     }
     return !out->oom && !out->buf.oom;
