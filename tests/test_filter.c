@@ -288,6 +288,21 @@ START_TEST(test_badwords) {
     ck_assert_int_eq(reason_of(f, "a 2 girls 1 cup video"), LLMD_FRULE_BADWORDS);  /* multi-word entry */
     ck_assert_int_eq(reason_of(f, "a 2 girls 1 cups video"), LLMD_FRULE_NONE);
     ck_assert_int_eq(reason_of(f, "Scunthorpe"), LLMD_FRULE_NONE);
+    /* word runs are skipped eight bytes at a time: the byte ending a run of k letters, at every
+     * offset in a block, is \w ('_', digits, letters either case: no match) or not (Python's \w
+     * excludes '@' '[' '`' '{' '-' and DEL, whose neighbours the byte tests must not confuse) */
+    for (int k = 1; k <= 20; k++) {
+        static const char not_word[] = "@[`{-/:\x7f", word[] = "_09AZaz";
+        char buf[64];
+        for (const char *p = not_word; *p; p++) {
+            snprintf(buf, sizeof buf, "%.*s%cshit", k, "bcdefghijklmnopqrstuvwxyz", *p);
+            ck_assert_msg(reason_of(f, buf) == LLMD_FRULE_BADWORDS, "%s", buf);
+        }
+        for (const char *p = word; *p; p++) {
+            snprintf(buf, sizeof buf, "%.*s%cshit", k, "bcdefghijklmnopqrstuvwxyz", *p);
+            ck_assert_msg(reason_of(f, buf) == LLMD_FRULE_NONE, "%s", buf);
+        }
+    }
     llmd_filter_free(f);
     /* language lists: French, and Japanese matched without word boundaries */
     llmd_filter_options o = LLMD_FILTER_OPTIONS_INIT;

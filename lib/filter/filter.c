@@ -169,6 +169,29 @@ static const unsigned char bw_word_tab[256] = {
     ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
+/* The end of the run of \w bytes (ASCII [0-9A-Za-z_]) starting at s[i]: eight bytes per step, a
+ * byte's class from range tests (a byte below 0x80 plus (0x80 - lo) has its top bit set iff it is
+ * >= lo; carries only reach later bytes, past the first non-word byte, which is all that is read). */
+static inline size_t bw_word_run_end(const unsigned char *s, size_t n, size_t i) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t w, x;
+        memcpy(&w, s + i, 8);
+        x = w | 0x2020202020202020ull;
+        uint64_t letter = (x + (0x80 - 'a') * ones) & ~(x + (0x7F - 'z') * ones);
+        uint64_t digit = (w + (0x80 - '0') * ones) & ~(w + (0x7F - '9') * ones);
+        uint64_t z = w ^ 0x5F5F5F5F5F5F5F5Full; /* zero where '_' is */
+        uint64_t under = ~(((z & ~high) + ~high) | z);
+        uint64_t nonword = (~(letter | digit | under) | w) & high; /* non-ASCII bytes are not \w here */
+        if (nonword) return i + ((size_t)__builtin_ctzll(nonword) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && bw_word_tab[s[i]]) i++;
+    return i;
+}
+
 /* Whether some entry can start at s[i]: its first byte is a trie root and (unless that byte alone
  * is an entry) its first two bytes are a prefix of some entry (bitmap). */
 static inline bool bw_may_start(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
@@ -210,8 +233,7 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
             prev_nonword = !bw_word_tab[cp];
             i += l;
             /* inside an ASCII word run no position can start a match (needs \W before) */
-            if (!prev_nonword && !m->substring)
-                while (i < n && bw_word_tab[s[i]]) i++;
+            if (!prev_nonword && !m->substring) i = bw_word_run_end(s, n, i);
             continue;
         }
         prev_nonword = !uni_isword_cp(cp);
@@ -253,8 +275,7 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
     for (size_t i = 0; i < n;) { /* here i == 0 or s[i - 1] is a non-word byte */
         if (bw_match_ascii_at(m, s, n, i)) return true;
         if (bw_word_tab[s[i]]) {
-            i++;
-            while (i < n && bw_word_tab[s[i]]) i++;
+            i = bw_word_run_end(s, n, i + 1);
             i++; /* s[i - 1] (if any) is the non-word byte ending the run; the next start is after it */
         } else {
             i++;
