@@ -12,7 +12,14 @@
  * 16 bytes long, then no other n-gram of any n' >= n equals the one at i (an equal one would be as
  * long and begin with the same 16 bytes).  Such a start is never a repeat and inserting it helps
  * no later lookup, so the scan skips it: one pass over 16-byte windows finds the starts that
- * remain, and each n then visits only those. */
+ * remain, and each n then visits only those.
+ *
+ * Both checks first try a bound that needs no counting (see ngram.h): when it keeps the fraction
+ * at or under the limit, datatrove's comparison is false too (division by the same positive
+ * length is monotone in floating point), so the decision is the same.
+ *
+ * Every table lookup hashes bytes and then compares the bytes, so a hash collision costs a probe,
+ * never a wrong count. */
 #include <string.h>
 
 #include "common/internal.h"
