@@ -288,6 +288,21 @@ START_TEST(test_badwords) {
     ck_assert_int_eq(reason_of(f, "a 2 girls 1 cup video"), LLMD_FRULE_BADWORDS);  /* multi-word entry */
     ck_assert_int_eq(reason_of(f, "a 2 girls 1 cups video"), LLMD_FRULE_NONE);
     ck_assert_int_eq(reason_of(f, "Scunthorpe"), LLMD_FRULE_NONE);
+    /* word runs are skipped eight bytes at a time: the byte ending a run of k letters, at every
+     * offset in a block, is \w ('_', digits, letters either case: no match) or not (Python's \w
+     * excludes '@' '[' '`' '{' '-' and DEL, whose neighbours the byte tests must not confuse) */
+    for (int k = 1; k <= 20; k++) {
+        static const char not_word[] = "@[`{-/:\x7f", word[] = "_09AZaz";
+        char buf[64];
+        for (const char *p = not_word; *p; p++) {
+            snprintf(buf, sizeof buf, "%.*s%cshit", k, "bcdefghijklmnopqrstuvwxyz", *p);
+            ck_assert_msg(reason_of(f, buf) == LLMD_FRULE_BADWORDS, "%s", buf);
+        }
+        for (const char *p = word; *p; p++) {
+            snprintf(buf, sizeof buf, "%.*s%cshit", k, "bcdefghijklmnopqrstuvwxyz", *p);
+            ck_assert_msg(reason_of(f, buf) == LLMD_FRULE_NONE, "%s", buf);
+        }
+    }
     llmd_filter_free(f);
     /* language lists: French, and Japanese matched without word boundaries */
     llmd_filter_options o = LLMD_FILTER_OPTIONS_INIT;
@@ -473,6 +488,146 @@ START_TEST(test_repetition_ngrams) {
     llmd_filter *f = NULL;
     o.filters = "gopher-repetition";
     ck_fails(llmd_filter_new(&f, &o), LLMD_ERR_INVALID_ARG, "rep_dup_n_grams[0].n = 0");
+}
+END_TEST
+
+/* One n-gram limit, top or duplicate, alone. */
+static llmd_filter_rule run_ngram(const char *text, bool top_kind, unsigned n, double frac) {
+    llmd_filter_options o = rep_only();
+    llmd_filter_ngram_limit l = {n, frac};
+    if (top_kind) { o.rep_top_n_grams = &l; o.rep_n_top_n_grams = 1; }
+    else { o.rep_dup_n_grams = &l; o.rep_n_dup_n_grams = 1; }
+    return run1("gopher-repetition", &o, text);
+}
+
+START_TEST(test_repetition_ngram_paths) {
+    /* top 2-gram with no repeat: Counter.most_common gives the FIRST bigram, "a bb" (4 chars x 1)
+     * / 8, not the last-counted candidate "a c" (3): 0.5 kept at 0.5, dropped at 0.49 */
+    ck_assert_int_eq(run_ngram("a bb a c", true, 2, 0.5), LLMD_FRULE_NONE);
+    ck_assert_int_eq(run_ngram("a bb a c", true, 2, 0.49), LLMD_FRULE_REP_TOP_NGRAM);
+    /* two 25-byte tokens with the same first 16 and last 8 bytes and length (the lookup hash sees
+     * only those, so they collide): the bytes decide.  top 1-gram: 25 x 1 / 51 = 0.490 */
+#define T25A "aaaaaaaaaaaaaaaaXbbbbbbbb"
+#define T25B "aaaaaaaaaaaaaaaaYbbbbbbbb"
+    ck_assert_int_eq(run_ngram(T25A " " T25B, true, 1, 0.5), LLMD_FRULE_NONE);
+    ck_assert_int_eq(run_ngram(T25A " " T25B, true, 1, 0.49), LLMD_FRULE_REP_TOP_NGRAM);
+    /* duplicate 1-grams A, B (new, though its hash equals A's), A (repeat: +25) = 25 / 77 = 0.325
+     * (had B matched A: 50 / 77) */
+    ck_assert_int_eq(run_ngram(T25A " " T25B " " T25A, false, 1, 0.33), LLMD_FRULE_NONE);
+    ck_assert_int_eq(run_ngram(T25A " " T25B " " T25A, false, 1, 0.32), LLMD_FRULE_REP_DUP_NGRAM);
+    /* a 5-gram of 19 bytes repeated with other token boundaries: abcdefgh|ijklmnop|q|r|s and
+     * abcdefghijkl|mnop|q|r|s join to the same "abcdefghijklmnopqrs": starts 0-4 are new, start 5
+     * repeats: 19 / 47 = 0.404 */
+#define SPLIT5 "abcdefgh ijklmnop q r s abcdefghijkl mnop q r s"
+    ck_assert_int_eq(run_ngram(SPLIT5, false, 5, 0.41), LLMD_FRULE_NONE);
+    ck_assert_int_eq(run_ngram(SPLIT5, false, 5, 0.40), LLMD_FRULE_REP_DUP_NGRAM);
+    /* limits in any order (n-grams numbered again from the tokens when a smaller n follows):
+     * "the cat sat on the mat and the cat sat on the rug" (49 chars): top 4 "the cat sat on" 14 x 2
+     * = 28 (0.571), top 2 "the cat" 7 x 2 = 14 (0.286), top 1 "the" 3 x 4 = 12 (0.245) */
+#define CAT "the cat sat on the mat and the cat sat on the rug"
+    llmd_filter_options o = rep_only();
+    llmd_filter_ngram_limit lim[3] = {{4, 0.58}, {2, 0.29}, {1, 0.25}};
+    o.rep_top_n_grams = lim;
+    o.rep_n_top_n_grams = 3;
+    ck_assert_int_eq(run1("gopher-repetition", &o, CAT), LLMD_FRULE_NONE);
+    lim[2].frac = 0.24;
+    ck_assert_int_eq(run1("gopher-repetition", &o, CAT), LLMD_FRULE_REP_TOP_NGRAM);
+    lim[2].frac = 0.25;
+    lim[1].frac = 0.28;
+    ck_assert_int_eq(run1("gopher-repetition", &o, CAT), LLMD_FRULE_REP_TOP_NGRAM);
+    lim[1].frac = 0.29;
+    lim[0].frac = 0.57;
+    ck_assert_int_eq(run1("gopher-repetition", &o, CAT), LLMD_FRULE_REP_TOP_NGRAM);
+}
+END_TEST
+
+/* find_top_duplicate / find_all_duplicate written out naively (datatrove's code, over the
+ * tokenizer's words) for the randomized comparison below. */
+static size_t naive_top(char **w, const size_t *wl, size_t nw, size_t n) {
+    size_t best = 0, best_count = 0;
+    for (size_t i = 0; i + n <= nw; i++) {
+        size_t count = 0;
+        for (size_t j = 0; j + n <= nw; j++) {
+            bool eq = true;
+            for (size_t k = 0; k < n && eq; k++) eq = wl[i + k] == wl[j + k] && memcmp(w[i + k], w[j + k], wl[i + k]) == 0;
+            if (eq && j < i) { count = 0; break; } /* counted at its first occurrence */
+            count += eq;
+        }
+        if (count > best_count) {
+            best_count = count;
+            best = i;
+        }
+    }
+    if (best_count == 0) return 0;
+    size_t chars = n - 1; /* the words are ASCII here */
+    for (size_t k = 0; k < n; k++) chars += wl[best + k];
+    return chars * best_count;
+}
+
+static size_t naive_join(char **w, const size_t *wl, size_t i, size_t n, char *out) {
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) { memcpy(out + len, w[i + k], wl[i + k]); len += wl[i + k]; }
+    return len;
+}
+
+static size_t naive_dup(char **w, const size_t *wl, size_t nw, size_t n) {
+    static size_t seen[600];
+    size_t nseen = 0, rep = 0, idx = 0;
+    static char a[4096], b[4096];
+    while (idx + n <= nw) {
+        size_t la = naive_join(w, wl, idx, n, a);
+        bool hit = false;
+        for (size_t s = 0; s < nseen && !hit; s++) {
+            size_t lb = naive_join(w, wl, seen[s], n, b);
+            hit = la == lb && memcmp(a, b, la) == 0;
+        }
+        if (hit) { rep += la; idx += n; }
+        else { seen[nseen++] = idx; idx += 1; }
+    }
+    return rep;
+}
+
+START_TEST(test_repetition_ngrams_random) {
+    /* random texts over a vocabulary whose words re-split into each other (ab|c vs a|bc, long
+     * words sharing 16-byte prefixes), every n from 1 to 10, the limit just under and at the
+     * exact fraction: the filter's decision must be the naive count's */
+    static const char *const vocab[] = {"a", "ab", "abc", "bc", "c", "the", "there", "re", "of",
+                                        "abcdefghijklmnopq", "abcdefghijklmnopqr", "rst", "abcdefgh", "ijklmnopq",
+                                        "xyzxyzxyzxyzxyzxyz1", "xyzxyzxyzxyzxyzxyz2"};
+    unsigned seed = 12345;
+    static char text[8192];
+    for (int round = 0; round < 300; round++) {
+        size_t nwords = 1 + (size_t)(rand_r(&seed) % 120), nv = 3 + (size_t)(rand_r(&seed) % 13), len = 0;
+        for (size_t i = 0; i < nwords; i++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", i ? " " : "", vocab[rand_r(&seed) % nv]);
+        char *w[600];
+        size_t wl[600], nw = 0;
+        for (char *p = text; *p;) {
+            while (*p == ' ') p++;
+            char *q = p;
+            while (*q && *q != ' ') q++;
+            if (q > p) { w[nw] = p; wl[nw++] = (size_t)(q - p); }
+            p = q;
+        }
+        /* the vocabulary's words are single Treebank tokens: the reference may split on spaces */
+        static char piped[8192];
+        snprintf(piped, sizeof piped, "%s", text);
+        for (char *p = piped; *p; p++) if (*p == ' ') *p = '|';
+        ck_assert_str_eq(words_of(text), piped);
+        for (unsigned n = 1; n <= 10; n++) {
+            for (int top_kind = 0; top_kind < 2; top_kind++) {
+                size_t chars = top_kind ? naive_top(w, wl, nw, n) : naive_dup(w, wl, nw, n);
+                if (nw < n) continue;
+                double frac = (double)chars / (double)len;
+                ck_assert_msg(run_ngram(text, top_kind, n, frac) == LLMD_FRULE_NONE, "round %d n %u %s: %s", round, n,
+                              top_kind ? "top" : "dup", text);
+                if (chars == 0) continue;
+                double below = frac * (1 - 1e-9);
+                ck_assert_msg(run_ngram(text, top_kind, n, below) != LLMD_FRULE_NONE, "round %d n %u %s below: %s", round, n,
+                              top_kind ? "top" : "dup", text);
+            }
+        }
+    }
 }
 END_TEST
 
@@ -734,6 +889,8 @@ int main(void) {
     tcase_add_test(tc, test_gopher_alpha_and_stop_words);
     tcase_add_test(tc, test_repetition_lines_paragraphs);
     tcase_add_test(tc, test_repetition_ngrams);
+    tcase_add_test(tc, test_repetition_ngram_paths);
+    tcase_add_test(tc, test_repetition_ngrams_random);
     tcase_add_test(tc, test_fineweb);
     tcase_add_test(tc, test_fineweb_dups_and_lists);
     tcase_add_test(tc, test_language);

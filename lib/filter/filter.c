@@ -12,6 +12,7 @@
 #endif
 
 #include "common/internal.h"
+#include "filter/ngram.h"
 #include "filter/uni.h"
 #include "filter/words.h"
 #include "llmdata/filter.h"
@@ -168,6 +169,29 @@ static const unsigned char bw_word_tab[256] = {
     ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
+/* The end of the run of \w bytes (ASCII [0-9A-Za-z_]) starting at s[i]: eight bytes per step, a
+ * byte's class from range tests (a byte below 0x80 plus (0x80 - lo) has its top bit set iff it is
+ * >= lo; carries only reach later bytes, past the first non-word byte, which is all that is read). */
+static inline size_t bw_word_run_end(const unsigned char *s, size_t n, size_t i) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t w, x;
+        memcpy(&w, s + i, 8);
+        x = w | 0x2020202020202020ull;
+        uint64_t letter = (x + (0x80 - 'a') * ones) & ~(x + (0x7F - 'z') * ones);
+        uint64_t digit = (w + (0x80 - '0') * ones) & ~(w + (0x7F - '9') * ones);
+        uint64_t z = w ^ 0x5F5F5F5F5F5F5F5Full; /* zero where '_' is */
+        uint64_t under = ~(((z & ~high) + ~high) | z);
+        uint64_t nonword = (~(letter | digit | under) | w) & high; /* non-ASCII bytes are not \w here */
+        if (nonword) return i + ((size_t)__builtin_ctzll(nonword) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && bw_word_tab[s[i]]) i++;
+    return i;
+}
+
 /* Whether some entry can start at s[i]: its first byte is a trie root and (unless that byte alone
  * is an entry) its first two bytes are a prefix of some entry (bitmap). */
 static inline bool bw_may_start(const bw_matcher *m, const unsigned char *s, size_t n, size_t i) {
@@ -209,8 +233,7 @@ static bool bw_search(const bw_matcher *m, const unsigned char *s, size_t n) {
             prev_nonword = !bw_word_tab[cp];
             i += l;
             /* inside an ASCII word run no position can start a match (needs \W before) */
-            if (!prev_nonword && !m->substring)
-                while (i < n && bw_word_tab[s[i]]) i++;
+            if (!prev_nonword && !m->substring) i = bw_word_run_end(s, n, i);
             continue;
         }
         prev_nonword = !uni_isword_cp(cp);
@@ -252,8 +275,7 @@ static bool bw_search_ascii(const bw_matcher *m, const unsigned char *s, size_t 
     for (size_t i = 0; i < n;) { /* here i == 0 or s[i - 1] is a non-word byte */
         if (bw_match_ascii_at(m, s, n, i)) return true;
         if (bw_word_tab[s[i]]) {
-            i++;
-            while (i < n && bw_word_tab[s[i]]) i++;
+            i = bw_word_run_end(s, n, i + 1);
             i++; /* s[i - 1] (if any) is the non-word byte ending the run; the next start is after it */
         } else {
             i++;
@@ -722,9 +744,8 @@ typedef struct doc_ctx {
     range_vec rv;         /* lines / paragraphs */
     sset set;             /* duplicate counting */
     size_t *cpre, *coff;  /* repetition: per-token prefix sums (characters, bytes of the concatenation) */
-    uint64_t *th, *ph, *pw; /* repetition: token hashes, prefix polynomial hashes, powers */
-    uint64_t *hv;         /* repetition: the hash of the n-gram at each start */
-    size_t ntok_cap, npw_cap;
+    rep_scratch rep;      /* repetition: n-gram statistics */
+    size_t ntok_cap;
     uint32_t lines[FRULE_COUNT];
     char language[32];
     double language_score;
@@ -744,10 +765,7 @@ static void ctx_free(doc_ctx *c) {
     sset_free(&c->set);
     llmd_free(c->cpre);
     llmd_free(c->coff);
-    llmd_free(c->th);
-    llmd_free(c->ph);
-    llmd_free(c->pw);
-    llmd_free(c->hv);
+    rep_scratch_free(&c->rep);
     memset(c, 0, sizeof *c);
 }
 
@@ -806,8 +824,7 @@ static size_t ctx_bytes(const doc_ctx *c) {
     return c->toks.buf.cap + c->toks.cap * (sizeof(size_t) + 2 * sizeof(uint32_t) + 1) + sc->a.cap + sc->b.cap +
            sc->ctx.cap + (sc->spans.cap + sc->ptoks.cap + sc->slices.cap + c->spans.cap) * sizeof(fw_span) + c->tmp.cap +
            c->tmp2.cap + c->kept.cap + c->rv.cap * sizeof(range) + c->set.nslots * sizeof(uint64_t) +
-           c->set.cap * sizeof(sset_entry) + c->ntok_cap * (2 * sizeof(size_t) + 3 * sizeof(uint64_t)) +
-           c->npw_cap * sizeof(uint64_t);
+           c->set.cap * sizeof(sset_entry) + c->ntok_cap * 2 * sizeof(size_t) + rep_scratch_bytes(&c->rep);
 }
 
 /* Ends a document: the cached context keeps its buffers unless they grew past 64 MiB. */
@@ -840,15 +857,6 @@ static bool ctx_grow_tokens(doc_ctx *c, size_t need) {
     a = llmd_realloc(c->coff, c->ntok_cap * sizeof *a, nc * sizeof *a);
     if (a == NULL) return false;
     c->coff = a;
-    uint64_t *h = llmd_realloc(c->th, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->th = h;
-    h = llmd_realloc(c->ph, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->ph = h;
-    h = llmd_realloc(c->hv, c->ntok_cap * sizeof *h, nc * sizeof *h);
-    if (h == NULL) return false;
-    c->hv = h;
     c->ntok_cap = nc;
     return true;
 }
@@ -1313,130 +1321,6 @@ static llmd_status rule_gopher(doc_ctx *c, llmd_filter_rule *reason) {
 
 static double frac_of(size_t num, size_t den) { return den ? (double)num / (double)den : 0.0; }
 
-/* find_top_duplicate(get_n_grams(words, n)): len(top) * count, ties to the first seen
- * (Counter.most_common).  " ".join of tokens without whitespace is equal iff the token sequences
- * are, so the n-gram hash combines per-token hashes (th). */
-/* The slot a hash starts probing at, fetched into the cache ahead of its use: the tables outgrow
- * L1 for long documents and almost every lookup would otherwise wait on memory. */
-#define SSET_AHEAD 16
-static inline void sset_prefetch(const sset *s, uint64_t h) {
-    __builtin_prefetch(&s->slots[(size_t)(h ^ (h >> 32)) & s->mask]);
-}
-
-/* hv[i] = hash of tokens i .. i+n-1 for every start, a left fold over the token hashes.  *hv_n says
- * for which n hv holds hashes already (0 = none): a larger n extends them with the tokens added
- * (n = 2, 3, 4 in turn costs one fold step per start and n after the first). */
-static void top_ngram_hashes(const uint64_t *th, size_t nw, uint64_t *hv, size_t *hv_n, size_t n) {
-    size_t m = nw - n + 1, from = *hv_n;
-    if (from == 0 || from > n) {
-        for (size_t i = 0; i < m; i++) hv[i] = 0x243F6A8885A308D3ull;
-        from = 0;
-    }
-    for (size_t i = 0; i < m; i++) {
-        uint64_t h = hv[i];
-        for (size_t k = from; k < n; k++) h = (h ^ th[i + k]) * 0x9E3779B97F4A7C15ull;
-        hv[i] = h;
-    }
-    *hv_n = n;
-}
-
-static llmd_status top_ngram_chars(sset *s, const fw_tokens *t, const uint64_t *th, uint64_t *hv, size_t *hv_n,
-                                   const size_t *cpre, size_t n, size_t *out) {
-    size_t m = t->n - n + 1;
-    if (!sset_reset(s, m)) return llmd_fail_nomem("n-gram counting");
-    top_ngram_hashes(th, t->n, hv, hv_n, n); /* all hashes first, so lookups can prefetch */
-    size_t best_count = 0, best_first = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (i + SSET_AHEAD < m) sset_prefetch(s, hv[i + SSET_AHEAD]);
-        size_t off = t->start[i], end = t->start[i + n - 1] + t->blen[i + n - 1];
-        sset_entry *e = sset_get_h(s, t->buf.p, off, end - off, i, hv[i]);
-        e->count++;
-        if (e->count > best_count || (e->count == best_count && e->first < best_first)) {
-            best_count = e->count;
-            best_first = e->first;
-        }
-    }
-    *out = (cpre[best_first + n] - cpre[best_first] + (n - 1)) * best_count;
-    return LLMD_OK;
-}
-
-/* Polynomial hash of byte strings mod 2^64: ph[i] hashes cat[0..coff[i]), so the hash of the
- * concatenation of tokens i..j-1 is ph[j] - ph[i] * B^len in O(1), the same for the same characters
- * whatever the token boundaries (matches are confirmed with memcmp). */
-#define PH_BASE 0x100000001B3ull
-
-#define PH_B4 (PH_BASE * PH_BASE * PH_BASE * PH_BASE)
-
-/* PH_BASE^e for e < 64 */
-static uint64_t ph_small[64];
-static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
-static void ph_init(void) {
-    ph_small[0] = 1;
-    for (int i = 1; i < 64; i++) ph_small[i] = ph_small[i - 1] * PH_BASE;
-}
-
-static uint64_t ph_pow(uint64_t e) {
-    uint64_t r = 1, b = PH_BASE;
-    while (e) {
-        if (e & 1) r *= b;
-        b *= b;
-        e >>= 1;
-    }
-    return r;
-}
-
-/* find_all_duplicate(words, n): n-grams joined with "" (cat: tokens concatenated, coff offsets),
- * so different splits of the same characters are the same n-gram, as in datatrove.  Stops as soon
- * as the repeated characters exceed `limit_frac` of `text_chars` (they only grow, so the filter's
- * decision is already known). */
-static llmd_status all_dup_chars(sset *s, const fw_tokens *t, const char *cat, const size_t *coff, const uint64_t *ph,
-                                 const uint64_t *pw, size_t npw, const size_t *cpre, uint64_t *hv, size_t n,
-                                 size_t text_chars, double limit_frac, size_t *out) {
-    size_t nw = t->n, idx = 0, rep = 0;
-    if (!sset_reset(s, nw)) return llmd_fail_nomem("n-gram counting");
-    size_t m = nw >= n ? nw - n + 1 : 0;
-    for (size_t i = 0; i < m; i++) { /* every start's hash first, so lookups can prefetch */
-        size_t len = coff[i + n] - coff[i];
-        uint64_t h = ph[i + n] - ph[i] * (len < npw ? pw[len] : ph_pow(len));
-        h ^= h >> 29; /* spread the low bits used for the slot */
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 32;
-        hv[i] = h;
-    }
-    /* a set, not a multiset: a slot holds the start of the n-gram that filled it (+ 1) and the
-     * hash's high half; no entry is written */
-    uint64_t *slots = s->slots;
-    size_t mask = s->mask;
-    while (idx < m) {
-        if (idx + SSET_AHEAD < m) sset_prefetch(s, hv[idx + SSET_AHEAD]);
-        size_t off = coff[idx], len = coff[idx + n] - off;
-        uint64_t h = hv[idx], tag = h & 0xFFFFFFFF00000000ull;
-        bool seen = false;
-        for (size_t i = (size_t)(h ^ (h >> 32)) & mask;; i = (i + 1) & mask) {
-            uint64_t k = slots[i];
-            if (k == 0) {
-                slots[i] = tag | (uint64_t)(idx + 1);
-                break;
-            }
-            if ((k & 0xFFFFFFFF00000000ull) != tag) continue;
-            size_t j = (uint32_t)k - 1;
-            if (coff[j + n] - coff[j] == len && bytes_eq(cat + coff[j], cat + off, len)) {
-                seen = true;
-                break;
-            }
-        }
-        if (seen) {
-            rep += cpre[idx + n] - cpre[idx];
-            idx += n;
-            if (frac_of(rep, text_chars) > limit_frac) break;
-        } else {
-            idx += 1;
-        }
-    }
-    *out = rep;
-    return LLMD_OK;
-}
-
 /* datatrove GopherRepetitionFilter.filter */
 static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
     const llmd_filter *f = c->f;
@@ -1471,63 +1355,57 @@ static llmd_status rule_repetition(doc_ctx *c, llmd_filter_rule *reason) {
             goto done;
         }
         size_t *cpre = c->cpre, *coff = c->coff;
-        uint64_t *th = c->th, *ph = c->ph;
-        pthread_once(&ph_once, ph_init);
         cpre[0] = 0;
-        ph[0] = 0;
         fw_buf *cat = &c->tmp2;
         cat->len = 0;
         cat->oom = false;
+        /* room for every token's bytes (fewer than t->buf's, which has separators), the padding
+         * the n-gram code may read, and 16-byte copies running past a token's end */
+        if (t->buf.len + REP_CAT_PAD + 16 > cat->cap) {
+            size_t want = t->buf.len + REP_CAT_PAD + 16;
+            char *p = llmd_realloc(cat->p, cat->cap, want);
+            if (p == NULL) { st = llmd_fail_nomem("n-grams"); goto done; }
+            cat->p = p;
+            cat->cap = want;
+        }
+        char *dst = cat->p;
+        const char *src_end = t->buf.p + t->buf.len;
+        size_t at = 0;
         for (size_t i = 0; i < nw; i++) {
             cpre[i + 1] = cpre[i] + t->clen[i];
-            /* one pass over the token's bytes: its own hash (FNV-1a, mixed) and the running
-             * polynomial hash; either only picks candidates, memcmp decides */
-            const unsigned char *w = (const unsigned char *)t->buf.p + t->start[i];
-            size_t bl = t->blen[i], k = 0;
-            /* the token's own polynomial hash, four bytes per step (one multiply on the chain) */
-            uint64_t g = 0;
-            for (; k + 4 <= bl; k += 4)
-                g = g * PH_B4 + (((uint64_t)w[k] * PH_BASE + w[k + 1]) * PH_BASE + w[k + 2]) * PH_BASE + w[k + 3];
-            for (; k < bl; k++) g = g * PH_BASE + w[k];
-            /* prefix hash of the concatenation: ph[i+1] = ph[i] * B^len + g */
-            ph[i + 1] = ph[i] * (bl < 64 ? ph_small[bl] : ph_pow(bl)) + g;
-            g ^= g >> 31; /* the token hash for the top n-grams: mixed, since low bits alone are weak */
-            g *= 0x94D049BB133111EBull;
-            th[i] = g ^ (g >> 29);
-            coff[i] = cat->len;
-            fw_buf_put(cat, t->buf.p + t->start[i], t->blen[i]);
-        }
-        coff[nw] = cat->len;
-        if (cat->oom) st = llmd_fail_nomem("n-grams");
-        /* B^len for n-gram lengths up to the longest n-gram checked (capped; beyond: ph_pow) */
-        size_t maxn = 0, npw = 0;
-        for (size_t k = 0; k < f->ndup; k++) if (f->dup_ngrams[k].n > maxn) maxn = f->dup_ngrams[k].n;
-        for (size_t i = 0; maxn && i + maxn <= nw; i++)
-            if (coff[i + maxn] - coff[i] + 1 > npw) npw = coff[i + maxn] - coff[i] + 1;
-        if (npw > 65536) npw = 65536;
-        if (npw > c->npw_cap) {
-            uint64_t *v = llmd_realloc(c->pw, c->npw_cap * sizeof *v, npw * sizeof *v);
-            if (v == NULL) st = llmd_fail_nomem("n-grams");
-            else {
-                c->pw = v;
-                v[0] = 1;
-                for (size_t i = c->npw_cap ? c->npw_cap : 1; i < npw; i++) v[i] = v[i - 1] * PH_BASE;
-                c->npw_cap = npw;
+            const char *w = t->buf.p + t->start[i];
+            size_t bl = t->blen[i];
+            coff[i] = at;
+            /* the token's bytes appended, sixteen at a time (the destination has room to spare) */
+            if (bl <= 16 && w + 16 <= src_end) {
+                memcpy(dst + at, w, 16);
+            } else {
+                memcpy(dst + at, w, bl);
             }
+            at += bl;
         }
-        uint64_t *pw = npw ? c->pw : NULL;
-        size_t hv_n = 0; /* hv holds no top n-gram hashes yet */
+        coff[nw] = at;
+        memset(dst + at, 0, REP_CAT_PAD); /* readable bytes after the end (rep_tokens.cat) */
+        cat->len = at;
+        rep_tokens rt = {nw, cat->p, coff, cpre};
+        rep_scratch_begin(&c->rep);
         for (size_t k = 0; st == LLMD_OK && k < f->ntop && *reason == LLMD_FRULE_NONE; k++) {
-            size_t ng = f->top_ngrams[k].n, chars = 0;
-            if (nw < ng) continue;
-            if ((st = top_ngram_chars(&set, t, th, c->hv, &hv_n, cpre, ng, &chars)) != LLMD_OK) break;
-            if (frac_of(chars, text_chars) > f->top_ngrams[k].frac) *reason = LLMD_FRULE_REP_TOP_NGRAM;
+            bool over = false;
+            if (!rep_top_exceeds(&c->rep, &rt, f->top_ngrams[k].n, text_chars, f->top_ngrams[k].frac, &over)) {
+                st = llmd_fail_nomem("n-gram counting");
+                break;
+            }
+            if (over) *reason = LLMD_FRULE_REP_TOP_NGRAM;
         }
+        size_t dmin = 0; /* the smallest n asked of the duplicate n-grams */
+        for (size_t k = 0; k < f->ndup; k++) if (dmin == 0 || f->dup_ngrams[k].n < dmin) dmin = f->dup_ngrams[k].n;
         for (size_t k = 0; st == LLMD_OK && k < f->ndup && *reason == LLMD_FRULE_NONE; k++) {
-            size_t chars = 0;
-            if ((st = all_dup_chars(&set, t, cat->p, coff, ph, pw, pw ? npw : 0, cpre, c->hv, f->dup_ngrams[k].n,
-                                    text_chars, f->dup_ngrams[k].frac, &chars)) != LLMD_OK) break;
-            if (frac_of(chars, text_chars) > f->dup_ngrams[k].frac) *reason = LLMD_FRULE_REP_DUP_NGRAM;
+            bool over = false;
+            if (!rep_dup_exceeds(&c->rep, &rt, f->dup_ngrams[k].n, dmin, text_chars, f->dup_ngrams[k].frac, &over)) {
+                st = llmd_fail_nomem("n-gram counting");
+                break;
+            }
+            if (over) *reason = LLMD_FRULE_REP_DUP_NGRAM;
         }
     }
 done:

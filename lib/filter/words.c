@@ -104,11 +104,13 @@ static bool tokens_reserve(fw_tokens *t, size_t more, size_t bytes) {
 }
 
 /* tokens_push after tokens_reserve made room: no checks, short tokens copied byte by byte. */
-static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls) {
+static inline void tokens_push_reserved(fw_tokens *t, const unsigned char *w, size_t n, size_t chars, unsigned cls,
+                                        const unsigned char *src_end) {
     char *dst = t->buf.p + t->buf.len;
     if (t->n > 0) *dst++ = ' ';
     size_t at = (size_t)(dst - t->buf.p);
-    if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
+    if (n <= 16 && w + 16 <= src_end) memcpy(dst, w, 16); /* past the token: room was reserved */
+    else if (n <= 16) for (size_t k = 0; k < n; k++) dst[k] = (char)w[k];
     else memcpy(dst, w, n);
     t->buf.len = at + n;
     t->start[t->n] = at;
@@ -718,10 +720,11 @@ static bool tb_pad_chars(uc *s, size_t n, fw_buf *o, unsigned set) {
     if (st) flush(o, &st, s, &done, n);
     return st;
 }
-static bool tb_symbols(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS); }
-static bool tb_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_QMARK); }
-static bool tb_star(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR); }
-static bool tb_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_BRACKETS); }
+/* Two adjacent padding passes of disjoint single-character sets give the same text as one pass
+ * padding their union (a pass adds only spaces, which neither set holds): [;@#$%&] then [?!] are
+ * one pass, [*] then the brackets another (the ' pass between them keeps them apart). */
+static bool tb_symbols_qmark(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_SYMBOLS | PAD_QMARK); }
+static bool tb_star_brackets(uc *s, size_t n, fw_buf *o) { return tb_pad_chars(s, n, o, PAD_STAR | PAD_BRACKETS); }
 
 /* ([^'])' -> "\1 ' " */
 static bool tb_squote_space(uc *s, size_t n, fw_buf *o) {
@@ -885,8 +888,8 @@ static inline uint64_t has_zero_byte(uint64_t v) { return (v - 0x010101010101010
 /* Which MacIntyre contraction words occur (case-insensitively) in s.  Each word holds an anchor at
  * a fixed offset: a doubled n, m or t at 2 (caNNot, goNNa, waNNa, giMMe, leMMe, goTTa) or an
  * apostrophe (d'ye at 1, more'n at 4, 'tis and 'twas at 0), so only anchors are looked at: doubled
- * letters eight bytes at a time, apostrophes with memchr. */
-static unsigned contraction_words(uc *s, size_t n) {
+ * letters eight bytes at a time, apostrophes with memchr (only when `quotes`: the text may have one). */
+static unsigned contraction_words(uc *s, size_t n, bool quotes) {
     unsigned bits = 0;
     for (size_t i = 0; i + 1 < n;) {
         if (i + 9 <= n) {
@@ -918,6 +921,7 @@ static unsigned contraction_words(uc *s, size_t n) {
         }
         i++;
     }
+    if (!quotes) return bits; /* the text has no apostrophe: d'ye, more'n, 'tis, 'twas cannot occur */
     for (const uc *q = s; (q = memchr(q, '\'', n - (size_t)(q - s))) != NULL; q++) {
         size_t i = (size_t)(q - s);
         if (i >= 1 && lit_ci(s, n, i - 1, "d'ye")) bits |= 1u << 1;
@@ -933,8 +937,8 @@ static const tb_step tb_steps[] = {
     {tb_open_quotes, "`\xC2\xE2", "", 0}, {tb_start_dquote, "\"", "`", 0}, {tb_pad_backticks, "`", "", 0},
     {tb_open_dquote, "\"'", "`", 0}, {tb_quote_letter, "'", "", 0},
     {tb_final_period1, ".", "", 0}, {tb_colon_comma, ":,", "", 0}, {tb_colon_comma_end, ":,", "", 0}, {tb_dots, ".", "", 0},
-    {tb_symbols, ";@#$%&", "", 0}, {tb_qmark, "?!", "", 0}, {tb_squote_space, "'", "", 0},
-    {tb_star, "*", "", 0}, {tb_brackets, "][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
+    {tb_symbols_qmark, ";@#$%&?!", "", 0}, {tb_squote_space, "'", "", 0},
+    {tb_star_brackets, "*][(){}<>", "", 0}, {tb_double_dash, "-", "", 0}, {tb_wrap, "", "", 0},
     {tb_close_quotes, "\xC2\xE2", "", 0}, {tb_two_squotes, "'", "", 0}, {tb_dquote_close, "\"", "'", 0},
     {tb_clitic1, "'", "", 0}, {tb_clitic2, "'", "", 0},
     {tb_c_cannot, "", "", 1u << 0}, {tb_c_dye, "", "", 1u << 1}, {tb_c_gimme, "", "", 1u << 2},
@@ -979,6 +983,22 @@ static const unsigned char ascii_space_tab[128] = {
     [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
 };
 
+/* FW_CLS_* of the first k (1..8) bytes of w, all of them printable ASCII (0x21..0x7F): a letter
+ * makes the token alphabetic and non-symbol, a digit non-symbol (per byte range tests: a byte plus
+ * (0x80 - lo) has its top bit set iff it is >= lo; no carry leaves a byte below 0x80). */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+static inline uint64_t swar_in_range(uint64_t v, unsigned lo, unsigned hi) {
+    return (v + (0x80 - lo) * SWAR_ONES) & ~(v + (0x7F - hi) * SWAR_ONES) & SWAR_HIGH;
+}
+static inline unsigned swar_cls(uint64_t w, size_t k) {
+    if (k == 0) return 0;
+    uint64_t keep = k >= 8 ? SWAR_HIGH : SWAR_HIGH & ((1ull << (8 * k)) - 1);
+    uint64_t letter = swar_in_range(w | 0x2020202020202020ull, 'a', 'z') & keep;
+    uint64_t digit = swar_in_range(w, '0', '9') & keep;
+    return (letter ? FW_CLS_ALPHA | FW_CLS_NONSYMBOL : 0) | (digit ? FW_CLS_NONSYMBOL : 0);
+}
+
 bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens *out) {
     /* the first pass reads the sentence where it is; passes then alternate between sc->a and sc->b */
     uc *cur = (uc *)sent;
@@ -987,18 +1007,28 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
     /* trigger bytes present in the sentence: one OR per byte into a register */
     pthread_once(&tb_once, tb_init_classes);
     uint64_t has = 0;
-    for (size_t i = 0; i < n; i++) has |= tb_class[(uc)sent[i]];
+    for (size_t b = 0; b < n; b++) has |= tb_class[(uc)sent[b]];
     unsigned words = 0;
     bool words_known = false;
     for (size_t k = 0; k < sizeof tb_steps / sizeof tb_steps[0]; k++) {
         const tb_step *stp = &tb_steps[k];
         if (stp->word) {
-            /* found once on the text entering CONTRACTIONS2: those passes only add spaces, which
-             * cannot create a contraction word's letters (a pass still checks its boundaries) */
-            if (!words_known) { words = contraction_words(cur, cur_len); words_known = true; }
+            /* found once, on the text entering the outer-space pass (tb_wrap) or CONTRACTIONS2:
+             * the passes from there on only add spaces or turn '"' into " '' ", which cannot
+             * create a contraction word's letters (a pass still checks its boundaries) */
+            if (!words_known) { words = contraction_words(cur, cur_len, (has & tb_class['\'']) != 0); words_known = true; }
             if (!(words & stp->word)) continue;
         }
         if (stp->needs[0] && !(tb_need[k] & has)) continue;
+        if (stp->fn == tb_wrap) {
+            /* the spaces around the text only matter to passes after it: when none of them can
+             * match, the rest is skipped (text.split() drops outer spaces) */
+            if (!words_known) { words = contraction_words(cur, cur_len, (has & tb_class['\'']) != 0); words_known = true; }
+            bool later = false;
+            for (size_t q = k + 1; q < TB_NSTEPS && !later; q++)
+                later = tb_steps[q].word ? (words & tb_steps[q].word) != 0 : (tb_need[q] & has) != 0;
+            if (!later) break;
+        }
         fw_buf *nxt = cur == (uc *)sc->a.p ? &sc->b : &sc->a;
         if (stp->fn(cur, cur_len, nxt)) {
             if (nxt->oom) return false;
@@ -1011,7 +1041,7 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
      * their bytes and separators at most len + 1) */
     uc *s = cur;
     size_t len = cur_len;
-    if (!tokens_reserve(out, len / 2 + 1, len + 1)) return false;
+    if (!tokens_reserve(out, len / 2 + 1, len + 1 + 16)) return false; /* + 16: tokens are copied 16 bytes at a time */
     for (size_t i = 0; i < len;) {
         size_t wl;
         if (s[i] < 0x80) {
@@ -1022,6 +1052,20 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
         }
         size_t j = i, chars = 0;
         unsigned cls = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* ASCII letters, digits and punctuation eight at a time, up to the first byte that is a
+         * control, a space or non-ASCII (the loop below decides what it is) */
+        while (j + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + j, 8);
+            uint64_t stop = (((w - 0x2121212121212121ull) & ~w) | w) & 0x8080808080808080ull;
+            size_t k = stop ? (size_t)__builtin_ctzll(stop) >> 3 : 8;
+            cls |= swar_cls(w, k);
+            j += k;
+            chars += k;
+            if (k < 8) break;
+        }
+#endif
         while (j < len) {
             unsigned char d = s[j];
             if (d < 0x80) {
@@ -1035,7 +1079,7 @@ bool fw_treebank_tokenize(fw_scratch *sc, const char *sent, size_t n, fw_tokens 
             }
             chars++;
         }
-        tokens_push_reserved(out, s + i, j - i, chars, cls);
+        tokens_push_reserved(out, s + i, j - i, chars, cls, s + len);
         i = j;
     }
     return !out->oom && !out->buf.oom;
