@@ -626,13 +626,8 @@ static uint8_t *snap_data;
 static size_t snap_len;
 static char snap_bad[300];
 
-static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char *needle) {
-    /* header: body length at 64, body XXH3 at 72, header XXH3 (of bytes 0..87) at 88 */
-    uint64_t body = n - 96, hb = XXH3_64bits_withSeed(d + 96, body, 0);
-    memcpy(d + 64, &body, 8);
-    memcpy(d + 72, &hb, 8);
-    uint64_t hh = XXH3_64bits_withSeed(d, 88, 0);
-    memcpy(d + 88, &hh, 8);
+/* Writes d[0..n) as a snapshot file and opens it: `want` and a message holding `needle`. */
+static void write_and_expect(const uint8_t *d, size_t n, llmd_status want, const char *needle) {
     FILE *o = fopen(snap_bad, "wb");
     ck_assert_ptr_nonnull(o);
     ck_assert_uint_eq(fwrite(d, 1, n, o), n);
@@ -648,13 +643,93 @@ static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char
     ck_assert_msg(strstr(llmd_last_error(), needle), "'%s' lacks '%s'", llmd_last_error(), needle);
 }
 
-/* Patches a little-endian integer of `w` bytes at `at` in a copy of the snapshot. */
-static void patch_expect(size_t at, uint64_t value, int w, llmd_status want, const char *needle) {
+/* The header's own checksum: XXH3 of bytes 0..87, stored at 88 (formats 1 and 2 alike). */
+static void reseal_header(uint8_t *d) {
+    uint64_t hh = XXH3_64bits_withSeed(d, 88, 0);
+    memcpy(d + 88, &hh, 8);
+}
+
+/* Re-seals a snapshot of n bytes: body length at 64, body XXH3 at 72, then the header XXH3. */
+static void reseal(uint8_t *d, size_t n) {
+    uint64_t body = n - 96, hb = XXH3_64bits_withSeed(d + 96, body, 0);
+    memcpy(d + 64, &body, 8);
+    memcpy(d + 72, &hb, 8);
+    reseal_header(d);
+}
+
+static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char *needle) {
+    reseal(d, n);
+    write_and_expect(d, n, want, needle);
+}
+
+/* A little-endian integer of `w` bytes to store at `at`. */
+typedef struct snap_patch {
+    size_t at;
+    uint64_t value;
+    int w;
+} snap_patch;
+
+/* Applies the patches to a copy of the snapshot, re-seals it and opens it. */
+static void patches_expect(const snap_patch *p, size_t n, llmd_status want, const char *needle) {
     uint8_t *d = malloc(snap_len);
     memcpy(d, snap_data, snap_len);
-    for (int i = 0; i < w; i++) d[at + (size_t)i] = (uint8_t)(value >> (8 * i));
+    for (size_t k = 0; k < n; k++)
+        for (int i = 0; i < p[k].w; i++) d[p[k].at + (size_t)i] = (uint8_t)(p[k].value >> (8 * i));
     reseal_and_expect(d, snap_len, want, needle);
     free(d);
+}
+
+static void patch_expect(size_t at, uint64_t value, int w, llmd_status want, const char *needle) {
+    snap_patch p = {at, value, w};
+    patches_expect(&p, 1, want, needle);
+}
+
+/* The first `body` bytes of the body only, re-sealed (the header's body length agrees). */
+static void cut_expect(size_t body, const char *needle) {
+    uint8_t *d = malloc(96 + body);
+    memcpy(d, snap_data, 96 + body);
+    reseal_and_expect(d, 96 + body, LLMD_ERR_CORRUPT, needle);
+    free(d);
+}
+
+/* The copy with 8 zero bytes appended, re-sealed. */
+static void trailing_expect(void) {
+    uint8_t *d = calloc(1, snap_len + 8);
+    memcpy(d, snap_data, snap_len);
+    reseal_and_expect(d, snap_len + 8, LLMD_ERR_CORRUPT, "8 trailing bytes");
+    free(d);
+}
+
+/* The checks before the structure: magic, header checksum, body length, body checksum (the
+ * copy is deliberately NOT fully re-sealed, so each check is the one that fires). */
+static void seal_checks(void) {
+    uint8_t *d = malloc(snap_len);
+    memcpy(d, snap_data, snap_len);
+    d[0] = 'X';
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "not an llmdata online snapshot (bad magic)");
+    memcpy(d, snap_data, snap_len);
+    d[40] ^= 1;   /* the window start, header checksum left stale */
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "header checksum mismatch");
+    memcpy(d, snap_data, snap_len);
+    uint64_t body = snap_len - 96 - 8;
+    memcpy(d + 64, &body, 8);
+    reseal_header(d);
+    char want[96];
+    snprintf(want, sizeof want, "truncated snapshot (body %zu bytes, file holds %zu)", snap_len - 104, snap_len - 96);
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, want);
+    memcpy(d, snap_data, snap_len);
+    d[snap_len - 1] ^= 0x80;   /* the last index byte, body checksum left stale */
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "data checksum mismatch");
+    write_and_expect(d, 95, LLMD_ERR_CORRUPT, "truncated snapshot (95 bytes, header is 96)");
+    free(d);
+}
+
+static void load_snapshot(const char *path) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s", path);
+    snap_data = malloc(4096);
+    snap_len = fread(snap_data, 1, 4096, f);
+    fclose(f);
 }
 
 START_TEST(damaged_snapshot_sections) {
@@ -669,64 +744,166 @@ START_TEST(damaged_snapshot_sections) {
     char path[256];
     snprintf(path, sizeof path, "%s/online/v.snapshot", repo_dir);
     snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    snap_data = malloc(4096);
-    snap_len = fread(snap_data, 1, 4096, f);
-    fclose(f);
-    /* Body layout worked from online.c's format comment (offsets from the body start, 96):
-     * key "k": 4 + 1 = 5; feature x: 8 + 1 -> 14; feature s: 8 + 1 -> 23; pad -> 24;
-     * key offsets (3 x u64) 24..48: 0, 6, 12; key bytes 's' u32 1 'p' / 'q' 48..60; pad -> 64;
-     * event times 64..80; created 80..96; x validity 96..98, pad -> 104, values 104..120;
-     * s validity 120..122, pad -> 128, offsets 128..152: 0, 1, 2, bytes "AB" 152..154, pad -> 160;
-     * index: 16 slots 160..288. */
-    ck_assert_uint_eq(snap_len, 96 + 288);
+    load_snapshot(path);
+    /* Format 2 body layout worked from online.c's format comment (offsets from the body start,
+     * file offset 96): key "k": 4 + 1 = 5; feature x: 8 + 1 -> 14; feature s: 8 + 1 -> 23;
+     * pad -> 24; key offsets (3 x u64) 24..48: 0, 6, 12; key bytes 's' u32 1 'p' / 'q' 48..60;
+     * pad -> 64; event times 64..80; created 80..96; record stride 96..104: x is the only
+     * fixed-width feature, so a record is i64 time 0..8, x 8..16, validity byte 16 (bit 0 = x),
+     * 17 bytes rounded to 24, then to the power of two 32; pad to file offset 256 -> body 160;
+     * records 2 x 32: 160..224; s validity 224..226, pad -> 232, offsets 232..256: 0, 1, 2,
+     * bytes "AB" 256..258, pad -> 264; index: 16 slots of (u64 tag, u64 row + 1) 264..520. */
+    ck_assert_uint_eq(snap_len, 96 + 520);
     const size_t B = 96;
+    ck_assert_int_eq((snap_data[8] | snap_data[9] << 8 | snap_data[10] << 16 | snap_data[11] << 24), 2);
     ck_assert_int_eq(snap_data[B + 5], LLMD_FEATURE_INT64);
     ck_assert_int_eq(snap_data[B + 14], LLMD_FEATURE_STRING);
     ck_assert_int_eq(snap_data[B + 48], 's');
-    /* rows are in the snapshot's own order (by key hash): "AB" or "BA" */
-    ck_assert(memcmp(snap_data + B + 152, "AB", 2) == 0 || memcmp(snap_data + B + 152, "BA", 2) == 0);
+    ck_assert_int_eq(snap_data[B + 96], 32);
+    /* rows are in the snapshot's own order (by key hash): record r holds x = 1 or 2 with its
+     * validity bit set, s's bytes are "AB" or "BA" in the same order */
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(snap_data[B + 160 + r * 32 + 16], 1);
+        ck_assert_int_eq(snap_data[B + 160 + r * 32 + 8] + 'A' - 1, snap_data[B + 256 + r]);
+    }
+    ck_assert(memcmp(snap_data + B + 256, "AB", 2) == 0 || memcmp(snap_data + B + 256, "BA", 2) == 0);
     /* the untouched copy, re-sealed, opens */
     patch_expect(0, 'L', 1, LLMD_OK, "resealed copy");
+    seal_checks();
     /* header fields */
-    patch_expect(8, 2, 4, LLMD_ERR_VERSION, "snapshot format 2 (this library reads 1)");
+    patch_expect(8, 3, 4, LLMD_ERR_VERSION, "snapshot format 3 (this library reads 1 and 2)");
+    patch_expect(8, 0, 4, LLMD_ERR_VERSION, "snapshot format 0 (this library reads 1 and 2)");
     patch_expect(12, 0, 4, LLMD_ERR_CORRUPT, "0 join keys, 2 features");
     patch_expect(12, 17, 4, LLMD_ERR_CORRUPT, "17 join keys");
     patch_expect(16, 70000, 4, LLMD_ERR_CORRUPT, "70000 features");
-    patch_expect(24, 1ull << 40, 8, LLMD_ERR_CORRUPT, "rows cannot fit");
+    patch_expect(24, 1ull << 40, 8, LLMD_ERR_CORRUPT, "1099511627776 rows cannot fit");
     patch_expect(32, 3, 8, LLMD_ERR_CORRUPT, "bad index size");
     patch_expect(32, 1, 8, LLMD_ERR_CORRUPT, "bad index size");
-    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (the index");
+    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "the index cannot fit");   /* 64 x 16 > 520 */
+    patch_expect(32, 32, 8, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (the index at body byte 264)");
     /* schema */
+    cut_expect(2, "truncated or inconsistent snapshot (a join key at body byte 0)");
     patch_expect(B + 2, 0xFFFF, 2, LLMD_ERR_CORRUPT, "(a name at body byte 4)");
+    cut_expect(10, "(a feature at body byte 5)");
     patch_expect(B + 5, 9, 1, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 5, LLMD_FEATURE_FLOAT32_VECTOR, 1, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 9, 2, 4, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 14 + 4, 1u << 21, 4, LLMD_ERR_CORRUPT, "feature 1 has an invalid type");
-    /* key offsets */
+    /* key offsets, key bytes, times */
+    cut_expect(30, "(key offsets at body byte 24)");
     patch_expect(B + 24, 1, 8, LLMD_ERR_CORRUPT, "bad first key offset");
     patch_expect(B + 32, 13, 8, LLMD_ERR_CORRUPT, "key offsets decrease");
-    patch_expect(B + 40, 400, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 48)");
-    /* value offsets of s */
-    patch_expect(B + 128, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
-    patch_expect(B + 136, 3, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
-    patch_expect(B + 144, 400, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 152)");
-    /* index entries: row + 1, at most rows */
+    patch_expect(B + 40, 1000, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 48)");
+    cut_expect(62, "(padding at body byte 60)");
+    cut_expect(70, "(event times at body byte 64)");
+    cut_expect(90, "(created times at body byte 80)");
+    /* records: the stride must be the schema's, the records must fit, padding to 64 then rows */
+    cut_expect(100, "(the record stride at body byte 96)");
+    patch_expect(B + 96, 64, 8, LLMD_ERR_CORRUPT, "record stride 64, the schema's is 32");
+    patch_expect(B + 96, 24, 8, LLMD_ERR_CORRUPT, "record stride 24, the schema's is 32");
+    /* x made a 1000-float vector: its record is 8 + 4000 + 1 -> 4016 bytes (over 64: a multiple
+     * of 8), stored so; two rows of it exceed the 520-byte body */
+    snap_patch wide[] = {{B + 5, LLMD_FEATURE_FLOAT32_VECTOR, 1}, {B + 9, 1000, 4}, {B + 96, 4016, 8}};
+    patches_expect(wide, 3, LLMD_ERR_CORRUPT, "records cannot fit");
+    cut_expect(120, "(padding at body byte 104)");
+    cut_expect(200, "(records at body byte 160)");
+    /* s: validity, offsets, bytes */
+    cut_expect(225, "(validity at body byte 224)");
+    cut_expect(228, "(padding at body byte 226)");
+    cut_expect(240, "(value offsets at body byte 232)");
+    patch_expect(B + 232, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
+    patch_expect(B + 240, 3, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
+    patch_expect(B + 248, 400, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 256)");
+    cut_expect(260, "(padding at body byte 258)");
+    /* index entries: (tag, row + 1), row + 1 at most rows */
     size_t slot = 0;
-    while (slot < 16 && snap_data[B + 160 + slot * 8] == 0) slot++;
+    while (slot < 16 && snap_data[B + 264 + slot * 16 + 8] == 0) slot++;
     ck_assert_uint_lt(slot, 16);
-    patch_expect(B + 160 + slot * 8, 3, 8, LLMD_ERR_CORRUPT, "index entry out of range");
-    /* trailing bytes and a cut body, both with the body length in the header made to agree */
-    uint8_t *d = calloc(1, snap_len + 8);
-    memcpy(d, snap_data, snap_len);
-    reseal_and_expect(d, snap_len + 8, LLMD_ERR_CORRUPT, "8 trailing bytes");
-    memcpy(d, snap_data, snap_len);
-    reseal_and_expect(d, 96 + 100, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (padding at body byte 98)");
-    reseal_and_expect(d, 96 + 2, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (a join key");
-    free(d);
+    patch_expect(B + 264 + slot * 16 + 8, 3, 8, LLMD_ERR_CORRUPT, "index entry out of range");
+    patch_expect(B + 264 + slot * 16, 12345, 8, LLMD_OK, "a wrong tag is not a structural error");
+    trailing_expect();
     free(snap_data);
     llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
+/* The 0.2 format-1 fixture damaged the same way: every validation branch of the format-1 path. */
+START_TEST(damaged_format1_sections) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/feature/user_features_format1.snapshot", test_srcdir());
+    load_snapshot(path);
+    /* Format 1 body layout worked from online.c's format comment (offsets from the body start,
+     * file offset 96): key "user_id": 4 + 7 = 11; features (8 + name each):
+     * total_conversations Int64 11..38, avg_response_rating Float32 38..65, preferred_language
+     * String 65..91, user_embedding Float32 vector of 2 91..113 (vector length at 95); pad -> 120;
+     * key offsets (4 x u64) 120..152: 0, 13, 26, 39; key bytes 152..191; pad -> 192;
+     * event times 192..216; created 216..240; feature 0: validity 240..243, pad -> 248, values
+     * 248..272; feature 1: validity 272..275, pad -> 280, values 280..292, pad -> 296; feature 2:
+     * validity 296..299, pad -> 304, offsets 304..336: 0, 2, 4, 6, bytes "deenes" 336..342, pad ->
+     * 344; feature 3: validity 344..347, pad -> 352, values 352..376; index: 16 u64 slots 376..504. */
+    ck_assert_uint_eq(snap_len, 96 + 504);
+    const size_t B = 96;
+    ck_assert_int_eq((snap_data[8] | snap_data[9] << 8 | snap_data[10] << 16 | snap_data[11] << 24), 1);
+    ck_assert_int_eq(snap_data[B + 11], LLMD_FEATURE_INT64);
+    ck_assert_int_eq(snap_data[B + 38], LLMD_FEATURE_FLOAT32);
+    ck_assert_int_eq(snap_data[B + 65], LLMD_FEATURE_STRING);
+    ck_assert_int_eq(snap_data[B + 91], LLMD_FEATURE_FLOAT32_VECTOR);
+    ck_assert_int_eq(snap_data[B + 95], 2);
+    ck_assert_int_eq(snap_data[B + 144], 39);
+    ck_assert_mem_eq(snap_data + B + 336, "deenes", 6);
+    /* re-sealing the untouched fixture reproduces it byte for byte: the checksum scheme is the
+     * one this test applies to every damaged copy */
+    uint8_t *same = malloc(snap_len);
+    memcpy(same, snap_data, snap_len);
+    reseal(same, snap_len);
+    ck_assert_mem_eq(same, snap_data, snap_len);
+    free(same);
+    patch_expect(0, 'L', 1, LLMD_OK, "resealed fixture");
+    seal_checks();
+    /* header fields */
+    patch_expect(12, 0, 4, LLMD_ERR_CORRUPT, "0 join keys, 4 features");
+    patch_expect(16, 1u << 17, 4, LLMD_ERR_CORRUPT, "131072 features");
+    patch_expect(24, 64, 8, LLMD_ERR_CORRUPT, "64 rows cannot fit");   /* 64 x 8 > 504 */
+    patch_expect(32, 2, 8, LLMD_ERR_CORRUPT, "bad index size");        /* fewer slots than rows */
+    patch_expect(32, 24, 8, LLMD_ERR_CORRUPT, "bad index size");       /* not a power of two */
+    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "the index cannot fit");  /* 64 x 8 > 504 */
+    patch_expect(32, 32, 8, LLMD_ERR_CORRUPT, "(the index at body byte 376)");
+    /* schema */
+    cut_expect(3, "(a join key at body byte 0)");
+    patch_expect(B + 2, 0xFFFF, 2, LLMD_ERR_CORRUPT, "(a name at body byte 4)");
+    cut_expect(15, "(a feature at body byte 11)");
+    patch_expect(B + 91 + 4, 0, 4, LLMD_ERR_CORRUPT, "feature 3 has an invalid type");
+    patch_expect(B + 65, 0, 1, LLMD_ERR_CORRUPT, "feature 2 has an invalid type");
+    /* feature 3 made 1000 floats wide: 3 rows x 4000 bytes exceed the 504-byte body */
+    patch_expect(B + 91 + 4, 1000, 4, LLMD_ERR_CORRUPT, "values cannot fit");
+    /* keys and times */
+    cut_expect(130, "(key offsets at body byte 120)");
+    patch_expect(B + 120, 1, 8, LLMD_ERR_CORRUPT, "bad first key offset");
+    patch_expect(B + 128, 30, 8, LLMD_ERR_CORRUPT, "key offsets decrease");
+    patch_expect(B + 144, 1000, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 152)");
+    cut_expect(191, "(padding at body byte 191)");
+    cut_expect(200, "(event times at body byte 192)");
+    cut_expect(230, "(created times at body byte 216)");
+    /* fixed-width feature 0, then the string feature 2 */
+    cut_expect(242, "(validity at body byte 240)");
+    cut_expect(245, "(padding at body byte 243)");
+    cut_expect(260, "(values at body byte 248)");
+    cut_expect(290, "(values at body byte 280)");
+    cut_expect(294, "(padding at body byte 292)");
+    cut_expect(310, "(value offsets at body byte 304)");
+    patch_expect(B + 304, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
+    patch_expect(B + 312, 5, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
+    patch_expect(B + 328, 1000, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 336)");
+    /* index: u64 row + 1 per slot, at most rows */
+    size_t slot = 0;
+    while (slot < 16 && snap_data[B + 376 + slot * 8] == 0) slot++;
+    ck_assert_uint_lt(slot, 16);
+    patch_expect(B + 376 + slot * 8, 4, 8, LLMD_ERR_CORRUPT, "index entry out of range");
+    trailing_expect();
+    free(snap_data);
     rm_repo();
 }
 END_TEST
@@ -1204,6 +1381,7 @@ int main(void) {
     tcase_add_test(tc, historical_argument_errors);
     tcase_add_test(tc, materialize_errors_and_incremental);
     tcase_add_test(tc, damaged_snapshot_sections);
+    tcase_add_test(tc, damaged_format1_sections);
     tcase_add_test(tc, parquet_source_every_column_kind);
     tcase_add_test(tc, parquet_time_kinds_and_string_keys);
     tcase_add_test(tc, parquet_source_errors_are_named);
