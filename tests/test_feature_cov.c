@@ -623,6 +623,7 @@ END_TEST
 
 /* ---- snapshots damaged in each section, re-sealed (both checksums recomputed with XXH3) -------- */
 static uint8_t *snap_data;
+static int64_t find_str(const llmd_online_snapshot *s, const char *key);
 static size_t snap_len;
 static char snap_bad[300];
 
@@ -821,6 +822,20 @@ START_TEST(damaged_snapshot_sections) {
     ck_assert_uint_lt(slot, 16);
     patch_expect(B + 264 + slot * 16 + 8, 3, 8, LLMD_ERR_CORRUPT, "index entry out of range");
     patch_expect(B + 264 + slot * 16, 12345, 8, LLMD_OK, "a wrong tag is not a structural error");
+    /* every slot a copy of that one: its key found, the other key (its tag differs) probes all
+     * 16 slots and ends */
+    uint8_t *full = malloc(snap_len);
+    memcpy(full, snap_data, snap_len);
+    for (size_t i = 0; i < 16; i++) memcpy(full + B + 264 + i * 16, snap_data + B + 264 + slot * 16, 16);
+    reseal_and_expect(full, snap_len, LLMD_OK, "full index");
+    llmd_online_snapshot *fs;
+    ck_ok(llmd_online_snapshot_open_file(&fs, snap_bad));
+    size_t frow = (size_t)snap_data[B + 264 + slot * 16 + 8] - 1;
+    char fkey[2] = {(char)snap_data[B + 48 + 6 * frow + 5], 0}, okey[2] = {fkey[0] == 'p' ? 'q' : 'p', 0};
+    ck_assert_int_eq(find_str(fs, fkey), (int64_t)frow);
+    ck_assert_int_eq(find_str(fs, okey), -1);
+    llmd_online_snapshot_free(fs);
+    free(full);
     trailing_expect();
     free(snap_data);
     llmd_feature_repo_free(repo);
@@ -904,6 +919,231 @@ START_TEST(damaged_format1_sections) {
     patch_expect(B + 376 + slot * 8, 4, 8, LLMD_ERR_CORRUPT, "index entry out of range");
     trailing_expect();
     free(snap_data);
+    rm_repo();
+}
+END_TEST
+
+static int64_t le64_at(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return (int64_t)v;
+}
+
+static void put_le64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static llmd_online_snapshot *open_copy(const uint8_t *d, size_t n) {
+    FILE *o = fopen(snap_bad, "wb");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(fwrite(d, 1, n, o), n);
+    fclose(o);
+    llmd_online_snapshot *s;
+    ck_ok(llmd_online_snapshot_open_file(&s, snap_bad));
+    return s;
+}
+
+static int64_t find_str(const llmd_online_snapshot *s, const char *key) {
+    const char *str[] = {key};
+    size_t len[] = {strlen(key)};
+    return llmd_online_find(s, NULL, str, len);
+}
+
+/* Lookups on the 0.2 format-1 fixture (layout in damaged_format1_sections): every expectation is
+ * read off the fixture's bytes, statuses by feature.h's rule (outside the ttl when now - event >
+ * ttl).  40 keys in one batch, so rows are prefetched ahead; then the index with every slot made
+ * to point at row 0: a probe for another key ends after one pass over the slots. */
+START_TEST(format1_lookups_ttl_and_full_index) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/feature/user_features_format1.snapshot", test_srcdir());
+    load_snapshot(path);
+    const size_t B = 96;
+    /* rows: key bytes at body 152, 13 bytes each ('s', u32 8, the id) */
+    static const char *const names[4] = {"user_001", "user_002", "user_003", "nobody"};
+    const int64_t row_of[4] = {1, 0, 2, -1};
+    for (int q = 0; q < 3; q++) ck_assert_mem_eq(snap_data + B + 152 + 13 * row_of[q] + 5, names[q], 8);
+    int64_t ttl = le64_at(snap_data + 56), ev[3];
+    ck_assert_int_eq(ttl, 7LL * 86400 * 1000000);
+    for (int r = 0; r < 3; r++) ev[r] = le64_at(snap_data + B + 192 + 8 * r);
+    ck_assert(ev[1] < ev[0] && ev[0] < ev[2]);
+    int64_t now = ev[0] + ttl;   /* row 0 exactly at the ttl (present), row 1 older (outside) */
+    llmd_online_snapshot *s = open_copy(snap_data, snap_len);
+    char kb[40 * 8];
+    int64_t koffs[41] = {0};
+    for (int i = 0; i < 40; i++) {
+        size_t l = strlen(names[i % 4]);
+        memcpy(kb + koffs[i], names[i % 4], l);
+        koffs[i + 1] = koffs[i] + (int64_t)l;
+    }
+    llmd_key_column k = str_col("user_id", kb, koffs);
+    llmd_feature_result *res;
+    ck_ok(llmd_online_lookup(s, &k, 1, 40, NULL, 0, now, &res));
+    const uint8_t *sts = llmd_feature_result_status(res);
+    llmd_feature_column c[4];
+    for (size_t f = 0; f < 4; f++) ck_ok(llmd_feature_result_column(res, f, &c[f]));
+    static const size_t valid_at[4] = {240, 272, 296, 344};
+    for (int i = 0; i < 40; i++) {
+        int64_t row = row_of[i % 4];
+        for (int f = 0; f < 4; f++) {
+            int want = row < 0 ? LLMD_FEATURE_MISSING
+                       : now - ev[row] > ttl ? LLMD_FEATURE_OUTSIDE_TTL
+                       : snap_data[B + valid_at[f] + (size_t)row] ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+            ck_assert_int_eq(sts[i * 4 + f], want);
+            if (want != LLMD_FEATURE_PRESENT) continue;
+            const uint8_t *v = (const uint8_t *)c[f].values;
+            if (f == 0) ck_assert_mem_eq(v + 8 * i, snap_data + B + 248 + 8 * row, 8);
+            if (f == 1) ck_assert_mem_eq(v + 4 * i, snap_data + B + 280 + 4 * row, 4);
+            if (f == 3) ck_assert_mem_eq(v + 8 * i, snap_data + B + 352 + 8 * row, 8);
+            if (f == 2) {
+                int64_t o = le64_at(snap_data + B + 304 + 8 * row), e = le64_at(snap_data + B + 312 + 8 * row);
+                ck_assert_int_eq(c[2].offsets[i + 1] - c[2].offsets[i], e - o);
+                ck_assert_mem_eq(v + c[2].offsets[i], snap_data + B + 336 + o, (size_t)(e - o));
+            }
+        }
+    }
+    ck_assert_int_eq(sts[0 * 4 + 0], LLMD_FEATURE_OUTSIDE_TTL);   /* user_001 */
+    ck_assert_int_eq(sts[1 * 4 + 0], LLMD_FEATURE_PRESENT);       /* user_002, at the ttl */
+    ck_assert_int_eq(sts[1 * 4 + 1], LLMD_FEATURE_NULL);          /* its rating */
+    llmd_feature_result_free(res);
+    /* single-key path: the same edge, one microsecond later outside; len may be NULL */
+    const void *v;
+    int st;
+    ck_assert_int_eq(find_str(s, "user_002"), 0);
+    ck_ok(llmd_online_value(s, 0, 0, now, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(le64_at(v), le64_at(snap_data + B + 248));
+    ck_ok(llmd_online_value(s, 0, 0, now + 1, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_OUTSIDE_TTL);
+    ck_ok(llmd_online_value(s, 0, 1, now, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_NULL);
+    llmd_online_snapshot_free(s);
+    /* every slot -> row 0 (user_002): still structurally valid, probes are bounded */
+    uint8_t *d = malloc(snap_len);
+    memcpy(d, snap_data, snap_len);
+    for (int i = 0; i < 16; i++) put_le64(d + B + 376 + 8 * i, 1);
+    reseal(d, snap_len);
+    s = open_copy(d, snap_len);
+    ck_assert_int_eq(find_str(s, "user_002"), 0);
+    ck_assert_int_eq(find_str(s, "user_001"), -1);   /* same length, other bytes */
+    ck_assert_int_eq(find_str(s, "nobody"), -1);     /* other length */
+    ck_ok(llmd_online_lookup(s, &k, 1, 2, NULL, 0, 0, &res));
+    sts = llmd_feature_result_status(res);
+    ck_assert_int_eq(sts[0], LLMD_FEATURE_MISSING);
+    ck_assert_int_eq(sts[4], LLMD_FEATURE_PRESENT);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
+    free(d);
+    free(snap_data);
+    rm_repo();
+}
+END_TEST
+
+/* Format 2 with a single int64 join key (slot tags are the keys) and bool, vector and float
+ * features: the record bytes checked against the layout worked from online.c's comment, lookups,
+ * a full index, and an incremental refused when a vector length changes. */
+START_TEST(format2_int_key_records_and_full_index) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    write_file("n.json", "{\"name\": \"n\", \"entities\": [{\"name\": \"id\", \"value_type\": \"INT64\"}], \"schema\": ["
+                         "{\"name\": \"b\", \"dtype\": \"Bool\"}, {\"name\": \"e\", \"dtype\": \"Array(Float32)\", \"length\": 3},"
+                         " {\"name\": \"f\", \"dtype\": \"Float32\"}], \"source\": {\"path\": \"n.jsonl\", \"timestamp_field\": \"t\"}}");
+    write_file("n.jsonl", "{\"id\": 5, \"t\": 1, \"b\": true, \"e\": [1, 2, 3], \"f\": 0.5}\n"
+                          "{\"id\": 9, \"t\": 2, \"b\": false, \"e\": null, \"f\": 2.5}\n");
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_ok(llmd_feature_materialize(repo, "n", 0, 10, NULL));
+    char path[256];
+    snprintf(path, sizeof path, "%s/online/n.snapshot", repo_dir);
+    load_snapshot(path);
+    /* Body: key "id" 4 + 2 = 6; b 8 + 1 -> 15; e 8 + 1 -> 24; f 8 + 1 -> 33; pad -> 40; key
+     * offsets 40..64: 0, 9, 18; key bytes 'i' + i64, 64..82; pad -> 88; event times 88..104;
+     * created 104..120; stride 120..128.  Record: i64 time 0..8; no width multiple of 8; widths
+     * multiple of 4 in feature order: e (12) 8..20, f (4) 20..24; then b (1) 24; validity byte 25
+     * (bit 0 b, bit 1 e, bit 2 f); 26 bytes -> 32, a power of two.  Records at file offset 256 =
+     * body 160..224; the index last: n_slots x (u64 key, u64 row + 1) 224..end. */
+    const size_t B = 96;
+    uint64_t n_slots = (uint64_t)le64_at(snap_data + 32);
+    ck_assert_uint_eq(snap_len, 96 + 224 + n_slots * 16);
+    ck_assert_int_eq(le64_at(snap_data + B + 120), 32);
+    for (int r = 0; r < 2; r++) {
+        const uint8_t *rec = snap_data + B + 160 + 32 * r;
+        ck_assert_int_eq(snap_data[B + 64 + 9 * r], 'i');
+        int64_t id = le64_at(snap_data + B + 64 + 9 * r + 1);
+        ck_assert_int_eq(le64_at(rec), le64_at(snap_data + B + 88 + 8 * r));   /* event time */
+        float e[3], f;
+        memcpy(e, rec + 8, 12);
+        memcpy(&f, rec + 20, 4);
+        if (id == 5) {
+            ck_assert_int_eq(le64_at(rec), 1);   /* integer times are epoch microseconds */
+            ck_assert(e[0] == 1 && e[1] == 2 && e[2] == 3 && f == 0.5f);
+            ck_assert_int_eq(rec[24], 1);
+            ck_assert_int_eq(rec[25], 0x7);
+        } else {
+            ck_assert_int_eq(id, 9);
+            ck_assert(e[0] == 0 && e[1] == 0 && e[2] == 0 && f == 2.5f);   /* null: zeros */
+            ck_assert_int_eq(rec[24], 0);
+            ck_assert_int_eq(rec[25], 0x5);
+        }
+        for (int z = 26; z < 32; z++) ck_assert_int_eq(rec[z], 0);
+    }
+    llmd_online_snapshot *s;
+    ck_ok(llmd_online_snapshot_open(&s, repo, "n"));
+    const int64_t ids[3] = {9, 7, 5};
+    llmd_key_column k = int_col("id", ids);
+    llmd_feature_result *res;
+    ck_ok(llmd_online_lookup(s, &k, 1, 3, NULL, 0, 0, &res));
+    const uint8_t *sts = llmd_feature_result_status(res);
+    const uint8_t want[9] = {LLMD_FEATURE_PRESENT, LLMD_FEATURE_NULL, LLMD_FEATURE_PRESENT,
+                             LLMD_FEATURE_MISSING, LLMD_FEATURE_MISSING, LLMD_FEATURE_MISSING,
+                             LLMD_FEATURE_PRESENT, LLMD_FEATURE_PRESENT, LLMD_FEATURE_PRESENT};
+    ck_assert_mem_eq(sts, want, 9);
+    llmd_feature_column cb, ce, cf;
+    ck_ok(llmd_feature_result_column(res, 0, &cb));
+    ck_ok(llmd_feature_result_column(res, 1, &ce));
+    ck_ok(llmd_feature_result_column(res, 2, &cf));
+    ck_assert_int_eq(((const uint8_t *)cb.values)[0], 0);
+    ck_assert_int_eq(((const uint8_t *)cb.values)[2], 1);
+    const float *ev = ce.values, *fv = cf.values;
+    ck_assert(ev[6] == 1 && ev[7] == 2 && ev[8] == 3);
+    ck_assert(fv[0] == 2.5f && fv[2] == 0.5f);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
+    /* every slot a copy of one occupied slot: its key found, the other probes all slots, ends */
+    size_t idx = B + 224, occ = 0;
+    while (occ < n_slots && le64_at(snap_data + idx + 16 * occ + 8) == 0) occ++;
+    ck_assert_uint_lt(occ, n_slots);
+    int64_t key = le64_at(snap_data + idx + 16 * occ), row = le64_at(snap_data + idx + 16 * occ + 8) - 1;
+    ck_assert(key == 5 || key == 9);
+    ck_assert_int_eq(le64_at(snap_data + B + 64 + 9 * row + 1), key);
+    uint8_t *d = malloc(snap_len);
+    memcpy(d, snap_data, snap_len);
+    for (uint64_t i = 0; i < n_slots; i++) memcpy(d + idx + 16 * i, snap_data + idx + 16 * occ, 16);
+    reseal(d, snap_len);
+    s = open_copy(d, snap_len);
+    int64_t other = key == 5 ? 9 : 5;
+    ck_assert_int_eq(llmd_online_find(s, &key, NULL, NULL), row);
+    ck_assert_int_eq(llmd_online_find(s, &other, NULL, NULL), -1);
+    const int64_t both[2] = {key, other};
+    k = int_col("id", both);
+    ck_ok(llmd_online_lookup(s, &k, 1, 2, NULL, 0, 0, &res));
+    sts = llmd_feature_result_status(res);
+    ck_assert_int_eq(sts[0 * 3 + 2], LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(sts[1 * 3 + 2], LLMD_FEATURE_MISSING);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
+    free(d);
+    free(snap_data);
+    /* e's vector length changes: an incremental over the old snapshot refuses */
+    write_file("n.json", "{\"name\": \"n\", \"entities\": [{\"name\": \"id\", \"value_type\": \"INT64\"}], \"schema\": ["
+                         "{\"name\": \"b\", \"dtype\": \"Bool\"}, {\"name\": \"e\", \"dtype\": \"Array(Float32)\", \"length\": 4},"
+                         " {\"name\": \"f\", \"dtype\": \"Float32\"}], \"source\": {\"path\": \"n.jsonl\", \"timestamp_field\": \"t\"}}");
+    llmd_feature_repo_free(repo);
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_fails(llmd_feature_materialize_incremental(repo, "n", 20, NULL), LLMD_ERR_SCHEMA,
+             "feature \"e\" changed since the last materialize");
+    llmd_feature_repo_free(repo);
     rm_repo();
 }
 END_TEST
@@ -1382,6 +1622,8 @@ int main(void) {
     tcase_add_test(tc, materialize_errors_and_incremental);
     tcase_add_test(tc, damaged_snapshot_sections);
     tcase_add_test(tc, damaged_format1_sections);
+    tcase_add_test(tc, format1_lookups_ttl_and_full_index);
+    tcase_add_test(tc, format2_int_key_records_and_full_index);
     tcase_add_test(tc, parquet_source_every_column_kind);
     tcase_add_test(tc, parquet_time_kinds_and_string_keys);
     tcase_add_test(tc, parquet_source_errors_are_named);
