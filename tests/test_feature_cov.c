@@ -623,16 +623,12 @@ END_TEST
 
 /* ---- snapshots damaged in each section, re-sealed (both checksums recomputed with XXH3) -------- */
 static uint8_t *snap_data;
+static int64_t find_str(const llmd_online_snapshot *s, const char *key);
 static size_t snap_len;
 static char snap_bad[300];
 
-static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char *needle) {
-    /* header: body length at 64, body XXH3 at 72, header XXH3 (of bytes 0..87) at 88 */
-    uint64_t body = n - 96, hb = XXH3_64bits_withSeed(d + 96, body, 0);
-    memcpy(d + 64, &body, 8);
-    memcpy(d + 72, &hb, 8);
-    uint64_t hh = XXH3_64bits_withSeed(d, 88, 0);
-    memcpy(d + 88, &hh, 8);
+/* Writes d[0..n) as a snapshot file and opens it: `want` and a message holding `needle`. */
+static void write_and_expect(const uint8_t *d, size_t n, llmd_status want, const char *needle) {
     FILE *o = fopen(snap_bad, "wb");
     ck_assert_ptr_nonnull(o);
     ck_assert_uint_eq(fwrite(d, 1, n, o), n);
@@ -648,13 +644,93 @@ static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char
     ck_assert_msg(strstr(llmd_last_error(), needle), "'%s' lacks '%s'", llmd_last_error(), needle);
 }
 
-/* Patches a little-endian integer of `w` bytes at `at` in a copy of the snapshot. */
-static void patch_expect(size_t at, uint64_t value, int w, llmd_status want, const char *needle) {
+/* The header's own checksum: XXH3 of bytes 0..87, stored at 88 (formats 1 and 2 alike). */
+static void reseal_header(uint8_t *d) {
+    uint64_t hh = XXH3_64bits_withSeed(d, 88, 0);
+    memcpy(d + 88, &hh, 8);
+}
+
+/* Re-seals a snapshot of n bytes: body length at 64, body XXH3 at 72, then the header XXH3. */
+static void reseal(uint8_t *d, size_t n) {
+    uint64_t body = n - 96, hb = XXH3_64bits_withSeed(d + 96, body, 0);
+    memcpy(d + 64, &body, 8);
+    memcpy(d + 72, &hb, 8);
+    reseal_header(d);
+}
+
+static void reseal_and_expect(uint8_t *d, size_t n, llmd_status want, const char *needle) {
+    reseal(d, n);
+    write_and_expect(d, n, want, needle);
+}
+
+/* A little-endian integer of `w` bytes to store at `at`. */
+typedef struct snap_patch {
+    size_t at;
+    uint64_t value;
+    int w;
+} snap_patch;
+
+/* Applies the patches to a copy of the snapshot, re-seals it and opens it. */
+static void patches_expect(const snap_patch *p, size_t n, llmd_status want, const char *needle) {
     uint8_t *d = malloc(snap_len);
     memcpy(d, snap_data, snap_len);
-    for (int i = 0; i < w; i++) d[at + (size_t)i] = (uint8_t)(value >> (8 * i));
+    for (size_t k = 0; k < n; k++)
+        for (int i = 0; i < p[k].w; i++) d[p[k].at + (size_t)i] = (uint8_t)(p[k].value >> (8 * i));
     reseal_and_expect(d, snap_len, want, needle);
     free(d);
+}
+
+static void patch_expect(size_t at, uint64_t value, int w, llmd_status want, const char *needle) {
+    snap_patch p = {at, value, w};
+    patches_expect(&p, 1, want, needle);
+}
+
+/* The first `body` bytes of the body only, re-sealed (the header's body length agrees). */
+static void cut_expect(size_t body, const char *needle) {
+    uint8_t *d = malloc(96 + body);
+    memcpy(d, snap_data, 96 + body);
+    reseal_and_expect(d, 96 + body, LLMD_ERR_CORRUPT, needle);
+    free(d);
+}
+
+/* The copy with 8 zero bytes appended, re-sealed. */
+static void trailing_expect(void) {
+    uint8_t *d = calloc(1, snap_len + 8);
+    memcpy(d, snap_data, snap_len);
+    reseal_and_expect(d, snap_len + 8, LLMD_ERR_CORRUPT, "8 trailing bytes");
+    free(d);
+}
+
+/* The checks before the structure: magic, header checksum, body length, body checksum (the
+ * copy is deliberately NOT fully re-sealed, so each check is the one that fires). */
+static void seal_checks(void) {
+    uint8_t *d = malloc(snap_len);
+    memcpy(d, snap_data, snap_len);
+    d[0] = 'X';
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "not an llmdata online snapshot (bad magic)");
+    memcpy(d, snap_data, snap_len);
+    d[40] ^= 1;   /* the window start, header checksum left stale */
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "header checksum mismatch");
+    memcpy(d, snap_data, snap_len);
+    uint64_t body = snap_len - 96 - 8;
+    memcpy(d + 64, &body, 8);
+    reseal_header(d);
+    char want[96];
+    snprintf(want, sizeof want, "truncated snapshot (body %zu bytes, file holds %zu)", snap_len - 104, snap_len - 96);
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, want);
+    memcpy(d, snap_data, snap_len);
+    d[snap_len - 1] ^= 0x80;   /* the last index byte, body checksum left stale */
+    write_and_expect(d, snap_len, LLMD_ERR_CORRUPT, "data checksum mismatch");
+    write_and_expect(d, 95, LLMD_ERR_CORRUPT, "truncated snapshot (95 bytes, header is 96)");
+    free(d);
+}
+
+static void load_snapshot(const char *path) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s", path);
+    snap_data = malloc(4096);
+    snap_len = fread(snap_data, 1, 4096, f);
+    fclose(f);
 }
 
 START_TEST(damaged_snapshot_sections) {
@@ -669,63 +745,404 @@ START_TEST(damaged_snapshot_sections) {
     char path[256];
     snprintf(path, sizeof path, "%s/online/v.snapshot", repo_dir);
     snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    snap_data = malloc(4096);
-    snap_len = fread(snap_data, 1, 4096, f);
-    fclose(f);
-    /* Body layout worked from online.c's format comment (offsets from the body start, 96):
-     * key "k": 4 + 1 = 5; feature x: 8 + 1 -> 14; feature s: 8 + 1 -> 23; pad -> 24;
-     * key offsets (3 x u64) 24..48: 0, 6, 12; key bytes 's' u32 1 'p' / 'q' 48..60; pad -> 64;
-     * event times 64..80; created 80..96; x validity 96..98, pad -> 104, values 104..120;
-     * s validity 120..122, pad -> 128, offsets 128..152: 0, 1, 2, bytes "AB" 152..154, pad -> 160;
-     * index: 16 slots 160..288. */
-    ck_assert_uint_eq(snap_len, 96 + 288);
+    load_snapshot(path);
+    /* Format 2 body layout worked from online.c's format comment (offsets from the body start,
+     * file offset 96): key "k": 4 + 1 = 5; feature x: 8 + 1 -> 14; feature s: 8 + 1 -> 23;
+     * pad -> 24; key offsets (3 x u64) 24..48: 0, 6, 12; key bytes 's' u32 1 'p' / 'q' 48..60;
+     * pad -> 64; event times 64..80; created 80..96; record stride 96..104: x is the only
+     * fixed-width feature, so a record is i64 time 0..8, x 8..16, validity byte 16 (bit 0 = x),
+     * 17 bytes rounded to 24, then to the power of two 32; pad to file offset 256 -> body 160;
+     * records 2 x 32: 160..224; s validity 224..226, pad -> 232, offsets 232..256: 0, 1, 2,
+     * bytes "AB" 256..258, pad -> 264; index: 16 slots of (u64 tag, u64 row + 1) 264..520. */
+    ck_assert_uint_eq(snap_len, 96 + 520);
     const size_t B = 96;
+    ck_assert_int_eq((snap_data[8] | snap_data[9] << 8 | snap_data[10] << 16 | snap_data[11] << 24), 2);
     ck_assert_int_eq(snap_data[B + 5], LLMD_FEATURE_INT64);
     ck_assert_int_eq(snap_data[B + 14], LLMD_FEATURE_STRING);
     ck_assert_int_eq(snap_data[B + 48], 's');
-    /* rows are in the snapshot's own order (by key hash): "AB" or "BA" */
-    ck_assert(memcmp(snap_data + B + 152, "AB", 2) == 0 || memcmp(snap_data + B + 152, "BA", 2) == 0);
+    ck_assert_int_eq(snap_data[B + 96], 32);
+    /* rows are in the snapshot's own order (by key hash): record r holds x = 1 or 2 with its
+     * validity bit set, s's bytes are "AB" or "BA" in the same order */
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(snap_data[B + 160 + r * 32 + 16], 1);
+        ck_assert_int_eq(snap_data[B + 160 + r * 32 + 8] + 'A' - 1, snap_data[B + 256 + r]);
+    }
+    ck_assert(memcmp(snap_data + B + 256, "AB", 2) == 0 || memcmp(snap_data + B + 256, "BA", 2) == 0);
     /* the untouched copy, re-sealed, opens */
     patch_expect(0, 'L', 1, LLMD_OK, "resealed copy");
+    seal_checks();
     /* header fields */
-    patch_expect(8, 2, 4, LLMD_ERR_VERSION, "snapshot format 2 (this library reads 1)");
+    patch_expect(8, 3, 4, LLMD_ERR_VERSION, "snapshot format 3 (this library reads 1 and 2)");
+    patch_expect(8, 0, 4, LLMD_ERR_VERSION, "snapshot format 0 (this library reads 1 and 2)");
     patch_expect(12, 0, 4, LLMD_ERR_CORRUPT, "0 join keys, 2 features");
     patch_expect(12, 17, 4, LLMD_ERR_CORRUPT, "17 join keys");
     patch_expect(16, 70000, 4, LLMD_ERR_CORRUPT, "70000 features");
-    patch_expect(24, 1ull << 40, 8, LLMD_ERR_CORRUPT, "rows cannot fit");
+    patch_expect(24, 1ull << 40, 8, LLMD_ERR_CORRUPT, "1099511627776 rows cannot fit");
     patch_expect(32, 3, 8, LLMD_ERR_CORRUPT, "bad index size");
     patch_expect(32, 1, 8, LLMD_ERR_CORRUPT, "bad index size");
-    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (the index");
+    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "the index cannot fit");   /* 64 x 16 > 520 */
+    patch_expect(32, 32, 8, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (the index at body byte 264)");
     /* schema */
+    cut_expect(2, "truncated or inconsistent snapshot (a join key at body byte 0)");
     patch_expect(B + 2, 0xFFFF, 2, LLMD_ERR_CORRUPT, "(a name at body byte 4)");
+    cut_expect(10, "(a feature at body byte 5)");
     patch_expect(B + 5, 9, 1, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 5, LLMD_FEATURE_FLOAT32_VECTOR, 1, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 9, 2, 4, LLMD_ERR_CORRUPT, "feature 0 has an invalid type");
     patch_expect(B + 14 + 4, 1u << 21, 4, LLMD_ERR_CORRUPT, "feature 1 has an invalid type");
-    /* key offsets */
+    /* key offsets, key bytes, times */
+    cut_expect(30, "(key offsets at body byte 24)");
     patch_expect(B + 24, 1, 8, LLMD_ERR_CORRUPT, "bad first key offset");
     patch_expect(B + 32, 13, 8, LLMD_ERR_CORRUPT, "key offsets decrease");
-    patch_expect(B + 40, 400, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 48)");
-    /* value offsets of s */
-    patch_expect(B + 128, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
-    patch_expect(B + 136, 3, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
-    patch_expect(B + 144, 400, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 152)");
-    /* index entries: row + 1, at most rows */
+    patch_expect(B + 40, 1000, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 48)");
+    cut_expect(62, "(padding at body byte 60)");
+    cut_expect(70, "(event times at body byte 64)");
+    cut_expect(90, "(created times at body byte 80)");
+    /* records: the stride must be the schema's, the records must fit, padding to 64 then rows */
+    cut_expect(100, "(the record stride at body byte 96)");
+    patch_expect(B + 96, 64, 8, LLMD_ERR_CORRUPT, "record stride 64, the schema's is 32");
+    patch_expect(B + 96, 24, 8, LLMD_ERR_CORRUPT, "record stride 24, the schema's is 32");
+    /* x made a 1000-float vector: its record is 8 + 4000 + 1 -> 4016 bytes (over 64: a multiple
+     * of 8), stored so; two rows of it exceed the 520-byte body */
+    snap_patch wide[] = {{B + 5, LLMD_FEATURE_FLOAT32_VECTOR, 1}, {B + 9, 1000, 4}, {B + 96, 4016, 8}};
+    patches_expect(wide, 3, LLMD_ERR_CORRUPT, "records cannot fit");
+    cut_expect(120, "(padding at body byte 104)");
+    cut_expect(200, "(records at body byte 160)");
+    /* s: validity, offsets, bytes */
+    cut_expect(225, "(validity at body byte 224)");
+    cut_expect(228, "(padding at body byte 226)");
+    cut_expect(240, "(value offsets at body byte 232)");
+    patch_expect(B + 232, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
+    patch_expect(B + 240, 3, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
+    patch_expect(B + 248, 400, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 256)");
+    cut_expect(260, "(padding at body byte 258)");
+    /* index entries: (tag, row + 1), row + 1 at most rows */
     size_t slot = 0;
-    while (slot < 16 && snap_data[B + 160 + slot * 8] == 0) slot++;
+    while (slot < 16 && snap_data[B + 264 + slot * 16 + 8] == 0) slot++;
     ck_assert_uint_lt(slot, 16);
-    patch_expect(B + 160 + slot * 8, 3, 8, LLMD_ERR_CORRUPT, "index entry out of range");
-    /* trailing bytes and a cut body, both with the body length in the header made to agree */
-    uint8_t *d = calloc(1, snap_len + 8);
+    patch_expect(B + 264 + slot * 16 + 8, 3, 8, LLMD_ERR_CORRUPT, "index entry out of range");
+    patch_expect(B + 264 + slot * 16, 12345, 8, LLMD_OK, "a wrong tag is not a structural error");
+    /* every slot a copy of that one: its key found, the other key (its tag differs) probes all
+     * 16 slots and ends */
+    uint8_t *full = malloc(snap_len);
+    memcpy(full, snap_data, snap_len);
+    for (size_t i = 0; i < 16; i++) memcpy(full + B + 264 + i * 16, snap_data + B + 264 + slot * 16, 16);
+    reseal_and_expect(full, snap_len, LLMD_OK, "full index");
+    llmd_online_snapshot *fs;
+    ck_ok(llmd_online_snapshot_open_file(&fs, snap_bad));
+    size_t frow = (size_t)snap_data[B + 264 + slot * 16 + 8] - 1;
+    char fkey[2] = {(char)snap_data[B + 48 + 6 * frow + 5], 0}, okey[2] = {fkey[0] == 'p' ? 'q' : 'p', 0};
+    ck_assert_int_eq(find_str(fs, fkey), (int64_t)frow);
+    ck_assert_int_eq(find_str(fs, okey), -1);
+    llmd_online_snapshot_free(fs);
+    free(full);
+    trailing_expect();
+    free(snap_data);
+    llmd_feature_repo_free(repo);
+    rm_repo();
+}
+END_TEST
+
+/* The 0.2 format-1 fixture damaged the same way: every validation branch of the format-1 path. */
+START_TEST(damaged_format1_sections) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/feature/user_features_format1.snapshot", test_srcdir());
+    load_snapshot(path);
+    /* Format 1 body layout worked from online.c's format comment (offsets from the body start,
+     * file offset 96): key "user_id": 4 + 7 = 11; features (8 + name each):
+     * total_conversations Int64 11..38, avg_response_rating Float32 38..65, preferred_language
+     * String 65..91, user_embedding Float32 vector of 2 91..113 (vector length at 95); pad -> 120;
+     * key offsets (4 x u64) 120..152: 0, 13, 26, 39; key bytes 152..191; pad -> 192;
+     * event times 192..216; created 216..240; feature 0: validity 240..243, pad -> 248, values
+     * 248..272; feature 1: validity 272..275, pad -> 280, values 280..292, pad -> 296; feature 2:
+     * validity 296..299, pad -> 304, offsets 304..336: 0, 2, 4, 6, bytes "deenes" 336..342, pad ->
+     * 344; feature 3: validity 344..347, pad -> 352, values 352..376; index: 16 u64 slots 376..504. */
+    ck_assert_uint_eq(snap_len, 96 + 504);
+    const size_t B = 96;
+    ck_assert_int_eq((snap_data[8] | snap_data[9] << 8 | snap_data[10] << 16 | snap_data[11] << 24), 1);
+    ck_assert_int_eq(snap_data[B + 11], LLMD_FEATURE_INT64);
+    ck_assert_int_eq(snap_data[B + 38], LLMD_FEATURE_FLOAT32);
+    ck_assert_int_eq(snap_data[B + 65], LLMD_FEATURE_STRING);
+    ck_assert_int_eq(snap_data[B + 91], LLMD_FEATURE_FLOAT32_VECTOR);
+    ck_assert_int_eq(snap_data[B + 95], 2);
+    ck_assert_int_eq(snap_data[B + 144], 39);
+    ck_assert_mem_eq(snap_data + B + 336, "deenes", 6);
+    /* re-sealing the untouched fixture reproduces it byte for byte: the checksum scheme is the
+     * one this test applies to every damaged copy */
+    uint8_t *same = malloc(snap_len);
+    memcpy(same, snap_data, snap_len);
+    reseal(same, snap_len);
+    ck_assert_mem_eq(same, snap_data, snap_len);
+    free(same);
+    patch_expect(0, 'L', 1, LLMD_OK, "resealed fixture");
+    seal_checks();
+    /* header fields */
+    patch_expect(12, 0, 4, LLMD_ERR_CORRUPT, "0 join keys, 4 features");
+    patch_expect(16, 1u << 17, 4, LLMD_ERR_CORRUPT, "131072 features");
+    patch_expect(24, 64, 8, LLMD_ERR_CORRUPT, "64 rows cannot fit");   /* 64 x 8 > 504 */
+    patch_expect(32, 2, 8, LLMD_ERR_CORRUPT, "bad index size");        /* fewer slots than rows */
+    patch_expect(32, 24, 8, LLMD_ERR_CORRUPT, "bad index size");       /* not a power of two */
+    patch_expect(32, 64, 8, LLMD_ERR_CORRUPT, "the index cannot fit");  /* 64 x 8 > 504 */
+    patch_expect(32, 32, 8, LLMD_ERR_CORRUPT, "(the index at body byte 376)");
+    /* schema */
+    cut_expect(3, "(a join key at body byte 0)");
+    patch_expect(B + 2, 0xFFFF, 2, LLMD_ERR_CORRUPT, "(a name at body byte 4)");
+    cut_expect(15, "(a feature at body byte 11)");
+    patch_expect(B + 91 + 4, 0, 4, LLMD_ERR_CORRUPT, "feature 3 has an invalid type");
+    patch_expect(B + 65, 0, 1, LLMD_ERR_CORRUPT, "feature 2 has an invalid type");
+    /* feature 3 made 1000 floats wide: 3 rows x 4000 bytes exceed the 504-byte body */
+    patch_expect(B + 91 + 4, 1000, 4, LLMD_ERR_CORRUPT, "values cannot fit");
+    /* keys and times */
+    cut_expect(130, "(key offsets at body byte 120)");
+    patch_expect(B + 120, 1, 8, LLMD_ERR_CORRUPT, "bad first key offset");
+    patch_expect(B + 128, 30, 8, LLMD_ERR_CORRUPT, "key offsets decrease");
+    patch_expect(B + 144, 1000, 8, LLMD_ERR_CORRUPT, "(key bytes at body byte 152)");
+    cut_expect(191, "(padding at body byte 191)");
+    cut_expect(200, "(event times at body byte 192)");
+    cut_expect(230, "(created times at body byte 216)");
+    /* fixed-width feature 0, then the string feature 2 */
+    cut_expect(242, "(validity at body byte 240)");
+    cut_expect(245, "(padding at body byte 243)");
+    cut_expect(260, "(values at body byte 248)");
+    cut_expect(290, "(values at body byte 280)");
+    cut_expect(294, "(padding at body byte 292)");
+    cut_expect(310, "(value offsets at body byte 304)");
+    patch_expect(B + 304, 1, 8, LLMD_ERR_CORRUPT, "bad first value offset");
+    patch_expect(B + 312, 5, 8, LLMD_ERR_CORRUPT, "value offsets decrease");
+    patch_expect(B + 328, 1000, 8, LLMD_ERR_CORRUPT, "(value bytes at body byte 336)");
+    /* index: u64 row + 1 per slot, at most rows */
+    size_t slot = 0;
+    while (slot < 16 && snap_data[B + 376 + slot * 8] == 0) slot++;
+    ck_assert_uint_lt(slot, 16);
+    patch_expect(B + 376 + slot * 8, 4, 8, LLMD_ERR_CORRUPT, "index entry out of range");
+    trailing_expect();
+    free(snap_data);
+    rm_repo();
+}
+END_TEST
+
+static int64_t le64_at(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return (int64_t)v;
+}
+
+static void put_le64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static llmd_online_snapshot *open_copy(const uint8_t *d, size_t n) {
+    FILE *o = fopen(snap_bad, "wb");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(fwrite(d, 1, n, o), n);
+    fclose(o);
+    llmd_online_snapshot *s;
+    ck_ok(llmd_online_snapshot_open_file(&s, snap_bad));
+    return s;
+}
+
+static int64_t find_str(const llmd_online_snapshot *s, const char *key) {
+    const char *str[] = {key};
+    size_t len[] = {strlen(key)};
+    return llmd_online_find(s, NULL, str, len);
+}
+
+/* Lookups on the 0.2 format-1 fixture (layout in damaged_format1_sections): every expectation is
+ * read off the fixture's bytes, statuses by feature.h's rule (outside the ttl when now - event >
+ * ttl).  40 keys in one batch, so rows are prefetched ahead; then the index with every slot made
+ * to point at row 0: a probe for another key ends after one pass over the slots. */
+START_TEST(format1_lookups_ttl_and_full_index) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/feature/user_features_format1.snapshot", test_srcdir());
+    load_snapshot(path);
+    const size_t B = 96;
+    /* rows: key bytes at body 152, 13 bytes each ('s', u32 8, the id) */
+    static const char *const names[4] = {"user_001", "user_002", "user_003", "nobody"};
+    const int64_t row_of[4] = {1, 0, 2, -1};
+    for (int q = 0; q < 3; q++) ck_assert_mem_eq(snap_data + B + 152 + 13 * row_of[q] + 5, names[q], 8);
+    int64_t ttl = le64_at(snap_data + 56), ev[3];
+    ck_assert_int_eq(ttl, 7LL * 86400 * 1000000);
+    for (int r = 0; r < 3; r++) ev[r] = le64_at(snap_data + B + 192 + 8 * r);
+    ck_assert(ev[1] < ev[0] && ev[0] < ev[2]);
+    int64_t now = ev[0] + ttl;   /* row 0 exactly at the ttl (present), row 1 older (outside) */
+    llmd_online_snapshot *s = open_copy(snap_data, snap_len);
+    char kb[40 * 8];
+    int64_t koffs[41] = {0};
+    for (int i = 0; i < 40; i++) {
+        size_t l = strlen(names[i % 4]);
+        memcpy(kb + koffs[i], names[i % 4], l);
+        koffs[i + 1] = koffs[i] + (int64_t)l;
+    }
+    llmd_key_column k = str_col("user_id", kb, koffs);
+    llmd_feature_result *res;
+    ck_ok(llmd_online_lookup(s, &k, 1, 40, NULL, 0, now, &res));
+    const uint8_t *sts = llmd_feature_result_status(res);
+    llmd_feature_column c[4];
+    for (size_t f = 0; f < 4; f++) ck_ok(llmd_feature_result_column(res, f, &c[f]));
+    static const size_t valid_at[4] = {240, 272, 296, 344};
+    for (int i = 0; i < 40; i++) {
+        int64_t row = row_of[i % 4];
+        for (int f = 0; f < 4; f++) {
+            int want = row < 0 ? LLMD_FEATURE_MISSING
+                       : now - ev[row] > ttl ? LLMD_FEATURE_OUTSIDE_TTL
+                       : snap_data[B + valid_at[f] + (size_t)row] ? LLMD_FEATURE_PRESENT : LLMD_FEATURE_NULL;
+            ck_assert_int_eq(sts[i * 4 + f], want);
+            if (want != LLMD_FEATURE_PRESENT) continue;
+            const uint8_t *v = (const uint8_t *)c[f].values;
+            if (f == 0) ck_assert_mem_eq(v + 8 * i, snap_data + B + 248 + 8 * row, 8);
+            if (f == 1) ck_assert_mem_eq(v + 4 * i, snap_data + B + 280 + 4 * row, 4);
+            if (f == 3) ck_assert_mem_eq(v + 8 * i, snap_data + B + 352 + 8 * row, 8);
+            if (f == 2) {
+                int64_t o = le64_at(snap_data + B + 304 + 8 * row), e = le64_at(snap_data + B + 312 + 8 * row);
+                ck_assert_int_eq(c[2].offsets[i + 1] - c[2].offsets[i], e - o);
+                ck_assert_mem_eq(v + c[2].offsets[i], snap_data + B + 336 + o, (size_t)(e - o));
+            }
+        }
+    }
+    ck_assert_int_eq(sts[0 * 4 + 0], LLMD_FEATURE_OUTSIDE_TTL);   /* user_001 */
+    ck_assert_int_eq(sts[1 * 4 + 0], LLMD_FEATURE_PRESENT);       /* user_002, at the ttl */
+    ck_assert_int_eq(sts[1 * 4 + 1], LLMD_FEATURE_NULL);          /* its rating */
+    llmd_feature_result_free(res);
+    /* single-key path: the same edge, one microsecond later outside; len may be NULL */
+    const void *v;
+    int st;
+    ck_assert_int_eq(find_str(s, "user_002"), 0);
+    ck_ok(llmd_online_value(s, 0, 0, now, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(le64_at(v), le64_at(snap_data + B + 248));
+    ck_ok(llmd_online_value(s, 0, 0, now + 1, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_OUTSIDE_TTL);
+    ck_ok(llmd_online_value(s, 0, 1, now, &v, NULL, &st));
+    ck_assert_int_eq(st, LLMD_FEATURE_NULL);
+    llmd_online_snapshot_free(s);
+    /* every slot -> row 0 (user_002): still structurally valid, probes are bounded */
+    uint8_t *d = malloc(snap_len);
     memcpy(d, snap_data, snap_len);
-    reseal_and_expect(d, snap_len + 8, LLMD_ERR_CORRUPT, "8 trailing bytes");
-    memcpy(d, snap_data, snap_len);
-    reseal_and_expect(d, 96 + 100, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (padding at body byte 98)");
-    reseal_and_expect(d, 96 + 2, LLMD_ERR_CORRUPT, "truncated or inconsistent snapshot (a join key");
+    for (int i = 0; i < 16; i++) put_le64(d + B + 376 + 8 * i, 1);
+    reseal(d, snap_len);
+    s = open_copy(d, snap_len);
+    ck_assert_int_eq(find_str(s, "user_002"), 0);
+    ck_assert_int_eq(find_str(s, "user_001"), -1);   /* same length, other bytes */
+    ck_assert_int_eq(find_str(s, "nobody"), -1);     /* other length */
+    ck_ok(llmd_online_lookup(s, &k, 1, 2, NULL, 0, 0, &res));
+    sts = llmd_feature_result_status(res);
+    ck_assert_int_eq(sts[0], LLMD_FEATURE_MISSING);
+    ck_assert_int_eq(sts[4], LLMD_FEATURE_PRESENT);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
     free(d);
     free(snap_data);
+    rm_repo();
+}
+END_TEST
+
+/* Format 2 with a single int64 join key (slot tags are the keys) and bool, vector and float
+ * features: the record bytes checked against the layout worked from online.c's comment, lookups,
+ * a full index, and an incremental refused when a vector length changes. */
+START_TEST(format2_int_key_records_and_full_index) {
+    new_repo();
+    snprintf(snap_bad, sizeof snap_bad, "%s/bad.snapshot", repo_dir);
+    write_file("n.json", "{\"name\": \"n\", \"entities\": [{\"name\": \"id\", \"value_type\": \"INT64\"}], \"schema\": ["
+                         "{\"name\": \"b\", \"dtype\": \"Bool\"}, {\"name\": \"e\", \"dtype\": \"Array(Float32)\", \"length\": 3},"
+                         " {\"name\": \"f\", \"dtype\": \"Float32\"}], \"source\": {\"path\": \"n.jsonl\", \"timestamp_field\": \"t\"}}");
+    write_file("n.jsonl", "{\"id\": 5, \"t\": 1, \"b\": true, \"e\": [1, 2, 3], \"f\": 0.5}\n"
+                          "{\"id\": 9, \"t\": 2, \"b\": false, \"e\": null, \"f\": 2.5}\n");
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_ok(llmd_feature_materialize(repo, "n", 0, 10, NULL));
+    char path[256];
+    snprintf(path, sizeof path, "%s/online/n.snapshot", repo_dir);
+    load_snapshot(path);
+    /* Body: key "id" 4 + 2 = 6; b 8 + 1 -> 15; e 8 + 1 -> 24; f 8 + 1 -> 33; pad -> 40; key
+     * offsets 40..64: 0, 9, 18; key bytes 'i' + i64, 64..82; pad -> 88; event times 88..104;
+     * created 104..120; stride 120..128.  Record: i64 time 0..8; no width multiple of 8; widths
+     * multiple of 4 in feature order: e (12) 8..20, f (4) 20..24; then b (1) 24; validity byte 25
+     * (bit 0 b, bit 1 e, bit 2 f); 26 bytes -> 32, a power of two.  Records at file offset 256 =
+     * body 160..224; the index last: n_slots x (u64 key, u64 row + 1) 224..end. */
+    const size_t B = 96;
+    uint64_t n_slots = (uint64_t)le64_at(snap_data + 32);
+    ck_assert_uint_eq(snap_len, 96 + 224 + n_slots * 16);
+    ck_assert_int_eq(le64_at(snap_data + B + 120), 32);
+    for (int r = 0; r < 2; r++) {
+        const uint8_t *rec = snap_data + B + 160 + 32 * r;
+        ck_assert_int_eq(snap_data[B + 64 + 9 * r], 'i');
+        int64_t id = le64_at(snap_data + B + 64 + 9 * r + 1);
+        ck_assert_int_eq(le64_at(rec), le64_at(snap_data + B + 88 + 8 * r));   /* event time */
+        float e[3], f;
+        memcpy(e, rec + 8, 12);
+        memcpy(&f, rec + 20, 4);
+        if (id == 5) {
+            ck_assert_int_eq(le64_at(rec), 1);   /* integer times are epoch microseconds */
+            ck_assert(e[0] == 1 && e[1] == 2 && e[2] == 3 && f == 0.5f);
+            ck_assert_int_eq(rec[24], 1);
+            ck_assert_int_eq(rec[25], 0x7);
+        } else {
+            ck_assert_int_eq(id, 9);
+            ck_assert(e[0] == 0 && e[1] == 0 && e[2] == 0 && f == 2.5f);   /* null: zeros */
+            ck_assert_int_eq(rec[24], 0);
+            ck_assert_int_eq(rec[25], 0x5);
+        }
+        for (int z = 26; z < 32; z++) ck_assert_int_eq(rec[z], 0);
+    }
+    llmd_online_snapshot *s;
+    ck_ok(llmd_online_snapshot_open(&s, repo, "n"));
+    const int64_t ids[3] = {9, 7, 5};
+    llmd_key_column k = int_col("id", ids);
+    llmd_feature_result *res;
+    ck_ok(llmd_online_lookup(s, &k, 1, 3, NULL, 0, 0, &res));
+    const uint8_t *sts = llmd_feature_result_status(res);
+    const uint8_t want[9] = {LLMD_FEATURE_PRESENT, LLMD_FEATURE_NULL, LLMD_FEATURE_PRESENT,
+                             LLMD_FEATURE_MISSING, LLMD_FEATURE_MISSING, LLMD_FEATURE_MISSING,
+                             LLMD_FEATURE_PRESENT, LLMD_FEATURE_PRESENT, LLMD_FEATURE_PRESENT};
+    ck_assert_mem_eq(sts, want, 9);
+    llmd_feature_column cb, ce, cf;
+    ck_ok(llmd_feature_result_column(res, 0, &cb));
+    ck_ok(llmd_feature_result_column(res, 1, &ce));
+    ck_ok(llmd_feature_result_column(res, 2, &cf));
+    ck_assert_int_eq(((const uint8_t *)cb.values)[0], 0);
+    ck_assert_int_eq(((const uint8_t *)cb.values)[2], 1);
+    const float *ev = ce.values, *fv = cf.values;
+    ck_assert(ev[6] == 1 && ev[7] == 2 && ev[8] == 3);
+    ck_assert(fv[0] == 2.5f && fv[2] == 0.5f);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
+    /* every slot a copy of one occupied slot: its key found, the other probes all slots, ends */
+    size_t idx = B + 224, occ = 0;
+    while (occ < n_slots && le64_at(snap_data + idx + 16 * occ + 8) == 0) occ++;
+    ck_assert_uint_lt(occ, n_slots);
+    int64_t key = le64_at(snap_data + idx + 16 * occ), row = le64_at(snap_data + idx + 16 * occ + 8) - 1;
+    ck_assert(key == 5 || key == 9);
+    ck_assert_int_eq(le64_at(snap_data + B + 64 + 9 * row + 1), key);
+    uint8_t *d = malloc(snap_len);
+    memcpy(d, snap_data, snap_len);
+    for (uint64_t i = 0; i < n_slots; i++) memcpy(d + idx + 16 * i, snap_data + idx + 16 * occ, 16);
+    reseal(d, snap_len);
+    s = open_copy(d, snap_len);
+    int64_t other = key == 5 ? 9 : 5;
+    ck_assert_int_eq(llmd_online_find(s, &key, NULL, NULL), row);
+    ck_assert_int_eq(llmd_online_find(s, &other, NULL, NULL), -1);
+    const int64_t both[2] = {key, other};
+    k = int_col("id", both);
+    ck_ok(llmd_online_lookup(s, &k, 1, 2, NULL, 0, 0, &res));
+    sts = llmd_feature_result_status(res);
+    ck_assert_int_eq(sts[0 * 3 + 2], LLMD_FEATURE_PRESENT);
+    ck_assert_int_eq(sts[1 * 3 + 2], LLMD_FEATURE_MISSING);
+    llmd_feature_result_free(res);
+    llmd_online_snapshot_free(s);
+    free(d);
+    free(snap_data);
+    /* e's vector length changes: an incremental over the old snapshot refuses */
+    write_file("n.json", "{\"name\": \"n\", \"entities\": [{\"name\": \"id\", \"value_type\": \"INT64\"}], \"schema\": ["
+                         "{\"name\": \"b\", \"dtype\": \"Bool\"}, {\"name\": \"e\", \"dtype\": \"Array(Float32)\", \"length\": 4},"
+                         " {\"name\": \"f\", \"dtype\": \"Float32\"}], \"source\": {\"path\": \"n.jsonl\", \"timestamp_field\": \"t\"}}");
+    llmd_feature_repo_free(repo);
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    ck_fails(llmd_feature_materialize_incremental(repo, "n", 20, NULL), LLMD_ERR_SCHEMA,
+             "feature \"e\" changed since the last materialize");
     llmd_feature_repo_free(repo);
     rm_repo();
 }
@@ -1204,6 +1621,9 @@ int main(void) {
     tcase_add_test(tc, historical_argument_errors);
     tcase_add_test(tc, materialize_errors_and_incremental);
     tcase_add_test(tc, damaged_snapshot_sections);
+    tcase_add_test(tc, damaged_format1_sections);
+    tcase_add_test(tc, format1_lookups_ttl_and_full_index);
+    tcase_add_test(tc, format2_int_key_records_and_full_index);
     tcase_add_test(tc, parquet_source_every_column_kind);
     tcase_add_test(tc, parquet_time_kinds_and_string_keys);
     tcase_add_test(tc, parquet_source_errors_are_named);
