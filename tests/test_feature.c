@@ -792,6 +792,57 @@ static llmd_status int_key_scenario(void) {
     return st;
 }
 
+/* Materialize's window is closed at both ends (feature.h: start <= event time <= end): a row exactly
+ * at start or at end is kept, one a microsecond outside is not, and each key gets its latest row in
+ * the window. */
+START_TEST(materialize_window_edges) {
+    new_repo();
+    write_file("w.json", "{\"name\": \"w\", \"entities\": [{\"name\": \"e\", \"join_keys\": [\"id\"]}], "
+                         "\"schema\": [{\"name\": \"x\", \"dtype\": \"Int64\"}], "
+                         "\"source\": {\"path\": \"w.jsonl\", \"timestamp_field\": \"t\"}}");
+    write_file("w.jsonl", "{\"id\": 1, \"t\": 100, \"x\": 1}\n{\"id\": 2, \"t\": 200, \"x\": 2}\n"
+                          "{\"id\": 2, \"t\": 99, \"x\": 3}\n{\"id\": 3, \"t\": 201, \"x\": 4}\n"
+                          "{\"id\": 4, \"t\": 99, \"x\": 5}\n");
+    llmd_feature_repo *repo;
+    ck_ok(llmd_feature_repo_open(&repo, repo_dir));
+    static const struct { int64_t start, end; uint64_t in_window, keys; int64_t x[4]; } cases[] = {
+        /* x per id 1..4, -1 = missing */
+        {100, 200, 2, 2, {1, 2, -1, -1}},
+        {101, 200, 1, 1, {-1, 2, -1, -1}},
+        {99, 199, 3, 3, {1, 3, -1, 5}},
+        {99, 201, 5, 4, {1, 2, 4, 5}},
+    };
+    const int64_t ids[] = {1, 2, 3, 4};
+    llmd_key_column k = {"id", 0, ids, NULL, NULL};
+    const char *feats[] = {"x"};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        llmd_materialize_stats ms;
+        ck_ok(llmd_feature_materialize(repo, "w", cases[c].start, cases[c].end, &ms));
+        ck_assert_uint_eq(ms.rows_read, 5);
+        ck_assert_uint_eq(ms.rows_in_window, cases[c].in_window);
+        ck_assert_uint_eq(ms.keys, cases[c].keys);
+        llmd_online_snapshot *snap;
+        ck_ok(llmd_online_snapshot_open(&snap, repo, "w"));
+        llmd_feature_result *res;
+        ck_ok(llmd_online_lookup(snap, &k, 1, 4, feats, 1, 0, &res));
+        llmd_feature_column col;
+        ck_ok(llmd_feature_result_column(res, 0, &col));
+        const uint8_t *st = llmd_feature_result_status(res);
+        for (size_t i = 0; i < 4; i++) {
+            if (cases[c].x[i] < 0) {
+                ck_assert_msg(st[i] == LLMD_FEATURE_MISSING, "case %zu id %lld", c, (long long)ids[i]);
+            } else {
+                ck_assert_msg(st[i] == LLMD_FEATURE_PRESENT && get_i64(&col, i) == cases[c].x[i], "case %zu id %lld",
+                              c, (long long)ids[i]);
+            }
+        }
+        llmd_feature_result_free(res);
+        llmd_online_snapshot_free(snap);
+    }
+    llmd_feature_repo_free(repo);
+}
+END_TEST
+
 START_TEST(int_key_paths_report_allocation_failures) {
     NK = 12;
     int_key_repo();
@@ -832,6 +883,7 @@ int main(void) {
     tcase_add_test(tc, corrupted_snapshots_fail_clearly);
     tcase_add_test(tc, format1_snapshot_still_read);
     tcase_add_test(tc, online_int_composite_and_wide_views);
+    tcase_add_test(tc, materialize_window_edges);
     suite_add_tcase(s, tc);
     /* ~1300 runs of a scenario that fsyncs a snapshot: seconds, more on a loaded machine */
     TCase *nomem = tcase_create("nomem");

@@ -99,7 +99,9 @@ m delta_checkpoint_every lib/delta/txn.c delta 's/if (interval < 1 || version % 
 m delta_remove_keeps    lib/delta/log.c delta 's/^        file_free(dl_map_del(&s->files, f->key));$/        (void)0;/'
 
 # ---- feature ----
-m feature_ttl_inclusive lib/feature/source.c feature 's/if (a == first || ts\[a - 1\] < lo) return -1;/if (a == first || ts[a - 1] <= lo) return -1;/'
+m feature_ttl_inclusive lib/feature/join.c feature 's/pos\[j\] = lo_i == a\[j\] || ts\[lo_i - 1\] < lo ? -1/pos[j] = lo_i == a[j] || ts[lo_i - 1] <= lo ? -1/'
+m feature_join_no_future lib/feature/join.c feature 's/if (ts\[mid\] <= T) lo_i = mid + 1;/if (ts[mid] < T) lo_i = mid + 1;/'
+m feature_window_start  lib/feature/source.c feature 's/if (a == first || ts\[a - 1\] < lo) return -1;/if (a == first || ts[a - 1] <= lo) return -1;/'
 m feature_no_future     lib/feature/source.c feature 's/if (ts\[m\] <= hi) a = m + 1;/if (ts[m] < hi) a = m + 1;/'
 
 # ---- allocation failures (tests/test_nomem.c) ----
