@@ -825,6 +825,24 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline void block_
     *t2 = _mm512_test_epi8_mask(Q, _mm512_set1_epi8(0x78));
 }
 
+/* The candidates of one 64-byte block (shared by scan_blocks64 and scan_blocks64_lut, which differ
+ * only in how they find the masks): word starts that are trigger bytes (t1), plus bytes that trigger
+ * anywhere (t2), each handed to handle_at past the skip point.  false when a handler failed (*st). */
+static inline __attribute__((always_inline)) bool handle_block64(scan *sc, const wants *w, size_t i, uint64_t word,
+                                                                 uint64_t t1, uint64_t t2, uint64_t *carry,
+                                                                 size_t *skip, llmd_status *st) {
+    uint64_t starts = word & ~((word << 1) | *carry);
+    *carry = word >> 63;
+    uint64_t cand = (starts & t1) | t2;
+    while (cand) {
+        size_t at = i + (size_t)__builtin_ctzll(cand);
+        cand &= cand - 1;
+        if (at < *skip) continue;
+        if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return false;
+    }
+    return true;
+}
+
 /* scan_blocks64 with block_masks64_lut. */
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static size_t scan_blocks64_lut(scan *sc, const wants *w,
                                                                                    size_t *skip, llmd_status *st) {
@@ -835,15 +853,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static size_t scan_blocks
     for (; i + 67 <= n; i += 64) {
         uint64_t word, t1, t2;
         block_masks64_lut(s + i, &word, &t1, &t2);
-        uint64_t starts = word & ~((word << 1) | carry);
-        carry = word >> 63;
-        uint64_t cand = (starts & t1) | t2;
-        while (cand) {
-            size_t at = i + (size_t)__builtin_ctzll(cand);
-            cand &= cand - 1;
-            if (at < *skip) continue;
-            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
-        }
+        if (!handle_block64(sc, w, i, word, t1, t2, &carry, skip, st)) return i;
     }
     return i;
 }
@@ -859,15 +869,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_blocks64(scan *sc
     for (; i + 67 <= n; i += 64) {
         uint64_t word, t1, t2;
         block_masks64(s + i, &word, &t1, &t2);
-        uint64_t starts = word & ~((word << 1) | carry);
-        carry = word >> 63;
-        uint64_t cand = (starts & t1) | t2;
-        while (cand) {
-            size_t at = i + (size_t)__builtin_ctzll(cand);
-            cand &= cand - 1;
-            if (at < *skip) continue;
-            if ((*st = handle_at(sc, w, at, skip)) != LLMD_OK) return i;
-        }
+        if (!handle_block64(sc, w, i, word, t1, t2, &carry, skip, st)) return i;
     }
     return i;
 }
