@@ -28,6 +28,16 @@ func cStrings(ss []string) (**C.char, func()) {
 	}
 }
 
+// optionalCString copies s into C memory, or gives NULL for "" (the library's "use the default");
+// call the returned function to free it.
+func optionalCString(s string) (*C.char, func()) {
+	if s == "" {
+		return nil, func() {}
+	}
+	c := C.CString(s)
+	return c, func() { C.free(unsafe.Pointer(c)) }
+}
+
 func takeCString(p *C.char, n C.size_t) string {
 	defer C.llmd_free(unsafe.Pointer(p))
 	return string(cBytes(p, n))
@@ -81,11 +91,8 @@ func (d *DeltaTable) Append(files []string, appID string, appVersion int64) (int
 	defer d.h.leave()
 	cf, free := cStrings(files)
 	defer free()
-	var app *C.char
-	if appID != "" {
-		app = C.CString(appID)
-		defer C.free(unsafe.Pointer(app))
-	}
+	app, freeApp := optionalCString(appID)
+	defer freeApp()
 	var v C.int64_t
 	var e C.llmdgo_err
 	C.go_llmd_delta_append((*C.llmd_delta_table)(p), cf, C.size_t(len(files)), app, C.int64_t(appVersion), &v, &e)
@@ -120,24 +127,14 @@ func (d *DeltaTable) WriteFiles(opts DeltaWriteOptions) (version, tableVersion i
 	cf, free := cStrings(opts.Files)
 	defer free()
 	o.files, o.n_files = cf, C.size_t(len(opts.Files))
-	var owned []*C.char
-	defer func() {
-		for _, c := range owned {
-			C.free(unsafe.Pointer(c))
-		}
-	}()
-	optional := func(s string) *C.char { // "" = NULL (the library's default)
-		if s == "" {
-			return nil
-		}
-		c := C.CString(s)
-		owned = append(owned, c)
-		return c
-	}
-	o.app_id = optional(opts.AppID)
+	var freeApp, freeOp, freeParams func()
+	o.app_id, freeApp = optionalCString(opts.AppID)
+	defer freeApp()
 	o.app_version = C.int64_t(opts.AppVersion)
-	o.operation = optional(opts.Operation)
-	o.operation_parameters_json = optional(opts.OperationParametersJSON)
+	o.operation, freeOp = optionalCString(opts.Operation)
+	defer freeOp()
+	o.operation_parameters_json, freeParams = optionalCString(opts.OperationParametersJSON)
+	defer freeParams()
 	o.create = C.bool(opts.Create)
 	var v, tv C.int64_t
 	var e C.llmdgo_err

@@ -157,11 +157,9 @@ func OpenShardWriter(prefix string, opts ShardOptions) (*ShardWriter, error) {
 	o.unique_names = b2i(opts.UniqueNames)
 	cprefix := C.CString(prefix)
 	defer C.free(unsafe.Pointer(cprefix))
-	if opts.RunID != "" {
-		rid := C.CString(opts.RunID)
-		defer C.free(unsafe.Pointer(rid))
-		o.run_id = rid
-	}
+	var freeRunID func()
+	o.run_id, freeRunID = optionalCString(opts.RunID)
+	defer freeRunID()
 	var w *C.llmd_shard_writer
 	var e C.llmdgo_err
 	if C.go_llmd_shard_writer_open(&w, cprefix, &o, &e); e.status != 0 {
@@ -183,11 +181,8 @@ func (w *ShardWriter) Finish(extraJSON string) error {
 		return err
 	}
 	defer w.h.leave()
-	var extra *C.char
-	if extraJSON != "" {
-		extra = C.CString(extraJSON)
-		defer C.free(unsafe.Pointer(extra))
-	}
+	extra, freeExtra := optionalCString(extraJSON)
+	defer freeExtra()
 	var e C.llmdgo_err
 	C.go_llmd_shard_writer_finish((*C.llmd_shard_writer)(p), extra, &e)
 	return errOf(&e)
